@@ -1,0 +1,159 @@
+# LoudVA — non-recursive build.
+#
+#   make            build bin: build/loudva
+#   make run        build and run the main job on the embedded default
+#   make test       install missing Debian packages, build with ASan+UBSan, run every test
+#   make bench      build optimised and print benchmark figures
+#   make check-style / check-deps / install / clean
+#
+# V=1 shows full commands.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+# Debian packages the build and the tests need. `make deps` installs the
+# missing ones (with sudo when not root). Keep in step with the README.
+DEB_PKGS := gcc make pkg-config libcjson-dev libxgboost-dev libsqlite3-dev libcmocka-dev \
+	    gnuplot-nox jq tmux
+
+PKGS := libcjson xgboost sqlite3
+TEST_PKGS := cmocka
+
+CC ?= cc
+ifeq ($(CC),cc)
+CC := gcc
+endif
+PREFIX ?= /usr/local
+BUILD := build
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
+	-Wformat=2 -Wno-format-nonliteral
+BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -MMD -MP -Icore
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_PKG_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_PKG_LIBS = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+REL_CFLAGS := -O2 -g
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+TST_CFLAGS := -O1 -g $(SAN_FLAGS)
+LIBS_EXTRA := -lm -lpthread
+
+CORE_SRC := $(sort $(wildcard core/*.c))
+CONSOLE_SRC := $(sort $(wildcard console/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
+
+# Release objects in build/rel, sanitizer objects in build/san.
+rel_obj = $(patsubst %.c,$(BUILD)/rel/%.o,$(1))
+san_obj = $(patsubst %.c,$(BUILD)/san/%.o,$(1))
+
+REL_CORE_LIB := $(BUILD)/rel/libloudva-core.a
+SAN_CORE_LIB := $(BUILD)/san/libloudva-core.a
+LOUDVA := $(BUILD)/loudva
+LOUDVA_SAN := $(BUILD)/san/loudva
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
+BENCH_BIN := $(BUILD)/rel/loudva-bench
+
+.PHONY: all run test bench deps check-style check-deps install clean test-build
+.SECONDARY:
+
+all: $(LOUDVA)
+
+# ---- dependencies ---------------------------------------------------------
+DEPS_STAMP := $(BUILD)/.deps-ok
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): Makefile
+	$(Q)missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || \
+	    { echo "error: could not install:$$missing" >&2; exit 1; }; \
+	fi
+	$(Q)mkdir -p $(BUILD) && touch $@
+
+# ---- release build --------------------------------------------------------
+$(BUILD)/rel/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(BASE_CFLAGS) $(REL_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(REL_CORE_LIB): $(call rel_obj,$(CORE_SRC))
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LOUDVA): $(call rel_obj,$(CONSOLE_SRC)) $(REL_CORE_LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LIBS_EXTRA)
+
+# ---- sanitizer (test) build -----------------------------------------------
+$(BUILD)/san/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC san  $<")
+	$(Q)$(CC) $(BASE_CFLAGS) $(TST_CFLAGS) $(PKG_CFLAGS) $(TEST_PKG_CFLAGS) -c $< -o $@
+
+$(SAN_CORE_LIB): $(call san_obj,$(CORE_SRC))
+	@$(if $(Q),echo "  AR san  $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LOUDVA_SAN): $(call san_obj,$(CONSOLE_SRC)) $(SAN_CORE_LIB)
+	@$(if $(Q),echo "  LD san  $@")
+	$(Q)$(CC) $(TST_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LIBS_EXTRA)
+
+$(BUILD)/san/tests/%: $(BUILD)/san/tests/unit/%.o $(BUILD)/san/tests/unit/testutil.o $(SAN_CORE_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD san  $@")
+	$(Q)$(CC) $(TST_CFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_PKG_LIBS) $(LIBS_EXTRA)
+
+test-build: $(LOUDVA_SAN) $(UNIT_BINS) $(LOUDVA)
+
+test: test-build
+	$(Q)LOUDVA=$(LOUDVA_SAN) LOUDVA_REL=$(LOUDVA) BUILD=$(BUILD) tests/run.sh
+
+# ---- run ------------------------------------------------------------------
+run: $(LOUDVA)
+	$(Q)./$(LOUDVA)
+
+# ---- benchmarks -----------------------------------------------------------
+$(BENCH_BIN): $(call rel_obj,$(BENCH_SRC)) $(REL_CORE_LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LIBS_EXTRA)
+
+bench: $(BENCH_BIN) $(LOUDVA)
+	$(Q)./$(BENCH_BIN)
+
+# ---- checks ---------------------------------------------------------------
+check-style:
+	$(Q)command -v clang-format >/dev/null || { echo "clang-format not installed" >&2; exit 1; }
+	$(Q)bad=0; for f in core/*.[ch] console/*.[ch] tests/unit/*.[ch] tests/bench/*.c; do \
+	  [ -e "$$f" ] || continue; \
+	  clang-format --dry-run --Werror "$$f" 2>/dev/null || { echo "style: $$f"; bad=1; }; \
+	done; exit $$bad
+
+# core/ is UI-free and exits nowhere; views/ do no I/O; agents/ link core/ only.
+check-deps:
+	$(Q)bad=0; \
+	if grep -nE '#include *[<"](n?curses|ncursesw/)' core/*.[ch]; then echo "check-deps: core/ includes curses" >&2; bad=1; fi; \
+	if grep -nE '\bexit *\(' core/*.c; then echo "check-deps: core/ calls exit()" >&2; bad=1; fi; \
+	if grep -nE '\b(printf|puts|putchar) *\(' core/*.c; then echo "check-deps: core/ prints to the terminal" >&2; bad=1; fi; \
+	if ls views/*.c >/dev/null 2>&1 && grep -nE '#include *[<"](curl/|microhttpd|sqlite3)' views/*.c; then echo "check-deps: views/ does I/O" >&2; bad=1; fi; \
+	if ls agents/*.c >/dev/null 2>&1 && grep -nE '#include *"(\.\./)?(views|console)/' agents/*.c; then echo "check-deps: agents/ reaches past core/" >&2; bad=1; fi; \
+	exit $$bad
+
+install: $(LOUDVA)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(LOUDVA) $(DESTDIR)$(PREFIX)/bin/loudva
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

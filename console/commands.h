@@ -1,0 +1,29 @@
+/*
+ * commands: the `loudva` subcommands. Each takes the arguments after the
+ * program name (argv[0] is the subcommand's own name) and returns the exit
+ * status: 0 success, 1 a runtime failure, 2 bad input (usage, files, values).
+ * Errors go to stderr as one line naming what was wrong and where.
+ */
+#ifndef LV_COMMANDS_H
+#define LV_COMMANDS_H
+
+enum {
+	LV_EXIT_OK = 0,
+	LV_EXIT_FAIL = 1,
+	LV_EXIT_USAGE = 2,
+};
+
+int lv_cmd_decide(int argc, char **argv);
+int lv_cmd_profile(int argc, char **argv);
+int lv_cmd_predictor(int argc, char **argv);
+int lv_cmd_trace(int argc, char **argv);
+int lv_cmd_sim(int argc, char **argv);
+int lv_cmd_demo(int argc, char **argv);
+
+/* Default locations, relative to the working directory (the repository root). */
+#define LV_DEFAULT_PROFILES_DIR "profiles"
+#define LV_DEFAULT_CLUSTER "profiles/clusters/thesis.json"
+#define LV_DEFAULT_DATA_DIR "../shared/data/jetson-measurements"
+#define LV_DEFAULT_PREDICTOR_CACHE "profiles/.cache/predictor.json"
+
+#endif

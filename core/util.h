@@ -1,0 +1,64 @@
+/*
+ * util: the small things every module needs — error codes, the aborting
+ * allocator family, formatted error messages for the optional `char **why`
+ * out-parameter, and atomic file writes.
+ *
+ * Allocation failure is not recoverable here: lv_xmalloc and friends abort
+ * with a message. A zero-size allocation is a bug and is asserted against.
+ */
+#ifndef LV_UTIL_H
+#define LV_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* Error codes: fallible functions return 0 or one of these (negative). */
+enum {
+	LV_OK = 0,
+	LV_EINVAL = -1,   /* bad input: file contents, arguments, parameters */
+	LV_EIO = -2,      /* a file or socket could not be read or written */
+	LV_ENOENT = -3,   /* a named thing does not exist */
+	LV_ERANGE = -4,   /* a value is outside what is allowed */
+	LV_ESTATE = -5,   /* the object is not in a state that allows this */
+	LV_ELIB = -6,     /* a wrapped library failed (message in *why) */
+	LV_EFULL = -7,    /* a bounded container is full */
+};
+
+void *lv_xmalloc(size_t n);
+void *lv_xcalloc(size_t nmemb, size_t size);
+void *lv_xrealloc(void *p, size_t n);
+char *lv_xstrdup(const char *s);
+/* Returns a newly allocated formatted string; caller frees. */
+char *lv_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Sets *why (when why is non-NULL and *why is NULL) to a newly allocated
+ * message. Returns `code` so callers can write `return lv_fail(why, LV_EINVAL, ...)`.
+ * An existing message is kept: the innermost, most specific error wins.
+ */
+int lv_fail(char **why, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Writes `len` bytes to `path` atomically: a temporary file beside it is
+ * written, fsync'ed and renamed over `path`. On failure nothing at `path`
+ * changes and the temporary file is removed.
+ */
+int lv_write_file_atomic(const char *path, const void *data, size_t len, char **why);
+
+/* Reads a whole file into a NUL-terminated buffer; caller frees. NULL on error. */
+char *lv_read_file(const char *path, size_t *len_out, char **why);
+
+/* Directory part of `path` ("." when none); caller frees. */
+char *lv_path_dirname(const char *path);
+/* Joins dir and name with one '/'; an absolute `name` is returned as is. Caller frees. */
+char *lv_path_join(const char *dir, const char *name);
+
+/*
+ * Strict number parsing for user input: the whole string must be a number.
+ * Return 0 or LV_EINVAL.
+ */
+int lv_parse_double(const char *s, double *out);
+int lv_parse_long(const char *s, long *out);
+int lv_parse_u64(const char *s, unsigned long long *out);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * testutil: what every unit test needs besides cmocka — where the repository
+ * and the thesis measurement data are, and scratch directories.
+ *
+ * Tests run from the repository root (make test does so). The measurement
+ * data is read in place from $LOUDVA_DATA, else ../shared/data/jetson-measurements.
+ */
+#ifndef LV_TESTUTIL_H
+#define LV_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+/* cmocka needs the above first. */
+#include <cmocka.h>
+
+/* Directory of the thesis measurement data (static string). */
+const char *lv_test_data_dir(void);
+
+/* A fresh empty directory under $TMPDIR; caller frees the string and removes it
+ * with lv_test_rmtree. */
+char *lv_test_mkdtemp(void);
+
+/* rm -rf of a directory the test made. */
+void lv_test_rmtree(const char *dir);
+
+/* Writes text to dir/name and returns the path (caller frees). */
+char *lv_test_write(const char *dir, const char *name, const char *text);
+
+#endif
+
+struct lv_profile;
+
+/*
+ * A hand-made profile for tests: `n_freqs` clocks (Hz, ascending), max batch
+ * `max_batch`, one instance, clock-change delay `delay_s`, idle power
+ * `idle_w[i]` per clock, and the points given as rows of
+ * {freq_hz, batch, latency_s, energy_j}. Caller frees (or hands it to a cluster).
+ */
+struct lv_test_point {
+	double freq_hz;
+	int batch;
+	double latency_s;
+	double energy_j;
+};
+
+struct lv_profile *lv_test_profile_new(const char *kind, size_t n_freqs, const double *freqs_hz,
+				       const double *idle_w, int max_batch, double delay_s,
+				       size_t n_points, const struct lv_test_point *pts);
