@@ -1,0 +1,107 @@
+/*
+ * profile: one device kind (Jetson AGX Xavier, Xavier NX, Nano) as measured.
+ *
+ * A profile holds the kind's GPU clocks (ascending, Hz), its GPU specs (the
+ * predictor's features), the scheduling limits (max batch, model instances,
+ * clock-change delay), the idle power at every clock, and the measured
+ * (frequency, batch) points: latency of one batch, energy of one batch,
+ * throughput. Measured points may exceed max_batch (the sweeps went further
+ * than the cluster uses); they stay in the profile because the predictor
+ * learns from them. Points are kept sorted by (freq_hz, batch), with no
+ * duplicates, and every point's frequency is one of freqs_hz.
+ *
+ * Profiles are JSON files in the project's own format (see profiles/README.md),
+ * produced by lv_profile_import from the thesis measurement data.
+ */
+#ifndef LV_PROFILE_H
+#define LV_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LV_KIND_MAX 32
+
+struct lv_gpu_specs {
+	double max_mhz; /* highest GPU clock, MHz */
+	double min_mhz; /* lowest GPU clock, MHz */
+	int cuda_cores;
+	double mem_bw_gbs; /* memory bandwidth, GB/s */
+	double mem_gb;     /* memory size, GB */
+	int tensor_cores;  /* 0 where the GPU has none */
+	char arch[24];     /* "Volta", "Maxwell" */
+};
+
+struct lv_profile_point {
+	uint64_t freq_hz;
+	int batch;
+	double latency_s;      /* one batch, end to end as perf_analyzer saw it */
+	double energy_j;       /* one batch */
+	double throughput_fps; /* frames per second */
+};
+
+struct lv_profile {
+	char kind[LV_KIND_MAX]; /* file-name stem: "agx-xavier", "xavier-nx", "nano" */
+	char *display_name;     /* "Jetson AGX Xavier" */
+	struct lv_gpu_specs gpu;
+	int max_batch; /* largest batch the cluster dispatches */
+	int instances; /* model instances (concurrent batches) */
+	double clock_change_delay_s;
+	size_t n_freqs;
+	uint64_t *freqs_hz;   /* ascending, n_freqs entries */
+	double *idle_power_w; /* idle power at freqs_hz[i] */
+	size_t n_points;
+	struct lv_profile_point *points; /* sorted by (freq_hz, batch) */
+	char *source;                    /* provenance note, may be NULL */
+};
+
+/*
+ * Loads a profile JSON file (format in profiles/README.md). NULL on error with
+ * *why naming the file and the field path ("profiles/nano.json:
+ * points[12].latency_s: must be a positive number"). Caller frees.
+ */
+struct lv_profile *lv_profile_load(const char *path, char **why);
+
+/*
+ * Parses profile JSON text; `origin` names it in messages. Everything is
+ * checked (types, unknown keys, the invariants above); points may come in any
+ * order and are sorted. Caller frees.
+ */
+struct lv_profile *lv_profile_parse(const char *json, const char *origin, char **why);
+
+/*
+ * Serialises a valid profile to JSON text: fixed key order, one point per
+ * line, doubles as the shortest of %.15g/%.16g/%.17g that round-trips, so
+ * equal profiles give equal bytes. Caller frees.
+ */
+char *lv_profile_to_json(const struct lv_profile *p);
+
+/* Validates, then writes atomically. 0, LV_EINVAL (invalid; nothing written) or LV_EIO. */
+int lv_profile_save(const struct lv_profile *p, const char *path, char **why);
+
+/* Checks the invariants above; 0 or LV_EINVAL with "<origin>: <field path>: ...". */
+int lv_profile_validate(const struct lv_profile *p, const char *origin, char **why);
+
+void lv_profile_free(struct lv_profile *p);
+
+/* Index of freq_hz in freqs_hz, or -1. O(log n_freqs). */
+int lv_profile_freq_index(const struct lv_profile *p, uint64_t freq_hz);
+
+/* The measured point at (freq_hz, batch), or NULL. Borrowed from p. O(log n_points). */
+const struct lv_profile_point *lv_profile_find(const struct lv_profile *p, uint64_t freq_hz,
+                                               int batch);
+
+/*
+ * Imports one kind from the thesis measurement directory (the layout in its
+ * README.md: profiling.csv, gpu-specs.csv, tegrastats/<kind>.log, ...).
+ * `kind` is "agx-xavier", "xavier-nx" or "nano". Returns a new profile or NULL
+ * with *why naming the file, line and column or field that was wrong (an
+ * unknown kind is named too). The profile does not depend on how data_dir is
+ * spelled. The Nano's idle power borrows from the other kinds' logs, so
+ * importing it reads all three. The idle-power method is
+ * documented in profiles/README.md; `report`, when non-NULL, receives a
+ * human-readable account of the numbers it gave (caller frees).
+ */
+struct lv_profile *lv_profile_import(const char *data_dir, const char *kind, char **report,
+                                     char **why);
+
+#endif
