@@ -1,0 +1,117 @@
+/*
+ * cluster: the devices one controller schedules — name, kind (a profile and
+ * its cost table), endpoints, and the state the engine keeps current: up,
+ * down or draining, GPU clock, batches in flight, when it last went idle.
+ *
+ * "busy" is not a state of its own: a device is busy while inflight > 0.
+ * The engine thread is the only writer of the mutable fields; policies read
+ * them through a const view.
+ *
+ * Cluster files are JSON (in profiles/clusters/, documented in
+ * profiles/README.md):
+ *   {"name": "thesis", "profiles": "..",
+ *    "devices": [{"name": "agx-xavier-00", "kind": "agx-xavier",
+ *                 "agent": "http://127.0.0.1:5001", "triton": "http://127.0.0.1:8001"},
+ *                {"name": "nano", "kind": "nano", "count": 400}]}
+ * "profiles" is the directory holding <kind>.json, relative to the cluster
+ * file (default ".."). An entry with "count": N expands to N devices named
+ * <name>-000 .. <name>-(N-1), with no endpoints (simulation only).
+ */
+#ifndef LV_CLUSTER_H
+#define LV_CLUSTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cost.h"
+
+struct lv_profile;
+struct lv_predictor;
+
+#define LV_DEV_NAME_MAX 48
+
+enum lv_dev_state {
+	LV_DEV_UP = 0,
+	LV_DEV_DOWN = 1,
+	LV_DEV_DRAINING = 2, /* finishes in-flight work, gets no new batches */
+};
+
+const char *lv_dev_state_name(enum lv_dev_state s);
+
+struct lv_kind {
+	struct lv_profile *profile;   /* owned */
+	struct lv_cost_table *cost;   /* owned; NULL until lv_cluster_build_costs */
+};
+
+struct lv_device {
+	char name[LV_DEV_NAME_MAX];
+	int kind;                      /* index into cluster->kinds */
+	char *agent_url;               /* may be NULL */
+	char *triton_url;              /* may be NULL */
+	/* Engine-maintained state. */
+	enum lv_dev_state state;
+	uint64_t freq_hz;              /* current GPU clock as last set or observed */
+	int inflight;                  /* batches dispatched and not yet finished */
+	double idle_since_s;           /* when inflight last dropped to 0 (run start at first) */
+	uint64_t batches_done;
+	uint64_t frames_done;
+};
+
+struct lv_cluster {
+	char *name;
+	size_t n_kinds;
+	struct lv_kind *kinds;
+	size_t n_devices;
+	struct lv_device *devices;
+	int largest_max_batch;         /* max over kinds of profile->max_batch */
+	struct lv_predictor *predictor;/* owned; NULL in prof mode */
+	enum lv_cost_mode mode;
+};
+
+/*
+ * Loads a cluster file and the profiles of the kinds it names. Every device
+ * starts UP at its kind's highest clock (a Jetson boots with the governor at
+ * its top clock) — drivers correct this from telemetry. NULL on error with
+ * *why naming the file and field ("thesis.json: devices[2].kind: no profile
+ * 'tx2' (looked for profiles/tx2.json)").
+ */
+struct lv_cluster *lv_cluster_load(const char *path, char **why);
+
+/*
+ * A cluster built in memory: `counts[i]` devices of `profiles[i]` each, named
+ * <kind>-NN, in kind order. Takes ownership of the profiles. For tests and
+ * benchmarks.
+ */
+struct lv_cluster *lv_cluster_new_from_profiles(struct lv_profile **profiles,
+						const size_t *counts, size_t n_kinds);
+
+/*
+ * Builds every kind's cost table in `mode`. For fill and pred, the predictor
+ * is loaded from `predictor_path` when it was trained on exactly these
+ * profiles, else trained (and saved there when path is non-NULL). Calling
+ * again rebuilds in the new mode.
+ */
+int lv_cluster_build_costs(struct lv_cluster *c, enum lv_cost_mode mode,
+			   const char *predictor_path, char **why);
+
+/* Index of the device named `name`, or -1. */
+int lv_cluster_find(const struct lv_cluster *c, const char *name);
+
+static inline const struct lv_profile *lv_device_profile(const struct lv_cluster *c,
+							 const struct lv_device *d)
+{
+	return c->kinds[d->kind].profile;
+}
+
+static inline const struct lv_cost_table *lv_device_cost(const struct lv_cluster *c,
+							 const struct lv_device *d)
+{
+	return c->kinds[d->kind].cost;
+}
+
+/* Resets the engine-maintained fields (state UP, top clock, nothing in flight). */
+void lv_cluster_reset(struct lv_cluster *c, double now);
+
+void lv_cluster_free(struct lv_cluster *c);
+
+#endif

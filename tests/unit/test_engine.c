@@ -1,0 +1,403 @@
+/*
+ * The engine: frame lifecycle, conservation, ordering by deadline, retries,
+ * expiry, admission, policy switching. Scenarios use the loud policy on the
+ * hand-made "slow" kind (see test_policy_loud.c for its numbers):
+ *   f=100 MHz: L = 1.0 1.5 2.0 2.5 s, E/b = 1.0 0.8 0.7 0.6 J
+ *   f=200 MHz: L = 0.5 0.8 1.0 1.2 s, E/b = 1.2 1.0 0.9 0.8 J
+ * clock change 0.5 s; safety margin 0.2 s; devices start at 200 MHz.
+ */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "profile.h"
+#include "util.h"
+
+#define F1 100e6
+#define F2 200e6
+
+static const struct lv_test_point slow_pts[] = {
+	{ F1, 1, 1.0, 1.0 }, { F1, 2, 1.5, 1.6 }, { F1, 3, 2.0, 2.1 }, { F1, 4, 2.5, 2.4 },
+	{ F2, 1, 0.5, 1.2 }, { F2, 2, 0.8, 2.0 }, { F2, 3, 1.0, 2.7 }, { F2, 4, 1.2, 3.2 },
+};
+
+static struct lv_cluster *slow_cluster(size_t n)
+{
+	static const double freqs[] = { F1, F2 };
+	struct lv_profile *p = lv_test_profile_new("slow", 2, freqs, NULL, 4, 0.5, 8, slow_pts);
+	struct lv_cluster *c = lv_cluster_new_from_profiles(&p, &n, 1);
+	assert_int_equal(lv_cluster_build_costs(c, LV_COST_PROF, NULL, NULL), 0);
+	return c;
+}
+
+static struct lv_engine *engine_new(struct lv_cluster *c, const char *policy,
+				    const struct lv_engine_config *cfg)
+{
+	char *why = NULL;
+	struct lv_policy *p = lv_policy_new(policy, c, &why);
+	assert_non_null(p);
+	return lv_engine_new(c, p, cfg, 0.0);
+}
+
+/* Counts actions of one kind since the last clear; returns the last one seen. */
+static const struct lv_action *find(const struct lv_engine *e, enum lv_action_kind k, int *n)
+{
+	const struct lv_action *a, *last = NULL;
+	size_t na = lv_engine_actions(e, &a);
+	*n = 0;
+	for (size_t i = 0; i < na; i++)
+		if (a[i].kind == k) {
+			(*n)++;
+			last = &a[i];
+		}
+	return last;
+}
+
+static void assert_conserved(const struct lv_engine *e)
+{
+	struct lv_engine_counts c;
+	lv_engine_counts(e, &c);
+	uint64_t sum = 0;
+	for (int s = 0; s < LV_FRAME_NSTATES; s++)
+		sum += c.by_state[s];
+	assert_int_equal(c.received, sum);
+}
+
+static void test_served_within_budget(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = slow_cluster(1);
+	struct lv_engine *e = engine_new(c, "loud", NULL);
+	uint64_t first = 0;
+	assert_int_equal(lv_engine_submit(e, 0.0, 4, 3.3, 77, &first), 0);
+	assert_int_equal(first, 1);
+	lv_engine_step(e, 0.0);
+	int n;
+	const struct lv_action *d = find(e, LV_ACT_DISPATCH, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(d->device, 0);
+	assert_int_equal(d->freq_hz, (uint64_t)F1);
+	assert_int_equal(d->batch, 4);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(d->frame_ids[i], (uint64_t)(i + 1));
+	uint64_t batch = d->batch_id;
+	assert_int_equal(c->devices[0].freq_hz, (uint64_t)F1);
+	assert_int_equal(c->devices[0].inflight, 1);
+	assert_int_equal(lv_engine_queue_len(e), 0);
+	lv_engine_clear_actions(e);
+
+	assert_int_equal(lv_engine_batch_done(e, 3.0, batch, 1, NULL), 0);
+	const struct lv_action *f = find(e, LV_ACT_FRAME_FINAL, &n);
+	assert_int_equal(n, 4);
+	assert_int_equal(f->frame.state, LV_FRAME_OK);
+	assert_int_equal(f->frame.tag, 77);
+	assert_float_equal(f->frame.arrival_s, 0.0, 0);
+	assert_float_equal(f->frame.dispatch_s, 0.0, 0);
+	assert_float_equal(f->frame.done_s, 3.0, 0);
+	assert_int_equal(f->frame.batch, 4);
+	assert_int_equal(c->devices[0].inflight, 0);
+	assert_float_equal(c->devices[0].idle_since_s, 3.0, 0);
+	assert_int_equal(c->devices[0].frames_done, 4);
+
+	struct lv_engine_counts k;
+	lv_engine_counts(e, &k);
+	assert_int_equal(k.received, 4);
+	assert_int_equal(k.by_state[LV_FRAME_OK], 4);
+	assert_int_equal(k.batches_dispatched, 1);
+	/* A finished batch cannot finish twice. */
+	assert_int_equal(lv_engine_batch_done(e, 3.1, batch, 1, NULL), LV_ENOENT);
+	assert_conserved(e);
+	lv_engine_free(e);
+	lv_cluster_free(c);
+}
+
+static void test_late(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = slow_cluster(1);
+	struct lv_engine *e = engine_new(c, "loud", NULL);
+	lv_engine_submit(e, 0.0, 4, 3.3, 1, NULL);
+	lv_engine_step(e, 0.0);
+	int n;
+	uint64_t batch = find(e, LV_ACT_DISPATCH, &n)->batch_id;
+	lv_engine_clear_actions(e);
+	lv_engine_batch_done(e, 3.5, batch, 1, NULL); /* deadline was 3.3 */
+	struct lv_engine_counts k;
+	lv_engine_counts(e, &k);
+	assert_int_equal(k.by_state[LV_FRAME_LATE], 4);
+	assert_int_equal(k.by_state[LV_FRAME_OK], 0);
+	assert_conserved(e);
+	lv_engine_free(e);
+	lv_cluster_free(c);
+}
+
+/* A failed batch's frames are retried once; a second failure ends them FAILED. */
+static void test_retry_then_fail(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = slow_cluster(2);
+	struct lv_engine *e = engine_new(c, "loud", NULL);
+	lv_engine_submit(e, 0.0, 4, 3.3, 1, NULL);
+	lv_engine_step(e, 0.0);
+	int n;
+	uint64_t b1 = find(e, LV_ACT_DISPATCH, &n)->batch_id;
+	lv_engine_clear_actions(e);
+	lv_engine_batch_done(e, 0.2, b1, 0, "triton: 500");
+	find(e, LV_ACT_FRAME_FINAL, &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(lv_engine_queue_len(e), 4);
+
+	lv_engine_step(e, 0.2);
+	const struct lv_action *d = find(e, LV_ACT_DISPATCH, &n);
+	assert_int_equal(n, 1);
+	uint64_t b2 = d->batch_id;
+	assert_int_not_equal(b1, b2);
+	lv_engine_clear_actions(e);
+	lv_engine_batch_done(e, 0.4, b2, 0, "triton: 500");
+	const struct lv_action *f = find(e, LV_ACT_FRAME_FINAL, &n);
+	assert_int_equal(n, 4);
+	assert_int_equal(f->frame.state, LV_FRAME_FAILED);
+	assert_int_equal(f->frame.attempts, 2);
+	assert_string_equal(f->frame.reason, "triton: 500");
+	struct lv_engine_counts k;
+	lv_engine_counts(e, &k);
+	assert_int_equal(k.batches_failed, 2);
+	assert_conserved(e);
+	lv_engine_free(e);
+	lv_cluster_free(c);
+}
+
+static void test_no_retry_when_off(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = slow_cluster(1);
+	struct lv_engine_config cfg;
+	lv_engine_config_default(&cfg);
+	cfg.retry_failed = 0;
+	struct lv_engine *e = engine_new(c, "loud", &cfg);
+	lv_engine_submit(e, 0.0, 4, 3.3, 1, NULL);
+	lv_engine_step(e, 0.0);
+	int n;
+	uint64_t b = find(e, LV_ACT_DISPATCH, &n)->batch_id;
+	lv_engine_batch_done(e, 0.1, b, 0, NULL);
+	struct lv_engine_counts k;
+	lv_engine_counts(e, &k);
+	assert_int_equal(k.by_state[LV_FRAME_FAILED], 4);
+	lv_engine_free(e);
+	lv_cluster_free(c);
+}
+
+/* Nothing can run (device down): frames expire at deadline + grace, not before. */
+static void test_expiry(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = slow_cluster(1);
+	struct lv_engine_config cfg;
+	lv_engine_config_default(&cfg);
+	cfg.expire_grace_s = 0.5;
+	struct lv_engine *e = engine_new(c, "loud", &cfg);
+	lv_engine_device_state(e, 0.0, 0, LV_DEV_DOWN);
+	lv_engine_submit(e, 0.0, 2, 1.0, 1, NULL);
+	lv_engine_step(e, 0.0);
+	int n;
+	find(e, LV_ACT_DISPATCH, &n);
+	assert_int_equal(n, 0);
+	assert_float_equal(lv_engine_next_wakeup(e), 1.5, 1e-12);
+	lv_engine_step(e, 1.49);
+	find(e, LV_ACT_FRAME_FINAL, &n);
+	assert_int_equal(n, 0);
+	lv_engine_step(e, 1.5);
+	const struct lv_action *f = find(e, LV_ACT_FRAME_FINAL, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(f->frame.state, LV_FRAME_EXPIRED);
+	assert_int_equal(f->frame.device, -1);
+	assert_conserved(e);
+	lv_engine_free(e);
+	lv_cluster_free(c);
+}
+
+static void test_rejected_and_admission(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = slow_cluster(1);
+	struct lv_engine_config cfg;
+	lv_engine_config_default(&cfg);
+	cfg.max_queue = 5;
+	struct lv_engine *e = engine_new(c, "loud", &cfg);
+	lv_engine_device_state(e, 0.0, 0, LV_DEV_DOWN);
+	assert_int_equal(lv_engine_submit(e, 0.0, 3, -1.0, 1, NULL), LV_EINVAL);
+	assert_int_equal(lv_engine_submit(e, 0.0, 1, INFINITY, 1, NULL), LV_EINVAL);
+	int n;
+	const struct lv_action *f = find(e, LV_ACT_FRAME_FINAL, &n);
+	assert_int_equal(n, 4);
+	assert_int_equal(f->frame.state, LV_FRAME_REJECTED);
+	assert_non_null(strstr(f->frame.reason, "positive"));
+	lv_engine_clear_actions(e);
+
+	assert_int_equal(lv_engine_submit(e, 0.0, 4, NAN, 1, NULL), 0); /* default budget */
+	lv_engine_step(e, 0.0);
+	struct lv_view v;
+	lv_engine_view(e, &v);
+	assert_float_equal(v.min_deadline_s, 20.0, 0);
+	assert_int_equal(lv_engine_submit(e, 0.0, 2, 1.0, 1, NULL), LV_EFULL);
+	f = find(e, LV_ACT_FRAME_FINAL, &n);
+	assert_int_equal(n, 2);
+	assert_non_null(strstr(f->frame.reason, "queue full"));
+
+	struct lv_engine_counts k;
+	lv_engine_counts(e, &k);
+	assert_int_equal(k.received, 10);
+	assert_int_equal(k.by_state[LV_FRAME_REJECTED], 6);
+	assert_int_equal(k.by_state[LV_FRAME_QUEUED], 4);
+	assert_conserved(e);
+	lv_engine_free(e);
+	lv_cluster_free(c);
+}
+
+/*
+ * Deadline order: A (3 frames, budget 10) at 0, B (3 frames, budget 3.3) at
+ * 0.1, device up at 0.1. n=6, r=3.3: f=100 b=4 (3.2 s, 0.6 J) takes B's three
+ * frames and A's first. Then n=2, r=9.9: best f=100 b=2 (1.7 s, no clock
+ * change now) and 9.9 > 4 x 1.7, 2 < 4: it waits.
+ */
+static void test_tightest_deadlines_first(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = slow_cluster(1);
+	struct lv_engine *e = engine_new(c, "loud", NULL);
+	lv_engine_device_state(e, 0.0, 0, LV_DEV_DOWN);
+	lv_engine_submit(e, 0.0, 3, 10.0, 1, NULL); /* ids 1-3 */
+	lv_engine_step(e, 0.0);
+	lv_engine_submit(e, 0.1, 3, 3.3, 2, NULL); /* ids 4-6 */
+	lv_engine_device_state(e, 0.1, 0, LV_DEV_UP);
+	lv_engine_step(e, 0.1);
+	int n;
+	const struct lv_action *d = find(e, LV_ACT_DISPATCH, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(d->batch, 4);
+	static const uint64_t want[] = { 4, 5, 6, 1 };
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(d->frame_ids[i], want[i]);
+	assert_int_equal(lv_engine_queue_len(e), 2);
+	assert_float_equal(lv_engine_next_wakeup(e), 0.11, 1e-9);
+
+	/* Switching to a policy that does not wait dispatches the rest at once. */
+	lv_engine_clear_actions(e);
+	lv_engine_set_policy(e, lv_policy_new("loud:strictness=100", c, NULL));
+	lv_engine_step(e, 0.11);
+	d = find(e, LV_ACT_DISPATCH, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(d->batch, 2);
+	assert_int_equal(d->frame_ids[0], 2);
+	assert_int_equal(d->frame_ids[1], 3);
+	assert_conserved(e);
+	lv_engine_free(e);
+	lv_cluster_free(c);
+}
+
+/* Idle devices are down-clocked through SET_CLOCK actions; bad reports are refused. */
+static void test_clock_actions_and_bad_reports(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = slow_cluster(1);
+	struct lv_engine *e = engine_new(c, "loud", NULL);
+	lv_engine_step(e, 4.0);
+	int n;
+	const struct lv_action *a = find(e, LV_ACT_SET_CLOCK, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(a->freq_hz, (uint64_t)F1);
+	assert_int_equal(c->devices[0].freq_hz, (uint64_t)F1);
+	assert_int_equal(lv_engine_device_clock(e, 4.1, 0, 123), LV_EINVAL);
+	assert_int_equal(lv_engine_device_clock(e, 4.1, 5, (uint64_t)F1), LV_ENOENT);
+	assert_int_equal(lv_engine_device_clock(e, 4.1, 0, (uint64_t)F2), 0);
+	assert_int_equal(c->devices[0].freq_hz, (uint64_t)F2);
+	assert_int_equal(lv_engine_batch_done(e, 4.2, 999, 1, NULL), LV_ENOENT);
+	lv_engine_free(e);
+	lv_cluster_free(c);
+}
+
+/* Many requests through many batches: every frame ends exactly once. */
+static void test_conservation_under_load(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = slow_cluster(3);
+	struct lv_engine *e = engine_new(c, "loud", NULL);
+	uint64_t finals = 0, received = 0;
+	double now = 0;
+	for (int round = 0; round < 400; round++) {
+		now += 0.25;
+		uint32_t k = (uint32_t)(round % 5) + 1;
+		lv_engine_submit(e, now, k, round % 7 == 0 ? -1.0 : 1.0 + round % 4, round, NULL);
+		received += k;
+		lv_engine_step(e, now);
+		const struct lv_action *a;
+		size_t na = lv_engine_actions(e, &a);
+		uint64_t pending[16];
+		int np = 0;
+		for (size_t i = 0; i < na; i++) {
+			if (a[i].kind == LV_ACT_FRAME_FINAL)
+				finals++;
+			if (a[i].kind == LV_ACT_DISPATCH && np < 16)
+				pending[np++] = a[i].batch_id;
+		}
+		lv_engine_clear_actions(e);
+		for (int i = 0; i < np; i++)
+			lv_engine_batch_done(e, now, pending[i], (round + i) % 9 != 0, NULL);
+		na = lv_engine_actions(e, &a);
+		for (size_t i = 0; i < na; i++)
+			if (a[i].kind == LV_ACT_FRAME_FINAL)
+				finals++;
+		lv_engine_clear_actions(e);
+	}
+	/* Drain: no new arrivals until everything is terminal. */
+	for (int i = 0; i < 2000 && finals < received; i++) {
+		now += 0.25;
+		lv_engine_step(e, now);
+		const struct lv_action *a;
+		size_t na = lv_engine_actions(e, &a);
+		uint64_t pending[16];
+		int np = 0;
+		for (size_t j = 0; j < na; j++) {
+			if (a[j].kind == LV_ACT_FRAME_FINAL)
+				finals++;
+			if (a[j].kind == LV_ACT_DISPATCH && np < 16)
+				pending[np++] = a[j].batch_id;
+		}
+		lv_engine_clear_actions(e);
+		for (int j = 0; j < np; j++)
+			lv_engine_batch_done(e, now, pending[j], 1, NULL);
+		na = lv_engine_actions(e, &a);
+		for (size_t j = 0; j < na; j++)
+			if (a[j].kind == LV_ACT_FRAME_FINAL)
+				finals++;
+		lv_engine_clear_actions(e);
+	}
+	struct lv_engine_counts k;
+	lv_engine_counts(e, &k);
+	assert_int_equal(k.received, received);
+	assert_int_equal(finals, received);
+	assert_int_equal(k.by_state[LV_FRAME_QUEUED] + k.by_state[LV_FRAME_INFLIGHT], 0);
+	assert_true(k.by_state[LV_FRAME_REJECTED] > 0);
+	assert_conserved(e);
+	lv_engine_free(e);
+	lv_cluster_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_served_within_budget),
+		cmocka_unit_test(test_late),
+		cmocka_unit_test(test_retry_then_fail),
+		cmocka_unit_test(test_no_retry_when_off),
+		cmocka_unit_test(test_expiry),
+		cmocka_unit_test(test_rejected_and_admission),
+		cmocka_unit_test(test_tightest_deadlines_first),
+		cmocka_unit_test(test_clock_actions_and_bad_reports),
+		cmocka_unit_test(test_conservation_under_load),
+	};
+	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
+}

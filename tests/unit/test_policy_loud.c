@@ -1,0 +1,357 @@
+/*
+ * Golden scenarios for the loud policy, each worked out by hand from the
+ * small profile below (values chosen so every rule of the thesis scheduler
+ * decides a different case).
+ *
+ * Kind "slow": clocks 100 and 200 MHz, max batch 4, clock change 0.5 s.
+ *   f=100: L = 1.0 1.5 2.0 2.5 s   E = 1.0 1.6 2.1 2.4 J   E/b = 1.0 0.8 0.7 0.6
+ *   f=200: L = 0.5 0.8 1.0 1.2 s   E = 1.2 2.0 2.7 3.2 J   E/b = 1.2 1.0 0.9 0.8
+ * Default parameters: safety margin 0.2 s, network cost 0, strictness 4,
+ * buffer 1, period 0.01 s, idle after 4 s checked every 2 s.
+ */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster.h"
+#include "policy.h"
+#include "profile.h"
+#include "util.h"
+
+#define F1 100e6
+#define F2 200e6
+
+static const struct lv_test_point slow_pts[] = {
+	{ F1, 1, 1.0, 1.0 }, { F1, 2, 1.5, 1.6 }, { F1, 3, 2.0, 2.1 }, { F1, 4, 2.5, 2.4 },
+	{ F2, 1, 0.5, 1.2 }, { F2, 2, 0.8, 2.0 }, { F2, 3, 1.0, 2.7 }, { F2, 4, 1.2, 3.2 },
+};
+
+struct fx {
+	struct lv_cluster *c;
+	struct lv_policy *p;
+	struct lv_clock_set clocks[16];
+	struct lv_decision d;
+	struct lv_explain ex;
+};
+
+static struct fx *fx_new(size_t n_devices, size_t n_points, const char *spec)
+{
+	static const double freqs[] = { F1, F2 };
+	struct fx *f = lv_xcalloc(1, sizeof(*f));
+	struct lv_profile *p = lv_test_profile_new("slow", 2, freqs, NULL, 4, 0.5, n_points,
+						   slow_pts);
+	f->c = lv_cluster_new_from_profiles(&p, &n_devices, 1);
+	char *why = NULL;
+	assert_int_equal(lv_cluster_build_costs(f->c, LV_COST_PROF, NULL, &why), 0);
+	f->p = lv_policy_new(spec, f->c, &why);
+	assert_non_null(f->p);
+	return f;
+}
+
+static void fx_free(struct fx *f)
+{
+	lv_policy_free(f->p);
+	lv_cluster_free(f->c);
+	free(f);
+}
+
+/* Asks with n queued and r remaining at time now, with an explanation. */
+static int ask(struct fx *f, size_t n, double r, double now)
+{
+	struct lv_view v = { f->c, n, now + r, now };
+	f->d = (struct lv_decision){ .clocks = f->clocks, .cap_clocks = 16 };
+	f->ex = (struct lv_explain){ .max_alts = 8 };
+	lv_policy_decide(f->p, &v, now, &f->d, &f->ex);
+	return f->d.has_dispatch;
+}
+
+static void expect(const struct fx *f, int device, double freq, int batch, double exp_s,
+		   double epf)
+{
+	assert_true(f->d.has_dispatch);
+	assert_int_equal(f->d.dispatch.device, device);
+	assert_int_equal(f->d.dispatch.freq_hz, (uint64_t)freq);
+	assert_int_equal(f->d.dispatch.batch, batch);
+	assert_float_equal(f->d.dispatch.expected_latency_s, exp_s, 1e-9);
+	assert_float_equal(f->d.dispatch.energy_per_frame_j, epf, 1e-9);
+}
+
+/* n=4, r=3.3: f=100 b=4 costs 2.5+0.2+0.5 (clock change) = 3.2 s <= 3.3, 0.6 J/frame. */
+static void test_least_energy_meeting_r(void **st)
+{
+	(void)st;
+	struct fx *f = fx_new(1, 8, "loud");
+	assert_true(ask(f, 4, 3.3, 0));
+	expect(f, 0, F1, 4, 3.2, 0.6);
+	assert_false(f->ex.fallback);
+	/* 8 configurations considered, feasible: f=100 b1..4 (1.7 2.2 2.7 3.2), f=200 all. */
+	assert_int_equal(f->ex.n_considered, 8);
+	assert_int_equal(f->ex.n_feasible, 8);
+	fx_free(f);
+}
+
+/* n=4, r=3.0: f=100 b=4 (3.2 s) misses; f=100 b=3 (2.7 s, 0.7 J) beats f=200 b=4 (1.4 s, 0.8 J). */
+static void test_tighter_r_smaller_batch(void **st)
+{
+	(void)st;
+	struct fx *f = fx_new(1, 8, "loud");
+	assert_true(ask(f, 4, 3.0, 0));
+	expect(f, 0, F1, 3, 2.7, 0.7);
+	assert_int_equal(f->ex.n_feasible, 7);
+	/* The best alternative is f=200 b=4 at 0.8 J/frame. */
+	assert_true(f->ex.n_alts >= 1);
+	assert_int_equal(f->ex.alts[0].freq_hz, (uint64_t)F2);
+	assert_int_equal(f->ex.alts[0].batch, 4);
+	assert_non_null(strstr(f->ex.alts[0].reason, "more energy per frame"));
+	fx_free(f);
+}
+
+/* n=2, r=100: best is f=100 b=2 (2.2 s); 100 > 4 x 2.2 and 2 < max batch 4: wait 10 ms. */
+static void test_waits_while_slack_allows(void **st)
+{
+	(void)st;
+	struct fx *f = fx_new(1, 8, "loud");
+	assert_false(ask(f, 2, 100, 10.0));
+	assert_true(f->ex.wait);
+	assert_true(f->ex.has_choice);
+	assert_int_equal(f->ex.choice.batch, 2);
+	assert_int_equal(f->ex.choice.freq_hz, (uint64_t)F1);
+	assert_float_equal(f->d.next_s, 10.01, 1e-9);
+	/* r = 8.8 is exactly 4 x 2.2: no longer strictly more, so it dispatches. */
+	assert_true(ask(f, 2, 8.8, 10.0));
+	expect(f, 0, F1, 2, 2.2, 0.8);
+	/* With a full max batch queued it never waits. */
+	assert_true(ask(f, 4, 100, 10.0));
+	expect(f, 0, F1, 4, 3.2, 0.6);
+	fx_free(f);
+}
+
+/* strictness is a parameter: at 100 the same r = 100 s no longer waits for 2.2 s. */
+static void test_strictness_parameter(void **st)
+{
+	(void)st;
+	struct fx *f = fx_new(1, 8, "loud:strictness=100");
+	assert_true(ask(f, 2, 100, 0));
+	expect(f, 0, F1, 2, 2.2, 0.8);
+	fx_free(f);
+}
+
+/*
+ * n=4, r=0.6: nothing meets r (fastest is f=200 b=1 at 0.7 s). Target
+ * t = 1.1 x 4 / 0.6 = 7.33 frames/s; none reaches it, so the highest
+ * throughput wins: f=200 b=4 at 4/1.2 = 3.33 frames/s.
+ */
+static void test_fallback_highest_throughput(void **st)
+{
+	(void)st;
+	struct fx *f = fx_new(1, 8, "loud");
+	assert_true(ask(f, 4, 0.6, 0));
+	expect(f, 0, F2, 4, 1.4, 0.8);
+	assert_true(f->ex.fallback);
+	assert_int_equal(f->ex.n_feasible, 0);
+	fx_free(f);
+}
+
+/*
+ * n=1, r=0.65: nothing meets r; t = 1.1/0.65 = 1.69 frames/s. f=200 b=1 runs
+ * 2 frames/s (reaches t), f=100 b=1 only 1: f=200 b=1 wins on latency 0.7 s.
+ * Already late (r = -1): t is infinite, highest throughput again.
+ */
+static void test_fallback_reaching_target(void **st)
+{
+	(void)st;
+	struct fx *f = fx_new(1, 8, "loud");
+	assert_true(ask(f, 1, 0.65, 0));
+	expect(f, 0, F2, 1, 0.7, 1.2);
+	assert_true(ask(f, 3, -1.0, 0));
+	expect(f, 0, F2, 3, 1.2, 0.9);
+	fx_free(f);
+}
+
+/* A device with work in flight keeps max(f, current): chosen 100 MHz, runs at 200 MHz. */
+static void test_keeps_higher_clock_in_flight(void **st)
+{
+	(void)st;
+	struct fx *f = fx_new(1, 8, "loud");
+	f->c->devices[0].inflight = 1; /* capacity 1 instance + 1 buffer */
+	assert_true(ask(f, 4, 3.3, 0));
+	assert_int_equal(f->d.dispatch.freq_hz, (uint64_t)F2);
+	assert_int_equal(f->d.dispatch.batch, 4);
+	/* At the limit (2 in flight) the device is not available: nothing to do. */
+	f->c->devices[0].inflight = 2;
+	assert_false(ask(f, 4, 3.3, 0));
+	assert_false(f->ex.has_choice);
+	assert_non_null(strstr(f->ex.alts[0].reason, "busy"));
+	fx_free(f);
+}
+
+/* Idle for 4 s -> lowest clock, checked every 2 s. */
+static void test_downclocks_idle_device(void **st)
+{
+	(void)st;
+	struct fx *f = fx_new(2, 8, "loud");
+	f->c->devices[0].idle_since_s = 0.0;
+	f->c->devices[1].idle_since_s = 1.5;
+	ask(f, 0, 0, 3.0); /* idle 3 s and 1.5 s: nothing yet; next check at 5 */
+	assert_int_equal(f->d.n_clocks, 0);
+	assert_float_equal(f->d.next_s, 5.0, 1e-9);
+	ask(f, 0, 0, 4.5); /* before the next check */
+	assert_int_equal(f->d.n_clocks, 0);
+	ask(f, 0, 0, 5.0); /* device 0 idle 5 s: down; device 1 idle 3.5 s: not yet */
+	assert_int_equal(f->d.n_clocks, 1);
+	assert_int_equal(f->d.clocks[0].device, 0);
+	assert_int_equal(f->d.clocks[0].freq_hz, (uint64_t)F1);
+	f->c->devices[0].freq_hz = (uint64_t)F1;
+	ask(f, 0, 0, 7.0); /* device 1 idle 5.5 s now */
+	assert_int_equal(f->d.n_clocks, 1);
+	assert_int_equal(f->d.clocks[0].device, 1);
+	fx_free(f);
+}
+
+/*
+ * Ties: device 0 at 200 MHz, device 1 at 100 MHz. For n=4, r=3.3 both offer
+ * 0.6 J/frame at f=100 b=4 (device 0 with the clock change, 3.2 s; device 1
+ * without, 2.7 s): the first found, device 0, wins.
+ */
+static void test_first_found_wins_ties(void **st)
+{
+	(void)st;
+	struct fx *f = fx_new(2, 8, "loud");
+	f->c->devices[1].freq_hz = (uint64_t)F1;
+	assert_true(ask(f, 4, 3.3, 0));
+	expect(f, 0, F1, 4, 3.2, 0.6);
+	/* With r=3.0 device 0's f=100 b=4 misses, device 1's does not. */
+	assert_true(ask(f, 4, 3.0, 0));
+	expect(f, 1, F1, 4, 2.7, 0.6);
+	fx_free(f);
+}
+
+/* Down and draining devices are skipped. */
+static void test_skips_unavailable(void **st)
+{
+	(void)st;
+	struct fx *f = fx_new(3, 8, "loud");
+	f->c->devices[0].state = LV_DEV_DOWN;
+	f->c->devices[1].state = LV_DEV_DRAINING;
+	assert_true(ask(f, 4, 3.3, 0));
+	expect(f, 2, F1, 4, 3.2, 0.6);
+	f->c->devices[2].state = LV_DEV_DOWN;
+	assert_false(ask(f, 4, 3.3, 0));
+	fx_free(f);
+}
+
+/* prof mode: without the (100 MHz, 4) measurement, f=100 b=3 (0.7 J) is the best. */
+static void test_prof_mode_skips_unmeasured(void **st)
+{
+	(void)st;
+	static const struct lv_test_point pts[] = {
+		{ F1, 1, 1.0, 1.0 }, { F1, 2, 1.5, 1.6 }, { F1, 3, 2.0, 2.1 },
+		{ F2, 1, 0.5, 1.2 }, { F2, 2, 0.8, 2.0 }, { F2, 3, 1.0, 2.7 }, { F2, 4, 1.2, 3.2 },
+	};
+	static const double freqs[] = { F1, F2 };
+	struct lv_profile *p = lv_test_profile_new("slow", 2, freqs, NULL, 4, 0.5, 7, pts);
+	size_t one = 1;
+	struct lv_cluster *c = lv_cluster_new_from_profiles(&p, &one, 1);
+	assert_int_equal(lv_cluster_build_costs(c, LV_COST_PROF, NULL, NULL), 0);
+	struct lv_policy *pol = lv_policy_new("loud", c, NULL);
+	struct lv_clock_set clocks[4];
+	struct lv_decision d = { .clocks = clocks, .cap_clocks = 4 };
+	struct lv_view v = { c, 4, 3.3, 0 };
+	lv_policy_decide(pol, &v, 0, &d, NULL);
+	assert_true(d.has_dispatch);
+	assert_int_equal(d.dispatch.batch, 3);
+	assert_int_equal(d.dispatch.freq_hz, (uint64_t)F1);
+	lv_policy_free(pol);
+	lv_cluster_free(c);
+}
+
+/* network_cost and safety_margin enter the expected latency as b x cost + margin. */
+static void test_network_cost_and_margin(void **st)
+{
+	(void)st;
+	/* f=100 b=4: 2.5 + 4 x 0.1 + 0 + 0.5 = 3.4 > 3.3; f=100 b=3: 2.0+0.3+0.5 = 2.8. */
+	struct fx *f = fx_new(1, 8, "loud:network_cost=0.1,safety_margin=0");
+	assert_true(ask(f, 4, 3.3, 0));
+	expect(f, 0, F1, 3, 2.8, 0.7);
+	fx_free(f);
+}
+
+/*
+ * The plain path scans one device per (kind, clock) group; the explained path
+ * scans all. On a mixed cluster they must agree for every (n, r).
+ */
+static void test_grouping_matches_full_scan(void **st)
+{
+	(void)st;
+	struct fx *f = fx_new(12, 8, "loud");
+	for (size_t i = 0; i < 12; i++) {
+		f->c->devices[i].freq_hz = (uint64_t)(i % 3 == 0 ? F1 : F2);
+		f->c->devices[i].inflight = (int)(i % 4 == 1 ? 2 : i % 2);
+	}
+	struct lv_clock_set ca[16], cb[16];
+	for (size_t n = 1; n <= 6; n++) {
+		for (double r = -0.5; r < 6.0; r += 0.05) {
+			struct lv_view v = { f->c, n, r, 0 };
+			struct lv_decision a = { .clocks = ca, .cap_clocks = 16 };
+			struct lv_decision b = { .clocks = cb, .cap_clocks = 16 };
+			struct lv_explain ex = { .max_alts = 4 };
+			lv_policy_decide(f->p, &v, 0, &a, NULL);
+			lv_policy_decide(f->p, &v, 0, &b, &ex);
+			assert_int_equal(a.has_dispatch, b.has_dispatch);
+			assert_memory_equal(&a.dispatch, &b.dispatch, sizeof(a.dispatch));
+		}
+	}
+	fx_free(f);
+}
+
+static void test_bad_parameters(void **st)
+{
+	(void)st;
+	static const double freqs[] = { F1, F2 };
+	struct lv_profile *p = lv_test_profile_new("slow", 2, freqs, NULL, 4, 0.5, 8, slow_pts);
+	size_t one = 1;
+	struct lv_cluster *c = lv_cluster_new_from_profiles(&p, &one, 1);
+	static const struct {
+		const char *spec, *needle;
+	} cases[] = {
+		{ "loud:strictness=abc", "strictness: 'abc' is not a number" },
+		{ "loud:strictness=0.5", "outside" },
+		{ "loud:buffer=1.5", "not a whole number" },
+		{ "loud:bogus=1", "unknown parameter 'bogus'" },
+		{ "loud:strictness", "not key=value" },
+		{ "nosuch", "unknown policy 'nosuch'" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *why = NULL;
+		assert_null(lv_policy_new(cases[i].spec, c, &why));
+		assert_non_null(why);
+		if (!strstr(why, cases[i].needle))
+			fail_msg("%s: message '%s' lacks '%s'", cases[i].spec, why,
+				 cases[i].needle);
+		free(why);
+	}
+	lv_cluster_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_least_energy_meeting_r),
+		cmocka_unit_test(test_tighter_r_smaller_batch),
+		cmocka_unit_test(test_waits_while_slack_allows),
+		cmocka_unit_test(test_strictness_parameter),
+		cmocka_unit_test(test_fallback_highest_throughput),
+		cmocka_unit_test(test_fallback_reaching_target),
+		cmocka_unit_test(test_keeps_higher_clock_in_flight),
+		cmocka_unit_test(test_downclocks_idle_device),
+		cmocka_unit_test(test_first_found_wins_ties),
+		cmocka_unit_test(test_skips_unavailable),
+		cmocka_unit_test(test_prof_mode_skips_unmeasured),
+		cmocka_unit_test(test_network_cost_and_margin),
+		cmocka_unit_test(test_grouping_matches_full_scan),
+		cmocka_unit_test(test_bad_parameters),
+	};
+	return cmocka_run_group_tests_name("policy_loud", tests, NULL, NULL);
+}
