@@ -1,0 +1,182 @@
+/*
+ * bench: `make bench` — the figures the issues ask for, one line each, name
+ * first, then values with units. Timing uses CLOCK_MONOTONIC around single
+ * calls and reports medians and p99s, because these machines are shared and
+ * noisy: a median over many samples is stable where a mean is not. Nothing
+ * here passes or fails; the figures go into the issue notes.
+ *
+ * Run from the repository root (profiles/ and its predictor cache).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cluster.h"
+#include "cost.h"
+#include "policy.h"
+#include "predictor.h"
+#include "profile.h"
+#include "rng.h"
+#include "util.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double quantile(double *v, size_t n, double q)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	size_t i = (size_t)(q * (double)(n - 1) + 0.5);
+	return v[i];
+}
+
+static void die(const char *what, char *why)
+{
+	fprintf(stderr, "bench: %s: %s\n", what, why ? why : "failed");
+	free(why);
+	exit(1);
+}
+
+/* Times `samples` single decisions of policy p on c with n queued, r remaining. */
+static void time_decisions(const char *name, struct lv_cluster *c, struct lv_policy *p, size_t n,
+			   double r, size_t samples, int explain)
+{
+	double *t = lv_xmalloc(samples * sizeof(double));
+	struct lv_clock_set *clocks = lv_xmalloc(c->n_devices * sizeof(*clocks));
+	struct lv_view v = { c, n, r, 0 };
+	size_t dispatched = 0;
+	for (size_t i = 0; i < samples; i++) {
+		struct lv_decision d = { .clocks = clocks, .cap_clocks = c->n_devices };
+		struct lv_explain ex = { .max_alts = 5 };
+		double t0 = now_s();
+		lv_policy_decide(p, &v, 0, &d, explain ? &ex : NULL);
+		t[i] = now_s() - t0;
+		dispatched += (size_t)d.has_dispatch;
+	}
+	double med = quantile(t, samples, 0.5), p99 = quantile(t, samples, 0.99);
+	printf("%s queue=%zu: median %.2f us, p99 %.2f us (%zu samples, %s)\n", name, n,
+	       med * 1e6, p99 * 1e6, samples, dispatched ? "dispatching" : "waiting");
+	free(t);
+	free(clocks);
+}
+
+static struct lv_profile *load_profile(const char *kind)
+{
+	char *why = NULL;
+	char *path = lv_xasprintf("profiles/%s.json", kind);
+	struct lv_profile *p = lv_profile_load(path, &why);
+	if (!p)
+		die(path, why);
+	free(path);
+	return p;
+}
+
+static void bench_thesis(void)
+{
+	char *why = NULL;
+	struct lv_cluster *c = lv_cluster_load("profiles/clusters/thesis.json", &why);
+	if (!c)
+		die("thesis cluster", why);
+	if (lv_cluster_build_costs(c, LV_COST_PRED, NULL, &why) != LV_OK)
+		die("cost tables", why);
+	struct lv_policy *p = lv_policy_new("loud", c, &why);
+	static const size_t queues[] = { 1, 8, 32, 64 };
+	for (size_t i = 0; i < 4; i++)
+		time_decisions("loud decision thesis pred", c, p, queues[i], 2.0, 20000, 0);
+	time_decisions("loud decision thesis pred, explained (full scan)", c, p, 64, 2.0, 5000, 1);
+	printf("reference: the thesis's Python scheduler takes about 850 us for the queue=64 decision\n");
+	lv_policy_free(p);
+	lv_cluster_free(c);
+}
+
+/* 1,000 devices sized from the thesis's 1:2:2 mix, each at a random clock of its kind. */
+static void bench_thousand(void)
+{
+	char *why = NULL;
+	struct lv_profile *ps[3] = { load_profile("agx-xavier"), load_profile("xavier-nx"),
+				     load_profile("nano") };
+	size_t counts[3] = { 200, 400, 400 };
+	struct lv_cluster *c = lv_cluster_new_from_profiles(ps, counts, 3);
+	if (lv_cluster_build_costs(c, LV_COST_PRED, NULL, &why) != LV_OK)
+		die("cost tables", why);
+	struct lv_rng rng;
+	lv_rng_seed(&rng, 1);
+	for (size_t i = 0; i < c->n_devices; i++) {
+		const struct lv_profile *pr = lv_device_profile(c, &c->devices[i]);
+		c->devices[i].freq_hz = pr->freqs_hz[lv_rng_below(&rng, pr->n_freqs)];
+		c->devices[i].inflight = (int)lv_rng_below(&rng, 3); /* a third are full */
+	}
+	struct lv_policy *p = lv_policy_new("loud", c, &why);
+	time_decisions("loud decision 1000 devices pred", c, p, 64, 2.0, 2000, 0);
+	time_decisions("loud decision 1000 devices pred, explained (full scan)", c, p, 64, 2.0, 200,
+		       1);
+	lv_policy_free(p);
+	lv_cluster_free(c);
+}
+
+static void bench_predictor(void)
+{
+	char *why = NULL;
+	struct lv_profile *ps[3] = { load_profile("agx-xavier"), load_profile("xavier-nx"),
+				     load_profile("nano") };
+	size_t n = 0;
+	struct lv_pred_sample *s =
+		lv_predictor_samples((const struct lv_profile *const *)ps, 3, &n);
+	struct lv_predictor_params pp;
+	lv_predictor_params_default(&pp);
+	double t[3];
+	struct lv_predictor *pred = NULL;
+	for (int i = 0; i < 3; i++) {
+		lv_predictor_free(pred);
+		double t0 = now_s();
+		pred = lv_predictor_train(s, n, &pp, &why);
+		t[i] = now_s() - t0;
+		if (!pred)
+			die("training", why);
+	}
+	printf("predictor training: median %.3f s over 3 runs (%zu samples, %d rounds x 2 models)\n",
+	       quantile(t, 3, 0.5), n, pp.rounds);
+
+	double tb[5];
+	size_t bytes = 0, cells = 0;
+	for (int i = 0; i < 5; i++) {
+		double t0 = now_s();
+		struct lv_cost_table *tab[3];
+		for (int k = 0; k < 3; k++)
+			tab[k] = lv_cost_table_build(ps[k], pred, LV_COST_PRED, &why);
+		tb[i] = now_s() - t0;
+		bytes = cells = 0;
+		for (int k = 0; k < 3; k++) {
+			if (!tab[k])
+				die("cost table", why);
+			bytes += lv_cost_table_bytes(tab[k]);
+			cells += tab[k]->n_freqs * (size_t)tab[k]->max_batch;
+			lv_cost_table_free(tab[k]);
+		}
+	}
+	printf("cost tables (3 kinds, pred): build median %.2f ms, %zu cells, %.1f KiB\n",
+	       quantile(tb, 5, 0.5) * 1e3, cells, (double)bytes / 1024.0);
+	lv_predictor_free(pred);
+	free(s);
+	for (int k = 0; k < 3; k++)
+		lv_profile_free(ps[k]);
+}
+
+int main(void)
+{
+	bench_thesis();
+	bench_thousand();
+	bench_predictor();
+	return 0;
+}
