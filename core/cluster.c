@@ -196,12 +196,23 @@ struct lv_cluster *lv_cluster_load(const char *path, char **why)
 	if (!text)
 		return NULL;
 	cJSON *root = cJSON_Parse(text);
-	free(text);
 	if (!root) {
-		lv_fail(why, LV_EINVAL, "%s: not valid JSON (near: %.20s)", path,
-			cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "?");
+		/* Name the line and column where parsing stopped. */
+		const char *at = cJSON_GetErrorPtr();
+		int line = 1, col = 1;
+		for (const char *q = text; at && q < at && *q; q++) {
+			if (*q == '\n') {
+				line++;
+				col = 1;
+			} else {
+				col++;
+			}
+		}
+		lv_fail(why, LV_EINVAL, "%s:%d:%d: not valid JSON", path, line, col);
+		free(text);
 		return NULL;
 	}
+	free(text);
 	struct lv_cluster *c = lv_xcalloc(1, sizeof(*c));
 	int rc = parse_cluster(c, root, path, why);
 	cJSON_Delete(root);

@@ -1,0 +1,141 @@
+/* Cluster files: the committed thesis cluster, count expansion, every kind of bad file. */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cluster.h"
+#include "profile.h"
+#include "util.h"
+
+static void test_thesis_cluster(void **st)
+{
+	(void)st;
+	char *why = NULL;
+	struct lv_cluster *c = lv_cluster_load("profiles/clusters/thesis.json", &why);
+	assert_non_null(c);
+	assert_string_equal(c->name, "thesis");
+	assert_int_equal(c->n_devices, 5);
+	assert_int_equal(c->n_kinds, 3); /* one profile per kind, however many devices */
+	static const char *const names[] = { "agx-xavier-00", "xavier-nx-00", "xavier-nx-01",
+					     "nano-00", "nano-01" };
+	static const char *const kinds[] = { "agx-xavier", "xavier-nx", "xavier-nx", "nano",
+					     "nano" };
+	for (int i = 0; i < 5; i++) {
+		assert_string_equal(c->devices[i].name, names[i]);
+		assert_string_equal(lv_device_profile(c, &c->devices[i])->kind, kinds[i]);
+		assert_int_equal(c->devices[i].state, LV_DEV_UP);
+		assert_int_equal(c->devices[i].inflight, 0);
+		assert_non_null(c->devices[i].agent_url);
+	}
+	assert_int_equal(c->largest_max_batch, 64);
+	/* Devices start at their kind's top clock: AGX Xavier 1377 MHz, Nano 921.6 MHz. */
+	assert_int_equal(c->devices[0].freq_hz, 1377000000ULL);
+	assert_int_equal(c->devices[3].freq_hz, 921600000ULL);
+	assert_int_equal(lv_cluster_find(c, "nano-01"), 4);
+	assert_int_equal(lv_cluster_find(c, "nano-02"), -1);
+	lv_cluster_free(c);
+}
+
+static char *write_cluster(const char *dir, const char *json)
+{
+	return lv_test_write(dir, "clusters/c.json", json);
+}
+
+/* A scratch profiles dir with the committed nano profile and a clusters/ subdir. */
+static char *scratch(void)
+{
+	char *dir = lv_test_mkdtemp();
+	char *sub = lv_path_join(dir, "clusters");
+	assert_int_equal(mkdir(sub, 0755), 0);
+	free(sub);
+	char *text = lv_read_file("profiles/nano.json", NULL, NULL);
+	assert_non_null(text);
+	free(lv_test_write(dir, "nano.json", text));
+	free(text);
+	return dir;
+}
+
+static void test_count_expansion(void **st)
+{
+	(void)st;
+	char *dir = scratch();
+	char *path = write_cluster(dir, "{\"name\": \"big\", \"devices\": ["
+					"{\"name\": \"edge\", \"kind\": \"nano\", \"count\": 3},"
+					"{\"name\": \"solo\", \"kind\": \"nano\"}]}");
+	char *why = NULL;
+	struct lv_cluster *c = lv_cluster_load(path, &why);
+	assert_non_null(c);
+	assert_int_equal(c->n_devices, 4);
+	assert_int_equal(c->n_kinds, 1);
+	assert_string_equal(c->devices[0].name, "edge-000");
+	assert_string_equal(c->devices[2].name, "edge-002");
+	assert_string_equal(c->devices[3].name, "solo");
+	assert_null(c->devices[0].agent_url);
+	lv_cluster_free(c);
+	free(path);
+	lv_test_rmtree(dir);
+	free(dir);
+}
+
+static void test_bad_files(void **st)
+{
+	(void)st;
+	static const struct {
+		const char *json, *needle;
+	} cases[] = {
+		{ "[]", "must be a JSON object" },
+		{ "{\"devices\": []}", "devices: must be a non-empty array" },
+		{ "{\"name\": 3, \"devices\": [{}]}", "name: must be a string" },
+		{ "{\"devices\": [{\"kind\": \"nano\"}]}", "devices[0].name: missing" },
+		{ "{\"devices\": [{\"name\": \"a\"}]}", "devices[0].kind: missing" },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": 7}]}", "devices[0].kind: must be a non-empty string" },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"tx2\"}]}", "devices[0].kind: no usable profile for 'tx2'" },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"../nano\"}]}", "is not a kind name" },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\"}, {\"name\": \"a\", \"kind\": \"nano\"}]}",
+		  "devices[1].name: 'a' appears twice" },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\", \"count\": 0}]}", "devices[0].count" },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\", \"count\": 2.5}]}", "devices[0].count" },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\", \"count\": 2, \"agent\": \"http://x\"}]}",
+		  "an entry with count has no endpoints" },
+		{ "{\"devices\": [\n{\"name\": \"a\",, \"kind\": \"nano\"}]}", "c.json:2:" },
+	};
+	char *dir = scratch();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *path = write_cluster(dir, cases[i].json);
+		char *why = NULL;
+		struct lv_cluster *c = lv_cluster_load(path, &why);
+		assert_null(c);
+		assert_non_null(why);
+		if (!strstr(why, cases[i].needle) || !strstr(why, "c.json"))
+			fail_msg("case %zu: '%s' lacks '%s' or the file name", i, why,
+				 cases[i].needle);
+		free(why);
+		free(path);
+	}
+	/* A profile that is itself broken is named with its field. */
+	free(lv_test_write(dir, "nano.json", "{\"format\": \"loudva-profile\"}"));
+	char *path = write_cluster(dir, "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\"}]}");
+	char *why = NULL;
+	assert_null(lv_cluster_load(path, &why));
+	assert_non_null(strstr(why, "nano.json"));
+	free(why);
+	free(path);
+	why = NULL;
+	assert_null(lv_cluster_load("no/such/cluster.json", &why));
+	assert_non_null(strstr(why, "no/such/cluster.json"));
+	free(why);
+	lv_test_rmtree(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_thesis_cluster),
+		cmocka_unit_test(test_count_expansion),
+		cmocka_unit_test(test_bad_files),
+	};
+	return cmocka_run_group_tests_name("cluster", tests, NULL, NULL);
+}
