@@ -14,9 +14,10 @@ SHELL := /bin/bash
 # Debian packages the build and the tests need. `make deps` installs the
 # missing ones (with sudo when not root). Keep in step with the README.
 DEB_PKGS := gcc make pkg-config libcjson-dev libxgboost-dev libsqlite3-dev libcmocka-dev \
-	    gnuplot-nox jq tmux
+	    libmicrohttpd-dev libcurl4-openssl-dev libssh-dev libyaml-dev libturbojpeg0-dev \
+	    libpng-dev gnuplot-nox jq tmux curl openssh-server openssh-client
 
-PKGS := libcjson xgboost sqlite3
+PKGS := libcjson xgboost sqlite3 libmicrohttpd libcurl libssh yaml-0.1 libturbojpeg libpng
 TEST_PKGS := cmocka
 
 CC ?= cc
@@ -47,6 +48,7 @@ LIBS_EXTRA := -lm -lpthread
 
 CORE_SRC := $(sort $(wildcard core/*.c))
 CONSOLE_SRC := $(sort $(wildcard console/*.c))
+AGENT_SRC := $(sort $(wildcard agents/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 
@@ -58,13 +60,15 @@ REL_CORE_LIB := $(BUILD)/rel/libloudva-core.a
 SAN_CORE_LIB := $(BUILD)/san/libloudva-core.a
 LOUDVA := $(BUILD)/loudva
 LOUDVA_SAN := $(BUILD)/san/loudva
+AGENT := $(BUILD)/loudva-agent
+AGENT_SAN := $(BUILD)/san/loudva-agent
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
 BENCH_BIN := $(BUILD)/rel/loudva-bench
 
 .PHONY: all run test bench deps check-style check-deps install clean test-build
 .SECONDARY:
 
-all: $(LOUDVA)
+all: $(LOUDVA) $(if $(AGENT_SRC),$(AGENT))
 
 # ---- dependencies ---------------------------------------------------------
 DEPS_STAMP := $(BUILD)/.deps-ok
@@ -95,6 +99,10 @@ $(LOUDVA): $(call rel_obj,$(CONSOLE_SRC)) $(REL_CORE_LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LIBS_EXTRA)
 
+$(AGENT): $(call rel_obj,$(AGENT_SRC)) $(REL_CORE_LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LIBS_EXTRA)
+
 # ---- sanitizer (test) build -----------------------------------------------
 $(BUILD)/san/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -109,15 +117,20 @@ $(LOUDVA_SAN): $(call san_obj,$(CONSOLE_SRC)) $(SAN_CORE_LIB)
 	@$(if $(Q),echo "  LD san  $@")
 	$(Q)$(CC) $(TST_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LIBS_EXTRA)
 
+$(AGENT_SAN): $(call san_obj,$(AGENT_SRC)) $(SAN_CORE_LIB)
+	@$(if $(Q),echo "  LD san  $@")
+	$(Q)$(CC) $(TST_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LIBS_EXTRA)
+
 $(BUILD)/san/tests/%: $(BUILD)/san/tests/unit/%.o $(BUILD)/san/tests/unit/testutil.o $(SAN_CORE_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD san  $@")
 	$(Q)$(CC) $(TST_CFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_PKG_LIBS) $(LIBS_EXTRA)
 
-test-build: $(LOUDVA_SAN) $(UNIT_BINS) $(LOUDVA)
+test-build: $(LOUDVA_SAN) $(UNIT_BINS) $(LOUDVA) $(if $(AGENT_SRC),$(AGENT_SAN) $(AGENT))
 
 test: test-build
-	$(Q)LOUDVA=$(LOUDVA_SAN) LOUDVA_REL=$(LOUDVA) BUILD=$(BUILD) tests/run.sh
+	$(Q)LOUDVA=$(LOUDVA_SAN) LOUDVA_REL=$(LOUDVA) LOUDVA_AGENT=$(AGENT_SAN) \
+	  LOUDVA_AGENT_REL=$(AGENT) BUILD=$(BUILD) tests/run.sh
 
 # ---- run ------------------------------------------------------------------
 run: $(LOUDVA)
@@ -134,7 +147,7 @@ bench: $(BENCH_BIN) $(LOUDVA)
 # ---- checks ---------------------------------------------------------------
 check-style:
 	$(Q)command -v clang-format >/dev/null || { echo "clang-format not installed" >&2; exit 1; }
-	$(Q)bad=0; for f in core/*.[ch] console/*.[ch] tests/unit/*.[ch] tests/bench/*.c; do \
+	$(Q)bad=0; for f in core/*.[ch] console/*.[ch] views/*.[ch] agents/*.[ch] tests/unit/*.[ch] tests/bench/*.c; do \
 	  [ -e "$$f" ] || continue; \
 	  clang-format --dry-run --Werror "$$f" 2>/dev/null || { echo "style: $$f"; bad=1; }; \
 	done; exit $$bad
@@ -149,7 +162,7 @@ check-deps:
 	if ls agents/*.c >/dev/null 2>&1 && grep -nE '#include *"(\.\./)?(views|console)/' agents/*.c; then echo "check-deps: agents/ reaches past core/" >&2; bad=1; fi; \
 	exit $$bad
 
-install: $(LOUDVA)
+install: $(LOUDVA) $(if $(AGENT_SRC),$(AGENT))
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(LOUDVA) $(DESTDIR)$(PREFIX)/bin/loudva
 

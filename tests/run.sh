@@ -4,12 +4,15 @@
 # the log of anything that failed, and ends with one line: "N passed, N failed"
 # (cmocka cases and scripts counted one each).
 #
-# Environment: LOUDVA (the sanitizer build of loudva), BUILD (build dir).
+# Environment: LOUDVA, LOUDVA_AGENT (sanitizer builds), LOUDVA_REL,
+# LOUDVA_AGENT_REL (optimised builds), BUILD (build dir).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export LOUDVA=${LOUDVA:-$BUILD/san/loudva}
 export LOUDVA_REL=${LOUDVA_REL:-$BUILD/loudva}
+export LOUDVA_AGENT=${LOUDVA_AGENT:-$BUILD/san/loudva-agent}
+export LOUDVA_AGENT_REL=${LOUDVA_AGENT_REL:-$BUILD/loudva-agent}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -63,8 +66,9 @@ for bin in "$BUILD"/san/tests/test_*; do
 	[ -x "$bin" ] || continue
 	run_unit "$bin"
 done
-echo "command-line scenarios:"
-for script in tests/cli/test_*.sh; do
+echo "scenarios (real processes):"
+for script in tests/cli/test_*.sh tests/agent/test_*.sh tests/live/test_*.sh \
+	tests/console/test_*.sh tests/ssh/test_*.sh; do
 	[ -e "$script" ] || continue
 	run_script "$script"
 done
