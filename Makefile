@@ -141,8 +141,8 @@ $(BENCH_BIN): $(call rel_obj,$(BENCH_SRC)) $(REL_CORE_LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LIBS_EXTRA)
 
-bench: $(BENCH_BIN) $(LOUDVA)
-	$(Q)./$(BENCH_BIN)
+bench: $(BENCH_BIN) $(LOUDVA) $(if $(AGENT_SRC),$(AGENT))
+	$(Q)LOUDVA_BENCH=$(BENCH_BIN) LOUDVA_REL=$(LOUDVA) LOUDVA_AGENT_REL=$(AGENT) tests/bench/run.sh
 
 # ---- checks ---------------------------------------------------------------
 check-style:
@@ -162,9 +162,10 @@ check-deps:
 	if ls agents/*.c >/dev/null 2>&1 && grep -nE '#include *"(\.\./)?(views|console)/' agents/*.c; then echo "check-deps: agents/ reaches past core/" >&2; bad=1; fi; \
 	exit $$bad
 
-install: $(LOUDVA) $(if $(AGENT_SRC),$(AGENT))
+install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(LOUDVA) $(DESTDIR)$(PREFIX)/bin/loudva
+	$(if $(AGENT_SRC),install -m 0755 $(AGENT) $(DESTDIR)$(PREFIX)/bin/loudva-agent)
 
 clean:
 	rm -rf $(BUILD)
