@@ -24,6 +24,8 @@ static const struct command commands[] = {
 	{ "profile", lv_cmd_profile, "import, check and show device profiles" },
 	{ "predictor", lv_cmd_predictor, "train and evaluate the cost predictor" },
 	{ "trace", lv_cmd_trace, "generate and summarise workload traces" },
+	{ "sim", lv_cmd_sim, "replay a trace on emulated devices: frames, energy, frames/J" },
+	{ "demo", lv_cmd_demo, "a short simulated run of the thesis cluster, two policies compared" },
 	{ NULL, NULL, NULL },
 };
 
@@ -40,10 +42,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stdout);
-		return LV_EXIT_OK;
-	}
+	if (argc < 2)
+		return lv_cmd_demo(1, (char *[]){ "demo", NULL });
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		usage(stdout);

@@ -1,0 +1,340 @@
+/*
+ * cmd_sim: `loudva sim` — one simulated run of a policy on a cluster and a
+ * trace, summarised: frame outcomes, QoS, energy, frames per joule against
+ * the lower bound, latency percentiles, and a per-device table; or the same
+ * as JSON. The output depends only on the inputs and the seed (no wall
+ * times), so two runs print the same bytes. Bad input — options, files,
+ * policy parameters — is one line on stderr and exit 2; a run that cannot
+ * complete (predictor training, a stuck simulation) is exit 1.
+ */
+#include "commands.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster.h"
+#include "profile.h"
+#include "sim.h"
+#include "trace.h"
+#include "util.h"
+
+struct opts {
+	const char *cluster, *trace, *policy, *predictor;
+	enum lv_cost_mode mode;
+	unsigned long long seed;
+	double noise, until_s;
+	int lognormal, no_governor, json;
+};
+
+enum opt_kind { OPT_STR, OPT_MODE, OPT_U64, OPT_NONNEG, OPT_FLAG };
+
+/* The options, as data: the parser and --help both read this table. */
+struct sim_opt {
+	const char *name;
+	enum opt_kind kind;
+	size_t offset; /* into struct opts */
+	const char *arg, *help;
+};
+
+#define O(field) offsetof(struct opts, field)
+static const struct sim_opt sim_opts[] = {
+	{ "trace", OPT_STR, O(trace), "FILE", "trace CSV (loudva trace gen makes one)" },
+	{ "cluster", OPT_STR, O(cluster), "FILE", "cluster file [" LV_DEFAULT_CLUSTER "]" },
+	{ "policy", OPT_STR, O(policy), "NAME[:k=v,..]", "policy and parameters [loud]" },
+	{ "mode", OPT_MODE, O(mode), "pred|fill|prof",
+	  "cost tables: predicted, measured+predicted, measured [pred]" },
+	{ "seed", OPT_U64, O(seed), "S", "seed of the devices' latency noise [1]" },
+	{ "noise", OPT_NONNEG, O(noise), "X", "latency noise: uniform +-X, X < 1 [0]" },
+	{ "lognormal", OPT_FLAG, O(lognormal), NULL, "draw the noise lognormal, sigma X" },
+	{ "no-governor", OPT_FLAG, O(no_governor), NULL,
+	  "devices keep their clock unless the policy sets it" },
+	{ "until", OPT_NONNEG, O(until_s), "S",
+	  "count energy until at least S s (compare runs over one window)" },
+	{ "predictor", OPT_STR, O(predictor), "FILE",
+	  "predictor cache [" LV_DEFAULT_PREDICTOR_CACHE "]" },
+	{ "json", OPT_FLAG, O(json), NULL, "machine-readable output" },
+};
+#undef O
+#define N_SIM_OPTS (sizeof(sim_opts) / sizeof(sim_opts[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: loudva sim --trace FILE [options]\n"
+	           "\n"
+	           "Replays a trace through the scheduling engine on emulated devices and\n"
+	           "prints the run's frames, energy, frames per joule and latency.\n\n");
+	for (size_t i = 0; i < N_SIM_OPTS; i++) {
+		char left[40];
+		snprintf(left, sizeof(left), "--%s%s%s", sim_opts[i].name,
+		         sim_opts[i].arg ? " " : "", sim_opts[i].arg ? sim_opts[i].arg : "");
+		fprintf(f, "  %-26s %s\n", left, sim_opts[i].help);
+	}
+}
+
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "loudva sim: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return LV_EXIT_USAGE;
+}
+
+/* Stores one option's value; 0 or LV_EXIT_USAGE (message printed). */
+static int set_opt(const struct sim_opt *so, const char *v, struct opts *o)
+{
+	void *field = (char *)o + so->offset;
+	double d;
+	switch (so->kind) {
+	case OPT_STR: *(const char **)field = v; return 0;
+	case OPT_FLAG: *(int *)field = 1; return 0;
+	case OPT_MODE:
+		if (lv_cost_mode_parse(v, (enum lv_cost_mode *)field) != LV_OK)
+			return bad("--%s: '%s' is not pred, fill or prof", so->name, v);
+		return 0;
+	case OPT_U64:
+		if (lv_parse_u64(v, (unsigned long long *)field) != LV_OK)
+			return bad("--%s: '%s' is not an integer >= 0", so->name, v);
+		return 0;
+	case OPT_NONNEG:
+		if (lv_parse_double(v, &d) != LV_OK || !isfinite(d) || d < 0)
+			return bad("--%s: '%s' is not a number >= 0", so->name, v);
+		*(double *)field = d;
+		return 0;
+	}
+	return LV_EXIT_USAGE;
+}
+
+static const struct sim_opt *find_opt(const char *name, size_t len)
+{
+	for (size_t i = 0; i < N_SIM_OPTS; i++)
+		if (strlen(sim_opts[i].name) == len && !strncmp(sim_opts[i].name, name, len))
+			return &sim_opts[i];
+	return NULL;
+}
+
+/*
+ * Parses argv ("--opt value" or "--opt=value") into *o: 0, 1 after --help,
+ * or LV_EXIT_USAGE (message printed).
+ */
+static int parse(int argc, char **argv, struct opts *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return 1;
+		}
+		const char *eq = strchr(a, '=');
+		size_t len = eq ? (size_t)(eq - a) : strlen(a);
+		const struct sim_opt *so = strncmp(a, "--", 2) ? NULL : find_opt(a + 2, len - 2);
+		if (!so)
+			return bad("unknown option '%.*s' (see loudva sim --help)", (int)len, a);
+		const char *v = eq ? eq + 1 : NULL;
+		if (so->kind == OPT_FLAG && v)
+			return bad("--%s takes no value", so->name);
+		if (so->kind != OPT_FLAG && !v) {
+			if (i + 1 >= argc)
+				return bad("--%s needs a value (%s)", so->name, so->arg);
+			v = argv[++i];
+		}
+		if (set_opt(so, v, o) != 0)
+			return LV_EXIT_USAGE;
+	}
+	if (!o->trace)
+		return bad("--trace FILE is required (loudva trace gen --out FILE makes one)");
+	if (!o->lognormal && o->noise >= 1)
+		return bad("--noise: %g must be below 1 for uniform noise (or add --lognormal)",
+		           o->noise);
+	if (o->noise > 3)
+		return bad("--noise: %g is above 3", o->noise);
+	return 0;
+}
+
+/* ---- text output -------------------------------------------------------------- */
+
+static double pct(uint64_t n, uint64_t of)
+{
+	return of ? 100.0 * (double)n / (double)of : 0.0;
+}
+
+static void print_text(const struct lv_cluster *c, const struct opts *o, const struct lv_trace *t,
+                       const struct lv_run_result *r)
+{
+	const struct lv_run_metrics *m = &r->m;
+	const struct lv_energy_bound *b = &m->bound;
+	printf("%s on %s (%zu devices), %s mode, seed %llu, noise %g%s\n", r->policy, c->name,
+	       c->n_devices, lv_cost_mode_name(r->mode), o->seed, o->noise,
+	       o->noise > 0 ? (o->lognormal ? " lognormal" : " uniform") : "");
+	printf("trace %s: %zu requests, %llu frames, %.3f s of run (energy window)\n\n", o->trace,
+	       t->n, (unsigned long long)m->frames, m->window_s);
+	printf("frames      %llu: ok %llu (%.1f%%), late %llu, failed %llu, expired %llu, rejected "
+	       "%llu\n",
+	       (unsigned long long)m->frames, (unsigned long long)m->ok, pct(m->ok, m->frames),
+	       (unsigned long long)m->late, (unsigned long long)m->failed,
+	       (unsigned long long)m->expired, (unsigned long long)m->rejected);
+	printf("requests    %llu: within budget %llu (%.1f%%), fully served %llu\n",
+	       (unsigned long long)m->requests, (unsigned long long)m->requests_ok,
+	       pct(m->requests_ok, m->requests), (unsigned long long)m->requests_served);
+	printf("energy      %.1f J (mean %.2f W)\n", m->energy_j,
+	       m->window_s > 0 ? m->energy_j / m->window_s : 0.0);
+	printf("frames/J    %.4f   requests/J %.4f\n", m->frames_per_j, m->requests_per_j);
+	printf("bound       %.1f J = %.2f W idle floor × %.3f s + %llu frames × %.4f J each\n",
+	       b->energy_j, b->idle_w, b->window_s, (unsigned long long)b->frames, b->marginal_j);
+	printf("            %.4f frames/J at best; this run reaches %.1f%% of it\n",
+	       b->frames_per_j, 100.0 * m->bound_fraction);
+	if (m->served)
+		printf("latency     p50 %.3f s, p95 %.3f s, p99 %.3f s (served frames)\n",
+		       m->latency_p50_s, m->latency_p95_s, m->latency_p99_s);
+	else
+		printf("latency     no frame served\n");
+	if (m->late)
+		printf("late frames exceed their budget by %.3f s on average\n", m->mean_excess_s);
+	printf("\n%-18s %-12s %8s %8s %6s %10s %10s\n", "device", "kind", "frames", "batches",
+	       "busy", "avg MHz", "energy J");
+	for (size_t i = 0; i < m->n_devices; i++) {
+		const struct lv_device_metrics *d = &m->devices[i];
+		printf("%-18s %-12s %8llu %8llu %5.1f%% %10.1f %10.1f\n", d->name,
+		       c->kinds[d->kind].profile->kind, (unsigned long long)d->frames,
+		       (unsigned long long)d->batches,
+		       m->window_s > 0 ? 100.0 * d->busy_s / m->window_s : 0.0,
+		       d->avg_freq_hz / 1e6, d->energy_j);
+	}
+}
+
+/* ---- JSON output -------------------------------------------------------------- */
+
+/* NAN and infinities become null. */
+static void add_num(cJSON *o, const char *k, double v)
+{
+	if (isfinite(v))
+		cJSON_AddNumberToObject(o, k, v);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+static void print_json(const struct lv_cluster *c, const struct opts *o,
+                       const struct lv_run_result *r)
+{
+	const struct lv_run_metrics *m = &r->m;
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "policy", r->policy);
+	cJSON_AddStringToObject(j, "cluster", c->name);
+	cJSON_AddStringToObject(j, "trace", o->trace);
+	cJSON_AddStringToObject(j, "mode", lv_cost_mode_name(r->mode));
+	add_num(j, "seed", (double)o->seed);
+	add_num(j, "noise", o->noise);
+	add_num(j, "frames", (double)m->frames);
+	add_num(j, "requests", (double)m->requests);
+	add_num(j, "ok", (double)m->ok);
+	add_num(j, "late", (double)m->late);
+	add_num(j, "failed", (double)m->failed);
+	add_num(j, "expired", (double)m->expired);
+	add_num(j, "rejected", (double)m->rejected);
+	add_num(j, "served", (double)m->served);
+	add_num(j, "requests_within_budget", (double)m->requests_ok);
+	add_num(j, "requests_served", (double)m->requests_served);
+	add_num(j, "pct_frames_within_budget", m->pct_frames_ok);
+	add_num(j, "pct_requests_within_budget", m->pct_requests_ok);
+	add_num(j, "window_s", m->window_s);
+	add_num(j, "energy_j", m->energy_j);
+	add_num(j, "frames_per_j", m->frames_per_j);
+	add_num(j, "requests_per_j", m->requests_per_j);
+	add_num(j, "latency_p50_s", m->latency_p50_s);
+	add_num(j, "latency_p95_s", m->latency_p95_s);
+	add_num(j, "latency_p99_s", m->latency_p99_s);
+	add_num(j, "mean_excess_s", m->mean_excess_s);
+	cJSON *b = cJSON_AddObjectToObject(j, "bound");
+	add_num(b, "energy_j", m->bound.energy_j);
+	add_num(b, "idle_w", m->bound.idle_w);
+	add_num(b, "marginal_j_per_frame", m->bound.marginal_j);
+	add_num(b, "frames_per_j", m->bound.frames_per_j);
+	add_num(b, "trace_energy_j", m->trace_bound_j);
+	add_num(b, "fraction", m->bound_fraction);
+	cJSON *devs = cJSON_AddArrayToObject(j, "devices");
+	for (size_t i = 0; i < m->n_devices; i++) {
+		const struct lv_device_metrics *d = &m->devices[i];
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "name", d->name);
+		cJSON_AddStringToObject(x, "kind", c->kinds[d->kind].profile->kind);
+		add_num(x, "frames", (double)d->frames);
+		add_num(x, "batches", (double)d->batches);
+		add_num(x, "busy_s", d->busy_s);
+		add_num(x, "avg_freq_hz", d->avg_freq_hz);
+		add_num(x, "energy_j", d->energy_j);
+		cJSON_AddItemToArray(devs, x);
+	}
+	char *s = cJSON_Print(j);
+	puts(s);
+	free(s);
+	cJSON_Delete(j);
+}
+
+int lv_cmd_sim(int argc, char **argv)
+{
+	struct opts o = { .cluster = LV_DEFAULT_CLUSTER,
+		          .policy = "loud",
+		          .predictor = LV_DEFAULT_PREDICTOR_CACHE,
+		          .mode = LV_COST_PRED,
+		          .seed = 1 };
+	struct lv_cluster *c = NULL;
+	struct lv_trace *t = NULL;
+	char *why = NULL;
+	int rc = parse(argc, argv, &o);
+	if (rc != 0)
+		return rc == 1 ? LV_EXIT_OK : rc;
+
+	struct lv_run_result r;
+	memset(&r, 0, sizeof(r));
+	t = lv_trace_load(o.trace, &why);
+	if (!t) {
+		rc = bad("%s", why);
+		goto out;
+	}
+	c = lv_cluster_load(o.cluster, &why);
+	if (!c) {
+		rc = bad("%s", why);
+		goto out;
+	}
+	if (lv_cluster_build_costs(c, o.mode, o.predictor, &why) != LV_OK) {
+		fprintf(stderr, "loudva sim: %s\n", why);
+		rc = LV_EXIT_FAIL;
+		goto out;
+	}
+	struct lv_sim_config cfg;
+	lv_sim_config_default(&cfg);
+	cfg.cluster = c;
+	cfg.policy = o.policy;
+	cfg.seed = o.seed;
+	cfg.noise = o.noise;
+	cfg.noise_kind = o.lognormal ? LV_NOISE_LOGNORMAL : LV_NOISE_UNIFORM;
+	cfg.governor = !o.no_governor;
+	cfg.end_s = o.until_s;
+	cfg.sample_s = 0; /* no timeline to show */
+	rc = lv_sim_run(&cfg, t, &r, &why);
+	if (rc != LV_OK) {
+		rc = rc == LV_ESTATE ? LV_EXIT_FAIL : bad("%s", why);
+		if (rc == LV_EXIT_FAIL)
+			fprintf(stderr, "loudva sim: %s\n", why);
+		goto out;
+	}
+	if (o.json)
+		print_json(c, &o, &r);
+	else
+		print_text(c, &o, t, &r);
+	rc = LV_EXIT_OK;
+out:
+	lv_run_result_fini(&r);
+	free(why);
+	lv_trace_free(t);
+	lv_cluster_free(c);
+	return rc;
+}

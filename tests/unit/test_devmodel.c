@@ -1,0 +1,442 @@
+/*
+ * The emulated device: energy integrated exactly over busy and idle pieces,
+ * the FIFO (a batch waits for the one before it and for a clock change),
+ * cost-cell borrowing, noise, and the default governor on hand-made loads.
+ * Every expected number below is worked out by hand from the tiny profiles.
+ *
+ * "tiny": clocks 100 and 200 MHz, idle 1 W and 2 W, max batch 2, change 0.5 s
+ *   100 MHz: b=1 L=1.0 s E=3.0 J (3 W)   b=2 L=1.5 s E=6.0 J (4 W)
+ *   200 MHz: b=1 L=0.5 s E=2.5 J (5 W)   b=2 L=0.8 s E=4.8 J (6 W)
+ * "quad": clocks 100..400 MHz, idle 1..4 W, max batch 1,
+ *   L = 0.8, 0.4, 0.3, 0.2 s, E = 4 W × L.
+ */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cost.h"
+#include "devmodel.h"
+#include "profile.h"
+#include "util.h"
+
+#define MHZ 1e6
+#define EPS 1e-9
+
+/* cmocka's assert_float_equal goes through float; this keeps doubles. */
+static void near_at(double a, double b, double eps, const char *file, int line)
+{
+	if (fabs(a - b) <= eps || (a == b))
+		return;
+	print_error("%.15g != %.15g (tolerance %g)\n", a, b, eps);
+	_fail(file, line);
+}
+#define assert_near(a, b, eps) near_at((a), (b), (eps), __FILE__, __LINE__)
+
+static const struct lv_test_point tiny_pts[] = {
+	{ 100 * MHZ, 1, 1.0, 3.0 },
+	{ 100 * MHZ, 2, 1.5, 6.0 },
+	{ 200 * MHZ, 1, 0.5, 2.5 },
+	{ 200 * MHZ, 2, 0.8, 4.8 },
+};
+
+struct rig {
+	struct lv_profile *p;
+	struct lv_cost_table *t;
+	struct lv_devmodel_kind *k;
+	struct lv_devmodel d;
+	double sink_j;     /* Σ power × length over the sink's pieces */
+	double sink_end_s; /* pieces must tile time: each starts where the last ended */
+	int sink_gap;
+};
+
+static void sink(void *arg, int device, double t0, double t1, double power_w)
+{
+	struct rig *r = arg;
+	(void)device;
+	if (fabs(t0 - r->sink_end_s) > EPS)
+		r->sink_gap = 1;
+	r->sink_end_s = t1;
+	r->sink_j += power_w * (t1 - t0);
+}
+
+static void rig_up(struct rig *r, struct lv_profile *p, int governor, double noise, uint64_t seed)
+{
+	memset(r, 0, sizeof(*r));
+	r->p = p;
+	r->t = lv_cost_table_build(p, NULL, LV_COST_PROF, NULL);
+	assert_non_null(r->t);
+	char *why = NULL;
+	r->k = lv_devmodel_kind_new(p, r->t, &why);
+	assert_non_null(r->k);
+	struct lv_devmodel_config cfg = { governor, noise, LV_NOISE_UNIFORM, seed };
+	lv_devmodel_init(&r->d, r->k, 0, &cfg, 0, 0.0, sink, r);
+}
+
+static void rig_down(struct rig *r)
+{
+	lv_devmodel_fini(&r->d);
+	lv_devmodel_kind_free(r->k);
+	lv_cost_table_free(r->t);
+	lv_profile_free(r->p);
+}
+
+static struct lv_profile *tiny(void)
+{
+	static const double f[] = { 100 * MHZ, 200 * MHZ }, idle[] = { 1.0, 2.0 };
+	return lv_test_profile_new("tiny", 2, f, idle, 2, 0.5, 4, tiny_pts);
+}
+
+static struct lv_profile *quad(void)
+{
+	static const double f[] = { 100 * MHZ, 200 * MHZ, 300 * MHZ, 400 * MHZ };
+	static const double idle[] = { 1, 2, 3, 4 };
+	static const struct lv_test_point pts[] = {
+		{ 100 * MHZ, 1, 0.8, 3.2 },
+		{ 200 * MHZ, 1, 0.4, 1.6 },
+		{ 300 * MHZ, 1, 0.3, 1.2 },
+		{ 400 * MHZ, 1, 0.2, 0.8 },
+	};
+	return lv_test_profile_new("quad", 4, f, idle, 1, 0.5, 4, pts);
+}
+
+/* Runs the device up to `until`; expects exactly one event there and returns it. */
+static struct lv_devmodel_event one_event(struct rig *r, double until)
+{
+	struct lv_devmodel_event ev;
+	assert_int_equal(lv_devmodel_advance(&r->d, until, &ev), 1);
+	return ev;
+}
+
+static void no_event(struct rig *r, double until)
+{
+	struct lv_devmodel_event ev;
+	assert_int_equal(lv_devmodel_advance(&r->d, until, &ev), 0);
+}
+
+/*
+ * Two batches with idle gaps, the second after a clock change:
+ *   0.0-1.0 idle @200 (2 W)          2.0 J
+ *   1.0-1.8 b=2 @200 (6 W)           4.8 J
+ *   1.8-3.0 idle @200 (2 W)          2.4 J
+ *   3.0-3.5 change to 100, idle 2 W  1.0 J
+ *   3.5-4.5 b=1 @100 (3 W)           3.0 J
+ *   4.5-6.0 idle @100 (1 W)          1.5 J   total 14.7 J
+ */
+static void test_energy_two_batches(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r, tiny(), 0, 0, 1);
+	assert_int_equal(lv_devmodel_freq_hz(&r.d), 200 * MHZ);
+	no_event(&r, 1.0);
+	assert_int_equal(lv_devmodel_submit(&r.d, 1.0, 7, 2, 0), 0);
+	assert_near(lv_devmodel_next_s(&r.d), 1.8, EPS);
+	struct lv_devmodel_event ev = one_event(&r, 3.0);
+	assert_int_equal(ev.kind, LV_DM_BATCH_DONE);
+	assert_int_equal(ev.batch_id, 7);
+	assert_near(ev.time_s, 1.8, EPS);
+	assert_near(ev.start_s, 1.0, EPS);
+	assert_near(ev.energy_j, 4.8, EPS);
+	no_event(&r, 3.0);
+
+	assert_int_equal(lv_devmodel_submit(&r.d, 3.0, 8, 1, 100 * MHZ), 0);
+	ev = one_event(&r, 6.0);
+	assert_int_equal(ev.batch_id, 8);
+	assert_near(ev.start_s, 3.5, EPS);
+	assert_near(ev.time_s, 4.5, EPS);
+	assert_near(ev.energy_j, 3.0, EPS);
+	assert_int_equal(ev.freq_hz, 100 * MHZ);
+	no_event(&r, 6.0);
+	lv_devmodel_settle(&r.d, 6.0);
+
+	assert_near(r.d.energy_j, 14.7, EPS);
+	assert_near(r.sink_j, 14.7, EPS);
+	assert_false(r.sink_gap);
+	assert_near(r.sink_end_s, 6.0, EPS);
+	assert_near(r.d.busy_s, 1.8, EPS);
+	/* 200 MHz for 3.5 s, 100 MHz for 2.5 s */
+	assert_near(r.d.freq_hz_s / 6.0, (3.5 * 200 + 2.5 * 100) * MHZ / 6.0, 1e-3);
+	assert_int_equal(r.d.batches, 2);
+	assert_int_equal(r.d.frames, 3);
+	rig_down(&r);
+}
+
+/* Two batches submitted together: the second starts when the first ends. */
+static void test_fifo_queue_wait(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r, tiny(), 0, 0, 1);
+	assert_int_equal(lv_devmodel_submit(&r.d, 0.0, 1, 1, 0), 0);
+	assert_int_equal(lv_devmodel_submit(&r.d, 0.0, 2, 2, 0), 0);
+	assert_int_equal(lv_devmodel_pending(&r.d), 2);
+	struct lv_devmodel_event a = one_event(&r, 10);
+	struct lv_devmodel_event b = one_event(&r, 10);
+	no_event(&r, 10);
+	assert_int_equal(a.batch_id, 1);
+	assert_near(a.time_s, 0.5, EPS);
+	assert_int_equal(b.batch_id, 2);
+	assert_near(b.submit_s, 0.0, EPS);
+	assert_near(b.start_s, 0.5, EPS);
+	assert_near(b.time_s, 1.3, EPS);
+	assert_int_equal(lv_devmodel_pending(&r.d), 0);
+	lv_devmodel_settle(&r.d, 2.0);
+	/* 0.5 s at 5 W + 0.8 s at 6 W + 0.7 s idle at 2 W */
+	assert_near(r.d.energy_j, 2.5 + 4.8 + 1.4, EPS);
+	rig_down(&r);
+}
+
+/* A batch arriving during a clock change waits for it; asking for the target costs nothing more. */
+static void test_batch_waits_for_clock_change(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r, tiny(), 0, 0, 1);
+	assert_int_equal(lv_devmodel_set_clock(&r.d, 0.0, 100 * MHZ), 0);
+	assert_int_equal(r.d.phase, LV_DM_CHANGING);
+	no_event(&r, 0.2);
+	assert_int_equal(lv_devmodel_submit(&r.d, 0.2, 5, 1, 100 * MHZ), 0);
+	struct lv_devmodel_event ev = one_event(&r, 5);
+	assert_near(ev.start_s, 0.5, EPS);
+	assert_near(ev.time_s, 1.5, EPS);
+	/* back to 200: a change then the batch; and an unknown clock is refused */
+	assert_int_equal(lv_devmodel_submit(&r.d, 2.0, 6, 1, 150 * MHZ), LV_EINVAL);
+	assert_int_equal(lv_devmodel_pending(&r.d), 0);
+	assert_int_equal(lv_devmodel_submit(&r.d, 2.0, 6, 1, 200 * MHZ), 0);
+	ev = one_event(&r, 5);
+	assert_near(ev.start_s, 2.5, EPS);
+	assert_near(ev.time_s, 3.0, EPS);
+	lv_devmodel_settle(&r.d, 3.0);
+	/* 0.5 change @200 idle 2 W = 1.0; 1.0 batch 3 W = 3.0; 0.5 idle @100 = 0.5;
+	 * 0.5 change @100 idle 1 W = 0.5; 0.5 batch 5 W = 2.5 */
+	assert_near(r.d.energy_j, 1.0 + 3.0 + 0.5 + 0.5 + 2.5, EPS);
+	rig_down(&r);
+}
+
+/* Unmeasured cells borrow the nearest batch (scaled) and empty clocks the nearest row. */
+static void test_borrowed_cells(void **state)
+{
+	(void)state;
+	static const double f[] = { 100 * MHZ, 200 * MHZ, 300 * MHZ }, idle[] = { 1, 1, 1 };
+	static const struct lv_test_point pts[] = {
+		{ 100 * MHZ, 1, 1.0, 3.0 },
+		{ 100 * MHZ, 3, 2.0, 9.0 },
+		{ 300 * MHZ, 2, 0.6, 3.0 },
+	};
+	struct lv_profile *p = lv_test_profile_new("holes", 3, f, idle, 4, 0.1, 3, pts);
+	struct lv_cost_table *t = lv_cost_table_build(p, NULL, LV_COST_PROF, NULL);
+	struct lv_devmodel_kind *k = lv_devmodel_kind_new(p, t, NULL);
+	assert_non_null(k);
+	/* 100 MHz: b=2 is 1 away from b=1 and b=3: the smaller wins, ×2 */
+	assert_near(lv_devmodel_kind_latency(k, 0, 2), 2.0, EPS);
+	assert_near(lv_devmodel_kind_power(k, 0, 2), 3.0, EPS);
+	/* b=4 borrows b=3, ×4/3; power unchanged */
+	assert_near(lv_devmodel_kind_latency(k, 0, 4), 2.0 * 4 / 3, EPS);
+	assert_near(lv_devmodel_kind_power(k, 0, 4), 4.5, EPS);
+	/* 200 MHz has nothing: 100 and 300 are equally near, the higher lends its row */
+	assert_near(lv_devmodel_kind_latency(k, 1, 2), 0.6, EPS);
+	assert_near(lv_devmodel_kind_latency(k, 1, 1), 0.3, EPS);
+	assert_near(lv_devmodel_kind_power(k, 1, 1), 5.0, EPS);
+	/* above max batch (the agent's case): the max batch cell scaled */
+	assert_near(lv_devmodel_kind_latency(k, 2, 8), 0.6 * 4, EPS);
+	lv_devmodel_kind_free(k);
+	lv_cost_table_free(t);
+
+	/* a table with no usable cell cannot be emulated */
+	struct lv_profile *empty = lv_test_profile_new("empty", 3, f, idle, 4, 0.1, 0, NULL);
+	t = lv_cost_table_build(empty, NULL, LV_COST_PROF, NULL);
+	char *why = NULL;
+	assert_null(lv_devmodel_kind_new(empty, t, &why));
+	assert_non_null(strstr(why, "empty"));
+	free(why);
+	lv_cost_table_free(t);
+	lv_profile_free(empty);
+	lv_profile_free(p);
+}
+
+/* Uniform noise ±20%: durations within bounds, same seed same draws, another seed others. */
+static void test_noise(void **state)
+{
+	(void)state;
+	double first[2][20];
+	uint64_t seeds[2] = { 5, 6 };
+	for (int s = 0; s < 2; s++) {
+		for (int rep = 0; rep < (s == 0 ? 2 : 1); rep++) {
+			struct rig r;
+			rig_up(&r, tiny(), 0, 0.2, seeds[s]);
+			double now = 0;
+			for (int i = 0; i < 20; i++) {
+				assert_int_equal(
+				    lv_devmodel_submit(&r.d, now, (uint64_t)i + 1, 1, 0), 0);
+				struct lv_devmodel_event ev = one_event(&r, 100);
+				double dur = ev.time_s - ev.start_s;
+				assert_true(dur >= 0.5 * 0.8 - EPS && dur <= 0.5 * 1.2 + EPS);
+				/* power stays 5 W: energy follows the duration */
+				assert_near(ev.energy_j, 5.0 * dur, EPS);
+				if (rep == 0)
+					first[s][i] = dur;
+				else
+					assert_near(first[s][i], dur, 0);
+				now = ev.time_s;
+			}
+			rig_down(&r);
+		}
+	}
+	int differ = 0;
+	for (int i = 0; i < 20; i++)
+		differ += first[0][i] != first[1][i];
+	assert_true(differ > 15);
+}
+
+/* Idle from the top: one step down per tick, then the governor sleeps. */
+static void test_governor_idle_steps_down(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r, quad(), 1, 0, 1);
+	assert_int_equal(lv_devmodel_freq_hz(&r.d), 400 * MHZ);
+	const double want_f[] = { 300, 200, 100 };
+	for (int i = 0; i < 3; i++) {
+		struct lv_devmodel_event ev = one_event(&r, 10);
+		assert_int_equal(ev.kind, LV_DM_GOV_CLOCK);
+		assert_near(ev.time_s, 0.1 * (i + 1), EPS);
+		assert_int_equal(ev.freq_hz, want_f[i] * MHZ);
+	}
+	no_event(&r, 10);
+	assert_true(isinf(lv_devmodel_next_s(&r.d))); /* asleep at the bottom */
+	lv_devmodel_settle(&r.d, 1.0);
+	/* 0.1 s each at 4, 3, 2 W, then 0.7 s at 1 W */
+	assert_near(r.d.energy_j, 0.4 + 0.3 + 0.2 + 0.7, EPS);
+	rig_down(&r);
+}
+
+/*
+ * Sustained load from the bottom at t=1 (batches of 0.8/0.4/0.3/0.2 s at
+ * 100/200/300/400 MHz), 40 of them queued at once:
+ *   tick 1.1: load 1, want 100/0.7 = 143 MHz -> 200; the first batch has
+ *             0.7 s left at 100 MHz = 0.35 s at 200: ends 1.45
+ *   tick 1.2: want 286 -> 300; 0.25 s left -> 0.1875 s: ends 1.3875
+ *   tick 1.3: want 429 -> 400 (top); 0.0875 -> 0.058333: ends 1.358333
+ * then 39 × 0.2 s: the last ends at 9.158333. The governor slept busy at the
+ * top; waking, the window (9.1, 9.2] was busy 0.058333 s: load 0.58 holds;
+ * then idle windows step down at 9.3, 9.4, 9.5.
+ */
+static void test_governor_follows_load(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r, quad(), 1, 0, 1);
+	for (int i = 0; i < 3; i++)
+		one_event(&r, 1.0);
+	no_event(&r, 1.0);
+	for (int i = 0; i < 40; i++)
+		assert_int_equal(lv_devmodel_submit(&r.d, 1.0, (uint64_t)i + 1, 1, 0), 0);
+	const double up_t[] = { 1.1, 1.2, 1.3 }, up_f[] = { 200, 300, 400 };
+	for (int i = 0; i < 3; i++) {
+		struct lv_devmodel_event ev = one_event(&r, 100);
+		assert_int_equal(ev.kind, LV_DM_GOV_CLOCK);
+		assert_near(ev.time_s, up_t[i], EPS);
+		assert_int_equal(ev.freq_hz, up_f[i] * MHZ);
+	}
+	struct lv_devmodel_event ev = one_event(&r, 100);
+	assert_int_equal(ev.kind, LV_DM_BATCH_DONE);
+	assert_near(ev.time_s, 1.3 + 0.0875 * 0.2 / 0.3, 1e-9);
+	assert_true(isinf(r.d.gov_next_s)); /* asleep: busy at the top */
+	for (int i = 1; i < 40; i++) {
+		ev = one_event(&r, 100);
+		assert_int_equal(ev.kind, LV_DM_BATCH_DONE);
+		assert_int_equal(ev.freq_hz, 400 * MHZ);
+	}
+	assert_near(ev.time_s, 1.3 + 0.0875 * 0.2 / 0.3 + 39 * 0.2, 1e-9);
+	const double down_t[] = { 9.3, 9.4, 9.5 }, down_f[] = { 300, 200, 100 };
+	for (int i = 0; i < 3; i++) {
+		ev = one_event(&r, 100);
+		assert_int_equal(ev.kind, LV_DM_GOV_CLOCK);
+		assert_near(ev.time_s, down_t[i], 1e-9);
+		assert_int_equal(ev.freq_hz, down_f[i] * MHZ);
+	}
+	no_event(&r, 100);
+	rig_down(&r);
+}
+
+/* The first governor move after a batch of `quad` submitted at `at` with the clock at 100 MHz
+ * (asleep). */
+static struct lv_devmodel_event first_move_from_bottom(double at)
+{
+	struct rig r;
+	rig_up(&r, quad(), 1, 0, 1);
+	for (int i = 0; i < 3; i++)
+		one_event(&r, 1.0);
+	assert_int_equal(lv_devmodel_submit(&r.d, at, 1, 1, 0), 0);
+	struct lv_devmodel_event ev = one_event(&r, 100);
+	rig_down(&r);
+	return ev;
+}
+
+/*
+ * Partial loads against the thresholds (up above 0.85, down below 0.40):
+ *  - from 100 MHz, busy from 1.01: the window (1.0, 1.1] is 90% busy, so the
+ *    tick at 1.1 aims at 100·0.9/0.7 = 129 MHz -> 200;
+ *  - busy from 1.02: 80% holds at 1.1, the full window at 1.2 moves it;
+ *  - at 400 MHz from boot, busy from 0.065: 35% at the tick at 0.1 steps
+ *    down to 300;
+ *  - busy from 0.055: 45% holds; the 0.2 s batch ends at 0.255; (0.1, 0.2]
+ *    is full (hold at the top), (0.2, 0.3] 55% (hold), (0.3, 0.4] idle: 300.
+ */
+static void test_governor_thresholds(void **state)
+{
+	(void)state;
+	struct lv_devmodel_event ev = first_move_from_bottom(1.01);
+	assert_near(ev.time_s, 1.1, EPS);
+	assert_int_equal(ev.freq_hz, 200 * MHZ);
+	ev = first_move_from_bottom(1.02);
+	assert_near(ev.time_s, 1.2, EPS);
+	assert_int_equal(ev.freq_hz, 200 * MHZ);
+
+	const double at[] = { 0.065, 0.055 }, when[] = { 0.1, 0.4 };
+	for (int i = 0; i < 2; i++) {
+		struct rig r;
+		rig_up(&r, quad(), 1, 0, 1);
+		assert_int_equal(lv_devmodel_submit(&r.d, at[i], 1, 1, 0), 0);
+		struct lv_devmodel_event e;
+		do
+			e = one_event(&r, 100);
+		while (e.kind != LV_DM_GOV_CLOCK);
+		assert_near(e.time_s, when[i], EPS);
+		assert_int_equal(e.freq_hz, 300 * MHZ);
+		rig_down(&r);
+	}
+}
+
+/* Once a policy sets a clock the governor is off for good, even idle at the top. */
+static void test_governor_off_after_policy_clock(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r, quad(), 1, 0, 1);
+	assert_int_equal(lv_devmodel_set_clock(&r.d, 0.05, 400 * MHZ), 0); /* already there */
+	assert_int_equal(lv_devmodel_pending(&r.d), 0);
+	no_event(&r, 100);
+	assert_int_equal(lv_devmodel_freq_hz(&r.d), 400 * MHZ);
+	lv_devmodel_settle(&r.d, 100);
+	assert_near(r.d.energy_j, 400.0, EPS);
+	rig_down(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_energy_two_batches),
+		cmocka_unit_test(test_fifo_queue_wait),
+		cmocka_unit_test(test_batch_waits_for_clock_change),
+		cmocka_unit_test(test_borrowed_cells),
+		cmocka_unit_test(test_noise),
+		cmocka_unit_test(test_governor_idle_steps_down),
+		cmocka_unit_test(test_governor_follows_load),
+		cmocka_unit_test(test_governor_thresholds),
+		cmocka_unit_test(test_governor_off_after_policy_clock),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
