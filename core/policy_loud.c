@@ -89,6 +89,9 @@ struct loud {
 	size_t *kind_off;      /* per kind: offset of its clocks in stamp[] */
 	uint64_t *stamp;       /* group (kind, clock) visited in decision `epoch` */
 	uint64_t epoch;
+	size_t n_devices;
+	uint64_t *dev_hz;      /* per device: the clock dev_fi was looked up for */
+	int *dev_fi;           /* per device: index of dev_hz in its kind's clocks, or -1 */
 	/* explanation scratch (only with explain != NULL) */
 	struct alt_rec alts[LV_EXPLAIN_MAX_ALTS + 1];
 	size_t n_alts;
@@ -108,6 +111,9 @@ static int loud_create(const double *params, const struct lv_cluster *c, void **
 	}
 	s->kind_off[c->n_kinds] = total;
 	s->stamp = lv_xcalloc(total ? total : 1, sizeof(*s->stamp));
+	s->n_devices = c->n_devices;
+	s->dev_hz = lv_xcalloc(c->n_devices ? c->n_devices : 1, sizeof(*s->dev_hz));
+	s->dev_fi = lv_xcalloc(c->n_devices ? c->n_devices : 1, sizeof(*s->dev_fi));
 	*state = s;
 	return LV_OK;
 }
@@ -119,6 +125,8 @@ static void loud_destroy(void *state)
 		return;
 	free(s->kind_off);
 	free(s->stamp);
+	free(s->dev_hz);
+	free(s->dev_fi);
 	free(s);
 }
 
@@ -306,7 +314,13 @@ static void scan_all(struct loud *s, const struct lv_cluster *c, struct scan *sc
 			continue;
 		}
 		if (!ex) {
-			int fi = lv_profile_freq_index(lv_device_profile(c, d), d->freq_hz);
+			/* Clocks change rarely; remember each device's clock index. */
+			if (s->dev_hz[i] != d->freq_hz) {
+				s->dev_hz[i] = d->freq_hz;
+				s->dev_fi[i] = lv_profile_freq_index(lv_device_profile(c, d),
+								     d->freq_hz);
+			}
+			int fi = s->dev_fi[i];
 			if (fi >= 0) {
 				uint64_t *st = &s->stamp[s->kind_off[d->kind] + (size_t)fi];
 				if (*st == s->epoch)
@@ -411,6 +425,7 @@ static void loud_decide(void *state, const struct lv_view *v, double now,
 {
 	struct loud *s = state;
 	const struct lv_cluster *c = v->cluster;
+	assert(c->n_devices == s->n_devices); /* a policy is made for one cluster */
 
 	idle_downclock(s, v, now, out);
 	out->next_s = s->next_idle_check_s;

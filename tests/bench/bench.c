@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cluster.h"
 #include "cost.h"
@@ -19,6 +22,8 @@
 #include "predictor.h"
 #include "profile.h"
 #include "rng.h"
+#include "sim.h"
+#include "trace.h"
 #include "util.h"
 
 static double now_s(void)
@@ -173,10 +178,89 @@ static void bench_predictor(void)
 		lv_profile_free(ps[k]);
 }
 
+/* One simulated run in this process; prints wall time and simulated seconds per wall second. */
+static void sim_once(const char *name, struct lv_cluster *c, int cameras, double duration_s)
+{
+	char *why = NULL;
+	struct lv_trace_gen_params gp;
+	lv_trace_gen_defaults(&gp);
+	gp.cameras = cameras;
+	gp.duration_s = duration_s;
+	gp.windows = 20;
+	gp.min_active_s = duration_s / 60;
+	gp.max_active_s = duration_s / 6;
+	gp.last_entry_s = duration_s * 5 / 6;
+	struct lv_trace *t = lv_trace_generate(&gp, NULL, &why);
+	if (!t)
+		die("trace", why);
+	uint64_t frames = 0;
+	for (size_t i = 0; i < t->n; i++)
+		frames += t->reqs[i].frames;
+	struct lv_sim_config cfg;
+	lv_sim_config_default(&cfg);
+	cfg.cluster = c;
+	cfg.policy = "loud";
+	cfg.sample_s = 1.0;
+	cfg.device_timeline = 0;
+	struct lv_run_result r;
+	double t0 = now_s();
+	if (lv_sim_run(&cfg, t, &r, &why) != LV_OK)
+		die("sim", why);
+	double wall = now_s() - t0;
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("%s: %.3f s wall for %.0f simulated s (%.0f sim-s per wall-s), %llu frames, "
+	       "peak RSS %.1f MiB\n",
+	       name, wall, duration_s, duration_s / wall, (unsigned long long)frames,
+	       (double)ru.ru_maxrss / 1024.0);
+	lv_run_result_fini(&r);
+	lv_trace_free(t);
+}
+
+/* Runs fn in a child so its peak memory is its own. */
+static void in_child(void (*fn)(void))
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		fn();
+		fflush(stdout);
+		_exit(0);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+}
+
+static void bench_sim_thesis(void)
+{
+	char *why = NULL;
+	struct lv_cluster *c = lv_cluster_load("profiles/clusters/thesis.json", &why);
+	if (!c || lv_cluster_build_costs(c, LV_COST_PRED, NULL, &why) != LV_OK)
+		die("thesis cluster", why);
+	sim_once("sim thesis cluster, loud(pred), 20 cameras, 1 simulated hour", c, 20, 3600);
+	lv_cluster_free(c);
+}
+
+static void bench_sim_thousand(void)
+{
+	char *why = NULL;
+	struct lv_profile *ps[3] = { load_profile("agx-xavier"), load_profile("xavier-nx"),
+				     load_profile("nano") };
+	size_t counts[3] = { 200, 400, 400 };
+	struct lv_cluster *c = lv_cluster_new_from_profiles(ps, counts, 3);
+	if (lv_cluster_build_costs(c, LV_COST_PRED, NULL, &why) != LV_OK)
+		die("cost tables", why);
+	sim_once("sim 1000 devices, loud(pred), 1000 cameras, 10 simulated minutes", c, 1000,
+		 600);
+	lv_cluster_free(c);
+}
+
 int main(void)
 {
 	bench_thesis();
 	bench_thousand();
 	bench_predictor();
+	in_child(bench_sim_thesis);
+	in_child(bench_sim_thousand);
 	return 0;
 }
