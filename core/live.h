@@ -1,0 +1,142 @@
+/*
+ * live: the controller that runs the engine against the wall clock — the
+ * engine thread with its event loop (libcurl multi for the dispatcher and
+ * the telemetry poller, timers, a wake-up), the hand-off of camera requests
+ * from front-end threads, the store, and snapshot publication.
+ *
+ * Threads. One engine thread owns the engine, the cluster state and every
+ * curl handle. Front-end threads (libmicrohttpd) never touch them: they
+ * decode and preprocess images themselves, then hand a struct lv_live_request
+ * to lv_live_submit, which queues it under a lock and wakes the engine
+ * thread; they then wait on the request until every frame is terminal.
+ * Readers (console, /status, /metrics) take the latest snapshot with
+ * lv_live_snapshot_get, which never blocks the engine thread for longer than
+ * a pointer swap.
+ *
+ * Nothing is lost: every accepted frame ends in exactly one terminal state,
+ * and lv_live_stop answers every queued or in-flight frame (expired or
+ * failed, with the reason) before it returns.
+ */
+#ifndef LV_LIVE_H
+#define LV_LIVE_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cost.h"
+#include "engine.h"
+#include "eventlog.h"
+#include "snapshot.h"
+
+struct lv_live;
+struct lv_cluster;
+struct lv_run_metrics;
+
+/* Model input geometry (from model_repository/.../config.pbtxt). */
+struct lv_model_info {
+	char name[64];            /* "inception_graphdef" */
+	char input[64];           /* input tensor name */
+	char output[96];          /* output tensor name */
+	int height, width, channels; /* 299, 299, 3 */
+	int classes;              /* 1001 */
+	int max_batch;
+};
+
+/* What one frame of a request ended as; filled by the engine thread. */
+struct lv_live_frame_result {
+	enum lv_frame_state state;
+	char device[LV_DEV_NAME_MAX]; /* "" if never dispatched */
+	uint64_t freq_hz;
+	int batch;
+	double arrival_s;         /* controller clock, s since start */
+	double queue_exit_s;      /* dispatch time; NAN if never dispatched */
+	double done_s;
+	double latency_s;         /* done - arrival */
+	int top_class;            /* argmax of the model output, -1 if none */
+	float top_score;
+	char reason[128];         /* for failed/expired/rejected */
+};
+
+/*
+ * A camera request. The front end allocates it with lv_live_request_new,
+ * fills the tensors, submits it, waits with lv_live_request_wait, reads the
+ * results and frees it. The engine thread owns it between submit and the
+ * moment it marks it done.
+ */
+struct lv_live_request {
+	uint32_t n_frames;
+	double budget_s;          /* NAN: the engine's default */
+	float **tensors;          /* n_frames × (h·w·c) FP32, NHWC, scaled to [-1, 1]; owned */
+	struct lv_live_frame_result *results; /* n_frames */
+	/* internal */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t floats_per_frame;  /* as given to lv_live_request_new */
+	int done;
+	uint32_t n_final;
+	uint64_t first_frame_id;
+	struct lv_live_request *next;
+};
+
+struct lv_live_request *lv_live_request_new(uint32_t n_frames, double budget_s,
+					    size_t floats_per_frame);
+/* Blocks until every frame is terminal. */
+void lv_live_request_wait(struct lv_live_request *r);
+void lv_live_request_free(struct lv_live_request *r);
+
+struct lv_live_config {
+	struct lv_cluster *cluster;   /* owned from lv_live_new on; cost tables built */
+	const char *policy;           /* "loud" ... */
+	const char *token;            /* bearer token for the agents, may be NULL */
+	const char *db_path;          /* SQLite store, NULL = none */
+	struct lv_model_info model;
+	struct lv_engine_config engine;
+	double telemetry_period_s;    /* [0.25] */
+	double snapshot_period_s;     /* [0.1] */
+	int fail_threshold;           /* consecutive failures that mark a device down [3] */
+};
+
+void lv_live_config_default(struct lv_live_config *cfg);
+
+/* Starts the engine thread. NULL with *why. */
+struct lv_live *lv_live_new(struct lv_live_config *cfg, char **why);
+
+/* Hands a request to the engine thread (thread-safe). Takes ownership until done. */
+void lv_live_submit(struct lv_live *lv, struct lv_live_request *r);
+
+/* The latest snapshot (reference-counted; release with lv_live_snapshot_put). */
+const struct lv_snapshot *lv_live_snapshot_get(struct lv_live *lv);
+void lv_live_snapshot_put(struct lv_live *lv, const struct lv_snapshot *s);
+
+/* Switches the policy at the next decision (thread-safe). 0 or LV_EINVAL with *why. */
+int lv_live_set_policy(struct lv_live *lv, const char *spec, char **why);
+
+/* Pins / releases a device's clock, drains or marks up (thread-safe, asynchronous). */
+int lv_live_pin_clock(struct lv_live *lv, const char *device, uint64_t freq_hz, char **why);
+int lv_live_set_state(struct lv_live *lv, const char *device, enum lv_dev_state s, char **why);
+
+/*
+ * Stops taking frames and answers every frame held (queued ones EXPIRED,
+ * in-flight ones FAILED, reason "controller shutting down"); requests
+ * submitted from then on are answered REJECTED at once. Returns when all is
+ * answered; snapshots stay readable and lv stays valid until lv_live_stop,
+ * so a front end can be stopped in between (its threads waiting on requests
+ * are released first). Thread-safe; idempotent.
+ */
+void lv_live_shutdown(struct lv_live *lv);
+
+/*
+ * The run as the simulator reports one (metrics.h), made at shutdown: every
+ * frame answered, and the energy over the window from the first frame's
+ * arrival to the shutdown — so `loudva sim --until <window_s>` on the same
+ * trace is held to the same window. Per-device busy time is not measured
+ * live (0) and the mean clock is the last one. NULL before lv_live_shutdown;
+ * borrowed until lv_live_stop.
+ */
+const struct lv_run_metrics *lv_live_result(const struct lv_live *lv);
+
+/* Stops (lv_live_shutdown if not done yet), flushes the store, joins the thread, frees. */
+void lv_live_stop(struct lv_live *lv);
+
+#endif

@@ -1,0 +1,79 @@
+/*
+ * snapshot: plain data copied out of the running controller a few times a
+ * second, for everything that shows state without touching the engine — the
+ * console views, GET /status, GET /metrics. A snapshot owns its arrays; it
+ * is immutable once published, so readers need no lock while they hold it.
+ *
+ * Optional metrics carry a validity bit (nvtop's idiom): a device whose
+ * telemetry has not arrived yet has LV_SNAP_HAS_POWER clear, and views show
+ * "-" rather than a made-up zero.
+ */
+#ifndef LV_SNAPSHOT_H
+#define LV_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cluster.h"
+#include "engine.h"
+#include "profile.h"
+
+#define LV_SNAP_HISTORY 600   /* samples of history kept (1 per second: 10 minutes) */
+#define LV_SNAP_LAT_BUCKETS 12
+
+enum {
+	LV_SNAP_HAS_POWER = 1u << 0,
+	LV_SNAP_HAS_ENERGY = 1u << 1,
+	LV_SNAP_HAS_LOAD = 1u << 2,
+	LV_SNAP_HAS_TEMP = 1u << 3,
+};
+
+struct lv_snap_device {
+	char name[LV_DEV_NAME_MAX];
+	char kind[LV_KIND_MAX];
+	enum lv_dev_state state;
+	unsigned valid;            /* LV_SNAP_HAS_* */
+	int inflight;
+	uint64_t freq_hz, max_freq_hz, min_freq_hz;
+	double power_w;            /* latest telemetry */
+	double energy_j;           /* since the controller started */
+	double load_pct;
+	double temp_c;
+	uint64_t batches, frames;  /* served */
+	uint64_t late;             /* QoS violations: served late */
+	int last_batch;            /* size of the last batch dispatched */
+	double fps;                /* frames served per second, last 10 s */
+	char last_error[128];      /* empty when none */
+};
+
+struct lv_snapshot {
+	uint64_t seq;              /* increases with every publication */
+	double now_s;              /* controller clock */
+	double uptime_s;
+	char policy[LV_POLICY_LABEL_MAX];
+	char mode[8];              /* cost mode */
+	char cluster[64];
+	size_t queue_len;
+	double min_deadline_s;     /* +INF when empty */
+	struct lv_engine_counts counts;
+	double power_w;            /* cluster, latest */
+	double energy_j;           /* cluster, since start */
+	double fps;                /* frames served per second, last 10 s */
+	double fpj_60s, fpj_total; /* frames per joule, rolling 60 s and since start */
+	double pct_ok_60s, pct_ok_total; /* % of terminal frames served within budget */
+	/* Latency histogram of served frames since start: upper bounds in seconds. */
+	double lat_bounds_s[LV_SNAP_LAT_BUCKETS];  /* last is +INF */
+	uint64_t lat_counts[LV_SNAP_LAT_BUCKETS];
+	double lat_sum_s;
+	/* History, oldest first, one sample per second. */
+	size_t n_history;
+	double hist_power_w[LV_SNAP_HISTORY];
+	double hist_fps[LV_SNAP_HISTORY];
+	double hist_queue[LV_SNAP_HISTORY];
+	size_t n_devices;
+	struct lv_snap_device *devices;   /* owned */
+};
+
+void lv_snapshot_free(struct lv_snapshot *s);
+
+#endif
