@@ -54,8 +54,8 @@ static void add_device(struct lv_cluster *c, const char *name, int kind, const c
 static void add_kind(struct lv_cluster *c, struct lv_profile *p)
 {
 	c->kinds = lv_xrealloc(c->kinds, (c->n_kinds + 1) * sizeof(*c->kinds));
+	memset(&c->kinds[c->n_kinds], 0, sizeof(c->kinds[c->n_kinds]));
 	c->kinds[c->n_kinds].profile = p;
-	c->kinds[c->n_kinds].cost = NULL;
 	c->n_kinds++;
 	if (p->max_batch > c->largest_max_batch)
 		c->largest_max_batch = p->max_batch;
@@ -254,12 +254,24 @@ int lv_cluster_build_costs(struct lv_cluster *c, enum lv_cost_mode mode,
 			return LV_ELIB;
 	}
 	for (size_t k = 0; k < c->n_kinds; k++) {
-		struct lv_cost_table *t =
-			lv_cost_table_build(c->kinds[k].profile, c->predictor, mode, why);
+		struct lv_kind *kd = &c->kinds[k];
+		struct lv_cost_table *t = lv_cost_table_build(kd->profile, c->predictor, mode, why);
 		if (!t)
 			return LV_EINVAL;
-		lv_cost_table_free(c->kinds[k].cost);
-		c->kinds[k].cost = t;
+		if (!kd->truth_owned)
+			kd->truth = NULL; /* it was the old `cost` */
+		lv_cost_table_free(kd->cost);
+		kd->cost = t;
+		if (!kd->truth && kd->profile->n_points > 0) {
+			kd->truth = lv_cost_table_build(kd->profile, NULL, LV_COST_PROF, why);
+			if (!kd->truth)
+				return LV_EINVAL;
+			kd->truth_owned = 1;
+		}
+		if (!kd->truth) {
+			kd->truth = kd->cost;
+			kd->truth_owned = 0;
+		}
 	}
 	c->mode = mode;
 	return LV_OK;
@@ -298,6 +310,8 @@ void lv_cluster_free(struct lv_cluster *c)
 	free(c->devices);
 	for (size_t k = 0; k < c->n_kinds; k++) {
 		lv_profile_free(c->kinds[k].profile);
+		if (c->kinds[k].truth_owned)
+			lv_cost_table_free(c->kinds[k].truth);
 		lv_cost_table_free(c->kinds[k].cost);
 	}
 	free(c->kinds);

@@ -40,7 +40,18 @@ const char *lv_dev_state_name(enum lv_dev_state s);
 
 struct lv_kind {
 	struct lv_profile *profile;   /* owned */
-	struct lv_cost_table *cost;   /* owned; NULL until lv_cluster_build_costs */
+	struct lv_cost_table *cost;   /* owned; the scheduler's view, in the cluster's mode;
+				       * NULL until lv_cluster_build_costs */
+	/*
+	 * Owned; what the hardware does, whatever the scheduler believes: the
+	 * measured points (prof mode). Emulated devices run on it and the energy
+	 * bound is computed from it, so a scheduler using predicted costs is
+	 * judged against measured physics, as it would be on a real board. A kind
+	 * with no measured point at all has only predictions: then it is `cost`
+	 * (borrowed, not freed twice — see truth_owned).
+	 */
+	struct lv_cost_table *truth;
+	int truth_owned;
 };
 
 struct lv_device {

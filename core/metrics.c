@@ -48,7 +48,7 @@ int lv_energy_bound(const struct lv_cluster *c, uint64_t frames, double window_s
 		out->idle_w += least_idle_w(lv_device_profile(c, &c->devices[i]));
 	for (size_t k = 0; k < c->n_kinds; k++) {
 		const struct lv_profile *p = c->kinds[k].profile;
-		const struct lv_cost_table *t = c->kinds[k].cost;
+		const struct lv_cost_table *t = c->kinds[k].truth; /* physics, not belief */
 		if (!kind_used(c, k))
 			continue; /* no device can run it */
 		if (!t)

@@ -18,7 +18,9 @@
  * with P_idle_min(kind) the kind's least idle power over its clocks and
  *     m* = min over kinds k (with a device), clocks f, batches 1 <= b <= max_batch(k) of
  *          (E_k(f,b) - P_idle_min(k) · L_k(f,b)) / b
- * over the cells of the run's cost tables that the device model may use
+ * over the cells of the kinds' truth tables (cluster.h: measured points, the
+ * tables the emulated devices run on, whatever the scheduler's mode) that
+ * the device model may use
  * (lv_devmodel_cell_usable): a device draws at least P_idle_min all the time,
  * and a batch adds at least b·m* on top of that for the time it runs. The
  * device model's borrowed cells (devmodel.h) have the marginal energy of a

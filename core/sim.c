@@ -129,7 +129,7 @@ static int check_config(const struct lv_sim_config *cfg, const struct lv_trace *
 	if (!c || c->n_devices == 0)
 		return lv_fail(why, LV_EINVAL, "sim: no cluster, or a cluster without devices");
 	for (size_t k = 0; k < c->n_kinds; k++)
-		if (!c->kinds[k].cost)
+		if (!c->kinds[k].cost || !c->kinds[k].truth)
 			return lv_fail(
 			    why, LV_EINVAL,
 			    "sim: kind %s has no cost table (build the cluster's costs first)",
@@ -176,7 +176,8 @@ static int setup(struct sim *s, const struct lv_sim_config *cfg, const struct lv
 
 	s->kinds = lv_xcalloc(c->n_kinds, sizeof(*s->kinds));
 	for (size_t k = 0; k < c->n_kinds; k++) {
-		s->kinds[k] = lv_devmodel_kind_new(c->kinds[k].profile, c->kinds[k].cost, why);
+		/* Devices behave as measured, whatever the scheduler's cost mode. */
+		s->kinds[k] = lv_devmodel_kind_new(c->kinds[k].profile, c->kinds[k].truth, why);
 		if (!s->kinds[k])
 			return LV_EINVAL;
 	}

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster.h"
 #include "cost.h"
 #include "predictor.h"
 #include "profile.h"
@@ -147,6 +148,26 @@ static void test_modes_and_errors(void **st)
 	free(why);
 }
 
+/* The cluster's truth tables are the measurements, whatever the scheduler's mode. */
+static void test_truth_tables_are_measured(void **st)
+{
+	(void)st;
+	char *why = NULL;
+	struct lv_cluster *c = lv_cluster_load("profiles/clusters/single-agx.json", &why);
+	assert_non_null(c);
+	assert_int_equal(lv_cluster_build_costs(c, LV_COST_PRED, NULL, &why), 0);
+	const struct lv_cost_table *truth = c->kinds[0].truth, *cost = c->kinds[0].cost;
+	assert_int_equal(truth->mode, LV_COST_PROF);
+	assert_int_equal(cost->mode, LV_COST_PRED);
+	size_t fi = fidx(truth, 1377000000ULL);
+	assert_float_equal(lv_cost_latency(truth, fi, 1), 0.027193, 1e-12);
+	assert_true(lv_cost_latency(cost, fi, 1) != 0.027193); /* a prediction */
+	/* Rebuilding in another mode keeps the truth. */
+	assert_int_equal(lv_cluster_build_costs(c, LV_COST_PROF, NULL, &why), 0);
+	assert_int_equal(c->kinds[0].truth->mode, LV_COST_PROF);
+	lv_cluster_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +175,7 @@ int main(void)
 		cmocka_unit_test(test_fill_mode_fills_holes),
 		cmocka_unit_test(test_pred_mode_everywhere),
 		cmocka_unit_test(test_modes_and_errors),
+		cmocka_unit_test(test_truth_tables_are_measured),
 	};
 	return cmocka_run_group_tests_name("cost", tests, setup, teardown);
 }
