@@ -19,6 +19,12 @@ int lv_cmd_predictor(int argc, char **argv);
 int lv_cmd_trace(int argc, char **argv);
 int lv_cmd_sim(int argc, char **argv);
 int lv_cmd_demo(int argc, char **argv);
+int lv_cmd_console(int argc, char **argv); /* `loudva` / `loudva console`: the ncurses console */
+int lv_cmd_load(int argc, char **argv);
+int lv_cmd_setup(int argc, char **argv);
+int lv_cmd_serve(int argc, char **argv);
+int lv_cmd_batch(int argc, char **argv);  /* `loudva --batch SPEC [opts]`: argv[0] is "--batch" */
+int lv_cmd_report(int argc, char **argv); /* `loudva report DB` */
 
 /* Default locations, relative to the working directory (the repository root). */
 #define LV_DEFAULT_PROFILES_DIR "profiles"

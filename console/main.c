@@ -25,15 +25,17 @@ static const struct command commands[] = {
 	{ "predictor", lv_cmd_predictor, "train and evaluate the cost predictor" },
 	{ "trace", lv_cmd_trace, "generate and summarise workload traces" },
 	{ "sim", lv_cmd_sim, "replay a trace on emulated devices: frames, energy, frames/J" },
+	{ "report", lv_cmd_report, "summarise the runs recorded in a store (loudva.db)" },
 	{ "demo", lv_cmd_demo, "a short simulated run of the thesis cluster, two policies compared" },
 	{ NULL, NULL, NULL },
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: loudva [--version] [--help] [COMMAND [ARGS]]\n\n"
+	fprintf(f, "usage: loudva [--version] [--help] [--batch SPEC [OPTIONS]] [COMMAND [ARGS]]\n\n"
 		   "LoudVA: energy-efficient video analytics on Jetson clusters.\n"
-		   "With no command, runs the demo on the embedded thesis cluster.\n\n"
+		   "With no command, runs the demo on the embedded thesis cluster.\n"
+		   "--batch SPEC runs an experiment headless (see experiments/README.md).\n\n"
 		   "commands:\n");
 	for (const struct command *c = commands; c->name; c++)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
@@ -49,6 +51,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return LV_EXIT_OK;
 	}
+	if (!strcmp(cmd, "--batch"))
+		return lv_cmd_batch(argc - 1, argv + 1);
 	if (!strcmp(cmd, "--version")) {
 		printf("loudva %s\n", LOUDVA_VERSION);
 		return LV_EXIT_OK;

@@ -1,0 +1,457 @@
+/*
+ * cmd_batch: `loudva --batch SPEC.json [--out DIR] [--jobs N]` — runs an
+ * experiment's matrix on the simulator and writes its report directory.
+ *
+ * Everything the spec names is loaded and checked before the first run; bad
+ * input is one line on stderr and exit 2. The matrix runs in forked worker
+ * processes (--jobs at a time, one run each); a worker writes its result
+ * (and, in the final pass, its scratch database) under OUT.tmp-<pid>/work/,
+ * and the parent reads them back in matrix order, so the report does not
+ * depend on --jobs. With the common window (the default) the matrix runs
+ * twice: pass 1 finds each trace instance's longest window, pass 2 runs
+ * every policy over it.
+ *
+ * OUT is built in OUT.tmp-<pid> and renamed into place at the end (an old
+ * OUT report is replaced). SIGINT or SIGTERM stops the workers and leaves
+ * OUT.incomplete/ with a file INCOMPLETE saying how far it got — never a
+ * half report at OUT. Wall times and host details go to run-info.json, so
+ * report.json is the same bytes for the same spec.
+ */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include "commands.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "experiment.h"
+#include "plot.h"
+#include "store.h"
+#include "util.h"
+
+/* The signal that asked us to stop (0: none); only the handler writes it. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: loudva --batch SPEC.json [--out DIR] [--jobs N] [--quiet] [--no-plots]\n"
+	           "\n"
+	           "Runs the experiment SPEC.json describes (experiments/README.md) on the\n"
+	           "simulator: every trace against every policy, then writes DIR/report.json,\n"
+	           "report.csv, summary.csv, loudva.db (every frame and batch), run-info.json\n"
+	           "and plots/, and prints the comparison table.\n"
+	           "\n"
+	           "  --out DIR     report directory [results/<spec name>]\n"
+	           "  --jobs N      runs in parallel, 1..256 [1]\n"
+	           "  --quiet       no progress on stderr\n"
+	           "  --no-plots    skip the figures\n");
+}
+
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "loudva --batch: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return LV_EXIT_USAGE;
+}
+
+/* Parses argv (argv[0] is "--batch"); 0, 1 after --help, or LV_EXIT_USAGE. */
+static int parse(int argc, char **argv, struct lv_batch *b)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return 1;
+		}
+		if (!strcmp(a, "--quiet") || !strcmp(a, "--no-plots")) {
+			*(a[2] == 'q' ? &b->quiet : &b->no_plots) = 1;
+			continue;
+		}
+		if (a[0] != '-') {
+			if (b->spec)
+				return bad("one spec at a time ('%s' and '%s')", b->spec, a);
+			b->spec = a;
+			continue;
+		}
+		const char *eq = strchr(a, '=');
+		size_t len = eq ? (size_t)(eq - a) : strlen(a);
+		const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
+		int is_out = len == 5 && !strncmp(a, "--out", 5);
+		int is_jobs = len == 6 && !strncmp(a, "--jobs", 6);
+		if (!is_out && !is_jobs)
+			return bad("unknown option '%.*s' (see loudva --batch --help)", (int)len,
+			           a);
+		if (!v || !v[0])
+			return bad("%.*s needs a value", (int)len, a);
+		if (!eq)
+			i++;
+		long n = 0;
+		if (is_out)
+			b->out = v;
+		else if (lv_parse_long(v, &n) != LV_OK || n < 1 || n > 256)
+			return bad("--jobs: '%s' is not a number of processes in 1..256", v);
+		else
+			b->jobs = (int)n;
+	}
+	if (!b->spec)
+		return bad("a spec is required: loudva --batch SPEC.json (see experiments/)");
+	return 0;
+}
+
+/* ---- the report directory ------------------------------------------------ */
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* rm -rf of a directory this command made (or an old report it replaces). */
+static void rmtree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int is_empty_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	struct dirent *de;
+	int empty = 1;
+	while (empty && (de = readdir(d)))
+		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+	closedir(d);
+	return empty;
+}
+
+/* Settles OUT and makes OUT.tmp-<pid>/work; LV_EXIT_USAGE (message printed) when it can't. */
+static int prepare_out(struct lv_batch *b)
+{
+	if (b->out) {
+		b->out_dir = lv_xstrdup(b->out);
+	} else {
+		mkdir("results", 0777);
+		b->out_dir = lv_xasprintf("results/%s", b->e->spec.name);
+	}
+	size_t n = strlen(b->out_dir);
+	while (n > 1 && b->out_dir[n - 1] == '/')
+		b->out_dir[--n] = '\0';
+	struct stat st;
+	if (stat(b->out_dir, &st) == 0) {
+		char *rep = lv_path_join(b->out_dir, "report.json");
+		int is_report = access(rep, F_OK) == 0;
+		free(rep);
+		if (!S_ISDIR(st.st_mode))
+			return bad("--out %s: exists and is not a directory", b->out_dir);
+		if (!is_report && !is_empty_dir(b->out_dir))
+			return bad("--out %s: exists and is not a loudva report (no report.json);"
+			           " choose another directory",
+			           b->out_dir);
+	}
+	b->tmp_dir = lv_xasprintf("%s.tmp-%ld", b->out_dir, (long)getpid());
+	if (mkdir(b->tmp_dir, 0777) != 0)
+		return bad("--out %s: cannot create %s: %s", b->out_dir, b->tmp_dir,
+		           strerror(errno));
+	b->work_dir = lv_path_join(b->tmp_dir, "work");
+	if (mkdir(b->work_dir, 0777) != 0) {
+		int err = errno;
+		rmtree(b->tmp_dir);
+		return bad("--out %s: cannot create %s: %s", b->out_dir, b->work_dir,
+		           strerror(err));
+	}
+	return 0;
+}
+
+/* Moves the finished report into place, replacing an old one. */
+static int publish(struct lv_batch *b, char **why)
+{
+	char *old = NULL;
+	struct stat st;
+	int rc = LV_OK;
+	if (stat(b->out_dir, &st) == 0) {
+		old = lv_xasprintf("%s.old-%ld", b->out_dir, (long)getpid());
+		if (rename(b->out_dir, old) != 0)
+			rc = lv_fail(why, LV_EIO, "%s: cannot move the old report aside: %s",
+			             b->out_dir, strerror(errno));
+	}
+	if (rc == LV_OK && rename(b->tmp_dir, b->out_dir) != 0) {
+		rc = lv_fail(why, LV_EIO, "%s: cannot rename %s into place: %s", b->out_dir,
+		             b->tmp_dir, strerror(errno));
+		if (old)
+			rename(old, b->out_dir);
+	}
+	if (rc == LV_OK && old)
+		rmtree(old);
+	free(old);
+	return rc;
+}
+
+/* Leaves OUT.incomplete/ (the work so far) with a marker saying why; no report. */
+static void abandon(struct lv_batch *b, const char *reason)
+{
+	char *inc = lv_xasprintf("%s.incomplete", b->out_dir);
+	rmtree(inc);
+	const char *where = inc;
+	if (rename(b->tmp_dir, inc) != 0)
+		where = b->tmp_dir;
+	char *marker = lv_path_join(where, "INCOMPLETE");
+	char *text = lv_xasprintf("%s after %zu of %zu runs of %s; no report was written\n", reason,
+	                          b->finished, b->e->n_cells, b->spec);
+	lv_write_file_atomic(marker, text, strlen(text), NULL);
+	fprintf(stderr,
+	        "loudva --batch: %s; partial work in %s/ (marked INCOMPLETE), no report at %s\n",
+	        reason, where, b->out_dir);
+	free(text);
+	free(marker);
+	free(inc);
+}
+
+/* ---- the passes and the report -------------------------------------------- */
+
+/* After pass 1: each trace instance's common window is its runs' longest. */
+static int set_windows(struct lv_batch *b, char **why)
+{
+	struct lv_experiment *e = b->e;
+	for (size_t c = 0; c < e->n_cells; c++) {
+		struct lv_exp_result r;
+		char *path = lv_batch_work_path(b, c, "json");
+		int rc = lv_exp_result_load(path, &r, why);
+		unlink(path);
+		free(path);
+		if (rc != LV_OK)
+			return rc;
+		size_t in = e->cells[c].instance;
+		if (r.m.window_s > e->window_s[in])
+			lv_experiment_set_window(e, in, r.m.window_s);
+		lv_exp_result_fini(&r);
+	}
+	return LV_OK;
+}
+
+static int write_text(const char *dir, const char *name, const char *text, char **why)
+{
+	char *path = lv_path_join(dir, name);
+	int rc = lv_write_file_atomic(path, text, strlen(text), why);
+	free(path);
+	return rc;
+}
+
+/* Merges the workers' stores in matrix order and reads their results back. */
+static int collect(struct lv_batch *b, struct lv_store *st, struct lv_exp_result *res, char **why)
+{
+	for (size_t c = 0; c < b->e->n_cells; c++) {
+		char *db = lv_batch_work_path(b, c, "db");
+		char *json = lv_batch_work_path(b, c, "json");
+		int rc = lv_store_merge(st, db, why);
+		if (rc == LV_OK)
+			rc = lv_exp_result_load(json, &res[c], why);
+		unlink(db);
+		free(db);
+		free(json);
+		if (rc != LV_OK)
+			return rc;
+	}
+	return LV_OK;
+}
+
+static void write_run_info(struct lv_batch *b, time_t started, double wall_s, const char *plots)
+{
+	char host[256] = "?", t0[32], t1[32];
+	time_t now = time(NULL);
+	gethostname(host, sizeof(host) - 1);
+	strftime(t0, sizeof(t0), "%Y-%m-%dT%H:%M:%SZ", gmtime(&started));
+	strftime(t1, sizeof(t1), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "spec", b->spec);
+	cJSON_AddStringToObject(o, "out", b->out_dir);
+	cJSON_AddStringToObject(o, "started_utc", t0);
+	cJSON_AddStringToObject(o, "finished_utc", t1);
+	cJSON_AddNumberToObject(o, "wall_s", wall_s);
+	cJSON_AddNumberToObject(o, "jobs", b->jobs);
+	cJSON_AddNumberToObject(o, "passes", b->passes);
+	cJSON_AddStringToObject(o, "host", host);
+	cJSON_AddNumberToObject(o, "pid", (double)getpid());
+	cJSON_AddStringToObject(o, "plots", plots);
+	cJSON *runs = cJSON_AddArrayToObject(o, "runs");
+	for (size_t c = 0; c < b->e->n_cells; c++) {
+		cJSON *r = cJSON_CreateObject();
+		cJSON_AddNumberToObject(r, "run", (double)c + 1);
+		cJSON_AddNumberToObject(r, "wall_s", b->wall_s[c]);
+		cJSON_AddItemToArray(runs, r);
+	}
+	char *text = cJSON_Print(o);
+	cJSON_Delete(o);
+	write_text(b->tmp_dir, "run-info.json", text, NULL);
+	free(text);
+}
+
+/*
+ * Builds the report in tmp_dir: loudva.db, report.json, report.csv,
+ * summary.csv, table.txt and plots/. *table_out gets the table (caller frees),
+ * *plots_out a note on the figures.
+ */
+static int build_report(struct lv_batch *b, char **table_out, char **plots_out, char **why)
+{
+	struct lv_experiment *e = b->e;
+	struct lv_exp_result *res = lv_xcalloc(e->n_cells, sizeof(*res));
+	struct lv_exp_summary *sum = NULL;
+	char *db = lv_path_join(b->tmp_dir, "loudva.db");
+	struct lv_store *st = lv_store_open(db, 0, why);
+	int rc = st ? collect(b, st, res, why) : LV_EIO;
+	if (rc == LV_OK) {
+		sum = lv_exp_summarise(e, res);
+		char *docs[4] = { lv_exp_report_json(e, res, sum), lv_exp_report_csv(e, res),
+			          lv_exp_summary_csv(e, sum), lv_exp_report_table(e, sum) };
+		const char *names[4] = { "report.json", "report.csv", "summary.csv", "table.txt" };
+		for (int i = 0; i < 4; i++) {
+			if (rc == LV_OK)
+				rc = write_text(b->tmp_dir, names[i], docs[i], why);
+			if (i < 3)
+				free(docs[i]);
+		}
+		*table_out = docs[3];
+	}
+	if (rc == LV_OK && b->no_plots) {
+		*plots_out = lv_xstrdup("skipped (--no-plots)");
+	} else if (rc == LV_OK) {
+		char *dir = lv_path_join(b->tmp_dir, "plots");
+		char *pw = NULL;
+		int prc = mkdir(dir, 0777) == 0
+		              ? lv_plot_experiment(e, res, sum, st, dir, &pw)
+		              : lv_fail(&pw, LV_EIO, "%s: %s", dir, strerror(errno));
+		if (prc < 0)
+			rc = lv_fail(why, prc, "plots: %s", pw);
+		*plots_out = prc == 0 ? lv_xstrdup("drawn") : lv_xasprintf("not drawn: %s", pw);
+		if (prc > 0)
+			fprintf(stderr, "loudva --batch: warning: %s\n", pw);
+		free(pw);
+		free(dir);
+	}
+	if (lv_store_close(st, rc == LV_OK ? why : NULL) != LV_OK)
+		rc = LV_ELIB;
+	for (size_t c = 0; c < e->n_cells; c++)
+		lv_exp_result_fini(&res[c]);
+	free(res);
+	free(sum);
+	free(db);
+	return rc;
+}
+
+static double wall_now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The passes and the report; an exit status. tmp_dir exists. */
+static int run_all(struct lv_batch *b)
+{
+	char *why = NULL, *table = NULL, *plots = NULL;
+	time_t started = time(NULL);
+	double t0 = wall_now_s();
+	int rc = 0;
+	if (b->passes == 2) {
+		rc = lv_batch_run_pass(b, 1, 0, &why);
+		if (rc == 0 && set_windows(b, &why) != LV_OK)
+			rc = -1;
+	}
+	if (rc == 0)
+		rc = lv_batch_run_pass(b, b->passes, 1, &why);
+	if (rc == 0 && build_report(b, &table, &plots, &why) != LV_OK)
+		rc = -1;
+	if (rc == 0 && *b->stop)
+		rc = 1;
+	if (rc == 0) {
+		write_run_info(b, started, wall_now_s() - t0, plots);
+		rmtree(b->work_dir);
+		if (publish(b, &why) != LV_OK)
+			rc = -1;
+	}
+	if (rc == 0) {
+		fputs(table, stdout);
+		fflush(stdout);
+		if (!b->quiet)
+			fprintf(stderr, "loudva --batch: report in %s/ (%zu runs, %.1f s)\n",
+			        b->out_dir, b->e->n_cells, wall_now_s() - t0);
+	} else if (rc == 1) {
+		char reason[64];
+		snprintf(reason, sizeof(reason), "interrupted by %s",
+		         *b->stop == SIGTERM ? "SIGTERM" : "SIGINT");
+		abandon(b, reason);
+	} else {
+		fprintf(stderr, "loudva --batch: %s\n", why ? why : "failed");
+		abandon(b, "failed");
+	}
+	free(why);
+	free(table);
+	free(plots);
+	return rc == 0 ? LV_EXIT_OK : rc == 1 ? 128 + (int)*b->stop : LV_EXIT_FAIL;
+}
+
+int lv_cmd_batch(int argc, char **argv)
+{
+	struct lv_batch b = { .jobs = 1, .stop = &stop_signal };
+	char *why = NULL;
+	int code = 0;
+	stop_signal = 0;
+	int rc = parse(argc, argv, &b);
+	if (rc != 0)
+		return rc == 1 ? LV_EXIT_OK : rc;
+	b.tty = isatty(STDERR_FILENO);
+	b.e = lv_experiment_load(b.spec, &code, &why);
+	if (!b.e) {
+		if (code == LV_ELIB) {
+			fprintf(stderr, "loudva --batch: %s\n", why);
+			rc = LV_EXIT_FAIL;
+		} else {
+			rc = bad("%s", why);
+		}
+		free(why);
+		return rc;
+	}
+	rc = prepare_out(&b);
+	if (rc == 0) {
+		struct sigaction sa, old_int, old_term;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_stop;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, &old_int);
+		sigaction(SIGTERM, &sa, &old_term);
+		b.passes = b.e->spec.common_window ? 2 : 1;
+		b.wall_s = lv_xcalloc(b.e->n_cells, sizeof(double));
+		rc = run_all(&b);
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+	}
+	free(b.wall_s);
+	free(b.out_dir);
+	free(b.tmp_dir);
+	free(b.work_dir);
+	lv_experiment_free(b.e);
+	return rc;
+}

@@ -1,0 +1,100 @@
+/*
+ * cmd_report: `loudva report DB` — what a store (an experiment's loudva.db,
+ * later a live session's) holds, one line per run, counted from its frames
+ * and batches tables rather than copied from the runs' stored results, so
+ * it doubles as a check of the record: frames = ok + late + failed +
+ * expired + rejected by construction of the terminal states, and the
+ * frames/J figure divides the served frames found there by the run's
+ * energy. Bad input (no such file, not a loudva store) is exit 2.
+ */
+#include "commands.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: loudva report DB\n"
+	           "\n"
+	           "Summarises every run recorded in DB (e.g. results/<experiment>/loudva.db):\n"
+	           "frames by final state, batches, energy, frames per joule and latency.\n");
+}
+
+static void print_runs(const struct lv_store_summary *v, size_t n)
+{
+	printf("%4s %-22s %-18s %5s %7s %7s %6s %6s %7s %8s %7s %10s %9s %8s\n", "run", "policy",
+	       "trace", "seed", "frames", "ok", "late", "failed", "expired", "rejected", "batches",
+	       "energy J", "frames/J", "mean s");
+	for (size_t i = 0; i < n; i++) {
+		const struct lv_store_summary *s = &v[i];
+		char trace[160];
+		if (s->trace_seed >= 0)
+			snprintf(trace, sizeof(trace), "%s#%lld", s->trace,
+			         (long long)s->trace_seed);
+		else
+			snprintf(trace, sizeof(trace), "%s", s->trace);
+		double served = (double)(s->ok + s->late);
+		printf("%4lld %-22s %-18s %5llu %7llu %7llu %6llu %6llu %7llu %8llu %7llu %10.1f "
+		       "%9.4f %8.3f\n",
+		       (long long)s->run, s->policy, trace, (unsigned long long)s->seed,
+		       (unsigned long long)s->frames, (unsigned long long)s->ok,
+		       (unsigned long long)s->late, (unsigned long long)s->failed,
+		       (unsigned long long)s->expired, (unsigned long long)s->rejected,
+		       (unsigned long long)s->batches, s->energy_j,
+		       s->energy_j > 0 ? served / s->energy_j : NAN, s->latency_mean_s);
+	}
+}
+
+int lv_cmd_report(int argc, char **argv)
+{
+	const char *path = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return LV_EXIT_OK;
+		}
+		if (argv[i][0] == '-' || path) {
+			fprintf(stderr,
+			        "loudva report: unexpected '%s' (see loudva report --help)\n",
+			        argv[i]);
+			return LV_EXIT_USAGE;
+		}
+		path = argv[i];
+	}
+	if (!path) {
+		fprintf(stderr, "loudva report: a database is required: loudva report DB\n");
+		return LV_EXIT_USAGE;
+	}
+	/* Opening creates a missing file; a report of nothing is a typo. */
+	if (access(path, R_OK) != 0) {
+		fprintf(stderr, "loudva report: %s: no such database\n", path);
+		return LV_EXIT_USAGE;
+	}
+	char *why = NULL;
+	struct lv_store_summary *v = NULL;
+	size_t n = 0;
+	int rc = LV_EXIT_OK;
+	struct lv_store *s = lv_store_open(path, 0, &why);
+	if (!s) {
+		fprintf(stderr, "loudva report: %s\n", why);
+		rc = LV_EXIT_USAGE;
+	} else if (lv_store_summaries(s, &v, &n, &why) != LV_OK) {
+		fprintf(stderr, "loudva report: %s\n", why);
+		rc = LV_EXIT_FAIL;
+	} else if (n == 0) {
+		printf("%s: no runs recorded\n", path);
+	} else {
+		printf("%s: %zu run%s\n\n", path, n, n == 1 ? "" : "s");
+		print_runs(v, n);
+	}
+	lv_store_close(s, NULL);
+	free(v);
+	free(why);
+	return rc;
+}
