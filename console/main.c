@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "predictor", lv_cmd_predictor, "train and evaluate the cost predictor" },
 	{ "trace", lv_cmd_trace, "generate and summarise workload traces" },
 	{ "sim", lv_cmd_sim, "replay a trace on emulated devices: frames, energy, frames/J" },
+	{ "load", lv_cmd_load, "replay a trace as camera clients and tally the answers" },
 	{ "report", lv_cmd_report, "summarise the runs recorded in a store (loudva.db)" },
 	{ "demo", lv_cmd_demo, "a short simulated run of the thesis cluster, two policies compared" },
 	{ NULL, NULL, NULL },

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_frontend.h"
 #include "cluster.h"
 #include "cost.h"
 #include "policy.h"
@@ -264,5 +265,7 @@ int main(void)
 	bench_predictor();
 	in_child(bench_sim_thesis);
 	in_child(bench_sim_thousand);
+	lv_bench_image();
+	lv_bench_frontend();
 	return 0;
 }

@@ -1,0 +1,284 @@
+/*
+ * cmd_load: `loudva load` — replays a trace against a controller's POST
+ * /inference as concurrent camera clients (core/loadgen.c does the work) and
+ * prints a summary: requests and frames sent, frames answered by state,
+ * round-trip latency percentiles. Options are declared as data (load_opts),
+ * read by the parser and by --help alike.
+ *
+ * Exit status: 0 when every frame of the trace was answered (in whatever
+ * state), 1 when some frame went unanswered (connection refused, timeout,
+ * interrupted, unusable answer), 2 on bad input.
+ */
+#include "commands.h"
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <math.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loadgen.h"
+#include "trace.h"
+#include "util.h"
+
+#define DEFAULT_URL "http://127.0.0.1:5000"
+
+struct load_args {
+	const char *trace, *url, *images;
+	long concurrency;
+	double speed, timeout_s;
+	int json;
+};
+
+enum opt_kind { OPT_STR, OPT_COUNT, OPT_POSITIVE, OPT_FLAG };
+
+struct load_opt {
+	const char *name;
+	enum opt_kind kind;
+	size_t offset; /* into struct load_args */
+	const char *arg, *help;
+};
+
+#define A(f) offsetof(struct load_args, f)
+static const struct load_opt load_opts[] = {
+	{ "trace", OPT_STR, A(trace), "FILE", "the trace to replay (required)" },
+	{ "url", OPT_STR, A(url), "URL",
+	  "controller, /inference appended if no path [" DEFAULT_URL "]" },
+	{ "images", OPT_STR, A(images), "DIR",
+	  "post these .jpg/.png files, cycling [generated JPEGs]" },
+	{ "concurrency", OPT_COUNT, A(concurrency), "N", "requests in flight at most [256]" },
+	{ "speed", OPT_POSITIVE, A(speed), "X", "trace seconds per wall second [1]" },
+	{ "timeout", OPT_POSITIVE, A(timeout_s), "S",
+	  "give up on a request after S seconds [120]" },
+	{ "json", OPT_FLAG, A(json), "", "print the summary as JSON" },
+};
+#undef A
+#define N_LOAD_OPTS (sizeof load_opts / sizeof load_opts[0])
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: loudva load --trace FILE [options]\n\n"
+		"Replays a trace as camera clients: each request is posted to /inference at its\n"
+		"time, with its frames and budget, and the answers are tallied. Options:\n");
+	for (size_t i = 0; i < N_LOAD_OPTS; i++) {
+		char left[40];
+		snprintf(left, sizeof left, "--%s %s", load_opts[i].name, load_opts[i].arg);
+		fprintf(f, "  %-20s %s\n", left, load_opts[i].help);
+	}
+	fprintf(f,
+		"\nExit status: 0 every frame answered, 1 some frame unanswered, 2 bad input.\n");
+}
+
+static int set_opt(const struct load_opt *o, const char *val, struct load_args *a, char **why)
+{
+	char *field = (char *)a + o->offset;
+	long l;
+	double d;
+
+	switch (o->kind) {
+	case OPT_STR: *(const char **)(void *)field = val; return 0;
+	case OPT_COUNT:
+		if (lv_parse_long(val, &l) < 0 || l < 1 || l > 100000)
+			return lv_fail(why, LV_EINVAL, "--%s: '%s' is not a count 1..100000",
+				       o->name, val);
+		*(long *)(void *)field = l;
+		return 0;
+	case OPT_POSITIVE:
+		if (lv_parse_double(val, &d) < 0 || !isfinite(d) || d <= 0)
+			return lv_fail(why, LV_EINVAL, "--%s: '%s' is not a positive number",
+				       o->name, val);
+		*(double *)(void *)field = d;
+		return 0;
+	case OPT_FLAG: *(int *)(void *)field = 1; return 0;
+	}
+	return LV_EINVAL;
+}
+
+/* 0, 1 when --help was asked for, or LV_EINVAL with *why. */
+static int parse(int argc, char **argv, struct load_args *a, char **why)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		if (!strcmp(arg, "--help") || !strcmp(arg, "-h"))
+			return 1;
+		if (strncmp(arg, "--", 2) != 0)
+			return lv_fail(why, LV_EINVAL, "unexpected argument '%s'", arg);
+		const char *eq = strchr(arg + 2, '=');
+		size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+		const struct load_opt *o = NULL;
+		for (size_t k = 0; k < N_LOAD_OPTS; k++)
+			if (strlen(load_opts[k].name) == len &&
+			    !strncmp(load_opts[k].name, arg + 2, len))
+				o = &load_opts[k];
+		if (!o)
+			return lv_fail(why, LV_EINVAL, "unknown option '%.*s'", (int)len + 2, arg);
+		const char *val = eq ? eq + 1 : NULL;
+		if (o->kind == OPT_FLAG && val)
+			return lv_fail(why, LV_EINVAL, "--%s takes no value", o->name);
+		if (o->kind != OPT_FLAG && !val) {
+			if (i + 1 >= argc)
+				return lv_fail(why, LV_EINVAL, "--%s needs a value (%s)", o->name,
+					       o->arg);
+			val = argv[++i];
+		}
+		if (set_opt(o, val, a, why) < 0)
+			return LV_EINVAL;
+	}
+	if (!a->trace)
+		return lv_fail(why, LV_EINVAL, "--trace FILE is required");
+	return 0;
+}
+
+static void print_text(const struct load_args *a, const struct lv_loadgen_result *r)
+{
+	static const enum lv_frame_state shown[] = { LV_FRAME_OK, LV_FRAME_LATE, LV_FRAME_FAILED,
+						     LV_FRAME_EXPIRED, LV_FRAME_REJECTED };
+	printf("requests: %zu sent of %zu, %zu answered, %zu failed\n", r->requests_sent,
+	       r->requests, r->requests_answered, r->requests_failed);
+	printf("frames:   %llu sent of %llu, %llu answered:", (unsigned long long)r->frames_sent,
+	       (unsigned long long)r->frames, (unsigned long long)r->frames_answered);
+	for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++)
+		printf(" %s %llu%s", lv_frame_state_name(shown[i]),
+		       (unsigned long long)r->by_state[shown[i]], i + 1 < 5 ? "," : "");
+	printf("; %llu unanswered\n", (unsigned long long)r->frames_unanswered);
+	if (r->frames_answered)
+		printf("latency:  p50 %.3f s, p95 %.3f s, p99 %.3f s, max %.3f s (round trip per "
+		       "frame)\n",
+		       r->latency_p50_s, r->latency_p95_s, r->latency_p99_s, r->latency_max_s);
+	else
+		printf("latency:  - (no frame answered)\n");
+	printf("duration: %.1f s at speed %g, %.1f frames/s answered, %.1f MB of images sent, "
+	       "max start lag %.3f s\n",
+	       r->duration_s, a->speed,
+	       r->duration_s > 0 ? (double)r->frames_answered / r->duration_s : 0.0,
+	       (double)r->bytes_sent / 1e6, r->max_lag_s);
+	if (r->first_error[0])
+		printf("first error: %s\n", r->first_error);
+}
+
+static void j_num(cJSON *o, const char *k, double v)
+{
+	if (isfinite(v))
+		cJSON_AddNumberToObject(o, k, v);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+static void print_json(const struct load_args *a, const struct lv_loadgen_result *r)
+{
+	cJSON *o = cJSON_CreateObject(), *st = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "trace", a->trace);
+	cJSON_AddStringToObject(o, "url", a->url);
+	j_num(o, "requests", (double)r->requests);
+	j_num(o, "requests_sent", (double)r->requests_sent);
+	j_num(o, "requests_answered", (double)r->requests_answered);
+	j_num(o, "requests_failed", (double)r->requests_failed);
+	j_num(o, "frames", (double)r->frames);
+	j_num(o, "frames_sent", (double)r->frames_sent);
+	j_num(o, "frames_answered", (double)r->frames_answered);
+	j_num(o, "frames_unanswered", (double)r->frames_unanswered);
+	for (int s = LV_FRAME_OK; s < LV_FRAME_NSTATES; s++)
+		j_num(st, lv_frame_state_name((enum lv_frame_state)s), (double)r->by_state[s]);
+	cJSON_AddItemToObject(o, "by_state", st);
+	j_num(o, "latency_p50_s", r->latency_p50_s);
+	j_num(o, "latency_p95_s", r->latency_p95_s);
+	j_num(o, "latency_p99_s", r->latency_p99_s);
+	j_num(o, "latency_max_s", r->latency_max_s);
+	j_num(o, "duration_s", r->duration_s);
+	j_num(o, "max_lag_s", r->max_lag_s);
+	j_num(o, "bytes_sent", (double)r->bytes_sent);
+	if (r->first_error[0])
+		cJSON_AddStringToObject(o, "first_error", r->first_error);
+	else
+		cJSON_AddNullToObject(o, "first_error");
+	char *txt = cJSON_Print(o);
+	if (txt)
+		printf("%s\n", txt);
+	free(txt);
+	cJSON_Delete(o);
+}
+
+int lv_cmd_load(int argc, char **argv)
+{
+	struct load_args a = {
+		.url = DEFAULT_URL, .concurrency = 256, .speed = 1, .timeout_s = 120
+	};
+	struct lv_trace *t = NULL;
+	struct lv_loadgen_image *imgs = NULL;
+	struct lv_loadgen_result res;
+	size_t n_img = 0;
+	char *why = NULL;
+	int rc = parse(argc, argv, &a, &why);
+
+	if (rc == 1) {
+		usage(stdout);
+		rc = LV_EXIT_OK;
+		goto out;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "loudva load: %s\n", why);
+		rc = LV_EXIT_USAGE;
+		goto out;
+	}
+	rc = LV_EXIT_USAGE;
+	t = lv_trace_load(a.trace, &why);
+	if (!t) {
+		fprintf(stderr, "loudva load: %s\n", why);
+		goto out;
+	}
+	imgs = a.images ? lv_loadgen_images_load(a.images, &n_img, &why)
+			: lv_loadgen_images_synth(8, 640, 480, &n_img, &why);
+	if (!imgs) {
+		fprintf(stderr, "loudva load: %s\n", why);
+		goto out;
+	}
+
+	struct lv_loadgen_config cfg;
+	lv_loadgen_config_default(&cfg);
+	cfg.trace = t;
+	cfg.url = a.url;
+	cfg.images = imgs;
+	cfg.n_images = n_img;
+	cfg.concurrency = (int)a.concurrency;
+	cfg.speed = a.speed;
+	cfg.timeout_s = a.timeout_s;
+	cfg.stop = &interrupted;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	int lr = lv_loadgen_run(&cfg, &res, &why);
+	curl_global_cleanup();
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (lr < 0) {
+		fprintf(stderr, "loudva load: %s\n", why);
+		rc = LV_EXIT_FAIL;
+		goto out;
+	}
+	if (a.json)
+		print_json(&a, &res);
+	else
+		print_text(&a, &res);
+	if (res.frames_unanswered)
+		fprintf(stderr, "loudva load: %llu of %llu frames unanswered%s\n",
+			(unsigned long long)res.frames_unanswered, (unsigned long long)res.frames,
+			interrupted ? " (interrupted)" : "");
+	rc = res.frames_unanswered ? LV_EXIT_FAIL : LV_EXIT_OK;
+out:
+	free(why);
+	lv_loadgen_images_free(imgs, n_img);
+	lv_trace_free(t);
+	return rc;
+}

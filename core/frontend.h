@@ -1,0 +1,116 @@
+/*
+ * frontend: the controller's HTTP face, on libmicrohttpd.
+ *
+ *   POST /inference   multipart/form-data: `images` parts (repeated, JPEG or
+ *                     PNG), optional `latency` (budget, seconds). Answers
+ *                     JSON with one result per image, in order, once every
+ *                     frame is terminal. The thesis's camera API.
+ *   GET  /status      JSON: policy, queue, frames, rates, devices.
+ *   GET  /metrics     Prometheus text format.
+ *   GET  /healthz     "ok".
+ *
+ * Bad input is answered at once with 400 or 413 and {"status": "error",
+ * "error": reason}, and nothing reaches the consumer: no `images` part, a
+ * part that is not a decodable JPEG or PNG, more images than max_images, an
+ * image over max_image_bytes, a body over max_body_bytes (refused from its
+ * Content-Length before it is read), a `latency` that is not a positive
+ * number.
+ *
+ * Threads. One thread per connection (libmicrohttpd's thread-per-connection
+ * mode), bounded by max_connections and an idle timeout, so a slow or stalled
+ * client holds only its own thread. That thread parses the upload, decodes
+ * and preprocesses the images into the request's tensors (off the engine
+ * thread), submits the request and blocks until the consumer has answered
+ * every frame.
+ *
+ * The consumer is whatever runs the frames: lv_live (lv_frontend_start), or
+ * a stand-in in tests and benchmarks (lv_frontend_new with its own ops).
+ */
+#ifndef LV_FRONTEND_H
+#define LV_FRONTEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct lv_live;
+struct lv_live_request;
+struct lv_model_info;
+struct lv_snapshot;
+struct lv_frontend;
+
+#define LV_FRONTEND_DEFAULT_LISTEN "127.0.0.1:5000"
+
+struct lv_frontend_limits {
+	size_t max_images;	  /* images in one request [64] */
+	size_t max_image_bytes;	  /* one encoded image, bytes [10 MB] */
+	size_t max_body_bytes;	  /* one request body, bytes [100 MB] */
+	unsigned max_connections; /* connections at once; more are closed at accept [256] */
+	unsigned timeout_s;	  /* a connection idle this long is closed [15] */
+};
+
+/* Fills the defaults shown in brackets. */
+void lv_frontend_limits_default(struct lv_frontend_limits *lim);
+
+/*
+ * The hand-off to the consumer. Every slot is required. request_new,
+ * request_wait and request_free have lv_live_request_new/_wait/_free's
+ * contracts (live.h); submit hands the request over until the consumer has
+ * made every frame terminal; snapshot_get may return NULL (no snapshot yet),
+ * and every non-NULL snapshot is given back through snapshot_put. All are
+ * called from connection threads, concurrently.
+ */
+struct lv_frontend_ops {
+	const char *name;
+	struct lv_live_request *(*request_new)(uint32_t n_frames, double budget_s,
+					       size_t floats_per_frame);
+	void (*submit)(void *arg, struct lv_live_request *r);
+	void (*request_wait)(struct lv_live_request *r);
+	void (*request_free)(struct lv_live_request *r);
+	const struct lv_snapshot *(*snapshot_get)(void *arg);
+	void (*snapshot_put)(void *arg, const struct lv_snapshot *s);
+};
+
+/*
+ * Starts serving on listen_addr ("HOST:PORT", "[IPv6]:PORT" or ":PORT"
+ * meaning 127.0.0.1; NULL: LV_FRONTEND_DEFAULT_LISTEN; port 0 picks a free
+ * one, see lv_frontend_port). `ops` and `arg` are borrowed until
+ * lv_frontend_stop; `model` and `lim` (NULL: defaults) are copied. Images
+ * are preprocessed to model->height × width × channels floats. Returns the
+ * running front end, or NULL with *why (bad address, address in use, ...).
+ */
+struct lv_frontend *lv_frontend_new(const struct lv_frontend_ops *ops, void *arg,
+				    const struct lv_model_info *model, const char *listen_addr,
+				    const struct lv_frontend_limits *lim, char **why);
+
+/* lv_frontend_new with lv (borrowed) as the consumer. Implemented in frontend_live.c. */
+struct lv_frontend *lv_frontend_start(struct lv_live *lv, const struct lv_model_info *model,
+				      const char *listen_addr, const struct lv_frontend_limits *lim,
+				      char **why);
+
+/* The port actually bound (useful after asking for port 0). */
+uint16_t lv_frontend_port(const struct lv_frontend *fe);
+
+/*
+ * Counters since start, for /metrics and tests. Requests are counted once
+ * answered; frames_submitted counts frames handed to the consumer.
+ */
+struct lv_frontend_stats {
+	uint64_t requests;     /* every HTTP request answered */
+	uint64_t inference_ok; /* /inference answered with results */
+	uint64_t bad_request;  /* answered 400 */
+	uint64_t too_large;    /* answered 413 */
+	uint64_t frames_submitted;
+	uint64_t body_bytes; /* upload bytes read from /inference bodies */
+};
+
+void lv_frontend_stats(const struct lv_frontend *fe, struct lv_frontend_stats *out);
+
+/*
+ * Stops. New /inference requests are refused with 503 from here on; requests
+ * already handed to the consumer are still answered (the consumer must keep
+ * running until this returns: stop the front end before lv_live_stop). Joins
+ * every connection thread and frees. NULL is fine.
+ */
+void lv_frontend_stop(struct lv_frontend *fe);
+
+#endif

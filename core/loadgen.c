@@ -1,0 +1,435 @@
+/*
+ * loadgen: replays a trace as camera clients over libcurl's multi interface.
+ * See loadgen.h for the contract. One thread: a slot table of easy handles
+ * (reused, so connections stay alive), a scheduler that starts requests at
+ * their times while slots are free, and a tally of the answers. CURLcode and
+ * CURLMcode values end here, as messages in first_error or *why.
+ */
+#include "loadgen.h"
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "image.h"
+#include "metrics.h"
+#include "trace.h"
+#include "util.h"
+
+void lv_loadgen_config_default(struct lv_loadgen_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->concurrency = 256;
+	cfg->speed = 1.0;
+	cfg->timeout_s = 120.0;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+struct slot {
+	CURL *e;
+	curl_mime *mime;
+	size_t req; /* trace index; SIZE_MAX when free */
+	double t_start;
+	char *body;
+	size_t len, cap;
+};
+
+struct run {
+	const struct lv_loadgen_config *cfg;
+	struct lv_loadgen_result *res;
+	CURLM *m;
+	struct slot *slots;
+	size_t n_slots, busy;
+	uint64_t next_image;
+	double *lat; /* per answered frame */
+	size_t n_lat, cap_lat;
+	char *url;
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct slot *s = arg;
+	size_t len = size * n;
+	if (s->len + len + 1 > s->cap) {
+		size_t cap = s->cap ? s->cap : 4096;
+		while (cap < s->len + len + 1)
+			cap *= 2;
+		s->body = lv_xrealloc(s->body, cap);
+		s->cap = cap;
+	}
+	memcpy(s->body + s->len, p, len);
+	s->len += len;
+	s->body[s->len] = '\0';
+	return len;
+}
+
+static void note_error(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note_error(struct run *r, const char *fmt, ...)
+{
+	if (r->res->first_error[0])
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->res->first_error, sizeof r->res->first_error, fmt, ap);
+	va_end(ap);
+}
+
+static int start(struct run *r, struct slot *s, size_t k)
+{
+	const struct lv_request *q = &r->cfg->trace->reqs[k];
+	char num[40];
+
+	s->mime = curl_mime_init(s->e);
+	for (uint32_t i = 0; i < q->frames; i++) {
+		const struct lv_loadgen_image *img =
+		    &r->cfg->images[r->next_image++ % r->cfg->n_images];
+		curl_mimepart *p = curl_mime_addpart(s->mime);
+		curl_mime_name(p, "images");
+		curl_mime_filename(p, img->name);
+		curl_mime_type(p, img->type);
+		curl_mime_data(p, (const char *)img->data, img->len);
+		r->res->bytes_sent += img->len;
+	}
+	if (!isnan(q->budget_s)) {
+		curl_mimepart *p = curl_mime_addpart(s->mime);
+		curl_mime_name(p, "latency");
+		snprintf(num, sizeof num, "%.17g", q->budget_s);
+		curl_mime_data(p, num, CURL_ZERO_TERMINATED);
+	}
+	curl_easy_setopt(s->e, CURLOPT_MIMEPOST, s->mime);
+	s->req = k;
+	s->len = 0;
+	s->t_start = mono_s();
+	CURLMcode mc = curl_multi_add_handle(r->m, s->e);
+	if (mc != CURLM_OK) {
+		note_error(r, "curl: %s", curl_multi_strerror(mc));
+		curl_mime_free(s->mime);
+		s->mime = NULL;
+		s->req = SIZE_MAX;
+		return -1;
+	}
+	r->busy++;
+	r->res->requests_sent++;
+	r->res->frames_sent += q->frames;
+	return 0;
+}
+
+static int state_of(const char *name)
+{
+	for (int st = 0; st < LV_FRAME_NSTATES; st++)
+		if (!strcmp(name, lv_frame_state_name((enum lv_frame_state)st)))
+			return st;
+	return -1;
+}
+
+/* Counts an answer's frames; 0, or -1 when the answer is not usable. */
+static int tally(struct run *r, struct slot *s, long code, uint32_t frames, uint64_t *states)
+{
+	cJSON *o = cJSON_Parse(s->body ? s->body : "");
+	const cJSON *results = cJSON_GetObjectItemCaseSensitive(o, "results");
+	const cJSON *err = cJSON_GetObjectItemCaseSensitive(o, "error");
+	int rc = -1;
+
+	if (cJSON_IsArray(results) && (uint32_t)cJSON_GetArraySize(results) == frames) {
+		const cJSON *it;
+		rc = 0;
+		cJSON_ArrayForEach (it, results) {
+			const cJSON *st = cJSON_GetObjectItemCaseSensitive(it, "state");
+			int k = cJSON_IsString(st) ? state_of(st->valuestring) : -1;
+			if (k < 0) {
+				rc = -1;
+				break;
+			}
+			states[k]++;
+		}
+	} else if (code >= 400 && code < 500 && cJSON_IsString(err)) {
+		states[LV_FRAME_REJECTED] += frames;
+		note_error(r, "HTTP %ld: %s", code, err->valuestring);
+		rc = 0;
+	}
+	if (rc < 0)
+		note_error(r, "HTTP %ld: unexpected answer: %.120s", code, s->body ? s->body : "");
+	cJSON_Delete(o);
+	return rc;
+}
+
+static void finish(struct run *r, struct slot *s, CURLcode cc)
+{
+	const struct lv_request *q = &r->cfg->trace->reqs[s->req];
+	uint64_t states[LV_FRAME_NSTATES] = { 0 };
+	double lat = mono_s() - s->t_start;
+	long code = 0;
+
+	curl_multi_remove_handle(r->m, s->e);
+	curl_easy_getinfo(s->e, CURLINFO_RESPONSE_CODE, &code);
+	if (cc != CURLE_OK) {
+		note_error(r, "request %zu: %s", s->req, curl_easy_strerror(cc));
+		r->res->requests_failed++;
+	} else if (tally(r, s, code, q->frames, states) < 0) {
+		r->res->requests_failed++;
+	} else {
+		r->res->requests_answered++;
+		r->res->frames_answered += q->frames;
+		for (int k = 0; k < LV_FRAME_NSTATES; k++)
+			r->res->by_state[k] += states[k];
+		if (r->n_lat + q->frames > r->cap_lat) {
+			r->cap_lat = 2 * (r->n_lat + q->frames);
+			r->lat = lv_xrealloc(r->lat, r->cap_lat * sizeof *r->lat);
+		}
+		for (uint32_t i = 0; i < q->frames; i++)
+			r->lat[r->n_lat++] = lat;
+	}
+	curl_mime_free(s->mime);
+	s->mime = NULL;
+	s->req = SIZE_MAX;
+	r->busy--;
+}
+
+static struct slot *free_slot(struct run *r)
+{
+	for (size_t i = 0; i < r->n_slots; i++)
+		if (r->slots[i].req == SIZE_MAX)
+			return &r->slots[i];
+	return NULL;
+}
+
+static void drain_messages(struct run *r)
+{
+	CURLMsg *msg;
+	int left;
+	while ((msg = curl_multi_info_read(r->m, &left))) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		for (size_t i = 0; i < r->n_slots; i++)
+			if (r->slots[i].e == msg->easy_handle) {
+				finish(r, &r->slots[i], msg->data.result);
+				break;
+			}
+	}
+}
+
+/* The scheduler: start what is due, move transfers, wait for the next event. */
+static void loop(struct run *r)
+{
+	const struct lv_trace *t = r->cfg->trace;
+	const double t0 = mono_s(), speed = r->cfg->speed;
+	size_t next = 0;
+	int running;
+
+	while (next < t->n || r->busy) {
+		if (r->cfg->stop && *r->cfg->stop) {
+			for (size_t i = 0; i < r->n_slots; i++)
+				if (r->slots[i].req != SIZE_MAX)
+					finish(r, &r->slots[i], CURLE_ABORTED_BY_CALLBACK);
+			break;
+		}
+		double now = mono_s() - t0;
+		while (next < t->n && t->reqs[next].time_s / speed <= now && r->busy < r->n_slots) {
+			double lag = now - t->reqs[next].time_s / speed;
+			if (lag > r->res->max_lag_s)
+				r->res->max_lag_s = lag;
+			if (start(r, free_slot(r), next++) < 0)
+				r->res->requests_failed++;
+		}
+		curl_multi_perform(r->m, &running);
+		drain_messages(r);
+		int wait_ms = 100;
+		if (next < t->n && r->busy < r->n_slots) {
+			double due = t->reqs[next].time_s / speed - (mono_s() - t0);
+			wait_ms = due <= 0 ? 0 : due < 0.1 ? (int)ceil(due * 1000) : 100;
+		}
+		if (wait_ms > 0)
+			curl_multi_poll(r->m, NULL, 0, wait_ms, NULL);
+	}
+	r->res->duration_s = mono_s() - t0;
+}
+
+/* The URL to post to: a URL without a path gets /inference. */
+static char *inference_url(const char *url)
+{
+	const char *p = strstr(url, "://");
+	const char *host = p ? p + 3 : url;
+	const char *slash = strchr(host, '/');
+	const char *scheme = p ? "" : "http://";
+	if (!slash || !slash[1])
+		return lv_xasprintf("%s%.*s/inference", scheme,
+				    (int)(slash ? (size_t)(slash - url) : strlen(url)), url);
+	return lv_xasprintf("%s%s", scheme, url);
+}
+
+static int setup(struct run *r, char **why)
+{
+	const struct lv_loadgen_config *cfg = r->cfg;
+	r->url = inference_url(cfg->url);
+	r->m = curl_multi_init();
+	if (!r->m)
+		return lv_fail(why, LV_ELIB, "curl: cannot make a multi handle");
+	r->n_slots = (size_t)cfg->concurrency;
+	r->slots = lv_xcalloc(r->n_slots, sizeof *r->slots);
+	for (size_t i = 0; i < r->n_slots; i++) {
+		struct slot *s = &r->slots[i];
+		s->req = SIZE_MAX;
+		s->e = curl_easy_init();
+		if (!s->e)
+			return lv_fail(why, LV_ELIB, "curl: cannot make an easy handle");
+		curl_easy_setopt(s->e, CURLOPT_URL, r->url);
+		curl_easy_setopt(s->e, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(s->e, CURLOPT_WRITEFUNCTION, on_body);
+		curl_easy_setopt(s->e, CURLOPT_WRITEDATA, s);
+		curl_easy_setopt(s->e, CURLOPT_TIMEOUT_MS, (long)(cfg->timeout_s * 1000));
+		curl_easy_setopt(s->e, CURLOPT_USERAGENT, "loudva-load");
+	}
+	curl_multi_setopt(r->m, CURLMOPT_MAXCONNECTS, (long)r->n_slots);
+	return 0;
+}
+
+static void teardown(struct run *r)
+{
+	for (size_t i = 0; r->slots && i < r->n_slots; i++) {
+		if (r->slots[i].e)
+			curl_easy_cleanup(r->slots[i].e);
+		curl_mime_free(r->slots[i].mime);
+		free(r->slots[i].body);
+	}
+	free(r->slots);
+	if (r->m)
+		curl_multi_cleanup(r->m);
+	free(r->lat);
+	free(r->url);
+}
+
+int lv_loadgen_run(const struct lv_loadgen_config *cfg, struct lv_loadgen_result *out, char **why)
+{
+	struct run r = { .cfg = cfg, .res = out };
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (!cfg->trace || !cfg->url || !cfg->images || cfg->n_images == 0)
+		return lv_fail(why, LV_EINVAL, "load: a trace, a URL and images are needed");
+	if (cfg->concurrency < 1 || !(cfg->speed > 0) || !(cfg->timeout_s > 0))
+		return lv_fail(why, LV_EINVAL,
+			       "load: concurrency, speed and timeout must be positive");
+	out->requests = cfg->trace->n;
+	for (size_t i = 0; i < cfg->trace->n; i++)
+		out->frames += cfg->trace->reqs[i].frames;
+	rc = setup(&r, why);
+	if (rc == 0) {
+		loop(&r);
+		out->frames_unanswered = out->frames - out->frames_answered;
+		out->latency_p50_s = lv_percentile(r.lat, r.n_lat, 50);
+		out->latency_p95_s = lv_percentile(r.lat, r.n_lat, 95);
+		out->latency_p99_s = lv_percentile(r.lat, r.n_lat, 99);
+		out->latency_max_s = lv_percentile(r.lat, r.n_lat, 100);
+	}
+	teardown(&r);
+	return rc;
+}
+
+/* ---- image sets -------------------------------------------------------- */
+
+void lv_loadgen_images_free(struct lv_loadgen_image *imgs, size_t n)
+{
+	for (size_t i = 0; imgs && i < n; i++)
+		free(imgs[i].data);
+	free(imgs);
+}
+
+static const char *image_type(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	if (!dot)
+		return NULL;
+	if (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg"))
+		return "image/jpeg";
+	if (!strcasecmp(dot, ".png"))
+		return "image/png";
+	return NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct lv_loadgen_image *lv_loadgen_images_load(const char *dir, size_t *n_out, char **why)
+{
+	struct lv_loadgen_image *imgs = NULL;
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d) {
+		lv_fail(why, LV_ENOENT, "%s: cannot open: %s", dir, strerror(errno));
+		return NULL;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || !image_type(de->d_name))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			names = lv_xrealloc(names, cap * sizeof *names);
+		}
+		names[n++] = lv_xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (n == 0) {
+		lv_fail(why, LV_ENOENT, "%s: no .jpg, .jpeg or .png files", dir);
+		goto out;
+	}
+	qsort(names, n, sizeof *names, cmp_str);
+	imgs = lv_xcalloc(n, sizeof *imgs);
+	for (i = 0; i < n; i++) {
+		char *path = lv_path_join(dir, names[i]);
+		imgs[i].data = (unsigned char *)lv_read_file(path, &imgs[i].len, why);
+		free(path);
+		if (!imgs[i].data) {
+			lv_loadgen_images_free(imgs, i);
+			imgs = NULL;
+			goto out;
+		}
+		imgs[i].type = image_type(names[i]);
+		snprintf(imgs[i].name, sizeof imgs[i].name, "%s", names[i]);
+	}
+	*n_out = n;
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return imgs;
+}
+
+struct lv_loadgen_image *lv_loadgen_images_synth(size_t n, int w, int h, size_t *n_out, char **why)
+{
+	struct lv_loadgen_image *imgs = lv_xcalloc(n, sizeof *imgs);
+	uint8_t *px = lv_xmalloc((size_t)w * (size_t)h * 3);
+
+	for (size_t i = 0; i < n; i++) {
+		lv_image_synth(px, w, h, i + 1);
+		imgs[i].data = lv_image_encode_jpeg(px, w, h, 90, 1, &imgs[i].len, why);
+		if (!imgs[i].data) {
+			lv_loadgen_images_free(imgs, i);
+			free(px);
+			return NULL;
+		}
+		imgs[i].type = "image/jpeg";
+		snprintf(imgs[i].name, sizeof imgs[i].name, "synth%zu.jpg", i + 1);
+	}
+	free(px);
+	*n_out = n;
+	return imgs;
+}

@@ -1,0 +1,858 @@
+/*
+ * test_frontend: the HTTP front end over real loopback HTTP (libcurl and raw
+ * sockets), against a stand-in consumer: a thread that answers each request
+ * at once with results we can predict — frame i's top_class is the red value
+ * of the first pixel of image i, recovered from its tensor (so results come
+ * back in image order, and preprocessing reached the consumer), its score is
+ * the budget it got. Bad requests must be answered 400/413 with a reason
+ * and never reach the consumer. Also: /status, /metrics, /healthz, a slow
+ * client that must not block others, the connection limit and timeout, and
+ * the load generator replaying a small trace.
+ */
+#include "testutil.h"
+
+#include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "frontend.h"
+#include "image.h"
+#include "loadgen.h"
+#include "live.h"
+#include "prom.h"
+#include "trace.h"
+#include "util.h"
+
+#define SIDE 299
+
+/* ---- the stand-in consumer --------------------------------------------- */
+
+struct stub {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct lv_live_request *head, *tail;
+	int stop;
+	pthread_t th;
+	unsigned requests, frames; /* seen */
+	double last_budget;
+	double reject_budget; /* a request with this budget is refused */
+	int snap_gets, snap_puts;
+	struct lv_snapshot snap;
+	struct lv_snap_device dev;
+};
+
+static struct lv_live_request *req_new(uint32_t n, double budget_s, size_t floats)
+{
+	struct lv_live_request *r = lv_xcalloc(1, sizeof *r);
+	r->n_frames = n;
+	r->budget_s = budget_s;
+	r->tensors = lv_xcalloc(n, sizeof(float *));
+	for (uint32_t i = 0; i < n; i++)
+		r->tensors[i] = lv_xmalloc(floats * sizeof(float));
+	r->results = lv_xcalloc(n, sizeof *r->results);
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	return r;
+}
+
+static void req_wait(struct lv_live_request *r)
+{
+	pthread_mutex_lock(&r->mu);
+	while (!r->done)
+		pthread_cond_wait(&r->cv, &r->mu);
+	pthread_mutex_unlock(&r->mu);
+}
+
+static void req_free(struct lv_live_request *r)
+{
+	for (uint32_t i = 0; i < r->n_frames; i++)
+		free(r->tensors[i]);
+	free(r->tensors);
+	free(r->results);
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->cv);
+	free(r);
+}
+
+static void complete(struct stub *st, struct lv_live_request *r)
+{
+	int refuse = r->budget_s == st->reject_budget;
+	for (uint32_t i = 0; i < r->n_frames; i++) {
+		struct lv_live_frame_result *f = &r->results[i];
+		memset(f, 0, sizeof *f);
+		f->arrival_s = 1.0;
+		f->top_class = -1;
+		f->queue_exit_s = NAN;
+		if (refuse) {
+			f->state = LV_FRAME_REJECTED;
+			strcpy(f->reason, "queue full");
+			f->done_s = 1.0;
+			continue;
+		}
+		f->state = LV_FRAME_OK;
+		strcpy(f->device, "stub0");
+		f->freq_hz = 921600000;
+		f->batch = (int)r->n_frames;
+		f->queue_exit_s = 1.25;
+		f->done_s = 1.5;
+		f->latency_s = 0.5;
+		f->top_class = (int)lround(((double)r->tensors[i][0] + 1.0) * 127.5);
+		f->top_score = isnan(r->budget_s) ? -1.0f : (float)r->budget_s;
+	}
+	pthread_mutex_lock(&r->mu);
+	r->n_final = r->n_frames;
+	r->done = 1;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+static void *stub_main(void *arg)
+{
+	struct stub *st = arg;
+	pthread_mutex_lock(&st->mu);
+	for (;;) {
+		while (!st->head && !st->stop)
+			pthread_cond_wait(&st->cv, &st->mu);
+		if (!st->head)
+			break;
+		struct lv_live_request *r = st->head;
+		st->head = r->next;
+		if (!st->head)
+			st->tail = NULL;
+		st->requests++;
+		st->frames += r->n_frames;
+		st->last_budget = r->budget_s;
+		pthread_mutex_unlock(&st->mu);
+		complete(st, r);
+		pthread_mutex_lock(&st->mu);
+	}
+	pthread_mutex_unlock(&st->mu);
+	return NULL;
+}
+
+static void stub_submit(void *arg, struct lv_live_request *r)
+{
+	struct stub *st = arg;
+	pthread_mutex_lock(&st->mu);
+	r->next = NULL;
+	if (st->tail)
+		st->tail->next = r;
+	else
+		st->head = r;
+	st->tail = r;
+	pthread_cond_signal(&st->cv);
+	pthread_mutex_unlock(&st->mu);
+}
+
+static const struct lv_snapshot *stub_get(void *arg)
+{
+	struct stub *st = arg;
+	pthread_mutex_lock(&st->mu);
+	st->snap_gets++;
+	pthread_mutex_unlock(&st->mu);
+	return &st->snap;
+}
+
+static void stub_put(void *arg, const struct lv_snapshot *s)
+{
+	struct stub *st = arg;
+	assert_ptr_equal(s, &st->snap);
+	pthread_mutex_lock(&st->mu);
+	st->snap_puts++;
+	pthread_mutex_unlock(&st->mu);
+}
+
+static const struct lv_frontend_ops stub_ops = {
+	.name = "stub",
+	.request_new = req_new,
+	.submit = stub_submit,
+	.request_wait = req_wait,
+	.request_free = req_free,
+	.snapshot_get = stub_get,
+	.snapshot_put = stub_put,
+};
+
+static const struct lv_model_info model = {
+	.name = "inception_graphdef",
+	.height = SIDE,
+	.width = SIDE,
+	.channels = 3,
+	.classes = 1001,
+	.max_batch = 8,
+};
+
+struct fixture {
+	struct stub st;
+	struct lv_frontend *fe;
+	char base[64];
+};
+
+static struct fixture *fixture_new(const struct lv_frontend_limits *lim)
+{
+	struct fixture *f = lv_xcalloc(1, sizeof *f);
+	pthread_mutex_init(&f->st.mu, NULL);
+	pthread_cond_init(&f->st.cv, NULL);
+	f->st.reject_budget = 0.125;
+	strcpy(f->st.snap.policy, "stub-policy");
+	strcpy(f->st.snap.cluster, "bench");
+	f->st.snap.counts.received = 9;
+	f->st.snap.counts.by_state[LV_FRAME_OK] = 9;
+	f->st.snap.lat_bounds_s[LV_SNAP_LAT_BUCKETS - 1] = INFINITY;
+	strcpy(f->st.dev.name, "stub0");
+	strcpy(f->st.dev.kind, "nano");
+	f->st.snap.devices = &f->st.dev;
+	f->st.snap.n_devices = 1;
+	pthread_create(&f->st.th, NULL, stub_main, &f->st);
+	char *why = NULL;
+	f->fe = lv_frontend_new(&stub_ops, &f->st, &model, "127.0.0.1:0", lim, &why);
+	if (!f->fe)
+		fail_msg("frontend: %s", why);
+	assert_true(lv_frontend_port(f->fe) > 0);
+	snprintf(f->base, sizeof f->base, "http://127.0.0.1:%u", lv_frontend_port(f->fe));
+	return f;
+}
+
+static void fixture_free(struct fixture *f)
+{
+	lv_frontend_stop(f->fe);
+	pthread_mutex_lock(&f->st.mu);
+	f->st.stop = 1;
+	pthread_cond_signal(&f->st.cv);
+	pthread_mutex_unlock(&f->st.mu);
+	pthread_join(f->st.th, NULL);
+	assert_int_equal(f->st.snap_gets, f->st.snap_puts);
+	pthread_mutex_destroy(&f->st.mu);
+	pthread_cond_destroy(&f->st.cv);
+	free(f);
+}
+
+static void test_limits(struct lv_frontend_limits *lim)
+{
+	lv_frontend_limits_default(lim);
+	lim->max_images = 4;
+	lim->max_image_bytes = 200 * 1024;
+	lim->max_body_bytes = 1024 * 1024;
+	lim->max_connections = 32;
+	lim->timeout_s = 2;
+}
+
+static int setup(void **state)
+{
+	struct lv_frontend_limits lim;
+	test_limits(&lim);
+	*state = fixture_new(&lim);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture_free(*state);
+	return 0;
+}
+
+/* ---- HTTP helpers ------------------------------------------------------ */
+
+struct resp {
+	CURLcode cc;
+	long code;
+	char ctype[128];
+	char allow[64]; /* the Allow header, "" when none */
+	char *body;
+	size_t len;
+	cJSON *json;
+};
+
+struct part {
+	const char *name;
+	const void *data;
+	size_t len;
+	const char *filename; /* NULL: a plain field */
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct resp *r = arg;
+	r->body = lv_xrealloc(r->body, r->len + size * n + 1);
+	memcpy(r->body + r->len, p, size * n);
+	r->len += size * n;
+	r->body[r->len] = '\0';
+	return size * n;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct resp *r = arg;
+	size_t len = size * n;
+	if (len > 6 && !strncasecmp(p, "Allow:", 6)) {
+		const char *v = p + 6;
+		while (*v == ' ')
+			v++;
+		size_t vl = (size_t)(p + len - v);
+		while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n'))
+			vl--;
+		snprintf(r->allow, sizeof r->allow, "%.*s", (int)vl, v);
+	}
+	return len;
+}
+
+static void perform(CURL *e, struct resp *r)
+{
+	char *ct = NULL;
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	r->cc = curl_easy_perform(e);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r->code);
+	curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ct);
+	snprintf(r->ctype, sizeof r->ctype, "%s", ct ? ct : "");
+	r->json = r->body ? cJSON_Parse(r->body) : NULL;
+}
+
+static void resp_fini(struct resp *r)
+{
+	free(r->body);
+	cJSON_Delete(r->json);
+	memset(r, 0, sizeof *r);
+}
+
+static void post(const struct fixture *f, const struct part *parts, size_t n,
+		 struct curl_slist *hdrs, struct resp *r)
+{
+	CURL *e = curl_easy_init();
+	curl_mime *m = curl_mime_init(e);
+	char url[128];
+	snprintf(url, sizeof url, "%s/inference", f->base);
+	for (size_t i = 0; i < n; i++) {
+		curl_mimepart *p = curl_mime_addpart(m);
+		curl_mime_name(p, parts[i].name);
+		curl_mime_data(p, parts[i].data, parts[i].len);
+		if (parts[i].filename)
+			curl_mime_filename(p, parts[i].filename);
+	}
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_MIMEPOST, m);
+	if (hdrs)
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
+	memset(r, 0, sizeof *r);
+	perform(e, r);
+	curl_mime_free(m);
+	curl_easy_cleanup(e);
+}
+
+static void request(const struct fixture *f, const char *method, const char *path, struct resp *r)
+{
+	CURL *e = curl_easy_init();
+	char url[128];
+	snprintf(url, sizeof url, "%s%s", f->base, path);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	if (!strcmp(method, "POST")) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, "{}");
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 2L);
+	}
+	memset(r, 0, sizeof *r);
+	perform(e, r);
+	curl_easy_cleanup(e);
+}
+
+/* A uniform grey JPEG (4:4:4, q95): its first pixel decodes to `grey` exactly. */
+static unsigned char *grey_jpeg(int grey, size_t *len)
+{
+	uint8_t px[64 * 48 * 3];
+	memset(px, grey, sizeof px);
+	char *why = NULL;
+	unsigned char *j = lv_image_encode_jpeg(px, 64, 48, 95, 0, len, &why);
+	assert_non_null(j);
+	return j;
+}
+
+static const char *error_of(const struct resp *r)
+{
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(r->json, "error");
+	return cJSON_IsString(e) ? e->valuestring : "";
+}
+
+static unsigned seen(struct fixture *f)
+{
+	pthread_mutex_lock(&f->st.mu);
+	unsigned n = f->st.requests;
+	pthread_mutex_unlock(&f->st.mu);
+	return n;
+}
+
+/* ---- /inference: good requests ----------------------------------------- */
+
+static void test_three_jpegs_in_order(void **state)
+{
+	struct fixture *f = *state;
+	const int greys[3] = { 10, 100, 200 };
+	unsigned char *img[3];
+	size_t len[3];
+	struct part parts[4];
+	for (int i = 0; i < 3; i++) {
+		img[i] = grey_jpeg(greys[i], &len[i]);
+		parts[i] = (struct part){ "images", img[i], len[i], "f.jpg" };
+	}
+	parts[3] = (struct part){ "latency", "2.5", 3, NULL };
+	struct resp r;
+	post(f, parts, 4, NULL, &r);
+	assert_int_equal(r.cc, CURLE_OK);
+	assert_int_equal(r.code, 200);
+	assert_string_equal(r.ctype, "application/json");
+	assert_non_null(r.json);
+	assert_string_equal(cJSON_GetObjectItem(r.json, "status")->valuestring, "completed");
+	const cJSON *res = cJSON_GetObjectItem(r.json, "results");
+	assert_int_equal(cJSON_GetArraySize(res), 3);
+	for (int i = 0; i < 3; i++) {
+		const cJSON *o = cJSON_GetArrayItem(res, i);
+		assert_int_equal(cJSON_GetObjectItem(o, "image")->valueint, i);
+		assert_string_equal(cJSON_GetObjectItem(o, "state")->valuestring, "ok");
+		assert_string_equal(cJSON_GetObjectItem(o, "device")->valuestring, "stub0");
+		assert_int_equal(cJSON_GetObjectItem(o, "top_class")->valueint, greys[i]);
+		assert_true(cJSON_GetObjectItem(o, "score")->valuedouble == 2.5);
+		assert_true(cJSON_GetObjectItem(o, "queue_exit_s")->valuedouble == 1.25);
+		assert_true(cJSON_GetObjectItem(o, "completion_s")->valuedouble == 1.5);
+		assert_true(cJSON_GetObjectItem(o, "latency_s")->valuedouble == 0.5);
+		assert_int_equal(cJSON_GetObjectItem(o, "batch")->valueint, 3);
+		assert_null(cJSON_GetObjectItem(o, "reason"));
+	}
+	resp_fini(&r);
+	assert_int_equal(seen(f), 1);
+	assert_int_equal(f->st.frames, 3);
+	assert_true(f->st.last_budget == 2.5);
+
+	/* No latency field: the engine's default (NAN) reaches the consumer. One PNG. */
+	uint8_t px[8 * 8 * 3];
+	memset(px, 33, sizeof px);
+	size_t plen;
+	char *why = NULL;
+	unsigned char *png = lv_image_encode_png(px, 8, 8, &plen, &why);
+	struct part two[2] = { { "images", png, plen, "a.png" },
+			       { "images", img[2], len[2], "b" } };
+	post(f, two, 2, NULL, &r);
+	assert_int_equal(r.code, 200);
+	res = cJSON_GetObjectItem(r.json, "results");
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(res, 0), "top_class")->valueint,
+			 33);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(res, 1), "top_class")->valueint,
+			 200);
+	assert_true(isnan(f->st.last_budget));
+	resp_fini(&r);
+	free(png);
+	for (int i = 0; i < 3; i++)
+		free(img[i]);
+}
+
+static void test_all_refused_is_503(void **state)
+{
+	struct fixture *f = *state;
+	size_t len;
+	unsigned char *j = grey_jpeg(50, &len);
+	struct part parts[2] = { { "images", j, len, "a.jpg" }, { "latency", "0.125", 5, NULL } };
+	struct resp r;
+	post(f, parts, 2, NULL, &r);
+	assert_int_equal(r.code, 503);
+	assert_string_equal(cJSON_GetObjectItem(r.json, "status")->valuestring, "rejected");
+	assert_string_equal(error_of(&r), "queue full");
+	const cJSON *o = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "results"), 0);
+	assert_string_equal(cJSON_GetObjectItem(o, "state")->valuestring, "rejected");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "device")));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(o, "queue_exit_s")));
+	assert_string_equal(cJSON_GetObjectItem(o, "reason")->valuestring, "queue full");
+	resp_fini(&r);
+	free(j);
+}
+
+/* ---- /inference: bad requests ------------------------------------------ */
+
+static void expect_refused(struct fixture *f, const struct part *parts, size_t n,
+			   struct curl_slist *hdrs, long code, const char *needle)
+{
+	unsigned before = seen(f);
+	struct resp r;
+	post(f, parts, n, hdrs, &r);
+	assert_int_equal(r.cc, CURLE_OK);
+	if (r.code != code || !strstr(error_of(&r), needle))
+		fail_msg("want %ld '%s', got %ld %s", code, needle, r.code, r.body ? r.body : "");
+	assert_string_equal(r.ctype, "application/json");
+	assert_string_equal(cJSON_GetObjectItem(r.json, "status")->valuestring, "error");
+	resp_fini(&r);
+	assert_int_equal(seen(f), before);
+}
+
+static void test_bad_requests_refused(void **state)
+{
+	struct fixture *f = *state;
+	size_t jl;
+	unsigned char *j = grey_jpeg(80, &jl);
+	struct part p[6];
+
+	p[0] = (struct part){ "latency", "1", 1, NULL };
+	expect_refused(f, p, 1, NULL, 400, "no 'images' part");
+	p[0] = (struct part){ "image", j, jl, "a.jpg" }; /* wrong field name */
+	expect_refused(f, p, 1, NULL, 400, "no 'images' part");
+
+	p[0] = (struct part){ "images", j, jl, "a.jpg" };
+	p[1] = (struct part){ "images", "not a picture", 13, "b.jpg" };
+	expect_refused(f, p, 2, NULL, 400, "images[1]: not a JPEG or PNG");
+	p[1] = (struct part){ "images", j, jl / 2, "b.jpg" };
+	expect_refused(f, p, 2, NULL, 400, "images[1]: JPEG:");
+	p[1] = (struct part){ "images", "", 0, "b.jpg" };
+	expect_refused(f, p, 2, NULL, 400, "images[1]: empty file");
+
+	/* Budgets that are not positive numbers of seconds. */
+	const char *bad_budgets[] = { "abc", "-1", "0", "nan", "inf", "1e999", "" };
+	for (size_t i = 0; i < sizeof bad_budgets / sizeof bad_budgets[0]; i++) {
+		p[1] = (struct part){ "latency", bad_budgets[i], strlen(bad_budgets[i]), NULL };
+		expect_refused(f, p, 2, NULL, 400, "is not a positive number of seconds");
+	}
+	p[1] = (struct part){ "latency", "1", 1, NULL };
+	p[2] = (struct part){ "latency", "2", 1, NULL };
+	expect_refused(f, p, 3, NULL, 400, "latency: given more than once");
+
+	/* Limits of this fixture: 4 images, 200 KB each, 1 MB in all. */
+	for (int i = 0; i < 5; i++)
+		p[i] = (struct part){ "images", j, jl, "a.jpg" };
+	expect_refused(f, p, 5, NULL, 413, "too many images: more than 4");
+	unsigned char *big = lv_xcalloc(1, 300 * 1024);
+	memcpy(big, j, jl); /* a JPEG start, then zeros: too big before it is looked at */
+	p[1] = (struct part){ "images", big, 300 * 1024, "big.jpg" };
+	expect_refused(f, p, 2, NULL, 413, "images[1] is over the limit of 204800 bytes");
+	p[1] = (struct part){ "images", j, jl, "a.jpg" };
+	p[2] = (struct part){ "notes", big, 300 * 1024, NULL };
+	p[3] = (struct part){ "notes", big, 300 * 1024, NULL };
+	p[4] = (struct part){ "notes", big, 300 * 1024, NULL };
+	p[5] = (struct part){ "notes", big, 300 * 1024, NULL };
+	expect_refused(f, p, 6, NULL, 413, "over the limit of 1048576 bytes");
+	free(big);
+
+	/* Not multipart at all. */
+	unsigned before = seen(f);
+	CURL *e = curl_easy_init();
+	char url[128];
+	snprintf(url, sizeof url, "%s/inference", f->base);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, "images=abc");
+	struct resp r = { 0 };
+	perform(e, &r);
+	curl_easy_cleanup(e);
+	assert_int_equal(r.code, 400);
+	assert_non_null(strstr(error_of(&r), "expected a multipart/form-data body"));
+	resp_fini(&r);
+	/* Multipart without a boundary. */
+	e = curl_easy_init();
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: multipart/form-data");
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, "--x\r\n");
+	perform(e, &r);
+	curl_easy_cleanup(e);
+	curl_slist_free_all(h);
+	assert_int_equal(r.code, 400);
+	assert_non_null(strstr(error_of(&r), "(no boundary?)"));
+	resp_fini(&r);
+	assert_int_equal(seen(f), before);
+	free(j);
+}
+
+/* A chunked body (no Content-Length) that outgrows the limit is cut off. */
+static void test_chunked_over_limit_closed(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char *big = lv_xcalloc(1, 600 * 1024);
+	struct part p[2] = { { "notes", big, 600 * 1024, NULL },
+			     { "more", big, 600 * 1024, NULL } };
+	struct curl_slist *h = curl_slist_append(NULL, "Transfer-Encoding: chunked");
+	struct resp r;
+	post(f, p, 2, h, &r);
+	assert_int_not_equal(r.cc, CURLE_OK);
+	resp_fini(&r);
+	curl_slist_free_all(h);
+	free(big);
+	assert_int_equal(seen(f), 0);
+}
+
+/* ---- other endpoints --------------------------------------------------- */
+
+static void test_status_metrics_healthz(void **state)
+{
+	struct fixture *f = *state;
+	struct resp r;
+
+	request(f, "GET", "/healthz", &r);
+	assert_int_equal(r.code, 200);
+	assert_string_equal(r.body, "ok\n");
+	resp_fini(&r);
+
+	request(f, "GET", "/status", &r);
+	assert_int_equal(r.code, 200);
+	assert_string_equal(r.ctype, "application/json");
+	assert_string_equal(cJSON_GetObjectItem(r.json, "policy")->valuestring, "stub-policy");
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "frames"), "ok")->valueint,
+			 9);
+	const cJSON *d = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "devices"), 0);
+	assert_string_equal(cJSON_GetObjectItem(d, "name")->valuestring, "stub0");
+	resp_fini(&r);
+
+	request(f, "GET", "/metrics", &r);
+	assert_int_equal(r.code, 200);
+	assert_string_equal(r.ctype, LV_PROM_CONTENT_TYPE);
+	assert_non_null(strstr(r.body, "\nloudva_frames_total{state=\"ok\"} 9\n"));
+	assert_non_null(strstr(r.body, "# TYPE loudva_http_requests_total counter\n"));
+	/* /healthz and /status were answered before this one. */
+	assert_non_null(strstr(r.body, "\nloudva_http_requests_total 2\n"));
+	resp_fini(&r);
+
+	request(f, "POST", "/status", &r);
+	assert_int_equal(r.code, 405);
+	assert_non_null(strstr(error_of(&r), "/status wants GET, not POST"));
+	assert_string_equal(r.allow, "GET, HEAD");
+	resp_fini(&r);
+	request(f, "GET", "/inference", &r);
+	assert_int_equal(r.code, 405);
+	assert_string_equal(r.allow, "POST");
+	resp_fini(&r);
+	request(f, "GET", "/nope", &r);
+	assert_int_equal(r.code, 404);
+	assert_non_null(strstr(error_of(&r), "no such endpoint: /nope"));
+	resp_fini(&r);
+}
+
+static void test_stats_count(void **state)
+{
+	struct fixture *f = *state;
+	size_t jl;
+	unsigned char *j = grey_jpeg(1, &jl);
+	struct part p[2] = { { "images", j, jl, "a.jpg" }, { "images", "x", 1, "b.jpg" } };
+	struct resp r;
+	post(f, p, 1, NULL, &r);
+	resp_fini(&r);
+	post(f, p, 2, NULL, &r);
+	resp_fini(&r);
+	struct lv_frontend_stats st;
+	lv_frontend_stats(f->fe, &st);
+	assert_int_equal(st.requests, 2);
+	assert_int_equal(st.inference_ok, 1);
+	assert_int_equal(st.bad_request, 1);
+	assert_int_equal(st.too_large, 0);
+	assert_int_equal(st.frames_submitted, 1);
+	assert_true(st.body_bytes > 2 * jl);
+	free(j);
+}
+
+/* Answers keep the connection open: a camera's next request reuses it. */
+static void test_keep_alive(void **state)
+{
+	struct fixture *f = *state;
+	size_t jl;
+	unsigned char *j = grey_jpeg(5, &jl);
+	CURL *e = curl_easy_init();
+	char url[128];
+	for (int i = 0; i < 4; i++) {
+		struct resp r = { 0 };
+		curl_mime *m = NULL;
+		if (i < 2) {
+			snprintf(url, sizeof url, "%s/healthz", f->base);
+			curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+		} else {
+			snprintf(url, sizeof url, "%s/inference", f->base);
+			m = curl_mime_init(e);
+			curl_mimepart *p = curl_mime_addpart(m);
+			curl_mime_name(p, "images");
+			curl_mime_data(p, (const char *)j, jl);
+			curl_mime_filename(p, "a.jpg");
+			curl_easy_setopt(e, CURLOPT_MIMEPOST, m);
+		}
+		curl_easy_setopt(e, CURLOPT_URL, url);
+		perform(e, &r);
+		assert_int_equal(r.code, 200);
+		long connects = -1;
+		curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
+		assert_int_equal(connects, i == 0 ? 1 : 0);
+		resp_fini(&r);
+		curl_mime_free(m);
+	}
+	curl_easy_cleanup(e);
+	free(j);
+}
+
+/* ---- slow clients, limits ---------------------------------------------- */
+
+static int raw_connect(const struct fixture *f)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(lv_frontend_port(f->fe)) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	struct timeval tv = { .tv_sec = 20 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	return fd;
+}
+
+static void test_slow_client_does_not_block(void **state)
+{
+	struct fixture *f = *state;
+	/* One client stalls in its headers, another in its body. */
+	int a = raw_connect(f), b = raw_connect(f);
+	const char *ha = "POST /inference HTTP/1.1\r\nHost: x\r\n";
+	const char *hb =
+	    "POST /inference HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
+	    "boundary=zz\r\nContent-Length: 5000\r\n\r\n--zz\r\n";
+	assert_true(write(a, ha, strlen(ha)) > 0);
+	assert_true(write(b, hb, strlen(hb)) > 0);
+
+	size_t jl;
+	unsigned char *j = grey_jpeg(7, &jl);
+	struct part p[1] = { { "images", j, jl, "a.jpg" } };
+	for (int i = 0; i < 3; i++) {
+		struct resp r;
+		post(f, p, 1, NULL, &r);
+		assert_int_equal(r.code, 200);
+		resp_fini(&r);
+	}
+	/* The idle timeout (2 s here) closes both stalled connections: read sees EOF
+	 * (or the server's error answer, then EOF). */
+	char buf[512];
+	ssize_t n;
+	while ((n = read(a, buf, sizeof buf)) > 0)
+		;
+	assert_int_equal(n, 0);
+	while ((n = read(b, buf, sizeof buf)) > 0)
+		;
+	assert_int_equal(n, 0);
+	close(a);
+	close(b);
+	free(j);
+	assert_int_equal(seen(f), 3);
+}
+
+static void test_connection_limit(void **state)
+{
+	(void)state;
+	struct lv_frontend_limits lim;
+	test_limits(&lim);
+	lim.max_connections = 3;
+	lim.timeout_s = 30;
+	struct fixture *f = fixture_new(&lim);
+	int fds[3];
+	for (int i = 0; i < 3; i++)
+		fds[i] = raw_connect(f);
+	/* A fourth connection is accepted and closed at once, unanswered. */
+	struct resp r;
+	request(f, "GET", "/healthz", &r);
+	assert_int_not_equal(r.cc, CURLE_OK);
+	resp_fini(&r);
+	for (int i = 0; i < 3; i++)
+		close(fds[i]);
+	/* Once the server has seen them go, new clients are served again. */
+	int ok = 0;
+	for (int tries = 0; tries < 200 && !ok; tries++) {
+		request(f, "GET", "/healthz", &r);
+		ok = r.code == 200;
+		resp_fini(&r);
+		if (!ok)
+			usleep(10000);
+	}
+	assert_true(ok);
+	fixture_free(f);
+}
+
+static void test_bad_listen_addresses(void **state)
+{
+	struct fixture *f = *state;
+	char *why = NULL;
+	assert_null(lv_frontend_new(&stub_ops, &f->st, &model, "127.0.0.1:70000", NULL, &why));
+	assert_non_null(strstr(why, "port '70000' is not 0..65535"));
+	free(why);
+	why = NULL;
+	assert_null(lv_frontend_new(&stub_ops, &f->st, &model, "[::1:80", NULL, &why));
+	assert_non_null(strstr(why, "want [IPV6]:PORT"));
+	free(why);
+	why = NULL;
+	char addr[32];
+	snprintf(addr, sizeof addr, "127.0.0.1:%u", lv_frontend_port(f->fe));
+	assert_null(lv_frontend_new(&stub_ops, &f->st, &model, addr, NULL, &why));
+	assert_non_null(strstr(why, "cannot listen on 127.0.0.1:"));
+	free(why);
+}
+
+/* ---- the load generator against the front end -------------------------- */
+
+static void test_loadgen_replays_trace(void **state)
+{
+	struct fixture *f = *state;
+	/* 6 requests, 11 frames; one with a budget of 0.125 s, which the stub refuses. */
+	const char *csv = "Time,Frames After Filter,Camera Index,latency_constraint\n"
+			  "0,2,0,5\n0,1,1,\n0.05,3,0,2\n0.1,1,2,0.125\n0.1,2,1,\n0.15,2,0,1\n";
+	char *why = NULL;
+	struct lv_trace *t = lv_trace_parse(csv, strlen(csv), "t.csv", &why);
+	assert_non_null(t);
+	size_t n_img;
+	struct lv_loadgen_image *imgs = lv_loadgen_images_synth(2, 320, 240, &n_img, &why);
+	assert_non_null(imgs);
+	struct lv_loadgen_config cfg;
+	lv_loadgen_config_default(&cfg);
+	cfg.trace = t;
+	cfg.url = f->base; /* /inference is appended */
+	cfg.images = imgs;
+	cfg.n_images = n_img;
+	cfg.concurrency = 4;
+	struct lv_loadgen_result res;
+	assert_int_equal(lv_loadgen_run(&cfg, &res, &why), 0);
+	assert_int_equal(res.requests, 6);
+	assert_int_equal(res.requests_sent, 6);
+	assert_int_equal(res.requests_answered, 6);
+	assert_int_equal(res.frames, 11);
+	assert_int_equal(res.frames_sent, 11);
+	assert_int_equal(res.frames_answered, 11);
+	assert_int_equal(res.frames_unanswered, 0);
+	assert_int_equal(res.by_state[LV_FRAME_OK], 10);
+	assert_int_equal(res.by_state[LV_FRAME_REJECTED], 1);
+	assert_true(res.latency_p50_s > 0 && res.latency_p50_s <= res.latency_p99_s);
+	assert_int_equal(seen(f), 6);
+	assert_int_equal(f->st.frames, 11);
+
+	/* Nobody listening: every frame unanswered, the first error named. */
+	cfg.url = "http://127.0.0.1:1/inference";
+	assert_int_equal(lv_loadgen_run(&cfg, &res, &why), 0);
+	assert_int_equal(res.frames_unanswered, 11);
+	assert_int_equal(res.requests_failed, 6);
+	assert_true(res.first_error[0] != '\0');
+	lv_loadgen_images_free(imgs, n_img);
+	lv_trace_free(t);
+}
+
+int main(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_three_jpegs_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_all_refused_is_503, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_requests_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chunked_over_limit_closed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_metrics_healthz, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keep_alive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slow_client_does_not_block, setup, teardown),
+		cmocka_unit_test(test_connection_limit),
+		cmocka_unit_test_setup_teardown(test_bad_listen_addresses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loadgen_replays_trace, setup, teardown),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	curl_global_cleanup();
+	return rc;
+}
