@@ -48,6 +48,7 @@ enum {
 	P_PERIOD,
 	P_IDLE_AFTER,
 	P_IDLE_CHECK,
+	P_OBJECTIVE,
 	P_COUNT
 };
 
@@ -63,6 +64,10 @@ static const struct lv_param_spec loud_params[P_COUNT] = {
 	[P_IDLE_AFTER] = { "idle_after", 4, 0, 3600, 0, "s",
 			   "idle time after which a device goes to its lowest clock" },
 	[P_IDLE_CHECK] = { "idle_check", 2, 0.01, 3600, 0, "s", "how often idle devices are checked" },
+	[P_OBJECTIVE] = { "objective", 0, 0, 1, 1, "",
+			  "0: least energy per frame E/b (the thesis); 1: least marginal energy "
+			  "per frame (E - P_idle·L)/b, the energy a batch adds to what the idle "
+			  "board draws anyway" },
 };
 
 /* A candidate configuration. */
@@ -71,7 +76,8 @@ struct cand {
 	size_t fi;
 	int batch;
 	double exp_s;  /* expected latency */
-	double epf_j;  /* energy per frame */
+	double epf_j;  /* energy per frame, E/b */
+	double key_j;  /* what is minimised: E/b, or (E - P_idle·L)/b with objective=1 */
 	double thr;    /* b / L(f,b), frames/s */
 };
 
@@ -92,6 +98,7 @@ struct loud {
 	size_t n_devices;
 	uint64_t *dev_hz;      /* per device: the clock dev_fi was looked up for */
 	int *dev_fi;           /* per device: index of dev_hz in its kind's clocks, or -1 */
+	double *inv_b;         /* 1/b for b = 0..largest max batch (inv_b[0] unused) */
 	/* explanation scratch (only with explain != NULL) */
 	struct alt_rec alts[LV_EXPLAIN_MAX_ALTS + 1];
 	size_t n_alts;
@@ -114,6 +121,9 @@ static int loud_create(const double *params, const struct lv_cluster *c, void **
 	s->n_devices = c->n_devices;
 	s->dev_hz = lv_xcalloc(c->n_devices ? c->n_devices : 1, sizeof(*s->dev_hz));
 	s->dev_fi = lv_xcalloc(c->n_devices ? c->n_devices : 1, sizeof(*s->dev_fi));
+	s->inv_b = lv_xcalloc((size_t)c->largest_max_batch + 1, sizeof(*s->inv_b));
+	for (int b = 1; b <= c->largest_max_batch; b++)
+		s->inv_b[b] = 1.0 / b;
 	*state = s;
 	return LV_OK;
 }
@@ -127,12 +137,13 @@ static void loud_destroy(void *state)
 	free(s->stamp);
 	free(s->dev_hz);
 	free(s->dev_fi);
+	free(s->inv_b);
 	free(s);
 }
 
 static void loud_describe(const double *params, char *buf, size_t len)
 {
-	(void)params;
+	(void)params; /* parameters that differ from the defaults are shown by the caller */
 	snprintf(buf, len, "loud");
 }
 
@@ -230,6 +241,7 @@ static void scan_device(struct loud *s, const struct lv_cluster *c, int di, stru
 	const struct lv_cost_table *t = lv_device_cost(c, d);
 	int bmax = sc->n < t->max_batch ? sc->n : t->max_batch;
 	double net = s->p[P_NETWORK];
+	double idle = s->p[P_OBJECTIVE] != 0 ? pr->idle_power_w[0] : 0.0;
 	struct dev_alts da = { .n = 0 };
 
 	for (size_t fi = 0; fi < t->n_freqs; fi++) {
@@ -243,23 +255,26 @@ static void scan_device(struct loud *s, const struct lv_cluster *c, int di, stru
 			if (!(L < INFINITY))
 				continue; /* prof mode: not measured */
 			double exp_s = L + net * b + base;
+			double key = epf[b - 1] - idle * L * s->inv_b[b];
 			sc->considered++;
 			if (exp_s <= sc->r) {
 				sc->n_feasible++;
-				if (!sc->feasible || epf[b - 1] < sc->best.epf_j) {
+				if (!sc->feasible || key < sc->best.key_j) {
 					sc->feasible = 1;
-					sc->best = (struct cand){ di, fi, b, exp_s, epf[b - 1], b / L };
+					sc->best = (struct cand){ di, fi, b, exp_s, epf[b - 1], key,
+								  b / L };
 				}
-				if (ex && (row_best.device < 0 || epf[b - 1] < row_best.epf_j))
-					row_best = (struct cand){ di, fi, b, exp_s, epf[b - 1], b / L };
+				if (ex && (row_best.device < 0 || key < row_best.key_j))
+					row_best = (struct cand){ di, fi, b, exp_s, epf[b - 1], key,
+								  b / L };
 			} else if (ex && (row_fast.device < 0 || exp_s < row_fast.exp_s)) {
-				row_fast = (struct cand){ di, fi, b, exp_s, epf[b - 1], b / L };
+				row_fast = (struct cand){ di, fi, b, exp_s, epf[b - 1], key, b / L };
 			}
 		}
 		if (!ex)
 			continue;
 		if (row_best.device >= 0)
-			dev_alts_offer(&da, &(struct alt_rec){ .cls = 0, .key = row_best.epf_j,
+			dev_alts_offer(&da, &(struct alt_rec){ .cls = 0, .key = row_best.key_j,
 							       .c = row_best });
 		else if (row_fast.device >= 0)
 			dev_alts_offer(&da, &(struct alt_rec){ .cls = 1, .key = row_fast.exp_s,
@@ -284,8 +299,9 @@ static void scan_fallback(struct loud *s, const struct lv_cluster *c, int di, st
 			double L = lv_cost_latency(t, fi, b);
 			if (!(L < INFINITY))
 				continue;
-			struct cand cd = { di, fi, b, L + s->p[P_NETWORK] * b + base,
-					   t->energy_per_frame_j[lv_cost_index(t, fi, b)], b / L };
+			double epf = t->energy_per_frame_j[lv_cost_index(t, fi, b)];
+			struct cand cd = { di, fi, b, L + s->p[P_NETWORK] * b + base, epf, epf,
+					   b / L };
 			int reaches = cd.thr >= sc->t;
 			if (fb_better(sc, &cd, reaches)) {
 				sc->fb = cd;
@@ -377,15 +393,16 @@ static void explain_alts(struct loud *s, const struct lv_cluster *c, const struc
 		}
 		uint64_t f = lv_device_cost(c, d)->freqs_hz[x->fi];
 		if (a->cls == 0 && chosen && sc->feasible) {
-			if (x->epf_j > chosen->epf_j)
+			const char *what = s->p[P_OBJECTIVE] != 0 ? "marginal energy" : "energy";
+			if (x->key_j > chosen->key_j)
 				lv_explain_add(ex, x->device, f, x->batch, x->exp_s, x->epf_j,
-					       "more energy per frame: %.4f J vs %.4f J (+%.1f%%)",
-					       x->epf_j, chosen->epf_j,
-					       100.0 * (x->epf_j / chosen->epf_j - 1.0));
+					       "more %s per frame: %.4f J vs %.4f J (+%.1f%%)", what,
+					       x->key_j, chosen->key_j,
+					       100.0 * (x->key_j / chosen->key_j - 1.0));
 			else
 				lv_explain_add(ex, x->device, f, x->batch, x->exp_s, x->epf_j,
-					       "same energy per frame (%.4f J), found later",
-					       x->epf_j);
+					       "same %s per frame (%.4f J), found later", what,
+					       x->key_j);
 		} else {
 			lv_explain_add(ex, x->device, f, x->batch, x->exp_s, x->epf_j,
 				       "misses the deadline: expected %.3f s > %.3f s remaining",
@@ -395,7 +412,7 @@ static void explain_alts(struct loud *s, const struct lv_cluster *c, const struc
 }
 
 static void explain_choice(const struct lv_cluster *c, const struct scan *sc,
-			   const struct cand *ch, struct lv_explain *ex)
+			   const struct cand *ch, int marginal, struct lv_explain *ex)
 {
 	const struct lv_device *d = &c->devices[ch->device];
 	ex->n_considered = sc->considered;
@@ -406,8 +423,8 @@ static void explain_choice(const struct lv_cluster *c, const struct scan *sc,
 					   ch->batch, ch->exp_s, ch->epf_j };
 	if (sc->feasible)
 		snprintf(ex->why, sizeof(ex->why),
-			 "least energy per frame among %zu of %zu configurations that meet the %.3f s remaining",
-			 sc->n_feasible, sc->considered, sc->r);
+			 "least %senergy per frame among %zu of %zu configurations that meet the %.3f s remaining",
+			 marginal ? "marginal " : "", sc->n_feasible, sc->considered, sc->r);
 	else if (sc->fb_reaches)
 		snprintf(ex->why, sizeof(ex->why),
 			 "no configuration meets the %.3f s remaining; lowest expected latency among those reaching the target throughput %.1f frames/s",
@@ -456,7 +473,7 @@ static void loud_decide(void *state, const struct lv_view *v, double now,
 		return; /* a batch completion or a device coming up asks again */
 	}
 	if (ex)
-		explain_choice(c, &sc, ch, ex);
+		explain_choice(c, &sc, ch, s->p[P_OBJECTIVE] != 0, ex);
 
 	if (sc.r > ch->exp_s * s->p[P_STRICTNESS] && sc.n < c->largest_max_batch) {
 		double next = now + s->p[P_PERIOD];

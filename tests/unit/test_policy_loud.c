@@ -306,6 +306,23 @@ static void test_grouping_matches_full_scan(void **st)
 	fx_free(f);
 }
 
+/*
+ * objective=1 minimises marginal energy per frame (E - P_idle·L)/b, with the
+ * kind's lowest idle power (1 W in the test profile). For n=4, r=3.0 the
+ * feasible f=100 rows give b1: 1.0-1.0/1 = 0, b2: 0.8-1.5/2 = 0.05,
+ * b3: 0.7-2.0/3 = 0.033; f=200 b4: 0.8-1.2/4 = 0.5. So b=1 at 100 MHz wins
+ * (expected 1.0+0.2+0.5 = 1.7 s), where the thesis's objective took b=3.
+ */
+static void test_marginal_objective(void **st)
+{
+	(void)st;
+	struct fx *f = fx_new(1, 8, "loud:objective=1");
+	assert_true(ask(f, 4, 3.0, 0));
+	expect(f, 0, F1, 1, 1.7, 1.0);
+	assert_non_null(strstr(f->ex.why, "marginal"));
+	fx_free(f);
+}
+
 static void test_bad_parameters(void **st)
 {
 	(void)st;
@@ -351,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_prof_mode_skips_unmeasured),
 		cmocka_unit_test(test_network_cost_and_margin),
 		cmocka_unit_test(test_grouping_matches_full_scan),
+		cmocka_unit_test(test_marginal_objective),
 		cmocka_unit_test(test_bad_parameters),
 	};
 	return cmocka_run_group_tests_name("policy_loud", tests, NULL, NULL);
