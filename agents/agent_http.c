@@ -1,0 +1,465 @@
+/*
+ * agent_http: loudva-agent's HTTP server on libmicrohttpd — the one place
+ * that knows MHD. It owns the limits (body size → 413, connections beyond
+ * --max-connections → 503 and closed, an idle-connection timeout), request
+ * bodies, the routing table, the bearer token, and turning a handler's
+ * struct lv_response into an MHD response.
+ *
+ * Threads: one per connection (MHD_USE_THREAD_PER_CONNECTION), so a slow
+ * client holds only its own thread and an infer request may block its
+ * thread for the emulated batch latency without holding up anyone else.
+ * Bodies: the worker API's are small JSON, kept whole; an infer body keeps
+ * its JSON part (the whole body, or the Inference-Header-Content-Length
+ * bytes of a binary request) and only counts the tensor bytes after it, so
+ * memory per request does not grow with the batch.
+ */
+#include "agent.h"
+
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+enum {
+	R_AUTH = 1u << 0,  /* changes state: bearer token required */
+	R_BODY = 1u << 1,  /* reads a (small) JSON body */
+	R_INFER = 1u << 2, /* an infer body: up to --max-body, binary extension */
+	R_EMU = 1u << 3,   /* exists when the backend emulates inference */
+};
+
+typedef void (*handler_fn)(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
+
+struct route {
+	const char *method;
+	const char *path; /* '*' matches the model name (and an optional /versions/<v>) */
+	handler_fn fn;
+	unsigned flags;
+};
+
+static const struct route routes[] = {
+	{ "GET", "/healthz", lv_agent_healthz, 0 },
+	{ "GET", "/gpu/frequencies", lv_agent_frequencies, 0 },
+	{ "GET", "/gpu/frequency", lv_agent_frequency_get, 0 },
+	{ "PUT", "/gpu/frequency", lv_agent_frequency_put, R_AUTH | R_BODY },
+	{ "DELETE", "/gpu/frequency", lv_agent_frequency_delete, R_AUTH },
+	{ "GET", "/telemetry", lv_agent_telemetry, 0 },
+	{ "GET", "/v2", lv_triton_server_meta, R_EMU },
+	{ "GET", "/v2/health/live", lv_triton_live, R_EMU },
+	{ "GET", "/v2/health/ready", lv_triton_ready, R_EMU },
+	{ "GET", "/v2/models/*", lv_triton_model_meta, R_EMU },
+	{ "GET", "/v2/models/*/ready", lv_triton_model_ready, R_EMU },
+	{ "POST", "/v2/models/*/infer", lv_triton_infer, R_EMU | R_INFER },
+	{ NULL, NULL, NULL, 0 },
+};
+
+/* Per-request state, from the first call of the access handler to completion. */
+struct req_ctx {
+	const struct route *route;
+	int responded; /* a response was queued before the body was read */
+	size_t limit;  /* body bytes accepted */
+	size_t received;
+	int too_large;
+	int has_header_len; /* binary extension */
+	size_t header_len;
+	size_t binary_len;
+	struct lv_buf json; /* the JSON part */
+	char arg[LV_MC_NAME_MAX];
+};
+
+static char over_limit_marker; /* socket context of a connection beyond the limit */
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	lv_agent_log(cls, "http: %s", msg);
+}
+
+/* ---- routing -------------------------------------------------------------------- */
+
+/* Matches path against pattern; '*' takes one segment into arg (+ "/versions/<v>"). */
+static int path_match(const char *pat, const char *path, char *arg, size_t arg_size)
+{
+	while (*pat) {
+		if (*pat == '*') {
+			size_t n = strcspn(path, "/");
+			if (n == 0 || n >= arg_size)
+				return 0;
+			memcpy(arg, path, n);
+			arg[n] = '\0';
+			path += n;
+			if (!strncmp(path, "/versions/", 10) && path[10] && path[10] != '/')
+				path += 10 + strcspn(path + 10, "/");
+			pat++;
+			continue;
+		}
+		if (*pat++ != *path++)
+			return 0;
+	}
+	return *path == '\0';
+}
+
+/* The route for (method, path); *path_known says whether any method matches. */
+static const struct route *find_route(const char *method, const char *path, char *arg,
+                                      size_t arg_size, int *path_known)
+{
+	*path_known = 0;
+	for (const struct route *r = routes; r->method; r++) {
+		if (!path_match(r->path, path, arg, arg_size))
+			continue;
+		*path_known = 1;
+		if (!strcmp(r->method, method))
+			return r;
+	}
+	return NULL;
+}
+
+static void allowed_methods(const char *path, char *out, size_t size)
+{
+	char arg[LV_MC_NAME_MAX];
+	out[0] = '\0';
+	for (const struct route *r = routes; r->method; r++)
+		if (path_match(r->path, path, arg, sizeof(arg)))
+			snprintf(out + strlen(out), size - strlen(out), "%s%s", out[0] ? ", " : "",
+			         r->method);
+}
+
+/* ---- responses ------------------------------------------------------------------- */
+
+static enum MHD_Result send_response(struct lv_agent *a, struct MHD_Connection *c,
+                                     const char *method, const char *path, struct lv_response *r,
+                                     int close_after)
+{
+	if (!r->body)
+		r->content_type = NULL;
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
+	r->body = NULL;
+	if (!resp)
+		return MHD_NO;
+	if (r->content_type)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+	if (r->header_len > 0) {
+		char n[32];
+		snprintf(n, sizeof(n), "%zu", r->header_len);
+		MHD_add_response_header(resp, "Inference-Header-Content-Length", n);
+	}
+	if (r->status == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+		                        "Bearer realm=\"loudva-agent\"");
+	if (r->status == MHD_HTTP_METHOD_NOT_ALLOWED) {
+		char allow[64];
+		allowed_methods(path, allow, sizeof(allow));
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	}
+	if (close_after)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	if (r->status >= 500 || r->status == MHD_HTTP_UNAUTHORIZED)
+		lv_agent_log(a, "%s %s -> %d", method, path, r->status);
+	enum MHD_Result ok = MHD_queue_response(c, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return ok;
+}
+
+static enum MHD_Result send_early(struct lv_agent *a, struct MHD_Connection *c, struct req_ctx *x,
+                                  const char *method, const char *path, struct lv_response *r)
+{
+	x->responded = 1;
+	/* the body, if any, was not read: the connection cannot be reused */
+	return send_response(a, c, method, path, r, 1);
+}
+
+/* ---- the request lifecycle --------------------------------------------------------- */
+
+static int parse_size(const char *s, size_t *out)
+{
+	unsigned long long v;
+	if (!s || lv_parse_u64(s, &v) != 0)
+		return LV_EINVAL;
+	*out = (size_t)v;
+	return 0;
+}
+
+/* The bearer token check. 0 or a 401 in *r. */
+static int check_token(struct lv_agent *a, struct MHD_Connection *c, struct lv_response *r)
+{
+	if (!a->token) {
+		lv_respond_error(r, MHD_HTTP_UNAUTHORIZED,
+		                 "this agent has no token configured, so it refuses requests that "
+		                 "change state (start it with --token-file FILE)");
+		return -1;
+	}
+	const char *h =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!h || strncmp(h, "Bearer ", 7) != 0) {
+		lv_respond_error(r, MHD_HTTP_UNAUTHORIZED,
+		                 "missing bearer token (Authorization: Bearer TOKEN)");
+		return -1;
+	}
+	const char *t = h + 7;
+	size_t n = strlen(a->token), m = strlen(t);
+	unsigned char diff = (unsigned char)(n != m);
+	for (size_t i = 0; i < n; i++) /* constant time in the token's length */
+		diff |= (unsigned char)(a->token[i] ^ (i < m ? t[i] : 0));
+	if (diff) {
+		lv_respond_error(r, MHD_HTTP_UNAUTHORIZED, "wrong bearer token");
+		return -1;
+	}
+	return 0;
+}
+
+/* First call: route, token, declared sizes. May answer at once. */
+static enum MHD_Result begin(struct lv_agent *a, struct MHD_Connection *c, struct req_ctx *x,
+                             const char *method, const char *path)
+{
+	struct lv_response r = { 0 };
+	int known;
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci && ci->socket_context == &over_limit_marker) {
+		lv_respond_error(&r, MHD_HTTP_SERVICE_UNAVAILABLE,
+		                 "too many connections (this agent serves at most %d at once)",
+		                 a->opt.max_connections);
+		return send_early(a, c, x, method, path, &r);
+	}
+	x->route = find_route(method, path, x->arg, sizeof(x->arg), &known);
+	if (!x->route) {
+		if (known)
+			lv_respond_error(&r, MHD_HTTP_METHOD_NOT_ALLOWED,
+			                 "%s %s: method not allowed", method, path);
+		else
+			lv_respond_error(&r, MHD_HTTP_NOT_FOUND, "%s: no such endpoint", path);
+		return send_early(a, c, x, method, path, &r);
+	}
+	unsigned fl = x->route->flags;
+	if ((fl & R_EMU) && !lv_backend_has(a->backend, LV_BACKEND_CAP_INFER)) {
+		lv_respond_error(&r, MHD_HTTP_NOT_FOUND,
+		                 "%s: the KServe v2 endpoints exist only in emulation (on a real "
+		                 "board, Triton serves them on its own port)",
+		                 path);
+		return send_early(a, c, x, method, path, &r);
+	}
+	if ((fl & R_AUTH) && check_token(a, c, &r) != 0)
+		return send_early(a, c, x, method, path, &r);
+
+	x->limit = a->opt.max_body;
+	if (!(fl & R_INFER) && x->limit > LV_AGENT_SMALL_BODY)
+		x->limit = LV_AGENT_SMALL_BODY;
+	size_t declared = 0;
+	const char *cl =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl && parse_size(cl, &declared) == 0 && declared > x->limit) {
+		lv_respond_error(&r, MHD_HTTP_CONTENT_TOO_LARGE,
+		                 "request body of %zu bytes is over this endpoint's limit of %zu",
+		                 declared, x->limit);
+		return send_early(a, c, x, method, path, &r);
+	}
+	const char *hl =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Inference-Header-Content-Length");
+	if ((fl & R_INFER) && hl) {
+		if (parse_size(hl, &x->header_len) != 0 || x->header_len == 0 ||
+		    (cl && x->header_len > declared)) {
+			lv_respond_error(
+			    &r, MHD_HTTP_BAD_REQUEST,
+			    "Inference-Header-Content-Length: '%s' is not a size within "
+			    "the body",
+			    hl);
+			return send_early(a, c, x, method, path, &r);
+		}
+		x->has_header_len = 1;
+	}
+	return MHD_YES;
+}
+
+/* A chunk of the body. */
+static void take_body(struct req_ctx *x, const char *data, size_t n)
+{
+	size_t before = x->received;
+	x->received += n;
+	if (x->received > x->limit || x->received < before) {
+		x->too_large = 1;
+		lv_buf_fini(&x->json);
+		return;
+	}
+	if (!(x->route->flags & (R_BODY | R_INFER)))
+		return; /* a body nobody reads */
+	size_t keep = n;
+	if (x->has_header_len)
+		keep = before >= x->header_len      ? 0
+		       : x->header_len - before < n ? x->header_len - before
+		                                    : n;
+	lv_buf_append(&x->json, data, keep);
+	x->binary_len += n - keep;
+}
+
+/* Body complete: run the handler. */
+static enum MHD_Result finish(struct lv_agent *a, struct MHD_Connection *c, struct req_ctx *x,
+                              const char *method, const char *path)
+{
+	struct lv_response r = { 0 };
+	if (x->too_large) {
+		lv_respond_error(&r, MHD_HTTP_CONTENT_TOO_LARGE,
+		                 "request body is over this endpoint's limit of %zu bytes",
+		                 x->limit);
+		return send_response(a, c, method, path, &r, 1);
+	}
+	if (x->has_header_len && x->received < x->header_len) {
+		lv_respond_error(&r, MHD_HTTP_BAD_REQUEST,
+		                 "Inference-Header-Content-Length is %zu but the body has only %zu "
+		                 "bytes",
+		                 x->header_len, x->received);
+		return send_response(a, c, method, path, &r, 0);
+	}
+	struct lv_request q = {
+		.method = method,
+		.path = path,
+		.body = x->json.p ? x->json.p : "",
+		.body_len = x->json.len,
+		.has_header_len = x->has_header_len,
+		.binary_len = x->binary_len,
+		.arg = x->arg,
+	};
+	x->route->fn(a, &q, &r);
+	if (r.status == 0)
+		lv_respond_error(&r, MHD_HTTP_INTERNAL_SERVER_ERROR, "no response");
+	return send_response(a, c, method, path, &r, 0);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
+{
+	struct lv_agent *a = cls;
+	struct req_ctx *x = *con_cls;
+	(void)version;
+	if (!x) {
+		x = lv_xcalloc(1, sizeof(*x));
+		*con_cls = x;
+		atomic_fetch_add(&a->requests, 1);
+		atomic_fetch_add(&a->active, 1);
+		return begin(a, c, x, method, url);
+	}
+	if (*upload_size) {
+		if (!x->responded)
+			take_body(x, upload_data, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (x->responded)
+		return MHD_YES;
+	return finish(a, c, x, method, url);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode code)
+{
+	struct lv_agent *a = cls;
+	struct req_ctx *x = *con_cls;
+	(void)c, (void)code;
+	if (!x)
+		return;
+	atomic_fetch_sub(&a->active, 1);
+	lv_buf_fini(&x->json);
+	free(x);
+	*con_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+	struct lv_agent *a = cls;
+	(void)c;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		int n = atomic_fetch_add(&a->connections, 1) + 1;
+		*socket_context = n > a->opt.max_connections ? &over_limit_marker : NULL;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		atomic_fetch_sub(&a->connections, 1);
+	}
+}
+
+/* ---- start and stop -------------------------------------------------------------- */
+
+/* "ADDR:PORT" or "[V6]:PORT" → host and port strings (in buf). */
+static int split_listen(const char *s, char *host, size_t hsize, char *port, size_t psize)
+{
+	const char *colon;
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+		if (!close || close[1] != ':')
+			return LV_EINVAL;
+		snprintf(host, hsize, "%.*s", (int)(close - s - 1), s + 1);
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || colon == s)
+			return LV_EINVAL;
+		snprintf(host, hsize, "%.*s", (int)(colon - s), s);
+	}
+	snprintf(port, psize, "%s", colon + 1);
+	long p;
+	if (lv_parse_long(port, &p) != 0 || p < 0 || p > 65535)
+		return LV_EINVAL;
+	return 0;
+}
+
+int lv_agent_http_start(struct lv_agent *a, char **why)
+{
+	char host[128], port[16];
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+		                  .ai_socktype = SOCK_STREAM,
+		                  .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *ai = NULL;
+	if (split_listen(a->opt.listen, host, sizeof(host), port, sizeof(port)) != 0)
+		return lv_fail(why, LV_EINVAL, "--listen: '%s' is not ADDR:PORT", a->opt.listen);
+	int err = getaddrinfo(host, port, &hints, &ai);
+	if (err != 0)
+		return lv_fail(why, LV_EINVAL, "--listen: '%s': %s", a->opt.listen,
+		               gai_strerror(err));
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+	                 MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	if (ai->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	a->mhd = MHD_start_daemon(
+	    flags, 0, NULL, NULL, on_request, a, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, a,
+	    MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)(a->opt.max_connections + 16),
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)a->opt.conn_timeout_s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_THREAD_STACK_SIZE,
+	    (size_t)(1024 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, a, MHD_OPTION_END);
+	freeaddrinfo(ai);
+	if (!a->mhd)
+		return lv_fail(why, LV_EIO, "--listen %s: cannot listen (address in use?)",
+		               a->opt.listen);
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(a->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	a->port = di ? di->port : 0;
+	return 0;
+}
+
+/*
+ * Stops accepting, gives the requests in progress up to DRAIN_S to finish
+ * sending their responses (a held infer has just been failed with 503 by
+ * lv_backend_stop and should reach its client), then closes everything.
+ */
+#define DRAIN_S 0.5
+
+void lv_agent_http_stop(struct lv_agent *a)
+{
+	if (!a->mhd)
+		return;
+	MHD_socket ls = MHD_quiesce_daemon(a->mhd);
+	for (int i = 0; i < (int)(DRAIN_S / 0.01) && atomic_load(&a->active) > 0; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	MHD_stop_daemon(a->mhd);
+	if (ls != MHD_INVALID_SOCKET)
+		close(ls);
+	a->mhd = NULL;
+}

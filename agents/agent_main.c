@@ -1,0 +1,364 @@
+/*
+ * agent_main: the loudva-agent program — options, start-up (token, backend,
+ * model configuration, HTTP server), the wait for SIGTERM/SIGINT or the end
+ * of --duration, and an orderly shutdown: blocked infer requests are failed,
+ * the HTTP threads joined, the backend closed (its tegrastats child
+ * stopped). Exit status: 0 after a clean stop, 1 when start-up failed at
+ * run time, 2 for bad arguments or files.
+ *
+ * Signals are blocked in every thread but this one (threads inherit the
+ * mask from here), and the handler only sets a flag that the main loop polls
+ * every 50 ms, so a stop takes well under a second.
+ */
+#include "agent.h"
+
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "util.h"
+
+#define DEFAULT_MODEL     "inception_graphdef"
+#define DEFAULT_PREDICTOR ".cache/predictor.json" /* under the profile's directory */
+/* 64 Inception images of FP32 299×299×3, plus room for the JSON header */
+#define DEFAULT_MAX_BODY ((size_t)64 * 299 * 299 * 3 * 4 + ((size_t)1 << 20))
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: loudva-agent [OPTIONS]\n\n"
+	        "The LoudVA worker daemon: GPU clock control and power telemetry over HTTP,\n"
+	        "for a real Jetson or an emulated one (which also serves KServe v2 infer).\n\n"
+	        "  --listen ADDR:PORT      address to serve [127.0.0.1:5000]; port 0 picks a free\n"
+	        "                          port; binding beyond loopback must be asked for\n"
+	        "  --port-file FILE        write the bound port to FILE\n"
+	        "  --token-file FILE       bearer token for requests that change state; without\n"
+	        "                          one they are refused with 401\n"
+	        "  --emulate KIND          emulate agx-xavier, xavier-nx or nano\n"
+	        "  --profile FILE          the kind's profile [profiles/KIND.json]\n"
+	        "  --mode prof|fill|pred   the emulation's cost table [prof]\n"
+	        "  --cluster FILE          pred/fill: profiles the predictor learns from\n"
+	        "                          [profiles/clusters/thesis.json]\n"
+	        "  --predictor FILE        pred/fill: predictor cache "
+	        "[profiles/.cache/predictor.json]\n"
+	        "  --model-repository DIR  Triton model configurations [model_repository]\n"
+	        "  --model NAME            the emulated model [" DEFAULT_MODEL "]\n"
+	        "  --sysfs-root DIR        real board: prefix of /sys and /proc [/]\n"
+	        "  --tegrastats CMD|FILE   real board: a command, or a log replayed one line per\n"
+	        "                          interval and looped [tegrastats --interval 200]\n"
+	        "  --tegrastats-interval S sampling interval [0.2]\n"
+	        "  --log FILE              append the log to FILE [stderr]\n"
+	        "  --duration S            exit cleanly after S seconds\n"
+	        "  --max-body BYTES        largest request body [%zu]\n"
+	        "  --max-connections N     connections served at once; more get 503 [64]\n"
+	        "  --timeout S             idle connection timeout [30]\n"
+	        "  --version, --help\n",
+	        DEFAULT_MAX_BODY);
+}
+
+struct args {
+	struct lv_agent_options o;
+	const char *model;
+	char *profile_buf, *predictor_buf;
+};
+
+static int bad(const char *opt, const char *v, const char *what)
+{
+	fprintf(stderr, "loudva-agent: %s: '%s': %s\n", opt, v, what);
+	return 2;
+}
+
+/* Parses argv into *g. 0 to run, -1 when done (help/version), else an exit status. */
+static int parse_args(int argc, char **argv, struct args *g)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "port-file", required_argument, NULL, 'P' },
+		{ "token-file", required_argument, NULL, 't' },
+		{ "emulate", required_argument, NULL, 'e' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "cluster", required_argument, NULL, 'c' },
+		{ "predictor", required_argument, NULL, 'r' },
+		{ "model-repository", required_argument, NULL, 'R' },
+		{ "model", required_argument, NULL, 'M' },
+		{ "sysfs-root", required_argument, NULL, 's' },
+		{ "tegrastats", required_argument, NULL, 'T' },
+		{ "tegrastats-interval", required_argument, NULL, 'I' },
+		{ "log", required_argument, NULL, 'L' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "max-body", required_argument, NULL, 'b' },
+		{ "max-connections", required_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, 'o' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct lv_agent_options *o = &g->o;
+	*o = (struct lv_agent_options){ .listen = "127.0.0.1:5000",
+		                        .mode = LV_COST_PROF,
+		                        .model_repository = "model_repository",
+		                        .tegrastats_interval_s = 0.2,
+		                        .max_body = DEFAULT_MAX_BODY,
+		                        .max_connections = 64,
+		                        .conn_timeout_s = 30 };
+	g->model = DEFAULT_MODEL;
+	int c;
+	double d;
+	long l;
+	unsigned long long u;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l': o->listen = optarg; break;
+		case 'P': o->port_file = optarg; break;
+		case 't': o->token_file = optarg; break;
+		case 'e': o->emulate = optarg; break;
+		case 'p': o->profile = optarg; break;
+		case 'm':
+			if (lv_cost_mode_parse(optarg, &o->mode) != 0)
+				return bad("--mode", optarg, "expected prof, fill or pred");
+			break;
+		case 'c': o->cluster = optarg; break;
+		case 'r': o->predictor = optarg; break;
+		case 'R': o->model_repository = optarg; break;
+		case 'M': g->model = optarg; break;
+		case 's': o->sysfs_root = optarg; break;
+		case 'T': o->tegrastats = optarg; break;
+		case 'I':
+			if (lv_parse_double(optarg, &d) != 0 || !(d > 0) || d > 60)
+				return bad("--tegrastats-interval", optarg,
+				           "expected seconds in (0, 60]");
+			o->tegrastats_interval_s = d;
+			break;
+		case 'L': o->log_path = optarg; break;
+		case 'd':
+			if (lv_parse_double(optarg, &d) != 0 || !(d > 0))
+				return bad("--duration", optarg, "expected seconds > 0");
+			o->duration_s = d;
+			break;
+		case 'b':
+			if (lv_parse_u64(optarg, &u) != 0 || u == 0)
+				return bad("--max-body", optarg, "expected a byte count > 0");
+			o->max_body = (size_t)u;
+			break;
+		case 'n':
+			if (lv_parse_long(optarg, &l) != 0 || l < 1 || l > 100000)
+				return bad("--max-connections", optarg, "expected 1..100000");
+			o->max_connections = (int)l;
+			break;
+		case 'o':
+			if (lv_parse_long(optarg, &l) != 0 || l < 1 || l > 86400)
+				return bad("--timeout", optarg, "expected seconds 1..86400");
+			o->conn_timeout_s = (unsigned)l;
+			break;
+		case 'V': printf("loudva-agent %s\n", LV_AGENT_VERSION); return -1;
+		case 'h': usage(stdout); return -1;
+		default:
+			fprintf(stderr, "loudva-agent: unknown or incomplete option '%s'\n",
+			        argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc)
+		return bad("arguments", argv[optind], "unexpected (options only)");
+	if (o->emulate && !o->profile)
+		o->profile = g->profile_buf = lv_xasprintf("profiles/%s.json", o->emulate);
+	if (o->emulate && !o->predictor) {
+		char *dir = lv_path_dirname(o->profile);
+		o->predictor = g->predictor_buf = lv_path_join(dir, DEFAULT_PREDICTOR);
+		free(dir);
+	}
+	if (!o->emulate && (o->profile || o->mode != LV_COST_PROF))
+		return bad("--profile/--mode", o->profile ? o->profile : "",
+		           "only with --emulate KIND");
+	return 0;
+}
+
+/* The bearer token: the file's first line, trimmed. 0 or LV_EINVAL/LV_EIO. */
+static int load_token(struct lv_agent *a, char **why)
+{
+	if (!a->opt.token_file)
+		return 0;
+	char *text = lv_read_file(a->opt.token_file, NULL, why);
+	if (!text)
+		return LV_EIO;
+	text[strcspn(text, "\r\n")] = '\0';
+	size_t n = strlen(text);
+	while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t'))
+		text[--n] = '\0';
+	if (n == 0) {
+		free(text);
+		return lv_fail(why, LV_EINVAL, "%s: the token file is empty", a->opt.token_file);
+	}
+	struct stat st;
+	if (stat(a->opt.token_file, &st) == 0 && (st.st_mode & 077))
+		lv_agent_log(a, "warning: %s is readable by others (chmod 600 it)",
+		             a->opt.token_file);
+	a->token = text;
+	return 0;
+}
+
+/* Emulation: the model's config.pbtxt and the effective max batch. */
+static int load_model(struct lv_agent *a, const char *model, char **why)
+{
+	char *dir = lv_path_join(a->opt.model_repository, model);
+	char *path = lv_path_join(dir, "config.pbtxt");
+	int rc = lv_model_config_load(path, &a->model, why);
+	if (rc == 0 && a->model.name[0] && strcmp(a->model.name, model) != 0)
+		rc = lv_fail(why, LV_EINVAL, "%s: name: '%s', but the directory is '%s'", path,
+		             a->model.name, model);
+	if (rc == 0 && a->model.max_batch_size < 1)
+		rc = lv_fail(why, LV_EINVAL,
+		             "%s: max_batch_size: the emulation needs a batching model", path);
+	if (rc == 0) {
+		snprintf(a->model_name, sizeof(a->model_name), "%s", model);
+		a->max_batch = a->model.max_batch_size < a->backend->max_batch
+		                   ? a->model.max_batch_size
+		                   : a->backend->max_batch;
+		a->have_model = 1;
+	}
+	free(path);
+	free(dir);
+	return rc;
+}
+
+static int open_backend(struct lv_agent *a, char **why)
+{
+	struct lv_backend_config cfg;
+	lv_backend_config_default(&cfg);
+	cfg.t0_s = a->t0_s;
+	cfg.sysfs_root = a->opt.sysfs_root;
+	cfg.tegrastats = a->opt.tegrastats;
+	cfg.tegrastats_interval_s = a->opt.tegrastats_interval_s;
+	cfg.kind = a->opt.emulate;
+	cfg.profile_path = a->opt.profile;
+	cfg.mode = a->opt.mode;
+	cfg.cluster_path = a->opt.cluster;
+	cfg.predictor_path = a->opt.predictor;
+	a->backend = lv_backend_new(a->opt.emulate ? "emulated" : "jetson", &cfg, why);
+	return a->backend ? 0 : LV_EINVAL;
+}
+
+static void wait_for_stop(struct lv_agent *a)
+{
+	while (!stop_requested) {
+		double left = a->opt.duration_s > 0
+		                  ? a->opt.duration_s - (lv_backend_monotonic_s() - a->t0_s)
+		                  : 1.0;
+		if (left <= 0)
+			break;
+		double step = left < 0.05 ? left : 0.05;
+		struct timespec ts = { 0, (long)(step * 1e9) };
+		nanosleep(&ts, NULL); /* a signal cuts it short */
+	}
+}
+
+/* 127.0.0.0/8, ::1 and localhost; anything else is reachable from the network. */
+static int is_loopback(const char *listen)
+{
+	return !strncmp(listen, "127.", 4) || !strncmp(listen, "[::1]:", 6) ||
+	       !strncmp(listen, "localhost:", 10);
+}
+
+static int install_signals(sigset_t *blocked)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(blocked);
+	sigaddset(blocked, SIGTERM);
+	sigaddset(blocked, SIGINT);
+	return pthread_sigmask(SIG_BLOCK, blocked, NULL); /* inherited by the threads */
+}
+
+static int start(struct lv_agent *a, const struct args *g, char **why)
+{
+	int rc = load_token(a, why);
+	if (rc == 0)
+		rc = open_backend(a, why);
+	if (rc == 0 && a->opt.emulate)
+		rc = load_model(a, g->model, why);
+	if (rc != 0)
+		return 2;
+	if (lv_agent_http_start(a, why) != 0)
+		return 1;
+	if (a->opt.port_file) {
+		char buf[16];
+		int n = snprintf(buf, sizeof(buf), "%u\n", a->port);
+		if (lv_write_file_atomic(a->opt.port_file, buf, (size_t)n, why) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct args g;
+	memset(&g, 0, sizeof(g));
+	struct lv_agent a;
+	memset(&a, 0, sizeof(a));
+	char *why = NULL;
+	sigset_t blocked;
+	int rc = parse_args(argc, argv, &g);
+	if (rc != 0)
+		goto out;
+	a.opt = g.o;
+	a.t0_s = lv_backend_monotonic_s();
+	if (a.opt.log_path) {
+		a.log = fopen(a.opt.log_path, "ae");
+		if (!a.log) {
+			rc = bad("--log", a.opt.log_path, "cannot open for appending");
+			goto out;
+		}
+		setvbuf(a.log, NULL, _IOLBF, 0);
+	}
+	install_signals(&blocked);
+	rc = start(&a, &g, &why);
+	pthread_sigmask(SIG_UNBLOCK, &blocked, NULL);
+	if (rc != 0) {
+		lv_agent_log(&a, "%s", why ? why : "start-up failed");
+		if (a.log)
+			fprintf(stderr, "loudva-agent: %s\n", why ? why : "start-up failed");
+		goto out;
+	}
+	lv_agent_log(&a, "listening on %s, port %u (%s %s, %s)%s", a.opt.listen, a.port,
+	             lv_backend_name(a.backend), a.backend->kind, a.backend->model,
+	             a.token ? "" : "; no token: state changes refused");
+	if (!is_loopback(a.opt.listen))
+		lv_agent_log(
+		    &a, "note: %s is beyond loopback: the agent is reachable from the network%s",
+		    a.opt.listen, a.token ? "" : " (read-only: no token)");
+	wait_for_stop(&a);
+	lv_agent_log(&a, "stopping (%s)", stop_requested ? "signal" : "--duration elapsed");
+out:
+	lv_backend_stop(a.backend);
+	lv_agent_http_stop(&a);
+	lv_backend_free(a.backend);
+	if (rc == 0)
+		lv_agent_log(&a, "stopped after %llu requests", (unsigned long long)a.requests);
+	if (a.log)
+		fclose(a.log);
+	free(a.token);
+	free(why);
+	free(g.profile_buf);
+	free(g.predictor_buf);
+	return rc < 0 ? 0 : rc;
+}

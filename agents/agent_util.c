@@ -1,0 +1,120 @@
+/*
+ * agent_util: the small things the agent's handlers share — a growable
+ * byte buffer, JSON string escaping, {"error": "..."} responses, and the
+ * log (one fprintf per line, so lines from concurrent HTTP threads never
+ * interleave; stdio locks the stream).
+ */
+#include "agent.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+void lv_buf_append(struct lv_buf *b, const void *data, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		b->p = lv_xrealloc(b->p, cap);
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void lv_buf_printf(struct lv_buf *b, const char *fmt, ...)
+{
+	char small[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(small)) {
+		lv_buf_append(b, small, (size_t)n);
+		return;
+	}
+	char *big = lv_xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	lv_buf_append(b, big, (size_t)n);
+	free(big);
+}
+
+char *lv_buf_take(struct lv_buf *b, size_t *len)
+{
+	if (!b->p)
+		lv_buf_append(b, "", 0);
+	char *p = b->p;
+	if (len)
+		*len = b->len;
+	b->p = NULL;
+	b->len = b->cap = 0;
+	return p;
+}
+
+void lv_buf_fini(struct lv_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+void lv_respond_json(struct lv_response *r, int status, char *json)
+{
+	free(r->body);
+	r->status = status;
+	r->body = json;
+	r->len = json ? strlen(json) : 0;
+	r->content_type = "application/json";
+}
+
+void lv_buf_json_string(struct lv_buf *b, const char *s)
+{
+	lv_buf_append(b, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			lv_buf_printf(b, "\\%c", c);
+		else if (c < 0x20)
+			lv_buf_printf(b, "\\u%04x", c);
+		else
+			lv_buf_append(b, s, 1);
+	}
+	lv_buf_append(b, "\"", 1);
+}
+
+void lv_respond_error(struct lv_response *r, int status, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	struct lv_buf b = { 0 };
+	lv_buf_printf(&b, "{\"error\":");
+	lv_buf_json_string(&b, msg);
+	lv_buf_printf(&b, "}");
+	lv_respond_json(r, status, lv_buf_take(&b, NULL));
+}
+
+void lv_agent_log(struct lv_agent *a, const char *fmt, ...)
+{
+	char msg[1024], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(a->log ? a->log : stderr, "%s loudva-agent: %s\n", stamp, msg);
+}

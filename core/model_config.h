@@ -1,0 +1,59 @@
+/*
+ * model_config: the few fields of a Triton model configuration
+ * (model_repository/<model>/config.pbtxt, protobuf text format) that the
+ * emulated Triton endpoint and the dispatcher need — name, platform,
+ * max_batch_size, input and output tensors (name, data type, dims, format),
+ * whether dynamic batching is on, and the instance count — so the model's
+ * shape lives in one file.
+ *
+ * The reader understands the text format's syntax in general (messages,
+ * `field: value`, `field { ... }`, lists `[a, b]`, repeated fields, strings,
+ * numbers, enum identifiers, # comments) and skips fields it does not use.
+ */
+#ifndef LV_MODEL_CONFIG_H
+#define LV_MODEL_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LV_MC_NAME_MAX    128
+#define LV_MC_MAX_DIMS    8
+#define LV_MC_MAX_TENSORS 8
+
+struct lv_model_tensor {
+	char name[LV_MC_NAME_MAX];
+	char datatype[16]; /* KServe name: "FP32" for TYPE_FP32, "BYTES" for TYPE_STRING */
+	char format[24];   /* "FORMAT_NHWC", or "" when not given */
+	int n_dims;
+	int64_t dims[LV_MC_MAX_DIMS]; /* without the batch dimension */
+};
+
+struct lv_model_config {
+	char name[LV_MC_NAME_MAX]; /* "" when the file does not name it */
+	char platform[64];
+	int max_batch_size;   /* 0: the model does not batch */
+	int dynamic_batching; /* a dynamic_batching block is present */
+	int instance_count;   /* sum of instance_group counts; 1 when none is given */
+	size_t n_inputs, n_outputs;
+	struct lv_model_tensor inputs[LV_MC_MAX_TENSORS];
+	struct lv_model_tensor outputs[LV_MC_MAX_TENSORS];
+};
+
+/*
+ * Parses config text; `origin` names it in messages. 0, or LV_EINVAL with
+ * *why as "<origin>:<line>: <what>" (caller frees). Requires at least one
+ * input and one output, each with a name, a data type and dims.
+ */
+int lv_model_config_parse(const char *text, const char *origin, struct lv_model_config *out,
+                          char **why);
+
+/* Reads and parses a config.pbtxt. 0, LV_EIO (unreadable) or LV_EINVAL. */
+int lv_model_config_load(const char *path, struct lv_model_config *out, char **why);
+
+/* Elements of one item (product of dims; -1 when a dim is variable). */
+int64_t lv_model_tensor_elements(const struct lv_model_tensor *t);
+
+/* Bytes per element of a KServe data type ("FP32" → 4), 0 when unknown or variable. */
+size_t lv_model_datatype_size(const char *datatype);
+
+#endif

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# The agent's real-Jetson backend over HTTP, against a fake sysfs tree this
+# script builds (--sysfs-root) and the thesis's real tegrastats logs replayed
+# (--tegrastats FILE) or a command's output (--tegrastats CMD). Expected
+# values come from the tree's files and from the logs read with awk.
+. "$(dirname "$0")/lib.sh"
+
+DATA=${LOUDVA_DATA:-../shared/data/jetson-measurements}
+echo "jetson-token" >"$SCRATCH/token"
+chmod 600 "$SCRATCH/token"
+AUTH=(-H "Authorization: Bearer jetson-token")
+
+# make_tree DIR MODEL DEVFREQ FREQS...: a board: device-tree model, devfreq files,
+# full range, at the top clock.
+make_tree() {
+	local root=$1 model=$2 dev=$3
+	shift 3
+	mkdir -p "$root/proc/device-tree" "$root/$dev"
+	printf '%s\0' "$model" >"$root/proc/device-tree/model"
+	echo "$*" >"$root/$dev/available_frequencies"
+	local hi=${!#}
+	echo "$hi" >"$root/$dev/cur_freq"
+	echo "$1" >"$root/$dev/min_freq"
+	echo "$hi" >"$root/$dev/max_freq"
+}
+
+NANO_DEV=sys/devices/57000000.gpu/devfreq/57000000.gpu
+AGX_DEV=sys/devices/17000000.gv11b/devfreq/17000000.gv11b
+read -r -a NANO_F <<<"$(jq -r '.freqs_hz | join(" ")' profiles/nano.json)"
+# the file lists them out of order, as some kernels do
+make_tree "$SCRATCH/nano" "NVIDIA Jetson Nano Developer Kit" "$NANO_DEV" \
+	"${NANO_F[@]:5}" "${NANO_F[@]:0:5}"
+printf '%s\n' "${NANO_F[0]}" >"$SCRATCH/nano/$NANO_DEV/min_freq"
+printf '%s\n' "${NANO_F[-1]}" >"$SCRATCH/nano/$NANO_DEV/max_freq"
+printf '%s\n' "${NANO_F[-1]}" >"$SCRATCH/nano/$NANO_DEV/cur_freq"
+NDIR=$SCRATCH/nano/$NANO_DEV
+
+start_agent N --sysfs-root "$SCRATCH/nano" --tegrastats "$DATA/tegrastats/nano.log" \
+	--tegrastats-interval 0.01 --token-file "$SCRATCH/token"
+
+# ---- kind, clocks, pinning -------------------------------------------------------
+req GET "$N_URL/healthz"
+expect 200 "healthz" '.backend == "jetson" and .kind == "nano" and .model == "NVIDIA Jetson Nano Developer Kit"'
+req GET "$N_URL/gpu/frequencies"
+expect 200 "available clocks, ascending" ".frequencies_hz == $(jq -c .freqs_hz profiles/nano.json)"
+req GET "$N_URL/gpu/frequency"
+expect 200 "cur_freq" ".freq_hz == ${NANO_F[-1]} and (.pinned | not)"
+mid=${NANO_F[4]}
+req PUT "$N_URL/gpu/frequency" "${AUTH[@]}" -d "{\"hz\": $mid}"
+expect 200 "pin $mid" ".pinned and .target_hz == $mid"
+check "min_freq written" test "$(cat "$NDIR/min_freq")" = "$mid"
+check "max_freq written" test "$(cat "$NDIR/max_freq")" = "$mid"
+echo "$mid" >"$NDIR/cur_freq" # what the kernel would do
+req GET "$N_URL/gpu/frequency"
+expect 200 "cur_freq read back" ".freq_hz == $mid and .pinned"
+req PUT "$N_URL/gpu/frequency" "${AUTH[@]}" -d '{"hz": 123456}'
+expect_error 400 "a clock the board lacks" "123456 Hz is not an available clock of this nano"
+check "nothing written for it" test "$(cat "$NDIR/min_freq")" = "$mid"
+req PUT "$N_URL/gpu/frequency" -d "{\"hz\": $mid}"
+expect_error 401 "no token" "missing bearer token"
+req DELETE "$N_URL/gpu/frequency" "${AUTH[@]}"
+expect 200 "release" '(.pinned | not) and .released'
+check "release: min back to the lowest" test "$(cat "$NDIR/min_freq")" = "${NANO_F[0]}"
+check "release: max back to the highest" test "$(cat "$NDIR/max_freq")" = "${NANO_F[-1]}"
+req GET "$N_URL/v2/health/ready"
+expect_error 404 "no Triton on a real board" "only in emulation"
+
+# ---- telemetry from the replayed Nano log ----------------------------------------
+for i in $(seq 1 200); do
+	[ "$(jget "$N_URL/telemetry" .tegrastats.samples)" -ge 20 ] && break
+	sleep 0.05
+done
+req GET "$N_URL/telemetry"
+cp "$SCRATCH/body" "$SCRATCH/nano-tel.json"
+expect 200 "telemetry" '.tegrastats.samples >= 20 and .tegrastats.malformed == 0 and .tegrastats.running and (.rails_w | keys) == ["POM_5V_CPU","POM_5V_GPU","POM_5V_IN"] and .power_w == .rails_w.POM_5V_IN and .gpu_load_pct == 0 and (.temperatures_c | keys) == ["AO","CPU","GPU","PLL","PMIC","thermal"]'
+check "the clock is cur_freq's" jq -e ".gpu_freq_hz == $(cat "$NDIR/cur_freq")" "$SCRATCH/nano-tel.json"
+# S samples so far: the energy is 0.01 s x the first S lines' POM_5V_IN (no stamps on a Nano)
+s=$(jq .tegrastats.samples "$SCRATCH/nano-tel.json")
+want=$(awk -v s="$s" 'NR <= s { for (i = 1; i < NF; i++) if ($i == "POM_5V_IN") { split($(i + 1), v, "/"); e += v[1] / 1000 * 0.01 } } END { printf "%.9f", e }' "$DATA/tegrastats/nano.log")
+check "energy = interval x the power of the $s lines so far ($want J)" \
+	jq -e --argjson w "$want" '(.energy_j - $w) | fabs < 1e-6' "$SCRATCH/nano-tel.json"
+p=$(jq .power_w "$SCRATCH/nano-tel.json")
+check "power is line $s's POM_5V_IN" awk -v s="$s" -v p="$p" 'NR == s { for (i = 1; i < NF; i++) if ($i == "POM_5V_IN") { split($(i + 1), v, "/"); ok = (v[1] / 1000 == p) } } END { exit !ok }' "$DATA/tegrastats/nano.log"
+stop_agent N TERM
+check "SIGTERM: exit 0 (rc $STOP_RC)" test "$STOP_RC" = 0
+
+# ---- AGX Xavier: its model string, its devfreq node, its log --------------------
+read -r -a AGX_F <<<"$(jq -r '.freqs_hz | join(" ")' profiles/agx-xavier.json)"
+make_tree "$SCRATCH/agx" "Jetson-AGX" "$AGX_DEV" "${AGX_F[@]}"
+start_agent X --sysfs-root "$SCRATCH/agx" --tegrastats "$DATA/tegrastats/agx-xavier.log" \
+	--tegrastats-interval 0.01 --token-file "$SCRATCH/token"
+req GET "$X_URL/healthz"
+expect 200 "AGX healthz" '.kind == "agx-xavier" and .model == "Jetson-AGX"'
+req PUT "$X_URL/gpu/frequency" "${AUTH[@]}" -d "{\"hz\": ${AGX_F[0]}}"
+expect 200 "AGX pin the lowest clock"
+check "AGX min_freq" test "$(cat "$SCRATCH/agx/$AGX_DEV/min_freq")" = "${AGX_F[0]}"
+check "AGX max_freq" test "$(cat "$SCRATCH/agx/$AGX_DEV/max_freq")" = "${AGX_F[0]}"
+for i in $(seq 1 200); do
+	[ "$(jget "$X_URL/telemetry" .tegrastats.samples)" -ge 5 ] && break
+	sleep 0.05
+done
+req GET "$X_URL/telemetry"
+expect 200 "AGX telemetry: six rails, the total their sum" '(.rails_w | keys) == ["CPU","CV","GPU","SOC","SYS5V","VDDRQ"] and ((.power_w - ([.rails_w[]] | add)) | fabs) < 1e-9 and (.temperatures_c | has("Tdiode"))'
+stop_agent X TERM
+check "AGX SIGTERM: exit 0" test "$STOP_RC" = 0
+
+# ---- a tegrastats command, and its end ---------------------------------------------
+marker="loudva-test-$$-$RANDOM"
+line='RAM 1/2MB GR3D_FREQ 12%@921 GPU@30.5C POM_5V_IN 2000/2000 POM_5V_GPU 700/650 POM_5V_CPU 300/300'
+start_agent T --sysfs-root "$SCRATCH/nano" --tegrastats "while :; do echo '$line'; echo 'not a tegrastats line'; sleep 0.05; done # $marker"
+for i in $(seq 1 200); do
+	[ "$(jget "$T_URL/telemetry" .tegrastats.samples)" -ge 2 ] && break
+	sleep 0.05
+done
+req GET "$T_URL/telemetry"
+expect 200 "command telemetry" '.power_w == 2 and .gpu_load_pct == 12 and .rails_w.POM_5V_GPU == 0.7 and .temperatures_c.GPU == 30.5 and .tegrastats.running and .tegrastats.malformed >= 1'
+pattern="[${marker:0:1}]${marker:1}" # matches the marker, not itself
+check "the command runs" pgrep -f "$pattern"
+stop_agent T TERM
+check "command SIGTERM: exit 0" test "$STOP_RC" = 0
+check "the command was stopped with the agent" bash -c "! pgrep -f '$pattern'"
+
+# a command that is not there: the agent still controls clocks, telemetry says so
+start_agent M --sysfs-root "$SCRATCH/nano" --tegrastats "/nonexistent/tegrastats --interval 200"
+for i in $(seq 1 200); do
+	[ "$(jget "$M_URL/telemetry" .tegrastats.running)" = false ] && break
+	sleep 0.05
+done
+req GET "$M_URL/telemetry"
+expect 200 "no tegrastats: no power, and it says so" '.power_w == null and (.tegrastats.running | not) and .tegrastats.samples == 0 and .gpu_freq_hz > 0'
+stop_agent M INT
+check "SIGINT: exit 0" test "$STOP_RC" = 0
+
+# ---- a board LoudVA does not know ------------------------------------------------
+make_tree "$SCRATCH/pi" "Raspberry Pi 4 Model B Rev 1.4" "$NANO_DEV" 100 200
+rc=0
+"$LOUDVA_AGENT" --sysfs-root "$SCRATCH/pi" --tegrastats "" --listen 127.0.0.1:0 2>"$SCRATCH/err" || rc=$?
+check "unknown board: exit 2 (rc $rc)" test "$rc" = 2
+check "  naming the model string" grep -q "'Raspberry Pi 4 Model B Rev 1.4' is not a board LoudVA knows" "$SCRATCH/err"
+rc=0
+"$LOUDVA_AGENT" --sysfs-root "$SCRATCH/nowhere" --listen 127.0.0.1:0 2>"$SCRATCH/err" || rc=$?
+check "no device tree: exit 2 naming the file" grep -q "nowhere/proc/device-tree/model" "$SCRATCH/err"
+
+finish
