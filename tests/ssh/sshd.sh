@@ -1,0 +1,102 @@
+# Helpers for the SSH scenario scripts: a real OpenSSH server on a free
+# loopback port, with a host key, a user key and known_hosts all generated in
+# the scratch directory. Source it after tests/cli/lib.sh; run from the repo root.
+#
+#   sshd_start          starts sshd; sets SSHD_PORT, SSHD_DIR (keys, config)
+#   sshd_restart_newkey replaces the host key (a "reinstalled" host)
+#   free_port           prints a free TCP port on 127.0.0.1 (bash only, no python)
+#   closed_port         prints a loopback port nothing listens on
+
+# A random port in 20000..60999 that nothing listens on now (the caller binds
+# it soon after; a clash makes sshd or the agent fail loudly, not silently).
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 41000))
+		port_open "$p" || break
+	done
+	echo "$p"
+}
+
+closed_port() {
+	free_port
+}
+
+# port_open PORT: is something listening on 127.0.0.1:PORT?
+port_open() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+_sshd_write_config() {
+	cat >"$SSHD_DIR/sshd_config" <<CFG
+Port $SSHD_PORT
+ListenAddress 127.0.0.1
+HostKey $SSHD_DIR/host_key
+PidFile $SSHD_DIR/sshd.pid
+AuthorizedKeysFile $SSHD_DIR/authorized_keys
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+StrictModes no
+UsePAM no
+Subsystem sftp internal-sftp
+MaxStartups 50:30:100
+MaxSessions 50
+LogLevel VERBOSE
+CFG
+}
+
+# The login user's ~/.bashrc runs for every command sshd starts (bash does so
+# when started by sshd); a heavy one (pyenv init takes seconds here) would make
+# each task slow. When a private mount namespace can be had, sshd runs in one
+# where that file is empty; the machine's own file is not touched.
+_sshd_launch() {
+	local rc
+	rc="$(getent passwd "$(id -un)" | cut -d: -f6)/.bashrc"
+	if [ -f "$rc" ] && unshare -m true 2>/dev/null; then
+		: >"$SSHD_DIR/empty_bashrc"
+		unshare -m sh -c 'mount --bind "$1" "$2" && exec /usr/sbin/sshd -D -f "$3" -E "$4"' \
+			sh "$SSHD_DIR/empty_bashrc" "$rc" "$SSHD_DIR/sshd_config" "$SSHD_DIR/sshd.log" &
+	else
+		/usr/sbin/sshd -D -f "$SSHD_DIR/sshd_config" -E "$SSHD_DIR/sshd.log" &
+	fi
+	SSHD_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		port_open "$SSHD_PORT" && return 0
+		kill -0 "$SSHD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "sshd did not start:" >&2
+	cat "$SSHD_DIR/sshd.log" >&2
+	return 1
+}
+
+sshd_start() {
+	SSHD_DIR=$SCRATCH/sshd
+	mkdir -p "$SSHD_DIR" /run/sshd
+	ssh-keygen -q -t ed25519 -N '' -C loudva-test-host -f "$SSHD_DIR/host_key"
+	ssh-keygen -q -t ed25519 -N '' -C loudva-test-user -f "$SSHD_DIR/user_key"
+	ssh-keygen -q -t ed25519 -N '' -C loudva-test-stranger -f "$SSHD_DIR/wrong_key"
+	cp "$SSHD_DIR/user_key.pub" "$SSHD_DIR/authorized_keys"
+	chmod 600 "$SSHD_DIR/authorized_keys"
+	SSHD_PORT=$(free_port)
+	_sshd_write_config
+	_sshd_launch
+}
+
+sshd_stop() {
+	if [ -n "${SSHD_PID:-}" ]; then
+		kill "$SSHD_PID" 2>/dev/null
+		wait "$SSHD_PID" 2>/dev/null
+		SSHD_PID=
+	fi
+}
+
+sshd_restart_newkey() {
+	sshd_stop
+	rm -f "$SSHD_DIR/host_key" "$SSHD_DIR/host_key.pub"
+	ssh-keygen -q -t ed25519 -N '' -C loudva-test-host-2 -f "$SSHD_DIR/host_key"
+	_sshd_launch
+}

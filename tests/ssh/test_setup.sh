@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# `loudva setup` as an operator runs it, against a real OpenSSH server that this
+# script starts on a free loopback port (generated host and user keys, a fresh
+# known_hosts). The shipped playbooks/agent.yml deploys and starts an emulated
+# loudva-agent into the scratch directory, which then answers over HTTP; a
+# second run changes nothing. Then the error cases: unknown and changed host
+# keys, a closed port, a wrong key, a failing task, an unknown module.
+. "$(dirname "$0")/../cli/lib.sh"
+. "$(dirname "$0")/sshd.sh"
+
+ROOT=$PWD
+AGENT_BIN=$ROOT/${LOUDVA_AGENT_REL:-build/loudva-agent}
+export HOME=$SCRATCH/home # no ~/.ssh of the machine's leaks into the test
+mkdir -p "$HOME"
+unset SSH_AUTH_SOCK SSH_AGENT_PID
+
+cleanup() {
+	for f in "$SCRATCH"/opt/loudva-agent.pid; do
+		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+	done
+	[ -n "${AGENT_PID_SSH:-}" ] && kill "$AGENT_PID_SSH" 2>/dev/null
+	sshd_stop
+	rm -rf "$SCRATCH"
+}
+trap cleanup EXIT
+
+if ! "$LOUDVA" setup --help >/dev/null 2>&1; then
+	echo "FAIL: '$LOUDVA setup' does not run: is setup in console/main.c's command table?"
+	exit 1
+fi
+sshd_start || { echo "cannot start sshd"; exit 1; }
+KH=$SCRATCH/known_hosts
+KEY=$SSHD_DIR/user_key
+
+# setup ARGS...: runs loudva setup; stdout in $SCRATCH/out, stderr in $SCRATCH/err, status in $RC.
+# A generous SSH timeout: a loaded machine must not turn a slow handshake into "unreachable".
+setup() {
+	RC=0
+	"$LOUDVA" setup --timeout 60 "$@" >"$SCRATCH/out" 2>"$SCRATCH/err" || RC=$?
+}
+
+# recap HOST FIELD: the number after FIELD= in HOST's PLAY RECAP line.
+recap() {
+	sed -n "/^PLAY RECAP/,\$p" "$SCRATCH/out" | grep "^$1 " | sed -n "s/.* $2=\([0-9]*\).*/\1/p"
+}
+
+expect_rc() {
+	if [ "$RC" -ne "$1" ]; then
+		fail "$2: exit $RC, want $1"
+		sed 's/^/    | /' "$SCRATCH/out" "$SCRATCH/err" | tail -40 >&2
+	fi
+}
+
+host_line() { # NAME [VARS...]
+	local name=$1
+	shift
+	echo "$name ansible_host=127.0.0.1 ansible_port=$SSHD_PORT ansible_user=root $*"
+}
+
+# ---- 1. host keys: an unknown host is refused, then accepted with --accept-new
+cat >"$SCRATCH/inv.ini" <<EOF
+[jetsons]
+$(host_line dev0 ansible_ssh_private_key_file="$KEY" jetson_kind=nano kind=nano)
+
+[jetsons:vars]
+ansible_ssh_common_args='-o UserKnownHostsFile=$KH -o StrictHostKeyChecking=yes'
+EOF
+setup -i "$SCRATCH/inv.ini" tests/ssh/ping.yml -e "scratch=$SCRATCH"
+expect_rc 4 "unknown host key"
+check "unknown host: unreachable=1" test "$(recap dev0 unreachable)" = 1
+check "unknown host: the refusal says why" grep -q "not in $KH" "$SCRATCH/out"
+check "unknown host: known_hosts untouched" test ! -s "$KH"
+check "unknown host: nothing ran" test ! -e "$SCRATCH/ping-dev0"
+
+setup -i "$SCRATCH/inv.ini" tests/ssh/ping.yml -e "scratch=$SCRATCH" --accept-new
+expect_rc 0 "--accept-new"
+check "--accept-new records the key" grep -q "127.0.0.1\]:$SSHD_PORT" "$KH"
+check "--accept-new: ok=2 changed=1" test "$(recap dev0 ok)/$(recap dev0 changed)" = 2/1
+setup -i "$SCRATCH/inv.ini" tests/ssh/ping.yml -e "scratch=$SCRATCH"
+expect_rc 0 "known host, second run"
+check "idempotent ping: changed=0" test "$(recap dev0 changed)" = 0
+check "recap is Ansible's format" grep -qE "^dev0 +: ok=2 +changed=0 +unreachable=0 +failed=0 +skipped=0 +rescued=0 +ignored=0" "$SCRATCH/out"
+
+# ---- 2. the shipped agent.yml deploys an emulated agent that answers over HTTP
+AGENT_PORT=$(free_port)
+AGENT_VARS="loudva_agent_dir=$SCRATCH/opt loudva_etc_dir=$SCRATCH/etc loudva_service_manager=none"
+AGENT_VARS+=" loudva_agent_install_from=binary loudva_agent_binary=$AGENT_BIN loudva_agent_emulate=true"
+AGENT_VARS+=" loudva_agent_listen_addr=127.0.0.1 loudva_agent_port=$AGENT_PORT"
+AGENT_VARS+=" loudva_token_file=$SCRATCH/controller/agent.token"
+if [ ! -x "$AGENT_BIN" ]; then
+	fail "the agent binary $AGENT_BIN is missing (make builds it)"
+else
+	setup -i "$SCRATCH/inv.ini" playbooks/agent.yml -e "$AGENT_VARS"
+	expect_rc 0 "agent.yml, first run"
+	cp "$SCRATCH/out" "$SCRATCH/agent-run1.txt"
+	check "agent.yml: changes on the first run" test "$(recap dev0 changed)" -gt 3
+	check "agent.yml: nothing failed" test "$(recap dev0 failed)/$(recap dev0 unreachable)" = 0/0
+	check "agent answers /healthz" curl -sf "http://127.0.0.1:$AGENT_PORT/healthz"
+	tok=$SCRATCH/controller/agent.token
+	check "token: 64 hex digits made on the controller" grep -qxE '[0-9a-f]{64}' "$tok"
+	check "token deployed with mode 0600" test "$(stat -c %a "$SCRATCH/etc/agent.token")" = 600
+	check "token deployed unchanged" cmp -s "$tok" "$SCRATCH/etc/agent.token"
+	check "the token never shows in the output" test "$(grep -c "$(cat "$tok")" "$SCRATCH/out")" = 0
+	check "binary deployed" cmp -s "$AGENT_BIN" "$SCRATCH/opt/bin/loudva-agent"
+	code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $(cat "$tok")" \
+		-d '{"hz": 614400000}' "http://127.0.0.1:$AGENT_PORT/gpu/frequency")
+	check "the deployed token authorises clock changes (HTTP $code)" test "$code" = 200
+
+	setup -i "$SCRATCH/inv.ini" playbooks/agent.yml -e "$AGENT_VARS"
+	expect_rc 0 "agent.yml, second run"
+	cp "$SCRATCH/out" "$SCRATCH/agent-run2.txt"
+	check "agent.yml is idempotent: changed=0" test "$(recap dev0 changed)" = 0
+	check "second run: agent still up" curl -sf "http://127.0.0.1:$AGENT_PORT/healthz"
+
+	# --check reports a drifted file without touching it
+	echo " " >>"$SCRATCH/opt/profiles/nano.json"
+	setup -i "$SCRATCH/inv.ini" playbooks/agent.yml -e "$AGENT_VARS" --check
+	expect_rc 0 "--check"
+	check "--check: the drift shows as changed" test "$(recap dev0 changed)" -ge 1
+	check "--check: the file is left alone" test "$(tail -c 2 "$SCRATCH/opt/profiles/nano.json")" = " "
+	setup -i "$SCRATCH/inv.ini" playbooks/agent.yml -e "$AGENT_VARS"
+	expect_rc 0 "repair run"
+	check "repair run restores the profile" cmp -s profiles/nano.json "$SCRATCH/opt/profiles/nano.json"
+	check "repair run restarts the agent (handler)" grep -q "RUNNING HANDLER \[Restart the agent (no service manager)\]" "$SCRATCH/out"
+	check "agent answers after the restart" curl -sf "http://127.0.0.1:$AGENT_PORT/healthz"
+
+	setup -i "$SCRATCH/inv.ini" playbooks/agent.yml -e "$AGENT_VARS" --tags stop
+	expect_rc 0 "--tags stop"
+	check "--tags stop: one change" test "$(recap dev0 changed)" = 1
+	check "--tags stop: the agent is gone" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$AGENT_PORT) 2>/dev/null"
+fi
+
+# ---- 3. features: blocks, loops, handlers, fetch, templates, delegate_to, ...
+tar -cf "$SCRATCH/bundle.tar" -C tests/ssh templates
+cat >"$SCRATCH/inv2.ini" <<EOF
+[lab]
+$(host_line dev0 kind=nano)
+$(host_line dev1 kind=xavier-nx)
+
+[lab:vars]
+ansible_ssh_private_key_file=$KEY
+ansible_ssh_common_args='-o UserKnownHostsFile=$KH'
+EOF
+setup -i "$SCRATCH/inv2.ini" tests/ssh/features.yml -e "scratch=$SCRATCH" -f 2
+expect_rc 0 "features, first run"
+cp "$SCRATCH/out" "$SCRATCH/features-run1.txt"
+for h in dev0 dev1; do
+	check "features $h: rescued=1 ignored=1 skipped=1 failed=0" \
+		test "$(recap $h rescued)/$(recap $h ignored)/$(recap $h skipped)/$(recap $h failed)" = 1/1/1/0
+	w=$SCRATCH/remote/$h
+	check "features $h: content and mode" test "$(cat "$w/greeting.txt")/$(stat -c %a "$w/greeting.txt")" = "hello from $h/640"
+	check "features $h: directory mode" test "$(stat -c %a "$w")" = 750
+	check "features $h: template rendered" grep -qx "greeting=HELLO" "$w/features.conf"
+	kind=nano
+	[ $h = dev1 ] && kind=xavier-nx
+	check "features $h: host var in template" grep -qx "kind=$kind" "$w/features.conf"
+	check "features $h: lineinfile" grep -qx "level=3" "$w/settings.conf"
+	check "features $h: loop made dirs" test -d "$w/dir-a" -a -d "$w/dir-b"
+	check "features $h: unarchive" test -f "$w/templates/features.conf.j2"
+	check "features $h: fetch to dest/<host>/<path>" cmp -s "$w/greeting.txt" "$SCRATCH/fetched/$h$w/greeting.txt"
+	check "features $h: handler ran" test -e "$w/handler-ran"
+done
+check "features: run_once on the controller" test "$(cat "$SCRATCH/controller.txt")" = controller
+check "features: debug var shows the registered output" grep -q '"upper.stdout": "HELLO FROM DEV0"' "$SCRATCH/out"
+check "features: rescued failure printed as fatal" grep -q "fatal: \[dev0\]: FAILED!" "$SCRATCH/out"
+check "features: ignored failure says so" grep -q "^\.\.\.ignoring" "$SCRATCH/out"
+setup -i "$SCRATCH/inv2.ini" tests/ssh/features.yml -e "scratch=$SCRATCH" -f 2
+expect_rc 0 "features, second run"
+cp "$SCRATCH/out" "$SCRATCH/features-run2.txt"
+check "features: second run changes nothing" test "$(recap dev0 changed)/$(recap dev1 changed)" = 0/0
+check "features: no handler on the second run" test "$(grep -c 'RUNNING HANDLER' "$SCRATCH/out")" = 0
+
+# ---- 3b. the same playbook under ansible-playbook gives the same recap. Ansible
+# needs about a minute for it here, so this runs only when asked for:
+# LOUDVA_ANSIBLE_CHECK=1 make test (with ansible-core installed).
+if [ -n "${LOUDVA_ANSIBLE_CHECK:-}" ] && command -v ansible-playbook >/dev/null; then
+	mkdir -p "$SCRATCH/ans"
+	cp "$SCRATCH/bundle.tar" "$SCRATCH/ans/"
+	ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_NOCOLOR=1 ansible-playbook -i "$SCRATCH/inv2.ini" \
+		tests/ssh/features.yml -e "scratch=$SCRATCH/ans" -f 2 >"$SCRATCH/ansible.out" 2>&1
+	for h in dev0 dev1; do
+		want=$(grep "^$h " "$SCRATCH/ansible.out" | tr -s ' ')
+		got=$(grep "^$h " "$SCRATCH/features-run1.txt" | tr -s ' ')
+		check "ansible-playbook agrees on $h: '$want' vs '$got'" test -n "$want" -a "$want" = "$got"
+	done
+	check "ansible-playbook made the same files" cmp -s "$SCRATCH/remote/dev1/features.conf" \
+		"$SCRATCH/ans/remote/dev1/features.conf"
+else
+	echo "the cross-check with ansible-playbook is skipped (set LOUDVA_ANSIBLE_CHECK=1)"
+fi
+
+# ---- 4. an unreachable host and a wrong key: the others go on
+cat >"$SCRATCH/inv3.ini" <<EOF
+dev0 ansible_host=127.0.0.1 ansible_port=$SSHD_PORT ansible_user=root ansible_ssh_private_key_file=$KEY
+down0 ansible_host=127.0.0.1 ansible_port=$(closed_port) ansible_user=root ansible_ssh_private_key_file=$KEY
+stranger0 ansible_host=127.0.0.1 ansible_port=$SSHD_PORT ansible_user=root ansible_ssh_private_key_file=$SSHD_DIR/wrong_key
+
+[all:vars]
+ansible_ssh_common_args='-o UserKnownHostsFile=$KH'
+EOF
+rm -f "$SCRATCH"/ping-*
+setup -i "$SCRATCH/inv3.ini" tests/ssh/ping.yml -e "scratch=$SCRATCH" --accept-new
+expect_rc 4 "unreachable hosts"
+check "closed port: unreachable=1 failed=0" test "$(recap down0 unreachable)/$(recap down0 failed)" = 1/0
+check "wrong key: unreachable=1 failed=0" test "$(recap stranger0 unreachable)/$(recap stranger0 failed)" = 1/0
+check "wrong key: permission denied" grep -q "stranger0\]: UNREACHABLE!.*permission denied" "$SCRATCH/out"
+check "the reachable host went on" test "$(recap dev0 ok)/$(recap dev0 failed)" = 2/0
+check "the reachable host's marker" test -e "$SCRATCH/ping-dev0"
+check "no marker for unreachable hosts" test ! -e "$SCRATCH/ping-down0" -a ! -e "$SCRATCH/ping-stranger0"
+
+# ---- 5. a failing task stops that host only
+setup -i "$SCRATCH/inv2.ini" tests/ssh/fail.yml -e "scratch=$SCRATCH"
+expect_rc 2 "a failing task"
+check "failing host: failed=1" test "$(recap dev0 failed)/$(recap dev0 ok)" = 1/0
+check "failing host stopped there" test ! -e "$SCRATCH/after-dev0"
+check "the other host went on" test -e "$SCRATCH/after-dev1"
+check "the other host: skipped=1 changed=1" test "$(recap dev1 skipped)/$(recap dev1 changed)" = 1/1
+check "failure shows rc" grep -q 'fatal: \[dev0\]: FAILED! => .*"rc": 1' "$SCRATCH/out"
+
+# ---- 6. an unknown module: nothing runs
+setup -i "$SCRATCH/inv2.ini" tests/ssh/bad_module.yml -e "scratch=$SCRATCH"
+expect_rc 2 "unknown module"
+line=$(grep -n "frobnicate:" tests/ssh/bad_module.yml | cut -d: -f1)
+((line--)) # the task starts on its "- name:" line
+check "unknown module: file:line and module named" grep -q "tests/ssh/bad_module.yml:$line: unknown module 'frobnicate'" "$SCRATCH/err"
+check "unknown module: no recap" test ! -s "$SCRATCH/out"
+check "unknown module: nothing ran" test ! -e "$SCRATCH/bad-marker"
+
+# ---- 7. hosts from an OpenSSH config file, and keys from the SSH agent
+cat >"$SCRATCH/ssh_config" <<EOF
+Host cfghost
+    HostName 127.0.0.1
+    Port $SSHD_PORT
+    User root
+    IdentityFile $KEY
+    UserKnownHostsFile $KH
+EOF
+printf 'cfghost\n' >"$SCRATCH/inv4.ini"
+setup -i "$SCRATCH/inv4.ini" tests/ssh/ping.yml -e "scratch=$SCRATCH" --ssh-config "$SCRATCH/ssh_config" --known-hosts "$KH"
+expect_rc 0 "host from ssh_config"
+check "ssh_config host reached" test -e "$SCRATCH/ping-cfghost"
+
+eval "$(ssh-agent -s -a "$SCRATCH/agent.sock")" >/dev/null
+AGENT_PID_SSH=$SSH_AGENT_PID
+ssh-add -q "$KEY" 2>/dev/null
+printf 'agenthost ansible_host=127.0.0.1 ansible_port=%s ansible_user=root\n' "$SSHD_PORT" >"$SCRATCH/inv5.ini"
+setup -i "$SCRATCH/inv5.ini" tests/ssh/ping.yml -e "scratch=$SCRATCH" --known-hosts "$KH" --ssh-config ""
+expect_rc 0 "key from the SSH agent"
+check "agent-authenticated host reached" test -e "$SCRATCH/ping-agenthost"
+kill "$AGENT_PID_SSH" 2>/dev/null
+unset SSH_AUTH_SOCK SSH_AGENT_PID AGENT_PID_SSH
+
+# ---- 8. a changed host key is refused, even with --accept-new
+sshd_restart_newkey || fail "sshd did not restart"
+setup -i "$SCRATCH/inv.ini" tests/ssh/ping.yml -e "scratch=$SCRATCH" --accept-new
+expect_rc 4 "changed host key"
+check "changed key: unreachable=1" test "$(recap dev0 unreachable)" = 1
+check "changed key: the refusal says so" grep -q "HAS CHANGED" "$SCRATCH/out"
+
+# ---- 9. the shipped playbooks parse, and ansible-playbook agrees when installed
+for pb in playbooks/site.yml playbooks/agent.yml playbooks/triton.yml playbooks/clocks.yml \
+	playbooks/time.yml playbooks/reboot.yml; do
+	setup -i playbooks/inventory.example.ini "$pb" --syntax-check
+	expect_rc 0 "--syntax-check $pb"
+done
+setup -i playbooks/inventory.example.ini playbooks/site.yml --list-hosts
+check "inventory ranges and children: five Jetsons" test "$(grep -c '^    ' "$SCRATCH/out")" -ge 5
+if [ -n "${LOUDVA_ANSIBLE_CHECK:-}" ] && command -v ansible-playbook >/dev/null; then
+	for pb in playbooks/site.yml tests/ssh/features.yml; do
+		ANSIBLE_LOCALHOST_WARNING=false ansible-playbook -i playbooks/inventory.example.ini \
+			--syntax-check "$pb" >"$SCRATCH/ansible.out" 2>&1 ||
+			fail "ansible-playbook --syntax-check $pb: $(tail -5 "$SCRATCH/ansible.out")"
+	done
+fi
+
+finish
