@@ -60,6 +60,10 @@ struct lv_engine {
 
 	uint64_t inflight_frames;
 	struct lv_engine_counts counts;
+
+	struct lv_explain *explain;      /* sink for the next decision with frames queued; NULL none */
+	size_t explain_queue;            /* the queue it saw */
+	int explained;                   /* the sink was filled since lv_engine_explain_next */
 };
 
 const char *lv_frame_state_name(enum lv_frame_state s)
@@ -401,6 +405,28 @@ static void expire_overdue(struct lv_engine *e, double now)
 	}
 }
 
+void lv_engine_abort_all(struct lv_engine *e, double now, const char *reason)
+{
+	note_time(e, now);
+	while (lv_queue_len(&e->queue) > 0) {
+		struct lv_queue_entry q;
+		lv_queue_pop(&e->queue, &q);
+		frame_finish(e, q.slot, LV_FRAME_EXPIRED, now, reason);
+	}
+	for (uint32_t i = 0; i < e->batch_cap; i++) {
+		struct batch *b = &e->batches[i];
+		if (b->id == 0)
+			continue;
+		for (int k = 0; k < b->n; k++) {
+			e->inflight_frames--;
+			frame_finish(e, b->slots[k], LV_FRAME_FAILED, now, reason);
+		}
+		device_batch_ended(e, b->device, now, 0);
+		batch_release(e, b);
+	}
+	check_conservation(e);
+}
+
 void lv_engine_view(const struct lv_engine *e, struct lv_view *out)
 {
 	out->cluster = e->cluster;
@@ -470,7 +496,13 @@ void lv_engine_step(struct lv_engine *e, double now)
 	/* Each dispatch takes at least one frame, so this ends. */
 	for (;;) {
 		lv_engine_view(e, &v);
-		lv_policy_decide(e->policy, &v, now, &dec, NULL);
+		struct lv_explain *ex = v.queue_len > 0 ? e->explain : NULL;
+		lv_policy_decide(e->policy, &v, now, &dec, ex);
+		if (ex) {
+			e->explain = NULL;
+			e->explain_queue = v.queue_len;
+			e->explained = 1;
+		}
 		e->counts.decisions++;
 		for (size_t i = 0; i < dec.n_clocks; i++)
 			apply_clock(e, dec.clocks[i].device, dec.clocks[i].freq_hz);
@@ -480,6 +512,26 @@ void lv_engine_step(struct lv_engine *e, double now)
 	}
 	e->policy_next_s = dec.next_s;
 	check_conservation(e);
+}
+
+void lv_engine_explain_next(struct lv_engine *e, struct lv_explain *ex)
+{
+	e->explain = ex;
+	e->explained = 0;
+}
+
+int lv_engine_explained(struct lv_engine *e, size_t *queue_len)
+{
+	if (!e->explained)
+		return 0;
+	e->explained = 0;
+	*queue_len = e->explain_queue;
+	return 1;
+}
+
+size_t lv_engine_tightest(const struct lv_engine *e, double *deadline_s, size_t k)
+{
+	return lv_queue_tightest(&e->queue, deadline_s, k);
 }
 
 double lv_engine_next_wakeup(const struct lv_engine *e)

@@ -131,12 +131,34 @@ int lv_engine_device_state(struct lv_engine *e, double now, int device, enum lv_
 /* The device's clock was observed to be freq_hz (its governor moved it, or telemetry). */
 int lv_engine_device_clock(struct lv_engine *e, double now, int device, uint64_t freq_hz);
 
+/*
+ * Ends everything at once, for a driver shutting down: every queued frame
+ * ends EXPIRED and every in-flight frame FAILED, both with `reason` (a
+ * static string), reported as FRAME_FINAL actions; the batches in flight are
+ * forgotten (a later lv_engine_batch_done for one of them is LV_ENOENT) and
+ * their devices left idle. Afterwards nothing is queued or in flight.
+ */
+void lv_engine_abort_all(struct lv_engine *e, double now, const char *reason);
+
 /* Expires overdue frames and asks the policy until it dispatches nothing. */
 void lv_engine_step(struct lv_engine *e, double now);
 
 /* Actions since the last clear, in order. Borrowed until the next clear. */
 size_t lv_engine_actions(const struct lv_engine *e, const struct lv_action **out);
 void lv_engine_clear_actions(struct lv_engine *e);
+
+/*
+ * Explanations, for the console's "last decision" (the text `loudva decide`
+ * prints): the next decide call made with frames queued gets ex (borrowed
+ * until then) as its explanation sink — the policy's own code path, the
+ * decision unchanged. lv_engine_explained returns 1 once that happened
+ * (with the queue length the policy saw) and forgets it.
+ */
+void lv_engine_explain_next(struct lv_engine *e, struct lv_explain *ex);
+int lv_engine_explained(struct lv_engine *e, size_t *queue_len);
+
+/* The k tightest queued deadlines, ascending (lv_queue_tightest). */
+size_t lv_engine_tightest(const struct lv_engine *e, double *deadline_s, size_t k);
 
 /* When step wants to run next if no event arrives first (+INF: never). */
 double lv_engine_next_wakeup(const struct lv_engine *e);

@@ -35,11 +35,11 @@ struct lv_run_metrics;
 
 /* Model input geometry (from model_repository/.../config.pbtxt). */
 struct lv_model_info {
-	char name[64];            /* "inception_graphdef" */
-	char input[64];           /* input tensor name */
-	char output[96];          /* output tensor name */
+	char name[64];               /* "inception_graphdef" */
+	char input[64];              /* input tensor name */
+	char output[96];             /* output tensor name */
 	int height, width, channels; /* 299, 299, 3 */
-	int classes;              /* 1001 */
+	int classes;                 /* 1001 */
 	int max_batch;
 };
 
@@ -49,13 +49,13 @@ struct lv_live_frame_result {
 	char device[LV_DEV_NAME_MAX]; /* "" if never dispatched */
 	uint64_t freq_hz;
 	int batch;
-	double arrival_s;         /* controller clock, s since start */
-	double queue_exit_s;      /* dispatch time; NAN if never dispatched */
+	double arrival_s;    /* controller clock, s since start */
+	double queue_exit_s; /* dispatch time; NAN if never dispatched */
 	double done_s;
-	double latency_s;         /* done - arrival */
-	int top_class;            /* argmax of the model output, -1 if none */
+	double latency_s; /* done - arrival */
+	int top_class;    /* argmax of the model output, -1 if none */
 	float top_score;
-	char reason[128];         /* for failed/expired/rejected */
+	char reason[128]; /* for failed/expired/rejected */
 };
 
 /*
@@ -66,13 +66,13 @@ struct lv_live_frame_result {
  */
 struct lv_live_request {
 	uint32_t n_frames;
-	double budget_s;          /* NAN: the engine's default */
-	float **tensors;          /* n_frames × (h·w·c) FP32, NHWC, scaled to [-1, 1]; owned */
+	double budget_s; /* NAN: the engine's default */
+	float **tensors; /* n_frames × (h·w·c) FP32, NHWC, scaled to [-1, 1]; owned */
 	struct lv_live_frame_result *results; /* n_frames */
 	/* internal */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	size_t floats_per_frame;  /* as given to lv_live_request_new */
+	size_t floats_per_frame; /* as given to lv_live_request_new */
 	int done;
 	uint32_t n_final;
 	uint64_t first_frame_id;
@@ -80,27 +80,40 @@ struct lv_live_request {
 };
 
 struct lv_live_request *lv_live_request_new(uint32_t n_frames, double budget_s,
-					    size_t floats_per_frame);
+                                            size_t floats_per_frame);
 /* Blocks until every frame is terminal. */
 void lv_live_request_wait(struct lv_live_request *r);
 void lv_live_request_free(struct lv_live_request *r);
 
 struct lv_live_config {
-	struct lv_cluster *cluster;   /* owned from lv_live_new on; cost tables built */
-	const char *policy;           /* "loud" ... */
-	const char *token;            /* bearer token for the agents, may be NULL */
-	const char *db_path;          /* SQLite store, NULL = none */
+	struct lv_cluster *cluster; /* cost tables built; owned from a successful lv_live_new
+	                             * on (which sets this to NULL); its devices' names and
+	                             * URLs stay readable (lv_live_cluster), the rest is the
+	                             * engine thread's */
+	const char *policy;         /* "loud" ... */
+	const char *token;          /* bearer token for the agents, may be NULL */
+	const char *db_path;        /* SQLite store, NULL = none */
 	struct lv_model_info model;
 	struct lv_engine_config engine;
-	double telemetry_period_s;    /* [0.25] */
-	double snapshot_period_s;     /* [0.1] */
-	int fail_threshold;           /* consecutive failures that mark a device down [3] */
+	double telemetry_period_s; /* [0.25] */
+	double snapshot_period_s;  /* [0.1] */
+	int fail_threshold;        /* consecutive failures that mark a device down [3] */
+	double window_lead_s;      /* lv_live_result's window opens this long before the
+	                            * first frame (a replayed trace's first request time,
+	                            * so the window matches the simulator's [0, end]) [0] */
 };
 
 void lv_live_config_default(struct lv_live_config *cfg);
 
-/* Starts the engine thread. NULL with *why. */
+/*
+ * Starts the engine thread. NULL with *why (a policy spec or a store that
+ * would not open, a device without URLs); the cluster is then still the
+ * caller's.
+ */
 struct lv_live *lv_live_new(struct lv_live_config *cfg, char **why);
+
+/* The cluster (borrowed): only names, kinds and URLs may be read from other threads. */
+const struct lv_cluster *lv_live_cluster(const struct lv_live *lv);
 
 /* Hands a request to the engine thread (thread-safe). Takes ownership until done. */
 void lv_live_submit(struct lv_live *lv, struct lv_live_request *r);
@@ -108,6 +121,14 @@ void lv_live_submit(struct lv_live *lv, struct lv_live_request *r);
 /* The latest snapshot (reference-counted; release with lv_live_snapshot_put). */
 const struct lv_snapshot *lv_live_snapshot_get(struct lv_live *lv);
 void lv_live_snapshot_put(struct lv_live *lv, const struct lv_snapshot *s);
+
+/*
+ * The controller's event log (borrowed until lv_live_stop; thread-safe):
+ * policy switches, operator commands, devices going down and up, failed
+ * batches, and every dispatch at debug level (the decisions). Readers use
+ * lv_eventlog_read; others (the console) may add their own events.
+ */
+struct lv_eventlog *lv_live_log(struct lv_live *lv);
 
 /* Switches the policy at the next decision (thread-safe). 0 or LV_EINVAL with *why. */
 int lv_live_set_policy(struct lv_live *lv, const char *spec, char **why);
@@ -128,9 +149,11 @@ void lv_live_shutdown(struct lv_live *lv);
 
 /*
  * The run as the simulator reports one (metrics.h), made at shutdown: every
- * frame answered, and the energy over the window from the first frame's
- * arrival to the shutdown — so `loudva sim --until <window_s>` on the same
- * trace is held to the same window. Per-device busy time is not measured
+ * frame answered, and the energy over the window from window_lead_s before
+ * the first frame's arrival (the devices' power then stands in for that
+ * lead, during which they idled) to the shutdown — so with window_lead_s =
+ * the trace's first request time, `loudva sim --until <window_s>` on the
+ * same trace is held to the same window. Per-device busy time is not measured
  * live (0) and the mean clock is the last one. NULL before lv_live_shutdown;
  * borrowed until lv_live_stop.
  */

@@ -144,6 +144,29 @@ double lv_queue_min_deadline(const struct lv_queue *q)
 	return q->len ? q->heap[0].deadline_s : INFINITY;
 }
 
+size_t lv_queue_tightest(const struct lv_queue *q, double *out, size_t k)
+{
+	/* The next smallest is always a child of one already taken, so at most k + 1
+	 * candidates are open at once. */
+	size_t open[LV_QUEUE_TIGHTEST_MAX + 2], n_open = 0, n = 0;
+	if (k > LV_QUEUE_TIGHTEST_MAX)
+		k = LV_QUEUE_TIGHTEST_MAX;
+	if (q->len)
+		open[n_open++] = 0;
+	while (n < k && n_open > 0) {
+		size_t best = 0;
+		for (size_t i = 1; i < n_open; i++)
+			if (before(&q->heap[open[i]], &q->heap[open[best]]))
+				best = i;
+		size_t at = open[best];
+		open[best] = open[--n_open];
+		out[n++] = q->heap[at].deadline_s;
+		for (size_t c = 2 * at + 1; c <= 2 * at + 2 && c < q->len; c++)
+			open[n_open++] = c;
+	}
+	return n;
+}
+
 double lv_queue_oldest_arrival(const struct lv_queue *q)
 {
 	if (q->len == 0)

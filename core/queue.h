@@ -63,4 +63,13 @@ double lv_queue_min_deadline(const struct lv_queue *q);
 /* Earliest arrival among waiting frames, +INFINITY when empty. */
 double lv_queue_oldest_arrival(const struct lv_queue *q);
 
+#define LV_QUEUE_TIGHTEST_MAX 32
+
+/*
+ * The k (<= LV_QUEUE_TIGHTEST_MAX) tightest deadlines, ascending, into out;
+ * returns how many (fewer when fewer are queued). O(k^2), no allocation:
+ * a best-first walk of the heap, for the console's queue view.
+ */
+size_t lv_queue_tightest(const struct lv_queue *q, double *out, size_t k);
+
 #endif

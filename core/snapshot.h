@@ -20,12 +20,48 @@
 
 #define LV_SNAP_HISTORY 600   /* samples of history kept (1 per second: 10 minutes) */
 #define LV_SNAP_LAT_BUCKETS 12
+#define LV_SNAP_BATCHES 8     /* recent batches kept per device */
+#define LV_SNAP_FRAMES 32     /* recent terminal frames kept */
+#define LV_SNAP_TIGHTEST 8    /* tightest queued deadlines */
 
 enum {
 	LV_SNAP_HAS_POWER = 1u << 0,
 	LV_SNAP_HAS_ENERGY = 1u << 1,
 	LV_SNAP_HAS_LOAD = 1u << 2,
 	LV_SNAP_HAS_TEMP = 1u << 3,
+};
+
+/* A finished batch, as its frames ended. */
+struct lv_snap_batch {
+	double done_s;             /* controller clock */
+	uint64_t freq_hz;          /* the clock it was dispatched at (0: the device's own) */
+	int batch;                 /* frames */
+	double expected_s;         /* the policy's estimate at dispatch; NAN when it gave none */
+	double latency_s;          /* dispatch to done */
+	double energy_j;           /* the cost table's energy at (clock, batch); NAN unknown */
+	double budget_s;           /* budget of its frame with the least slack */
+	double e2e_s;              /* that frame's arrival to done */
+	int failed;                /* the batch failed (its frames were retried or FAILED) */
+	int late;                  /* frames served after their deadline */
+};
+
+/* A frame that reached its terminal state. */
+struct lv_snap_frame {
+	uint64_t id;
+	enum lv_frame_state state;
+	int device;                /* index into devices, -1 if never dispatched */
+	int batch;                 /* size of its last batch, 0 if never dispatched */
+	double arrival_s, done_s;  /* controller clock */
+	double budget_s;
+};
+
+/* The last decision explained (the policy's own code path; loudva decide's text). */
+struct lv_snap_decision {
+	int valid;
+	double at_s;               /* controller clock */
+	char policy[LV_POLICY_LABEL_MAX];
+	size_t queue_len;          /* frames queued when it decided */
+	struct lv_explain ex;      /* device indices refer to devices[] */
 };
 
 struct lv_snap_device {
@@ -44,6 +80,8 @@ struct lv_snap_device {
 	int last_batch;            /* size of the last batch dispatched */
 	double fps;                /* frames served per second, last 10 s */
 	char last_error[128];      /* empty when none */
+	size_t n_recent;           /* batches in recent[], newest first */
+	struct lv_snap_batch recent[LV_SNAP_BATCHES];
 };
 
 struct lv_snapshot {
@@ -70,6 +108,12 @@ struct lv_snapshot {
 	double hist_power_w[LV_SNAP_HISTORY];
 	double hist_fps[LV_SNAP_HISTORY];
 	double hist_queue[LV_SNAP_HISTORY];
+	/* The last frames to end, newest first, and the tightest queued deadlines, ascending. */
+	size_t n_frames_recent;
+	struct lv_snap_frame frames_recent[LV_SNAP_FRAMES];
+	size_t n_tightest;
+	double tightest_s[LV_SNAP_TIGHTEST]; /* absolute deadlines, controller clock */
+	struct lv_snap_decision decision;
 	size_t n_devices;
 	struct lv_snap_device *devices;   /* owned */
 };

@@ -1,0 +1,457 @@
+/*
+ * cmd_serve: `loudva serve` — the live controller, headless. With
+ * --cluster it drives the agents and Triton servers that cluster file
+ * names; without (or with --emulate), it starts that cluster — by default
+ * the thesis's — as one emulated loudva-agent per device on loopback
+ * (launcher.h) and stops it on exit.
+ * The front end (POST /inference, GET /status, /metrics, /healthz) listens
+ * on --listen.
+ *
+ * It runs until --duration has passed, or SIGINT/SIGTERM (the handler only
+ * sets a flag). Then, in this order: every frame still held is answered
+ * (lv_live_shutdown), the front end stops, the agents stop, the store is
+ * flushed (lv_live_stop), and the run's summary is printed — as the
+ * simulator's figures, so a live run and `loudva sim --until WINDOW` of the
+ * same trace can be compared line by line.
+ *
+ * --info FILE is written once everything is up: the front end's address and
+ * the embedded agents (name, pid, port, command line, token file), for
+ * scripts and tests.
+ */
+#include "commands.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cluster.h"
+#include "frontend.h"
+#include "launcher.h"
+#include "live.h"
+#include "metrics.h"
+#include "model_config.h"
+#include "util.h"
+
+#define DEFAULT_MODEL_CONFIG "model_repository/inception_graphdef/config.pbtxt"
+
+struct opts {
+	const char *cluster, *listen, *policy, *db, *token_file, *agent, *predictor, *info;
+	const char *model_config;
+	enum lv_cost_mode mode;
+	double duration_s, lead_s;
+	int json, keep_logs, emulate;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "usage: loudva serve [options]\n"
+	    "\n"
+	    "Runs the live controller headless: the front end, the scheduler, the\n"
+	    "dispatcher to agents and Triton, telemetry and the store. Without\n"
+	    "--cluster it starts the embedded thesis cluster (five emulated agents on\n"
+	    "loopback) and stops it on exit. Stops at --duration or on SIGINT/SIGTERM,\n"
+	    "answering every frame, and prints the run's figures.\n"
+	    "\n"
+	    "  --cluster FILE         a real cluster (agents + Triton at its URLs)\n"
+	    "  --emulate              emulate the --cluster's devices on loopback instead\n"
+	    "  --listen ADDR:PORT     front end [" LV_FRONTEND_DEFAULT_LISTEN "]\n"
+	    "  --policy NAME[:k=v,..] scheduling policy [loud]\n"
+	    "  --mode pred|fill|prof  cost tables [pred]\n"
+	    "  --db FILE              record frames, batches and telemetry (SQLite)\n"
+	    "  --duration S           stop after S seconds [run until a signal]\n"
+	    "  --window-lead S        the summary's window opens S s before the first frame\n"
+	    "                         (a replayed trace's first request time: compare with sim)\n"
+	    "  --token-file FILE      agents' bearer token [the cluster's \"token_file\"]\n"
+	    "  --agent PATH           loudva-agent for the embedded cluster [beside loudva]\n"
+	    "  --model-config FILE    Triton model config [" DEFAULT_MODEL_CONFIG "]\n"
+	    "  --predictor FILE       predictor cache [" LV_DEFAULT_PREDICTOR_CACHE "]\n"
+	    "  --info FILE            write the address and the embedded agents (JSON) once up\n"
+	    "  --keep-logs            keep the embedded agents' logs (their directory is printed)\n"
+	    "  --json                 print the summary as JSON\n");
+}
+
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "loudva serve: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return LV_EXIT_USAGE;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return 1;
+		}
+		if (!strcmp(a, "--json")) {
+			o->json = 1;
+			continue;
+		}
+		if (!strcmp(a, "--keep-logs")) {
+			o->keep_logs = 1;
+			continue;
+		}
+		if (!strcmp(a, "--emulate")) {
+			o->emulate = 1;
+			continue;
+		}
+		if (i + 1 >= argc)
+			return bad("%s: needs a value (see --help)", a);
+		const char *v = argv[++i];
+		if (!strcmp(a, "--cluster"))
+			o->cluster = v;
+		else if (!strcmp(a, "--listen"))
+			o->listen = v;
+		else if (!strcmp(a, "--policy"))
+			o->policy = v;
+		else if (!strcmp(a, "--db"))
+			o->db = v;
+		else if (!strcmp(a, "--token-file"))
+			o->token_file = v;
+		else if (!strcmp(a, "--agent"))
+			o->agent = v;
+		else if (!strcmp(a, "--predictor"))
+			o->predictor = v;
+		else if (!strcmp(a, "--info"))
+			o->info = v;
+		else if (!strcmp(a, "--model-config"))
+			o->model_config = v;
+		else if (!strcmp(a, "--mode")) {
+			if (lv_cost_mode_parse(v, &o->mode) != LV_OK)
+				return bad("--mode: '%s' is not pred, fill or prof", v);
+		} else if (!strcmp(a, "--window-lead")) {
+			if (lv_parse_double(v, &o->lead_s) != LV_OK || !(o->lead_s >= 0) ||
+			    !isfinite(o->lead_s))
+				return bad("--window-lead: '%s' is not a number of seconds >= 0",
+				           v);
+		} else if (!strcmp(a, "--duration")) {
+			if (lv_parse_double(v, &o->duration_s) != LV_OK || !(o->duration_s > 0) ||
+			    !isfinite(o->duration_s))
+				return bad("--duration: '%s' is not a positive number of seconds",
+				           v);
+		} else
+			return bad("unknown option '%s' (see --help)", a);
+	}
+	return 0;
+}
+
+/* The first line of a token file, whitespace trimmed. Caller frees; NULL with *why. */
+static char *read_token(const char *path, char **why)
+{
+	char *t = lv_read_file(path, NULL, why);
+	if (!t)
+		return NULL;
+	size_t n = strcspn(t, "\r\n");
+	t[n] = '\0';
+	while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		t[--n] = '\0';
+	if (n == 0) {
+		lv_fail(why, LV_EINVAL, "%s: empty token file", path);
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* The cluster file's optional "token_file", relative to the file. Caller frees; NULL if none. */
+static char *cluster_token_file(const char *cluster_path)
+{
+	char *text = lv_read_file(cluster_path, NULL, NULL);
+	cJSON *root = text ? cJSON_Parse(text) : NULL;
+	free(text);
+	const cJSON *tf = cJSON_GetObjectItemCaseSensitive(root, "token_file");
+	char *path = NULL;
+	if (cJSON_IsString(tf) && *tf->valuestring) {
+		char *dir = lv_path_dirname(cluster_path);
+		path = lv_path_join(dir, tf->valuestring);
+		free(dir);
+	}
+	cJSON_Delete(root);
+	return path;
+}
+
+/* loudva-agent beside this executable, else "loudva-agent" (PATH is not searched: execv). */
+static char *default_agent(void)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return lv_xstrdup("loudva-agent");
+	self[n] = '\0';
+	char *dir = lv_path_dirname(self);
+	char *p = lv_path_join(dir, "loudva-agent");
+	free(dir);
+	return p;
+}
+
+static int model_info(const char *path, struct lv_model_info *m, char **why)
+{
+	struct lv_model_config mc;
+	int rc = lv_model_config_load(path, &mc, why);
+	if (rc != LV_OK)
+		return rc;
+	const struct lv_model_tensor *in = &mc.inputs[0], *out = &mc.outputs[0];
+	if (in->n_dims != 3 || strcmp(in->datatype, "FP32") || out->n_dims < 1)
+		return lv_fail(why, LV_EINVAL,
+		               "%s: want an FP32 input of 3 dims (HWC) and an output", path);
+	if (strlen(mc.name) >= sizeof(m->name) || strlen(in->name) >= sizeof(m->input) ||
+	    strlen(out->name) >= sizeof(m->output))
+		return lv_fail(why, LV_EINVAL, "%s: a model or tensor name is too long", path);
+	snprintf(m->name, sizeof(m->name), "%.63s", mc.name);
+	snprintf(m->input, sizeof(m->input), "%.63s", in->name);
+	snprintf(m->output, sizeof(m->output), "%.95s", out->name);
+	m->height = (int)in->dims[0];
+	m->width = (int)in->dims[1];
+	m->channels = (int)in->dims[2];
+	m->classes = (int)out->dims[0];
+	m->max_batch = mc.max_batch_size;
+	return LV_OK;
+}
+
+static int write_info(const char *path, const struct lv_frontend *fe, const char *listen,
+                      const struct lv_launcher *l, const struct lv_cluster *c)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "listen", listen);
+	cJSON_AddNumberToObject(o, "port", fe ? lv_frontend_port(fe) : 0);
+	cJSON_AddNumberToObject(o, "pid", (double)getpid());
+	cJSON_AddStringToObject(o, "cluster", c->name ? c->name : "");
+	cJSON_AddBoolToObject(o, "embedded", l != NULL);
+	if (l) {
+		cJSON_AddStringToObject(o, "dir", lv_launcher_dir(l));
+		cJSON_AddStringToObject(o, "token_file", lv_launcher_token_file(l));
+	}
+	cJSON *arr = cJSON_AddArrayToObject(o, "devices");
+	for (size_t i = 0; i < c->n_devices; i++) {
+		cJSON *d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "name", c->devices[i].name);
+		cJSON_AddStringToObject(d, "kind", c->kinds[c->devices[i].kind].profile->kind);
+		if (c->devices[i].agent_url)
+			cJSON_AddStringToObject(d, "agent", c->devices[i].agent_url);
+		if (c->devices[i].triton_url)
+			cJSON_AddStringToObject(d, "triton", c->devices[i].triton_url);
+		if (l) {
+			cJSON_AddNumberToObject(d, "pid", (double)lv_launcher_pid(l, i));
+			cJSON_AddNumberToObject(d, "port", lv_launcher_port(l, i));
+			char *cmd = lv_launcher_command(l, i);
+			cJSON_AddStringToObject(d, "command", cmd);
+			free(cmd);
+		}
+		cJSON_AddItemToArray(arr, d);
+	}
+	char *text = cJSON_Print(o);
+	cJSON_Delete(o);
+	char *why = NULL;
+	int rc = lv_write_file_atomic(path, text, strlen(text), &why);
+	if (rc != LV_OK) {
+		fprintf(stderr, "loudva serve: %s\n", why);
+		free(why);
+	}
+	free(text);
+	return rc;
+}
+
+static void print_summary(const struct lv_run_metrics *m, const struct lv_engine_counts *n,
+                          const char *policy, int json)
+{
+	if (json) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "policy", policy);
+		cJSON_AddNumberToObject(o, "frames", (double)m->frames);
+		cJSON_AddNumberToObject(o, "ok", (double)m->ok);
+		cJSON_AddNumberToObject(o, "late", (double)m->late);
+		cJSON_AddNumberToObject(o, "failed", (double)m->failed);
+		cJSON_AddNumberToObject(o, "expired", (double)m->expired);
+		cJSON_AddNumberToObject(o, "rejected", (double)m->rejected);
+		cJSON_AddNumberToObject(o, "served", (double)m->served);
+		cJSON_AddNumberToObject(o, "batches", (double)n->batches_dispatched);
+		cJSON_AddNumberToObject(o, "batches_failed", (double)n->batches_failed);
+		cJSON_AddNumberToObject(o, "window_s", m->window_s);
+		cJSON_AddNumberToObject(o, "energy_j", m->energy_j);
+		cJSON_AddNumberToObject(o, "frames_per_j", m->frames_per_j);
+		if (isfinite(m->pct_frames_ok))
+			cJSON_AddNumberToObject(o, "pct_frames_within_budget", m->pct_frames_ok);
+		if (isfinite(m->latency_p50_s)) {
+			cJSON_AddNumberToObject(o, "latency_p50_s", m->latency_p50_s);
+			cJSON_AddNumberToObject(o, "latency_p99_s", m->latency_p99_s);
+		}
+		char *t = cJSON_Print(o);
+		printf("%s\n", t);
+		free(t);
+		cJSON_Delete(o);
+		return;
+	}
+	printf("policy        %s\n", policy);
+	printf(
+	    "frames        %llu (ok %llu, late %llu, failed %llu, expired %llu, rejected %llu)\n",
+	    (unsigned long long)m->frames, (unsigned long long)m->ok, (unsigned long long)m->late,
+	    (unsigned long long)m->failed, (unsigned long long)m->expired,
+	    (unsigned long long)m->rejected);
+	printf("batches       %llu (%llu failed)\n", (unsigned long long)n->batches_dispatched,
+	       (unsigned long long)n->batches_failed);
+	printf("window        %.3f s (first frame, less any --window-lead, to shutdown)\n",
+	       m->window_s);
+	printf("energy        %.3f J\n", m->energy_j);
+	printf("frames/J      %.4f\n", m->frames_per_j);
+	printf("within budget %.2f %%\n", m->pct_frames_ok);
+	if (isfinite(m->latency_p50_s))
+		printf("latency       p50 %.4f s, p99 %.4f s\n", m->latency_p50_s,
+		       m->latency_p99_s);
+}
+
+static void wait_for_stop(double duration_s, struct lv_launcher *l)
+{
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!stop_requested) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		if (l)
+			lv_launcher_poll(l); /* reap agents that died (they are probed back) */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		double el =
+		    (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) * 1e-9;
+		if (duration_s > 0 && el >= duration_s)
+			break;
+	}
+}
+
+/* Loads the cluster and its costs; starts the embedded agents when no cluster was named. */
+static int setup_cluster(const struct opts *o, struct lv_cluster **cp, struct lv_launcher **lp,
+                         char **token, char **why)
+{
+	const char *path = o->cluster ? o->cluster : LV_DEFAULT_CLUSTER;
+	const char *pred = o->predictor ? o->predictor : LV_DEFAULT_PREDICTOR_CACHE;
+	struct lv_cluster *c = lv_cluster_load(path, why);
+	if (!c)
+		return LV_EXIT_USAGE;
+	*cp = c;
+	if (lv_cluster_build_costs(c, o->mode, pred, why) != LV_OK)
+		return LV_EXIT_FAIL;
+	if (o->cluster && !o->emulate) {
+		char *tf = o->token_file ? lv_xstrdup(o->token_file) : cluster_token_file(path);
+		if (tf)
+			*token = read_token(tf, why);
+		int missing = tf && !*token;
+		free(tf);
+		return missing ? LV_EXIT_USAGE : LV_EXIT_OK;
+	}
+	struct lv_launcher_config lc;
+	lv_launcher_config_default(&lc);
+	char *agent = o->agent ? lv_xstrdup(o->agent) : default_agent();
+	lc.agent_path = agent;
+	lc.predictor_path = pred;
+	lc.keep_dir = o->keep_logs;
+	*lp = lv_launcher_start(c, &lc, why);
+	free(agent);
+	if (!*lp)
+		return LV_EXIT_FAIL;
+	*token = lv_xstrdup(lv_launcher_token(*lp));
+	return LV_EXIT_OK;
+}
+
+int lv_cmd_serve(int argc, char **argv)
+{
+	struct opts o = { .mode = LV_COST_PRED };
+	int rc = parse(argc, argv, &o);
+	if (rc)
+		return rc == 1 ? LV_EXIT_OK : rc;
+	const char *listen = o.listen ? o.listen : LV_FRONTEND_DEFAULT_LISTEN;
+	struct lv_cluster *c = NULL;
+	struct lv_launcher *l = NULL;
+	struct lv_live *lv = NULL;
+	struct lv_frontend *fe = NULL;
+	char *token = NULL, *why = NULL;
+	struct lv_live_config cfg;
+	lv_live_config_default(&cfg);
+	rc = LV_EXIT_USAGE;
+	if (model_info(o.model_config ? o.model_config : DEFAULT_MODEL_CONFIG, &cfg.model, &why))
+		goto out;
+	rc = setup_cluster(&o, &c, &l, &token, &why);
+	if (rc != LV_EXIT_OK)
+		goto out;
+	cfg.cluster = c;
+	cfg.policy = o.policy ? o.policy : "loud";
+	cfg.token = token;
+	cfg.db_path = o.db;
+	cfg.window_lead_s = o.lead_s;
+	lv = lv_live_new(&cfg, &why);
+	if (!lv) {
+		rc = LV_EXIT_USAGE; /* a bad policy or database */
+		goto out;
+	}
+	c = NULL; /* lv owns it; the launcher still borrows it until it stops */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	fe = lv_frontend_start(lv, &cfg.model, listen, NULL, &why);
+	if (!fe) {
+		rc = LV_EXIT_FAIL;
+		goto out;
+	}
+	fprintf(stderr, "loudva serve: listening on %s (port %u), policy %s%s\n", listen,
+	        (unsigned)lv_frontend_port(fe), cfg.policy, l ? ", embedded cluster" : "");
+	if (l && o.keep_logs)
+		fprintf(stderr, "loudva serve: agents' logs in %s\n", lv_launcher_dir(l));
+	if (o.info && write_info(o.info, fe, listen, l, lv_live_cluster(lv)) != LV_OK) {
+		rc = LV_EXIT_FAIL;
+		goto out;
+	}
+	wait_for_stop(o.duration_s, l);
+	rc = LV_EXIT_OK;
+out:
+	if (why) {
+		fprintf(stderr, "loudva serve: %s\n", why);
+		free(why);
+	}
+	if (lv)
+		lv_live_shutdown(lv);
+	if (fe) {
+		/*
+		 * Every request is answered now; give the connection threads a
+		 * moment to write the answers, as libmicrohttpd's stop closes
+		 * connections without flushing them.
+		 */
+		struct timespec ts = { 0, 300 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	lv_frontend_stop(fe);
+	lv_launcher_stop(l);
+	if (lv && rc == LV_EXIT_OK) {
+		const struct lv_snapshot *s = lv_live_snapshot_get(lv);
+		const struct lv_run_metrics *m = lv_live_result(lv);
+		if (m && s)
+			print_summary(m, &s->counts, s->policy, o.json);
+		lv_live_snapshot_put(lv, s);
+	}
+	lv_live_stop(lv);
+	lv_cluster_free(c);
+	free(token);
+	return rc;
+}

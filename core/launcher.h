@@ -1,0 +1,82 @@
+/*
+ * launcher: the embedded emulated cluster — one `loudva-agent --emulate`
+ * process per device of a cluster, on loopback ports picked free at start,
+ * sharing a bearer token generated into a private directory.
+ *
+ * Ownership of processes. All agents run in one process group of their own
+ * (so a terminal's Ctrl-C reaches only the controller, which stops them in
+ * order) and each asks the kernel for SIGKILL when its parent dies
+ * (PR_SET_PDEATHSIG), so a controller that crashes leaves no orphans.
+ * Linux delivers that signal when the *thread* that forked exits, so call
+ * lv_launcher_start and lv_launcher_restart from a thread that outlives the
+ * cluster (the program's main thread).
+ *
+ * Files. A directory made with mkdtemp (mode 0700) holds the token (0600),
+ * each kind's profile as the controller loaded it and a cluster file naming
+ * them (so agents emulate from the very cost tables the controller
+ * schedules with: same profiles, same cost mode, same predictor), and one
+ * log per agent (<device>.log). lv_launcher_stop removes it.
+ *
+ * Ports. Each agent binds port 0 and writes the port it got to a file
+ * (--port-file), so no port is guessed; a restarted agent asks for the
+ * port it had.
+ */
+#ifndef LV_LAUNCHER_H
+#define LV_LAUNCHER_H
+
+#include <sys/types.h>
+
+struct lv_cluster;
+struct lv_launcher;
+
+struct lv_launcher_config {
+	const char *agent_path;     /* the loudva-agent executable */
+	const char *tmp_parent;     /* where to make the private directory [$TMPDIR or /tmp] */
+	double start_timeout_s;     /* how long each agent may take to answer /healthz [15] */
+	const char *predictor_path; /* pred/fill emulation: the predictor cache [none] */
+	int keep_dir;               /* keep the directory (logs) after stop [0] */
+};
+
+void lv_launcher_config_default(struct lv_launcher_config *cfg);
+
+/*
+ * Starts one emulated agent per device of c (borrowed; must outlive the
+ * launcher) and rewrites each device's agent and triton URLs to
+ * http://127.0.0.1:<port>. Returns when every agent answers GET /healthz.
+ * NULL with *why (the agent that failed and the tail of its log) on error;
+ * agents already started are stopped again.
+ */
+struct lv_launcher *lv_launcher_start(struct lv_cluster *c, const struct lv_launcher_config *cfg,
+                                      char **why);
+
+/* The bearer token (borrowed) and the file holding it (borrowed). */
+const char *lv_launcher_token(const struct lv_launcher *l);
+const char *lv_launcher_token_file(const struct lv_launcher *l);
+/* The private directory (borrowed). */
+const char *lv_launcher_dir(const struct lv_launcher *l);
+
+/* Device i's agent: its process id (-1 when not running) and port. */
+pid_t lv_launcher_pid(const struct lv_launcher *l, size_t i);
+int lv_launcher_port(const struct lv_launcher *l, size_t i);
+/* The command line that starts device i's agent, for logs and operators. Caller frees. */
+char *lv_launcher_command(const struct lv_launcher *l, size_t i);
+
+/*
+ * Restarts device i's agent on its port (after it died or was killed;
+ * a running one is stopped first). Waits for /healthz. 0 or LV_EIO with *why.
+ */
+int lv_launcher_restart(struct lv_launcher *l, size_t i, char **why);
+
+/*
+ * Reaps agents that exited on their own; returns how many are running.
+ * Never blocks.
+ */
+size_t lv_launcher_poll(struct lv_launcher *l);
+
+/*
+ * Stops every agent (SIGTERM to the group, SIGKILL after 3 s), reaps them,
+ * removes the directory and frees. Accepts NULL.
+ */
+void lv_launcher_stop(struct lv_launcher *l);
+
+#endif

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# bench_live: the live controller's own cost (release builds). `loudva serve`
+# runs the thesis cluster emulated on loopback from profile copies whose
+# batches take 1 µs (so the devices cost nothing and every figure is the
+# controller's: HTTP upload, JPEG decode and preprocessing, the engine, the
+# 1 MB-per-frame dispatch to the agents, the answer), with the policy
+# transparent:period=0 (every frame dispatched at once: no scheduling wait).
+# `loudva load` replays a synthetic trace of 100 KB JPEGs, 2 per request:
+#   1. above capacity, for the throughput (frames served per wall second);
+#   2. at half that rate, for the latency a frame sees end to end (p50, p99 —
+#      with free devices, this is the controller's added latency), and the
+#      engine's part of it (arrival after decode to the answer, from the store);
+# and the controller's peak resident memory. tests/bench/bench_dispatch.c
+# measures the engine thread and dispatcher without the front end. Figures only, one line each,
+# name first.
+set -u
+cd "$(dirname "$0")/../.."
+LOUDVA=${LOUDVA_REL:-build/loudva}
+AGENT=${LOUDVA_AGENT_REL:-build/loudva-agent}
+DUR=${BENCH_LIVE_SECONDS:-8}
+S=$(mktemp -d "${TMPDIR:-/tmp}/loudva-bench-live-XXXXXX")
+spid=
+trap '[ -n "$spid" ] && kill -INT "$spid" 2>/dev/null && wait "$spid"; rm -rf "$S"' EXIT
+
+if ! "$LOUDVA" serve --help >/dev/null 2>&1; then
+	echo "bench_live: $LOUDVA has no serve command"
+	exit 0
+fi
+
+# Profiles with free batches, and the thesis cluster over them.
+mkdir -p "$S/p/clusters"
+for k in agx-xavier xavier-nx nano; do
+	jq '.points |= map(.latency_s = 1e-6) | .clock_change_delay_s = 0.001' "profiles/$k.json" \
+		>"$S/p/$k.json"
+done
+jq '.profiles = ".." | .devices |= map(del(.agent, .triton))' profiles/clusters/thesis.json \
+	>"$S/p/clusters/thesis.json"
+
+# One 100 KB JPEG: a noisy image compresses poorly, so the size is near the target.
+mkdir -p "$S/img"
+if command -v convert >/dev/null; then
+	convert -size 460x345 xc: +noise Random -quality 80 "$S/img/a.jpg" 2>/dev/null
+fi
+if [ ! -s "$S/img/a.jpg" ]; then
+	echo "bench_live: no 100 KB JPEG (ImageMagick's convert is not installed); using the fixture"
+	cp tests/live/fixtures/camera.jpg "$S/img/a.jpg"
+fi
+kb=$(($(stat -c %s "$S/img/a.jpg") / 1024))
+
+# trace RATE_FPS SECONDS: requests of 2 frames spread evenly, 8 cameras, 30 s budgets.
+trace() {
+	awk -v r="$1" -v d="$2" 'BEGIN {
+		print "Time,Frames After Filter,Camera Index,latency_constraint"
+		n = int(r * d / 2)
+		for (i = 0; i < n; i++) printf "%.6f,2,%d,30\n", i * 2 / r, i % 8
+	}'
+}
+
+start_serve() {
+	rm -f "$S/info.json" "$S/run.db"*
+	"$LOUDVA" serve --cluster "$S/p/clusters/thesis.json" --emulate --mode prof \
+		--policy transparent:period=0 --agent "$AGENT" --listen 127.0.0.1:0 \
+		--info "$S/info.json" --json "$@" >"$S/serve.out" 2>"$S/serve.err" &
+	spid=$!
+	for _ in $(seq 1 300); do
+		[ -s "$S/info.json" ] && break
+		sleep 0.1
+	done
+	port=$(jq -r .port "$S/info.json" 2>/dev/null)
+}
+
+stop_serve() {
+	rss=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$spid/status")
+	kill -INT "$spid"
+	wait "$spid"
+	spid=
+}
+
+start_serve
+if [ -z "${port:-}" ]; then
+	echo "bench_live: serve did not start: $(tail -2 "$S/serve.err")"
+	exit 1
+fi
+trace 3000 "$DUR" >"$S/full.csv"
+t0=$(date +%s.%N)
+"$LOUDVA" load --trace "$S/full.csv" --url "http://127.0.0.1:$port" --images "$S/img" \
+	--concurrency 64 --json >"$S/full.json" 2>"$S/full.err"
+t1=$(date +%s.%N)
+stop_serve
+served=$(jq '.ok + .late' "$S/serve.out")
+fps=$(awk -v n="$served" -v a="$t0" -v b="$t1" 'BEGIN { print n / (b - a) }')
+printf 'live_throughput %.0f frames/s (served %s of %s offered at 3000/s over %s s; %s KB JPEGs, decode + preprocessing + dispatch to 5 emulated free devices; %s cores)\n' \
+	"$fps" "$served" "$(jq .frames "$S/serve.out")" "$DUR" "$kb" "$(nproc)"
+echo "live_rss_peak $((rss / 1024)) MB (controller VmHWM under the throughput run)"
+
+half=$(awk -v f="$fps" 'BEGIN { printf "%.0f", f / 2 }')
+start_serve --db "$S/run.db"
+trace "$half" "$DUR" >"$S/half.csv"
+"$LOUDVA" load --trace "$S/half.csv" --url "http://127.0.0.1:$port" --images "$S/img" \
+	--json >"$S/half.json" 2>"$S/half.err"
+stop_serve
+p50=$(jq '.latency_p50_s * 1000' "$S/half.json")
+p99=$(jq '.latency_p99_s * 1000' "$S/half.json")
+printf 'live_added_latency_p50 %.2f ms (request of 2 frames, end to end at the client, %s frames/s offered)\n' "$p50" "$half"
+printf 'live_added_latency_p99 %.2f ms (same run; %s of %s frames served)\n' "$p99" \
+	"$(jq '.ok + .late' "$S/serve.out")" "$(jq .frames "$S/serve.out")"
+# The controller's own part: arrival at the engine (after decode) to the answer.
+if command -v sqlite3 >/dev/null; then
+	q() {
+		sqlite3 "$S/run.db" "select (done_s - arrival_s) * 1000 from frames order by 1
+			limit 1 offset (select cast(count(*) * $1 as int) from frames)"
+	}
+	printf 'live_engine_latency_p50 %.2f ms (arrival at the engine to the answer, same run: queue, dispatch of 1 MB/frame to the agent, its answer)\n' "$(q 0.5)"
+	printf 'live_engine_latency_p99 %.2f ms (same)\n' "$(q 0.99)"
+fi

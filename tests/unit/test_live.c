@@ -1,0 +1,339 @@
+/*
+ * Tests of the live runtime (live.h) and the launcher (launcher.h) against
+ * real emulated agents: each test starts loudva-agent processes on loopback
+ * ($LOUDVA_AGENT, else build/san/loudva-agent) and drives lv_live as the
+ * front end does — requests submitted from this thread, answers waited for
+ * — and watches it through snapshots, as the console does. No timed
+ * assertions: waits poll for a state with a generous limit.
+ */
+#include "live.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cluster.h"
+#include "launcher.h"
+#include "metrics.h"
+#include "profile.h"
+#include "snapshot.h"
+#include "testutil.h"
+#include "util.h"
+
+#define WAIT_S 20.0
+
+struct rig {
+	char *dir;
+	struct lv_launcher *launcher;
+	struct lv_live *lv;
+};
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void nap(double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - floor(s)) * 1e9) };
+	nanosleep(&ts, NULL);
+}
+
+/* An AGX Xavier and a Nano, emulated, under `policy` (prof cost tables). */
+static void rig_start(struct rig *r, const char *policy)
+{
+	memset(r, 0, sizeof(*r));
+	r->dir = lv_test_mkdtemp();
+	char cwd[4096];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	char *json =
+	    lv_xasprintf("{\"name\": \"pair\", \"profiles\": \"%s/profiles\", \"devices\": ["
+	                 "{\"name\": \"agx\", \"kind\": \"agx-xavier\"},"
+	                 "{\"name\": \"nano\", \"kind\": \"nano\"}]}",
+	                 cwd);
+	char *path = lv_test_write(r->dir, "pair.json", json);
+	free(json);
+	char *why = NULL;
+	struct lv_cluster *c = lv_cluster_load(path, &why);
+	free(path);
+	assert_non_null(c);
+	assert_int_equal(lv_cluster_build_costs(c, LV_COST_PROF, NULL, &why), LV_OK);
+	struct lv_launcher_config lc;
+	lv_launcher_config_default(&lc);
+	const char *agent = getenv("LOUDVA_AGENT");
+	lc.agent_path = agent && *agent ? agent : "build/san/loudva-agent";
+	lc.tmp_parent = r->dir;
+	r->launcher = lv_launcher_start(c, &lc, &why);
+	if (!r->launcher)
+		fail_msg("launcher: %s", why);
+	struct lv_live_config cfg;
+	lv_live_config_default(&cfg);
+	cfg.cluster = c;
+	cfg.policy = policy;
+	cfg.token = lv_launcher_token(r->launcher);
+	r->lv = lv_live_new(&cfg, &why);
+	if (!r->lv)
+		fail_msg("live: %s", why);
+	assert_null(cfg.cluster); /* handed over */
+}
+
+static void rig_stop(struct rig *r)
+{
+	lv_live_shutdown(r->lv);
+	lv_launcher_stop(r->launcher);
+	lv_live_stop(r->lv);
+	lv_test_rmtree(r->dir);
+	free(r->dir);
+}
+
+/* Posts n frames (zeros, or no pixels) and waits for the answer. Caller frees. */
+static struct lv_live_request *run(struct rig *r, uint32_t n, double budget_s, int pixels)
+{
+	size_t floats = pixels ? 299u * 299u * 3u : 0;
+	struct lv_live_request *q = lv_live_request_new(n, budget_s, floats);
+	for (uint32_t i = 0; pixels && i < n; i++)
+		memset(q->tensors[i], 0, floats * sizeof(float));
+	lv_live_submit(r->lv, q);
+	lv_live_request_wait(q);
+	return q;
+}
+
+typedef int (*snap_pred)(const struct lv_snapshot *s, const void *arg);
+
+/* Polls snapshots until pred holds (1) or WAIT_S passes (0). */
+static int wait_snap(struct rig *r, snap_pred pred, const void *arg)
+{
+	double end = mono() + WAIT_S;
+	while (mono() < end) {
+		const struct lv_snapshot *s = lv_live_snapshot_get(r->lv);
+		int ok = pred(s, arg);
+		lv_live_snapshot_put(r->lv, s);
+		if (ok)
+			return 1;
+		nap(0.05);
+	}
+	return 0;
+}
+
+struct dev_state {
+	size_t device;
+	enum lv_dev_state state;
+};
+
+static int has_state(const struct lv_snapshot *s, const void *arg)
+{
+	const struct dev_state *w = arg;
+	return s->devices[w->device].state == w->state;
+}
+
+static void test_launcher_files_and_urls(void **st)
+{
+	(void)st;
+	struct rig r;
+	rig_start(&r, "round_robin");
+	struct stat sb;
+	assert_int_equal(stat(lv_launcher_token_file(r.launcher), &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(stat(lv_launcher_dir(r.launcher), &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0700);
+	assert_true(strlen(lv_launcher_token(r.launcher)) >= 32);
+	const struct lv_cluster *c = lv_live_cluster(r.lv);
+	for (size_t i = 0; i < 2; i++) {
+		char want[64];
+		snprintf(want, sizeof(want), "http://127.0.0.1:%d",
+		         lv_launcher_port(r.launcher, i));
+		assert_string_equal(c->devices[i].agent_url, want);
+		assert_true(lv_launcher_pid(r.launcher, i) > 0);
+	}
+	pid_t p0 = lv_launcher_pid(r.launcher, 0), p1 = lv_launcher_pid(r.launcher, 1);
+	char *dir = lv_xstrdup(lv_launcher_dir(r.launcher));
+	rig_stop(&r);
+	assert_int_equal(kill(p0, 0), -1); /* reaped: no such process */
+	assert_int_equal(kill(p1, 0), -1);
+	assert_int_equal(stat(dir, &sb), -1);
+	free(dir);
+}
+
+static void test_serves_every_frame(void **st)
+{
+	(void)st;
+	struct rig r;
+	rig_start(&r, "round_robin:period=0.01");
+	for (int k = 0; k < 4; k++) {
+		struct lv_live_request *q = run(&r, 3, 5.0, k % 2);
+		for (uint32_t i = 0; i < 3; i++) {
+			const struct lv_live_frame_result *f = &q->results[i];
+			assert_true(f->state == LV_FRAME_OK || f->state == LV_FRAME_LATE);
+			assert_true(!strcmp(f->device, "agx") || !strcmp(f->device, "nano"));
+			assert_true(f->top_class >= 0 && f->top_class < 1001);
+			assert_true(f->done_s >= f->queue_exit_s &&
+			            f->queue_exit_s >= f->arrival_s);
+		}
+		lv_live_request_free(q);
+	}
+	lv_live_shutdown(r.lv);
+	const struct lv_snapshot *s = lv_live_snapshot_get(r.lv);
+	assert_int_equal(s->counts.received, 12);
+	assert_int_equal(s->counts.by_state[LV_FRAME_OK] + s->counts.by_state[LV_FRAME_LATE], 12);
+	assert_int_equal(s->queue_len, 0);
+	assert_true(s->energy_j > 0);
+	lv_live_snapshot_put(r.lv, s);
+	const struct lv_run_metrics *m = lv_live_result(r.lv);
+	assert_non_null(m);
+	assert_int_equal(m->frames, 12);
+	assert_int_equal(m->served, 12);
+	assert_true(m->energy_j > 0 && m->frames_per_j > 0);
+	rig_stop(&r);
+}
+
+static void test_rejects_bad_budget(void **st)
+{
+	(void)st;
+	struct rig r;
+	rig_start(&r, "round_robin");
+	struct lv_live_request *q = run(&r, 2, -1.0, 0);
+	for (uint32_t i = 0; i < 2; i++) {
+		assert_int_equal(q->results[i].state, LV_FRAME_REJECTED);
+		assert_non_null(strstr(q->results[i].reason, "budget"));
+	}
+	lv_live_request_free(q);
+	rig_stop(&r);
+}
+
+static void test_shutdown_answers_held_frames(void **st)
+{
+	(void)st;
+	struct rig r;
+	rig_start(&r, "loud"); /* with 60 s of slack it waits to batch */
+	struct lv_live_request *q[3];
+	for (int k = 0; k < 3; k++) {
+		q[k] = lv_live_request_new(2, 60.0, 0);
+		lv_live_submit(r.lv, q[k]);
+	}
+	nap(0.3);
+	lv_live_shutdown(r.lv);
+	for (int k = 0; k < 3; k++) {
+		lv_live_request_wait(q[k]);
+		for (uint32_t i = 0; i < 2; i++) {
+			const struct lv_live_frame_result *f = &q[k]->results[i];
+			assert_true(f->state >= LV_FRAME_OK);
+			if (f->state == LV_FRAME_EXPIRED || f->state == LV_FRAME_FAILED)
+				assert_string_equal(f->reason, "controller shutting down");
+		}
+		lv_live_request_free(q[k]);
+	}
+	const struct lv_snapshot *s = lv_live_snapshot_get(r.lv);
+	uint64_t terminal = 0;
+	for (int k = LV_FRAME_OK; k < LV_FRAME_NSTATES; k++)
+		terminal += s->counts.by_state[k];
+	assert_int_equal(s->counts.received, 6);
+	assert_int_equal(terminal, 6);
+	lv_live_snapshot_put(r.lv, s);
+	/* After shutdown a request is refused at once. */
+	struct lv_live_request *late = run(&r, 1, 5.0, 0);
+	assert_int_equal(late->results[0].state, LV_FRAME_REJECTED);
+	lv_live_request_free(late);
+	rig_stop(&r);
+}
+
+static int policy_is(const struct lv_snapshot *s, const void *arg)
+{
+	return !strcmp(s->policy, (const char *)arg);
+}
+
+struct dev_clock {
+	size_t device;
+	uint64_t hz;
+};
+
+static int clock_is(const struct lv_snapshot *s, const void *arg)
+{
+	const struct dev_clock *w = arg;
+	return s->devices[w->device].freq_hz == w->hz;
+}
+
+static void test_operator_commands(void **st)
+{
+	(void)st;
+	struct rig r;
+	rig_start(&r, "round_robin:period=0.01");
+	char *why = NULL;
+	assert_int_equal(lv_live_set_policy(r.lv, "fastest", &why), LV_EINVAL);
+	assert_non_null(strstr(why, "fastest"));
+	free(why);
+	why = NULL;
+	assert_int_equal(lv_live_set_policy(r.lv, "kind_round_robin", &why), LV_OK);
+	assert_true(wait_snap(&r, policy_is, "kind_round_robin"));
+
+	assert_int_equal(lv_live_pin_clock(r.lv, "tx2", 1, &why), LV_ENOENT);
+	free(why);
+	why = NULL;
+	assert_int_equal(lv_live_pin_clock(r.lv, "agx", 123, &why), LV_EINVAL);
+	free(why);
+	why = NULL;
+	const struct lv_profile *agx = lv_live_cluster(r.lv)->kinds[0].profile;
+	struct dev_clock low = { 0, agx->freqs_hz[0] };
+	assert_int_equal(lv_live_pin_clock(r.lv, "agx", low.hz, NULL), LV_OK);
+	assert_true(wait_snap(&r, clock_is, &low)); /* telemetry shows the agent's clock */
+
+	/* Draining the AGX leaves the Nano every frame. */
+	assert_int_equal(lv_live_set_state(r.lv, "agx", LV_DEV_DRAINING, NULL), LV_OK);
+	struct dev_state draining = { 0, LV_DEV_DRAINING };
+	assert_true(wait_snap(&r, has_state, &draining));
+	struct lv_live_request *q = run(&r, 4, 10.0, 0);
+	for (uint32_t i = 0; i < 4; i++)
+		assert_string_equal(q->results[i].device, "nano");
+	lv_live_request_free(q);
+	rig_stop(&r);
+}
+
+static void test_device_down_and_back(void **st)
+{
+	(void)st;
+	struct rig r;
+	rig_start(&r, "round_robin:period=0.01");
+	struct lv_live_request *q = run(&r, 2, 10.0, 0);
+	lv_live_request_free(q);
+	kill(lv_launcher_pid(r.launcher, 0), SIGKILL);
+	struct dev_state down = { 0, LV_DEV_DOWN };
+	assert_true(wait_snap(&r, has_state, &down));
+	/* Frames go to the Nano meanwhile; none is lost. */
+	q = run(&r, 3, 10.0, 0);
+	for (uint32_t i = 0; i < 3; i++) {
+		assert_true(q->results[i].state == LV_FRAME_OK ||
+		            q->results[i].state == LV_FRAME_LATE);
+		assert_string_equal(q->results[i].device, "nano");
+	}
+	lv_live_request_free(q);
+	char *why = NULL;
+	lv_launcher_poll(r.launcher);
+	if (lv_launcher_restart(r.launcher, 0, &why) != LV_OK)
+		fail_msg("restart: %s", why);
+	struct dev_state up = { 0, LV_DEV_UP };
+	assert_true(wait_snap(&r, has_state, &up));
+	const struct lv_snapshot *s = lv_live_snapshot_get(r.lv);
+	assert_true(strlen(s->devices[0].last_error) > 0); /* what went wrong is kept */
+	lv_live_snapshot_put(r.lv, s);
+	rig_stop(&r);
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_launcher_files_and_urls),
+		cmocka_unit_test(test_serves_every_frame),
+		cmocka_unit_test(test_rejects_bad_budget),
+		cmocka_unit_test(test_shutdown_answers_held_frames),
+		cmocka_unit_test(test_operator_commands),
+		cmocka_unit_test(test_device_down_and_back),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
