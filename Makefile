@@ -15,9 +15,10 @@ SHELL := /bin/bash
 # missing ones (with sudo when not root). Keep in step with the README.
 DEB_PKGS := gcc make pkg-config libcjson-dev libxgboost-dev libsqlite3-dev libcmocka-dev \
 	    libmicrohttpd-dev libcurl4-openssl-dev libssh-dev libyaml-dev libturbojpeg0-dev \
-	    libpng-dev gnuplot-nox jq tmux curl openssh-server openssh-client
+	    libpng-dev libncurses-dev gnuplot-nox jq tmux curl openssh-server openssh-client
+DEB_PKGS += wrk
 
-PKGS := libcjson xgboost sqlite3 libmicrohttpd libcurl libssh yaml-0.1 libturbojpeg libpng
+PKGS := libcjson xgboost sqlite3 libmicrohttpd libcurl libssh yaml-0.1 libturbojpeg libpng ncursesw
 TEST_PKGS := cmocka
 
 CC ?= cc
@@ -35,8 +36,9 @@ endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
 	-Wformat=2 -Wno-format-nonliteral
-BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -MMD -MP -Icore
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -MMD -MP -Icore -Iviews
+# ncursesw's .pc adds -D_XOPEN_SOURCE=600, which would clash with files that pick their own.
+PKG_CFLAGS = $(filter-out -D_XOPEN_SOURCE=%,$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_PKG_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_PKG_LIBS = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
@@ -48,6 +50,7 @@ LIBS_EXTRA := -lm -lpthread
 
 CORE_SRC := $(sort $(wildcard core/*.c))
 CONSOLE_SRC := $(sort $(wildcard console/*.c))
+VIEWS_SRC := $(sort $(wildcard views/*.c))
 AGENT_SRC := $(sort $(wildcard agents/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
@@ -58,6 +61,8 @@ san_obj = $(patsubst %.c,$(BUILD)/san/%.o,$(1))
 
 REL_CORE_LIB := $(BUILD)/rel/libloudva-core.a
 SAN_CORE_LIB := $(BUILD)/san/libloudva-core.a
+REL_VIEWS_LIB := $(BUILD)/rel/libloudva-views.a
+SAN_VIEWS_LIB := $(BUILD)/san/libloudva-views.a
 LOUDVA := $(BUILD)/loudva
 LOUDVA_SAN := $(BUILD)/san/loudva
 AGENT := $(BUILD)/loudva-agent
@@ -95,7 +100,11 @@ $(REL_CORE_LIB): $(call rel_obj,$(CORE_SRC))
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(LOUDVA): $(call rel_obj,$(CONSOLE_SRC)) $(REL_CORE_LIB)
+$(REL_VIEWS_LIB): $(call rel_obj,$(VIEWS_SRC))
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LOUDVA): $(call rel_obj,$(CONSOLE_SRC)) $(REL_VIEWS_LIB) $(REL_CORE_LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LIBS_EXTRA)
 
@@ -113,7 +122,11 @@ $(SAN_CORE_LIB): $(call san_obj,$(CORE_SRC))
 	@$(if $(Q),echo "  AR san  $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(LOUDVA_SAN): $(call san_obj,$(CONSOLE_SRC)) $(SAN_CORE_LIB)
+$(SAN_VIEWS_LIB): $(call san_obj,$(VIEWS_SRC))
+	@$(if $(Q),echo "  AR san  $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LOUDVA_SAN): $(call san_obj,$(CONSOLE_SRC)) $(SAN_VIEWS_LIB) $(SAN_CORE_LIB)
 	@$(if $(Q),echo "  LD san  $@")
 	$(Q)$(CC) $(TST_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LIBS_EXTRA)
 
@@ -121,7 +134,7 @@ $(AGENT_SAN): $(call san_obj,$(AGENT_SRC)) $(SAN_CORE_LIB)
 	@$(if $(Q),echo "  LD san  $@")
 	$(Q)$(CC) $(TST_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LIBS_EXTRA)
 
-$(BUILD)/san/tests/%: $(BUILD)/san/tests/unit/%.o $(BUILD)/san/tests/unit/testutil.o $(SAN_CORE_LIB)
+$(BUILD)/san/tests/%: $(BUILD)/san/tests/unit/%.o $(BUILD)/san/tests/unit/testutil.o $(SAN_VIEWS_LIB) $(SAN_CORE_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD san  $@")
 	$(Q)$(CC) $(TST_CFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_PKG_LIBS) $(LIBS_EXTRA)
@@ -137,7 +150,7 @@ run: $(LOUDVA)
 	$(Q)./$(LOUDVA)
 
 # ---- benchmarks -----------------------------------------------------------
-$(BENCH_BIN): $(call rel_obj,$(BENCH_SRC)) $(REL_CORE_LIB)
+$(BENCH_BIN): $(call rel_obj,$(BENCH_SRC)) $(REL_VIEWS_LIB) $(REL_CORE_LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LIBS_EXTRA)
 

@@ -3,8 +3,9 @@
  *
  * Subcommands are declared as data (the table below); each one parses its own
  * arguments and returns an exit status (0 ok, 1 failure, 2 bad input).
- * `loudva` with no subcommand runs the main job: today the simulated thesis
- * cluster demo; the interactive console takes its place when it lands.
+ * `loudva` with no subcommand, or with console options first (`loudva -r 250`),
+ * opens the operations console on the embedded cluster; `loudva --batch` runs
+ * an experiment headless.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,9 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "console", lv_cmd_console, "the operations console (the default)" },
+	{ "serve", lv_cmd_serve, "run the controller headless: front end, scheduler, dispatcher" },
+	{ "setup", lv_cmd_setup, "provision workers over SSH (Ansible-compatible playbooks)" },
 	{ "decide", lv_cmd_decide, "what would the scheduler do now, and why" },
 	{ "profile", lv_cmd_profile, "import, check and show device profiles" },
 	{ "predictor", lv_cmd_predictor, "train and evaluate the cost predictor" },
@@ -35,7 +39,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: loudva [--version] [--help] [--batch SPEC [OPTIONS]] [COMMAND [ARGS]]\n\n"
 		   "LoudVA: energy-efficient video analytics on Jetson clusters.\n"
-		   "With no command, runs the demo on the embedded thesis cluster.\n"
+		   "With no command, opens the console on the embedded thesis cluster\n"
+		   "(five emulated Jetsons and a synthetic camera workload).\n"
 		   "--batch SPEC runs an experiment headless (see experiments/README.md).\n\n"
 		   "commands:\n");
 	for (const struct command *c = commands; c->name; c++)
@@ -46,7 +51,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		return lv_cmd_demo(1, (char *[]){ "demo", NULL });
+		return lv_cmd_console(1, (char *[]){ "console", NULL });
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		usage(stdout);
@@ -61,6 +66,11 @@ int main(int argc, char **argv)
 	for (const struct command *c = commands; c->name; c++)
 		if (!strcmp(c->name, cmd))
 			return c->fn(argc - 1, argv + 1);
+	if (cmd[0] == '-') {
+		/* Options first: they are the console's (loudva -r 250, loudva --duration 5). */
+		argv[0] = "console";
+		return lv_cmd_console(argc, argv);
+	}
 	fprintf(stderr, "loudva: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return LV_EXIT_USAGE;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bench_frontend.h"
+#include "bench_views.h"
 #include "cluster.h"
 #include "cost.h"
 #include "policy.h"
@@ -267,5 +268,6 @@ int main(void)
 	in_child(bench_sim_thousand);
 	lv_bench_image();
 	lv_bench_frontend();
+	lv_bench_views();
 	return 0;
 }

@@ -1,0 +1,88 @@
+/*
+ * console: the state the interactive console's files share —
+ * cmd_console.c (options, start and stop), console_screen.c (curses, the
+ * loop, keys), console_act.c (carrying out what views and the command bar
+ * ask) and console_feed.c (refreshing the views' inputs from the runtime).
+ *
+ * One thread — the program's main thread — runs all of it. The runtime's
+ * threads are reached only through their thread-safe entry points
+ * (snapshots, the event log, lv_live_set_policy and friends), so the loop
+ * never holds a lock the engine wants and never waits on the network.
+ */
+#ifndef LV_CONSOLE_H
+#define LV_CONSOLE_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "exprun.h"
+#include "runtime.h"
+#include "ui.h"
+#include "workload.h"
+
+struct lv_console_opts {
+	struct lv_runtime_opts rt;
+	struct lv_workload_config wl;
+	int refresh_ms;          /* [500] */
+	double duration_s;       /* exit after this long; 0 never */
+	long iterations;         /* exit after this many frames drawn; 0 never */
+	const char *results_dir; /* [results] */
+	const char *specs_dir;   /* [experiments] */
+	int mono, ascii, plots;
+	int workload_asked; /* --workload: on even on a named cluster */
+};
+
+#define LV_CONSOLE_BACK_MAX 16
+
+struct lv_console {
+	struct lv_console_opts opts;
+	struct lv_runtime rt;
+	struct lv_workload *wl;
+	struct lv_exprun *exp;
+	struct lv_eventlog *log;        /* the controller's event log (borrowed) */
+	uint64_t log_seq;               /* the last event copied into ui.log */
+	const struct lv_snapshot *snap; /* held reference */
+	struct lv_ui ui;
+	void *states[LV_UI_MAX_VIEWS];
+	struct lv_ui_devinfo *devinfo;
+	size_t n_devinfo;
+	/* Words for command completion. */
+	const char *view_names[LV_UI_MAX_VIEWS];
+	const char **policy_names;
+	size_t n_policy_names;
+	const char **device_names; /* from the snapshot's devices; rebuilt when they change */
+	size_t n_device_names;
+	const char **spec_words; /* the specs plus LV_CMD_EXP_FROM_CLUSTER */
+	size_t n_spec_words;
+	char policy_spec[256]; /* the spec last set from here ("" = the start one) */
+	char cluster_desc[128];
+	int back[LV_CONSOLE_BACK_MAX]; /* views Esc returns to */
+	int n_back;
+	int utf8;    /* Unicode glyphs (a UTF-8 locale and no --ascii) */
+	int quit;    /* 1: asked to quit, 2: quitting */
+	long frames; /* frames drawn */
+	double t0;   /* monotonic start */
+};
+
+/* console_feed.c */
+void lv_console_feed_init(struct lv_console *c);
+void lv_console_feed(struct lv_console *c);
+void lv_console_feed_fini(struct lv_console *c);
+void lv_console_words(struct lv_console *c, struct lv_cmd_words *w);
+
+/* console_act.c */
+void lv_console_request(struct lv_console *c, const struct lv_cmd *cmd);
+void lv_console_command_line(struct lv_console *c, const char *line);
+/* Records an operator action in the event log (source "console"). */
+void lv_console_note(struct lv_console *c, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int lv_console_work_in_flight(const struct lv_console *c, char *what, size_t len);
+void lv_console_switch(struct lv_console *c, int view);
+void lv_console_back(struct lv_console *c);
+
+/* console_screen.c: runs until quit, --duration or --iterations. 0 or LV_EXIT_FAIL. */
+int lv_console_screen(struct lv_console *c, char **why);
+
+double lv_console_now(void);
+
+#endif

@@ -1,0 +1,227 @@
+/*
+ * console_act: carrying out what the operator asked — a request a view
+ * filled in (ui->req) or a line typed in the command bar — against the
+ * runtime (policy, clocks, device states), the workload, the experiment
+ * runner and the views. This is the one place operator actions happen, so
+ * each is logged here (source "console") and answered on the status line.
+ *
+ * The runtime's commands are thread-safe hand-offs to the engine thread;
+ * they return as soon as the engine thread has taken them (it never waits
+ * on the network), so the UI stays responsive.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "console.h"
+#include "fmt.h"
+#include "util.h"
+#include "view.h"
+
+double lv_console_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void lv_console_note(struct lv_console *c, int level, const char *fmt, ...)
+{
+	char text[LV_LOG_TEXT_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	double t = c->snap ? c->snap->now_s : 0; /* the controller's clock, as its events carry */
+	lv_eventlog_add(c->log, t, (enum lv_log_level)level, "console", "%s", text);
+}
+
+int lv_console_work_in_flight(const struct lv_console *c, char *what, size_t len)
+{
+	const struct lv_snapshot *s = c->snap;
+	uint64_t held =
+	    s ? s->counts.by_state[LV_FRAME_QUEUED] + s->counts.by_state[LV_FRAME_INFLIGHT] : 0;
+	int exp = c->ui.exp.state == LV_UI_EXP_RUNNING;
+	if (!held && !exp)
+		return 0;
+	snprintf(what, len, "%llu frames queued or in flight%s%s", (unsigned long long)held,
+	         exp ? ", experiment " : "", exp ? c->ui.exp.spec : "");
+	return 1;
+}
+
+void lv_console_switch(struct lv_console *c, int view)
+{
+	if (view < 0 || view == c->ui.view)
+		return;
+	if (c->n_back == LV_CONSOLE_BACK_MAX) {
+		memmove(c->back, c->back + 1, (LV_CONSOLE_BACK_MAX - 1) * sizeof(int));
+		c->n_back--;
+	}
+	c->back[c->n_back++] = c->ui.view;
+	if (view == lv_view_help_index() && c->ui.view != view)
+		c->ui.help_for = c->ui.view;
+	c->ui.view = view;
+}
+
+void lv_console_back(struct lv_console *c)
+{
+	if (c->n_back > 0)
+		c->ui.view = c->back[--c->n_back];
+	else
+		c->ui.view = 0;
+}
+
+/* Flashes the outcome of a runtime call and logs it; frees why. */
+static void answer(struct lv_console *c, int rc, char *why, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void answer(struct lv_console *c, int rc, char *why, const char *fmt, ...)
+{
+	char what[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (rc == LV_OK) {
+		lv_ui_flash(&c->ui, 0, "%s", what); /* the controller logs what it did */
+	} else {
+		lv_console_note(c, LV_LOG_WARN, "%s: %s", what, why ? why : "failed");
+		lv_ui_flash(&c->ui, 1, "%s: %s", what, why ? why : "failed");
+	}
+	free(why);
+}
+
+static void set_policy(struct lv_console *c, const char *spec)
+{
+	char *why = NULL;
+	int rc = lv_live_set_policy(c->rt.live, spec, &why);
+	if (rc == LV_OK)
+		snprintf(c->policy_spec, sizeof(c->policy_spec), "%s", spec);
+	answer(c, rc, why, "policy %s (from the next decision)", spec);
+}
+
+static void device_cmd(struct lv_console *c, const struct lv_cmd *cmd)
+{
+	char *why = NULL, mhz[24];
+	int rc, i = lv_ui_device_index(&c->ui, cmd->device);
+	struct lv_ui_devinfo *di = i >= 0 && (size_t)i < c->n_devinfo ? &c->devinfo[i] : NULL;
+	switch (cmd->kind) {
+	case LV_CMD_PIN:
+		rc = lv_live_pin_clock(c->rt.live, cmd->device, cmd->hz, &why);
+		if (rc == LV_OK && di)
+			di->pinned_hz = cmd->hz;
+		answer(c, rc, why, "%s: clock pinned at %s MHz", cmd->device,
+		       lv_fmt_mhz(mhz, sizeof(mhz), cmd->hz));
+		break;
+	case LV_CMD_RELEASE:
+		rc = lv_live_pin_clock(c->rt.live, cmd->device, 0, &why);
+		if (rc == LV_OK && di)
+			di->pinned_hz = 0;
+		answer(c, rc, why, "%s: clock released", cmd->device);
+		break;
+	case LV_CMD_DRAIN:
+		rc = lv_live_set_state(c->rt.live, cmd->device, LV_DEV_DRAINING, &why);
+		answer(c, rc, why, "%s: draining", cmd->device);
+		break;
+	default:
+		rc = lv_live_set_state(c->rt.live, cmd->device, LV_DEV_UP, &why);
+		answer(c, rc, why, "%s: marked up", cmd->device);
+		break;
+	}
+}
+
+/* The running policy as a spec: the one set from here, else the snapshot's name. */
+static void running_policy(const struct lv_console *c, char *buf, size_t len)
+{
+	if (c->policy_spec[0]) {
+		snprintf(buf, len, "%s", c->policy_spec);
+		return;
+	}
+	const char *label = c->snap ? c->snap->policy : "loud";
+	snprintf(buf, len, "%.*s", (int)strcspn(label, "(:"), label);
+}
+
+static void experiment(struct lv_console *c, const struct lv_cmd *cmd)
+{
+	char *why = NULL;
+	int rc;
+	if (cmd->kind == LV_CMD_EXP_CANCEL) {
+		lv_exprun_cancel(c->exp);
+		lv_console_note(c, LV_LOG_INFO, "experiment %s: stopping", c->ui.exp.spec);
+		answer(c, LV_OK, NULL, "experiment %s: stopping", c->ui.exp.spec);
+		return;
+	}
+	if (cmd->kind == LV_CMD_EXP_OPEN) {
+		rc = lv_exprun_open(c->exp, cmd->arg, &why);
+		answer(c, rc, why, "showing %s", cmd->arg);
+		lv_exprun_poll(c->exp, &c->ui.exp);
+		return;
+	}
+	if (!strcmp(cmd->arg, LV_CMD_EXP_FROM_CLUSTER)) {
+		char pol[256];
+		running_policy(c, pol, sizeof(pol));
+		rc = lv_exprun_start_built(c->exp, c->rt.cluster_path, pol,
+		                           c->snap ? c->snap->mode : "pred", &why);
+	} else {
+		rc = lv_exprun_start(c->exp, cmd->arg, &why);
+	}
+	if (rc == LV_OK)
+		lv_console_note(c, LV_LOG_INFO, "experiment %s started (loudva --batch, pid %d)",
+		                cmd->arg, (int)lv_exprun_pid(c->exp));
+	answer(c, rc, why, "experiment %s started in the background (sim)", cmd->arg);
+	lv_exprun_poll(c->exp, &c->ui.exp);
+	if (rc == LV_OK)
+		lv_console_switch(c, lv_view_find("experiments"));
+}
+
+void lv_console_request(struct lv_console *c, const struct lv_cmd *cmd)
+{
+	int v;
+	switch (cmd->kind) {
+	case LV_CMD_NONE: break;
+	case LV_CMD_QUIT: c->quit = cmd->force ? 2 : 1; break;
+	case LV_CMD_VIEW:
+		v = lv_view_find(cmd->view);
+		if (cmd->device[0])
+			snprintf(c->ui.device, sizeof(c->ui.device), "%s", cmd->device);
+		lv_console_switch(c, v);
+		break;
+	case LV_CMD_HELP: lv_console_switch(c, lv_view_help_index()); break;
+	case LV_CMD_POLICY: set_policy(c, cmd->arg); break;
+	case LV_CMD_PIN:
+	case LV_CMD_RELEASE:
+	case LV_CMD_DRAIN:
+	case LV_CMD_UP: device_cmd(c, cmd); break;
+	case LV_CMD_EXPERIMENT:
+	case LV_CMD_EXP_OPEN:
+	case LV_CMD_EXP_CANCEL: experiment(c, cmd); break;
+	case LV_CMD_WORKLOAD:
+		if (!c->wl) {
+			lv_ui_flash(&c->ui, 1, "no workload in this console");
+			break;
+		}
+		v = cmd->on < 0 ? !lv_workload_on(c->wl) : cmd->on;
+		lv_workload_set(c->wl, v);
+		lv_console_note(c, LV_LOG_INFO, "synthetic workload %s", v ? "on" : "off");
+		answer(c, LV_OK, NULL, "synthetic workload %s", v ? "on" : "off");
+		break;
+	case LV_CMD_REFRESH:
+		c->opts.refresh_ms = (int)cmd->ms;
+		answer(c, LV_OK, NULL, "refresh every %ld ms", cmd->ms);
+		break;
+	}
+}
+
+void lv_console_command_line(struct lv_console *c, const char *line)
+{
+	struct lv_cmd_words w;
+	struct lv_cmd cmd;
+	char why[200];
+	lv_console_words(c, &w);
+	if (lv_cmd_parse(line, &w, &cmd, why, sizeof(why)) != LV_OK) {
+		lv_ui_flash(&c->ui, 1, "%s", why);
+		return;
+	}
+	lv_console_request(c, &cmd);
+}

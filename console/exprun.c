@@ -1,0 +1,455 @@
+/*
+ * exprun: the console's experiment runner (see exprun.h).
+ *
+ * The child runs in its own process group (so a Ctrl-C at the terminal,
+ * or a cancel, reaches it and its forked workers together, and nothing
+ * else) and asks for SIGTERM when the console dies (PR_SET_PDEATHSIG), so
+ * a crashed console leaves no experiment running. Its stdout (the
+ * comparison table) goes to /dev/null — the console reads the same figures
+ * from summary.csv — and its stderr into a non-blocking pipe.
+ *
+ * Progress lines look like
+ *   loudva --batch: pass 1/2 run 3/8 done: loud(pred) on gen-2cam#1
+ * and anything else on stderr becomes the message shown (the last error
+ * line when it fails).
+ */
+#include "exprun.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "csv.h"
+#include "experiment.h"
+#include "util.h"
+
+#define MAX_SPECS 64
+#define MAX_RUNS  64
+
+struct lv_exprun {
+	struct lv_exprun_config cfg;
+	char *loudva, *specs_dir, *results_dir;
+	char *spec_names[MAX_SPECS];
+	size_t n_specs;
+	struct lv_ui_past_run runs[MAX_RUNS];
+	size_t n_runs;
+	pid_t pid;
+	int fd;         /* the child's stderr, -1 none */
+	char buf[1024]; /* a partial line */
+	size_t len;
+	double started;
+	struct lv_ui_experiments st; /* everything but the list pointers */
+};
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+struct lv_exprun *lv_exprun_new(const struct lv_exprun_config *cfg)
+{
+	struct lv_exprun *x = lv_xcalloc(1, sizeof(*x));
+	x->cfg = *cfg;
+	x->loudva = lv_xstrdup(cfg->loudva);
+	x->specs_dir = lv_xstrdup(cfg->specs_dir ? cfg->specs_dir : "experiments");
+	x->results_dir = lv_xstrdup(cfg->results_dir ? cfg->results_dir : "results");
+	x->pid = -1;
+	x->fd = -1;
+	lv_exprun_scan(x);
+	return x;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_run(const void *a, const void *b)
+{
+	const struct lv_ui_past_run *x = a, *y = b;
+	return (x->mtime < y->mtime) - (x->mtime > y->mtime); /* newest first */
+}
+
+static void scan_specs(struct lv_exprun *x)
+{
+	for (size_t i = 0; i < x->n_specs; i++)
+		free(x->spec_names[i]);
+	x->n_specs = 0;
+	DIR *d = opendir(x->specs_dir);
+	struct dirent *e;
+	while (d && (e = readdir(d)) && x->n_specs < MAX_SPECS) {
+		size_t n = strlen(e->d_name);
+		if (n > 5 && !strcmp(e->d_name + n - 5, ".json") && e->d_name[0] != '.')
+			x->spec_names[x->n_specs++] = lv_xasprintf("%.*s", (int)(n - 5), e->d_name);
+	}
+	if (d)
+		closedir(d);
+	qsort(x->spec_names, x->n_specs, sizeof(char *), cmp_str);
+}
+
+static void scan_runs(struct lv_exprun *x)
+{
+	x->n_runs = 0;
+	DIR *d = opendir(x->results_dir);
+	struct dirent *e;
+	while (d && (e = readdir(d)) && x->n_runs < MAX_RUNS) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *dir = lv_path_join(x->results_dir, e->d_name);
+		char *sum = lv_path_join(dir, "summary.csv");
+		struct stat st;
+		if (stat(sum, &st) == 0) {
+			struct lv_ui_past_run *r = &x->runs[x->n_runs++];
+			snprintf(r->name, sizeof(r->name), "%.63s", e->d_name);
+			snprintf(r->dir, sizeof(r->dir), "%s", dir);
+			r->mtime = (double)st.st_mtime;
+		}
+		free(sum);
+		free(dir);
+	}
+	if (d)
+		closedir(d);
+	qsort(x->runs, x->n_runs, sizeof(x->runs[0]), cmp_run);
+}
+
+void lv_exprun_scan(struct lv_exprun *x)
+{
+	scan_specs(x);
+	scan_runs(x);
+}
+
+pid_t lv_exprun_pid(const struct lv_exprun *x)
+{
+	return x->pid;
+}
+
+/* ---- reading a report --------------------------------------------------------- */
+
+static double field_num(struct lv_csv *c, int col)
+{
+	double v;
+	if (col < 0 || lv_parse_double(lv_csv_field(c, col), &v) != LV_OK)
+		return NAN;
+	return v;
+}
+
+static int metric_col(struct lv_csv *c, int metric, const char *suffix)
+{
+	char name[96];
+	snprintf(name, sizeof(name), "%s_%s", lv_exp_metric_name(metric), suffix);
+	return lv_csv_find(c, name);
+}
+
+int lv_exprun_open(struct lv_exprun *x, const char *dir_arg, char **why)
+{
+	char dir[sizeof(x->st.shown)]; /* dir_arg may be x->st.shown itself */
+	snprintf(dir, sizeof(dir), "%s", dir_arg);
+	char *path = lv_path_join(dir, "summary.csv");
+	struct lv_csv *c = lv_csv_open(path, why);
+	free(path);
+	if (!c)
+		return LV_EIO;
+	int cp = lv_csv_require(c, "policy", why);
+	int cr = lv_csv_find(c, "runs");
+	int fpj = metric_col(c, LV_EXP_M_FRAMES_PER_J, "mean");
+	int fpj_sd = metric_col(c, LV_EXP_M_FRAMES_PER_J, "stddev");
+	int ok = metric_col(c, LV_EXP_M_PCT_FRAMES_OK, "mean");
+	int ok_sd = metric_col(c, LV_EXP_M_PCT_FRAMES_OK, "stddev");
+	int en = metric_col(c, LV_EXP_M_ENERGY_J, "mean");
+	int p95 = metric_col(c, LV_EXP_M_LAT_P95, "mean");
+	int ratio = lv_csv_find(c, "frames_per_joule_ratio");
+	int rc = cp < 0 ? LV_EINVAL : LV_OK;
+	x->st.n_rows = 0;
+	while (rc == LV_OK && x->st.n_rows < LV_UI_EXP_ROWS) {
+		int got = lv_csv_next(c, why);
+		if (got <= 0) {
+			rc = got < 0 ? LV_EINVAL : LV_OK;
+			break;
+		}
+		struct lv_ui_exp_row *r = &x->st.rows[x->st.n_rows++];
+		snprintf(r->policy, sizeof(r->policy), "%s", lv_csv_field(c, cp));
+		double runs = field_num(c, cr);
+		r->runs = isnan(runs) ? 0 : (size_t)runs;
+		r->fpj = field_num(c, fpj);
+		r->fpj_sd = field_num(c, fpj_sd);
+		r->pct_ok = field_num(c, ok);
+		r->pct_ok_sd = field_num(c, ok_sd);
+		r->energy_j = field_num(c, en);
+		r->p95_s = field_num(c, p95);
+		r->ratio = field_num(c, ratio);
+	}
+	lv_csv_free(c);
+	if (rc == LV_OK)
+		snprintf(x->st.shown, sizeof(x->st.shown), "%s", dir);
+	else
+		x->st.n_rows = 0;
+	return rc;
+}
+
+/* ---- the child ------------------------------------------------------------------ */
+
+static int spawn(struct lv_exprun *x, const char *spec_path, const char *out_dir, char **why)
+{
+	int p[2];
+	if (pipe(p) != 0)
+		return lv_fail(why, LV_EIO, "pipe: %s", strerror(errno));
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return lv_fail(why, LV_EIO, "fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		int nul = open("/dev/null", O_RDWR);
+		dup2(nul, 0);
+		dup2(nul, 1);
+		dup2(p[1], 2);
+		close(p[0]);
+		char *argv[] = { x->loudva, "--batch",       (char *)spec_path,
+			         "--out",   (char *)out_dir, x->cfg.plots ? NULL : "--no-plots",
+			         NULL };
+		execv(x->loudva, argv);
+		dprintf(2, "loudva --batch: cannot run %s: %s\n", x->loudva, strerror(errno));
+		_exit(127);
+	}
+	setpgid(pid, pid); /* both sides, so there is no race with the first kill */
+	close(p[1]);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	fcntl(p[0], F_SETFD, FD_CLOEXEC);
+	x->pid = pid;
+	x->fd = p[0];
+	x->len = 0;
+	x->started = mono_s();
+	return LV_OK;
+}
+
+static int launch(struct lv_exprun *x, const char *spec_path, const char *name, char **why)
+{
+	if (x->pid > 0)
+		return lv_fail(why, LV_ESTATE,
+		               "experiment %s is still running (x in the Experiments "
+		               "view stops it)",
+		               x->st.spec);
+	mkdir(x->results_dir, 0755);
+	char stamp[32];
+	time_t now = time(NULL);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&now));
+	char *out = lv_xasprintf("%s/%s-%s", x->results_dir, name, stamp);
+	int rc = spawn(x, spec_path, out, why);
+	if (rc == LV_OK) {
+		memset(&x->st, 0, sizeof(x->st));
+		x->st.state = LV_UI_EXP_RUNNING;
+		snprintf(x->st.spec, sizeof(x->st.spec), "%s", name);
+		snprintf(x->st.shown, sizeof(x->st.shown), "%s", out);
+		snprintf(x->st.message, sizeof(x->st.message), "loading %s", spec_path);
+		x->st.pass = 1;
+		x->st.passes = 1;
+	}
+	free(out);
+	return rc;
+}
+
+int lv_exprun_start(struct lv_exprun *x, const char *name, char **why)
+{
+	char *file = lv_xasprintf("%s.json", name);
+	char *path = lv_path_join(x->specs_dir, file);
+	free(file);
+	struct stat st;
+	int rc = stat(path, &st) == 0 ? launch(x, path, name, why)
+	                              : lv_fail(why, LV_ENOENT, "%s: no such spec", path);
+	free(path);
+	return rc;
+}
+
+/* "fixed_batch:N=16,max_wait=2" as a spec's policy entry. Caller frees. */
+static char *policy_json(const char *spec)
+{
+	size_t n = strcspn(spec, ":");
+	if (!spec[n])
+		return lv_xasprintf("\"%s\"", spec);
+	char *out = lv_xasprintf("{\"name\": \"%.*s\", \"params\": {", (int)n, spec);
+	char *rest = lv_xstrdup(spec + n + 1), *save = NULL;
+	int first = 1;
+	for (char *kv = strtok_r(rest, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		char *more = lv_xasprintf("%s%s\"%s\": %s", out, first ? "" : ", ", kv, eq + 1);
+		free(out);
+		out = more;
+		first = 0;
+	}
+	free(rest);
+	char *done = lv_xasprintf("%s}}", out);
+	free(out);
+	return done;
+}
+
+int lv_exprun_start_built(struct lv_exprun *x, const char *cluster_path, const char *policy,
+                          const char *mode, char **why)
+{
+	char *abs = realpath(cluster_path, NULL);
+	if (!abs)
+		return lv_fail(why, LV_ENOENT, "%s: %s", cluster_path, strerror(errno));
+	char *pol = policy_json(policy);
+	size_t pn = strcspn(policy, ":");
+	int same_loud = !strncmp(policy, "loud", pn) && pn == 4;
+	int same_tr = !strncmp(policy, "transparent", pn) && pn == 11;
+	char *text = lv_xasprintf(
+	    "{\n  \"name\": \"%s\",\n  \"description\": \"Built by the console from the live "
+	    "cluster and its running policy (%s).\",\n  \"mode\": \"sim\",\n  \"cluster\": "
+	    "\"%s\",\n"
+	    "  \"costs\": \"%s\",\n  \"baseline\": \"transparent\",\n  \"traces\": [\n"
+	    "    {\"name\": \"gen-6cam-120s\", \"generate\": {\"cameras\": 6, \"duration_s\": 120, "
+	    "\"max_active_s\": 90, \"last_entry_s\": 30}, \"seeds\": [1, 2]}\n  ],\n"
+	    "  \"policies\": [%s%s%s]\n}\n",
+	    LV_CMD_EXP_FROM_CLUSTER, policy, abs, mode, same_tr ? "" : "\"transparent\", ",
+	    same_loud ? "" : "\"loud\", ", pol);
+	free(pol);
+	free(abs);
+	char *dir = lv_path_join(x->results_dir, "specs");
+	mkdir(x->results_dir, 0755);
+	mkdir(dir, 0755);
+	char *path = lv_xasprintf("%s/%s.json", dir, LV_CMD_EXP_FROM_CLUSTER);
+	int rc = lv_write_file_atomic(path, text, strlen(text), why);
+	if (rc == LV_OK)
+		rc = launch(x, path, LV_CMD_EXP_FROM_CLUSTER, why);
+	free(path);
+	free(dir);
+	free(text);
+	return rc;
+}
+
+void lv_exprun_cancel(struct lv_exprun *x)
+{
+	if (x->pid > 0)
+		kill(-x->pid, SIGTERM);
+}
+
+/* One line from the child: progress, or the message to show. */
+static void line(struct lv_exprun *x, const char *s)
+{
+	int pass, passes;
+	size_t done, total;
+	if (sscanf(s, "loudva --batch: pass %d/%d run %zu/%zu", &pass, &passes, &done, &total) ==
+	    4) {
+		x->st.pass = pass;
+		x->st.passes = passes;
+		x->st.done = done;
+		x->st.total = total;
+	}
+	const char *p = !strncmp(s, "loudva --batch: ", 16) ? s + 16 : s;
+	snprintf(x->st.message, sizeof(x->st.message), "%.199s", p);
+}
+
+static int drain(struct lv_exprun *x)
+{
+	int changed = 0;
+	for (;;) {
+		ssize_t n = read(x->fd, x->buf + x->len, sizeof(x->buf) - 1 - x->len);
+		if (n <= 0)
+			break;
+		x->len += (size_t)n;
+		x->buf[x->len] = '\0';
+		char *nl;
+		while ((nl = memchr(x->buf, '\n', x->len))) {
+			*nl = '\0';
+			line(x, x->buf);
+			size_t used = (size_t)(nl - x->buf) + 1;
+			memmove(x->buf, nl + 1, x->len - used);
+			x->len -= used;
+			changed = 1;
+		}
+		if (x->len == sizeof(x->buf) - 1)
+			x->len = 0; /* a line too long to keep: drop it */
+	}
+	return changed;
+}
+
+static void reaped(struct lv_exprun *x, int status)
+{
+	close(x->fd);
+	x->fd = -1;
+	x->pid = -1;
+	x->st.elapsed_s = mono_s() - x->started;
+	char *why = NULL;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	    lv_exprun_open(x, x->st.shown, &why) == LV_OK) {
+		x->st.state = LV_UI_EXP_DONE;
+		snprintf(x->st.message, sizeof(x->st.message), "report in %.180s/", x->st.shown);
+	} else {
+		x->st.state = LV_UI_EXP_FAILED;
+		if (why)
+			snprintf(x->st.message, sizeof(x->st.message), "%s", why);
+		else if (WIFSIGNALED(status))
+			snprintf(x->st.message, sizeof(x->st.message), "stopped by signal %d",
+			         WTERMSIG(status));
+		x->st.shown[0] = '\0';
+	}
+	free(why);
+	scan_runs(x);
+}
+
+int lv_exprun_poll(struct lv_exprun *x, struct lv_ui_experiments *out)
+{
+	int changed = 0;
+	if (x->pid > 0) {
+		changed = drain(x);
+		int status;
+		if (waitpid(x->pid, &status, WNOHANG) == x->pid) {
+			drain(x);
+			reaped(x, status);
+			changed = 1;
+		} else {
+			x->st.elapsed_s = mono_s() - x->started;
+		}
+	}
+	*out = x->st;
+	out->specs = (const char *const *)x->spec_names;
+	out->n_specs = x->n_specs;
+	out->runs = x->runs;
+	out->n_runs = x->n_runs;
+	return changed;
+}
+
+void lv_exprun_free(struct lv_exprun *x)
+{
+	if (!x)
+		return;
+	if (x->pid > 0) {
+		kill(-x->pid, SIGTERM);
+		double until = mono_s() + 2.0;
+		while (waitpid(x->pid, NULL, WNOHANG) == 0) {
+			if (mono_s() > until) {
+				kill(-x->pid, SIGKILL);
+				waitpid(x->pid, NULL, 0);
+				break;
+			}
+			struct timespec ts = { 0, 20 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+	if (x->fd >= 0)
+		close(x->fd);
+	for (size_t i = 0; i < x->n_specs; i++)
+		free(x->spec_names[i]);
+	free(x->loudva);
+	free(x->specs_dir);
+	free(x->results_dir);
+	free(x);
+}

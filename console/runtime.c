@@ -1,0 +1,185 @@
+/*
+ * runtime: starting and stopping the live controller's pieces in order
+ * (see runtime.h). Start: model geometry, cluster and cost tables, agents
+ * (embedded) or the token (named cluster), engine thread, front end. Stop:
+ * every frame answered first (so front-end threads waiting on requests are
+ * released), then the front end, the agents, and the engine thread last —
+ * the launcher borrows the cluster the engine owns.
+ *
+ * The same order as `loudva serve` (console/cmd_serve.c); the two would
+ * share this file if serve moved onto it.
+ */
+#include "runtime.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cluster.h"
+#include "commands.h"
+#include "frontend.h"
+#include "launcher.h"
+#include "model_config.h"
+#include "util.h"
+
+#define DEFAULT_MODEL_CONFIG "model_repository/inception_graphdef/config.pbtxt"
+
+char *lv_runtime_self_dir_file(const char *name)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return lv_xstrdup(name);
+	self[n] = '\0';
+	char *dir = lv_path_dirname(self);
+	char *p = lv_path_join(dir, name);
+	free(dir);
+	return p;
+}
+
+static int model_info(const char *path, struct lv_model_info *m, char **why)
+{
+	struct lv_model_config mc;
+	int rc = lv_model_config_load(path, &mc, why);
+	if (rc != LV_OK)
+		return rc;
+	const struct lv_model_tensor *in = &mc.inputs[0], *out = &mc.outputs[0];
+	if (in->n_dims != 3 || strcmp(in->datatype, "FP32") || out->n_dims < 1)
+		return lv_fail(why, LV_EINVAL,
+		               "%s: want an FP32 input of 3 dims (HWC) and an output", path);
+	snprintf(m->name, sizeof(m->name), "%.63s", mc.name);
+	snprintf(m->input, sizeof(m->input), "%.63s", in->name);
+	snprintf(m->output, sizeof(m->output), "%.95s", out->name);
+	m->height = (int)in->dims[0];
+	m->width = (int)in->dims[1];
+	m->channels = (int)in->dims[2];
+	m->classes = (int)out->dims[0];
+	m->max_batch = mc.max_batch_size;
+	return LV_OK;
+}
+
+/* The first line of a token file, trimmed. Caller frees; NULL with *why. */
+static char *read_token(const char *path, char **why)
+{
+	char *t = lv_read_file(path, NULL, why);
+	if (!t)
+		return NULL;
+	size_t n = strcspn(t, "\r\n");
+	t[n] = '\0';
+	while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		t[--n] = '\0';
+	if (n == 0) {
+		lv_fail(why, LV_EINVAL, "%s: empty token file", path);
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* The cluster file's optional "token_file", relative to it. Caller frees; NULL if none. */
+static char *cluster_token_file(const char *cluster_path)
+{
+	char *text = lv_read_file(cluster_path, NULL, NULL);
+	cJSON *root = text ? cJSON_Parse(text) : NULL;
+	free(text);
+	const cJSON *tf = cJSON_GetObjectItemCaseSensitive(root, "token_file");
+	char *path = NULL;
+	if (cJSON_IsString(tf) && *tf->valuestring) {
+		char *dir = lv_path_dirname(cluster_path);
+		path = lv_path_join(dir, tf->valuestring);
+		free(dir);
+	}
+	cJSON_Delete(root);
+	return path;
+}
+
+/* Cluster, costs, and the agents (embedded) or the token (named). */
+static int setup_cluster(const struct lv_runtime_opts *o, struct lv_runtime *rt,
+                         struct lv_cluster **cp, char **why)
+{
+	const char *pred = o->predictor ? o->predictor : LV_DEFAULT_PREDICTOR_CACHE;
+	struct lv_cluster *c = lv_cluster_load(rt->cluster_path, why);
+	if (!c)
+		return LV_EXIT_USAGE;
+	*cp = c;
+	if (lv_cluster_build_costs(c, o->mode, pred, why) != LV_OK)
+		return LV_EXIT_FAIL;
+	if (o->cluster) {
+		char *tf =
+		    o->token_file ? lv_xstrdup(o->token_file) : cluster_token_file(o->cluster);
+		if (tf)
+			rt->token = read_token(tf, why);
+		int missing = tf && !rt->token;
+		free(tf);
+		return missing ? LV_EXIT_USAGE : LV_EXIT_OK;
+	}
+	struct lv_launcher_config lc;
+	lv_launcher_config_default(&lc);
+	char *agent = o->agent ? lv_xstrdup(o->agent) : lv_runtime_self_dir_file("loudva-agent");
+	lc.agent_path = agent;
+	lc.predictor_path = pred;
+	lc.keep_dir = o->keep_logs;
+	rt->launcher = lv_launcher_start(c, &lc, why);
+	free(agent);
+	if (!rt->launcher)
+		return LV_EXIT_FAIL;
+	rt->token = lv_xstrdup(lv_launcher_token(rt->launcher));
+	return LV_EXIT_OK;
+}
+
+int lv_runtime_start(const struct lv_runtime_opts *o, struct lv_runtime *rt, char **why)
+{
+	struct lv_cluster *c = NULL;
+	struct lv_live_config cfg;
+	memset(rt, 0, sizeof(*rt));
+	lv_live_config_default(&cfg);
+	rt->cluster_path = lv_xstrdup(o->cluster ? o->cluster : LV_DEFAULT_CLUSTER);
+	int rc = LV_EXIT_USAGE;
+	if (model_info(o->model_config ? o->model_config : DEFAULT_MODEL_CONFIG, &cfg.model, why))
+		goto out;
+	rt->model = cfg.model;
+	rc = setup_cluster(o, rt, &c, why);
+	if (rc != LV_EXIT_OK)
+		goto out;
+	cfg.cluster = c;
+	cfg.policy = o->policy ? o->policy : "loud";
+	cfg.token = rt->token;
+	cfg.db_path = o->db;
+	rt->live = lv_live_new(&cfg, why);
+	if (!rt->live) {
+		rc = LV_EXIT_USAGE; /* a bad policy or database */
+		goto out;
+	}
+	c = NULL; /* the engine owns it; the launcher borrows it until it stops */
+	if (!o->listen || strcmp(o->listen, "none")) {
+		char *fe_why = NULL;
+		rt->frontend = lv_frontend_start(rt->live, &rt->model,
+		                                 o->listen ? o->listen : LV_FRONTEND_DEFAULT_LISTEN,
+		                                 NULL, &fe_why);
+		if (!rt->frontend)
+			rt->frontend_error =
+			    fe_why ? fe_why : lv_xstrdup("front end did not start");
+	}
+	rc = LV_EXIT_OK;
+out:
+	if (rc != LV_EXIT_OK) {
+		lv_runtime_stop(rt);
+		lv_cluster_free(c);
+	}
+	return rc;
+}
+
+void lv_runtime_stop(struct lv_runtime *rt)
+{
+	if (rt->live)
+		lv_live_shutdown(rt->live);
+	lv_frontend_stop(rt->frontend);
+	lv_launcher_stop(rt->launcher);
+	lv_live_stop(rt->live);
+	free(rt->frontend_error);
+	free(rt->cluster_path);
+	free(rt->token);
+	memset(rt, 0, sizeof(*rt));
+}

@@ -1,0 +1,174 @@
+/* The console's layout (views/layout.c), without curses: every rectangle inside its parent,
+ * none overlapping, from 80x24 up, down to absurd sizes; columns by priority; scrolling. */
+#include "testutil.h"
+
+#include <string.h>
+
+#include "layout.h"
+
+static int inside(const struct lv_rect *r, const struct lv_rect *in)
+{
+	if (r->h < 0 || r->w < 0)
+		return 0;
+	if (r->h == 0 || r->w == 0)
+		return 1;
+	return r->y >= in->y && r->x >= in->x && r->y + r->h <= in->y + in->h &&
+	       r->x + r->w <= in->x + in->w;
+}
+
+static int overlap(const struct lv_rect *a, const struct lv_rect *b)
+{
+	if (!a->h || !a->w || !b->h || !b->w)
+		return 0;
+	return a->y < b->y + b->h && b->y < a->y + a->h && a->x < b->x + b->w && b->x < a->x + a->w;
+}
+
+static void check_set(const struct lv_rect *rs, size_t n, const struct lv_rect *in)
+{
+	for (size_t i = 0; i < n; i++) {
+		assert_true(inside(&rs[i], in));
+		for (size_t j = i + 1; j < n; j++)
+			assert_false(overlap(&rs[i], &rs[j]));
+	}
+}
+
+static const int sizes[][2] = { { 24, 80 }, { 30, 100 }, { 50, 200 }, { 25, 81 }, { 10, 40 },
+	                        { 3, 5 },   { 1, 1 },    { 0, 0 },    { 200, 60 } };
+
+static void test_screen_and_views(void **st)
+{
+	(void)st;
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		int rows = sizes[s][0], cols = sizes[s][1];
+		struct lv_rect all = { 0, 0, rows, cols };
+		struct lv_screen_layout scr;
+		lv_layout_screen(rows, cols, &scr);
+		check_set(&scr.tabs, 3, &all);
+		struct lv_cluster_layout c;
+		for (size_t nd = 0; nd <= 300; nd += 5) {
+			lv_layout_cluster(&scr.body, nd, &c);
+			check_set(&c.header, 4, &scr.body);
+		}
+		struct lv_device_layout d;
+		lv_layout_device(&scr.body, &d);
+		check_set(&d.info, 7, &scr.body);
+		struct lv_queue_layout q;
+		lv_layout_queue(&scr.body, &q);
+		check_set(&q.depth, 5, &scr.body);
+		struct lv_split_layout sp;
+		lv_layout_split(&scr.body, 30, &sp);
+		check_set(&sp.list, 2, &scr.body);
+	}
+}
+
+static void test_cluster_80x24(void **st)
+{
+	(void)st;
+	struct lv_screen_layout scr;
+	lv_layout_screen(24, 80, &scr);
+	assert_int_equal(scr.tabs.y, 0);
+	assert_int_equal(scr.status.y, 23);
+	assert_int_equal(scr.body.h, 22);
+	struct lv_cluster_layout c;
+	lv_layout_cluster(&scr.body, 5, &c);
+	assert_int_equal(c.header.h, 3);
+	assert_int_equal(c.table.h, 6); /* title + five devices: all shown */
+	assert_true(c.spark[0].h >= 1 && c.spark[1].h >= 1);
+	assert_int_equal(c.table.w, 80);
+	/* 200 devices: the table takes what is left, the sparklines keep a row each. */
+	lv_layout_cluster(&scr.body, 200, &c);
+	assert_int_equal(c.spark[0].h, 1);
+	assert_int_equal(c.spark[1].h, 1);
+	assert_true(c.table.h >= 10);
+}
+
+static void test_device_shapes(void **st)
+{
+	(void)st;
+	struct lv_rect body = { 1, 0, 28, 100 };
+	struct lv_device_layout d;
+	lv_layout_device(&body, &d);
+	/* Wide: four charts in a 2x2 grid, rails beside the batches. */
+	assert_int_equal(d.charts[0].y, d.charts[1].y);
+	assert_true(d.charts[1].x > d.charts[0].x);
+	assert_int_equal(d.rails.y, d.batches.y);
+	assert_true(d.rails.w > 0);
+	/* Narrow: charts stacked. */
+	struct lv_rect narrow = { 1, 0, 40, 60 };
+	lv_layout_device(&narrow, &d);
+	assert_true(d.charts[1].y > d.charts[0].y);
+	assert_int_equal(d.charts[0].x, d.charts[1].x);
+}
+
+static void test_columns(void **st)
+{
+	(void)st;
+	const struct lv_col_spec cols[] = {
+		{ "NAME", 8, 14, 0, 0, 0 },
+		{ "ERROR", 10, 30, 5, 0, 1 },
+		{ "POWER", 6, 7, 1, 1, 0 },
+		{ "KIND", 10, 10, 4, 0, 0 },
+	};
+	int x[4], w[4];
+	/* Everything fits at the preferred widths; the grow column takes the rest. */
+	assert_int_equal(lv_layout_columns(cols, 4, 100, x, w), 4);
+	assert_int_equal(x[0], 0);
+	assert_int_equal(w[0], 14);
+	assert_int_equal(x[1], 15);
+	assert_int_equal(w[2], 7);
+	assert_int_equal(x[1] + w[1] + 1 + w[2] + 1 + w[3], 100 - 0);
+	/* 30 columns: NAME at 14, POWER at 7, KIND (10) does not fit next to them, ERROR neither.
+	 */
+	assert_int_equal(lv_layout_columns(cols, 4, 30, x, w), 2);
+	assert_int_equal(w[0], 14);
+	assert_int_equal(w[2], 7);
+	assert_int_equal(x[1], -1);
+	assert_int_equal(x[3], -1);
+	assert_int_equal(x[2], 15);
+	/* 10 columns: NAME squeezed to its minimum (it does not grow)... */
+	assert_int_equal(lv_layout_columns(cols, 4, 10, x, w), 1);
+	assert_int_equal(w[0], 8);
+	/* ...5: nothing fits. */
+	assert_int_equal(lv_layout_columns(cols, 4, 5, x, w), 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(x[i], -1);
+}
+
+static void test_scroll_and_cuts(void **st)
+{
+	(void)st;
+	assert_int_equal(lv_layout_scroll(3, 0, 10, 5), 0);     /* fits */
+	assert_int_equal(lv_layout_scroll(12, 0, 10, 50), 3);   /* down: sel on the last row */
+	assert_int_equal(lv_layout_scroll(2, 3, 10, 50), 2);    /* up: sel on the first row */
+	assert_int_equal(lv_layout_scroll(49, 45, 10, 50), 40); /* never past the end */
+	assert_int_equal(lv_layout_scroll(99, 0, 10, 50), 40);
+	struct lv_rect r = { 2, 3, 10, 20 }, a, b;
+	lv_rect_take_rows(&r, 4, &a, &b);
+	assert_int_equal(a.h, 4);
+	assert_int_equal(b.y, 6);
+	assert_int_equal(b.h, 6);
+	lv_rect_take_rows(&r, 40, &a, &b); /* more than there is */
+	assert_int_equal(a.h, 10);
+	assert_int_equal(b.h, 0);
+	lv_rect_take_cols(&r, 5, 2, &a, &b);
+	assert_int_equal(b.x, 10);
+	assert_int_equal(b.w, 13);
+	lv_rect_take_bottom(&r, 3, &a, &b);
+	assert_int_equal(a.y, 9);
+	assert_int_equal(b.h, 7);
+	struct lv_rect cells[4];
+	lv_rect_grid(&r, 2, 2, 1, cells);
+	check_set(cells, 4, &r);
+	assert_int_equal(cells[3].x + cells[3].w, r.x + r.w);
+	assert_int_equal(cells[3].y + cells[3].h, r.y + r.h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_screen_and_views), cmocka_unit_test(test_cluster_80x24),
+		cmocka_unit_test(test_device_shapes),    cmocka_unit_test(test_columns),
+		cmocka_unit_test(test_scroll_and_cuts),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

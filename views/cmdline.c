@@ -1,0 +1,395 @@
+/*
+ * cmdline: the command bar's table of commands, the parser, completion and
+ * the line editor (see cmdline.h). The table below is the single list of
+ * commands: parsing, completion and the Help view all read it, so a
+ * command cannot exist in one and be missing from another.
+ *
+ * Arguments are typed by the word list they come from; a list the caller
+ * left empty accepts any word (a test, or a console with no experiments
+ * directory), a non-empty one only its own words.
+ */
+#include "cmdline.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+enum arg_kind {
+	ARG_NONE = 0,
+	ARG_VIEW,
+	ARG_POLICY,
+	ARG_DEVICE,
+	ARG_HZ,
+	ARG_SPEC,
+	ARG_ONOFF,
+	ARG_MS
+};
+
+#define MAX_ARGS  2
+#define MAX_WORDS 4
+
+struct cmd_def {
+	const char *name;
+	const char *alias;
+	enum lv_cmd_kind kind;
+	enum arg_kind args[MAX_ARGS];
+	int required;
+	struct lv_cmd_help help;
+};
+
+static const struct cmd_def defs[] = {
+	{ "view",
+	  NULL,
+	  LV_CMD_VIEW,
+	  { ARG_VIEW, ARG_DEVICE },
+	  1,
+	  { ":view NAME [DEVICE]", "show a view; `:view device nano-00` opens that device" } },
+	{ "policy",
+	  NULL,
+	  LV_CMD_POLICY,
+	  { ARG_POLICY },
+	  1,
+	  { ":policy NAME[:k=v,..]", "switch the running policy (from its next decision)" } },
+	{ "pin",
+	  NULL,
+	  LV_CMD_PIN,
+	  { ARG_DEVICE, ARG_HZ },
+	  2,
+	  { ":pin DEVICE CLOCK", "pin a GPU clock: Hz (1109250000) or MHz (1109.25MHz)" } },
+	{ "release",
+	  NULL,
+	  LV_CMD_RELEASE,
+	  { ARG_DEVICE },
+	  1,
+	  { ":release DEVICE", "give the clock back to the policy" } },
+	{ "drain",
+	  NULL,
+	  LV_CMD_DRAIN,
+	  { ARG_DEVICE },
+	  1,
+	  { ":drain DEVICE", "finish in-flight work, take no new batches" } },
+	{ "up", NULL, LV_CMD_UP, { ARG_DEVICE }, 1, { ":up DEVICE", "mark a device up again" } },
+	{ "experiment",
+	  NULL,
+	  LV_CMD_EXPERIMENT,
+	  { ARG_SPEC },
+	  1,
+	  { ":experiment SPEC", "run experiments/SPEC.json in sim, in the background" } },
+	{ "workload",
+	  NULL,
+	  LV_CMD_WORKLOAD,
+	  { ARG_ONOFF },
+	  0,
+	  { ":workload [on|off]", "the synthetic camera workload (no argument: toggle)" } },
+	{ "refresh",
+	  NULL,
+	  LV_CMD_REFRESH,
+	  { ARG_MS },
+	  1,
+	  { ":refresh MS", "redraw every MS milliseconds (50..10000)" } },
+	{ "help",
+	  NULL,
+	  LV_CMD_HELP,
+	  { ARG_NONE },
+	  0,
+	  { ":help", "every key of the current view" } },
+	{ "quit",
+	  "q",
+	  LV_CMD_QUIT,
+	  { ARG_NONE },
+	  0,
+	  { ":q, :quit, :q!", "leave (asks once if work is in flight; ! does not ask)" } },
+};
+
+#define N_DEFS (sizeof(defs) / sizeof(defs[0]))
+
+const struct lv_cmd_help *lv_cmd_help_at(size_t i)
+{
+	return i < N_DEFS ? &defs[i].help : NULL;
+}
+
+static int failf(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int failf(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (why && len)
+		vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+	return LV_EINVAL;
+}
+
+/* Splits line into at most max words (in place, in buf). Returns the count, or -1 if too many. */
+static int split(const char *line, char *buf, size_t cap, char **words, int max)
+{
+	snprintf(buf, cap, "%s", line);
+	int n = 0;
+	for (char *p = buf; *p;) {
+		while (*p && isspace((unsigned char)*p))
+			*p++ = '\0';
+		if (!*p)
+			break;
+		if (n == max)
+			return -1;
+		words[n++] = p;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+	}
+	return n;
+}
+
+/* The command named `w` exactly, by alias, or by a unique prefix; NULL otherwise. */
+static const struct cmd_def *find_def(const char *w, int *ambiguous)
+{
+	const struct cmd_def *hit = NULL;
+	size_t len = strlen(w);
+	int n = 0;
+	*ambiguous = 0;
+	for (size_t i = 0; i < N_DEFS; i++) {
+		if (!strcmp(defs[i].name, w) || (defs[i].alias && !strcmp(defs[i].alias, w)))
+			return &defs[i];
+		if (len && !strncmp(defs[i].name, w, len)) {
+			hit = &defs[i];
+			n++;
+		}
+	}
+	*ambiguous = n > 1;
+	return n == 1 ? hit : NULL;
+}
+
+static void list_of(const struct lv_cmd_words *w, enum arg_kind k, const char *const **list,
+                    size_t *n)
+{
+	static const char *const onoff[] = { "on", "off", "toggle" };
+	*list = NULL;
+	*n = 0;
+	switch (k) {
+	case ARG_VIEW: *list = w->views, *n = w->n_views; break;
+	case ARG_POLICY: *list = w->policies, *n = w->n_policies; break;
+	case ARG_DEVICE: *list = w->devices, *n = w->n_devices; break;
+	case ARG_SPEC: *list = w->experiments, *n = w->n_experiments; break;
+	case ARG_ONOFF: *list = onoff, *n = 3; break;
+	default: break;
+	}
+}
+
+static int in_list(const char *const *list, size_t n, const char *word, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(list[i]) == len && !strncmp(list[i], word, len))
+			return 1;
+	return 0;
+}
+
+int lv_cmd_parse_hz(const char *s, uint64_t *hz)
+{
+	char num[64];
+	size_t n = strspn(s, "0123456789.");
+	if (n == 0 || n >= sizeof(num))
+		return LV_EINVAL;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	double scale;
+	const char *unit = s + n;
+	if (!*unit || !strcasecmp(unit, "hz"))
+		scale = 1;
+	else if (!strcasecmp(unit, "m") || !strcasecmp(unit, "mhz"))
+		scale = 1e6;
+	else if (!strcasecmp(unit, "g") || !strcasecmp(unit, "ghz"))
+		scale = 1e9;
+	else
+		return LV_EINVAL;
+	double v;
+	if (lv_parse_double(num, &v) != LV_OK || !(v > 0) || v * scale > 1e12)
+		return LV_EINVAL;
+	*hz = (uint64_t)llround(v * scale);
+	return *hz ? LV_OK : LV_EINVAL;
+}
+
+static int parse_arg(const struct cmd_def *d, int i, const char *word, const struct lv_cmd_words *w,
+                     struct lv_cmd *out, char *why, size_t why_len)
+{
+	const char *const *list;
+	size_t n;
+	enum arg_kind k = d->args[i];
+	list_of(w, k, &list, &n);
+	size_t len = k == ARG_POLICY ? strcspn(word, ":") : strlen(word);
+	if (n && !in_list(list, n, word, len)) {
+		static const char *const what[] = { "",          "a view", "a policy",
+			                            "a device",  "",       "an experiment spec",
+			                            "on or off", "" };
+		return failf(why, why_len, "%s: '%.*s' is not %s", d->name, (int)len, word,
+		             what[k]);
+	}
+	switch (k) {
+	case ARG_VIEW: snprintf(out->view, sizeof(out->view), "%s", word); break;
+	case ARG_DEVICE: snprintf(out->device, sizeof(out->device), "%s", word); break;
+	case ARG_POLICY:
+	case ARG_SPEC: snprintf(out->arg, sizeof(out->arg), "%s", word); break;
+	case ARG_HZ:
+		if (lv_cmd_parse_hz(word, &out->hz) != LV_OK)
+			return failf(why, why_len,
+			             "%s: '%s' is not a clock (Hz, or MHz with a unit)", d->name,
+			             word);
+		break;
+	case ARG_ONOFF: out->on = !strcmp(word, "on") ? 1 : !strcmp(word, "off") ? 0 : -1; break;
+	case ARG_MS:
+		if (lv_parse_long(word, &out->ms) != LV_OK || out->ms < 50 || out->ms > 10000)
+			return failf(why, why_len, "%s: '%s' is not a number of ms in 50..10000",
+			             d->name, word);
+		break;
+	default: break;
+	}
+	return LV_OK;
+}
+
+int lv_cmd_parse(const char *line, const struct lv_cmd_words *w, struct lv_cmd *out, char *why,
+                 size_t why_len)
+{
+	char buf[LV_LINE_MAX];
+	char *words[MAX_WORDS];
+	memset(out, 0, sizeof(*out));
+	out->on = -1;
+	int n = split(line, buf, sizeof(buf), words, MAX_WORDS);
+	if (n == 0)
+		return LV_OK; /* an empty line does nothing */
+	if (n < 0)
+		return failf(why, why_len, "too many words");
+	int force = 0;
+	size_t l0 = strlen(words[0]);
+	if (l0 > 1 && words[0][l0 - 1] == '!') {
+		words[0][l0 - 1] = '\0';
+		force = 1;
+	}
+	int amb;
+	const struct cmd_def *d = find_def(words[0], &amb);
+	if (!d)
+		return failf(why, why_len, "%s: %s command (:help lists them)", words[0],
+		             amb ? "ambiguous" : "unknown");
+	int max = 0;
+	while (max < MAX_ARGS && d->args[max] != ARG_NONE)
+		max++;
+	if (n - 1 < d->required || n - 1 > max)
+		return failf(why, why_len, "usage: %s", d->help.usage);
+	out->kind = d->kind;
+	out->force = force;
+	for (int i = 0; i + 1 < n; i++)
+		if (parse_arg(d, i, words[i + 1], w, out, why, why_len) != LV_OK)
+			return LV_EINVAL;
+	return LV_OK;
+}
+
+/* Adds candidate c (if it starts with prefix) to the hint and the common prefix. */
+static void candidate(const char *c, const char *prefix, size_t *count, char *common,
+                      size_t common_cap, char *hint, size_t hint_len)
+{
+	if (strncmp(c, prefix, strlen(prefix)))
+		return;
+	if ((*count)++ == 0) {
+		snprintf(common, common_cap, "%s", c);
+	} else {
+		size_t i = 0;
+		while (common[i] && common[i] == c[i])
+			i++;
+		common[i] = '\0';
+	}
+	size_t used = strlen(hint);
+	if (hint_len > used + 1)
+		snprintf(hint + used, hint_len - used, "%s%s", used ? " " : "", c);
+}
+
+size_t lv_cmd_complete(char *line, size_t cap, const struct lv_cmd_words *w, char *hint,
+                       size_t hint_len)
+{
+	char buf[LV_LINE_MAX];
+	char *words[MAX_WORDS + 1];
+	char common[LV_LINE_MAX] = "";
+	size_t count = 0;
+	if (hint_len)
+		hint[0] = '\0';
+	int n = split(line, buf, sizeof(buf), words, MAX_WORDS + 1);
+	size_t len = strlen(line);
+	int fresh = len == 0 || isspace((unsigned char)line[len - 1]); /* completing a new word */
+	if (n < 0)
+		return 0;
+	int at = fresh ? n : n - 1; /* index of the word being completed */
+	const char *prefix = fresh ? "" : words[n - 1];
+	if (at == 0) {
+		for (size_t i = 0; i < N_DEFS; i++)
+			candidate(defs[i].name, prefix, &count, common, sizeof(common), hint,
+			          hint_len);
+	} else {
+		int amb;
+		const struct cmd_def *d = find_def(words[0], &amb);
+		if (!d || at - 1 >= MAX_ARGS || d->args[at - 1] == ARG_NONE)
+			return 0;
+		const char *const *list;
+		size_t nl;
+		list_of(w, d->args[at - 1], &list, &nl);
+		for (size_t i = 0; i < nl; i++)
+			candidate(list[i], prefix, &count, common, sizeof(common), hint, hint_len);
+	}
+	if (count == 0)
+		return 0;
+	/* Replace the word being completed with the common prefix (+ a space when unique). */
+	size_t keep = len - strlen(prefix);
+	snprintf(line + keep, cap > keep ? cap - keep : 0, "%s%s", common, count == 1 ? " " : "");
+	return count;
+}
+
+void lv_line_set(struct lv_line *l, const char *text)
+{
+	snprintf(l->buf, sizeof(l->buf), "%s", text ? text : "");
+	l->len = l->cur = strlen(l->buf);
+}
+
+int lv_line_edit(struct lv_line *l, enum lv_edit_op op, int c)
+{
+	size_t start;
+	switch (op) {
+	case LV_EDIT_INSERT:
+		if (c < 0x20 || c > 0x7e || l->len + 1 >= sizeof(l->buf))
+			return 0;
+		memmove(l->buf + l->cur + 1, l->buf + l->cur, l->len - l->cur + 1);
+		l->buf[l->cur++] = (char)c;
+		l->len++;
+		return 1;
+	case LV_EDIT_BACKSPACE:
+		if (l->cur == 0)
+			return 0;
+		memmove(l->buf + l->cur - 1, l->buf + l->cur, l->len - l->cur + 1);
+		l->cur--;
+		l->len--;
+		return 1;
+	case LV_EDIT_DELETE:
+		if (l->cur == l->len)
+			return 0;
+		memmove(l->buf + l->cur, l->buf + l->cur + 1, l->len - l->cur);
+		l->len--;
+		return 1;
+	case LV_EDIT_LEFT: l->cur -= l->cur > 0; return 0;
+	case LV_EDIT_RIGHT: l->cur += l->cur < l->len; return 0;
+	case LV_EDIT_HOME: l->cur = 0; return 0;
+	case LV_EDIT_END: l->cur = l->len; return 0;
+	case LV_EDIT_KILL: lv_line_set(l, ""); return 1;
+	case LV_EDIT_WORD:
+		start = l->cur;
+		while (start > 0 && l->buf[start - 1] == ' ')
+			start--;
+		while (start > 0 && l->buf[start - 1] != ' ')
+			start--;
+		if (start == l->cur)
+			return 0;
+		memmove(l->buf + start, l->buf + l->cur, l->len - l->cur + 1);
+		l->len -= l->cur - start;
+		l->cur = start;
+		return 1;
+	}
+	return 0;
+}

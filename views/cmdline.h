@@ -1,0 +1,121 @@
+/*
+ * cmdline: the `:` command bar's language — the commands as a table of
+ * data (tmux's idiom), parsing a line into a struct lv_cmd, completing the
+ * word under the cursor, and the line editor behind the bar. Pure: no
+ * curses and no runtime, so every command is tested as text
+ * (tests/unit/test_views_cmdline.c).
+ *
+ * The words a command may take (policy names, devices, views, experiment
+ * specs) are handed in by the caller as struct lv_cmd_words, so parsing
+ * checks a device name against the running cluster without knowing where
+ * that list came from. Checking a value against the runtime's rules (is
+ * this clock one of the device's?) is the runtime's job: the command is
+ * parsed here and carried out by the console, which shows the answer.
+ */
+#ifndef LV_CMDLINE_H
+#define LV_CMDLINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum lv_cmd_kind {
+	LV_CMD_NONE = 0,
+	LV_CMD_QUIT,       /* :q, :quit; :q! skips the question */
+	LV_CMD_VIEW,       /* :view NAME [DEVICE] */
+	LV_CMD_POLICY,     /* :policy NAME[:k=v,...] */
+	LV_CMD_PIN,        /* :pin DEVICE CLOCK */
+	LV_CMD_RELEASE,    /* :release DEVICE */
+	LV_CMD_DRAIN,      /* :drain DEVICE */
+	LV_CMD_UP,         /* :up DEVICE */
+	LV_CMD_EXPERIMENT, /* :experiment SPEC */
+	LV_CMD_WORKLOAD,   /* :workload [on|off] */
+	LV_CMD_REFRESH,    /* :refresh MS */
+	LV_CMD_HELP,       /* :help */
+	/* Requests only views make (no command-bar word). */
+	LV_CMD_EXP_OPEN,   /* show the report in directory arg */
+	LV_CMD_EXP_CANCEL, /* stop the running experiment */
+};
+
+/* The :experiment word that builds a spec from the running cluster. */
+#define LV_CMD_EXP_FROM_CLUSTER "live-cluster"
+
+struct lv_cmd {
+	enum lv_cmd_kind kind;
+	char view[32];   /* VIEW */
+	char device[48]; /* VIEW (may be empty), PIN, RELEASE, DRAIN, UP */
+	char arg[256];   /* POLICY spec, EXPERIMENT spec name, EXP_OPEN directory */
+	uint64_t hz;     /* PIN */
+	int on;          /* WORKLOAD: 1 on, 0 off, -1 toggle */
+	long ms;         /* REFRESH */
+	int force;       /* QUIT: "q!" */
+};
+
+/* The words commands may take; any list may be empty (then anything goes). */
+struct lv_cmd_words {
+	const char *const *views;
+	size_t n_views;
+	const char *const *policies;
+	size_t n_policies;
+	const char *const *devices;
+	size_t n_devices;
+	const char *const *experiments;
+	size_t n_experiments;
+};
+
+/* One command's usage and help, for the Help view; NULL past the last. */
+struct lv_cmd_help {
+	const char *usage, *help;
+};
+
+const struct lv_cmd_help *lv_cmd_help_at(size_t i);
+
+/*
+ * Parses a command line (without the leading ':'). 0 with *out filled, or
+ * LV_EINVAL with one line in why ("pin: 'nano-9' is not a device").
+ * Command names may be abbreviated to a unique prefix (":pol loud").
+ */
+int lv_cmd_parse(const char *line, const struct lv_cmd_words *w, struct lv_cmd *out, char *why,
+                 size_t why_len);
+
+/*
+ * A clock for :pin: "1109250000" (Hz), "1109.25MHz", "1109.25M", "1.1GHz".
+ * 0 or LV_EINVAL.
+ */
+int lv_cmd_parse_hz(const char *s, uint64_t *hz);
+
+/*
+ * Completes the last word of `line` (cap bytes, NUL-terminated): the
+ * command name for the first word, else the word the command takes there.
+ * A single candidate is completed and followed by a space; several are
+ * completed to their common prefix and listed in `hint` (space-separated,
+ * truncated to hint_len). Returns the number of candidates.
+ */
+size_t lv_cmd_complete(char *line, size_t cap, const struct lv_cmd_words *w, char *hint,
+                       size_t hint_len);
+
+/* ---- the line editor ----------------------------------------------------- */
+
+#define LV_LINE_MAX 256
+
+enum lv_edit_op {
+	LV_EDIT_INSERT, /* the character c */
+	LV_EDIT_BACKSPACE,
+	LV_EDIT_DELETE,
+	LV_EDIT_LEFT,
+	LV_EDIT_RIGHT,
+	LV_EDIT_HOME,
+	LV_EDIT_END,
+	LV_EDIT_KILL, /* ^U: clear the line */
+	LV_EDIT_WORD, /* ^W: delete the word before the cursor */
+};
+
+struct lv_line {
+	char buf[LV_LINE_MAX];
+	size_t len, cur; /* bytes; cur <= len */
+};
+
+void lv_line_set(struct lv_line *l, const char *text);
+/* Applies one edit; returns 1 when the text changed. Printable ASCII only is inserted. */
+int lv_line_edit(struct lv_line *l, enum lv_edit_op op, int c);
+
+#endif

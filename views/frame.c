@@ -1,0 +1,100 @@
+/*
+ * frame: what surrounds every view — the tab bar on the top row and the
+ * status line at the bottom, which turns into the command bar (`:`), the
+ * filter bar (`/`) or a question (quit while work is in flight). Drawn
+ * last, so the cursor ends where the operator types.
+ */
+#include <curses.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "draw.h"
+#include "fmt.h"
+#include "view.h"
+
+static void draw_tabs(const struct lv_ui *ui, const struct lv_rect *r)
+{
+	if (r->h <= 0)
+		return;
+	const struct lv_view_ops *const *reg = lv_view_registry();
+	size_t n = lv_view_count();
+	int full = 7; /* "LoudVA " */
+	for (size_t i = 0; i < n; i++)
+		full += (int)strlen(reg[i]->title) + 4;
+	int compact = full > r->w;
+	lv_draw_band(r->y, r->x, r->w, LV_COLOR_TAB);
+	int x = r->x + lv_draw_text(r->y, r->x, r->w, LV_COLOR_TAB, compact ? "LV " : "LoudVA ");
+	for (size_t i = 0; i < n && x < r->x + r->w; i++) {
+		char t[48];
+		int active = (int)i == ui->view;
+		if (compact && !active)
+			snprintf(t, sizeof(t), " %c ", reg[i]->hotkey);
+		else
+			snprintf(t, sizeof(t), " %c %s ", reg[i]->hotkey, reg[i]->title);
+		x += lv_draw_text(r->y, x, r->x + r->w - x,
+		                  active ? LV_COLOR_TAB_ACTIVE : LV_COLOR_TAB, t);
+		if (x < r->x + r->w)
+			x += lv_draw_text(r->y, x, 1, LV_COLOR_TAB, " ");
+	}
+}
+
+/* The default status line: policy, workload, experiment, snapshot age, key hints. */
+static void status_text(const struct lv_ui *ui, char *buf, size_t len, enum lv_color *c)
+{
+	const struct lv_snapshot *s = ui->snap;
+	char exp[96] = "";
+	*c = LV_COLOR_STATUS;
+	if (ui->exp.state == LV_UI_EXP_RUNNING)
+		snprintf(exp, sizeof(exp), " | experiment %s %zu/%zu", ui->exp.spec, ui->exp.done,
+		         ui->exp.total);
+	if (!s) {
+		snprintf(buf, len, " waiting for the controller's first snapshot ...");
+		return;
+	}
+	snprintf(buf, len, " %s | workload %s%s | %d ms | ? help  : command  q quit", s->policy,
+	         ui->workload.on ? "on" : "off", exp, ui->refresh_ms);
+}
+
+static void draw_prompt(struct lv_ui *ui, const struct lv_rect *r)
+{
+	char lead[2] = { (char)ui->prompt_kind, '\0' };
+	lv_draw_band(r->y, r->x, r->w, LV_COLOR_NORMAL);
+	if (ui->prompt_kind == '?') {
+		lv_draw_text(r->y, r->x, r->w, LV_COLOR_PROMPT, ui->question);
+		return;
+	}
+	int x = r->x + lv_draw_text(r->y, r->x, r->w, LV_COLOR_PROMPT, lead);
+	/* Scroll the line so the cursor stays visible. */
+	int room = r->x + r->w - x - 1;
+	int off = (int)ui->line.cur > room ? (int)ui->line.cur - room : 0;
+	int n = lv_draw_text(r->y, x, room, LV_COLOR_NORMAL, ui->line.buf + off);
+	if (ui->hint[0] && x + n + 3 < r->x + r->w)
+		lv_draw_textf(r->y, x + n + 2, r->x + r->w - x - n - 2, LV_COLOR_DIM, "[%s]",
+		              ui->hint);
+	move(r->y, x + (int)ui->line.cur - off);
+}
+
+void lv_view_draw_frame(struct lv_ui *ui, const struct lv_screen_layout *scr)
+{
+	draw_tabs(ui, &scr->tabs);
+	const struct lv_rect *r = &scr->status;
+	if (r->h <= 0)
+		return;
+	if (ui->prompt_kind) {
+		draw_prompt(ui, r);
+		return;
+	}
+	char buf[256];
+	enum lv_color c;
+	if (ui->status[0] && ui->wall_s < ui->status_until) {
+		lv_draw_band(r->y, r->x, r->w, ui->status_error ? LV_COLOR_DOWN : LV_COLOR_STATUS);
+		snprintf(buf, sizeof(buf), " %s", ui->status);
+		lv_draw_text(r->y, r->x, r->w, ui->status_error ? LV_COLOR_DOWN : LV_COLOR_STATUS,
+		             buf);
+		return;
+	}
+	status_text(ui, buf, sizeof(buf), &c);
+	lv_draw_band(r->y, r->x, r->w, c);
+	lv_draw_text(r->y, r->x, r->w, c, buf);
+}

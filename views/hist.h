@@ -1,0 +1,54 @@
+/*
+ * hist: the console's own history of each device — power, clock, batch
+ * size, frames/s and batch latency — one sample per second of controller
+ * time, taken from successive snapshots. The snapshot carries the
+ * cluster's history; per-device history is the Device view's to keep (a
+ * view's "history rings"), so the controller publishes no more than every
+ * reader needs.
+ *
+ * Pure: no curses, no clock of its own (it reads snapshot->now_s).
+ */
+#ifndef LV_HIST_H
+#define LV_HIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct lv_snapshot;
+
+#define LV_HIST_LEN 600 /* samples kept per device and metric: 10 minutes */
+
+enum lv_hist_metric {
+	LV_HIST_POWER_W = 0,
+	LV_HIST_CLOCK_MHZ,
+	LV_HIST_BATCH,
+	LV_HIST_FPS,
+	LV_HIST_LATENCY_S, /* the last batch's least-slack frame: arrival to done (NAN: no batch) */
+	LV_HIST_BUDGET_S,  /* that frame's budget (NAN likewise) */
+	LV_HIST_NMETRICS
+};
+
+struct lv_hist {
+	size_t n_dev;
+	long last_sec;          /* controller second of the newest sample; -1 before the first */
+	size_t n, next;         /* samples held (<= LV_HIST_LEN), ring position of the next */
+	float *data;            /* n_dev × LV_HIST_NMETRICS × LV_HIST_LEN */
+	uint64_t *seen_batches; /* per device: batches counted at the last sample */
+};
+
+void lv_hist_init(struct lv_hist *h);
+void lv_hist_fini(struct lv_hist *h);
+
+/*
+ * Takes a sample per device for every whole controller second since the
+ * last one (a stalled UI fills the gap with the current values). A change
+ * in the number of devices, or a controller clock that went back, starts
+ * the history over.
+ */
+void lv_hist_update(struct lv_hist *h, const struct lv_snapshot *s);
+
+/* Copies device d's series of metric m, oldest first, into out (at most max); returns how many. */
+size_t lv_hist_series(const struct lv_hist *h, size_t d, enum lv_hist_metric m, double *out,
+                      size_t max);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * theme: semantic colours and glyphs. Views ask for LV_COLOR_WARN or
+ * LV_COLOR_DOWN, never for "red"; the one table in theme.c says what each
+ * means on a colour terminal and on a monochrome one (NO_COLOR, --mono, a
+ * terminal without colours), where bold, dim, reverse and underline carry
+ * the meaning instead.
+ *
+ * Glyphs: Unicode block elements for sparklines, bars and charts under a
+ * UTF-8 locale, an ASCII set otherwise, chosen once at lv_theme_init.
+ *
+ * The active choice is process-wide, like curses' own screen: one console,
+ * one theme.
+ */
+#ifndef LV_THEME_H
+#define LV_THEME_H
+
+enum lv_color {
+	LV_COLOR_NORMAL = 0,
+	LV_COLOR_DIM,        /* secondary text: units, labels, "-" */
+	LV_COLOR_TITLE,      /* section titles */
+	LV_COLOR_HEADER,     /* table column titles */
+	LV_COLOR_SELECTED,   /* the selected row */
+	LV_COLOR_TAB,        /* tab bar */
+	LV_COLOR_TAB_ACTIVE, /* the current view's tab */
+	LV_COLOR_STATUS,     /* status line */
+	LV_COLOR_PROMPT,     /* command bar, questions */
+	LV_COLOR_OK,         /* up, within budget */
+	LV_COLOR_BUSY,       /* up and working */
+	LV_COLOR_WARN,       /* late frames, draining, high queue */
+	LV_COLOR_DOWN,       /* down, failed, errors */
+	LV_COLOR_POWER,      /* power series and bars */
+	LV_COLOR_FPS,        /* throughput series */
+	LV_COLOR_CLOCK,      /* clock bars */
+	LV_COLOR_ACCENT,     /* the policy name, highlights */
+	LV_COLOR_COUNT
+};
+
+/* Glyph sets: index 0 is empty, the last is full. */
+struct lv_glyphs {
+	const char *spark[9];  /* one-cell levels 0..8 */
+	int spark_levels;      /* 9 (Unicode) or 5 (ASCII) */
+	const char *eighth[8]; /* horizontal bar partial cells: 0..7 eighths */
+	int bar_sub;           /* steps per bar cell: 8 or 1 */
+	const char *block[9];  /* vertical chart partial cells: 0..8 eighths */
+	int chart_sub;         /* steps per chart cell: 8 or 2 */
+	const char *hline, *vline, *full, *empty_bar;
+	const char *up, *down; /* sort/scroll markers */
+};
+
+/*
+ * Chooses colours (use_color: the terminal has them and the user did not
+ * say NO_COLOR or --mono; call after start_color) and glyphs (utf8).
+ */
+void lv_theme_init(int use_color, int utf8);
+/* Whether colours / Unicode are in use. */
+int lv_theme_color(void);
+int lv_theme_utf8(void);
+/* The curses attribute for a semantic colour. */
+int lv_theme_attr(enum lv_color c);
+const struct lv_glyphs *lv_theme_glyphs(void);
+
+#endif

@@ -1,0 +1,244 @@
+/*
+ * view: the registry of views, key resolution, the keys every view shares
+ * and the small helpers on struct lv_ui (see view.h and ui.h).
+ *
+ * Key order: a view's optional key slot first (so an edit field can take
+ * every key while it is open), then its binding table, then the global
+ * table below. A view can therefore rebind a global key (Esc closes an
+ * editor before it means "back"), and Help lists exactly what resolves.
+ */
+#include "view.h"
+
+#include <ctype.h>
+#include <curses.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static const struct lv_view_ops *const registry[] = {
+	&lv_view_cluster,     &lv_view_device, &lv_view_queue, &lv_view_policies,
+	&lv_view_experiments, &lv_view_log,    &lv_view_help,  NULL,
+};
+
+#define N_VIEWS (sizeof(registry) / sizeof(registry[0]) - 1)
+_Static_assert(N_VIEWS <= LV_UI_MAX_VIEWS, "LV_UI_MAX_VIEWS too small");
+
+const struct lv_view_ops *const *lv_view_registry(void)
+{
+	return registry;
+}
+
+size_t lv_view_count(void)
+{
+	return N_VIEWS;
+}
+
+int lv_view_find(const char *name)
+{
+	int hit = -1, n = 0;
+	size_t len = strlen(name);
+	for (size_t i = 0; i < N_VIEWS; i++) {
+		if (!strcasecmp(registry[i]->name, name))
+			return (int)i;
+		if (len && !strncasecmp(registry[i]->name, name, len)) {
+			hit = (int)i;
+			n++;
+		}
+	}
+	return n == 1 ? hit : -1;
+}
+
+int lv_view_help_index(void)
+{
+	return lv_view_find("help");
+}
+
+int lv_view_device_index(void)
+{
+	return lv_view_find("device");
+}
+
+void lv_view_draw(const struct lv_view_ops *ops, struct lv_ui *ui, void *state,
+                  const struct lv_rect *body)
+{
+	struct lv_view_layout lay;
+	memset(&lay, 0, sizeof(lay));
+	ops->layout(body, ui, &lay);
+	ops->draw(ui, state, &lay);
+}
+
+static unsigned from_table(const struct lv_key_binding *t, size_t n, struct lv_ui *ui, void *state,
+                           int key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].key == key)
+			return t[i].fn(ui, state, key) | LV_REACT_HANDLED;
+	return 0;
+}
+
+unsigned lv_view_key(const struct lv_view_ops *ops, struct lv_ui *ui, void *state, int key)
+{
+	if (ops->key) {
+		unsigned r = ops->key(ui, state, key);
+		if (r & LV_REACT_HANDLED)
+			return r;
+	}
+	return from_table(ops->keys, ops->n_keys, ui, state, key);
+}
+
+/* ---- global keys ----------------------------------------------------------- */
+
+static unsigned switch_to(struct lv_ui *ui, int view)
+{
+	if (view < 0 || view == ui->view)
+		return LV_REACT_HANDLED;
+	ui->next_view = view;
+	return LV_REACT_SWITCH;
+}
+
+static unsigned g_quit(struct lv_ui *ui, void *st, int key)
+{
+	(void)ui, (void)st, (void)key;
+	return LV_REACT_QUIT;
+}
+
+static unsigned g_command(struct lv_ui *ui, void *st, int key)
+{
+	(void)st, (void)key;
+	ui->prompt_init_kind = ':';
+	ui->prompt_init[0] = '\0';
+	return LV_REACT_PROMPT;
+}
+
+static unsigned g_filter(struct lv_ui *ui, void *st, int key)
+{
+	(void)st, (void)key;
+	ui->prompt_init_kind = '/';
+	snprintf(ui->prompt_init, sizeof(ui->prompt_init), "%s", ui->filter[ui->view]);
+	return LV_REACT_PROMPT;
+}
+
+static unsigned g_next(struct lv_ui *ui, void *st, int key)
+{
+	(void)st;
+	int n = (int)N_VIEWS - 1; /* Tab cycles the views, not Help */
+	int v = ui->view >= n ? 0 : ui->view;
+	return switch_to(ui, key == KEY_BTAB ? (v + n - 1) % n : (v + 1) % n);
+}
+
+static unsigned g_number(struct lv_ui *ui, void *st, int key)
+{
+	(void)st;
+	for (size_t i = 0; i < N_VIEWS; i++)
+		if (registry[i]->hotkey == key)
+			return switch_to(ui, (int)i);
+	return 0;
+}
+
+static unsigned g_help(struct lv_ui *ui, void *st, int key)
+{
+	(void)st, (void)key;
+	int h = lv_view_help_index();
+	if (ui->view != h)
+		ui->help_for = ui->view;
+	return switch_to(ui, h);
+}
+
+static unsigned g_back(struct lv_ui *ui, void *st, int key)
+{
+	(void)ui, (void)st, (void)key;
+	return LV_REACT_BACK;
+}
+
+static unsigned g_named(struct lv_ui *ui, void *st, int key)
+{
+	(void)st;
+	return switch_to(ui, lv_view_find(key == 'p'   ? "policies"
+	                                  : key == 'e' ? "experiments"
+	                                               : "log"));
+}
+
+static unsigned g_workload(struct lv_ui *ui, void *st, int key)
+{
+	(void)st, (void)key;
+	memset(&ui->req, 0, sizeof(ui->req));
+	ui->req.kind = LV_CMD_WORKLOAD;
+	ui->req.on = -1;
+	return LV_REACT_REQUEST;
+}
+
+static unsigned g_redraw(struct lv_ui *ui, void *st, int key)
+{
+	(void)ui, (void)st, (void)key;
+	clearok(curscr, TRUE);
+	return LV_REACT_REDRAW;
+}
+
+static const struct lv_key_binding global_keys[] = {
+	{ '1', "1-7", "show view 1 (Cluster) .. 7 (Help)", g_number },
+	{ '2', NULL, NULL, g_number },
+	{ '3', NULL, NULL, g_number },
+	{ '4', NULL, NULL, g_number },
+	{ '5', NULL, NULL, g_number },
+	{ '6', NULL, NULL, g_number },
+	{ '7', NULL, NULL, g_number },
+	{ '\t', "Tab", "next view (Shift-Tab: previous)", g_next },
+	{ KEY_BTAB, NULL, NULL, g_next },
+	{ 27, "Esc", "back to the previous view", g_back },
+	{ ':', ":", "command bar (Tab completes; :help lists commands)", g_command },
+	{ '/', "/", "filter this view's rows (empty: clear)", g_filter },
+	{ 'p', "p", "policies", g_named },
+	{ 'e', "e", "experiments", g_named },
+	{ 'l', "l", "log", g_named },
+	{ 'w', "w", "synthetic camera workload on/off", g_workload },
+	{ '?', "?", "help: every key of the current view", g_help },
+	{ 12, "^L", "redraw the screen", g_redraw },
+	{ 'q', "q", "quit (asks once if work is in flight)", g_quit },
+};
+
+const struct lv_key_binding *lv_view_global_keys(size_t *n)
+{
+	*n = sizeof(global_keys) / sizeof(global_keys[0]);
+	return global_keys;
+}
+
+unsigned lv_view_global_key(struct lv_ui *ui, int key)
+{
+	size_t n;
+	const struct lv_key_binding *t = lv_view_global_keys(&n);
+	return from_table(t, n, ui, NULL, key);
+}
+
+/* ---- struct lv_ui helpers ---------------------------------------------------- */
+
+void lv_ui_flash(struct lv_ui *ui, int error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ui->status, sizeof(ui->status), fmt, ap);
+	va_end(ap);
+	ui->status_error = error;
+	ui->status_until = ui->wall_s + (error ? 8.0 : 4.0);
+}
+
+int lv_ui_device_index(const struct lv_ui *ui, const char *name)
+{
+	if (!ui->snap || !name[0])
+		return -1;
+	for (size_t i = 0; i < ui->snap->n_devices; i++)
+		if (!strcmp(ui->snap->devices[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+int lv_ui_match(const char *filter, const char *text)
+{
+	if (!filter || !filter[0])
+		return 1;
+	size_t n = strlen(filter);
+	for (const char *p = text; *p; p++)
+		if (!strncasecmp(p, filter, n))
+			return 1;
+	return 0;
+}

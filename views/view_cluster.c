@@ -1,0 +1,355 @@
+/*
+ * view_cluster: the default view — the cluster at a glance. A header
+ * (policy, power, frames/s, frames per joule and % within budget, rolling
+ * and since start, queue, frames by state, uptime), a row per device
+ * (state, clock against its maximum, power, energy, work, QoS, last error)
+ * and sparklines of cluster power and frames/s.
+ *
+ * State: the selected row (kept by device name, so a row does not jump
+ * when the filter changes) and the scroll offset. Everything else comes
+ * from the snapshot; nothing here remembers values between frames.
+ */
+#include <curses.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "draw.h"
+#include "fmt.h"
+#include "view.h"
+
+enum col {
+	C_NAME,
+	C_KIND,
+	C_STATE,
+	C_MHZ,
+	C_BAR,
+	C_POWER,
+	C_ENERGY,
+	C_INFL,
+	C_BATCH,
+	C_FPS,
+	C_LATE,
+	C_ERROR,
+	C_COUNT
+};
+
+static const struct lv_col_spec cols[C_COUNT] = {
+	[C_NAME] = { "DEVICE", 9, 14, 0, 0, 0 },  [C_KIND] = { "KIND", 10, 10, 6, 0, 0 },
+	[C_STATE] = { "STATE", 5, 5, 1, 0, 0 },   [C_MHZ] = { "MHz", 4, 4, 2, 1, 0 },
+	[C_BAR] = { "CLOCK", 5, 12, 8, 0, 1 },    [C_POWER] = { "POWER", 6, 7, 1, 1, 0 },
+	[C_ENERGY] = { "ENERGY", 7, 8, 5, 1, 0 }, [C_INFL] = { "INFL", 4, 4, 3, 1, 0 },
+	[C_BATCH] = { "BATCH", 5, 5, 4, 1, 0 },   [C_FPS] = { "FPS", 5, 6, 2, 1, 0 },
+	[C_LATE] = { "LATE", 9, 11, 3, 1, 0 },    [C_ERROR] = { "LAST ERROR", 10, 24, 7, 0, 1 },
+};
+
+struct cluster_state {
+	int sel, first;
+	int page; /* rows visible at the last draw */
+};
+
+static const char *state_word(const struct lv_snap_device *d, enum lv_color *c)
+{
+	switch (d->state) {
+	case LV_DEV_DOWN: *c = LV_COLOR_DOWN; return "down";
+	case LV_DEV_DRAINING: *c = LV_COLOR_WARN; return "drain";
+	default: break;
+	}
+	*c = d->inflight > 0 ? LV_COLOR_BUSY : LV_COLOR_OK;
+	return d->inflight > 0 ? "busy" : "up";
+}
+
+static int row_matches(const struct lv_ui *ui, const struct lv_snap_device *d)
+{
+	const char *f = ui->filter[ui->view];
+	enum lv_color c;
+	return lv_ui_match(f, d->name) || lv_ui_match(f, d->kind) ||
+	       lv_ui_match(f, state_word(d, &c));
+}
+
+/*
+ * The rows the filter lets through: how many, the row of the device named
+ * `name` in *at (-1 if hidden), and the device index of row `want` in
+ * *want_dev (-1 if out of range). One pass, no allocation.
+ */
+static int scan_rows(const struct lv_ui *ui, const char *name, int *at, int want, int *want_dev)
+{
+	int n = 0;
+	*at = -1;
+	*want_dev = -1;
+	for (size_t i = 0; ui->snap && i < ui->snap->n_devices; i++) {
+		const struct lv_snap_device *d = &ui->snap->devices[i];
+		if (!row_matches(ui, d))
+			continue;
+		if (*at < 0 && !strcmp(d->name, name))
+			*at = n;
+		if (n == want)
+			*want_dev = (int)i;
+		n++;
+	}
+	return n;
+}
+
+static void layout(const struct lv_rect *body, const struct lv_ui *ui, struct lv_view_layout *out)
+{
+	lv_layout_cluster(body, ui->snap ? ui->snap->n_devices : 0, &out->u.cluster);
+}
+
+static void header(const struct lv_ui *ui, const struct lv_rect *r)
+{
+	const struct lv_snapshot *s = ui->snap;
+	const struct lv_engine_counts *k = &s->counts;
+	char a[32], b[32], c[32], d[32], e[32], f[32];
+	int wide = r->w >= 110;
+	if (r->h < 1)
+		return;
+	int x = r->x + lv_draw_text(r->y, r->x, r->w, LV_COLOR_DIM, "policy ");
+	x += lv_draw_text(r->y, x, r->x + r->w - x, LV_COLOR_ACCENT, s->policy);
+	lv_draw_textf(r->y, x, r->x + r->w - x, LV_COLOR_NORMAL, "  %s  up %s  %s",
+	              ui->cluster_desc ? ui->cluster_desc : s->cluster,
+	              lv_fmt_duration(a, sizeof(a), s->uptime_s),
+	              ui->workload.on ? "workload on" : "workload off");
+	if (r->h < 2)
+		return;
+	lv_draw_textf(r->y + 1, r->x, r->w, LV_COLOR_NORMAL,
+	              wide ? "power %s  frames/s %s  frames/J %s (60s) %s (all)  queue %zu  "
+	                     "in budget %s (60s) %s (all)"
+	                   : "power %s  fps %s  f/J %s 60s %s all  queue %zu  ok %s 60s %s all",
+	              lv_fmt_watts(a, sizeof(a), s->power_w), lv_fmt_rate(b, sizeof(b), s->fps),
+	              lv_fmt_rate(c, sizeof(c), s->fpj_60s),
+	              lv_fmt_rate(d, sizeof(d), s->fpj_total), s->queue_len,
+	              lv_fmt_pct(e, sizeof(e), s->pct_ok_60s),
+	              lv_fmt_pct(f, sizeof(f), s->pct_ok_total));
+	if (r->h < 3)
+		return;
+	lv_draw_textf(r->y + 2, r->x, r->w, LV_COLOR_DIM,
+	              "frames ok %llu  late %llu  failed %llu  expired %llu  rejected %llu  "
+	              "queued %llu  in flight %llu  batches %llu",
+	              (unsigned long long)k->by_state[LV_FRAME_OK],
+	              (unsigned long long)k->by_state[LV_FRAME_LATE],
+	              (unsigned long long)k->by_state[LV_FRAME_FAILED],
+	              (unsigned long long)k->by_state[LV_FRAME_EXPIRED],
+	              (unsigned long long)k->by_state[LV_FRAME_REJECTED],
+	              (unsigned long long)k->by_state[LV_FRAME_QUEUED],
+	              (unsigned long long)k->by_state[LV_FRAME_INFLIGHT],
+	              (unsigned long long)k->batches_dispatched);
+}
+
+static void cell(int y, int x0, const int *xs, const int *ws, enum col c, enum lv_color color,
+                 const char *text)
+{
+	if (xs[c] >= 0)
+		lv_draw_field(y, x0 + xs[c], ws[c], cols[c].right, color, text);
+}
+
+static void device_row(const struct lv_snap_device *d, int y, int x0, const int *xs, const int *ws,
+                       int selected)
+{
+	char buf[160];
+	enum lv_color sc, base = selected ? LV_COLOR_SELECTED : LV_COLOR_NORMAL;
+	const char *st = state_word(d, &sc);
+	int down = d->state == LV_DEV_DOWN;
+	if (selected)
+		sc = LV_COLOR_SELECTED;
+	cell(y, x0, xs, ws, C_NAME, base, d->name);
+	cell(y, x0, xs, ws, C_KIND, base, d->kind);
+	cell(y, x0, xs, ws, C_STATE, sc, st);
+	cell(y, x0, xs, ws, C_MHZ, base, lv_fmt_mhz(buf, sizeof(buf), down ? 0 : d->freq_hz));
+	if (xs[C_BAR] >= 0) {
+		double frac =
+		    d->max_freq_hz && !down ? (double)d->freq_hz / (double)d->max_freq_hz : 0;
+		lv_draw_bar(y, x0 + xs[C_BAR], ws[C_BAR], frac, LV_COLOR_CLOCK);
+	}
+	int has_p = (d->valid & LV_SNAP_HAS_POWER) != 0;
+	cell(y, x0, xs, ws, C_POWER, base,
+	     lv_fmt_watts(buf, sizeof(buf), has_p ? d->power_w : NAN));
+	cell(y, x0, xs, ws, C_ENERGY, base, lv_fmt_joules(buf, sizeof(buf), d->energy_j));
+	snprintf(buf, sizeof(buf), "%d", d->inflight);
+	cell(y, x0, xs, ws, C_INFL, base, buf);
+	snprintf(buf, sizeof(buf), "%d", d->last_batch);
+	cell(y, x0, xs, ws, C_BATCH, base, d->last_batch ? buf : "-");
+	cell(y, x0, xs, ws, C_FPS, base, lv_fmt_rate(buf, sizeof(buf), d->fps));
+	char n[16], p[16];
+	if (d->frames)
+		snprintf(buf, sizeof(buf), "%s %s", lv_fmt_count(n, sizeof(n), d->late),
+		         lv_fmt_pct(p, sizeof(p), 100.0 * (double)d->late / (double)d->frames));
+	else
+		snprintf(buf, sizeof(buf), "-");
+	cell(y, x0, xs, ws, C_LATE, d->late && !selected ? LV_COLOR_WARN : base, buf);
+	cell(y, x0, xs, ws, C_ERROR, d->last_error[0] && !selected ? LV_COLOR_DOWN : base,
+	     d->last_error[0] ? d->last_error : "");
+}
+
+static void table(struct lv_ui *ui, struct cluster_state *st, const struct lv_rect *r)
+{
+	int xs[C_COUNT], ws[C_COUNT];
+	if (r->h < 1)
+		return;
+	lv_layout_columns(cols, C_COUNT, r->w, xs, ws);
+	lv_draw_band(r->y, r->x, r->w, LV_COLOR_HEADER);
+	for (int c = 0; c < C_COUNT; c++)
+		cell(r->y, r->x, xs, ws, c, LV_COLOR_HEADER, cols[c].title);
+	/* Keep the selection on the same device when rows come and go. */
+	int at, dev;
+	int n = scan_rows(ui, ui->device, &at, -1, &dev);
+	if (at >= 0)
+		st->sel = at;
+	st->sel = st->sel >= n ? n - 1 : st->sel < 0 ? 0 : st->sel;
+	st->page = r->h - 1;
+	st->first = lv_layout_scroll(st->sel, st->first, st->page, n);
+	int row = 0;
+	for (size_t i = 0; i < ui->snap->n_devices && row < st->first + st->page; i++) {
+		const struct lv_snap_device *d = &ui->snap->devices[i];
+		if (!row_matches(ui, d))
+			continue;
+		if (row >= st->first) {
+			int y = r->y + 1 + row - st->first;
+			if (row == st->sel) {
+				lv_draw_band(y, r->x, r->w, LV_COLOR_SELECTED);
+				snprintf(ui->device, sizeof(ui->device), "%s", d->name);
+			}
+			device_row(d, y, r->x, xs, ws, row == st->sel);
+		}
+		row++;
+	}
+	if (n < (int)ui->snap->n_devices || st->page < n) {
+		char t[48];
+		snprintf(t, sizeof(t), " %d-%d of %d ", n ? st->first + 1 : 0,
+		         st->first + st->page < n ? st->first + st->page : n, n);
+		int w = (int)strlen(t);
+		if (w < r->w)
+			lv_draw_text(r->y, r->x + r->w - w, w, LV_COLOR_HEADER, t);
+	}
+}
+
+static void spark(const struct lv_rect *r, const char *title, const double *v, size_t n,
+                  enum lv_color c, char *(*fmt)(char *, size_t, double))
+{
+	if (r->h <= 0 || r->w <= 0)
+		return;
+	if (r->h >= 2) {
+		lv_draw_chart(r, title, v, n, 0, c, c, fmt);
+		return;
+	}
+	char now[32];
+	int lw = r->w >= 60 ? 22 : 12;
+	lv_draw_textf(r->y, r->x, lw, LV_COLOR_DIM, "%s %s", title,
+	              fmt(now, sizeof(now), n ? v[n - 1] : NAN));
+	lv_draw_spark(r->y, r->x + lw, r->w - lw, v, n, 0, c);
+}
+
+static char *fmt_w(char *buf, size_t len, double x)
+{
+	return lv_fmt_watts(buf, len, x);
+}
+
+static char *fmt_fps(char *buf, size_t len, double x)
+{
+	char t[24];
+	snprintf(buf, len, "%s/s", lv_fmt_rate(t, sizeof(t), x));
+	return buf;
+}
+
+static void draw(struct lv_ui *ui, void *state, const struct lv_view_layout *lay)
+{
+	const struct lv_cluster_layout *l = &lay->u.cluster;
+	const struct lv_snapshot *s = ui->snap;
+	if (!s) {
+		lv_draw_text(l->header.y, l->header.x, l->header.w, LV_COLOR_DIM,
+		             "waiting for the controller's first snapshot ...");
+		return;
+	}
+	header(ui, &l->header);
+	table(ui, state, &l->table);
+	char t[64];
+	size_t span = s->n_history;
+	char d[16];
+	snprintf(t, sizeof(t), "cluster power, last %s",
+	         lv_fmt_duration(d, sizeof(d), (double)span));
+	spark(&l->spark[0], t, s->hist_power_w, s->n_history, LV_COLOR_POWER, fmt_w);
+	snprintf(t, sizeof(t), "frames/s, last %s", d);
+	spark(&l->spark[1], t, s->hist_fps, s->n_history, LV_COLOR_FPS, fmt_fps);
+}
+
+/* ---- keys ------------------------------------------------------------------ */
+
+/* Moves the selection to row `to` (clamped) and names its device in ui->device. */
+static unsigned select_row(struct lv_ui *ui, struct cluster_state *st, int to)
+{
+	int at, dev;
+	int n = scan_rows(ui, "", &at, -1, &dev);
+	if (n == 0)
+		return LV_REACT_REDRAW;
+	st->sel = to < 0 ? 0 : to >= n ? n - 1 : to;
+	scan_rows(ui, "", &at, st->sel, &dev);
+	if (dev >= 0)
+		snprintf(ui->device, sizeof(ui->device), "%s", ui->snap->devices[dev].name);
+	return LV_REACT_REDRAW;
+}
+
+static unsigned k_move(struct lv_ui *ui, void *state, int key)
+{
+	struct cluster_state *st = state;
+	int page = st->page > 1 ? st->page : 1;
+	switch (key) {
+	case KEY_UP:
+	case 'k': return select_row(ui, st, st->sel - 1);
+	case KEY_DOWN:
+	case 'j': return select_row(ui, st, st->sel + 1);
+	case KEY_PPAGE: return select_row(ui, st, st->sel - page);
+	case KEY_NPAGE: return select_row(ui, st, st->sel + page);
+	case KEY_HOME:
+	case 'g': return select_row(ui, st, 0);
+	default: return select_row(ui, st, 1 << 30);
+	}
+}
+
+static unsigned k_open(struct lv_ui *ui, void *state, int key)
+{
+	(void)state, (void)key;
+	if (!ui->device[0])
+		return 0;
+	ui->next_view = lv_view_device_index();
+	return LV_REACT_SWITCH;
+}
+
+static unsigned k_action(struct lv_ui *ui, void *state, int key)
+{
+	(void)state;
+	if (!ui->device[0])
+		return 0;
+	memset(&ui->req, 0, sizeof(ui->req));
+	ui->req.kind = key == 'd' ? LV_CMD_DRAIN : key == 'u' ? LV_CMD_UP : LV_CMD_RELEASE;
+	snprintf(ui->req.device, sizeof(ui->req.device), "%s", ui->device);
+	return LV_REACT_REQUEST;
+}
+
+static const struct lv_key_binding keys[] = {
+	{ KEY_UP, "Up/k", "select the previous device", k_move },
+	{ 'k', NULL, NULL, k_move },
+	{ KEY_DOWN, "Down/j", "select the next device", k_move },
+	{ 'j', NULL, NULL, k_move },
+	{ KEY_PPAGE, "PgUp/PgDn", "a page up / down", k_move },
+	{ KEY_NPAGE, NULL, NULL, k_move },
+	{ KEY_HOME, "Home/End", "first / last device (also g / G)", k_move },
+	{ 'g', NULL, NULL, k_move },
+	{ KEY_END, NULL, NULL, k_move },
+	{ 'G', NULL, NULL, k_move },
+	{ '\n', "Enter", "open the selected device", k_open },
+	{ KEY_ENTER, NULL, NULL, k_open },
+	{ '\r', NULL, NULL, k_open },
+	{ 'd', "d", "drain the selected device", k_action },
+	{ 'u', "u", "mark the selected device up", k_action },
+	{ 'r', "r", "release the selected device's pinned clock", k_action },
+};
+
+const struct lv_view_ops lv_view_cluster = {
+	.name = "cluster",
+	.title = "Cluster",
+	.hotkey = '1',
+	.state_size = sizeof(struct cluster_state),
+	.layout = layout,
+	.draw = draw,
+	.keys = keys,
+	.n_keys = sizeof(keys) / sizeof(keys[0]),
+};

@@ -1,0 +1,264 @@
+/*
+ * view_experiments: experiments from the keyboard. A list of the specs in
+ * experiments/, one more entry that builds a spec from the running cluster,
+ * and the reports of past runs; on the right the run in progress (a
+ * progress bar; the dashboard stays live, the run is a separate process)
+ * or the results shown — a table per policy and bar charts of frames per
+ * joule and % of frames within budget.
+ *
+ * The console runs the experiment and reads its report into
+ * ui->exp (console/exprun.c); this view only picks and shows.
+ */
+#include <curses.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "draw.h"
+#include "fmt.h"
+#include "view.h"
+
+struct experiments_state {
+	int sel, first;
+};
+
+/* List entries: the specs, "build from the cluster", then past runs. */
+static int n_items(const struct lv_ui *ui)
+{
+	return (int)(ui->exp.n_specs + 1 + ui->exp.n_runs);
+}
+
+static void layout(const struct lv_rect *body, const struct lv_ui *ui, struct lv_view_layout *out)
+{
+	(void)ui;
+	lv_layout_split(body, 30, &out->u.split);
+}
+
+static void item_text(const struct lv_ui *ui, int i, char *buf, size_t len, enum lv_color *c)
+{
+	size_t ns = ui->exp.n_specs;
+	*c = LV_COLOR_NORMAL;
+	if ((size_t)i < ns) {
+		snprintf(buf, len, " %s", ui->exp.specs[i]);
+	} else if ((size_t)i == ns) {
+		snprintf(buf, len, " + from the live cluster");
+		*c = LV_COLOR_ACCENT;
+	} else {
+		const struct lv_ui_past_run *r = &ui->exp.runs[(size_t)i - ns - 1];
+		snprintf(buf, len, " %s", r->name);
+		*c = strcmp(r->dir, ui->exp.shown) ? LV_COLOR_DIM : LV_COLOR_ACCENT;
+	}
+}
+
+static void list(const struct lv_ui *ui, struct experiments_state *st, const struct lv_rect *r)
+{
+	int n = n_items(ui);
+	st->sel = st->sel >= n ? n - 1 : st->sel < 0 ? 0 : st->sel;
+	/* Titles take rows too: 2 when past runs exist. Scroll by items, keeping it simple. */
+	int rows = r->h - 2 - (ui->exp.n_runs ? 1 : 0);
+	st->first = lv_layout_scroll(st->sel, st->first, rows, n);
+	int y = r->y + lv_draw_title(r, "specs", NULL);
+	for (int i = st->first; i < n && y < r->y + r->h; i++) {
+		if ((size_t)i == ui->exp.n_specs + 1 && y < r->y + r->h) {
+			struct lv_rect t = { y++, r->x, 1, r->w };
+			lv_draw_title(&t, "past runs", NULL);
+			if (y >= r->y + r->h)
+				break;
+		}
+		char buf[96];
+		enum lv_color c;
+		item_text(ui, i, buf, sizeof(buf), &c);
+		if (i == st->sel) {
+			lv_draw_band(y, r->x, r->w, LV_COLOR_SELECTED);
+			c = LV_COLOR_SELECTED;
+		}
+		lv_draw_text(y++, r->x, r->w, c, buf);
+	}
+}
+
+static void progress(const struct lv_ui *ui, const struct lv_rect *r, int *y)
+{
+	const struct lv_ui_experiments *e = &ui->exp;
+	char t[32];
+	int last = r->y + r->h;
+	switch (e->state) {
+	case LV_UI_EXP_IDLE:
+		if (*y < last)
+			lv_draw_text((*y)++, r->x, r->w, LV_COLOR_DIM,
+			             "pick a spec and press Enter to run it in the simulator; the "
+			             "dashboard stays live");
+		break;
+	case LV_UI_EXP_RUNNING: {
+		double frac = e->total ? (double)e->done / (double)e->total : 0;
+		if (e->passes > 1)
+			frac = ((double)(e->pass - 1) + frac) / (double)e->passes;
+		if (*y < last)
+			lv_draw_textf((*y)++, r->x, r->w, LV_COLOR_ACCENT,
+			              "running %s: pass %d/%d, run %zu/%zu, %s (x stops it)",
+			              e->spec, e->pass, e->passes, e->done, e->total,
+			              lv_fmt_duration(t, sizeof(t), e->elapsed_s));
+		if (*y < last) {
+			lv_draw_bar(*y, r->x, r->w - 6, frac, LV_COLOR_FPS);
+			lv_draw_textf((*y)++, r->x + r->w - 5, 5, LV_COLOR_NORMAL, "%3.0f%%",
+			              100 * frac);
+		}
+		break;
+	}
+	case LV_UI_EXP_DONE:
+		if (*y < last)
+			lv_draw_textf((*y)++, r->x, r->w, LV_COLOR_OK, "%s finished in %s", e->spec,
+			              lv_fmt_duration(t, sizeof(t), e->elapsed_s));
+		break;
+	case LV_UI_EXP_FAILED:
+		if (*y < last)
+			lv_draw_textf((*y)++, r->x, r->w, LV_COLOR_DOWN, "%s failed", e->spec);
+		break;
+	}
+	if (e->message[0] && *y < last)
+		lv_draw_text((*y)++, r->x, r->w,
+		             e->state == LV_UI_EXP_FAILED ? LV_COLOR_DOWN : LV_COLOR_DIM,
+		             e->message);
+}
+
+static void results_table(const struct lv_ui *ui, const struct lv_rect *r, int *y)
+{
+	static const char *const titles[] = { "POLICY", "RUNS", "FRAMES/J", "SD", "VS BASE",
+		                              "OK %",   "SD",   "ENERGY",   "P95" };
+	static const int w[] = { 20, 4, 8, 7, 7, 6, 5, 8, 7 };
+	const int nc = 9;
+	int last = r->y + r->h;
+	if (*y >= last)
+		return;
+	lv_draw_band(*y, r->x, r->w, LV_COLOR_HEADER);
+	for (int c = 0, x = r->x; c < nc && x + w[c] <= r->x + r->w; x += w[c] + 1, c++)
+		lv_draw_field(*y, x, w[c], c > 0, LV_COLOR_HEADER, titles[c]);
+	(*y)++;
+	for (size_t i = 0; i < ui->exp.n_rows && *y < last; i++, (*y)++) {
+		const struct lv_ui_exp_row *row = &ui->exp.rows[i];
+		char v[9][LV_POLICY_LABEL_MAX];
+		snprintf(v[0], sizeof(v[0]), "%s", row->policy);
+		snprintf(v[1], sizeof(v[1]), "%zu", row->runs);
+		lv_fmt_rate(v[2], sizeof(v[2]), row->fpj);
+		lv_fmt_rate(v[3], sizeof(v[3]), row->fpj_sd);
+		snprintf(v[4], sizeof(v[4]), isnan(row->ratio) ? "-" : "%.2fx", row->ratio);
+		snprintf(v[5], sizeof(v[5]), isnan(row->pct_ok) ? "-" : "%.1f", row->pct_ok);
+		snprintf(v[6], sizeof(v[6]), isnan(row->pct_ok_sd) ? "-" : "%.1f", row->pct_ok_sd);
+		lv_fmt_joules(v[7], sizeof(v[7]), row->energy_j);
+		lv_fmt_latency(v[8], sizeof(v[8]), row->p95_s);
+		for (int c = 0, x = r->x; c < nc && x + w[c] <= r->x + r->w; x += w[c] + 1, c++)
+			lv_draw_field(*y, x, w[c], c > 0, LV_COLOR_NORMAL, v[c]);
+	}
+}
+
+/* One bar chart: a row per policy, bars scaled to the largest value (or to `full`). */
+static void bars(const struct lv_ui *ui, const struct lv_rect *r, int *y, const char *title,
+                 int pct)
+{
+	int last = r->y + r->h;
+	double top = pct ? 100 : 0;
+	for (size_t i = 0; !pct && i < ui->exp.n_rows; i++)
+		if (ui->exp.rows[i].fpj > top)
+			top = ui->exp.rows[i].fpj;
+	if (*y >= last)
+		return;
+	struct lv_rect t = { (*y)++, r->x, 1, r->w };
+	lv_draw_title(&t, title, NULL);
+	for (size_t i = 0; i < ui->exp.n_rows && *y < last; i++, (*y)++) {
+		const struct lv_ui_exp_row *row = &ui->exp.rows[i];
+		double v = pct ? row->pct_ok : row->fpj;
+		char num[24];
+		lv_draw_field(*y, r->x, 20, 0, LV_COLOR_NORMAL, row->policy);
+		lv_draw_bar(*y, r->x + 21, r->w - 21 - 9, top > 0 && !isnan(v) ? v / top : 0,
+		            pct ? LV_COLOR_OK : LV_COLOR_FPS);
+		if (pct)
+			lv_fmt_pct(num, sizeof(num), v);
+		else
+			lv_fmt_rate(num, sizeof(num), v);
+		lv_draw_field(*y, r->x + r->w - 8, 8, 1, LV_COLOR_NORMAL, num);
+	}
+}
+
+static void detail(const struct lv_ui *ui, const struct lv_rect *r)
+{
+	int y = r->y + lv_draw_title(r, "experiment", ui->exp.shown[0] ? ui->exp.shown : NULL);
+	progress(ui, r, &y);
+	if (ui->exp.n_rows == 0)
+		return;
+	y++;
+	results_table(ui, r, &y);
+	y++;
+	bars(ui, r, &y, "frames per joule", 0);
+	bars(ui, r, &y, "% frames within budget", 1);
+}
+
+static void draw(struct lv_ui *ui, void *state, const struct lv_view_layout *lay)
+{
+	list(ui, state, &lay->u.split.list);
+	detail(ui, &lay->u.split.detail);
+}
+
+/* ---- keys ------------------------------------------------------------------ */
+
+static unsigned k_move(struct lv_ui *ui, void *state, int key)
+{
+	struct experiments_state *st = state;
+	int n = n_items(ui);
+	if (n == 0)
+		return 0;
+	st->sel = (st->sel + (key == KEY_UP || key == 'k' ? n - 1 : 1)) % n;
+	return LV_REACT_REDRAW;
+}
+
+static unsigned k_enter(struct lv_ui *ui, void *state, int key)
+{
+	(void)key;
+	struct experiments_state *st = state;
+	size_t ns = ui->exp.n_specs;
+	memset(&ui->req, 0, sizeof(ui->req));
+	if ((size_t)st->sel < ns) {
+		ui->req.kind = LV_CMD_EXPERIMENT;
+		snprintf(ui->req.arg, sizeof(ui->req.arg), "%s", ui->exp.specs[st->sel]);
+	} else if ((size_t)st->sel == ns) {
+		ui->req.kind = LV_CMD_EXPERIMENT;
+		snprintf(ui->req.arg, sizeof(ui->req.arg), "%s", LV_CMD_EXP_FROM_CLUSTER);
+	} else if ((size_t)st->sel - ns - 1 < ui->exp.n_runs) {
+		ui->req.kind = LV_CMD_EXP_OPEN;
+		snprintf(ui->req.arg, sizeof(ui->req.arg), "%s",
+		         ui->exp.runs[(size_t)st->sel - ns - 1].dir);
+	} else {
+		return 0;
+	}
+	return LV_REACT_REQUEST;
+}
+
+static unsigned k_cancel(struct lv_ui *ui, void *state, int key)
+{
+	(void)state, (void)key;
+	if (ui->exp.state != LV_UI_EXP_RUNNING)
+		return 0;
+	memset(&ui->req, 0, sizeof(ui->req));
+	ui->req.kind = LV_CMD_EXP_CANCEL;
+	return LV_REACT_REQUEST;
+}
+
+static const struct lv_key_binding keys[] = {
+	{ KEY_UP, "Up/Down", "select a spec or a past run", k_move },
+	{ KEY_DOWN, NULL, NULL, k_move },
+	{ 'k', NULL, NULL, k_move },
+	{ 'j', NULL, NULL, k_move },
+	{ '\n', "Enter", "run the spec in sim (background) / open the past run", k_enter },
+	{ '\r', NULL, NULL, k_enter },
+	{ KEY_ENTER, NULL, NULL, k_enter },
+	{ 'x', "x", "stop the running experiment", k_cancel },
+};
+
+const struct lv_view_ops lv_view_experiments = {
+	.name = "experiments",
+	.title = "Experiments",
+	.hotkey = '5',
+	.state_size = sizeof(struct experiments_state),
+	.layout = layout,
+	.draw = draw,
+	.keys = keys,
+	.n_keys = sizeof(keys) / sizeof(keys[0]),
+};

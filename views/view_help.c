@@ -1,0 +1,128 @@
+/*
+ * view_help: every key of the view Help was opened from, the keys every
+ * view shares, and the `:` commands — read from the same binding tables
+ * and command table that resolve them, so Help cannot drift from what the
+ * keys do. Esc (or ?) returns.
+ *
+ * State: the scroll offset.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "draw.h"
+#include "view.h"
+
+struct help_state {
+	int first;
+	int page, total;
+};
+
+static void layout(const struct lv_rect *body, const struct lv_ui *ui, struct lv_view_layout *out)
+{
+	(void)ui;
+	out->u.whole = *body;
+}
+
+/* Lines are produced in order; only those in the window are drawn. */
+struct cursor {
+	const struct lv_rect *r;
+	int line, first;
+};
+
+static void put(struct cursor *c, enum lv_color color, const char *key, const char *text)
+{
+	int row = c->line++ - c->first;
+	if (row < 0 || row >= c->r->h)
+		return;
+	int y = c->r->y + row;
+	if (!key) {
+		struct lv_rect t = { y, c->r->x, 1, c->r->w };
+		lv_draw_title(&t, text, NULL);
+		return;
+	}
+	lv_draw_field(y, c->r->x + 2, 12, 0, LV_COLOR_ACCENT, key);
+	lv_draw_text(y, c->r->x + 15, c->r->w - 15, color, text);
+}
+
+static void bindings(struct cursor *c, const struct lv_key_binding *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].label)
+			put(c, LV_COLOR_NORMAL, t[i].label, t[i].help);
+}
+
+static void draw(struct lv_ui *ui, void *state, const struct lv_view_layout *lay)
+{
+	struct help_state *st = state;
+	const struct lv_rect *r = &lay->u.whole;
+	const struct lv_view_ops *const *reg = lv_view_registry();
+	int v = ui->help_for >= 0 && (size_t)ui->help_for < lv_view_count() ? ui->help_for : 0;
+	if (v == lv_view_help_index())
+		v = 0;
+	struct cursor c = { r, 0, st->first };
+	char t[64];
+	snprintf(t, sizeof(t), "keys of the %s view", reg[v]->title);
+	put(&c, LV_COLOR_NORMAL, NULL, t);
+	if (reg[v]->n_keys == 0)
+		put(&c, LV_COLOR_DIM, "", "(none of its own)");
+	bindings(&c, reg[v]->keys, reg[v]->n_keys);
+	put(&c, LV_COLOR_NORMAL, "", "");
+	put(&c, LV_COLOR_NORMAL, NULL, "keys in every view");
+	size_t ng;
+	const struct lv_key_binding *g = lv_view_global_keys(&ng);
+	bindings(&c, g, ng);
+	put(&c, LV_COLOR_NORMAL, "", "");
+	put(&c, LV_COLOR_NORMAL, NULL, "commands (: then Tab completes; Esc cancels)");
+	for (size_t i = 0; lv_cmd_help_at(i); i++) {
+		const struct lv_cmd_help *h = lv_cmd_help_at(i);
+		char line[256];
+		snprintf(line, sizeof(line), "%-24s %s", h->usage, h->help);
+		put(&c, LV_COLOR_NORMAL, "", line);
+	}
+	st->total = c.line;
+	st->page = r->h;
+}
+
+static unsigned k_scroll(struct lv_ui *ui, void *state, int key)
+{
+	(void)ui;
+	struct help_state *st = state;
+	int page = st->page > 1 ? st->page : 1;
+	st->first += key == KEY_UP || key == 'k' ? -1
+	             : key == KEY_PPAGE          ? -page
+	             : key == KEY_NPAGE          ? page
+	                                         : 1;
+	if (st->first > st->total - page)
+		st->first = st->total - page;
+	if (st->first < 0)
+		st->first = 0;
+	return LV_REACT_REDRAW;
+}
+
+static unsigned k_back(struct lv_ui *ui, void *state, int key)
+{
+	(void)ui, (void)state, (void)key;
+	return LV_REACT_BACK;
+}
+
+static const struct lv_key_binding keys[] = {
+	{ KEY_UP, "Up/Down", "scroll (also PgUp / PgDn)", k_scroll },
+	{ KEY_DOWN, NULL, NULL, k_scroll },
+	{ 'k', NULL, NULL, k_scroll },
+	{ 'j', NULL, NULL, k_scroll },
+	{ KEY_PPAGE, NULL, NULL, k_scroll },
+	{ KEY_NPAGE, NULL, NULL, k_scroll },
+	{ '?', "? / Esc", "back to the view Help was opened from", k_back },
+};
+
+const struct lv_view_ops lv_view_help = {
+	.name = "help",
+	.title = "Help",
+	.hotkey = '7',
+	.state_size = sizeof(struct help_state),
+	.layout = layout,
+	.draw = draw,
+	.keys = keys,
+	.n_keys = sizeof(keys) / sizeof(keys[0]),
+};
