@@ -15,7 +15,7 @@ SHELL := /bin/bash
 # missing ones (with sudo when not root). Keep in step with the README.
 DEB_PKGS := gcc make pkg-config libcjson-dev libxgboost-dev libsqlite3-dev libcmocka-dev \
 	    libmicrohttpd-dev libcurl4-openssl-dev libssh-dev libyaml-dev libturbojpeg0-dev \
-	    libpng-dev libncurses-dev gnuplot-nox jq tmux curl openssh-server openssh-client
+	    libpng-dev libncurses-dev gnuplot-nox jq tmux curl sqlite3 openssh-server openssh-client
 DEB_PKGS += wrk
 
 PKGS := libcjson xgboost sqlite3 libmicrohttpd libcurl libssh yaml-0.1 libturbojpeg libpng ncursesw

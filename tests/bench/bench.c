@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_dispatch.h"
 #include "bench_frontend.h"
 #include "bench_views.h"
 #include "cluster.h"
@@ -269,5 +270,6 @@ int main(void)
 	lv_bench_image();
 	lv_bench_frontend();
 	lv_bench_views();
+	lv_bench_dispatch();
 	return 0;
 }

@@ -81,9 +81,19 @@ sshd_start() {
 	ssh-keygen -q -t ed25519 -N '' -C loudva-test-stranger -f "$SSHD_DIR/wrong_key"
 	cp "$SSHD_DIR/user_key.pub" "$SSHD_DIR/authorized_keys"
 	chmod 600 "$SSHD_DIR/authorized_keys"
-	SSHD_PORT=$(free_port)
-	_sshd_write_config
-	_sshd_launch
+	# Another process may take the port between free_port and sshd's bind:
+	# then try another port.
+	local try
+	for try in 1 2 3 4 5; do
+		SSHD_PORT=$(free_port)
+		_sshd_write_config
+		: >"$SSHD_DIR/sshd.log"
+		_sshd_launch 2>/dev/null && return 0
+		grep -q "Address already in use" "$SSHD_DIR/sshd.log" || break
+	done
+	echo "sshd did not start:" >&2
+	cat "$SSHD_DIR/sshd.log" >&2
+	return 1
 }
 
 sshd_stop() {
@@ -98,5 +108,16 @@ sshd_restart_newkey() {
 	sshd_stop
 	rm -f "$SSHD_DIR/host_key" "$SSHD_DIR/host_key.pub"
 	ssh-keygen -q -t ed25519 -N '' -C loudva-test-host-2 -f "$SSHD_DIR/host_key"
-	_sshd_launch
+	# Same port (the test wants a changed key at a known address); the old
+	# listener may take a moment to go.
+	local try
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		: >"$SSHD_DIR/sshd.log"
+		_sshd_launch 2>/dev/null && return 0
+		grep -q "Address already in use" "$SSHD_DIR/sshd.log" || break
+		sleep 0.5
+	done
+	echo "sshd did not restart:" >&2
+	cat "$SSHD_DIR/sshd.log" >&2
+	return 1
 }
