@@ -22,23 +22,25 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: loudva decide --queue N --remaining S [options]\n"
-		"\n"
-		"What would the scheduler do now, and why.\n"
-		"\n"
-		"  --cluster FILE       cluster file [" LV_DEFAULT_CLUSTER "]\n"
-		"  --queue N            frames waiting (N >= 1)\n"
-		"  --remaining S        seconds left until the tightest deadline (<= 0: already late)\n"
-		"  --mode pred|fill|prof  cost table: predicted, measured+predicted, measured only [pred]\n"
-		"  --policy NAME[:k=v,...]  policy and parameters [loud]\n"
-		"  --clock DEVICE=HZ    the device's current GPU clock (repeatable)\n"
-		"  --busy DEVICE        one batch in flight on DEVICE (repeat for more)\n"
-		"  --down DEVICE        DEVICE is down (repeatable)\n"
-		"  --oldest S           age of the oldest queued frame, s [0]\n"
-		"  --alternatives K     alternatives to show [5]\n"
-		"  --predictor FILE     predictor cache [" LV_DEFAULT_PREDICTOR_CACHE "]\n"
-		"  --json               machine-readable output\n");
+	fprintf(
+	    f,
+	    "usage: loudva decide --queue N --remaining S [options]\n"
+	    "\n"
+	    "What would the scheduler do now, and why.\n"
+	    "\n"
+	    "  --cluster FILE       cluster file [" LV_DEFAULT_CLUSTER "]\n"
+	    "  --queue N            frames waiting (N >= 1)\n"
+	    "  --remaining S        seconds left until the tightest deadline (<= 0: already late)\n"
+	    "  --mode pred|fill|prof  cost table: predicted, measured+predicted, measured only "
+	    "[pred]\n"
+	    "  --policy NAME[:k=v,...]  policy and parameters [loud]\n"
+	    "  --clock DEVICE=HZ    the device's current GPU clock (repeatable)\n"
+	    "  --busy DEVICE        one batch in flight on DEVICE (repeat for more)\n"
+	    "  --down DEVICE        DEVICE is down (repeatable)\n"
+	    "  --oldest S           age of the oldest queued frame, s [0]\n"
+	    "  --alternatives K     alternatives to show [5]\n"
+	    "  --predictor FILE     predictor cache [" LV_DEFAULT_PREDICTOR_CACHE "]\n"
+	    "  --json               machine-readable output\n");
 }
 
 struct opts {
@@ -67,7 +69,7 @@ static int device_arg(const struct lv_cluster *c, const char *opt, const char *n
 	int i = lv_cluster_find(c, name);
 	if (i < 0)
 		fprintf(stderr, "loudva decide: %s: no device '%s' in cluster '%s'\n", opt, name,
-			c->name);
+		        c->name);
 	return i;
 }
 
@@ -91,14 +93,17 @@ static int apply_device_opts(struct lv_cluster *c, int argc, char **argv)
 					rc = LV_EXIT_USAGE;
 				} else {
 					const struct lv_profile *p =
-						lv_device_profile(c, &c->devices[d]);
+					    lv_device_profile(c, &c->devices[d]);
 					if (lv_profile_freq_index(p, hz) < 0) {
-						fprintf(stderr,
-							"loudva decide: --clock %s: %llu Hz is not a clock of %s (from %llu to %llu Hz; see loudva profile show %s)\n",
-							v, hz, p->kind,
-							(unsigned long long)p->freqs_hz[0],
-							(unsigned long long)p->freqs_hz[p->n_freqs - 1],
-							p->kind);
+						fprintf(
+						    stderr,
+						    "loudva decide: --clock %s: %llu Hz is not a "
+						    "clock of %s (from %llu to %llu Hz; see loudva "
+						    "profile show %s)\n",
+						    v, hz, p->kind,
+						    (unsigned long long)p->freqs_hz[0],
+						    (unsigned long long)p->freqs_hz[p->n_freqs - 1],
+						    p->kind);
 						rc = LV_EXIT_USAGE;
 					} else {
 						c->devices[d].freq_hz = hz;
@@ -141,9 +146,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	*o = (struct opts){ .cluster = LV_DEFAULT_CLUSTER, .policy = "loud",
-			    .predictor = LV_DEFAULT_PREDICTOR_CACHE, .alts = 5,
-			    .mode = LV_COST_PRED };
+	*o = (struct opts){ .cluster = LV_DEFAULT_CLUSTER,
+		            .policy = "loud",
+		            .predictor = LV_DEFAULT_PREDICTOR_CACHE,
+		            .alts = 5,
+		            .mode = LV_COST_PRED };
 	optind = 1;
 	opterr = 0;
 	int ch;
@@ -153,11 +160,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'p': o->policy = optarg; break;
 		case 'P': o->predictor = optarg; break;
 		case 'j': o->json = 1; break;
-		case 'k': case 'b': case 'd': break; /* applied after the cluster loads */
+		case 'k':
+		case 'b':
+		case 'd': break; /* applied after the cluster loads */
 		case 'q':
 			if (lv_parse_long(optarg, &o->queue) != LV_OK || o->queue < 1)
 				return bad("--queue: '%s' is not a whole number of frames >= 1",
-					   optarg);
+				           optarg);
 			o->have_queue = 1;
 			break;
 		case 'r':
@@ -169,7 +178,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'o':
 			if (lv_parse_double(optarg, &o->oldest) != LV_OK || !(o->oldest >= 0))
 				return bad("--oldest: '%s' is not a non-negative number of seconds",
-					   optarg);
+				           optarg);
 			break;
 		case 'a':
 			if (lv_parse_long(optarg, &o->alts) != LV_OK || o->alts < 0 ||
@@ -180,12 +189,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (lv_cost_mode_parse(optarg, &o->mode) != LV_OK)
 				return bad("--mode: '%s' is not pred, fill or prof", optarg);
 			break;
-		case 'h':
-			usage(stdout);
-			return -1;
+		case 'h': usage(stdout); return -1;
 		default:
 			fprintf(stderr, "loudva decide: unknown or incomplete option '%s'\n",
-				argv[optind - 1]);
+			        argv[optind - 1]);
 			usage(stderr);
 			return LV_EXIT_USAGE;
 		}
@@ -202,12 +209,11 @@ static double mhz(uint64_t hz)
 	return (double)hz / 1e6;
 }
 
-static void print_table(const struct lv_cluster *c, const struct lv_policy *p,
-			const struct opts *o, const struct lv_decision *d,
-			const struct lv_explain *ex)
+static void print_table(const struct lv_cluster *c, const struct lv_policy *p, const struct opts *o,
+                        const struct lv_decision *d, const struct lv_explain *ex)
 {
-	printf("%s on %s (%s mode): %ld frames queued, %.3f s to the tightest deadline\n",
-	       p->label, c->name, lv_cost_mode_name(o->mode), o->queue, o->remaining);
+	printf("%s on %s (%s mode): %ld frames queued, %.3f s to the tightest deadline\n", p->label,
+	       c->name, lv_cost_mode_name(o->mode), o->queue, o->remaining);
 	if (ex->has_choice) {
 		const struct lv_dispatch *x = d->has_dispatch ? &d->dispatch : &ex->choice;
 		printf("%s %d frames on %s at %.2f MHz\n",
@@ -242,9 +248,8 @@ static void print_table(const struct lv_cluster *c, const struct lv_policy *p,
 	}
 }
 
-static void print_json(const struct lv_cluster *c, const struct lv_policy *p,
-		       const struct opts *o, const struct lv_decision *d,
-		       const struct lv_explain *ex)
+static void print_json(const struct lv_cluster *c, const struct lv_policy *p, const struct opts *o,
+                       const struct lv_decision *d, const struct lv_explain *ex)
 {
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "policy", p->label);
@@ -252,9 +257,9 @@ static void print_json(const struct lv_cluster *c, const struct lv_policy *p,
 	cJSON_AddStringToObject(j, "mode", lv_cost_mode_name(o->mode));
 	cJSON_AddNumberToObject(j, "queue", (double)o->queue);
 	cJSON_AddNumberToObject(j, "remaining_s", o->remaining);
-	const struct lv_dispatch *x = d->has_dispatch ? &d->dispatch
-				     : ex->has_choice ? &ex->choice
-							: NULL;
+	const struct lv_dispatch *x = d->has_dispatch  ? &d->dispatch
+	                              : ex->has_choice ? &ex->choice
+	                                               : NULL;
 	if (x) {
 		cJSON_AddStringToObject(j, "device", c->devices[x->device].name);
 		cJSON_AddNumberToObject(j, "freq_hz", (double)x->freq_hz);
@@ -331,8 +336,10 @@ int lv_cmd_decide(int argc, char **argv)
 
 	/* The decision is taken at now = o.oldest, so the oldest frame arrived at 0. */
 	double now = o.oldest;
-	struct lv_view v = { .cluster = c, .queue_len = (size_t)o.queue,
-			     .min_deadline_s = now + o.remaining, .oldest_arrival_s = 0.0 };
+	struct lv_view v = { .cluster = c,
+		             .queue_len = (size_t)o.queue,
+		             .min_deadline_s = now + o.remaining,
+		             .oldest_arrival_s = 0.0 };
 	for (size_t i = 0; i < c->n_devices; i++)
 		c->devices[i].idle_since_s = now;
 	clocks = lv_xcalloc(c->n_devices, sizeof(*clocks));

@@ -69,16 +69,16 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: loudva load --trace FILE [options]\n\n"
-		"Replays a trace as camera clients: each request is posted to /inference at its\n"
-		"time, with its frames and budget, and the answers are tallied. Options:\n");
+	        "usage: loudva load --trace FILE [options]\n\n"
+	        "Replays a trace as camera clients: each request is posted to /inference at its\n"
+	        "time, with its frames and budget, and the answers are tallied. Options:\n");
 	for (size_t i = 0; i < N_LOAD_OPTS; i++) {
 		char left[40];
 		snprintf(left, sizeof left, "--%s %s", load_opts[i].name, load_opts[i].arg);
 		fprintf(f, "  %-20s %s\n", left, load_opts[i].help);
 	}
 	fprintf(f,
-		"\nExit status: 0 every frame answered, 1 some frame unanswered, 2 bad input.\n");
+	        "\nExit status: 0 every frame answered, 1 some frame unanswered, 2 bad input.\n");
 }
 
 static int set_opt(const struct load_opt *o, const char *val, struct load_args *a, char **why)
@@ -92,13 +92,13 @@ static int set_opt(const struct load_opt *o, const char *val, struct load_args *
 	case OPT_COUNT:
 		if (lv_parse_long(val, &l) < 0 || l < 1 || l > 100000)
 			return lv_fail(why, LV_EINVAL, "--%s: '%s' is not a count 1..100000",
-				       o->name, val);
+			               o->name, val);
 		*(long *)(void *)field = l;
 		return 0;
 	case OPT_POSITIVE:
 		if (lv_parse_double(val, &d) < 0 || !isfinite(d) || d <= 0)
 			return lv_fail(why, LV_EINVAL, "--%s: '%s' is not a positive number",
-				       o->name, val);
+			               o->name, val);
 		*(double *)(void *)field = d;
 		return 0;
 	case OPT_FLAG: *(int *)(void *)field = 1; return 0;
@@ -130,7 +130,7 @@ static int parse(int argc, char **argv, struct load_args *a, char **why)
 		if (o->kind != OPT_FLAG && !val) {
 			if (i + 1 >= argc)
 				return lv_fail(why, LV_EINVAL, "--%s needs a value (%s)", o->name,
-					       o->arg);
+				               o->arg);
 			val = argv[++i];
 		}
 		if (set_opt(o, val, a, why) < 0)
@@ -144,7 +144,7 @@ static int parse(int argc, char **argv, struct load_args *a, char **why)
 static void print_text(const struct load_args *a, const struct lv_loadgen_result *r)
 {
 	static const enum lv_frame_state shown[] = { LV_FRAME_OK, LV_FRAME_LATE, LV_FRAME_FAILED,
-						     LV_FRAME_EXPIRED, LV_FRAME_REJECTED };
+		                                     LV_FRAME_EXPIRED, LV_FRAME_REJECTED };
 	printf("requests: %zu sent of %zu, %zu answered, %zu failed\n", r->requests_sent,
 	       r->requests, r->requests_answered, r->requests_failed);
 	printf("frames:   %llu sent of %llu, %llu answered:", (unsigned long long)r->frames_sent,
@@ -239,7 +239,7 @@ int lv_cmd_load(int argc, char **argv)
 		goto out;
 	}
 	imgs = a.images ? lv_loadgen_images_load(a.images, &n_img, &why)
-			: lv_loadgen_images_synth(8, 640, 480, &n_img, &why);
+	                : lv_loadgen_images_synth(8, 640, 480, &n_img, &why);
 	if (!imgs) {
 		fprintf(stderr, "loudva load: %s\n", why);
 		goto out;
@@ -273,8 +273,8 @@ int lv_cmd_load(int argc, char **argv)
 		print_text(&a, &res);
 	if (res.frames_unanswered)
 		fprintf(stderr, "loudva load: %llu of %llu frames unanswered%s\n",
-			(unsigned long long)res.frames_unanswered, (unsigned long long)res.frames,
-			interrupted ? " (interrupted)" : "");
+		        (unsigned long long)res.frames_unanswered, (unsigned long long)res.frames,
+		        interrupted ? " (interrupted)" : "");
 	rc = res.frames_unanswered ? LV_EXIT_FAIL : LV_EXIT_OK;
 out:
 	free(why);

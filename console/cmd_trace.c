@@ -35,16 +35,18 @@ struct gen_opt {
 
 #define P(field) offsetof(struct gen_args, p.field)
 static const struct gen_opt gen_opts[] = {
-	{"cameras", OPT_INT, P(cameras), "C", "cameras [2]"},
-	{"seed", OPT_U64, P(seed), "S", "random seed [1]"},
-	{"duration", OPT_SECONDS, P(duration_s), "S", "trace length, seconds [300]"},
-	{"windows", OPT_INT, P(windows), "E", "most active windows per camera [5]"},
-	{"min-active", OPT_SECONDS, P(min_active_s), "S", "shortest window, seconds [5]"},
-	{"max-active", OPT_SECONDS, P(max_active_s), "S", "longest window, seconds [200]"},
-	{"last-entry", OPT_SECONDS, P(last_entry_s), "S", "latest window start, seconds [200]"},
-	{"rate-cap", OPT_SECONDS, P(rate_cap_fps), "FPS", "frames/s cap per 1 s window, 0 = none [0]"},
-	{"budget", OPT_BUDGET, P(budget_s), "S|random", "latency budget [random: 1..21 s]"},
-	{"out", OPT_PATH, offsetof(struct gen_args, out), "FILE", "where to write the trace (required)"},
+	{ "cameras", OPT_INT, P(cameras), "C", "cameras [2]" },
+	{ "seed", OPT_U64, P(seed), "S", "random seed [1]" },
+	{ "duration", OPT_SECONDS, P(duration_s), "S", "trace length, seconds [300]" },
+	{ "windows", OPT_INT, P(windows), "E", "most active windows per camera [5]" },
+	{ "min-active", OPT_SECONDS, P(min_active_s), "S", "shortest window, seconds [5]" },
+	{ "max-active", OPT_SECONDS, P(max_active_s), "S", "longest window, seconds [200]" },
+	{ "last-entry", OPT_SECONDS, P(last_entry_s), "S", "latest window start, seconds [200]" },
+	{ "rate-cap", OPT_SECONDS, P(rate_cap_fps), "FPS",
+	  "frames/s cap per 1 s window, 0 = none [0]" },
+	{ "budget", OPT_BUDGET, P(budget_s), "S|random", "latency budget [random: 1..21 s]" },
+	{ "out", OPT_PATH, offsetof(struct gen_args, out), "FILE",
+	  "where to write the trace (required)" },
 };
 #undef P
 #define N_GEN_OPTS (sizeof gen_opts / sizeof gen_opts[0])
@@ -52,9 +54,9 @@ static const struct gen_opt gen_opts[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: loudva trace gen [options] --out FILE\n"
-		   "       loudva trace show [--ascii] FILE\n\n"
-		   "gen writes a seeded camera trace (the thesis's camera model); show prints a\n"
-		   "summary and the rate over time. Options of gen:\n");
+	           "       loudva trace show [--ascii] FILE\n\n"
+	           "gen writes a seeded camera trace (the thesis's camera model); show prints a\n"
+	           "summary and the rate over time. Options of gen:\n");
 	for (size_t i = 0; i < N_GEN_OPTS; i++) {
 		char left[40];
 		snprintf(left, sizeof left, "--%s %s", gen_opts[i].name, gen_opts[i].arg);
@@ -79,13 +81,14 @@ static int set_opt(const struct gen_opt *o, const char *val, struct gen_args *a,
 	switch (o->kind) {
 	case OPT_INT:
 		if (lv_parse_long(val, &l) != LV_OK || l < -1000000000L || l > 1000000000L)
-			return lv_fail(why, LV_EINVAL, "--%s: '%s' is not an integer", o->name, val);
+			return lv_fail(why, LV_EINVAL, "--%s: '%s' is not an integer", o->name,
+			               val);
 		*(int *)(void *)field = (int)l;
 		return LV_OK;
 	case OPT_U64:
 		if (lv_parse_u64(val, &u) != LV_OK)
 			return lv_fail(why, LV_EINVAL, "--%s: '%s' is not an integer >= 0", o->name,
-				       val);
+			               val);
 		*(uint64_t *)(void *)field = (uint64_t)u;
 		return LV_OK;
 	case OPT_SECONDS:
@@ -98,12 +101,11 @@ static int set_opt(const struct gen_opt *o, const char *val, struct gen_args *a,
 			d = 0;
 		else if (lv_parse_double(val, &d) != LV_OK || !isfinite(d) || d <= 0)
 			return lv_fail(why, LV_EINVAL,
-				       "--%s: '%s' is neither seconds > 0 nor 'random'", o->name, val);
+			               "--%s: '%s' is neither seconds > 0 nor 'random'", o->name,
+			               val);
 		*(double *)(void *)field = d;
 		return LV_OK;
-	case OPT_PATH:
-		*(const char **)(void *)field = val;
-		return LV_OK;
+	case OPT_PATH: *(const char **)(void *)field = val; return LV_OK;
 	}
 	return LV_EINVAL;
 }
@@ -135,7 +137,7 @@ static int parse_gen(int argc, char **argv, struct gen_args *a, char **why)
 		if (!val) {
 			if (i + 1 >= argc)
 				return lv_fail(why, LV_EINVAL, "--%s needs a value (%s)", o->name,
-					       o->arg);
+				               o->arg);
 			val = argv[++i];
 		}
 		if (set_opt(o, val, a, why) != LV_OK)
@@ -148,7 +150,7 @@ static int parse_gen(int argc, char **argv, struct gen_args *a, char **why)
 
 static int cmd_gen(int argc, char **argv)
 {
-	struct gen_args a = {.out = NULL};
+	struct gen_args a = { .out = NULL };
 	struct lv_trace *t = NULL;
 	char *why = NULL;
 	int rc;
@@ -189,7 +191,7 @@ out:
  * non-empty) names UTF-8; the process locale itself is left alone. */
 static int locale_is_utf8(void)
 {
-	const char *vars[] = {"LC_ALL", "LC_CTYPE", "LANG"};
+	const char *vars[] = { "LC_ALL", "LC_CTYPE", "LANG" };
 	for (size_t i = 0; i < 3; i++) {
 		const char *v = getenv(vars[i]);
 		if (v && *v)
@@ -229,7 +231,7 @@ static int bar_eighths(double v, double max)
 
 static void print_chart(const struct lv_trace *t, const struct lv_trace_stats *s, int utf8)
 {
-	static const char *const blocks[] = {" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+	static const char *const blocks[] = { " ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
 	double span_s = floor(s->last_s) + 1;
 	size_t n = span_s < CHART_COLS ? (size_t)span_s : CHART_COLS;
 	double bucket_s = span_s / (double)n;
@@ -250,7 +252,10 @@ static void print_chart(const struct lv_trace *t, const struct lv_trace_stats *s
 			if (utf8)
 				fputs(blocks[level], stdout);
 			else
-				putchar(level >= 8 ? '#' : level >= 4 ? '+' : level > 0 ? '.' : ' ');
+				putchar(level >= 8   ? '#'
+				        : level >= 4 ? '+'
+				        : level > 0  ? '.'
+				                     : ' ');
 		}
 		putchar('\n');
 	}
@@ -279,7 +284,8 @@ static int cmd_show(int argc, char **argv)
 			fprintf(stderr, "loudva trace show: unknown option '%s'\n", argv[i]);
 			return LV_EXIT_USAGE;
 		} else if (path) {
-			fprintf(stderr, "loudva trace show: one FILE only ('%s' is extra)\n", argv[i]);
+			fprintf(stderr, "loudva trace show: one FILE only ('%s' is extra)\n",
+			        argv[i]);
 			return LV_EXIT_USAGE;
 		} else {
 			path = argv[i];

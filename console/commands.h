@@ -27,9 +27,9 @@ int lv_cmd_batch(int argc, char **argv);  /* `loudva --batch SPEC [opts]`: argv[
 int lv_cmd_report(int argc, char **argv); /* `loudva report DB` */
 
 /* Default locations, relative to the working directory (the repository root). */
-#define LV_DEFAULT_PROFILES_DIR "profiles"
-#define LV_DEFAULT_CLUSTER "profiles/clusters/thesis.json"
-#define LV_DEFAULT_DATA_DIR "../shared/data/jetson-measurements"
+#define LV_DEFAULT_PROFILES_DIR    "profiles"
+#define LV_DEFAULT_CLUSTER         "profiles/clusters/thesis.json"
+#define LV_DEFAULT_DATA_DIR        "../shared/data/jetson-measurements"
 #define LV_DEFAULT_PREDICTOR_CACHE "profiles/.cache/predictor.json"
 
 #endif

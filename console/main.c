@@ -31,18 +31,20 @@ static const struct command commands[] = {
 	{ "sim", lv_cmd_sim, "replay a trace on emulated devices: frames, energy, frames/J" },
 	{ "load", lv_cmd_load, "replay a trace as camera clients and tally the answers" },
 	{ "report", lv_cmd_report, "summarise the runs recorded in a store (loudva.db)" },
-	{ "demo", lv_cmd_demo, "a short simulated run of the thesis cluster, two policies compared" },
+	{ "demo", lv_cmd_demo,
+	  "a short simulated run of the thesis cluster, two policies compared" },
 	{ NULL, NULL, NULL },
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: loudva [--version] [--help] [--batch SPEC [OPTIONS]] [COMMAND [ARGS]]\n\n"
-		   "LoudVA: energy-efficient video analytics on Jetson clusters.\n"
-		   "With no command, opens the console on the embedded thesis cluster\n"
-		   "(five emulated Jetsons and a synthetic camera workload).\n"
-		   "--batch SPEC runs an experiment headless (see experiments/README.md).\n\n"
-		   "commands:\n");
+	fprintf(f,
+	        "usage: loudva [--version] [--help] [--batch SPEC [OPTIONS]] [COMMAND [ARGS]]\n\n"
+	        "LoudVA: energy-efficient video analytics on Jetson clusters.\n"
+	        "With no command, opens the console on the embedded thesis cluster\n"
+	        "(five emulated Jetsons and a synthetic camera workload).\n"
+	        "--batch SPEC runs an experiment headless (see experiments/README.md).\n\n"
+	        "commands:\n");
 	for (const struct command *c = commands; c->name; c++)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
 	fprintf(f, "\n'loudva COMMAND --help' describes each command.\n");

@@ -21,12 +21,9 @@
 const char *lv_dev_state_name(enum lv_dev_state s)
 {
 	switch (s) {
-	case LV_DEV_UP:
-		return "up";
-	case LV_DEV_DOWN:
-		return "down";
-	case LV_DEV_DRAINING:
-		return "draining";
+	case LV_DEV_UP: return "up";
+	case LV_DEV_DOWN: return "down";
+	case LV_DEV_DRAINING: return "draining";
 	}
 	return "?";
 }
@@ -40,7 +37,7 @@ static int kind_index(const struct lv_cluster *c, const char *kind)
 }
 
 static void add_device(struct lv_cluster *c, const char *name, int kind, const char *agent,
-		       const char *triton)
+                       const char *triton)
 {
 	c->devices = lv_xrealloc(c->devices, (c->n_devices + 1) * sizeof(*c->devices));
 	struct lv_device *d = &c->devices[c->n_devices++];
@@ -61,8 +58,8 @@ static void add_kind(struct lv_cluster *c, struct lv_profile *p)
 		c->largest_max_batch = p->max_batch;
 }
 
-static const char *opt_string(const cJSON *obj, const char *key, const char *path, int i,
-			      int *bad, char **why)
+static const char *opt_string(const cJSON *obj, const char *key, const char *path, int i, int *bad,
+                              char **why)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 	if (!v)
@@ -70,7 +67,7 @@ static const char *opt_string(const cJSON *obj, const char *key, const char *pat
 	if (!cJSON_IsString(v) || !v->valuestring[0]) {
 		*bad = 1;
 		lv_fail(why, LV_EINVAL, "%s: devices[%d].%s: must be a non-empty string", path, i,
-			key);
+		        key);
 		return NULL;
 	}
 	return v->valuestring;
@@ -78,14 +75,14 @@ static const char *opt_string(const cJSON *obj, const char *key, const char *pat
 
 /* Finds or loads the profile for `kind`; returns its index or -1 with *why. */
 static int resolve_kind(struct lv_cluster *c, const char *kind, const char *profiles_dir,
-			const char *path, int i, char **why)
+                        const char *path, int i, char **why)
 {
 	int k = kind_index(c, kind);
 	if (k >= 0)
 		return k;
 	if (strchr(kind, '/') || strlen(kind) >= LV_KIND_MAX) {
 		lv_fail(why, LV_EINVAL, "%s: devices[%d].kind: '%s' is not a kind name", path, i,
-			kind);
+		        kind);
 		return -1;
 	}
 	char *file = lv_xasprintf("%s/%s.json", profiles_dir, kind);
@@ -93,7 +90,7 @@ static int resolve_kind(struct lv_cluster *c, const char *kind, const char *prof
 	struct lv_profile *p = lv_profile_load(file, &inner);
 	if (!p) {
 		lv_fail(why, LV_ENOENT, "%s: devices[%d].kind: no usable profile for '%s' (%s)",
-			path, i, kind, inner ? inner : file);
+		        path, i, kind, inner ? inner : file);
 		free(inner);
 		free(file);
 		return -1;
@@ -104,7 +101,7 @@ static int resolve_kind(struct lv_cluster *c, const char *kind, const char *prof
 }
 
 static int load_device(struct lv_cluster *c, const cJSON *dj, const char *profiles_dir,
-		       const char *path, int i, char **why)
+                       const char *path, int i, char **why)
 {
 	int bad = 0;
 	if (!cJSON_IsObject(dj))
@@ -121,7 +118,7 @@ static int load_device(struct lv_cluster *c, const cJSON *dj, const char *profil
 		return lv_fail(why, LV_EINVAL, "%s: devices[%d].kind: missing", path, i);
 	if (strlen(name) >= LV_DEV_NAME_MAX - 8)
 		return lv_fail(why, LV_EINVAL, "%s: devices[%d].name: longer than %d characters",
-			       path, i, LV_DEV_NAME_MAX - 9);
+		               path, i, LV_DEV_NAME_MAX - 9);
 	int k = resolve_kind(c, kind, profiles_dir, path, i, why);
 	if (k < 0)
 		return LV_ENOENT;
@@ -130,7 +127,7 @@ static int load_device(struct lv_cluster *c, const cJSON *dj, const char *profil
 	if (!count) {
 		if (lv_cluster_find(c, name) >= 0)
 			return lv_fail(why, LV_EINVAL, "%s: devices[%d].name: '%s' appears twice",
-				       path, i, name);
+			               path, i, name);
 		add_device(c, name, k, agent, triton);
 		return LV_OK;
 	}
@@ -138,18 +135,19 @@ static int load_device(struct lv_cluster *c, const cJSON *dj, const char *profil
 	    count->valuedouble != (double)(int)count->valuedouble ||
 	    c->n_devices + (size_t)count->valuedouble > MAX_DEVICES)
 		return lv_fail(why, LV_EINVAL,
-			       "%s: devices[%d].count: must be a whole number from 1 (at most %d devices in all)",
-			       path, i, MAX_DEVICES);
+		               "%s: devices[%d].count: must be a whole number from 1 (at most %d "
+		               "devices in all)",
+		               path, i, MAX_DEVICES);
 	if (agent || triton)
 		return lv_fail(why, LV_EINVAL,
-			       "%s: devices[%d]: an entry with count has no endpoints", path, i);
+		               "%s: devices[%d]: an entry with count has no endpoints", path, i);
 	int n = (int)count->valuedouble;
 	for (int j = 0; j < n; j++) {
 		char dn[LV_DEV_NAME_MAX + 16];
 		snprintf(dn, sizeof(dn), "%s-%03d", name, j);
 		if (lv_cluster_find(c, dn) >= 0)
 			return lv_fail(why, LV_EINVAL, "%s: devices[%d]: name '%s' appears twice",
-				       path, i, dn);
+			               path, i, dn);
 		add_device(c, dn, k, NULL, NULL);
 	}
 	return LV_OK;
@@ -179,8 +177,7 @@ static int parse_cluster(struct lv_cluster *c, const cJSON *root, const char *pa
 	}
 	int i = 0;
 	const cJSON *dj;
-	cJSON_ArrayForEach(dj, devs)
-	{
+	cJSON_ArrayForEach (dj, devs) {
 		rc = load_device(c, dj, profiles_dir, path, i++, why);
 		if (rc != LV_OK)
 			goto out;
@@ -224,8 +221,8 @@ struct lv_cluster *lv_cluster_load(const char *path, char **why)
 	return c;
 }
 
-struct lv_cluster *lv_cluster_new_from_profiles(struct lv_profile **profiles,
-						const size_t *counts, size_t n_kinds)
+struct lv_cluster *lv_cluster_new_from_profiles(struct lv_profile **profiles, const size_t *counts,
+                                                size_t n_kinds)
 {
 	struct lv_cluster *c = lv_xcalloc(1, sizeof(*c));
 	c->name = lv_xstrdup("synthetic");
@@ -241,8 +238,8 @@ struct lv_cluster *lv_cluster_new_from_profiles(struct lv_profile **profiles,
 	return c;
 }
 
-int lv_cluster_build_costs(struct lv_cluster *c, enum lv_cost_mode mode,
-			   const char *predictor_path, char **why)
+int lv_cluster_build_costs(struct lv_cluster *c, enum lv_cost_mode mode, const char *predictor_path,
+                           char **why)
 {
 	if (mode != LV_COST_PROF && !c->predictor) {
 		const struct lv_profile **ps = lv_xmalloc(c->n_kinds * sizeof(*ps));

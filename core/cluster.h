@@ -39,9 +39,9 @@ enum lv_dev_state {
 const char *lv_dev_state_name(enum lv_dev_state s);
 
 struct lv_kind {
-	struct lv_profile *profile;   /* owned */
-	struct lv_cost_table *cost;   /* owned; the scheduler's view, in the cluster's mode;
-				       * NULL until lv_cluster_build_costs */
+	struct lv_profile *profile; /* owned */
+	struct lv_cost_table *cost; /* owned; the scheduler's view, in the cluster's mode;
+	                             * NULL until lv_cluster_build_costs */
 	/*
 	 * Owned; what the hardware does, whatever the scheduler believes: the
 	 * measured points (prof mode). Emulated devices run on it and the energy
@@ -56,14 +56,14 @@ struct lv_kind {
 
 struct lv_device {
 	char name[LV_DEV_NAME_MAX];
-	int kind;                      /* index into cluster->kinds */
-	char *agent_url;               /* may be NULL */
-	char *triton_url;              /* may be NULL */
+	int kind;         /* index into cluster->kinds */
+	char *agent_url;  /* may be NULL */
+	char *triton_url; /* may be NULL */
 	/* Engine-maintained state. */
 	enum lv_dev_state state;
-	uint64_t freq_hz;              /* current GPU clock as last set or observed */
-	int inflight;                  /* batches dispatched and not yet finished */
-	double idle_since_s;           /* when inflight last dropped to 0 (run start at first) */
+	uint64_t freq_hz;    /* current GPU clock as last set or observed */
+	int inflight;        /* batches dispatched and not yet finished */
+	double idle_since_s; /* when inflight last dropped to 0 (run start at first) */
 	uint64_t batches_done;
 	uint64_t frames_done;
 };
@@ -74,8 +74,8 @@ struct lv_cluster {
 	struct lv_kind *kinds;
 	size_t n_devices;
 	struct lv_device *devices;
-	int largest_max_batch;         /* max over kinds of profile->max_batch */
-	struct lv_predictor *predictor;/* owned; NULL in prof mode */
+	int largest_max_batch;          /* max over kinds of profile->max_batch */
+	struct lv_predictor *predictor; /* owned; NULL in prof mode */
 	enum lv_cost_mode mode;
 };
 
@@ -93,8 +93,8 @@ struct lv_cluster *lv_cluster_load(const char *path, char **why);
  * <kind>-NN, in kind order. Takes ownership of the profiles. For tests and
  * benchmarks.
  */
-struct lv_cluster *lv_cluster_new_from_profiles(struct lv_profile **profiles,
-						const size_t *counts, size_t n_kinds);
+struct lv_cluster *lv_cluster_new_from_profiles(struct lv_profile **profiles, const size_t *counts,
+                                                size_t n_kinds);
 
 /*
  * Builds every kind's cost table in `mode`. For fill and pred, the predictor
@@ -102,20 +102,20 @@ struct lv_cluster *lv_cluster_new_from_profiles(struct lv_profile **profiles,
  * profiles, else trained (and saved there when path is non-NULL). Calling
  * again rebuilds in the new mode.
  */
-int lv_cluster_build_costs(struct lv_cluster *c, enum lv_cost_mode mode,
-			   const char *predictor_path, char **why);
+int lv_cluster_build_costs(struct lv_cluster *c, enum lv_cost_mode mode, const char *predictor_path,
+                           char **why);
 
 /* Index of the device named `name`, or -1. */
 int lv_cluster_find(const struct lv_cluster *c, const char *name);
 
 static inline const struct lv_profile *lv_device_profile(const struct lv_cluster *c,
-							 const struct lv_device *d)
+                                                         const struct lv_device *d)
 {
 	return c->kinds[d->kind].profile;
 }
 
 static inline const struct lv_cost_table *lv_device_cost(const struct lv_cluster *c,
-							 const struct lv_device *d)
+                                                         const struct lv_device *d)
 {
 	return c->kinds[d->kind].cost;
 }

@@ -33,18 +33,15 @@ int lv_cost_mode_parse(const char *s, enum lv_cost_mode *out)
 const char *lv_cost_mode_name(enum lv_cost_mode m)
 {
 	switch (m) {
-	case LV_COST_PROF:
-		return "prof";
-	case LV_COST_FILL:
-		return "fill";
-	case LV_COST_PRED:
-		return "pred";
+	case LV_COST_PROF: return "prof";
+	case LV_COST_FILL: return "fill";
+	case LV_COST_PRED: return "pred";
 	}
 	return "?";
 }
 
 static void set_cell(struct lv_cost_table *t, size_t i, int batch, double lat, double en,
-		     enum lv_cost_source src)
+                     enum lv_cost_source src)
 {
 	t->latency_s[i] = lat;
 	t->energy_j[i] = en;
@@ -54,7 +51,7 @@ static void set_cell(struct lv_cost_table *t, size_t i, int batch, double lat, d
 
 /* Fills every cell from the predictor (pred) or only the unmeasured ones (fill). */
 static int predict_cells(struct lv_cost_table *t, const struct lv_predictor *pred, int only_missing,
-			 char **why)
+                         char **why)
 {
 	size_t cells = t->n_freqs * (size_t)t->max_batch;
 	float *feats = lv_xmalloc(cells * LV_PRED_NFEATURES * sizeof(float));
@@ -70,7 +67,7 @@ static int predict_cells(struct lv_cost_table *t, const struct lv_predictor *pre
 			if (only_missing && t->source[i] == LV_SRC_MEASURED)
 				continue;
 			lv_predictor_features(&t->profile->gpu, t->freqs_hz[fi], b,
-					      feats + n * LV_PRED_NFEATURES);
+			                      feats + n * LV_PRED_NFEATURES);
 			where[n++] = i;
 		}
 	}
@@ -95,12 +92,12 @@ out:
 }
 
 struct lv_cost_table *lv_cost_table_build(const struct lv_profile *profile,
-					  const struct lv_predictor *pred,
-					  enum lv_cost_mode mode, char **why)
+                                          const struct lv_predictor *pred, enum lv_cost_mode mode,
+                                          char **why)
 {
 	if (mode != LV_COST_PROF && !pred) {
 		lv_fail(why, LV_EINVAL, "%s: %s mode needs a predictor", profile->kind,
-			lv_cost_mode_name(mode));
+		        lv_cost_mode_name(mode));
 		return NULL;
 	}
 	struct lv_cost_table *t = lv_xcalloc(1, sizeof(*t));
@@ -128,7 +125,7 @@ struct lv_cost_table *lv_cost_table_build(const struct lv_profile *profile,
 			if (fi < 0)
 				continue; /* validated profiles never get here */
 			set_cell(t, lv_cost_index(t, (size_t)fi, pt->batch), pt->batch,
-				 pt->latency_s, pt->energy_j, LV_SRC_MEASURED);
+			         pt->latency_s, pt->energy_j, LV_SRC_MEASURED);
 		}
 	}
 	if (mode != LV_COST_PROF && predict_cells(t, pred, mode == LV_COST_FILL, why) != LV_OK) {

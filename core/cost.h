@@ -29,7 +29,7 @@ enum lv_cost_mode {
 };
 
 enum lv_cost_source {
-	LV_SRC_NONE = 0,      /* unusable (prof mode, not measured) */
+	LV_SRC_NONE = 0, /* unusable (prof mode, not measured) */
 	LV_SRC_MEASURED = 1,
 	LV_SRC_PREDICTED = 2,
 };
@@ -37,14 +37,14 @@ enum lv_cost_source {
 struct lv_cost_table {
 	const struct lv_profile *profile; /* borrowed; outlives the table */
 	enum lv_cost_mode mode;
-	size_t n_freqs;                   /* = profile->n_freqs */
-	int max_batch;                    /* = profile->max_batch */
-	const uint64_t *freqs_hz;         /* borrowed from profile, ascending */
+	size_t n_freqs;           /* = profile->n_freqs */
+	int max_batch;            /* = profile->max_batch */
+	const uint64_t *freqs_hz; /* borrowed from profile, ascending */
 	/* n_freqs × max_batch cells, index fi * max_batch + (b - 1). */
 	double *latency_s;
 	double *energy_j;
-	double *energy_per_frame_j;       /* energy_j / b */
-	unsigned char *source;            /* enum lv_cost_source */
+	double *energy_per_frame_j; /* energy_j / b */
+	unsigned char *source;      /* enum lv_cost_source */
 };
 
 /* "prof", "fill", "pred" → mode. 0 or LV_EINVAL. */
@@ -56,8 +56,8 @@ const char *lv_cost_mode_name(enum lv_cost_mode m);
  * NULL on error (*why set). Caller frees with lv_cost_table_free.
  */
 struct lv_cost_table *lv_cost_table_build(const struct lv_profile *profile,
-					  const struct lv_predictor *pred,
-					  enum lv_cost_mode mode, char **why);
+                                          const struct lv_predictor *pred, enum lv_cost_mode mode,
+                                          char **why);
 void lv_cost_table_free(struct lv_cost_table *t);
 
 static inline size_t lv_cost_index(const struct lv_cost_table *t, size_t fi, int batch)

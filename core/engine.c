@@ -25,12 +25,12 @@
 #define NO_SLOT UINT32_MAX
 
 struct batch {
-	uint64_t id;           /* 0 when the slot is free */
+	uint64_t id; /* 0 when the slot is free */
 	int device;
 	uint64_t freq_hz;
 	int n;
-	uint32_t *slots;       /* frame slots, n entries (room for max_batch) */
-	uint64_t *frame_ids;   /* the same frames' ids, handed out in DISPATCH */
+	uint32_t *slots;     /* frame slots, n entries (room for max_batch) */
+	uint64_t *frame_ids; /* the same frames' ids, handed out in DISPATCH */
 	uint32_t next_free;
 };
 
@@ -45,7 +45,7 @@ struct lv_engine {
 
 	struct batch *batches;
 	uint32_t batch_free, batch_cap;
-	int batch_room;            /* slots per batch */
+	int batch_room; /* slots per batch */
 	uint64_t next_batch_id;
 
 	struct lv_queue queue;
@@ -54,16 +54,16 @@ struct lv_engine {
 	struct lv_action *actions;
 	size_t n_actions, cap_actions;
 
-	struct lv_clock_set *clock_buf;  /* decision scratch, n_devices entries */
+	struct lv_clock_set *clock_buf; /* decision scratch, n_devices entries */
 	double policy_next_s;
 	double last_now;
 
 	uint64_t inflight_frames;
 	struct lv_engine_counts counts;
 
-	struct lv_explain *explain;      /* sink for the next decision with frames queued; NULL none */
-	size_t explain_queue;            /* the queue it saw */
-	int explained;                   /* the sink was filled since lv_engine_explain_next */
+	struct lv_explain *explain; /* sink for the next decision with frames queued; NULL none */
+	size_t explain_queue;       /* the queue it saw */
+	int explained;              /* the sink was filled since lv_engine_explain_next */
 };
 
 const char *lv_frame_state_name(enum lv_frame_state s)
@@ -96,7 +96,7 @@ static void check_conservation(const struct lv_engine *e)
 }
 
 struct lv_engine *lv_engine_new(struct lv_cluster *c, struct lv_policy *p,
-				const struct lv_engine_config *cfg, double now)
+                                const struct lv_engine_config *cfg, double now)
 {
 	struct lv_engine *e = lv_xcalloc(1, sizeof(*e));
 	e->cluster = c;
@@ -208,7 +208,7 @@ static void frame_release(struct lv_engine *e, uint32_t s)
 
 /* Moves a non-terminal frame to a terminal state and reports it. */
 static void frame_finish(struct lv_engine *e, uint32_t s, enum lv_frame_state st, double now,
-			 const char *reason)
+                         const char *reason)
 {
 	struct lv_frame *f = &e->frames[s];
 	assert(st >= LV_FRAME_OK);
@@ -235,7 +235,7 @@ static void note_time(struct lv_engine *e, double now)
 }
 
 int lv_engine_submit(struct lv_engine *e, double now, uint32_t n_frames, double budget_s,
-		     uint64_t tag, uint64_t *first_id)
+                     uint64_t tag, uint64_t *first_id)
 {
 	note_time(e, now);
 	if (isnan(budget_s))
@@ -339,7 +339,7 @@ static void device_batch_ended(struct lv_engine *e, int device, double now, int 
 }
 
 int lv_engine_batch_done(struct lv_engine *e, double now, uint64_t batch_id, int ok,
-			 const char *reason)
+                         const char *reason)
 {
 	note_time(e, now);
 	struct batch *b = batch_find(e, batch_id);
@@ -354,7 +354,7 @@ int lv_engine_batch_done(struct lv_engine *e, double now, uint64_t batch_id, int
 		e->inflight_frames--;
 		if (ok) {
 			frame_finish(e, s, now <= f->deadline_s ? LV_FRAME_OK : LV_FRAME_LATE, now,
-				     NULL);
+			             NULL);
 		} else if (e->cfg.retry_failed && f->attempts < 2) {
 			e->counts.by_state[LV_FRAME_INFLIGHT]--;
 			e->counts.by_state[LV_FRAME_QUEUED]++;
@@ -362,7 +362,7 @@ int lv_engine_batch_done(struct lv_engine *e, double now, uint64_t batch_id, int
 			lv_queue_push(&e->queue, s, f->id, f->deadline_s, f->arrival_s);
 		} else {
 			frame_finish(e, s, LV_FRAME_FAILED, now,
-				     reason ? reason : "inference failed");
+			             reason ? reason : "inference failed");
 		}
 	}
 	device_batch_ended(e, b->device, now, ok ? b->n : 0);
@@ -401,7 +401,7 @@ static void expire_overdue(struct lv_engine *e, double now)
 		struct lv_queue_entry q;
 		lv_queue_pop(&e->queue, &q);
 		frame_finish(e, q.slot, LV_FRAME_EXPIRED, now,
-			     "not dispatched before the hard timeout");
+		             "not dispatched before the hard timeout");
 	}
 }
 

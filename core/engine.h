@@ -47,21 +47,21 @@ enum lv_frame_state {
 const char *lv_frame_state_name(enum lv_frame_state s);
 
 struct lv_frame {
-	uint64_t id;            /* unique, increasing with arrival, > 0 */
-	uint64_t tag;           /* the driver's (request id, camera, ...), opaque here */
-	uint32_t index;         /* position within its request */
+	uint64_t id;    /* unique, increasing with arrival, > 0 */
+	uint64_t tag;   /* the driver's (request id, camera, ...), opaque here */
+	uint32_t index; /* position within its request */
 	enum lv_frame_state state;
 	double arrival_s;
 	double budget_s;
-	double deadline_s;      /* arrival + budget */
-	double dispatch_s;      /* last dispatch; NAN if never */
-	double done_s;          /* terminal time */
-	int device;             /* last device, -1 if never dispatched */
-	uint64_t freq_hz;       /* clock of the last dispatch (0: device's own) */
-	int batch;              /* size of the last batch */
-	uint64_t batch_id;      /* last batch, 0 if never */
-	int attempts;           /* dispatches so far */
-	const char *reason;     /* static string for REJECTED/FAILED, else NULL */
+	double deadline_s;  /* arrival + budget */
+	double dispatch_s;  /* last dispatch; NAN if never */
+	double done_s;      /* terminal time */
+	int device;         /* last device, -1 if never dispatched */
+	uint64_t freq_hz;   /* clock of the last dispatch (0: device's own) */
+	int batch;          /* size of the last batch */
+	uint64_t batch_id;  /* last batch, 0 if never */
+	int attempts;       /* dispatches so far */
+	const char *reason; /* static string for REJECTED/FAILED, else NULL */
 };
 
 enum lv_action_kind {
@@ -76,8 +76,8 @@ struct lv_action {
 	uint64_t freq_hz;
 	/* DISPATCH */
 	uint64_t batch_id;
-	int batch;                    /* frames in the batch */
-	const uint64_t *frame_ids;    /* borrowed until the batch finishes */
+	int batch;                 /* frames in the batch */
+	const uint64_t *frame_ids; /* borrowed until the batch finishes */
 	double expected_latency_s;
 	double energy_per_frame_j;
 	/* FRAME_FINAL: a copy of the frame */
@@ -85,10 +85,10 @@ struct lv_action {
 };
 
 struct lv_engine_config {
-	double default_budget_s;   /* budget when a client gives none [20] */
-	double expire_grace_s;     /* a frame still queued this long past its deadline expires [30] */
-	size_t max_queue;          /* admission limit on queued frames [1000000] */
-	int retry_failed;          /* retry a failed batch's frames once elsewhere [1] */
+	double default_budget_s; /* budget when a client gives none [20] */
+	double expire_grace_s;   /* a frame still queued this long past its deadline expires [30] */
+	size_t max_queue;        /* admission limit on queued frames [1000000] */
+	int retry_failed;        /* retry a failed batch's frames once elsewhere [1] */
 };
 
 void lv_engine_config_default(struct lv_engine_config *cfg);
@@ -99,7 +99,7 @@ void lv_engine_config_default(struct lv_engine_config *cfg);
  * `now` is the run's start: devices' idle_since_s starts there.
  */
 struct lv_engine *lv_engine_new(struct lv_cluster *c, struct lv_policy *p,
-				const struct lv_engine_config *cfg, double now);
+                                const struct lv_engine_config *cfg, double now);
 void lv_engine_free(struct lv_engine *e);
 
 /* Switches the policy (takes ownership, frees the old one); effective at the next step. */
@@ -114,7 +114,7 @@ const struct lv_policy *lv_engine_policy(const struct lv_engine *e);
  * and the return value is LV_EINVAL or LV_EFULL; otherwise 0.
  */
 int lv_engine_submit(struct lv_engine *e, double now, uint32_t n_frames, double budget_s,
-		     uint64_t tag, uint64_t *first_id);
+                     uint64_t tag, uint64_t *first_id);
 
 /*
  * Batch batch_id finished at now. ok=1: its frames are served (OK or LATE by
@@ -123,7 +123,7 @@ int lv_engine_submit(struct lv_engine *e, double now, uint32_t n_frames, double 
  * (a static string). Unknown batch ids are LV_ENOENT (not fatal).
  */
 int lv_engine_batch_done(struct lv_engine *e, double now, uint64_t batch_id, int ok,
-			 const char *reason);
+                         const char *reason);
 
 /* The device went up, down or draining (reported by the driver). */
 int lv_engine_device_state(struct lv_engine *e, double now, int device, enum lv_dev_state s);
@@ -164,11 +164,11 @@ size_t lv_engine_tightest(const struct lv_engine *e, double *deadline_s, size_t 
 double lv_engine_next_wakeup(const struct lv_engine *e);
 
 struct lv_engine_counts {
-	uint64_t received;                 /* frames submitted, rejected included */
+	uint64_t received; /* frames submitted, rejected included */
 	uint64_t by_state[LV_FRAME_NSTATES];
 	uint64_t batches_dispatched;
 	uint64_t batches_failed;
-	uint64_t decisions;                /* policy calls */
+	uint64_t decisions; /* policy calls */
 };
 
 void lv_engine_counts(const struct lv_engine *e, struct lv_engine_counts *out);

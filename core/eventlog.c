@@ -36,7 +36,7 @@ void lv_eventlog_fini(struct lv_eventlog *l)
 }
 
 void lv_eventlog_add(struct lv_eventlog *l, double time_s, enum lv_log_level level,
-		     const char *source, const char *fmt, ...)
+                     const char *source, const char *fmt, ...)
 {
 	struct lv_log_entry e;
 	e.time_s = time_s;
@@ -59,8 +59,7 @@ void lv_eventlog_add(struct lv_eventlog *l, double time_s, enum lv_log_level lev
 	pthread_mutex_unlock(&l->mu);
 }
 
-size_t lv_eventlog_read(struct lv_eventlog *l, uint64_t after, struct lv_log_entry *out,
-			size_t max)
+size_t lv_eventlog_read(struct lv_eventlog *l, uint64_t after, struct lv_log_entry *out, size_t max)
 {
 	size_t n = 0;
 	pthread_mutex_lock(&l->mu);

@@ -24,11 +24,11 @@ enum lv_log_level {
 const char *lv_log_level_name(enum lv_log_level l);
 
 #define LV_LOG_SOURCE_MAX 24
-#define LV_LOG_TEXT_MAX 200
+#define LV_LOG_TEXT_MAX   200
 
 struct lv_log_entry {
-	uint64_t seq;                  /* 1, 2, 3, ... */
-	double time_s;                 /* the writer's clock (controller seconds) */
+	uint64_t seq;  /* 1, 2, 3, ... */
+	double time_s; /* the writer's clock (controller seconds) */
 	enum lv_log_level level;
 	char source[LV_LOG_SOURCE_MAX]; /* "engine", "policy", "nano-00", ... */
 	char text[LV_LOG_TEXT_MAX];
@@ -47,14 +47,15 @@ void lv_eventlog_fini(struct lv_eventlog *l);
 
 /* Appends an event (text is truncated to fit). Thread-safe. */
 void lv_eventlog_add(struct lv_eventlog *l, double time_s, enum lv_log_level level,
-		     const char *source, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+                     const char *source, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /*
  * Copies up to `max` events with seq > after, oldest first, into out.
  * Returns how many were copied. Thread-safe.
  */
 size_t lv_eventlog_read(struct lv_eventlog *l, uint64_t after, struct lv_log_entry *out,
-			size_t max);
+                        size_t max);
 
 /* The seq of the newest event (0 if none). */
 uint64_t lv_eventlog_last_seq(struct lv_eventlog *l);

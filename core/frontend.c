@@ -55,9 +55,8 @@ static void count_status(struct lv_frontend *fe, unsigned status)
 }
 
 /* Queues body (taken) with an optional Allow header. */
-static enum MHD_Result respond(struct lv_frontend *fe, struct MHD_Connection *conn,
-			       unsigned status, const char *content_type, char *body, size_t len,
-			       const char *allow)
+static enum MHD_Result respond(struct lv_frontend *fe, struct MHD_Connection *conn, unsigned status,
+                               const char *content_type, char *body, size_t len, const char *allow)
 {
 	struct MHD_Response *res =
 	    MHD_create_response_from_buffer_with_free_callback(len, body, free);
@@ -75,7 +74,7 @@ static enum MHD_Result respond(struct lv_frontend *fe, struct MHD_Connection *co
 }
 
 enum MHD_Result fe_respond(struct lv_frontend *fe, struct MHD_Connection *conn, unsigned status,
-			   const char *content_type, char *body, size_t len)
+                           const char *content_type, char *body, size_t len)
 {
 	return respond(fe, conn, status, content_type, body, len, NULL);
 }
@@ -92,7 +91,7 @@ static char *error_json(const char *why)
 }
 
 enum MHD_Result fe_respond_error(struct lv_frontend *fe, struct MHD_Connection *conn,
-				 unsigned status, const char *why)
+                                 unsigned status, const char *why)
 {
 	char *txt = error_json(why);
 	if (!txt)
@@ -108,7 +107,7 @@ static enum MHD_Result get_healthz(struct lv_frontend *fe, struct MHD_Connection
 static enum MHD_Result get_root(struct lv_frontend *fe, struct MHD_Connection *conn)
 {
 	char *txt = lv_xstrdup("LoudVA controller: POST /inference (multipart: images, latency), "
-			       "GET /status, GET /metrics, GET /healthz\n");
+	                       "GET /status, GET /metrics, GET /healthz\n");
 	return fe_respond(fe, conn, MHD_HTTP_OK, TEXT_TYPE, txt, strlen(txt));
 }
 
@@ -117,7 +116,7 @@ static enum MHD_Result get_status(struct lv_frontend *fe, struct MHD_Connection 
 	const struct lv_snapshot *s = fe->ops->snapshot_get(fe->arg);
 	if (!s)
 		return fe_respond_error(fe, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-					"no snapshot yet: the controller is starting");
+		                        "no snapshot yet: the controller is starting");
 	size_t len;
 	char *txt = lv_prom_status_json(s, &len);
 	fe->ops->snapshot_put(fe->arg, s);
@@ -163,7 +162,7 @@ static const struct route *as_route(void *con_cls)
 }
 
 static enum MHD_Result refuse_route(struct lv_frontend *fe, struct MHD_Connection *conn,
-				    unsigned status, char *why)
+                                    unsigned status, char *why)
 {
 	enum MHD_Result r = fe_respond_error(fe, conn, status, why);
 	free(why);
@@ -171,8 +170,8 @@ static enum MHD_Result refuse_route(struct lv_frontend *fe, struct MHD_Connectio
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
-			      const char *method, const char *version, const char *upload_data,
-			      size_t *upload_data_size, void **con_cls)
+                              const char *method, const char *version, const char *upload_data,
+                              size_t *upload_data_size, void **con_cls)
 {
 	struct lv_frontend *fe = cls;
 	const struct route *rt = NULL;
@@ -198,9 +197,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	 * them, since the rest of the request is not read. */
 	if (!rt)
 		return refuse_route(fe, conn, MHD_HTTP_NOT_FOUND,
-				    lv_xasprintf("no such endpoint: %s (try /inference, /status, "
-						 "/metrics, /healthz)",
-						 url));
+		                    lv_xasprintf("no such endpoint: %s (try /inference, /status, "
+		                                 "/metrics, /healthz)",
+		                                 url));
 	int is_get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
 	if (strcmp(rt->method, "GET") ? strcmp(method, rt->method) != 0 : !is_get) {
 		char *why = lv_xasprintf("%s wants %s, not %s", rt->path, rt->method, method);
@@ -209,7 +208,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		if (!txt)
 			return MHD_NO;
 		return respond(fe, conn, MHD_HTTP_METHOD_NOT_ALLOWED, JSON_TYPE, txt, strlen(txt),
-			       rt->get ? "GET, HEAD" : "POST");
+		               rt->get ? "GET, HEAD" : "POST");
 	}
 	if (rt->get) {
 		/* Answer once the request is complete: an answer queued earlier
@@ -221,7 +220,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 }
 
 static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-			      enum MHD_RequestTerminationCode toe)
+                              enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
 	(void)conn;
@@ -254,7 +253,7 @@ static int parse_listen(const char *addr, struct sockaddr_storage *ss, char **wh
 		const char *close = strchr(addr, ']');
 		if (!close || close[1] != ':' || (size_t)(close - addr - 1) >= sizeof host)
 			return lv_fail(why, LV_EINVAL, "listen address '%s': want [IPV6]:PORT",
-				       addr);
+			               addr);
 		snprintf(host, sizeof host, "%.*s", (int)(close - addr - 1), addr + 1);
 		port_s = close + 2;
 	} else {
@@ -267,7 +266,7 @@ static int parse_listen(const char *addr, struct sockaddr_storage *ss, char **wh
 	}
 	if (lv_parse_long(port_s, &port) < 0 || port < 0 || port > 65535)
 		return lv_fail(why, LV_EINVAL, "listen address '%s': port '%s' is not 0..65535",
-			       addr, port_s);
+		               addr, port_s);
 	if (!host[0])
 		strcpy(host, "127.0.0.1"); /* loopback unless told otherwise */
 	memset(&hints, 0, sizeof hints);
@@ -288,8 +287,8 @@ static int parse_listen(const char *addr, struct sockaddr_storage *ss, char **wh
 }
 
 struct lv_frontend *lv_frontend_new(const struct lv_frontend_ops *ops, void *arg,
-				    const struct lv_model_info *model, const char *listen_addr,
-				    const struct lv_frontend_limits *lim, char **why)
+                                    const struct lv_model_info *model, const char *listen_addr,
+                                    const struct lv_frontend_limits *lim, char **why)
 {
 	struct sockaddr_storage ss;
 	struct lv_frontend *fe = NULL;
@@ -302,7 +301,7 @@ struct lv_frontend *lv_frontend_new(const struct lv_frontend_ops *ops, void *arg
 		return NULL;
 	if (model->channels != 3 || model->width <= 0 || model->height <= 0) {
 		lv_fail(why, LV_EINVAL, "model %s: input %d×%d×%d is not supported (need H×W×3)",
-			model->name, model->height, model->width, model->channels);
+		        model->name, model->height, model->width, model->channels);
 		return NULL;
 	}
 	fe = lv_xcalloc(1, sizeof *fe);
@@ -317,7 +316,7 @@ struct lv_frontend *lv_frontend_new(const struct lv_frontend_ops *ops, void *arg
 	atomic_init(&fe->closing, 0);
 
 	unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD |
-			 MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
+	                 MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	fe->mhd = MHD_start_daemon(
@@ -329,7 +328,7 @@ struct lv_frontend *lv_frontend_new(const struct lv_frontend_ops *ops, void *arg
 	if (!fe->mhd) {
 		int err = errno;
 		lv_fail(why, LV_EIO, "cannot listen on %s: %s", listen_addr,
-			fe->log[0] ? fe->log : strerror(err));
+		        fe->log[0] ? fe->log : strerror(err));
 		pthread_mutex_destroy(&fe->mu);
 		free(fe);
 		return NULL;

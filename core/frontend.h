@@ -41,11 +41,11 @@ struct lv_frontend;
 #define LV_FRONTEND_DEFAULT_LISTEN "127.0.0.1:5000"
 
 struct lv_frontend_limits {
-	size_t max_images;	  /* images in one request [64] */
-	size_t max_image_bytes;	  /* one encoded image, bytes [10 MB] */
-	size_t max_body_bytes;	  /* one request body, bytes [100 MB] */
+	size_t max_images;        /* images in one request [64] */
+	size_t max_image_bytes;   /* one encoded image, bytes [10 MB] */
+	size_t max_body_bytes;    /* one request body, bytes [100 MB] */
 	unsigned max_connections; /* connections at once; more are closed at accept [256] */
-	unsigned timeout_s;	  /* a connection idle this long is closed [15] */
+	unsigned timeout_s;       /* a connection idle this long is closed [15] */
 };
 
 /* Fills the defaults shown in brackets. */
@@ -62,7 +62,7 @@ void lv_frontend_limits_default(struct lv_frontend_limits *lim);
 struct lv_frontend_ops {
 	const char *name;
 	struct lv_live_request *(*request_new)(uint32_t n_frames, double budget_s,
-					       size_t floats_per_frame);
+	                                       size_t floats_per_frame);
 	void (*submit)(void *arg, struct lv_live_request *r);
 	void (*request_wait)(struct lv_live_request *r);
 	void (*request_free)(struct lv_live_request *r);
@@ -79,13 +79,13 @@ struct lv_frontend_ops {
  * running front end, or NULL with *why (bad address, address in use, ...).
  */
 struct lv_frontend *lv_frontend_new(const struct lv_frontend_ops *ops, void *arg,
-				    const struct lv_model_info *model, const char *listen_addr,
-				    const struct lv_frontend_limits *lim, char **why);
+                                    const struct lv_model_info *model, const char *listen_addr,
+                                    const struct lv_frontend_limits *lim, char **why);
 
 /* lv_frontend_new with lv (borrowed) as the consumer. Implemented in frontend_live.c. */
 struct lv_frontend *lv_frontend_start(struct lv_live *lv, const struct lv_model_info *model,
-				      const char *listen_addr, const struct lv_frontend_limits *lim,
-				      char **why);
+                                      const char *listen_addr, const struct lv_frontend_limits *lim,
+                                      char **why);
 
 /* The port actually bound (useful after asking for port 0). */
 uint16_t lv_frontend_port(const struct lv_frontend *fe);

@@ -38,17 +38,17 @@ struct fe_upload;
  * is complete and answers. fe_upload_free releases the state (NULL is fine).
  */
 enum MHD_Result fe_upload_begin(struct lv_frontend *fe, struct MHD_Connection *conn,
-				struct fe_upload **up);
+                                struct fe_upload **up);
 enum MHD_Result fe_upload_data(struct fe_upload *up, const char *data, size_t *size);
 enum MHD_Result fe_upload_finish(struct fe_upload *up, struct MHD_Connection *conn);
 void fe_upload_free(struct fe_upload *up);
 
 /* Queues a response (takes ownership of the malloc'ed body) and counts it. */
 enum MHD_Result fe_respond(struct lv_frontend *fe, struct MHD_Connection *conn, unsigned status,
-			   const char *content_type, char *body, size_t len);
+                           const char *content_type, char *body, size_t len);
 
 /* {"status": "error", "error": why}, with the status code; counts 400 and 413. */
 enum MHD_Result fe_respond_error(struct lv_frontend *fe, struct MHD_Connection *conn,
-				 unsigned status, const char *why);
+                                 unsigned status, const char *why);
 
 #endif

@@ -33,8 +33,8 @@ static const struct lv_frontend_ops live_ops = {
 };
 
 struct lv_frontend *lv_frontend_start(struct lv_live *lv, const struct lv_model_info *model,
-				      const char *listen_addr, const struct lv_frontend_limits *lim,
-				      char **why)
+                                      const char *listen_addr, const struct lv_frontend_limits *lim,
+                                      char **why)
 {
 	return lv_frontend_new(&live_ops, lv, model, listen_addr, lim, why);
 }

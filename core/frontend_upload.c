@@ -48,7 +48,7 @@ struct fe_upload {
 	int n_latency; /* `latency` parts seen */
 	size_t body_bytes;
 	unsigned status; /* 0, or the error code to answer with */
-	char *why;	 /* its reason */
+	char *why;       /* its reason */
 };
 
 static double mono_s(void)
@@ -59,7 +59,7 @@ static double mono_s(void)
 }
 
 __attribute__((format(printf, 3, 4))) static void fail(struct fe_upload *up, unsigned status,
-						       const char *fmt, ...)
+                                                       const char *fmt, ...)
 {
 	if (up->status)
 		return;
@@ -125,9 +125,9 @@ static void add_latency_bytes(struct fe_upload *up, const char *data, uint64_t o
 }
 
 static enum MHD_Result iterate(void *cls, enum MHD_ValueKind kind, const char *key,
-			       const char *filename, const char *content_type,
-			       const char *transfer_encoding, const char *data, uint64_t off,
-			       size_t size)
+                               const char *filename, const char *content_type,
+                               const char *transfer_encoding, const char *data, uint64_t off,
+                               size_t size)
 {
 	struct fe_upload *up = cls;
 	(void)kind;
@@ -144,7 +144,7 @@ static enum MHD_Result iterate(void *cls, enum MHD_ValueKind kind, const char *k
 }
 
 enum MHD_Result fe_upload_begin(struct lv_frontend *fe, struct MHD_Connection *conn,
-				struct fe_upload **out)
+                                struct fe_upload **out)
 {
 	const char *cl =
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -155,19 +155,19 @@ enum MHD_Result fe_upload_begin(struct lv_frontend *fe, struct MHD_Connection *c
 	*out = NULL;
 	if (atomic_load(&fe->closing))
 		return fe_respond_error(fe, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-					"the controller is shutting down");
+		                        "the controller is shutting down");
 	if (cl && lv_parse_u64(cl, &len) == 0 && len > fe->lim.max_body_bytes) {
 		char *why =
 		    lv_xasprintf("request body of %llu bytes is over the limit of %zu bytes", len,
-				 fe->lim.max_body_bytes);
+		                 fe->lim.max_body_bytes);
 		enum MHD_Result r = fe_respond_error(fe, conn, MHD_HTTP_CONTENT_TOO_LARGE, why);
 		free(why);
 		return r;
 	}
 	if (!ct || strncasecmp(ct, "multipart/form-data", 19) != 0) {
 		char *why = lv_xasprintf("expected a multipart/form-data body with 'images' parts, "
-					 "got Content-Type '%s'",
-					 ct ? ct : "(none)");
+		                         "got Content-Type '%s'",
+		                         ct ? ct : "(none)");
 		enum MHD_Result r = fe_respond_error(fe, conn, MHD_HTTP_BAD_REQUEST, why);
 		free(why);
 		return r;
@@ -303,8 +303,8 @@ static char *results_json(const struct lv_live_request *r, double latency_s, uns
 	cJSON_AddStringToObject(root, "status", rejected == r->n_frames ? "rejected" : "completed");
 	if (rejected == r->n_frames)
 		cJSON_AddStringToObject(root, "error",
-					r->results[0].reason[0] ? r->results[0].reason
-								: "admission refused");
+		                        r->results[0].reason[0] ? r->results[0].reason
+		                                                : "admission refused");
 	cJSON_AddNumberToObject(root, "frames", r->n_frames);
 	cJSON_AddNumberToObject(root, "latency", latency_s);
 	cJSON_AddItemToObject(root, "results", arr);

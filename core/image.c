@@ -44,12 +44,12 @@ static int check_dims(const char *fmt, int w, int h, char **why)
 {
 	if (w <= 0 || h <= 0)
 		return lv_fail(why, LV_EINVAL, "%s: no picture (%d×%d): truncated header?", fmt, w,
-			       h);
+		               h);
 	if (w > LV_IMAGE_MAX_SIDE || h > LV_IMAGE_MAX_SIDE ||
 	    (uint64_t)w * (uint64_t)h > LV_IMAGE_MAX_PIXELS)
 		return lv_fail(why, LV_EINVAL,
-			       "%s: %d×%d pixels is over the limit (%d per side, %u in all)", fmt,
-			       w, h, LV_IMAGE_MAX_SIDE, LV_IMAGE_MAX_PIXELS);
+		               "%s: %d×%d pixels is over the limit (%d per side, %u in all)", fmt,
+		               w, h, LV_IMAGE_MAX_SIDE, LV_IMAGE_MAX_PIXELS);
 	return 0;
 }
 
@@ -133,7 +133,7 @@ static void jpeg_scale(int w, int h, int min_w, int min_h, int *sw, int *sh)
 }
 
 static int decode_jpeg(const unsigned char *b, size_t len, int min_w, int min_h, int scratch,
-		       struct lv_image *out, char **why)
+                       struct lv_image *out, char **why)
 {
 	int rc = LV_EINVAL, w = 0, h = 0, subsamp, colorspace, sw, sh;
 	tjhandle tj = NULL;
@@ -159,7 +159,7 @@ static int decode_jpeg(const unsigned char *b, size_t len, int min_w, int min_h,
 	 * (FASTDCT and FASTUPSAMPLE were measured on 640×480 camera frames and
 	 * saved nothing beyond noise: entropy decoding dominates.) */
 	if (tjDecompress2(tj, b, (unsigned long)len, out->rgb, sw, 0, sh, TJPF_RGB,
-			  TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS) < 0) {
+	                  TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS) < 0) {
 		lv_fail(why, LV_EINVAL, "JPEG: %s", tjGetErrorStr2(tj));
 		pixels_release(out, scratch);
 		goto out;
@@ -172,7 +172,7 @@ out:
 }
 
 static int decode_png(const unsigned char *b, size_t len, int scratch, struct lv_image *out,
-		      char **why)
+                      char **why)
 {
 	png_image img;
 
@@ -184,7 +184,7 @@ static int decode_png(const unsigned char *b, size_t len, int scratch, struct lv
 	    check_dims("PNG", (int)img.width, (int)img.height, why) < 0) {
 		png_image_free(&img);
 		return lv_fail(why, LV_EINVAL, "PNG: %u×%u pixels is over the limit (%d per side)",
-			       (unsigned)img.width, (unsigned)img.height, LV_IMAGE_MAX_SIDE);
+		               (unsigned)img.width, (unsigned)img.height, LV_IMAGE_MAX_SIDE);
 	}
 	/* Grey, palette, 16-bit and alpha all come out as 8-bit RGB; alpha is
 	 * composited on black, as a camera has no transparency to speak of. */
@@ -203,7 +203,7 @@ static int decode_png(const unsigned char *b, size_t len, int scratch, struct lv
 }
 
 static int decode(const void *bytes, size_t len, int min_w, int min_h, int scratch,
-		  struct lv_image *out, char **why)
+                  struct lv_image *out, char **why)
 {
 	memset(out, 0, sizeof *out);
 	switch (lv_image_sniff(bytes, len)) {
@@ -214,13 +214,13 @@ static int decode(const void *bytes, size_t len, int min_w, int min_h, int scrat
 	if (len == 0)
 		return lv_fail(why, LV_EINVAL, "empty file, not a JPEG or PNG");
 	return lv_fail(why, LV_EINVAL, "not a JPEG or PNG (first bytes %02x %02x %02x)",
-		       ((const unsigned char *)bytes)[0],
-		       len > 1 ? ((const unsigned char *)bytes)[1] : 0,
-		       len > 2 ? ((const unsigned char *)bytes)[2] : 0);
+	               ((const unsigned char *)bytes)[0],
+	               len > 1 ? ((const unsigned char *)bytes)[1] : 0,
+	               len > 2 ? ((const unsigned char *)bytes)[2] : 0);
 }
 
 int lv_image_decode(const void *bytes, size_t len, int min_w, int min_h, struct lv_image *out,
-		    char **why)
+                    char **why)
 {
 	return decode(bytes, len, min_w, min_h, 0, out, why);
 }
@@ -297,14 +297,14 @@ void lv_image_to_tensor(const struct lv_image *img, int out_w, int out_h, float 
 }
 
 int lv_image_preprocess(const void *bytes, size_t len, const struct lv_model_info *model,
-			float *out, char **why)
+                        float *out, char **why)
 {
 	struct lv_image img;
 
 	if (model->channels != 3 || model->width <= 0 || model->height <= 0)
 		return lv_fail(why, LV_EINVAL,
-			       "model %s: input %d×%d×%d is not supported (need H×W×3)",
-			       model->name, model->height, model->width, model->channels);
+		               "model %s: input %d×%d×%d is not supported (need H×W×3)",
+		               model->name, model->height, model->width, model->channels);
 	int rc = decode(bytes, len, model->width, model->height, 1, &img, why);
 	if (rc < 0)
 		return rc;
@@ -314,7 +314,7 @@ int lv_image_preprocess(const void *bytes, size_t len, const struct lv_model_inf
 }
 
 unsigned char *lv_image_encode_jpeg(const uint8_t *rgb, int w, int h, int quality, int chroma_420,
-				    size_t *len_out, char **why)
+                                    size_t *len_out, char **why)
 {
 	unsigned char *buf = NULL, *res = NULL;
 	unsigned long size = 0;
@@ -325,7 +325,7 @@ unsigned char *lv_image_encode_jpeg(const uint8_t *rgb, int w, int h, int qualit
 		return NULL;
 	}
 	if (tjCompress2(tj, rgb, w, 0, h, TJPF_RGB, &buf, &size,
-			chroma_420 ? TJSAMP_420 : TJSAMP_444, quality, TJFLAG_ACCURATEDCT) < 0) {
+	                chroma_420 ? TJSAMP_420 : TJSAMP_444, quality, TJFLAG_ACCURATEDCT) < 0) {
 		lv_fail(why, LV_ELIB, "JPEG: %s", tjGetErrorStr2(tj));
 		goto out;
 	}
@@ -387,7 +387,7 @@ void lv_image_synth(uint8_t *rgb, int w, int h, uint64_t seed)
 			uint64_t n = lv_rng_next(&r);
 			for (int c = 0; c < 3; c++) {
 				int v = base[c] + (int)(((n >> (8 * c)) & 0xff) % NOISE_AMP) -
-					NOISE_AMP / 2;
+				        NOISE_AMP / 2;
 				p[c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
 			}
 		}

@@ -53,7 +53,7 @@ enum lv_image_format lv_image_sniff(const void *bytes, size_t len);
  * or exceed LV_IMAGE_MAX_SIDE / LV_IMAGE_MAX_PIXELS.
  */
 int lv_image_decode(const void *bytes, size_t len, int min_w, int min_h, struct lv_image *out,
-		    char **why);
+                    char **why);
 
 /* Frees the pixels; safe on a zeroed or already released image. */
 void lv_image_fini(struct lv_image *img);
@@ -75,7 +75,7 @@ void lv_image_to_tensor(const struct lv_image *img, int out_w, int out_h, float 
  * LV_EINVAL with *why (what was wrong with the bytes).
  */
 int lv_image_preprocess(const void *bytes, size_t len, const struct lv_model_info *model,
-			float *out, char **why);
+                        float *out, char **why);
 
 /*
  * Encoders for generated test frames. `rgb` holds w · h · 3 bytes. JPEG is
@@ -84,7 +84,7 @@ int lv_image_preprocess(const void *bytes, size_t len, const struct lv_model_inf
  * buffer (caller frees) with its size in *len_out, or NULL with *why.
  */
 unsigned char *lv_image_encode_jpeg(const uint8_t *rgb, int w, int h, int quality, int chroma_420,
-				    size_t *len_out, char **why);
+                                    size_t *len_out, char **why);
 unsigned char *lv_image_encode_png(const uint8_t *rgb, int w, int h, size_t *len_out, char **why);
 
 /*

@@ -267,7 +267,7 @@ static char *inference_url(const char *url)
 	const char *scheme = p ? "" : "http://";
 	if (!slash || !slash[1])
 		return lv_xasprintf("%s%.*s/inference", scheme,
-				    (int)(slash ? (size_t)(slash - url) : strlen(url)), url);
+		                    (int)(slash ? (size_t)(slash - url) : strlen(url)), url);
 	return lv_xasprintf("%s%s", scheme, url);
 }
 
@@ -322,7 +322,7 @@ int lv_loadgen_run(const struct lv_loadgen_config *cfg, struct lv_loadgen_result
 		return lv_fail(why, LV_EINVAL, "load: a trace, a URL and images are needed");
 	if (cfg->concurrency < 1 || !(cfg->speed > 0) || !(cfg->timeout_s > 0))
 		return lv_fail(why, LV_EINVAL,
-			       "load: concurrency, speed and timeout must be positive");
+		               "load: concurrency, speed and timeout must be positive");
 	out->requests = cfg->trace->n;
 	for (size_t i = 0; i < cfg->trace->n; i++)
 		out->frames += cfg->trace->reqs[i].frames;

@@ -32,20 +32,20 @@ struct lv_loadgen_image {
 	unsigned char *data; /* owned by the set */
 	size_t len;
 	const char *type; /* "image/jpeg" or "image/png" */
-	char name[64];	  /* file name sent in the part */
+	char name[64];    /* file name sent in the part */
 };
 
 struct lv_loadgen_config {
-	const struct lv_trace *trace;	       /* borrowed */
-	const char *url;		       /* "http://HOST:PORT[/inference]"; a bare
-						  host:port gets /inference appended */
+	const struct lv_trace *trace;          /* borrowed */
+	const char *url;                       /* "http://HOST:PORT[/inference]"; a bare
+	                                          host:port gets /inference appended */
 	const struct lv_loadgen_image *images; /* borrowed, cycled frame by frame */
-	size_t n_images;		       /* >= 1 */
-	int concurrency;		       /* requests in flight at most [256]: past it a
-						  request waits, reported as lag */
-	double speed;			       /* trace seconds per wall second [1] */
-	double timeout_s;		       /* per request [120] */
-	volatile sig_atomic_t *stop;	       /* optional: non-zero stops early */
+	size_t n_images;                       /* >= 1 */
+	int concurrency;                       /* requests in flight at most [256]: past it a
+	                                          request waits, reported as lag */
+	double speed;                          /* trace seconds per wall second [1] */
+	double timeout_s;                      /* per request [120] */
+	volatile sig_atomic_t *stop;           /* optional: non-zero stops early */
 };
 
 void lv_loadgen_config_default(struct lv_loadgen_config *cfg);
@@ -54,13 +54,13 @@ struct lv_loadgen_result {
 	size_t requests; /* in the trace */
 	size_t requests_sent;
 	size_t requests_answered; /* frames counted from the answer */
-	size_t requests_failed;	  /* no usable answer */
-	uint64_t frames;	  /* in the trace */
+	size_t requests_failed;   /* no usable answer */
+	uint64_t frames;          /* in the trace */
 	uint64_t frames_sent;
 	uint64_t frames_answered;
 	uint64_t by_state[LV_FRAME_NSTATES]; /* answered frames by state */
-	uint64_t frames_unanswered;	     /* frames - frames_answered (never sent included) */
-	uint64_t bytes_sent;		     /* image bytes posted */
+	uint64_t frames_unanswered;          /* frames - frames_answered (never sent included) */
+	uint64_t bytes_sent;                 /* image bytes posted */
 	/* Round trip of each answered frame's request (nearest-rank); NAN when none. */
 	double latency_p50_s, latency_p95_s, latency_p99_s, latency_max_s;
 	double duration_s;     /* wall time of the whole replay */

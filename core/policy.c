@@ -67,13 +67,13 @@ static char *param_names(const struct lv_policy_ops *ops)
 }
 
 static int set_param(const struct lv_policy_ops *ops, double *vals, const char *key,
-		     const char *value, char **why)
+                     const char *value, char **why)
 {
 	int i = param_index(ops, key);
 	if (i < 0) {
 		char *names = param_names(ops);
 		lv_fail(why, LV_EINVAL, "policy %s: unknown parameter '%s' (it takes: %s)",
-			ops->name, key, ops->n_params ? names : "none");
+		        ops->name, key, ops->n_params ? names : "none");
 		free(names);
 		return LV_EINVAL;
 	}
@@ -81,20 +81,21 @@ static int set_param(const struct lv_policy_ops *ops, double *vals, const char *
 	double v;
 	if (lv_parse_double(value, &v) != LV_OK || !isfinite(v))
 		return lv_fail(why, LV_EINVAL, "policy %s: parameter %s: '%s' is not a number",
-			       ops->name, key, value);
+		               ops->name, key, value);
 	if (ps->integer && v != floor(v))
-		return lv_fail(why, LV_EINVAL, "policy %s: parameter %s: '%s' is not a whole number",
-			       ops->name, key, value);
+		return lv_fail(why, LV_EINVAL,
+		               "policy %s: parameter %s: '%s' is not a whole number", ops->name,
+		               key, value);
 	if (v < ps->min || v > ps->max)
 		return lv_fail(why, LV_ERANGE, "policy %s: parameter %s: %s is outside [%g, %g]",
-			       ops->name, key, value, ps->min, ps->max);
+		               ops->name, key, value, ps->min, ps->max);
 	vals[i] = v;
 	return LV_OK;
 }
 
 struct lv_policy *lv_policy_new_kv(const char *name, size_t n, const char *const *keys,
-				   const char *const *values, const struct lv_cluster *c,
-				   char **why)
+                                   const char *const *values, const struct lv_cluster *c,
+                                   char **why)
 {
 	const struct lv_policy_ops *ops = lv_policy_find(name);
 	if (!ops) {
@@ -145,12 +146,13 @@ struct lv_policy *lv_policy_new(const char *spec, const struct lv_cluster *c, ch
 	if (colon) {
 		*colon = '\0';
 		char *save = NULL;
-		for (char *kv = strtok_r(colon + 1, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		for (char *kv = strtok_r(colon + 1, ",", &save); kv;
+		     kv = strtok_r(NULL, ",", &save)) {
 			char *eq = strchr(kv, '=');
 			if (!eq || eq == kv) {
 				lv_fail(why, LV_EINVAL,
-					"policy %s: '%s' is not key=value (write e.g. %s:name=1)",
-					copy, kv, copy);
+				        "policy %s: '%s' is not key=value (write e.g. %s:name=1)",
+				        copy, kv, copy);
 				goto out;
 			}
 			if (n == LV_POLICY_MAX_PARAMS + 1) {
@@ -167,8 +169,7 @@ struct lv_policy *lv_policy_new(const char *spec, const struct lv_cluster *c, ch
 		lv_fail(why, LV_EINVAL, "empty policy name in '%s'", spec);
 		goto out;
 	}
-	p = lv_policy_new_kv(copy, n, (const char *const *)keys, (const char *const *)vals, c,
-			     why);
+	p = lv_policy_new_kv(copy, n, (const char *const *)keys, (const char *const *)vals, c, why);
 out:
 	free(copy);
 	return p;
@@ -209,7 +210,7 @@ void lv_decision_set_clock(struct lv_decision *out, int device, uint64_t freq_hz
 }
 
 void lv_explain_add(struct lv_explain *ex, int device, uint64_t freq_hz, int batch,
-		    double expected_latency_s, double energy_per_frame_j, const char *fmt, ...)
+                    double expected_latency_s, double energy_per_frame_j, const char *fmt, ...)
 {
 	if (!ex || ex->n_alts >= ex->max_alts || ex->n_alts >= LV_EXPLAIN_MAX_ALTS)
 		return;
@@ -236,18 +237,18 @@ static void check_decision(const struct lv_view *v, const struct lv_decision *d)
 		assert(x->batch >= 1 && x->batch <= lv_policy_batch_cap(v, x->device));
 		assert(x->freq_hz == 0 ||
 		       lv_profile_freq_index(lv_device_profile(c, &c->devices[x->device]),
-					     x->freq_hz) >= 0);
+		                             x->freq_hz) >= 0);
 	}
 	for (size_t i = 0; i < d->n_clocks; i++) {
 		assert(d->clocks[i].device >= 0 && (size_t)d->clocks[i].device < c->n_devices);
 		assert(lv_profile_freq_index(lv_device_profile(c, &c->devices[d->clocks[i].device]),
-					     d->clocks[i].freq_hz) >= 0);
+		                             d->clocks[i].freq_hz) >= 0);
 	}
 	assert(!isnan(d->next_s));
 }
 
 void lv_policy_decide(struct lv_policy *p, const struct lv_view *v, double now,
-		      struct lv_decision *out, struct lv_explain *explain)
+                      struct lv_decision *out, struct lv_explain *explain)
 {
 	assert(out->clocks && out->cap_clocks >= v->cluster->n_devices);
 	out->has_dispatch = 0;

@@ -25,20 +25,21 @@
 struct lv_cluster;
 
 #define LV_POLICY_MAX_PARAMS 12
-#define LV_POLICY_LABEL_MAX 96
-#define LV_EXPLAIN_MAX_ALTS 16
+#define LV_POLICY_LABEL_MAX  96
+#define LV_EXPLAIN_MAX_ALTS  16
 
 /* Capability bits. */
 enum {
-	LV_POLICY_SETS_CLOCKS = 1u << 0, /* dispatches carry a clock; idle devices are down-clocked */
+	LV_POLICY_SETS_CLOCKS = 1u
+	                        << 0, /* dispatches carry a clock; idle devices are down-clocked */
 };
 
 struct lv_param_spec {
 	const char *name;
 	double def;
-	double min, max;   /* inclusive bounds */
-	int integer;       /* value must be a whole number */
-	const char *unit;  /* "s", "frames", "" */
+	double min, max;  /* inclusive bounds */
+	int integer;      /* value must be a whole number */
+	const char *unit; /* "s", "frames", "" */
 	const char *help;
 };
 
@@ -46,8 +47,8 @@ struct lv_param_spec {
 struct lv_view {
 	const struct lv_cluster *cluster;
 	size_t queue_len;
-	double min_deadline_s;    /* tightest deadline among queued frames; +INF when empty */
-	double oldest_arrival_s;  /* earliest arrival among queued frames; +INF when empty */
+	double min_deadline_s;   /* tightest deadline among queued frames; +INF when empty */
+	double oldest_arrival_s; /* earliest arrival among queued frames; +INF when empty */
 };
 
 struct lv_dispatch {
@@ -68,7 +69,7 @@ struct lv_decision {
 	struct lv_dispatch dispatch;
 	struct lv_clock_set *clocks; /* caller-provided buffer of cap_clocks (>= n_devices) */
 	size_t n_clocks, cap_clocks;
-	double next_s;               /* ask again at this time; +INF = only after an event */
+	double next_s; /* ask again at this time; +INF = only after an event */
 };
 
 /* One alternative the policy weighed and why it lost (for `loudva decide`). */
@@ -87,16 +88,16 @@ struct lv_explain_alt {
  * through the same code path.
  */
 struct lv_explain {
-	size_t max_alts;                 /* how many alternatives to keep, <= LV_EXPLAIN_MAX_ALTS */
+	size_t max_alts; /* how many alternatives to keep, <= LV_EXPLAIN_MAX_ALTS */
 	size_t n_alts;
 	struct lv_explain_alt alts[LV_EXPLAIN_MAX_ALTS];
-	size_t n_considered;             /* configurations evaluated */
-	size_t n_feasible;               /* of those, meeting the remaining time */
-	int fallback;                    /* nothing met the remaining time */
-	int wait;                        /* the policy chose to wait */
-	int has_choice;                  /* choice holds the configuration it picked */
-	struct lv_dispatch choice;       /* picked (dispatched, or waited on) */
-	char why[256];                   /* one sentence: why this choice (or why waiting) */
+	size_t n_considered;       /* configurations evaluated */
+	size_t n_feasible;         /* of those, meeting the remaining time */
+	int fallback;              /* nothing met the remaining time */
+	int wait;                  /* the policy chose to wait */
+	int has_choice;            /* choice holds the configuration it picked */
+	struct lv_dispatch choice; /* picked (dispatched, or waited on) */
+	char why[256];             /* one sentence: why this choice (or why waiting) */
 };
 
 struct lv_policy_ops {
@@ -108,7 +109,7 @@ struct lv_policy_ops {
 	/* Makes the policy's state from validated params (n_params values). */
 	int (*create)(const double *params, const struct lv_cluster *c, void **state, char **why);
 	void (*decide)(void *state, const struct lv_view *v, double now, struct lv_decision *out,
-		       struct lv_explain *explain);
+	               struct lv_explain *explain);
 	void (*destroy)(void *state);
 	/* Writes the label ("fixed_batch(32)"); NULL: the label is the name. */
 	void (*describe)(const double *params, char *buf, size_t len);
@@ -134,8 +135,8 @@ struct lv_policy *lv_policy_new(const char *spec, const struct lv_cluster *c, ch
 
 /* Same from a name and n key/value strings. */
 struct lv_policy *lv_policy_new_kv(const char *name, size_t n, const char *const *keys,
-				   const char *const *values, const struct lv_cluster *c,
-				   char **why);
+                                   const char *const *values, const struct lv_cluster *c,
+                                   char **why);
 
 void lv_policy_free(struct lv_policy *p);
 
@@ -149,7 +150,7 @@ double lv_policy_param(const struct lv_policy *p, const char *name);
  * available per the policy, batch within limits, clocks among the kind's).
  */
 void lv_policy_decide(struct lv_policy *p, const struct lv_view *v, double now,
-		      struct lv_decision *out, struct lv_explain *explain);
+                      struct lv_decision *out, struct lv_explain *explain);
 
 /* Shared helpers for implementations. */
 
@@ -164,8 +165,8 @@ void lv_decision_set_clock(struct lv_decision *out, int device, uint64_t freq_hz
 
 /* Appends an alternative to explain (when non-NULL and not full). */
 void lv_explain_add(struct lv_explain *ex, int device, uint64_t freq_hz, int batch,
-		    double expected_latency_s, double energy_per_frame_j, const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
+                    double expected_latency_s, double energy_per_frame_j, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
 
 /* The registered implementations (one file each). */
 extern const struct lv_policy_ops lv_policy_loud;

@@ -41,12 +41,12 @@ static const struct lv_param_spec fixed_batch_params[] = {
 
 struct fixed_batch_state {
 	struct lv_rotation rot;
-	int n;             /* frames per batch before the device's cap */
+	int n; /* frames per batch before the device's cap */
 	double max_wait_s;
 };
 
 static int fixed_batch_create(const double *params, const struct lv_cluster *c, void **state,
-			      char **why)
+                              char **why)
 {
 	(void)c;
 	(void)why;
@@ -59,7 +59,7 @@ static int fixed_batch_create(const double *params, const struct lv_cluster *c, 
 }
 
 static void fixed_batch_decide(void *state, const struct lv_view *v, double now,
-			       struct lv_decision *out, struct lv_explain *ex)
+                               struct lv_decision *out, struct lv_explain *ex)
 {
 	struct fixed_batch_state *s = state;
 	if (lv_rotation_idle(v, out, ex))
@@ -74,8 +74,9 @@ static void fixed_batch_decide(void *state, const struct lv_view *v, double now,
 	int target = s->n < max_batch ? s->n : max_batch;
 	if (v->queue_len >= (size_t)target) {
 		lv_rotation_why(ex,
-				"next device in rotation: %s; dispatching %d of %zu queued frames (its fixed batch)",
-				dev->name, target, v->queue_len);
+		                "next device in rotation: %s; dispatching %d of %zu queued frames "
+		                "(its fixed batch)",
+		                dev->name, target, v->queue_len);
 		lv_rotation_dispatch(&s->rot, v, now, d, 0, target, out);
 		return;
 	}
@@ -85,13 +86,15 @@ static void fixed_batch_decide(void *state, const struct lv_view *v, double now,
 		if (ex)
 			ex->wait = 1;
 		lv_rotation_why(ex,
-				"next device in rotation: %s; waiting for %d frames (%zu queued) or until the oldest has waited %g s (at %.3f s)",
-				dev->name, target, v->queue_len, s->max_wait_s, release_s);
+		                "next device in rotation: %s; waiting for %d frames (%zu queued) "
+		                "or until the oldest has waited %g s (at %.3f s)",
+		                dev->name, target, v->queue_len, s->max_wait_s, release_s);
 		return;
 	}
 	lv_rotation_why(ex,
-			"next device in rotation: %s; the oldest frame has waited %.3f s (max %g s): dispatching all %zu queued frames",
-			dev->name, now - v->oldest_arrival_s, s->max_wait_s, v->queue_len);
+	                "next device in rotation: %s; the oldest frame has waited %.3f s (max %g "
+	                "s): dispatching all %zu queued frames",
+	                dev->name, now - v->oldest_arrival_s, s->max_wait_s, v->queue_len);
 	lv_rotation_dispatch(&s->rot, v, now, d, 0, (int)v->queue_len, out);
 }
 
@@ -109,7 +112,7 @@ static void fixed_batch_describe(const double *params, char *buf, size_t len)
 const struct lv_policy_ops lv_policy_fixed_batch = {
 	.name = "fixed_batch",
 	.summary = "the next available device takes N frames once N are queued, "
-		   "or fewer after max_wait",
+	           "or fewer after max_wait",
 	.params = fixed_batch_params,
 	.n_params = sizeof(fixed_batch_params) / sizeof(fixed_batch_params[0]),
 	.caps = 0,

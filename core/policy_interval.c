@@ -22,7 +22,7 @@ static const struct lv_param_spec interval_params[] = {
 };
 
 static int interval_create(const double *params, const struct lv_cluster *c, void **state,
-			   char **why)
+                           char **why)
 {
 	(void)c;
 	(void)why;

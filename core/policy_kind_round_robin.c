@@ -28,8 +28,8 @@ static const struct lv_param_spec kind_round_robin_params[] = {
 	  "batches a device may hold beyond its model instances and still count as available" },
 };
 
-static int kind_round_robin_create(const double *params, const struct lv_cluster *c,
-				   void **state, char **why)
+static int kind_round_robin_create(const double *params, const struct lv_cluster *c, void **state,
+                                   char **why)
 {
 	(void)c;
 	(void)why;

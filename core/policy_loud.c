@@ -54,20 +54,21 @@ enum {
 
 static const struct lv_param_spec loud_params[P_COUNT] = {
 	[P_BUFFER] = { "buffer", 1, 0, 64, 1, "batches",
-		       "batches allowed in flight beyond the model instances" },
+	               "batches allowed in flight beyond the model instances" },
 	[P_SAFETY] = { "safety_margin", 0.2, 0, 60, 0, "s", "added to every expected latency" },
 	[P_NETWORK] = { "network_cost", 0, 0, 10, 0, "s/frame",
-			"network transfer time per frame in a batch" },
+	                "network transfer time per frame in a batch" },
 	[P_STRICTNESS] = { "strictness", 4, 1, 1000, 0, "",
-			   "wait while remaining time > strictness × expected latency" },
+	                   "wait while remaining time > strictness × expected latency" },
 	[P_PERIOD] = { "period", 0.01, 0.001, 10, 0, "s", "scheduler period while waiting" },
 	[P_IDLE_AFTER] = { "idle_after", 4, 0, 3600, 0, "s",
-			   "idle time after which a device goes to its lowest clock" },
-	[P_IDLE_CHECK] = { "idle_check", 2, 0.01, 3600, 0, "s", "how often idle devices are checked" },
+	                   "idle time after which a device goes to its lowest clock" },
+	[P_IDLE_CHECK] = { "idle_check", 2, 0.01, 3600, 0, "s",
+	                   "how often idle devices are checked" },
 	[P_OBJECTIVE] = { "objective", 0, 0, 1, 1, "",
-			  "0: least energy per frame E/b (the thesis); 1: least marginal energy "
-			  "per frame (E - P_idle·L)/b, the energy a batch adds to what the idle "
-			  "board draws anyway" },
+	                  "0: least energy per frame E/b (the thesis); 1: least marginal energy "
+	                  "per frame (E - P_idle·L)/b, the energy a batch adds to what the idle "
+	                  "board draws anyway" },
 };
 
 /* A candidate configuration. */
@@ -75,16 +76,16 @@ struct cand {
 	int device;
 	size_t fi;
 	int batch;
-	double exp_s;  /* expected latency */
-	double epf_j;  /* energy per frame, E/b */
-	double key_j;  /* what is minimised: E/b, or (E - P_idle·L)/b with objective=1 */
-	double thr;    /* b / L(f,b), frames/s */
+	double exp_s; /* expected latency */
+	double epf_j; /* energy per frame, E/b */
+	double key_j; /* what is minimised: E/b, or (E - P_idle·L)/b with objective=1 */
+	double thr;   /* b / L(f,b), frames/s */
 };
 
 /* Explanation collector: the best configuration per (device, clock). */
 struct alt_rec {
-	int cls;       /* 0 meets r, 1 misses r, 2 device unavailable */
-	double key;    /* cls 0: energy/frame; 1: expected latency; 2: order */
+	int cls;    /* 0 meets r, 1 misses r, 2 device unavailable */
+	double key; /* cls 0: energy/frame; 1: expected latency; 2: order */
 	struct cand c;
 	char note[64];
 };
@@ -92,20 +93,19 @@ struct alt_rec {
 struct loud {
 	double p[P_COUNT];
 	double next_idle_check_s;
-	size_t *kind_off;      /* per kind: offset of its clocks in stamp[] */
-	uint64_t *stamp;       /* group (kind, clock) visited in decision `epoch` */
+	size_t *kind_off; /* per kind: offset of its clocks in stamp[] */
+	uint64_t *stamp;  /* group (kind, clock) visited in decision `epoch` */
 	uint64_t epoch;
 	size_t n_devices;
-	uint64_t *dev_hz;      /* per device: the clock dev_fi was looked up for */
-	int *dev_fi;           /* per device: index of dev_hz in its kind's clocks, or -1 */
-	double *inv_b;         /* 1/b for b = 0..largest max batch (inv_b[0] unused) */
+	uint64_t *dev_hz; /* per device: the clock dev_fi was looked up for */
+	int *dev_fi;      /* per device: index of dev_hz in its kind's clocks, or -1 */
+	double *inv_b;    /* 1/b for b = 0..largest max batch (inv_b[0] unused) */
 	/* explanation scratch (only with explain != NULL) */
 	struct alt_rec alts[LV_EXPLAIN_MAX_ALTS + 1];
 	size_t n_alts;
 };
 
-static int loud_create(const double *params, const struct lv_cluster *c, void **state,
-		       char **why)
+static int loud_create(const double *params, const struct lv_cluster *c, void **state, char **why)
 {
 	(void)why;
 	struct loud *s = lv_xcalloc(1, sizeof(*s));
@@ -188,8 +188,8 @@ struct scan {
 	int feasible;     /* found one meeting r */
 	struct cand best; /* least energy meeting r */
 	int have_fb;
-	struct cand fb;   /* fallback choice */
-	int fb_reaches;   /* fb reaches t */
+	struct cand fb; /* fallback choice */
+	int fb_reaches; /* fb reaches t */
 	size_t considered, n_feasible;
 };
 
@@ -234,7 +234,7 @@ static void dev_alts_offer(struct dev_alts *da, const struct alt_rec *r)
  * the alternatives cover several devices rather than one device's every clock.
  */
 static void scan_device(struct loud *s, const struct lv_cluster *c, int di, struct scan *sc,
-			struct lv_explain *ex)
+                        struct lv_explain *ex)
 {
 	const struct lv_device *d = &c->devices[di];
 	const struct lv_profile *pr = lv_device_profile(c, d);
@@ -246,7 +246,7 @@ static void scan_device(struct loud *s, const struct lv_cluster *c, int di, stru
 
 	for (size_t fi = 0; fi < t->n_freqs; fi++) {
 		double base = s->p[P_SAFETY] +
-			      (t->freqs_hz[fi] != d->freq_hz ? pr->clock_change_delay_s : 0.0);
+		              (t->freqs_hz[fi] != d->freq_hz ? pr->clock_change_delay_s : 0.0);
 		const double *lat = &t->latency_s[lv_cost_index(t, fi, 1)];
 		const double *epf = &t->energy_per_frame_j[lv_cost_index(t, fi, 1)];
 		struct cand row_best = { .device = -1 }, row_fast = { .device = -1 };
@@ -261,24 +261,25 @@ static void scan_device(struct loud *s, const struct lv_cluster *c, int di, stru
 				sc->n_feasible++;
 				if (!sc->feasible || key < sc->best.key_j) {
 					sc->feasible = 1;
-					sc->best = (struct cand){ di, fi, b, exp_s, epf[b - 1], key,
-								  b / L };
+					sc->best = (struct cand){ di,         fi,  b,    exp_s,
+						                  epf[b - 1], key, b / L };
 				}
 				if (ex && (row_best.device < 0 || key < row_best.key_j))
-					row_best = (struct cand){ di, fi, b, exp_s, epf[b - 1], key,
-								  b / L };
+					row_best = (struct cand){ di,         fi,  b,    exp_s,
+						                  epf[b - 1], key, b / L };
 			} else if (ex && (row_fast.device < 0 || exp_s < row_fast.exp_s)) {
-				row_fast = (struct cand){ di, fi, b, exp_s, epf[b - 1], key, b / L };
+				row_fast =
+				    (struct cand){ di, fi, b, exp_s, epf[b - 1], key, b / L };
 			}
 		}
 		if (!ex)
 			continue;
 		if (row_best.device >= 0)
-			dev_alts_offer(&da, &(struct alt_rec){ .cls = 0, .key = row_best.key_j,
-							       .c = row_best });
+			dev_alts_offer(&da, &(struct alt_rec){
+			                        .cls = 0, .key = row_best.key_j, .c = row_best });
 		else if (row_fast.device >= 0)
-			dev_alts_offer(&da, &(struct alt_rec){ .cls = 1, .key = row_fast.exp_s,
-							       .c = row_fast });
+			dev_alts_offer(&da, &(struct alt_rec){
+			                        .cls = 1, .key = row_fast.exp_s, .c = row_fast });
 	}
 	for (int k = 0; ex && k < da.n; k++)
 		alt_offer(s, ex->max_alts, &da.best[k]);
@@ -294,14 +295,14 @@ static void scan_fallback(struct loud *s, const struct lv_cluster *c, int di, st
 
 	for (size_t fi = 0; fi < t->n_freqs; fi++) {
 		double base = s->p[P_SAFETY] +
-			      (t->freqs_hz[fi] != d->freq_hz ? pr->clock_change_delay_s : 0.0);
+		              (t->freqs_hz[fi] != d->freq_hz ? pr->clock_change_delay_s : 0.0);
 		for (int b = bmax; b >= 1; b--) {
 			double L = lv_cost_latency(t, fi, b);
 			if (!(L < INFINITY))
 				continue;
 			double epf = t->energy_per_frame_j[lv_cost_index(t, fi, b)];
-			struct cand cd = { di, fi, b, L + s->p[P_NETWORK] * b + base, epf, epf,
-					   b / L };
+			struct cand cd = { di,  fi,  b,    L + s->p[P_NETWORK] * b + base,
+				           epf, epf, b / L };
 			int reaches = cd.thr >= sc->t;
 			if (fb_better(sc, &cd, reaches)) {
 				sc->fb = cd;
@@ -314,7 +315,7 @@ static void scan_fallback(struct loud *s, const struct lv_cluster *c, int di, st
 
 /* Visits available devices in cluster order, one per (kind, clock) group unless explaining. */
 static void scan_all(struct loud *s, const struct lv_cluster *c, struct scan *sc,
-		     struct lv_explain *ex, int fallback)
+                     struct lv_explain *ex, int fallback)
 {
 	s->epoch++;
 	for (size_t i = 0; i < c->n_devices; i++) {
@@ -324,7 +325,8 @@ static void scan_all(struct loud *s, const struct lv_cluster *c, struct scan *sc
 				struct alt_rec r = { .cls = 2, .key = (double)i };
 				r.c = (struct cand){ .device = (int)i, .fi = 0, .batch = 0 };
 				snprintf(r.note, sizeof(r.note), "%s",
-					 d->state != LV_DEV_UP ? lv_dev_state_name(d->state) : "busy");
+				         d->state != LV_DEV_UP ? lv_dev_state_name(d->state)
+				                               : "busy");
 				alt_offer(s, ex->max_alts, &r);
 			}
 			continue;
@@ -333,14 +335,15 @@ static void scan_all(struct loud *s, const struct lv_cluster *c, struct scan *sc
 			/* Clocks change rarely; remember each device's clock index. */
 			if (s->dev_hz[i] != d->freq_hz) {
 				s->dev_hz[i] = d->freq_hz;
-				s->dev_fi[i] = lv_profile_freq_index(lv_device_profile(c, d),
-								     d->freq_hz);
+				s->dev_fi[i] =
+				    lv_profile_freq_index(lv_device_profile(c, d), d->freq_hz);
 			}
 			int fi = s->dev_fi[i];
 			if (fi >= 0) {
 				uint64_t *st = &s->stamp[s->kind_off[d->kind] + (size_t)fi];
 				if (*st == s->epoch)
-					continue; /* an earlier device of this group wins every tie */
+					continue; /* an earlier device of this group wins every tie
+					           */
 				*st = s->epoch;
 			}
 		}
@@ -352,7 +355,7 @@ static void scan_all(struct loud *s, const struct lv_cluster *c, struct scan *sc
 }
 
 static void idle_downclock(struct loud *s, const struct lv_view *v, double now,
-			   struct lv_decision *out)
+                           struct lv_decision *out)
 {
 	if (now < s->next_idle_check_s)
 		return;
@@ -371,7 +374,7 @@ static void idle_downclock(struct loud *s, const struct lv_view *v, double now,
 /* ---- explanation output ------------------------------------------------------ */
 
 static void explain_alts(struct loud *s, const struct lv_cluster *c, const struct scan *sc,
-			 const struct cand *chosen, struct lv_explain *ex)
+                         const struct cand *chosen, struct lv_explain *ex)
 {
 	for (size_t k = 0; k < s->n_alts; k++) {
 		const struct alt_rec *a = &s->alts[k];
@@ -384,11 +387,11 @@ static void explain_alts(struct loud *s, const struct lv_cluster *c, const struc
 			const struct lv_profile *pr = lv_device_profile(c, d);
 			if (d->state != LV_DEV_UP)
 				lv_explain_add(ex, x->device, d->freq_hz, 0, 0, 0, "device %s",
-					       a->note);
+				               a->note);
 			else
 				lv_explain_add(ex, x->device, d->freq_hz, 0, 0, 0,
-					       "device busy: %d batches in flight (limit %d)",
-					       d->inflight, pr->instances + (int)s->p[P_BUFFER]);
+				               "device busy: %d batches in flight (limit %d)",
+				               d->inflight, pr->instances + (int)s->p[P_BUFFER]);
 			continue;
 		}
 		uint64_t f = lv_device_cost(c, d)->freqs_hz[x->fi];
@@ -396,23 +399,23 @@ static void explain_alts(struct loud *s, const struct lv_cluster *c, const struc
 			const char *what = s->p[P_OBJECTIVE] != 0 ? "marginal energy" : "energy";
 			if (x->key_j > chosen->key_j)
 				lv_explain_add(ex, x->device, f, x->batch, x->exp_s, x->epf_j,
-					       "more %s per frame: %.4f J vs %.4f J (+%.1f%%)", what,
-					       x->key_j, chosen->key_j,
-					       100.0 * (x->key_j / chosen->key_j - 1.0));
+				               "more %s per frame: %.4f J vs %.4f J (+%.1f%%)",
+				               what, x->key_j, chosen->key_j,
+				               100.0 * (x->key_j / chosen->key_j - 1.0));
 			else
 				lv_explain_add(ex, x->device, f, x->batch, x->exp_s, x->epf_j,
-					       "same %s per frame (%.4f J), found later", what,
-					       x->key_j);
+				               "same %s per frame (%.4f J), found later", what,
+				               x->key_j);
 		} else {
 			lv_explain_add(ex, x->device, f, x->batch, x->exp_s, x->epf_j,
-				       "misses the deadline: expected %.3f s > %.3f s remaining",
-				       x->exp_s, sc->r);
+			               "misses the deadline: expected %.3f s > %.3f s remaining",
+			               x->exp_s, sc->r);
 		}
 	}
 }
 
-static void explain_choice(const struct lv_cluster *c, const struct scan *sc,
-			   const struct cand *ch, int marginal, struct lv_explain *ex)
+static void explain_choice(const struct lv_cluster *c, const struct scan *sc, const struct cand *ch,
+                           int marginal, struct lv_explain *ex)
 {
 	const struct lv_device *d = &c->devices[ch->device];
 	ex->n_considered = sc->considered;
@@ -420,25 +423,28 @@ static void explain_choice(const struct lv_cluster *c, const struct scan *sc,
 	ex->fallback = !sc->feasible;
 	ex->has_choice = 1;
 	ex->choice = (struct lv_dispatch){ ch->device, lv_device_cost(c, d)->freqs_hz[ch->fi],
-					   ch->batch, ch->exp_s, ch->epf_j };
+		                           ch->batch, ch->exp_s, ch->epf_j };
 	if (sc->feasible)
 		snprintf(ex->why, sizeof(ex->why),
-			 "least %senergy per frame among %zu of %zu configurations that meet the %.3f s remaining",
-			 marginal ? "marginal " : "", sc->n_feasible, sc->considered, sc->r);
+		         "least %senergy per frame among %zu of %zu configurations that meet the "
+		         "%.3f s remaining",
+		         marginal ? "marginal " : "", sc->n_feasible, sc->considered, sc->r);
 	else if (sc->fb_reaches)
 		snprintf(ex->why, sizeof(ex->why),
-			 "no configuration meets the %.3f s remaining; lowest expected latency among those reaching the target throughput %.1f frames/s",
-			 sc->r, sc->t);
+		         "no configuration meets the %.3f s remaining; lowest expected latency "
+		         "among those reaching the target throughput %.1f frames/s",
+		         sc->r, sc->t);
 	else
 		snprintf(ex->why, sizeof(ex->why),
-			 "no configuration meets the %.3f s remaining and none reaches the target throughput %.1f frames/s; highest throughput (%.1f frames/s)",
-			 sc->r, sc->t, ch->thr);
+		         "no configuration meets the %.3f s remaining and none reaches the target "
+		         "throughput %.1f frames/s; highest throughput (%.1f frames/s)",
+		         sc->r, sc->t, ch->thr);
 }
 
 /* ---- decide ----------------------------------------------------------------- */
 
-static void loud_decide(void *state, const struct lv_view *v, double now,
-			struct lv_decision *out, struct lv_explain *ex)
+static void loud_decide(void *state, const struct lv_view *v, double now, struct lv_decision *out,
+                        struct lv_explain *ex)
 {
 	struct loud *s = state;
 	const struct lv_cluster *c = v->cluster;
@@ -469,7 +475,7 @@ static void loud_decide(void *state, const struct lv_view *v, double now,
 	if (!ch) {
 		if (ex)
 			snprintf(ex->why, sizeof(ex->why),
-				 "no device available (all busy, down or draining)");
+			         "no device available (all busy, down or draining)");
 		return; /* a batch completion or a device coming up asks again */
 	}
 	if (ex)
@@ -482,9 +488,10 @@ static void loud_decide(void *state, const struct lv_view *v, double now,
 		if (ex) {
 			ex->wait = 1;
 			snprintf(ex->why, sizeof(ex->why),
-				 "wait: %.3f s remaining > strictness %g × expected %.3f s, and %d queued < largest max batch %d; asking again in %g s",
-				 sc.r, s->p[P_STRICTNESS], ch->exp_s, sc.n, c->largest_max_batch,
-				 s->p[P_PERIOD]);
+			         "wait: %.3f s remaining > strictness %g × expected %.3f s, and %d "
+			         "queued < largest max batch %d; asking again in %g s",
+			         sc.r, s->p[P_STRICTNESS], ch->exp_s, sc.n, c->largest_max_batch,
+			         s->p[P_PERIOD]);
 		}
 		return;
 	}
@@ -501,7 +508,8 @@ static void loud_decide(void *state, const struct lv_view *v, double now,
 
 const struct lv_policy_ops lv_policy_loud = {
 	.name = "loud",
-	.summary = "the thesis's energy-aware scheduler: least energy per frame within the deadline",
+	.summary =
+	    "the thesis's energy-aware scheduler: least energy per frame within the deadline",
 	.params = loud_params,
 	.n_params = P_COUNT,
 	.caps = LV_POLICY_SETS_CLOCKS,

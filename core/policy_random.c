@@ -39,8 +39,7 @@ struct random_state {
 	struct lv_rng rng;
 };
 
-static int random_create(const double *params, const struct lv_cluster *c, void **state,
-			 char **why)
+static int random_create(const double *params, const struct lv_cluster *c, void **state, char **why)
 {
 	(void)c;
 	(void)why;
@@ -63,8 +62,8 @@ static int kth_available(const struct lv_rotation *r, const struct lv_view *v, u
 	return -1;
 }
 
-static void random_decide(void *state, const struct lv_view *v, double now,
-			  struct lv_decision *out, struct lv_explain *ex)
+static void random_decide(void *state, const struct lv_view *v, double now, struct lv_decision *out,
+                          struct lv_explain *ex)
 {
 	struct random_state *s = state;
 	if (lv_rotation_idle(v, out, ex) || lv_rotation_paced(&s->rot, now, out, ex))
@@ -86,9 +85,10 @@ static void random_decide(void *state, const struct lv_view *v, double now,
 	uint64_t freq_hz = p->freqs_hz[lv_rng_below(&s->rng, p->n_freqs)];
 	int batch = 1 + (int)lv_rng_below(&s->rng, (uint64_t)lv_policy_batch_cap(v, d));
 	lv_rotation_why(ex,
-			"random draw among %llu available devices: %s at %.0f MHz; dispatching %d of %zu queued frames",
-			(unsigned long long)n_avail, dev->name, (double)freq_hz / 1e6, batch,
-			v->queue_len);
+	                "random draw among %llu available devices: %s at %.0f MHz; dispatching %d "
+	                "of %zu queued frames",
+	                (unsigned long long)n_avail, dev->name, (double)freq_hz / 1e6, batch,
+	                v->queue_len);
 	lv_rotation_dispatch(&s->rot, v, now, d, freq_hz, batch, out);
 }
 

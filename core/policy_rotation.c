@@ -29,7 +29,7 @@
 #include "util.h"
 
 void lv_rotation_init(struct lv_rotation *r, double period_s, enum lv_rotation_need need,
-		      int buffer)
+                      int buffer)
 {
 	r->next = 0;
 	r->last_dispatch_s = -INFINITY;
@@ -65,18 +65,18 @@ int lv_rotation_eligible(const struct lv_rotation *r, const struct lv_view *v, i
 }
 
 void lv_rotation_explain_skip(const struct lv_rotation *r, const struct lv_view *v, int device,
-			      struct lv_explain *ex)
+                              struct lv_explain *ex)
 {
 	const struct lv_device *d = &v->cluster->devices[device];
 	if (!ex)
 		return;
 	if (d->state != LV_DEV_UP)
 		lv_explain_add(ex, device, 0, 0, 0.0, 0.0, "skipped %s: %s", d->name,
-			       lv_dev_state_name(d->state));
+		               lv_dev_state_name(d->state));
 	else
 		lv_explain_add(ex, device, 0, 0, 0.0, 0.0,
-			       "skipped %s: busy (%d batches in flight, limit %d)", d->name,
-			       d->inflight, inflight_limit(r, v, device));
+		               "skipped %s: busy (%d batches in flight, limit %d)", d->name,
+		               d->inflight, inflight_limit(r, v, device));
 }
 
 int lv_rotation_pick(const struct lv_rotation *r, const struct lv_view *v, struct lv_explain *ex)
@@ -111,7 +111,7 @@ int lv_rotation_idle(const struct lv_view *v, struct lv_decision *out, struct lv
 }
 
 int lv_rotation_paced(const struct lv_rotation *r, double now, struct lv_decision *out,
-		      struct lv_explain *ex)
+                      struct lv_explain *ex)
 {
 	double at = r->last_dispatch_s + r->period_s;
 	if (now >= at)
@@ -120,14 +120,14 @@ int lv_rotation_paced(const struct lv_rotation *r, double now, struct lv_decisio
 	if (ex) {
 		ex->wait = 1;
 		lv_rotation_why(ex,
-				"waiting for the period: last dispatch at %.3f s, next at %.3f s",
-				r->last_dispatch_s, at);
+		                "waiting for the period: last dispatch at %.3f s, next at %.3f s",
+		                r->last_dispatch_s, at);
 	}
 	return 1;
 }
 
-void lv_rotation_none(const struct lv_rotation *r, const struct lv_view *v,
-		      struct lv_decision *out, struct lv_explain *ex)
+void lv_rotation_none(const struct lv_rotation *r, const struct lv_view *v, struct lv_decision *out,
+                      struct lv_explain *ex)
 {
 	out->next_s = INFINITY;
 	if (!ex)
@@ -135,16 +135,17 @@ void lv_rotation_none(const struct lv_rotation *r, const struct lv_view *v,
 	ex->wait = 1;
 	if (r->need == LV_ROTATION_UP)
 		lv_rotation_why(ex, "no device is up; %zu queued frames wait for one",
-				v->queue_len);
+		                v->queue_len);
 	else
 		lv_rotation_why(ex,
-				"no device is available (down, draining or busy); %zu queued frames wait for a batch to finish",
-				v->queue_len);
+		                "no device is available (down, draining or busy); %zu queued "
+		                "frames wait for a batch to finish",
+		                v->queue_len);
 }
 
 /* The cost table's estimate for a batch on device at freq_hz (0: its current clock). */
 static void estimate(const struct lv_view *v, int device, uint64_t freq_hz, int batch,
-		     struct lv_dispatch *x)
+                     struct lv_dispatch *x)
 {
 	const struct lv_cluster *c = v->cluster;
 	const struct lv_device *d = &c->devices[device];
@@ -164,7 +165,7 @@ static void estimate(const struct lv_view *v, int device, uint64_t freq_hz, int 
 }
 
 void lv_rotation_dispatch(struct lv_rotation *r, const struct lv_view *v, double now, int device,
-			  uint64_t freq_hz, int batch, struct lv_decision *out)
+                          uint64_t freq_hz, int batch, struct lv_decision *out)
 {
 	out->has_dispatch = 1;
 	out->dispatch.device = device;
@@ -177,7 +178,7 @@ void lv_rotation_dispatch(struct lv_rotation *r, const struct lv_view *v, double
 }
 
 void lv_rotation_decide(void *state, const struct lv_view *v, double now, struct lv_decision *out,
-			struct lv_explain *ex)
+                        struct lv_explain *ex)
 {
 	struct lv_rotation *r = state;
 	if (lv_rotation_idle(v, out, ex) || lv_rotation_paced(r, now, out, ex))
@@ -189,13 +190,13 @@ void lv_rotation_decide(void *state, const struct lv_view *v, double now, struct
 	}
 	int batch = lv_policy_batch_cap(v, d);
 	lv_rotation_why(ex, "next device in rotation: %s; dispatching %d of %zu queued frames",
-			v->cluster->devices[d].name, batch, v->queue_len);
+	                v->cluster->devices[d].name, batch, v->queue_len);
 	lv_rotation_dispatch(r, v, now, d, 0, batch, out);
 }
 
 /* snprintf at buf+*used, keeping *used <= len - 1 so later appends are no-ops once full. */
 static void append(char *buf, size_t len, size_t *used, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static void append(char *buf, size_t len, size_t *used, const char *fmt, ...)
 {
@@ -213,7 +214,7 @@ static void append(char *buf, size_t len, size_t *used, const char *fmt, ...)
 }
 
 void lv_rotation_label(char *buf, size_t len, const char *name, const struct lv_label_item *items,
-		       size_t n)
+                       size_t n)
 {
 	size_t used = 0;
 	int opened = 0;

@@ -40,7 +40,7 @@ struct lv_rotation {
 
 /* Starts the cursor at device 0 with no dispatch yet. */
 void lv_rotation_init(struct lv_rotation *r, double period_s, enum lv_rotation_need need,
-		      int buffer);
+                      int buffer);
 
 /* A heap rotation (the whole state of the paced rotations). Free with lv_rotation_destroy. */
 struct lv_rotation *lv_rotation_new(double period_s, enum lv_rotation_need need, int buffer);
@@ -53,7 +53,7 @@ int lv_rotation_eligible(const struct lv_rotation *r, const struct lv_view *v, i
 
 /* Adds "skipped: down" / "skipped: busy (...)" for an ineligible device to ex (may be NULL). */
 void lv_rotation_explain_skip(const struct lv_rotation *r, const struct lv_view *v, int device,
-			      struct lv_explain *ex);
+                              struct lv_explain *ex);
 
 /*
  * The first eligible device at or after the cursor, in cluster order,
@@ -72,11 +72,11 @@ int lv_rotation_idle(const struct lv_view *v, struct lv_decision *out, struct lv
  * out->next_s = last + period and ex says when. 0 otherwise.
  */
 int lv_rotation_paced(const struct lv_rotation *r, double now, struct lv_decision *out,
-		      struct lv_explain *ex);
+                      struct lv_explain *ex);
 
 /* No eligible device: out->next_s = +INF (a completion or state change wakes us). */
-void lv_rotation_none(const struct lv_rotation *r, const struct lv_view *v,
-		      struct lv_decision *out, struct lv_explain *ex);
+void lv_rotation_none(const struct lv_rotation *r, const struct lv_view *v, struct lv_decision *out,
+                      struct lv_explain *ex);
 
 /*
  * Fills out's dispatch (freq_hz 0 = the device's own clock), with the cost
@@ -86,15 +86,15 @@ void lv_rotation_none(const struct lv_rotation *r, const struct lv_view *v,
  * now + period (+INF when unpaced: the engine asks again at once anyway).
  */
 void lv_rotation_dispatch(struct lv_rotation *r, const struct lv_view *v, double now, int device,
-			  uint64_t freq_hz, int batch, struct lv_decision *out);
+                          uint64_t freq_hz, int batch, struct lv_decision *out);
 
 /* The decide of the paced rotations; `state` is a struct lv_rotation. */
 void lv_rotation_decide(void *state, const struct lv_view *v, double now, struct lv_decision *out,
-			struct lv_explain *ex);
+                        struct lv_explain *ex);
 
 /* Writes ex->why (when ex is non-NULL). */
 void lv_rotation_why(struct lv_explain *ex, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* One parameter in a label: "key=value", or the bare value when key is NULL. */
 struct lv_label_item {
@@ -108,6 +108,6 @@ struct lv_label_item {
  * order; values print as %.15g (0.2, 32, 123456789). Truncates to len.
  */
 void lv_rotation_label(char *buf, size_t len, const char *name, const struct lv_label_item *items,
-		       size_t n);
+                       size_t n);
 
 #endif

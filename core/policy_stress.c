@@ -24,8 +24,7 @@
 #include "profile.h"
 #include "util.h"
 
-static int stress_create(const double *params, const struct lv_cluster *c, void **state,
-			 char **why)
+static int stress_create(const double *params, const struct lv_cluster *c, void **state, char **why)
 {
 	(void)params;
 	(void)c;
@@ -34,8 +33,8 @@ static int stress_create(const double *params, const struct lv_cluster *c, void 
 	return LV_OK;
 }
 
-static void stress_decide(void *state, const struct lv_view *v, double now,
-			  struct lv_decision *out, struct lv_explain *ex)
+static void stress_decide(void *state, const struct lv_view *v, double now, struct lv_decision *out,
+                          struct lv_explain *ex)
 {
 	struct lv_rotation *r = state;
 	if (lv_rotation_idle(v, out, ex))
@@ -51,14 +50,14 @@ static void stress_decide(void *state, const struct lv_view *v, double now,
 		out->next_s = INFINITY;
 		if (ex)
 			ex->wait = 1;
-		lv_rotation_why(ex,
-				"next device in rotation: %s; waiting for a full batch of %d (%zu queued)",
-				dev->name, full, v->queue_len);
+		lv_rotation_why(
+		    ex, "next device in rotation: %s; waiting for a full batch of %d (%zu queued)",
+		    dev->name, full, v->queue_len);
 		return;
 	}
-	lv_rotation_why(ex,
-			"next device in rotation: %s; dispatching a full batch of %d of %zu queued frames",
-			dev->name, full, v->queue_len);
+	lv_rotation_why(
+	    ex, "next device in rotation: %s; dispatching a full batch of %d of %zu queued frames",
+	    dev->name, full, v->queue_len);
 	lv_rotation_dispatch(r, v, now, d, 0, full, out);
 }
 

@@ -28,7 +28,7 @@ static const struct lv_param_spec transparent_params[] = {
 };
 
 static int transparent_create(const double *params, const struct lv_cluster *c, void **state,
-			      char **why)
+                              char **why)
 {
 	(void)c;
 	(void)why;

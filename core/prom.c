@@ -108,13 +108,13 @@ static void sample(struct sbuf *b, const char *name, const char *labels, double 
 {
 	char num[32];
 	sb_printf(b, labels ? "%s{%s} %s\n" : "%s%s %s\n", name, labels ? labels : "",
-		  lv_prom_number(v, num));
+	          lv_prom_number(v, num));
 }
 
 static void sample_u64(struct sbuf *b, const char *name, const char *labels, uint64_t v)
 {
 	sb_printf(b, labels ? "%s{%s} %" PRIu64 "\n" : "%s%s %" PRIu64 "\n", name,
-		  labels ? labels : "", v);
+	          labels ? labels : "", v);
 }
 
 /* Renders one label pair into a fresh string (caller frees). */
@@ -130,7 +130,7 @@ static char *label1(const char *key, const char *value)
 static void render_frames(struct sbuf *b, const struct lv_snapshot *s)
 {
 	static const enum lv_frame_state terminal[] = { LV_FRAME_OK, LV_FRAME_LATE, LV_FRAME_FAILED,
-							LV_FRAME_EXPIRED, LV_FRAME_REJECTED };
+		                                        LV_FRAME_EXPIRED, LV_FRAME_REJECTED };
 	char lab[64];
 
 	family(b, "loudva_frames_received_total", "counter",
@@ -145,9 +145,9 @@ static void render_frames(struct sbuf *b, const struct lv_snapshot *s)
 	family(b, "loudva_frames_pending", "gauge",
 	       "Frames not yet terminal: waiting in the queue or running on a device.");
 	sample_u64(b, "loudva_frames_pending", "state=\"queued\"",
-		   s->counts.by_state[LV_FRAME_QUEUED]);
+	           s->counts.by_state[LV_FRAME_QUEUED]);
 	sample_u64(b, "loudva_frames_pending", "state=\"inflight\"",
-		   s->counts.by_state[LV_FRAME_INFLIGHT]);
+	           s->counts.by_state[LV_FRAME_INFLIGHT]);
 	family(b, "loudva_queue_depth", "gauge", "Frames waiting in the deadline queue.");
 	sample_u64(b, "loudva_queue_depth", NULL, s->queue_len);
 	family(b, "loudva_batches_dispatched_total", "counter", "Batches sent to devices.");
@@ -209,7 +209,7 @@ struct dev_metric {
 	size_t off;
 	enum field_kind kind;
 	unsigned valid; /* LV_SNAP_HAS_* needed, 0: always */
-	double div;	/* value = field / div (100 turns a percentage into a ratio) */
+	double div;     /* value = field / div (100 turns a percentage into a ratio) */
 };
 
 #define D(f) offsetof(struct lv_snap_device, f)
@@ -244,7 +244,7 @@ static const struct dev_metric dev_metrics[] = {
 #undef D
 
 static void render_device_metric(struct sbuf *b, const struct lv_snapshot *s,
-				 const struct dev_metric *m, char **labels)
+                                 const struct dev_metric *m, char **labels)
 {
 	int any = 0;
 	for (size_t i = 0; i < s->n_devices; i++)
@@ -291,7 +291,7 @@ static void render_devices(struct sbuf *b, const struct lv_snapshot *s)
 	for (size_t i = 0; i < s->n_devices; i++) {
 		for (size_t k = 0; k < sizeof states / sizeof states[0]; k++) {
 			char *l = lv_xasprintf("%s,state=\"%s\"", labels[i],
-					       lv_dev_state_name(states[k]));
+			                       lv_dev_state_name(states[k]));
 			sample(b, "loudva_device_state", l, s->devices[i].state == states[k]);
 			free(l);
 		}
@@ -330,9 +330,9 @@ static void render_http(struct sbuf *b, const struct lv_frontend_stats *fe)
 	       "POST /inference requests answered, by outcome.");
 	sample_u64(b, "loudva_http_inference_requests_total", "outcome=\"ok\"", fe->inference_ok);
 	sample_u64(b, "loudva_http_inference_requests_total", "outcome=\"bad_request\"",
-		   fe->bad_request);
+	           fe->bad_request);
 	sample_u64(b, "loudva_http_inference_requests_total", "outcome=\"too_large\"",
-		   fe->too_large);
+	           fe->too_large);
 	family(b, "loudva_http_frames_submitted_total", "counter",
 	       "Frames the front end decoded and handed to the engine.");
 	sample_u64(b, "loudva_http_frames_submitted_total", NULL, fe->frames_submitted);
@@ -342,7 +342,7 @@ static void render_http(struct sbuf *b, const struct lv_frontend_stats *fe)
 }
 
 char *lv_prom_render(const struct lv_snapshot *s, const struct lv_frontend_stats *fe,
-		     size_t *len_out)
+                     size_t *len_out)
 {
 	struct sbuf b = { 0 };
 

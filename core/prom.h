@@ -32,7 +32,7 @@ struct lv_frontend_stats;
  * NUL-terminated string (caller frees), its length in *len_out when non-NULL.
  */
 char *lv_prom_render(const struct lv_snapshot *s, const struct lv_frontend_stats *fe,
-		     size_t *len_out);
+                     size_t *len_out);
 
 /*
  * The /status document for s: policy, mode, cluster, uptime, queue, frame

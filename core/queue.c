@@ -92,7 +92,7 @@ static void ring_grow(struct lv_queue *q)
 }
 
 void lv_queue_push(struct lv_queue *q, uint32_t slot, uint64_t seq, double deadline_s,
-		   double arrival_s)
+                   double arrival_s)
 {
 	assert(seq > 0);
 	assert(slot < q->n_slots);
@@ -109,7 +109,7 @@ void lv_queue_push(struct lv_queue *q, uint32_t slot, uint64_t seq, double deadl
 	if (q->ring_len == q->ring_cap)
 		ring_grow(q);
 	q->ring[(q->ring_head + q->ring_len) % q->ring_cap] =
-		(struct lv_arrival_entry){ arrival_s, seq, slot };
+	    (struct lv_arrival_entry){ arrival_s, seq, slot };
 	q->ring_len++;
 }
 

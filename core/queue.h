@@ -35,7 +35,7 @@ struct lv_queue {
 	size_t len, cap;
 	struct lv_arrival_entry *ring; /* arrival order; stale entries skipped lazily */
 	size_t ring_head, ring_len, ring_cap;
-	uint64_t *slot_seq;            /* seq queued at slot, 0 when none */
+	uint64_t *slot_seq; /* seq queued at slot, 0 when none */
 	size_t n_slots;
 };
 
@@ -47,7 +47,7 @@ void lv_queue_reserve_slots(struct lv_queue *q, size_t n);
 
 /* Adds a frame. seq > 0. */
 void lv_queue_push(struct lv_queue *q, uint32_t slot, uint64_t seq, double deadline_s,
-		   double arrival_s);
+                   double arrival_s);
 
 /* Removes the tightest-deadline frame into *out. 0, or LV_ESTATE when empty. */
 int lv_queue_pop(struct lv_queue *q, struct lv_queue_entry *out);

@@ -59,7 +59,7 @@ typedef void (*lv_sim_batch_fn)(void *arg, const struct lv_sim_batch *b);
 
 struct lv_sim_config {
 	struct lv_cluster *cluster;     /* borrowed; cost tables built — their mode is the
-				       * scheduler's; the devices run on the truth tables.
+	                                 * scheduler's; the devices run on the truth tables.
 	                                 * The run resets its devices and the engine writes them. */
 	const char *policy;             /* "loud", "loud:strictness=4", ... [loud] */
 	uint64_t seed;                  /* seeds the devices' noise streams [1] */

@@ -28,12 +28,11 @@ struct cols {
 static int bad_cell(const struct lv_csv *c, int col, char **why, const char *what)
 {
 	return lv_fail(why, LV_EINVAL, "%s:%zu: %s: '%s' is not %s", lv_csv_origin(c),
-		       lv_csv_line(c), lv_csv_column_name(c, col), lv_csv_field(c, col), what);
+	               lv_csv_line(c), lv_csv_column_name(c, col), lv_csv_field(c, col), what);
 }
 
 /* The cell as a finite number, or LV_EINVAL naming `what` it should be. */
-static int cell_number(const struct lv_csv *c, int col, double *out, char **why,
-		       const char *what)
+static int cell_number(const struct lv_csv *c, int col, double *out, char **why, const char *what)
 {
 	if (lv_parse_double(lv_csv_field(c, col), out) != LV_OK || !isfinite(*out))
 		return bad_cell(c, col, why, what);
@@ -42,7 +41,7 @@ static int cell_number(const struct lv_csv *c, int col, double *out, char **why,
 
 /* An optional column's cell: NAN when the column is absent or the cell empty. */
 static int cell_optional(const struct lv_csv *c, int col, double lo, int lo_open, double *out,
-			 char **why, const char *what)
+                         char **why, const char *what)
 {
 	*out = NAN;
 	if (col < 0 || lv_csv_field(c, col)[0] == '\0')
@@ -54,8 +53,7 @@ static int cell_optional(const struct lv_csv *c, int col, double lo, int lo_open
 	return LV_OK;
 }
 
-static int read_row(const struct lv_csv *c, const struct cols *k, struct lv_request *r,
-		    char **why)
+static int read_row(const struct lv_csv *c, const struct cols *k, struct lv_request *r, char **why)
 {
 	double x;
 
@@ -223,7 +221,7 @@ static void add_double(struct sbuf *b, double x)
 
 char *lv_trace_format(const struct lv_trace *t, size_t *len_out)
 {
-	struct sbuf b = {0};
+	struct sbuf b = { 0 };
 	int thr = 0, bud = 0;
 	char tmp[64];
 

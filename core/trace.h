@@ -37,16 +37,16 @@ struct lv_request {
 };
 
 struct lv_trace {
-	size_t n;                 /* >= 1 for a loaded or generated trace */
-	struct lv_request *reqs;  /* n requests, sorted by time_s */
+	size_t n;                /* >= 1 for a loaded or generated trace */
+	struct lv_request *reqs; /* n requests, sorted by time_s */
 };
 
 /* Column names, exactly as the files spell them. */
-#define LV_TRACE_COL_TIME "Time"
-#define LV_TRACE_COL_FRAMES "Frames After Filter"
-#define LV_TRACE_COL_CAMERA "Camera Index"
+#define LV_TRACE_COL_TIME       "Time"
+#define LV_TRACE_COL_FRAMES     "Frames After Filter"
+#define LV_TRACE_COL_CAMERA     "Camera Index"
 #define LV_TRACE_COL_THROUGHPUT "Throughput"
-#define LV_TRACE_COL_BUDGET "latency_constraint"
+#define LV_TRACE_COL_BUDGET     "latency_constraint"
 
 /*
  * Loads a trace file. Returns a new trace (caller frees with lv_trace_free)
@@ -87,11 +87,11 @@ void lv_trace_free(struct lv_trace *t);
 struct lv_trace_stats {
 	size_t requests;
 	uint64_t frames;
-	size_t cameras;          /* distinct camera indices */
-	double first_s, last_s;  /* first and last request times */
-	double mean_fps;         /* frames per second over the 1 s windows */
-	double peak_fps;         /* most frames in any one 1 s window */
-	size_t budgets;          /* requests that carry a budget */
+	size_t cameras;         /* distinct camera indices */
+	double first_s, last_s; /* first and last request times */
+	double mean_fps;        /* frames per second over the 1 s windows */
+	double peak_fps;        /* most frames in any one 1 s window */
+	size_t budgets;         /* requests that carry a budget */
 	double budget_min_s, budget_median_s, budget_max_s; /* NAN when budgets == 0 */
 };
 
@@ -141,24 +141,24 @@ void lv_trace_rate(const struct lv_trace *t, double bucket_s, size_t n_buckets, 
  * Requests are sorted by time, ties by camera index.
  */
 struct lv_trace_gen_params {
-	int cameras;          /* C, >= 1 [2] */
-	uint64_t seed;        /* [1] */
-	double duration_s;    /* > 0 [300] */
-	int windows;          /* E, most active windows per camera, >= 1 [5] */
-	double min_active_s;  /* >= 0 [5] */
-	double max_active_s;  /* >= min_active_s [200] */
-	double last_entry_s;  /* latest window start, >= 0 [200] */
-	double rate_cap_fps;  /* 0 = none, else >= 2 * cameras [0] */
-	double budget_s;      /* > 0 fixed, 0 = random [0] */
+	int cameras;         /* C, >= 1 [2] */
+	uint64_t seed;       /* [1] */
+	double duration_s;   /* > 0 [300] */
+	int windows;         /* E, most active windows per camera, >= 1 [5] */
+	double min_active_s; /* >= 0 [5] */
+	double max_active_s; /* >= min_active_s [200] */
+	double last_entry_s; /* latest window start, >= 0 [200] */
+	double rate_cap_fps; /* 0 = none, else >= 2 * cameras [0] */
+	double budget_s;     /* > 0 fixed, 0 = random [0] */
 };
 
 /* One camera's draws, for callers that want to see or check the model. */
 struct lv_trace_gen_camera {
-	int fps;               /* frames per second: 10, 15 or 30 */
-	double period_s;       /* 0.5, 1, 3, 5 or 10 */
-	size_t n_windows;      /* 1..windows */
-	double *start_s;       /* n_windows drawn starts, before merging */
-	double *length_s;      /* n_windows drawn lengths, before clipping */
+	int fps;          /* frames per second: 10, 15 or 30 */
+	double period_s;  /* 0.5, 1, 3, 5 or 10 */
+	size_t n_windows; /* 1..windows */
+	double *start_s;  /* n_windows drawn starts, before merging */
+	double *length_s; /* n_windows drawn lengths, before clipping */
 };
 
 #define LV_TRACE_GEN_MAX_CAMERAS 100000
@@ -180,7 +180,7 @@ int lv_trace_gen_check(const struct lv_trace_gen_params *p, char **why);
  * lv_trace_gen_cameras_free).
  */
 struct lv_trace *lv_trace_generate(const struct lv_trace_gen_params *p,
-				   struct lv_trace_gen_camera **cams_out, char **why);
+                                   struct lv_trace_gen_camera **cams_out, char **why);
 
 void lv_trace_gen_cameras_free(struct lv_trace_gen_camera *cams, int n);
 

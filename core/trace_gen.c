@@ -19,11 +19,11 @@
 #include "rng.h"
 #include "util.h"
 
-static const int fps_choices[] = {10, 15, 30};
-static const double period_choices_s[] = {0.5, 1, 3, 5, 10};
+static const int fps_choices[] = { 10, 15, 30 };
+static const double period_choices_s[] = { 0.5, 1, 3, 5, 10 };
 
-#define P_MIN 0.51  /* fraction of frames the motion filter drops */
-#define P_MAX 0.97
+#define P_MIN        0.51 /* fraction of frames the motion filter drops */
+#define P_MAX        0.97
 #define BUDGET_MAX_S 21
 
 /* A request while generating: `u` is its budget draw, used once frames are final. */
@@ -65,10 +65,10 @@ int lv_trace_gen_check(const struct lv_trace_gen_params *p, char **why)
 {
 	if (p->cameras < 1 || p->cameras > LV_TRACE_GEN_MAX_CAMERAS)
 		return lv_fail(why, LV_EINVAL, "cameras: %d is not in 1..%d", p->cameras,
-			       LV_TRACE_GEN_MAX_CAMERAS);
+		               LV_TRACE_GEN_MAX_CAMERAS);
 	if (p->windows < 1 || p->windows > LV_TRACE_GEN_MAX_WINDOWS)
 		return lv_fail(why, LV_EINVAL, "windows: %d is not in 1..%d", p->windows,
-			       LV_TRACE_GEN_MAX_WINDOWS);
+		               LV_TRACE_GEN_MAX_WINDOWS);
 	if (!isfinite(p->duration_s) || p->duration_s <= 0)
 		return lv_fail(why, LV_EINVAL, "duration: %g is not a number > 0", p->duration_s);
 	if (bad_number(p->min_active_s, 0, why, "min-active") ||
@@ -80,15 +80,16 @@ int lv_trace_gen_check(const struct lv_trace_gen_params *p, char **why)
 	/* Worst case, every camera sends twice a second for the whole duration. */
 	if (2.0 * p->cameras * p->duration_s > LV_TRACE_GEN_MAX_REQUESTS)
 		return lv_fail(why, LV_EINVAL,
-			       "cameras x duration: %d cameras for %g s could send %.0f requests, "
-			       "more than %d",
-			       p->cameras, p->duration_s, 2.0 * p->cameras * p->duration_s,
-			       LV_TRACE_GEN_MAX_REQUESTS);
+		               "cameras x duration: %d cameras for %g s could send %.0f requests, "
+		               "more than %d",
+		               p->cameras, p->duration_s, 2.0 * p->cameras * p->duration_s,
+		               LV_TRACE_GEN_MAX_REQUESTS);
 	if (p->rate_cap_fps > 0 && floor(p->rate_cap_fps) < 2.0 * p->cameras)
-		return lv_fail(why, LV_EINVAL,
-			       "rate-cap: %g is below %d (2 requests a second from each of %d cameras, "
-			       "1 frame each)",
-			       p->rate_cap_fps, 2 * p->cameras, p->cameras);
+		return lv_fail(
+		    why, LV_EINVAL,
+		    "rate-cap: %g is below %d (2 requests a second from each of %d cameras, "
+		    "1 frame each)",
+		    p->rate_cap_fps, 2 * p->cameras, p->cameras);
 	return LV_OK;
 }
 
@@ -98,7 +99,7 @@ static double round_ms(double t_s)
 }
 
 static void draw_camera(struct lv_rng *r, const struct lv_trace_gen_params *p,
-			struct lv_trace_gen_camera *cam)
+                        struct lv_trace_gen_camera *cam)
 {
 	cam->fps = fps_choices[lv_rng_below(r, 3)];
 	cam->period_s = period_choices_s[lv_rng_below(r, 5)];
@@ -123,13 +124,13 @@ static int cmp_span(const void *x, const void *y)
 /* Clips the camera's windows to [0, duration), sorts and merges them into
  * `out` (room for n_windows); returns how many spans remain. */
 static size_t merge_windows(const struct lv_trace_gen_camera *cam, double duration_s,
-			    struct span *out)
+                            struct span *out)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < cam->n_windows; i++) {
 		double a = cam->start_s[i], b = fmin(a + cam->length_s[i], duration_s);
 		if (a < b)
-			out[n++] = (struct span){a, b};
+			out[n++] = (struct span){ a, b };
 	}
 	if (n == 0)
 		return 0;
@@ -154,7 +155,7 @@ static void push(struct gen_buf *buf, const struct gen_req *g)
 }
 
 static void emit_camera(struct lv_rng *r, const struct lv_trace_gen_params *p,
-			const struct lv_trace_gen_camera *cam, int index, struct gen_buf *buf)
+                        const struct lv_trace_gen_camera *cam, int index, struct gen_buf *buf)
 {
 	struct span *spans = lv_xcalloc(cam->n_windows, sizeof *spans);
 	size_t n = merge_windows(cam, p->duration_s, spans);
@@ -170,11 +171,11 @@ static void emit_camera(struct lv_rng *r, const struct lv_trace_gen_params *p,
 			double drop = lv_rng_range(r, P_MIN, P_MAX);
 			double frames = floor(full * (1.0 - drop));
 			struct gen_req g = {
-				.r = {.time_s = t,
-				      .frames = frames < 1 ? 1 : (uint32_t)frames,
-				      .camera = index,
-				      .throughput = NAN,
-				      .budget_s = NAN},
+				.r = { .time_s = t,
+				       .frames = frames < 1 ? 1 : (uint32_t)frames,
+				       .camera = index,
+				       .throughput = NAN,
+				       .budget_s = NAN },
 				.u = lv_rng_uniform(r),
 			};
 			push(buf, &g);
@@ -267,11 +268,11 @@ static uint64_t camera_seed(uint64_t seed, int camera)
 }
 
 struct lv_trace *lv_trace_generate(const struct lv_trace_gen_params *p,
-				   struct lv_trace_gen_camera **cams_out, char **why)
+                                   struct lv_trace_gen_camera **cams_out, char **why)
 {
 	struct lv_trace *t = NULL;
 	struct lv_trace_gen_camera *cams = NULL;
-	struct gen_buf buf = {0};
+	struct gen_buf buf = { 0 };
 
 	if (lv_trace_gen_check(p, why) != LV_OK)
 		goto out;
@@ -284,9 +285,9 @@ struct lv_trace *lv_trace_generate(const struct lv_trace_gen_params *p,
 	}
 	if (buf.n == 0) {
 		lv_fail(why, LV_EINVAL,
-			"no camera is ever active: every window starts at or after the duration "
-			"(%g s)",
-			p->duration_s);
+		        "no camera is ever active: every window starts at or after the duration "
+		        "(%g s)",
+		        p->duration_s);
 		goto out;
 	}
 	qsort(buf.v, buf.n, sizeof *buf.v, cmp_gen_req);
@@ -299,7 +300,7 @@ struct lv_trace *lv_trace_generate(const struct lv_trace_gen_params *p,
 	for (size_t i = 0; i < buf.n; i++) {
 		t->reqs[i] = buf.v[i].r;
 		t->reqs[i].budget_s =
-			p->budget_s > 0 ? p->budget_s : draw_budget(buf.v[i].r.frames, buf.v[i].u);
+		    p->budget_s > 0 ? p->budget_s : draw_budget(buf.v[i].r.frames, buf.v[i].u);
 	}
 	if (cams_out) {
 		*cams_out = cams;

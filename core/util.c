@@ -141,7 +141,7 @@ char *lv_read_file(const char *path, size_t *len_out, char **why)
 	FILE *f = fopen(path, "rb");
 	if (!f) {
 		lv_fail(why, errno == ENOENT ? LV_ENOENT : LV_EIO, "%s: cannot open: %s", path,
-			strerror(errno));
+		        strerror(errno));
 		return NULL;
 	}
 	size_t cap = 4096, len = 0;

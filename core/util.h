@@ -15,13 +15,13 @@
 /* Error codes: fallible functions return 0 or one of these (negative). */
 enum {
 	LV_OK = 0,
-	LV_EINVAL = -1,   /* bad input: file contents, arguments, parameters */
-	LV_EIO = -2,      /* a file or socket could not be read or written */
-	LV_ENOENT = -3,   /* a named thing does not exist */
-	LV_ERANGE = -4,   /* a value is outside what is allowed */
-	LV_ESTATE = -5,   /* the object is not in a state that allows this */
-	LV_ELIB = -6,     /* a wrapped library failed (message in *why) */
-	LV_EFULL = -7,    /* a bounded container is full */
+	LV_EINVAL = -1, /* bad input: file contents, arguments, parameters */
+	LV_EIO = -2,    /* a file or socket could not be read or written */
+	LV_ENOENT = -3, /* a named thing does not exist */
+	LV_ERANGE = -4, /* a value is outside what is allowed */
+	LV_ESTATE = -5, /* the object is not in a state that allows this */
+	LV_ELIB = -6,   /* a wrapped library failed (message in *why) */
+	LV_EFULL = -7,  /* a bounded container is full */
 };
 
 void *lv_xmalloc(size_t n);

@@ -58,7 +58,7 @@ static void die(const char *what, char *why)
 
 /* Times `samples` single decisions of policy p on c with n queued, r remaining. */
 static void time_decisions(const char *name, struct lv_cluster *c, struct lv_policy *p, size_t n,
-			   double r, size_t samples, int explain)
+                           double r, size_t samples, int explain)
 {
 	double *t = lv_xmalloc(samples * sizeof(double));
 	struct lv_clock_set *clocks = lv_xmalloc(c->n_devices * sizeof(*clocks));
@@ -73,8 +73,8 @@ static void time_decisions(const char *name, struct lv_cluster *c, struct lv_pol
 		dispatched += (size_t)d.has_dispatch;
 	}
 	double med = quantile(t, samples, 0.5), p99 = quantile(t, samples, 0.99);
-	printf("%s queue=%zu: median %.2f us, p99 %.2f us (%zu samples, %s)\n", name, n,
-	       med * 1e6, p99 * 1e6, samples, dispatched ? "dispatching" : "waiting");
+	printf("%s queue=%zu: median %.2f us, p99 %.2f us (%zu samples, %s)\n", name, n, med * 1e6,
+	       p99 * 1e6, samples, dispatched ? "dispatching" : "waiting");
 	free(t);
 	free(clocks);
 }
@@ -103,7 +103,8 @@ static void bench_thesis(void)
 	for (size_t i = 0; i < 4; i++)
 		time_decisions("loud decision thesis pred", c, p, queues[i], 2.0, 20000, 0);
 	time_decisions("loud decision thesis pred, explained (full scan)", c, p, 64, 2.0, 5000, 1);
-	printf("reference: the thesis's Python scheduler takes about 850 us for the queue=64 decision\n");
+	printf("reference: the thesis's Python scheduler takes about 850 us for the queue=64 "
+	       "decision\n");
 	lv_policy_free(p);
 	lv_cluster_free(c);
 }
@@ -113,7 +114,7 @@ static struct lv_cluster *thousand_devices(void)
 {
 	char *why = NULL;
 	struct lv_profile *ps[3] = { load_profile("agx-xavier"), load_profile("xavier-nx"),
-				     load_profile("nano") };
+		                     load_profile("nano") };
 	size_t counts[3] = { 200, 400, 400 };
 	struct lv_cluster *c = lv_cluster_new_from_profiles(ps, counts, 3);
 	if (lv_cluster_build_costs(c, LV_COST_PRED, NULL, &why) != LV_OK)
@@ -136,7 +137,7 @@ static void bench_thousand(void)
 	struct lv_policy *p = lv_policy_new("loud", c, &why);
 	time_decisions("loud decision 1000 devices pred", c, p, 64, 2.0, 2000, 0);
 	time_decisions("loud decision 1000 devices pred, explained (full scan)", c, p, 64, 2.0, 200,
-		       1);
+	               1);
 	lv_policy_free(p);
 	lv_cluster_free(c);
 }
@@ -145,10 +146,10 @@ static void bench_predictor(void)
 {
 	char *why = NULL;
 	struct lv_profile *ps[3] = { load_profile("agx-xavier"), load_profile("xavier-nx"),
-				     load_profile("nano") };
+		                     load_profile("nano") };
 	size_t n = 0;
 	struct lv_pred_sample *s =
-		lv_predictor_samples((const struct lv_profile *const *)ps, 3, &n);
+	    lv_predictor_samples((const struct lv_profile *const *)ps, 3, &n);
 	struct lv_predictor_params pp;
 	lv_predictor_params_default(&pp);
 	double t[3];
@@ -161,8 +162,9 @@ static void bench_predictor(void)
 		if (!pred)
 			die("training", why);
 	}
-	printf("predictor training: median %.3f s over 3 runs (%zu samples, %d rounds x 2 models)\n",
-	       quantile(t, 3, 0.5), n, pp.rounds);
+	printf(
+	    "predictor training: median %.3f s over 3 runs (%zu samples, %d rounds x 2 models)\n",
+	    quantile(t, 3, 0.5), n, pp.rounds);
 
 	double tb[5];
 	size_t bytes = 0, cells = 0;
@@ -255,8 +257,7 @@ static void bench_sim_thesis(void)
 static void bench_sim_thousand(void)
 {
 	struct lv_cluster *c = thousand_devices();
-	sim_once("sim 1000 devices, loud(pred), 1000 cameras, 10 simulated minutes", c, 1000,
-		 600);
+	sim_once("sim 1000 devices, loud(pred), 1000 cameras, 10 simulated minutes", c, 1000, 600);
 	lv_cluster_free(c);
 }
 

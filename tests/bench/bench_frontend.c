@@ -140,7 +140,7 @@ static double cpu_s(pid_t pid)
 	FILE *f = fopen(path, "r");
 	/* Fields 14 and 15 (utime, stime) follow the parenthesised command name. */
 	if (f && fscanf(f, "%*d (%*[^)]) %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-			&st) != 2)
+	                &st) != 2)
 		ut = st = 0;
 	if (f)
 		fclose(f);
@@ -148,7 +148,7 @@ static double cpu_s(pid_t pid)
 }
 
 static int run(struct lv_loadgen_config *cfg, struct lv_trace *t, int conc,
-	       struct lv_loadgen_result *res)
+               struct lv_loadgen_result *res)
 {
 	char *why = NULL;
 	cfg->trace = t;

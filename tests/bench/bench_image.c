@@ -14,7 +14,7 @@
 #include "live.h"
 #include "util.h"
 
-#define ROUNDS	  5
+#define ROUNDS    5
 #define PER_ROUND 200
 
 static double mono_s(void)

@@ -19,9 +19,9 @@ static void test_thesis_cluster(void **st)
 	assert_int_equal(c->n_devices, 5);
 	assert_int_equal(c->n_kinds, 3); /* one profile per kind, however many devices */
 	static const char *const names[] = { "agx-xavier-00", "xavier-nx-00", "xavier-nx-01",
-					     "nano-00", "nano-01" };
+		                             "nano-00", "nano-01" };
 	static const char *const kinds[] = { "agx-xavier", "xavier-nx", "xavier-nx", "nano",
-					     "nano" };
+		                             "nano" };
 	for (int i = 0; i < 5; i++) {
 		assert_string_equal(c->devices[i].name, names[i]);
 		assert_string_equal(lv_device_profile(c, &c->devices[i])->kind, kinds[i]);
@@ -62,8 +62,8 @@ static void test_count_expansion(void **st)
 	(void)st;
 	char *dir = scratch();
 	char *path = write_cluster(dir, "{\"name\": \"big\", \"devices\": ["
-					"{\"name\": \"edge\", \"kind\": \"nano\", \"count\": 3},"
-					"{\"name\": \"solo\", \"kind\": \"nano\"}]}");
+	                                "{\"name\": \"edge\", \"kind\": \"nano\", \"count\": 3},"
+	                                "{\"name\": \"solo\", \"kind\": \"nano\"}]}");
 	char *why = NULL;
 	struct lv_cluster *c = lv_cluster_load(path, &why);
 	assert_non_null(c);
@@ -90,14 +90,21 @@ static void test_bad_files(void **st)
 		{ "{\"name\": 3, \"devices\": [{}]}", "name: must be a string" },
 		{ "{\"devices\": [{\"kind\": \"nano\"}]}", "devices[0].name: missing" },
 		{ "{\"devices\": [{\"name\": \"a\"}]}", "devices[0].kind: missing" },
-		{ "{\"devices\": [{\"name\": \"a\", \"kind\": 7}]}", "devices[0].kind: must be a non-empty string" },
-		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"tx2\"}]}", "devices[0].kind: no usable profile for 'tx2'" },
-		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"../nano\"}]}", "is not a kind name" },
-		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\"}, {\"name\": \"a\", \"kind\": \"nano\"}]}",
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": 7}]}",
+		  "devices[0].kind: must be a non-empty string" },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"tx2\"}]}",
+		  "devices[0].kind: no usable profile for 'tx2'" },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"../nano\"}]}",
+		  "is not a kind name" },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\"}, {\"name\": \"a\", "
+		  "\"kind\": \"nano\"}]}",
 		  "devices[1].name: 'a' appears twice" },
-		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\", \"count\": 0}]}", "devices[0].count" },
-		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\", \"count\": 2.5}]}", "devices[0].count" },
-		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\", \"count\": 2, \"agent\": \"http://x\"}]}",
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\", \"count\": 0}]}",
+		  "devices[0].count" },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\", \"count\": 2.5}]}",
+		  "devices[0].count" },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\", \"count\": 2, \"agent\": "
+		  "\"http://x\"}]}",
 		  "an entry with count has no endpoints" },
 		{ "{\"devices\": [\n{\"name\": \"a\",, \"kind\": \"nano\"}]}", "c.json:2:" },
 	};
@@ -110,7 +117,7 @@ static void test_bad_files(void **st)
 		assert_non_null(why);
 		if (!strstr(why, cases[i].needle) || !strstr(why, "c.json"))
 			fail_msg("case %zu: '%s' lacks '%s' or the file name", i, why,
-				 cases[i].needle);
+			         cases[i].needle);
 		free(why);
 		free(path);
 	}

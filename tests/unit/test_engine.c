@@ -34,7 +34,7 @@ static struct lv_cluster *slow_cluster(size_t n)
 }
 
 static struct lv_engine *engine_new(struct lv_cluster *c, const char *policy,
-				    const struct lv_engine_config *cfg)
+                                    const struct lv_engine_config *cfg)
 {
 	char *why = NULL;
 	struct lv_policy *p = lv_policy_new(policy, c, &why);

@@ -329,7 +329,7 @@ static void resp_fini(struct resp *r)
 }
 
 static void post(const struct fixture *f, const struct part *parts, size_t n,
-		 struct curl_slist *hdrs, struct resp *r)
+                 struct curl_slist *hdrs, struct resp *r)
 {
 	CURL *e = curl_easy_init();
 	curl_mime *m = curl_mime_init(e);
@@ -440,14 +440,14 @@ static void test_three_jpegs_in_order(void **state)
 	char *why = NULL;
 	unsigned char *png = lv_image_encode_png(px, 8, 8, &plen, &why);
 	struct part two[2] = { { "images", png, plen, "a.png" },
-			       { "images", img[2], len[2], "b" } };
+		               { "images", img[2], len[2], "b" } };
 	post(f, two, 2, NULL, &r);
 	assert_int_equal(r.code, 200);
 	res = cJSON_GetObjectItem(r.json, "results");
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(res, 0), "top_class")->valueint,
-			 33);
+	                 33);
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(res, 1), "top_class")->valueint,
-			 200);
+	                 200);
 	assert_true(isnan(f->st.last_budget));
 	resp_fini(&r);
 	free(png);
@@ -478,7 +478,7 @@ static void test_all_refused_is_503(void **state)
 /* ---- /inference: bad requests ------------------------------------------ */
 
 static void expect_refused(struct fixture *f, const struct part *parts, size_t n,
-			   struct curl_slist *hdrs, long code, const char *needle)
+                           struct curl_slist *hdrs, long code, const char *needle)
 {
 	unsigned before = seen(f);
 	struct resp r;
@@ -573,7 +573,7 @@ static void test_chunked_over_limit_closed(void **state)
 	struct fixture *f = *state;
 	unsigned char *big = lv_xcalloc(1, 600 * 1024);
 	struct part p[2] = { { "notes", big, 600 * 1024, NULL },
-			     { "more", big, 600 * 1024, NULL } };
+		             { "more", big, 600 * 1024, NULL } };
 	struct curl_slist *h = curl_slist_append(NULL, "Transfer-Encoding: chunked");
 	struct resp r;
 	post(f, p, 2, h, &r);
@@ -601,7 +601,7 @@ static void test_status_metrics_healthz(void **state)
 	assert_string_equal(r.ctype, "application/json");
 	assert_string_equal(cJSON_GetObjectItem(r.json, "policy")->valuestring, "stub-policy");
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "frames"), "ok")->valueint,
-			 9);
+	                 9);
 	const cJSON *d = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "devices"), 0);
 	assert_string_equal(cJSON_GetObjectItem(d, "name")->valuestring, "stub0");
 	resp_fini(&r);
@@ -693,7 +693,7 @@ static void test_keep_alive(void **state)
 static int raw_connect(const struct fixture *f)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(lv_frontend_port(f->fe)) };
+		                 .sin_port = htons(lv_frontend_port(f->fe)) };
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(fd >= 0);
@@ -797,7 +797,7 @@ static void test_loadgen_replays_trace(void **state)
 	struct fixture *f = *state;
 	/* 6 requests, 11 frames; one with a budget of 0.125 s, which the stub refuses. */
 	const char *csv = "Time,Frames After Filter,Camera Index,latency_constraint\n"
-			  "0,2,0,5\n0,1,1,\n0.05,3,0,2\n0.1,1,2,0.125\n0.1,2,1,\n0.15,2,0,1\n";
+	                  "0,2,0,5\n0,1,1,\n0.05,3,0,2\n0.1,1,2,0.125\n0.1,2,1,\n0.15,2,0,1\n";
 	char *why = NULL;
 	struct lv_trace *t = lv_trace_parse(csv, strlen(csv), "t.csv", &why);
 	assert_non_null(t);

@@ -22,7 +22,7 @@
 #include "live.h"
 #include "util.h"
 
-#define SIDE	299
+#define SIDE    299
 #define NFLOATS ((size_t)SIDE * SIDE * 3)
 
 static const struct lv_model_info model = {
@@ -83,7 +83,7 @@ static void assert_uniform(const float *t, size_t n, float r, float g, float b)
 	for (size_t i = 0; i < n; i += 3) {
 		if (t[i] != r || t[i + 1] != g || t[i + 2] != b)
 			fail_msg("pixel %zu: (%.9g %.9g %.9g) != (%.9g %.9g %.9g)", i / 3, t[i],
-				 t[i + 1], t[i + 2], r, g, b);
+			         t[i + 1], t[i + 2], r, g, b);
 	}
 }
 

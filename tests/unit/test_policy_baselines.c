@@ -31,7 +31,7 @@ static const uint64_t nx_freqs[] = { 114750000, 510000000, 1109250000 };
 static const uint64_t nano_freqs[] = { 76800000, 921600000 };
 
 static struct lv_profile *make_profile(const char *kind, int max_batch, const uint64_t *freqs,
-				       size_t n_freqs)
+                                       size_t n_freqs)
 {
 	struct lv_profile *p = lv_xcalloc(1, sizeof(*p));
 	snprintf(p->kind, sizeof(p->kind), "%s", kind);
@@ -90,7 +90,7 @@ static struct lv_clock_set clock_buf[32];
 
 /* Asks p as the engine would: q frames queued, the oldest arrived at `oldest`. */
 static struct lv_decision ask(struct lv_policy *p, const struct lv_cluster *c, size_t q,
-			      double oldest, double now, struct lv_explain *ex)
+                              double oldest, double now, struct lv_explain *ex)
 {
 	struct lv_decision d = { .clocks = clock_buf, .cap_clocks = 32 };
 	struct lv_view v = {
@@ -115,7 +115,7 @@ static void expect_dispatch(const struct lv_decision *d, int device, int batch)
 		fail_msg("no dispatch; wanted device %d batch %d", device, batch);
 	if (d->dispatch.device != device || d->dispatch.batch != batch)
 		fail_msg("dispatched device %d batch %d; wanted device %d batch %d",
-			 d->dispatch.device, d->dispatch.batch, device, batch);
+		         d->dispatch.device, d->dispatch.batch, device, batch);
 	assert_int_equal(d->dispatch.freq_hz, 0);
 	assert_int_equal(d->n_clocks, 0);
 }
@@ -124,7 +124,7 @@ static void expect_none(const struct lv_decision *d, double next_s)
 {
 	if (d->has_dispatch)
 		fail_msg("unexpected dispatch: device %d batch %d", d->dispatch.device,
-			 d->dispatch.batch);
+		         d->dispatch.batch);
 	assert_int_equal(d->n_clocks, 0);
 	expect_time(d->next_s, next_s);
 }
@@ -160,7 +160,7 @@ static void check_paced_rotation(const char *spec, const char *label)
 	d = ask(p, c, 0, 0.0, 0.05, NULL);
 	expect_none(&d, INFINITY);
 	d = ask(p, c, 30, 0.0, 0.05, NULL);
-	expect_dispatch(&d, 0, 16); /* wrapped round */
+	expect_dispatch(&d, 0, 16);                        /* wrapped round */
 	assert_true(d.dispatch.expected_latency_s == 0.0); /* no cost table */
 	assert_true(d.dispatch.energy_per_frame_j == 0.0);
 	lv_policy_free(p);
@@ -208,7 +208,8 @@ static void test_rotation_skips_down_and_draining(void **state)
 	expect_dispatch(&d, 0, 16);
 	d = ask(p, c, 12, 0.0, 0.01, &ex);
 	expect_dispatch(&d, 2, 8);
-	assert_string_equal(ex.why, "next device in rotation: xavier-nx-01; dispatching 8 of 12 queued frames");
+	assert_string_equal(
+	    ex.why, "next device in rotation: xavier-nx-01; dispatching 8 of 12 queued frames");
 	assert_int_equal(ex.n_alts, 1);
 	assert_int_equal(ex.alts[0].device, 1);
 	expect_contains(ex.alts[0].reason, "xavier-nx-00");
@@ -427,7 +428,7 @@ static void test_random_bounds_and_determinism(void **state)
 		assert_int_equal(db.dispatch.freq_hz, f);
 		assert_int_equal(db.dispatch.batch, batch);
 		differs += dother.dispatch.device != dev || dother.dispatch.freq_hz != f ||
-			   dother.dispatch.batch != batch;
+		           dother.dispatch.batch != batch;
 		assert_true(dev == 0 || dev == 2 || dev == 4);
 		int max = dev == 0 ? 16 : dev == 2 ? 8 : 4;
 		const uint64_t *fl = dev == 0 ? agx_freqs : dev == 2 ? nx_freqs : nano_freqs;
@@ -522,7 +523,7 @@ static void test_dispatch_carries_cost_estimate(void **state)
 	expect_dispatch(&d, 0, 4);
 	assert_true(fabs(d.dispatch.expected_latency_s - 0.05) < 1e-12);
 	assert_true(fabs(d.dispatch.energy_per_frame_j - 0.5) < 1e-12); /* 2.0 J / 4 */
-	d = ask(p, c, 4, 0.0, 0.01, NULL); /* device 1 at 510 MHz */
+	d = ask(p, c, 4, 0.0, 0.01, NULL);                              /* device 1 at 510 MHz */
 	expect_dispatch(&d, 1, 4);
 	assert_true(fabs(d.dispatch.expected_latency_s - 0.11) < 1e-12);
 	assert_true(fabs(d.dispatch.energy_per_frame_j - 0.4) < 1e-12); /* 1.6 J / 4 */
@@ -535,7 +536,7 @@ static void test_dispatch_carries_cost_estimate(void **state)
 }
 
 static void expect_rejected(const struct lv_cluster *c, const char *spec, const char *policy,
-			    const char *param, const char *what)
+                            const char *param, const char *what)
 {
 	char *why = NULL;
 	struct lv_policy *p = lv_policy_new(spec, c, &why);

@@ -40,8 +40,8 @@ static struct fx *fx_new(size_t n_devices, size_t n_points, const char *spec)
 {
 	static const double freqs[] = { F1, F2 };
 	struct fx *f = lv_xcalloc(1, sizeof(*f));
-	struct lv_profile *p = lv_test_profile_new("slow", 2, freqs, NULL, 4, 0.5, n_points,
-						   slow_pts);
+	struct lv_profile *p =
+	    lv_test_profile_new("slow", 2, freqs, NULL, 4, 0.5, n_points, slow_pts);
 	f->c = lv_cluster_new_from_profiles(&p, &n_devices, 1);
 	char *why = NULL;
 	assert_int_equal(lv_cluster_build_costs(f->c, LV_COST_PROF, NULL, &why), 0);
@@ -67,8 +67,7 @@ static int ask(struct fx *f, size_t n, double r, double now)
 	return f->d.has_dispatch;
 }
 
-static void expect(const struct fx *f, int device, double freq, int batch, double exp_s,
-		   double epf)
+static void expect(const struct fx *f, int device, double freq, int batch, double exp_s, double epf)
 {
 	assert_true(f->d.has_dispatch);
 	assert_int_equal(f->d.dispatch.device, device);
@@ -247,8 +246,8 @@ static void test_prof_mode_skips_unmeasured(void **st)
 {
 	(void)st;
 	static const struct lv_test_point pts[] = {
-		{ F1, 1, 1.0, 1.0 }, { F1, 2, 1.5, 1.6 }, { F1, 3, 2.0, 2.1 },
-		{ F2, 1, 0.5, 1.2 }, { F2, 2, 0.8, 2.0 }, { F2, 3, 1.0, 2.7 }, { F2, 4, 1.2, 3.2 },
+		{ F1, 1, 1.0, 1.0 }, { F1, 2, 1.5, 1.6 }, { F1, 3, 2.0, 2.1 }, { F2, 1, 0.5, 1.2 },
+		{ F2, 2, 0.8, 2.0 }, { F2, 3, 1.0, 2.7 }, { F2, 4, 1.2, 3.2 },
 	};
 	static const double freqs[] = { F1, F2 };
 	struct lv_profile *p = lv_test_profile_new("slow", 2, freqs, NULL, 4, 0.5, 7, pts);
@@ -346,7 +345,7 @@ static void test_bad_parameters(void **st)
 		assert_non_null(why);
 		if (!strstr(why, cases[i].needle))
 			fail_msg("%s: message '%s' lacks '%s'", cases[i].spec, why,
-				 cases[i].needle);
+			         cases[i].needle);
 		free(why);
 	}
 	lv_cluster_free(c);

@@ -24,7 +24,7 @@
 static void make_snapshot(struct lv_snapshot *s, struct lv_snap_device *d)
 {
 	static const double bounds[LV_SNAP_LAT_BUCKETS] = { 0.05, 0.1, 0.25, 0.5, 1,  2,
-							    5,	  10,  20,   30,  60, INFINITY };
+		                                            5,    10,  20,   30,  60, INFINITY };
 	static const uint64_t counts[LV_SNAP_LAT_BUCKETS] = {
 		0, 5, 10, 20, 30, 15, 5, 3, 1, 1, 0, 0
 	};
@@ -163,7 +163,7 @@ static void parse_labels(const char **p, char *canon, size_t cap, char *le, int 
 			strcpy(le, val);
 		else
 			cl += (size_t)snprintf(canon + cl, cap - cl, "%.*s=%s;",
-					       (int)(strchr(k, '=') - k), k, val);
+			                       (int)(strchr(k, '=') - k), k, val);
 		s++;
 		if (*s == ',')
 			s++;
@@ -188,9 +188,9 @@ static void check_sample(struct family *f, const char *line, int lineno)
 	    !(nl == strlen(f->name) ||
 	      (!strcmp(f->type, "histogram") &&
 	       (!strncmp(suffix, "_bucket", 7) || !strncmp(suffix, "_sum", 4) ||
-		!strncmp(suffix, "_count", 6)))))
+	        !strncmp(suffix, "_count", 6)))))
 		fail_msg("line %d: sample %.*s outside its family %s", lineno, (int)nl, line,
-			 f->name);
+		         f->name);
 	char canon[512] = "", le[64];
 	if (*p == '{')
 		parse_labels(&p, canon, sizeof canon, le, lineno);
@@ -262,7 +262,7 @@ static int check_exposition(const char *text)
 				for (int i = 0; i < n_seen; i++)
 					if (!strcmp(seen[i], name))
 						fail_msg("line %d: family %s declared twice",
-							 lineno, name);
+						         lineno, name);
 				assert_true(n_seen < 64);
 				strcpy(seen[n_seen++], name);
 				memset(&f, 0, sizeof f);
@@ -330,7 +330,7 @@ static void test_metrics_exact_lines(void **state)
 	    t, "# HELP loudva_frames_total Frames that reached a terminal state, by state.");
 	assert_has_line(t, "# TYPE loudva_frames_total counter");
 	assert_has_line(t, "loudva_info{policy=\"loud(prof)\",mode=\"prof\","
-			   "cluster=\"lab \\\"A\\\"\\\\B\\nx\"} 1");
+	                   "cluster=\"lab \\\"A\\\"\\\\B\\nx\"} 1");
 	assert_has_line(t, "loudva_uptime_seconds 120.5");
 	assert_has_line(t, "loudva_frames_received_total 100");
 	assert_has_line(t, "loudva_frames_total{state=\"ok\"} 80");
@@ -385,11 +385,11 @@ static void test_metrics_http_only(void **state)
 {
 	(void)state;
 	struct lv_frontend_stats fe = { .requests = 7,
-					.inference_ok = 4,
-					.bad_request = 2,
-					.too_large = 1,
-					.frames_submitted = 12,
-					.body_bytes = 1234567 };
+		                        .inference_ok = 4,
+		                        .bad_request = 2,
+		                        .too_large = 1,
+		                        .frames_submitted = 12,
+		                        .body_bytes = 1234567 };
 	char *t = lv_prom_render(NULL, &fe, NULL);
 	assert_has_line(t, "loudva_http_requests_total 7");
 	assert_has_line(t, "loudva_http_inference_requests_total{outcome=\"ok\"} 4");
@@ -436,7 +436,7 @@ static double num(const cJSON *o, const char *path)
 	const cJSON *cur = o;
 	for (char *k = strtok(buf, "."); k; k = strtok(NULL, "."))
 		cur = isdigit((unsigned char)k[0]) ? cJSON_GetArrayItem(cur, atoi(k))
-						   : cJSON_GetObjectItemCaseSensitive(cur, k);
+		                                   : cJSON_GetObjectItemCaseSensitive(cur, k);
 	if (!cJSON_IsNumber(cur))
 		fail_msg("%s is not a number", path);
 	return cur->valuedouble;
@@ -477,7 +477,7 @@ static void test_status_json(void **state)
 	assert_string_equal(cJSON_GetObjectItem(d1, "state")->valuestring, "draining");
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(d1, "power_w")));
 	assert_string_equal(cJSON_GetObjectItem(d1, "last_error")->valuestring,
-			    "PUT /gpu/frequency: 401");
+	                    "PUT /gpu/frequency: 401");
 	assert_true(num(o, "devices.1.frames") == 30);
 	cJSON_Delete(o);
 	free(t);

@@ -29,12 +29,12 @@ static int same_double(double a, double b)
 /* Columns out of order, an extra (quoted) column, optional cells empty, rows
  * out of time order with a tie: rows 2.5/cam 1 and 2.5/cam 2 keep file order. */
 static const char good_csv[] = "Camera Index,Time,Extra,Frames After Filter,Throughput,"
-			       "latency_constraint\n"
-			       "1,2.5,x,10,3.5,4\n"
-			       "0,0,\"a, b\",7,,\n"
-			       "2,2.5,y,1,0,0.25\n"
-			       "\n"
-			       "0,1.25,z,12.0,5,\n";
+                               "latency_constraint\n"
+                               "1,2.5,x,10,3.5,4\n"
+                               "0,0,\"a, b\",7,,\n"
+                               "2,2.5,y,1,0,0.25\n"
+                               "\n"
+                               "0,1.25,z,12.0,5,\n";
 
 static void test_load_good(void **state)
 {
@@ -111,28 +111,28 @@ static void test_load_bad_rows(void **state)
 {
 	(void)state;
 	static const struct bad_case cases[] = {
-		{"1,-3,0,,", "t.csv:3: Frames After Filter: '-3' is not a positive integer"},
-		{"1,0,0,,", "t.csv:3: Frames After Filter: '0' is not a positive integer"},
-		{"1,2.5,0,,", "t.csv:3: Frames After Filter: '2.5' is not a positive integer"},
-		{"1,lots,0,,", "t.csv:3: Frames After Filter: 'lots' is not a positive integer"},
-		{"1,,0,,", "t.csv:3: Frames After Filter: '' is not a positive integer"},
-		{"-1,2,0,,", "t.csv:3: Time: '-1' is not a time in seconds >= 0"},
-		{"inf,2,0,,", "t.csv:3: Time: 'inf' is not a time in seconds >= 0"},
-		{"soon,2,0,,", "t.csv:3: Time: 'soon' is not a time in seconds >= 0"},
-		{"1,2,-1,,",
-		 "t.csv:3: Camera Index: '-1' is not a camera index (an integer >= 0)"},
-		{"1,2,0.5,,",
-		 "t.csv:3: Camera Index: '0.5' is not a camera index (an integer >= 0)"},
-		{"1,2,0,-4,", "t.csv:3: Throughput: '-4' is not a number >= 0"},
-		{"1,2,0,,0", "t.csv:3: latency_constraint: '0' is not a budget in seconds > 0"},
-		{"1,2,0,,-2", "t.csv:3: latency_constraint: '-2' is not a budget in seconds > 0"},
-		{"1,2,0,,2s", "t.csv:3: latency_constraint: '2s' is not a budget in seconds > 0"},
-		{"1,2,0,", "t.csv:3: 4 fields, but the header has 5"},
+		{ "1,-3,0,,", "t.csv:3: Frames After Filter: '-3' is not a positive integer" },
+		{ "1,0,0,,", "t.csv:3: Frames After Filter: '0' is not a positive integer" },
+		{ "1,2.5,0,,", "t.csv:3: Frames After Filter: '2.5' is not a positive integer" },
+		{ "1,lots,0,,", "t.csv:3: Frames After Filter: 'lots' is not a positive integer" },
+		{ "1,,0,,", "t.csv:3: Frames After Filter: '' is not a positive integer" },
+		{ "-1,2,0,,", "t.csv:3: Time: '-1' is not a time in seconds >= 0" },
+		{ "inf,2,0,,", "t.csv:3: Time: 'inf' is not a time in seconds >= 0" },
+		{ "soon,2,0,,", "t.csv:3: Time: 'soon' is not a time in seconds >= 0" },
+		{ "1,2,-1,,",
+		  "t.csv:3: Camera Index: '-1' is not a camera index (an integer >= 0)" },
+		{ "1,2,0.5,,",
+		  "t.csv:3: Camera Index: '0.5' is not a camera index (an integer >= 0)" },
+		{ "1,2,0,-4,", "t.csv:3: Throughput: '-4' is not a number >= 0" },
+		{ "1,2,0,,0", "t.csv:3: latency_constraint: '0' is not a budget in seconds > 0" },
+		{ "1,2,0,,-2", "t.csv:3: latency_constraint: '-2' is not a budget in seconds > 0" },
+		{ "1,2,0,,2s", "t.csv:3: latency_constraint: '2s' is not a budget in seconds > 0" },
+		{ "1,2,0,", "t.csv:3: 4 fields, but the header has 5" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *text = lv_xasprintf("Time,Frames After Filter,Camera Index,Throughput,"
-					  "latency_constraint\n0,1,0,,\n%s\n",
-					  cases[i].row);
+		                          "latency_constraint\n0,1,0,,\n%s\n",
+		                          cases[i].row);
 		char *why = NULL;
 		struct lv_trace *t = parse(text, &why);
 		assert_null(t);
@@ -150,14 +150,15 @@ static void test_load_bad_file_line(void **state)
 	(void)state;
 	char *dir = lv_test_mkdtemp();
 	char *path = lv_test_write(dir, "t.csv",
-				   "Time,Frames After Filter,Camera Index,Note\n"
-				   "0,1,0,\"two\nlines\"\n"
-				   "\n"
-				   "1,-3,0,x\n");
+	                           "Time,Frames After Filter,Camera Index,Note\n"
+	                           "0,1,0,\"two\nlines\"\n"
+	                           "\n"
+	                           "1,-3,0,x\n");
 	char *why = NULL;
 	struct lv_trace *t = lv_trace_load(path, &why);
 	assert_null(t);
-	char *want = lv_xasprintf("%s:5: Frames After Filter: '-3' is not a positive integer", path);
+	char *want =
+	    lv_xasprintf("%s:5: Frames After Filter: '-3' is not a positive integer", path);
 	assert_string_equal(why, want);
 	free(want);
 	free(why);
@@ -172,11 +173,11 @@ static void test_load_missing_and_empty(void **state)
 	static const struct {
 		const char *text, *needle;
 	} cases[] = {
-		{"Time,Frames After Filter\n0,1\n", "Camera Index"},
-		{"Time,Camera Index\n0,1\n", "Frames After Filter"},
-		{"Frames After Filter,Camera Index\n1,1\n", "'Time'"},
-		{"Time,Frames After Filter,Camera Index\n", "empty"},
-		{"", "empty"},
+		{ "Time,Frames After Filter\n0,1\n", "Camera Index" },
+		{ "Time,Camera Index\n0,1\n", "Frames After Filter" },
+		{ "Frames After Filter,Camera Index\n1,1\n", "'Time'" },
+		{ "Time,Frames After Filter,Camera Index\n", "empty" },
+		{ "", "empty" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *why = NULL;
@@ -199,24 +200,24 @@ static void test_format_exact(void **state)
 {
 	(void)state;
 	struct lv_request v[] = {
-		{0.5, 3, 0, NAN, NAN},
-		{2, 10, 1, NAN, 4},
-		{12.125, 1, 7, NAN, NAN},
+		{ 0.5, 3, 0, NAN, NAN },
+		{ 2, 10, 1, NAN, 4 },
+		{ 12.125, 1, 7, NAN, NAN },
 	};
-	struct lv_trace t = {3, v};
+	struct lv_trace t = { 3, v };
 	char *s = lv_trace_format(&t, NULL);
 	assert_string_equal(s, "Time,Frames After Filter,Camera Index,latency_constraint\n"
-			       "0.5,3,0,\n"
-			       "2,10,1,4\n"
-			       "12.125,1,7,\n");
+	                       "0.5,3,0,\n"
+	                       "2,10,1,4\n"
+	                       "12.125,1,7,\n");
 	free(s);
 	v[1].budget_s = NAN;
 	v[0].throughput = 0.1;
 	s = lv_trace_format(&t, NULL);
 	assert_string_equal(s, "Time,Frames After Filter,Camera Index,Throughput\n"
-			       "0.5,3,0,0.1\n"
-			       "2,10,1,\n"
-			       "12.125,1,7,\n");
+	                       "0.5,3,0,0.1\n"
+	                       "2,10,1,\n"
+	                       "12.125,1,7,\n");
 	free(s);
 }
 
@@ -224,13 +225,13 @@ static void test_save_load_round_trip(void **state)
 {
 	(void)state;
 	struct lv_request v[] = {
-		{0, 1, 0, NAN, 21},
-		{0.1, 147, 3, 1.0 / 3, NAN},
-		{1.0 / 3, 4000000000u, 12, NAN, 0.001},
-		{299.999, 9, 2, 2e-7, 13.5},
-		{86400.000001, 2, 1000, 123456.789, 1e-9},
+		{ 0, 1, 0, NAN, 21 },
+		{ 0.1, 147, 3, 1.0 / 3, NAN },
+		{ 1.0 / 3, 4000000000u, 12, NAN, 0.001 },
+		{ 299.999, 9, 2, 2e-7, 13.5 },
+		{ 86400.000001, 2, 1000, 123456.789, 1e-9 },
 	};
-	struct lv_trace t = {5, v};
+	struct lv_trace t = { 5, v };
 	char *dir = lv_test_mkdtemp();
 	char *path = lv_path_join(dir, "rt.csv");
 	char *why = NULL;
@@ -257,7 +258,7 @@ static void test_save_load_round_trip(void **state)
 	closedir(d);
 	assert_int_equal(entries, 1);
 
-	struct lv_trace empty = {0, NULL};
+	struct lv_trace empty = { 0, NULL };
 	assert_int_not_equal(lv_trace_save(&empty, path, &why), LV_OK);
 	assert_non_null(strstr(why, "empty"));
 	free(why);

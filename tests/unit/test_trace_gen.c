@@ -76,7 +76,7 @@ static void test_gen_cameras_independent(void **state)
 	lv_trace_free(three);
 }
 
-static const double periods[] = {0.5, 1, 3, 5, 10};
+static const double periods[] = { 0.5, 1, 3, 5, 10 };
 
 static int known_period(double p)
 {
@@ -108,7 +108,8 @@ static void test_gen_single_window_counts(void **state)
 			for (size_t i = 0; i < t->n; i++) {
 				if (t->reqs[i].camera != c)
 					continue;
-				assert_true(fabs(t->reqs[i].time_s - (double)k * cams[c].period_s) < 1e-9);
+				assert_true(fabs(t->reqs[i].time_s - (double)k * cams[c].period_s) <
+				            1e-9);
 				k++;
 			}
 			assert_int_equal(k, (size_t)lround(30 / cams[c].period_s));
@@ -124,12 +125,12 @@ struct span {
 
 /* The camera's windows clipped to the duration and merged where they overlap
  * or touch; returns the count, spans sorted by start. */
-static size_t active_spans(const struct lv_trace_gen_camera *cam, double duration,
-			   struct span *out)
+static size_t active_spans(const struct lv_trace_gen_camera *cam, double duration, struct span *out)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < cam->n_windows; i++) {
-		struct span s = {cam->start_s[i], fmin(cam->start_s[i] + cam->length_s[i], duration)};
+		struct span s = { cam->start_s[i],
+			          fmin(cam->start_s[i] + cam->length_s[i], duration) };
 		if (s.a >= s.b)
 			continue;
 		size_t j = n++;
@@ -151,7 +152,7 @@ static size_t active_spans(const struct lv_trace_gen_camera *cam, double duratio
  * period after the previous request), then exactly a period apart, none
  * missing before the span ends. */
 static void check_camera_times(const struct lv_trace *t, int c,
-			       const struct lv_trace_gen_camera *cam, double duration)
+                               const struct lv_trace_gen_camera *cam, double duration)
 {
 	struct span *sp = lv_xcalloc(cam->n_windows, sizeof *sp);
 	size_t n = active_spans(cam, duration, sp), i = 0, seen = 0, total = 0;
@@ -185,7 +186,7 @@ static void check_camera_times(const struct lv_trace *t, int c,
 /* Frames without a cap: max(1, floor(fps * P * (1 - p))) with 1 - p in
  * (0.03, 0.49]; fps * 2P is an integer, so the bounds are integer divisions. */
 static void check_camera_frames(const struct lv_trace *t, int c,
-				const struct lv_trace_gen_camera *cam)
+                                const struct lv_trace_gen_camera *cam)
 {
 	long twice = lround(cam->fps * 2 * cam->period_s);
 	long lo = twice * 3 / 200, hi = twice * 49 / 200;
@@ -205,7 +206,7 @@ struct budget_seen {
 /* What holds for every generated trace; `capped` skips the per-camera frame
  * bounds (the cap lowers frames). Marks the random budgets met in seen. */
 static void check_trace(const struct lv_trace *t, const struct lv_trace_gen_camera *cams,
-			const struct lv_trace_gen_params *p, int capped, struct budget_seen *seen)
+                        const struct lv_trace_gen_params *p, int capped, struct budget_seen *seen)
 {
 	assert_true(t->n > 0);
 	for (size_t i = 0; i < t->n; i++) {
@@ -217,7 +218,7 @@ static void check_trace(const struct lv_trace *t, const struct lv_trace_gen_came
 		if (i > 0) {
 			const struct lv_request *q = &t->reqs[i - 1];
 			assert_true(q->time_s < r->time_s ||
-				    (q->time_s == r->time_s && q->camera < r->camera));
+			            (q->time_s == r->time_s && q->camera < r->camera));
 		}
 		double lo = ceil(fmin(fmax(0.9 * r->frames, 1), 13.5));
 		assert_true(r->budget_s == floor(r->budget_s));
@@ -305,7 +306,7 @@ static void test_gen_fixed_budget(void **state)
  * it (total T, n requests) each request gets at most max(1, floor(f cap / T))
  * and the window keeps at least cap - n frames (floors lose < 1 each). */
 static void check_cap(const struct lv_trace *u, const struct lv_trace *t, double cap,
-		      size_t *bitten)
+                      size_t *bitten)
 {
 	assert_int_equal(t->n, u->n);
 	size_t i = 0;
@@ -316,7 +317,8 @@ static void check_cap(const struct lv_trace *u, const struct lv_trace *t, double
 		for (; j < t->n && floor(t->reqs[j].time_s) == k; j++) {
 			assert_true(t->reqs[j].time_s == u->reqs[j].time_s);
 			assert_int_equal(t->reqs[j].camera, u->reqs[j].camera);
-			assert_true(t->reqs[j].frames >= 1 && t->reqs[j].frames <= u->reqs[j].frames);
+			assert_true(t->reqs[j].frames >= 1 &&
+			            t->reqs[j].frames <= u->reqs[j].frames);
 			tot_t += t->reqs[j].frames;
 			tot_u += u->reqs[j].frames;
 		}
@@ -338,7 +340,7 @@ static void check_cap(const struct lv_trace *u, const struct lv_trace *t, double
 static void test_gen_rate_cap(void **state)
 {
 	(void)state;
-	static const double caps[] = {16, 40.5};
+	static const double caps[] = { 16, 40.5 };
 	size_t bitten = 0;
 	struct budget_seen seen;
 	memset(&seen, 0, sizeof seen);
@@ -368,9 +370,10 @@ static void test_gen_bad_params(void **state)
 {
 	(void)state;
 	struct lv_trace_gen_params p;
-	static const char *const needles[] = {"cameras", "windows", "duration", "min-active",
-					      "max-active", "rate-cap", "budget", "duration",
-					      "no camera", "cameras x duration"};
+	static const char *const needles[] = {
+		"cameras",  "windows", "duration", "min-active", "max-active",
+		"rate-cap", "budget",  "duration", "no camera",  "cameras x duration"
+	};
 	for (size_t k = 0; k < sizeof needles / sizeof needles[0]; k++) {
 		lv_trace_gen_defaults(&p);
 		switch (k) {

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 #include "util.h"
 
 const char *lv_test_data_dir(void)
@@ -57,16 +56,19 @@ char *lv_test_write(const char *dir, const char *name, const char *text)
 #include "profile.h"
 
 struct lv_profile *lv_test_profile_new(const char *kind, size_t n_freqs, const double *freqs_hz,
-				       const double *idle_w, int max_batch, double delay_s,
-				       size_t n_points, const struct lv_test_point *pts)
+                                       const double *idle_w, int max_batch, double delay_s,
+                                       size_t n_points, const struct lv_test_point *pts)
 {
 	struct lv_profile *p = lv_xcalloc(1, sizeof(*p));
 	snprintf(p->kind, sizeof(p->kind), "%s", kind);
 	p->display_name = lv_xstrdup(kind);
 	p->gpu = (struct lv_gpu_specs){ .max_mhz = freqs_hz[n_freqs - 1] / 1e6,
-					.min_mhz = freqs_hz[0] / 1e6, .cuda_cores = 128,
-					.mem_bw_gbs = 25.6, .mem_gb = 4, .tensor_cores = 0,
-					.arch = "Test" };
+		                        .min_mhz = freqs_hz[0] / 1e6,
+		                        .cuda_cores = 128,
+		                        .mem_bw_gbs = 25.6,
+		                        .mem_gb = 4,
+		                        .tensor_cores = 0,
+		                        .arch = "Test" };
 	p->max_batch = max_batch;
 	p->instances = 1;
 	p->clock_change_delay_s = delay_s;
@@ -81,8 +83,8 @@ struct lv_profile *lv_test_profile_new(const char *kind, size_t n_freqs, const d
 	p->points = lv_xmalloc((n_points ? n_points : 1) * sizeof(*p->points));
 	for (size_t i = 0; i < n_points; i++) {
 		p->points[i] = (struct lv_profile_point){ (uint64_t)pts[i].freq_hz, pts[i].batch,
-							  pts[i].latency_s, pts[i].energy_j,
-							  pts[i].batch / pts[i].latency_s };
+			                                  pts[i].latency_s, pts[i].energy_j,
+			                                  pts[i].batch / pts[i].latency_s };
 	}
 	return p;
 }

@@ -46,5 +46,5 @@ struct lv_test_point {
 };
 
 struct lv_profile *lv_test_profile_new(const char *kind, size_t n_freqs, const double *freqs_hz,
-				       const double *idle_w, int max_batch, double delay_s,
-				       size_t n_points, const struct lv_test_point *pts);
+                                       const double *idle_w, int max_batch, double delay_s,
+                                       size_t n_points, const struct lv_test_point *pts);
