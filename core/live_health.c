@@ -129,12 +129,30 @@ static double hottest(const cJSON *root)
 	return best;
 }
 
+/* The per-rail power object {"GPU": 0.3, ...}; rails beyond LV_SNAP_RAILS are dropped. */
+static void read_rails(struct live_dev *d, const cJSON *root)
+{
+	const cJSON *rails = cJSON_GetObjectItemCaseSensitive(root, "rails_w");
+	const cJSON *r;
+	d->n_rails = 0;
+	cJSON_ArrayForEach (r, rails) {
+		if (d->n_rails == LV_SNAP_RAILS)
+			break;
+		if (!cJSON_IsNumber(r) || !r->string || !isfinite(r->valuedouble))
+			continue;
+		struct lv_snap_rail *o = &d->rails[d->n_rails++];
+		snprintf(o->name, sizeof(o->name), "%s", r->string);
+		o->power_w = r->valuedouble;
+	}
+}
+
 static void telemetry_sample(struct lv_live *lv, struct xfer *x, const cJSON *root, double now)
 {
 	struct live_dev *d = &lv->devs[x->device];
 	double p = num(root, "power_w"), e = num(root, "energy_j");
 	double load = num(root, "gpu_load_pct"), hz = num(root, "gpu_freq_hz");
 	double temp = hottest(root);
+	read_rails(d, root);
 	d->valid = 0;
 	if (isfinite(p)) {
 		d->power_w = p;

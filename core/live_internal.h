@@ -89,6 +89,8 @@ struct live_dev {
 	/* Telemetry. */
 	unsigned valid; /* LV_SNAP_HAS_* */
 	double power_w, load_pct, temp_c;
+	size_t n_rails;
+	struct lv_snap_rail rails[LV_SNAP_RAILS];
 	double cum_j; /* the agent's cumulative counter at the last sample */
 	int have_cum;
 	double energy_j; /* since the controller started */

@@ -218,6 +218,8 @@ static void fill_device(const struct lv_live *lv, size_t i, double now, struct l
 		o->energy_j += d->power_w * (now - d->tele_s);
 	o->load_pct = d->load_pct;
 	o->temp_c = d->temp_c;
+	o->n_rails = d->health == HEALTH_DOWN ? 0 : d->n_rails;
+	memcpy(o->rails, d->rails, sizeof(o->rails));
 	o->batches = d->batches;
 	o->frames = d->frames;
 	o->late = d->late;

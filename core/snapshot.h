@@ -64,6 +64,14 @@ struct lv_snap_decision {
 	struct lv_explain ex; /* device indices refer to devices[] */
 };
 
+#define LV_SNAP_RAILS 8
+
+/* One power rail of the board as the agent reports it (tegrastats's rails, or the emulation's). */
+struct lv_snap_rail {
+	char name[16];
+	double power_w;
+};
+
 struct lv_snap_device {
 	char name[LV_DEV_NAME_MAX];
 	char kind[LV_KIND_MAX];
@@ -75,6 +83,8 @@ struct lv_snap_device {
 	double energy_j; /* since the controller started */
 	double load_pct;
 	double temp_c;
+	size_t n_rails; /* rails[] from the latest telemetry; 0 when unknown */
+	struct lv_snap_rail rails[LV_SNAP_RAILS];
 	uint64_t batches, frames; /* served */
 	uint64_t late;            /* QoS violations: served late */
 	int last_batch;           /* size of the last batch dispatched */

@@ -167,6 +167,16 @@ static void rails(const struct lv_ui *ui, int i, const struct lv_rect *r)
 		    y++, r->x, r->w, LV_COLOR_NORMAL, "power %s  energy %s",
 		    lv_fmt_watts(a, sizeof(a), (d->valid & LV_SNAP_HAS_POWER) ? d->power_w : NAN),
 		    lv_fmt_joules(b, sizeof(b), d->energy_j));
+	if (y < last && d->n_rails > 0) {
+		/* "rails GPU 0.31 W  CPU 2.33 W ...", cut at the panel's width */
+		char line[256];
+		size_t n = (size_t)snprintf(line, sizeof(line), "rails");
+		for (size_t k = 0; k < d->n_rails && n < sizeof(line); k++)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s %s", k ? "  " : " ",
+			                      d->rails[k].name,
+			                      lv_fmt_watts(a, sizeof(a), d->rails[k].power_w));
+		lv_draw_text(y++, r->x, r->w, LV_COLOR_NORMAL, line);
+	}
 	snprintf(a, sizeof(a), "-");
 	snprintf(b, sizeof(b), "-");
 	if (d->valid & LV_SNAP_HAS_LOAD)

@@ -184,6 +184,16 @@ static void test_serves_every_frame(void **st)
 	assert_int_equal(s->counts.by_state[LV_FRAME_OK] + s->counts.by_state[LV_FRAME_LATE], 12);
 	assert_int_equal(s->queue_len, 0);
 	assert_true(s->energy_j > 0);
+	/* Telemetry rails reach the snapshot: an emulated board reports its input rail,
+	 * which is the whole board's power. */
+	for (size_t i = 0; i < s->n_devices; i++) {
+		const struct lv_snap_device *d = &s->devices[i];
+		if (!(d->valid & LV_SNAP_HAS_POWER))
+			continue;
+		assert_int_equal(d->n_rails, 1);
+		assert_string_equal(d->rails[0].name, "VDD_IN");
+		assert_true(d->rails[0].power_w > 0);
+	}
 	lv_live_snapshot_put(r.lv, s);
 	const struct lv_run_metrics *m = lv_live_result(r.lv);
 	assert_non_null(m);
