@@ -1,6 +1,7 @@
 /*
  * cmd_batch: `loudva --batch SPEC.json [--out DIR] [--jobs N]` — runs an
- * experiment's matrix on the simulator and writes its report directory.
+ * experiment's matrix on the simulator (or, for "mode": "live", cell by cell
+ * on a live cluster, batch_live.c) and writes its report directory.
  *
  * Everything the spec names is loaded and checked before the first run; bad
  * input is one line on stderr and exit 2. The matrix runs in forked worker
@@ -50,17 +51,19 @@ static void on_stop(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: loudva --batch SPEC.json [--out DIR] [--jobs N] [--quiet] [--no-plots]\n"
-	           "\n"
-	           "Runs the experiment SPEC.json describes (experiments/README.md) on the\n"
-	           "simulator: every trace against every policy, then writes DIR/report.json,\n"
-	           "report.csv, summary.csv, loudva.db (every frame and batch), run-info.json\n"
-	           "and plots/, and prints the comparison table.\n"
-	           "\n"
-	           "  --out DIR     report directory [results/<spec name>]\n"
-	           "  --jobs N      runs in parallel, 1..256 [1]\n"
-	           "  --quiet       no progress on stderr\n"
-	           "  --no-plots    skip the figures\n");
+	fprintf(f,
+	        "usage: loudva --batch SPEC.json [--out DIR] [--jobs N] [--quiet] [--no-plots]\n"
+	        "\n"
+	        "Runs the experiment SPEC.json describes (experiments/README.md) on the\n"
+	        "simulator: every trace against every policy, then writes DIR/report.json,\n"
+	        "report.csv, summary.csv, loudva.db (every frame and batch), run-info.json\n"
+	        "and plots/, and prints the comparison table.\n"
+	        "\n"
+	        "  --out DIR     report directory [results/<spec name>]\n"
+	        "  --jobs N      runs in parallel, 1..256 [1]; a live spec runs one at a time\n"
+	        "  --agent PATH  live: the loudva-agent to emulate devices with [beside loudva]\n"
+	        "  --quiet       no progress on stderr\n"
+	        "  --no-plots    skip the figures\n");
 }
 
 static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -99,7 +102,8 @@ static int parse(int argc, char **argv, struct lv_batch *b)
 		const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
 		int is_out = len == 5 && !strncmp(a, "--out", 5);
 		int is_jobs = len == 6 && !strncmp(a, "--jobs", 6);
-		if (!is_out && !is_jobs)
+		int is_agent = len == 7 && !strncmp(a, "--agent", 7);
+		if (!is_out && !is_jobs && !is_agent)
 			return bad("unknown option '%.*s' (see loudva --batch --help)", (int)len,
 			           a);
 		if (!v || !v[0])
@@ -109,6 +113,8 @@ static int parse(int argc, char **argv, struct lv_batch *b)
 		long n = 0;
 		if (is_out)
 			b->out = v;
+		else if (is_agent)
+			b->agent = v;
 		else if (lv_parse_long(v, &n) != LV_OK || n < 1 || n > 256)
 			return bad("--jobs: '%s' is not a number of processes in 1..256", v);
 		else
@@ -380,7 +386,9 @@ static int run_all(struct lv_batch *b)
 		if (rc == 0 && set_windows(b, &why) != LV_OK)
 			rc = -1;
 	}
-	if (rc == 0)
+	if (rc == 0 && b->e->spec.live)
+		rc = lv_batch_run_live(b, &why);
+	else if (rc == 0)
 		rc = lv_batch_run_pass(b, b->passes, 1, &why);
 	if (rc == 0 && build_report(b, &table, &plots, &why) != LV_OK)
 		rc = -1;
@@ -433,6 +441,13 @@ int lv_cmd_batch(int argc, char **argv)
 		}
 		free(why);
 		return rc;
+	}
+	if (b.e->spec.live && b.jobs > 1) {
+		fprintf(stderr,
+		        "loudva --batch: a live experiment runs one cell at a time on the "
+		        "cluster; --jobs %d ignored\n",
+		        b.jobs);
+		b.jobs = 1;
 	}
 	rc = prepare_out(&b);
 	if (rc == 0) {

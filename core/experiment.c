@@ -237,6 +237,11 @@ void lv_experiment_free(struct lv_experiment *e)
 	free(e);
 }
 
+const char *lv_experiment_mode(const struct lv_experiment *e)
+{
+	return e->spec.live ? "live" : "sim";
+}
+
 void lv_experiment_set_window(struct lv_experiment *e, size_t instance, double window_s)
 {
 	e->window_s[instance] = window_s;
@@ -277,7 +282,7 @@ static int store_begin(struct lv_experiment *e, size_t cell, struct recorder *re
 		.experiment = e->spec.name,
 		.policy = p->label,
 		.cost_mode = lv_cost_mode_name(p->costs),
-		.mode = "sim",
+		.mode = lv_experiment_mode(e),
 		.trace = e->spec.traces[in->trace].name,
 		.trace_seed = in->trace_seed,
 		.seed = c->seed,

@@ -64,6 +64,7 @@ struct lv_exp_spec {
 	char *path;              /* the spec file */
 	char *name;              /* [the file's base name without .json] */
 	char *description;       /* may be NULL */
+	int live;                /* "mode": "live": runs on a live cluster, not the simulator */
 	char *cluster_path;      /* resolved against the spec's directory */
 	char *predictor_path;    /* [LV_EXP_DEFAULT_PREDICTOR, cwd-relative] */
 	enum lv_cost_mode costs; /* default for policies [prof] */
@@ -155,6 +156,9 @@ void lv_exp_result_fini(struct lv_exp_result *r);
  */
 int lv_experiment_run(struct lv_experiment *e, size_t cell, struct lv_store *store,
                       struct lv_exp_result *out, char **why);
+
+/* "live" or "sim": the spec's mode, as reports and the store name it. */
+const char *lv_experiment_mode(const struct lv_experiment *e);
 
 /* Writes a result to path (JSON, exact) / reads one back. 0 or LV_EIO/LV_EINVAL. */
 int lv_exp_result_save(const struct lv_exp_result *r, const char *path, char **why);

@@ -235,7 +235,7 @@ static cJSON *spec_json(const struct lv_experiment *e)
 	cJSON_AddStringToObject(o, "file", s->path);
 	cJSON_AddStringToObject(o, "cluster", e->clusters[s->policies[0].costs]->name);
 	cJSON_AddStringToObject(o, "cluster_file", s->cluster_path);
-	cJSON_AddStringToObject(o, "mode", "sim");
+	cJSON_AddStringToObject(o, "mode", lv_experiment_mode(e));
 	cJSON_AddStringToObject(o, "costs", lv_cost_mode_name(s->costs));
 	cJSON_AddStringToObject(o, "baseline", s->policies[s->baseline].label);
 	put_num(o, "repetitions", s->repetitions);
@@ -306,7 +306,7 @@ static cJSON *run_json(const struct lv_experiment *e, const struct lv_exp_result
 		cJSON_AddNullToObject(o, "trace_seed");
 	put_num(o, "seed", (double)c->seed);
 	put_num(o, "repetition", c->rep + 1);
-	cJSON_AddStringToObject(o, "mode", "sim");
+	cJSON_AddStringToObject(o, "mode", lv_experiment_mode(e));
 	cJSON *m = cJSON_AddObjectToObject(o, "metrics");
 	for (int k = 0; k < C_COUNT; k++)
 		put_num(m, col_names[k], col_value(r, (enum col)k));
@@ -473,10 +473,10 @@ char *lv_exp_report_table(const struct lv_experiment *e, const struct lv_exp_sum
 {
 	const struct lv_exp_spec *s = &e->spec;
 	struct buf b = { 0 };
-	bprintf(&b,
-	        "%s: %zu runs on %s = %zu trace instances x %zu policies x %d repetition%s (sim)\n",
-	        s->name, e->n_cells, e->clusters[s->policies[0].costs]->name, e->n_instances,
-	        s->n_policies, s->repetitions, s->repetitions == 1 ? "" : "s");
+	bprintf(
+	    &b, "%s: %zu runs on %s = %zu trace instances x %zu policies x %d repetition%s (%s)\n",
+	    s->name, e->n_cells, e->clusters[s->policies[0].costs]->name, e->n_instances,
+	    s->n_policies, s->repetitions, s->repetitions == 1 ? "" : "s", lv_experiment_mode(e));
 	bprintf(&b,
 	        "means over each policy's runs (sd); vs baseline = mean frames/J / %s's;"
 	        " ok%% = frames within budget\n\n",

@@ -373,12 +373,9 @@ static int parse_top(const struct ctx *x, const cJSON *root, struct lv_exp_spec 
 	    get_number(x, root, "sample_s", "sample_s", 0.001, 3600, 0, &s->sample_s) != LV_OK ||
 	    get_bool(x, root, "governor", "governor", &s->governor) != LV_OK)
 		return LV_EINVAL;
-	if (mode && !strcmp(mode, "live"))
-		return bad(x, "mode",
-		           "\"live\" is not supported yet (live experiments come with the live "
-		           "controller); use \"sim\"");
-	if (mode && strcmp(mode, "sim"))
-		return bad(x, "mode", "'%s' is not \"sim\"", mode);
+	if (mode && strcmp(mode, "sim") && strcmp(mode, "live"))
+		return bad(x, "mode", "'%s' is not \"sim\" or \"live\"", mode);
+	s->live = mode && !strcmp(mode, "live");
 	if (!cluster)
 		return bad(x, "cluster",
 		           "missing (a cluster file, e.g. "

@@ -104,7 +104,6 @@ static const struct bad_case bad_cases[] = {
 	{ "{\"cluster\": \"c.json\",\n \"traces\": [,]}", "spec.json:2:" },
 	{ "[1, 2]", "spec.json: spec: must be a JSON object" },
 	{ HEAD TR PO ", \"sead\": 3}", "spec.json: spec: unknown field 'sead'" },
-	{ HEAD "\"mode\": \"live\", " TR PO "}", "spec.json: mode: \"live\" is not supported yet" },
 	{ HEAD "\"mode\": \"lab\", " TR PO "}", "spec.json: mode: 'lab' is not \"sim\"" },
 	{ "{" TR PO "}", "spec.json: cluster: missing" },
 	{ HEAD "\"traces\": [], " PO "}", "spec.json: traces: must be a non-empty array" },

@@ -1,0 +1,297 @@
+/*
+ * batch_live: the cells of a `"mode": "live"` experiment, run one at a time
+ * in the parent process on a live cluster — for each cell a fresh embedded
+ * emulated cluster (one loudva-agent per device of the spec's cluster file,
+ * launcher.h, emulating from the cell's cost tables) and a fresh live
+ * controller (live.h) with the cell's policy. The cell's trace is replayed
+ * on the wall clock by in-process submission (lv_live_submit with no
+ * tensors, as the console's workload does), every frame is waited for, the
+ * controller is shut down, and its figures (lv_live_result) become the
+ * same struct lv_exp_result the simulator fills, written to
+ * work/run-NNNNN.json with a scratch store holding the run's row
+ * (work/run-NNNNN.db), so cmd_batch.c builds the report as for sim.
+ *
+ * Window. Request i goes out at base + time_i, base being just after the
+ * controller started, and the controller's window opens time_0 before the
+ * first frame (window_lead_s; it is clamped to the controller's age, so the
+ * first request must not go out earlier), i.e. at trace time 0. The runtime is shut down once
+ * every frame is answered and, with the common window, no earlier than the
+ * instance's window as the simulator found it (pass 1) plus 20 ms, so a
+ * live run's window is the simulator's give or take a few tens of ms, and
+ * `loudva sim --until <live window>` holds the simulator to the same one.
+ *
+ * Order of stopping, as in `loudva serve`: lv_live_shutdown (every frame
+ * answered), the agents, then the figures, then lv_live_stop.
+ */
+#include "batch.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cluster.h"
+#include "commands.h"
+#include "experiment.h"
+#include "launcher.h"
+#include "live.h"
+#include "metrics.h"
+#include "model_config.h"
+#include "store.h"
+#include "util.h"
+
+#define MODEL_CONFIG "model_repository/inception_graphdef/config.pbtxt"
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Sleeps until monotonic time t; 1 when a stop signal arrived first. */
+static int sleep_until(const struct lv_batch *b, double t)
+{
+	while (!*b->stop) {
+		double d = t - mono_s();
+		if (d <= 0)
+			return 0;
+		if (d > 0.05)
+			d = 0.05;
+		struct timespec ts = { 0, (long)(d * 1e9) };
+		nanosleep(&ts, NULL);
+	}
+	return 1;
+}
+
+/* loudva-agent beside this executable (PATH is not searched). Caller frees. */
+static char *default_agent(void)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return lv_xstrdup("loudva-agent");
+	self[n] = '\0';
+	char *dir = lv_path_dirname(self);
+	char *p = lv_path_join(dir, "loudva-agent");
+	free(dir);
+	return p;
+}
+
+static int model_info(struct lv_model_info *m, char **why)
+{
+	struct lv_model_config mc;
+	int rc = lv_model_config_load(MODEL_CONFIG, &mc, why);
+	if (rc != LV_OK)
+		return rc;
+	const struct lv_model_tensor *in = &mc.inputs[0], *out = &mc.outputs[0];
+	if (in->n_dims != 3 || out->n_dims < 1)
+		return lv_fail(why, LV_EINVAL, "%s: want an input of 3 dims (HWC) and an output",
+		               MODEL_CONFIG);
+	snprintf(m->name, sizeof(m->name), "%.63s", mc.name);
+	snprintf(m->input, sizeof(m->input), "%.63s", in->name);
+	snprintf(m->output, sizeof(m->output), "%.95s", out->name);
+	m->height = (int)in->dims[0];
+	m->width = (int)in->dims[1];
+	m->channels = (int)in->dims[2];
+	m->classes = (int)out->dims[0];
+	m->max_batch = mc.max_batch_size;
+	return LV_OK;
+}
+
+/* A deep copy of a run's figures (the live controller's are borrowed). */
+static void copy_metrics(struct lv_run_metrics *dst, const struct lv_run_metrics *src)
+{
+	*dst = *src;
+	dst->devices = NULL;
+	if (src->n_devices) {
+		dst->devices = lv_xcalloc(src->n_devices, sizeof(*dst->devices));
+		memcpy(dst->devices, src->devices, src->n_devices * sizeof(*dst->devices));
+	}
+}
+
+/*
+ * Replays the trace on lv and waits for every frame; returns 1 when a stop
+ * signal cut the replay short (frames already submitted are still waited for).
+ */
+static int replay(struct lv_batch *b, struct lv_live *lv, const struct lv_trace *t, double end_s)
+{
+	struct lv_live_request **reqs = lv_xcalloc(t->n, sizeof(*reqs));
+	double base = mono_s(), open_s = base;
+	size_t n = 0;
+	int stopped = 0;
+	for (; n < t->n; n++) {
+		if ((stopped = sleep_until(b, base + t->reqs[n].time_s)))
+			break;
+		reqs[n] = lv_live_request_new(t->reqs[n].frames, t->reqs[n].budget_s, 0);
+		lv_live_submit(lv, reqs[n]);
+		if (n == 0) /* the window opens time_0 before this moment (or a hair later) */
+			open_s = mono_s() - t->reqs[0].time_s;
+	}
+	/* A margin, so the live window is never a hair short of the simulator's. */
+	if (!stopped)
+		stopped = sleep_until(b, open_s + end_s + 0.02);
+	for (size_t i = 0; i < n; i++) {
+		lv_live_request_wait(reqs[i]);
+		lv_live_request_free(reqs[i]);
+	}
+	free(reqs);
+	return stopped;
+}
+
+/* The cell's run row in a scratch store at work/run-NNNNN.db (no frames: not recorded live). */
+static int save_store(struct lv_batch *b, size_t cell, const struct lv_exp_result *r, char **why)
+{
+	struct lv_experiment *e = b->e;
+	const struct lv_exp_cell *c = &e->cells[cell];
+	const struct lv_exp_policy *p = &e->spec.policies[c->policy];
+	const struct lv_exp_instance *in = &e->instances[c->instance];
+	const struct lv_cluster *cl = e->clusters[p->costs];
+	char *db = lv_batch_work_path(b, cell, "db");
+	unlink(db);
+	struct lv_store *st = lv_store_open(db, LV_STORE_SCRATCH, why);
+	free(db);
+	if (!st)
+		return LV_EIO;
+	const struct lv_store_run sr = {
+		.id = (int64_t)cell + 1,
+		.experiment = e->spec.name,
+		.policy = p->label,
+		.cost_mode = lv_cost_mode_name(p->costs),
+		.mode = lv_experiment_mode(e),
+		.trace = e->spec.traces[in->trace].name,
+		.trace_seed = in->trace_seed,
+		.seed = c->seed,
+		.cluster = cl->name,
+	};
+	int64_t run = 0;
+	int rc = lv_store_begin(st, why);
+	if (rc == LV_OK)
+		rc = lv_store_add_run(st, &sr, &run, why);
+	if (rc == LV_OK)
+		rc = lv_store_finish_run(st, run, &r->m, cl, why);
+	if (rc == LV_OK)
+		rc = lv_store_commit(st, why);
+	if (rc == LV_OK)
+		return lv_store_close(st, why);
+	lv_store_close(st, NULL);
+	return rc;
+}
+
+/* Starts the cell's agents and controller; 0, or an LV_E* code with *why. */
+static int start_cell(struct lv_batch *b, size_t cell, struct lv_launcher **lp,
+                      struct lv_live **lvp, char **why)
+{
+	struct lv_experiment *e = b->e;
+	const struct lv_exp_cell *c = &e->cells[cell];
+	const struct lv_exp_policy *p = &e->spec.policies[c->policy];
+	const struct lv_trace *t = e->instances[c->instance].t;
+	struct lv_live_config cfg;
+	lv_live_config_default(&cfg);
+	int rc = model_info(&cfg.model, why);
+	if (rc != LV_OK)
+		return rc;
+	struct lv_cluster *cl = lv_cluster_load(e->spec.cluster_path, why);
+	if (!cl)
+		return LV_EINVAL;
+	rc = lv_cluster_build_costs(cl, p->costs, e->spec.predictor_path, why);
+	if (rc == LV_OK) {
+		struct lv_launcher_config lc;
+		lv_launcher_config_default(&lc);
+		char *agent = b->agent ? lv_xstrdup(b->agent) : default_agent();
+		lc.agent_path = agent;
+		lc.predictor_path = e->spec.predictor_path;
+		*lp = lv_launcher_start(cl, &lc, why);
+		free(agent);
+		rc = *lp ? LV_OK : LV_EIO;
+	}
+	if (rc == LV_OK) {
+		cfg.cluster = cl;
+		cfg.policy = p->spec;
+		cfg.token = lv_launcher_token(*lp);
+		cfg.window_lead_s = t->reqs[0].time_s;
+		*lvp = lv_live_new(&cfg, why);
+		if (*lvp)
+			return LV_OK; /* lv owns the cluster; the launcher borrows it */
+		rc = LV_EINVAL;
+	}
+	lv_launcher_stop(*lp);
+	*lp = NULL;
+	lv_cluster_free(cl);
+	return rc;
+}
+
+/* Runs one cell live; 0, 1 when stopped by a signal, or an LV_E* code (< 0) with *why. */
+static int run_cell(struct lv_batch *b, size_t cell, char **why)
+{
+	struct lv_experiment *e = b->e;
+	const struct lv_exp_cell *c = &e->cells[cell];
+	const struct lv_trace *t = e->instances[c->instance].t;
+	struct lv_launcher *l = NULL;
+	struct lv_live *lv = NULL;
+	struct lv_exp_result r;
+	memset(&r, 0, sizeof(r));
+	r.cell = cell;
+	int rc = start_cell(b, cell, &l, &lv, why);
+	if (rc != LV_OK)
+		return rc;
+	double end_s = e->spec.common_window ? e->window_s[c->instance] : 0;
+	if (end_s < t->reqs[t->n - 1].time_s)
+		end_s = t->reqs[t->n - 1].time_s;
+	int stopped = replay(b, lv, t, end_s);
+	lv_live_shutdown(lv);
+	lv_launcher_stop(l);
+	const struct lv_snapshot *s = lv_live_snapshot_get(lv);
+	const struct lv_run_metrics *m = lv_live_result(lv);
+	if (m && s) {
+		copy_metrics(&r.m, m);
+		r.accepted = s->counts.received;
+		r.batches = s->counts.batches_dispatched;
+		r.decisions = s->counts.decisions;
+	} else {
+		rc = lv_fail(why, LV_EIO, "the live controller gave no figures");
+	}
+	lv_live_snapshot_put(lv, s);
+	lv_live_stop(lv);
+	if (rc == LV_OK && !stopped)
+		rc = save_store(b, cell, &r, why);
+	if (rc == LV_OK && !stopped) {
+		char *json = lv_batch_work_path(b, cell, "json");
+		rc = lv_exp_result_save(&r, json, why);
+		free(json);
+	}
+	lv_exp_result_fini(&r);
+	return rc != LV_OK ? rc : stopped;
+}
+
+int lv_batch_run_live(struct lv_batch *b, char **why)
+{
+	struct lv_experiment *e = b->e;
+	b->finished = 0;
+	for (size_t cell = 0; cell < e->n_cells; cell++) {
+		const struct lv_exp_cell *c = &e->cells[cell];
+		const char *label = e->spec.policies[c->policy].label;
+		const char *trace = e->instances[c->instance].label;
+		double t0 = mono_s();
+		int rc = run_cell(b, cell, why);
+		b->wall_s[cell] = mono_s() - t0;
+		if (rc == 1 || *b->stop)
+			return 1;
+		if (rc != LV_OK) {
+			char *w = *why;
+			*why = lv_xasprintf("live run %zu (%s on %s): %s", cell + 1, label, trace,
+			                    w ? w : "failed");
+			free(w);
+			return -1;
+		}
+		b->finished++;
+		if (!b->quiet)
+			fprintf(stderr,
+			        "loudva --batch: live run %zu/%zu done: %s on %s (%.1f s)\n",
+			        cell + 1, e->n_cells, label, trace, b->wall_s[cell]);
+	}
+	return 0;
+}
