@@ -1,5 +1,6 @@
 /*
- * cmd_profile: `loudva profile import|check|show`. import builds the device
+ * cmd_profile: `loudva profile import|check|show|run` (run, the profiling
+ * sweep, lives in profile_run.c). import builds the device
  * profiles from the thesis measurements and writes them; check re-imports in
  * memory and compares with the committed files byte for byte (CI runs it so
  * profiles/ can never drift from the importer); show prints one profile as
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "profile.h"
+#include "profile_run.h"
 #include "util.h"
 
 #define N_KNOWN 3
@@ -30,7 +32,10 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: loudva profile import [--data DIR] [--out DIR] [--kind KIND]...\n"
 	           "       loudva profile check [--data DIR] [--dir DIR] [--kind KIND]...\n"
-	           "       loudva profile show [--dir DIR] FILE|KIND\n\n"
+	           "       loudva profile show [--dir DIR] FILE|KIND\n"
+	           "       loudva profile run [--cluster C [--token-file T]] [--device NAME]\n"
+	           "           [--freqs all|HZ,...] [--batches A-B|B,...] [--requests K]\n"
+	           "           [--stability 5%%] [--max-windows N] [--out FILE] [--resume]\n\n"
 	           "import  builds profiles from the thesis measurements (DIR defaults to\n"
 	           "        " LV_DEFAULT_DATA_DIR ") and writes OUT/<kind>.json\n"
 	           "        (OUT defaults to " LV_DEFAULT_PROFILES_DIR
@@ -38,7 +43,12 @@ static void usage(FILE *f)
 	           "check   re-imports in memory and compares with DIR/<kind>.json byte for byte;\n"
 	           "        exits 1 and names each kind that differs\n"
 	           "show    prints a profile: clocks, limits, idle power, and latency (ms) and\n"
-	           "        energy per frame (J) for batch 1..max batch at every clock\n\n"
+	           "        energy per frame (J) for batch 1..max batch at every clock, and the\n"
+	           "        Pareto front of latency against energy per frame\n"
+	           "run     measures a device (default nano-00, emulated here without --cluster)\n"
+	           "        over clock x batch: FILE (a profile), FILE.samples.csv,\n"
+	           "        FILE.perf/energy_calculated_freq_<Hz>.csv; progress in\n"
+	           "        FILE.partial.json; the clock is released on exit and on Ctrl-C\n\n"
 	           "kinds: agx-xavier, xavier-nx, nano (default: all three)\n");
 }
 
@@ -229,6 +239,43 @@ static void show_table(const struct lv_profile *p, const char *title, int energy
 	}
 }
 
+static int by_latency(const void *a, const void *b)
+{
+	const struct lv_profile_point *x = *(const struct lv_profile_point *const *)a;
+	const struct lv_profile_point *y = *(const struct lv_profile_point *const *)b;
+	if (x->latency_s != y->latency_s)
+		return x->latency_s < y->latency_s ? -1 : 1;
+	return (x->energy_j / x->batch > y->energy_j / y->batch) -
+	       (x->energy_j / x->batch < y->energy_j / y->batch);
+}
+
+/*
+ * The Pareto front of batch latency against energy per frame over the points
+ * the cluster can dispatch (batch <= max batch): by ascending latency, a point
+ * stays when it spends less per frame than every faster one.
+ */
+static void show_pareto(const struct lv_profile *p)
+{
+	const struct lv_profile_point **v = lv_xcalloc(p->n_points + 1, sizeof(*v));
+	size_t n = 0;
+	for (size_t i = 0; i < p->n_points; i++)
+		if (p->points[i].batch <= p->max_batch)
+			v[n++] = &p->points[i];
+	qsort(v, n, sizeof(*v), by_latency);
+	printf("\nPareto front, latency vs energy per frame (batch <= %d)\n", p->max_batch);
+	printf("  clock MHz  batch  latency ms  J/frame\n");
+	double best = 0;
+	for (size_t i = 0; i < n; i++) {
+		double epf = v[i]->energy_j / v[i]->batch;
+		if (i > 0 && epf >= best)
+			continue;
+		best = epf;
+		printf("  %9.6g  %5d  %10.1f  %7.3f\n", (double)v[i]->freq_hz / 1e6, v[i]->batch,
+		       v[i]->latency_s * 1e3, epf);
+	}
+	free(v);
+}
+
 static int cmd_show(const struct args *a)
 {
 	const char *t = a->target;
@@ -246,6 +293,7 @@ static int cmd_show(const struct args *a)
 		show_head(p);
 		show_table(p, "latency per batch, ms (rows: batch; columns: clock, MHz)", 0);
 		show_table(p, "energy per frame, J (rows: batch; columns: clock, MHz)", 1);
+		show_pareto(p);
 	}
 	lv_profile_free(p);
 	free(why);
@@ -258,7 +306,7 @@ int lv_cmd_profile(int argc, char **argv)
 {
 	struct args a = { 0 };
 	if (argc < 2)
-		return bad("%s", "needs a verb: import, check or show");
+		return bad("%s", "needs a verb: import, check, show or run");
 	const char *verb = argv[1];
 	if (!strcmp(verb, "--help") || !strcmp(verb, "-h") || !strcmp(verb, "help")) {
 		usage(stdout);
@@ -270,6 +318,8 @@ int lv_cmd_profile(int argc, char **argv)
 			return LV_EXIT_OK;
 		}
 	int rc;
+	if (!strcmp(verb, "run"))
+		return lv_cmd_profile_run(argc, argv);
 	if (!strcmp(verb, "import")) {
 		rc = parse_args(argc, argv, "--out", 0, &a);
 		return rc ? rc : cmd_import(&a);
@@ -282,5 +332,5 @@ int lv_cmd_profile(int argc, char **argv)
 		rc = parse_args(argc, argv, "--dir", 1, &a);
 		return rc ? rc : cmd_show(&a);
 	}
-	return bad("unknown verb '%s' (import, check or show)", verb);
+	return bad("unknown verb '%s' (import, check, show or run)", verb);
 }

@@ -1,0 +1,206 @@
+/*
+ * profile_http: the profiler's conversation with one device, synchronous
+ * over one libcurl easy handle (a sweep sends one request at a time, so
+ * there is nothing to multiplex): pin and release the GPU clock, read the
+ * cumulative-energy telemetry, and send a KServe v2 inference request with
+ * the binary tensor extension, timing it on CLOCK_MONOTONIC from the first
+ * byte sent to the last byte received. Every failure names the URL.
+ */
+#include "profile_run.h"
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+struct lv_prof_http {
+	CURL *h;
+	char *agent, *triton, *model;
+	char *auth; /* "Authorization: Bearer ..." or NULL */
+	char err[CURL_ERROR_SIZE];
+	char *resp;
+	size_t resp_len, resp_cap;
+};
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static size_t on_data(char *p, size_t sz, size_t n, void *ud)
+{
+	struct lv_prof_http *h = ud;
+	size_t len = sz * n;
+	if (h->resp_len + len + 1 > h->resp_cap) {
+		h->resp_cap = (h->resp_len + len + 1) * 2;
+		h->resp = lv_xrealloc(h->resp, h->resp_cap);
+	}
+	memcpy(h->resp + h->resp_len, p, len);
+	h->resp_len += len;
+	h->resp[h->resp_len] = '\0';
+	return len;
+}
+
+struct lv_prof_http *lv_prof_http_new(const char *agent_url, const char *triton_url,
+                                      const char *token, const char *model)
+{
+	struct lv_prof_http *h = lv_xcalloc(1, sizeof(*h));
+	h->h = curl_easy_init();
+	if (!h->h) {
+		free(h);
+		return NULL;
+	}
+	h->agent = lv_xstrdup(agent_url);
+	h->triton = lv_xstrdup(triton_url ? triton_url : agent_url);
+	h->model = lv_xstrdup(model);
+	h->auth = token ? lv_xasprintf("Authorization: Bearer %s", token) : NULL;
+	return h;
+}
+
+void lv_prof_http_free(struct lv_prof_http *h)
+{
+	if (!h)
+		return;
+	curl_easy_cleanup(h->h);
+	free(h->agent);
+	free(h->triton);
+	free(h->model);
+	free(h->auth);
+	free(h->resp);
+	free(h);
+}
+
+/* One exchange; the body stays in h->resp. 0, or LV_EIO naming the URL. */
+static int exchange(struct lv_prof_http *h, const char *method, const char *url,
+                    struct curl_slist *hdrs, const char *body, size_t body_len, double timeout_s,
+                    char **why)
+{
+	CURL *c = h->h;
+	curl_easy_reset(c);
+	h->resp_len = 0;
+	h->err[0] = '\0';
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->err);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout_s * 1e3));
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+	}
+	if (hdrs)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	CURLcode rc = curl_easy_perform(c);
+	if (rc != CURLE_OK)
+		return lv_fail(why, LV_EIO, "%s %s: %s", method, url,
+		               h->err[0] ? h->err : curl_easy_strerror(rc));
+	long code = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (code < 200 || code >= 300)
+		return lv_fail(why, LV_EIO, "%s %s: HTTP %ld: %.200s", method, url, code,
+		               h->resp ? h->resp : "");
+	return LV_OK;
+}
+
+/* An agent request with the bearer token and an optional JSON body. */
+static int agent_call(struct lv_prof_http *h, const char *method, const char *path,
+                      const char *json, char **why)
+{
+	struct curl_slist *hdrs = NULL;
+	if (h->auth)
+		hdrs = curl_slist_append(hdrs, h->auth);
+	if (json)
+		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	char *url = lv_xasprintf("%s%s", h->agent, path);
+	int rc = exchange(h, method, url, hdrs, json, json ? strlen(json) : 0, 10.0, why);
+	free(url);
+	curl_slist_free_all(hdrs);
+	return rc;
+}
+
+static double num(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+int lv_prof_http_pin(struct lv_prof_http *h, uint64_t hz, double timeout_s, char **why)
+{
+	char body[64];
+	snprintf(body, sizeof(body), "{\"hz\": %llu}", (unsigned long long)hz);
+	int rc = agent_call(h, "PUT", "/gpu/frequency", body, why);
+	if (rc)
+		return rc;
+	double until = mono_s() + timeout_s;
+	for (;;) {
+		rc = agent_call(h, "GET", "/gpu/frequency", NULL, why);
+		if (rc)
+			return rc;
+		cJSON *o = cJSON_Parse(h->resp);
+		double now_hz = num(o, "freq_hz");
+		cJSON_Delete(o);
+		if (now_hz == (double)hz)
+			return LV_OK;
+		if (mono_s() > until)
+			return lv_fail(why, LV_EIO, "%s: the clock never reached %llu Hz", h->agent,
+			               (unsigned long long)hz);
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+int lv_prof_http_release(struct lv_prof_http *h, char **why)
+{
+	return agent_call(h, "DELETE", "/gpu/frequency", NULL, why);
+}
+
+int lv_prof_http_telemetry(struct lv_prof_http *h, double *energy_j, double *power_w, char **why)
+{
+	int rc = agent_call(h, "GET", "/telemetry", NULL, why);
+	if (rc)
+		return rc;
+	cJSON *o = cJSON_Parse(h->resp);
+	*energy_j = num(o, "energy_j");
+	*power_w = num(o, "power_w");
+	cJSON_Delete(o);
+	if (!isfinite(*energy_j) || !isfinite(*power_w))
+		return lv_fail(why, LV_EIO, "%s/telemetry: no energy_j or power_w", h->agent);
+	return LV_OK;
+}
+
+int lv_prof_http_infer(struct lv_prof_http *h, const char *body, size_t body_len, size_t json_len,
+                       double *latency_s, double *compute_s, char **why)
+{
+	char ihcl[64];
+	snprintf(ihcl, sizeof(ihcl), "Inference-Header-Content-Length: %zu", json_len);
+	struct curl_slist *hdrs = curl_slist_append(NULL, ihcl);
+	hdrs = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	char *url = lv_xasprintf("%s/v2/models/%s/infer", h->triton, h->model);
+	double t0 = mono_s();
+	int rc = exchange(h, "POST", url, hdrs, body, body_len, 60.0, why);
+	*latency_s = mono_s() - t0;
+	free(url);
+	curl_slist_free_all(hdrs);
+	if (rc)
+		return rc;
+	/* The JSON header comes first; binary outputs after it are ignored. */
+	cJSON *o = cJSON_ParseWithLengthOpts(h->resp, h->resp_len, NULL, 0);
+	const cJSON *par = cJSON_GetObjectItemCaseSensitive(o, "parameters");
+	*compute_s = num(par, "compute_s");
+	int ok = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(o, "outputs"));
+	cJSON_Delete(o);
+	if (!ok)
+		return lv_fail(why, LV_EIO, "%s/v2/models/%s/infer: the answer has no outputs",
+		               h->triton, h->model);
+	return LV_OK;
+}

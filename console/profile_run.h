@@ -1,0 +1,93 @@
+/*
+ * profile_run: `loudva profile run`, a profiling sweep of one device over
+ * GPU clock × batch size (profile_run.c drives it, profile_http.c talks to
+ * the agent and Triton, profile_out.c writes what it measured). Private to
+ * console/.
+ */
+#ifndef LV_PROFILE_RUN_H
+#define LV_PROFILE_RUN_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct lv_profile;
+
+/* One device's agent and Triton, over libcurl (profile_http.c). */
+struct lv_prof_http;
+
+struct lv_prof_http *lv_prof_http_new(const char *agent_url, const char *triton_url,
+                                      const char *token, const char *model);
+void lv_prof_http_free(struct lv_prof_http *h);
+/* Pins hz and waits (up to timeout_s) until the agent reports it. 0 or LV_EIO with *why. */
+int lv_prof_http_pin(struct lv_prof_http *h, uint64_t hz, double timeout_s, char **why);
+/* Releases the pin (DELETE); 0 or LV_EIO. */
+int lv_prof_http_release(struct lv_prof_http *h, char **why);
+/* The agent's cumulative energy (J) and power now (W). */
+int lv_prof_http_telemetry(struct lv_prof_http *h, double *energy_j, double *power_w, char **why);
+/*
+ * One inference request with a prebuilt body (json_len bytes of header then
+ * the tensors); its client-side latency and the server's reported compute_s
+ * (NAN when absent).
+ */
+int lv_prof_http_infer(struct lv_prof_http *h, const char *body, size_t body_len, size_t json_len,
+                       double *latency_s, double *compute_s, char **why);
+
+/* One measured (clock, batch) point with its side figures. */
+struct lv_prof_result {
+	uint64_t freq_hz;
+	int batch;
+	double latency_s;  /* client side, mean over the last window */
+	double compute_s;  /* server side, mean over the last window (NAN if not reported) */
+	double energy_j;   /* per batch: ΔE / K of the last window */
+	double power_w;    /* mean power over the last window */
+	double idle_w;     /* idle power at this clock */
+	double throughput; /* frames per second over the last window */
+	int windows;       /* windows measured */
+	int stable;        /* the last three windows agreed */
+};
+
+/* One request as measured, for FILE.samples.csv. */
+struct lv_prof_sample {
+	uint64_t freq_hz;
+	int batch, window, seq;
+	double latency_s, compute_s;
+};
+
+/* profile_out.c. */
+/* The progress file FILE.partial.json: every finished point. */
+int lv_prof_write_partial(const char *path, const char *device, const struct lv_prof_result *r,
+                          size_t n, char **why);
+/* Reads it back; *out malloc'ed. 0, or LV_EIO/LV_EINVAL with *why. */
+int lv_prof_read_partial(const char *path, const char *device, struct lv_prof_result **out,
+                         size_t *n, char **why);
+/*
+ * The profile: base with the measured points replacing (or adding to) its
+ * own and idle power at the swept clocks; `complete` selects the source note.
+ */
+int lv_prof_write_profile(const char *path, const struct lv_profile *base, const char *device,
+                          const struct lv_prof_result *r, size_t n, int complete, char **why);
+/* The perf_analyzer-style CSV and the raw samples. */
+int lv_prof_write_csv(const char *path, const struct lv_prof_result *r, size_t n, char **why);
+int lv_prof_append_samples(const char *path, const struct lv_prof_sample *s, size_t n, char **why);
+
+/* profile_setup.c: where the device is. */
+struct lv_cluster;
+struct lv_launcher;
+struct lv_prof_target {
+	const char *cluster;    /* cluster file, or NULL for an emulated device started here */
+	const char *device;     /* device name ("nano-00") */
+	const char *token_file; /* with a cluster: the agents' bearer token */
+	const char *agent;      /* without: the loudva-agent to start [beside this program] */
+};
+/*
+ * Loads the cluster (or starts the emulated one: *lp, stop it before
+ * freeing *cp) and finds the device (*idx). An exit status, *why on error.
+ */
+int lv_prof_setup(const struct lv_prof_target *o, struct lv_cluster **cp, struct lv_launcher **lp,
+                  int *idx, char **token, char **why);
+
+/* profile_run.c: `loudva profile run ...` (argv[1] is "run"). */
+int lv_cmd_profile_run(int argc, char **argv);
+
+#endif

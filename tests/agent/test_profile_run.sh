@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# `loudva profile run` (sanitizer build) against real emulated agents built
+# from profiles/nano.json: the measured latency and energy of every point
+# must match the profile within 3% (expected values read with jq, never from
+# the program); an interrupted sweep releases the clock and resumes to a
+# complete profile; a device that dies mid-sweep gives exit 1, a message
+# naming it and the point, and a profile marked incomplete.
+. "$(dirname "$0")/lib.sh"
+LOUDVA=${LOUDVA:-build/san/loudva}
+PROF=profiles/nano.json
+F1=768000000
+F2=921600000
+echo "prof-token" >"$SCRATCH/token"
+chmod 600 "$SCRATCH/token"
+
+lat() { jq -r --argjson f "$1" --argjson b "$2" '.points[] | select(.freq_hz == $f and .batch == $b) | .latency_s' "$3"; }
+energy() { jq -r --argjson f "$1" --argjson b "$2" '.points[] | select(.freq_hz == $f and .batch == $b) | .energy_j' "$3"; }
+within() { awk -v a="$1" -v b="$2" -v p="$3" 'BEGIN { d = (a - b) / b; if (d < 0) d = -d; exit !(d <= p) }'; }
+cluster() { # cluster NAME URL FILE
+	printf '{"name": "t", "profiles": "%s", "devices": [{"name": "%s", "kind": "nano", "agent": "%s", "triton": "%s"}]}\n' \
+		"$PWD/profiles" "$1" "$2" "$2" >"$3"
+}
+pinned() { curl -s "$1/gpu/frequency" | jq -r .pinned; }
+run() { "$LOUDVA" profile run --cluster "$1" --token-file "$SCRATCH/token" --device "$2" \
+	--freqs $F1,$F2 --batches 1,2 --requests 2 "${@:3}"; }
+
+start_agent A --emulate nano --profile "$PROF" --token-file "$SCRATCH/token"
+cluster nano-00 "$A_URL" "$SCRATCH/a.json"
+
+# ---- 1. a sweep matches the profile ------------------------------------------------
+OUT=$SCRATCH/p.json
+rc=0
+run "$SCRATCH/a.json" nano-00 --out "$OUT" 2>"$SCRATCH/run1.err" || rc=$?
+check "sweep exits 0 (got $rc: $(tail -3 "$SCRATCH/run1.err"))" test "$rc" -eq 0
+check "clock released after the sweep" test "$(pinned "$A_URL")" = false
+check "profile marked complete" jq -e '.source | startswith("complete")' "$OUT"
+for f in $F1 $F2; do
+	for b in 1 2; do
+		want_l=$(lat $f $b $PROF) got_l=$(lat $f $b "$OUT")
+		want_e=$(energy $f $b $PROF) got_e=$(energy $f $b "$OUT")
+		check "$f Hz b$b latency $got_l vs $want_l within 3%" within "$got_l" "$want_l" 0.03
+		check "$f Hz b$b energy $got_e vs $want_e within 3%" within "$got_e" "$want_e" 0.03
+		srv=$(awk -F, -v f=$f -v b=$b '$1 == f && $2 == b { s += $6; n++ } END { print s / n }' "$OUT.samples.csv")
+		check "$f Hz b$b server compute $srv vs $want_l within 1%" within "$srv" "$want_l" 0.01
+	done
+	csv=$OUT.perf/energy_calculated_freq_$f.csv
+	check "perf_analyzer CSV for $f" grep -q '^Concurrency, Mean Power (W), Avg Latency (s), Throughput (Inference/sec), Energy (J)$' "$csv"
+	check "two rows in $csv" test "$(wc -l <"$csv")" -eq 3
+done
+check "unswept points kept" test "$(lat 153600000 1 "$OUT")" = "$(lat 153600000 1 $PROF)"
+check "progress file removed on success" test ! -e "$OUT.partial.json"
+check "profile loads, with its Pareto front" sh -c "\"$LOUDVA\" profile show \"$OUT\" | grep -q \"Pareto front\""
+
+# ---- 2. SIGINT releases the clock; --resume finishes ------------------------------------
+OUT2=$SCRATCH/q.json
+(exec "$LOUDVA" profile run --cluster "$SCRATCH/a.json" --token-file "$SCRATCH/token" \
+	--device nano-00 --freqs $F1,$F2 --batches 1,2 --requests 2 --out "$OUT2" 2>"$SCRATCH/run2.err") &
+pid=$!
+for i in $(seq 1 400); do
+	[ -s "$OUT2.partial.json" ] && break
+	sleep 0.05
+done
+kill -INT $pid
+rc=0
+wait $pid || rc=$?
+check "interrupted sweep exits 130 (got $rc)" test "$rc" -eq 130
+check "clock released after SIGINT" test "$(pinned "$A_URL")" = false
+n=$(jq '.points | length' "$OUT2.partial.json")
+check "partial has 1..3 points (has $n)" test "$n" -ge 1 -a "$n" -le 3
+rc=0
+run "$SCRATCH/a.json" nano-00 --out "$OUT2" --resume 2>"$SCRATCH/run3.err" || rc=$?
+check "resumed sweep exits 0 (got $rc)" test "$rc" -eq 0
+check "resume skipped measured points" grep -q "resuming with $n points" "$SCRATCH/run3.err"
+check "resumed profile complete with 4 points" jq -e '.source | test("^complete.* 4 points")' "$OUT2"
+for f in $F1 $F2; do
+	for b in 1 2; do
+		check "resumed $f b$b measured" within "$(energy $f $b "$OUT2")" "$(energy $f $b $PROF)" 0.03
+	done
+done
+
+# ---- 3. a device that dies mid-sweep ------------------------------------------------
+start_agent B --emulate nano --profile "$PROF" --token-file "$SCRATCH/token"
+cluster nano-01 "$B_URL" "$SCRATCH/b.json"
+OUT3=$SCRATCH/r.json
+(exec "$LOUDVA" profile run --cluster "$SCRATCH/b.json" --token-file "$SCRATCH/token" \
+	--device nano-01 --freqs $F1,$F2 --batches 1,2 --requests 2 --out "$OUT3" 2>"$SCRATCH/run4.err") &
+pid=$!
+for i in $(seq 1 400); do
+	[ -s "$OUT3.partial.json" ] && break
+	sleep 0.05
+done
+stop_agent B KILL
+rc=0
+wait $pid || rc=$?
+check "dead device exits 1 (got $rc)" test "$rc" -eq 1
+check "error names device and point" grep -q "device nano-01 stopped answering at [0-9]* Hz, batch [0-9]" "$SCRATCH/run4.err"
+check "partial profile marked incomplete" jq -e '.source | startswith("incomplete")' "$OUT3"
+check "progress file kept" test -s "$OUT3.partial.json"
+
+# ---- 4. the embedded emulated cluster ------------------------------------------------
+rc=0
+"$LOUDVA" profile run --freqs $F2 --batches 1 --requests 1 --out "$SCRATCH/e.json" \
+	2>"$SCRATCH/run5.err" || rc=$?
+check "embedded sweep exits 0 (got $rc: $(tail -2 "$SCRATCH/run5.err"))" test "$rc" -eq 0
+check "embedded point within 3%" within "$(energy $F2 1 "$SCRATCH/e.json")" "$(energy $F2 1 $PROF)" 0.03
+"$LOUDVA" profile run --bogus 2>/dev/null
+check "bad option exits 2" test $? -eq 2
+
+finish
