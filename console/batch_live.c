@@ -43,8 +43,6 @@
 #include "store.h"
 #include "util.h"
 
-#define MODEL_CONFIG "model_repository/inception_graphdef/config.pbtxt"
-
 static double mono_s(void)
 {
 	struct timespec ts;
@@ -65,41 +63,6 @@ static int sleep_until(const struct lv_batch *b, double t)
 		nanosleep(&ts, NULL);
 	}
 	return 1;
-}
-
-/* loudva-agent beside this executable (PATH is not searched). Caller frees. */
-static char *default_agent(void)
-{
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		return lv_xstrdup("loudva-agent");
-	self[n] = '\0';
-	char *dir = lv_path_dirname(self);
-	char *p = lv_path_join(dir, "loudva-agent");
-	free(dir);
-	return p;
-}
-
-static int model_info(struct lv_model_info *m, char **why)
-{
-	struct lv_model_config mc;
-	int rc = lv_model_config_load(MODEL_CONFIG, &mc, why);
-	if (rc != LV_OK)
-		return rc;
-	const struct lv_model_tensor *in = &mc.inputs[0], *out = &mc.outputs[0];
-	if (in->n_dims != 3 || out->n_dims < 1)
-		return lv_fail(why, LV_EINVAL, "%s: want an input of 3 dims (HWC) and an output",
-		               MODEL_CONFIG);
-	snprintf(m->name, sizeof(m->name), "%.63s", mc.name);
-	snprintf(m->input, sizeof(m->input), "%.63s", in->name);
-	snprintf(m->output, sizeof(m->output), "%.95s", out->name);
-	m->height = (int)in->dims[0];
-	m->width = (int)in->dims[1];
-	m->channels = (int)in->dims[2];
-	m->classes = (int)out->dims[0];
-	m->max_batch = mc.max_batch_size;
-	return LV_OK;
 }
 
 /* A deep copy of a run's figures (the live controller's are borrowed). */
@@ -191,7 +154,7 @@ static int start_cell(struct lv_batch *b, size_t cell, struct lv_launcher **lp,
 	const struct lv_trace *t = e->instances[c->instance].t;
 	struct lv_live_config cfg;
 	lv_live_config_default(&cfg);
-	int rc = model_info(&cfg.model, why);
+	int rc = lv_model_info_load(LV_DEFAULT_MODEL_CONFIG, &cfg.model, why);
 	if (rc != LV_OK)
 		return rc;
 	struct lv_cluster *cl = lv_cluster_load(e->spec.cluster_path, why);
@@ -201,7 +164,7 @@ static int start_cell(struct lv_batch *b, size_t cell, struct lv_launcher **lp,
 	if (rc == LV_OK) {
 		struct lv_launcher_config lc;
 		lv_launcher_config_default(&lc);
-		char *agent = b->agent ? lv_xstrdup(b->agent) : default_agent();
+		char *agent = b->agent ? lv_xstrdup(b->agent) : lv_launcher_default_agent();
 		lc.agent_path = agent;
 		lc.predictor_path = e->spec.predictor_path;
 		*lp = lv_launcher_start(cl, &lc, why);

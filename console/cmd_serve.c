@@ -39,7 +39,7 @@
 #include "model_config.h"
 #include "util.h"
 
-#define DEFAULT_MODEL_CONFIG "model_repository/inception_graphdef/config.pbtxt"
+#define DEFAULT_MODEL_CONFIG LV_DEFAULT_MODEL_CONFIG
 
 struct opts {
 	const char *cluster, *listen, *policy, *db, *token_file, *agent, *predictor, *info;
@@ -159,24 +159,6 @@ static int parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* The first line of a token file, whitespace trimmed. Caller frees; NULL with *why. */
-static char *read_token(const char *path, char **why)
-{
-	char *t = lv_read_file(path, NULL, why);
-	if (!t)
-		return NULL;
-	size_t n = strcspn(t, "\r\n");
-	t[n] = '\0';
-	while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
-		t[--n] = '\0';
-	if (n == 0) {
-		lv_fail(why, LV_EINVAL, "%s: empty token file", path);
-		free(t);
-		return NULL;
-	}
-	return t;
-}
-
 /* The cluster file's optional "token_file", relative to the file. Caller frees; NULL if none. */
 static char *cluster_token_file(const char *cluster_path)
 {
@@ -192,44 +174,6 @@ static char *cluster_token_file(const char *cluster_path)
 	}
 	cJSON_Delete(root);
 	return path;
-}
-
-/* loudva-agent beside this executable, else "loudva-agent" (PATH is not searched: execv). */
-static char *default_agent(void)
-{
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		return lv_xstrdup("loudva-agent");
-	self[n] = '\0';
-	char *dir = lv_path_dirname(self);
-	char *p = lv_path_join(dir, "loudva-agent");
-	free(dir);
-	return p;
-}
-
-static int model_info(const char *path, struct lv_model_info *m, char **why)
-{
-	struct lv_model_config mc;
-	int rc = lv_model_config_load(path, &mc, why);
-	if (rc != LV_OK)
-		return rc;
-	const struct lv_model_tensor *in = &mc.inputs[0], *out = &mc.outputs[0];
-	if (in->n_dims != 3 || strcmp(in->datatype, "FP32") || out->n_dims < 1)
-		return lv_fail(why, LV_EINVAL,
-		               "%s: want an FP32 input of 3 dims (HWC) and an output", path);
-	if (strlen(mc.name) >= sizeof(m->name) || strlen(in->name) >= sizeof(m->input) ||
-	    strlen(out->name) >= sizeof(m->output))
-		return lv_fail(why, LV_EINVAL, "%s: a model or tensor name is too long", path);
-	snprintf(m->name, sizeof(m->name), "%.63s", mc.name);
-	snprintf(m->input, sizeof(m->input), "%.63s", in->name);
-	snprintf(m->output, sizeof(m->output), "%.95s", out->name);
-	m->height = (int)in->dims[0];
-	m->width = (int)in->dims[1];
-	m->channels = (int)in->dims[2];
-	m->classes = (int)out->dims[0];
-	m->max_batch = mc.max_batch_size;
-	return LV_OK;
 }
 
 static int write_info(const char *path, const struct lv_frontend *fe, const char *listen,
@@ -355,14 +299,14 @@ static int setup_cluster(const struct opts *o, struct lv_cluster **cp, struct lv
 	if (o->cluster && !o->emulate) {
 		char *tf = o->token_file ? lv_xstrdup(o->token_file) : cluster_token_file(path);
 		if (tf)
-			*token = read_token(tf, why);
+			*token = lv_token_file_read(tf, why);
 		int missing = tf && !*token;
 		free(tf);
 		return missing ? LV_EXIT_USAGE : LV_EXIT_OK;
 	}
 	struct lv_launcher_config lc;
 	lv_launcher_config_default(&lc);
-	char *agent = o->agent ? lv_xstrdup(o->agent) : default_agent();
+	char *agent = o->agent ? lv_xstrdup(o->agent) : lv_launcher_default_agent();
 	lc.agent_path = agent;
 	lc.predictor_path = pred;
 	lc.keep_dir = o->keep_logs;
@@ -389,7 +333,8 @@ int lv_cmd_serve(int argc, char **argv)
 	struct lv_live_config cfg;
 	lv_live_config_default(&cfg);
 	rc = LV_EXIT_USAGE;
-	if (model_info(o.model_config ? o.model_config : DEFAULT_MODEL_CONFIG, &cfg.model, &why))
+	if (lv_model_info_load(o.model_config ? o.model_config : DEFAULT_MODEL_CONFIG, &cfg.model,
+	                       &why))
 		goto out;
 	rc = setup_cluster(&o, &c, &l, &token, &why);
 	if (rc != LV_EXIT_OK)

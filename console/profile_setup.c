@@ -16,34 +16,6 @@
 #include "profile.h"
 #include "util.h"
 
-/* The first line of a token file, trimmed; NULL with *why. */
-static char *read_token(const char *path, char **why)
-{
-	char *t = lv_read_file(path, NULL, why);
-	if (!t)
-		return NULL;
-	t[strcspn(t, "\r\n \t")] = '\0';
-	if (!*t) {
-		free(t);
-		lv_fail(why, LV_EINVAL, "%s: empty token file", path);
-		return NULL;
-	}
-	return t;
-}
-
-static char *agent_beside_self(void)
-{
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		return lv_xstrdup("loudva-agent");
-	self[n] = '\0';
-	char *dir = lv_path_dirname(self);
-	char *p = lv_path_join(dir, "loudva-agent");
-	free(dir);
-	return p;
-}
-
 /*
  * The device to profile: from --cluster (token from --token-file), or an
  * emulated one started here from profiles/<kind>.json, <kind>-NN naming it.
@@ -59,7 +31,7 @@ int lv_prof_setup(const struct lv_prof_target *o, struct lv_cluster **cp, struct
 		if (*idx < 0)
 			return lv_fail(why, LV_EINVAL, "%s: no device %s", o->cluster, o->device),
 			       LV_EXIT_USAGE;
-		if (o->token_file && !(*token = read_token(o->token_file, why)))
+		if (o->token_file && !(*token = lv_token_file_read(o->token_file, why)))
 			return LV_EXIT_USAGE;
 		return LV_EXIT_OK;
 	}
@@ -84,7 +56,7 @@ int lv_prof_setup(const struct lv_prof_target *o, struct lv_cluster **cp, struct
 		return LV_EXIT_FAIL;
 	struct lv_launcher_config lc;
 	lv_launcher_config_default(&lc);
-	char *agent = o->agent ? lv_xstrdup(o->agent) : agent_beside_self();
+	char *agent = o->agent ? lv_xstrdup(o->agent) : lv_launcher_default_agent();
 	lc.agent_path = agent;
 	fprintf(stderr, "loudva profile run: starting an emulated %s\n", o->device);
 	*lp = lv_launcher_start(*cp, &lc, why);

@@ -24,7 +24,7 @@
 #include "model_config.h"
 #include "util.h"
 
-#define DEFAULT_MODEL_CONFIG "model_repository/inception_graphdef/config.pbtxt"
+#define DEFAULT_MODEL_CONFIG LV_DEFAULT_MODEL_CONFIG
 
 char *lv_runtime_self_dir_file(const char *name)
 {
@@ -37,45 +37,6 @@ char *lv_runtime_self_dir_file(const char *name)
 	char *p = lv_path_join(dir, name);
 	free(dir);
 	return p;
-}
-
-static int model_info(const char *path, struct lv_model_info *m, char **why)
-{
-	struct lv_model_config mc;
-	int rc = lv_model_config_load(path, &mc, why);
-	if (rc != LV_OK)
-		return rc;
-	const struct lv_model_tensor *in = &mc.inputs[0], *out = &mc.outputs[0];
-	if (in->n_dims != 3 || strcmp(in->datatype, "FP32") || out->n_dims < 1)
-		return lv_fail(why, LV_EINVAL,
-		               "%s: want an FP32 input of 3 dims (HWC) and an output", path);
-	snprintf(m->name, sizeof(m->name), "%.63s", mc.name);
-	snprintf(m->input, sizeof(m->input), "%.63s", in->name);
-	snprintf(m->output, sizeof(m->output), "%.95s", out->name);
-	m->height = (int)in->dims[0];
-	m->width = (int)in->dims[1];
-	m->channels = (int)in->dims[2];
-	m->classes = (int)out->dims[0];
-	m->max_batch = mc.max_batch_size;
-	return LV_OK;
-}
-
-/* The first line of a token file, trimmed. Caller frees; NULL with *why. */
-static char *read_token(const char *path, char **why)
-{
-	char *t = lv_read_file(path, NULL, why);
-	if (!t)
-		return NULL;
-	size_t n = strcspn(t, "\r\n");
-	t[n] = '\0';
-	while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
-		t[--n] = '\0';
-	if (n == 0) {
-		lv_fail(why, LV_EINVAL, "%s: empty token file", path);
-		free(t);
-		return NULL;
-	}
-	return t;
 }
 
 /* The cluster file's optional "token_file", relative to it. Caller frees; NULL if none. */
@@ -110,7 +71,7 @@ static int setup_cluster(const struct lv_runtime_opts *o, struct lv_runtime *rt,
 		char *tf =
 		    o->token_file ? lv_xstrdup(o->token_file) : cluster_token_file(o->cluster);
 		if (tf)
-			rt->token = read_token(tf, why);
+			rt->token = lv_token_file_read(tf, why);
 		int missing = tf && !rt->token;
 		free(tf);
 		return missing ? LV_EXIT_USAGE : LV_EXIT_OK;
@@ -137,7 +98,8 @@ int lv_runtime_start(const struct lv_runtime_opts *o, struct lv_runtime *rt, cha
 	lv_live_config_default(&cfg);
 	rt->cluster_path = lv_xstrdup(o->cluster ? o->cluster : LV_DEFAULT_CLUSTER);
 	int rc = LV_EXIT_USAGE;
-	if (model_info(o->model_config ? o->model_config : DEFAULT_MODEL_CONFIG, &cfg.model, why))
+	if (lv_model_info_load(o->model_config ? o->model_config : DEFAULT_MODEL_CONFIG, &cfg.model,
+	                       why))
 		goto out;
 	rt->model = cfg.model;
 	rc = setup_cluster(o, rt, &c, why);

@@ -500,3 +500,35 @@ void lv_launcher_stop(struct lv_launcher *l)
 	free(l->ports);
 	free(l);
 }
+
+char *lv_launcher_default_agent(void)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return lv_xstrdup("loudva-agent");
+	self[n] = '\0';
+	char *dir = lv_path_dirname(self);
+	char *p = lv_path_join(dir, "loudva-agent");
+	free(dir);
+	return p;
+}
+
+char *lv_token_file_read(const char *path, char **why)
+{
+	char *t = lv_read_file(path, NULL, why);
+	if (!t)
+		return NULL;
+	size_t n = strcspn(t, "\r\n");
+	t[n] = '\0';
+	while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		t[--n] = '\0';
+	size_t lead = strspn(t, " \t");
+	memmove(t, t + lead, n - lead + 1);
+	if (!*t) {
+		lv_fail(why, LV_EINVAL, "%s: empty token file", path);
+		free(t);
+		return NULL;
+	}
+	return t;
+}

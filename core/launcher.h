@@ -79,4 +79,14 @@ size_t lv_launcher_poll(struct lv_launcher *l);
  */
 void lv_launcher_stop(struct lv_launcher *l);
 
+/* loudva-agent beside the running executable ("loudva-agent" if that cannot be told). Caller frees.
+ */
+char *lv_launcher_default_agent(void);
+
+/*
+ * The token in a token file: its first line, surrounding blanks trimmed.
+ * Caller frees; NULL with *why for an unreadable or empty file.
+ */
+char *lv_token_file_read(const char *path, char **why);
+
 #endif

@@ -43,6 +43,16 @@ struct lv_model_info {
 	int max_batch;
 };
 
+/* Where the model's Triton configuration lives, relative to the repository root. */
+#define LV_DEFAULT_MODEL_CONFIG "model_repository/inception_graphdef/config.pbtxt"
+
+/*
+ * Reads the model's geometry from its Triton config.pbtxt: an FP32 input of
+ * three dimensions (HWC) and an output. 0, or an LV_E* code with *why naming
+ * the file.
+ */
+int lv_model_info_load(const char *config_path, struct lv_model_info *m, char **why);
+
 /* What one frame of a request ended as; filled by the engine thread. */
 struct lv_live_frame_result {
 	enum lv_frame_state state;
