@@ -26,7 +26,7 @@ struct lv_batch {
 	struct lv_experiment *e;
 	char *out_dir;               /* OUT */
 	char *tmp_dir;               /* OUT.tmp-<pid>, where OUT is built */
-	char *work_dir;              /* tmp_dir/work: the workers' files */
+	char *work_dir;              /* tmp_dir/cells: the workers' files */
 	double *wall_s;              /* per cell: wall time of its last run */
 	size_t finished;             /* runs of the last pass that finished */
 	volatile sig_atomic_t *stop; /* set by the signal handler */
@@ -34,8 +34,8 @@ struct lv_batch {
 
 /*
  * Runs every cell of the matrix in up to b->jobs forked workers. Each writes
- * work/run-NNNNN.json (its result) and, when `store` is set,
- * work/run-NNNNN.db (a scratch store of its frames and batches).
+ * cells/run-NNNNN.json (its result) and, when `store` is set,
+ * cells/run-NNNNN.db (a scratch store of its frames and batches).
  * Returns 0; 1 when stopped by a signal (running workers are ended);
  * LV_EXIT_FAIL-style -1 with *why when a worker failed.
  */
@@ -43,13 +43,13 @@ int lv_batch_run_pass(struct lv_batch *b, int pass, int store, char **why);
 
 /*
  * Runs every cell of a live experiment in turn, in this process, each on a
- * fresh embedded emulated cluster; writes the same work/run-NNNNN.json
+ * fresh embedded emulated cluster; writes the same cells/run-NNNNN.json
  * and .db as a worker's final pass. 0; 1 when stopped by a signal; -1 with
  * *why when a run failed.
  */
 int lv_batch_run_live(struct lv_batch *b, char **why);
 
-/* work/run-NNNNN.<ext> for cell; caller frees. */
+/* cells/run-NNNNN.<ext> for cell; caller frees. */
 char *lv_batch_work_path(const struct lv_batch *b, size_t cell, const char *ext);
 
 #endif

@@ -3,9 +3,9 @@
  * most --jobs at a time, and shows progress on stderr (a bar on a terminal,
  * one plain line per run otherwise).
  *
- * A worker runs one cell and writes its result to work/run-NNNNN.json (and
- * its frames and batches to work/run-NNNNN.db in the store pass); on failure
- * it writes the message to work/run-NNNNN.err and exits 1. Workers start in
+ * A worker runs one cell and writes its result to cells/run-NNNNN.json (and
+ * its frames and batches to cells/run-NNNNN.db in the store pass); on failure
+ * it writes the message to cells/run-NNNNN.err and exits 1. Workers start in
  * matrix order but may finish in any order: the parent only reaps them; it
  * reads the files back in matrix order later, so the report does not depend
  * on scheduling. Workers restore the default SIGINT/SIGTERM action, so an

@@ -6,7 +6,7 @@
  * Everything the spec names is loaded and checked before the first run; bad
  * input is one line on stderr and exit 2. The matrix runs in forked worker
  * processes (--jobs at a time, one run each); a worker writes its result
- * (and, in the final pass, its scratch database) under OUT.tmp-<pid>/work/,
+ * (and, in the final pass, its scratch database) under OUT.tmp-<pid>/cells/,
  * and the parent reads them back in matrix order, so the report does not
  * depend on --jobs. With the common window (the default) the matrix runs
  * twice: pass 1 finds each trace instance's longest window, pass 2 runs
@@ -154,7 +154,7 @@ static int is_empty_dir(const char *dir)
 	return empty;
 }
 
-/* Settles OUT and makes OUT.tmp-<pid>/work; LV_EXIT_USAGE (message printed) when it can't. */
+/* Settles OUT and makes OUT.tmp-<pid>/cells; LV_EXIT_USAGE (message printed) when it can't. */
 static int prepare_out(struct lv_batch *b)
 {
 	if (b->out) {
@@ -182,7 +182,7 @@ static int prepare_out(struct lv_batch *b)
 	if (mkdir(b->tmp_dir, 0777) != 0)
 		return bad("--out %s: cannot create %s: %s", b->out_dir, b->tmp_dir,
 		           strerror(errno));
-	b->work_dir = lv_path_join(b->tmp_dir, "work");
+	b->work_dir = lv_path_join(b->tmp_dir, "cells");
 	if (mkdir(b->work_dir, 0777) != 0) {
 		int err = errno;
 		rmtree(b->tmp_dir);

@@ -140,7 +140,7 @@ I=$SCRATCH/int/out
 mkdir -p "$SCRATCH/int"
 "$LOUDVA" --batch "$SCRATCH/slow.json" --out "$I" --jobs 2 >/dev/null 2>"$SCRATCH/int.err" &
 pid=$!
-until ls "$I".tmp-*/work/run-00001.json >/dev/null 2>&1 || ! kill -0 "$pid" 2>/dev/null; do
+until ls "$I".tmp-*/cells/run-00001.json >/dev/null 2>&1 || ! kill -0 "$pid" 2>/dev/null; do
 	sleep 0.05
 done
 if kill -INT "$pid" 2>/dev/null; then

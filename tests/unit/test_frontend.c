@@ -37,7 +37,7 @@
 
 /* ---- the stand-in consumer --------------------------------------------- */
 
-struct stub {
+struct consumer {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct lv_live_request *head, *tail;
@@ -84,7 +84,7 @@ static void req_free(struct lv_live_request *r)
 	free(r);
 }
 
-static void complete(struct stub *st, struct lv_live_request *r)
+static void complete(struct consumer *st, struct lv_live_request *r)
 {
 	int refuse = r->budget_s == st->reject_budget;
 	for (uint32_t i = 0; i < r->n_frames; i++) {
@@ -100,7 +100,7 @@ static void complete(struct stub *st, struct lv_live_request *r)
 			continue;
 		}
 		f->state = LV_FRAME_OK;
-		strcpy(f->device, "stub0");
+		strcpy(f->device, "dev0");
 		f->freq_hz = 921600000;
 		f->batch = (int)r->n_frames;
 		f->queue_exit_s = 1.25;
@@ -116,9 +116,9 @@ static void complete(struct stub *st, struct lv_live_request *r)
 	pthread_mutex_unlock(&r->mu);
 }
 
-static void *stub_main(void *arg)
+static void *consumer_main(void *arg)
 {
-	struct stub *st = arg;
+	struct consumer *st = arg;
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
 		while (!st->head && !st->stop)
@@ -140,9 +140,9 @@ static void *stub_main(void *arg)
 	return NULL;
 }
 
-static void stub_submit(void *arg, struct lv_live_request *r)
+static void consumer_submit(void *arg, struct lv_live_request *r)
 {
-	struct stub *st = arg;
+	struct consumer *st = arg;
 	pthread_mutex_lock(&st->mu);
 	r->next = NULL;
 	if (st->tail)
@@ -154,32 +154,32 @@ static void stub_submit(void *arg, struct lv_live_request *r)
 	pthread_mutex_unlock(&st->mu);
 }
 
-static const struct lv_snapshot *stub_get(void *arg)
+static const struct lv_snapshot *consumer_get(void *arg)
 {
-	struct stub *st = arg;
+	struct consumer *st = arg;
 	pthread_mutex_lock(&st->mu);
 	st->snap_gets++;
 	pthread_mutex_unlock(&st->mu);
 	return &st->snap;
 }
 
-static void stub_put(void *arg, const struct lv_snapshot *s)
+static void consumer_put(void *arg, const struct lv_snapshot *s)
 {
-	struct stub *st = arg;
+	struct consumer *st = arg;
 	assert_ptr_equal(s, &st->snap);
 	pthread_mutex_lock(&st->mu);
 	st->snap_puts++;
 	pthread_mutex_unlock(&st->mu);
 }
 
-static const struct lv_frontend_ops stub_ops = {
-	.name = "stub",
+static const struct lv_frontend_ops consumer_ops = {
+	.name = "test-consumer",
 	.request_new = req_new,
-	.submit = stub_submit,
+	.submit = consumer_submit,
 	.request_wait = req_wait,
 	.request_free = req_free,
-	.snapshot_get = stub_get,
-	.snapshot_put = stub_put,
+	.snapshot_get = consumer_get,
+	.snapshot_put = consumer_put,
 };
 
 static const struct lv_model_info model = {
@@ -192,7 +192,7 @@ static const struct lv_model_info model = {
 };
 
 struct fixture {
-	struct stub st;
+	struct consumer st;
 	struct lv_frontend *fe;
 	char base[64];
 };
@@ -203,18 +203,18 @@ static struct fixture *fixture_new(const struct lv_frontend_limits *lim)
 	pthread_mutex_init(&f->st.mu, NULL);
 	pthread_cond_init(&f->st.cv, NULL);
 	f->st.reject_budget = 0.125;
-	strcpy(f->st.snap.policy, "stub-policy");
+	strcpy(f->st.snap.policy, "test-policy");
 	strcpy(f->st.snap.cluster, "bench");
 	f->st.snap.counts.received = 9;
 	f->st.snap.counts.by_state[LV_FRAME_OK] = 9;
 	f->st.snap.lat_bounds_s[LV_SNAP_LAT_BUCKETS - 1] = INFINITY;
-	strcpy(f->st.dev.name, "stub0");
+	strcpy(f->st.dev.name, "dev0");
 	strcpy(f->st.dev.kind, "nano");
 	f->st.snap.devices = &f->st.dev;
 	f->st.snap.n_devices = 1;
-	pthread_create(&f->st.th, NULL, stub_main, &f->st);
+	pthread_create(&f->st.th, NULL, consumer_main, &f->st);
 	char *why = NULL;
-	f->fe = lv_frontend_new(&stub_ops, &f->st, &model, "127.0.0.1:0", lim, &why);
+	f->fe = lv_frontend_new(&consumer_ops, &f->st, &model, "127.0.0.1:0", lim, &why);
 	if (!f->fe)
 		fail_msg("frontend: %s", why);
 	assert_true(lv_frontend_port(f->fe) > 0);
@@ -419,7 +419,7 @@ static void test_three_jpegs_in_order(void **state)
 		const cJSON *o = cJSON_GetArrayItem(res, i);
 		assert_int_equal(cJSON_GetObjectItem(o, "image")->valueint, i);
 		assert_string_equal(cJSON_GetObjectItem(o, "state")->valuestring, "ok");
-		assert_string_equal(cJSON_GetObjectItem(o, "device")->valuestring, "stub0");
+		assert_string_equal(cJSON_GetObjectItem(o, "device")->valuestring, "dev0");
 		assert_int_equal(cJSON_GetObjectItem(o, "top_class")->valueint, greys[i]);
 		assert_true(cJSON_GetObjectItem(o, "score")->valuedouble == 2.5);
 		assert_true(cJSON_GetObjectItem(o, "queue_exit_s")->valuedouble == 1.25);
@@ -599,11 +599,11 @@ static void test_status_metrics_healthz(void **state)
 	request(f, "GET", "/status", &r);
 	assert_int_equal(r.code, 200);
 	assert_string_equal(r.ctype, "application/json");
-	assert_string_equal(cJSON_GetObjectItem(r.json, "policy")->valuestring, "stub-policy");
+	assert_string_equal(cJSON_GetObjectItem(r.json, "policy")->valuestring, "test-policy");
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "frames"), "ok")->valueint,
 	                 9);
 	const cJSON *d = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "devices"), 0);
-	assert_string_equal(cJSON_GetObjectItem(d, "name")->valuestring, "stub0");
+	assert_string_equal(cJSON_GetObjectItem(d, "name")->valuestring, "dev0");
 	resp_fini(&r);
 
 	request(f, "GET", "/metrics", &r);
@@ -775,17 +775,17 @@ static void test_bad_listen_addresses(void **state)
 {
 	struct fixture *f = *state;
 	char *why = NULL;
-	assert_null(lv_frontend_new(&stub_ops, &f->st, &model, "127.0.0.1:70000", NULL, &why));
+	assert_null(lv_frontend_new(&consumer_ops, &f->st, &model, "127.0.0.1:70000", NULL, &why));
 	assert_non_null(strstr(why, "port '70000' is not 0..65535"));
 	free(why);
 	why = NULL;
-	assert_null(lv_frontend_new(&stub_ops, &f->st, &model, "[::1:80", NULL, &why));
+	assert_null(lv_frontend_new(&consumer_ops, &f->st, &model, "[::1:80", NULL, &why));
 	assert_non_null(strstr(why, "want [IPV6]:PORT"));
 	free(why);
 	why = NULL;
 	char addr[32];
 	snprintf(addr, sizeof addr, "127.0.0.1:%u", lv_frontend_port(f->fe));
-	assert_null(lv_frontend_new(&stub_ops, &f->st, &model, addr, NULL, &why));
+	assert_null(lv_frontend_new(&consumer_ops, &f->st, &model, addr, NULL, &why));
 	assert_non_null(strstr(why, "cannot listen on 127.0.0.1:"));
 	free(why);
 }
@@ -795,7 +795,7 @@ static void test_bad_listen_addresses(void **state)
 static void test_loadgen_replays_trace(void **state)
 {
 	struct fixture *f = *state;
-	/* 6 requests, 11 frames; one with a budget of 0.125 s, which the stub refuses. */
+	/* 6 requests, 11 frames; one with a budget of 0.125 s, which the test consumer refuses. */
 	const char *csv = "Time,Frames After Filter,Camera Index,latency_constraint\n"
 	                  "0,2,0,5\n0,1,1,\n0.05,3,0,2\n0.1,1,2,0.125\n0.1,2,1,\n0.15,2,0,1\n";
 	char *why = NULL;
