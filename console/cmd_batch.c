@@ -66,18 +66,6 @@ static void usage(FILE *f)
 	        "  --no-plots    skip the figures\n");
 }
 
-static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int bad(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "loudva --batch: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return LV_EXIT_USAGE;
-}
-
 /* Parses argv (argv[0] is "--batch"); 0, 1 after --help, or LV_EXIT_USAGE. */
 static int parse(int argc, char **argv, struct lv_batch *b)
 {
@@ -93,7 +81,8 @@ static int parse(int argc, char **argv, struct lv_batch *b)
 		}
 		if (a[0] != '-') {
 			if (b->spec)
-				return bad("one spec at a time ('%s' and '%s')", b->spec, a);
+				return lv_cmd_bad("--batch", "one spec at a time ('%s' and '%s')",
+				                  b->spec, a);
 			b->spec = a;
 			continue;
 		}
@@ -104,10 +93,11 @@ static int parse(int argc, char **argv, struct lv_batch *b)
 		int is_jobs = len == 6 && !strncmp(a, "--jobs", 6);
 		int is_agent = len == 7 && !strncmp(a, "--agent", 7);
 		if (!is_out && !is_jobs && !is_agent)
-			return bad("unknown option '%.*s' (see loudva --batch --help)", (int)len,
-			           a);
+			return lv_cmd_bad("--batch",
+			                  "unknown option '%.*s' (see loudva --batch --help)",
+			                  (int)len, a);
 		if (!v || !v[0])
-			return bad("%.*s needs a value", (int)len, a);
+			return lv_cmd_bad("--batch", "%.*s needs a value", (int)len, a);
 		if (!eq)
 			i++;
 		long n = 0;
@@ -116,12 +106,14 @@ static int parse(int argc, char **argv, struct lv_batch *b)
 		else if (is_agent)
 			b->agent = v;
 		else if (lv_parse_long(v, &n) != LV_OK || n < 1 || n > 256)
-			return bad("--jobs: '%s' is not a number of processes in 1..256", v);
+			return lv_cmd_bad("--batch",
+			                  "--jobs: '%s' is not a number of processes in 1..256", v);
 		else
 			b->jobs = (int)n;
 	}
 	if (!b->spec)
-		return bad("a spec is required: loudva --batch SPEC.json (see experiments/)");
+		return lv_cmd_bad(
+		    "--batch", "a spec is required: loudva --batch SPEC.json (see experiments/)");
 	return 0;
 }
 
@@ -172,22 +164,25 @@ static int prepare_out(struct lv_batch *b)
 		int is_report = access(rep, F_OK) == 0;
 		free(rep);
 		if (!S_ISDIR(st.st_mode))
-			return bad("--out %s: exists and is not a directory", b->out_dir);
+			return lv_cmd_bad("--batch", "--out %s: exists and is not a directory",
+			                  b->out_dir);
 		if (!is_report && !is_empty_dir(b->out_dir))
-			return bad("--out %s: exists and is not a loudva report (no report.json);"
-			           " choose another directory",
-			           b->out_dir);
+			return lv_cmd_bad(
+			    "--batch",
+			    "--out %s: exists and is not a loudva report (no report.json);"
+			    " choose another directory",
+			    b->out_dir);
 	}
 	b->tmp_dir = lv_xasprintf("%s.tmp-%ld", b->out_dir, (long)getpid());
 	if (mkdir(b->tmp_dir, 0777) != 0)
-		return bad("--out %s: cannot create %s: %s", b->out_dir, b->tmp_dir,
-		           strerror(errno));
+		return lv_cmd_bad("--batch", "--out %s: cannot create %s: %s", b->out_dir,
+		                  b->tmp_dir, strerror(errno));
 	b->work_dir = lv_path_join(b->tmp_dir, "cells");
 	if (mkdir(b->work_dir, 0777) != 0) {
 		int err = errno;
 		rmtree(b->tmp_dir);
-		return bad("--out %s: cannot create %s: %s", b->out_dir, b->work_dir,
-		           strerror(err));
+		return lv_cmd_bad("--batch", "--out %s: cannot create %s: %s", b->out_dir,
+		                  b->work_dir, strerror(err));
 	}
 	return 0;
 }
@@ -437,7 +432,7 @@ int lv_cmd_batch(int argc, char **argv)
 			fprintf(stderr, "loudva --batch: %s\n", why);
 			rc = LV_EXIT_FAIL;
 		} else {
-			rc = bad("%s", why);
+			rc = lv_cmd_bad("--batch", "%s", why);
 		}
 		free(why);
 		return rc;

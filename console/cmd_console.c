@@ -59,18 +59,6 @@ static void usage(FILE *f)
 	        "  --keep-logs            keep the embedded agents' logs\n");
 }
 
-static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int bad(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "loudva console: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return LV_EXIT_USAGE;
-}
-
 static int flag(const char *a, struct lv_console_opts *o)
 {
 	if (!strcmp(a, "--no-workload"))
@@ -96,28 +84,32 @@ static int number(const char *a, const char *v, struct lv_console_opts *o)
 	double d;
 	if (!strcmp(a, "-r") || !strcmp(a, "--refresh")) {
 		if (lv_parse_long(v, &n) != LV_OK || n < 50 || n > 10000)
-			return bad("%s: '%s' is not a number of ms in 50..10000", a, v);
+			return lv_cmd_bad("console", "%s: '%s' is not a number of ms in 50..10000",
+			                  a, v);
 		o->refresh_ms = (int)n;
 	} else if (!strcmp(a, "--duration")) {
 		if (lv_parse_double(v, &d) != LV_OK || !(d > 0) || !isfinite(d))
-			return bad("--duration: '%s' is not a positive number of seconds", v);
+			return lv_cmd_bad(
+			    "console", "--duration: '%s' is not a positive number of seconds", v);
 		o->duration_s = d;
 	} else if (!strcmp(a, "--iterations")) {
 		if (lv_parse_long(v, &n) != LV_OK || n < 1)
-			return bad("--iterations: '%s' is not a positive whole number", v);
+			return lv_cmd_bad("console",
+			                  "--iterations: '%s' is not a positive whole number", v);
 		o->iterations = n;
 	} else if (!strcmp(a, "--cameras")) {
 		if (lv_parse_long(v, &n) != LV_OK || n < 1 || n > 1000)
-			return bad("--cameras: '%s' is not a whole number in 1..1000", v);
+			return lv_cmd_bad("console",
+			                  "--cameras: '%s' is not a whole number in 1..1000", v);
 		o->wl.cameras = (int)n;
 	} else if (!strcmp(a, "--seed")) {
 		unsigned long long s;
 		if (lv_parse_u64(v, &s) != LV_OK)
-			return bad("--seed: '%s' is not a whole number", v);
+			return lv_cmd_bad("console", "--seed: '%s' is not a whole number", v);
 		o->wl.seed = s;
 	} else if (!strcmp(a, "--mode")) {
 		if (lv_cost_mode_parse(v, &o->rt.mode) != LV_OK)
-			return bad("--mode: '%s' is not pred, fill or prof", v);
+			return lv_cmd_bad("console", "--mode: '%s' is not pred, fill or prof", v);
 	} else {
 		return -1;
 	}
@@ -135,7 +127,7 @@ static int parse(int argc, char **argv, struct lv_console_opts *o)
 		if (flag(a, o))
 			continue;
 		if (i + 1 >= argc)
-			return bad("%s: needs a value (see --help)", a);
+			return lv_cmd_bad("console", "%s: needs a value (see --help)", a);
 		const char *v = argv[++i];
 		int rc = number(a, v, o);
 		if (rc > 0)
@@ -161,7 +153,7 @@ static int parse(int argc, char **argv, struct lv_console_opts *o)
 		else if (!strcmp(a, "--token-file"))
 			o->rt.token_file = v;
 		else
-			return bad("unknown option '%s' (see --help)", a);
+			return lv_cmd_bad("console", "unknown option '%s' (see --help)", a);
 	}
 	return 0;
 }

@@ -52,18 +52,6 @@ struct opts {
 	enum lv_cost_mode mode;
 };
 
-static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int bad(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "loudva decide: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return LV_EXIT_USAGE;
-}
-
 static int device_arg(const struct lv_cluster *c, const char *opt, const char *name)
 {
 	int i = lv_cluster_find(c, name);
@@ -85,7 +73,7 @@ static int apply_device_opts(struct lv_cluster *c, int argc, char **argv)
 			unsigned long long hz = 0;
 			int rc = LV_EXIT_OK;
 			if (!eq || lv_parse_u64(eq + 1, &hz) != LV_OK) {
-				rc = bad("--clock %s: expected DEVICE=HZ", v);
+				rc = lv_cmd_bad("decide", "--clock %s: expected DEVICE=HZ", v);
 			} else {
 				*eq = '\0';
 				int d = device_arg(c, "--clock", name);
@@ -165,29 +153,36 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'd': break; /* applied after the cluster loads */
 		case 'q':
 			if (lv_parse_long(optarg, &o->queue) != LV_OK || o->queue < 1)
-				return bad("--queue: '%s' is not a whole number of frames >= 1",
-				           optarg);
+				return lv_cmd_bad(
+				    "decide", "--queue: '%s' is not a whole number of frames >= 1",
+				    optarg);
 			o->have_queue = 1;
 			break;
 		case 'r':
 			if (lv_parse_double(optarg, &o->remaining) != LV_OK ||
 			    !isfinite(o->remaining))
-				return bad("--remaining: '%s' is not a number of seconds", optarg);
+				return lv_cmd_bad("decide",
+				                  "--remaining: '%s' is not a number of seconds",
+				                  optarg);
 			o->have_remaining = 1;
 			break;
 		case 'o':
 			if (lv_parse_double(optarg, &o->oldest) != LV_OK || !(o->oldest >= 0))
-				return bad("--oldest: '%s' is not a non-negative number of seconds",
-				           optarg);
+				return lv_cmd_bad(
+				    "decide",
+				    "--oldest: '%s' is not a non-negative number of seconds",
+				    optarg);
 			break;
 		case 'a':
 			if (lv_parse_long(optarg, &o->alts) != LV_OK || o->alts < 0 ||
 			    o->alts > LV_EXPLAIN_MAX_ALTS)
-				return bad("--alternatives: '%s' must be 0..16", optarg);
+				return lv_cmd_bad("decide", "--alternatives: '%s' must be 0..16",
+				                  optarg);
 			break;
 		case 'm':
 			if (lv_cost_mode_parse(optarg, &o->mode) != LV_OK)
-				return bad("--mode: '%s' is not pred, fill or prof", optarg);
+				return lv_cmd_bad("decide",
+				                  "--mode: '%s' is not pred, fill or prof", optarg);
 			break;
 		case 'h': usage(stdout); return -1;
 		default:
@@ -198,9 +193,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind < argc)
-		return bad("unexpected argument '%s'", argv[optind]);
+		return lv_cmd_bad("decide", "unexpected argument '%s'", argv[optind]);
 	if (!o->have_queue || !o->have_remaining)
-		return bad("--queue and --remaining are required (see loudva decide --help)");
+		return lv_cmd_bad(
+		    "decide", "--queue and --remaining are required (see loudva decide --help)");
 	return LV_EXIT_OK;
 }
 

@@ -54,18 +54,6 @@ static void usage(FILE *f)
 	           "[" LV_DEFAULT_PREDICTOR_CACHE "]\n");
 }
 
-static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int bad(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "loudva demo: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return LV_EXIT_USAGE;
-}
-
 /* 0, 1 after --help, or LV_EXIT_USAGE (message printed). */
 static int parse(int argc, char **argv, struct demo_opts *o)
 {
@@ -77,10 +65,12 @@ static int parse(int argc, char **argv, struct demo_opts *o)
 		}
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strncmp(a, "--", 2) != 0)
-			return bad("unexpected argument '%s' (see loudva demo --help)", a);
+			return lv_cmd_bad("demo",
+			                  "unexpected argument '%s' (see loudva demo --help)", a);
 		if (!v)
-			return bad("%s needs a value (or it is unknown: see loudva demo --help)",
-			           a);
+			return lv_cmd_bad(
+			    "demo", "%s needs a value (or it is unknown: see loudva demo --help)",
+			    a);
 		i++;
 		if (!strcmp(a, "--cluster"))
 			o->cluster = v;
@@ -88,23 +78,27 @@ static int parse(int argc, char **argv, struct demo_opts *o)
 			o->predictor = v;
 		else if (!strcmp(a, "--mode")) {
 			if (lv_cost_mode_parse(v, &o->mode) != LV_OK)
-				return bad("--mode: '%s' is not pred, fill or prof", v);
+				return lv_cmd_bad("demo", "--mode: '%s' is not pred, fill or prof",
+				                  v);
 		} else if (!strcmp(a, "--seed")) {
 			if (lv_parse_u64(v, &o->seed) != LV_OK)
-				return bad("--seed: '%s' is not an integer >= 0", v);
+				return lv_cmd_bad("demo", "--seed: '%s' is not an integer >= 0", v);
 		} else if (!strcmp(a, "--cameras")) {
 			if (lv_parse_long(v, &o->cameras) != LV_OK || o->cameras < 1 ||
 			    o->cameras > 1000)
-				return bad("--cameras: '%s' is not a whole number from 1 to 1000",
-				           v);
+				return lv_cmd_bad(
+				    "demo", "--cameras: '%s' is not a whole number from 1 to 1000",
+				    v);
 		} else if (!strcmp(a, "--duration")) {
 			if (lv_parse_double(v, &o->duration_s) != LV_OK || !(o->duration_s >= 5) ||
 			    o->duration_s > 86400)
-				return bad(
+				return lv_cmd_bad(
+				    "demo",
 				    "--duration: '%s' is not a number of seconds from 5 to 86400",
 				    v);
 		} else {
-			return bad("unknown option '%s' (see loudva demo --help)", a);
+			return lv_cmd_bad("demo", "unknown option '%s' (see loudva demo --help)",
+			                  a);
 		}
 	}
 	return 0;
@@ -198,7 +192,7 @@ int lv_cmd_demo(int argc, char **argv)
 
 	c = lv_cluster_load(o.cluster, &why);
 	if (!c) {
-		rc = bad("%s", why);
+		rc = lv_cmd_bad("demo", "%s", why);
 		goto out;
 	}
 	if (lv_cluster_build_costs(c, o.mode, o.predictor, &why) != LV_OK) {
@@ -208,7 +202,7 @@ int lv_cmd_demo(int argc, char **argv)
 	}
 	t = demo_trace(&o, &why);
 	if (!t) {
-		rc = bad("%s", why);
+		rc = lv_cmd_bad("demo", "%s", why);
 		goto out;
 	}
 	/* Twice: the second time every run is held to the longest window of the first. */

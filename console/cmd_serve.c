@@ -87,18 +87,6 @@ static void usage(FILE *f)
 	    "  --json                 print the summary as JSON\n");
 }
 
-static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int bad(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "loudva serve: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return LV_EXIT_USAGE;
-}
-
 static int parse(int argc, char **argv, struct opts *o)
 {
 	for (int i = 1; i < argc; i++) {
@@ -120,7 +108,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			continue;
 		}
 		if (i + 1 >= argc)
-			return bad("%s: needs a value (see --help)", a);
+			return lv_cmd_bad("serve", "%s: needs a value (see --help)", a);
 		const char *v = argv[++i];
 		if (!strcmp(a, "--cluster"))
 			o->cluster = v;
@@ -142,19 +130,22 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->model_config = v;
 		else if (!strcmp(a, "--mode")) {
 			if (lv_cost_mode_parse(v, &o->mode) != LV_OK)
-				return bad("--mode: '%s' is not pred, fill or prof", v);
+				return lv_cmd_bad("serve", "--mode: '%s' is not pred, fill or prof",
+				                  v);
 		} else if (!strcmp(a, "--window-lead")) {
 			if (lv_parse_double(v, &o->lead_s) != LV_OK || !(o->lead_s >= 0) ||
 			    !isfinite(o->lead_s))
-				return bad("--window-lead: '%s' is not a number of seconds >= 0",
-				           v);
+				return lv_cmd_bad(
+				    "serve", "--window-lead: '%s' is not a number of seconds >= 0",
+				    v);
 		} else if (!strcmp(a, "--duration")) {
 			if (lv_parse_double(v, &o->duration_s) != LV_OK || !(o->duration_s > 0) ||
 			    !isfinite(o->duration_s))
-				return bad("--duration: '%s' is not a positive number of seconds",
-				           v);
+				return lv_cmd_bad(
+				    "serve", "--duration: '%s' is not a positive number of seconds",
+				    v);
 		} else
-			return bad("unknown option '%s' (see --help)", a);
+			return lv_cmd_bad("serve", "unknown option '%s' (see --help)", a);
 	}
 	return 0;
 }

@@ -76,18 +76,6 @@ static void usage(FILE *f)
 	}
 }
 
-static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int bad(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "loudva sim: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return LV_EXIT_USAGE;
-}
-
 /* Stores one option's value; 0 or LV_EXIT_USAGE (message printed). */
 static int set_opt(const struct sim_opt *so, const char *v, struct opts *o)
 {
@@ -98,15 +86,16 @@ static int set_opt(const struct sim_opt *so, const char *v, struct opts *o)
 	case OPT_FLAG: *(int *)field = 1; return 0;
 	case OPT_MODE:
 		if (lv_cost_mode_parse(v, (enum lv_cost_mode *)field) != LV_OK)
-			return bad("--%s: '%s' is not pred, fill or prof", so->name, v);
+			return lv_cmd_bad("sim", "--%s: '%s' is not pred, fill or prof", so->name,
+			                  v);
 		return 0;
 	case OPT_U64:
 		if (lv_parse_u64(v, (unsigned long long *)field) != LV_OK)
-			return bad("--%s: '%s' is not an integer >= 0", so->name, v);
+			return lv_cmd_bad("sim", "--%s: '%s' is not an integer >= 0", so->name, v);
 		return 0;
 	case OPT_NONNEG:
 		if (lv_parse_double(v, &d) != LV_OK || !isfinite(d) || d < 0)
-			return bad("--%s: '%s' is not a number >= 0", so->name, v);
+			return lv_cmd_bad("sim", "--%s: '%s' is not a number >= 0", so->name, v);
 		*(double *)field = d;
 		return 0;
 	}
@@ -137,25 +126,29 @@ static int parse(int argc, char **argv, struct opts *o)
 		size_t len = eq ? (size_t)(eq - a) : strlen(a);
 		const struct sim_opt *so = strncmp(a, "--", 2) ? NULL : find_opt(a + 2, len - 2);
 		if (!so)
-			return bad("unknown option '%.*s' (see loudva sim --help)", (int)len, a);
+			return lv_cmd_bad("sim", "unknown option '%.*s' (see loudva sim --help)",
+			                  (int)len, a);
 		const char *v = eq ? eq + 1 : NULL;
 		if (so->kind == OPT_FLAG && v)
-			return bad("--%s takes no value", so->name);
+			return lv_cmd_bad("sim", "--%s takes no value", so->name);
 		if (so->kind != OPT_FLAG && !v) {
 			if (i + 1 >= argc)
-				return bad("--%s needs a value (%s)", so->name, so->arg);
+				return lv_cmd_bad("sim", "--%s needs a value (%s)", so->name,
+				                  so->arg);
 			v = argv[++i];
 		}
 		if (set_opt(so, v, o) != 0)
 			return LV_EXIT_USAGE;
 	}
 	if (!o->trace)
-		return bad("--trace FILE is required (loudva trace gen --out FILE makes one)");
+		return lv_cmd_bad(
+		    "sim", "--trace FILE is required (loudva trace gen --out FILE makes one)");
 	if (!o->lognormal && o->noise >= 1)
-		return bad("--noise: %g must be below 1 for uniform noise (or add --lognormal)",
-		           o->noise);
+		return lv_cmd_bad(
+		    "sim", "--noise: %g must be below 1 for uniform noise (or add --lognormal)",
+		    o->noise);
 	if (o->noise > 3)
-		return bad("--noise: %g is above 3", o->noise);
+		return lv_cmd_bad("sim", "--noise: %g is above 3", o->noise);
 	return 0;
 }
 
@@ -296,12 +289,12 @@ int lv_cmd_sim(int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	t = lv_trace_load(o.trace, &why);
 	if (!t) {
-		rc = bad("%s", why);
+		rc = lv_cmd_bad("sim", "%s", why);
 		goto out;
 	}
 	c = lv_cluster_load(o.cluster, &why);
 	if (!c) {
-		rc = bad("%s", why);
+		rc = lv_cmd_bad("sim", "%s", why);
 		goto out;
 	}
 	if (lv_cluster_build_costs(c, o.mode, o.predictor, &why) != LV_OK) {
@@ -321,7 +314,7 @@ int lv_cmd_sim(int argc, char **argv)
 	cfg.sample_s = 0; /* no timeline to show */
 	rc = lv_sim_run(&cfg, t, &r, &why);
 	if (rc != LV_OK) {
-		rc = rc == LV_ESTATE ? LV_EXIT_FAIL : bad("%s", why);
+		rc = rc == LV_ESTATE ? LV_EXIT_FAIL : lv_cmd_bad("sim", "%s", why);
 		if (rc == LV_EXIT_FAIL)
 			fprintf(stderr, "loudva sim: %s\n", why);
 		goto out;

@@ -13,6 +13,12 @@ enum {
 	LV_EXIT_USAGE = 2,
 };
 
+/*
+ * Prints "loudva CMD: <message>" on stderr, one line, and returns
+ * LV_EXIT_USAGE, so a parser can `return lv_cmd_bad("sim", "...", ...)`.
+ */
+int lv_cmd_bad(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 int lv_cmd_decide(int argc, char **argv);
 int lv_cmd_profile(int argc, char **argv);
 int lv_cmd_predictor(int argc, char **argv);

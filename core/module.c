@@ -314,3 +314,30 @@ char *lv_mod_local_path(const struct lv_module_ctx *ctx, const char *src, const 
 	free(p);
 	return NULL;
 }
+
+int lv_mod_run_marked(struct lv_module_ctx *ctx, const char *what, const char *script,
+                      struct lv_val *result, bool *changed, char **why)
+{
+	struct lv_exec_result res = { 0 };
+	bool ch = false;
+	int rc = lv_mod_shell(ctx, script, &res, why);
+	if (rc == 0 && res.rc != 0) {
+		char *msg = lv_xasprintf("%s: %s", what,
+		                         res.err_len   ? res.err
+		                         : res.out_len ? res.out
+		                                       : "failed");
+		size_t n = strlen(msg);
+		while (n && msg[n - 1] == '\n')
+			msg[--n] = '\0';
+		lv_mod_failed(result, msg);
+		free(msg);
+		lv_val_set_bool(result, "changed", false);
+	} else if (rc == 0) {
+		ch = strstr(res.out, "LV_CHANGED=1") != NULL;
+		lv_val_set_bool(result, "changed", ch);
+	}
+	if (changed)
+		*changed = ch;
+	lv_exec_result_fini(&res);
+	return rc;
+}

@@ -117,6 +117,14 @@ int lv_mod_shell(struct lv_module_ctx *ctx, const char *script, struct lv_exec_r
                  char **why);
 /* Sets rc, stdout, stderr, stdout_lines, stderr_lines in `result`. */
 void lv_mod_put_exec(struct lv_val *result, const struct lv_exec_result *res);
+/*
+ * Runs a module's shell script that ends by printing "LV_CHANGED=0|1". A
+ * non-zero exit marks `result` failed with "what: <stderr, else stdout>";
+ * otherwise `result`'s "changed" follows the marker (and *changed too, when
+ * non-NULL). Returns lv_mod_shell's code (a transport error), else 0.
+ */
+int lv_mod_run_marked(struct lv_module_ctx *ctx, const char *what, const char *script,
+                      struct lv_val *result, bool *changed, char **why);
 /* Marks `result` failed with `msg` (returns 0 so run() can `return lv_mod_failed(...)`). */
 int lv_mod_failed(struct lv_val *result, const char *msg);
 

@@ -12,26 +12,6 @@
 #include "util.h"
 
 /* Runs `script` and reads the LV_CHANGED=0/1 line it prints; failures carry stderr. */
-static int run_script(struct lv_module_ctx *ctx, const char *what, const char *script,
-                      struct lv_val *result, bool *changed, char **why)
-{
-	struct lv_exec_result res = { 0 };
-	int rc = lv_mod_shell(ctx, script, &res, why);
-	if (rc == 0 && res.rc != 0) {
-		char *msg = lv_xasprintf("%s: %s", what, res.err_len ? res.err : "failed");
-		size_t n = strlen(msg);
-		if (n && msg[n - 1] == '\n')
-			msg[n - 1] = '\0';
-		lv_mod_failed(result, msg);
-		free(msg);
-	} else if (rc == 0) {
-		*changed = strstr(res.out, "LV_CHANGED=1") != NULL;
-		lv_val_set_bool(result, "changed", *changed);
-	}
-	lv_exec_result_fini(&res);
-	return rc;
-}
-
 static const char *path_arg(const struct lv_val *args)
 {
 	const char *p = lv_mod_arg(args, "path");
@@ -111,7 +91,7 @@ static int file_run(struct lv_module_ctx *ctx, struct lv_val *result, char **why
 	bool changed = false;
 	lv_val_set_str(result, "path", path);
 	lv_val_set_str(result, "state", state);
-	int rc = run_script(ctx, path, script, result, &changed, why);
+	int rc = lv_mod_run_marked(ctx, path, script, result, &changed, why);
 	free(script);
 	free(attrs);
 	free(body);
@@ -277,7 +257,7 @@ static int unarchive_run(struct lv_module_ctx *ctx, struct lv_val *result, char 
 	    "cleanup; echo LV_CHANGED=$c\n",
 	    qa, qd, remote ? ":" : "rm -f \"$a\"", qc, qc, x, ctx->check ? ": " : "", x);
 	bool changed = false;
-	rc = run_script(ctx, dest, script, result, &changed, why);
+	rc = lv_mod_run_marked(ctx, dest, script, result, &changed, why);
 out:
 	free(script);
 	free(qa);

@@ -14,26 +14,6 @@
 
 #include "util.h"
 
-static int run_script(struct lv_module_ctx *ctx, const char *what, const char *script,
-                      struct lv_val *result, char **why)
-{
-	struct lv_exec_result res = { 0 };
-	int rc = lv_mod_shell(ctx, script, &res, why);
-	if (rc == 0 && res.rc != 0) {
-		char *msg = lv_xasprintf("%s: %s", what, res.err_len ? res.err : res.out);
-		size_t n = strlen(msg);
-		while (n && msg[n - 1] == '\n')
-			msg[--n] = '\0';
-		lv_mod_failed(result, msg);
-		free(msg);
-		lv_val_set_bool(result, "changed", false);
-	} else if (rc == 0) {
-		lv_val_set_bool(result, "changed", strstr(res.out, "LV_CHANGED=1") != NULL);
-	}
-	lv_exec_result_fini(&res);
-	return rc;
-}
-
 /* ---- systemd / service ------------------------------------------------- */
 
 static const char *const svc_known[] = { "name",  "state",    "enabled", "daemon_reload",
@@ -89,7 +69,7 @@ static int svc_run(struct lv_module_ctx *ctx, struct lv_val *result, char **why)
 		lv_val_set_str(result, "name", name);
 	if (state)
 		lv_val_set_str(result, "state", state);
-	int rc = run_script(ctx, name ? name : "daemon-reload", script, result, why);
+	int rc = lv_mod_run_marked(ctx, name ? name : "daemon-reload", script, result, NULL, why);
 	free(script);
 	free(st);
 	free(enable);
@@ -162,7 +142,7 @@ static int apt_run(struct lv_module_ctx *ctx, struct lv_val *result, char **why)
 	    words, absent ? "todo=\"$todo $p\"" : ":", absent ? ":" : "todo=\"$todo $p\"",
 	    update ? (ctx->check ? "" : "apt-get update -q >&2 || exit 3\n") : "", ck,
 	    absent ? "remove" : "install", recommends || absent ? "" : " --no-install-recommends");
-	int rc = run_script(ctx, "apt", script, result, why);
+	int rc = lv_mod_run_marked(ctx, "apt", script, result, NULL, why);
 	free(script);
 	free(words);
 	return rc;
@@ -223,7 +203,7 @@ static int wait_run(struct lv_module_ctx *ctx, struct lv_val *result, char **why
 	                            timeout, arg_long(a, "delay", 0), gone ? "! " : "", cond, what,
 	                            arg_long(a, "sleep", 1));
 	time_t t0 = time(NULL);
-	int rc = run_script(ctx, "wait_for", script, result, why);
+	int rc = lv_mod_run_marked(ctx, "wait_for", script, result, NULL, why);
 	lv_val_set_int(result, "elapsed", (long long)(time(NULL) - t0));
 	if (port)
 		lv_val_set_int(result, "port", port);
