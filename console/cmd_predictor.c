@@ -99,12 +99,8 @@ static double now_s(void)
 static int load_profiles(const char *dir, struct lv_profile **ps)
 {
 	for (size_t k = 0; k < N_KINDS; k++) {
-		char *name = lv_xasprintf("%s.json", KINDS[k]);
-		char *path = lv_path_join(dir, name);
 		char *why = NULL;
-		ps[k] = lv_profile_load(path, &why);
-		free(name);
-		free(path);
+		ps[k] = lv_profile_load_kind(dir, KINDS[k], &why);
 		if (!ps[k]) {
 			fprintf(stderr, "loudva predictor: %s\n",
 			        why ? why : "cannot load profile");

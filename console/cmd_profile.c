@@ -5,7 +5,7 @@
  * memory and compares with the committed files byte for byte (CI runs it so
  * profiles/ can never drift from the importer); show prints one profile as
  * tables. Exit status as commands.h says: 0, 1 on a failed write or a
- * mismatch, 2 on bad input with one line on stderr.
+ * mismatch, 2 on bad input with one line on stderr. show is profile_show.c.
  */
 #include "commands.h"
 
@@ -26,13 +26,16 @@ struct args {
 	const char *kinds[N_KNOWN];
 	size_t n_kinds;
 	const char *target; /* show's FILE|KIND */
+	int color;          /* show: 1 always, 0 never, -1 when stdout is a colour terminal */
+	int predict;        /* show: compare with the predictor [1] */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: loudva profile import [--data DIR] [--out DIR] [--kind KIND]...\n"
 	           "       loudva profile check [--data DIR] [--dir DIR] [--kind KIND]...\n"
-	           "       loudva profile show [--dir DIR] FILE|KIND\n"
+	           "       loudva profile show [--dir DIR] [--color|--no-color] [--no-predictor]\n"
+	           "           FILE|KIND\n"
 	           "       loudva profile run [--cluster C [--token-file T]] [--device NAME]\n"
 	           "           [--freqs all|HZ,...] [--batches A-B|B,...] [--requests K]\n"
 	           "           [--stability 5%%] [--max-windows N] [--out FILE] [--resume]\n\n"
@@ -43,8 +46,12 @@ static void usage(FILE *f)
 	           "check   re-imports in memory and compares with DIR/<kind>.json byte for byte;\n"
 	           "        exits 1 and names each kind that differs\n"
 	           "show    prints a profile: clocks, limits, idle power, and latency (ms) and\n"
-	           "        energy per frame (J) for batch 1..max batch at every clock, and the\n"
-	           "        Pareto front of latency against energy per frame\n"
+	           "        energy per frame (J) for batch 1..max batch at every clock; a heatmap\n"
+	           "        of energy per frame over (clock, batch) (colour on a terminal unless\n"
+	           "        NO_COLOR is set, else one glyph per level); the Pareto front of\n"
+	           "        latency against energy per frame; and where the cost predictor\n"
+	           "        (trained on DIR's profiles, cached in " LV_DEFAULT_PREDICTOR_CACHE ")\n"
+	           "        differs most from what was measured\n"
 	           "run     measures a device (default nano-00, emulated here without --cluster)\n"
 	           "        over clock x batch: FILE (a profile), FILE.samples.csv,\n"
 	           "        FILE.perf/energy_calculated_freq_<Hz>.csv; progress in\n"
@@ -81,6 +88,8 @@ static int parse_args(int argc, char **argv, const char *dir_opt, int want_targe
 {
 	a->data = LV_DEFAULT_DATA_DIR;
 	a->dir = LV_DEFAULT_PROFILES_DIR;
+	a->color = -1;
+	a->predict = 1;
 	for (int i = 2; i < argc; i++) {
 		const char *o = argv[i];
 		int takes = !strcmp(o, "--data") || !strcmp(o, dir_opt) || !strcmp(o, "--kind");
@@ -94,7 +103,13 @@ static int parse_args(int argc, char **argv, const char *dir_opt, int want_targe
 			int rc = add_kind(a, argv[++i]);
 			if (rc)
 				return rc;
-		} else if (o[0] == '-' && o[1])
+		} else if (want_target && !strcmp(o, "--color"))
+			a->color = 1;
+		else if (want_target && !strcmp(o, "--no-color"))
+			a->color = 0;
+		else if (want_target && !strcmp(o, "--no-predictor"))
+			a->predict = 0;
+		else if (o[0] == '-' && o[1])
 			return bad("unknown option '%s'", o);
 		else if (want_target && !a->target)
 			a->target = o;
@@ -194,112 +209,9 @@ static int cmd_check(const struct args *a)
 	return rc;
 }
 
-static void show_head(const struct lv_profile *p)
-{
-	const struct lv_gpu_specs *g = &p->gpu;
-	int lo = 0, hi = 0;
-	for (size_t i = 0; i < p->n_points; i++) {
-		int b = p->points[i].batch;
-		lo = i == 0 || b < lo ? b : lo;
-		hi = b > hi ? b : hi;
-	}
-	printf("%s: %s\n", p->kind, p->display_name);
-	printf("GPU: %s, %d CUDA cores, %d tensor cores, %g GB/s, %g GB, %g to %g MHz\n", g->arch,
-	       g->cuda_cores, g->tensor_cores, g->mem_bw_gbs, g->mem_gb, g->min_mhz, g->max_mhz);
-	printf("max batch %d, %d instance%s, clock change %.2f s\n", p->max_batch, p->instances,
-	       p->instances == 1 ? "" : "s", p->clock_change_delay_s);
-	printf("%zu measured points at %zu clocks, batch %d to %d\n", p->n_points, p->n_freqs, lo,
-	       hi);
-	if (p->source)
-		printf("source: %s\n", p->source);
-	printf("\n  clock MHz   idle W\n");
-	for (size_t i = 0; i < p->n_freqs; i++)
-		printf("  %9.6g  %7.3f\n", (double)p->freqs_hz[i] / 1e6, p->idle_power_w[i]);
-}
-
-/* Rows batch 1..max_batch, a column per clock; energy tables give J per frame. */
-static void show_table(const struct lv_profile *p, const char *title, int energy)
-{
-	printf("\n%s\nbatch", title);
-	for (size_t i = 0; i < p->n_freqs; i++)
-		printf(" %8.6g", (double)p->freqs_hz[i] / 1e6);
-	printf("\n");
-	for (int b = 1; b <= p->max_batch; b++) {
-		printf("%5d", b);
-		for (size_t i = 0; i < p->n_freqs; i++) {
-			const struct lv_profile_point *pt = lv_profile_find(p, p->freqs_hz[i], b);
-			if (!pt)
-				printf(" %8s", "-");
-			else if (energy)
-				printf(" %8.3f", pt->energy_j / b);
-			else
-				printf(" %8.1f", pt->latency_s * 1e3);
-		}
-		printf("\n");
-	}
-}
-
-static int by_latency(const void *a, const void *b)
-{
-	const struct lv_profile_point *x = *(const struct lv_profile_point *const *)a;
-	const struct lv_profile_point *y = *(const struct lv_profile_point *const *)b;
-	if (x->latency_s != y->latency_s)
-		return x->latency_s < y->latency_s ? -1 : 1;
-	return (x->energy_j / x->batch > y->energy_j / y->batch) -
-	       (x->energy_j / x->batch < y->energy_j / y->batch);
-}
-
-/*
- * The Pareto front of batch latency against energy per frame over the points
- * the cluster can dispatch (batch <= max batch): by ascending latency, a point
- * stays when it spends less per frame than every faster one.
- */
-static void show_pareto(const struct lv_profile *p)
-{
-	const struct lv_profile_point **v = lv_xcalloc(p->n_points + 1, sizeof(*v));
-	size_t n = 0;
-	for (size_t i = 0; i < p->n_points; i++)
-		if (p->points[i].batch <= p->max_batch)
-			v[n++] = &p->points[i];
-	qsort(v, n, sizeof(*v), by_latency);
-	printf("\nPareto front, latency vs energy per frame (batch <= %d)\n", p->max_batch);
-	printf("  clock MHz  batch  latency ms  J/frame\n");
-	double best = 0;
-	for (size_t i = 0; i < n; i++) {
-		double epf = v[i]->energy_j / v[i]->batch;
-		if (i > 0 && epf >= best)
-			continue;
-		best = epf;
-		printf("  %9.6g  %5d  %10.1f  %7.3f\n", (double)v[i]->freq_hz / 1e6, v[i]->batch,
-		       v[i]->latency_s * 1e3, epf);
-	}
-	free(v);
-}
-
 static int cmd_show(const struct args *a)
 {
-	const char *t = a->target;
-	size_t n = strlen(t);
-	int is_file = strchr(t, '/') || (n > 5 && !strcmp(t + n - 5, ".json"));
-	char *name = is_file ? NULL : lv_xasprintf("%s.json", t);
-	char *path = is_file ? lv_xstrdup(t) : lv_path_join(a->dir, name);
-	char *why = NULL;
-	struct lv_profile *p = lv_profile_load(path, &why);
-	int rc = LV_EXIT_OK;
-	if (!p) {
-		fprintf(stderr, "loudva profile: %s\n", why ? why : path);
-		rc = LV_EXIT_USAGE;
-	} else {
-		show_head(p);
-		show_table(p, "latency per batch, ms (rows: batch; columns: clock, MHz)", 0);
-		show_table(p, "energy per frame, J (rows: batch; columns: clock, MHz)", 1);
-		show_pareto(p);
-	}
-	lv_profile_free(p);
-	free(why);
-	free(path);
-	free(name);
-	return rc;
+	return lv_profile_show(a->target, a->dir, a->color, a->predict);
 }
 
 int lv_cmd_profile(int argc, char **argv)

@@ -87,6 +87,14 @@ struct lv_prof_target {
 int lv_prof_setup(const struct lv_prof_target *o, struct lv_cluster **cp, struct lv_launcher **lp,
                   int *idx, char **token, char **why);
 
+/*
+ * profile_show.c: `loudva profile show`: target is a file (has a '/' or ends
+ * in .json) or a kind in dir. color: 1, 0, or -1 for "stdout is a colour
+ * terminal and NO_COLOR is unset". predict: compare with the cost predictor
+ * trained on dir's profiles. An exit status.
+ */
+int lv_profile_show(const char *target, const char *dir, int color, int predict);
+
 /* profile_run.c: `loudva profile run ...` (argv[1] is "run"). */
 int lv_cmd_profile_run(int argc, char **argv);
 

@@ -61,6 +61,9 @@ struct lv_profile {
  */
 struct lv_profile *lv_profile_load(const char *path, char **why);
 
+/* Loads dir/<kind>.json, as lv_profile_load. */
+struct lv_profile *lv_profile_load_kind(const char *dir, const char *kind, char **why);
+
 /*
  * Parses profile JSON text; `origin` names it in messages. Everything is
  * checked (types, unknown keys, the invariants above); points may come in any

@@ -392,3 +392,13 @@ struct lv_profile *lv_profile_load(const char *path, char **why)
 	free(text);
 	return p;
 }
+
+struct lv_profile *lv_profile_load_kind(const char *dir, const char *kind, char **why)
+{
+	char *name = lv_xasprintf("%s.json", kind);
+	char *path = lv_path_join(dir, name);
+	struct lv_profile *p = lv_profile_load(path, why);
+	free(path);
+	free(name);
+	return p;
+}
