@@ -435,10 +435,15 @@ void lv_engine_view(const struct lv_engine *e, struct lv_view *out)
 	out->oldest_arrival_s = lv_queue_oldest_arrival(&e->queue);
 }
 
+/*
+ * A clock change a policy asked for. A device that is not up takes none: a
+ * drained one belongs to the operator for now (maintenance, a profiling
+ * sweep that pins its own clocks), a down one cannot answer.
+ */
 static void apply_clock(struct lv_engine *e, int device, uint64_t freq_hz)
 {
 	struct lv_device *d = &e->cluster->devices[device];
-	if (d->freq_hz == freq_hz)
+	if (d->freq_hz == freq_hz || d->state != LV_DEV_UP)
 		return;
 	d->freq_hz = freq_hz;
 	struct lv_action *a = push_action(e, LV_ACT_SET_CLOCK);

@@ -158,6 +158,13 @@ static void run_command(struct lv_live *lv, struct cmd *c, double now)
 		}
 		break;
 	case CMD_STATE:
+		if (c->state == LV_DEV_UP && d->admin != LV_DEV_UP) {
+			/* Back from a drain (perhaps a profiling sweep that pinned and
+			 * released the clock): the clock is whatever the agent says
+			 * until the next dispatch sets it again. */
+			d->owned_clock = 0;
+			d->sent_hz = 0;
+		}
 		d->admin = c->state;
 		live_sync_state(lv, c->device, now);
 		break;

@@ -363,7 +363,7 @@ static void idle_downclock(struct loud *s, const struct lv_view *v, double now,
 	for (size_t i = 0; i < c->n_devices; i++) {
 		const struct lv_device *d = &c->devices[i];
 		uint64_t lowest = lv_device_profile(c, d)->freqs_hz[0];
-		if (d->state == LV_DEV_DOWN || d->inflight > 0 || d->freq_hz == lowest)
+		if (d->state != LV_DEV_UP || d->inflight > 0 || d->freq_hz == lowest)
 			continue;
 		if (now - d->idle_since_s >= s->p[P_IDLE_AFTER])
 			lv_decision_set_clock(out, (int)i, lowest);

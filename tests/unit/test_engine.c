@@ -319,6 +319,39 @@ static void test_clock_actions_and_bad_reports(void **st)
 	lv_cluster_free(c);
 }
 
+/*
+ * A device that is not up takes no clock from the policy: drained, it is the
+ * operator's (a profiling sweep pins its own clocks); marked up again, the
+ * idle down-clock reaches it.
+ */
+static void test_no_clock_for_drained(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = slow_cluster(2);
+	struct lv_engine *e = engine_new(c, "loud", NULL);
+	assert_int_equal(lv_engine_device_state(e, 0.0, 1, LV_DEV_DRAINING), 0);
+	lv_engine_step(e, 4.0);
+	int n;
+	const struct lv_action *a = find(e, LV_ACT_SET_CLOCK, &n);
+	assert_int_equal(n, 1); /* device 0 only */
+	assert_int_equal(a->device, 0);
+	assert_int_equal(c->devices[1].freq_hz, (uint64_t)F2);
+	lv_engine_clear_actions(e);
+	lv_engine_step(e, 10.0);
+	find(e, LV_ACT_SET_CLOCK, &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(c->devices[1].freq_hz, (uint64_t)F2);
+	assert_int_equal(lv_engine_device_state(e, 10.0, 1, LV_DEV_UP), 0);
+	lv_engine_clear_actions(e);
+	lv_engine_step(e, 16.0);
+	a = find(e, LV_ACT_SET_CLOCK, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(a->device, 1);
+	assert_int_equal(a->freq_hz, (uint64_t)F1);
+	lv_engine_free(e);
+	lv_cluster_free(c);
+}
+
 /* Many requests through many batches: every frame ends exactly once. */
 static void test_conservation_under_load(void **st)
 {
@@ -397,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_rejected_and_admission),
 		cmocka_unit_test(test_tightest_deadlines_first),
 		cmocka_unit_test(test_clock_actions_and_bad_reports),
+		cmocka_unit_test(test_no_clock_for_drained),
 		cmocka_unit_test(test_conservation_under_load),
 	};
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
