@@ -1,12 +1,9 @@
 /*
  * exprun: the console's experiment runner (see exprun.h).
  *
- * The child runs in its own process group (so a Ctrl-C at the terminal,
- * or a cancel, reaches it and its forked workers together, and nothing
- * else) and asks for SIGTERM when the console dies (PR_SET_PDEATHSIG), so
- * a crashed console leaves no experiment running. Its stdout (the
- * comparison table) goes to /dev/null — the console reads the same figures
- * from summary.csv — and its stderr into a non-blocking pipe.
+ * The child (child.h: its own process group, SIGTERM when the console
+ * dies) writes its comparison table to /dev/null — the console reads the
+ * same figures from summary.csv — and its progress to stderr.
  *
  * Progress lines look like
  *   loudva --batch: pass 1/2 run 3/8 done: loud(pred) on gen-2cam#1
@@ -17,18 +14,17 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "csv.h"
 #include "experiment.h"
 #include "util.h"
@@ -43,10 +39,7 @@ struct lv_exprun {
 	size_t n_specs;
 	struct lv_ui_past_run runs[MAX_RUNS];
 	size_t n_runs;
-	pid_t pid;
-	int fd;         /* the child's stderr, -1 none */
-	char buf[1024]; /* a partial line */
-	size_t len;
+	struct lv_child child;
 	double started;
 	struct lv_ui_experiments st; /* everything but the list pointers */
 };
@@ -65,8 +58,7 @@ struct lv_exprun *lv_exprun_new(const struct lv_exprun_config *cfg)
 	x->loudva = lv_xstrdup(cfg->loudva);
 	x->specs_dir = lv_xstrdup(cfg->specs_dir ? cfg->specs_dir : "experiments");
 	x->results_dir = lv_xstrdup(cfg->results_dir ? cfg->results_dir : "results");
-	x->pid = -1;
-	x->fd = -1;
+	lv_child_init(&x->child);
 	lv_exprun_scan(x);
 	return x;
 }
@@ -132,7 +124,7 @@ void lv_exprun_scan(struct lv_exprun *x)
 
 pid_t lv_exprun_pid(const struct lv_exprun *x)
 {
-	return x->pid;
+	return x->child.pid;
 }
 
 /* ---- reading a report --------------------------------------------------------- */
@@ -202,44 +194,18 @@ int lv_exprun_open(struct lv_exprun *x, const char *dir_arg, char **why)
 
 static int spawn(struct lv_exprun *x, const char *spec_path, const char *out_dir, char **why)
 {
-	int p[2];
-	if (pipe(p) != 0)
-		return lv_fail(why, LV_EIO, "pipe: %s", strerror(errno));
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return lv_fail(why, LV_EIO, "fork: %s", strerror(errno));
-	}
-	if (pid == 0) {
-		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		int nul = open("/dev/null", O_RDWR);
-		dup2(nul, 0);
-		dup2(nul, 1);
-		dup2(p[1], 2);
-		close(p[0]);
-		char *argv[] = { x->loudva, "--batch",       (char *)spec_path,
-			         "--out",   (char *)out_dir, x->cfg.plots ? NULL : "--no-plots",
-			         NULL };
-		execv(x->loudva, argv);
-		dprintf(2, "loudva --batch: cannot run %s: %s\n", x->loudva, strerror(errno));
-		_exit(127);
-	}
-	setpgid(pid, pid); /* both sides, so there is no race with the first kill */
-	close(p[1]);
-	fcntl(p[0], F_SETFL, O_NONBLOCK);
-	fcntl(p[0], F_SETFD, FD_CLOEXEC);
-	x->pid = pid;
-	x->fd = p[0];
-	x->len = 0;
-	x->started = mono_s();
-	return LV_OK;
+	char *argv[] = { x->loudva, "--batch",       (char *)spec_path,
+		         "--out",   (char *)out_dir, x->cfg.plots ? NULL : "--no-plots",
+		         NULL };
+	int rc = lv_child_spawn(&x->child, argv, why);
+	if (rc == LV_OK)
+		x->started = mono_s();
+	return rc;
 }
 
 static int launch(struct lv_exprun *x, const char *spec_path, const char *name, char **why)
 {
-	if (x->pid > 0)
+	if (x->child.pid > 0)
 		return lv_fail(why, LV_ESTATE,
 		               "experiment %s is still running (x in the Experiments "
 		               "view stops it)",
@@ -337,13 +303,13 @@ int lv_exprun_start_built(struct lv_exprun *x, const char *cluster_path, const c
 
 void lv_exprun_cancel(struct lv_exprun *x)
 {
-	if (x->pid > 0)
-		kill(-x->pid, SIGTERM);
+	lv_child_signal(&x->child, SIGTERM);
 }
 
 /* One line from the child: progress, or the message to show. */
-static void line(struct lv_exprun *x, const char *s)
+static void line(void *arg, const char *s)
 {
+	struct lv_exprun *x = arg;
 	int pass, passes;
 	size_t done, total;
 	if (sscanf(s, "loudva --batch: pass %d/%d run %zu/%zu", &pass, &passes, &done, &total) ==
@@ -357,35 +323,8 @@ static void line(struct lv_exprun *x, const char *s)
 	snprintf(x->st.message, sizeof(x->st.message), "%.199s", p);
 }
 
-static int drain(struct lv_exprun *x)
-{
-	int changed = 0;
-	for (;;) {
-		ssize_t n = read(x->fd, x->buf + x->len, sizeof(x->buf) - 1 - x->len);
-		if (n <= 0)
-			break;
-		x->len += (size_t)n;
-		x->buf[x->len] = '\0';
-		char *nl;
-		while ((nl = memchr(x->buf, '\n', x->len))) {
-			*nl = '\0';
-			line(x, x->buf);
-			size_t used = (size_t)(nl - x->buf) + 1;
-			memmove(x->buf, nl + 1, x->len - used);
-			x->len -= used;
-			changed = 1;
-		}
-		if (x->len == sizeof(x->buf) - 1)
-			x->len = 0; /* a line too long to keep: drop it */
-	}
-	return changed;
-}
-
 static void reaped(struct lv_exprun *x, int status)
 {
-	close(x->fd);
-	x->fd = -1;
-	x->pid = -1;
 	x->st.elapsed_s = mono_s() - x->started;
 	char *why = NULL;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
@@ -408,11 +347,10 @@ static void reaped(struct lv_exprun *x, int status)
 int lv_exprun_poll(struct lv_exprun *x, struct lv_ui_experiments *out)
 {
 	int changed = 0;
-	if (x->pid > 0) {
-		changed = drain(x);
+	if (x->child.pid > 0) {
+		changed = lv_child_read(&x->child, line, x) > 0;
 		int status;
-		if (waitpid(x->pid, &status, WNOHANG) == x->pid) {
-			drain(x);
+		if (lv_child_reap(&x->child, line, x, &status)) {
 			reaped(x, status);
 			changed = 1;
 		} else {
@@ -431,21 +369,7 @@ void lv_exprun_free(struct lv_exprun *x)
 {
 	if (!x)
 		return;
-	if (x->pid > 0) {
-		kill(-x->pid, SIGTERM);
-		double until = mono_s() + 2.0;
-		while (waitpid(x->pid, NULL, WNOHANG) == 0) {
-			if (mono_s() > until) {
-				kill(-x->pid, SIGKILL);
-				waitpid(x->pid, NULL, 0);
-				break;
-			}
-			struct timespec ts = { 0, 20 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-		}
-	}
-	if (x->fd >= 0)
-		close(x->fd);
+	lv_child_stop(&x->child, 2.0);
 	for (size_t i = 0; i < x->n_specs; i++)
 		free(x->spec_names[i]);
 	free(x->loudva);
