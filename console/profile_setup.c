@@ -17,7 +17,8 @@
 #include "util.h"
 
 /*
- * The device to profile: from --cluster (token from --token-file), or an
+ * The device to profile: from --cluster (token from --token-file, else the
+ * cluster file's "token_file"), or an
  * emulated one started here from profiles/<kind>.json, <kind>-NN naming it.
  */
 int lv_prof_setup(const struct lv_prof_target *o, struct lv_cluster **cp, struct lv_launcher **lp,
@@ -31,9 +32,14 @@ int lv_prof_setup(const struct lv_prof_target *o, struct lv_cluster **cp, struct
 		if (*idx < 0)
 			return lv_fail(why, LV_EINVAL, "%s: no device %s", o->cluster, o->device),
 			       LV_EXIT_USAGE;
-		if (o->token_file && !(*token = lv_token_file_read(o->token_file, why)))
-			return LV_EXIT_USAGE;
-		return LV_EXIT_OK;
+		/* --token-file, else the cluster file's own "token_file". */
+		char *tf =
+		    o->token_file ? lv_xstrdup(o->token_file) : lv_cluster_token_file(o->cluster);
+		if (tf)
+			*token = lv_token_file_read(tf, why);
+		int missing = tf && !*token;
+		free(tf);
+		return missing ? LV_EXIT_USAGE : LV_EXIT_OK;
 	}
 	const char *dash = strrchr(o->device, '-');
 	long nn = 0;

@@ -11,7 +11,6 @@
  */
 #include "runtime.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,23 +38,6 @@ char *lv_runtime_self_dir_file(const char *name)
 	return p;
 }
 
-/* The cluster file's optional "token_file", relative to it. Caller frees; NULL if none. */
-static char *cluster_token_file(const char *cluster_path)
-{
-	char *text = lv_read_file(cluster_path, NULL, NULL);
-	cJSON *root = text ? cJSON_Parse(text) : NULL;
-	free(text);
-	const cJSON *tf = cJSON_GetObjectItemCaseSensitive(root, "token_file");
-	char *path = NULL;
-	if (cJSON_IsString(tf) && *tf->valuestring) {
-		char *dir = lv_path_dirname(cluster_path);
-		path = lv_path_join(dir, tf->valuestring);
-		free(dir);
-	}
-	cJSON_Delete(root);
-	return path;
-}
-
 /* Cluster, costs, and the agents (embedded) or the token (named). */
 static int setup_cluster(const struct lv_runtime_opts *o, struct lv_runtime *rt,
                          struct lv_cluster **cp, char **why)
@@ -69,7 +51,7 @@ static int setup_cluster(const struct lv_runtime_opts *o, struct lv_runtime *rt,
 		return LV_EXIT_FAIL;
 	if (o->cluster) {
 		char *tf =
-		    o->token_file ? lv_xstrdup(o->token_file) : cluster_token_file(o->cluster);
+		    o->token_file ? lv_xstrdup(o->token_file) : lv_cluster_token_file(o->cluster);
 		if (tf)
 			rt->token = lv_token_file_read(tf, why);
 		int missing = tf && !rt->token;
