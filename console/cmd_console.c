@@ -177,6 +177,8 @@ static int start(struct lv_console *c, char **why)
 	struct lv_exprun_config ec = { self, c->opts.specs_dir, c->opts.results_dir,
 		                       c->opts.plots };
 	c->exp = lv_exprun_new(&ec);
+	struct lv_profrun_config pc = { self, c->opts.results_dir };
+	c->prof = lv_profrun_new(&pc);
 	free(self);
 	const struct lv_view_ops *const *reg = lv_view_registry();
 	for (size_t i = 0; i < lv_view_count(); i++)
@@ -186,6 +188,7 @@ static int start(struct lv_console *c, char **why)
 
 static void stop(struct lv_console *c)
 {
+	lv_console_profile_fini(c); /* first: the sweep releases the clock while agents run */
 	lv_workload_stop(c->wl);
 	if (c->rt.live)
 		lv_live_shutdown(c->rt.live);

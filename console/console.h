@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "exprun.h"
+#include "profrun.h"
 #include "runtime.h"
 #include "ui.h"
 #include "workload.h"
@@ -39,6 +40,8 @@ struct lv_console {
 	struct lv_runtime rt;
 	struct lv_workload *wl;
 	struct lv_exprun *exp;
+	struct lv_profrun *prof;
+	char *prof_cluster;             /* the cluster file written for a sweep, removed after it */
 	struct lv_eventlog *log;        /* the controller's event log (borrowed) */
 	uint64_t log_seq;               /* the last event copied into ui.log */
 	const struct lv_snapshot *snap; /* held reference */
@@ -79,6 +82,11 @@ void lv_console_note(struct lv_console *c, int level, const char *fmt, ...)
 int lv_console_work_in_flight(const struct lv_console *c, char *what, size_t len);
 void lv_console_switch(struct lv_console *c, int view);
 void lv_console_back(struct lv_console *c);
+
+/* console_prof.c: `:profile`, and the sweep's progress each tick. */
+void lv_console_profile(struct lv_console *c, const struct lv_cmd *cmd);
+void lv_console_profile_tick(struct lv_console *c);
+void lv_console_profile_fini(struct lv_console *c);
 
 /* console_screen.c: runs until quit, --duration or --iterations. 0 or LV_EXIT_FAIL. */
 int lv_console_screen(struct lv_console *c, char **why);

@@ -44,10 +44,12 @@ int lv_console_work_in_flight(const struct lv_console *c, char *what, size_t len
 	uint64_t held =
 	    s ? s->counts.by_state[LV_FRAME_QUEUED] + s->counts.by_state[LV_FRAME_INFLIGHT] : 0;
 	int exp = c->ui.exp.state == LV_UI_EXP_RUNNING;
-	if (!held && !exp)
+	int prof = c->ui.prof.state == LV_UI_PROF_WAITING || c->ui.prof.state == LV_UI_PROF_RUNNING;
+	if (!held && !exp && !prof)
 		return 0;
-	snprintf(what, len, "%llu frames queued or in flight%s%s", (unsigned long long)held,
-	         exp ? ", experiment " : "", exp ? c->ui.exp.spec : "");
+	snprintf(what, len, "%llu frames queued or in flight%s%s%s%s", (unsigned long long)held,
+	         exp ? ", experiment " : "", exp ? c->ui.exp.spec : "", prof ? ", profiling " : "",
+	         prof ? c->ui.prof.device : "");
 	return 1;
 }
 
@@ -196,6 +198,7 @@ void lv_console_request(struct lv_console *c, const struct lv_cmd *cmd)
 	case LV_CMD_EXPERIMENT:
 	case LV_CMD_EXP_OPEN:
 	case LV_CMD_EXP_CANCEL: experiment(c, cmd); break;
+	case LV_CMD_PROFILE: lv_console_profile(c, cmd); break;
 	case LV_CMD_WORKLOAD:
 		if (!c->wl) {
 			lv_ui_flash(&c->ui, 1, "no workload in this console");

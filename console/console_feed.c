@@ -149,6 +149,7 @@ void lv_console_feed(struct lv_console *c)
 		                ui->exp.spec, ok ? "finished" : "failed", ui->exp.message);
 		lv_ui_flash(ui, !ok, "experiment %s %s", ui->exp.spec, ok ? "finished" : "failed");
 	}
+	lv_console_profile_tick(c);
 	spec_words(c);
 	lv_hist_update(&ui->hist, ui->snap);
 	ui->wall_s = lv_console_now() - c->t0;

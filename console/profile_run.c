@@ -381,6 +381,13 @@ static int finish(struct sweep *s, const char *out, int rc, const char *err)
 		unlink(s->partial);
 		fprintf(stderr, "loudva profile run: %zu points; wrote %s, %s, %s.perf/\n",
 		        s->n_done, out, s->samples, out);
+		fprintf(
+		    stderr,
+		    "loudva profile run: `loudva profile show %s` compares it with the cost "
+		    "predictor; copied to profiles/%s.json it is what the scheduler uses, and "
+		    "the predictor retrains on its next use (`loudva predictor eval` then shows "
+		    "its errors)\n",
+		    out, s->base->kind);
 		return LV_EXIT_OK;
 	}
 	if (rc == LV_ESTATE) {

@@ -28,11 +28,13 @@ enum arg_kind {
 	ARG_HZ,
 	ARG_SPEC,
 	ARG_ONOFF,
-	ARG_MS
+	ARG_MS,
+	ARG_PROF_DEVICE, /* a device, or "stop" */
+	ARG_SWEEP,       /* clocks=.. batches=.. requests=.. */
 };
 
-#define MAX_ARGS  2
-#define MAX_WORDS 4
+#define MAX_ARGS  4
+#define MAX_WORDS 5
 
 struct cmd_def {
 	const char *name;
@@ -93,6 +95,14 @@ static const struct cmd_def defs[] = {
 	  { ARG_MS },
 	  1,
 	  { ":refresh MS", "redraw every MS milliseconds (50..10000)" } },
+	{ "profile",
+	  NULL,
+	  LV_CMD_PROFILE,
+	  { ARG_PROF_DEVICE, ARG_SWEEP, ARG_SWEEP, ARG_SWEEP },
+	  1,
+	  { ":profile DEVICE [clocks=all|C,..] [batches=1-4|B,..] [requests=K]",
+	    "measure a device over clock x batch (the scheduler leaves it alone meanwhile); "
+	    ":profile stop ends it" } },
 	{ "help",
 	  NULL,
 	  LV_CMD_HELP,
@@ -167,14 +177,17 @@ static void list_of(const struct lv_cmd_words *w, enum arg_kind k, const char *c
                     size_t *n)
 {
 	static const char *const onoff[] = { "on", "off", "toggle" };
+	static const char *const sweep[] = { "clocks=", "batches=", "requests=" };
 	*list = NULL;
 	*n = 0;
 	switch (k) {
 	case ARG_VIEW: *list = w->views, *n = w->n_views; break;
 	case ARG_POLICY: *list = w->policies, *n = w->n_policies; break;
-	case ARG_DEVICE: *list = w->devices, *n = w->n_devices; break;
+	case ARG_DEVICE:
+	case ARG_PROF_DEVICE: *list = w->devices, *n = w->n_devices; break;
 	case ARG_SPEC: *list = w->experiments, *n = w->n_experiments; break;
 	case ARG_ONOFF: *list = onoff, *n = 3; break;
+	case ARG_SWEEP: *list = sweep, *n = 3; break;
 	default: break;
 	}
 }
@@ -212,24 +225,106 @@ int lv_cmd_parse_hz(const char *s, uint64_t *hz)
 	return *hz ? LV_OK : LV_EINVAL;
 }
 
+/* "1-8" or "1,2,4": ascending, distinct, 1..512. */
+static int parse_batches(const char *v, struct lv_cmd_sweep *sw)
+{
+	long lo = 0, hi = 0;
+	int used = 0;
+	sw->n_batches = 0;
+	if (sscanf(v, "%ld-%ld%n", &lo, &hi, &used) == 2 && !v[used]) {
+		if (lo < 1 || hi < lo || hi > 512 || hi - lo + 1 > LV_CMD_SWEEP_BATCHES)
+			return LV_EINVAL;
+		for (long b = lo; b <= hi; b++)
+			sw->batches[sw->n_batches++] = (int)b;
+		return LV_OK;
+	}
+	char buf[LV_LINE_MAX], *save = NULL;
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		long b = 0;
+		if (lv_parse_long(t, &b) != LV_OK || b < 1 || b > 512 ||
+		    sw->n_batches == LV_CMD_SWEEP_BATCHES ||
+		    (sw->n_batches && b <= sw->batches[sw->n_batches - 1]))
+			return LV_EINVAL;
+		sw->batches[sw->n_batches++] = (int)b;
+	}
+	return sw->n_batches ? LV_OK : LV_EINVAL;
+}
+
+/* "all" or clocks as :pin takes them, comma-separated. */
+static int parse_clocks(const char *v, struct lv_cmd_sweep *sw)
+{
+	sw->n_clocks = 0;
+	if (!strcmp(v, "all"))
+		return LV_OK;
+	char buf[LV_LINE_MAX], *save = NULL;
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (sw->n_clocks == LV_CMD_SWEEP_CLOCKS ||
+		    lv_cmd_parse_hz(t, &sw->clocks_hz[sw->n_clocks]) != LV_OK)
+			return LV_EINVAL;
+		sw->n_clocks++;
+	}
+	return sw->n_clocks ? LV_OK : LV_EINVAL;
+}
+
+static int parse_sweep(const struct cmd_def *d, const char *word, struct lv_cmd_sweep *sw,
+                       char *why, size_t why_len)
+{
+	const char *eq = strchr(word, '=');
+	size_t klen = eq ? (size_t)(eq - word) : 0;
+	const char *v = eq ? eq + 1 : "";
+	if (klen == 6 && !strncmp(word, "clocks", 6)) {
+		if (parse_clocks(v, sw) != LV_OK)
+			return failf(why, why_len,
+			             "%s: clocks=%s: want all, or clocks like 768MHz,921.6MHz",
+			             d->name, v);
+	} else if (klen == 7 && !strncmp(word, "batches", 7)) {
+		if (parse_batches(v, sw) != LV_OK)
+			return failf(why, why_len,
+			             "%s: batches=%s: want a range like 1-8 or ascending sizes "
+			             "like 1,2,4",
+			             d->name, v);
+	} else if (klen == 8 && !strncmp(word, "requests", 8)) {
+		if (lv_parse_long(v, &sw->requests) != LV_OK || sw->requests < 1 ||
+		    sw->requests > 1000)
+			return failf(why, why_len, "%s: requests=%s: want 1..1000", d->name, v);
+	} else {
+		return failf(why, why_len, "%s: '%s': want clocks=..., batches=... or requests=...",
+		             d->name, word);
+	}
+	return LV_OK;
+}
+
 static int parse_arg(const struct cmd_def *d, int i, const char *word, const struct lv_cmd_words *w,
                      struct lv_cmd *out, char *why, size_t why_len)
 {
 	const char *const *list;
 	size_t n;
 	enum arg_kind k = d->args[i];
+	if (k == ARG_SWEEP) {
+		if (out->sweep.stop)
+			return failf(why, why_len, "usage: :profile stop");
+		return parse_sweep(d, word, &out->sweep, why, why_len);
+	}
+	if (k == ARG_PROF_DEVICE && !strcmp(word, "stop")) {
+		out->sweep.stop = 1;
+		return LV_OK;
+	}
 	list_of(w, k, &list, &n);
 	size_t len = k == ARG_POLICY ? strcspn(word, ":") : strlen(word);
 	if (n && !in_list(list, n, word, len)) {
 		static const char *const what[] = { "",          "a view", "a policy",
 			                            "a device",  "",       "an experiment spec",
-			                            "on or off", "" };
+			                            "on or off", "",       "a device or stop",
+			                            "" };
 		return failf(why, why_len, "%s: '%.*s' is not %s", d->name, (int)len, word,
 		             what[k]);
 	}
 	switch (k) {
 	case ARG_VIEW: snprintf(out->view, sizeof(out->view), "%s", word); break;
-	case ARG_DEVICE: snprintf(out->device, sizeof(out->device), "%s", word); break;
+	case ARG_DEVICE:
+	case ARG_PROF_DEVICE: snprintf(out->device, sizeof(out->device), "%s", word); break;
 	case ARG_POLICY:
 	case ARG_SPEC: snprintf(out->arg, sizeof(out->arg), "%s", word); break;
 	case ARG_HZ:
@@ -334,12 +429,16 @@ size_t lv_cmd_complete(char *line, size_t cap, const struct lv_cmd_words *w, cha
 		list_of(w, d->args[at - 1], &list, &nl);
 		for (size_t i = 0; i < nl; i++)
 			candidate(list[i], prefix, &count, common, sizeof(common), hint, hint_len);
+		if (d->args[at - 1] == ARG_PROF_DEVICE)
+			candidate("stop", prefix, &count, common, sizeof(common), hint, hint_len);
 	}
 	if (count == 0)
 		return 0;
-	/* Replace the word being completed with the common prefix (+ a space when unique). */
-	size_t keep = len - strlen(prefix);
-	snprintf(line + keep, cap > keep ? cap - keep : 0, "%s%s", common, count == 1 ? " " : "");
+	/* Replace the word being completed with the common prefix (+ a space when unique,
+	 * unless it wants a value: "clocks="). */
+	size_t keep = len - strlen(prefix), cl = strlen(common);
+	int space = count == 1 && !(cl && common[cl - 1] == '=');
+	snprintf(line + keep, cap > keep ? cap - keep : 0, "%s%s", common, space ? " " : "");
 	return count;
 }
 

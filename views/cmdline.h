@@ -31,6 +31,7 @@ enum lv_cmd_kind {
 	LV_CMD_WORKLOAD,   /* :workload [on|off] */
 	LV_CMD_REFRESH,    /* :refresh MS */
 	LV_CMD_HELP,       /* :help */
+	LV_CMD_PROFILE, /* :profile DEVICE [clocks=..] [batches=..] [requests=K]; :profile stop */
 	/* Requests only views make (no command-bar word). */
 	LV_CMD_EXP_OPEN,   /* show the report in directory arg */
 	LV_CMD_EXP_CANCEL, /* stop the running experiment */
@@ -39,15 +40,29 @@ enum lv_cmd_kind {
 /* The :experiment word that builds a spec from the running cluster. */
 #define LV_CMD_EXP_FROM_CLUSTER "live-cluster"
 
+#define LV_CMD_SWEEP_CLOCKS  32
+#define LV_CMD_SWEEP_BATCHES 64
+
+/* A profiling sweep's grid as typed; zero counts leave the choice to the console. */
+struct lv_cmd_sweep {
+	size_t n_clocks; /* 0: every clock of the device */
+	uint64_t clocks_hz[LV_CMD_SWEEP_CLOCKS];
+	size_t n_batches; /* 0: the console's default */
+	int batches[LV_CMD_SWEEP_BATCHES];
+	long requests; /* per window; 0: the default */
+	int stop;      /* `:profile stop` */
+};
+
 struct lv_cmd {
 	enum lv_cmd_kind kind;
-	char view[32];   /* VIEW */
-	char device[48]; /* VIEW (may be empty), PIN, RELEASE, DRAIN, UP */
-	char arg[256];   /* POLICY spec, EXPERIMENT spec name, EXP_OPEN directory */
-	uint64_t hz;     /* PIN */
-	int on;          /* WORKLOAD: 1 on, 0 off, -1 toggle */
-	long ms;         /* REFRESH */
-	int force;       /* QUIT: "q!" */
+	char view[32];             /* VIEW */
+	char device[48];           /* VIEW (may be empty), PIN, RELEASE, DRAIN, UP */
+	char arg[256];             /* POLICY spec, EXPERIMENT spec name, EXP_OPEN directory */
+	uint64_t hz;               /* PIN */
+	int on;                    /* WORKLOAD: 1 on, 0 off, -1 toggle */
+	long ms;                   /* REFRESH */
+	int force;                 /* QUIT: "q!" */
+	struct lv_cmd_sweep sweep; /* PROFILE (device names the device unless sweep.stop) */
 };
 
 /* The words commands may take; any list may be empty (then anything goes). */

@@ -43,17 +43,20 @@ static void draw_tabs(const struct lv_ui *ui, const struct lv_rect *r)
 static void status_text(const struct lv_ui *ui, char *buf, size_t len, enum lv_color *c)
 {
 	const struct lv_snapshot *s = ui->snap;
-	char exp[96] = "";
+	char exp[96] = "", prof[96] = "";
 	*c = LV_COLOR_STATUS;
 	if (ui->exp.state == LV_UI_EXP_RUNNING)
 		snprintf(exp, sizeof(exp), " | experiment %s %zu/%zu", ui->exp.spec, ui->exp.done,
 		         ui->exp.total);
+	if (lv_ui_profiling(ui, ui->prof.device))
+		snprintf(prof, sizeof(prof), " | profiling %s %zu/%zu", ui->prof.device,
+		         ui->prof.done, ui->prof.total);
 	if (!s) {
 		snprintf(buf, len, " waiting for the controller's first snapshot ...");
 		return;
 	}
-	snprintf(buf, len, " %s | workload %s%s | %d ms | ? help  : command  q quit", s->policy,
-	         ui->workload.on ? "on" : "off", exp, ui->refresh_ms);
+	snprintf(buf, len, " %.60s | workload %s%.60s%.60s | %d ms | ? help  : command  q quit",
+	         s->policy, ui->workload.on ? "on" : "off", exp, prof, ui->refresh_ms);
 }
 
 static void draw_prompt(struct lv_ui *ui, const struct lv_rect *r)

@@ -177,6 +177,29 @@ void lv_layout_device(const struct lv_rect *body, struct lv_device_layout *out)
 	}
 }
 
+void lv_layout_profile(const struct lv_rect *body, size_t n_freqs, size_t n_batches,
+                       struct lv_profile_layout *out)
+{
+	struct lv_rect rest, gap;
+	memset(out, 0, sizeof(*out));
+	lv_rect_take_rows(body, 3, &out->head, &rest);
+	lv_rect_take_rows(&rest, 1, &gap, &rest); /* a blank row */
+	int nb = n_batches ? (int)n_batches : 1;
+	const int side_w = 34;
+	int map_h = clamp((int)n_freqs + 1, 0, rest.h);
+	if (rest.w >= LV_PROFILE_LABEL_W + nb * 6 + 2 + side_w) {
+		/* Room for values in the cells and the panel beside them. */
+		out->cell_w = clamp((rest.w - side_w - 2 - LV_PROFILE_LABEL_W) / nb, 6, 7);
+		lv_rect_take_cols(&rest, LV_PROFILE_LABEL_W + nb * out->cell_w, 2, &out->map,
+		                  &out->side);
+		out->map.h = map_h;
+	} else {
+		out->cell_w = clamp((rest.w - LV_PROFILE_LABEL_W) / nb, 1, 7);
+		lv_rect_take_rows(&rest, map_h, &out->map, &rest);
+		lv_rect_take_rows(&rest, 1, &gap, &out->side);
+	}
+}
+
 void lv_layout_queue(const struct lv_rect *body, struct lv_queue_layout *out)
 {
 	struct lv_rect rest, mid, left;

@@ -94,6 +94,23 @@ struct lv_queue_layout {
 
 void lv_layout_queue(const struct lv_rect *body, struct lv_queue_layout *out);
 
+/*
+ * Profile view: the sweep's state and progress, the heatmap (a label column
+ * of PROFILE_LABEL_W, then a column of cell_w per batch size, a title row
+ * and a row per clock), and the side panel (legend, best point, the point
+ * being measured) right of the map when it fits, else below it.
+ */
+#define LV_PROFILE_LABEL_W 10
+struct lv_profile_layout {
+	struct lv_rect head; /* 3 rows */
+	struct lv_rect map;
+	struct lv_rect side;
+	int cell_w; /* 1..7 */
+};
+
+void lv_layout_profile(const struct lv_rect *body, size_t n_freqs, size_t n_batches,
+                       struct lv_profile_layout *out);
+
 /* A list on the left (list_w wide when it fits) and a detail pane on the right. */
 struct lv_split_layout {
 	struct lv_rect list, detail;

@@ -11,6 +11,8 @@
 
 #include <curses.h>
 
+#include "heat.h"
+
 struct theme_row {
 	short fg, bg;   /* colour terminal: pair (fg, bg); -1 = the terminal's default */
 	int color_attr; /* added on colour terminals */
@@ -71,6 +73,9 @@ static const struct lv_glyphs ascii_glyphs = {
 
 static int use_colors;
 static int use_utf8;
+static int heat_fine; /* 256 colours: a shade per level */
+
+#define HEAT_PAIR0 (LV_COLOR_COUNT + 1)
 
 void lv_theme_init(int use_color, int utf8)
 {
@@ -81,6 +86,28 @@ void lv_theme_init(int use_color, int utf8)
 	use_default_colors();
 	for (int i = 0; i < LV_COLOR_COUNT; i++)
 		init_pair((short)(i + 1), rows[i].fg, rows[i].bg);
+	heat_fine = COLORS >= 256 && COLOR_PAIRS > HEAT_PAIR0 + LV_HEAT_LEVELS;
+	for (int l = 0; l < LV_HEAT_LEVELS && COLOR_PAIRS > HEAT_PAIR0 + LV_HEAT_LEVELS; l++) {
+		short bg = heat_fine ? (short)lv_heat_color256(l)
+		           : l < 4   ? COLOR_GREEN
+		           : l < 7   ? COLOR_YELLOW
+		                     : COLOR_RED;
+		init_pair((short)(HEAT_PAIR0 + l), heat_fine ? 16 : COLOR_BLACK, bg);
+	}
+}
+
+int lv_theme_heat_attr(int level)
+{
+	if (!use_colors || COLOR_PAIRS <= HEAT_PAIR0 + LV_HEAT_LEVELS || level < 0)
+		return A_NORMAL;
+	if (level >= LV_HEAT_LEVELS)
+		level = LV_HEAT_LEVELS - 1;
+	return (int)COLOR_PAIR(HEAT_PAIR0 + level);
+}
+
+int lv_theme_heat_fine(void)
+{
+	return use_colors && heat_fine;
 }
 
 int lv_theme_color(void)

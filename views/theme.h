@@ -59,4 +59,13 @@ int lv_theme_utf8(void);
 int lv_theme_attr(enum lv_color c);
 const struct lv_glyphs *lv_theme_glyphs(void);
 
+/*
+ * A heatmap cell of level 0..LV_HEAT_LEVELS-1 (heat.h): black on the
+ * level's colour — its own shade on a 256-colour terminal, green, yellow or
+ * red on an 8-colour one, plain without colour. lv_theme_heat_fine() says
+ * whether the colour alone tells the levels apart (else draw the glyphs).
+ */
+int lv_theme_heat_attr(int level);
+int lv_theme_heat_fine(void);
+
 #endif

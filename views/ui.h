@@ -85,6 +85,36 @@ struct lv_ui_workload {
 	uint64_t outstanding;      /* requests not yet answered */
 };
 
+enum lv_ui_prof_state {
+	LV_UI_PROF_IDLE = 0,
+	LV_UI_PROF_WAITING, /* the device is draining its in-flight batches */
+	LV_UI_PROF_RUNNING, /* `loudva profile run` is measuring */
+	LV_UI_PROF_DONE,
+	LV_UI_PROF_FAILED, /* or stopped: message says which */
+};
+
+/*
+ * A profiling sweep started from the console: its grid (clocks × batches,
+ * both ascending), what has been measured so far, and where it stands.
+ */
+struct lv_ui_profiling {
+	enum lv_ui_prof_state state;
+	char device[LV_DEV_NAME_MAX];
+	char kind[32];
+	size_t n_freqs, n_batches;
+	uint64_t freqs_hz[LV_CMD_SWEEP_CLOCKS];
+	int batches[LV_CMD_SWEEP_BATCHES];
+	/* Per point: J per frame and batch latency; NAN until measured. */
+	double epf[LV_CMD_SWEEP_CLOCKS][LV_CMD_SWEEP_BATCHES];
+	double latency_s[LV_CMD_SWEEP_CLOCKS][LV_CMD_SWEEP_BATCHES];
+	size_t done, total; /* points */
+	int cur_f, cur_b;   /* indexes of the point being measured; -1 none */
+	int window;         /* its window, from 1 */
+	double elapsed_s;
+	char message[200]; /* the sweep's last line, or why it failed */
+	char out[256];     /* the profile it writes */
+};
+
 /* What the console knows about a device beyond the snapshot. */
 struct lv_ui_devinfo {
 	size_t n_freqs;
@@ -101,6 +131,7 @@ struct lv_ui {
 	uint64_t log_missed; /* events that fell off the ring before they were read */
 	struct lv_ui_experiments exp;
 	struct lv_ui_workload workload;
+	struct lv_ui_profiling prof;
 	struct lv_hist hist;      /* per-device history, updated from each snapshot */
 	const char *cluster_desc; /* "thesis (embedded, 5 emulated agents)" */
 	int refresh_ms;
@@ -134,6 +165,9 @@ void lv_ui_flash(struct lv_ui *ui, int error, const char *fmt, ...)
 
 /* Index of the device named `name` in the snapshot, or -1. */
 int lv_ui_device_index(const struct lv_ui *ui, const char *name);
+
+/* Whether a sweep is draining or measuring the device named `name`. */
+int lv_ui_profiling(const struct lv_ui *ui, const char *name);
 
 /* Case-insensitive substring match of `filter` in `text`; an empty filter matches all. */
 int lv_ui_match(const char *filter, const char *text);

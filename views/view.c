@@ -17,8 +17,9 @@
 #include <strings.h>
 
 static const struct lv_view_ops *const registry[] = {
-	&lv_view_cluster,     &lv_view_device, &lv_view_queue, &lv_view_policies,
-	&lv_view_experiments, &lv_view_log,    &lv_view_help,  NULL,
+	&lv_view_cluster,  &lv_view_device,      &lv_view_queue,
+	&lv_view_policies, &lv_view_experiments, &lv_view_profile,
+	&lv_view_log,      &lv_view_help,        NULL,
 };
 
 #define N_VIEWS (sizeof(registry) / sizeof(registry[0]) - 1)
@@ -176,13 +177,14 @@ static unsigned g_redraw(struct lv_ui *ui, void *st, int key)
 }
 
 static const struct lv_key_binding global_keys[] = {
-	{ '1', "1-7", "show view 1 (Cluster) .. 7 (Help)", g_number },
+	{ '1', "1-8", "show view 1 (Cluster) .. 8 (Help)", g_number },
 	{ '2', NULL, NULL, g_number },
 	{ '3', NULL, NULL, g_number },
 	{ '4', NULL, NULL, g_number },
 	{ '5', NULL, NULL, g_number },
 	{ '6', NULL, NULL, g_number },
 	{ '7', NULL, NULL, g_number },
+	{ '8', NULL, NULL, g_number },
 	{ '\t', "Tab", "next view (Shift-Tab: previous)", g_next },
 	{ KEY_BTAB, NULL, NULL, g_next },
 	{ 27, "Esc", "back to the previous view", g_back },
@@ -230,6 +232,12 @@ int lv_ui_device_index(const struct lv_ui *ui, const char *name)
 		if (!strcmp(ui->snap->devices[i].name, name))
 			return (int)i;
 	return -1;
+}
+
+int lv_ui_profiling(const struct lv_ui *ui, const char *name)
+{
+	return (ui->prof.state == LV_UI_PROF_WAITING || ui->prof.state == LV_UI_PROF_RUNNING) &&
+	       !strcmp(ui->prof.device, name);
 }
 
 int lv_ui_match(const char *filter, const char *text)

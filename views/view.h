@@ -38,6 +38,7 @@ struct lv_view_layout {
 		struct lv_device_layout device;
 		struct lv_queue_layout queue;
 		struct lv_split_layout split;
+		struct lv_profile_layout profile;
 		struct lv_rect whole;
 	} u;
 };
@@ -85,6 +86,7 @@ extern const struct lv_view_ops lv_view_device;
 extern const struct lv_view_ops lv_view_queue;
 extern const struct lv_view_ops lv_view_policies;
 extern const struct lv_view_ops lv_view_experiments;
+extern const struct lv_view_ops lv_view_profile;
 extern const struct lv_view_ops lv_view_log;
 extern const struct lv_view_ops lv_view_help;
 

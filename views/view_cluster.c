@@ -48,8 +48,13 @@ struct cluster_state {
 	int page; /* rows visible at the last draw */
 };
 
-static const char *state_word(const struct lv_snap_device *d, enum lv_color *c)
+static const char *state_word(const struct lv_ui *ui, const struct lv_snap_device *d,
+                              enum lv_color *c)
 {
+	if (lv_ui_profiling(ui, d->name) && d->state != LV_DEV_DOWN) {
+		*c = LV_COLOR_ACCENT;
+		return "prof";
+	}
 	switch (d->state) {
 	case LV_DEV_DOWN: *c = LV_COLOR_DOWN; return "down";
 	case LV_DEV_DRAINING: *c = LV_COLOR_WARN; return "drain";
@@ -64,7 +69,7 @@ static int row_matches(const struct lv_ui *ui, const struct lv_snap_device *d)
 	const char *f = ui->filter[ui->view];
 	enum lv_color c;
 	return lv_ui_match(f, d->name) || lv_ui_match(f, d->kind) ||
-	       lv_ui_match(f, state_word(d, &c));
+	       lv_ui_match(f, state_word(ui, d, &c));
 }
 
 /*
@@ -142,12 +147,12 @@ static void cell(int y, int x0, const int *xs, const int *ws, enum col c, enum l
 		lv_draw_field(y, x0 + xs[c], ws[c], cols[c].right, color, text);
 }
 
-static void device_row(const struct lv_snap_device *d, int y, int x0, const int *xs, const int *ws,
-                       int selected)
+static void device_row(const struct lv_ui *ui, const struct lv_snap_device *d, int y, int x0,
+                       const int *xs, const int *ws, int selected)
 {
 	char buf[160];
 	enum lv_color sc, base = selected ? LV_COLOR_SELECTED : LV_COLOR_NORMAL;
-	const char *st = state_word(d, &sc);
+	const char *st = state_word(ui, d, &sc);
 	int down = d->state == LV_DEV_DOWN;
 	if (selected)
 		sc = LV_COLOR_SELECTED;
@@ -208,7 +213,7 @@ static void table(struct lv_ui *ui, struct cluster_state *st, const struct lv_re
 				lv_draw_band(y, r->x, r->w, LV_COLOR_SELECTED);
 				snprintf(ui->device, sizeof(ui->device), "%s", d->name);
 			}
-			device_row(d, y, r->x, xs, ws, row == st->sel);
+			device_row(ui, d, y, r->x, xs, ws, row == st->sel);
 		}
 		row++;
 	}

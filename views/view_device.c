@@ -5,7 +5,7 @@
  * hist.h), its last batches (clock, batch, expected against actual
  * latency, energy), its telemetry, and the operator's actions on it: pin
  * a clock (step with + and -, or type one with c), release it, drain,
- * mark up.
+ * mark up, profile it (P: the Profile view).
  *
  * Which device: ui->device, shared with the Cluster view, so Esc returns
  * to the same row. Actions are requests (ui->req) carried out by the
@@ -33,11 +33,14 @@ static void info(const struct lv_ui *ui, int i, const struct lv_rect *r)
 	char a[32], b[32], c[32], e[32], pin[48] = "";
 	if (r->h < 1)
 		return;
-	enum lv_color sc = d->state == LV_DEV_DOWN       ? LV_COLOR_DOWN
+	int prof = lv_ui_profiling(ui, d->name) && d->state != LV_DEV_DOWN;
+	enum lv_color sc = prof                          ? LV_COLOR_ACCENT
+	                   : d->state == LV_DEV_DOWN     ? LV_COLOR_DOWN
 	                   : d->state == LV_DEV_DRAINING ? LV_COLOR_WARN
 	                   : d->inflight > 0             ? LV_COLOR_BUSY
 	                                                 : LV_COLOR_OK;
-	const char *sw = d->state == LV_DEV_DOWN       ? "down"
+	const char *sw = prof                          ? "profiling (6 shows the sweep)"
+	                 : d->state == LV_DEV_DOWN     ? "down"
 	                 : d->state == LV_DEV_DRAINING ? "draining"
 	                 : d->inflight > 0             ? "busy"
 	                                               : "up";
@@ -196,7 +199,8 @@ static void rails(const struct lv_ui *ui, int i, const struct lv_rect *r)
 		              lv_fmt_mhz(a, sizeof(a), di->freqs_hz[0]),
 		              lv_fmt_mhz(b, sizeof(b), di->freqs_hz[di->n_freqs - 1]), di->n_freqs);
 	if (y < last)
-		lv_draw_text(y++, r->x, r->w, LV_COLOR_DIM, "+/- c pin  r release  d drain  u up");
+		lv_draw_text(y++, r->x, r->w, LV_COLOR_DIM,
+		             "+/- c pin  r release  d drain  u up  P profile");
 }
 
 static void draw(struct lv_ui *ui, void *state, const struct lv_view_layout *lay)
@@ -257,6 +261,17 @@ static unsigned k_type(struct lv_ui *ui, void *state, int key)
 	return LV_REACT_PROMPT;
 }
 
+/* P: profile this device (the command bar, filled in, to adjust the grid). */
+static unsigned k_profile(struct lv_ui *ui, void *state, int key)
+{
+	(void)state, (void)key;
+	if (lv_ui_device_index(ui, ui->device) < 0)
+		return 0;
+	ui->prompt_init_kind = ':';
+	snprintf(ui->prompt_init, sizeof(ui->prompt_init), "profile %s ", ui->device);
+	return LV_REACT_PROMPT;
+}
+
 static unsigned k_action(struct lv_ui *ui, void *state, int key)
 {
 	(void)state;
@@ -285,6 +300,7 @@ static const struct lv_key_binding keys[] = {
 	{ 'r', "r", "release the pinned clock", k_action },
 	{ 'd', "d", "drain: finish in-flight work, take no new batches", k_action },
 	{ 'u', "u", "mark up", k_action },
+	{ 'P', "P", "profile this device over clock x batch (:profile DEVICE ...)", k_profile },
 	{ ']', "] / [", "next / previous device (also Right / Left)", k_cycle },
 	{ '[', NULL, NULL, k_cycle },
 	{ KEY_RIGHT, NULL, NULL, k_cycle },

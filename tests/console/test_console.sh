@@ -29,7 +29,7 @@ screen | grep -q "policy loud" || fail "header does not name the policy"
 # 2. :policy fixed_batch — the header, then the decisions in the log.
 keys ':policy fixed_batch' Enter
 wait_for "the header after :policy" 15 "policy fixed_batch(32)"
-keys 6
+keys 7
 wait_for "the switch in the log" 15 -E "policy +switched to fixed_batch\(32\)"
 wait_for "a fixed_batch decision in the log" 45 -E "fixed_batch\(32\): batch of [0-9]+ to"
 

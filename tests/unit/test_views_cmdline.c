@@ -85,6 +85,29 @@ static void test_parse(void **st)
 	assert_int_equal(c.kind, LV_CMD_QUIT);
 	c = parse_ok("");
 	assert_int_equal(c.kind, LV_CMD_NONE);
+	/* :profile: the grid as typed, defaults left at zero for the console to fill. */
+	c = parse_ok("profile nano-01");
+	assert_int_equal(c.kind, LV_CMD_PROFILE);
+	assert_string_equal(c.device, "nano-01");
+	assert_int_equal(c.sweep.n_clocks, 0);
+	assert_int_equal(c.sweep.n_batches, 0);
+	assert_int_equal(c.sweep.requests, 0);
+	assert_int_equal(c.sweep.stop, 0);
+	c = parse_ok("profile nano-01 clocks=768MHz,921600000 batches=2-4 requests=3");
+	assert_int_equal(c.sweep.n_clocks, 2);
+	assert_int_equal(c.sweep.clocks_hz[0], 768000000ull);
+	assert_int_equal(c.sweep.clocks_hz[1], 921600000ull);
+	assert_int_equal(c.sweep.n_batches, 3);
+	assert_int_equal(c.sweep.batches[0], 2);
+	assert_int_equal(c.sweep.batches[2], 4);
+	assert_int_equal(c.sweep.requests, 3);
+	c = parse_ok("prof agx-xavier-00 batches=1,2,8,64 clocks=all");
+	assert_int_equal(c.sweep.n_clocks, 0);
+	assert_int_equal(c.sweep.n_batches, 4);
+	assert_int_equal(c.sweep.batches[3], 64);
+	c = parse_ok("profile stop");
+	assert_int_equal(c.kind, LV_CMD_PROFILE);
+	assert_int_equal(c.sweep.stop, 1);
 }
 
 static void test_parse_errors(void **st)
@@ -102,6 +125,16 @@ static void test_parse_errors(void **st)
 	parse_bad("workload maybe", "is not on or off");
 	parse_bad("experiment big", "'big' is not an experiment spec");
 	parse_bad("a b c d e f", "too many");
+	parse_bad("profile", "usage: :profile DEVICE");
+	parse_bad("profile nano-09", "'nano-09' is not a device or stop");
+	parse_bad("profile nano-00 clocks=fast", "clocks=fast: want all");
+	parse_bad("profile nano-00 clocks=", "clocks=: want all");
+	parse_bad("profile nano-00 batches=4-2", "batches=4-2: want a range");
+	parse_bad("profile nano-00 batches=2,1", "batches=2,1: want a range");
+	parse_bad("profile nano-00 batches=0", "batches=0");
+	parse_bad("profile nano-00 requests=0", "requests=0: want 1..1000");
+	parse_bad("profile nano-00 speed=9", "'speed=9': want clocks=");
+	parse_bad("profile stop batches=1", "usage: :profile stop");
 	uint64_t hz;
 	assert_int_equal(lv_cmd_parse_hz("1.1GHz", &hz), 0);
 	assert_int_equal(hz, 1100000000ull);
@@ -127,8 +160,14 @@ static void test_complete(void **st)
 	assert_int_equal(lv_cmd_complete(line, sizeof(line), &words, hint, sizeof(hint)), 1);
 	assert_string_equal(line, "pin agx-xavier-00 ");
 	snprintf(line, sizeof(line), "p");
-	assert_int_equal(lv_cmd_complete(line, sizeof(line), &words, hint, sizeof(hint)), 2);
-	assert_string_equal(line, "p"); /* policy, pin: nothing in common past "p" */
+	assert_int_equal(lv_cmd_complete(line, sizeof(line), &words, hint, sizeof(hint)), 3);
+	assert_string_equal(line, "p"); /* policy, pin, profile: nothing in common past "p" */
+	snprintf(line, sizeof(line), "profile s");
+	assert_int_equal(lv_cmd_complete(line, sizeof(line), &words, hint, sizeof(hint)), 1);
+	assert_string_equal(line, "profile stop ");
+	snprintf(line, sizeof(line), "profile nano-00 b");
+	assert_int_equal(lv_cmd_complete(line, sizeof(line), &words, hint, sizeof(hint)), 1);
+	assert_string_equal(line, "profile nano-00 batches="); /* no space: a value follows */
 	snprintf(line, sizeof(line), "experiment t");
 	assert_int_equal(lv_cmd_complete(line, sizeof(line), &words, hint, sizeof(hint)), 2);
 	assert_string_equal(line, "experiment t");

@@ -163,12 +163,44 @@ static void test_scroll_and_cuts(void **st)
 	assert_int_equal(cells[3].y + cells[3].h, r.y + r.h);
 }
 
+static void test_profile_shapes(void **st)
+{
+	(void)st;
+	static const size_t grids[][2] = {
+		{ 11, 4 }, { 14, 11 }, { 14, 64 }, { 1, 1 }, { 32, 64 }
+	};
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		for (size_t g = 0; g < sizeof(grids) / sizeof(grids[0]); g++) {
+			struct lv_rect body = { 0, 0, sizes[i][0], sizes[i][1] };
+			struct lv_profile_layout l;
+			lv_layout_profile(&body, grids[g][0], grids[g][1], &l);
+			struct lv_rect all[] = { l.head, l.map, l.side };
+			check_set(all, 3, &body);
+			assert_true(l.cell_w >= 1 && l.cell_w <= 7);
+			assert_true(l.map.h <= (int)grids[g][0] + 1);
+		}
+	/* A Nano's 11 clocks x 4 batches at 100x26: values in the cells, the panel beside. */
+	struct lv_rect body = { 1, 0, 26, 100 };
+	struct lv_profile_layout l;
+	lv_layout_profile(&body, 11, 4, &l);
+	assert_int_equal(l.cell_w, 7);
+	assert_int_equal(l.map.h, 12);
+	assert_int_equal(l.map.w, LV_PROFILE_LABEL_W + 4 * 7);
+	assert_true(l.side.x >= l.map.x + l.map.w && l.side.w >= 34);
+	/* An AGX's 64 batch sizes at 80 columns: one-character cells, the panel below. */
+	body = (struct lv_rect){ 1, 0, 22, 80 };
+	lv_layout_profile(&body, 14, 64, &l);
+	assert_int_equal(l.cell_w, 1);
+	assert_true(l.side.y > l.map.y + l.map.h - 1);
+	assert_true(LV_PROFILE_LABEL_W + 64 * l.cell_w <= l.map.w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_screen_and_views), cmocka_unit_test(test_cluster_80x24),
 		cmocka_unit_test(test_device_shapes),    cmocka_unit_test(test_columns),
-		cmocka_unit_test(test_scroll_and_cuts),
+		cmocka_unit_test(test_scroll_and_cuts),  cmocka_unit_test(test_profile_shapes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
