@@ -38,7 +38,12 @@ for f in $F1 $F2; do
 	for b in 1 2; do
 		want_l=$(lat $f $b $PROF) got_l=$(lat $f $b "$OUT")
 		want_e=$(energy $f $b $PROF) got_e=$(energy $f $b "$OUT")
-		check "$f Hz b$b latency $got_l vs $want_l within 3%" within "$got_l" "$want_l" 0.03
+		# The client's latency (perf_analyzer's) also carries the loopback upload of
+		# the 1 MB/frame tensor, a few ms from a sanitizer build on a loaded machine:
+		# it must not be faster than the device, and within 3% plus 10 ms of it. The
+		# device's own time (the server's compute) is held to 1% below.
+		check "$f Hz b$b latency $got_l vs $want_l within 3% + 10 ms" \
+			awk -v a="$got_l" -v b="$want_l" 'BEGIN { exit !(a >= 0.99 * b && a <= 1.03 * b + 0.010) }'
 		check "$f Hz b$b energy $got_e vs $want_e within 3%" within "$got_e" "$want_e" 0.03
 		srv=$(awk -F, -v f=$f -v b=$b '$1 == f && $2 == b { s += $6; n++ } END { print s / n }' "$OUT.samples.csv")
 		check "$f Hz b$b server compute $srv vs $want_l within 1%" within "$srv" "$want_l" 0.01
