@@ -150,23 +150,6 @@ static int parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* The cluster file's optional "token_file", relative to the file. Caller frees; NULL if none. */
-static char *cluster_token_file(const char *cluster_path)
-{
-	char *text = lv_read_file(cluster_path, NULL, NULL);
-	cJSON *root = text ? cJSON_Parse(text) : NULL;
-	free(text);
-	const cJSON *tf = cJSON_GetObjectItemCaseSensitive(root, "token_file");
-	char *path = NULL;
-	if (cJSON_IsString(tf) && *tf->valuestring) {
-		char *dir = lv_path_dirname(cluster_path);
-		path = lv_path_join(dir, tf->valuestring);
-		free(dir);
-	}
-	cJSON_Delete(root);
-	return path;
-}
-
 static int write_info(const char *path, const struct lv_frontend *fe, const char *listen,
                       const struct lv_launcher *l, const struct lv_cluster *c)
 {
@@ -288,7 +271,7 @@ static int setup_cluster(const struct opts *o, struct lv_cluster **cp, struct lv
 	if (lv_cluster_build_costs(c, o->mode, pred, why) != LV_OK)
 		return LV_EXIT_FAIL;
 	if (o->cluster && !o->emulate) {
-		char *tf = o->token_file ? lv_xstrdup(o->token_file) : cluster_token_file(path);
+		char *tf = o->token_file ? lv_xstrdup(o->token_file) : lv_cluster_token_file(path);
 		if (tf)
 			*token = lv_token_file_read(tf, why);
 		int missing = tf && !*token;
