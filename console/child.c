@@ -104,20 +104,13 @@ void lv_child_signal(const struct lv_child *ch, int sig)
 		kill(-ch->pid, sig);
 }
 
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 void lv_child_stop(struct lv_child *ch, double grace_s)
 {
 	if (ch->pid > 0) {
 		kill(-ch->pid, SIGTERM);
-		double until = mono_s() + grace_s;
+		double until = lv_mono_s() + grace_s;
 		while (waitpid(ch->pid, NULL, WNOHANG) == 0) {
-			if (mono_s() > until) {
+			if (lv_mono_s() > until) {
 				kill(-ch->pid, SIGKILL);
 				waitpid(ch->pid, NULL, 0);
 				break;

@@ -88,13 +88,6 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return LV_EXIT_OK;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Loads the three kinds' profiles from dir into ps[]. LV_EXIT_OK or LV_EXIT_USAGE. */
 static int load_profiles(const char *dir, struct lv_profile **ps)
 {
@@ -120,9 +113,9 @@ static int cmd_train(const struct args *a, struct lv_profile *const *ps)
 	struct lv_pred_errors e;
 	int rc = LV_EXIT_FAIL;
 
-	double t0 = now_s();
+	double t0 = lv_mono_s();
 	struct lv_predictor *p = lv_predictor_train(s, n, NULL, &why);
-	double dt = now_s() - t0;
+	double dt = lv_mono_s() - t0;
 	if (!p)
 		goto out;
 	lv_predictor_set_fingerprint(p, lv_predictor_fingerprint_profiles(cps, N_KINDS));
@@ -165,9 +158,9 @@ static int run_eval(const struct lv_pred_sample *s, size_t n, uint64_t seed, str
 	for (size_t i = 0; i < n; i++)
 		r->n_kind[s[i].kind_index]++;
 	lv_predictor_split(s, n, 0.8, seed, &tr, &r->n_train, &te, &r->n_test);
-	double t0 = now_s();
+	double t0 = lv_mono_s();
 	p = lv_predictor_train(tr, r->n_train, NULL, why);
-	r->train_s = now_s() - t0;
+	r->train_s = lv_mono_s() - t0;
 	if (!p)
 		goto out;
 	if (lv_predictor_evaluate(p, te, r->n_test, -1, &r->all) != LV_OK)

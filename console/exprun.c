@@ -44,13 +44,6 @@ struct lv_exprun {
 	struct lv_ui_experiments st; /* everything but the list pointers */
 };
 
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 struct lv_exprun *lv_exprun_new(const struct lv_exprun_config *cfg)
 {
 	struct lv_exprun *x = lv_xcalloc(1, sizeof(*x));
@@ -199,7 +192,7 @@ static int spawn(struct lv_exprun *x, const char *spec_path, const char *out_dir
 		         NULL };
 	int rc = lv_child_spawn(&x->child, argv, why);
 	if (rc == LV_OK)
-		x->started = mono_s();
+		x->started = lv_mono_s();
 	return rc;
 }
 
@@ -325,7 +318,7 @@ static void line(void *arg, const char *s)
 
 static void reaped(struct lv_exprun *x, int status)
 {
-	x->st.elapsed_s = mono_s() - x->started;
+	x->st.elapsed_s = lv_mono_s() - x->started;
 	char *why = NULL;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
 	    lv_exprun_open(x, x->st.shown, &why) == LV_OK) {
@@ -354,7 +347,7 @@ int lv_exprun_poll(struct lv_exprun *x, struct lv_ui_experiments *out)
 			reaped(x, status);
 			changed = 1;
 		} else {
-			x->st.elapsed_s = mono_s() - x->started;
+			x->st.elapsed_s = lv_mono_s() - x->started;
 		}
 	}
 	*out = x->st;

@@ -26,13 +26,6 @@ struct lv_prof_http {
 	size_t resp_len, resp_cap;
 };
 
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static size_t on_data(char *p, size_t sz, size_t n, void *ud)
 {
 	struct lv_prof_http *h = ud;
@@ -140,7 +133,7 @@ int lv_prof_http_pin(struct lv_prof_http *h, uint64_t hz, double timeout_s, char
 	int rc = agent_call(h, "PUT", "/gpu/frequency", body, why);
 	if (rc)
 		return rc;
-	double until = mono_s() + timeout_s;
+	double until = lv_mono_s() + timeout_s;
 	for (;;) {
 		rc = agent_call(h, "GET", "/gpu/frequency", NULL, why);
 		if (rc)
@@ -150,7 +143,7 @@ int lv_prof_http_pin(struct lv_prof_http *h, uint64_t hz, double timeout_s, char
 		cJSON_Delete(o);
 		if (now_hz == (double)hz)
 			return LV_OK;
-		if (mono_s() > until)
+		if (lv_mono_s() > until)
 			return lv_fail(why, LV_EIO, "%s: the clock never reached %llu Hz", h->agent,
 			               (unsigned long long)hz);
 		struct timespec ts = { 0, 20 * 1000 * 1000 };
@@ -186,9 +179,9 @@ int lv_prof_http_infer(struct lv_prof_http *h, const char *body, size_t body_len
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
 	hdrs = curl_slist_append(hdrs, "Expect:");
 	char *url = lv_xasprintf("%s/v2/models/%s/infer", h->triton, h->model);
-	double t0 = mono_s();
+	double t0 = lv_mono_s();
 	int rc = exchange(h, "POST", url, hdrs, body, body_len, 60.0, why);
-	*latency_s = mono_s() - t0;
+	*latency_s = lv_mono_s() - t0;
 	free(url);
 	curl_slist_free_all(hdrs);
 	if (rc)

@@ -194,13 +194,6 @@ static const struct lv_prof_result *find_done(const struct sweep *s, uint64_t f,
 	return NULL;
 }
 
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* The request body for batch b: the JSON header, then b copies of the frame. */
 static char *build_body(const struct sweep *s, int b, size_t *len, size_t *json_len)
 {
@@ -248,7 +241,7 @@ static int measure(struct sweep *s, uint64_t f, int b, double idle_w, struct lv_
 	for (int w = 0; rc == LV_OK && w < s->o->max_windows; w++) {
 		double e0 = 0, e1 = 0, pw = 0, sum_l = 0, sum_c = 0;
 		rc = lv_prof_http_telemetry(s->http, &e0, &pw, why);
-		double t0 = mono_s();
+		double t0 = lv_mono_s();
 		for (long i = 0; rc == LV_OK && i < k; i++) {
 			if (g_stop) {
 				rc = LV_ESTATE;
@@ -259,7 +252,7 @@ static int measure(struct sweep *s, uint64_t f, int b, double idle_w, struct lv_
 			sum_c += comp;
 			smp[n_smp++] = (struct lv_prof_sample){ f, b, w, (int)i, lat, comp };
 		}
-		double t1 = mono_s();
+		double t1 = lv_mono_s();
 		if (rc == LV_OK)
 			rc = lv_prof_http_telemetry(s->http, &e1, &pw, why);
 		if (rc != LV_OK)

@@ -38,13 +38,6 @@ struct lv_profrun {
 	int stopping;
 };
 
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 struct lv_profrun *lv_profrun_new(const struct lv_profrun_config *cfg)
 {
 	struct lv_profrun *x = lv_xcalloc(1, sizeof(*x));
@@ -104,7 +97,7 @@ int lv_profrun_prepare(struct lv_profrun *x, const char *device, const char *kin
 	free(x->partial);
 	x->partial = lv_xasprintf("%s.partial.json", st->out);
 	x->seen = (struct timespec){ 0 };
-	x->started = mono_s();
+	x->started = lv_mono_s();
 	return LV_OK;
 }
 
@@ -179,7 +172,7 @@ int lv_profrun_launch(struct lv_profrun *x, const char *cluster, const char *tok
 	st->state = LV_UI_PROF_RUNNING;
 	snprintf(st->message, sizeof(st->message), "starting loudva profile run (pid %d)",
 	         (int)x->child.pid);
-	x->started = mono_s();
+	x->started = lv_mono_s();
 	return LV_OK;
 }
 
@@ -310,7 +303,7 @@ int lv_profrun_poll(struct lv_profrun *x, struct lv_ui_profiling *out)
 {
 	int changed = 0;
 	if (x->st.state == LV_UI_PROF_WAITING || x->st.state == LV_UI_PROF_RUNNING)
-		x->st.elapsed_s = mono_s() - x->started;
+		x->st.elapsed_s = lv_mono_s() - x->started;
 	if (x->child.pid > 0) {
 		changed |= lv_child_read(&x->child, line, x) > 0;
 		changed |= read_partial(x);

@@ -51,18 +51,11 @@ void lv_workload_config_default(struct lv_workload_config *cfg)
 	cfg->on = 1;
 }
 
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Sleeps until monotonic time t or a stop; returns 1 when stopping. Called with mu held. */
 static int sleep_until(struct lv_workload *w, double t)
 {
 	while (!w->stopping) {
-		double now = mono_s();
+		double now = lv_mono_s();
 		if (now >= t)
 			return 0;
 		struct timespec ts;
@@ -111,7 +104,7 @@ static void *generator(void *arg)
 {
 	struct lv_workload *w = arg;
 	uint64_t seed = w->cfg.seed;
-	double base = mono_s();
+	double base = lv_mono_s();
 	int first = 1;
 	pthread_mutex_lock(&w->mu);
 	while (!w->stopping) {

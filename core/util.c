@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static void die_oom(size_t n)
@@ -230,4 +231,11 @@ int lv_parse_u64(const char *s, unsigned long long *out)
 		return LV_EINVAL;
 	*out = v;
 	return LV_OK;
+}
+
+double lv_mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }

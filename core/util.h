@@ -61,4 +61,7 @@ int lv_parse_double(const char *s, double *out);
 int lv_parse_long(const char *s, long *out);
 int lv_parse_u64(const char *s, unsigned long long *out);
 
+/* Seconds on CLOCK_MONOTONIC: for measuring and waiting, never for stamping the engine. */
+double lv_mono_s(void);
+
 #endif
