@@ -429,7 +429,7 @@ char *lv_exp_report_csv(const struct lv_experiment *e, const struct lv_exp_resul
 		const struct lv_exp_instance *in = &e->instances[c->instance];
 		bprintf(&b, "%zu,", r->cell + 1);
 		bcell(&b, p->label);
-		bprintf(&b, ",%s,sim,", lv_cost_mode_name(p->costs));
+		bprintf(&b, ",%s,%s,", lv_cost_mode_name(p->costs), lv_experiment_mode(e));
 		bcell(&b, e->spec.traces[in->trace].name);
 		bprintf(&b, ",");
 		if (in->trace_seed >= 0)
