@@ -150,23 +150,6 @@ static int parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* The cluster file's optional "token_file", relative to the file. Caller frees; NULL if none. */
-static char *cluster_token_file(const char *cluster_path)
-{
-	char *text = lv_read_file(cluster_path, NULL, NULL);
-	cJSON *root = text ? cJSON_Parse(text) : NULL;
-	free(text);
-	const cJSON *tf = cJSON_GetObjectItemCaseSensitive(root, "token_file");
-	char *path = NULL;
-	if (cJSON_IsString(tf) && *tf->valuestring) {
-		char *dir = lv_path_dirname(cluster_path);
-		path = lv_path_join(dir, tf->valuestring);
-		free(dir);
-	}
-	cJSON_Delete(root);
-	return path;
-}
-
 static int write_info(const char *path, const struct lv_frontend *fe, const char *listen,
                       const struct lv_launcher *l, const struct lv_cluster *c)
 {
@@ -288,12 +271,10 @@ static int setup_cluster(const struct opts *o, struct lv_cluster **cp, struct lv
 	if (lv_cluster_build_costs(c, o->mode, pred, why) != LV_OK)
 		return LV_EXIT_FAIL;
 	if (o->cluster && !o->emulate) {
-		char *tf = o->token_file ? lv_xstrdup(o->token_file) : cluster_token_file(path);
+		const char *tf = o->token_file ? o->token_file : c->token_file;
 		if (tf)
 			*token = lv_token_file_read(tf, why);
-		int missing = tf && !*token;
-		free(tf);
-		return missing ? LV_EXIT_USAGE : LV_EXIT_OK;
+		return tf && !*token ? LV_EXIT_USAGE : LV_EXIT_OK;
 	}
 	struct lv_launcher_config lc;
 	lv_launcher_config_default(&lc);
