@@ -385,7 +385,7 @@ struct lv_live *lv_live_new(struct lv_live_config *cfg, char **why)
 	lv->dev_energy_first_j = lv_xcalloc(c->n_devices ? c->n_devices : 1, sizeof(double));
 	if (lv->cfg.sample_s > 0)
 		lv->series = lv_xcalloc(c->n_devices ? c->n_devices : 1, sizeof(*lv->series));
-	lv_metrics_init(&lv->metrics, 0);
+	lv_metrics_init(&lv->metrics, lv->cfg.trace_requests);
 	lv->multi = curl_multi_init();
 	curl_multi_setopt(lv->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
 	pthread_mutex_init(&lv->in_mu, NULL);

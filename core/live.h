@@ -124,6 +124,9 @@ struct lv_live_config {
 	                            * so the window matches the simulator's [0, end]) [0] */
 	double sample_s;           /* keep the cluster's power timeline at this step, s
 	                            * (lv_live_timeline); 0 = none [0] */
+	size_t trace_requests;     /* a replayed trace's requests: the result's request
+	                            * figures count requests by their trace_index in
+	                            * [0, trace_requests); 0 = no request figures [0] */
 };
 
 void lv_live_config_default(struct lv_live_config *cfg);

@@ -87,6 +87,7 @@ static void rig_start_with(struct rig *r, const char *policy, double sample_s, c
 	cfg.policy = policy;
 	cfg.token = lv_launcher_token(r->launcher);
 	cfg.sample_s = sample_s;
+	cfg.trace_requests = run ? 16 : 0;
 	cfg.db_path = db;
 	cfg.db_run = run;
 	r->lv = lv_live_new(&cfg, &why);
@@ -404,6 +405,8 @@ static void test_timeline_and_store(void **st)
 	const struct lv_timeline *tl = lv_live_timeline(r.lv);
 	assert_non_null(m);
 	assert_non_null(tl);
+	assert_int_equal(m->requests, 16); /* the trace's, of which three were sent */
+	assert_int_equal(m->requests_served, 3);
 	assert_true(tl->sample_s == 0.5);
 	assert_int_equal(tl->n, (size_t)ceil(m->window_s / 0.5));
 	double j = 0;
