@@ -236,6 +236,9 @@ static cJSON *spec_json(const struct lv_experiment *e)
 	cJSON_AddStringToObject(o, "cluster", e->clusters[s->policies[0].costs]->name);
 	cJSON_AddStringToObject(o, "cluster_file", s->cluster_path);
 	cJSON_AddStringToObject(o, "mode", lv_experiment_mode(e));
+	if (s->live)
+		cJSON_AddStringToObject(
+		    o, "agents", s->agents == LV_EXP_AGENTS_CLUSTER ? "cluster" : "embedded");
 	cJSON_AddStringToObject(o, "costs", lv_cost_mode_name(s->costs));
 	cJSON_AddStringToObject(o, "baseline", s->policies[s->baseline].label);
 	put_num(o, "repetitions", s->repetitions);
