@@ -7,7 +7,8 @@
 # each cell's frames, batches and telemetry in loudva.db (so `loudva report`
 # gives the report's figures) and a power timeline whose integral is the
 # run's energy; leave both agents running, every clock released between
-# cells, and the clock it found pinned pinned again. Then bad clusters: a
+# cells, and the clock it found pinned pinned again — also when interrupted
+# by SIGINT in the middle of a cell. Then bad clusters: a
 # device without an agent URL, an agent that does not answer, a wrong
 # token — each a message naming the device and the URL, before any cell,
 # and nothing at the report's place.
@@ -129,7 +130,26 @@ check "live and simulated: the same frames" test "$(jq .frames "$SCRATCH/sim.jso
 check "live and simulated frames/J within 15 % ($live_fpj vs $sim_fpj)" \
 	jq -n -e --argjson a "$live_fpj" --argjson b "$sim_fpj" '($a - $b) / $b | fabs <= 0.15'
 
-# 2. Bad clusters: a clear message before any cell, nothing written, the agents untouched.
+# 2. SIGINT during a cell: the cell is cut short, OUT.incomplete is left, the agents run on
+#    and the clocks are put back as found.
+pins=$(grep -c "pinned to" "$SCRATCH/nx.log")
+"$LOUDVA" --batch "$SCRATCH/spec.json" --out "$SCRATCH/int" >/dev/null 2>"$SCRATCH/int.err" &
+bpid=$!
+for _ in $(seq 1 300); do # until the first cell's policy has set a clock
+	[ "$(grep -c "pinned to" "$SCRATCH/nx.log")" -gt "$pins" ] && break
+	sleep 0.1
+done
+kill -INT "$bpid"
+rc=0
+wait "$bpid" || rc=$?
+check "SIGINT mid-cell: exit 130 ($rc: $(tail -2 "$SCRATCH/int.err"))" test "$rc" -eq 130
+check "SIGINT mid-cell: marked incomplete, no report" \
+	test -f "$SCRATCH/int.incomplete/INCOMPLETE" -a ! -e "$SCRATCH/int"
+check "SIGINT mid-cell: the agents run on" kill -0 "$nx_PID" "$nano_PID"
+check "SIGINT mid-cell: clocks as found ($(clock nx), $(clock nano))" \
+	test "$(clock nx)" = governor -a "$(clock nano)" = "pinned $nano_hz"
+
+# 3. Bad clusters: a clear message before any cell, nothing written, the agents untouched.
 req PUT "$nx_URL/gpu/frequency" -H "Authorization: Bearer $(cat "$SCRATCH/agent.token")" \
 	-d "{\"hz\": $(curl -s "$nx_URL/gpu/frequencies" | jq '.frequencies_hz[1]')}"
 nx_before=$(clock nx)
