@@ -4,7 +4,10 @@
  * on a live cluster, batch_live.c) and writes its report directory.
  *
  * Everything the spec names is loaded and checked before the first run; bad
- * input is one line on stderr and exit 2. The matrix runs in forked worker
+ * input is one line on stderr and exit 2. A live spec on a running cluster
+ * (--cluster, or "agents": "cluster") has its devices checked too, before
+ * the report directory is made (batch_cluster.c), and its clocks put back
+ * as found however the batch ends. The matrix runs in forked worker
  * processes (--jobs at a time, one run each); a worker writes its result
  * (and, in the final pass, its scratch database) under OUT.tmp-<pid>/cells/,
  * and the parent reads them back in matrix order, so the report does not
