@@ -1,27 +1,37 @@
 /*
  * batch_live: the cells of a `"mode": "live"` experiment, run one at a time
- * in the parent process on a live cluster — for each cell a fresh embedded
- * emulated cluster (one loudva-agent per device of the spec's cluster file,
- * launcher.h, emulating from the cell's cost tables) and a fresh live
- * controller (live.h) with the cell's policy. The cell's trace is replayed
- * on the wall clock by in-process submission (lv_live_submit with no
- * tensors, as the console's workload does), every frame is waited for, the
- * controller is shut down, and its figures (lv_live_result) become the
- * same struct lv_exp_result the simulator fills, written to
- * work/run-NNNNN.json with a scratch store holding the run's row
- * (work/run-NNNNN.db), so cmd_batch.c builds the report as for sim.
+ * in the parent process on a live cluster, with a fresh live controller
+ * (live.h) per cell under the cell's policy. The devices are either
+ *   - embedded: for each cell a fresh emulated cluster, one loudva-agent per
+ *     device of the spec's cluster file (launcher.h), emulating from the
+ *     cell's cost tables and stopped when the cell ends; or
+ *   - a running cluster (b->bc, batch_cluster.c): the cluster file's agents
+ *     and Triton servers at their URLs, checked before each cell (which
+ *     releases their clocks) and their clocks released again after it; the
+ *     agents are never started or stopped here.
+ * The cell's trace is replayed on the controller's clock by in-process
+ * submission (lv_live_submit with no tensors, as the console's workload
+ * does), every frame is waited for, the controller is shut down, and its
+ * figures (lv_live_result, lv_live_timeline) become the same struct
+ * lv_exp_result the simulator fills, written to cells/run-NNNNN.json. The
+ * controller records the run itself in cells/run-NNNNN.db (the run row as
+ * the simulator's worker writes it, every frame and batch, every telemetry
+ * sample), which cmd_batch.c merges into loudva.db as for sim.
  *
- * Window. Request i goes out at base + time_i, base being just after the
- * controller started, and the controller's window opens time_0 before the
- * first frame (window_lead_s; it is clamped to the controller's age, so the
- * first request must not go out earlier), i.e. at trace time 0. The runtime is shut down once
- * every frame is answered and, with the common window, no earlier than the
- * instance's window as the simulator found it (pass 1) plus 20 ms, so a
- * live run's window is the simulator's give or take a few tens of ms, and
- * `loudva sim --until <live window>` holds the simulator to the same one.
+ * Window and times. Request i goes out when the controller's clock reads
+ * time_i, and the controller's window opens time_0 before the first frame
+ * (window_lead_s), i.e. at trace time 0 give or take the hand-off's delay;
+ * so the store's times and the power timeline are on the trace's time
+ * axis, as the simulator's are, to within a millisecond or so. The
+ * controller is shut down once every frame is answered and, with the
+ * common window, no earlier than the instance's window as the simulator
+ * found it (pass 1) plus 20 ms, so a live run's window is the simulator's
+ * give or take a few tens of ms, and `loudva sim --until <live window>`
+ * holds the simulator to the same one.
  *
  * Order of stopping, as in `loudva serve`: lv_live_shutdown (every frame
- * answered), the agents, then the figures, then lv_live_stop.
+ * answered), the embedded agents, then the figures, then lv_live_stop (the
+ * store flushed and closed), then a running cluster's clocks released.
  */
 #include "batch.h"
 
@@ -40,6 +50,7 @@
 #include "live.h"
 #include "metrics.h"
 #include "model_config.h"
+#include "sim.h"
 #include "store.h"
 #include "util.h"
 
@@ -50,11 +61,11 @@ static double mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Sleeps until monotonic time t; 1 when a stop signal arrived first. */
-static int sleep_until(const struct lv_batch *b, double t)
+/* Sleeps until lv's clock reads t; 1 when a stop signal arrived first. */
+static int sleep_until(const struct lv_batch *b, const struct lv_live *lv, double t)
 {
 	while (!*b->stop) {
-		double d = t - mono_s();
+		double d = t - lv_live_clock(lv);
 		if (d <= 0)
 			return 0;
 		if (d > 0.05)
@@ -83,20 +94,21 @@ static void copy_metrics(struct lv_run_metrics *dst, const struct lv_run_metrics
 static int replay(struct lv_batch *b, struct lv_live *lv, const struct lv_trace *t, double end_s)
 {
 	struct lv_live_request **reqs = lv_xcalloc(t->n, sizeof(*reqs));
-	double base = mono_s(), open_s = base;
+	double open_s = 0;
 	size_t n = 0;
 	int stopped = 0;
 	for (; n < t->n; n++) {
-		if ((stopped = sleep_until(b, base + t->reqs[n].time_s)))
+		if ((stopped = sleep_until(b, lv, t->reqs[n].time_s)))
 			break;
 		reqs[n] = lv_live_request_new(t->reqs[n].frames, t->reqs[n].budget_s, 0);
+		reqs[n]->trace_index = (int64_t)n;
 		lv_live_submit(lv, reqs[n]);
 		if (n == 0) /* the window opens time_0 before this moment (or a hair later) */
-			open_s = mono_s() - t->reqs[0].time_s;
+			open_s = lv_live_clock(lv) - t->reqs[0].time_s;
 	}
 	/* A margin, so the live window is never a hair short of the simulator's. */
 	if (!stopped)
-		stopped = sleep_until(b, open_s + end_s + 0.02);
+		stopped = sleep_until(b, lv, open_s + end_s + 0.02);
 	for (size_t i = 0; i < n; i++) {
 		lv_live_request_wait(reqs[i]);
 		lv_live_request_free(reqs[i]);
@@ -105,21 +117,13 @@ static int replay(struct lv_batch *b, struct lv_live *lv, const struct lv_trace 
 	return stopped;
 }
 
-/* The cell's run row in a scratch store at work/run-NNNNN.db (no frames: not recorded live). */
-static int save_store(struct lv_batch *b, size_t cell, const struct lv_exp_result *r, char **why)
+/* The cell's run row, as the simulator's worker writes it (experiment.c). */
+static struct lv_store_run run_row(const struct lv_experiment *e, size_t cell)
 {
-	struct lv_experiment *e = b->e;
 	const struct lv_exp_cell *c = &e->cells[cell];
 	const struct lv_exp_policy *p = &e->spec.policies[c->policy];
 	const struct lv_exp_instance *in = &e->instances[c->instance];
-	const struct lv_cluster *cl = e->clusters[p->costs];
-	char *db = lv_batch_work_path(b, cell, "db");
-	unlink(db);
-	struct lv_store *st = lv_store_open(db, LV_STORE_SCRATCH, why);
-	free(db);
-	if (!st)
-		return LV_EIO;
-	const struct lv_store_run sr = {
+	return (struct lv_store_run){
 		.id = (int64_t)cell + 1,
 		.experiment = e->spec.name,
 		.policy = p->label,
@@ -128,25 +132,17 @@ static int save_store(struct lv_batch *b, size_t cell, const struct lv_exp_resul
 		.trace = e->spec.traces[in->trace].name,
 		.trace_seed = in->trace_seed,
 		.seed = c->seed,
-		.cluster = cl->name,
+		.cluster = e->clusters[p->costs]->name,
 	};
-	int64_t run = 0;
-	int rc = lv_store_begin(st, why);
-	if (rc == LV_OK)
-		rc = lv_store_add_run(st, &sr, &run, why);
-	if (rc == LV_OK)
-		rc = lv_store_finish_run(st, run, &r->m, cl, why);
-	if (rc == LV_OK)
-		rc = lv_store_commit(st, why);
-	if (rc == LV_OK)
-		return lv_store_close(st, why);
-	lv_store_close(st, NULL);
-	return rc;
 }
 
-/* Starts the cell's agents and controller; 0, or an LV_E* code with *why. */
-static int start_cell(struct lv_batch *b, size_t cell, struct lv_launcher **lp,
-                      struct lv_live **lvp, char **why)
+/*
+ * Starts the cell's controller — and its agents when they are embedded —
+ * recording into db as `run` describes; 0, or an LV_E* code with *why.
+ */
+static int start_cell(struct lv_batch *b, size_t cell, const char *db,
+                      const struct lv_store_run *run, struct lv_launcher **lp, struct lv_live **lvp,
+                      char **why)
 {
 	struct lv_experiment *e = b->e;
 	const struct lv_exp_cell *c = &e->cells[cell];
@@ -161,7 +157,7 @@ static int start_cell(struct lv_batch *b, size_t cell, struct lv_launcher **lp,
 	if (!cl)
 		return LV_EINVAL;
 	rc = lv_cluster_build_costs(cl, p->costs, e->spec.predictor_path, why);
-	if (rc == LV_OK) {
+	if (rc == LV_OK && !b->bc) {
 		struct lv_launcher_config lc;
 		lv_launcher_config_default(&lc);
 		char *agent = b->agent ? lv_xstrdup(b->agent) : lv_launcher_default_agent();
@@ -174,8 +170,12 @@ static int start_cell(struct lv_batch *b, size_t cell, struct lv_launcher **lp,
 	if (rc == LV_OK) {
 		cfg.cluster = cl;
 		cfg.policy = p->spec;
-		cfg.token = lv_launcher_token(*lp);
+		cfg.token = *lp ? lv_launcher_token(*lp) : lv_batch_cluster_token(b->bc);
 		cfg.window_lead_s = t->reqs[0].time_s;
+		cfg.db_path = db;
+		cfg.db_run = run;
+		cfg.sample_s = e->spec.sample_s;
+		cfg.trace_requests = t->n;
 		*lvp = lv_live_new(&cfg, why);
 		if (*lvp)
 			return LV_OK; /* lv owns the cluster; the launcher borrows it */
@@ -184,6 +184,53 @@ static int start_cell(struct lv_batch *b, size_t cell, struct lv_launcher **lp,
 	lv_launcher_stop(*lp);
 	*lp = NULL;
 	lv_cluster_free(cl);
+	return rc;
+}
+
+/* The figures of a shut-down controller into r; 0, or LV_EIO when it has none. */
+static int take_figures(struct lv_live *lv, struct lv_exp_result *r, char **why)
+{
+	const struct lv_snapshot *s = lv_live_snapshot_get(lv);
+	const struct lv_run_metrics *m = lv_live_result(lv);
+	const struct lv_timeline *tl = lv_live_timeline(lv);
+	int rc = LV_OK;
+	if (m && s) {
+		copy_metrics(&r->m, m);
+		r->accepted = s->counts.received;
+		r->batches = s->counts.batches_dispatched;
+		r->decisions = s->counts.decisions;
+	} else {
+		rc = lv_fail(why, LV_EIO, "the live controller gave no figures");
+	}
+	if (rc == LV_OK && tl && tl->n) {
+		r->n_power = tl->n;
+		r->power_w = lv_xmalloc(tl->n * sizeof(double));
+		memcpy(r->power_w, tl->cluster_w, tl->n * sizeof(double));
+	}
+	lv_live_snapshot_put(lv, s);
+	return rc;
+}
+
+/*
+ * The cell's database holds what the controller answered: one frame row per
+ * frame of the result and its run row (the controller's store writer keeps
+ * a write error to itself, so a short record shows here). 0 or LV_EIO.
+ */
+static int check_store(const struct lv_batch *b, size_t cell, const struct lv_exp_result *r,
+                       char **why)
+{
+	char *db = lv_batch_work_path(b, cell, "db");
+	struct lv_store_summary *v = NULL;
+	size_t n = 0;
+	struct lv_store *st = lv_store_open(db, LV_STORE_SCRATCH, why);
+	int rc = st ? lv_store_summaries(st, &v, &n, why) : LV_EIO;
+	lv_store_close(st, NULL);
+	if (rc == LV_OK && (n != 1 || v[0].run != (int64_t)cell + 1 || v[0].frames != r->m.frames))
+		rc = lv_fail(why, LV_EIO, "%s: %llu frame rows for the run's %llu frames", db,
+		             n == 1 ? (unsigned long long)v[0].frames : 0ULL,
+		             (unsigned long long)r->m.frames);
+	free(v);
+	free(db);
 	return rc;
 }
 
@@ -198,7 +245,16 @@ static int run_cell(struct lv_batch *b, size_t cell, char **why)
 	struct lv_exp_result r;
 	memset(&r, 0, sizeof(r));
 	r.cell = cell;
-	int rc = start_cell(b, cell, &l, &lv, why);
+	if (b->bc) {
+		int rc = lv_batch_cluster_check(b->bc, b->model, why);
+		if (rc != LV_OK)
+			return rc;
+	}
+	char *db = lv_batch_work_path(b, cell, "db");
+	unlink(db);
+	const struct lv_store_run row = run_row(e, cell);
+	int rc = start_cell(b, cell, db, &row, &l, &lv, why);
+	free(db);
 	if (rc != LV_OK)
 		return rc;
 	double end_s = e->spec.common_window ? e->window_s[c->instance] : 0;
@@ -207,20 +263,17 @@ static int run_cell(struct lv_batch *b, size_t cell, char **why)
 	int stopped = replay(b, lv, t, end_s);
 	lv_live_shutdown(lv);
 	lv_launcher_stop(l);
-	const struct lv_snapshot *s = lv_live_snapshot_get(lv);
-	const struct lv_run_metrics *m = lv_live_result(lv);
-	if (m && s) {
-		copy_metrics(&r.m, m);
-		r.accepted = s->counts.received;
-		r.batches = s->counts.batches_dispatched;
-		r.decisions = s->counts.decisions;
-	} else {
-		rc = lv_fail(why, LV_EIO, "the live controller gave no figures");
-	}
-	lv_live_snapshot_put(lv, s);
+	rc = take_figures(lv, &r, why);
 	lv_live_stop(lv);
+	if (b->bc) {
+		char *w = NULL;
+		int rr = lv_batch_cluster_release(b->bc, rc == LV_OK ? why : &w);
+		free(w);
+		if (rc == LV_OK)
+			rc = rr;
+	}
 	if (rc == LV_OK && !stopped)
-		rc = save_store(b, cell, &r, why);
+		rc = check_store(b, cell, &r, why);
 	if (rc == LV_OK && !stopped) {
 		char *json = lv_batch_work_path(b, cell, "json");
 		rc = lv_exp_result_save(&r, json, why);

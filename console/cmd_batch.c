@@ -4,7 +4,10 @@
  * on a live cluster, batch_live.c) and writes its report directory.
  *
  * Everything the spec names is loaded and checked before the first run; bad
- * input is one line on stderr and exit 2. The matrix runs in forked worker
+ * input is one line on stderr and exit 2. A live spec on a running cluster
+ * (--cluster, or "agents": "cluster") has its devices checked too, before
+ * the report directory is made (batch_cluster.c), and its clocks put back
+ * as found however the batch ends. The matrix runs in forked worker
  * processes (--jobs at a time, one run each); a worker writes its result
  * (and, in the final pass, its scratch database) under OUT.tmp-<pid>/cells/,
  * and the parent reads them back in matrix order, so the report does not
@@ -37,6 +40,8 @@
 
 #include "batch.h"
 #include "experiment.h"
+#include "launcher.h"
+#include "live.h"
 #include "plot.h"
 #include "store.h"
 #include "util.h"
@@ -51,19 +56,48 @@ static void on_stop(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: loudva --batch SPEC.json [--out DIR] [--jobs N] [--quiet] [--no-plots]\n"
-	        "\n"
-	        "Runs the experiment SPEC.json describes (experiments/README.md) on the\n"
-	        "simulator: every trace against every policy, then writes DIR/report.json,\n"
-	        "report.csv, summary.csv, loudva.db (every frame and batch), run-info.json\n"
-	        "and plots/, and prints the comparison table.\n"
-	        "\n"
-	        "  --out DIR     report directory [results/<spec name>]\n"
-	        "  --jobs N      runs in parallel, 1..256 [1]; a live spec runs one at a time\n"
-	        "  --agent PATH  live: the loudva-agent to emulate devices with [beside loudva]\n"
-	        "  --quiet       no progress on stderr\n"
-	        "  --no-plots    skip the figures\n");
+	fprintf(
+	    f,
+	    "usage: loudva --batch SPEC.json [--out DIR] [--jobs N] [--quiet] [--no-plots]\n"
+	    "                                [--cluster FILE [--token-file FILE] | --emulate]\n"
+	    "                                [--agent PATH]\n"
+	    "\n"
+	    "Runs the experiment SPEC.json describes (experiments/README.md): every trace\n"
+	    "against every policy, then writes DIR/report.json, report.csv, summary.csv,\n"
+	    "loudva.db (every frame and batch; live: every telemetry sample too),\n"
+	    "run-info.json and plots/, and prints the comparison table.\n"
+	    "\n"
+	    "A spec with \"mode\": \"sim\" (the default) runs on the simulator. One with\n"
+	    "\"mode\": \"live\" runs on live devices, one cell at a time in wall-clock time,\n"
+	    "into the same report:\n"
+	    "  embedded   (\"agents\": \"embedded\", the default) each cell starts one\n"
+	    "             emulated loudva-agent per device of the spec's cluster file on\n"
+	    "             loopback and stops them after it;\n"
+	    "  cluster    (\"agents\": \"cluster\", or --cluster FILE) the cells run on the\n"
+	    "             agents and Triton servers already running at the cluster file's\n"
+	    "             URLs, with the token its \"token_file\" holds. Every device is\n"
+	    "             checked before the first cell and before each one (agent and\n"
+	    "             Triton answer, kind as the file says, model ready, token taken);\n"
+	    "             a failure names the device, the URL and what was wrong, with\n"
+	    "             nothing written (exit 1; exit 2 for a device without an agent\n"
+	    "             URL or an unreadable token file).\n"
+	    "             Clocks are released to the governor before and after each cell\n"
+	    "             and put back as found at the end; agents are never stopped.\n"
+	    "\n"
+	    "  --out DIR          report directory [results/<spec name>]\n"
+	    "  --jobs N           runs in parallel, 1..256 [1]; a live spec runs one at a time\n"
+	    "  --cluster FILE     live: run on the running cluster FILE (its devices, URLs\n"
+	    "                     and token file) instead of the spec's cluster and agents\n"
+	    "  --token-file FILE  live, cluster: the agents' bearer token [FILE's \"token_file\"]\n"
+	    "  --emulate          live: embedded emulated agents, even if the spec says cluster\n"
+	    "  --agent PATH       live, embedded: the loudva-agent to start [beside loudva]\n"
+	    "  --quiet            no progress on stderr\n"
+	    "  --no-plots         skip the figures\n"
+	    "\n"
+	    "Examples:\n"
+	    "  loudva --batch experiments/tiny.json --jobs 4\n"
+	    "  loudva --batch experiments/live-tiny.json --out /tmp/live-tiny\n"
+	    "  loudva --batch experiments/live-tiny.json --cluster lab.json\n");
 }
 
 /* Parses argv (argv[0] is "--batch"); 0, 1 after --help, or LV_EXIT_USAGE. */
@@ -75,8 +109,8 @@ static int parse(int argc, char **argv, struct lv_batch *b)
 			usage(stdout);
 			return 1;
 		}
-		if (!strcmp(a, "--quiet") || !strcmp(a, "--no-plots")) {
-			*(a[2] == 'q' ? &b->quiet : &b->no_plots) = 1;
+		if (!strcmp(a, "--quiet") || !strcmp(a, "--no-plots") || !strcmp(a, "--emulate")) {
+			*(a[2] == 'q' ? &b->quiet : a[2] == 'n' ? &b->no_plots : &b->emulate) = 1;
 			continue;
 		}
 		if (a[0] != '-') {
@@ -92,7 +126,9 @@ static int parse(int argc, char **argv, struct lv_batch *b)
 		int is_out = len == 5 && !strncmp(a, "--out", 5);
 		int is_jobs = len == 6 && !strncmp(a, "--jobs", 6);
 		int is_agent = len == 7 && !strncmp(a, "--agent", 7);
-		if (!is_out && !is_jobs && !is_agent)
+		int is_cluster = len == 9 && !strncmp(a, "--cluster", 9);
+		int is_token = len == 12 && !strncmp(a, "--token-file", 12);
+		if (!is_out && !is_jobs && !is_agent && !is_cluster && !is_token)
 			return lv_cmd_bad("--batch",
 			                  "unknown option '%.*s' (see loudva --batch --help)",
 			                  (int)len, a);
@@ -105,6 +141,10 @@ static int parse(int argc, char **argv, struct lv_batch *b)
 			b->out = v;
 		else if (is_agent)
 			b->agent = v;
+		else if (is_cluster)
+			b->cluster = v;
+		else if (is_token)
+			b->token_file = v;
 		else if (lv_parse_long(v, &n) != LV_OK || n < 1 || n > 256)
 			return lv_cmd_bad("--batch",
 			                  "--jobs: '%s' is not a number of processes in 1..256", v);
@@ -297,6 +337,17 @@ static void write_run_info(struct lv_batch *b, time_t started, double wall_s, co
 	cJSON_AddStringToObject(o, "host", host);
 	cJSON_AddNumberToObject(o, "pid", (double)getpid());
 	cJSON_AddStringToObject(o, "plots", plots);
+	if (b->e->spec.live) {
+		cJSON *lj = b->bc ? lv_batch_cluster_json(b->bc) : cJSON_CreateObject();
+		cJSON_AddStringToObject(lj, "agents", b->bc ? "cluster" : "embedded");
+		if (!b->bc) {
+			char *agent = b->agent ? lv_xstrdup(b->agent) : lv_launcher_default_agent();
+			cJSON_AddStringToObject(lj, "file", b->e->spec.cluster_path);
+			cJSON_AddStringToObject(lj, "agent", agent);
+			free(agent);
+		}
+		cJSON_AddItemToObject(o, "live", lj);
+	}
 	cJSON *runs = cJSON_AddArrayToObject(o, "runs");
 	for (size_t c = 0; c < b->e->n_cells; c++) {
 		cJSON *r = cJSON_CreateObject();
@@ -416,6 +467,57 @@ static int run_all(struct lv_batch *b)
 	return rc == 0 ? LV_EXIT_OK : rc == 1 ? 128 + (int)*b->stop : LV_EXIT_FAIL;
 }
 
+/*
+ * A live spec on a running cluster: the cluster file read and every device
+ * checked (its clock released) before anything is written. An exit status;
+ * the message is printed.
+ */
+static int open_cluster(struct lv_batch *b)
+{
+	struct lv_model_info mi;
+	char *why = NULL;
+	int code = LV_OK;
+	if (lv_model_info_load(LV_DEFAULT_MODEL_CONFIG, &mi, &why) != LV_OK) {
+		fprintf(stderr, "loudva --batch: %s\n", why);
+		free(why);
+		return LV_EXIT_FAIL;
+	}
+	b->model = lv_xstrdup(mi.name);
+	b->bc =
+	    lv_batch_cluster_open(b->e->spec.cluster_path, b->token_file, b->model, &code, &why);
+	if (!b->bc) {
+		int rc = code == LV_ELIB ? LV_EXIT_FAIL : LV_EXIT_USAGE;
+		if (rc == LV_EXIT_USAGE)
+			lv_cmd_bad("--batch", "%s", why);
+		else
+			fprintf(stderr, "loudva --batch: %s\n", why);
+		free(why);
+		return rc;
+	}
+	if (!b->quiet)
+		fprintf(stderr, "loudva --batch: checking the cluster %s (%zu devices)\n",
+		        b->e->spec.cluster_path, lv_batch_cluster_size(b->bc));
+	if (lv_batch_cluster_check(b->bc, b->model, &why) != LV_OK) {
+		fprintf(stderr, "loudva --batch: cluster %s: %s; nothing was run\n",
+		        b->e->spec.cluster_path, why);
+		free(why);
+		return LV_EXIT_FAIL;
+	}
+	return LV_EXIT_OK;
+}
+
+/* Puts a running cluster's clocks back as they were found; a warning when it cannot. */
+static void close_cluster(struct lv_batch *b)
+{
+	char *why = NULL;
+	if (b->bc && lv_batch_cluster_restore(b->bc, &why) != LV_OK)
+		fprintf(stderr, "loudva --batch: warning: cluster %s: %s\n",
+		        lv_batch_cluster_path(b->bc), why);
+	free(why);
+	lv_batch_cluster_free(b->bc);
+	b->bc = NULL;
+}
+
 int lv_cmd_batch(int argc, char **argv)
 {
 	struct lv_batch b = { .jobs = 1, .stop = &stop_signal };
@@ -426,7 +528,12 @@ int lv_cmd_batch(int argc, char **argv)
 	if (rc != 0)
 		return rc == 1 ? LV_EXIT_OK : rc;
 	b.tty = isatty(STDERR_FILENO);
-	b.e = lv_experiment_load(b.spec, &code, &why);
+	struct lv_exp_override ov = { b.cluster, -1 };
+	if (b.emulate)
+		ov.agents = LV_EXP_AGENTS_EMBEDDED;
+	else if (b.cluster)
+		ov.agents = LV_EXP_AGENTS_CLUSTER;
+	b.e = lv_experiment_load_with(b.spec, &ov, &code, &why);
 	if (!b.e) {
 		if (code == LV_ELIB) {
 			fprintf(stderr, "loudva --batch: %s\n", why);
@@ -437,31 +544,47 @@ int lv_cmd_batch(int argc, char **argv)
 		free(why);
 		return rc;
 	}
-	if (b.e->spec.live && b.jobs > 1) {
+	if (!b.e->spec.live && (b.cluster || b.emulate || b.token_file))
+		rc = lv_cmd_bad("--batch",
+		                "%s: --cluster, --token-file and --emulate are for live experiments"
+		                " (\"mode\": \"live\"); this one runs on the simulator",
+		                b.spec);
+	else if (b.token_file && b.e->spec.agents != LV_EXP_AGENTS_CLUSTER)
+		rc = lv_cmd_bad("--batch",
+		                "--token-file: the embedded agents make a token of their own"
+		                " (it is for a running cluster: --cluster FILE)");
+	if (rc == 0 && b.e->spec.live && b.jobs > 1) {
 		fprintf(stderr,
 		        "loudva --batch: a live experiment runs one cell at a time on the "
 		        "cluster; --jobs %d ignored\n",
 		        b.jobs);
 		b.jobs = 1;
 	}
-	rc = prepare_out(&b);
+	struct sigaction sa, old_int, old_term;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	if (rc == 0 && b.e->spec.live && b.e->spec.agents == LV_EXP_AGENTS_CLUSTER)
+		rc = open_cluster(&b);
+	if (rc == 0 && stop_signal)
+		rc = 128 + (int)stop_signal;
+	if (rc == 0)
+		rc = prepare_out(&b);
 	if (rc == 0) {
-		struct sigaction sa, old_int, old_term;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_stop;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, &old_int);
-		sigaction(SIGTERM, &sa, &old_term);
 		b.passes = b.e->spec.common_window ? 2 : 1;
 		b.wall_s = lv_xcalloc(b.e->n_cells, sizeof(double));
 		rc = run_all(&b);
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGTERM, &old_term, NULL);
 	}
+	close_cluster(&b);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	free(b.wall_s);
 	free(b.out_dir);
 	free(b.tmp_dir);
 	free(b.work_dir);
+	free(b.model);
 	lv_experiment_free(b.e);
 	return rc;
 }

@@ -271,12 +271,10 @@ static int setup_cluster(const struct opts *o, struct lv_cluster **cp, struct lv
 	if (lv_cluster_build_costs(c, o->mode, pred, why) != LV_OK)
 		return LV_EXIT_FAIL;
 	if (o->cluster && !o->emulate) {
-		char *tf = o->token_file ? lv_xstrdup(o->token_file) : lv_cluster_token_file(path);
+		const char *tf = o->token_file ? o->token_file : c->token_file;
 		if (tf)
 			*token = lv_token_file_read(tf, why);
-		int missing = tf && !*token;
-		free(tf);
-		return missing ? LV_EXIT_USAGE : LV_EXIT_OK;
+		return tf && !*token ? LV_EXIT_USAGE : LV_EXIT_OK;
 	}
 	struct lv_launcher_config lc;
 	lv_launcher_config_default(&lc);

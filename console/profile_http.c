@@ -5,6 +5,8 @@
  * cumulative-energy telemetry, and send a KServe v2 inference request with
  * the binary tensor extension, timing it on CLOCK_MONOTONIC from the first
  * byte sent to the last byte received. Every failure names the URL.
+ * `loudva --batch` uses the same client to check a running cluster's
+ * devices and to release and restore their clocks (batch_cluster.c).
  */
 #include "profile_run.h"
 
@@ -24,6 +26,7 @@ struct lv_prof_http {
 	char err[CURL_ERROR_SIZE];
 	char *resp;
 	size_t resp_len, resp_cap;
+	long status; /* of the last exchange; 0 when there was no answer */
 };
 
 static size_t on_data(char *p, size_t sz, size_t n, void *ud)
@@ -77,7 +80,10 @@ static int exchange(struct lv_prof_http *h, const char *method, const char *url,
 	CURL *c = h->h;
 	curl_easy_reset(c);
 	h->resp_len = 0;
+	h->status = 0;
 	h->err[0] = '\0';
+	if (h->resp)
+		h->resp[0] = '\0';
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
@@ -98,6 +104,7 @@ static int exchange(struct lv_prof_http *h, const char *method, const char *url,
 		               h->err[0] ? h->err : curl_easy_strerror(rc));
 	long code = 0;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	h->status = code;
 	if (code < 200 || code >= 300)
 		return lv_fail(why, LV_EIO, "%s %s: HTTP %ld: %.200s", method, url, code,
 		               h->resp ? h->resp : "");
@@ -149,6 +156,27 @@ int lv_prof_http_pin(struct lv_prof_http *h, uint64_t hz, double timeout_s, char
 		struct timespec ts = { 0, 20 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
+}
+
+int lv_prof_http_get(struct lv_prof_http *h, int triton, const char *path, const char **body,
+                     char **why)
+{
+	int rc;
+	if (triton) {
+		char *url = lv_xasprintf("%s%s", h->triton, path);
+		rc = exchange(h, "GET", url, NULL, NULL, 0, 10.0, why);
+		free(url);
+	} else {
+		rc = agent_call(h, "GET", path, NULL, why);
+	}
+	if (body)
+		*body = h->resp ? h->resp : "";
+	return rc;
+}
+
+long lv_prof_http_status(const struct lv_prof_http *h)
+{
+	return h->status;
 }
 
 int lv_prof_http_release(struct lv_prof_http *h, char **why)

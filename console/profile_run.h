@@ -21,6 +21,15 @@ struct lv_prof_http *lv_prof_http_new(const char *agent_url, const char *triton_
 void lv_prof_http_free(struct lv_prof_http *h);
 /* Pins hz and waits (up to timeout_s) until the agent reports it. 0 or LV_EIO with *why. */
 int lv_prof_http_pin(struct lv_prof_http *h, uint64_t hz, double timeout_s, char **why);
+/*
+ * GET path from the agent (triton 0, with the token) or from Triton (1);
+ * *body (may be NULL) is the answer, borrowed until the next call. 0, or
+ * LV_EIO naming the method and URL (no answer, or a status outside 2xx).
+ */
+int lv_prof_http_get(struct lv_prof_http *h, int triton, const char *path, const char **body,
+                     char **why);
+/* The HTTP status of the last exchange; 0 when nothing answered. */
+long lv_prof_http_status(const struct lv_prof_http *h);
 /* Releases the pin (DELETE); 0 or LV_EIO. */
 int lv_prof_http_release(struct lv_prof_http *h, char **why);
 /* The agent's cumulative energy (J) and power now (W). */

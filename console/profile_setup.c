@@ -33,13 +33,10 @@ int lv_prof_setup(const struct lv_prof_target *o, struct lv_cluster **cp, struct
 			return lv_fail(why, LV_EINVAL, "%s: no device %s", o->cluster, o->device),
 			       LV_EXIT_USAGE;
 		/* --token-file, else the cluster file's own "token_file". */
-		char *tf =
-		    o->token_file ? lv_xstrdup(o->token_file) : lv_cluster_token_file(o->cluster);
+		const char *tf = o->token_file ? o->token_file : (*cp)->token_file;
 		if (tf)
 			*token = lv_token_file_read(tf, why);
-		int missing = tf && !*token;
-		free(tf);
-		return missing ? LV_EXIT_USAGE : LV_EXIT_OK;
+		return tf && !*token ? LV_EXIT_USAGE : LV_EXIT_OK;
 	}
 	const char *dash = strrchr(o->device, '-');
 	long nn = 0;

@@ -165,8 +165,13 @@ static int parse_cluster(struct lv_cluster *c, const cJSON *root, const char *pa
 	const cJSON *pd = cJSON_GetObjectItemCaseSensitive(root, "profiles");
 	if (pd && !cJSON_IsString(pd))
 		return lv_fail(why, LV_EINVAL, "%s: profiles: must be a directory name", path);
+	const cJSON *tf = cJSON_GetObjectItemCaseSensitive(root, "token_file");
+	if (tf && (!cJSON_IsString(tf) || !tf->valuestring[0]))
+		return lv_fail(why, LV_EINVAL, "%s: token_file: must be a file name", path);
 	char *base = lv_path_dirname(path);
 	char *profiles_dir = lv_path_join(base, pd ? pd->valuestring : "..");
+	if (tf)
+		c->token_file = lv_path_join(base, tf->valuestring);
 	free(base);
 
 	int rc = LV_OK;
@@ -314,5 +319,6 @@ void lv_cluster_free(struct lv_cluster *c)
 	free(c->kinds);
 	lv_predictor_free(c->predictor);
 	free(c->name);
+	free(c->token_file);
 	free(c);
 }

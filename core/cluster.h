@@ -12,10 +12,14 @@
  *   {"name": "thesis", "profiles": "..",
  *    "devices": [{"name": "agx-xavier-00", "kind": "agx-xavier",
  *                 "agent": "http://127.0.0.1:5001", "triton": "http://127.0.0.1:8001"},
- *                {"name": "nano", "kind": "nano", "count": 400}]}
+ *                {"name": "nano", "kind": "nano", "count": 400}],
+ *    "token_file": "agent.token"}
  * "profiles" is the directory holding <kind>.json, relative to the cluster
  * file (default ".."). An entry with "count": N expands to N devices named
  * <name>-000 .. <name>-(N-1), with no endpoints (simulation only).
+ * "token_file" (optional, relative to the cluster file) holds the bearer
+ * token the agents were started with; a controller reads it only when it
+ * drives the agents at these URLs.
  */
 #ifndef LV_CLUSTER_H
 #define LV_CLUSTER_H
@@ -70,6 +74,7 @@ struct lv_device {
 
 struct lv_cluster {
 	char *name;
+	char *token_file; /* "token_file" resolved against the cluster file; NULL if none */
 	size_t n_kinds;
 	struct lv_kind *kinds;
 	size_t n_devices;

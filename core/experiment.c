@@ -198,8 +198,20 @@ static void lay_out_cells(struct lv_experiment *e)
 
 struct lv_experiment *lv_experiment_load(const char *path, int *code_out, char **why)
 {
+	return lv_experiment_load_with(path, NULL, code_out, why);
+}
+
+struct lv_experiment *lv_experiment_load_with(const char *path, const struct lv_exp_override *ov,
+                                              int *code_out, char **why)
+{
 	struct lv_experiment *e = lv_xcalloc(1, sizeof(*e));
 	int code = lv_exp_spec_load(path, &e->spec, why);
+	if (code == LV_OK && ov && ov->cluster_path) {
+		free(e->spec.cluster_path);
+		e->spec.cluster_path = lv_xstrdup(ov->cluster_path);
+	}
+	if (code == LV_OK && ov && ov->agents >= 0)
+		e->spec.agents = (enum lv_exp_agents)ov->agents;
 	if (code == LV_OK)
 		code = load_clusters(e, &code, why);
 	if (code == LV_OK)

@@ -41,6 +41,13 @@ struct lv_store;
 
 #define LV_EXP_NAME_MAX 128
 
+/* Where a live experiment's devices are ("agents" in the spec). */
+enum lv_exp_agents {
+	LV_EXP_AGENTS_EMBEDDED = 0, /* loudva-agent --emulate processes started per cell */
+	LV_EXP_AGENTS_CLUSTER = 1,  /* the agents and Triton servers already running at the
+	                             * cluster file's URLs, with its token */
+};
+
 /* One "traces" entry of the spec. */
 struct lv_exp_trace {
 	char *name;                     /* label in reports */
@@ -61,13 +68,14 @@ struct lv_exp_policy {
 };
 
 struct lv_exp_spec {
-	char *path;              /* the spec file */
-	char *name;              /* [the file's base name without .json] */
-	char *description;       /* may be NULL */
-	int live;                /* "mode": "live": runs on a live cluster, not the simulator */
-	char *cluster_path;      /* resolved against the spec's directory */
-	char *predictor_path;    /* [LV_EXP_DEFAULT_PREDICTOR, cwd-relative] */
-	enum lv_cost_mode costs; /* default for policies [prof] */
+	char *path;                /* the spec file */
+	char *name;                /* [the file's base name without .json] */
+	char *description;         /* may be NULL */
+	int live;                  /* "mode": "live": runs on a live cluster, not the simulator */
+	enum lv_exp_agents agents; /* live: where the devices are [embedded] */
+	char *cluster_path;        /* resolved against the spec's directory */
+	char *predictor_path;      /* [LV_EXP_DEFAULT_PREDICTOR, cwd-relative] */
+	enum lv_cost_mode costs;   /* default for policies [prof] */
 	size_t n_traces;
 	struct lv_exp_trace *traces;
 	size_t n_policies;
@@ -132,6 +140,16 @@ void lv_exp_spec_fini(struct lv_exp_spec *spec);
  * not be built (predictor training failed) — not the spec's fault.
  */
 struct lv_experiment *lv_experiment_load(const char *path, int *code_out, char **why);
+
+/* What a driver may change in a spec before anything the spec names is loaded. */
+struct lv_exp_override {
+	const char *cluster_path; /* another cluster file (as given), NULL: the spec's */
+	int agents;               /* an enum lv_exp_agents, or -1: as the spec says */
+};
+
+/* lv_experiment_load with the spec's cluster or agents replaced (ov may be NULL). */
+struct lv_experiment *lv_experiment_load_with(const char *path, const struct lv_exp_override *ov,
+                                              int *code_out, char **why);
 void lv_experiment_free(struct lv_experiment *e);
 
 /* Sets instance i's common window (s); the runs of pass 1 use it as end_s. */

@@ -236,6 +236,9 @@ static cJSON *spec_json(const struct lv_experiment *e)
 	cJSON_AddStringToObject(o, "cluster", e->clusters[s->policies[0].costs]->name);
 	cJSON_AddStringToObject(o, "cluster_file", s->cluster_path);
 	cJSON_AddStringToObject(o, "mode", lv_experiment_mode(e));
+	if (s->live)
+		cJSON_AddStringToObject(
+		    o, "agents", s->agents == LV_EXP_AGENTS_CLUSTER ? "cluster" : "embedded");
 	cJSON_AddStringToObject(o, "costs", lv_cost_mode_name(s->costs));
 	cJSON_AddStringToObject(o, "baseline", s->policies[s->baseline].label);
 	put_num(o, "repetitions", s->repetitions);
@@ -429,7 +432,7 @@ char *lv_exp_report_csv(const struct lv_experiment *e, const struct lv_exp_resul
 		const struct lv_exp_instance *in = &e->instances[c->instance];
 		bprintf(&b, "%zu,", r->cell + 1);
 		bcell(&b, p->label);
-		bprintf(&b, ",%s,sim,", lv_cost_mode_name(p->costs));
+		bprintf(&b, ",%s,%s,", lv_cost_mode_name(p->costs), lv_experiment_mode(e));
 		bcell(&b, e->spec.traces[in->trace].name);
 		bprintf(&b, ",");
 		if (in->trace_seed >= 0)

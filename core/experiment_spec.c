@@ -346,13 +346,13 @@ static int parse_policy(const struct ctx *x, const cJSON *o, size_t idx, enum lv
 
 static int parse_top(const struct ctx *x, const cJSON *root, struct lv_exp_spec *s)
 {
-	static const char *const known[] = {
-		"name",     "description", "mode",       "cluster", "predictor",  "costs",
-		"baseline", "repetitions", "seed",       "noise",   "noise_kind", "governor",
-		"window",   "sample_s",    "power_plot", "traces",  "policies",   NULL
-	};
+	static const char *const known[] = { "name",        "description", "mode",     "agents",
+		                             "cluster",     "predictor",   "costs",    "baseline",
+		                             "repetitions", "seed",        "noise",    "noise_kind",
+		                             "governor",    "window",      "sample_s", "power_plot",
+		                             "traces",      "policies",    NULL };
 	const char *name = NULL, *desc = NULL, *mode = NULL, *cluster = NULL, *pred = NULL;
-	const char *nk = NULL, *window = NULL, *base = NULL, *power = NULL;
+	const char *nk = NULL, *window = NULL, *base = NULL, *power = NULL, *agents = NULL;
 	double reps = 1, seed = 1;
 	if (!cJSON_IsObject(root))
 		return bad(x, "spec", "must be a JSON object");
@@ -366,6 +366,7 @@ static int parse_top(const struct ctx *x, const cJSON *root, struct lv_exp_spec 
 	    get_string(x, root, "window", "window", &window) != LV_OK ||
 	    get_string(x, root, "baseline", "baseline", &base) != LV_OK ||
 	    get_string(x, root, "power_plot", "power_plot", &power) != LV_OK ||
+	    get_string(x, root, "agents", "agents", &agents) != LV_OK ||
 	    get_costs(x, root, "costs", &s->costs) != LV_OK ||
 	    get_number(x, root, "repetitions", "repetitions", 1, 1000, 1, &reps) != LV_OK ||
 	    get_number(x, root, "seed", "seed", 0, 9007199254740992.0, 1, &seed) != LV_OK ||
@@ -376,6 +377,15 @@ static int parse_top(const struct ctx *x, const cJSON *root, struct lv_exp_spec 
 	if (mode && strcmp(mode, "sim") && strcmp(mode, "live"))
 		return bad(x, "mode", "'%s' is not \"sim\" or \"live\"", mode);
 	s->live = mode && !strcmp(mode, "live");
+	if (agents && !s->live)
+		return bad(x, "agents", "only a live experiment (\"mode\": \"live\") has agents");
+	if (agents && strcmp(agents, "embedded") && strcmp(agents, "cluster"))
+		return bad(x, "agents",
+		           "'%s' is not \"embedded\" (emulated agents started for each run) or "
+		           "\"cluster\" (the running agents at the cluster file's URLs)",
+		           agents);
+	s->agents =
+	    agents && !strcmp(agents, "cluster") ? LV_EXP_AGENTS_CLUSTER : LV_EXP_AGENTS_EMBEDDED;
 	if (!cluster)
 		return bad(x, "cluster",
 		           "missing (a cluster file, e.g. "

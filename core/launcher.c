@@ -14,7 +14,6 @@
 #include "launcher.h"
 
 #include <assert.h>
-#include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -532,20 +531,4 @@ char *lv_token_file_read(const char *path, char **why)
 		return NULL;
 	}
 	return t;
-}
-
-char *lv_cluster_token_file(const char *cluster_path)
-{
-	char *text = lv_read_file(cluster_path, NULL, NULL);
-	cJSON *root = text ? cJSON_Parse(text) : NULL;
-	free(text);
-	const cJSON *tf = cJSON_GetObjectItemCaseSensitive(root, "token_file");
-	char *path = NULL;
-	if (cJSON_IsString(tf) && *tf->valuestring) {
-		char *dir = lv_path_dirname(cluster_path);
-		path = lv_path_join(dir, tf->valuestring);
-		free(dir);
-	}
-	cJSON_Delete(root);
-	return path;
 }

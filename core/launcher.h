@@ -89,11 +89,4 @@ char *lv_launcher_default_agent(void);
  */
 char *lv_token_file_read(const char *path, char **why);
 
-/*
- * A cluster file's optional "token_file", as a path relative to the cluster
- * file. Caller frees; NULL when the file names none (or cannot be read: the
- * cluster's own loader reports that).
- */
-char *lv_cluster_token_file(const char *cluster_path);
-
 #endif

@@ -79,24 +79,42 @@ static double device_energy(const struct lv_live *lv, size_t i, double now)
 	return e;
 }
 
-/* The run's figures over [first arrival, now] (see lv_live_result). */
+/* The run's figures over [first arrival - lead, now] (see lv_live_result), and the timeline. */
 static void make_result(struct lv_live *lv, double now)
 {
 	const struct lv_cluster *c = lv->cluster;
-	double t0 = isnan(lv->first_arrival_s) ? 0.0 : lv->window_start_s;
-	struct lv_device_metrics *dm = lv_xcalloc(c->n_devices ? c->n_devices : 1, sizeof(*dm));
+	int started = !isnan(lv->first_arrival_s);
+	double t0 = started ? lv->window_start_s : 0.0;
+	size_t n = c->n_devices ? c->n_devices : 1;
+	struct lv_device_metrics *dm = lv_xcalloc(n, sizeof(*dm));
+	double *e0 = lv_xcalloc(n, sizeof(double)), *e1 = lv_xcalloc(n, sizeof(double));
 	for (size_t i = 0; i < c->n_devices; i++) {
+		e0[i] = started ? lv->dev_energy_first_j[i] : 0.0;
+		e1[i] = device_energy(lv, i, now);
 		snprintf(dm[i].name, sizeof(dm[i].name), "%s", c->devices[i].name);
 		dm[i].kind = c->devices[i].kind;
-		dm[i].energy_j = device_energy(lv, i, now) -
-		                 (isnan(lv->first_arrival_s) ? 0.0 : lv->dev_energy_first_j[i]);
+		dm[i].energy_j = e1[i] - e0[i];
 		dm[i].frames = lv->devs[i].frames;
 		dm[i].batches = lv->devs[i].batches;
 		dm[i].avg_freq_hz = (double)c->devices[i].freq_hz;
 	}
 	if (lv_metrics_finish(&lv->metrics, c, now - t0, dm, &lv->result, NULL) == LV_OK)
 		lv->have_result = 1;
+	if (lv->series)
+		live_timeline_build(lv, t0, now, e0, e1);
+	free(e0);
+	free(e1);
 	free(dm);
+}
+
+double lv_live_clock(const struct lv_live *lv)
+{
+	return live_now(lv);
+}
+
+const struct lv_timeline *lv_live_timeline(const struct lv_live *lv)
+{
+	return lv->have_timeline ? &lv->timeline : NULL;
 }
 
 const struct lv_cluster *lv_live_cluster(const struct lv_live *lv)
@@ -346,12 +364,15 @@ struct lv_live *lv_live_new(struct lv_live_config *cfg, char **why)
 	lv->cfg.policy = NULL;
 	lv->cfg.token = NULL;
 	lv->cfg.db_path = NULL;
+	lv->cfg.db_run = NULL;
 	if (!(lv->cfg.window_lead_s >= 0) || !isfinite(lv->cfg.window_lead_s))
 		lv->cfg.window_lead_s = 0;
 	if (!(lv->cfg.telemetry_period_s > 0))
 		lv->cfg.telemetry_period_s = 0.25;
 	if (!(lv->cfg.snapshot_period_s > 0))
 		lv->cfg.snapshot_period_s = 0.1;
+	if (!(lv->cfg.sample_s > 0) || !isfinite(lv->cfg.sample_s))
+		lv->cfg.sample_s = 0;
 	if (lv->cfg.fail_threshold < 1)
 		lv->cfg.fail_threshold = 3;
 	lv->cluster = c;
@@ -369,7 +390,9 @@ struct lv_live *lv_live_new(struct lv_live_config *cfg, char **why)
 		lv->devs[i].admin = LV_DEV_UP;
 	lv->stats = live_stats_new(c->n_devices, 0.0);
 	lv->dev_energy_first_j = lv_xcalloc(c->n_devices ? c->n_devices : 1, sizeof(double));
-	lv_metrics_init(&lv->metrics, 0);
+	if (lv->cfg.sample_s > 0)
+		lv->series = lv_xcalloc(c->n_devices ? c->n_devices : 1, sizeof(*lv->series));
+	lv_metrics_init(&lv->metrics, lv->cfg.trace_requests);
 	lv->multi = curl_multi_init();
 	curl_multi_setopt(lv->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
 	pthread_mutex_init(&lv->in_mu, NULL);
@@ -377,7 +400,7 @@ struct lv_live *lv_live_new(struct lv_live_config *cfg, char **why)
 	pthread_mutex_init(&lv->snap_mu, NULL);
 	lv->ev = live_events_new(c->n_devices);
 	live_publish(lv, 0.0);
-	if (cfg->db_path && live_record_open(lv, cfg->db_path, why) != LV_OK)
+	if (cfg->db_path && live_record_open(lv, cfg->db_path, cfg->db_run, why) != LV_OK)
 		goto fail;
 	if (pthread_create(&lv->thread, NULL, engine_main, lv) != 0) {
 		lv_fail(why, LV_EIO, "live: cannot start the engine thread");
@@ -531,6 +554,7 @@ void lv_live_stop(struct lv_live *lv)
 	free(lv->devs);
 	live_events_free(lv->ev);
 	free(lv->dev_energy_first_j);
+	live_timeline_free(lv);
 	lv_metrics_fini(&lv->metrics);
 	if (lv->have_result)
 		lv_run_metrics_fini(&lv->result);

@@ -32,6 +32,8 @@
 struct lv_live;
 struct lv_cluster;
 struct lv_run_metrics;
+struct lv_store_run;
+struct lv_timeline;
 
 /* Model input geometry (from model_repository/.../config.pbtxt). */
 struct lv_model_info {
@@ -79,6 +81,9 @@ struct lv_live_request {
 	double budget_s; /* NAN: the engine's default */
 	float **tensors; /* n_frames × (h·w·c) FP32, NHWC, scaled to [-1, 1]; owned */
 	struct lv_live_frame_result *results; /* n_frames */
+	int64_t trace_index; /* what the store records as its frames' request: a replayed
+	                      * trace's request index; -1 [lv_live_request_new]: the id of
+	                      * the request's first frame */
 	/* internal */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -103,6 +108,12 @@ struct lv_live_config {
 	const char *policy;         /* "loud" ... */
 	const char *token;          /* bearer token for the agents, may be NULL */
 	const char *db_path;        /* SQLite store, NULL = none */
+	/*
+	 * The run's row in the store, read by lv_live_new (its id must be free
+	 * there); NULL: the policy's label, mode "live", trace "live", the next
+	 * free id.
+	 */
+	const struct lv_store_run *db_run;
 	struct lv_model_info model;
 	struct lv_engine_config engine;
 	double telemetry_period_s; /* [0.25] */
@@ -111,6 +122,11 @@ struct lv_live_config {
 	double window_lead_s;      /* lv_live_result's window opens this long before the
 	                            * first frame (a replayed trace's first request time,
 	                            * so the window matches the simulator's [0, end]) [0] */
+	double sample_s;           /* keep the cluster's power timeline at this step, s
+	                            * (lv_live_timeline); 0 = none [0] */
+	size_t trace_requests;     /* a replayed trace's requests: the result's request
+	                            * figures count requests by their trace_index in
+	                            * [0, trace_requests); 0 = no request figures [0] */
 };
 
 void lv_live_config_default(struct lv_live_config *cfg);
@@ -121,6 +137,12 @@ void lv_live_config_default(struct lv_live_config *cfg);
  * caller's.
  */
 struct lv_live *lv_live_new(struct lv_live_config *cfg, char **why);
+
+/*
+ * The controller's clock: seconds since lv_live_new started it — the clock of
+ * frame arrivals, the store's rows and the result's window. Thread-safe.
+ */
+double lv_live_clock(const struct lv_live *lv);
 
 /* The cluster (borrowed): only names, kinds and URLs may be read from other threads. */
 const struct lv_cluster *lv_live_cluster(const struct lv_live *lv);
@@ -168,6 +190,19 @@ void lv_live_shutdown(struct lv_live *lv);
  * borrowed until lv_live_stop.
  */
 const struct lv_run_metrics *lv_live_result(const struct lv_live *lv);
+
+/*
+ * With cfg.sample_s > 0, the cluster's mean power per sample_s over the
+ * result's window (sim.h's struct lv_timeline, cluster series only): sample
+ * i covers [start + i·sample_s, start + (i+1)·sample_s) clipped to the
+ * window, start being the window's opening. Made at shutdown from the
+ * agents' cumulative energy counters — each device's energy between two
+ * telemetry samples spread evenly over the time between them, pinned to the
+ * device energies lv_live_result charges at both ends of the window — so
+ * the samples' integral is the result's energy_j. NULL before
+ * lv_live_shutdown or without sample_s; borrowed until lv_live_stop.
+ */
+const struct lv_timeline *lv_live_timeline(const struct lv_live *lv);
 
 /* Stops (lv_live_shutdown if not done yet), flushes the store, joins the thread, frees. */
 void lv_live_stop(struct lv_live *lv);

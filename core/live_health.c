@@ -186,6 +186,7 @@ static void telemetry_sample(struct lv_live *lv, struct xfer *x, const cJSON *ro
 		}
 	}
 	live_record_telemetry(lv, x->device, now);
+	live_timeline_sample(lv, x->device, now);
 }
 
 static void telemetry_finished(struct lv_live *lv, struct xfer *x, int ok, long code,

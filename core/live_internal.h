@@ -9,6 +9,7 @@
  *   live_stats.c    rolling figures and snapshots
  *   live_record.c   the store, written off the engine thread
  *   live_events.c   the event log and the snapshot's recent activity
+ *   live_timeline.c the power timeline (cfg.sample_s > 0)
  * Not for use outside core/live*.c.
  *
  * Everything here except the fields marked "under in_mu" or "under
@@ -23,6 +24,7 @@
 
 #include "live.h"
 #include "metrics.h"
+#include "sim.h"
 
 enum xfer_kind {
 	XF_INFER = 1,     /* POST /v2/models/<m>/infer to Triton */
@@ -109,6 +111,12 @@ struct reqtab {
 	size_t n, cap, dead;
 };
 
+/* One device's energy since the controller started, at each telemetry sample. */
+struct live_series {
+	double *t, *e; /* s, J */
+	size_t n, cap;
+};
+
 enum cmd_kind { CMD_POLICY = 1, CMD_PIN = 2, CMD_STATE = 3 };
 
 struct cmd {
@@ -161,6 +169,9 @@ struct lv_live {
 	struct lv_metrics metrics;    /* every terminal frame */
 	struct lv_run_metrics result; /* made at shutdown */
 	int have_result;
+	struct live_series *series;  /* per device; NULL without cfg.sample_s */
+	struct lv_timeline timeline; /* made at shutdown with the result */
+	int have_timeline;
 
 	struct live_stats *stats;
 	pthread_mutex_t snap_mu;
@@ -224,8 +235,15 @@ void live_events_arm(struct lv_live *lv, double now);
 void live_events_explained(struct lv_live *lv, double now);
 void live_events_fill(const struct lv_live *lv, struct lv_snapshot *o);
 
+/* live_timeline.c */
+void live_timeline_sample(struct lv_live *lv, int device, double now);
+void live_timeline_build(struct lv_live *lv, double start_s, double end_s, const double *e_start,
+                         const double *e_end);
+void live_timeline_free(struct lv_live *lv);
+
 /* live_record.c */
-int live_record_open(struct lv_live *lv, const char *path, char **why);
+int live_record_open(struct lv_live *lv, const char *path, const struct lv_store_run *run,
+                     char **why);
 void live_record_frame(struct lv_live *lv, const struct lv_frame *f);
 void live_record_batch(struct lv_live *lv, const struct xfer *x, int ok, double now);
 void live_record_telemetry(struct lv_live *lv, int device, double now);

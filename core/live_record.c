@@ -8,7 +8,8 @@
  * runs and devices rows, so the database's frame counts equal what the
  * clients were answered.
  *
- * A frame's request is stored as the id of the request's first frame (the
+ * A frame's request is stored as the request's trace index when it has one
+ * (a replayed trace), else as the id of the request's first frame (the
  * engine's tag is a pointer, meaningless in a file). A failed batch is
  * recorded too, with its energy NULL (the agent does not measure a batch;
  * neither does a successful one here).
@@ -110,7 +111,8 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-int live_record_open(struct lv_live *lv, const char *path, char **why)
+int live_record_open(struct lv_live *lv, const char *path, const struct lv_store_run *desc,
+                     char **why)
 {
 	struct lv_store *st = lv_store_open(path, 0, why);
 	if (!st)
@@ -124,6 +126,8 @@ int live_record_open(struct lv_live *lv, const char *path, char **why)
 		.trace_seed = -1,
 		.cluster = c->name,
 	};
+	if (desc)
+		run = *desc;
 	struct live_record *r = lv_xcalloc(1, sizeof(*r));
 	r->store = st;
 	int rc = lv_store_add_run(st, &run, &r->run, why);
@@ -153,7 +157,8 @@ void live_record_frame(struct lv_live *lv, const struct lv_frame *f)
 	struct rows *w = &r->fill;
 	w->frames = grow(w->frames, &w->cap_frames, w->n_frames, sizeof(*w->frames));
 	w->frames[w->n_frames] = *f;
-	w->frames[w->n_frames++].tag = q->first_frame_id;
+	w->frames[w->n_frames++].tag =
+	    q->trace_index >= 0 ? (uint64_t)q->trace_index : q->first_frame_id;
 	pthread_mutex_unlock(&r->mu);
 }
 

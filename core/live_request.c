@@ -67,6 +67,7 @@ struct lv_live_request *lv_live_request_new(uint32_t n_frames, double budget_s,
 	r->n_frames = n_frames;
 	r->budget_s = budget_s;
 	r->floats_per_frame = floats_per_frame;
+	r->trace_index = -1;
 	size_t n = n_frames ? n_frames : 1;
 	r->tensors = lv_xcalloc(n, sizeof(float *));
 	r->results = lv_xcalloc(n, sizeof(*r->results));
@@ -201,7 +202,9 @@ void live_frame_final(struct lv_live *lv, const struct lv_frame *f)
 	if (f->device >= 0 && f->state == LV_FRAME_LATE)
 		lv->devs[f->device].late++;
 	live_stats_frame(lv->stats, f);
-	lv_metrics_add_frame(&lv->metrics, f);
+	struct lv_frame mf = *f; /* the collector ties frames to requests by trace index */
+	mf.tag = r->trace_index >= 0 ? (uint64_t)r->trace_index : UINT64_MAX;
+	lv_metrics_add_frame(&lv->metrics, &mf);
 	live_record_frame(lv, f);
 	live_events_frame(lv, f);
 	if (++r->n_final < r->n_frames)

@@ -3,7 +3,8 @@
 # policies, one 12 s generated trace) on fresh embedded emulated clusters,
 # release builds. The report must say mode "live", account for every frame,
 # agree with `loudva sim` on the same trace and policy over the same window
-# (frames/J within 5 %), and leave no agent running.
+# (frames/J within 5 %), keep each run's frames and telemetry in loudva.db,
+# and leave no agent running.
 #
 # The window: each live run's window opens at trace time 0 (the controller's
 # window lead) and closes at shutdown, no earlier than the simulator's common
@@ -22,6 +23,17 @@ check "two runs, all mode live" jq -e '(.runs | length) == 2 and all(.runs[]; .m
 check "every frame accounted for" jq -e 'all(.runs[].metrics; .frames > 0 and
 	.frames == .frames_served + .expired + .failed + .rejected)' "$R"
 check "no embedded agent left" sh -c "! pgrep -f 'loudva-agen[t].*$SCRATCH' >/dev/null"
+check "report.csv says live" grep -q '^1,loud(pred),pred,live,' "$OUT/report.csv"
+check "request figures measured live" jq -e 'all(.runs[].metrics; .requests > 0 and
+	.pct_requests_within_budget != null)' "$R"
+# Each run's record in loudva.db: every frame, and telemetry from all five agents.
+for run in 1 2; do
+	n=$(jq --argjson r "$run" '.runs[] | select(.run == $r) | .metrics.frames' "$R")
+	check "loudva.db: run $run's $n frames" test "$(sqlite3 "$OUT/loudva.db" \
+		"SELECT count(*) FROM frames WHERE run_id = $run")" = "$n"
+	check "loudva.db: run $run's telemetry from five devices" test "$(sqlite3 "$OUT/loudva.db" \
+		"SELECT count(DISTINCT device) FROM telemetry WHERE run_id = $run")" = 5
+done
 
 # The same trace as the spec generates, for the simulator.
 "$LOUDVA" trace gen --cameras 3 --seed 11 --duration 12 --min-active 4 --max-active 9 \

@@ -73,6 +73,34 @@ static void test_count_expansion(void **st)
 	assert_string_equal(c->devices[2].name, "edge-002");
 	assert_string_equal(c->devices[3].name, "solo");
 	assert_null(c->devices[0].agent_url);
+	assert_null(c->token_file);
+	lv_cluster_free(c);
+	free(path);
+	lv_test_rmtree(dir);
+	free(dir);
+}
+
+/* "token_file" is resolved against the cluster file's directory; an absolute one is kept. */
+static void test_token_file(void **st)
+{
+	(void)st;
+	char *dir = scratch();
+	char *path = write_cluster(dir, "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\","
+	                                "\"agent\": \"http://10.0.0.7:5000\"}],"
+	                                "\"token_file\": \"secrets/agent.token\"}");
+	char *why = NULL;
+	struct lv_cluster *c = lv_cluster_load(path, &why);
+	assert_non_null(c);
+	char *want = lv_xasprintf("%s/clusters/secrets/agent.token", dir);
+	assert_string_equal(c->token_file, want);
+	free(want);
+	lv_cluster_free(c);
+	free(path);
+	path = write_cluster(dir, "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\"}],"
+	                          "\"token_file\": \"/etc/loudva/agent.token\"}");
+	c = lv_cluster_load(path, &why);
+	assert_non_null(c);
+	assert_string_equal(c->token_file, "/etc/loudva/agent.token");
 	lv_cluster_free(c);
 	free(path);
 	lv_test_rmtree(dir);
@@ -107,6 +135,8 @@ static void test_bad_files(void **st)
 		  "\"http://x\"}]}",
 		  "an entry with count has no endpoints" },
 		{ "{\"devices\": [\n{\"name\": \"a\",, \"kind\": \"nano\"}]}", "c.json:2:" },
+		{ "{\"token_file\": 5, \"devices\": [{\"name\": \"a\", \"kind\": \"nano\"}]}",
+		  "token_file: must be a file name" },
 	};
 	char *dir = scratch();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -142,6 +172,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_thesis_cluster),
 		cmocka_unit_test(test_count_expansion),
+		cmocka_unit_test(test_token_file),
 		cmocka_unit_test(test_bad_files),
 	};
 	return cmocka_run_group_tests_name("cluster", tests, NULL, NULL);

@@ -88,6 +88,17 @@ static void test_parse_good(void **state)
 	assert_int_equal(s.traces[0].n_seeds, 1);
 	assert_int_equal(s.traces[0].seeds[0], 1);
 	assert_string_equal(s.traces[0].name, "gen-2cam");
+	assert_int_equal(s.agents, LV_EXP_AGENTS_EMBEDDED);
+	lv_exp_spec_fini(&s);
+
+	/* A live spec on the running cluster's agents. */
+	assert_int_equal(lv_exp_spec_parse("{\"mode\": \"live\", \"agents\": \"cluster\", "
+	                                   "\"cluster\": \"/c.json\", \"traces\": [{\"generate\":"
+	                                   " {}}], \"policies\": [\"loud\"]}",
+	                                   "x/lab.json", "x", &s, &why),
+	                 LV_OK);
+	assert_true(s.live);
+	assert_int_equal(s.agents, LV_EXP_AGENTS_CLUSTER);
 	lv_exp_spec_fini(&s);
 }
 
@@ -105,6 +116,10 @@ static const struct bad_case bad_cases[] = {
 	{ "[1, 2]", "spec.json: spec: must be a JSON object" },
 	{ HEAD TR PO ", \"sead\": 3}", "spec.json: spec: unknown field 'sead'" },
 	{ HEAD "\"mode\": \"lab\", " TR PO "}", "spec.json: mode: 'lab' is not \"sim\"" },
+	{ HEAD "\"agents\": \"cluster\", " TR PO "}",
+	  "spec.json: agents: only a live experiment (\"mode\": \"live\") has agents" },
+	{ HEAD "\"mode\": \"live\", \"agents\": \"lab\", " TR PO "}",
+	  "spec.json: agents: 'lab' is not \"embedded\"" },
 	{ "{" TR PO "}", "spec.json: cluster: missing" },
 	{ HEAD "\"traces\": [], " PO "}", "spec.json: traces: must be a non-empty array" },
 	{ HEAD PO "}", "spec.json: traces: missing" },

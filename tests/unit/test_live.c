@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,9 @@
 #include "launcher.h"
 #include "metrics.h"
 #include "profile.h"
+#include "sim.h"
 #include "snapshot.h"
+#include "store.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -46,8 +49,13 @@ static void nap(double s)
 	nanosleep(&ts, NULL);
 }
 
-/* An AGX Xavier and a Nano, emulated, under `policy` (prof cost tables). */
-static void rig_start(struct rig *r, const char *policy)
+/*
+ * An AGX Xavier and a Nano, emulated, under `policy` (prof cost tables);
+ * a power timeline every sample_s (0: none), a store at db (NULL: none)
+ * with run row `run` (NULL: the default).
+ */
+static void rig_start_with(struct rig *r, const char *policy, double sample_s, const char *db,
+                           const struct lv_store_run *run)
 {
 	memset(r, 0, sizeof(*r));
 	r->dir = lv_test_mkdtemp();
@@ -78,10 +86,19 @@ static void rig_start(struct rig *r, const char *policy)
 	cfg.cluster = c;
 	cfg.policy = policy;
 	cfg.token = lv_launcher_token(r->launcher);
+	cfg.sample_s = sample_s;
+	cfg.trace_requests = run ? 16 : 0;
+	cfg.db_path = db;
+	cfg.db_run = run;
 	r->lv = lv_live_new(&cfg, &why);
 	if (!r->lv)
 		fail_msg("live: %s", why);
 	assert_null(cfg.cluster); /* handed over */
+}
+
+static void rig_start(struct rig *r, const char *policy)
+{
+	rig_start_with(r, policy, 0, NULL, NULL);
 }
 
 static void rig_stop(struct rig *r)
@@ -334,6 +351,92 @@ static void test_device_down_and_back(void **st)
 	rig_stop(&r);
 }
 
+/* One integer from a query on the database at path. */
+static long long db_int(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	long long v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/*
+ * A replayed trace's run as `loudva --batch` records it: the run row it
+ * describes, frames under their trace index, telemetry samples, and a power
+ * timeline whose integral is the result's energy.
+ */
+static void test_timeline_and_store(void **st)
+{
+	(void)st;
+	char *tmp = lv_test_mkdtemp();
+	char *db = lv_path_join(tmp, "cell.db");
+	const struct lv_store_run desc = {
+		.id = 7,
+		.experiment = "unit",
+		.policy = "round_robin",
+		.cost_mode = "prof",
+		.mode = "live",
+		.trace = "gen",
+		.trace_seed = 3,
+		.seed = 1,
+		.cluster = "pair",
+	};
+	struct rig r;
+	rig_start_with(&r, "round_robin:period=0.01", 0.5, db, &desc);
+	assert_null(lv_live_timeline(r.lv)); /* made at shutdown */
+	assert_true(lv_live_clock(r.lv) >= 0);
+	nap(0.6); /* a telemetry sample or two before the first frame */
+	for (int k = 0; k < 3; k++) {
+		struct lv_live_request *q = lv_live_request_new(2, 5.0, 0);
+		q->trace_index = 10 + k;
+		lv_live_submit(r.lv, q);
+		lv_live_request_wait(q);
+		lv_live_request_free(q);
+		nap(0.4);
+	}
+	lv_live_shutdown(r.lv);
+	const struct lv_run_metrics *m = lv_live_result(r.lv);
+	const struct lv_timeline *tl = lv_live_timeline(r.lv);
+	assert_non_null(m);
+	assert_non_null(tl);
+	assert_int_equal(m->requests, 16); /* the trace's, of which three were sent */
+	assert_int_equal(m->requests_served, 3);
+	assert_true(tl->sample_s == 0.5);
+	assert_int_equal(tl->n, (size_t)ceil(m->window_s / 0.5));
+	double j = 0;
+	for (size_t i = 0; i < tl->n; i++) {
+		double len = i + 1 < tl->n ? 0.5 : m->window_s - 0.5 * (double)i;
+		assert_true(tl->cluster_w[i] > 0);
+		j += tl->cluster_w[i] * len;
+	}
+	if (fabs(j - m->energy_j) > 1e-9 * m->energy_j)
+		fail_msg("timeline %.12g J, result %.12g J", j, m->energy_j);
+	double energy = m->energy_j;
+	lv_launcher_stop(r.launcher);
+	lv_live_stop(r.lv);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM runs WHERE id = 7 AND experiment = 'unit'"
+	                            " AND trace = 'gen' AND trace_seed = 3 AND frames = 6"),
+	                 1);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM frames WHERE run_id = 7"), 6);
+	assert_int_equal(db_int(db, "SELECT min(request) * 100 + max(request) FROM frames"), 1012);
+	assert_true(db_int(db, "SELECT count(DISTINCT device) FROM telemetry WHERE run_id = 7") ==
+	            2);
+	assert_true(db_int(db, "SELECT count(*) FROM batches WHERE run_id = 7") >= 3);
+	assert_true(db_int(db, "SELECT round(energy_j * 1000) FROM runs") ==
+	            (long long)round(energy * 1000));
+	lv_test_rmtree(r.dir);
+	free(r.dir);
+	free(db);
+	lv_test_rmtree(tmp);
+	free(tmp);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -344,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_shutdown_answers_held_frames),
 		cmocka_unit_test(test_operator_commands),
 		cmocka_unit_test(test_device_down_and_back),
+		cmocka_unit_test(test_timeline_and_store),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
