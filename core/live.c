@@ -280,6 +280,7 @@ static void shut_down(struct lv_live *lv)
 	live_xfers_abort(lv);
 	lv_engine_abort_all(lv->engine, now, "controller shutting down");
 	run_actions(lv, now);
+	live_release_clocks(lv);
 	live_stats_tick(lv, now);
 	live_publish(lv, now);
 	make_result(lv, now);

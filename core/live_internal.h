@@ -198,6 +198,8 @@ void live_xfer_free(struct lv_live *lv, struct xfer *x);
 int live_xfer_start(struct lv_live *lv, struct xfer *x, double timeout_s);
 void live_xfers_done(struct lv_live *lv, double now);
 void live_xfers_abort(struct lv_live *lv);
+/* live_release.c: the clocks this controller set, back to the governors (at shutdown). */
+void live_release_clocks(struct lv_live *lv);
 int live_infer_build(struct lv_live *lv, struct xfer *x, const struct lv_action *a);
 int live_infer_parse(struct lv_live *lv, struct xfer *x, char *why, size_t why_len);
 void live_http_fini(struct lv_live *lv);
