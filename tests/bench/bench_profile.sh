@@ -3,7 +3,9 @@
 # Nano whose batches all take 50 ms and whose clock changes take 1 ms, so
 # the figures are the sweep's own cost: per batch size, the client-side
 # overhead over the server's compute time (HTTP and the 1-4 MB binary body,
-# mean over the samples, ms) and the wall time of a 1 clock x 4 batch sweep.
+# mean over the samples, ms), the wall time of a 3 clock x 4 batch sweep with
+# the stability criterion (5%), and the profiler's own CPU (user + system)
+# per measured request.
 # Figures only, one line each, name first.
 set -u
 cd "$(dirname "$0")/../.."
@@ -27,8 +29,10 @@ url=http://127.0.0.1:$(cat "$S/port")
 printf '{"name": "b", "profiles": "%s", "devices": [{"name": "nano-00", "kind": "nano", "agent": "%s", "triton": "%s"}]}\n' \
 	"$PWD/profiles" "$url" "$url" >"$S/cluster.json"
 t0=$(date +%s.%N)
-if ! "$LOUDVA" profile run --cluster "$S/cluster.json" --token-file "$S/token" --device nano-00 \
-	--freqs 921600000 --batches 1-4 --requests 10 --out "$S/p.json" 2>"$S/err"; then
+TIMEFORMAT='%U %S'
+if ! { time "$LOUDVA" profile run --cluster "$S/cluster.json" --token-file "$S/token" \
+	--device nano-00 --freqs 614400000,768000000,921600000 --batches 1-4 --requests 10 \
+	--stability 5% --out "$S/p.json" 2>"$S/err"; } 2>"$S/cpu"; then
 	echo "bench_profile: the sweep failed: $(tail -2 "$S/err")"
 	exit 1
 fi
@@ -36,4 +40,8 @@ t1=$(date +%s.%N)
 awk -F, 'NR > 1 { d[$2] += $5 - $6; n[$2]++ }
 	END { for (b = 1; b <= 4; b++) printf "profile_overhead_b%d_ms %.3f\n", b, 1e3 * d[b] / n[b] }' \
 	"$S/p.json.samples.csv"
-awk -v a="$t0" -v b="$t1" 'BEGIN { printf "profile_sweep_1x4_s %.2f\n", b - a }'
+awk -v a="$t0" -v b="$t1" 'BEGIN { printf "profile_sweep_3x4_s %.2f\n", b - a }'
+# Requests: the samples, plus one warm-up per point.
+reqs=$(($(wc -l <"$S/p.json.samples.csv") - 1 + 12))
+read -r u sy <"$S/cpu"
+awk -v u="$u" -v s="$sy" -v n="$reqs" 'BEGIN { printf "profile_cpu_per_request_ms %.3f (%d requests of 1-4 frames)\n", 1e3 * (u + s) / n, n }'
