@@ -365,6 +365,13 @@ struct lv_live *lv_live_new(struct lv_live_config *cfg, char **why)
 	lv_metrics_init(&lv->metrics, 0);
 	lv->multi = curl_multi_init();
 	curl_multi_setopt(lv->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
+	/*
+	 * Keep idle connections to every device. libcurl's default cache holds 4
+	 * per transfer in progress, so when the controller had one or two batches
+	 * out it closed the connections to the other devices, and the next batch
+	 * paid a new connection (a new thread and buffers on the agent) for it.
+	 */
+	curl_multi_setopt(lv->multi, CURLMOPT_MAXCONNECTS, (long)(4 * c->n_devices + 16));
 	pthread_mutex_init(&lv->in_mu, NULL);
 	pthread_cond_init(&lv->cmd_cv, NULL);
 	pthread_mutex_init(&lv->snap_mu, NULL);
