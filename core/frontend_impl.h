@@ -23,9 +23,15 @@ struct lv_frontend {
 	uint16_t port;
 	atomic_int closing; /* set by lv_frontend_stop: refuse new work */
 	pthread_mutex_t mu; /* guards stats and log */
+	/* The decode gate (frontend_upload.c): FIFO of waiting requests, under gate_mu. */
+	pthread_mutex_t gate_mu;
+	unsigned decoders; /* requests decoding now, <= lim.max_decoders */
+	struct fe_gate_wait *gate_head, *gate_tail;
 	struct lv_frontend_stats stats;
 	char log[256]; /* libmicrohttpd's last message */
 };
+
+struct fe_gate_wait;
 
 /* Per-request state for POST /inference, kept in MHD's con_cls. */
 struct fe_upload;

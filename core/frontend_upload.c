@@ -233,14 +233,65 @@ static int parse_budget(struct fe_upload *up, double *budget_s)
 	return 0;
 }
 
+/*
+ * The decode gate: at most lim.max_decoders requests decode at once, and
+ * the rest are let in in arrival order. Each waiter sleeps on its own
+ * condition variable, and a leaving decoder hands its place straight to the
+ * first waiter, so one decode ending wakes one thread.
+ */
+struct fe_gate_wait {
+	pthread_cond_t cv;
+	int go;
+	struct fe_gate_wait *next;
+};
+
+static void gate_enter(struct lv_frontend *fe)
+{
+	pthread_mutex_lock(&fe->gate_mu);
+	if (fe->decoders < fe->lim.max_decoders && !fe->gate_head) {
+		fe->decoders++;
+		pthread_mutex_unlock(&fe->gate_mu);
+		return;
+	}
+	struct fe_gate_wait w = { .go = 0, .next = NULL };
+	pthread_cond_init(&w.cv, NULL);
+	if (fe->gate_tail)
+		fe->gate_tail->next = &w;
+	else
+		fe->gate_head = &w;
+	fe->gate_tail = &w;
+	while (!w.go)
+		pthread_cond_wait(&w.cv, &fe->gate_mu);
+	pthread_mutex_unlock(&fe->gate_mu);
+	pthread_cond_destroy(&w.cv);
+}
+
+static void gate_leave(struct lv_frontend *fe)
+{
+	pthread_mutex_lock(&fe->gate_mu);
+	struct fe_gate_wait *w = fe->gate_head;
+	if (w) {
+		/* The place passes to w: fe->decoders stays as it is. */
+		fe->gate_head = w->next;
+		if (!fe->gate_head)
+			fe->gate_tail = NULL;
+		w->go = 1;
+		pthread_cond_signal(&w->cv);
+	} else {
+		fe->decoders--;
+	}
+	pthread_mutex_unlock(&fe->gate_mu);
+}
+
 /* Decodes every part into a new request; NULL after fail() on a bad image. */
 static struct lv_live_request *build_request(struct fe_upload *up, double budget_s)
 {
 	struct lv_frontend *fe = up->fe;
 	const struct lv_model_info *m = &fe->model;
 	size_t floats = (size_t)m->height * (size_t)m->width * (size_t)m->channels;
+	gate_enter(fe);
+	/* The tensors are taken inside the gate, so only decoding requests hold them. */
 	struct lv_live_request *r = fe->ops->request_new((uint32_t)up->n_parts, budget_s, floats);
-
 	for (size_t i = 0; i < up->n_parts; i++) {
 		char *why = NULL;
 		struct fe_part *p = &up->parts[i];
@@ -248,11 +299,13 @@ static struct lv_live_request *build_request(struct fe_upload *up, double budget
 			fail(up, MHD_HTTP_BAD_REQUEST, "images[%zu]: %s", i, why);
 			free(why);
 			fe->ops->request_free(r);
-			return NULL;
+			r = NULL;
+			break;
 		}
 		free(p->data); /* the tensor is all that is needed from here */
 		p->data = NULL;
 	}
+	gate_leave(fe);
 	return r;
 }
 
