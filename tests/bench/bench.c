@@ -279,6 +279,7 @@ static void sim_thousand(void)
 	in_child(bench_sim_thousand);
 }
 
+/* clang-format off */
 static const struct bench benches[] = {
 	{ "thesis", bench_thesis },
 	{ "thousand", bench_thousand },
@@ -290,6 +291,7 @@ static const struct bench benches[] = {
 	{ "views", lv_bench_views },
 	{ "dispatch", lv_bench_dispatch },
 };
+/* clang-format on */
 
 #define N_BENCHES (sizeof(benches) / sizeof(benches[0]))
 
