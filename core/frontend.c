@@ -319,7 +319,7 @@ struct lv_frontend *lv_frontend_new(const struct lv_frontend_ops *ops, void *arg
 		fe->lim.max_decoders = n > 0 ? (unsigned)n : 1;
 	}
 	pthread_mutex_init(&fe->mu, NULL);
-	pthread_mutex_init(&fe->gate_mu, NULL);
+	fe->dec = fe_decode_new(&fe->model, fe->lim.max_decoders);
 	atomic_init(&fe->closing, 0);
 
 	unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD |
@@ -337,7 +337,7 @@ struct lv_frontend *lv_frontend_new(const struct lv_frontend_ops *ops, void *arg
 		lv_fail(why, LV_EIO, "cannot listen on %s: %s", listen_addr,
 		        fe->log[0] ? fe->log : strerror(err));
 		pthread_mutex_destroy(&fe->mu);
-		pthread_mutex_destroy(&fe->gate_mu);
+		fe_decode_free(fe->dec);
 		free(fe);
 		return NULL;
 	}
@@ -366,6 +366,6 @@ void lv_frontend_stop(struct lv_frontend *fe)
 	atomic_store(&fe->closing, 1);
 	MHD_stop_daemon(fe->mhd);
 	pthread_mutex_destroy(&fe->mu);
-	pthread_mutex_destroy(&fe->gate_mu);
+	fe_decode_free(fe->dec);
 	free(fe);
 }

@@ -25,7 +25,10 @@
  * at once and the others wait their turn in arrival order, holding only
  * their encoded bytes: with dozens of connections decoding side by side,
  * each would take dozens of times longer, hold its ~1 MB tensors that long
- * and share the caches with all the others.
+ * and share the caches with all the others. max_decoders - 1 helper threads
+ * decode a request's other frames alongside its connection thread when they
+ * are free, so an idle controller decodes a multi-frame request in about
+ * the time of one frame.
  *
  * The consumer is whatever runs the frames: lv_live (lv_frontend_start), or
  * a stand-in in tests and benchmarks (lv_frontend_new with its own ops).

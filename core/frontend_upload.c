@@ -27,7 +27,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include "image.h"
 #include "util.h"
 
 #define JSON_TYPE "application/json"
@@ -233,79 +232,34 @@ static int parse_budget(struct fe_upload *up, double *budget_s)
 	return 0;
 }
 
-/*
- * The decode gate: at most lim.max_decoders requests decode at once, and
- * the rest are let in in arrival order. Each waiter sleeps on its own
- * condition variable, and a leaving decoder hands its place straight to the
- * first waiter, so one decode ending wakes one thread.
- */
-struct fe_gate_wait {
-	pthread_cond_t cv;
-	int go;
-	struct fe_gate_wait *next;
-};
-
-static void gate_enter(struct lv_frontend *fe)
-{
-	pthread_mutex_lock(&fe->gate_mu);
-	if (fe->decoders < fe->lim.max_decoders && !fe->gate_head) {
-		fe->decoders++;
-		pthread_mutex_unlock(&fe->gate_mu);
-		return;
-	}
-	struct fe_gate_wait w = { .go = 0, .next = NULL };
-	pthread_cond_init(&w.cv, NULL);
-	if (fe->gate_tail)
-		fe->gate_tail->next = &w;
-	else
-		fe->gate_head = &w;
-	fe->gate_tail = &w;
-	while (!w.go)
-		pthread_cond_wait(&w.cv, &fe->gate_mu);
-	pthread_mutex_unlock(&fe->gate_mu);
-	pthread_cond_destroy(&w.cv);
-}
-
-static void gate_leave(struct lv_frontend *fe)
-{
-	pthread_mutex_lock(&fe->gate_mu);
-	struct fe_gate_wait *w = fe->gate_head;
-	if (w) {
-		/* The place passes to w: fe->decoders stays as it is. */
-		fe->gate_head = w->next;
-		if (!fe->gate_head)
-			fe->gate_tail = NULL;
-		w->go = 1;
-		pthread_cond_signal(&w->cv);
-	} else {
-		fe->decoders--;
-	}
-	pthread_mutex_unlock(&fe->gate_mu);
-}
-
 /* Decodes every part into a new request; NULL after fail() on a bad image. */
 static struct lv_live_request *build_request(struct fe_upload *up, double budget_s)
 {
 	struct lv_frontend *fe = up->fe;
 	const struct lv_model_info *m = &fe->model;
 	size_t floats = (size_t)m->height * (size_t)m->width * (size_t)m->channels;
-	gate_enter(fe);
+	struct fe_job *jobs = lv_xcalloc(up->n_parts, sizeof *jobs);
+	fe_decode_enter(fe->dec);
 	/* The tensors are taken inside the gate, so only decoding requests hold them. */
 	struct lv_live_request *r = fe->ops->request_new((uint32_t)up->n_parts, budget_s, floats);
+	for (size_t i = 0; i < up->n_parts; i++)
+		jobs[i] = (struct fe_job){ .bytes = up->parts[i].data,
+			                   .len = up->parts[i].len,
+			                   .out = r->tensors[i] };
+	fe_decode_run(fe->dec, jobs, up->n_parts);
+	fe_decode_leave(fe->dec);
 	for (size_t i = 0; i < up->n_parts; i++) {
-		char *why = NULL;
-		struct fe_part *p = &up->parts[i];
-		if (lv_image_preprocess(p->data, p->len, m, r->tensors[i], &why) < 0) {
-			fail(up, MHD_HTTP_BAD_REQUEST, "images[%zu]: %s", i, why);
-			free(why);
+		if (jobs[i].rc < 0 && r) {
+			/* The first bad image is the one named, as if decoded in order. */
+			fail(up, MHD_HTTP_BAD_REQUEST, "images[%zu]: %s", i, jobs[i].why);
 			fe->ops->request_free(r);
 			r = NULL;
-			break;
 		}
-		free(p->data); /* the tensor is all that is needed from here */
-		p->data = NULL;
+		free(jobs[i].why);
+		free(up->parts[i].data); /* the tensor is all that is needed from here */
+		up->parts[i].data = NULL;
 	}
-	gate_leave(fe);
+	free(jobs);
 	return r;
 }
 

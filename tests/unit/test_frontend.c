@@ -521,6 +521,11 @@ static void test_bad_requests_refused(void **state)
 	expect_refused(f, p, 2, NULL, 400, "images[1]: JPEG:");
 	p[1] = (struct part){ "images", "", 0, "b.jpg" };
 	expect_refused(f, p, 2, NULL, 400, "images[1]: empty file");
+	/* Two bad ones, decoded side by side: the first is named, as in order. */
+	p[0] = (struct part){ "images", "not a picture", 13, "a.jpg" };
+	p[1] = (struct part){ "images", j, jl / 2, "b.jpg" };
+	expect_refused(f, p, 2, NULL, 400, "images[0]: not a JPEG or PNG");
+	p[0] = (struct part){ "images", j, jl, "a.jpg" };
 
 	/* Budgets that are not positive numbers of seconds. */
 	const char *bad_budgets[] = { "abc", "-1", "0", "nan", "inf", "1e999", "" };
