@@ -24,6 +24,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "image.h"
 #include "util.h"
@@ -66,6 +67,7 @@ static void job_done(struct fe_job *j)
 static void *helper_main(void *arg)
 {
 	struct fe_decode *d = arg;
+	prctl(PR_SET_NAME, "lv-decode"); /* as top and perf show it */
 	pthread_mutex_lock(&d->mu);
 	for (;;) {
 		while (!d->head && !d->stopping)

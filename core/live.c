@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -268,13 +269,14 @@ static void *engine_main(void *arg)
 {
 	struct lv_live *lv = arg;
 	/*
-	 * The front end decodes images on one thread per connection; under load
-	 * dozens are runnable, and a fair share of the CPU would starve this one
-	 * thread that every frame waits on. Ask for a higher priority (works
-	 * with CAP_SYS_NICE, e.g. as root or under systemd's Nice=; else
-	 * nothing changes).
+	 * Under load the front end keeps every core busy decoding (and emulated
+	 * agents or a load client may share the cores too), and a fair share of
+	 * the CPU would starve this one thread that every frame waits on. Ask
+	 * for a higher priority (works with CAP_SYS_NICE, e.g. as root or under
+	 * systemd's Nice=; else nothing changes). The name shows in top and perf.
 	 */
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), ENGINE_NICE);
+	prctl(PR_SET_NAME, "lv-engine");
 	for (;;) {
 		double now = live_now(lv);
 		if (take_inputs(lv, now))
