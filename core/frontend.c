@@ -26,6 +26,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "frontend_impl.h"
 #include "prom.h"
@@ -41,6 +42,7 @@ void lv_frontend_limits_default(struct lv_frontend_limits *lim)
 	lim->max_body_bytes = 100u * 1024 * 1024;
 	lim->max_connections = 256;
 	lim->timeout_s = 15;
+	lim->max_decoders = 0;
 }
 
 static void count_status(struct lv_frontend *fe, unsigned status)
@@ -312,7 +314,12 @@ struct lv_frontend *lv_frontend_new(const struct lv_frontend_ops *ops, void *arg
 		fe->lim = *lim;
 	else
 		lv_frontend_limits_default(&fe->lim);
+	if (fe->lim.max_decoders == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		fe->lim.max_decoders = n > 0 ? (unsigned)n : 1;
+	}
 	pthread_mutex_init(&fe->mu, NULL);
+	fe->dec = fe_decode_new(&fe->model, fe->lim.max_decoders);
 	atomic_init(&fe->closing, 0);
 
 	unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD |
@@ -330,6 +337,7 @@ struct lv_frontend *lv_frontend_new(const struct lv_frontend_ops *ops, void *arg
 		lv_fail(why, LV_EIO, "cannot listen on %s: %s", listen_addr,
 		        fe->log[0] ? fe->log : strerror(err));
 		pthread_mutex_destroy(&fe->mu);
+		fe_decode_free(fe->dec);
 		free(fe);
 		return NULL;
 	}
@@ -358,5 +366,6 @@ void lv_frontend_stop(struct lv_frontend *fe)
 	atomic_store(&fe->closing, 1);
 	MHD_stop_daemon(fe->mhd);
 	pthread_mutex_destroy(&fe->mu);
+	fe_decode_free(fe->dec);
 	free(fe);
 }

@@ -21,7 +21,14 @@
  * client holds only its own thread. That thread parses the upload, decodes
  * and preprocesses the images into the request's tensors (off the engine
  * thread), submits the request and blocks until the consumer has answered
- * every frame.
+ * every frame. Decoding is CPU-bound, so at most max_decoders requests decode
+ * at once and the others wait their turn in arrival order, holding only
+ * their encoded bytes: with dozens of connections decoding side by side,
+ * each would take dozens of times longer, hold its ~1 MB tensors that long
+ * and share the caches with all the others. max_decoders - 1 helper threads
+ * decode a request's other frames alongside its connection thread when they
+ * are free, so an idle controller decodes a multi-frame request in about
+ * the time of one frame.
  *
  * The consumer is whatever runs the frames: lv_live (lv_frontend_start), or
  * a stand-in in tests and benchmarks (lv_frontend_new with its own ops).
@@ -46,6 +53,7 @@ struct lv_frontend_limits {
 	size_t max_body_bytes;    /* one request body, bytes [100 MB] */
 	unsigned max_connections; /* connections at once; more are closed at accept [256] */
 	unsigned timeout_s;       /* a connection idle this long is closed [15] */
+	unsigned max_decoders;    /* requests decoding at once; 0: one per online CPU [0] */
 };
 
 /* Fills the defaults shown in brackets. */

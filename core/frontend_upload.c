@@ -27,7 +27,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include "image.h"
 #include "util.h"
 
 #define JSON_TYPE "application/json"
@@ -239,20 +238,28 @@ static struct lv_live_request *build_request(struct fe_upload *up, double budget
 	struct lv_frontend *fe = up->fe;
 	const struct lv_model_info *m = &fe->model;
 	size_t floats = (size_t)m->height * (size_t)m->width * (size_t)m->channels;
+	struct fe_job *jobs = lv_xcalloc(up->n_parts, sizeof *jobs);
+	fe_decode_enter(fe->dec);
+	/* The tensors are taken inside the gate, so only decoding requests hold them. */
 	struct lv_live_request *r = fe->ops->request_new((uint32_t)up->n_parts, budget_s, floats);
-
+	for (size_t i = 0; i < up->n_parts; i++)
+		jobs[i] = (struct fe_job){ .bytes = up->parts[i].data,
+			                   .len = up->parts[i].len,
+			                   .out = r->tensors[i] };
+	fe_decode_run(fe->dec, jobs, up->n_parts);
+	fe_decode_leave(fe->dec);
 	for (size_t i = 0; i < up->n_parts; i++) {
-		char *why = NULL;
-		struct fe_part *p = &up->parts[i];
-		if (lv_image_preprocess(p->data, p->len, m, r->tensors[i], &why) < 0) {
-			fail(up, MHD_HTTP_BAD_REQUEST, "images[%zu]: %s", i, why);
-			free(why);
+		if (jobs[i].rc < 0 && r) {
+			/* The first bad image is the one named, as if decoded in order. */
+			fail(up, MHD_HTTP_BAD_REQUEST, "images[%zu]: %s", i, jobs[i].why);
 			fe->ops->request_free(r);
-			return NULL;
+			r = NULL;
 		}
-		free(p->data); /* the tensor is all that is needed from here */
-		p->data = NULL;
+		free(jobs[i].why);
+		free(up->parts[i].data); /* the tensor is all that is needed from here */
+		up->parts[i].data = NULL;
 	}
+	free(jobs);
 	return r;
 }
 

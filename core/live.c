@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -294,13 +295,14 @@ static void *engine_main(void *arg)
 {
 	struct lv_live *lv = arg;
 	/*
-	 * The front end decodes images on one thread per connection; under load
-	 * dozens are runnable, and a fair share of the CPU would starve this one
-	 * thread that every frame waits on. Ask for a higher priority (works
-	 * with CAP_SYS_NICE, e.g. as root or under systemd's Nice=; else
-	 * nothing changes).
+	 * Under load the front end keeps every core busy decoding (and emulated
+	 * agents or a load client may share the cores too), and a fair share of
+	 * the CPU would starve this one thread that every frame waits on. Ask
+	 * for a higher priority (works with CAP_SYS_NICE, e.g. as root or under
+	 * systemd's Nice=; else nothing changes). The name shows in top and perf.
 	 */
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), ENGINE_NICE);
+	prctl(PR_SET_NAME, "lv-engine");
 	for (;;) {
 		double now = live_now(lv);
 		if (take_inputs(lv, now))
@@ -396,6 +398,13 @@ struct lv_live *lv_live_new(struct lv_live_config *cfg, char **why)
 	lv_metrics_init(&lv->metrics, lv->cfg.trace_requests);
 	lv->multi = curl_multi_init();
 	curl_multi_setopt(lv->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
+	/*
+	 * Keep idle connections to every device. libcurl's default cache holds 4
+	 * per transfer in progress, so when the controller had one or two batches
+	 * out it closed the connections to the other devices, and the next batch
+	 * paid a new connection (a new thread and buffers on the agent) for it.
+	 */
+	curl_multi_setopt(lv->multi, CURLMOPT_MAXCONNECTS, (long)(4 * c->n_devices + 16));
 	pthread_mutex_init(&lv->in_mu, NULL);
 	pthread_cond_init(&lv->cmd_cv, NULL);
 	pthread_mutex_init(&lv->snap_mu, NULL);

@@ -169,8 +169,14 @@ static void describe(struct lv_live *lv, struct xfer *x, CURL *h)
 		curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
 		curl_easy_setopt(h, CURLOPT_READDATA, x);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->body_len);
-		/* A frame is ~1 MB: read it in big pieces (libcurl's default is 64 KB). */
-		curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);
+		/*
+		 * A frame is ~1 MB: read it in pieces of 256 KB (libcurl's default is 64
+		 * KB). Not 1 MB: libcurl allocates the buffer for every transfer and
+		 * frees it at the end, and a 1 MB one came back from the kernel as fresh
+		 * pages each time (about 25 page faults per frame; the engine thread's
+		 * CPU per frame measured 0.55 ms at 256 KB against 0.77-0.98 at 1 MB).
+		 */
+		curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 256L * 1024);
 		curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 		curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
 		break;

@@ -4,6 +4,13 @@
  * (reused, so connections stay alive), a scheduler that starts requests at
  * their times while slots are free, and a tally of the answers. CURLcode and
  * CURLMcode values end here, as messages in first_error or *why.
+ *
+ * Event-driven: libcurl names the sockets it wants watched (socket
+ * callback) and when it next wants a call (timer callback); an epoll set
+ * waits on them, and each ready socket is handed to curl_multi_socket_action
+ * alone. With 64 requests in flight, curl_multi_perform and poll() visited
+ * all 64 on every wake-up, and the client cost about as much per frame as
+ * the agents did; now a wake-up costs the sockets that woke it.
  */
 #include "loadgen.h"
 
@@ -17,7 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "image.h"
 #include "metrics.h"
@@ -52,6 +61,8 @@ struct run {
 	const struct lv_loadgen_config *cfg;
 	struct lv_loadgen_result *res;
 	CURLM *m;
+	int epfd;          /* the sockets libcurl asked to have watched */
+	double timer_at_s; /* when libcurl wants curl_multi_socket_action(TIMEOUT); -1 never */
 	struct slot *slots;
 	size_t n_slots, busy;
 	uint64_t next_image;
@@ -86,6 +97,37 @@ static void note_error(struct run *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->res->first_error, sizeof r->res->first_error, fmt, ap);
 	va_end(ap);
+}
+
+/* libcurl's socket callback: keeps the epoll set as libcurl wants it. */
+static int on_socket(CURL *e, curl_socket_t fd, int what, void *arg, void *sockp)
+{
+	struct run *r = arg;
+	(void)e;
+	if (what == CURL_POLL_REMOVE) {
+		/* The socket may be closed already, which removes it by itself. */
+		epoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
+		return 0;
+	}
+	struct epoll_event ev = { 0 };
+	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+	ev.data.fd = fd;
+	if (sockp) {
+		epoll_ctl(r->epfd, EPOLL_CTL_MOD, fd, &ev);
+	} else if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) == 0 ||
+	           (errno == EEXIST && epoll_ctl(r->epfd, EPOLL_CTL_MOD, fd, &ev) == 0)) {
+		curl_multi_assign(r->m, fd, r); /* any non-NULL mark: "in the set" */
+	}
+	return 0;
+}
+
+/* libcurl's timer callback: timeout_ms from now, or -1 for none. */
+static int on_timer(CURLM *m, long timeout_ms, void *arg)
+{
+	struct run *r = arg;
+	(void)m;
+	r->timer_at_s = timeout_ms < 0 ? -1 : mono_s() + (double)timeout_ms / 1000.0;
+	return 0;
 }
 
 static int start(struct run *r, struct slot *s, size_t k)
@@ -214,12 +256,37 @@ static void drain_messages(struct run *r)
 	while ((msg = curl_multi_info_read(r->m, &left))) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
-		for (size_t i = 0; i < r->n_slots; i++)
-			if (r->slots[i].e == msg->easy_handle) {
-				finish(r, &r->slots[i], msg->data.result);
-				break;
-			}
+		struct slot *s = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+		if (s)
+			finish(r, s, msg->data.result);
 	}
+}
+
+/* Hands what is due to libcurl: the ready sockets, then its timer if it has run out. */
+static void turn(struct run *r, const struct epoll_event *evs, int n)
+{
+	int running;
+	for (int i = 0; i < n; i++) {
+		int flags = (evs[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+		            (evs[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+		            (evs[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+		curl_multi_socket_action(r->m, evs[i].data.fd, flags, &running);
+	}
+	if (r->timer_at_s >= 0 && mono_s() >= r->timer_at_s) {
+		r->timer_at_s = -1; /* libcurl sets it again if it wants */
+		curl_multi_socket_action(r->m, CURL_SOCKET_TIMEOUT, 0, &running);
+	}
+	drain_messages(r);
+}
+
+/* Milliseconds until `at_s` (seconds on mono_s), rounded up, at most cap. */
+static int ms_until(double at_s, int cap)
+{
+	double d = at_s - mono_s();
+	if (d <= 0)
+		return 0;
+	return d * 1000 >= cap ? cap : (int)ceil(d * 1000);
 }
 
 /* The scheduler: start what is due, move transfers, wait for the next event. */
@@ -227,8 +294,8 @@ static void loop(struct run *r)
 {
 	const struct lv_trace *t = r->cfg->trace;
 	const double t0 = mono_s(), speed = r->cfg->speed;
+	struct epoll_event evs[64];
 	size_t next = 0;
-	int running;
 
 	while (next < t->n || r->busy) {
 		if (r->cfg->stop && *r->cfg->stop) {
@@ -245,15 +312,14 @@ static void loop(struct run *r)
 			if (start(r, free_slot(r), next++) < 0)
 				r->res->requests_failed++;
 		}
-		curl_multi_perform(r->m, &running);
-		drain_messages(r);
+		/* Sleep until a socket is ready, libcurl's timer, or the next request is due. */
 		int wait_ms = 100;
-		if (next < t->n && r->busy < r->n_slots) {
-			double due = t->reqs[next].time_s / speed - (mono_s() - t0);
-			wait_ms = due <= 0 ? 0 : due < 0.1 ? (int)ceil(due * 1000) : 100;
-		}
-		if (wait_ms > 0)
-			curl_multi_poll(r->m, NULL, 0, wait_ms, NULL);
+		if (r->timer_at_s >= 0)
+			wait_ms = ms_until(r->timer_at_s, wait_ms);
+		if (next < t->n && r->busy < r->n_slots)
+			wait_ms = ms_until(t0 + t->reqs[next].time_s / speed, wait_ms);
+		int n = epoll_wait(r->epfd, evs, (int)(sizeof evs / sizeof evs[0]), wait_ms);
+		turn(r, evs, n > 0 ? n : 0);
 	}
 	r->res->duration_s = mono_s() - t0;
 }
@@ -275,9 +341,17 @@ static int setup(struct run *r, char **why)
 {
 	const struct lv_loadgen_config *cfg = r->cfg;
 	r->url = inference_url(cfg->url);
+	r->timer_at_s = -1;
+	r->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (r->epfd < 0)
+		return lv_fail(why, LV_EIO, "load: epoll: %s", strerror(errno));
 	r->m = curl_multi_init();
 	if (!r->m)
 		return lv_fail(why, LV_ELIB, "curl: cannot make a multi handle");
+	curl_multi_setopt(r->m, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(r->m, CURLMOPT_SOCKETDATA, r);
+	curl_multi_setopt(r->m, CURLMOPT_TIMERFUNCTION, on_timer);
+	curl_multi_setopt(r->m, CURLMOPT_TIMERDATA, r);
 	r->n_slots = (size_t)cfg->concurrency;
 	r->slots = lv_xcalloc(r->n_slots, sizeof *r->slots);
 	for (size_t i = 0; i < r->n_slots; i++) {
@@ -287,6 +361,7 @@ static int setup(struct run *r, char **why)
 		if (!s->e)
 			return lv_fail(why, LV_ELIB, "curl: cannot make an easy handle");
 		curl_easy_setopt(s->e, CURLOPT_URL, r->url);
+		curl_easy_setopt(s->e, CURLOPT_PRIVATE, s);
 		curl_easy_setopt(s->e, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(s->e, CURLOPT_WRITEFUNCTION, on_body);
 		curl_easy_setopt(s->e, CURLOPT_WRITEDATA, s);
@@ -308,13 +383,15 @@ static void teardown(struct run *r)
 	free(r->slots);
 	if (r->m)
 		curl_multi_cleanup(r->m);
+	if (r->epfd >= 0)
+		close(r->epfd);
 	free(r->lat);
 	free(r->url);
 }
 
 int lv_loadgen_run(const struct lv_loadgen_config *cfg, struct lv_loadgen_result *out, char **why)
 {
-	struct run r = { .cfg = cfg, .res = out };
+	struct run r = { .cfg = cfg, .res = out, .epfd = -1 };
 	int rc;
 
 	memset(out, 0, sizeof *out);

@@ -5,7 +5,9 @@
  * noisy: a median over many samples is stable where a mean is not. Nothing
  * here passes or fails; the figures go into the issue notes.
  *
- * Run from the repository root (profiles/ and its predictor cache).
+ * Run from the repository root (profiles/ and its predictor cache). With
+ * arguments, runs only the benchmarks so named (see benches[] below), e.g.
+ * `build/rel/loudva-bench image frontend dispatch`.
  */
 #include <math.h>
 #include <stdio.h>
@@ -261,16 +263,59 @@ static void bench_sim_thousand(void)
 	lv_cluster_free(c);
 }
 
-int main(void)
+/* The benchmarks by name, in the order `make bench` runs them. */
+struct bench {
+	const char *name;
+	void (*run)(void);
+};
+
+static void sim_thesis(void)
 {
-	bench_thesis();
-	bench_thousand();
-	bench_predictor();
 	in_child(bench_sim_thesis);
+}
+
+static void sim_thousand(void)
+{
 	in_child(bench_sim_thousand);
-	lv_bench_image();
-	lv_bench_frontend();
-	lv_bench_views();
-	lv_bench_dispatch();
+}
+
+/* clang-format off */
+static const struct bench benches[] = {
+	{ "thesis", bench_thesis },
+	{ "thousand", bench_thousand },
+	{ "predictor", bench_predictor },
+	{ "sim-thesis", sim_thesis },
+	{ "sim-thousand", sim_thousand },
+	{ "image", lv_bench_image },
+	{ "frontend", lv_bench_frontend },
+	{ "views", lv_bench_views },
+	{ "dispatch", lv_bench_dispatch },
+};
+/* clang-format on */
+
+#define N_BENCHES (sizeof(benches) / sizeof(benches[0]))
+
+/* With no arguments, every benchmark; else only those named (`loudva-bench image frontend`). */
+int main(int argc, char **argv)
+{
+	for (int a = 1; a < argc; a++) {
+		size_t i = 0;
+		while (i < N_BENCHES && strcmp(argv[a], benches[i].name) != 0)
+			i++;
+		if (i == N_BENCHES) {
+			fprintf(stderr, "bench: no benchmark '%s'; there are:", argv[a]);
+			for (i = 0; i < N_BENCHES; i++)
+				fprintf(stderr, " %s", benches[i].name);
+			fprintf(stderr, "\n");
+			return 2;
+		}
+	}
+	for (size_t i = 0; i < N_BENCHES; i++) {
+		int want = argc == 1;
+		for (int a = 1; a < argc && !want; a++)
+			want = !strcmp(argv[a], benches[i].name);
+		if (want)
+			benches[i].run();
+	}
 	return 0;
 }

@@ -10,9 +10,13 @@
 #   2. at half that rate, for the latency a frame sees end to end (p50, p99 —
 #      with free devices, this is the controller's added latency), and the
 #      engine's part of it (arrival after decode to the answer, from the store);
-# and the controller's peak resident memory. tests/bench/bench_dispatch.c
-# measures the engine thread and dispatcher without the front end. Figures only, one line each,
-# name first.
+# and the controller's peak resident memory; and, for the throughput run, the
+# CPU time each process took per frame served (controller, the five agents,
+# the load client): on a shared machine wall-clock rates follow the
+# neighbours' load, CPU time per frame much less, and 2 / (the sum) is what
+# two idle cores could carry. tests/bench/bench_dispatch.c measures the
+# engine thread and dispatcher without the front end. Figures only, one line
+# each, name first.
 set -u
 cd "$(dirname "$0")/../.."
 LOUDVA=${LOUDVA_REL:-build/loudva}
@@ -82,16 +86,35 @@ if [ -z "${port:-}" ]; then
 	exit 1
 fi
 trace 3000 "$DUR" >"$S/full.csv"
+# CPU seconds (user + system) of a process, from /proc (fields 14 and 15, in ticks).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+agents=$(pgrep -P "$spid")
+a0=0
+for a in $agents; do a0=$((a0 + $(cpu_ticks "$a"))); done
+s0=$(cpu_ticks "$spid")
 t0=$(date +%s.%N)
-"$LOUDVA" load --trace "$S/full.csv" --url "http://127.0.0.1:$port" --images "$S/img" \
-	--concurrency 64 --json >"$S/full.json" 2>"$S/full.err"
+# bash's own `time`: the client's user and system seconds, into load.time.
+TIMEFORMAT='%U %S'
+{ time "$LOUDVA" load --trace "$S/full.csv" --url "http://127.0.0.1:$port" --images "$S/img" \
+	--concurrency 64 --json >"$S/full.json" 2>"$S/full.err"; } 2>"$S/load.time"
 t1=$(date +%s.%N)
+s1=$(cpu_ticks "$spid")
+a1=0
+for a in $agents; do a1=$((a1 + $(cpu_ticks "$a"))); done
 stop_serve
 served=$(jq '.ok + .late' "$S/serve.out")
 fps=$(awk -v n="$served" -v a="$t0" -v b="$t1" 'BEGIN { print n / (b - a) }')
 printf 'live_throughput %.0f frames/s (served %s of %s offered at 3000/s over %s s; %s KB JPEGs, decode + preprocessing + dispatch to 5 emulated free devices; %s cores)\n' \
 	"$fps" "$served" "$(jq .frames "$S/serve.out")" "$DUR" "$kb" "$(nproc)"
 echo "live_rss_peak $((rss / 1024)) MB (controller VmHWM under the throughput run)"
+if [ -s "$S/load.time" ]; then
+	read -r lu ls <"$S/load.time"
+	awk -v n="$served" -v c=$((s1 - s0)) -v a=$((a1 - a0)) -v l="$lu + $ls" -v t="$(getconf CLK_TCK)" \
+		'BEGIN {
+		split(l, x, " + "); c = c / t * 1000 / n; a = a / t * 1000 / n; l = (x[1] + x[2]) * 1000 / n
+		printf "live_cpu_per_frame %.2f ms (throughput run: controller %.2f, 5 agents %.2f, load client %.2f; 2 idle cores would carry %.0f frames/s)\n", c + a + l, c, a, l, 2000 / (c + a + l)
+	}'
+fi
 
 half=$(awk -v f="$fps" 'BEGIN { printf "%.0f", f / 2 }')
 start_serve --db "$S/run.db"

@@ -254,6 +254,16 @@ static int setup(void **state)
 	return 0;
 }
 
+/* One request decoding at a time: the others queue at the decode gate. */
+static int setup_one_decoder(void **state)
+{
+	struct lv_frontend_limits lim;
+	test_limits(&lim);
+	lim.max_decoders = 1;
+	*state = fixture_new(&lim);
+	return 0;
+}
+
 static int teardown(void **state)
 {
 	fixture_free(*state);
@@ -511,6 +521,11 @@ static void test_bad_requests_refused(void **state)
 	expect_refused(f, p, 2, NULL, 400, "images[1]: JPEG:");
 	p[1] = (struct part){ "images", "", 0, "b.jpg" };
 	expect_refused(f, p, 2, NULL, 400, "images[1]: empty file");
+	/* Two bad ones, decoded side by side: the first is named, as in order. */
+	p[0] = (struct part){ "images", "not a picture", 13, "a.jpg" };
+	p[1] = (struct part){ "images", j, jl / 2, "b.jpg" };
+	expect_refused(f, p, 2, NULL, 400, "images[0]: not a JPEG or PNG");
+	p[0] = (struct part){ "images", j, jl, "a.jpg" };
 
 	/* Budgets that are not positive numbers of seconds. */
 	const char *bad_budgets[] = { "abc", "-1", "0", "nan", "inf", "1e999", "" };
@@ -843,6 +858,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_three_jpegs_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_all_refused_is_503, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_requests_refused, setup, teardown),
+		/* A refused image gives its place at the gate back; queued requests all run. */
+		cmocka_unit_test_setup_teardown(test_bad_requests_refused, setup_one_decoder,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_loadgen_replays_trace, setup_one_decoder,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_chunked_over_limit_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_metrics_healthz, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats_count, setup, teardown),

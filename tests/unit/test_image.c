@@ -9,7 +9,9 @@
  *     column 149 (x = 0.5) is the midpoint, 224..298 the right pixel, and
  *     column j and 298 - j mirror each other;
  *   - halving (4×2 → 2×1) averages pixel pairs; 2×2 → 3×3 puts the mean of
- *     the four in the centre and the pixels themselves in the corners.
+ *     the four in the centre and the pixels themselves in the corners;
+ *   - random pictures, down and up, equal the mapping computed one value at
+ *     a time, bit for bit.
  */
 #include "testutil.h"
 
@@ -252,6 +254,81 @@ static void test_two_by_two_to_three(void **state)
 	assert_float_equal(out[7 * 3], 170.0 / 127.5 - 1, 1e-6);
 }
 
+/*
+ * The documented mapping computed directly, one output value at a time: the
+ * sample point (j + 0.5) · src / dst - 0.5 clamped to [0, src - 1], weights
+ * rounded to float, each of the four pixels normalised, the two rows blended
+ * horizontally with a + wx · (b - a), then those two vertically. The resize
+ * runs in two passes over rows; it must give these values bit for bit.
+ */
+static void ref_tap(int src, int dst, int j, int *i0, int *i1, float *t)
+{
+	double scale = (double)src / (double)dst; /* in this order, as image.c rounds */
+	double x = ((double)j + 0.5) * scale - 0.5;
+	if (x < 0)
+		x = 0;
+	int a = (int)x;
+	if (a >= src - 1) {
+		a = src - 1;
+		x = a;
+	}
+	*i0 = a;
+	*i1 = a + 1 < src ? a + 1 : a;
+	*t = (float)(x - a);
+}
+
+static void ref_to_tensor(const struct lv_image *img, int ow, int oh, float *out)
+{
+	for (int j = 0; j < oh; j++) {
+		int y0, y1, x0, x1;
+		float wy, wx;
+		ref_tap(img->height, oh, j, &y0, &y1, &wy);
+		for (int i = 0; i < ow; i++) {
+			ref_tap(img->width, ow, i, &x0, &x1, &wx);
+			for (int c = 0; c < 3; c++) {
+				const uint8_t *r0 = img->rgb + (size_t)y0 * (size_t)img->width * 3;
+				const uint8_t *r1 = img->rgb + (size_t)y1 * (size_t)img->width * 3;
+				float p00 = norm(r0[x0 * 3 + c]), p01 = norm(r0[x1 * 3 + c]);
+				float p10 = norm(r1[x0 * 3 + c]), p11 = norm(r1[x1 * 3 + c]);
+				float top = p00 + wx * (p01 - p00);
+				float bot = p10 + wx * (p11 - p10);
+				*out++ = top + wy * (bot - top);
+			}
+		}
+	}
+}
+
+static void test_random_pictures_match_the_mapping(void **state)
+{
+	(void)state;
+	/* Down (the benchmark's camera frame, odd ratios), up, and degenerate sizes. */
+	static const int sizes[][4] = {
+		{ 460, 345, 299, 299 }, { 640, 480, 299, 299 }, { 320, 320, 299, 299 },
+		{ 2, 1, 299, 299 },     { 100, 50, 299, 299 },  { 1000, 7, 299, 299 },
+		{ 3, 1000, 17, 299 },   { 299, 299, 299, 299 }, { 5, 5, 1, 1 },
+	};
+	uint64_t seed = 12345;
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		int w = sizes[k][0], h = sizes[k][1], ow = sizes[k][2], oh = sizes[k][3];
+		struct lv_image img = { w, h, lv_xmalloc((size_t)w * (size_t)h * 3) };
+		for (size_t i = 0; i < (size_t)w * (size_t)h * 3; i++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			img.rgb[i] = (uint8_t)(seed >> 56);
+		}
+		size_t n = (size_t)ow * (size_t)oh * 3;
+		float *got = lv_xmalloc(n * sizeof(float)), *want = lv_xmalloc(n * sizeof(float));
+		lv_image_to_tensor(&img, ow, oh, got);
+		ref_to_tensor(&img, ow, oh, want);
+		for (size_t i = 0; i < n; i++)
+			if (memcmp(&got[i], &want[i], sizeof(float)) != 0)
+				fail_msg("%d×%d → %d×%d: value %zu is %.9g, the mapping gives %.9g",
+				         w, h, ow, oh, i, got[i], want[i]);
+		free(got);
+		free(want);
+		free(img.rgb);
+	}
+}
+
 /* ---- other PNG layouts ------------------------------------------------- */
 
 static unsigned char *png_format(const void *px, int w, int h, png_uint_32 format, size_t *len)
@@ -389,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_two_by_one_upscaled),
 		cmocka_unit_test(test_halving_averages_pairs),
 		cmocka_unit_test(test_two_by_two_to_three),
+		cmocka_unit_test(test_random_pictures_match_the_mapping),
 		cmocka_unit_test(test_grey_and_rgba_png),
 		cmocka_unit_test(test_corrupt_and_truncated),
 		cmocka_unit_test(test_too_large_refused),
