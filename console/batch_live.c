@@ -54,13 +54,6 @@
 #include "store.h"
 #include "util.h"
 
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Sleeps until lv's clock reads t; 1 when a stop signal arrived first. */
 static int sleep_until(const struct lv_batch *b, const struct lv_live *lv, double t)
 {
@@ -291,9 +284,9 @@ int lv_batch_run_live(struct lv_batch *b, char **why)
 		const struct lv_exp_cell *c = &e->cells[cell];
 		const char *label = e->spec.policies[c->policy].label;
 		const char *trace = e->instances[c->instance].label;
-		double t0 = mono_s();
+		double t0 = lv_mono_s();
 		int rc = run_cell(b, cell, why);
-		b->wall_s[cell] = mono_s() - t0;
+		b->wall_s[cell] = lv_mono_s() - t0;
 		if (rc == 1 || *b->stop)
 			return 1;
 		if (rc != LV_OK) {

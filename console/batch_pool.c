@@ -35,13 +35,6 @@ char *lv_batch_work_path(const struct lv_batch *b, size_t cell, const char *ext)
 	return lv_path_join(b->work_dir, name);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void progress(const struct lv_batch *b, size_t done, size_t total, int pass, size_t cell)
 {
 	if (b->quiet)
@@ -155,7 +148,7 @@ int lv_batch_run_pass(struct lv_batch *b, int pass, int store, char **why)
 			}
 			if (pid == 0)
 				worker(b, next, store);
-			slots[k] = (struct slot){ pid, next, now_s() };
+			slots[k] = (struct slot){ pid, next, lv_mono_s() };
 			next++;
 			active++;
 		}
@@ -190,7 +183,7 @@ int lv_batch_run_pass(struct lv_batch *b, int pass, int store, char **why)
 			rc = -1;
 			break;
 		}
-		b->wall_s[slots[k].cell] = now_s() - slots[k].t0;
+		b->wall_s[slots[k].cell] = lv_mono_s() - slots[k].t0;
 		done++;
 		if (pass == b->passes)
 			b->finished = done;

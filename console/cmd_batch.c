@@ -413,19 +413,12 @@ static int build_report(struct lv_batch *b, char **table_out, char **plots_out, 
 	return rc;
 }
 
-static double wall_now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* The passes and the report; an exit status. tmp_dir exists. */
 static int run_all(struct lv_batch *b)
 {
 	char *why = NULL, *table = NULL, *plots = NULL;
 	time_t started = time(NULL);
-	double t0 = wall_now_s();
+	double t0 = lv_mono_s();
 	int rc = 0;
 	if (b->passes == 2) {
 		rc = lv_batch_run_pass(b, 1, 0, &why);
@@ -441,7 +434,7 @@ static int run_all(struct lv_batch *b)
 	if (rc == 0 && *b->stop)
 		rc = 1;
 	if (rc == 0) {
-		write_run_info(b, started, wall_now_s() - t0, plots);
+		write_run_info(b, started, lv_mono_s() - t0, plots);
 		rmtree(b->work_dir);
 		if (publish(b, &why) != LV_OK)
 			rc = -1;
@@ -451,7 +444,7 @@ static int run_all(struct lv_batch *b)
 		fflush(stdout);
 		if (!b->quiet)
 			fprintf(stderr, "loudva --batch: report in %s/ (%zu runs, %.1f s)\n",
-			        b->out_dir, b->e->n_cells, wall_now_s() - t0);
+			        b->out_dir, b->e->n_cells, lv_mono_s() - t0);
 	} else if (rc == 1) {
 		char reason[64];
 		snprintf(reason, sizeof(reason), "interrupted by %s",

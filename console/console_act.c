@@ -22,9 +22,7 @@
 
 double lv_console_now(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	return lv_mono_s();
 }
 
 void lv_console_note(struct lv_console *c, int level, const char *fmt, ...)

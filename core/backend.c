@@ -28,9 +28,7 @@ void lv_backend_config_default(struct lv_backend_config *cfg)
 
 double lv_backend_monotonic_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	return lv_mono_s();
 }
 
 const struct lv_backend_ops *lv_backend_find(const char *name)

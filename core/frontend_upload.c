@@ -50,13 +50,6 @@ struct fe_upload {
 	char *why;       /* its reason */
 };
 
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 __attribute__((format(printf, 3, 4))) static void fail(struct fe_upload *up, unsigned status,
                                                        const char *fmt, ...)
 {
@@ -323,7 +316,7 @@ static char *results_json(const struct lv_live_request *r, double latency_s, uns
 enum MHD_Result fe_upload_finish(struct fe_upload *up, struct MHD_Connection *conn)
 {
 	struct lv_frontend *fe = up->fe;
-	double t0 = mono_s(), budget_s;
+	double t0 = lv_mono_s(), budget_s;
 
 	pthread_mutex_lock(&fe->mu);
 	fe->stats.body_bytes += up->body_bytes;
@@ -351,7 +344,7 @@ enum MHD_Result fe_upload_finish(struct fe_upload *up, struct MHD_Connection *co
 	fe->ops->request_wait(r);
 
 	unsigned status;
-	char *txt = results_json(r, mono_s() - t0, &status);
+	char *txt = results_json(r, lv_mono_s() - t0, &status);
 	fe->ops->request_free(r);
 	if (!txt)
 		return MHD_NO;

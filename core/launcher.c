@@ -80,13 +80,6 @@ int lv_launcher_port(const struct lv_launcher *l, size_t i)
 	return i < l->n ? l->ports[i] : -1;
 }
 
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* ---- files -------------------------------------------------------------------- */
 
 static int make_token(struct lv_launcher *l, char **why)
@@ -327,7 +320,7 @@ static void set_urls(struct lv_launcher *l, size_t i)
 
 static int wait_healthy(struct lv_launcher *l, size_t i, char **why)
 {
-	double deadline = mono_s() + l->cfg.start_timeout_s;
+	double deadline = lv_mono_s() + l->cfg.start_timeout_s;
 	for (;;) {
 		int status;
 		if (waitpid(l->pids[i], &status, WNOHANG) == l->pids[i]) {
@@ -346,7 +339,7 @@ static int wait_healthy(struct lv_launcher *l, size_t i, char **why)
 			set_urls(l, i);
 			return LV_OK;
 		}
-		if (mono_s() > deadline)
+		if (lv_mono_s() > deadline)
 			return lv_fail(why, LV_EIO,
 			               "launcher: agent for %s did not answer /healthz on port %d "
 			               "within %.0f s",
@@ -362,12 +355,12 @@ static void stop_one(struct lv_launcher *l, size_t i, double grace_s)
 	if (l->pids[i] <= 0)
 		return;
 	kill(l->pids[i], SIGTERM);
-	double deadline = mono_s() + grace_s;
+	double deadline = lv_mono_s() + grace_s;
 	for (;;) {
 		pid_t r = waitpid(l->pids[i], NULL, WNOHANG);
 		if (r == l->pids[i] || (r < 0 && errno == ECHILD))
 			break;
-		if (mono_s() > deadline) {
+		if (lv_mono_s() > deadline) {
 			kill(l->pids[i], SIGKILL);
 			waitpid(l->pids[i], NULL, 0);
 			break;

@@ -39,16 +39,9 @@
 
 #define ENGINE_NICE (-10)
 
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 double live_now(const struct lv_live *lv)
 {
-	return mono_s() - lv->t0;
+	return lv_mono_s() - lv->t0;
 }
 
 void lv_live_config_default(struct lv_live_config *cfg)
@@ -384,7 +377,7 @@ struct lv_live *lv_live_new(struct lv_live_config *cfg, char **why)
 		lv->token = lv_xstrdup(cfg->token);
 		lv->auth = lv_xasprintf("Authorization: Bearer %s", cfg->token);
 	}
-	lv->t0 = mono_s();
+	lv->t0 = lv_mono_s();
 	lv->first_arrival_s = NAN;
 	lv_cluster_reset(c, 0.0);
 	lv->engine = lv_engine_new(c, p, &lv->cfg.engine, 0.0);

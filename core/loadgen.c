@@ -41,13 +41,6 @@ void lv_loadgen_config_default(struct lv_loadgen_config *cfg)
 	cfg->timeout_s = 120.0;
 }
 
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 struct slot {
 	CURL *e;
 	curl_mime *mime;
@@ -126,7 +119,7 @@ static int on_timer(CURLM *m, long timeout_ms, void *arg)
 {
 	struct run *r = arg;
 	(void)m;
-	r->timer_at_s = timeout_ms < 0 ? -1 : mono_s() + (double)timeout_ms / 1000.0;
+	r->timer_at_s = timeout_ms < 0 ? -1 : lv_mono_s() + (double)timeout_ms / 1000.0;
 	return 0;
 }
 
@@ -155,7 +148,7 @@ static int start(struct run *r, struct slot *s, size_t k)
 	curl_easy_setopt(s->e, CURLOPT_MIMEPOST, s->mime);
 	s->req = k;
 	s->len = 0;
-	s->t_start = mono_s();
+	s->t_start = lv_mono_s();
 	CURLMcode mc = curl_multi_add_handle(r->m, s->e);
 	if (mc != CURLM_OK) {
 		note_error(r, "curl: %s", curl_multi_strerror(mc));
@@ -213,7 +206,7 @@ static void finish(struct run *r, struct slot *s, CURLcode cc)
 {
 	const struct lv_request *q = &r->cfg->trace->reqs[s->req];
 	uint64_t states[LV_FRAME_NSTATES] = { 0 };
-	double lat = mono_s() - s->t_start;
+	double lat = lv_mono_s() - s->t_start;
 	long code = 0;
 
 	curl_multi_remove_handle(r->m, s->e);
@@ -273,7 +266,7 @@ static void turn(struct run *r, const struct epoll_event *evs, int n)
 		            (evs[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
 		curl_multi_socket_action(r->m, evs[i].data.fd, flags, &running);
 	}
-	if (r->timer_at_s >= 0 && mono_s() >= r->timer_at_s) {
+	if (r->timer_at_s >= 0 && lv_mono_s() >= r->timer_at_s) {
 		r->timer_at_s = -1; /* libcurl sets it again if it wants */
 		curl_multi_socket_action(r->m, CURL_SOCKET_TIMEOUT, 0, &running);
 	}
@@ -283,7 +276,7 @@ static void turn(struct run *r, const struct epoll_event *evs, int n)
 /* Milliseconds until `at_s` (seconds on mono_s), rounded up, at most cap. */
 static int ms_until(double at_s, int cap)
 {
-	double d = at_s - mono_s();
+	double d = at_s - lv_mono_s();
 	if (d <= 0)
 		return 0;
 	return d * 1000 >= cap ? cap : (int)ceil(d * 1000);
@@ -293,7 +286,7 @@ static int ms_until(double at_s, int cap)
 static void loop(struct run *r)
 {
 	const struct lv_trace *t = r->cfg->trace;
-	const double t0 = mono_s(), speed = r->cfg->speed;
+	const double t0 = lv_mono_s(), speed = r->cfg->speed;
 	struct epoll_event evs[64];
 	size_t next = 0;
 
@@ -304,7 +297,7 @@ static void loop(struct run *r)
 					finish(r, &r->slots[i], CURLE_ABORTED_BY_CALLBACK);
 			break;
 		}
-		double now = mono_s() - t0;
+		double now = lv_mono_s() - t0;
 		while (next < t->n && t->reqs[next].time_s / speed <= now && r->busy < r->n_slots) {
 			double lag = now - t->reqs[next].time_s / speed;
 			if (lag > r->res->max_lag_s)
@@ -321,7 +314,7 @@ static void loop(struct run *r)
 		int n = epoll_wait(r->epfd, evs, (int)(sizeof evs / sizeof evs[0]), wait_ms);
 		turn(r, evs, n > 0 ? n : 0);
 	}
-	r->res->duration_s = mono_s() - t0;
+	r->res->duration_s = lv_mono_s() - t0;
 }
 
 /* The URL to post to: a URL without a path gets /inference. */

@@ -31,13 +31,6 @@
 #include "trace.h"
 #include "util.h"
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -69,9 +62,9 @@ static void time_decisions(const char *name, struct lv_cluster *c, struct lv_pol
 	for (size_t i = 0; i < samples; i++) {
 		struct lv_decision d = { .clocks = clocks, .cap_clocks = c->n_devices };
 		struct lv_explain ex = { .max_alts = 5 };
-		double t0 = now_s();
+		double t0 = lv_mono_s();
 		lv_policy_decide(p, &v, 0, &d, explain ? &ex : NULL);
-		t[i] = now_s() - t0;
+		t[i] = lv_mono_s() - t0;
 		dispatched += (size_t)d.has_dispatch;
 	}
 	double med = quantile(t, samples, 0.5), p99 = quantile(t, samples, 0.99);
@@ -158,9 +151,9 @@ static void bench_predictor(void)
 	struct lv_predictor *pred = NULL;
 	for (int i = 0; i < 3; i++) {
 		lv_predictor_free(pred);
-		double t0 = now_s();
+		double t0 = lv_mono_s();
 		pred = lv_predictor_train(s, n, &pp, &why);
-		t[i] = now_s() - t0;
+		t[i] = lv_mono_s() - t0;
 		if (!pred)
 			die("training", why);
 	}
@@ -171,11 +164,11 @@ static void bench_predictor(void)
 	double tb[5];
 	size_t bytes = 0, cells = 0;
 	for (int i = 0; i < 5; i++) {
-		double t0 = now_s();
+		double t0 = lv_mono_s();
 		struct lv_cost_table *tab[3];
 		for (int k = 0; k < 3; k++)
 			tab[k] = lv_cost_table_build(ps[k], pred, LV_COST_PRED, &why);
-		tb[i] = now_s() - t0;
+		tb[i] = lv_mono_s() - t0;
 		bytes = cells = 0;
 		for (int k = 0; k < 3; k++) {
 			if (!tab[k])
@@ -218,10 +211,10 @@ static void sim_once(const char *name, struct lv_cluster *c, int cameras, double
 	cfg.sample_s = 1.0;
 	cfg.device_timeline = 0;
 	struct lv_run_result r;
-	double t0 = now_s();
+	double t0 = lv_mono_s();
 	if (lv_sim_run(&cfg, t, &r, &why) != LV_OK)
 		die("sim", why);
-	double wall = now_s() - t0;
+	double wall = lv_mono_s() - t0;
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("%s: %.3f s wall for %.0f simulated s (%.0f sim-s per wall-s), %llu frames, "

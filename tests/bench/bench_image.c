@@ -17,13 +17,6 @@
 #define ROUNDS    5
 #define PER_ROUND 200
 
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -56,21 +49,21 @@ void lv_bench_image(void)
 		goto out;
 	}
 	for (int r = 0; r < ROUNDS; r++) {
-		double t0 = mono_s();
+		double t0 = lv_mono_s();
 		for (int i = 0; i < PER_ROUND; i++)
 			lv_image_preprocess(jpg, len, &m, out, NULL);
-		full[r] = (mono_s() - t0) / PER_ROUND;
-		t0 = mono_s();
+		full[r] = (lv_mono_s() - t0) / PER_ROUND;
+		t0 = lv_mono_s();
 		for (int i = 0; i < PER_ROUND; i++) {
 			lv_image_decode(jpg, len, 299, 299, &img, NULL);
 			lv_image_fini(&img);
 		}
-		dec[r] = (mono_s() - t0) / PER_ROUND;
+		dec[r] = (lv_mono_s() - t0) / PER_ROUND;
 		lv_image_decode(jpg, len, 299, 299, &img, NULL);
-		t0 = mono_s();
+		t0 = lv_mono_s();
 		for (int i = 0; i < PER_ROUND; i++)
 			lv_image_to_tensor(&img, 299, 299, out);
-		rsz[r] = (mono_s() - t0) / PER_ROUND;
+		rsz[r] = (lv_mono_s() - t0) / PER_ROUND;
 		lv_image_fini(&img);
 	}
 	double f = median(full, ROUNDS), d = median(dec, ROUNDS), z = median(rsz, ROUNDS);

@@ -25,13 +25,6 @@
 #define FRAMES  300
 #define DEVICES 200
 
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -114,7 +107,7 @@ static void time_view(const char *label, const char *view, int rows, int cols)
 		fill(s, k);
 		ui.snap = s;
 		lv_hist_update(&ui.hist, s);
-		double t0 = mono_s();
+		double t0 = lv_mono_s();
 		struct lv_screen_layout lay;
 		erase();
 		lv_layout_screen(LINES, COLS, &lay);
@@ -122,7 +115,7 @@ static void time_view(const char *label, const char *view, int rows, int cols)
 		lv_view_draw_frame(&ui, &lay);
 		refresh();
 		if (k >= 20) /* after the history has filled a little and curses warmed up */
-			t[k - 20] = mono_s() - t0;
+			t[k - 20] = lv_mono_s() - t0;
 	}
 	qsort(t, FRAMES, sizeof(double), cmp_double);
 	printf("%s: median %.3f ms, p99 %.3f ms (%d frames, %d devices, %dx%d)\n", label,
