@@ -121,12 +121,12 @@ static void start(struct lv_console *c, const struct lv_cmd *cmd)
 	char *why = NULL;
 	long req = sw->requests ? sw->requests : DEFAULT_REQUESTS;
 	int rc = lv_profrun_prepare(c->prof, d->name, p->kind, freqs, nf, batches, nb, req, &why);
-	if (rc == LV_OK)
-		rc = lv_live_set_state(c->rt.live, d->name, LV_DEV_DRAINING, &why);
+	if (rc == LV_OK && lv_live_set_state(c->rt.live, d->name, LV_DEV_DRAINING, &why) != LV_OK) {
+		lv_profrun_stop(c->prof); /* ours, prepared just now: it never starts */
+		rc = LV_ESTATE;
+	}
 	if (rc != LV_OK) {
 		lv_ui_flash(&c->ui, 1, "profile %s: %s", d->name, why ? why : "failed");
-		if (lv_profrun_state(c->prof) == LV_UI_PROF_WAITING)
-			lv_profrun_stop(c->prof);
 		free(why);
 		return;
 	}

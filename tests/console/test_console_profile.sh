@@ -6,8 +6,8 @@
 # still) and shown as profiling in the Cluster view; a progress bar and the
 # heatmap fill in; the values measured match the profile the emulated device
 # runs on within 3% (read with jq); the profile file is written; the device
-# is back in service afterwards and the controller pins its clocks again; x
-# stops a second sweep, which releases the clock and keeps its points.
+# is back in service afterwards; a second sweep is refused while one runs;
+# x stops a later sweep, which releases the clock and keeps its points.
 cd "$(dirname "$0")/../.."
 . tests/console/lib.sh
 P=profiles/nano.json
@@ -30,6 +30,10 @@ screen | grep -qE "^ *[0-9]+% [0-9]/4 points" || fail "no progress line"
 wait_for "the status line saying so" 15 -E "profiling nano-01 [0-9]/4"
 keys 1
 wait_for "nano-01 shown as profiling" 10 -E "^nano-01 +nano +prof "
+keys ':profile nano-00' Enter
+wait_for "one sweep at a time" 10 "nano-01 is being profiled"
+[ "$(curl -s "http://127.0.0.1:$port/status" | jq -r '.devices[] | select(.name == "nano-00") | .state')" = up ] ||
+	fail "a refused second sweep drained nano-00"
 keys 6
 
 # 2. The heatmap fills in, and ends with every point.
