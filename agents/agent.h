@@ -20,6 +20,7 @@
 
 #include "backend.h"
 #include "model_config.h"
+#include "util.h"
 
 struct MHD_Daemon;
 
@@ -63,19 +64,8 @@ struct lv_agent {
 	unsigned port;
 };
 
-/* A growable byte buffer (always NUL-terminated). */
-struct lv_buf {
-	char *p;
-	size_t len, cap;
-};
-
-void lv_buf_append(struct lv_buf *b, const void *data, size_t n);
-void lv_buf_printf(struct lv_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s as a JSON string literal (quoted, escaped). */
 void lv_buf_json_string(struct lv_buf *b, const char *s);
-/* Hands over the bytes (caller frees); the buffer is empty again. */
-char *lv_buf_take(struct lv_buf *b, size_t *len);
-void lv_buf_fini(struct lv_buf *b);
 
 /* A request as the handlers see it, body complete. */
 struct lv_request {

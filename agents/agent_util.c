@@ -13,60 +13,6 @@
 
 #include "util.h"
 
-void lv_buf_append(struct lv_buf *b, const void *data, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->p = lv_xrealloc(b->p, cap);
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-void lv_buf_printf(struct lv_buf *b, const char *fmt, ...)
-{
-	char small[256];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(small)) {
-		lv_buf_append(b, small, (size_t)n);
-		return;
-	}
-	char *big = lv_xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	lv_buf_append(b, big, (size_t)n);
-	free(big);
-}
-
-char *lv_buf_take(struct lv_buf *b, size_t *len)
-{
-	if (!b->p)
-		lv_buf_append(b, "", 0);
-	char *p = b->p;
-	if (len)
-		*len = b->len;
-	b->p = NULL;
-	b->len = b->cap = 0;
-	return p;
-}
-
-void lv_buf_fini(struct lv_buf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
-}
-
 void lv_respond_json(struct lv_response *r, int status, char *json)
 {
 	free(r->body);

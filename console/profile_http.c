@@ -24,23 +24,15 @@ struct lv_prof_http {
 	char *agent, *triton, *model;
 	char *auth; /* "Authorization: Bearer ..." or NULL */
 	char err[CURL_ERROR_SIZE];
-	char *resp;
-	size_t resp_len, resp_cap;
-	long status; /* of the last exchange; 0 when there was no answer */
+	struct lv_buf resp; /* the last answer's body */
+	long status;        /* of the last exchange; 0 when there was no answer */
 };
 
 static size_t on_data(char *p, size_t sz, size_t n, void *ud)
 {
 	struct lv_prof_http *h = ud;
-	size_t len = sz * n;
-	if (h->resp_len + len + 1 > h->resp_cap) {
-		h->resp_cap = (h->resp_len + len + 1) * 2;
-		h->resp = lv_xrealloc(h->resp, h->resp_cap);
-	}
-	memcpy(h->resp + h->resp_len, p, len);
-	h->resp_len += len;
-	h->resp[h->resp_len] = '\0';
-	return len;
+	lv_buf_append(&h->resp, p, sz * n);
+	return sz * n;
 }
 
 struct lv_prof_http *lv_prof_http_new(const char *agent_url, const char *triton_url,
@@ -68,7 +60,7 @@ void lv_prof_http_free(struct lv_prof_http *h)
 	free(h->triton);
 	free(h->model);
 	free(h->auth);
-	free(h->resp);
+	lv_buf_fini(&h->resp);
 	free(h);
 }
 
@@ -79,11 +71,11 @@ static int exchange(struct lv_prof_http *h, const char *method, const char *url,
 {
 	CURL *c = h->h;
 	curl_easy_reset(c);
-	h->resp_len = 0;
+	h->resp.len = 0;
 	h->status = 0;
 	h->err[0] = '\0';
-	if (h->resp)
-		h->resp[0] = '\0';
+	if (h->resp.p)
+		h->resp.p[0] = '\0';
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
@@ -107,7 +99,7 @@ static int exchange(struct lv_prof_http *h, const char *method, const char *url,
 	h->status = code;
 	if (code < 200 || code >= 300)
 		return lv_fail(why, LV_EIO, "%s %s: HTTP %ld: %.200s", method, url, code,
-		               h->resp ? h->resp : "");
+		               h->resp.p ? h->resp.p : "");
 	return LV_OK;
 }
 
@@ -145,7 +137,7 @@ int lv_prof_http_pin(struct lv_prof_http *h, uint64_t hz, double timeout_s, char
 		rc = agent_call(h, "GET", "/gpu/frequency", NULL, why);
 		if (rc)
 			return rc;
-		cJSON *o = cJSON_Parse(h->resp);
+		cJSON *o = cJSON_Parse(h->resp.p ? h->resp.p : "");
 		double now_hz = num(o, "freq_hz");
 		cJSON_Delete(o);
 		if (now_hz == (double)hz)
@@ -170,7 +162,7 @@ int lv_prof_http_get(struct lv_prof_http *h, int triton, const char *path, const
 		rc = agent_call(h, "GET", path, NULL, why);
 	}
 	if (body)
-		*body = h->resp ? h->resp : "";
+		*body = h->resp.p ? h->resp.p : "";
 	return rc;
 }
 
@@ -189,7 +181,7 @@ int lv_prof_http_telemetry(struct lv_prof_http *h, double *energy_j, double *pow
 	int rc = agent_call(h, "GET", "/telemetry", NULL, why);
 	if (rc)
 		return rc;
-	cJSON *o = cJSON_Parse(h->resp);
+	cJSON *o = cJSON_Parse(h->resp.p ? h->resp.p : "");
 	*energy_j = num(o, "energy_j");
 	*power_w = num(o, "power_w");
 	cJSON_Delete(o);
@@ -215,7 +207,7 @@ int lv_prof_http_infer(struct lv_prof_http *h, const char *body, size_t body_len
 	if (rc)
 		return rc;
 	/* The JSON header comes first; binary outputs after it are ignored. */
-	cJSON *o = cJSON_ParseWithLengthOpts(h->resp, h->resp_len, NULL, 0);
+	cJSON *o = cJSON_ParseWithLengthOpts(h->resp.p ? h->resp.p : "", h->resp.len, NULL, 0);
 	const cJSON *par = cJSON_GetObjectItemCaseSensitive(o, "parameters");
 	*compute_s = num(par, "compute_s");
 	int ok = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(o, "outputs"));

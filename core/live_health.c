@@ -91,7 +91,7 @@ static void batch_finished(struct lv_live *lv, struct xfer *x, int ok, long code
 	if (!why[0]) {
 		if (ok && code != 200)
 			snprintf(why, sizeof(why), "HTTP %ld: %.100s", code,
-			         x->resp ? x->resp : "");
+			         x->resp.p ? x->resp.p : "");
 		else
 			snprintf(why, sizeof(why), "%s", err && *err ? err : "failed");
 	}
@@ -195,7 +195,7 @@ static void telemetry_finished(struct lv_live *lv, struct xfer *x, int ok, long 
 	struct live_dev *d = &lv->devs[x->device];
 	d->tele_inflight = 0;
 	cJSON *root =
-	    ok && code == 200 && x->resp ? cJSON_ParseWithLength(x->resp, x->resp_len) : NULL;
+	    ok && code == 200 && x->resp.p ? cJSON_ParseWithLength(x->resp.p, x->resp.len) : NULL;
 	if (cJSON_IsObject(root)) {
 		d->tele_fails = 0;
 		telemetry_sample(lv, x, root, now);
@@ -245,7 +245,7 @@ static void clock_finished(struct lv_live *lv, struct xfer *x, int ok, long code
 	d->epoch++;
 	if (!(ok && code == 200)) {
 		note_error(d, "%s: %ld %s", "set clock", code,
-		           err && *err ? err : (x->resp ? x->resp : ""));
+		           err && *err ? err : (x->resp.p ? x->resp.p : ""));
 		d->sent_hz = 0; /* unknown: the next dispatch asks again */
 	}
 	live_device_pump(lv, x->device, now);

@@ -64,7 +64,7 @@ void live_xfer_free(struct lv_live *lv, struct xfer *x)
 		}
 	}
 	curl_slist_free_all(x->hdrs);
-	free(x->resp);
+	lv_buf_fini(&x->resp);
 	free(x->body_json);
 	free(x->tensors);
 	free(x->frame_ids);
@@ -74,18 +74,8 @@ void live_xfer_free(struct lv_live *lv, struct xfer *x)
 static size_t on_body(char *ptr, size_t size, size_t n, void *arg)
 {
 	struct xfer *x = arg;
-	size_t len = size * n;
-	if (x->resp_len + len + 1 > x->resp_cap) {
-		size_t cap = x->resp_cap ? x->resp_cap : 4096;
-		while (cap < x->resp_len + len + 1)
-			cap *= 2;
-		x->resp = lv_xrealloc(x->resp, cap);
-		x->resp_cap = cap;
-	}
-	memcpy(x->resp + x->resp_len, ptr, len);
-	x->resp_len += len;
-	x->resp[x->resp_len] = '\0';
-	return len;
+	lv_buf_append(&x->resp, ptr, size * n);
+	return size * n;
 }
 
 static size_t on_header(char *ptr, size_t size, size_t n, void *arg)

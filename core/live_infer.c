@@ -96,14 +96,14 @@ static int output_values(const struct xfer *x, const cJSON *o, size_t bin_off, s
 	const cJSON *bs = cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(o, "parameters"), "binary_data_size");
 	if (cJSON_IsNumber(bs) && x->infer_hdr_len >= 0) {
-		size_t have = x->resp_len - (size_t)x->infer_hdr_len;
+		size_t have = x->resp.len - (size_t)x->infer_hdr_len;
 		if ((size_t)bs->valuedouble < n * sizeof(float) ||
 		    bin_off + n * sizeof(float) > have) {
 			snprintf(why, why_len, "binary output of %zu bytes, want %zu", have,
 			         n * sizeof(float));
 			return LV_EINVAL;
 		}
-		memcpy(vals, x->resp + x->infer_hdr_len + bin_off, n * sizeof(float));
+		memcpy(vals, x->resp.p + x->infer_hdr_len + bin_off, n * sizeof(float));
 		return LV_OK;
 	}
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(o, "data");
@@ -123,13 +123,13 @@ static int output_values(const struct xfer *x, const cJSON *o, size_t bin_off, s
 
 int live_infer_parse(struct lv_live *lv, struct xfer *x, char *why, size_t why_len)
 {
-	size_t jlen = x->infer_hdr_len >= 0 ? (size_t)x->infer_hdr_len : x->resp_len;
-	if (jlen > x->resp_len || jlen == 0) {
+	size_t jlen = x->infer_hdr_len >= 0 ? (size_t)x->infer_hdr_len : x->resp.len;
+	if (jlen > x->resp.len || jlen == 0) {
 		snprintf(why, why_len, "inference header length %ld, body %zu bytes",
-		         x->infer_hdr_len, x->resp_len);
+		         x->infer_hdr_len, x->resp.len);
 		return LV_EINVAL;
 	}
-	cJSON *root = cJSON_ParseWithLength(x->resp, jlen);
+	cJSON *root = cJSON_ParseWithLength(x->resp.p, jlen);
 	int rc = LV_EINVAL;
 	float *vals = NULL;
 	const cJSON *outs = cJSON_GetObjectItemCaseSensitive(root, "outputs");

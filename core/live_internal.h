@@ -25,6 +25,7 @@
 #include "live.h"
 #include "metrics.h"
 #include "sim.h"
+#include "util.h"
 
 enum xfer_kind {
 	XF_INFER = 1,     /* POST /v2/models/<m>/infer to Triton */
@@ -40,8 +41,7 @@ struct xfer {
 	CURL *h; /* NULL until started */
 	struct curl_slist *hdrs;
 	char errbuf[CURL_ERROR_SIZE];
-	char *resp; /* response body */
-	size_t resp_len, resp_cap;
+	struct lv_buf resp; /* response body */
 	long infer_hdr_len; /* Inference-Header-Content-Length of the response; -1 none */
 	/* Request body: json, then each tensor of frame_bytes, streamed. */
 	char *body_json;

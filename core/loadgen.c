@@ -46,8 +46,7 @@ struct slot {
 	curl_mime *mime;
 	size_t req; /* trace index; SIZE_MAX when free */
 	double t_start;
-	char *body;
-	size_t len, cap;
+	struct lv_buf body; /* the answer */
 };
 
 struct run {
@@ -67,18 +66,8 @@ struct run {
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
 {
 	struct slot *s = arg;
-	size_t len = size * n;
-	if (s->len + len + 1 > s->cap) {
-		size_t cap = s->cap ? s->cap : 4096;
-		while (cap < s->len + len + 1)
-			cap *= 2;
-		s->body = lv_xrealloc(s->body, cap);
-		s->cap = cap;
-	}
-	memcpy(s->body + s->len, p, len);
-	s->len += len;
-	s->body[s->len] = '\0';
-	return len;
+	lv_buf_append(&s->body, p, size * n);
+	return size * n;
 }
 
 static void note_error(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -147,7 +136,7 @@ static int start(struct run *r, struct slot *s, size_t k)
 	}
 	curl_easy_setopt(s->e, CURLOPT_MIMEPOST, s->mime);
 	s->req = k;
-	s->len = 0;
+	s->body.len = 0;
 	s->t_start = lv_mono_s();
 	CURLMcode mc = curl_multi_add_handle(r->m, s->e);
 	if (mc != CURLM_OK) {
@@ -174,7 +163,7 @@ static int state_of(const char *name)
 /* Counts an answer's frames; 0, or -1 when the answer is not usable. */
 static int tally(struct run *r, struct slot *s, long code, uint32_t frames, uint64_t *states)
 {
-	cJSON *o = cJSON_Parse(s->body ? s->body : "");
+	cJSON *o = cJSON_Parse(s->body.p ? s->body.p : "");
 	const cJSON *results = cJSON_GetObjectItemCaseSensitive(o, "results");
 	const cJSON *err = cJSON_GetObjectItemCaseSensitive(o, "error");
 	int rc = -1;
@@ -197,7 +186,8 @@ static int tally(struct run *r, struct slot *s, long code, uint32_t frames, uint
 		rc = 0;
 	}
 	if (rc < 0)
-		note_error(r, "HTTP %ld: unexpected answer: %.120s", code, s->body ? s->body : "");
+		note_error(r, "HTTP %ld: unexpected answer: %.120s", code,
+		           s->body.p ? s->body.p : "");
 	cJSON_Delete(o);
 	return rc;
 }
@@ -371,7 +361,7 @@ static void teardown(struct run *r)
 		if (r->slots[i].e)
 			curl_easy_cleanup(r->slots[i].e);
 		curl_mime_free(r->slots[i].mime);
-		free(r->slots[i].body);
+		lv_buf_fini(&r->slots[i].body);
 	}
 	free(r->slots);
 	if (r->m)

@@ -25,46 +25,9 @@
 #include "snapshot.h"
 #include "util.h"
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static void sb_reserve(struct sbuf *b, size_t more)
+static void sb_puts(struct lv_buf *b, const char *s)
 {
-	if (b->len + more + 1 <= b->cap)
-		return;
-	size_t cap = b->cap ? b->cap : 4096;
-	while (cap < b->len + more + 1)
-		cap *= 2;
-	b->p = lv_xrealloc(b->p, cap);
-	b->cap = cap;
-}
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	sb_reserve(b, n);
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_puts(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-__attribute__((format(printf, 2, 3))) static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	sb_reserve(b, (size_t)n);
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
+	lv_buf_append(b, s, strlen(s));
 }
 
 char *lv_prom_number(double v, char *buf)
@@ -83,7 +46,7 @@ char *lv_prom_number(double v, char *buf)
 }
 
 /* Appends a label value with \, " and newline escaped. */
-static void sb_label_value(struct sbuf *b, const char *v)
+static void sb_label_value(struct lv_buf *b, const char *v)
 {
 	for (; *v; v++) {
 		if (*v == '\\')
@@ -93,41 +56,41 @@ static void sb_label_value(struct sbuf *b, const char *v)
 		else if (*v == '\n')
 			sb_puts(b, "\\n");
 		else
-			sb_add(b, v, 1);
+			lv_buf_append(b, v, 1);
 	}
 }
 
-static void family(struct sbuf *b, const char *name, const char *type, const char *help)
+static void family(struct lv_buf *b, const char *name, const char *type, const char *help)
 {
 	/* Our HELP strings are literals without \ or newline; nothing to escape. */
-	sb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	lv_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* One sample; `labels` is NULL or already rendered ("k=\"v\",k2=\"v2\""). */
-static void sample(struct sbuf *b, const char *name, const char *labels, double v)
+static void sample(struct lv_buf *b, const char *name, const char *labels, double v)
 {
 	char num[32];
-	sb_printf(b, labels ? "%s{%s} %s\n" : "%s%s %s\n", name, labels ? labels : "",
-	          lv_prom_number(v, num));
+	lv_buf_printf(b, labels ? "%s{%s} %s\n" : "%s%s %s\n", name, labels ? labels : "",
+	              lv_prom_number(v, num));
 }
 
-static void sample_u64(struct sbuf *b, const char *name, const char *labels, uint64_t v)
+static void sample_u64(struct lv_buf *b, const char *name, const char *labels, uint64_t v)
 {
-	sb_printf(b, labels ? "%s{%s} %" PRIu64 "\n" : "%s%s %" PRIu64 "\n", name,
-	          labels ? labels : "", v);
+	lv_buf_printf(b, labels ? "%s{%s} %" PRIu64 "\n" : "%s%s %" PRIu64 "\n", name,
+	              labels ? labels : "", v);
 }
 
 /* Renders one label pair into a fresh string (caller frees). */
 static char *label1(const char *key, const char *value)
 {
-	struct sbuf b = { 0 };
-	sb_printf(&b, "%s=\"", key);
+	struct lv_buf b = { 0 };
+	lv_buf_printf(&b, "%s=\"", key);
 	sb_label_value(&b, value);
 	sb_puts(&b, "\"");
 	return b.p;
 }
 
-static void render_frames(struct sbuf *b, const struct lv_snapshot *s)
+static void render_frames(struct lv_buf *b, const struct lv_snapshot *s)
 {
 	static const enum lv_frame_state terminal[] = { LV_FRAME_OK, LV_FRAME_LATE, LV_FRAME_FAILED,
 		                                        LV_FRAME_EXPIRED, LV_FRAME_REJECTED };
@@ -158,7 +121,7 @@ static void render_frames(struct sbuf *b, const struct lv_snapshot *s)
 	sample_u64(b, "loudva_policy_decisions_total", NULL, s->counts.decisions);
 }
 
-static void render_rates(struct sbuf *b, const struct lv_snapshot *s)
+static void render_rates(struct lv_buf *b, const struct lv_snapshot *s)
 {
 	family(b, "loudva_power_watts", "gauge", "Cluster power draw, latest telemetry.");
 	sample(b, "loudva_power_watts", NULL, s->power_w);
@@ -177,7 +140,7 @@ static void render_rates(struct sbuf *b, const struct lv_snapshot *s)
 	sample(b, "loudva_qos_ok_ratio", "window=\"total\"", s->pct_ok_total / 100.0);
 }
 
-static void render_latency(struct sbuf *b, const struct lv_snapshot *s)
+static void render_latency(struct lv_buf *b, const struct lv_snapshot *s)
 {
 	const char *n = "loudva_frame_latency_seconds";
 	char lab[48], num[32];
@@ -243,7 +206,7 @@ static const struct dev_metric dev_metrics[] = {
 };
 #undef D
 
-static void render_device_metric(struct sbuf *b, const struct lv_snapshot *s,
+static void render_device_metric(struct lv_buf *b, const struct lv_snapshot *s,
                                  const struct dev_metric *m, char **labels)
 {
 	int any = 0;
@@ -267,7 +230,7 @@ static void render_device_metric(struct sbuf *b, const struct lv_snapshot *s,
 	}
 }
 
-static void render_devices(struct sbuf *b, const struct lv_snapshot *s)
+static void render_devices(struct lv_buf *b, const struct lv_snapshot *s)
 {
 	static const enum lv_dev_state states[] = { LV_DEV_UP, LV_DEV_DOWN, LV_DEV_DRAINING };
 	if (s->n_devices == 0)
@@ -279,8 +242,8 @@ static void render_devices(struct sbuf *b, const struct lv_snapshot *s)
 	family(b, "loudva_device_info", "gauge",
 	       "The cluster's devices and their kinds (always 1).");
 	for (size_t i = 0; i < s->n_devices; i++) {
-		struct sbuf l = { 0 };
-		sb_printf(&l, "%s,kind=\"", labels[i]);
+		struct lv_buf l = { 0 };
+		lv_buf_printf(&l, "%s,kind=\"", labels[i]);
 		sb_label_value(&l, s->devices[i].kind);
 		sb_puts(&l, "\"");
 		sample(b, "loudva_device_info", l.p, 1);
@@ -303,7 +266,7 @@ static void render_devices(struct sbuf *b, const struct lv_snapshot *s)
 	free(labels);
 }
 
-static void render_snapshot(struct sbuf *b, const struct lv_snapshot *s)
+static void render_snapshot(struct lv_buf *b, const struct lv_snapshot *s)
 {
 	family(b, "loudva_info", "gauge",
 	       "The controller's policy, cost mode and cluster (always 1).");
@@ -322,7 +285,7 @@ static void render_snapshot(struct sbuf *b, const struct lv_snapshot *s)
 	render_devices(b, s);
 }
 
-static void render_http(struct sbuf *b, const struct lv_frontend_stats *fe)
+static void render_http(struct lv_buf *b, const struct lv_frontend_stats *fe)
 {
 	family(b, "loudva_http_requests_total", "counter", "HTTP requests answered.");
 	sample_u64(b, "loudva_http_requests_total", NULL, fe->requests);
@@ -344,17 +307,12 @@ static void render_http(struct sbuf *b, const struct lv_frontend_stats *fe)
 char *lv_prom_render(const struct lv_snapshot *s, const struct lv_frontend_stats *fe,
                      size_t *len_out)
 {
-	struct sbuf b = { 0 };
-
-	sb_reserve(&b, 0);
-	b.p[0] = '\0';
+	struct lv_buf b = { 0 };
 	if (s)
 		render_snapshot(&b, s);
 	if (fe)
 		render_http(&b, fe);
-	if (len_out)
-		*len_out = b.len;
-	return b.p;
+	return lv_buf_take(&b, len_out);
 }
 
 /* ---- /status JSON ------------------------------------------------------ */

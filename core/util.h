@@ -61,6 +61,18 @@ int lv_parse_double(const char *s, double *out);
 int lv_parse_long(const char *s, long *out);
 int lv_parse_u64(const char *s, unsigned long long *out);
 
+/* A growable byte buffer, always NUL-terminated once anything was appended. */
+struct lv_buf {
+	char *p;
+	size_t len, cap;
+};
+
+void lv_buf_append(struct lv_buf *b, const void *data, size_t n);
+void lv_buf_printf(struct lv_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Hands over the bytes (caller frees); the buffer is empty again. */
+char *lv_buf_take(struct lv_buf *b, size_t *len);
+void lv_buf_fini(struct lv_buf *b);
+
 /* Seconds on CLOCK_MONOTONIC: for measuring and waiting, never for stamping the engine. */
 double lv_mono_s(void);
 
