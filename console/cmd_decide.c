@@ -312,15 +312,9 @@ int lv_cmd_decide(int argc, char **argv)
 	struct lv_policy *p = NULL;
 	struct lv_clock_set *clocks = NULL;
 
-	c = lv_cluster_load(o.cluster, &why);
-	if (!c) {
-		rc = LV_EXIT_USAGE;
+	c = lv_cmd_cluster("decide", o.cluster, o.mode, o.predictor, &rc);
+	if (!c)
 		goto out;
-	}
-	if (lv_cluster_build_costs(c, o.mode, o.predictor, &why) != LV_OK) {
-		rc = LV_EXIT_FAIL;
-		goto out;
-	}
 	rc = apply_device_opts(c, argc, argv);
 	if (rc != LV_EXIT_OK)
 		goto out;

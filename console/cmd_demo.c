@@ -190,16 +190,9 @@ int lv_cmd_demo(int argc, char **argv)
 	if (rc != 0)
 		return rc == 1 ? LV_EXIT_OK : rc;
 
-	c = lv_cluster_load(o.cluster, &why);
-	if (!c) {
-		rc = lv_cmd_bad("demo", "%s", why);
+	c = lv_cmd_cluster("demo", o.cluster, o.mode, o.predictor, &rc);
+	if (!c)
 		goto out;
-	}
-	if (lv_cluster_build_costs(c, o.mode, o.predictor, &why) != LV_OK) {
-		fprintf(stderr, "loudva demo: %s\n", why);
-		rc = LV_EXIT_FAIL;
-		goto out;
-	}
 	t = demo_trace(&o, &why);
 	if (!t) {
 		rc = lv_cmd_bad("demo", "%s", why);

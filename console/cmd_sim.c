@@ -292,16 +292,9 @@ int lv_cmd_sim(int argc, char **argv)
 		rc = lv_cmd_bad("sim", "%s", why);
 		goto out;
 	}
-	c = lv_cluster_load(o.cluster, &why);
-	if (!c) {
-		rc = lv_cmd_bad("sim", "%s", why);
+	c = lv_cmd_cluster("sim", o.cluster, o.mode, o.predictor, &rc);
+	if (!c)
 		goto out;
-	}
-	if (lv_cluster_build_costs(c, o.mode, o.predictor, &why) != LV_OK) {
-		fprintf(stderr, "loudva sim: %s\n", why);
-		rc = LV_EXIT_FAIL;
-		goto out;
-	}
 	struct lv_sim_config cfg;
 	lv_sim_config_default(&cfg);
 	cfg.cluster = c;

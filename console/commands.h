@@ -19,6 +19,16 @@ enum {
  */
 int lv_cmd_bad(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * Loads a cluster file and builds its cost tables in `mode` (predictor
+ * cache `predictor`), as the simulating subcommands start. NULL after one
+ * line on stderr ("loudva CMD: ..."), *rc then LV_EXIT_USAGE for a bad file,
+ * LV_EXIT_FAIL when the costs cannot be built.
+ */
+struct lv_cluster;
+struct lv_cluster *lv_cmd_cluster(const char *cmd, const char *path, int mode,
+                                  const char *predictor, int *rc);
+
 int lv_cmd_decide(int argc, char **argv);
 int lv_cmd_profile(int argc, char **argv);
 int lv_cmd_predictor(int argc, char **argv);
