@@ -22,8 +22,6 @@
 #include "profile.h"
 #include "util.h"
 
-#define N_KINDS 3
-static const char *const KINDS[N_KINDS] = { "agx-xavier", "xavier-nx", "nano" };
 static const int PERCENTS[] = { 0, 20, 40, 60, 80, 100 };
 #define N_STEPS (sizeof PERCENTS / sizeof PERCENTS[0])
 
@@ -91,24 +89,19 @@ static int parse_args(int argc, char **argv, struct args *a)
 /* Loads the three kinds' profiles from dir into ps[]. LV_EXIT_OK or LV_EXIT_USAGE. */
 static int load_profiles(const char *dir, struct lv_profile **ps)
 {
-	for (size_t k = 0; k < N_KINDS; k++) {
-		char *why = NULL;
-		ps[k] = lv_profile_load_kind(dir, KINDS[k], &why);
-		if (!ps[k]) {
-			fprintf(stderr, "loudva predictor: %s\n",
-			        why ? why : "cannot load profile");
-			free(why);
-			return LV_EXIT_USAGE;
-		}
-	}
-	return LV_EXIT_OK;
+	char *why = NULL;
+	if (lv_profile_load_kinds(dir, ps, &why) == LV_OK)
+		return LV_EXIT_OK;
+	fprintf(stderr, "loudva predictor: %s\n", why ? why : "cannot load profile");
+	free(why);
+	return LV_EXIT_USAGE;
 }
 
 static int cmd_train(const struct args *a, struct lv_profile *const *ps)
 {
 	const struct lv_profile *const *cps = (const struct lv_profile *const *)ps;
 	size_t n = 0;
-	struct lv_pred_sample *s = lv_predictor_samples(cps, N_KINDS, &n);
+	struct lv_pred_sample *s = lv_predictor_samples(cps, LV_PROFILE_N_KINDS, &n);
 	char *why = NULL;
 	struct lv_pred_errors e;
 	int rc = LV_EXIT_FAIL;
@@ -118,7 +111,7 @@ static int cmd_train(const struct args *a, struct lv_profile *const *ps)
 	double dt = lv_mono_s() - t0;
 	if (!p)
 		goto out;
-	lv_predictor_set_fingerprint(p, lv_predictor_fingerprint_profiles(cps, N_KINDS));
+	lv_predictor_set_fingerprint(p, lv_predictor_fingerprint_profiles(cps, LV_PROFILE_N_KINDS));
 	if (lv_predictor_evaluate(p, s, n, -1, &e) != LV_OK ||
 	    lv_predictor_save(p, a->out, &why) != LV_OK)
 		goto out;
@@ -141,10 +134,10 @@ out:
 /* The results of eval, filled by run_eval and printed by one of the printers. */
 struct eval_result {
 	size_t n, n_train, n_test;
-	size_t n_kind[N_KINDS];
+	size_t n_kind[LV_PROFILE_N_KINDS];
 	double train_s;
-	struct lv_pred_errors all, kind[N_KINDS];
-	struct lv_pred_gen_step gen[N_KINDS][N_STEPS];
+	struct lv_pred_errors all, kind[LV_PROFILE_N_KINDS];
+	struct lv_pred_gen_step gen[LV_PROFILE_N_KINDS][N_STEPS];
 };
 
 static int run_eval(const struct lv_pred_sample *s, size_t n, uint64_t seed, struct eval_result *r,
@@ -165,10 +158,10 @@ static int run_eval(const struct lv_pred_sample *s, size_t n, uint64_t seed, str
 		goto out;
 	if (lv_predictor_evaluate(p, te, r->n_test, -1, &r->all) != LV_OK)
 		goto out;
-	for (int k = 0; k < N_KINDS; k++)
+	for (int k = 0; k < LV_PROFILE_N_KINDS; k++)
 		if (lv_predictor_evaluate(p, te, r->n_test, k, &r->kind[k]) != LV_OK)
 			goto out;
-	for (int k = 0; k < N_KINDS; k++) {
+	for (int k = 0; k < LV_PROFILE_N_KINDS; k++) {
 		rc = lv_predictor_generalisation(s, n, k, PERCENTS, N_STEPS, seed, NULL, r->gen[k],
 		                                 why);
 		if (rc != LV_OK)
@@ -199,8 +192,8 @@ static void print_text(const struct eval_result *r, uint64_t seed)
 	       "energy MAPE", "energy MAE");
 	printf("  %-12s %6zu", "all", r->all.n);
 	print_errors(&r->all);
-	for (int k = 0; k < N_KINDS; k++) {
-		printf("  %-12s %6zu", KINDS[k], r->kind[k].n);
+	for (int k = 0; k < LV_PROFILE_N_KINDS; k++) {
+		printf("  %-12s %6zu", lv_profile_kinds[k], r->kind[k].n);
 		print_errors(&r->kind[k]);
 	}
 	printf("\n(b) generalisation to a kind: train without it, then add back a seeded share\n"
@@ -208,11 +201,11 @@ static void print_text(const struct eval_result *r, uint64_t seed)
 	       "    left out, so the figure is training error on all of its points)\n\n");
 	printf("  %-12s %6s %8s %7s  %11s  %12s  %11s  %11s\n", "kind", "added", "train n",
 	       "eval n", "lat MAPE", "lat MAE", "energy MAPE", "energy MAE");
-	for (int k = 0; k < N_KINDS; k++) {
+	for (int k = 0; k < LV_PROFILE_N_KINDS; k++) {
 		for (size_t i = 0; i < N_STEPS; i++) {
 			const struct lv_pred_gen_step *g = &r->gen[k][i];
-			printf("  %-12s %4d %%%s %7zu %7zu", i == 0 ? KINDS[k] : "", g->percent,
-			       g->training_error ? "*" : " ", g->n_train, g->n_eval);
+			printf("  %-12s %4d %%%s %7zu %7zu", i == 0 ? lv_profile_kinds[k] : "",
+			       g->percent, g->training_error ? "*" : " ", g->n_train, g->n_eval);
 			print_errors(&g->err);
 		}
 	}
@@ -242,9 +235,9 @@ static int print_json(const struct eval_result *r, uint64_t seed)
 	cJSON_AddItemToObject(split, "all", errors_json(&r->all));
 	cJSON *per = cJSON_AddObjectToObject(split, "kinds");
 	cJSON *gen = cJSON_AddObjectToObject(root, "generalisation");
-	for (int k = 0; k < N_KINDS; k++) {
-		cJSON_AddItemToObject(per, KINDS[k], errors_json(&r->kind[k]));
-		cJSON *steps = cJSON_AddArrayToObject(gen, KINDS[k]);
+	for (int k = 0; k < LV_PROFILE_N_KINDS; k++) {
+		cJSON_AddItemToObject(per, lv_profile_kinds[k], errors_json(&r->kind[k]));
+		cJSON *steps = cJSON_AddArrayToObject(gen, lv_profile_kinds[k]);
 		for (size_t i = 0; i < N_STEPS; i++) {
 			const struct lv_pred_gen_step *g = &r->gen[k][i];
 			cJSON *o = errors_json(&g->err);
@@ -267,14 +260,14 @@ static int cmd_eval(const struct args *a, struct lv_profile *const *ps)
 {
 	size_t n = 0;
 	struct lv_pred_sample *s =
-	    lv_predictor_samples((const struct lv_profile *const *)ps, N_KINDS, &n);
+	    lv_predictor_samples((const struct lv_profile *const *)ps, LV_PROFILE_N_KINDS, &n);
 	struct eval_result *r = lv_xcalloc(1, sizeof *r);
 	char *why = NULL;
 	int rc = LV_EXIT_FAIL;
 
-	for (int k = 0; k < N_KINDS; k++) {
+	for (int k = 0; k < LV_PROFILE_N_KINDS; k++) {
 		if (ps[k]->n_points == 0) {
-			rc = bad("%s: profile has no measured points", KINDS[k]);
+			rc = bad("%s: profile has no measured points", lv_profile_kinds[k]);
 			goto out;
 		}
 	}
@@ -300,7 +293,7 @@ int lv_cmd_predictor(int argc, char **argv)
 	struct args a = { .profiles = LV_DEFAULT_PROFILES_DIR,
 		          .out = LV_DEFAULT_PREDICTOR_CACHE,
 		          .seed = 42 };
-	struct lv_profile *ps[N_KINDS] = { NULL };
+	struct lv_profile *ps[LV_PROFILE_N_KINDS] = { NULL };
 	int rc;
 
 	if (argc < 2)
@@ -324,7 +317,7 @@ int lv_cmd_predictor(int argc, char **argv)
 	rc = load_profiles(a.profiles, ps);
 	if (rc == LV_EXIT_OK)
 		rc = !strcmp(a.verb, "train") ? cmd_train(&a, ps) : cmd_eval(&a, ps);
-	for (int k = 0; k < N_KINDS; k++)
+	for (int k = 0; k < LV_PROFILE_N_KINDS; k++)
 		lv_profile_free(ps[k]);
 	return rc;
 }

@@ -17,13 +17,10 @@
 #include "profile_run.h"
 #include "util.h"
 
-#define N_KNOWN 3
-static const char *const KNOWN[N_KNOWN] = { "agx-xavier", "xavier-nx", "nano" };
-
 struct args {
 	const char *data;
 	const char *dir; /* --out for import, --dir for check and show */
-	const char *kinds[N_KNOWN];
+	const char *kinds[LV_PROFILE_N_KINDS];
 	size_t n_kinds;
 	const char *target; /* show's FILE|KIND */
 	int color;          /* show: 1 always, 0 never, -1 when stdout is a colour terminal */
@@ -72,14 +69,14 @@ static int bad(const char *fmt, const char *arg)
 static int add_kind(struct args *a, const char *k)
 {
 	size_t i = 0;
-	while (i < N_KNOWN && strcmp(KNOWN[i], k) != 0)
+	while (i < LV_PROFILE_N_KINDS && strcmp(lv_profile_kinds[i], k) != 0)
 		i++;
-	if (i == N_KNOWN)
+	if (i == LV_PROFILE_N_KINDS)
 		return bad("unknown kind '%s' (known: agx-xavier, xavier-nx, nano)", k);
 	for (size_t j = 0; j < a->n_kinds; j++)
 		if (strcmp(a->kinds[j], k) == 0)
 			return LV_EXIT_OK;
-	a->kinds[a->n_kinds++] = KNOWN[i];
+	a->kinds[a->n_kinds++] = lv_profile_kinds[i];
 	return LV_EXIT_OK;
 }
 
@@ -119,8 +116,8 @@ static int parse_args(int argc, char **argv, const char *dir_opt, int want_targe
 	if (want_target && !a->target)
 		return bad("%s needs a FILE or KIND", "show");
 	if (a->n_kinds == 0)
-		for (size_t i = 0; i < N_KNOWN; i++)
-			a->kinds[a->n_kinds++] = KNOWN[i];
+		for (size_t i = 0; i < LV_PROFILE_N_KINDS; i++)
+			a->kinds[a->n_kinds++] = lv_profile_kinds[i];
 	return LV_EXIT_OK;
 }
 
@@ -142,8 +139,8 @@ static int import_all(const struct args *a, struct lv_profile **out, char **repo
 
 static int cmd_import(const struct args *a)
 {
-	struct lv_profile *p[N_KNOWN] = { NULL };
-	char *rep[N_KNOWN] = { NULL };
+	struct lv_profile *p[LV_PROFILE_N_KINDS] = { NULL };
+	char *rep[LV_PROFILE_N_KINDS] = { NULL };
 	int rc = import_all(a, p, rep);
 	for (size_t i = 0; rc == LV_EXIT_OK && i < a->n_kinds; i++) {
 		char *name = lv_xasprintf("%s.json", p[i]->kind);
@@ -160,7 +157,7 @@ static int cmd_import(const struct args *a)
 		free(path);
 		free(name);
 	}
-	for (size_t i = 0; i < N_KNOWN; i++) {
+	for (size_t i = 0; i < LV_PROFILE_N_KINDS; i++) {
 		lv_profile_free(p[i]);
 		free(rep[i]);
 	}
@@ -179,7 +176,7 @@ static size_t first_diff_line(const char *a, const char *b)
 
 static int cmd_check(const struct args *a)
 {
-	struct lv_profile *p[N_KNOWN] = { NULL };
+	struct lv_profile *p[LV_PROFILE_N_KINDS] = { NULL };
 	int rc = import_all(a, p, NULL);
 	for (size_t i = 0; rc != LV_EXIT_USAGE && i < a->n_kinds; i++) {
 		char *name = lv_xasprintf("%s.json", p[i]->kind);
@@ -204,7 +201,7 @@ static int cmd_check(const struct args *a)
 		free(path);
 		free(name);
 	}
-	for (size_t i = 0; i < N_KNOWN; i++)
+	for (size_t i = 0; i < LV_PROFILE_N_KINDS; i++)
 		lv_profile_free(p[i]);
 	return rc;
 }

@@ -31,9 +31,6 @@
 #include "profile.h"
 #include "util.h"
 
-#define N_KINDS 3
-static const char *const KINDS[N_KINDS] = { "agx-xavier", "xavier-nx", "nano" };
-
 #define DIFF_ROWS 8
 
 static void show_head(const struct lv_profile *p)
@@ -235,25 +232,25 @@ static int by_worst(const void *a, const void *b)
  */
 static void show_predicted(const struct lv_profile *p, const char *dir)
 {
-	struct lv_profile *ps[N_KINDS] = { NULL };
+	struct lv_profile *ps[LV_PROFILE_N_KINDS] = { NULL };
 	char *why = NULL;
 	int in_sample = 0;
-	for (size_t k = 0; k < N_KINDS && !why; k++) {
-		ps[k] = lv_profile_load_kind(dir, KINDS[k], &why);
-		if (ps[k]) {
-			char *a = lv_profile_to_json(ps[k]), *b = lv_profile_to_json(p);
-			in_sample |= !strcmp(a, b);
-			free(a);
-			free(b);
-		}
-	}
 	struct lv_predictor *pr = NULL;
-	if (!why) {
+	if (lv_profile_load_kinds(dir, ps, &why) == LV_OK) {
+		/* In the training set: the same bytes as its kind's profile there. */
+		char *mine = lv_profile_to_json(p);
+		for (size_t k = 0; k < LV_PROFILE_N_KINDS; k++)
+			if (!strcmp(ps[k]->kind, p->kind)) {
+				char *theirs = lv_profile_to_json(ps[k]);
+				in_sample = !strcmp(mine, theirs);
+				free(theirs);
+			}
+		free(mine);
 		/* The scheduler's cache is the one for the default directory only. */
 		const char *cache =
 		    !strcmp(dir, LV_DEFAULT_PROFILES_DIR) ? LV_DEFAULT_PREDICTOR_CACHE : NULL;
-		pr =
-		    lv_predictor_obtain((const struct lv_profile *const *)ps, N_KINDS, cache, &why);
+		pr = lv_predictor_obtain((const struct lv_profile *const *)ps, LV_PROFILE_N_KINDS,
+		                         cache, &why);
 	}
 	printf("\nmeasured vs predicted (the cost predictor trained on %s/*.json%s)\n", dir,
 	       in_sample ? "; this profile is one of them: these are training errors" : "");
@@ -300,7 +297,7 @@ static void show_predicted(const struct lv_profile *p, const char *dir)
 	free(d);
 out:
 	lv_predictor_free(pr);
-	for (size_t k = 0; k < N_KINDS; k++)
+	for (size_t k = 0; k < LV_PROFILE_N_KINDS; k++)
 		lv_profile_free(ps[k]);
 	free(why);
 }

@@ -64,6 +64,16 @@ struct lv_profile *lv_profile_load(const char *path, char **why);
 /* Loads dir/<kind>.json, as lv_profile_load. */
 struct lv_profile *lv_profile_load_kind(const char *dir, const char *kind, char **why);
 
+/* The kinds the project has profiles of, in the order tools list them. */
+#define LV_PROFILE_N_KINDS 3
+extern const char *const lv_profile_kinds[LV_PROFILE_N_KINDS];
+
+/*
+ * Loads every kind of lv_profile_kinds from dir into ps[LV_PROFILE_N_KINDS]:
+ * all or nothing. 0, or LV_EIO/LV_EINVAL with *why naming the file.
+ */
+int lv_profile_load_kinds(const char *dir, struct lv_profile **ps, char **why);
+
 /*
  * Parses profile JSON text; `origin` names it in messages. Everything is
  * checked (types, unknown keys, the invariants above); points may come in any

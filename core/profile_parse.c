@@ -402,3 +402,20 @@ struct lv_profile *lv_profile_load_kind(const char *dir, const char *kind, char 
 	free(name);
 	return p;
 }
+
+const char *const lv_profile_kinds[LV_PROFILE_N_KINDS] = { "agx-xavier", "xavier-nx", "nano" };
+
+int lv_profile_load_kinds(const char *dir, struct lv_profile **ps, char **why)
+{
+	for (size_t k = 0; k < LV_PROFILE_N_KINDS; k++) {
+		ps[k] = lv_profile_load_kind(dir, lv_profile_kinds[k], why);
+		if (!ps[k]) {
+			while (k-- > 0) {
+				lv_profile_free(ps[k]);
+				ps[k] = NULL;
+			}
+			return LV_EINVAL;
+		}
+	}
+	return LV_OK;
+}
