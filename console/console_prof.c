@@ -163,25 +163,35 @@ static int idle(const struct lv_console *c, const char *device)
 	return i >= 0 && c->snap->devices[i].inflight == 0;
 }
 
+/* Removes the cluster file written for the sweep, if any. */
+static void remove_cluster(struct lv_console *c)
+{
+	if (!c->prof_cluster)
+		return;
+	unlink(c->prof_cluster);
+	free(c->prof_cluster);
+	c->prof_cluster = NULL;
+}
+
 static void launch(struct lv_console *c)
 {
-	char *why = NULL, *cluster = NULL;
-	const char *token = NULL;
+	char *why = NULL;
+	const char *cluster = c->rt.cluster_path, *token = c->opts.rt.token_file;
 	if (c->rt.launcher) {
-		cluster = write_cluster(c, &why);
-		c->prof_cluster = cluster ? lv_xstrdup(cluster) : NULL;
-	} else {
-		cluster = lv_xstrdup(c->rt.cluster_path);
-		token = c->opts.rt.token_file;
+		/* The embedded agents: their addresses and token in a file of their own. */
+		c->prof_cluster = write_cluster(c, &why);
+		cluster = c->prof_cluster;
+		token = NULL;
 	}
 	int rc = cluster ? lv_profrun_launch(c->prof, cluster, token, &why) : LV_EIO;
-	if (rc == LV_OK)
+	if (rc == LV_OK) {
 		lv_console_note(c, LV_LOG_INFO, "profiling %s: sweep started (loudva profile run)",
 		                c->ui.prof.device);
-	else
+	} else {
 		lv_console_note(c, LV_LOG_WARN, "profiling %s: %s", c->ui.prof.device,
 		                why ? why : "cannot start");
-	free(cluster);
+		lv_profrun_stop(c->prof); /* not again at every tick: it ends here */
+	}
 	free(why);
 }
 
@@ -198,11 +208,7 @@ static void ended(struct lv_console *c)
 	                rc == LV_OK ? "" : (why ? why : "?"));
 	lv_ui_flash(&c->ui, !ok, "profiling %s %s", p->device, ok ? "finished" : "ended");
 	free(why);
-	if (c->prof_cluster) {
-		unlink(c->prof_cluster);
-		free(c->prof_cluster);
-		c->prof_cluster = NULL;
-	}
+	remove_cluster(c);
 }
 
 void lv_console_profile_tick(struct lv_console *c)
@@ -222,9 +228,5 @@ void lv_console_profile_fini(struct lv_console *c)
 {
 	lv_profrun_free(c->prof); /* the sweep releases the clock before it exits */
 	c->prof = NULL;
-	if (c->prof_cluster) {
-		unlink(c->prof_cluster);
-		free(c->prof_cluster);
-		c->prof_cluster = NULL;
-	}
+	remove_cluster(c);
 }

@@ -122,16 +122,20 @@ static void cell(int y, int x, int w, double v, int level, int best, int current
 	attroff(a);
 }
 
-static void heatmap(const struct lv_ui *ui, const struct lv_profile_layout *l)
+/* What both panels draw from: the scale over what was measured, and the best point. */
+struct marks {
+	struct lv_heat_scale sc;
+	int bf, bb; /* the least energy per frame; -1 none */
+};
+
+static void heatmap(const struct lv_ui *ui, const struct lv_profile_layout *l,
+                    const struct marks *m)
 {
 	const struct lv_ui_profiling *p = &ui->prof;
 	const struct lv_rect *r = &l->map;
 	if (r->h < 2 || p->n_freqs == 0)
 		return;
-	struct lv_heat_scale sc;
-	fit(p, &sc);
-	int bf, bb, w = l->cell_w;
-	best_point(p, &bf, &bb);
+	int w = l->cell_w;
 	/* Title row: batch sizes, as many as fit their columns. */
 	lv_draw_field(r->y, r->x, LV_PROFILE_LABEL_W, 0, LV_COLOR_HEADER, "MHz\\batch");
 	for (size_t b = 0, next = 0; b < p->n_batches; b++) {
@@ -158,36 +162,35 @@ static void heatmap(const struct lv_ui *ui, const struct lv_profile_layout *l)
 			double v = p->epf[f][b];
 			int cur = p->state == LV_UI_PROF_RUNNING && (int)f == p->cur_f &&
 			          (int)b == p->cur_b && isnan(v);
-			cell(y, x, w, v, lv_heat_level(&sc, v), (int)f == bf && (int)b == bb, cur);
+			cell(y, x, w, v, lv_heat_level(&m->sc, v),
+			     (int)f == m->bf && (int)b == m->bb, cur);
 		}
 	}
 }
 
-static void side(const struct lv_ui *ui, const struct lv_profile_layout *l)
+static void side(const struct lv_ui *ui, const struct lv_profile_layout *l, const struct marks *m)
 {
 	const struct lv_ui_profiling *p = &ui->prof;
 	const struct lv_rect *r = &l->side;
 	if (r->h < 1 || r->w < 12)
 		return;
 	int y = r->y + lv_draw_title(r, "energy per frame", NULL), last = r->y + r->h;
-	struct lv_heat_scale sc;
-	fit(p, &sc);
-	if (y < last && sc.hi > 0) {
+	const struct lv_heat_scale *sc = &m->sc;
+	if (y < last && sc->hi > 0) {
 		/* The scale: each level's colour (or glyph) and its lower edge. */
 		int x = r->x;
 		for (int lv = 0; lv < LV_HEAT_LEVELS && x + 2 <= r->x + r->w; lv += 3) {
-			cell(y, x, 1, lv_heat_edge(&sc, lv), lv, 0, 0);
+			cell(y, x, 1, lv_heat_edge(sc, lv), lv, 0, 0);
 			char e[24];
-			snprintf(e, sizeof(e), " %.3g ", lv_heat_edge(&sc, lv));
+			snprintf(e, sizeof(e), " %.3g ", lv_heat_edge(sc, lv));
 			x += 1 + lv_draw_text(y, x + 1, r->x + r->w - x - 1, LV_COLOR_DIM, e);
 		}
 		y++;
 		if (y < last)
 			lv_draw_textf(y++, r->x, r->w, LV_COLOR_DIM, "%s scale, J/frame; . not yet",
-			              sc.log ? "log" : "linear");
+			              sc->log ? "log" : "linear");
 	}
-	int bf, bb;
-	best_point(p, &bf, &bb);
+	int bf = m->bf, bb = m->bb;
 	if (y < last && bf >= 0) {
 		char mhz[24], lat[24];
 		lv_draw_textf(y++, r->x, r->w, LV_COLOR_OK, "* least: %.4f J at %s MHz, batch %d",
@@ -243,9 +246,12 @@ static void draw(struct lv_ui *ui, void *state, const struct lv_view_layout *lay
 			             lines[k]);
 		return;
 	}
+	struct marks m;
+	fit(&ui->prof, &m.sc);
+	best_point(&ui->prof, &m.bf, &m.bb);
 	head(ui, &l->head);
-	heatmap(ui, l);
-	side(ui, l);
+	heatmap(ui, l, &m);
+	side(ui, l, &m);
 }
 
 /* ---- keys ------------------------------------------------------------------ */
