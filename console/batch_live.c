@@ -110,25 +110,6 @@ static int replay(struct lv_batch *b, struct lv_live *lv, const struct lv_trace 
 	return stopped;
 }
 
-/* The cell's run row, as the simulator's worker writes it (experiment.c). */
-static struct lv_store_run run_row(const struct lv_experiment *e, size_t cell)
-{
-	const struct lv_exp_cell *c = &e->cells[cell];
-	const struct lv_exp_policy *p = &e->spec.policies[c->policy];
-	const struct lv_exp_instance *in = &e->instances[c->instance];
-	return (struct lv_store_run){
-		.id = (int64_t)cell + 1,
-		.experiment = e->spec.name,
-		.policy = p->label,
-		.cost_mode = lv_cost_mode_name(p->costs),
-		.mode = lv_experiment_mode(e),
-		.trace = e->spec.traces[in->trace].name,
-		.trace_seed = in->trace_seed,
-		.seed = c->seed,
-		.cluster = e->clusters[p->costs]->name,
-	};
-}
-
 /*
  * Starts the cell's controller — and its agents when they are embedded —
  * recording into db as `run` describes; 0, or an LV_E* code with *why.
@@ -245,7 +226,8 @@ static int run_cell(struct lv_batch *b, size_t cell, char **why)
 	}
 	char *db = lv_batch_work_path(b, cell, "db");
 	unlink(db);
-	const struct lv_store_run row = run_row(e, cell);
+	struct lv_store_run row;
+	lv_experiment_run_row(e, cell, &row);
 	int rc = start_cell(b, cell, db, &row, &l, &lv, why);
 	free(db);
 	if (rc != LV_OK)

@@ -284,12 +284,12 @@ static void record_batch(void *arg, const struct lv_sim_batch *b)
 		r->rc = lv_store_add_batch(r->store, r->run, &sb, &r->why);
 }
 
-static int store_begin(struct lv_experiment *e, size_t cell, struct recorder *rec, char **why)
+void lv_experiment_run_row(const struct lv_experiment *e, size_t cell, struct lv_store_run *out)
 {
 	const struct lv_exp_cell *c = &e->cells[cell];
 	const struct lv_exp_policy *p = &e->spec.policies[c->policy];
 	const struct lv_exp_instance *in = &e->instances[c->instance];
-	const struct lv_store_run sr = {
+	*out = (struct lv_store_run){
 		.id = (int64_t)cell + 1,
 		.experiment = e->spec.name,
 		.policy = p->label,
@@ -300,6 +300,12 @@ static int store_begin(struct lv_experiment *e, size_t cell, struct recorder *re
 		.seed = c->seed,
 		.cluster = e->clusters[p->costs]->name,
 	};
+}
+
+static int store_begin(struct lv_experiment *e, size_t cell, struct recorder *rec, char **why)
+{
+	struct lv_store_run sr;
+	lv_experiment_run_row(e, cell, &sr);
 	return lv_store_begin(rec->store, why) == LV_OK
 	           ? lv_store_add_run(rec->store, &sr, &rec->run, why)
 	           : LV_ELIB;

@@ -178,6 +178,10 @@ int lv_experiment_run(struct lv_experiment *e, size_t cell, struct lv_store *sto
 /* "live" or "sim": the spec's mode, as reports and the store name it. */
 const char *lv_experiment_mode(const struct lv_experiment *e);
 
+/* Cell `cell`'s row in a run store (store.h), the same for sim and live. */
+struct lv_store_run;
+void lv_experiment_run_row(const struct lv_experiment *e, size_t cell, struct lv_store_run *out);
+
 /* Writes a result to path (JSON, exact) / reads one back. 0 or LV_EIO/LV_EINVAL. */
 int lv_exp_result_save(const struct lv_exp_result *r, const char *path, char **why);
 int lv_exp_result_load(const char *path, struct lv_exp_result *r, char **why);

@@ -18,22 +18,6 @@ bool lv_template_has_expr(const char *s)
 	return s && (strstr(s, "{{") || strstr(s, "{%") || strstr(s, "{#"));
 }
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static void sb_put(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = lv_xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
 /* Evaluates the expression text between `b` and `e`. */
 static int eval_span(const char *b, const char *e, lv_lookup_fn lookup, void *ud,
                      struct lv_val **out, char **why)
@@ -53,20 +37,20 @@ static int eval_span(const char *b, const char *e, lv_lookup_fn lookup, void *ud
 
 int lv_template_render(const char *text, lv_lookup_fn lookup, void *ud, char **out, char **why)
 {
-	struct sbuf b = { 0 };
+	struct lv_buf b = { 0 };
 	const char *p = text;
 	*out = NULL;
-	sb_put(&b, "", 0);
+	lv_buf_append(&b, "", 0);
 	while (*p) {
 		const char *open = strchr(p, '{');
 		if (!open) {
-			sb_put(&b, p, strlen(p));
+			lv_buf_append(&b, p, strlen(p));
 			break;
 		}
-		sb_put(&b, p, (size_t)(open - p));
+		lv_buf_append(&b, p, (size_t)(open - p));
 		char kind = open[1];
 		if (kind != '{' && kind != '#' && kind != '%') {
-			sb_put(&b, open, 1);
+			lv_buf_append(&b, open, 1);
 			p = open + 1;
 			continue;
 		}
@@ -85,7 +69,7 @@ int lv_template_render(const char *text, lv_lookup_fn lookup, void *ud, char **o
 				return LV_EINVAL;
 			}
 			char *t = lv_val_to_text(v);
-			sb_put(&b, t, strlen(t));
+			lv_buf_append(&b, t, strlen(t));
 			free(t);
 			lv_val_free(v);
 		}

@@ -261,75 +261,59 @@ bool lv_val_as_int(const struct lv_val *v, long long *out)
 
 /* ---- JSON -------------------------------------------------------------- */
 
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
+static void put_json_string(struct lv_buf *b, const char *s, size_t n)
 {
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = lv_xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void put_json_string(struct buf *b, const char *s, size_t n)
-{
-	put(b, "\"", 1);
+	lv_buf_append(b, "\"", 1);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char esc[8];
 		if (c == '"' || c == '\\') {
 			esc[0] = '\\';
 			esc[1] = (char)c;
-			put(b, esc, 2);
+			lv_buf_append(b, esc, 2);
 		} else if (c == '\n') {
-			put(b, "\\n", 2);
+			lv_buf_append(b, "\\n", 2);
 		} else if (c == '\t') {
-			put(b, "\\t", 2);
+			lv_buf_append(b, "\\t", 2);
 		} else if (c < 0x20) {
 			snprintf(esc, sizeof esc, "\\u%04x", c);
-			put(b, esc, 6);
+			lv_buf_append(b, esc, 6);
 		} else {
-			put(b, (const char *)&s[i], 1);
+			lv_buf_append(b, (const char *)&s[i], 1);
 		}
 	}
-	put(b, "\"", 1);
+	lv_buf_append(b, "\"", 1);
 }
 
-static void put_json(struct buf *b, const struct lv_val *v)
+static void put_json(struct lv_buf *b, const struct lv_val *v)
 {
 	switch (v->kind) {
-	case LV_VAL_NULL: put(b, "null", 4); return;
+	case LV_VAL_NULL: lv_buf_append(b, "null", 4); return;
 	case LV_VAL_BOOL:
-	case LV_VAL_INT: put(b, v->str, strlen(v->str)); return;
+	case LV_VAL_INT: lv_buf_append(b, v->str, strlen(v->str)); return;
 	case LV_VAL_STR: put_json_string(b, v->str, v->n ? v->n : strlen(v->str)); return;
 	case LV_VAL_LIST:
 	case LV_VAL_MAP: break;
 	}
 	bool map = v->kind == LV_VAL_MAP;
-	put(b, map ? "{" : "[", 1);
+	lv_buf_append(b, map ? "{" : "[", 1);
 	for (size_t i = 0; i < v->n; i++) {
 		if (i)
-			put(b, ", ", 2);
+			lv_buf_append(b, ", ", 2);
 		if (map) {
 			put_json_string(b, v->keys[i], strlen(v->keys[i]));
-			put(b, ": ", 2);
+			lv_buf_append(b, ": ", 2);
 		}
 		put_json(b, v->items[i]);
 	}
-	put(b, map ? "}" : "]", 1);
+	lv_buf_append(b, map ? "}" : "]", 1);
 }
 
 char *lv_val_to_json(const struct lv_val *v)
 {
-	struct buf b = { 0 };
+	struct lv_buf b = { 0 };
 	if (!v)
-		put(&b, "null", 4);
+		lv_buf_append(&b, "null", 4);
 	else
 		put_json(&b, v);
 	return b.p;
