@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "module.h"
 #include "playbook_expr.h"
 #include "util.h"
 
@@ -143,26 +144,6 @@ static int eval_test(struct ctx *c, const struct lv_enode *n, struct lv_val **ou
 	return 0;
 }
 
-static char *shell_quote(const char *s)
-{
-	size_t n = 2;
-	for (const char *p = s; *p; p++)
-		n += *p == '\'' ? 4 : 1;
-	char *q = lv_xmalloc(n + 1), *w = q;
-	*w++ = '\'';
-	for (const char *p = s; *p; p++) {
-		if (*p == '\'') {
-			memcpy(w, "'\\''", 4);
-			w += 4;
-		} else {
-			*w++ = *p;
-		}
-	}
-	*w++ = '\'';
-	*w = '\0';
-	return q;
-}
-
 static struct lv_val *text_filter(const char *name, const struct lv_val *v)
 {
 	char *t = lv_val_to_text(v), *r = NULL;
@@ -180,7 +161,7 @@ static struct lv_val *text_filter(const char *name, const struct lv_val *v)
 		memmove(t, b, len);
 		t[len] = '\0';
 	} else if (!strcmp(name, "quote")) {
-		r = shell_quote(t);
+		r = lv_mod_quote(t);
 	} else if (!strcmp(name, "basename") || !strcmp(name, "dirname")) {
 		char *copy = lv_xstrdup(t);
 		r = lv_xstrdup(name[0] == 'b' ? basename(copy) : dirname(copy));
