@@ -46,7 +46,8 @@ struct opts {
 	const char *model_config;
 	enum lv_cost_mode mode;
 	double duration_s, lead_s;
-	int json, keep_logs, emulate;
+	int json, keep_logs, emulate, no_shm;
+	enum lv_log_level log_level;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -72,6 +73,9 @@ static void usage(FILE *f)
 	    "\n"
 	    "  --cluster FILE         a real cluster (agents + Triton at its URLs)\n"
 	    "  --emulate              emulate the --cluster's devices on loopback instead\n"
+	    "  --no-shm               send every batch in its HTTP body, also to the agents\n"
+	    "                         this host runs (they get it through Triton's system\n"
+	    "                         shared memory otherwise; see profiles/README.md)\n"
 	    "  --listen ADDR:PORT     front end [" LV_FRONTEND_DEFAULT_LISTEN "]\n"
 	    "  --policy NAME[:k=v,..] scheduling policy [loud]\n"
 	    "  --mode pred|fill|prof  cost tables [pred]\n"
@@ -85,6 +89,8 @@ static void usage(FILE *f)
 	    "  --predictor FILE       predictor cache [" LV_DEFAULT_PREDICTOR_CACHE "]\n"
 	    "  --info FILE            write the address and the embedded agents (JSON) once up\n"
 	    "  --keep-logs            keep the embedded agents' logs (their directory is printed)\n"
+	    "  --log-level LEVEL      the controller's events from LEVEL up go to stderr as they\n"
+	    "                         happen: debug (every dispatch), info, warn, error [info]\n"
 	    "  --json                 print the summary as JSON\n");
 }
 
@@ -108,6 +114,10 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->emulate = 1;
 			continue;
 		}
+		if (!strcmp(a, "--no-shm")) {
+			o->no_shm = 1;
+			continue;
+		}
 		if (i + 1 >= argc)
 			return lv_cmd_bad("serve", "%s: needs a value (see --help)", a);
 		const char *v = argv[++i];
@@ -129,7 +139,20 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->info = v;
 		else if (!strcmp(a, "--model-config"))
 			o->model_config = v;
-		else if (!strcmp(a, "--mode")) {
+		else if (!strcmp(a, "--log-level")) {
+			if (!strcmp(v, "debug"))
+				o->log_level = LV_LOG_DEBUG;
+			else if (!strcmp(v, "info"))
+				o->log_level = LV_LOG_INFO;
+			else if (!strcmp(v, "warn"))
+				o->log_level = LV_LOG_WARN;
+			else if (!strcmp(v, "error"))
+				o->log_level = LV_LOG_ERROR;
+			else
+				return lv_cmd_bad(
+				    "serve", "--log-level: '%s' is not debug, info, warn or error",
+				    v);
+		} else if (!strcmp(a, "--mode")) {
 			if (lv_cost_mode_parse(v, &o->mode) != LV_OK)
 				return lv_cmd_bad("serve", "--mode: '%s' is not pred, fill or prof",
 				                  v);
@@ -242,13 +265,29 @@ static void print_summary(const struct lv_run_metrics *m, const struct lv_engine
 		       m->latency_p99_s);
 }
 
-static void wait_for_stop(double duration_s, struct lv_launcher *l)
+/* Prints the controller's events after *seq at `level` and up to stderr. */
+static void print_events(struct lv_live *lv, enum lv_log_level level, uint64_t *seq)
+{
+	struct lv_log_entry ev[32];
+	size_t n;
+	while ((n = lv_eventlog_read(lv_live_log(lv), *seq, ev, 32)) > 0) {
+		for (size_t i = 0; i < n; i++)
+			if (ev[i].level >= level)
+				fprintf(stderr, "loudva serve: %.3f %s %s: %s\n", ev[i].time_s,
+				        lv_log_level_name(ev[i].level), ev[i].source, ev[i].text);
+		*seq = ev[n - 1].seq;
+	}
+}
+
+static void wait_for_stop(double duration_s, struct lv_launcher *l, struct lv_live *lv,
+                          enum lv_log_level level, uint64_t *seq)
 {
 	struct timespec t0, now;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!stop_requested) {
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
+		print_events(lv, level, seq);
 		if (l)
 			lv_launcher_poll(l); /* reap agents that died (they are probed back) */
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -293,7 +332,8 @@ static int setup_cluster(const struct opts *o, struct lv_cluster **cp, struct lv
 
 int lv_cmd_serve(int argc, char **argv)
 {
-	struct opts o = { .mode = LV_COST_PRED };
+	struct opts o = { .mode = LV_COST_PRED, .log_level = LV_LOG_INFO };
+	uint64_t seq = 0;
 	int rc = parse(argc, argv, &o);
 	if (rc)
 		return rc == 1 ? LV_EXIT_OK : rc;
@@ -317,6 +357,7 @@ int lv_cmd_serve(int argc, char **argv)
 	cfg.token = token;
 	cfg.db_path = o.db;
 	cfg.window_lead_s = o.lead_s;
+	cfg.shm_off = o.no_shm;
 	lv = lv_live_new(&cfg, &why);
 	if (!lv) {
 		rc = LV_EXIT_USAGE; /* a bad policy or database */
@@ -341,7 +382,7 @@ int lv_cmd_serve(int argc, char **argv)
 		rc = LV_EXIT_FAIL;
 		goto out;
 	}
-	wait_for_stop(o.duration_s, l);
+	wait_for_stop(o.duration_s, l, lv, o.log_level, &seq);
 	rc = LV_EXIT_OK;
 out:
 	if (why) {
@@ -361,6 +402,8 @@ out:
 	}
 	lv_frontend_stop(fe);
 	lv_launcher_stop(l);
+	if (lv)
+		print_events(lv, o.log_level, &seq); /* the shutdown's: clocks released, ... */
 	if (lv && rc == LV_EXIT_OK) {
 		const struct lv_snapshot *s = lv_live_snapshot_get(lv);
 		const struct lv_run_metrics *m = lv_live_result(lv);

@@ -112,6 +112,15 @@ static int load_device(struct lv_cluster *c, const cJSON *dj, const char *profil
 	const char *triton = opt_string(dj, "triton", path, i, &bad, why);
 	if (bad)
 		return LV_EINVAL;
+	const cJSON *shm = cJSON_GetObjectItemCaseSensitive(dj, "shm");
+	if (shm && !cJSON_IsBool(shm))
+		return lv_fail(why, LV_EINVAL, "%s: devices[%d].shm: must be true or false", path,
+		               i);
+	if (cJSON_IsTrue(shm) && !triton && !agent)
+		return lv_fail(why, LV_EINVAL,
+		               "%s: devices[%d].shm: a device without endpoints has no Triton to "
+		               "share memory with",
+		               path, i);
 	if (!name)
 		return lv_fail(why, LV_EINVAL, "%s: devices[%d].name: missing", path, i);
 	if (!kind)
@@ -129,6 +138,7 @@ static int load_device(struct lv_cluster *c, const cJSON *dj, const char *profil
 			return lv_fail(why, LV_EINVAL, "%s: devices[%d].name: '%s' appears twice",
 			               path, i, name);
 		add_device(c, name, k, agent, triton);
+		c->devices[c->n_devices - 1].shm = cJSON_IsTrue(shm);
 		return LV_OK;
 	}
 	if (!cJSON_IsNumber(count) || count->valuedouble < 1 ||

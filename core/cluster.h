@@ -11,12 +11,16 @@
  * profiles/README.md):
  *   {"name": "thesis", "profiles": "..",
  *    "devices": [{"name": "agx-xavier-00", "kind": "agx-xavier",
- *                 "agent": "http://127.0.0.1:5001", "triton": "http://127.0.0.1:8001"},
+ *                 "agent": "http://127.0.0.1:5001", "triton": "http://127.0.0.1:8001",
+ *                 "shm": true},
  *                {"name": "nano", "kind": "nano", "count": 400}],
  *    "token_file": "agent.token"}
  * "profiles" is the directory holding <kind>.json, relative to the cluster
  * file (default ".."). An entry with "count": N expands to N devices named
  * <name>-000 .. <name>-(N-1), with no endpoints (simulation only).
+ * "shm" (optional, false): that Triton runs on the controller's host and
+ * shares its /dev/shm (started with client shared memory allowed), so the
+ * live controller hands it batches through shared memory, not HTTP bodies.
  * "token_file" (optional, relative to the cluster file) holds the bearer
  * token the agents were started with; a controller reads it only when it
  * drives the agents at these URLs.
@@ -63,6 +67,8 @@ struct lv_device {
 	int kind;         /* index into cluster->kinds */
 	char *agent_url;  /* may be NULL */
 	char *triton_url; /* may be NULL */
+	int shm;          /* Triton shares this host's /dev/shm: batches go through its
+	                   * system shared memory extension (the live controller) */
 	/* Engine-maintained state. */
 	enum lv_dev_state state;
 	uint64_t freq_hz;    /* current GPU clock as last set or observed */

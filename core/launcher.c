@@ -316,6 +316,7 @@ static void set_urls(struct lv_launcher *l, size_t i)
 	free(d->triton_url);
 	d->agent_url = lv_xasprintf("http://127.0.0.1:%d", l->ports[i]);
 	d->triton_url = lv_xstrdup(d->agent_url);
+	d->shm = 1; /* an agent on this host, started by this user */
 }
 
 static int wait_healthy(struct lv_launcher *l, size_t i, char **why)

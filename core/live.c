@@ -274,7 +274,7 @@ static void shut_down(struct lv_live *lv)
 	live_xfers_abort(lv);
 	lv_engine_abort_all(lv->engine, now, "controller shutting down");
 	run_actions(lv, now);
-	live_release_clocks(lv);
+	live_release(lv);
 	live_stats_tick(lv, now);
 	live_publish(lv, now);
 	make_result(lv, now);
@@ -546,6 +546,7 @@ void lv_live_stop(struct lv_live *lv)
 		pthread_join(lv->thread, NULL);
 	live_record_close(lv);
 	live_http_fini(lv);
+	live_shm_free_all(lv);
 	curl_multi_cleanup(lv->multi);
 	lv_engine_free(lv->engine);
 	live_stats_free(lv->stats);

@@ -127,6 +127,8 @@ struct lv_live_config {
 	size_t trace_requests;     /* a replayed trace's requests: the result's request
 	                            * figures count requests by their trace_index in
 	                            * [0, trace_requests); 0 = no request figures [0] */
+	int shm_off;               /* 1: every batch in its HTTP body, even to devices
+	                            * marked shm (lv_device.shm) [0] */
 };
 
 void lv_live_config_default(struct lv_live_config *cfg);

@@ -4,8 +4,9 @@
  *
  * Order. A clock change (PUT /gpu/frequency) holds back the device's later
  * work until the agent has answered, so a batch meant for the new clock
- * never overtakes it; batches themselves go out at once, several per device
- * if the policy dispatches so (Triton queues them, one model instance).
+ * never overtakes it (a shared-memory registration, live_shm.c, likewise); batches themselves go
+ * out at once, several per device if the policy dispatches so (Triton queues them, one model
+ * instance).
  *
  * Health. A failed batch (HTTP error, timeout, bad answer) makes the
  * device SUSPECT — draining for the engine, so the failed frames' retry,
@@ -40,7 +41,8 @@
 #include "snapshot.h"
 #include "util.h"
 
-#define CLOCK_TIMEOUT_S 5.0
+#define CLOCK_TIMEOUT_S   5.0
+#define SHM_REG_TIMEOUT_S 2.0
 
 /* ---- work order ---------------------------------------------------------------- */
 
@@ -71,19 +73,23 @@ void live_device_pump(struct lv_live *lv, int device, double now)
 {
 	struct live_dev *d = &lv->devs[device];
 	(void)now;
-	while (d->wait_head && !d->clock_busy) {
+	while (d->wait_head && !d->clock_busy && !d->shm_busy) {
 		struct xfer *x = d->wait_head;
 		d->wait_head = x->next;
 		if (!d->wait_head)
 			d->wait_tail = NULL;
 		x->next = NULL;
-		double timeout = x->kind == XF_INFER ? infer_timeout(d, x) : CLOCK_TIMEOUT_S;
+		double timeout = x->kind == XF_INFER     ? infer_timeout(d, x)
+		                 : x->kind == XF_SHM_REG ? SHM_REG_TIMEOUT_S
+		                                         : CLOCK_TIMEOUT_S;
 		if (live_xfer_start(lv, x, timeout) != LV_OK) {
 			defer_failure(lv, x);
 			continue;
 		}
 		if (x->kind == XF_CLOCK) {
 			d->clock_busy = 1;
+		} else if (x->kind == XF_SHM_REG) {
+			d->shm_busy = 1;
 		} else {
 			d->n_infer++;
 			d->work_s += x->expected_s;
@@ -139,6 +145,9 @@ void live_dispatch(struct lv_live *lv, const struct lv_action *a, double now)
 	}
 	if (a->freq_hz)
 		live_set_clock(lv, a->device, a->freq_hz, now);
+	struct xfer *reg = live_shm_attach(lv, x);
+	if (reg)
+		enqueue(d, reg);
 	d->last_batch = a->batch;
 	enqueue(d, x);
 	live_device_pump(lv, a->device, now);

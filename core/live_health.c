@@ -35,6 +35,7 @@ static void set_health(struct lv_live *lv, int device, enum live_health h, doubl
 		d->sent_hz = 0;
 		d->tele_fails = 0;
 		d->fails = 0;
+		live_shm_drop(lv, device); /* a restarted Triton knows no regions */
 	}
 	if (h == HEALTH_DOWN)
 		d->next_probe_s = now + PROBE_PERIOD_S;
@@ -96,6 +97,8 @@ static void batch_finished(struct lv_live *lv, struct xfer *x, int ok, long code
 			snprintf(why, sizeof(why), "%s", err && *err ? err : "failed");
 	}
 	note_error(d, "%s: %ld %s", "infer", code, why);
+	if (x->region)
+		live_shm_drop(lv, x->device); /* the next batch registers afresh */
 	d->fails++;
 	if (d->fails >= lv->cfg.fail_threshold)
 		set_health(lv, x->device, HEALTH_DOWN, now);
@@ -259,6 +262,8 @@ void live_xfer_finished(struct lv_live *lv, struct xfer *x, int ok, long code, c
 	case XF_CLOCK: clock_finished(lv, x, ok, code, err, now); break;
 	case XF_TELEMETRY: telemetry_finished(lv, x, ok, code, err, now); break;
 	case XF_PROBE: probe_finished(lv, x, ok, code, err, now); break;
+	case XF_SHM_REG: live_shm_registered(lv, x, ok, code, err, now); break;
+	case XF_SHM_UNREG: break; /* best effort: a server that forgot it is as good */
 	}
 	live_xfer_free(lv, x);
 }

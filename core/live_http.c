@@ -63,6 +63,7 @@ void live_xfer_free(struct lv_live *lv, struct xfer *x)
 			curl_easy_cleanup(x->h);
 		}
 	}
+	live_shm_detach(lv, x);
 	curl_slist_free_all(x->hdrs);
 	lv_buf_fini(&x->resp);
 	free(x->body_json);
@@ -137,8 +138,8 @@ static CURL *take_handle(struct lv_live *lv)
 static const char *base_url(const struct lv_live *lv, const struct xfer *x)
 {
 	const struct lv_device *d = &lv->cluster->devices[x->device];
-	int triton =
-	    x->kind == XF_INFER || (x->kind == XF_PROBE && x->probe_stage == 1) || !d->agent_url;
+	int triton = x->kind == XF_INFER || x->kind == XF_SHM_REG || x->kind == XF_SHM_UNREG ||
+	             (x->kind == XF_PROBE && x->probe_stage == 1) || !d->agent_url;
 	return triton && d->triton_url ? d->triton_url : d->agent_url;
 }
 
@@ -181,6 +182,23 @@ static void describe(struct lv_live *lv, struct xfer *x, CURL *h)
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, x->body_json);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)x->json_len);
+		break;
+	case XF_SHM_REG:
+		url = lv_xasprintf("%s/v2/systemsharedmemory/region/%s/register", base,
+		                   live_shm_region_name(x->region));
+		x->body_json =
+		    lv_xasprintf("{\"key\":\"/%s\",\"offset\":0,\"byte_size\":%zu}",
+		                 live_shm_region_name(x->region), live_shm_region_size(x->region));
+		x->json_len = strlen(x->body_json);
+		x->hdrs = curl_slist_append(x->hdrs, "Content-Type: application/json");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, x->body_json);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)x->json_len);
+		break;
+	case XF_SHM_UNREG:
+		url = lv_xasprintf("%s/v2/systemsharedmemory/region/%s/unregister", base,
+		                   x->shm_name);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
 		break;
 	case XF_TELEMETRY: url = lv_xasprintf("%s/telemetry", base); break;
 	case XF_PROBE:
@@ -273,6 +291,7 @@ void live_xfers_abort(struct lv_live *lv)
 		}
 		d->wait_tail = NULL;
 		d->clock_busy = 0;
+		d->shm_busy = 0;
 		d->n_infer = 0;
 		d->work_s = 0;
 		d->tele_inflight = d->probe_inflight = 0;

@@ -5,7 +5,9 @@
  *               "parameters":{"binary_data_size":N}}],
  *    "outputs":[{"name":OUT,"parameters":{"binary_data":true}}]}
  * followed by N raw bytes (b tensors, NHWC, little-endian FP32), with the
- * header's length in Inference-Header-Content-Length. The answer is the
+ * header's length in Inference-Header-Content-Length — or, to a Triton on
+ * this host (live_shm.c), the header alone, its input's parameters naming
+ * the shared-memory region that holds the N bytes. The answer is the
  * same shape: a JSON header (its length in the response's
  * Inference-Header-Content-Length) then the output tensor [b, classes] as
  * raw FP32 — or, from a server that ignores binary_data, all JSON with the
@@ -48,15 +50,36 @@ int live_infer_build(struct lv_live *lv, struct xfer *x, const struct lv_action 
 		}
 		x->tensors[i] = r->floats_per_frame ? r->tensors[idx] : NULL;
 	}
-	size_t data = (size_t)a->batch * x->frame_bytes;
+	live_infer_header(lv, x);
+	return LV_OK;
+}
+
+/*
+ * The request's JSON header, for the body or for the region x->region: the
+ * tensors follow the header in the body, or they are in the region already
+ * and the body is the header alone.
+ */
+void live_infer_header(struct lv_live *lv, struct xfer *x)
+{
+	const struct lv_model_info *m = &lv->cfg.model;
+	size_t data = (size_t)x->batch * x->frame_bytes;
+	char params[160];
+	if (x->region)
+		snprintf(params, sizeof(params),
+		         "\"shared_memory_region\":\"%s\",\"shared_memory_byte_size\":%zu,"
+		         "\"shared_memory_offset\":0",
+		         live_shm_region_name(x->region), data);
+	else
+		snprintf(params, sizeof(params), "\"binary_data_size\":%zu", data);
+	free(x->body_json);
 	x->body_json = lv_xasprintf(
 	    "{\"inputs\":[{\"name\":\"%s\",\"shape\":[%d,%d,%d,%d],\"datatype\":\"FP32\","
-	    "\"parameters\":{\"binary_data_size\":%zu}}],"
+	    "\"parameters\":{%s}}],"
 	    "\"outputs\":[{\"name\":\"%s\",\"parameters\":{\"binary_data\":true}}]}",
-	    m->input, a->batch, m->height, m->width, m->channels, data, m->output);
+	    m->input, x->batch, m->height, m->width, m->channels, params, m->output);
 	x->json_len = strlen(x->body_json);
-	x->body_len = x->json_len + data;
-	return LV_OK;
+	x->body_len = x->json_len + (x->region ? 0 : data);
+	x->body_pos = 0;
 }
 
 /* Writes one frame's top class into its request's result. */

@@ -10,6 +10,7 @@
  *   live_record.c   the store, written off the engine thread
  *   live_events.c   the event log and the snapshot's recent activity
  *   live_timeline.c the power timeline (cfg.sample_s > 0)
+ *   live_shm.c      batches through Triton's system shared memory (same host)
  * Not for use outside core/live*.c.
  *
  * Everything here except the fields marked "under in_mu" or "under
@@ -32,7 +33,11 @@ enum xfer_kind {
 	XF_CLOCK = 2,     /* PUT /gpu/frequency to the agent */
 	XF_TELEMETRY = 3, /* GET /telemetry */
 	XF_PROBE = 4,     /* GET /healthz (and Triton's /v2/health/ready) */
+	XF_SHM_REG = 5,   /* POST /v2/systemsharedmemory/region/<r>/register */
+	XF_SHM_UNREG = 6, /* POST /v2/systemsharedmemory/region/<r>/unregister */
 };
+
+struct live_region;
 
 /* One HTTP exchange with a device; owned by the engine thread. */
 struct xfer {
@@ -55,6 +60,10 @@ struct xfer {
 	uint64_t *frame_ids;
 	double expected_s;
 	double queued_s; /* when the engine dispatched it */
+	/* XF_INFER through shared memory, XF_SHM_REG: the region (NULL: the body) */
+	struct live_region *region;
+	/* XF_SHM_UNREG: the region's name */
+	char shm_name[64];
 	/* XF_CLOCK */
 	uint64_t put_hz;
 	/* XF_PROBE: the second stage (Triton ready) still to do */
@@ -84,6 +93,10 @@ struct live_dev {
 	uint64_t epoch;          /* bumped at every clock PUT sent and answered */
 	struct xfer *wait_head, *wait_tail; /* work waiting behind a clock change */
 	int clock_busy;                     /* a PUT in flight: later work waits */
+	int shm_busy;                       /* a registration in flight: the same */
+	struct live_region *regions;        /* shared-memory regions (live_shm.c) */
+	size_t shm_bytes;                   /* their sizes, summed */
+	int shm_off;                        /* shared memory failed here: bodies only */
 	int n_infer;                        /* inference transfers in flight */
 	double work_s;                      /* their expected latencies, summed */
 	int tele_inflight, probe_inflight;
@@ -177,8 +190,9 @@ struct lv_live {
 	pthread_mutex_t snap_mu;
 	struct lv_snapshot *snap; /* under snap_mu; the latest published */
 	double next_snap_s;
-	struct live_record *rec; /* NULL without a store */
-	struct live_events *ev;  /* event log, recent batches and frames, explanations */
+	struct live_record *rec;    /* NULL without a store */
+	struct live_events *ev;     /* event log, recent batches and frames, explanations */
+	unsigned long long shm_seq; /* regions made so far (their names) */
 };
 
 /* live_request.c */
@@ -198,8 +212,21 @@ void live_xfer_free(struct lv_live *lv, struct xfer *x);
 int live_xfer_start(struct lv_live *lv, struct xfer *x, double timeout_s);
 void live_xfers_done(struct lv_live *lv, double now);
 void live_xfers_abort(struct lv_live *lv);
-/* live_release.c: the clocks this controller set, back to the governors (at shutdown). */
-void live_release_clocks(struct lv_live *lv);
+/* live_release.c: at shutdown, the clocks this controller set back to the governors,
+ * and its shared-memory regions unregistered. */
+void live_release(struct lv_live *lv);
+/* live_shm.c */
+int live_shm_wanted(const struct lv_live *lv, int device);
+struct xfer *live_shm_attach(struct lv_live *lv, struct xfer *x);
+void live_shm_detach(struct lv_live *lv, struct xfer *x);
+void live_shm_registered(struct lv_live *lv, struct xfer *x, int ok, long code, const char *err,
+                         double now);
+void live_shm_drop(struct lv_live *lv, int device);
+size_t live_shm_names(const struct lv_live *lv, int device, char (**names)[64]);
+const char *live_shm_region_name(const struct live_region *r);
+size_t live_shm_region_size(const struct live_region *r);
+void live_shm_free_all(struct lv_live *lv);
+void live_infer_header(struct lv_live *lv, struct xfer *x);
 int live_infer_build(struct lv_live *lv, struct xfer *x, const struct lv_action *a);
 int live_infer_parse(struct lv_live *lv, struct xfer *x, char *why, size_t why_len);
 void live_http_fini(struct lv_live *lv);

@@ -5,6 +5,9 @@
 # controller's: HTTP upload, JPEG decode and preprocessing, the engine, the
 # 1 MB-per-frame dispatch to the agents, the answer), with the policy
 # transparent:period=0 (every frame dispatched at once: no scheduling wait).
+# The agents run on this host, so batches reach them through Triton's system
+# shared memory (profiles/README.md); one throughput run sends them in HTTP
+# bodies instead (--no-shm), as to Jetsons on the network.
 # `loudva load` replays a synthetic trace of 100 KB JPEGs, 2 per request:
 #   1. above capacity, for the throughput (frames served per wall second);
 #   2. at half that rate, for the latency a frame sees end to end (p50, p99 —
@@ -80,10 +83,12 @@ stop_serve() {
 	spid=
 }
 
-# throughput IMAGES NAME: the throughput run with the JPEGs in IMAGES, its lines named NAME.
+# throughput IMAGES NAME [SERVE ARGS]: the throughput run with the JPEGs in IMAGES, its
+# lines named NAME.
 throughput() {
 	local img=$1 name=$2
-	start_serve
+	shift 2
+	start_serve "$@"
 	if [ -z "${port:-}" ]; then
 		echo "bench_live: serve did not start: $(tail -2 "$S/serve.err")"
 		exit 1
@@ -105,9 +110,10 @@ throughput() {
 	served=$(jq '.ok + .late' "$S/serve.out")
 	fps=$(awk -v n="$served" -v a="$t0" -v b="$t1" 'BEGIN { print n / (b - a) }')
 	kbs=$(($(stat -c %s "$img/a.jpg") / 1024))
-	printf '%s %.0f frames/s (served %s of %s offered at 3000/s over %s s; %s KB JPEGs, %s; decode + preprocessing + dispatch to 5 emulated free devices; %s cores)\n' \
+	printf '%s %.0f frames/s (served %s of %s offered at 3000/s over %s s; %s KB JPEGs, %s; decode + preprocessing + dispatch to 5 emulated free devices, %s; %s cores)\n' \
 		"$name" "$fps" "$served" "$(jq .frames "$S/serve.out")" "$DUR" "$kbs" \
-		"$(identify -format '%wx%h' "$img/a.jpg" 2>/dev/null || echo '?')" "$(nproc)"
+		"$(identify -format '%wx%h' "$img/a.jpg" 2>/dev/null || echo '?')" \
+		"$([ "${1:-}" = --no-shm ] && echo 'tensors in HTTP bodies' || echo 'tensors through shared memory')" "$(nproc)"
 	echo "${name/throughput/rss_peak} $((rss / 1024)) MB (controller VmHWM under the throughput run)"
 	if [ -s "$S/load.time" ]; then
 		read -r lu ls <"$S/load.time"
@@ -130,6 +136,8 @@ if command -v convert >/dev/null; then
 	convert -size 1280x720 -seed 7 plasma:fractal -blur 0x1 -quality 85 "$S/img720/a.jpg" 2>/dev/null
 	[ -s "$S/img720/a.jpg" ] && throughput "$S/img720" live_throughput_720p
 fi
+# The body path, as to Jetsons on the network (loopback TCP here costs both ends' CPU).
+throughput "$S/img" live_throughput_http --no-shm
 # The noisy frame last: its figure sets the half-load rate below.
 throughput "$S/img" live_throughput
 

@@ -107,6 +107,30 @@ static void test_token_file(void **st)
 	free(dir);
 }
 
+/* "shm" marks a device whose Triton shares this host's memory; off unless given. */
+static void test_shm_flag(void **st)
+{
+	(void)st;
+	char *dir = scratch();
+	char *path = write_cluster(dir, "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\","
+	                                "\"agent\": \"http://127.0.0.1:5001\", \"shm\": true},"
+	                                "{\"name\": \"b\", \"kind\": \"nano\","
+	                                "\"agent\": \"http://10.0.0.7:5000\"},"
+	                                "{\"name\": \"c\", \"kind\": \"nano\","
+	                                "\"triton\": \"http://127.0.0.1:8000\", \"shm\": false}]}");
+	char *why = NULL;
+	struct lv_cluster *c = lv_cluster_load(path, &why);
+	assert_non_null(c);
+	assert_int_equal(c->n_devices, 3);
+	assert_int_equal(c->devices[0].shm, 1);
+	assert_int_equal(c->devices[1].shm, 0);
+	assert_int_equal(c->devices[2].shm, 0);
+	lv_cluster_free(c);
+	free(path);
+	lv_test_rmtree(dir);
+	free(dir);
+}
+
 static void test_bad_files(void **st)
 {
 	(void)st;
@@ -137,6 +161,11 @@ static void test_bad_files(void **st)
 		{ "{\"devices\": [\n{\"name\": \"a\",, \"kind\": \"nano\"}]}", "c.json:2:" },
 		{ "{\"token_file\": 5, \"devices\": [{\"name\": \"a\", \"kind\": \"nano\"}]}",
 		  "token_file: must be a file name" },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\", \"agent\": \"http://x\", "
+		  "\"shm\": 1}]}",
+		  "devices[0].shm: must be true or false" },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\", \"shm\": true}]}",
+		  "devices[0].shm: a device without endpoints" },
 	};
 	char *dir = scratch();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -170,9 +199,8 @@ static void test_bad_files(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_thesis_cluster),
-		cmocka_unit_test(test_count_expansion),
-		cmocka_unit_test(test_token_file),
+		cmocka_unit_test(test_thesis_cluster), cmocka_unit_test(test_count_expansion),
+		cmocka_unit_test(test_token_file),     cmocka_unit_test(test_shm_flag),
 		cmocka_unit_test(test_bad_files),
 	};
 	return cmocka_run_group_tests_name("cluster", tests, NULL, NULL);

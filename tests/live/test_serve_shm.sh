@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Batches through Triton's system shared memory: `loudva serve --cluster` on
+# a running emulated agent marked "shm" hands it batches through regions it
+# registers (the JSON header alone goes over HTTP), leaves no name behind in
+# /dev/shm, and unregisters the regions at shutdown. `--no-shm` sends bodies.
+# And the case that happens in the field: a Triton that cannot see this
+# host's /dev/shm (here an agent in its own mount namespace, as a container
+# without the host's IPC would be) refuses the registration; the controller
+# says so and serves every frame through HTTP bodies.
+. "$(dirname "$0")/../agent/lib.sh"
+LOUDVA=${LOUDVA:-build/san/loudva}
+
+printf 'Time,Frames After Filter,Camera Index,latency_constraint\n0,2,0,10\n0.1,3,1,10\n0.2,1,2,10\n0.3,2,3,10\n' \
+	>"$SCRATCH/t.csv"
+
+cluster() { # cluster FILE URL SHM
+	cat >"$1" <<EOF
+{"name": "lab", "profiles": "$PWD/profiles",
+ "devices": [{"name": "nx-00", "kind": "xavier-nx", "agent": "$2", "triton": "$2", "shm": $3}]}
+EOF
+}
+
+start_serve() { # start_serve CLUSTER ARGS...: sets spid and port
+	local c=$1
+	shift
+	rm -f "$SCRATCH/info.json"
+	"$LOUDVA" serve --cluster "$c" --listen 127.0.0.1:0 --mode prof --policy transparent \
+		--info "$SCRATCH/info.json" --json "$@" >"$SCRATCH/serve.out" 2>"$SCRATCH/serve.err" &
+	spid=$!
+	for _ in $(seq 1 300); do
+		[ -s "$SCRATCH/info.json" ] && break
+		sleep 0.1
+	done
+	port=$(jq -r .port "$SCRATCH/info.json" 2>/dev/null)
+	check "serve started ($(tail -2 "$SCRATCH/serve.err"))" test -n "$port"
+}
+
+stop_serve() {
+	kill -INT "$spid"
+	local rc=0
+	wait "$spid" || rc=$?
+	check "serve exits 0 on SIGINT (got $rc)" test "$rc" -eq 0
+}
+
+load() {
+	"$LOUDVA" load --trace "$SCRATCH/t.csv" --url "http://127.0.0.1:$port" \
+		--images tests/live/fixtures --json >"$SCRATCH/load.json" 2>"$SCRATCH/load.err"
+	check "every frame answered ($(tail -2 "$SCRATCH/load.err"))" \
+		jq -e '.frames_answered == 8 and .frames_unanswered == 0 and .by_state.failed == 0' \
+		"$SCRATCH/load.json"
+}
+
+regions() { curl -s "$1/v2/systemsharedmemory/status"; }
+
+# 1. Through shared memory.
+start_agent nx --emulate xavier-nx
+cluster "$SCRATCH/shm.json" "$nx_URL" true
+start_serve "$SCRATCH/shm.json"
+load
+regions "$nx_URL" >"$SCRATCH/regions.json"
+check "the agent holds the controller's regions: $(cat "$SCRATCH/regions.json")" \
+	jq -e --arg p "loudva-$spid-" 'length >= 1 and all(.[]; (.name | startswith($p)) and .byte_size >= 1072812 and .key == "/" + .name)' \
+	"$SCRATCH/regions.json"
+check "no region's name is left in /dev/shm" test -z "$(find /dev/shm -maxdepth 1 -name "loudva-$spid-*")"
+check "the log says the regions were registered" grep -q "shared-memory region loudva-$spid-.* registered" "$SCRATCH/serve.err"
+check "no warning in the log ($(grep warn "$SCRATCH/serve.err" | head -1))" test -z "$(grep ' warn ' "$SCRATCH/serve.err")"
+stop_serve
+check "the summary counts 8 frames served" jq -e '.frames == 8 and (.ok + .late) == 8' "$SCRATCH/serve.out"
+check "the regions are unregistered at shutdown: $(regions "$nx_URL")" test "$(regions "$nx_URL" | jq length)" = 0
+check "the agent is still running" curl -sf "$nx_URL/healthz" -o /dev/null
+
+# 2. --no-shm: the same device gets bodies.
+start_serve "$SCRATCH/shm.json" --no-shm
+load
+check "no region with --no-shm: $(regions "$nx_URL")" test "$(regions "$nx_URL" | jq length)" = 0
+stop_serve
+check "no shared memory in the log" test -z "$(grep -i 'shared' "$SCRATCH/serve.err")"
+
+# 3. A Triton that cannot see this host's /dev/shm: its own mount namespace, its own tmpfs.
+cat >"$SCRATCH/agent-ns" <<EOF
+#!/bin/sh
+exec unshare --mount sh -c 'mount -t tmpfs tmpfs /dev/shm && exec "\$0" "\$@"' "$PWD/$LOUDVA_AGENT" "\$@"
+EOF
+chmod +x "$SCRATCH/agent-ns"
+LOUDVA_AGENT=$SCRATCH/agent-ns start_agent apart --emulate xavier-nx
+cluster "$SCRATCH/apart.json" "$apart_URL" true
+start_serve "$SCRATCH/apart.json"
+load
+stop_serve
+check "the refusal is in the log: $(grep -m1 warn "$SCRATCH/serve.err")" \
+	grep -q "warn nx-00: Triton refused shared memory (HTTP 400: .*/loudva-$spid-.*): tensors go in HTTP bodies" "$SCRATCH/serve.err"
+check "said once, not per batch" test "$(grep -c 'refused shared memory' "$SCRATCH/serve.err")" -eq 1
+check "the summary counts 8 frames served" jq -e '.frames == 8 and (.ok + .late) == 8' "$SCRATCH/serve.out"
+check "nothing left in this host's /dev/shm" test -z "$(find /dev/shm -maxdepth 1 -name "loudva-$spid-*")"
+finish
