@@ -75,7 +75,7 @@ struct lv_request {
 	size_t body_len;
 	int has_header_len; /* Inference-Header-Content-Length was given */
 	size_t binary_len;  /* bytes after the inference header (counted, not kept) */
-	const char *arg;    /* the model name in /v2/models/<m>/... */
+	const char *arg;    /* the path's wildcard: a model or region name; "" if none */
 };
 
 struct lv_response {
