@@ -60,6 +60,11 @@ static const struct route routes[] = {
 	{ "GET", "/v2/models/*", lv_triton_model_meta, R_EMU },
 	{ "GET", "/v2/models/*/ready", lv_triton_model_ready, R_EMU },
 	{ "POST", "/v2/models/*/infer", lv_triton_infer, R_EMU | R_INFER },
+	{ "GET", "/v2/systemsharedmemory/status", lv_shm_status, R_EMU },
+	{ "GET", "/v2/systemsharedmemory/region/%/status", lv_shm_status, R_EMU },
+	{ "POST", "/v2/systemsharedmemory/region/%/register", lv_shm_register, R_EMU | R_BODY },
+	{ "POST", "/v2/systemsharedmemory/region/%/unregister", lv_shm_unregister, R_EMU },
+	{ "POST", "/v2/systemsharedmemory/unregister", lv_shm_unregister, R_EMU },
 	{ NULL, NULL, NULL, 0 },
 };
 

@@ -1,10 +1,11 @@
 /*
  * agent_main: the loudva-agent program — options, start-up (token, backend,
- * model configuration, HTTP server), the wait for SIGTERM/SIGINT or the end
- * of --duration, and an orderly shutdown: blocked infer requests are failed,
- * the HTTP threads joined, the backend closed (its tegrastats child
- * stopped). Exit status: 0 after a clean stop, 1 when start-up failed at
- * run time, 2 for bad arguments or files.
+ * model configuration, shared memory table, HTTP server), the wait for
+ * SIGTERM/SIGINT or the end of --duration, and an orderly shutdown: blocked
+ * infer requests are failed, the HTTP threads joined, shared memory regions
+ * unmapped, the backend closed (its tegrastats child stopped). Exit status:
+ * 0 after a clean stop, 1 when start-up failed at run time, 2 for bad
+ * arguments or files.
  *
  * Signals are blocked in every thread but this one (threads inherit the
  * mask from here), and the handler only sets a flag that the main loop polls
@@ -298,6 +299,7 @@ static int start(struct lv_agent *a, const struct args *g, char **why)
 		rc = load_model(a, g->model, why);
 	if (rc != 0)
 		return 2;
+	a->shm = lv_shm_table_new();
 	if (lv_agent_http_start(a, why) != 0)
 		return 1;
 	if (a->opt.port_file) {
@@ -351,6 +353,7 @@ int main(int argc, char **argv)
 out:
 	lv_backend_stop(a.backend);
 	lv_agent_http_stop(&a);
+	lv_shm_table_free(a.shm); /* no handler runs any more */
 	lv_backend_free(a.backend);
 	if (rc == 0)
 		lv_agent_log(&a, "stopped after %llu requests", (unsigned long long)a.requests);
