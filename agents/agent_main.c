@@ -41,7 +41,10 @@ static void usage(FILE *f)
 	fprintf(f,
 	        "usage: loudva-agent [OPTIONS]\n\n"
 	        "The LoudVA worker daemon: GPU clock control and power telemetry over HTTP,\n"
-	        "for a real Jetson or an emulated one (which also serves KServe v2 infer).\n\n"
+	        "for a real Jetson or an emulated one (which also serves KServe v2 infer,\n"
+	        "its inputs in the body or, from colocated clients, in POSIX shared memory\n"
+	        "registered under /v2/systemsharedmemory: Triton's system shared memory\n"
+	        "extension, mapped read-only, at most 256 regions and 8 GiB).\n\n"
 	        "  --listen ADDR:PORT      address to serve [127.0.0.1:5000]; port 0 picks a free\n"
 	        "                          port; binding beyond loopback must be asked for\n"
 	        "  --port-file FILE        write the bound port to FILE\n"
