@@ -7,6 +7,7 @@
  *   agent_http.c    libmicrohttpd: limits, bodies, routing, the bearer token
  *   agent_worker.c  the worker API: /healthz, /gpu/frequency(ies), /telemetry
  *   agent_triton.c  the emulated Triton endpoint (KServe v2, binary tensors)
+ *   agent_shm.c     the emulated Triton's system shared memory regions
  *   agent_skim.c    counts a JSON tensor's numbers without building a tree
  *   agent_util.c    the byte buffer, error responses, the log
  */
@@ -23,6 +24,7 @@
 #include "util.h"
 
 struct MHD_Daemon;
+struct lv_shm_table;
 
 #define LV_AGENT_VERSION    "0.1.0"
 #define LV_AGENT_SMALL_BODY (1u << 20) /* the worker API's JSON bodies are small */
@@ -60,6 +62,7 @@ struct lv_agent {
 	atomic_int connections; /* open now */
 	atomic_int active;      /* requests begun and not yet completed */
 	atomic_ullong requests, infers;
+	struct lv_shm_table *shm; /* emulation: registered shared memory regions */
 	struct MHD_Daemon *mhd;
 	unsigned port;
 };
@@ -75,7 +78,7 @@ struct lv_request {
 	size_t body_len;
 	int has_header_len; /* Inference-Header-Content-Length was given */
 	size_t binary_len;  /* bytes after the inference header (counted, not kept) */
-	const char *arg;    /* the model name in /v2/models/<m>/... */
+	const char *arg;    /* the path's wildcard: a model or region name; "" if none */
 };
 
 struct lv_response {
@@ -114,6 +117,40 @@ void lv_triton_ready(struct lv_agent *a, const struct lv_request *q, struct lv_r
 void lv_triton_model_meta(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
 void lv_triton_model_ready(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
 void lv_triton_infer(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
+
+/* ---- system shared memory (agent_shm.c) ---- */
+
+#define LV_SHM_NAME_MAX 128 /* region names are 1..127 bytes */
+
+struct lv_shm_region;
+
+/* A region held by an infer: mapped until lv_shm_release, even if unregistered meanwhile. */
+struct lv_shm_hold {
+	struct lv_shm_region *region; /* NULL: nothing held */
+	const unsigned char *data;    /* the region's first byte (a read-only mapping) */
+	size_t byte_size;
+};
+
+/* An empty region table. Never NULL. */
+struct lv_shm_table *lv_shm_table_new(void);
+/*
+ * Unmaps every region and frees the table; accepts NULL. Call once no
+ * handler can run (after lv_agent_http_stop): it must hold no region.
+ */
+void lv_shm_table_free(struct lv_shm_table *t);
+/*
+ * Holds the region registered as `name` (thread-safe): *h is filled in and
+ * the mapping stays until lv_shm_release(t, h). 0, or LV_ENOENT when no
+ * region has that name (*h is then empty).
+ */
+int lv_shm_acquire(struct lv_shm_table *t, const char *name, struct lv_shm_hold *h);
+/* Lets go of a hold (an empty one is fine); the last user of an unregistered region unmaps it. */
+void lv_shm_release(struct lv_shm_table *t, struct lv_shm_hold *h);
+
+/* Handlers: register (q->arg names the region), unregister and status (one, or all on ""). */
+void lv_shm_register(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
+void lv_shm_unregister(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
+void lv_shm_status(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
 
 /*
  * Rewrites JSON text so that every array under a key "data" becomes

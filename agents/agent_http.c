@@ -34,9 +34,15 @@ enum {
 
 typedef void (*handler_fn)(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
 
+/*
+ * A path pattern's wildcards take one non-empty segment into the request's
+ * arg: '*' a model name (and an optional /versions/<v> after it), '%' a
+ * name as it is (a shared memory region). Names of any length match; the
+ * handler judges them.
+ */
 struct route {
 	const char *method;
-	const char *path; /* '*' matches the model name (and an optional /versions/<v>) */
+	const char *path;
 	handler_fn fn;
 	unsigned flags;
 };
@@ -54,6 +60,11 @@ static const struct route routes[] = {
 	{ "GET", "/v2/models/*", lv_triton_model_meta, R_EMU },
 	{ "GET", "/v2/models/*/ready", lv_triton_model_ready, R_EMU },
 	{ "POST", "/v2/models/*/infer", lv_triton_infer, R_EMU | R_INFER },
+	{ "GET", "/v2/systemsharedmemory/status", lv_shm_status, R_EMU },
+	{ "GET", "/v2/systemsharedmemory/region/%/status", lv_shm_status, R_EMU },
+	{ "POST", "/v2/systemsharedmemory/region/%/register", lv_shm_register, R_EMU | R_BODY },
+	{ "POST", "/v2/systemsharedmemory/region/%/unregister", lv_shm_unregister, R_EMU },
+	{ "POST", "/v2/systemsharedmemory/unregister", lv_shm_unregister, R_EMU },
 	{ NULL, NULL, NULL, 0 },
 };
 
@@ -68,7 +79,7 @@ struct req_ctx {
 	size_t header_len;
 	size_t binary_len;
 	struct lv_buf json; /* the JSON part */
-	char arg[LV_MC_NAME_MAX];
+	char *arg;          /* the wildcard's segment ("" if none); NULL until routed */
 };
 
 static char over_limit_marker; /* socket context of a connection beyond the limit */
@@ -83,35 +94,40 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
 
 /* ---- routing -------------------------------------------------------------------- */
 
-/* Matches path against pattern; '*' takes one segment into arg (+ "/versions/<v>"). */
-static int path_match(const char *pat, const char *path, char *arg, size_t arg_size)
+/*
+ * Matches path against pattern; a wildcard's segment is returned as
+ * (*arg_at, *arg_len) into path (0, 0 when the pattern has none).
+ */
+static int path_match(const char *pat, const char *path, size_t *arg_at, size_t *arg_len)
 {
+	const char *p = path;
+	*arg_at = *arg_len = 0;
 	while (*pat) {
-		if (*pat == '*') {
-			size_t n = strcspn(path, "/");
-			if (n == 0 || n >= arg_size)
+		if (*pat == '*' || *pat == '%') {
+			size_t n = strcspn(p, "/");
+			if (n == 0)
 				return 0;
-			memcpy(arg, path, n);
-			arg[n] = '\0';
-			path += n;
-			if (!strncmp(path, "/versions/", 10) && path[10] && path[10] != '/')
-				path += 10 + strcspn(path + 10, "/");
+			*arg_at = (size_t)(p - path);
+			*arg_len = n;
+			p += n;
+			if (*pat == '*' && !strncmp(p, "/versions/", 10) && p[10] && p[10] != '/')
+				p += 10 + strcspn(p + 10, "/");
 			pat++;
 			continue;
 		}
-		if (*pat++ != *path++)
+		if (*pat++ != *p++)
 			return 0;
 	}
-	return *path == '\0';
+	return *p == '\0';
 }
 
 /* The route for (method, path); *path_known says whether any method matches. */
-static const struct route *find_route(const char *method, const char *path, char *arg,
-                                      size_t arg_size, int *path_known)
+static const struct route *find_route(const char *method, const char *path, size_t *arg_at,
+                                      size_t *arg_len, int *path_known)
 {
 	*path_known = 0;
 	for (const struct route *r = routes; r->method; r++) {
-		if (!path_match(r->path, path, arg, arg_size))
+		if (!path_match(r->path, path, arg_at, arg_len))
 			continue;
 		*path_known = 1;
 		if (!strcmp(r->method, method))
@@ -122,10 +138,10 @@ static const struct route *find_route(const char *method, const char *path, char
 
 static void allowed_methods(const char *path, char *out, size_t size)
 {
-	char arg[LV_MC_NAME_MAX];
+	size_t at, len;
 	out[0] = '\0';
 	for (const struct route *r = routes; r->method; r++)
-		if (path_match(r->path, path, arg, sizeof(arg)))
+		if (path_match(r->path, path, &at, &len))
 			snprintf(out + strlen(out), size - strlen(out), "%s%s", out[0] ? ", " : "",
 			         r->method);
 }
@@ -220,6 +236,7 @@ static enum MHD_Result begin(struct lv_agent *a, struct MHD_Connection *c, struc
 {
 	struct lv_response r = { 0 };
 	int known;
+	size_t arg_at, arg_len;
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	if (ci && ci->socket_context == &over_limit_marker) {
@@ -228,8 +245,12 @@ static enum MHD_Result begin(struct lv_agent *a, struct MHD_Connection *c, struc
 		                 a->opt.max_connections);
 		return send_early(a, c, x, method, path, &r);
 	}
-	x->route = find_route(method, path, x->arg, sizeof(x->arg), &known);
-	if (!x->route) {
+	x->route = find_route(method, path, &arg_at, &arg_len, &known);
+	if (x->route) {
+		x->arg = lv_xmalloc(arg_len + 1);
+		memcpy(x->arg, path + arg_at, arg_len);
+		x->arg[arg_len] = '\0';
+	} else {
 		if (known)
 			lv_respond_error(&r, MHD_HTTP_METHOD_NOT_ALLOWED,
 			                 "%s %s: method not allowed", method, path);
@@ -366,6 +387,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	atomic_fetch_sub(&a->active, 1);
 	lv_buf_fini(&x->json);
+	free(x->arg);
 	free(x);
 	*con_cls = NULL;
 }

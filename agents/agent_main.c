@@ -1,10 +1,11 @@
 /*
  * agent_main: the loudva-agent program — options, start-up (token, backend,
- * model configuration, HTTP server), the wait for SIGTERM/SIGINT or the end
- * of --duration, and an orderly shutdown: blocked infer requests are failed,
- * the HTTP threads joined, the backend closed (its tegrastats child
- * stopped). Exit status: 0 after a clean stop, 1 when start-up failed at
- * run time, 2 for bad arguments or files.
+ * model configuration, shared memory table, HTTP server), the wait for
+ * SIGTERM/SIGINT or the end of --duration, and an orderly shutdown: blocked
+ * infer requests are failed, the HTTP threads joined, shared memory regions
+ * unmapped, the backend closed (its tegrastats child stopped). Exit status:
+ * 0 after a clean stop, 1 when start-up failed at run time, 2 for bad
+ * arguments or files.
  *
  * Signals are blocked in every thread but this one (threads inherit the
  * mask from here), and the handler only sets a flag that the main loop polls
@@ -40,7 +41,10 @@ static void usage(FILE *f)
 	fprintf(f,
 	        "usage: loudva-agent [OPTIONS]\n\n"
 	        "The LoudVA worker daemon: GPU clock control and power telemetry over HTTP,\n"
-	        "for a real Jetson or an emulated one (which also serves KServe v2 infer).\n\n"
+	        "for a real Jetson or an emulated one (which also serves KServe v2 infer,\n"
+	        "its inputs in the body or, from colocated clients, in POSIX shared memory\n"
+	        "registered under /v2/systemsharedmemory: Triton's system shared memory\n"
+	        "extension, mapped read-only, at most 256 regions and 8 GiB).\n\n"
 	        "  --listen ADDR:PORT      address to serve [127.0.0.1:5000]; port 0 picks a free\n"
 	        "                          port; binding beyond loopback must be asked for\n"
 	        "  --port-file FILE        write the bound port to FILE\n"
@@ -298,6 +302,7 @@ static int start(struct lv_agent *a, const struct args *g, char **why)
 		rc = load_model(a, g->model, why);
 	if (rc != 0)
 		return 2;
+	a->shm = lv_shm_table_new();
 	if (lv_agent_http_start(a, why) != 0)
 		return 1;
 	if (a->opt.port_file) {
@@ -351,6 +356,7 @@ int main(int argc, char **argv)
 out:
 	lv_backend_stop(a.backend);
 	lv_agent_http_stop(&a);
+	lv_shm_table_free(a.shm); /* no handler runs any more */
 	lv_backend_free(a.backend);
 	if (rc == 0)
 		lv_agent_log(&a, "stopped after %llu requests", (unsigned long long)a.requests);

@@ -1,8 +1,9 @@
 /*
  * agent_triton: the emulated Triton endpoint — enough of KServe v2 for the
  * controller to treat an emulated worker as a real one: health, model
- * metadata and readiness, and infer with JSON tensors or the binary tensor
- * extension. The model's names, shapes and max batch come from
+ * metadata and readiness, and infer with JSON tensors, the binary tensor
+ * extension or inputs in system shared memory regions (agent_shm.c). The
+ * model's names, shapes and max batch come from
  * model_repository/<model>/config.pbtxt (read at start-up); the kind's max
  * batch caps the batch further.
  *
@@ -15,6 +16,7 @@
  */
 #include "agent.h"
 
+#include <assert.h>
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
@@ -25,7 +27,9 @@
 struct infer_req {
 	int batch;
 	const char *id; /* borrowed from the parsed tree, or NULL */
-	size_t n_out;   /* outputs to return, in this order */
+	size_t n_shm;   /* regions the inputs name, held until the infer has answered */
+	struct lv_shm_hold shm[LV_MC_MAX_TENSORS];
+	size_t n_out; /* outputs to return, in this order */
 	int out_index[LV_MC_MAX_TENSORS];
 	int out_binary[LV_MC_MAX_TENSORS];
 };
@@ -51,7 +55,7 @@ void lv_triton_server_meta(struct lv_agent *a, const struct lv_request *q, struc
 	(void)a, (void)q;
 	lv_buf_printf(&b,
 	              "{\"name\":\"triton\",\"version\":\"loudva-agent %s (emulated)\","
-	              "\"extensions\":[\"binary_tensor_data\"]}",
+	              "\"extensions\":[\"binary_tensor_data\",\"system_shared_memory\"]}",
 	              LV_AGENT_VERSION);
 	lv_respond_json(r, 200, lv_buf_take(&b, NULL));
 }
@@ -178,9 +182,100 @@ static int check_shape(struct lv_agent *a, const cJSON *shape, const struct lv_m
 	return 0;
 }
 
-/* The tensor's data: binary_data_size or a skimmed "data". Adds to *binary. 0 or a 400. */
+/* A JSON number that is a whole count >= 0 (exact up to 2^53). */
+static int whole_count(const cJSON *v, unsigned long long *out)
+{
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 9007199254740992.0 ||
+	    floor(v->valuedouble) != v->valuedouble)
+		return -1;
+	*out = (unsigned long long)v->valuedouble;
+	return 0;
+}
+
+static int has(const cJSON *object, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(object, key) != NULL;
+}
+
+static int has_shm_params(const cJSON *params)
+{
+	return has(params, "shared_memory_region") || has(params, "shared_memory_byte_size") ||
+	       has(params, "shared_memory_offset");
+}
+
+/*
+ * The tensor's data in a registered system shared memory region: the
+ * parameters shared_memory_region, shared_memory_byte_size (= bytes) and
+ * shared_memory_offset [0], within the region. The region is held in ir
+ * (released by the caller whatever happens). 0 or a 400.
+ */
+static int check_shm(struct lv_agent *a, const cJSON *in, const struct lv_model_tensor *t,
+                     unsigned long long bytes, struct infer_req *ir, struct lv_response *r)
+{
+	const cJSON *params = cJSON_GetObjectItemCaseSensitive(in, "parameters");
+	const cJSON *reg = cJSON_GetObjectItemCaseSensitive(params, "shared_memory_region");
+	const cJSON *size = cJSON_GetObjectItemCaseSensitive(params, "shared_memory_byte_size");
+	const cJSON *off = cJSON_GetObjectItemCaseSensitive(params, "shared_memory_offset");
+	unsigned long long n, o = 0;
+	if (!reg || !size) {
+		lv_respond_error(r, 400,
+		                 "input '%s': shared_memory_region and shared_memory_byte_size go "
+		                 "together, but only %s was given",
+		                 t->name,
+		                 reg    ? "shared_memory_region"
+		                 : size ? "shared_memory_byte_size"
+		                        : "shared_memory_offset");
+		return -1;
+	}
+	if (!cJSON_IsString(reg) || !reg->valuestring[0]) {
+		lv_respond_error(r, 400, "input '%s': shared_memory_region must be a region name",
+		                 t->name);
+		return -1;
+	}
+	if (whole_count(size, &n) != 0 || (off && whole_count(off, &o) != 0)) {
+		lv_respond_error(
+		    r, 400,
+		    "input '%s': shared_memory_byte_size and shared_memory_offset must "
+		    "be whole numbers of bytes",
+		    t->name);
+		return -1;
+	}
+	if (has(in, "data") || has(params, "binary_data_size")) {
+		lv_respond_error(r, 400, "input '%s' has both shared_memory_region and %s", t->name,
+		                 has(in, "data") ? "data" : "binary_data_size");
+		return -1;
+	}
+	if (n != bytes) {
+		lv_respond_error(r, 400,
+		                 "unexpected total byte size %llu for input '%s', expecting %llu",
+		                 n, t->name, bytes);
+		return -1;
+	}
+	assert(ir->n_shm < LV_MC_MAX_TENSORS); /* an input is named once */
+	struct lv_shm_hold *h = &ir->shm[ir->n_shm];
+	if (lv_shm_acquire(a->shm, reg->valuestring, h) != 0) {
+		lv_respond_error(r, 400, "Unable to find system shared memory region: '%s'",
+		                 reg->valuestring);
+		return -1;
+	}
+	ir->n_shm++;
+	if (o > h->byte_size || n > h->byte_size - o) {
+		lv_respond_error(r, 400,
+		                 "Invalid offset + byte size for shared memory region: '%s' (input "
+		                 "'%s': offset %llu + %llu bytes, the region has %zu)",
+		                 reg->valuestring, t->name, o, n, h->byte_size);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The tensor's data: shared memory, binary_data_size or a skimmed "data".
+ * Adds binary bytes to *binary. 0 or a 400.
+ */
 static int check_data(struct lv_agent *a, const cJSON *in, const struct lv_model_tensor *t,
-                      int batch, unsigned long long *binary, struct lv_response *r)
+                      int batch, unsigned long long *binary, struct infer_req *ir,
+                      struct lv_response *r)
 {
 	unsigned long long elements =
 	    (unsigned long long)batch * (unsigned long long)lv_model_tensor_elements(t);
@@ -188,7 +283,8 @@ static int check_data(struct lv_agent *a, const cJSON *in, const struct lv_model
 	const cJSON *params = cJSON_GetObjectItemCaseSensitive(in, "parameters");
 	const cJSON *bds = cJSON_GetObjectItemCaseSensitive(params, "binary_data_size");
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(in, "data");
-	(void)a;
+	if (has_shm_params(params))
+		return check_shm(a, in, t, bytes, ir, r);
 	if (bds) {
 		if (!cJSON_IsNumber(bds) || bds->valuedouble < 0 ||
 		    floor(bds->valuedouble) != bds->valuedouble) {
@@ -283,7 +379,7 @@ static int parse_inputs(struct lv_agent *a, const struct lv_request *q, const cJ
 			return -1;
 		}
 		ir->batch = batch;
-		if (check_data(a, in, t, batch, &binary, r) != 0)
+		if (check_data(a, in, t, batch, &binary, ir, r) != 0)
 			return -1;
 	}
 	if ((size_t)n_seen != m->n_inputs) {
@@ -333,8 +429,16 @@ static int parse_outputs(struct lv_agent *a, const cJSON *root, struct infer_req
 			                 a->model_name);
 			return -1;
 		}
-		const cJSON *bd = cJSON_GetObjectItemCaseSensitive(
-		    cJSON_GetObjectItemCaseSensitive(o, "parameters"), "binary_data");
+		const cJSON *oparams = cJSON_GetObjectItemCaseSensitive(o, "parameters");
+		const cJSON *bd = cJSON_GetObjectItemCaseSensitive(oparams, "binary_data");
+		if (has_shm_params(oparams)) {
+			lv_respond_error(
+			    r, 400,
+			    "output '%s': shared memory for outputs is not supported by "
+			    "the emulated agent (ask for binary_data or JSON data)",
+			    m->outputs[i].name);
+			return -1;
+		}
 		ir->out_index[ir->n_out] = i;
 		ir->out_binary[ir->n_out] = bd ? cJSON_IsTrue(bd) : bin_default;
 		ir->n_out++;
@@ -469,6 +573,8 @@ void lv_triton_infer(struct lv_agent *a, const struct lv_request *q, struct lv_r
 	}
 	respond_infer(a, &ir, &res, r);
 out:
+	for (size_t k = 0; k < ir.n_shm; k++)
+		lv_shm_release(a->shm, &ir.shm[k]);
 	cJSON_Delete(root);
 	free(text);
 	free(why);

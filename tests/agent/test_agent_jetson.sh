@@ -64,6 +64,8 @@ check "release: min back to the lowest" test "$(cat "$NDIR/min_freq")" = "${NANO
 check "release: max back to the highest" test "$(cat "$NDIR/max_freq")" = "${NANO_F[-1]}"
 req GET "$N_URL/v2/health/ready"
 expect_error 404 "no Triton on a real board" "only in emulation"
+req POST "$N_URL/v2/systemsharedmemory/region/r0/register" -d '{"key": "/x", "byte_size": 8}'
+expect_error 404 "no shared memory registration on a real board" "only in emulation"
 
 # ---- telemetry from the replayed Nano log ----------------------------------------
 for i in $(seq 1 200); do
