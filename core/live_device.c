@@ -145,7 +145,7 @@ void live_dispatch(struct lv_live *lv, const struct lv_action *a, double now)
 	}
 	if (a->freq_hz)
 		live_set_clock(lv, a->device, a->freq_hz, now);
-	struct xfer *reg = live_shm_attach(lv, x);
+	struct xfer *reg = live_shm_attach(lv, x, now);
 	if (reg)
 		enqueue(d, reg);
 	d->last_batch = a->batch;

@@ -97,6 +97,7 @@ struct live_dev {
 	struct live_region *regions;        /* shared-memory regions (live_shm.c) */
 	size_t shm_bytes;                   /* their sizes, summed */
 	int shm_off;                        /* shared memory failed here: bodies only */
+	int shm_noted;                      /* the first registration was logged at info */
 	int n_infer;                        /* inference transfers in flight */
 	double work_s;                      /* their expected latencies, summed */
 	int tele_inflight, probe_inflight;
@@ -217,7 +218,8 @@ void live_xfers_abort(struct lv_live *lv);
 void live_release(struct lv_live *lv);
 /* live_shm.c */
 int live_shm_wanted(const struct lv_live *lv, int device);
-struct xfer *live_shm_attach(struct lv_live *lv, struct xfer *x);
+struct xfer *live_shm_attach(struct lv_live *lv, struct xfer *x, double now);
+void live_shm_trim(struct lv_live *lv, int device, double now);
 void live_shm_detach(struct lv_live *lv, struct xfer *x);
 void live_shm_registered(struct lv_live *lv, struct xfer *x, int ok, long code, const char *err,
                          double now);

@@ -15,7 +15,8 @@
  * Regions. Each device has its own, each sized for a power of two of
  * frames, reused batch after batch: a batch takes the smallest free region
  * that holds it, or a new one (at most SHM_DEVICE_MAX bytes per device; a
- * batch that finds no room goes in the body). A new region is a POSIX
+ * batch that finds no room goes in the body). One no batch took for
+ * SHM_IDLE_S is unregistered and freed, so a burst's regions do not stay. A new region is a POSIX
  * shared-memory object, its pages allocated up front (posix_fallocate, so
  * a full /dev/shm is an error here, not a SIGBUS later), mapped, and
  * registered (POST /v2/systemsharedmemory/region/<name>/register); like a
@@ -45,15 +46,17 @@
 #include "util.h"
 
 #define SHM_DEVICE_MAX ((size_t)512 << 20) /* bytes of regions per device */
+#define SHM_IDLE_S     30.0                /* a region no batch took for this long goes */
 
 struct live_region {
 	char name[64]; /* Triton's name for it; the object is "/" name until unlinked */
 	unsigned char *base;
 	size_t size;
-	int linked; /* the object's name still exists */
-	int ready;  /* registered: Triton has it mapped */
-	int used;   /* an inference transfer holds it */
-	int dead;   /* dropped while used: freed when the user lets go */
+	int linked;    /* the object's name still exists */
+	int ready;     /* registered: Triton has it mapped */
+	int used;      /* an inference transfer holds it */
+	int dead;      /* dropped while used: freed when the user lets go */
+	double used_s; /* when a batch last took it */
 	struct live_region *next;
 };
 
@@ -158,7 +161,7 @@ static int drop_idle(struct lv_live *lv, int device)
 	return 0;
 }
 
-struct xfer *live_shm_attach(struct lv_live *lv, struct xfer *x)
+struct xfer *live_shm_attach(struct lv_live *lv, struct xfer *x, double now)
 {
 	if (!live_shm_wanted(lv, x->device))
 		return NULL;
@@ -193,6 +196,7 @@ struct xfer *live_shm_attach(struct lv_live *lv, struct xfer *x)
 		reg->region = best;
 	}
 	best->used = 1;
+	best->used_s = now;
 	for (int i = 0; i < x->batch; i++) {
 		unsigned char *dst = best->base + (size_t)i * x->frame_bytes;
 		if (x->tensors[i])
@@ -228,9 +232,10 @@ void live_shm_registered(struct lv_live *lv, struct xfer *x, int ok, long code, 
 	if (ok && code == 200) {
 		r->ready = 1;
 		live_note(
-		    lv, LV_LOG_INFO, name,
+		    lv, d->shm_noted ? LV_LOG_DEBUG : LV_LOG_INFO, name,
 		    "shared-memory region %s registered (%.1f MB): batches skip the HTTP body",
 		    r->name, (double)r->size / 1048576.0);
+		d->shm_noted = 1;
 	} else {
 		if (code != 0) {
 			d->shm_off = 1;
@@ -277,6 +282,23 @@ void live_shm_drop(struct lv_live *lv, int device)
 			r->dead = 1;
 		else
 			region_free(r);
+	}
+}
+
+void live_shm_trim(struct lv_live *lv, int device, double now)
+{
+	struct live_dev *d = &lv->devs[device];
+	struct live_region **p = &d->regions;
+	while (*p) {
+		struct live_region *r = *p;
+		if (!r->ready || r->used || now - r->used_s < SHM_IDLE_S) {
+			p = &r->next;
+			continue;
+		}
+		*p = r->next;
+		d->shm_bytes -= r->size;
+		send_unregister(lv, device, r);
+		region_free(r);
 	}
 }
 
