@@ -4,9 +4,9 @@
  *
  * Order. A clock change (PUT /gpu/frequency) holds back the device's later
  * work until the agent has answered, so a batch meant for the new clock
- * never overtakes it (a shared-memory registration, live_shm.c, likewise); batches themselves go
- * out at once, several per device if the policy dispatches so (Triton queues them, one model
- * instance).
+ * never overtakes it (a shared-memory registration, live_shm.c, likewise);
+ * batches themselves go out at once, several per device if the policy
+ * dispatches so (Triton queues them, one model instance).
  *
  * Health. A failed batch (HTTP error, timeout, bad answer) makes the
  * device SUSPECT — draining for the engine, so the failed frames' retry,
@@ -95,6 +95,13 @@ void live_device_pump(struct lv_live *lv, int device, double now)
 			d->work_s += x->expected_s;
 		}
 	}
+}
+
+/* Queues x behind the device's work and starts what may start. */
+void live_device_queue(struct lv_live *lv, int device, struct xfer *x, double now)
+{
+	enqueue(&lv->devs[device], x);
+	live_device_pump(lv, device, now);
 }
 
 void live_set_clock(struct lv_live *lv, int device, uint64_t hz, double now)

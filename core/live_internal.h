@@ -98,6 +98,7 @@ struct live_dev {
 	size_t shm_bytes;                   /* their sizes, summed */
 	int shm_off;                        /* shared memory failed here: bodies only */
 	int shm_noted;                      /* the first registration was logged at info */
+	int shm_primed;                     /* a region was registered ahead of work */
 	int n_infer;                        /* inference transfers in flight */
 	double work_s;                      /* their expected latencies, summed */
 	int tele_inflight, probe_inflight;
@@ -220,6 +221,7 @@ void live_release(struct lv_live *lv);
 int live_shm_wanted(const struct lv_live *lv, int device);
 struct xfer *live_shm_attach(struct lv_live *lv, struct xfer *x, double now);
 void live_shm_trim(struct lv_live *lv, int device, double now);
+void live_shm_prime(struct lv_live *lv, int device, double now);
 void live_shm_detach(struct lv_live *lv, struct xfer *x);
 void live_shm_registered(struct lv_live *lv, struct xfer *x, int ok, long code, const char *err,
                          double now);
@@ -237,6 +239,7 @@ void live_http_fini(struct lv_live *lv);
 void live_dispatch(struct lv_live *lv, const struct lv_action *a, double now);
 void live_set_clock(struct lv_live *lv, int device, uint64_t hz, double now);
 void live_device_pump(struct lv_live *lv, int device, double now);
+void live_device_queue(struct lv_live *lv, int device, struct xfer *x, double now);
 void live_xfer_finished(struct lv_live *lv, struct xfer *x, int ok, long code, const char *err,
                         double now);
 void live_devices_tick(struct lv_live *lv, double now);

@@ -21,8 +21,10 @@
  * a full /dev/shm is an error here, not a SIGBUS later), mapped, and
  * registered (POST /v2/systemsharedmemory/region/<name>/register); like a
  * clock change, the registration holds the device's later work back until
- * Triton answers. Then the object's name is unlinked at once: Triton has
- * its mapping, and nothing is left in /dev/shm if the controller dies.
+ * Triton answers. So that the first batch does not wait for that, each
+ * device up gets one region of up to PRIME_FRAMES frames registered ahead. Then the object's name
+ * is unlinked at once: Triton has its mapping, and nothing is left in /dev/shm if the controller
+ * dies.
  *
  * Failures. Triton refusing a registration (an older server, one started
  * without client shared memory) turns shared memory off for the device with
@@ -43,10 +45,12 @@
 #include <unistd.h>
 
 #include "cluster.h"
+#include "profile.h"
 #include "util.h"
 
 #define SHM_DEVICE_MAX ((size_t)512 << 20) /* bytes of regions per device */
 #define SHM_IDLE_S     30.0                /* a region no batch took for this long goes */
+#define PRIME_FRAMES   4                   /* frames of the region registered ahead */
 
 struct live_region {
 	char name[64]; /* Triton's name for it; the object is "/" name until unlinked */
@@ -161,6 +165,46 @@ static int drop_idle(struct lv_live *lv, int device)
 	return 0;
 }
 
+/* A new region on the device's list and its registration; NULL (shared memory off) if none. */
+static struct live_region *region_add(struct lv_live *lv, int device, size_t size,
+                                      struct xfer **reg)
+{
+	struct live_dev *d = &lv->devs[device];
+	char why[160];
+	struct live_region *r = region_new(lv, size, why, sizeof(why));
+	if (!r) {
+		d->shm_off = 1;
+		live_note(lv, LV_LOG_WARN, lv->cluster->devices[device].name,
+		          "no shared memory (%s): tensors go in HTTP bodies", why);
+		return NULL;
+	}
+	r->next = d->regions;
+	d->regions = r;
+	d->shm_bytes += size;
+	*reg = live_xfer_new(XF_SHM_REG, device);
+	(*reg)->region = r;
+	return r;
+}
+
+void live_shm_prime(struct lv_live *lv, int device, double now)
+{
+	struct live_dev *d = &lv->devs[device];
+	const struct lv_device *dev = &lv->cluster->devices[device];
+	const struct lv_model_info *m = &lv->cfg.model;
+	int max_batch = lv->cluster->kinds[dev->kind].profile->max_batch;
+	size_t frames = 1;
+	while ((int)frames < max_batch && frames < PRIME_FRAMES)
+		frames *= 2;
+	d->shm_primed = 1;
+	struct xfer *reg = NULL;
+	size_t frame = (size_t)m->height * (size_t)m->width * (size_t)m->channels * sizeof(float);
+	struct live_region *r = region_add(lv, device, frames * frame, &reg);
+	if (r) {
+		r->used_s = now;
+		live_device_queue(lv, device, reg, now);
+	}
+}
+
 struct xfer *live_shm_attach(struct lv_live *lv, struct xfer *x, double now)
 {
 	if (!live_shm_wanted(lv, x->device))
@@ -169,8 +213,9 @@ struct xfer *live_shm_attach(struct lv_live *lv, struct xfer *x, double now)
 	size_t need = (size_t)x->batch * x->frame_bytes;
 	struct live_region *best = NULL;
 	struct xfer *reg = NULL;
+	/* A region still being registered will do: the batch waits behind its registration. */
 	for (struct live_region *r = d->regions; r; r = r->next)
-		if (r->ready && !r->used && r->size >= need && (!best || r->size < best->size))
+		if (!r->used && r->size >= need && (!best || r->size < best->size))
 			best = r;
 	if (!best) {
 		size_t frames = 1;
@@ -181,19 +226,9 @@ struct xfer *live_shm_attach(struct lv_live *lv, struct xfer *x, double now)
 			;
 		if (d->shm_bytes + size > SHM_DEVICE_MAX)
 			return NULL; /* the regions in use fill the allowance: this one by body */
-		char why[160];
-		best = region_new(lv, size, why, sizeof(why));
-		if (!best) {
-			d->shm_off = 1;
-			live_note(lv, LV_LOG_WARN, lv->cluster->devices[x->device].name,
-			          "no shared memory (%s): tensors go in HTTP bodies", why);
+		best = region_add(lv, x->device, size, &reg);
+		if (!best)
 			return NULL;
-		}
-		best->next = d->regions;
-		d->regions = best;
-		d->shm_bytes += size;
-		reg = live_xfer_new(XF_SHM_REG, x->device);
-		reg->region = best;
 	}
 	best->used = 1;
 	best->used_s = now;
@@ -267,6 +302,7 @@ void live_shm_registered(struct lv_live *lv, struct xfer *x, int ok, long code, 
 void live_shm_drop(struct lv_live *lv, int device)
 {
 	struct live_dev *d = &lv->devs[device];
+	d->shm_primed = 0;
 	struct live_region **p = &d->regions;
 	while (*p) {
 		struct live_region *r = *p;
