@@ -143,8 +143,9 @@ throughput "$S/img" live_throughput
 
 half=$(awk -v f="$fps" 'BEGIN { printf "%.0f", f / 2 }')
 start_serve --db "$S/run.db"
-# Warm-up, not measured: each device's first batch opens its connection, sets
-# its clock and registers its first shared-memory region (tens of ms once).
+# Warm-up, not measured: the run starts cold (each device's first batch opens
+# its connection and sets its clock, the first decodes fault their pages in),
+# tens of ms once.
 trace "$half" 1 >"$S/warm.csv"
 "$LOUDVA" load --trace "$S/warm.csv" --url "http://127.0.0.1:$port" --images "$S/img" \
 	--json >/dev/null 2>"$S/warm.err"
