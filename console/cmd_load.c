@@ -159,6 +159,12 @@ static void print_text(const struct load_args *a, const struct lv_loadgen_result
 		       r->latency_p50_s, r->latency_p95_s, r->latency_p99_s, r->latency_max_s);
 	else
 		printf("latency:  - (no frame answered)\n");
+	if (isfinite(r->controller_p50_s))
+		printf(
+		    "controller: p50 %.3f s, p95 %.3f s, p99 %.3f s, max %.3f s (its own time per "
+		    "frame: body received to answer ready)\n",
+		    r->controller_p50_s, r->controller_p95_s, r->controller_p99_s,
+		    r->controller_max_s);
 	printf("duration: %.1f s at speed %g, %.1f frames/s answered, %.1f MB of images sent, "
 	       "max start lag %.3f s\n",
 	       r->duration_s, a->speed,
@@ -196,6 +202,10 @@ static void print_json(const struct load_args *a, const struct lv_loadgen_result
 	j_num(o, "latency_p95_s", r->latency_p95_s);
 	j_num(o, "latency_p99_s", r->latency_p99_s);
 	j_num(o, "latency_max_s", r->latency_max_s);
+	j_num(o, "controller_p50_s", r->controller_p50_s);
+	j_num(o, "controller_p95_s", r->controller_p95_s);
+	j_num(o, "controller_p99_s", r->controller_p99_s);
+	j_num(o, "controller_max_s", r->controller_max_s);
 	j_num(o, "duration_s", r->duration_s);
 	j_num(o, "max_lag_s", r->max_lag_s);
 	j_num(o, "bytes_sent", (double)r->bytes_sent);

@@ -60,6 +60,8 @@ struct run {
 	uint64_t next_image;
 	double *lat; /* per answered frame */
 	size_t n_lat, cap_lat;
+	double *srv; /* per answered frame whose answer gave the controller's time */
+	size_t n_srv, cap_srv;
 	char *url;
 };
 
@@ -160,14 +162,21 @@ static int state_of(const char *name)
 	return -1;
 }
 
-/* Counts an answer's frames; 0, or -1 when the answer is not usable. */
-static int tally(struct run *r, struct slot *s, long code, uint32_t frames, uint64_t *states)
+/*
+ * Counts an answer's frames; 0, or -1 when the answer is not usable. *srv_s
+ * is the answer's "latency", the controller's own time for the request
+ * (body received to answer ready), NAN when it gives none.
+ */
+static int tally(struct run *r, struct slot *s, long code, uint32_t frames, uint64_t *states,
+                 double *srv_s)
 {
 	cJSON *o = cJSON_Parse(s->body.p ? s->body.p : "");
 	const cJSON *results = cJSON_GetObjectItemCaseSensitive(o, "results");
 	const cJSON *err = cJSON_GetObjectItemCaseSensitive(o, "error");
+	const cJSON *srv = cJSON_GetObjectItemCaseSensitive(o, "latency");
 	int rc = -1;
 
+	*srv_s = cJSON_IsNumber(srv) && srv->valuedouble >= 0 ? srv->valuedouble : NAN;
 	if (cJSON_IsArray(results) && (uint32_t)cJSON_GetArraySize(results) == frames) {
 		const cJSON *it;
 		rc = 0;
@@ -196,7 +205,7 @@ static void finish(struct run *r, struct slot *s, CURLcode cc)
 {
 	const struct lv_request *q = &r->cfg->trace->reqs[s->req];
 	uint64_t states[LV_FRAME_NSTATES] = { 0 };
-	double lat = lv_mono_s() - s->t_start;
+	double lat = lv_mono_s() - s->t_start, srv = NAN;
 	long code = 0;
 
 	curl_multi_remove_handle(r->m, s->e);
@@ -204,7 +213,7 @@ static void finish(struct run *r, struct slot *s, CURLcode cc)
 	if (cc != CURLE_OK) {
 		note_error(r, "request %zu: %s", s->req, curl_easy_strerror(cc));
 		r->res->requests_failed++;
-	} else if (tally(r, s, code, q->frames, states) < 0) {
+	} else if (tally(r, s, code, q->frames, states, &srv) < 0) {
 		r->res->requests_failed++;
 	} else {
 		r->res->requests_answered++;
@@ -217,6 +226,14 @@ static void finish(struct run *r, struct slot *s, CURLcode cc)
 		}
 		for (uint32_t i = 0; i < q->frames; i++)
 			r->lat[r->n_lat++] = lat;
+		if (isfinite(srv)) {
+			if (r->n_srv + q->frames > r->cap_srv) {
+				r->cap_srv = 2 * (r->n_srv + q->frames);
+				r->srv = lv_xrealloc(r->srv, r->cap_srv * sizeof *r->srv);
+			}
+			for (uint32_t i = 0; i < q->frames; i++)
+				r->srv[r->n_srv++] = srv;
+		}
 	}
 	curl_mime_free(s->mime);
 	s->mime = NULL;
@@ -369,6 +386,7 @@ static void teardown(struct run *r)
 	if (r->epfd >= 0)
 		close(r->epfd);
 	free(r->lat);
+	free(r->srv);
 	free(r->url);
 }
 
@@ -394,6 +412,10 @@ int lv_loadgen_run(const struct lv_loadgen_config *cfg, struct lv_loadgen_result
 		out->latency_p95_s = lv_percentile(r.lat, r.n_lat, 95);
 		out->latency_p99_s = lv_percentile(r.lat, r.n_lat, 99);
 		out->latency_max_s = lv_percentile(r.lat, r.n_lat, 100);
+		out->controller_p50_s = lv_percentile(r.srv, r.n_srv, 50);
+		out->controller_p95_s = lv_percentile(r.srv, r.n_srv, 95);
+		out->controller_p99_s = lv_percentile(r.srv, r.n_srv, 99);
+		out->controller_max_s = lv_percentile(r.srv, r.n_srv, 100);
 	}
 	teardown(&r);
 	return rc;

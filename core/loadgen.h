@@ -63,6 +63,12 @@ struct lv_loadgen_result {
 	uint64_t bytes_sent;                 /* image bytes posted */
 	/* Round trip of each answered frame's request (nearest-rank); NAN when none. */
 	double latency_p50_s, latency_p95_s, latency_p99_s, latency_max_s;
+	/*
+	 * The controller's own time for each answered frame's request, from the
+	 * answer's "latency" (body received to answer ready: decode, queue,
+	 * device, everything but the upload and the client); NAN when none.
+	 */
+	double controller_p50_s, controller_p95_s, controller_p99_s, controller_max_s;
 	double duration_s;     /* wall time of the whole replay */
 	double max_lag_s;      /* latest a request started behind its time */
 	char first_error[256]; /* the first failure, "" when none */

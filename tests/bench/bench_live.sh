@@ -159,6 +159,10 @@ p99=$(jq '.latency_p99_s * 1000' "$S/half.json")
 printf 'live_added_latency_p50 %.2f ms (request of 2 frames, end to end at the client, %s frames/s offered, after 1 s of warm-up)\n' "$p50" "$half"
 printf 'live_added_latency_p99 %.2f ms (same run; %s of %s frames served)\n' "$p99" \
 	"$(jq '.ok + .late' "$S/serve.out")" "$(jq .frames "$S/serve.out")"
+# The controller's own time, as its answers give it (body received to answer ready).
+printf 'live_controller_latency_p50 %.2f ms (same run, the answers'"'"' "latency": decode, queue, device, answer; not the upload or the client)\n' \
+	"$(jq '.controller_p50_s * 1000' "$S/half.json")"
+printf 'live_controller_latency_p99 %.2f ms (same)\n' "$(jq '.controller_p99_s * 1000' "$S/half.json")"
 # The warm-up's frames (the first ids) are left out below.
 # The controller's own part: arrival at the engine (after decode) to the answer.
 if command -v sqlite3 >/dev/null; then

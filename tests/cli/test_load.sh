@@ -58,6 +58,11 @@ if [ -e tests/live/lib.sh ] && [ -x "${LOUDVA_AGENT:-build/san/loudva-agent}" ];
 		check "latency percentiles ordered" jq -e \
 			'.latency_p50_s > 0 and .latency_p50_s <= .latency_p95_s and
 			 .latency_p95_s <= .latency_p99_s' "$SCRATCH/load.json"
+		check "the controller's own time ordered and within the round trip" jq -e \
+			'.controller_p50_s > 0 and .controller_p50_s <= .controller_p95_s and
+			 .controller_p95_s <= .controller_p99_s and .controller_p99_s <= .controller_max_s and
+			 .controller_p50_s <= .latency_p50_s and .controller_max_s <= .latency_max_s' \
+			"$SCRATCH/load.json"
 		# The text summary says the same.
 		"$LOUDVA" load --trace "$SCRATCH/t.csv" --url "http://127.0.0.1:$SERVE_PORT/" \
 			>"$SCRATCH/load.txt" 2>&1 || fail "text run failed: $(cat "$SCRATCH/load.txt")"

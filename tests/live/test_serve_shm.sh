@@ -48,6 +48,10 @@ load() {
 	check "every frame answered ($(tail -2 "$SCRATCH/load.err"))" \
 		jq -e '.frames_answered == 8 and .frames_unanswered == 0 and .by_state.failed == 0' \
 		"$SCRATCH/load.json"
+	# The controller's own time per request (its answers' "latency") within the round trip.
+	check "the controller's time is within the round trip: $(jq -c '[.controller_p50_s, .latency_p50_s, .controller_max_s, .latency_max_s]' "$SCRATCH/load.json")" \
+		jq -e '.controller_p50_s > 0 and .controller_p50_s <= .latency_p50_s and .controller_max_s <= .latency_max_s' \
+		"$SCRATCH/load.json"
 }
 
 regions() { curl -s "$1/v2/systemsharedmemory/status"; }

@@ -838,6 +838,10 @@ static void test_loadgen_replays_trace(void **state)
 	assert_int_equal(res.by_state[LV_FRAME_OK], 10);
 	assert_int_equal(res.by_state[LV_FRAME_REJECTED], 1);
 	assert_true(res.latency_p50_s > 0 && res.latency_p50_s <= res.latency_p99_s);
+	/* The answers' own "latency" (the server's time) lies within each round trip. */
+	assert_true(res.controller_p50_s > 0 && res.controller_p50_s <= res.controller_p99_s);
+	assert_true(res.controller_p50_s <= res.latency_p50_s);
+	assert_true(res.controller_max_s <= res.latency_max_s);
 	assert_int_equal(seen(f), 6);
 	assert_int_equal(f->st.frames, 11);
 
