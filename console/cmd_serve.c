@@ -140,15 +140,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		else if (!strcmp(a, "--model-config"))
 			o->model_config = v;
 		else if (!strcmp(a, "--log-level")) {
-			if (!strcmp(v, "debug"))
-				o->log_level = LV_LOG_DEBUG;
-			else if (!strcmp(v, "info"))
-				o->log_level = LV_LOG_INFO;
-			else if (!strcmp(v, "warn"))
-				o->log_level = LV_LOG_WARN;
-			else if (!strcmp(v, "error"))
-				o->log_level = LV_LOG_ERROR;
-			else
+			if (lv_log_level_parse(v, &o->log_level) != LV_OK)
 				return lv_cmd_bad(
 				    "serve", "--log-level: '%s' is not debug, info, warn or error",
 				    v);

@@ -13,10 +13,21 @@
 
 #include "util.h"
 
+static const char *const level_names[] = { "debug", "info", "warn", "error" };
+
 const char *lv_log_level_name(enum lv_log_level l)
 {
-	static const char *const names[] = { "debug", "info", "warn", "error" };
-	return (unsigned)l < 4 ? names[l] : "?";
+	return (unsigned)l < 4 ? level_names[l] : "?";
+}
+
+int lv_log_level_parse(const char *s, enum lv_log_level *out)
+{
+	for (int l = LV_LOG_DEBUG; l <= LV_LOG_ERROR; l++)
+		if (!strcmp(s, level_names[l])) {
+			*out = (enum lv_log_level)l;
+			return LV_OK;
+		}
+	return LV_EINVAL;
 }
 
 void lv_eventlog_init(struct lv_eventlog *l, size_t cap)

@@ -23,6 +23,9 @@ enum lv_log_level {
 
 const char *lv_log_level_name(enum lv_log_level l);
 
+/* The level named s ("debug", "info", "warn", "error"): 0, or LV_EINVAL. */
+int lv_log_level_parse(const char *s, enum lv_log_level *out);
+
 #define LV_LOG_SOURCE_MAX 24
 #define LV_LOG_TEXT_MAX   200
 

@@ -230,7 +230,7 @@ static struct lv_live_request *build_request(struct fe_upload *up, double budget
 {
 	struct lv_frontend *fe = up->fe;
 	const struct lv_model_info *m = &fe->model;
-	size_t floats = (size_t)m->height * (size_t)m->width * (size_t)m->channels;
+	size_t floats = lv_model_input_floats(m);
 	struct fe_job *jobs = lv_xcalloc(up->n_parts, sizeof *jobs);
 	fe_decode_enter(fe->dec);
 	/* The tensors are taken inside the gate, so only decoding requests hold them. */

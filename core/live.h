@@ -55,6 +55,9 @@ struct lv_model_info {
  */
 int lv_model_info_load(const char *config_path, struct lv_model_info *m, char **why);
 
+/* The floats of one frame's input tensor (height × width × channels). */
+size_t lv_model_input_floats(const struct lv_model_info *m);
+
 /* What one frame of a request ended as; filled by the engine thread. */
 struct lv_live_frame_result {
 	enum lv_frame_state state;

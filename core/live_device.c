@@ -155,6 +155,7 @@ void live_dispatch(struct lv_live *lv, const struct lv_action *a, double now)
 	struct xfer *reg = live_shm_attach(lv, x, now);
 	if (reg)
 		enqueue(d, reg);
+	live_infer_header(lv, x); /* for the region, or for the body */
 	d->last_batch = a->batch;
 	enqueue(d, x);
 	live_device_pump(lv, a->device, now);

@@ -276,11 +276,7 @@ void live_devices_tick(struct lv_live *lv, double now)
 	for (size_t i = 0; i < lv->cluster->n_devices; i++) {
 		struct live_dev *d = &lv->devs[i];
 		const struct lv_device *dev = &lv->cluster->devices[i];
-		if (d->regions)
-			live_shm_trim(lv, (int)i, now);
-		if (!d->shm_primed && d->health == HEALTH_UP && d->admin == LV_DEV_UP &&
-		    live_shm_wanted(lv, (int)i))
-			live_shm_prime(lv, (int)i, now);
+		live_shm_tick(lv, (int)i, now);
 		if (d->health != HEALTH_DOWN && dev->agent_url && !d->tele_inflight &&
 		    now >= d->next_tele_s) {
 			struct xfer *x = live_xfer_new(XF_TELEMETRY, (int)i);

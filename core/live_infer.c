@@ -24,10 +24,14 @@
 
 #include "util.h"
 
+/*
+ * The batch's frames and their tensors into x. The JSON header comes once
+ * the transport is known (live_infer_header, after live_shm_attach).
+ */
 int live_infer_build(struct lv_live *lv, struct xfer *x, const struct lv_action *a)
 {
 	const struct lv_model_info *m = &lv->cfg.model;
-	size_t floats = (size_t)m->height * (size_t)m->width * (size_t)m->channels;
+	size_t floats = lv_model_input_floats(m);
 	x->batch_id = a->batch_id;
 	x->batch = a->batch;
 	x->frame_bytes = floats * sizeof(float);
@@ -50,7 +54,6 @@ int live_infer_build(struct lv_live *lv, struct xfer *x, const struct lv_action 
 		}
 		x->tensors[i] = r->floats_per_frame ? r->tensors[idx] : NULL;
 	}
-	live_infer_header(lv, x);
 	return LV_OK;
 }
 

@@ -99,6 +99,7 @@ struct live_dev {
 	int shm_off;                        /* shared memory failed here: bodies only */
 	int shm_noted;                      /* the first registration was logged at info */
 	int shm_primed;                     /* a region was registered ahead of work */
+	double shm_check_s;                 /* live_shm_tick's next look */
 	int n_infer;                        /* inference transfers in flight */
 	double work_s;                      /* their expected latencies, summed */
 	int tele_inflight, probe_inflight;
@@ -220,8 +221,7 @@ void live_release(struct lv_live *lv);
 /* live_shm.c */
 int live_shm_wanted(const struct lv_live *lv, int device);
 struct xfer *live_shm_attach(struct lv_live *lv, struct xfer *x, double now);
-void live_shm_trim(struct lv_live *lv, int device, double now);
-void live_shm_prime(struct lv_live *lv, int device, double now);
+void live_shm_tick(struct lv_live *lv, int device, double now);
 void live_shm_detach(struct lv_live *lv, struct xfer *x);
 void live_shm_registered(struct lv_live *lv, struct xfer *x, int ok, long code, const char *err,
                          double now);

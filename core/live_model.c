@@ -37,3 +37,8 @@ int lv_model_info_load(const char *config_path, struct lv_model_info *m, char **
 	m->max_batch = mc.max_batch_size;
 	return LV_OK;
 }
+
+size_t lv_model_input_floats(const struct lv_model_info *m)
+{
+	return (size_t)m->height * (size_t)m->width * (size_t)m->channels;
+}

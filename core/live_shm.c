@@ -15,16 +15,17 @@
  * Regions. Each device has its own, each sized for a power of two of
  * frames, reused batch after batch: a batch takes the smallest free region
  * that holds it, or a new one (at most SHM_DEVICE_MAX bytes per device; a
- * batch that finds no room goes in the body). One no batch took for
- * SHM_IDLE_S is unregistered and freed, so a burst's regions do not stay. A new region is a POSIX
+ * batch that finds no room goes in the body). A new region is a POSIX
  * shared-memory object, its pages allocated up front (posix_fallocate, so
  * a full /dev/shm is an error here, not a SIGBUS later), mapped, and
  * registered (POST /v2/systemsharedmemory/region/<name>/register); like a
  * clock change, the registration holds the device's later work back until
- * Triton answers. So that the first batch does not wait for that, each
- * device up gets one region of up to PRIME_FRAMES frames registered ahead. Then the object's name
- * is unlinked at once: Triton has its mapping, and nothing is left in /dev/shm if the controller
- * dies.
+ * Triton answers. Then the object's name is unlinked at once: Triton has
+ * its mapping, and nothing is left in /dev/shm if the controller dies.
+ * live_shm_tick, once a second: a device that is up gets one region of up
+ * to PRIME_FRAMES frames registered ahead, so that its first batch does not
+ * wait for a registration; a region no batch took for SHM_IDLE_S is
+ * unregistered and freed, so a burst's regions do not stay.
  *
  * Failures. Triton refusing a registration (an older server, one started
  * without client shared memory) turns shared memory off for the device with
@@ -51,6 +52,7 @@
 #define SHM_DEVICE_MAX ((size_t)512 << 20) /* bytes of regions per device */
 #define SHM_IDLE_S     30.0                /* a region no batch took for this long goes */
 #define PRIME_FRAMES   4                   /* frames of the region registered ahead */
+#define SHM_CHECK_S    1.0                 /* how often live_shm_tick looks */
 
 struct live_region {
 	char name[64]; /* Triton's name for it; the object is "/" name until unlinked */
@@ -151,18 +153,39 @@ static void send_unregister(struct lv_live *lv, int device, const struct live_re
 		live_xfer_free(lv, u);
 }
 
-/* Drops one registered region nobody uses; 0 when there is none. */
+/*
+ * Takes r off the device's list and unregisters it on Triton if it was
+ * registered; frees it now, or marks it dead for its user's live_shm_detach.
+ */
+static void region_retire(struct lv_live *lv, int device, struct live_region *r)
+{
+	region_remove(&lv->devs[device], r);
+	if (r->ready)
+		send_unregister(lv, device, r);
+	if (r->used)
+		r->dead = 1;
+	else
+		region_free(r);
+}
+
+/* Retires one registered region nobody uses; 0 when there is none. */
 static int drop_idle(struct lv_live *lv, int device)
 {
-	struct live_dev *d = &lv->devs[device];
-	for (struct live_region *r = d->regions; r; r = r->next)
+	for (struct live_region *r = lv->devs[device].regions; r; r = r->next)
 		if (r->ready && !r->used) {
-			region_remove(d, r);
-			send_unregister(lv, device, r);
-			region_free(r);
+			region_retire(lv, device, r);
 			return 1;
 		}
 	return 0;
+}
+
+/* The least power of two >= n (1 for n <= 1): a region's frames. */
+static size_t pow2_at_least(int n)
+{
+	size_t p = 1;
+	while ((int)p < n)
+		p *= 2;
+	return p;
 }
 
 /* A new region on the device's list and its registration; NULL (shared memory off) if none. */
@@ -186,19 +209,18 @@ static struct live_region *region_add(struct lv_live *lv, int device, size_t siz
 	return r;
 }
 
-void live_shm_prime(struct lv_live *lv, int device, double now)
+/* One region of up to PRIME_FRAMES frames, registered before any batch needs it. */
+static void shm_prime(struct lv_live *lv, int device, double now)
 {
 	struct live_dev *d = &lv->devs[device];
 	const struct lv_device *dev = &lv->cluster->devices[device];
-	const struct lv_model_info *m = &lv->cfg.model;
 	int max_batch = lv->cluster->kinds[dev->kind].profile->max_batch;
-	size_t frames = 1;
-	while ((int)frames < max_batch && frames < PRIME_FRAMES)
-		frames *= 2;
+	size_t frame = lv_model_input_floats(&lv->cfg.model) * sizeof(float);
 	d->shm_primed = 1;
 	struct xfer *reg = NULL;
-	size_t frame = (size_t)m->height * (size_t)m->width * (size_t)m->channels * sizeof(float);
-	struct live_region *r = region_add(lv, device, frames * frame, &reg);
+	struct live_region *r = region_add(
+	    lv, device, pow2_at_least(max_batch < PRIME_FRAMES ? max_batch : PRIME_FRAMES) * frame,
+	    &reg);
 	if (r) {
 		r->used_s = now;
 		live_device_queue(lv, device, reg, now);
@@ -218,10 +240,7 @@ struct xfer *live_shm_attach(struct lv_live *lv, struct xfer *x, double now)
 		if (!r->used && r->size >= need && (!best || r->size < best->size))
 			best = r;
 	if (!best) {
-		size_t frames = 1;
-		while (frames < (size_t)x->batch)
-			frames *= 2;
-		size_t size = frames * x->frame_bytes;
+		size_t size = pow2_at_least(x->batch) * x->frame_bytes;
 		while (d->shm_bytes + size > SHM_DEVICE_MAX && drop_idle(lv, x->device))
 			;
 		if (d->shm_bytes + size > SHM_DEVICE_MAX)
@@ -240,7 +259,6 @@ struct xfer *live_shm_attach(struct lv_live *lv, struct xfer *x, double now)
 			memset(dst, 0, x->frame_bytes);
 	}
 	x->region = best;
-	live_infer_header(lv, x);
 	return reg;
 }
 
@@ -289,11 +307,7 @@ void live_shm_registered(struct lv_live *lv, struct xfer *x, int ok, long code, 
 				live_shm_detach(lv, w);
 				live_infer_header(lv, w);
 			}
-		region_remove(d, r);
-		if (r->used)
-			r->dead = 1;
-		else
-			region_free(r);
+		region_retire(lv, x->device, r);
 	}
 	x->region = NULL;
 	live_device_pump(lv, x->device, now);
@@ -301,40 +315,29 @@ void live_shm_registered(struct lv_live *lv, struct xfer *x, int ok, long code, 
 
 void live_shm_drop(struct lv_live *lv, int device)
 {
-	struct live_dev *d = &lv->devs[device];
-	d->shm_primed = 0;
-	struct live_region **p = &d->regions;
-	while (*p) {
-		struct live_region *r = *p;
-		if (!r->ready) { /* its registration is in flight: left to its answer */
-			p = &r->next;
-			continue;
-		}
-		*p = r->next;
-		d->shm_bytes -= r->size;
-		r->next = NULL;
-		send_unregister(lv, device, r);
-		if (r->used)
-			r->dead = 1;
-		else
-			region_free(r);
+	struct live_region *next;
+	lv->devs[device].shm_primed = 0;
+	for (struct live_region *r = lv->devs[device].regions; r; r = next) {
+		next = r->next;
+		if (r->ready) /* one being registered is left to its answer */
+			region_retire(lv, device, r);
 	}
 }
 
-void live_shm_trim(struct lv_live *lv, int device, double now)
+void live_shm_tick(struct lv_live *lv, int device, double now)
 {
 	struct live_dev *d = &lv->devs[device];
-	struct live_region **p = &d->regions;
-	while (*p) {
-		struct live_region *r = *p;
-		if (!r->ready || r->used || now - r->used_s < SHM_IDLE_S) {
-			p = &r->next;
-			continue;
-		}
-		*p = r->next;
-		d->shm_bytes -= r->size;
-		send_unregister(lv, device, r);
-		region_free(r);
+	struct live_region *next;
+	if (now < d->shm_check_s)
+		return;
+	d->shm_check_s = now + SHM_CHECK_S;
+	if (!d->shm_primed && d->health == HEALTH_UP && d->admin == LV_DEV_UP &&
+	    live_shm_wanted(lv, device))
+		shm_prime(lv, device, now);
+	for (struct live_region *r = d->regions; r; r = next) {
+		next = r->next;
+		if (r->ready && !r->used && now - r->used_s >= SHM_IDLE_S)
+			region_retire(lv, device, r);
 	}
 }
 

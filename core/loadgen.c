@@ -201,6 +201,17 @@ static int tally(struct run *r, struct slot *s, long code, uint32_t frames, uint
 	return rc;
 }
 
+/* Appends k copies of v to the growing array *a (one per frame of a request). */
+static void push_n(double **a, size_t *n, size_t *cap, double v, uint32_t k)
+{
+	if (*n + k > *cap) {
+		*cap = 2 * (*n + k);
+		*a = lv_xrealloc(*a, *cap * sizeof **a);
+	}
+	for (uint32_t i = 0; i < k; i++)
+		(*a)[(*n)++] = v;
+}
+
 static void finish(struct run *r, struct slot *s, CURLcode cc)
 {
 	const struct lv_request *q = &r->cfg->trace->reqs[s->req];
@@ -220,20 +231,9 @@ static void finish(struct run *r, struct slot *s, CURLcode cc)
 		r->res->frames_answered += q->frames;
 		for (int k = 0; k < LV_FRAME_NSTATES; k++)
 			r->res->by_state[k] += states[k];
-		if (r->n_lat + q->frames > r->cap_lat) {
-			r->cap_lat = 2 * (r->n_lat + q->frames);
-			r->lat = lv_xrealloc(r->lat, r->cap_lat * sizeof *r->lat);
-		}
-		for (uint32_t i = 0; i < q->frames; i++)
-			r->lat[r->n_lat++] = lat;
-		if (isfinite(srv)) {
-			if (r->n_srv + q->frames > r->cap_srv) {
-				r->cap_srv = 2 * (r->n_srv + q->frames);
-				r->srv = lv_xrealloc(r->srv, r->cap_srv * sizeof *r->srv);
-			}
-			for (uint32_t i = 0; i < q->frames; i++)
-				r->srv[r->n_srv++] = srv;
-		}
+		push_n(&r->lat, &r->n_lat, &r->cap_lat, lat, q->frames);
+		if (isfinite(srv))
+			push_n(&r->srv, &r->n_srv, &r->cap_srv, srv, q->frames);
 	}
 	curl_mime_free(s->mime);
 	s->mime = NULL;

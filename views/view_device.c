@@ -251,25 +251,27 @@ static unsigned k_step(struct lv_ui *ui, void *state, int key)
 	return request(ui, LV_CMD_PIN, di->freqs_hz[k]);
 }
 
-static unsigned k_type(struct lv_ui *ui, void *state, int key)
+/* Opens the command bar with "VERB <this device> " typed in. */
+static unsigned prompt_for_device(struct lv_ui *ui, const char *verb)
 {
-	(void)state, (void)key;
 	if (lv_ui_device_index(ui, ui->device) < 0)
 		return 0;
 	ui->prompt_init_kind = ':';
-	snprintf(ui->prompt_init, sizeof(ui->prompt_init), "pin %s ", ui->device);
+	snprintf(ui->prompt_init, sizeof(ui->prompt_init), "%s %s ", verb, ui->device);
 	return LV_REACT_PROMPT;
+}
+
+static unsigned k_type(struct lv_ui *ui, void *state, int key)
+{
+	(void)state, (void)key;
+	return prompt_for_device(ui, "pin");
 }
 
 /* P: profile this device (the command bar, filled in, to adjust the grid). */
 static unsigned k_profile(struct lv_ui *ui, void *state, int key)
 {
 	(void)state, (void)key;
-	if (lv_ui_device_index(ui, ui->device) < 0)
-		return 0;
-	ui->prompt_init_kind = ':';
-	snprintf(ui->prompt_init, sizeof(ui->prompt_init), "profile %s ", ui->device);
-	return LV_REACT_PROMPT;
+	return prompt_for_device(ui, "profile");
 }
 
 static unsigned k_action(struct lv_ui *ui, void *state, int key)

@@ -49,14 +49,14 @@ static void draw(struct lv_ui *ui, void *state, const struct lv_view_layout *lay
 {
 	struct log_state *st = state;
 	const struct lv_rect *r = &lay->u.whole;
-	static const char *const lv_names[] = { "debug", "info", "warn", "error" };
 	char extra[160];
 	int n = 0;
 	for (size_t i = 0; i < ui->n_log; i++)
 		n += matches(ui, st, &ui->log[i]);
 	snprintf(extra, sizeof(extra), "%d of %zu events, %s and up%s%s%s", n, ui->n_log,
-	         lv_names[st->min_level], ui->filter[ui->view][0] ? ", filter " : "",
-	         ui->filter[ui->view], st->scrolled ? ", scrolled (End follows)" : ", following");
+	         lv_log_level_name((enum lv_log_level)st->min_level),
+	         ui->filter[ui->view][0] ? ", filter " : "", ui->filter[ui->view],
+	         st->scrolled ? ", scrolled (End follows)" : ", following");
 	int y = r->y + lv_draw_title(r, "event log", extra);
 	st->page = r->y + r->h - y;
 	if (st->page <= 0)

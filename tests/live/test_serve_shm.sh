@@ -9,6 +9,7 @@
 # says so and serves every frame through HTTP bodies.
 . "$(dirname "$0")/../agent/lib.sh"
 LOUDVA=${LOUDVA:-build/san/loudva}
+. "$(dirname "$0")/lib.sh"
 
 printf 'Time,Frames After Filter,Camera Index,latency_constraint\n0,2,0,10\n0.1,3,1,10\n0.2,1,2,10\n0.3,2,3,10\n' \
 	>"$SCRATCH/t.csv"
@@ -20,30 +21,21 @@ cluster() { # cluster FILE URL SHM
 EOF
 }
 
-start_serve() { # start_serve CLUSTER ARGS...: sets spid and port
+serve() { # serve CLUSTER ARGS...: lib.sh's start_serve on that cluster
 	local c=$1
 	shift
-	rm -f "$SCRATCH/info.json"
-	"$LOUDVA" serve --cluster "$c" --listen 127.0.0.1:0 --mode prof --policy transparent \
-		--info "$SCRATCH/info.json" --json "$@" >"$SCRATCH/serve.out" 2>"$SCRATCH/serve.err" &
-	spid=$!
-	for _ in $(seq 1 300); do
-		[ -s "$SCRATCH/info.json" ] && break
-		sleep 0.1
-	done
-	port=$(jq -r .port "$SCRATCH/info.json" 2>/dev/null)
-	check "serve started ($(tail -2 "$SCRATCH/serve.err"))" test -n "$port"
+	start_serve "$SCRATCH/serve" --cluster "$c" --mode prof --policy transparent --json "$@"
 }
 
 stop_serve() {
-	kill -INT "$spid"
+	kill -INT "$SERVE_PID"
 	local rc=0
-	wait "$spid" || rc=$?
+	wait "$SERVE_PID" || rc=$?
 	check "serve exits 0 on SIGINT (got $rc)" test "$rc" -eq 0
 }
 
 load() {
-	"$LOUDVA" load --trace "$SCRATCH/t.csv" --url "http://127.0.0.1:$port" \
+	"$LOUDVA" load --trace "$SCRATCH/t.csv" --url "http://127.0.0.1:$SERVE_PORT" \
 		--images tests/live/fixtures --json >"$SCRATCH/load.json" 2>"$SCRATCH/load.err"
 	check "every frame answered ($(tail -2 "$SCRATCH/load.err"))" \
 		jq -e '.frames_answered == 8 and .frames_unanswered == 0 and .by_state.failed == 0' \
@@ -59,15 +51,15 @@ regions() { curl -s "$1/v2/systemsharedmemory/status"; }
 # 1. Through shared memory.
 start_agent nx --emulate xavier-nx
 cluster "$SCRATCH/shm.json" "$nx_URL" true
-start_serve "$SCRATCH/shm.json"
+serve "$SCRATCH/shm.json"
 load
 regions "$nx_URL" >"$SCRATCH/regions.json"
 check "the agent holds the controller's regions: $(cat "$SCRATCH/regions.json")" \
-	jq -e --arg p "loudva-$spid-" 'length >= 1 and all(.[]; (.name | startswith($p)) and .byte_size >= 1072812 and .key == "/" + .name)' \
+	jq -e --arg p "loudva-$SERVE_PID-" 'length >= 1 and all(.[]; (.name | startswith($p)) and .byte_size >= 1072812 and .key == "/" + .name)' \
 	"$SCRATCH/regions.json"
-check "no region's name is left in /dev/shm" test -z "$(find /dev/shm -maxdepth 1 -name "loudva-$spid-*")"
+check "no region's name is left in /dev/shm" test -z "$(find /dev/shm -maxdepth 1 -name "loudva-$SERVE_PID-*")"
 check "the log says so once, at info: $(grep -c registered "$SCRATCH/serve.err")" \
-	test "$(grep -c "info nx-00: shared-memory region loudva-$spid-[0-9]* registered" "$SCRATCH/serve.err")" -eq 1
+	test "$(grep -c "info nx-00: shared-memory region loudva-$SERVE_PID-[0-9]* registered" "$SCRATCH/serve.err")" -eq 1
 check "no warning in the log ($(grep warn "$SCRATCH/serve.err" | head -1))" test -z "$(grep ' warn ' "$SCRATCH/serve.err")"
 stop_serve
 check "the summary counts 8 frames served" jq -e '.frames == 8 and (.ok + .late) == 8' "$SCRATCH/serve.out"
@@ -75,7 +67,7 @@ check "the regions are unregistered at shutdown: $(regions "$nx_URL")" test "$(r
 check "the agent is still running" curl -sf "$nx_URL/healthz" -o /dev/null
 
 # 2. --no-shm: the same device gets bodies.
-start_serve "$SCRATCH/shm.json" --no-shm
+serve "$SCRATCH/shm.json" --no-shm
 load
 check "no region with --no-shm: $(regions "$nx_URL")" test "$(regions "$nx_URL" | jq length)" = 0
 stop_serve
@@ -89,12 +81,12 @@ EOF
 chmod +x "$SCRATCH/agent-ns"
 LOUDVA_AGENT=$SCRATCH/agent-ns start_agent apart --emulate xavier-nx
 cluster "$SCRATCH/apart.json" "$apart_URL" true
-start_serve "$SCRATCH/apart.json"
+serve "$SCRATCH/apart.json"
 load
 stop_serve
 check "the refusal is in the log: $(grep -m1 warn "$SCRATCH/serve.err")" \
-	grep -q "warn nx-00: Triton refused shared memory (HTTP 400: .*/loudva-$spid-.*): tensors go in HTTP bodies" "$SCRATCH/serve.err"
+	grep -q "warn nx-00: Triton refused shared memory (HTTP 400: .*/loudva-$SERVE_PID-.*): tensors go in HTTP bodies" "$SCRATCH/serve.err"
 check "said once, not per batch" test "$(grep -c 'refused shared memory' "$SCRATCH/serve.err")" -eq 1
 check "the summary counts 8 frames served" jq -e '.frames == 8 and (.ok + .late) == 8' "$SCRATCH/serve.out"
-check "nothing left in this host's /dev/shm" test -z "$(find /dev/shm -maxdepth 1 -name "loudva-$spid-*")"
+check "nothing left in this host's /dev/shm" test -z "$(find /dev/shm -maxdepth 1 -name "loudva-$SERVE_PID-*")"
 finish

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "eventlog.h"
+#include "util.h"
 
 static void test_order_and_overflow(void **st)
 {
@@ -75,12 +76,31 @@ static void test_threads(void **st)
 	lv_eventlog_fini(&l);
 }
 
+/* Every level's name parses back to it; anything else is refused. */
+static void test_level_names(void **state)
+{
+	(void)state;
+	for (int l = LV_LOG_DEBUG; l <= LV_LOG_ERROR; l++) {
+		enum lv_log_level back = LV_LOG_DEBUG;
+		assert_int_equal(lv_log_level_parse(lv_log_level_name((enum lv_log_level)l), &back),
+		                 LV_OK);
+		assert_int_equal(back, l);
+	}
+	enum lv_log_level keep = LV_LOG_ERROR;
+	assert_int_equal(lv_log_level_parse("Warn", &keep), LV_EINVAL);
+	assert_int_equal(lv_log_level_parse("", &keep), LV_EINVAL);
+	assert_int_equal(lv_log_level_parse("?", &keep), LV_EINVAL);
+	assert_int_equal(keep, LV_LOG_ERROR);
+	assert_string_equal(lv_log_level_name(LV_LOG_INFO), "info");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order_and_overflow),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_level_names),
 	};
 	return cmocka_run_group_tests_name("eventlog", tests, NULL, NULL);
 }
