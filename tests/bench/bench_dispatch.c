@@ -123,11 +123,11 @@ void lv_bench_dispatch(void)
 	double *lat = lv_xmalloc(n * sizeof(double));
 	double wall = drive(lv, tmpl, n, 32, 0, lat);
 	double fps = (double)n / wall;
-	printf(
-	    "live_dispatch_throughput %.0f frames/s (%zu frames of 1 MB FP32 tensors, 2 per "
-	    "request, 32 requests in flight, to 5 emulated free devices over HTTP; no front end; "
-	    "%ld cores)\n",
-	    fps, n, sysconf(_SC_NPROCESSORS_ONLN));
+	printf("live_dispatch_throughput %.0f frames/s (%zu frames of 1 MB FP32 tensors, 2 per "
+	       "request, 32 requests in flight, to 5 emulated free devices through shared memory; "
+	       "no front end; "
+	       "%ld cores)\n",
+	       fps, n, sysconf(_SC_NPROCESSORS_ONLN));
 	size_t m = 3000;
 	drive(lv, tmpl, m, 64, fps / 2, lat);
 	qsort(lat, m, sizeof(double), cmp);
