@@ -56,55 +56,74 @@ static int check_dims(const char *fmt, int w, int h, char **why)
 }
 
 /*
- * Pixel buffers. lv_image_preprocess decodes into a buffer kept per thread
- * (a front-end connection thread decodes frame after frame): a fresh
- * megabyte per frame costs more in page faults than the resize itself, as
- * the allocator returns big blocks to the kernel and takes them back.
- * Buffers over SCRATCH_KEEP_MAX are not kept.
+ * Pixel buffers. lv_image_preprocess decodes into a buffer from a small pool
+ * shared by every thread: a fresh megabyte per frame costs more in page
+ * faults than the resize itself, as the allocator returns big blocks to the
+ * kernel and takes them back. Only a frame being decoded holds a buffer, and
+ * the front end lets a bounded number of frames decode at once, so what the
+ * pool keeps follows the decoders, not the connections. (It was one buffer
+ * per thread, and the front end runs a thread per connection: 256 cameras on
+ * keep-alive sending 5 MP frames would have kept 256 × 14 MB.) The pool keeps
+ * at most SCRATCH_SLOTS buffers, none over SCRATCH_KEEP_MAX; past those,
+ * buffers are plain malloc and free.
  */
 #define SCRATCH_KEEP_MAX ((size_t)16 << 20)
+#define SCRATCH_SLOTS    32
 
-struct scratch {
+static struct {
 	uint8_t *p;
 	size_t cap;
-};
-
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-
-static void scratch_destroy(void *v)
-{
-	struct scratch *s = v;
-	free(s->p);
-	free(s);
-}
-
-static void scratch_init(void)
-{
-	pthread_key_create(&scratch_key, scratch_destroy);
-}
+	int busy;
+} scratch_slots[SCRATCH_SLOTS];
+static pthread_mutex_t scratch_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static uint8_t *pixels_alloc(size_t n, int scratch)
 {
+	uint8_t *p = NULL;
+	int k = -1;
+
 	if (!scratch || n > SCRATCH_KEEP_MAX)
 		return lv_xmalloc(n);
-	pthread_once(&scratch_once, scratch_init);
-	struct scratch *s = pthread_getspecific(scratch_key);
-	if (!s) {
-		s = lv_xcalloc(1, sizeof *s);
-		pthread_setspecific(scratch_key, s);
+	pthread_mutex_lock(&scratch_mu);
+	/* A free buffer big enough, else the first free slot (grown below). */
+	for (int i = 0; i < SCRATCH_SLOTS; i++) {
+		if (scratch_slots[i].busy)
+			continue;
+		if (scratch_slots[i].cap >= n) {
+			k = i;
+			break;
+		}
+		if (k < 0)
+			k = i;
 	}
-	if (s->cap < n) {
-		free(s->p);
-		s->p = lv_xmalloc(n);
-		s->cap = n;
+	if (k >= 0) {
+		scratch_slots[k].busy = 1;
+		if (scratch_slots[k].cap < n) {
+			free(scratch_slots[k].p);
+			scratch_slots[k].p = lv_xmalloc(n);
+			scratch_slots[k].cap = n;
+		}
+		p = scratch_slots[k].p;
 	}
-	return s->p;
+	pthread_mutex_unlock(&scratch_mu);
+	return p ? p : lv_xmalloc(n);
 }
 
 static void pixels_release(struct lv_image *img, int scratch)
 {
-	if (!scratch || (size_t)img->width * (size_t)img->height * 3 > SCRATCH_KEEP_MAX)
+	int pooled = 0;
+
+	if (scratch && img->rgb) {
+		pthread_mutex_lock(&scratch_mu);
+		for (int i = 0; i < SCRATCH_SLOTS && !pooled; i++) {
+			if (scratch_slots[i].busy && scratch_slots[i].p == img->rgb) {
+				scratch_slots[i].busy = 0;
+				pooled = 1;
+			}
+		}
+		pthread_mutex_unlock(&scratch_mu);
+	}
+	if (!pooled)
 		free(img->rgb);
 	img->rgb = NULL;
 	img->width = img->height = 0;

@@ -17,6 +17,7 @@
 
 #include <math.h>
 #include <png.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -456,6 +457,64 @@ static void test_synth_is_seeded(void **state)
 	free(b);
 }
 
+/*
+ * Many threads preprocessing at once, more than the decode buffer pool
+ * holds, with two frame sizes so that pooled buffers are grown and reused:
+ * every result equals the one worked out alone beforehand.
+ */
+#define POOL_THREADS 40
+#define POOL_ROUNDS  6
+
+struct pool_case {
+	const unsigned char *bytes[2];
+	size_t len[2];
+	const float *want[2];
+	int mismatches;
+};
+
+static void *pool_worker(void *arg)
+{
+	struct pool_case *c = arg;
+	float *got = lv_xmalloc(NFLOATS * sizeof *got);
+	for (int r = 0; r < POOL_ROUNDS; r++) {
+		int k = r % 2;
+		if (lv_image_preprocess(c->bytes[k], c->len[k], &model, got, NULL) != 0 ||
+		    memcmp(got, c->want[k], NFLOATS * sizeof *got) != 0)
+			__atomic_add_fetch(&c->mismatches, 1, __ATOMIC_RELAXED);
+	}
+	free(got);
+	return NULL;
+}
+
+static void test_concurrent_preprocess_matches(void **state)
+{
+	(void)state;
+	int sizes[2][2] = { { 64, 48 }, { 640, 480 } };
+	unsigned char *bytes[2];
+	float *want[2];
+	struct pool_case c = { .mismatches = 0 };
+	for (int k = 0; k < 2; k++) {
+		uint8_t *px = lv_xmalloc((size_t)sizes[k][0] * (size_t)sizes[k][1] * 3);
+		lv_image_synth(px, sizes[k][0], sizes[k][1], (uint64_t)k + 11);
+		bytes[k] = jpeg(px, sizes[k][0], sizes[k][1], 90, &c.len[k]);
+		free(px);
+		want[k] = lv_xmalloc(NFLOATS * sizeof(float));
+		assert_int_equal(lv_image_preprocess(bytes[k], c.len[k], &model, want[k], NULL), 0);
+		c.bytes[k] = bytes[k];
+		c.want[k] = want[k];
+	}
+	pthread_t t[POOL_THREADS];
+	for (int i = 0; i < POOL_THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, pool_worker, &c), 0);
+	for (int i = 0; i < POOL_THREADS; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(c.mismatches, 0);
+	for (int k = 0; k < 2; k++) {
+		free(bytes[k]);
+		free(want[k]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -471,6 +530,7 @@ int main(void)
 		cmocka_unit_test(test_corrupt_and_truncated),
 		cmocka_unit_test(test_too_large_refused),
 		cmocka_unit_test(test_synth_is_seeded),
+		cmocka_unit_test(test_concurrent_preprocess_matches),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
