@@ -227,6 +227,9 @@ static void fill_device(const struct lv_live *lv, size_t i, double now, struct l
 	double len = window_len(lv->stats, FPS_WINDOW_S, now);
 	o->fps = len > 0 ? (double)device_served(lv->stats, i, FPS_WINDOW_S) / len : 0;
 	snprintf(o->last_error, sizeof(o->last_error), "%s", d->last_error);
+	snprintf(o->transport, sizeof(o->transport), "%s",
+	         live_shm_wanted(lv, (int)i) ? "shm" : "body");
+	o->shm_bytes = d->shm_bytes;
 }
 
 static void fill_rates(const struct lv_live *lv, double now, struct lv_snapshot *o)

@@ -203,6 +203,9 @@ static const struct dev_metric dev_metrics[] = {
 	  D(last_batch), F_INT, 0, 1 },
 	{ "loudva_device_served_frames_per_second", "gauge",
 	  "Frames the device served per second over the last 10 s.", D(fps), F_DOUBLE, 0, 1 },
+	{ "loudva_device_shm_bytes", "gauge",
+	  "Shared-memory regions the controller holds for the device's Triton.", D(shm_bytes),
+	  F_U64, 0, 1 },
 };
 #undef D
 
@@ -355,6 +358,11 @@ static cJSON *status_device(const struct lv_snap_device *d)
 		cJSON_AddStringToObject(o, "last_error", d->last_error);
 	else
 		cJSON_AddNullToObject(o, "last_error");
+	if (d->transport[0])
+		cJSON_AddStringToObject(o, "transport", d->transport);
+	else
+		cJSON_AddNullToObject(o, "transport");
+	j_num(o, "shm_bytes", (double)d->shm_bytes);
 	return o;
 }
 

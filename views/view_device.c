@@ -56,14 +56,20 @@ static void info(const struct lv_ui *ui, int i, const struct lv_rect *r)
 	              lv_fmt_joules(c, sizeof(c), d->energy_j));
 	if (r->h < 2)
 		return;
-	char late[16], fps[16];
+	char late[16], fps[16], via[48] = "";
+	/* How batches reach the device's Triton (live only). */
+	if (!strcmp(d->transport, "shm"))
+		snprintf(via, sizeof(via), "  tensors: shm %.1f MB",
+		         (double)d->shm_bytes / 1048576.0);
+	else if (d->transport[0])
+		snprintf(via, sizeof(via), "  tensors: HTTP body");
 	lv_draw_textf(r->y + 1, r->x, r->w, d->last_error[0] ? LV_COLOR_DOWN : LV_COLOR_DIM,
-	              "batches %llu  frames %llu  late %llu (%s)  in flight %d  %s frames/s%s%s",
+	              "batches %llu  frames %llu  late %llu (%s)  in flight %d  %s frames/s%s%s%s",
 	              (unsigned long long)d->batches, (unsigned long long)d->frames,
 	              (unsigned long long)d->late,
 	              lv_fmt_pct(late, sizeof(late),
 	                         d->frames ? 100.0 * (double)d->late / (double)d->frames : NAN),
-	              d->inflight, lv_fmt_rate(fps, sizeof(fps), d->fps),
+	              d->inflight, lv_fmt_rate(fps, sizeof(fps), d->fps), via,
 	              d->last_error[0] ? "  last error: " : "", d->last_error);
 }
 

@@ -2,9 +2,10 @@
 # The console as an operator uses it, on the embedded emulated thesis cluster
 # in a 100x30 tmux pane: the five devices appear and change; :policy
 # fixed_batch changes the header and the decisions in the log; Enter opens a
-# device and Esc returns; an experiment launched from the keyboard finishes
-# and shows its table; 80x24 keeps a readable layout; q asks (work is in
-# flight) and exits, the terminal is restored and no agent is left.
+# device (its transport shown) and Esc returns; an experiment launched from
+# the keyboard finishes and shows its table; 80x24 keeps a readable layout;
+# q asks (work is in flight) and exits, the terminal is restored and no agent
+# is left.
 cd "$(dirname "$0")/../.."
 . tests/console/lib.sh
 
@@ -39,6 +40,8 @@ wait_for "back on the cluster view" 10 "DEVICE"
 keys Down Enter
 wait_for "the device view" 10 -E "^xavier-nx-00 \(xavier-nx\)"
 wait_for "its charts and batches" 10 "last batches"
+# The embedded agents share this host's /dev/shm: batches reach them through regions.
+wait_for "its transport" 10 -E "tensors: shm [0-9]+\.[0-9] MB"
 keys Escape
 wait_for "Esc back to the cluster view" 10 -E "^DEVICE +KIND"
 

@@ -2,7 +2,8 @@
 # Batches through Triton's system shared memory: `loudva serve --cluster` on
 # a running emulated agent marked "shm" hands it batches through regions it
 # registers (the JSON header alone goes over HTTP), leaves no name behind in
-# /dev/shm, and unregisters the regions at shutdown. `--no-shm` sends bodies.
+# /dev/shm, and unregisters the regions at shutdown; /status and /metrics
+# show the transport and the regions' bytes. `--no-shm` sends bodies.
 # And the case that happens in the field: a Triton that cannot see this
 # host's /dev/shm (here an agent in its own mount namespace, as a container
 # without the host's IPC would be) refuses the registration; the controller
@@ -48,6 +49,23 @@ load() {
 
 regions() { curl -s "$1/v2/systemsharedmemory/status"; }
 
+# transport WANT: /status and /metrics say how nx-00's batches go (shm with its regions' bytes, or body).
+transport() {
+	curl -s "http://127.0.0.1:$SERVE_PORT/status" >"$SCRATCH/status.json"
+	curl -s "http://127.0.0.1:$SERVE_PORT/metrics" >"$SCRATCH/metrics.txt"
+	local bytes
+	bytes=$(sed -n 's/^loudva_device_shm_bytes{device="nx-00"} //p' "$SCRATCH/metrics.txt")
+	if [ "$1" = shm ]; then
+		check "/status: transport shm, regions held: $(jq -c '.devices[0] | [.transport, .shm_bytes]' "$SCRATCH/status.json")" \
+			jq -e '.devices[0].transport == "shm" and .devices[0].shm_bytes >= 1072812' "$SCRATCH/status.json"
+		check "/metrics: the regions' bytes ($bytes)" test "${bytes:-0}" -ge 1072812
+	else
+		check "/status: transport body, no region: $(jq -c '.devices[0] | [.transport, .shm_bytes]' "$SCRATCH/status.json")" \
+			jq -e '.devices[0].transport == "body" and .devices[0].shm_bytes == 0' "$SCRATCH/status.json"
+		check "/metrics: no region's bytes ($bytes)" test "$bytes" = 0
+	fi
+}
+
 # 1. Through shared memory.
 start_agent nx --emulate xavier-nx
 cluster "$SCRATCH/shm.json" "$nx_URL" true
@@ -61,6 +79,7 @@ check "no region's name is left in /dev/shm" test -z "$(find /dev/shm -maxdepth 
 check "the log says so once, at info: $(grep -c registered "$SCRATCH/serve.err")" \
 	test "$(grep -c "info nx-00: shared-memory region loudva-$SERVE_PID-[0-9]* registered" "$SCRATCH/serve.err")" -eq 1
 check "no warning in the log ($(grep warn "$SCRATCH/serve.err" | head -1))" test -z "$(grep ' warn ' "$SCRATCH/serve.err")"
+transport shm
 stop_serve
 check "the summary counts 8 frames served" jq -e '.frames == 8 and (.ok + .late) == 8' "$SCRATCH/serve.out"
 check "the regions are unregistered at shutdown: $(regions "$nx_URL")" test "$(regions "$nx_URL" | jq length)" = 0
@@ -70,6 +89,7 @@ check "the agent is still running" curl -sf "$nx_URL/healthz" -o /dev/null
 serve "$SCRATCH/shm.json" --no-shm
 load
 check "no region with --no-shm: $(regions "$nx_URL")" test "$(regions "$nx_URL" | jq length)" = 0
+transport body
 stop_serve
 check "no shared memory in the log" test -z "$(grep -i 'shared' "$SCRATCH/serve.err")"
 
@@ -83,6 +103,7 @@ LOUDVA_AGENT=$SCRATCH/agent-ns start_agent apart --emulate xavier-nx
 cluster "$SCRATCH/apart.json" "$apart_URL" true
 serve "$SCRATCH/apart.json"
 load
+transport body
 stop_serve
 check "the refusal is in the log: $(grep -m1 warn "$SCRATCH/serve.err")" \
 	grep -q "warn nx-00: Triton refused shared memory (HTTP 400: .*/loudva-$SERVE_PID-.*): tensors go in HTTP bodies" "$SCRATCH/serve.err"

@@ -72,12 +72,15 @@ static void make_snapshot(struct lv_snapshot *s, struct lv_snap_device *d)
 	d[0].late = 4;
 	d[0].last_batch = 8;
 	d[0].fps = 9.5;
+	strcpy(d[0].transport, "shm");
+	d[0].shm_bytes = 4291248;
 	strcpy(d[1].name, "nx\"1\\a");
 	strcpy(d[1].kind, "xavier-nx");
 	d[1].state = LV_DEV_DRAINING;
 	d[1].frames = 30;
 	d[1].batches = 10;
 	strcpy(d[1].last_error, "PUT /gpu/frequency: 401");
+	strcpy(d[1].transport, "body");
 	strcpy(d[2].name, "nano0");
 	strcpy(d[2].kind, "nano");
 	d[2].state = LV_DEV_DOWN;
@@ -366,6 +369,8 @@ static void test_metrics_exact_lines(void **state)
 	assert_has_line(t, "loudva_device_gpu_load_ratio{device=\"agx0\"} 0.55");
 	assert_has_line(t, "loudva_device_frames_total{device=\"nx\\\"1\\\\a\"} 30");
 	assert_has_line(t, "loudva_device_last_batch_size{device=\"agx0\"} 8");
+	assert_has_line(t, "loudva_device_shm_bytes{device=\"agx0\"} 4291248");
+	assert_has_line(t, "loudva_device_shm_bytes{device=\"nano0\"} 0");
 	/* No telemetry, no sample: power only for agx0, no temperature at all. */
 	assert_null(strstr(t, "loudva_device_power_watts{device=\"nano0\"}"));
 	assert_null(strstr(t, "loudva_device_temperature_celsius"));
@@ -479,6 +484,16 @@ static void test_status_json(void **state)
 	assert_string_equal(cJSON_GetObjectItem(d1, "last_error")->valuestring,
 	                    "PUT /gpu/frequency: 401");
 	assert_true(num(o, "devices.1.frames") == 30);
+	/* How batches reach each Triton; unknown (a snapshot from elsewhere) is null. */
+	assert_string_equal(cJSON_GetObjectItem(d1, "transport")->valuestring, "body");
+	assert_true(num(o, "devices.0.shm_bytes") == 4291248);
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "devices"), 0),
+	                        "transport")
+	        ->valuestring,
+	    "shm");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(o, "devices"), 2), "transport")));
 	cJSON_Delete(o);
 	free(t);
 }
