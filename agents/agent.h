@@ -55,6 +55,7 @@ struct lv_agent {
 	char *token;    /* NULL: none configured */
 	int have_model; /* emulation: the model configuration was read */
 	struct lv_model_config model;
+	size_t sample_stride; /* emulation: see lv_request.samples; 0 without a model */
 	char model_name[LV_MC_NAME_MAX];
 	int max_batch; /* min(config max_batch_size, the kind's max batch) */
 	double t0_s;   /* CLOCK_MONOTONIC at start */
@@ -78,7 +79,14 @@ struct lv_request {
 	size_t body_len;
 	int has_header_len; /* Inference-Header-Content-Length was given */
 	size_t binary_len;  /* bytes after the inference header (counted, not kept) */
-	const char *arg;    /* the path's wildcard: a model or region name; "" if none */
+	/*
+	 * Of those bytes, the ones at offsets 0, s, 2s, ... (s = the agent's
+	 * sample_stride, a divisor of the first input's bytes per frame, so every
+	 * frame is sampled at the same places), for the emulated outputs.
+	 */
+	const unsigned char *samples;
+	size_t n_samples;
+	const char *arg; /* the path's wildcard: a model or region name; "" if none */
 };
 
 struct lv_response {
@@ -117,6 +125,9 @@ void lv_triton_ready(struct lv_agent *a, const struct lv_request *q, struct lv_r
 void lv_triton_model_meta(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
 void lv_triton_model_ready(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
 void lv_triton_infer(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
+/* The stride of lv_request.samples for this model: a divisor of its first input's bytes per item.
+ */
+size_t lv_agent_sample_stride(const struct lv_model_config *m);
 
 /* ---- system shared memory (agent_shm.c) ---- */
 

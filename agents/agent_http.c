@@ -78,8 +78,10 @@ struct req_ctx {
 	int has_header_len; /* binary extension */
 	size_t header_len;
 	size_t binary_len;
-	struct lv_buf json; /* the JSON part */
-	char *arg;          /* the wildcard's segment ("" if none); NULL until routed */
+	size_t stride;         /* the agent's sample_stride for an infer, else 0 */
+	struct lv_buf json;    /* the JSON part */
+	struct lv_buf samples; /* binary bytes at multiples of stride */
+	char *arg;             /* the wildcard's segment ("" if none); NULL until routed */
 };
 
 static char over_limit_marker; /* socket context of a connection beyond the limit */
@@ -270,6 +272,8 @@ static enum MHD_Result begin(struct lv_agent *a, struct MHD_Connection *c, struc
 		return send_early(a, c, x, method, path, &r);
 
 	x->limit = a->opt.max_body;
+	if (fl & R_INFER)
+		x->stride = a->sample_stride;
 	if (!(fl & R_INFER) && x->limit > LV_AGENT_SMALL_BODY)
 		x->limit = LV_AGENT_SMALL_BODY;
 	size_t declared = 0;
@@ -316,7 +320,13 @@ static void take_body(struct req_ctx *x, const char *data, size_t n)
 		       : x->header_len - before < n ? x->header_len - before
 		                                    : n;
 	lv_buf_append(&x->json, data, keep);
-	x->binary_len += n - keep;
+	size_t b0 = x->binary_len, len = n - keep;
+	if (x->stride && len) {
+		for (size_t m = (b0 + x->stride - 1) / x->stride * x->stride; m - b0 < len;
+		     m += x->stride)
+			lv_buf_append(&x->samples, data + keep + (m - b0), 1);
+	}
+	x->binary_len += len;
 }
 
 /* Body complete: run the handler. */
@@ -344,6 +354,8 @@ static enum MHD_Result finish(struct lv_agent *a, struct MHD_Connection *c, stru
 		.body_len = x->json.len,
 		.has_header_len = x->has_header_len,
 		.binary_len = x->binary_len,
+		.samples = (const unsigned char *)x->samples.p,
+		.n_samples = x->samples.len,
 		.arg = x->arg,
 	};
 	x->route->fn(a, &q, &r);
@@ -387,6 +399,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	atomic_fetch_sub(&a->active, 1);
 	lv_buf_fini(&x->json);
+	lv_buf_fini(&x->samples);
 	free(x->arg);
 	free(x);
 	*con_cls = NULL;

@@ -235,6 +235,7 @@ static int load_model(struct lv_agent *a, const char *model, char **why)
 		                   ? a->model.max_batch_size
 		                   : a->backend->max_batch;
 		a->have_model = 1;
+		a->sample_stride = lv_agent_sample_stride(&a->model);
 	}
 	free(path);
 	free(dir);

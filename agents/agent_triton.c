@@ -12,7 +12,11 @@
  * 400 {"error": "..."} otherwise; a valid one is held for the emulated
  * batch's latency, queued behind other batches (one model instance), and
  * answered with the model's output tensors filled with a deterministic
- * pseudo-softmax, marked {"emulated": true}.
+ * pseudo-softmax, marked {"emulated": true}. Each batch item's row is seeded
+ * by a hash of that item's input bytes (sampled, see frame_seed), so that,
+ * as from a real classifier, a picture gets the same answer wherever it sits
+ * in a batch and whichever way it came (binary body or shared memory); a
+ * client that mixed up its frames would see it.
  */
 #include "agent.h"
 
@@ -24,6 +28,9 @@
 
 #include "util.h"
 
+#define SAMPLE_STRIDE_MAX 4096 /* bytes between the input bytes that seed an output */
+#define SAMPLE_STRIDE_MIN 64
+
 struct infer_req {
 	int batch;
 	const char *id; /* borrowed from the parsed tree, or NULL */
@@ -32,6 +39,10 @@ struct infer_req {
 	size_t n_out; /* outputs to return, in this order */
 	int out_index[LV_MC_MAX_TENSORS];
 	int out_binary[LV_MC_MAX_TENSORS];
+	/* Where the first model input's bytes are, for the outputs (frame_seed). */
+	const unsigned char *in_shm; /* in a region; NULL if not */
+	int in_binary;               /* in the body's binary part, from in_binary_at */
+	unsigned long long in_binary_at;
 };
 
 static int known_model(struct lv_agent *a, const struct lv_request *q, struct lv_response *r)
@@ -266,6 +277,8 @@ static int check_shm(struct lv_agent *a, const cJSON *in, const struct lv_model_
 		                 reg->valuestring, t->name, o, n, h->byte_size);
 		return -1;
 	}
+	if (t == &a->model.inputs[0])
+		ir->in_shm = h->data + o;
 	return 0;
 }
 
@@ -303,6 +316,10 @@ static int check_data(struct lv_agent *a, const cJSON *in, const struct lv_model
 			    "unexpected total byte size %.15g for input '%s', expecting %llu",
 			    bds->valuedouble, t->name, bytes);
 			return -1;
+		}
+		if (t == &a->model.inputs[0]) {
+			ir->in_binary = 1;
+			ir->in_binary_at = *binary;
 		}
 		*binary += bytes;
 		return 0;
@@ -475,20 +492,80 @@ static void pseudo_softmax(float *out, size_t n, uint64_t row)
 		out[j] = (float)(out[j] / sum);
 }
 
-static float *output_values(const struct lv_model_tensor *t, int batch, size_t *count)
+/* Bytes per batch item of the model's first input; 0 if it has none. */
+static size_t frame_bytes(const struct lv_model_config *m)
+{
+	if (m->n_inputs == 0)
+		return 0;
+	return (size_t)lv_model_tensor_elements(&m->inputs[0]) *
+	       lv_model_datatype_size(m->inputs[0].datatype);
+}
+
+size_t lv_agent_sample_stride(const struct lv_model_config *m)
+{
+	size_t fb = frame_bytes(m);
+	if (fb == 0)
+		return 0;
+	/* The largest divisor of fb up to SAMPLE_STRIDE_MAX: about 300 samples of a 1 MB frame. */
+	for (size_t s = fb < SAMPLE_STRIDE_MAX ? fb : SAMPLE_STRIDE_MAX; s >= SAMPLE_STRIDE_MIN;
+	     s--)
+		if (fb % s == 0)
+			return s;
+	return fb; /* no divisor in range: each frame's first byte */
+}
+
+/*
+ * The seed of batch item k's output row: a hash of the item's input bytes
+ * at every sample_stride-th byte, read from the region or from the samples
+ * the HTTP layer kept of the body. The same picture gives the same output
+ * whatever its place in the batch and however it came, as from a real
+ * classifier. With no bytes to read (JSON "data"), the item's index.
+ */
+static uint64_t frame_seed(const struct lv_agent *a, const struct lv_request *q,
+                           const struct infer_req *ir, int k)
+{
+	size_t fb = frame_bytes(&a->model), s = a->sample_stride;
+	if (fb == 0 || s == 0)
+		return (uint64_t)k;
+	uint64_t h = 0x6c6f756476614cULL;
+	if (ir->in_shm) {
+		const unsigned char *p = ir->in_shm + (size_t)k * fb;
+		for (size_t m = 0; m < fb; m += s)
+			h = mix64(h ^ p[m]);
+		return h;
+	}
+	if (ir->in_binary && ir->in_binary_at % s == 0) {
+		size_t first = (size_t)(ir->in_binary_at / s) + (size_t)k * (fb / s);
+		if (first + fb / s > q->n_samples)
+			return (uint64_t)k;
+		for (size_t j = 0; j < fb / s; j++)
+			h = mix64(h ^ q->samples[first + j]);
+		return h;
+	}
+	return (uint64_t)k;
+}
+
+static float *output_values(const struct lv_agent *a, const struct lv_request *q,
+                            const struct infer_req *ir, const struct lv_model_tensor *t,
+                            size_t *count)
 {
 	int64_t per = lv_model_tensor_elements(t);
 	size_t row = t->n_dims > 0 ? (size_t)t->dims[t->n_dims - 1] : 1;
-	size_t n = (size_t)batch * (size_t)per;
+	size_t n = (size_t)ir->batch * (size_t)per;
 	float *v = lv_xmalloc(n * sizeof(float));
+	size_t per_item = row ? (size_t)per / row : 1; /* rows of one batch item */
+	if (per_item == 0)
+		per_item = 1;
 	for (size_t k = 0; k * row < n; k++)
-		pseudo_softmax(v + k * row, row, k);
+		pseudo_softmax(v + k * row, row,
+		               frame_seed(a, q, ir, (int)(k / per_item)) + k % per_item);
 	*count = n;
 	return v;
 }
 
-static void respond_infer(struct lv_agent *a, const struct infer_req *ir,
-                          const struct lv_infer_result *res, struct lv_response *r)
+static void respond_infer(struct lv_agent *a, const struct lv_request *q,
+                          const struct infer_req *ir, const struct lv_infer_result *res,
+                          struct lv_response *r)
 {
 	struct lv_buf h = { 0 }, bin = { 0 };
 	lv_buf_printf(&h, "{");
@@ -508,7 +585,7 @@ static void respond_infer(struct lv_agent *a, const struct infer_req *ir,
 	for (size_t k = 0; k < ir->n_out; k++) {
 		const struct lv_model_tensor *t = &a->model.outputs[ir->out_index[k]];
 		size_t n;
-		float *v = output_values(t, ir->batch, &n);
+		float *v = output_values(a, q, ir, t, &n);
 		lv_buf_printf(&h, "%s{\"name\":", k ? "," : "");
 		lv_buf_json_string(&h, t->name);
 		lv_buf_printf(&h, ",\"datatype\":\"FP32\",\"shape\":[%d", ir->batch);
@@ -571,7 +648,7 @@ void lv_triton_infer(struct lv_agent *a, const struct lv_request *q, struct lv_r
 		lv_respond_error(r, rc == LV_ESTATE ? 503 : 500, "%s", why ? why : "infer failed");
 		goto out;
 	}
-	respond_infer(a, &ir, &res, r);
+	respond_infer(a, q, &ir, &res, r);
 out:
 	for (size_t k = 0; k < ir.n_shm; k++)
 		lv_shm_release(a->shm, &ir.shm[k]);

@@ -2,7 +2,8 @@
 # Triton's system shared memory extension on the emulated agent (sanitizer
 # build): a real agent, a real POSIX shared memory object (on Linux,
 # shm_open("/NAME") is the file /dev/shm/NAME, so the test makes one by
-# writing that file), registration, infers that take their input from it,
+# writing that file), registration, infers that take their input from it
+# (answered from the frames' own bytes, as the binary body is),
 # and what Triton refuses. Whether a mapping is still there is read from the
 # agent's /proc/PID/maps, not from the agent's own answers.
 . "$(dirname "$0")/lib.sh"
@@ -113,6 +114,39 @@ shm_same "r0 with a header length"
 # JSON outputs work as well
 shm_infer "$(infer_json "$(input_json 2 "$(shm_params r0 "$B2")")" '')"
 expect 200 "infer from r0, JSON output" '.outputs[0].shape == [2,1001] and (.outputs[0].data | length) == 2002'
+
+# ---- 3b. the outputs follow the pixels, not the place in the batch or the transport -------
+# Two different frames A and B: a batch [A, B] and a batch [B, A] in binary bodies, and [A, B]
+# from r0; each frame's top class (argmax of its row) stays with the frame.
+head -c "$frame_bytes" /dev/zero | tr '\0' '\021' >"$SCRATCH/fa"
+head -c "$frame_bytes" /dev/zero | tr '\0' '\102' >"$SCRATCH/fb"
+JSON_OUT=",\"outputs\":[{\"name\":\"$OUT_NAME\",\"parameters\":{\"binary_data\":false}}]"
+# tops: the top class of each row of the last (JSON) answer, as "c0 c1".
+tops() { jq -r '.outputs[0].data as $d | [range(0; (.outputs[0].shape[0]))] | map(. as $k | $d[$k * 1001:($k + 1) * 1001] | index(max)) | map(tostring) | join(" ")' "$SCRATCH/body"; }
+# body2 FILE F0 F1: a binary infer body of the frames F0 then F1, JSON outputs.
+body2() {
+	local h="{\"inputs\":[$(input_json 2 "\"binary_data_size\":$B2")]$JSON_OUT}"
+	printf '%s' "$h" >"$1"
+	cat "$2" "$3" >>"$1"
+	HL=${#h}
+}
+body2 "$SCRATCH/ab.bin" "$SCRATCH/fa" "$SCRATCH/fb"
+infer "$A_URL" "$SCRATCH/ab.bin"
+expect 200 "binary infer [A, B]"
+read -r ca cb <<<"$(tops)"
+check "A and B get different top classes ($ca, $cb)" test "$ca" != "$cb"
+body2 "$SCRATCH/ba.bin" "$SCRATCH/fb" "$SCRATCH/fa"
+infer "$A_URL" "$SCRATCH/ba.bin"
+expect 200 "binary infer [B, A]"
+check "[B, A] gives B's class then A's ($(tops))" test "$(tops)" = "$cb $ca"
+cat "$SCRATCH/fa" "$SCRATCH/fb" | dd of="/dev/shm/$KEY" conv=notrunc status=none
+shm_infer "$(infer_json "$(input_json 2 "$(shm_params r0 "$B2")")" "$JSON_OUT")"
+expect 200 "infer [A, B] from r0"
+check "r0 gives A's class then B's ($(tops))" test "$(tops)" = "$ca $cb"
+shm_infer "$(infer_json "$(input_json 1 "$(shm_params r0 "$frame_bytes" "$frame_bytes")")" "$JSON_OUT")"
+expect 200 "infer [B] at offset $frame_bytes into r0"
+check "B alone keeps its class ($(tops))" test "$(tops)" = "$cb"
+head -c "$B2" /dev/zero | dd of="/dev/shm/$KEY" conv=notrunc status=none
 
 # ---- 4. what registration refuses ---------------------------------------------------------
 register r0 "{\"key\":\"/$KEY\",\"byte_size\":$B2}"

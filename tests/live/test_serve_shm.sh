@@ -3,7 +3,8 @@
 # a running emulated agent marked "shm" hands it batches through regions it
 # registers (the JSON header alone goes over HTTP), leaves no name behind in
 # /dev/shm, and unregisters the regions at shutdown; /status and /metrics
-# show the transport and the regions' bytes. `--no-shm` sends bodies.
+# show the transport and the regions' bytes. `--no-shm` sends bodies. Every
+# way, each frame is answered from its own pixels.
 # And the case that happens in the field: a Triton that cannot see this
 # host's /dev/shm (here an agent in its own mount namespace, as a container
 # without the host's IPC would be) refuses the registration; the controller
@@ -49,6 +50,30 @@ load() {
 
 regions() { curl -s "$1/v2/systemsharedmemory/status"; }
 
+# own_answers WHAT: two different pictures in one request, in both orders. The emulated
+# Triton answers each frame from its own bytes (a hash of them picks the top class), so each
+# frame's class must follow its picture, and be the same whichever way the tensors went.
+CAM=tests/live/fixtures/camera.jpg
+STREET=tests/live/fixtures/street.jpg
+classes() {
+	curl -s -F "images=@$1" -F "images=@$2" "http://127.0.0.1:$SERVE_PORT/inference" |
+		jq -r '[.results[].top_class | tostring] | join(" ")'
+}
+own_answers() {
+	local ab ba c1 c2
+	ab=$(classes "$CAM" "$STREET")
+	ba=$(classes "$STREET" "$CAM")
+	read -r c1 c2 <<<"$ab"
+	check "$1: each frame's answer is its own ([camera, street]: $ab; [street, camera]: $ba)" \
+		test -n "$c2" -a "$c1" != "$c2" -a "$ba" = "$c2 $c1"
+	if [ -z "${FIRST_CLASSES:-}" ]; then
+		FIRST_CLASSES=$ab
+	else
+		check "$1: the classes of the shared-memory run ($FIRST_CLASSES; now $ab)" \
+			test "$ab" = "$FIRST_CLASSES"
+	fi
+}
+
 # transport WANT: /status and /metrics say how nx-00's batches go (shm with its regions' bytes, or body).
 transport() {
 	curl -s "http://127.0.0.1:$SERVE_PORT/status" >"$SCRATCH/status.json"
@@ -80,8 +105,9 @@ check "the log says so once, at info: $(grep -c registered "$SCRATCH/serve.err")
 	test "$(grep -c "info nx-00: shared-memory region loudva-$SERVE_PID-[0-9]* registered" "$SCRATCH/serve.err")" -eq 1
 check "no warning in the log ($(grep warn "$SCRATCH/serve.err" | head -1))" test -z "$(grep ' warn ' "$SCRATCH/serve.err")"
 transport shm
+own_answers "shared memory"
 stop_serve
-check "the summary counts 8 frames served" jq -e '.frames == 8 and (.ok + .late) == 8' "$SCRATCH/serve.out"
+check "the summary counts 12 frames served" jq -e '.frames == 12 and (.ok + .late) == 12' "$SCRATCH/serve.out"
 check "the regions are unregistered at shutdown: $(regions "$nx_URL")" test "$(regions "$nx_URL" | jq length)" = 0
 check "the agent is still running" curl -sf "$nx_URL/healthz" -o /dev/null
 
@@ -90,6 +116,7 @@ serve "$SCRATCH/shm.json" --no-shm
 load
 check "no region with --no-shm: $(regions "$nx_URL")" test "$(regions "$nx_URL" | jq length)" = 0
 transport body
+own_answers "--no-shm"
 stop_serve
 check "no shared memory in the log" test -z "$(grep -i 'shared' "$SCRATCH/serve.err")"
 
@@ -104,10 +131,11 @@ cluster "$SCRATCH/apart.json" "$apart_URL" true
 serve "$SCRATCH/apart.json"
 load
 transport body
+own_answers "refused shared memory"
 stop_serve
 check "the refusal is in the log: $(grep -m1 warn "$SCRATCH/serve.err")" \
 	grep -q "warn nx-00: Triton refused shared memory (HTTP 400: .*/loudva-$SERVE_PID-.*): tensors go in HTTP bodies" "$SCRATCH/serve.err"
 check "said once, not per batch" test "$(grep -c 'refused shared memory' "$SCRATCH/serve.err")" -eq 1
-check "the summary counts 8 frames served" jq -e '.frames == 8 and (.ok + .late) == 8' "$SCRATCH/serve.out"
+check "the summary counts 12 frames served" jq -e '.frames == 12 and (.ok + .late) == 12' "$SCRATCH/serve.out"
 check "nothing left in this host's /dev/shm" test -z "$(find /dev/shm -maxdepth 1 -name "loudva-$SERVE_PID-*")"
 finish
