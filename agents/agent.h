@@ -157,6 +157,11 @@ void lv_shm_table_free(struct lv_shm_table *t);
 int lv_shm_acquire(struct lv_shm_table *t, const char *name, struct lv_shm_hold *h);
 /* Lets go of a hold (an empty one is fine); the last user of an unregistered region unmaps it. */
 void lv_shm_release(struct lv_shm_table *t, struct lv_shm_hold *h);
+/*
+ * Runs fn(arg), which reads held mappings; -1 if a read went past the end
+ * of a truncated object (SIGBUS; fn is cut short there), else 0.
+ */
+int lv_shm_read_guarded(void (*fn)(void *), void *arg);
 
 /* Handlers: register (q->arg names the region), unregister and status (one, or all on ""). */
 void lv_shm_register(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);

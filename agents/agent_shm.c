@@ -10,10 +10,11 @@
  * offset at or below the one asked for; the region starts `delta` bytes
  * into the mapping) and the descriptor closed at once, so the mapping
  * outlives the object's name: a client may unlink it right after
- * registering. The agent never reads the bytes — the emulated model only
- * needs their count — so a client that truncates the object under a
- * mapping cannot crash it with SIGBUS; code that starts reading them must
- * deal with that.
+ * registering. The emulated model reads a sample of the bytes (its outputs
+ * follow them), and a client may truncate the object under a mapping: a
+ * read past the object's end raises SIGBUS. Reads go through
+ * lv_shm_read_guarded, whose SIGBUS handler returns the reading thread to
+ * it, so the infer fails with a 400 and the agent lives on.
  *
  * The table is shared by the HTTP threads and guarded by one mutex. An
  * infer holds the regions it names (lv_shm_acquire) until it has answered;
@@ -30,6 +31,8 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -106,6 +109,44 @@ void lv_shm_table_free(struct lv_shm_table *t)
 	assert(t->mapped_bytes == 0); /* no infer holds a region any more */
 	pthread_mutex_destroy(&t->lock);
 	free(t);
+}
+
+/* The reading thread's way back from a SIGBUS; NULL when it is not reading a mapping. */
+static _Thread_local sigjmp_buf *read_jmp;
+static pthread_once_t sigbus_once = PTHREAD_ONCE_INIT;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	(void)si, (void)uc;
+	if (read_jmp)
+		siglongjmp(*read_jmp, 1);
+	/* Not a guarded read: die of it as before. */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void sigbus_install(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+int lv_shm_read_guarded(void (*fn)(void *), void *arg)
+{
+	sigjmp_buf jb;
+	pthread_once(&sigbus_once, sigbus_install);
+	if (sigsetjmp(jb, 1)) {
+		read_jmp = NULL;
+		return -1;
+	}
+	read_jmp = &jb;
+	fn(arg);
+	read_jmp = NULL;
+	return 0;
 }
 
 int lv_shm_acquire(struct lv_shm_table *t, const char *name, struct lv_shm_hold *h)

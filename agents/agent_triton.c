@@ -13,7 +13,7 @@
  * batch's latency, queued behind other batches (one model instance), and
  * answered with the model's output tensors filled with a deterministic
  * pseudo-softmax, marked {"emulated": true}. Each batch item's row is seeded
- * by a hash of that item's input bytes (sampled, see frame_seed), so that,
+ * by a hash of that item's input bytes (sampled, see item_seeds), so that,
  * as from a real classifier, a picture gets the same answer wherever it sits
  * in a batch and whichever way it came (binary body or shared memory); a
  * client that mixed up its frames would see it.
@@ -29,7 +29,8 @@
 #include "util.h"
 
 #define SAMPLE_STRIDE_MAX 4096 /* bytes between the input bytes that seed an output */
-#define SAMPLE_STRIDE_MIN 64
+#define SAMPLES_PER_ITEM  256  /* at least, where the item's size allows */
+#define SEED_BASIS        0x6c6f756476614cULL
 
 struct infer_req {
 	int batch;
@@ -39,10 +40,12 @@ struct infer_req {
 	size_t n_out; /* outputs to return, in this order */
 	int out_index[LV_MC_MAX_TENSORS];
 	int out_binary[LV_MC_MAX_TENSORS];
-	/* Where the first model input's bytes are, for the outputs (frame_seed). */
+	/* Where the first model input's bytes are, for the outputs (item_seeds). */
 	const unsigned char *in_shm; /* in a region; NULL if not */
+	const char *in_region;       /* that region's name (borrowed from the tree) */
 	int in_binary;               /* in the body's binary part, from in_binary_at */
 	unsigned long long in_binary_at;
+	uint64_t *seeds; /* per batch item: what its output rows are seeded with */
 };
 
 static int known_model(struct lv_agent *a, const struct lv_request *q, struct lv_response *r)
@@ -277,8 +280,10 @@ static int check_shm(struct lv_agent *a, const cJSON *in, const struct lv_model_
 		                 reg->valuestring, t->name, o, n, h->byte_size);
 		return -1;
 	}
-	if (t == &a->model.inputs[0])
+	if (t == &a->model.inputs[0]) {
 		ir->in_shm = h->data + o;
+		ir->in_region = reg->valuestring;
+	}
 	return 0;
 }
 
@@ -492,61 +497,111 @@ static void pseudo_softmax(float *out, size_t n, uint64_t row)
 		out[j] = (float)(out[j] / sum);
 }
 
-/* Bytes per batch item of the model's first input; 0 if it has none. */
-static size_t frame_bytes(const struct lv_model_config *m)
+/* Bytes per batch item of input i; 0 if there is no such input or its shape is not fixed. */
+static size_t item_bytes(const struct lv_model_config *m, size_t i)
 {
-	if (m->n_inputs == 0)
+	if (i >= m->n_inputs)
 		return 0;
-	return (size_t)lv_model_tensor_elements(&m->inputs[0]) *
-	       lv_model_datatype_size(m->inputs[0].datatype);
+	int64_t e = lv_model_tensor_elements(&m->inputs[i]);
+	return e > 0 ? (size_t)e * lv_model_datatype_size(m->inputs[i].datatype) : 0;
+}
+
+static size_t gcd(size_t x, size_t y)
+{
+	while (y) {
+		size_t r = x % y;
+		x = y;
+		y = r;
+	}
+	return x;
 }
 
 size_t lv_agent_sample_stride(const struct lv_model_config *m)
 {
-	size_t fb = frame_bytes(m);
-	if (fb == 0)
+	/*
+	 * A divisor of every input's bytes per item, so that wherever the first
+	 * input starts in the binary part, its items start on a sample; the
+	 * largest one that still leaves about SAMPLES_PER_ITEM samples of an item
+	 * (at most SAMPLE_STRIDE_MAX bytes apart): 3,887 bytes, 276 samples, for
+	 * Inception's 1.07 MB.
+	 */
+	size_t g = 0, fb = item_bytes(m, 0);
+	for (size_t i = 0; i < m->n_inputs; i++)
+		g = gcd(g, item_bytes(m, i));
+	if (g == 0 || fb == 0)
 		return 0;
-	/* The largest divisor of fb up to SAMPLE_STRIDE_MAX: about 300 samples of a 1 MB frame. */
-	for (size_t s = fb < SAMPLE_STRIDE_MAX ? fb : SAMPLE_STRIDE_MAX; s >= SAMPLE_STRIDE_MIN;
-	     s--)
-		if (fb % s == 0)
+	size_t limit = fb / SAMPLES_PER_ITEM;
+	if (limit > SAMPLE_STRIDE_MAX)
+		limit = SAMPLE_STRIDE_MAX;
+	for (size_t s = limit < g ? limit : g; s > 1; s--)
+		if (g % s == 0)
 			return s;
-	return fb; /* no divisor in range: each frame's first byte */
+	return 1;
+}
+
+struct seed_job {
+	const struct lv_agent *a;
+	struct infer_req *ir;
+};
+
+/* item_seeds for the items in a region (run under lv_shm_read_guarded). */
+static void seed_from_region(void *arg)
+{
+	struct seed_job *j = arg;
+	size_t fb = item_bytes(&j->a->model, 0), s = j->a->sample_stride;
+	for (int k = 0; k < j->ir->batch; k++) {
+		const unsigned char *p = j->ir->in_shm + (size_t)k * fb;
+		uint64_t h = SEED_BASIS;
+		for (size_t m = 0; m < fb; m += s)
+			h = mix64(h ^ p[m]);
+		j->ir->seeds[k] = h;
+	}
 }
 
 /*
- * The seed of batch item k's output row: a hash of the item's input bytes
- * at every sample_stride-th byte, read from the region or from the samples
- * the HTTP layer kept of the body. The same picture gives the same output
- * whatever its place in the batch and however it came, as from a real
- * classifier. With no bytes to read (JSON "data"), the item's index.
+ * Each batch item's seed: a hash of its input bytes at every
+ * sample_stride-th byte, read from the region or from the samples the HTTP
+ * layer kept of the body. The same picture gives the same output whatever
+ * its place in the batch and however it came, as from a real classifier.
+ * With no bytes to read (JSON "data"), the item's index. 0, or a 400 when
+ * the region's object no longer holds the bytes (truncated under us).
  */
-static uint64_t frame_seed(const struct lv_agent *a, const struct lv_request *q,
-                           const struct infer_req *ir, int k)
+static int item_seeds(const struct lv_agent *a, const struct lv_request *q, struct infer_req *ir,
+                      struct lv_response *r)
 {
-	size_t fb = frame_bytes(&a->model), s = a->sample_stride;
+	size_t fb = item_bytes(&a->model, 0), s = a->sample_stride;
+	ir->seeds = lv_xcalloc((size_t)ir->batch, sizeof(*ir->seeds));
+	for (int k = 0; k < ir->batch; k++)
+		ir->seeds[k] = (uint64_t)k;
 	if (fb == 0 || s == 0)
-		return (uint64_t)k;
-	uint64_t h = 0x6c6f756476614cULL;
+		return 0;
 	if (ir->in_shm) {
-		const unsigned char *p = ir->in_shm + (size_t)k * fb;
-		for (size_t m = 0; m < fb; m += s)
-			h = mix64(h ^ p[m]);
-		return h;
+		struct seed_job j = { a, ir };
+		if (lv_shm_read_guarded(seed_from_region, &j) != 0) {
+			lv_respond_error(
+			    r, 400,
+			    "shared memory region '%s': its object no longer holds the "
+			    "input's bytes (truncated?)",
+			    ir->in_region);
+			return -1;
+		}
+		return 0;
 	}
-	if (ir->in_binary && ir->in_binary_at % s == 0) {
-		size_t first = (size_t)(ir->in_binary_at / s) + (size_t)k * (fb / s);
-		if (first + fb / s > q->n_samples)
-			return (uint64_t)k;
-		for (size_t j = 0; j < fb / s; j++)
-			h = mix64(h ^ q->samples[first + j]);
-		return h;
+	if (!ir->in_binary || ir->in_binary_at % s != 0)
+		return 0;
+	size_t per = fb / s, first = (size_t)(ir->in_binary_at / s);
+	if (first + (size_t)ir->batch * per > q->n_samples)
+		return 0;
+	for (int k = 0; k < ir->batch; k++) {
+		uint64_t h = SEED_BASIS;
+		for (size_t j = 0; j < per; j++)
+			h = mix64(h ^ q->samples[first + (size_t)k * per + j]);
+		ir->seeds[k] = h;
 	}
-	return (uint64_t)k;
+	return 0;
 }
 
-static float *output_values(const struct lv_agent *a, const struct lv_request *q,
-                            const struct infer_req *ir, const struct lv_model_tensor *t,
+static float *output_values(const struct infer_req *ir, const struct lv_model_tensor *t,
                             size_t *count)
 {
 	int64_t per = lv_model_tensor_elements(t);
@@ -557,15 +612,13 @@ static float *output_values(const struct lv_agent *a, const struct lv_request *q
 	if (per_item == 0)
 		per_item = 1;
 	for (size_t k = 0; k * row < n; k++)
-		pseudo_softmax(v + k * row, row,
-		               frame_seed(a, q, ir, (int)(k / per_item)) + k % per_item);
+		pseudo_softmax(v + k * row, row, ir->seeds[k / per_item] + k % per_item);
 	*count = n;
 	return v;
 }
 
-static void respond_infer(struct lv_agent *a, const struct lv_request *q,
-                          const struct infer_req *ir, const struct lv_infer_result *res,
-                          struct lv_response *r)
+static void respond_infer(struct lv_agent *a, const struct infer_req *ir,
+                          const struct lv_infer_result *res, struct lv_response *r)
 {
 	struct lv_buf h = { 0 }, bin = { 0 };
 	lv_buf_printf(&h, "{");
@@ -585,7 +638,7 @@ static void respond_infer(struct lv_agent *a, const struct lv_request *q,
 	for (size_t k = 0; k < ir->n_out; k++) {
 		const struct lv_model_tensor *t = &a->model.outputs[ir->out_index[k]];
 		size_t n;
-		float *v = output_values(a, q, ir, t, &n);
+		float *v = output_values(ir, t, &n);
 		lv_buf_printf(&h, "%s{\"name\":", k ? "," : "");
 		lv_buf_json_string(&h, t->name);
 		lv_buf_printf(&h, ",\"datatype\":\"FP32\",\"shape\":[%d", ir->batch);
@@ -640,7 +693,8 @@ void lv_triton_infer(struct lv_agent *a, const struct lv_request *q, struct lv_r
 	}
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "id");
 	ir.id = cJSON_IsString(id) ? id->valuestring : NULL;
-	if (parse_inputs(a, q, root, &ir, r) != 0 || parse_outputs(a, root, &ir, r) != 0)
+	if (parse_inputs(a, q, root, &ir, r) != 0 || parse_outputs(a, root, &ir, r) != 0 ||
+	    item_seeds(a, q, &ir, r) != 0)
 		goto out;
 	atomic_fetch_add(&a->infers, 1);
 	int rc = lv_backend_infer(a->backend, ir.batch, &res, &why);
@@ -648,10 +702,11 @@ void lv_triton_infer(struct lv_agent *a, const struct lv_request *q, struct lv_r
 		lv_respond_error(r, rc == LV_ESTATE ? 503 : 500, "%s", why ? why : "infer failed");
 		goto out;
 	}
-	respond_infer(a, q, &ir, &res, r);
+	respond_infer(a, &ir, &res, r);
 out:
 	for (size_t k = 0; k < ir.n_shm; k++)
 		lv_shm_release(a->shm, &ir.shm[k]);
+	free(ir.seeds);
 	cJSON_Delete(root);
 	free(text);
 	free(why);

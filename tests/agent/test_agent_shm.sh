@@ -24,8 +24,9 @@ PAGE=$(getconf PAGESIZE)
 KEY=lv-test-$$-$RANDOM
 KEY2=$KEY-b
 KEY_BIG=$KEY-big
+KEY_CUT=$KEY-cut
 shm_cleanup() {
-	rm -f "/dev/shm/$KEY" "/dev/shm/$KEY2" "/dev/shm/$KEY_BIG"
+	rm -f "/dev/shm/$KEY" "/dev/shm/$KEY2" "/dev/shm/$KEY_BIG" "/dev/shm/$KEY_CUT"
 	cleanup
 }
 trap shm_cleanup EXIT
@@ -117,9 +118,16 @@ expect 200 "infer from r0, JSON output" '.outputs[0].shape == [2,1001] and (.out
 
 # ---- 3b. the outputs follow the pixels, not the place in the batch or the transport -------
 # Two different frames A and B: a batch [A, B] and a batch [B, A] in binary bodies, and [A, B]
-# from r0; each frame's top class (argmax of its row) stays with the frame.
-head -c "$frame_bytes" /dev/zero | tr '\0' '\021' >"$SCRATCH/fa"
-head -c "$frame_bytes" /dev/zero | tr '\0' '\102' >"$SCRATCH/fb"
+# from r0; each frame's top class (argmax of its row) stays with the frame. The frames'
+# bytes change with their place (byte i is (i * M + C) % 251 + 1), so the two ways of reading
+# them agree only if they read the same places.
+pattern() {
+	LC_ALL=C awk -v n="$frame_bytes" -v m="$2" -v c="$3" \
+		'BEGIN { for (i = 0; i < n; i++) printf "%c", (i * m + c) % 251 + 1 }' >"$1"
+}
+pattern "$SCRATCH/fa" 7 3
+pattern "$SCRATCH/fb" 13 5
+check "the patterned frames are $frame_bytes bytes" test "$(stat -c %s "$SCRATCH/fa")" = "$frame_bytes"
 JSON_OUT=",\"outputs\":[{\"name\":\"$OUT_NAME\",\"parameters\":{\"binary_data\":false}}]"
 # tops: the top class of each row of the last (JSON) answer, as "c0 c1".
 tops() { jq -r '.outputs[0].data as $d | [range(0; (.outputs[0].shape[0]))] | map(. as $k | $d[$k * 1001:($k + 1) * 1001] | index(max)) | map(tostring) | join(" ")' "$SCRATCH/body"; }
@@ -147,6 +155,17 @@ shm_infer "$(infer_json "$(input_json 1 "$(shm_params r0 "$frame_bytes" "$frame_
 expect 200 "infer [B] at offset $frame_bytes into r0"
 check "B alone keeps its class ($(tops))" test "$(tops)" = "$cb"
 head -c "$B2" /dev/zero | dd of="/dev/shm/$KEY" conv=notrunc status=none
+
+# ---- 3c. an object truncated under its region: reading it would be SIGBUS ---------------
+head -c "$B2" /dev/zero >"/dev/shm/$KEY_CUT"
+register rcut "{\"key\":\"/$KEY_CUT\",\"byte_size\":$B2}"
+expect 200 "register rcut"
+truncate -s 0 "/dev/shm/$KEY_CUT"
+shm_infer "$(infer_json "$(input_json 2 "$(shm_params rcut "$B2")")")"
+expect_error 400 "infer from a truncated object" "shared memory region 'rcut': its object no longer holds the input's bytes"
+check "the agent lives on" curl -sf "$A_URL/healthz" -o /dev/null
+req POST "$A_URL$SHM/region/rcut/unregister"
+expect 200 "unregister rcut"
 
 # ---- 4. what registration refuses ---------------------------------------------------------
 register r0 "{\"key\":\"/$KEY\",\"byte_size\":$B2}"
