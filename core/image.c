@@ -64,17 +64,20 @@ static int check_dims(const char *fmt, int w, int h, char **why)
  * pool keeps follows the decoders, not the connections. (It was one buffer
  * per thread, and the front end runs a thread per connection: 256 cameras on
  * keep-alive sending 5 MP frames would have kept 256 × 14 MB.) The pool keeps
- * at most SCRATCH_SLOTS buffers, none over SCRATCH_KEEP_MAX; past those,
- * buffers are plain malloc and free.
+ * at most SCRATCH_SLOTS buffers, none over SCRATCH_KEEP_MAX and
+ * SCRATCH_TOTAL_MAX bytes in all (a burst of big frames does not stay);
+ * past those, buffers are plain malloc and free.
  */
-#define SCRATCH_KEEP_MAX ((size_t)16 << 20)
-#define SCRATCH_SLOTS    32
+#define SCRATCH_KEEP_MAX  ((size_t)16 << 20)
+#define SCRATCH_TOTAL_MAX ((size_t)64 << 20)
+#define SCRATCH_SLOTS     32
 
 static struct {
 	uint8_t *p;
 	size_t cap;
 	int busy;
 } scratch_slots[SCRATCH_SLOTS];
+static size_t scratch_total; /* the slots' capacities, summed */
 static pthread_mutex_t scratch_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static uint8_t *pixels_alloc(size_t n, int scratch)
@@ -96,12 +99,17 @@ static uint8_t *pixels_alloc(size_t n, int scratch)
 		if (k < 0)
 			k = i;
 	}
+	if (k >= 0 && scratch_slots[k].cap < n &&
+	    scratch_total - scratch_slots[k].cap + n > SCRATCH_TOTAL_MAX)
+		k = -1; /* growing it would keep too much: a plain buffer */
 	if (k >= 0) {
 		scratch_slots[k].busy = 1;
 		if (scratch_slots[k].cap < n) {
 			free(scratch_slots[k].p);
+			scratch_total -= scratch_slots[k].cap;
 			scratch_slots[k].p = lv_xmalloc(n);
 			scratch_slots[k].cap = n;
+			scratch_total += n;
 		}
 		p = scratch_slots[k].p;
 	}
