@@ -90,7 +90,8 @@ struct lv_snap_device {
 	int last_batch;           /* size of the last batch dispatched */
 	double fps;               /* frames served per second, last 10 s */
 	char last_error[128];     /* empty when none */
-	char transport[8];        /* how batches reach its Triton: "shm" or "body"; "" if unknown */
+	char transport[8];        /* "shm": through shared memory (in a body when no region is free
+	                             within the allowance); "body": in HTTP bodies; "": unknown */
 	uint64_t shm_bytes;       /* shared-memory regions the controller holds for it */
 	size_t n_recent;          /* batches in recent[], newest first */
 	struct lv_snap_batch recent[LV_SNAP_BATCHES];

@@ -57,7 +57,8 @@ static void info(const struct lv_ui *ui, int i, const struct lv_rect *r)
 	if (r->h < 2)
 		return;
 	char late[16], fps[16], via[48] = "";
-	/* How batches reach the device's Triton (live only). */
+	/* How batches reach the device's Triton (live only); after the error, which matters more.
+	 */
 	if (!strcmp(d->transport, "shm"))
 		snprintf(via, sizeof(via), "  tensors: shm %.1f MB",
 		         (double)d->shm_bytes / 1048576.0);
@@ -69,8 +70,8 @@ static void info(const struct lv_ui *ui, int i, const struct lv_rect *r)
 	              (unsigned long long)d->late,
 	              lv_fmt_pct(late, sizeof(late),
 	                         d->frames ? 100.0 * (double)d->late / (double)d->frames : NAN),
-	              d->inflight, lv_fmt_rate(fps, sizeof(fps), d->fps), via,
-	              d->last_error[0] ? "  last error: " : "", d->last_error);
+	              d->inflight, lv_fmt_rate(fps, sizeof(fps), d->fps),
+	              d->last_error[0] ? "  last error: " : "", d->last_error, via);
 }
 
 static char *fmt_w(char *buf, size_t len, double x)
