@@ -148,9 +148,14 @@ half=$(awk -v f="$fps" 'BEGIN { printf "%.0f", f / 2 }')
 # on this shared machine moves it by milliseconds: the run is made LAT_RUNS
 # times and the median printed, with the spread.
 LAT_RUNS=${BENCH_LIVE_LATENCY_RUNS:-3}
+[ "$LAT_RUNS" -ge 1 ] 2>/dev/null || LAT_RUNS=1
 lat_p50=() lat_p99=() lat_c50=() lat_c99=() lat_e50=() lat_e99=()
 latency_run() {
 	start_serve --db "$S/run.db"
+	if [ -z "${port:-}" ] || [ "$port" = null ]; then
+		echo "bench_live: serve did not start: $(tail -2 "$S/serve.err")"
+		exit 1
+	fi
 	# Warm-up, not measured: the run starts cold (each device's first batch opens
 	# its connection and sets its clock, the first decodes fault their pages in),
 	# tens of ms once.
@@ -162,6 +167,10 @@ latency_run() {
 	"$LOUDVA" load --trace "$S/half.csv" --url "http://127.0.0.1:$port" --images "$S/img" \
 		--json >"$S/half.json" 2>"$S/half.err"
 	stop_serve
+	if ! jq -e '.latency_p99_s > 0 and .controller_p99_s > 0' "$S/half.json" >/dev/null 2>&1; then
+		echo "bench_live: a latency run gave no figures: $(tail -2 "$S/half.err")"
+		exit 1
+	fi
 	served="$(jq '.ok + .late' "$S/serve.out") of $(jq .frames "$S/serve.out")"
 	lat_p50+=("$(jq '.latency_p50_s * 1000' "$S/half.json")")
 	lat_p99+=("$(jq '.latency_p99_s * 1000' "$S/half.json")")
