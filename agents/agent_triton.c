@@ -547,21 +547,25 @@ size_t lv_agent_sample_stride(const struct lv_model_config *m)
 	return 1;
 }
 
+/*
+ * Each item's seed from its samples: item k's n samples are at
+ * p + (k * n + j) * step (step: the stride in a region, 1 in the samples the
+ * HTTP layer kept).
+ */
 struct seed_job {
-	const struct lv_agent *a;
+	const unsigned char *p;
+	size_t n, step;
 	struct infer_req *ir;
 };
 
-/* item_seeds for the items in a region (run under lv_shm_read_guarded). */
-static void seed_from_region(void *arg)
+static void hash_items(void *arg)
 {
-	struct seed_job *j = arg;
-	size_t fb = item_bytes(&j->a->model, 0), s = j->a->sample_stride;
+	const struct seed_job *j = arg;
 	for (int k = 0; k < j->ir->batch; k++) {
-		const unsigned char *p = j->ir->in_shm + (size_t)k * fb;
+		const unsigned char *p = j->p + (size_t)k * j->n * j->step;
 		uint64_t h = SEED_BASIS;
-		for (size_t m = 0; m < fb; m += s)
-			h = mix64(h ^ p[m]);
+		for (size_t i = 0; i < j->n; i++)
+			h = mix64(h ^ p[i * j->step]);
 		j->ir->seeds[k] = h;
 	}
 }
@@ -583,9 +587,10 @@ static int item_seeds(const struct lv_agent *a, const struct lv_request *q, stru
 		ir->seeds[k] = (uint64_t)k;
 	if (fb == 0 || s == 0)
 		return 0;
+	size_t per = fb / s; /* samples per item */
 	if (ir->in_shm) {
-		struct seed_job j = { a, ir };
-		if (lv_shm_read_guarded(seed_from_region, &j) != 0) {
+		struct seed_job j = { ir->in_shm, per, s, ir };
+		if (lv_shm_read_guarded(hash_items, &j) != 0) {
 			lv_respond_error(
 			    r, 400,
 			    "shared memory region '%s': its object no longer holds the "
@@ -597,15 +602,11 @@ static int item_seeds(const struct lv_agent *a, const struct lv_request *q, stru
 	}
 	if (!ir->in_binary || ir->in_binary_at % s != 0)
 		return 0;
-	size_t per = fb / s, first = (size_t)(ir->in_binary_at / s);
+	size_t first = (size_t)(ir->in_binary_at / s);
 	if (first + (size_t)ir->batch * per > q->n_samples)
 		return 0;
-	for (int k = 0; k < ir->batch; k++) {
-		uint64_t h = SEED_BASIS;
-		for (size_t j = 0; j < per; j++)
-			h = mix64(h ^ q->samples[first + (size_t)k * per + j]);
-		ir->seeds[k] = h;
-	}
+	struct seed_job j = { q->samples + first, per, 1, ir };
+	hash_items(&j);
 	return 0;
 }
 

@@ -131,6 +131,12 @@ static inline const struct lv_cost_table *lv_device_cost(const struct lv_cluster
 	return c->kinds[d->kind].cost;
 }
 
+/* Where the device's Triton answers: its own address, else the agent's (NULL if neither). */
+static inline const char *lv_device_triton_url(const struct lv_device *d)
+{
+	return d->triton_url ? d->triton_url : d->agent_url;
+}
+
 /* Resets the engine-maintained fields (state UP, top clock, nothing in flight). */
 void lv_cluster_reset(struct lv_cluster *c, double now);
 

@@ -140,7 +140,7 @@ static const char *base_url(const struct lv_live *lv, const struct xfer *x)
 	const struct lv_device *d = &lv->cluster->devices[x->device];
 	int triton = x->kind == XF_INFER || x->kind == XF_SHM_REG || x->kind == XF_SHM_UNREG ||
 	             (x->kind == XF_PROBE && x->probe_stage == 1) || !d->agent_url;
-	return triton && d->triton_url ? d->triton_url : d->agent_url;
+	return triton ? lv_device_triton_url(d) : d->agent_url;
 }
 
 /* Sets the transfer's method, URL, headers and body. */

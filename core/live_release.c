@@ -66,7 +66,7 @@ void live_release(struct lv_live *lv)
 		const struct lv_device *d = &lv->cluster->devices[i];
 		if (lv->devs[i].owned_clock && d->agent_url)
 			add(m, &rs, &n, i, 1, lv_xasprintf("%s/gpu/frequency", d->agent_url), hdrs);
-		const char *triton = d->triton_url ? d->triton_url : d->agent_url;
+		const char *triton = lv_device_triton_url(d);
 		char(*names)[64] = NULL;
 		size_t k = triton ? live_shm_names(lv, (int)i, &names) : 0;
 		for (size_t j = 0; j < k; j++)

@@ -103,6 +103,16 @@ jget() {
 	curl -s "$1" | jq -r "$2"
 }
 
+# await URL FILTER VALUE [PAUSE]: polls GET URL until FILTER gives VALUE (200 tries, PAUSE
+# seconds apart [0.02]). The caller checks the value afterwards.
+await() {
+	for _ in $(seq 1 200); do
+		[ "$(jget "$1" "$2")" = "$3" ] && return 0
+		sleep "${4:-0.02}"
+	done
+	return 1
+}
+
 header() {
 	tr -d '\r' <"$SCRATCH/headers" | sed -n "s/^$1: //Ip" | tail -1
 }

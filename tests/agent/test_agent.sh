@@ -141,10 +141,7 @@ make_bin "$SCRATCH/q8.bin" 8
 curl -s -o "$SCRATCH/q8.out" -D "$SCRATCH/q8.h" -H "Inference-Header-Content-Length: $HL" \
 	--data-binary "@$SCRATCH/q8.bin" "$A_URL/v2/models/inception_graphdef/infer" &
 slow=$!
-for i in $(seq 1 200); do
-	[ "$(jget "$A_URL/telemetry" .inflight_batches)" = 1 ] && break
-	sleep 0.02
-done
+await "$A_URL/telemetry" .inflight_batches 1
 check "the b=8 batch is in flight" test "$(jget "$A_URL/telemetry" .inflight_batches)" = 1
 make_bin "$SCRATCH/q1.bin" 1
 curl -s -o "$SCRATCH/q1.out" -D "$SCRATCH/q1.h" -H "Inference-Header-Content-Length: $HL" \
@@ -292,10 +289,7 @@ make_bin "$SCRATCH/s.bin" 8
 curl -s -o "$SCRATCH/s.out" -w '%{http_code}' -H "Inference-Header-Content-Length: $HL" \
 	--data-binary "@$SCRATCH/s.bin" "$A_URL/v2/models/inception_graphdef/infer" >"$SCRATCH/s.code" &
 held=$!
-for i in $(seq 1 200); do
-	[ "$(jget "$A_URL/telemetry" .inflight_batches)" = 1 ] && break
-	sleep 0.02
-done
+await "$A_URL/telemetry" .inflight_batches 1
 stop_agent A TERM
 check "SIGTERM with an infer held: exit 0 (rc $STOP_RC)" test "$STOP_RC" = 0
 wait "$held"

@@ -293,10 +293,7 @@ A_PID=$H_PID
 A_URL=$H_URL
 req PUT "$A_URL/gpu/frequency" -H "Authorization: Bearer t0k3n" -d "{\"hz\": $low}"
 expect 200 "pin the lowest clock $low"
-for i in $(seq 1 200); do
-	[ "$(jget "$A_URL/gpu/frequency" .freq_hz)" = "$low" ] && break
-	sleep 0.05
-done
+await "$A_URL/gpu/frequency" .freq_hz "$low" 0.05
 B8=$((8 * frame_bytes))
 head -c "$B8" /dev/zero >"/dev/shm/$KEY2"
 register held "{\"key\":\"/$KEY2\",\"byte_size\":$B8}"
@@ -306,10 +303,7 @@ infer_json "$(input_json 8 "$(shm_params held "$B8")")" >"$SCRATCH/held.json"
 curl -s -o "$SCRATCH/held.out" -w '%{http_code}' -H 'Content-Type: application/json' \
 	--data-binary "@$SCRATCH/held.json" "$A_URL/$INFER" >"$SCRATCH/held.code" &
 held=$!
-for i in $(seq 1 200); do
-	[ "$(jget "$A_URL/telemetry" .inflight_batches)" = 1 ] && break
-	sleep 0.02
-done
+await "$A_URL/telemetry" .inflight_batches 1
 check "the b=8 batch is in flight" test "$(jget "$A_URL/telemetry" .inflight_batches)" = 1
 req POST "$A_URL$SHM/region/held/unregister"
 expect 200 "unregister the held region"
