@@ -81,7 +81,7 @@ struct lv_request {
 	size_t binary_len;  /* bytes after the inference header (counted, not kept) */
 	/*
 	 * Of those bytes, the ones at offsets 0, s, 2s, ... (s = the agent's
-	 * sample_stride, a divisor of the first input's bytes per frame, so every
+	 * sample_stride, a divisor of every input's bytes per frame, so every
 	 * frame is sampled at the same places), for the emulated outputs.
 	 */
 	const unsigned char *samples;
@@ -125,8 +125,7 @@ void lv_triton_ready(struct lv_agent *a, const struct lv_request *q, struct lv_r
 void lv_triton_model_meta(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
 void lv_triton_model_ready(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
 void lv_triton_infer(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
-/* The stride of lv_request.samples for this model: a divisor of its first input's bytes per item.
- */
+/* The stride of lv_request.samples for this model: a divisor of every input's bytes per item. */
 size_t lv_agent_sample_stride(const struct lv_model_config *m);
 
 /* ---- system shared memory (agent_shm.c) ---- */

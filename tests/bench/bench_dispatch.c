@@ -125,8 +125,7 @@ void lv_bench_dispatch(void)
 	double fps = (double)n / wall;
 	printf("live_dispatch_throughput %.0f frames/s (%zu frames of 1 MB FP32 tensors, 2 per "
 	       "request, 32 requests in flight, to 5 emulated free devices through shared memory; "
-	       "no front end; "
-	       "%ld cores)\n",
+	       "no front end; %ld cores)\n",
 	       fps, n, sysconf(_SC_NPROCESSORS_ONLN));
 	size_t m = 3000;
 	drive(lv, tmpl, m, 64, fps / 2, lat);

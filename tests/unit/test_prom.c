@@ -434,7 +434,8 @@ static void test_numbers(void **state)
 	assert_string_equal(lv_prom_number(-INFINITY, b), "-Inf");
 }
 
-static double num(const cJSON *o, const char *path)
+/* The item at a dotted path ("devices.0.power_w": digits index arrays); NULL if none. */
+static const cJSON *at(const cJSON *o, const char *path)
 {
 	char buf[128];
 	snprintf(buf, sizeof buf, "%s", path);
@@ -442,9 +443,23 @@ static double num(const cJSON *o, const char *path)
 	for (char *k = strtok(buf, "."); k; k = strtok(NULL, "."))
 		cur = isdigit((unsigned char)k[0]) ? cJSON_GetArrayItem(cur, atoi(k))
 		                                   : cJSON_GetObjectItemCaseSensitive(cur, k);
-	if (!cJSON_IsNumber(cur))
+	return cur;
+}
+
+static double num(const cJSON *o, const char *path)
+{
+	const cJSON *v = at(o, path);
+	if (!cJSON_IsNumber(v))
 		fail_msg("%s is not a number", path);
-	return cur->valuedouble;
+	return v->valuedouble;
+}
+
+static const char *str(const cJSON *o, const char *path)
+{
+	const char *v = cJSON_GetStringValue(at(o, path));
+	if (!v)
+		fail_msg("%s is not a string", path);
+	return v;
 }
 
 static void test_status_json(void **state)
@@ -477,23 +492,16 @@ static void test_status_json(void **state)
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o, "devices")), 3);
 	assert_true(num(o, "devices.0.power_w") == 15.25);
 	assert_true(num(o, "devices.0.freq_hz") == 1377000000);
-	const cJSON *d1 = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "devices"), 1);
-	assert_string_equal(cJSON_GetObjectItem(d1, "name")->valuestring, "nx\"1\\a");
-	assert_string_equal(cJSON_GetObjectItem(d1, "state")->valuestring, "draining");
-	assert_true(cJSON_IsNull(cJSON_GetObjectItem(d1, "power_w")));
-	assert_string_equal(cJSON_GetObjectItem(d1, "last_error")->valuestring,
-	                    "PUT /gpu/frequency: 401");
+	assert_string_equal(str(o, "devices.1.name"), "nx\"1\\a");
+	assert_string_equal(str(o, "devices.1.state"), "draining");
+	assert_true(cJSON_IsNull(at(o, "devices.1.power_w")));
+	assert_string_equal(str(o, "devices.1.last_error"), "PUT /gpu/frequency: 401");
 	assert_true(num(o, "devices.1.frames") == 30);
 	/* How batches reach each Triton; unknown (a snapshot from elsewhere) is null. */
-	assert_string_equal(cJSON_GetObjectItem(d1, "transport")->valuestring, "body");
+	assert_string_equal(str(o, "devices.0.transport"), "shm");
+	assert_string_equal(str(o, "devices.1.transport"), "body");
+	assert_true(cJSON_IsNull(at(o, "devices.2.transport")));
 	assert_true(num(o, "devices.0.shm_bytes") == 4291248);
-	assert_string_equal(
-	    cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "devices"), 0),
-	                        "transport")
-	        ->valuestring,
-	    "shm");
-	assert_true(cJSON_IsNull(cJSON_GetObjectItem(
-	    cJSON_GetArrayItem(cJSON_GetObjectItem(o, "devices"), 2), "transport")));
 	cJSON_Delete(o);
 	free(t);
 }
