@@ -48,10 +48,12 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-o
 TST_CFLAGS := -O1 -g $(SAN_FLAGS)
 LIBS_EXTRA := -lm -lpthread
 
-CORE_SRC := $(sort $(wildcard core/*.c))
+CORE_SRC := $(sort $(wildcard core/*/*.c))
 CONSOLE_SRC := $(sort $(wildcard console/*.c))
 VIEWS_SRC := $(sort $(wildcard views/*.c))
 AGENT_SRC := $(sort $(wildcard agents/*.c))
+# The agent's modules without its main(), linked into the unit tests of its backends.
+AGENT_LIB_SRC := $(filter-out agents/agent_main.c,$(AGENT_SRC))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 
@@ -63,6 +65,7 @@ REL_CORE_LIB := $(BUILD)/rel/libloudva-core.a
 SAN_CORE_LIB := $(BUILD)/san/libloudva-core.a
 REL_VIEWS_LIB := $(BUILD)/rel/libloudva-views.a
 SAN_VIEWS_LIB := $(BUILD)/san/libloudva-views.a
+SAN_AGENT_LIB := $(BUILD)/san/libloudva-agent.a
 LOUDVA := $(BUILD)/loudva
 LOUDVA_SAN := $(BUILD)/san/loudva
 AGENT := $(BUILD)/loudva-agent
@@ -122,6 +125,10 @@ $(SAN_CORE_LIB): $(call san_obj,$(CORE_SRC))
 	@$(if $(Q),echo "  AR san  $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+$(SAN_AGENT_LIB): $(call san_obj,$(AGENT_LIB_SRC))
+	@$(if $(Q),echo "  AR san  $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 $(SAN_VIEWS_LIB): $(call san_obj,$(VIEWS_SRC))
 	@$(if $(Q),echo "  AR san  $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -134,7 +141,9 @@ $(AGENT_SAN): $(call san_obj,$(AGENT_SRC)) $(SAN_CORE_LIB)
 	@$(if $(Q),echo "  LD san  $@")
 	$(Q)$(CC) $(TST_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LIBS_EXTRA)
 
-$(BUILD)/san/tests/%: $(BUILD)/san/tests/unit/%.o $(BUILD)/san/tests/unit/testutil.o $(SAN_VIEWS_LIB) $(SAN_CORE_LIB)
+$(BUILD)/san/tests/unit/%.o: BASE_CFLAGS += -Iagents
+
+$(BUILD)/san/tests/%: $(BUILD)/san/tests/unit/%.o $(BUILD)/san/tests/unit/testutil.o $(SAN_VIEWS_LIB) $(SAN_AGENT_LIB) $(SAN_CORE_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD san  $@")
 	$(Q)$(CC) $(TST_CFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_PKG_LIBS) $(LIBS_EXTRA)
@@ -160,7 +169,7 @@ bench: $(BENCH_BIN) $(LOUDVA) $(if $(AGENT_SRC),$(AGENT))
 # ---- checks ---------------------------------------------------------------
 check-style:
 	$(Q)command -v clang-format >/dev/null || { echo "clang-format not installed" >&2; exit 1; }
-	$(Q)bad=0; for f in core/*.[ch] console/*.[ch] views/*.[ch] agents/*.[ch] tests/unit/*.[ch] tests/bench/*.c; do \
+	$(Q)bad=0; for f in core/*/*.[ch] console/*.[ch] views/*.[ch] agents/*.[ch] tests/unit/*.[ch] tests/bench/*.c; do \
 	  [ -e "$$f" ] || continue; \
 	  clang-format --dry-run --Werror "$$f" 2>/dev/null || { echo "style: $$f"; bad=1; }; \
 	done; exit $$bad
@@ -168,9 +177,9 @@ check-style:
 # core/ is UI-free and exits nowhere; views/ do no I/O; agents/ link core/ only.
 check-deps:
 	$(Q)bad=0; \
-	if grep -nE '#include *[<"](n?curses|ncursesw/)' core/*.[ch]; then echo "check-deps: core/ includes curses" >&2; bad=1; fi; \
-	if grep -nE '\bexit *\(' core/*.c; then echo "check-deps: core/ calls exit()" >&2; bad=1; fi; \
-	if grep -nE '\b(printf|puts|putchar) *\(' core/*.c; then echo "check-deps: core/ prints to the terminal" >&2; bad=1; fi; \
+	if grep -nE '#include *[<"](n?curses|ncursesw/)' core/*/*.[ch]; then echo "check-deps: core/ includes curses" >&2; bad=1; fi; \
+	if grep -nE '\bexit *\(' core/*/*.c; then echo "check-deps: core/ calls exit()" >&2; bad=1; fi; \
+	if grep -nE '\b(printf|puts|putchar) *\(' core/*/*.c; then echo "check-deps: core/ prints to the terminal" >&2; bad=1; fi; \
 	if ls views/*.c >/dev/null 2>&1 && grep -nE '#include *[<"](curl/|microhttpd|sqlite3)' views/*.c; then echo "check-deps: views/ does I/O" >&2; bad=1; fi; \
 	if ls agents/*.c >/dev/null 2>&1 && grep -nE '#include *"(\.\./)?(views|console)/' agents/*.c; then echo "check-deps: agents/ reaches past core/" >&2; bad=1; fi; \
 	exit $$bad

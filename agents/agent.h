@@ -20,8 +20,8 @@
 #include <stdio.h>
 
 #include "backend.h"
-#include "model_config.h"
-#include "util.h"
+#include "model/model_config.h"
+#include "base/util.h"
 
 struct MHD_Daemon;
 struct lv_shm_table;

@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "base/util.h"
 
 enum {
 	R_AUTH = 1u << 0,  /* changes state: bearer token required */

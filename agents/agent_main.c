@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "util.h"
+#include "base/util.h"
 
 #define DEFAULT_MODEL     "inception_graphdef"
 #define DEFAULT_PREDICTOR ".cache/predictor.json" /* under the profile's directory */

@@ -39,7 +39,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "base/util.h"
 
 #define MAX_REGIONS      256
 #define MAX_MAPPED_BYTES ((uint64_t)8 << 30)

@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "base/util.h"
 
 /*
  * The input bytes that seed an output: at least SAMPLES_PER_ITEM of an item

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "util.h"
+#include "base/util.h"
 
 void lv_respond_json(struct lv_response *r, int status, char *json)
 {

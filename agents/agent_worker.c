@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include "util.h"
+#include "base/util.h"
 
 static void respond_tree(struct lv_response *r, int status, cJSON *root)
 {

@@ -31,11 +31,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster.h"
-#include "launcher.h"
-#include "profile.h"
+#include "model/cluster.h"
+#include "harness/launcher.h"
+#include "model/profile.h"
 #include "profile_run.h"
-#include "util.h"
+#include "base/util.h"
 
 /* How long a restored pin may take to show in the agent's clock. */
 #define RESTORE_TIMEOUT_S 5.0

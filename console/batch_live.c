@@ -43,16 +43,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cluster.h"
+#include "model/cluster.h"
 #include "commands.h"
-#include "experiment.h"
-#include "launcher.h"
-#include "live.h"
-#include "metrics.h"
-#include "model_config.h"
-#include "sim.h"
-#include "store.h"
-#include "util.h"
+#include "exp/experiment.h"
+#include "harness/launcher.h"
+#include "live/live.h"
+#include "sched/metrics.h"
+#include "model/model_config.h"
+#include "sim/sim.h"
+#include "store/store.h"
+#include "base/util.h"
 
 /* Sleeps until lv's clock reads t; 1 when a stop signal arrived first. */
 static int sleep_until(const struct lv_batch *b, const struct lv_live *lv, double t)

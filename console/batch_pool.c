@@ -24,9 +24,9 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "experiment.h"
-#include "store.h"
-#include "util.h"
+#include "exp/experiment.h"
+#include "store/store.h"
+#include "base/util.h"
 
 char *lv_batch_work_path(const struct lv_batch *b, size_t cell, const char *ext)
 {

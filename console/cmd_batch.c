@@ -39,12 +39,12 @@
 #include <unistd.h>
 
 #include "batch.h"
-#include "experiment.h"
-#include "launcher.h"
-#include "live.h"
+#include "exp/experiment.h"
+#include "harness/launcher.h"
+#include "live/live.h"
 #include "plot.h"
-#include "store.h"
-#include "util.h"
+#include "store/store.h"
+#include "base/util.h"
 
 /* The signal that asked us to stop (0: none); only the handler writes it. */
 static volatile sig_atomic_t stop_signal;

@@ -22,8 +22,8 @@
 
 #include "commands.h"
 #include "console.h"
-#include "frontend.h"
-#include "util.h"
+#include "front/frontend.h"
+#include "base/util.h"
 #include "view.h"
 
 static void usage(FILE *f)

@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster.h"
+#include "model/cluster.h"
 #include "commands.h"
-#include "policy.h"
-#include "profile.h"
-#include "util.h"
+#include "sched/policy.h"
+#include "model/profile.h"
+#include "base/util.h"
 
 static void usage(FILE *f)
 {

@@ -21,11 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster.h"
-#include "profile.h"
-#include "sim.h"
-#include "trace.h"
-#include "util.h"
+#include "model/cluster.h"
+#include "model/profile.h"
+#include "sim/sim.h"
+#include "model/trace.h"
+#include "base/util.h"
 
 static const char *const demo_policies[] = { "loud", "transparent" };
 #define N_DEMO (sizeof(demo_policies) / sizeof(demo_policies[0]))

@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loadgen.h"
-#include "trace.h"
-#include "util.h"
+#include "harness/loadgen.h"
+#include "model/trace.h"
+#include "base/util.h"
 
 #define DEFAULT_URL "http://127.0.0.1:5000"
 

@@ -18,9 +18,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "predictor.h"
-#include "profile.h"
-#include "util.h"
+#include "model/predictor.h"
+#include "model/profile.h"
+#include "base/util.h"
 
 static const int PERCENTS[] = { 0, 20, 40, 60, 80, 100 };
 #define N_STEPS (sizeof PERCENTS / sizeof PERCENTS[0])

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile.h"
+#include "model/profile.h"
 #include "profile_run.h"
-#include "util.h"
+#include "base/util.h"
 
 struct args {
 	const char *data;

@@ -31,13 +31,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cluster.h"
-#include "frontend.h"
-#include "launcher.h"
-#include "live.h"
-#include "metrics.h"
-#include "model_config.h"
-#include "util.h"
+#include "model/cluster.h"
+#include "front/frontend.h"
+#include "harness/launcher.h"
+#include "live/live.h"
+#include "sched/metrics.h"
+#include "model/model_config.h"
+#include "base/util.h"
 
 #define DEFAULT_MODEL_CONFIG LV_DEFAULT_MODEL_CONFIG
 

@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inventory.h"
-#include "playbook.h"
-#include "runner.h"
-#include "ssh.h"
-#include "util.h"
+#include "deploy/inventory.h"
+#include "deploy/playbook.h"
+#include "deploy/runner.h"
+#include "deploy/ssh.h"
+#include "base/util.h"
 
 #define BANNER_COLS 79
 

@@ -17,11 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster.h"
-#include "profile.h"
-#include "sim.h"
-#include "trace.h"
-#include "util.h"
+#include "model/cluster.h"
+#include "model/profile.h"
+#include "sim/sim.h"
+#include "model/trace.h"
+#include "base/util.h"
 
 struct opts {
 	const char *cluster, *trace, *policy, *predictor;

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace.h"
-#include "util.h"
+#include "model/trace.h"
+#include "base/util.h"
 
 #define CHART_COLS 60
 #define CHART_ROWS 8

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cluster.h"
-#include "util.h"
+#include "model/cluster.h"
+#include "base/util.h"
 
 int lv_cmd_bad(const char *cmd, const char *fmt, ...)
 {

@@ -17,7 +17,7 @@
 
 #include "console.h"
 #include "fmt.h"
-#include "util.h"
+#include "base/util.h"
 #include "view.h"
 
 double lv_console_now(void)

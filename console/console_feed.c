@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster.h"
+#include "model/cluster.h"
 #include "console.h"
-#include "frontend.h"
-#include "profile.h"
-#include "util.h"
+#include "front/frontend.h"
+#include "model/profile.h"
+#include "base/util.h"
 #include "view.h"
 
 /* Devices: their names (for completion) and clocks (for +/-), from the runtime's cluster. */

@@ -16,12 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cluster.h"
+#include "model/cluster.h"
 #include "console.h"
 #include "fmt.h"
-#include "launcher.h"
+#include "harness/launcher.h"
 #include "profrun.h"
-#include "util.h"
+#include "base/util.h"
 #include "view.h"
 
 #define DEFAULT_REQUESTS 10

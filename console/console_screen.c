@@ -23,7 +23,7 @@
 
 #include "console.h"
 #include "theme.h"
-#include "util.h"
+#include "base/util.h"
 #include "view.h"
 
 static volatile sig_atomic_t resized;

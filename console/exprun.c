@@ -25,9 +25,9 @@
 #include <unistd.h>
 
 #include "child.h"
-#include "csv.h"
-#include "experiment.h"
-#include "util.h"
+#include "base/csv.h"
+#include "exp/experiment.h"
+#include "base/util.h"
 
 #define MAX_SPECS 64
 #define MAX_RUNS  64

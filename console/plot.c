@@ -17,9 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "experiment.h"
-#include "store.h"
-#include "util.h"
+#include "exp/experiment.h"
+#include "store/store.h"
+#include "base/util.h"
 
 /* Most points per policy in the latency CDF (evenly spaced ranks). */
 #define CDF_POINTS 2000

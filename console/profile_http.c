@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "util.h"
+#include "base/util.h"
 
 struct lv_prof_http {
 	CURL *h;

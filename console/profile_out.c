@@ -22,8 +22,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "profile.h"
-#include "util.h"
+#include "model/profile.h"
+#include "base/util.h"
 
 static void add_num(cJSON *o, const char *k, double v)
 {

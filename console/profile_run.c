@@ -25,12 +25,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cluster.h"
+#include "model/cluster.h"
 #include "commands.h"
-#include "image.h"
-#include "launcher.h"
-#include "profile.h"
-#include "util.h"
+#include "front/image.h"
+#include "harness/launcher.h"
+#include "model/profile.h"
+#include "base/util.h"
 
 #define MAX_FREQS   64
 #define MAX_BATCHES 64

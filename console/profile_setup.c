@@ -10,11 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cluster.h"
+#include "model/cluster.h"
 #include "commands.h"
-#include "launcher.h"
-#include "profile.h"
-#include "util.h"
+#include "harness/launcher.h"
+#include "model/profile.h"
+#include "base/util.h"
 
 /*
  * The device to profile: from --cluster (token from --token-file, else the

@@ -27,9 +27,9 @@
 
 #include "commands.h"
 #include "heat.h"
-#include "predictor.h"
-#include "profile.h"
-#include "util.h"
+#include "model/predictor.h"
+#include "model/profile.h"
+#include "base/util.h"
 
 #define DIFF_ROWS 8
 

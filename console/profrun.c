@@ -21,9 +21,9 @@
 #include <unistd.h>
 
 #include "child.h"
-#include "profile.h"
+#include "model/profile.h"
 #include "profile_run.h"
-#include "util.h"
+#include "base/util.h"
 
 #define STOP_GRACE_S 10.0 /* the sweep finishes its request, then releases the clock */
 

@@ -16,12 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cluster.h"
+#include "model/cluster.h"
 #include "commands.h"
-#include "frontend.h"
-#include "launcher.h"
-#include "model_config.h"
-#include "util.h"
+#include "front/frontend.h"
+#include "harness/launcher.h"
+#include "model/model_config.h"
+#include "base/util.h"
 
 #define DEFAULT_MODEL_CONFIG LV_DEFAULT_MODEL_CONFIG
 

@@ -12,8 +12,8 @@
 #ifndef LV_RUNTIME_H
 #define LV_RUNTIME_H
 
-#include "cost.h"
-#include "live.h"
+#include "model/cost.h"
+#include "live/live.h"
 
 struct lv_launcher;
 struct lv_frontend;

@@ -21,9 +21,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "live.h"
-#include "trace.h"
-#include "util.h"
+#include "live/live.h"
+#include "model/trace.h"
+#include "base/util.h"
 
 struct pending {
 	struct lv_live_request *r;

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "util.h"
+#include "base/util.h"
 
 enum arg_kind {
 	ARG_NONE = 0,

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snapshot.h"
-#include "util.h"
+#include "sched/snapshot.h"
+#include "base/util.h"
 
 void lv_hist_init(struct lv_hist *h)
 {

@@ -19,10 +19,10 @@
 #include <stdint.h>
 
 #include "cmdline.h"
-#include "eventlog.h"
+#include "base/eventlog.h"
 #include "hist.h"
-#include "policy.h"
-#include "snapshot.h"
+#include "sched/policy.h"
+#include "sched/snapshot.h"
 
 #define LV_UI_LOG_MAX   2000
 #define LV_UI_EXP_ROWS  16

@@ -18,7 +18,7 @@
 
 #include "draw.h"
 #include "fmt.h"
-#include "util.h"
+#include "base/util.h"
 #include "view.h"
 
 #define MAX_POLICIES 32

@@ -16,11 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cluster.h"
-#include "launcher.h"
-#include "live.h"
-#include "profile.h"
-#include "util.h"
+#include "model/cluster.h"
+#include "harness/launcher.h"
+#include "live/live.h"
+#include "model/profile.h"
+#include "base/util.h"
 
 #define FRAMES_PER_REQ 2
 #define FLOATS         (299u * 299u * 3u)

@@ -19,11 +19,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "frontend.h"
-#include "loadgen.h"
-#include "live.h"
-#include "trace.h"
-#include "util.h"
+#include "front/frontend.h"
+#include "harness/loadgen.h"
+#include "live/live.h"
+#include "model/trace.h"
+#include "base/util.h"
 
 #define FRAMES_PER_REQ 4
 

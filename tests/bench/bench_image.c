@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "image.h"
-#include "live.h"
-#include "util.h"
+#include "front/image.h"
+#include "live/live.h"
+#include "base/util.h"
 
 #define ROUNDS    5
 #define PER_ROUND 200

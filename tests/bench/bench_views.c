@@ -18,9 +18,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "snapshot.h"
+#include "sched/snapshot.h"
 #include "theme.h"
-#include "util.h"
+#include "base/util.h"
 #include "view.h"
 #define FRAMES  300
 #define DEVICES 200

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cluster.h"
-#include "profile.h"
-#include "util.h"
+#include "model/cluster.h"
+#include "model/profile.h"
+#include "base/util.h"
 
 static void test_thesis_cluster(void **st)
 {

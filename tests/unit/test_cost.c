@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster.h"
-#include "cost.h"
-#include "predictor.h"
-#include "profile.h"
-#include "util.h"
+#include "model/cluster.h"
+#include "model/cost.h"
+#include "model/predictor.h"
+#include "model/profile.h"
+#include "base/util.h"
 
 static struct lv_profile *profiles[3];
 static struct lv_profile *holey; /* nano without (460.8 MHz, batch 3) */

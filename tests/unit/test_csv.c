@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csv.h"
-#include "util.h"
+#include "base/csv.h"
+#include "base/util.h"
 
 static struct lv_csv *open_text(const char *text, char **why)
 {

@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cost.h"
-#include "devmodel.h"
-#include "profile.h"
-#include "util.h"
+#include "model/cost.h"
+#include "model/devmodel.h"
+#include "model/profile.h"
+#include "base/util.h"
 
 #define MHZ 1e6
 #define EPS 1e-9

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
-#include "profile.h"
-#include "util.h"
+#include "sched/engine.h"
+#include "model/profile.h"
+#include "base/util.h"
 
 #define F1 100e6
 #define F2 200e6

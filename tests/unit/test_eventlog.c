@@ -4,8 +4,8 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "eventlog.h"
-#include "util.h"
+#include "base/eventlog.h"
+#include "base/util.h"
 
 static void test_order_and_overflow(void **st)
 {

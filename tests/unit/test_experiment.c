@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "experiment.h"
-#include "store.h"
-#include "util.h"
+#include "exp/experiment.h"
+#include "store/store.h"
+#include "base/util.h"
 
 static char *cluster_path(void)
 {

@@ -25,13 +25,13 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "frontend.h"
-#include "image.h"
-#include "loadgen.h"
-#include "live.h"
-#include "prom.h"
-#include "trace.h"
-#include "util.h"
+#include "front/frontend.h"
+#include "front/image.h"
+#include "harness/loadgen.h"
+#include "live/live.h"
+#include "front/prom.h"
+#include "model/trace.h"
+#include "base/util.h"
 
 #define SIDE 299
 

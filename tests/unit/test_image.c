@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "image.h"
-#include "live.h"
-#include "util.h"
+#include "front/image.h"
+#include "live/live.h"
+#include "base/util.h"
 
 #define SIDE    299
 #define NFLOATS ((size_t)SIDE * SIDE * 3)

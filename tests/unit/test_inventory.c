@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inventory.h"
-#include "playbook.h"
-#include "util.h"
+#include "deploy/inventory.h"
+#include "deploy/playbook.h"
+#include "base/util.h"
 
 static const char good_ini[] =
     "# the thesis cluster\n"

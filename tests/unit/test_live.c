@@ -6,7 +6,7 @@
  * — and watches it through snapshots, as the console does. No timed
  * assertions: waits poll for a state with a generous limit.
  */
-#include "live.h"
+#include "live/live.h"
 
 #include <math.h>
 #include <signal.h>
@@ -18,15 +18,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cluster.h"
-#include "launcher.h"
-#include "metrics.h"
-#include "profile.h"
-#include "sim.h"
-#include "snapshot.h"
-#include "store.h"
+#include "model/cluster.h"
+#include "harness/launcher.h"
+#include "sched/metrics.h"
+#include "model/profile.h"
+#include "sim/sim.h"
+#include "sched/snapshot.h"
+#include "store/store.h"
 #include "testutil.h"
-#include "util.h"
+#include "base/util.h"
 
 #define WAIT_S 20.0
 

@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster.h"
-#include "metrics.h"
-#include "profile.h"
-#include "util.h"
+#include "model/cluster.h"
+#include "sched/metrics.h"
+#include "model/profile.h"
+#include "base/util.h"
 
 #define MHZ 1e6
 

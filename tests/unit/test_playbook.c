@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "playbook.h"
-#include "runner.h"
-#include "util.h"
+#include "deploy/playbook.h"
+#include "deploy/runner.h"
+#include "base/util.h"
 
 /* ---- a lookup over a MAP of variables ---------------------------------- */
 

@@ -20,11 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster.h"
-#include "cost.h"
-#include "policy.h"
-#include "profile.h"
-#include "util.h"
+#include "model/cluster.h"
+#include "model/cost.h"
+#include "sched/policy.h"
+#include "model/profile.h"
+#include "base/util.h"
 
 static const uint64_t agx_freqs[] = { 114750000, 675750000, 1377000000 };
 static const uint64_t nx_freqs[] = { 114750000, 510000000, 1109250000 };

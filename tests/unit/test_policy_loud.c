@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster.h"
-#include "policy.h"
-#include "profile.h"
-#include "util.h"
+#include "model/cluster.h"
+#include "sched/policy.h"
+#include "model/profile.h"
+#include "base/util.h"
 
 #define F1 100e6
 #define F2 200e6

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "predictor.h"
-#include "profile.h"
-#include "util.h"
+#include "model/predictor.h"
+#include "model/profile.h"
+#include "base/util.h"
 
 enum { AGX = 0, NX = 1, NANO = 2, NKINDS = 3 };
 

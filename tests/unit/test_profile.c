@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile.h"
-#include "util.h"
+#include "model/profile.h"
+#include "base/util.h"
 
 static const char BASE[] =
     "{\n"

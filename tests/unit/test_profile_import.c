@@ -11,8 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "profile.h"
-#include "util.h"
+#include "model/profile.h"
+#include "base/util.h"
 
 static const char SPECS[] =
     "Device,GPU Max Frequency (MHz),GPU Min Frequency (MHz),GPU Architecture,"

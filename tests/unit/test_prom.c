@@ -15,10 +15,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "frontend.h"
-#include "prom.h"
-#include "snapshot.h"
-#include "util.h"
+#include "front/frontend.h"
+#include "front/prom.h"
+#include "sched/snapshot.h"
+#include "base/util.h"
 
 /* 100 frames: 3 queued, 2 in flight, 80 ok, 10 late, 1 failed, 2 expired, 2 rejected. */
 static void make_snapshot(struct lv_snapshot *s, struct lv_snap_device *d)

@@ -3,8 +3,8 @@
 
 #include <math.h>
 
-#include "queue.h"
-#include "rng.h"
+#include "sched/queue.h"
+#include "base/rng.h"
 
 static void test_order_and_ties(void **st)
 {

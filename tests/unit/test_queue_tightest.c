@@ -5,7 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "queue.h"
+#include "sched/queue.h"
 
 static int cmp(const void *a, const void *b)
 {

@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
-#include "metrics.h"
-#include "store.h"
-#include "util.h"
+#include "sched/engine.h"
+#include "sched/metrics.h"
+#include "store/store.h"
+#include "base/util.h"
 
 /* One integer from a query on the file at path (a second, plain connection). */
 static long long query_int(const char *path, const char *sql)

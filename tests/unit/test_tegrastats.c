@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "tegrastats.h"
-#include "util.h"
+#include "base/util.h"
 
 static void near_at(double a, double b, double eps, const char *file, int line)
 {

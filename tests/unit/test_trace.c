@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace.h"
-#include "util.h"
+#include "model/trace.h"
+#include "base/util.h"
 
 static struct lv_trace *parse(const char *text, char **why)
 {

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace.h"
-#include "util.h"
+#include "model/trace.h"
+#include "base/util.h"
 
 static struct lv_trace *gen(const struct lv_trace_gen_params *p, struct lv_trace_gen_camera **cams)
 {

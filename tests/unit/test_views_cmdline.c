@@ -9,8 +9,8 @@
 
 #include "cmdline.h"
 #include "hist.h"
-#include "snapshot.h"
-#include "util.h"
+#include "sched/snapshot.h"
+#include "base/util.h"
 
 static const char *const views[] = { "cluster",     "device", "queue", "policies",
 	                             "experiments", "log",    "help" };

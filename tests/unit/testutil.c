@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "base/util.h"
 
 const char *lv_test_data_dir(void)
 {
@@ -53,7 +53,7 @@ char *lv_test_write(const char *dir, const char *name, const char *text)
 	return path;
 }
 
-#include "profile.h"
+#include "model/profile.h"
 
 struct lv_profile *lv_test_profile_new(const char *kind, size_t n_freqs, const double *freqs_hz,
                                        const double *idle_w, int max_batch, double delay_s,

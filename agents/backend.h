@@ -1,0 +1,173 @@
+/*
+ * backend: what loudva-agent drives on a worker — the GPU clock (list, read,
+ * pin, release), power telemetry, and in emulation the inference itself.
+ * One ops struct per implementation, chosen by name from the registry in
+ * backend.c:
+ *   "jetson"    a real board: devfreq files under /sys, tegrastats
+ *               (backend_jetson.c);
+ *   "emulated"  the device model of devmodel.h run against the wall clock
+ *               (backend_emulated.c).
+ *
+ * Time: every backend measures "now" as seconds of CLOCK_MONOTONIC since
+ * cfg->t0 (the agent's start), the clock telemetry's time_s is on.
+ * Backends are thread-safe: the agent's HTTP threads call them concurrently.
+ * Callers use the lv_backend_* wrappers, never the ops directly.
+ */
+#ifndef LV_BACKEND_H
+#define LV_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/cost.h"
+#include "model/profile.h"
+#include "tegrastats.h"
+
+struct lv_backend;
+
+#define LV_BACKEND_CAP_INFER 1u /* emulates inference (the agent's emulated Triton) */
+
+struct lv_backend_config {
+	double t0_s; /* CLOCK_MONOTONIC seconds at the agent's start */
+	/* jetson */
+	const char *sysfs_root;       /* prefix of /sys and /proc; NULL or "/": the real ones */
+	const char *tegrastats;       /* a regular file: replayed; else a shell command;
+	                                 NULL: "tegrastats --interval 200"; "": none */
+	double tegrastats_interval_s; /* sampling (and replay) interval [0.2] */
+	/* emulated */
+	const char *kind;           /* must equal the profile's kind */
+	const char *profile_path;   /* profiles/<kind>.json */
+	enum lv_cost_mode mode;     /* the cost table the emulation runs from */
+	const char *cluster_path;   /* pred/fill: whose profiles train the predictor */
+	const char *predictor_path; /* pred/fill: the predictor cache */
+};
+
+void lv_backend_config_default(struct lv_backend_config *cfg);
+
+/* Validity bits of struct lv_telemetry. */
+enum {
+	LV_TEL_GPU_FREQ = 1u << 0,
+	LV_TEL_GPU_LOAD = 1u << 1,
+	LV_TEL_POWER = 1u << 2,    /* power_w and rails */
+	LV_TEL_INFLIGHT = 1u << 3, /* emulation */
+	LV_TEL_SAMPLES = 1u << 4,  /* tegrastats counters */
+};
+
+struct lv_telemetry {
+	unsigned valid; /* LV_TEL_* */
+	double time_s;  /* since the agent started (cfg->t0_s) */
+	uint64_t gpu_freq_hz;
+	double gpu_load_pct; /* 0..100 */
+	double power_w;      /* total now */
+	size_t n_rails;
+	struct lv_tegrastats_rail rails[LV_TS_MAX_RAILS];
+	double energy_j; /* since start; always valid (0 before the first sample) */
+	size_t n_temps;  /* temperatures where known */
+	struct lv_tegrastats_temp temps[LV_TS_MAX_TEMPS];
+	int inflight;                /* batches queued or running (emulation) */
+	uint64_t samples, malformed; /* tegrastats lines parsed and skipped */
+	int source_alive;            /* the tegrastats child or replay is still running */
+};
+
+/* The GPU clock as the agent reports it. */
+struct lv_clock_state {
+	uint64_t freq_hz;   /* the clock now */
+	int pinned;         /* a PUT set it; 0: the default governor */
+	uint64_t target_hz; /* pinned: the requested clock (may not have taken effect yet) */
+};
+
+/* One emulated batch, as the infer endpoint reports it. */
+struct lv_infer_result {
+	double queue_s;   /* submitted → started (waited behind other work) */
+	double latency_s; /* started → finished */
+	double energy_j;  /* what the batch drew */
+	uint64_t freq_hz; /* clock at the end */
+};
+
+struct lv_backend_ops {
+	const char *name;
+	unsigned caps; /* LV_BACKEND_CAP_* */
+	int (*open)(struct lv_backend *b, const struct lv_backend_config *cfg, char **why);
+	void (*close)(struct lv_backend *b);
+	int (*get_clock)(struct lv_backend *b, struct lv_clock_state *out, char **why);
+	int (*set_clock)(struct lv_backend *b, uint64_t hz, char **why);
+	int (*release_clock)(struct lv_backend *b, char **why);
+	int (*telemetry)(struct lv_backend *b, struct lv_telemetry *out, char **why);
+	int (*infer)(struct lv_backend *b, int batch, struct lv_infer_result *out,
+	             char **why);           /* optional (CAP_INFER) */
+	void (*stop)(struct lv_backend *b); /* optional: fail blocked and later infers */
+};
+
+struct lv_backend {
+	const struct lv_backend_ops *ops;
+	char kind[LV_KIND_MAX]; /* "agx-xavier", "xavier-nx", "nano" */
+	char model[128];        /* jetson: /proc/device-tree/model; emulated: display name */
+	uint64_t *freqs_hz;     /* available clocks, ascending; owned */
+	size_t n_freqs;
+	int max_batch;               /* emulated: the profile's; jetson: 0 */
+	double clock_change_delay_s; /* emulated: the profile's; jetson: 0 */
+	void *impl;                  /* the implementation's state */
+};
+
+/* The registry: ops by name ("jetson", "emulated"), NULL when unknown. */
+const struct lv_backend_ops *lv_backend_find(const char *name);
+
+/*
+ * Opens backend `name` with cfg (borrowed for the call). NULL with *why on
+ * an unknown name or a failed open (the message names the file or field).
+ * Caller frees with lv_backend_free.
+ */
+struct lv_backend *lv_backend_new(const char *name, const struct lv_backend_config *cfg,
+                                  char **why);
+void lv_backend_free(struct lv_backend *b);
+
+int lv_backend_has(const struct lv_backend *b, unsigned cap);
+const char *lv_backend_name(const struct lv_backend *b);
+
+/* 1 when hz is one of the available clocks. */
+int lv_backend_is_clock(const struct lv_backend *b, uint64_t hz);
+
+/* The clock now. 0 or LV_EIO (a sysfs read failed). */
+int lv_backend_get_clock(struct lv_backend *b, struct lv_clock_state *out, char **why);
+
+/*
+ * Pins the GPU clock to hz. LV_EINVAL when hz is not an available clock
+ * (nothing changes); LV_EIO when a devfreq write failed. In emulation the
+ * new clock takes effect after the kind's clock-change delay.
+ */
+int lv_backend_set_clock(struct lv_backend *b, uint64_t hz, char **why);
+
+/* Releases a pin: the clock goes back to the default governor. 0 or LV_EIO. */
+int lv_backend_release_clock(struct lv_backend *b, char **why);
+
+/* Telemetry now. 0, or LV_EIO. */
+int lv_backend_telemetry(struct lv_backend *b, struct lv_telemetry *out, char **why);
+
+/*
+ * Runs one emulated batch of `batch` >= 1 frames and blocks until it is
+ * done (queued behind earlier work: one model instance). LV_ESTATE when the
+ * backend cannot infer or is stopping.
+ */
+int lv_backend_infer(struct lv_backend *b, int batch, struct lv_infer_result *out, char **why);
+
+/* Wakes blocked infers (they fail with LV_ESTATE) before shutdown. */
+void lv_backend_stop(struct lv_backend *b);
+
+/* Seconds on CLOCK_MONOTONIC (the agent's t0 and every backend's clock). */
+double lv_backend_monotonic_s(void);
+
+/*
+ * The real backend's board table. The kind of a /proc/device-tree/model
+ * string ("NVIDIA Jetson Nano Developer Kit" → "nano", "... Xavier NX ..." →
+ * "xavier-nx", "Jetson-AGX" or "... AGX Xavier ..." → "agx-xavier"), NULL for
+ * a board LoudVA does not know; and the kind's devfreq directory relative to
+ * the sysfs root ("sys/devices/57000000.gpu/devfreq/57000000.gpu"), NULL for
+ * an unknown kind.
+ */
+const char *lv_backend_jetson_kind(const char *model);
+const char *lv_backend_jetson_devfreq_dir(const char *kind);
+
+extern const struct lv_backend_ops lv_backend_jetson_ops;
+extern const struct lv_backend_ops lv_backend_emulated_ops;
+
+#endif

@@ -1,0 +1,529 @@
+/*
+ * backend_jetson: a real Jetson. The board kind comes from
+ * <root>/proc/device-tree/model; the GPU clock is devfreq's
+ * (<root>/sys/devices/<gpu>/devfreq/<gpu>/{cur,min,max}_freq and
+ * available_frequencies); power, load and temperatures come from tegrastats
+ * lines parsed by tegrastats.c.
+ *
+ * Pinning writes min_freq and max_freq to the same clock in the order that
+ * keeps min <= max at every step (the kernel refuses the other order):
+ * raising above the current max writes max first, anything else writes min
+ * first. Releasing restores the full range (max to the top clock, then min to
+ * the lowest), which hands the clock back to devfreq's governor.
+ *
+ * Telemetry runs on one reader thread: either a child `sh -c CMD` in its own
+ * process group (default `tegrastats --interval 200`; the whole group is
+ * stopped with SIGTERM) whose stdout is read line by line, or
+ * a log file replayed one line per interval, looping at EOF so a replaying
+ * agent never goes stale (the meter treats the stamp going back as a break).
+ * The reader feeds a tegrastats meter under its own mutex; telemetry copies
+ * the newest sample out. Callers: the agent's HTTP threads, the unit tests.
+ */
+#include "backend.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/util.h"
+
+extern char **environ;
+
+struct board {
+	const char *needle; /* matched in the model string, in table order */
+	const char *kind;
+};
+
+/* "Xavier NX" before "Xavier": an NX's model string also says Xavier. */
+static const struct board boards[] = {
+	{ "Nano", "nano" },      { "Xavier NX", "xavier-nx" },
+	{ "AGX", "agx-xavier" }, { "Xavier", "agx-xavier" },
+	{ NULL, NULL },
+};
+
+static const struct {
+	const char *kind;
+	const char *dir;
+} devfreq_dirs[] = {
+	{ "nano", "sys/devices/57000000.gpu/devfreq/57000000.gpu" },
+	{ "xavier-nx", "sys/devices/17000000.gv11b/devfreq/17000000.gv11b" },
+	{ "agx-xavier", "sys/devices/17000000.gv11b/devfreq/17000000.gv11b" },
+	{ NULL, NULL },
+};
+
+const char *lv_backend_jetson_kind(const char *model)
+{
+	if (strstr(model, "Orin"))
+		return NULL; /* a different GPU and devfreq node; not profiled */
+	for (size_t i = 0; boards[i].needle; i++)
+		if (strstr(model, boards[i].needle))
+			return boards[i].kind;
+	return NULL;
+}
+
+const char *lv_backend_jetson_devfreq_dir(const char *kind)
+{
+	for (size_t i = 0; devfreq_dirs[i].kind; i++)
+		if (!strcmp(devfreq_dirs[i].kind, kind))
+			return devfreq_dirs[i].dir;
+	return NULL;
+}
+
+struct jet {
+	char *devfreq; /* the devfreq directory (root included) */
+	double t0_s;
+	pthread_mutex_t mu; /* pin writes */
+	int pinned;
+	uint64_t target_hz;
+
+	pthread_mutex_t tmu; /* everything below */
+	pthread_cond_t stop_cv;
+	struct lv_tegrastats_meter meter;
+	int stop, alive;
+	pthread_t reader;
+	int have_reader;
+	pid_t child; /* the tegrastats command's process (group), or 0 */
+	FILE *in;    /* its stdout, or the replayed log */
+	int replay;
+};
+
+/* ---- sysfs --------------------------------------------------------------------- */
+
+static int read_u64(const char *dir, const char *name, uint64_t *out, char **why)
+{
+	char *path = lv_path_join(dir, name);
+	char *text = lv_read_file(path, NULL, why);
+	int rc = LV_EIO;
+	if (!text)
+		goto out;
+	unsigned long long v;
+	char *end;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	while (*end == '\n' || *end == ' ')
+		end++;
+	if (end == text || *end || errno) {
+		lv_fail(why, LV_EIO, "%s: '%.32s' is not a clock in Hz", path, text);
+		goto out;
+	}
+	*out = v;
+	rc = 0;
+out:
+	free(text);
+	free(path);
+	return rc;
+}
+
+static int write_u64(const char *dir, const char *name, uint64_t v, char **why)
+{
+	char *path = lv_path_join(dir, name);
+	char buf[32];
+	int len = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)v);
+	int rc = 0;
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0 || write(fd, buf, (size_t)len) != len)
+		rc = lv_fail(why, LV_EIO, "%s: cannot write %llu: %s%s", path,
+		             (unsigned long long)v, strerror(errno),
+		             errno == EACCES
+		                 ? " (the agent must run as root, as its systemd unit does)"
+		                 : "");
+	if (fd >= 0 && close(fd) != 0 && rc == 0)
+		rc = lv_fail(why, LV_EIO, "%s: cannot write %llu: %s", path, (unsigned long long)v,
+		             strerror(errno));
+	free(path);
+	return rc;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* available_frequencies: blank-separated Hz, any order → ascending, unique. */
+static int read_available(struct lv_backend *b, const char *dir, char **why)
+{
+	char *path = lv_path_join(dir, "available_frequencies");
+	char *text = lv_read_file(path, NULL, why);
+	int rc = LV_EIO;
+	if (!text)
+		goto out;
+	size_t n = 0, cap = 16;
+	uint64_t *f = lv_xmalloc(cap * sizeof(*f));
+	for (char *save = NULL, *t = strtok_r(text, " \t\n", &save); t;
+	     t = strtok_r(NULL, " \t\n", &save)) {
+		unsigned long long v;
+		if (lv_parse_u64(t, &v) != 0 || v == 0) {
+			lv_fail(why, LV_EIO, "%s: '%s' is not a clock in Hz", path, t);
+			free(f);
+			goto out;
+		}
+		if (n == cap)
+			f = lv_xrealloc(f, (cap *= 2) * sizeof(*f));
+		f[n++] = v;
+	}
+	if (n == 0) {
+		lv_fail(why, LV_EIO, "%s: no clocks listed", path);
+		free(f);
+		goto out;
+	}
+	qsort(f, n, sizeof(*f), cmp_u64);
+	size_t u = 1;
+	for (size_t i = 1; i < n; i++)
+		if (f[i] != f[u - 1])
+			f[u++] = f[i];
+	b->freqs_hz = f;
+	b->n_freqs = u;
+	rc = 0;
+out:
+	free(text);
+	free(path);
+	return rc;
+}
+
+/* ---- tegrastats reader ----------------------------------------------------------- */
+
+static void feed(struct jet *j, const char *line)
+{
+	pthread_mutex_lock(&j->tmu);
+	lv_tegrastats_meter_feed(&j->meter, line);
+	pthread_mutex_unlock(&j->tmu);
+}
+
+/* Sleeps until `deadline` (monotonic s) or stop. Returns 1 when stopping. */
+static int sleep_until(struct jet *j, double deadline)
+{
+	struct timespec ts;
+	ts.tv_sec = (time_t)floor(deadline);
+	ts.tv_nsec = (long)((deadline - floor(deadline)) * 1e9);
+	pthread_mutex_lock(&j->tmu);
+	while (!j->stop && lv_backend_monotonic_s() < deadline)
+		if (pthread_cond_timedwait(&j->stop_cv, &j->tmu, &ts) == ETIMEDOUT)
+			break;
+	int stop = j->stop;
+	pthread_mutex_unlock(&j->tmu);
+	return stop;
+}
+
+static void *reader_main(void *arg)
+{
+	struct jet *j = arg;
+	char *line = NULL;
+	size_t cap = 0;
+	double next = lv_backend_monotonic_s();
+	int lines_this_pass = 0;
+	for (;;) {
+		ssize_t n = getline(&line, &cap, j->in);
+		if (n < 0) {
+			if (!j->replay || lines_this_pass == 0)
+				break;
+			rewind(j->in); /* replay loops */
+			lines_this_pass = 0;
+			continue;
+		}
+		lines_this_pass++;
+		feed(j, line);
+		if (j->replay) {
+			next += j->meter.interval_s;
+			if (sleep_until(j, next))
+				break;
+		}
+	}
+	free(line);
+	pthread_mutex_lock(&j->tmu);
+	j->alive = 0;
+	pthread_mutex_unlock(&j->tmu);
+	return NULL;
+}
+
+static int spawn_command(struct jet *j, const char *cmd, char **why)
+{
+	int fds[2] = { -1, -1 };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, defs;
+	char *argv[] = { "/bin/sh", "-c", (char *)cmd, NULL };
+	int rc = LV_EIO;
+
+	if (pipe(fds) != 0) {
+		return lv_fail(why, LV_EIO, "tegrastats: pipe: %s", strerror(errno));
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	posix_spawn_file_actions_addclose(&fa, fds[0]);
+	posix_spawn_file_actions_addclose(&fa, fds[1]);
+	posix_spawnattr_init(&at);
+	sigemptyset(&none);
+	sigemptyset(&defs);
+	sigaddset(&defs, SIGTERM);
+	sigaddset(&defs, SIGINT);
+	sigaddset(&defs, SIGPIPE);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &defs);
+	posix_spawnattr_setpgroup(&at, 0);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+	                                  POSIX_SPAWN_SETSIGDEF);
+	int err = posix_spawn(&j->child, "/bin/sh", &fa, &at, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(fds[1]);
+	if (err != 0) {
+		lv_fail(why, LV_EIO, "tegrastats: cannot run '%s': %s", cmd, strerror(err));
+		close(fds[0]);
+		j->child = 0;
+	} else {
+		fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+		j->in = fdopen(fds[0], "r");
+		rc = 0;
+	}
+	return rc;
+}
+
+static int start_reader(struct jet *j, const struct lv_backend_config *cfg, char **why)
+{
+	double iv = cfg->tegrastats_interval_s > 0 ? cfg->tegrastats_interval_s : 0.2;
+	lv_tegrastats_meter_init(&j->meter, iv);
+	const char *src = cfg->tegrastats;
+	char *dflt = NULL;
+	if (src && !*src)
+		return 0; /* no telemetry source */
+	struct stat st;
+	if (src && stat(src, &st) == 0 && S_ISREG(st.st_mode)) {
+		j->in = fopen(src, "re");
+		if (!j->in)
+			return lv_fail(why, LV_EIO, "%s: cannot open: %s", src, strerror(errno));
+		j->replay = 1;
+	} else {
+		if (!src)
+			src = dflt =
+			    lv_xasprintf("tegrastats --interval %d", (int)lround(iv * 1000));
+		int rc = spawn_command(j, src, why);
+		free(dflt);
+		if (rc != 0)
+			return rc;
+	}
+	j->alive = 1;
+	if (pthread_create(&j->reader, NULL, reader_main, j) != 0)
+		return lv_fail(why, LV_EIO, "tegrastats: cannot start the reader thread");
+	j->have_reader = 1;
+	return 0;
+}
+
+static void stop_reader(struct jet *j)
+{
+	pthread_mutex_lock(&j->tmu);
+	j->stop = 1;
+	pthread_cond_broadcast(&j->stop_cv);
+	pthread_mutex_unlock(&j->tmu);
+	if (j->child > 0)
+		kill(-j->child, SIGTERM); /* the group's stdout closes: the reader sees EOF */
+	if (j->have_reader)
+		pthread_join(j->reader, NULL);
+	if (j->child > 0)
+		waitpid(j->child, NULL, 0);
+	if (j->in)
+		fclose(j->in);
+	j->in = NULL;
+	j->child = 0;
+	j->have_reader = 0;
+}
+
+/* ---- ops ------------------------------------------------------------------------ */
+
+static void jet_free(struct jet *j)
+{
+	if (!j)
+		return;
+	stop_reader(j);
+	pthread_cond_destroy(&j->stop_cv);
+	pthread_mutex_destroy(&j->tmu);
+	pthread_mutex_destroy(&j->mu);
+	free(j->devfreq);
+	free(j);
+}
+
+static char *root_path(const char *root, const char *rel)
+{
+	if (!root || !*root || !strcmp(root, "/"))
+		return lv_xasprintf("/%s", rel);
+	return lv_xasprintf("%s%s%s", root, root[strlen(root) - 1] == '/' ? "" : "/", rel);
+}
+
+static int detect(struct lv_backend *b, const char *root, char **why)
+{
+	char *path = root_path(root, "proc/device-tree/model");
+	size_t len = 0;
+	char *text = lv_read_file(path, &len, why);
+	int rc = LV_EIO;
+	if (!text)
+		goto out;
+	len = strnlen(text, len); /* the device tree's string ends with NUL */
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
+		len--;
+	text[len] = '\0';
+	snprintf(b->model, sizeof(b->model), "%s", text);
+	const char *kind = lv_backend_jetson_kind(text);
+	if (!kind) {
+		lv_fail(why, LV_EINVAL,
+		        "%s: '%s' is not a board LoudVA knows (Jetson Nano, Xavier NX, AGX Xavier)",
+		        path, b->model);
+		goto out;
+	}
+	snprintf(b->kind, sizeof(b->kind), "%s", kind);
+	rc = 0;
+out:
+	free(text);
+	free(path);
+	return rc;
+}
+
+static int jet_open(struct lv_backend *b, const struct lv_backend_config *cfg, char **why)
+{
+	struct jet *j = lv_xcalloc(1, sizeof(*j));
+	pthread_condattr_t ca;
+	int rc;
+	pthread_mutex_init(&j->mu, NULL);
+	pthread_mutex_init(&j->tmu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&j->stop_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	j->t0_s = cfg->t0_s;
+	rc = detect(b, cfg->sysfs_root, why);
+	if (rc != 0)
+		goto out;
+	j->devfreq = root_path(cfg->sysfs_root, lv_backend_jetson_devfreq_dir(b->kind));
+	rc = read_available(b, j->devfreq, why);
+	if (rc != 0)
+		goto out;
+	rc = start_reader(j, cfg, why);
+	if (rc != 0)
+		goto out;
+	b->impl = j;
+	j = NULL;
+out:
+	jet_free(j);
+	return rc;
+}
+
+static void jet_close(struct lv_backend *b)
+{
+	jet_free(b->impl);
+	b->impl = NULL;
+}
+
+static int jet_get_clock(struct lv_backend *b, struct lv_clock_state *out, char **why)
+{
+	struct jet *j = b->impl;
+	int rc = read_u64(j->devfreq, "cur_freq", &out->freq_hz, why);
+	pthread_mutex_lock(&j->mu);
+	out->pinned = j->pinned;
+	out->target_hz = j->pinned ? j->target_hz : 0;
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+/* Sets [min, max] to [lo, hi] keeping min <= max after every write. Under mu. */
+static int set_range(struct jet *j, uint64_t lo, uint64_t hi, char **why)
+{
+	uint64_t cur_max;
+	if (read_u64(j->devfreq, "max_freq", &cur_max, why) != 0)
+		return LV_EIO;
+	if (lo > cur_max) { /* the new range lies above the old max: max first */
+		if (write_u64(j->devfreq, "max_freq", hi, why) != 0)
+			return LV_EIO;
+		return write_u64(j->devfreq, "min_freq", lo, why);
+	}
+	if (write_u64(j->devfreq, "min_freq", lo, why) != 0)
+		return LV_EIO;
+	return write_u64(j->devfreq, "max_freq", hi, why);
+}
+
+static int jet_set_clock(struct lv_backend *b, uint64_t hz, char **why)
+{
+	struct jet *j = b->impl;
+	pthread_mutex_lock(&j->mu);
+	int rc = set_range(j, hz, hz, why);
+	if (rc == 0) {
+		j->pinned = 1;
+		j->target_hz = hz;
+	}
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+static int jet_release_clock(struct lv_backend *b, char **why)
+{
+	struct jet *j = b->impl;
+	pthread_mutex_lock(&j->mu);
+	/* widening: max up first, then min down; each step keeps min <= max */
+	int rc = write_u64(j->devfreq, "max_freq", b->freqs_hz[b->n_freqs - 1], why);
+	if (rc == 0)
+		rc = write_u64(j->devfreq, "min_freq", b->freqs_hz[0], why);
+	if (rc == 0) {
+		j->pinned = 0;
+		j->target_hz = 0;
+	}
+	pthread_mutex_unlock(&j->mu);
+	return rc;
+}
+
+static int jet_telemetry(struct lv_backend *b, struct lv_telemetry *out, char **why)
+{
+	struct jet *j = b->impl;
+	uint64_t cur;
+	int have_cur = read_u64(j->devfreq, "cur_freq", &cur, NULL) == 0;
+	(void)why;
+	out->time_s = lv_backend_monotonic_s() - j->t0_s;
+	pthread_mutex_lock(&j->tmu);
+	const struct lv_tegrastats_meter *m = &j->meter;
+	out->valid = LV_TEL_SAMPLES;
+	out->samples = m->samples;
+	out->malformed = m->malformed;
+	out->source_alive = j->alive;
+	out->energy_j = m->energy_j;
+	if (m->samples > 0) {
+		const struct lv_tegrastats_sample *s = &m->last;
+		out->valid |= LV_TEL_GPU_LOAD | LV_TEL_POWER;
+		out->gpu_load_pct = s->gpu_load_pct;
+		out->power_w = s->power_w;
+		out->n_rails = s->n_rails;
+		memcpy(out->rails, s->rails, s->n_rails * sizeof(s->rails[0]));
+		out->n_temps = s->n_temps;
+		memcpy(out->temps, s->temps, s->n_temps * sizeof(s->temps[0]));
+		if (!have_cur && (s->valid & LV_TS_GPU_FREQ)) {
+			cur = s->gpu_freq_hz;
+			have_cur = 1;
+		}
+	}
+	pthread_mutex_unlock(&j->tmu);
+	if (have_cur) {
+		out->valid |= LV_TEL_GPU_FREQ;
+		out->gpu_freq_hz = cur;
+	}
+	return 0;
+}
+
+const struct lv_backend_ops lv_backend_jetson_ops = {
+	.name = "jetson",
+	.caps = 0,
+	.open = jet_open,
+	.close = jet_close,
+	.get_clock = jet_get_clock,
+	.set_clock = jet_set_clock,
+	.release_clock = jet_release_clock,
+	.telemetry = jet_telemetry,
+	.infer = NULL,
+	.stop = NULL,
+};

@@ -1,0 +1,182 @@
+/*
+ * module_command: the command and shell modules. `command` runs its words
+ * without a shell (each word is quoted, so $HOME, * and | are literal, as in
+ * Ansible); `shell` hands its text to /bin/sh (or `executable`). Both report
+ * changed unless changed_when says otherwise, honour chdir, creates and
+ * removes, and in check mode only say whether they would run.
+ */
+#include "module.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+
+static const char *const known[] = { "_raw_params",      "cmd",     "argv",       "chdir",
+	                             "creates",          "removes", "executable", "warn",
+	                             "strip_empty_ends", NULL };
+
+static int validate(const struct lv_val *args, char **why)
+{
+	if (!lv_val_get(args, "_raw_params") && !lv_val_get(args, "cmd") &&
+	    !lv_val_get(args, "argv"))
+		return lv_fail(why, LV_EINVAL, "command: no command given");
+	return lv_mod_known_args(args, "command", known, why);
+}
+
+/* Splits like Python's shlex (quotes, backslashes) and quotes each word for sh. */
+static char *requote(const char *s)
+{
+	char *out = lv_xstrdup(""), *word = lv_xmalloc(strlen(s) + 1);
+	while (*s) {
+		while (isspace((unsigned char)*s))
+			s++;
+		if (!*s)
+			break;
+		char *w = word, q = 0;
+		for (; *s && (q || !isspace((unsigned char)*s)); s++) {
+			if (q == '\'' && *s == '\'')
+				q = 0;
+			else if (q == '"' && *s == '"')
+				q = 0;
+			else if (!q && (*s == '\'' || *s == '"'))
+				q = *s;
+			else if (*s == '\\' && q != '\'' && s[1])
+				*w++ = *++s;
+			else
+				*w++ = *s;
+		}
+		*w = '\0';
+		char *qw = lv_mod_quote(word);
+		char *next = lv_xasprintf("%s%s%s", out, out[0] ? " " : "", qw);
+		free(qw);
+		free(out);
+		out = next;
+	}
+	free(word);
+	return out;
+}
+
+static char *argv_line(const struct lv_val *argv)
+{
+	char *out = lv_xstrdup("");
+	for (size_t i = 0; argv->kind == LV_VAL_LIST && i < argv->n; i++) {
+		char *t = lv_val_to_text(argv->items[i]);
+		char *q = lv_mod_quote(t);
+		char *next = lv_xasprintf("%s%s%s", out, i ? " " : "", q);
+		free(q);
+		free(t);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+/* 1 when creates exists or removes does not (the command is skipped), 0 to run, <0 error. */
+static int already_done(struct lv_module_ctx *ctx, const char *cd, char **msg, char **why)
+{
+	const char *creates = lv_mod_arg(ctx->args, "creates");
+	const char *removes = lv_mod_arg(ctx->args, "removes");
+	if (!creates && !removes)
+		return 0;
+	const char *path = creates ? creates : removes;
+	char *q = lv_mod_quote(path);
+	char *script = lv_xasprintf("%s[ -e %s ]", cd, q);
+	struct lv_exec_result res = { 0 };
+	int rc = lv_mod_shell(ctx, script, &res, why);
+	int done = 0;
+	if (rc == 0) {
+		bool exists = res.rc == 0;
+		done = creates ? exists : !exists;
+		if (done)
+			*msg = lv_xasprintf("skipped, since %s %s", path,
+			                    creates ? "exists" : "does not exist");
+	}
+	lv_exec_result_fini(&res);
+	free(script);
+	free(q);
+	return rc ? rc : done;
+}
+
+static int run_common(struct lv_module_ctx *ctx, struct lv_val *result, bool shell, char **why)
+{
+	const struct lv_val *a = ctx->args;
+	const char *raw = lv_mod_arg(a, "_raw_params");
+	if (!raw)
+		raw = lv_mod_arg(a, "cmd");
+	const struct lv_val *argv = lv_val_get(a, "argv");
+	char *cmd = argv && !raw ? argv_line(argv)
+	            : shell      ? lv_xstrdup(raw ? raw : "")
+	                         : requote(raw ? raw : "");
+	const char *chdir = lv_mod_arg(a, "chdir");
+	char *qd = chdir ? lv_mod_quote(chdir) : NULL;
+	char *cd = chdir ? lv_xasprintf("cd %s || exit 1; ", qd) : lv_xstrdup("");
+	char *msg = NULL, *script = NULL;
+	struct lv_exec_result res = { 0 };
+	lv_val_set_str(result, "cmd", raw ? raw : cmd);
+	int rc = already_done(ctx, cd, &msg, why);
+	if (rc < 0)
+		goto out;
+	if (rc == 1) {
+		lv_val_set_bool(result, "changed", false);
+		lv_val_set_str(result, "msg", msg);
+		lv_val_set_int(result, "rc", 0);
+		lv_val_set_str(result, "stdout", msg);
+		rc = 0;
+		goto out;
+	}
+	if (ctx->check) {
+		lv_val_set_bool(result, "skipped", true);
+		lv_val_set_str(result, "msg", "Command would have run if not in check mode");
+		goto out;
+	}
+	const char *exe = lv_mod_arg(a, "executable");
+	if (shell && exe) {
+		char *qe = lv_mod_quote(exe), *qc = lv_mod_quote(cmd);
+		script = lv_xasprintf("%sexec %s -c %s", cd, qe, qc);
+		free(qe);
+		free(qc);
+	} else {
+		script = lv_xasprintf("%s%s", cd, cmd);
+	}
+	rc = lv_mod_shell(ctx, script, &res, why);
+	if (rc)
+		goto out;
+	lv_mod_put_exec(result, &res);
+	lv_val_set_bool(result, "changed", true);
+	if (res.rc != 0)
+		lv_mod_failed(result, "non-zero return code");
+out:
+	lv_exec_result_fini(&res);
+	free(script);
+	free(msg);
+	free(cd);
+	free(qd);
+	free(cmd);
+	return rc;
+}
+
+static int run_command(struct lv_module_ctx *ctx, struct lv_val *result, char **why)
+{
+	return run_common(ctx, result, false, why);
+}
+
+static int run_shell(struct lv_module_ctx *ctx, struct lv_val *result, char **why)
+{
+	return run_common(ctx, result, true, why);
+}
+
+const struct lv_module_ops lv_module_command = {
+	.name = "command",
+	.flags = LV_MOD_CHECK,
+	.validate = validate,
+	.run = run_command,
+};
+
+const struct lv_module_ops lv_module_shell = {
+	.name = "shell",
+	.flags = LV_MOD_CHECK,
+	.validate = validate,
+	.run = run_shell,
+};

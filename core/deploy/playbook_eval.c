@@ -1,0 +1,454 @@
+/*
+ * playbook_eval: evaluates compiled expressions (playbook_expr.h) against
+ * variables from a lookup callback. Filters are declared as data in one table.
+ *
+ * Ownership: every evaluation step returns a new value or NULL for
+ * "undefined"; the name that was undefined is remembered for the message,
+ * since Ansible users look for "'x' is undefined".
+ */
+#include "playbook.h"
+
+#include <ctype.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "module.h"
+#include "playbook_expr.h"
+#include "base/util.h"
+
+struct ctx {
+	lv_lookup_fn lookup;
+	void *ud;
+	char undef[128]; /* the last undefined name, for messages */
+	char **why;
+};
+
+static int eval(struct ctx *c, const struct lv_enode *n, struct lv_val **out);
+
+static int undefined_error(struct ctx *c)
+{
+	return lv_fail(c->why, LV_EINVAL, "'%s' is undefined", c->undef[0] ? c->undef : "value");
+}
+
+/* Extends the remembered path ("x" -> "x.stat") or starts a new one. */
+static void note_undef(struct ctx *c, const char *base, const char *attr)
+{
+	char *tmp = attr ? lv_xasprintf("%s.%s", base, attr) : lv_xstrdup(base);
+	size_t n = strlen(tmp);
+	if (n >= sizeof c->undef)
+		n = sizeof c->undef - 1;
+	memcpy(c->undef, tmp, n);
+	c->undef[n] = '\0';
+	free(tmp);
+}
+
+/* Evaluates to a defined value or fails. */
+static int eval_def(struct ctx *c, const struct lv_enode *n, struct lv_val **out)
+{
+	int rc = eval(c, n, out);
+	if (rc == 0 && !*out)
+		return undefined_error(c);
+	return rc;
+}
+
+static bool as_num(const struct lv_val *v, double *out)
+{
+	long long i;
+	if (lv_val_as_int(v, &i)) {
+		*out = (double)i;
+		return true;
+	}
+	if (!v || v->kind != LV_VAL_STR || !v->str[0])
+		return false;
+	char *end = NULL;
+	double d = strtod(v->str, &end);
+	if (*end)
+		return false;
+	*out = d;
+	return true;
+}
+
+static bool compare(const struct lv_val *a, const struct lv_val *b, enum lv_ecmp op)
+{
+	double x, y;
+	int r;
+	if (as_num(a, &x) && as_num(b, &y) && a->kind != LV_VAL_BOOL && b->kind != LV_VAL_BOOL) {
+		r = x < y ? -1 : x > y;
+	} else if (a->kind == LV_VAL_NULL || b->kind == LV_VAL_NULL) {
+		r = a->kind != b->kind;
+	} else {
+		char *ta = lv_val_to_text(a), *tb = lv_val_to_text(b);
+		if (a->kind == LV_VAL_BOOL || b->kind == LV_VAL_BOOL)
+			r = lv_val_truthy(a) != lv_val_truthy(b) || a->kind != b->kind;
+		else
+			r = strcmp(ta, tb);
+		free(ta);
+		free(tb);
+	}
+	switch (op) {
+	case LV_EC_EQ: return r == 0;
+	case LV_EC_NE: return r != 0;
+	case LV_EC_LT: return r < 0;
+	case LV_EC_LE: return r <= 0;
+	case LV_EC_GT: return r > 0;
+	case LV_EC_GE: return r >= 0;
+	}
+	return false;
+}
+
+static bool contains(const struct lv_val *needle, const struct lv_val *hay)
+{
+	char *t = lv_val_to_text(needle);
+	bool found = false;
+	if (hay->kind == LV_VAL_LIST) {
+		for (size_t i = 0; i < hay->n && !found; i++)
+			found = compare(needle, hay->items[i], LV_EC_EQ);
+	} else if (hay->kind == LV_VAL_MAP) {
+		found = lv_val_get(hay, t) != NULL;
+	} else {
+		found = strstr(hay->str, t) != NULL;
+	}
+	free(t);
+	return found;
+}
+
+/* Registered results: `x is failed` and friends read x.failed etc. */
+static int eval_test(struct ctx *c, const struct lv_enode *n, struct lv_val **out)
+{
+	struct lv_val *v = NULL;
+	int rc = eval(c, n->a, &v);
+	if (rc)
+		return rc;
+	bool r;
+	const char *t = n->name;
+	if (!strcmp(t, "defined") || !strcmp(t, "undefined")) {
+		r = (v != NULL) == (t[0] == 'd');
+	} else if (!v) {
+		return undefined_error(c);
+	} else if (!strcmp(t, "none")) {
+		r = v->kind == LV_VAL_NULL;
+	} else {
+		const char *field = t[0] == 's' && t[1] == 'u' ? "failed"
+		                    : t[0] == 'f'              ? "failed"
+		                    : t[0] == 'c'              ? "changed"
+		                                               : "skipped";
+		r = lv_val_truthy(lv_val_get(v, field));
+		if (t[0] == 's' && t[1] == 'u')
+			r = !r;
+	}
+	lv_val_free(v);
+	*out = lv_val_new_bool(n->op ? !r : r);
+	return 0;
+}
+
+static struct lv_val *text_filter(const char *name, const struct lv_val *v)
+{
+	char *t = lv_val_to_text(v), *r = NULL;
+	if (!strcmp(name, "lower") || !strcmp(name, "upper")) {
+		for (char *p = t; *p; p++)
+			*p = (char)(name[0] == 'l' ? tolower((unsigned char)*p)
+			                           : toupper((unsigned char)*p));
+	} else if (!strcmp(name, "trim")) {
+		char *b = t;
+		while (*b == ' ' || *b == '\n' || *b == '\t' || *b == '\r')
+			b++;
+		size_t len = strlen(b);
+		while (len && strchr(" \n\t\r", b[len - 1]))
+			len--;
+		memmove(t, b, len);
+		t[len] = '\0';
+	} else if (!strcmp(name, "quote")) {
+		r = lv_mod_quote(t);
+	} else if (!strcmp(name, "basename") || !strcmp(name, "dirname")) {
+		char *copy = lv_xstrdup(t);
+		r = lv_xstrdup(name[0] == 'b' ? basename(copy) : dirname(copy));
+		free(copy);
+	}
+	struct lv_val *out = lv_val_new_str(r ? r : t);
+	free(r);
+	free(t);
+	return out;
+}
+
+/* Ansible's `bool` filter: only yes/on/1/true/y (any case) are true for strings. */
+static bool to_bool(const struct lv_val *v)
+{
+	static const char *const yes[] = { "yes", "on", "1", "true", "y", NULL };
+	if (v->kind != LV_VAL_STR)
+		return lv_val_truthy(v);
+	for (const char *const *w = yes; *w; w++)
+		if (!strcasecmp(v->str, *w))
+			return true;
+	return false;
+}
+
+/* Filters that take the subject's value (defined) and no or simple arguments. */
+static int apply_filter(struct ctx *c, const char *name, struct lv_val *v, struct lv_val **args,
+                        size_t n_args, struct lv_val **out)
+{
+	long long i = 0;
+	if (!strcmp(name, "bool")) {
+		*out = lv_val_new_bool(to_bool(v));
+	} else if (!strcmp(name, "int")) {
+		if (!lv_val_as_int(v, &i))
+			i = v->str ? strtoll(v->str, NULL, 10) : 0;
+		*out = lv_val_new_int(i);
+	} else if (!strcmp(name, "string")) {
+		char *t = lv_val_to_text(v);
+		*out = lv_val_new_str(t);
+		free(t);
+	} else if (!strcmp(name, "length") || !strcmp(name, "count")) {
+		*out = lv_val_new_int((long long)(v->str ? strlen(v->str) : v->n));
+	} else if (!strcmp(name, "to_json")) {
+		char *t = lv_val_to_json(v);
+		*out = lv_val_new_str(t);
+		free(t);
+	} else if (!strcmp(name, "first") || !strcmp(name, "last")) {
+		if (v->kind != LV_VAL_LIST || v->n == 0)
+			return lv_fail(c->why, LV_EINVAL, "%s: not a non-empty list", name);
+		*out = lv_val_dup(v->items[name[0] == 'f' ? 0 : v->n - 1]);
+	} else if (!strcmp(name, "join")) {
+		if (v->kind != LV_VAL_LIST)
+			return lv_fail(c->why, LV_EINVAL, "join: not a list");
+		const char *sep = n_args ? args[0]->str ? args[0]->str : "" : "";
+		char *acc = lv_xstrdup("");
+		for (size_t k = 0; k < v->n; k++) {
+			char *t = lv_val_to_text(v->items[k]);
+			char *next = lv_xasprintf("%s%s%s", acc, k ? sep : "", t);
+			free(t);
+			free(acc);
+			acc = next;
+		}
+		*out = lv_val_new_str(acc);
+		free(acc);
+	} else {
+		*out = text_filter(name, v);
+	}
+	return 0;
+}
+
+static const char *const filters[] = { "default", "d",     "mandatory", "bool",    "int",
+	                               "string",  "lower", "upper",     "trim",    "length",
+	                               "count",   "quote", "basename",  "dirname", "join",
+	                               "first",   "last",  "to_json",   NULL };
+
+bool lv_expr_filter_known(const char *name)
+{
+	for (const char *const *f = filters; *f; f++)
+		if (!strcmp(*f, name))
+			return true;
+	return false;
+}
+
+static int eval_filter(struct ctx *c, const struct lv_enode *n, struct lv_val **out)
+{
+	struct lv_val *v = NULL, **args = NULL;
+	int rc = eval(c, n->a, &v);
+	if (rc)
+		return rc;
+	size_t k = 0;
+	if (n->n_args) {
+		args = lv_xcalloc(n->n_args, sizeof *args);
+		for (; k < n->n_args && rc == 0; k++)
+			rc = eval_def(c, n->args[k], &args[k]);
+	}
+	if (rc)
+		goto out;
+	if (!strcmp(n->name, "default") || !strcmp(n->name, "d")) {
+		bool use = !v || (n->n_args > 1 && lv_val_truthy(args[1]) && !lv_val_truthy(v));
+		*out = use ? (n->n_args ? lv_val_dup(args[0]) : lv_val_new_str("")) : v;
+		if (!use)
+			v = NULL;
+	} else if (!v) {
+		rc = undefined_error(c);
+	} else if (!strcmp(n->name, "mandatory")) {
+		*out = v;
+		v = NULL;
+	} else {
+		rc = apply_filter(c, n->name, v, args, n->n_args, out);
+	}
+out:
+	for (size_t j = 0; j < k; j++)
+		lv_val_free(args[j]);
+	free(args);
+	lv_val_free(v);
+	return rc;
+}
+
+static int eval_access(struct ctx *c, const struct lv_enode *n, struct lv_val **out)
+{
+	struct lv_val *base = NULL, *key = NULL;
+	int rc = eval(c, n->a, &base);
+	if (rc || !base)
+		return rc; /* undefined propagates */
+	const struct lv_val *found = NULL;
+	if (n->kind == LV_EN_ATTR) {
+		found = lv_val_get(base, n->name);
+		if (!found && base->kind == LV_VAL_LIST) {
+			long long i;
+			struct lv_val tmp = { .kind = LV_VAL_STR, .str = n->name };
+			if (lv_val_as_int(&tmp, &i) && i >= 0 && (size_t)i < base->n)
+				found = base->items[i];
+		}
+		note_undef(c, c->undef[0] ? c->undef : "value", n->name);
+	} else {
+		rc = eval_def(c, n->b, &key);
+		long long i;
+		if (rc == 0 && base->kind == LV_VAL_LIST && lv_val_as_int(key, &i)) {
+			if (i < 0)
+				i += (long long)base->n;
+			if (i >= 0 && (size_t)i < base->n)
+				found = base->items[i];
+		} else if (rc == 0 && key->str) {
+			found = lv_val_get(base, key->str);
+		}
+		if (rc == 0)
+			note_undef(c, c->undef[0] ? c->undef : "value", key->str ? key->str : "[]");
+	}
+	*out = lv_val_dup(found);
+	lv_val_free(base);
+	lv_val_free(key);
+	return rc;
+}
+
+static int eval_binary(struct ctx *c, const struct lv_enode *n, struct lv_val **out)
+{
+	struct lv_val *a = NULL, *b = NULL;
+	int rc = eval_def(c, n->a, &a);
+	if (rc)
+		return rc;
+	if (n->kind == LV_EN_AND || n->kind == LV_EN_OR) {
+		bool t = lv_val_truthy(a);
+		if ((n->kind == LV_EN_AND && !t) || (n->kind == LV_EN_OR && t)) {
+			*out = a;
+			return 0;
+		}
+		lv_val_free(a);
+		return eval_def(c, n->b, out);
+	}
+	rc = eval_def(c, n->b, &b);
+	if (rc == 0) {
+		bool r = n->kind == LV_EN_CMP ? compare(a, b, (enum lv_ecmp)n->op) : contains(a, b);
+		if (n->kind == LV_EN_IN && n->op)
+			r = !r;
+		*out = lv_val_new_bool(r);
+	}
+	lv_val_free(a);
+	lv_val_free(b);
+	return rc;
+}
+
+static int eval_add(struct ctx *c, const struct lv_enode *n, struct lv_val **out)
+{
+	struct lv_val *a = NULL, *b = NULL;
+	int rc = eval_def(c, n->a, &a);
+	if (rc == 0)
+		rc = eval_def(c, n->b, &b);
+	long long x, y;
+	double dx, dy;
+	if (rc) {
+		/* nothing */
+	} else if (n->op != '~' && lv_val_as_int(a, &x) && lv_val_as_int(b, &y) &&
+	           a->kind != LV_VAL_STR && b->kind != LV_VAL_STR) {
+		*out = lv_val_new_int(n->op == '+' ? x + y : x - y);
+	} else if (n->op == '-' && as_num(a, &dx) && as_num(b, &dy)) {
+		char buf[64];
+		snprintf(buf, sizeof buf, "%g", dx - dy);
+		*out = lv_val_new_plain(buf);
+	} else if (n->op == '+' && a->kind == LV_VAL_LIST && b->kind == LV_VAL_LIST) {
+		*out = lv_val_dup(a);
+		for (size_t i = 0; i < b->n; i++)
+			lv_val_push(*out, lv_val_dup(b->items[i]));
+	} else if (n->op == '-') {
+		rc = lv_fail(c->why, LV_EINVAL, "unsupported operand for -");
+	} else {
+		char *ta = lv_val_to_text(a), *tb = lv_val_to_text(b);
+		char *s = lv_xasprintf("%s%s", ta, tb);
+		*out = lv_val_new_str(s);
+		free(s);
+		free(ta);
+		free(tb);
+	}
+	lv_val_free(a);
+	lv_val_free(b);
+	return rc;
+}
+
+static int eval(struct ctx *c, const struct lv_enode *n, struct lv_val **out)
+{
+	*out = NULL;
+	switch (n->kind) {
+	case LV_EN_LIT: *out = lv_val_dup(n->lit); return 0;
+	case LV_EN_NAME: {
+		int rc = c->lookup(c->ud, n->name, out, c->why);
+		if (rc == 0)
+			note_undef(c, n->name, NULL);
+		return rc;
+	}
+	case LV_EN_ATTR:
+	case LV_EN_INDEX: return eval_access(c, n, out);
+	case LV_EN_LIST: {
+		struct lv_val *l = lv_val_new_list();
+		for (size_t i = 0; i < n->n_args; i++) {
+			struct lv_val *item = NULL;
+			int rc = eval_def(c, n->args[i], &item);
+			if (rc) {
+				lv_val_free(l);
+				return rc;
+			}
+			lv_val_push(l, item);
+		}
+		*out = l;
+		return 0;
+	}
+	case LV_EN_NOT: {
+		struct lv_val *v = NULL;
+		int rc = eval_def(c, n->a, &v);
+		if (rc == 0)
+			*out = lv_val_new_bool(!lv_val_truthy(v));
+		lv_val_free(v);
+		return rc;
+	}
+	case LV_EN_AND:
+	case LV_EN_OR:
+	case LV_EN_CMP:
+	case LV_EN_IN: return eval_binary(c, n, out);
+	case LV_EN_TEST: return eval_test(c, n, out);
+	case LV_EN_ADD: return eval_add(c, n, out);
+	case LV_EN_COND: {
+		struct lv_val *cond = NULL;
+		int rc = eval_def(c, n->b, &cond);
+		bool t = rc == 0 && lv_val_truthy(cond);
+		lv_val_free(cond);
+		return rc ? rc : eval_def(c, t ? n->a : n->args[0], out);
+	}
+	case LV_EN_FILTER: return eval_filter(c, n, out);
+	}
+	return LV_EINVAL;
+}
+
+int lv_expr_eval(const struct lv_expr *e, lv_lookup_fn lookup, void *ud, struct lv_val **out,
+                 char **why)
+{
+	struct ctx c = { .lookup = lookup, .ud = ud, .why = why };
+	*out = NULL;
+	int rc = eval_def(&c, e->root, out);
+	if (rc) {
+		lv_val_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+int lv_expr_eval_bool(const struct lv_expr *e, lv_lookup_fn lookup, void *ud, bool *out, char **why)
+{
+	struct lv_val *v = NULL;
+	int rc = lv_expr_eval(e, lookup, ud, &v, why);
+	if (rc == 0)
+		*out = lv_val_truthy(v);
+	lv_val_free(v);
+	return rc;
+}

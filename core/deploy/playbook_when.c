@@ -1,0 +1,490 @@
+/*
+ * playbook_when: the expression language of `when`, `changed_when`,
+ * `failed_when`, `until` and `{{ }}` — a Jinja2 subset (the grammar is in
+ * playbook.h). Expressions are compiled once, when the playbook is loaded, so
+ * a typo is reported before any host is touched; they are evaluated per host
+ * with a lookup callback that the runner provides.
+ *
+ * Undefined values propagate through attribute and index access (so
+ * `x.stat.exists is defined` works when x is not registered) and become an
+ * error ("'x' is undefined") only where a value is needed, as in Ansible.
+ */
+#include "playbook.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "playbook_expr.h"
+#include "base/util.h"
+
+struct parser {
+	const char *s, *p;
+	char *err;
+};
+
+void lv_expr_node_free(struct lv_enode *n)
+{
+	if (!n)
+		return;
+	lv_expr_node_free(n->a);
+	lv_expr_node_free(n->b);
+	for (size_t i = 0; i < n->n_args; i++)
+		lv_expr_node_free(n->args[i]);
+	free(n->args);
+	free(n->name);
+	lv_val_free(n->lit);
+	free(n);
+}
+
+static struct lv_enode *node_new(enum lv_enode_kind kind)
+{
+	struct lv_enode *n = lv_xcalloc(1, sizeof *n);
+	n->kind = kind;
+	return n;
+}
+
+static void add_arg(struct lv_enode *n, struct lv_enode *arg)
+{
+	n->args = lv_xrealloc(n->args, (n->n_args + 1) * sizeof *n->args);
+	n->args[n->n_args++] = arg;
+}
+
+/* ---- lexing helpers ---------------------------------------------------- */
+
+static void skip_ws(struct parser *ps)
+{
+	while (isspace((unsigned char)*ps->p))
+		ps->p++;
+}
+
+static bool perr(struct parser *ps, const char *what)
+{
+	if (!ps->err)
+		ps->err = lv_xasprintf("expression '%s': %s at '%s'", ps->s, what,
+		                       *ps->p ? ps->p : "end");
+	return false;
+}
+
+/* Consumes `tok` (an operator) when next. */
+static bool accept(struct parser *ps, const char *tok)
+{
+	skip_ws(ps);
+	size_t n = strlen(tok);
+	if (strncmp(ps->p, tok, n))
+		return false;
+	ps->p += n;
+	return true;
+}
+
+static bool is_ident_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* Consumes the keyword `kw` when it is the next whole word. */
+static bool accept_kw(struct parser *ps, const char *kw)
+{
+	skip_ws(ps);
+	size_t n = strlen(kw);
+	if (strncmp(ps->p, kw, n) || is_ident_char(ps->p[n]))
+		return false;
+	ps->p += n;
+	return true;
+}
+
+static char *read_ident(struct parser *ps)
+{
+	skip_ws(ps);
+	if (!isalpha((unsigned char)*ps->p) && *ps->p != '_')
+		return NULL;
+	const char *b = ps->p;
+	while (is_ident_char(*ps->p))
+		ps->p++;
+	size_t n = (size_t)(ps->p - b);
+	char *id = lv_xmalloc(n + 1);
+	memcpy(id, b, n);
+	id[n] = '\0';
+	return id;
+}
+
+static struct lv_enode *parse_expr(struct parser *ps);
+
+static struct lv_enode *parse_string(struct parser *ps)
+{
+	char q = *ps->p++;
+	size_t cap = 16, len = 0;
+	char *s = lv_xmalloc(cap);
+	while (*ps->p && *ps->p != q) {
+		char c = *ps->p++;
+		if (c == '\\' && *ps->p) {
+			c = *ps->p++;
+			c = c == 'n' ? '\n' : c == 't' ? '\t' : c;
+		}
+		if (len + 2 > cap)
+			s = lv_xrealloc(s, cap *= 2);
+		s[len++] = c;
+	}
+	s[len] = '\0';
+	if (*ps->p != q) {
+		free(s);
+		perr(ps, "unterminated string");
+		return NULL;
+	}
+	ps->p++;
+	struct lv_enode *n = node_new(LV_EN_LIT);
+	n->lit = lv_val_new_str(s);
+	free(s);
+	return n;
+}
+
+static struct lv_enode *parse_number(struct parser *ps)
+{
+	const char *b = ps->p;
+	if (*ps->p == '-')
+		ps->p++;
+	while (isdigit((unsigned char)*ps->p) || *ps->p == '.')
+		ps->p++;
+	char *t = lv_xmalloc((size_t)(ps->p - b) + 1);
+	memcpy(t, b, (size_t)(ps->p - b));
+	t[ps->p - b] = '\0';
+	struct lv_enode *n = node_new(LV_EN_LIT);
+	n->lit = lv_val_new_plain(t);
+	free(t);
+	return n;
+}
+
+static struct lv_enode *parse_list(struct parser *ps)
+{
+	struct lv_enode *n = node_new(LV_EN_LIST);
+	if (accept(ps, "]"))
+		return n;
+	do {
+		struct lv_enode *item = parse_expr(ps);
+		if (!item) {
+			lv_expr_node_free(n);
+			return NULL;
+		}
+		add_arg(n, item);
+	} while (accept(ps, ","));
+	if (!accept(ps, "]")) {
+		lv_expr_node_free(n);
+		perr(ps, "expected ']'");
+		return NULL;
+	}
+	return n;
+}
+
+static struct lv_enode *literal_word(const char *id)
+{
+	static const char *const words[] = {
+		"true", "True", "false", "False", "none", "None", NULL
+	};
+	for (const char *const *w = words; *w; w++) {
+		if (!strcmp(id, *w)) {
+			struct lv_enode *n = node_new(LV_EN_LIT);
+			n->lit = id[0] == 'n' || id[0] == 'N'
+			             ? lv_val_new_null()
+			             : lv_val_new_bool(id[0] == 't' || id[0] == 'T');
+			return n;
+		}
+	}
+	return NULL;
+}
+
+static struct lv_enode *parse_primary(struct parser *ps)
+{
+	skip_ws(ps);
+	char c = *ps->p;
+	if (c == '\'' || c == '"')
+		return parse_string(ps);
+	if (isdigit((unsigned char)c) || (c == '-' && isdigit((unsigned char)ps->p[1])))
+		return parse_number(ps);
+	if (accept(ps, "(")) {
+		struct lv_enode *n = parse_expr(ps);
+		if (n && !accept(ps, ")")) {
+			lv_expr_node_free(n);
+			perr(ps, "expected ')'");
+			return NULL;
+		}
+		return n;
+	}
+	if (accept(ps, "["))
+		return parse_list(ps);
+	char *id = read_ident(ps);
+	if (!id) {
+		perr(ps, "expected a value");
+		return NULL;
+	}
+	struct lv_enode *n = literal_word(id);
+	if (n) {
+		free(id);
+		return n;
+	}
+	n = node_new(LV_EN_NAME);
+	n->name = id;
+	return n;
+}
+
+static struct lv_enode *parse_postfix(struct parser *ps)
+{
+	struct lv_enode *n = parse_primary(ps);
+	while (n) {
+		if (accept(ps, ".")) {
+			char *id = read_ident(ps);
+			if (!id && isdigit((unsigned char)*ps->p)) {
+				const char *b = ps->p;
+				while (isdigit((unsigned char)*ps->p))
+					ps->p++;
+				id = lv_xasprintf("%.*s", (int)(ps->p - b), b);
+			}
+			if (!id) {
+				lv_expr_node_free(n);
+				perr(ps, "expected an attribute name");
+				return NULL;
+			}
+			struct lv_enode *a = node_new(LV_EN_ATTR);
+			a->a = n;
+			a->name = id;
+			n = a;
+		} else if (accept(ps, "[")) {
+			struct lv_enode *idx = parse_expr(ps);
+			if (!idx || !accept(ps, "]")) {
+				lv_expr_node_free(idx);
+				lv_expr_node_free(n);
+				perr(ps, "expected ']'");
+				return NULL;
+			}
+			struct lv_enode *a = node_new(LV_EN_INDEX);
+			a->a = n;
+			a->b = idx;
+			n = a;
+		} else {
+			break;
+		}
+	}
+	return n;
+}
+
+static struct lv_enode *parse_filtered(struct parser *ps)
+{
+	struct lv_enode *n = parse_postfix(ps);
+	while (n && accept(ps, "|")) {
+		char *id = read_ident(ps);
+		if (!id) {
+			lv_expr_node_free(n);
+			perr(ps, "expected a filter name");
+			return NULL;
+		}
+		if (!lv_expr_filter_known(id)) {
+			free(id);
+			lv_expr_node_free(n);
+			perr(ps, "unknown filter");
+			return NULL;
+		}
+		struct lv_enode *f = node_new(LV_EN_FILTER);
+		f->name = id;
+		f->a = n;
+		n = f;
+		if (accept(ps, "(") && !accept(ps, ")")) {
+			do {
+				struct lv_enode *arg = parse_expr(ps);
+				if (!arg) {
+					lv_expr_node_free(n);
+					return NULL;
+				}
+				add_arg(f, arg);
+			} while (accept(ps, ","));
+			if (!accept(ps, ")")) {
+				lv_expr_node_free(n);
+				perr(ps, "expected ')'");
+				return NULL;
+			}
+		}
+	}
+	return n;
+}
+
+/* a ~ b, a + b, a - b: tighter than comparisons, looser than filters. */
+static struct lv_enode *parse_additive(struct parser *ps)
+{
+	struct lv_enode *l = parse_filtered(ps);
+	while (l) {
+		skip_ws(ps);
+		char op = *ps->p;
+		if (op != '~' && op != '+' && op != '-')
+			break;
+		ps->p++;
+		struct lv_enode *r = parse_filtered(ps);
+		if (!r) {
+			lv_expr_node_free(l);
+			return NULL;
+		}
+		struct lv_enode *n = node_new(LV_EN_ADD);
+		n->op = op;
+		n->a = l;
+		n->b = r;
+		l = n;
+	}
+	return l;
+}
+
+static const char *const tests[] = { "defined", "undefined", "none",    "succeeded",
+	                             "success", "failed",    "failure", "changed",
+	                             "change",  "skipped",   "skip",    NULL };
+
+static struct lv_enode *parse_cmp(struct parser *ps)
+{
+	static const struct {
+		const char *tok;
+		enum lv_ecmp op;
+	} ops[] = { { "==", LV_EC_EQ }, { "!=", LV_EC_NE }, { "<=", LV_EC_LE },
+		    { ">=", LV_EC_GE }, { "<", LV_EC_LT },  { ">", LV_EC_GT } };
+	struct lv_enode *l = parse_additive(ps);
+	if (!l)
+		return NULL;
+	struct lv_enode *n = NULL;
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+		if (accept(ps, ops[i].tok)) {
+			n = node_new(LV_EN_CMP);
+			n->op = (int)ops[i].op;
+			break;
+		}
+	}
+	if (!n) {
+		const char *save = ps->p;
+		if (accept_kw(ps, "in")) {
+			n = node_new(LV_EN_IN);
+		} else if (accept_kw(ps, "not") && accept_kw(ps, "in")) {
+			n = node_new(LV_EN_IN);
+			n->op = 1;
+		} else if ((ps->p = save, accept_kw(ps, "is"))) {
+			n = node_new(LV_EN_TEST);
+			n->op = accept_kw(ps, "not");
+			n->name = read_ident(ps);
+			bool known = false;
+			for (const char *const *t = tests; n->name && *t; t++)
+				known |= !strcmp(n->name, *t);
+			n->a = l;
+			if (!known) {
+				lv_expr_node_free(n);
+				perr(ps, "unknown test");
+				return NULL;
+			}
+			return n;
+		} else {
+			ps->p = save;
+			return l;
+		}
+	}
+	n->a = l;
+	n->b = parse_additive(ps);
+	if (!n->b) {
+		lv_expr_node_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+static struct lv_enode *parse_not(struct parser *ps)
+{
+	if (accept_kw(ps, "not")) {
+		struct lv_enode *inner = parse_not(ps);
+		if (!inner)
+			return NULL;
+		struct lv_enode *n = node_new(LV_EN_NOT);
+		n->a = inner;
+		return n;
+	}
+	return parse_cmp(ps);
+}
+
+static struct lv_enode *parse_binary(struct parser *ps, const char *kw, enum lv_enode_kind kind,
+                                     struct lv_enode *(*sub)(struct parser *))
+{
+	struct lv_enode *l = sub(ps);
+	while (l && accept_kw(ps, kw)) {
+		struct lv_enode *r = sub(ps);
+		if (!r) {
+			lv_expr_node_free(l);
+			return NULL;
+		}
+		struct lv_enode *n = node_new(kind);
+		n->a = l;
+		n->b = r;
+		l = n;
+	}
+	return l;
+}
+
+static struct lv_enode *parse_and(struct parser *ps)
+{
+	return parse_binary(ps, "and", LV_EN_AND, parse_not);
+}
+
+static struct lv_enode *parse_or(struct parser *ps)
+{
+	return parse_binary(ps, "or", LV_EN_OR, parse_and);
+}
+
+/* A if C else B (Jinja's inline if; without else, B is an empty string). */
+static struct lv_enode *parse_expr(struct parser *ps)
+{
+	struct lv_enode *e = parse_or(ps);
+	if (!e || !accept_kw(ps, "if"))
+		return e;
+	struct lv_enode *n = node_new(LV_EN_COND);
+	n->a = e;
+	n->b = parse_or(ps);
+	struct lv_enode *alt = NULL;
+	if (n->b && accept_kw(ps, "else")) {
+		alt = parse_expr(ps);
+	} else if (n->b) {
+		alt = node_new(LV_EN_LIT);
+		alt->lit = lv_val_new_str("");
+	}
+	if (!n->b || !alt) {
+		lv_expr_node_free(n);
+		return NULL;
+	}
+	add_arg(n, alt);
+	return n;
+}
+
+struct lv_expr *lv_expr_parse(const char *text, char **why)
+{
+	struct parser ps = { .s = text, .p = text };
+	struct lv_enode *root = parse_expr(&ps);
+	if (root) {
+		skip_ws(&ps);
+		if (*ps.p) {
+			perr(&ps, "unexpected text");
+			lv_expr_node_free(root);
+			root = NULL;
+		}
+	}
+	if (!root) {
+		lv_fail(why, LV_EINVAL, "%s", ps.err ? ps.err : "bad expression");
+		free(ps.err);
+		return NULL;
+	}
+	struct lv_expr *e = lv_xcalloc(1, sizeof *e);
+	e->text = lv_xstrdup(text);
+	e->root = root;
+	return e;
+}
+
+void lv_expr_free(struct lv_expr *e)
+{
+	if (!e)
+		return;
+	lv_expr_node_free(e->root);
+	free(e->text);
+	free(e);
+}
+
+const char *lv_expr_text(const struct lv_expr *e)
+{
+	return e->text;
+}

@@ -1,0 +1,371 @@
+/*
+ * frontend: the libmicrohttpd daemon — listen address, limits, routing, the
+ * GET endpoints and the response helpers. POST /inference lives in
+ * frontend_upload.c. Contracts are in frontend.h.
+ *
+ * Every MHD_* result and message stays in this file pair: start-up failures
+ * become a `why` naming the address, and libmicrohttpd's own log lines go to
+ * fe->log (core/ never prints), from where they reach the caller's message.
+ *
+ * Routing is a table (routes[]): path, method, handler. A GET handler answers
+ * on the first call for its request; /inference keeps per-request state in
+ * con_cls until the body is complete, and request_completed frees it however
+ * the request ended (answered, client gone, daemon stopping).
+ */
+#include "frontend.h"
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "frontend_impl.h"
+#include "prom.h"
+#include "base/util.h"
+
+#define JSON_TYPE "application/json"
+#define TEXT_TYPE "text/plain; charset=utf-8"
+
+void lv_frontend_limits_default(struct lv_frontend_limits *lim)
+{
+	lim->max_images = 64;
+	lim->max_image_bytes = 10u * 1024 * 1024;
+	lim->max_body_bytes = 100u * 1024 * 1024;
+	lim->max_connections = 256;
+	lim->timeout_s = 15;
+	lim->max_decoders = 0;
+}
+
+static void count_status(struct lv_frontend *fe, unsigned status)
+{
+	pthread_mutex_lock(&fe->mu);
+	fe->stats.requests++;
+	if (status == MHD_HTTP_BAD_REQUEST)
+		fe->stats.bad_request++;
+	else if (status == MHD_HTTP_CONTENT_TOO_LARGE)
+		fe->stats.too_large++;
+	pthread_mutex_unlock(&fe->mu);
+}
+
+/* Queues body (taken) with an optional Allow header. */
+static enum MHD_Result respond(struct lv_frontend *fe, struct MHD_Connection *conn, unsigned status,
+                               const char *content_type, char *body, size_t len, const char *allow)
+{
+	struct MHD_Response *res =
+	    MHD_create_response_from_buffer_with_free_callback(len, body, free);
+	if (!res) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	if (allow)
+		MHD_add_response_header(res, MHD_HTTP_HEADER_ALLOW, allow);
+	enum MHD_Result ret = MHD_queue_response(conn, status, res);
+	MHD_destroy_response(res);
+	count_status(fe, status);
+	return ret;
+}
+
+enum MHD_Result fe_respond(struct lv_frontend *fe, struct MHD_Connection *conn, unsigned status,
+                           const char *content_type, char *body, size_t len)
+{
+	return respond(fe, conn, status, content_type, body, len, NULL);
+}
+
+/* {"status": "error", "error": why}; caller frees. NULL only when out of memory. */
+static char *error_json(const char *why)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "status", "error");
+	cJSON_AddStringToObject(o, "error", why);
+	char *txt = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return txt;
+}
+
+enum MHD_Result fe_respond_error(struct lv_frontend *fe, struct MHD_Connection *conn,
+                                 unsigned status, const char *why)
+{
+	char *txt = error_json(why);
+	if (!txt)
+		return MHD_NO;
+	return respond(fe, conn, status, JSON_TYPE, txt, strlen(txt), NULL);
+}
+
+static enum MHD_Result get_healthz(struct lv_frontend *fe, struct MHD_Connection *conn)
+{
+	return fe_respond(fe, conn, MHD_HTTP_OK, TEXT_TYPE, lv_xstrdup("ok\n"), 3);
+}
+
+static enum MHD_Result get_root(struct lv_frontend *fe, struct MHD_Connection *conn)
+{
+	char *txt = lv_xstrdup("LoudVA controller: POST /inference (multipart: images, latency), "
+	                       "GET /status, GET /metrics, GET /healthz\n");
+	return fe_respond(fe, conn, MHD_HTTP_OK, TEXT_TYPE, txt, strlen(txt));
+}
+
+static enum MHD_Result get_status(struct lv_frontend *fe, struct MHD_Connection *conn)
+{
+	const struct lv_snapshot *s = fe->ops->snapshot_get(fe->arg);
+	if (!s)
+		return fe_respond_error(fe, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		                        "no snapshot yet: the controller is starting");
+	size_t len;
+	char *txt = lv_prom_status_json(s, &len);
+	fe->ops->snapshot_put(fe->arg, s);
+	return fe_respond(fe, conn, MHD_HTTP_OK, JSON_TYPE, txt, len);
+}
+
+static enum MHD_Result get_metrics(struct lv_frontend *fe, struct MHD_Connection *conn)
+{
+	struct lv_frontend_stats st;
+	const struct lv_snapshot *s = fe->ops->snapshot_get(fe->arg);
+	size_t len;
+
+	lv_frontend_stats(fe, &st);
+	char *txt = lv_prom_render(s, &st, &len);
+	if (s)
+		fe->ops->snapshot_put(fe->arg, s);
+	return fe_respond(fe, conn, MHD_HTTP_OK, LV_PROM_CONTENT_TYPE, txt, len);
+}
+
+struct route {
+	const char *path;
+	const char *method; /* "GET" (HEAD too) or "POST" */
+	enum MHD_Result (*get)(struct lv_frontend *fe, struct MHD_Connection *conn);
+};
+
+/* clang-format off */
+static const struct route routes[] = {
+	{ "/inference", "POST", NULL },
+	{ "/status", "GET", get_status },
+	{ "/metrics", "GET", get_metrics },
+	{ "/healthz", "GET", get_healthz },
+	{ "/", "GET", get_root },
+};
+/* clang-format on */
+
+/* con_cls holds either a route (a GET waiting for the end of its request) or an upload. */
+static const struct route *as_route(void *con_cls)
+{
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+		if (con_cls == (const void *)&routes[i])
+			return &routes[i];
+	return NULL;
+}
+
+static enum MHD_Result refuse_route(struct lv_frontend *fe, struct MHD_Connection *conn,
+                                    unsigned status, char *why)
+{
+	enum MHD_Result r = fe_respond_error(fe, conn, status, why);
+	free(why);
+	return r;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+                              const char *method, const char *version, const char *upload_data,
+                              size_t *upload_data_size, void **con_cls)
+{
+	struct lv_frontend *fe = cls;
+	const struct route *rt = NULL;
+	(void)version;
+
+	if (*con_cls) {
+		if ((rt = as_route(*con_cls))) {
+			if (*upload_data_size) { /* a body on a GET: ignored */
+				*upload_data_size = 0;
+				return MHD_YES;
+			}
+			return rt->get(fe, conn);
+		}
+		struct fe_upload *up = *con_cls;
+		if (*upload_data_size)
+			return fe_upload_data(up, upload_data, upload_data_size);
+		return fe_upload_finish(up, conn);
+	}
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+		if (!strcmp(url, routes[i].path))
+			rt = &routes[i];
+	/* Refusals go out at once, and libmicrohttpd closes the connection after
+	 * them, since the rest of the request is not read. */
+	if (!rt)
+		return refuse_route(fe, conn, MHD_HTTP_NOT_FOUND,
+		                    lv_xasprintf("no such endpoint: %s (try /inference, /status, "
+		                                 "/metrics, /healthz)",
+		                                 url));
+	int is_get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+	if (strcmp(rt->method, "GET") ? strcmp(method, rt->method) != 0 : !is_get) {
+		char *why = lv_xasprintf("%s wants %s, not %s", rt->path, rt->method, method);
+		char *txt = error_json(why);
+		free(why);
+		if (!txt)
+			return MHD_NO;
+		return respond(fe, conn, MHD_HTTP_METHOD_NOT_ALLOWED, JSON_TYPE, txt, strlen(txt),
+		               rt->get ? "GET, HEAD" : "POST");
+	}
+	if (rt->get) {
+		/* Answer once the request is complete: an answer queued earlier
+		 * makes libmicrohttpd close the connection instead of keeping it. */
+		*con_cls = (void *)rt;
+		return MHD_YES;
+	}
+	return fe_upload_begin(fe, conn, (struct fe_upload **)con_cls);
+}
+
+static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                              enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (!as_route(*con_cls))
+		fe_upload_free(*con_cls);
+	*con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct lv_frontend *fe = cls;
+	pthread_mutex_lock(&fe->mu);
+	vsnprintf(fe->log, sizeof fe->log, fmt, ap);
+	size_t n = strlen(fe->log);
+	while (n && (fe->log[n - 1] == '\n' || fe->log[n - 1] == ' '))
+		fe->log[--n] = '\0';
+	pthread_mutex_unlock(&fe->mu);
+}
+
+/* "HOST:PORT", "[V6]:PORT", ":PORT" or "PORT" into a socket address. */
+static int parse_listen(const char *addr, struct sockaddr_storage *ss, char **why)
+{
+	char host[256];
+	const char *port_s;
+	long port;
+	struct addrinfo hints, *res = NULL;
+
+	if (addr[0] == '[') {
+		const char *close = strchr(addr, ']');
+		if (!close || close[1] != ':' || (size_t)(close - addr - 1) >= sizeof host)
+			return lv_fail(why, LV_EINVAL, "listen address '%s': want [IPV6]:PORT",
+			               addr);
+		snprintf(host, sizeof host, "%.*s", (int)(close - addr - 1), addr + 1);
+		port_s = close + 2;
+	} else {
+		const char *colon = strrchr(addr, ':');
+		size_t hl = colon ? (size_t)(colon - addr) : 0;
+		if (hl >= sizeof host)
+			return lv_fail(why, LV_EINVAL, "listen address '%s': host too long", addr);
+		snprintf(host, sizeof host, "%.*s", (int)hl, addr);
+		port_s = colon ? colon + 1 : addr;
+	}
+	if (lv_parse_long(port_s, &port) < 0 || port < 0 || port > 65535)
+		return lv_fail(why, LV_EINVAL, "listen address '%s': port '%s' is not 0..65535",
+		               addr, port_s);
+	if (!host[0])
+		strcpy(host, "127.0.0.1"); /* loopback unless told otherwise */
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	int rc = getaddrinfo(host, NULL, &hints, &res);
+	if (rc != 0)
+		return lv_fail(why, LV_EINVAL, "listen address '%s': %s", addr, gai_strerror(rc));
+	memset(ss, 0, sizeof *ss);
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+	freeaddrinfo(res);
+	return 0;
+}
+
+struct lv_frontend *lv_frontend_new(const struct lv_frontend_ops *ops, void *arg,
+                                    const struct lv_model_info *model, const char *listen_addr,
+                                    const struct lv_frontend_limits *lim, char **why)
+{
+	struct sockaddr_storage ss;
+	struct lv_frontend *fe = NULL;
+
+	assert(ops && ops->request_new && ops->submit && ops->request_wait && ops->request_free &&
+	       ops->snapshot_get && ops->snapshot_put);
+	if (!listen_addr)
+		listen_addr = LV_FRONTEND_DEFAULT_LISTEN;
+	if (parse_listen(listen_addr, &ss, why) < 0)
+		return NULL;
+	if (model->channels != 3 || model->width <= 0 || model->height <= 0) {
+		lv_fail(why, LV_EINVAL, "model %s: input %d×%d×%d is not supported (need H×W×3)",
+		        model->name, model->height, model->width, model->channels);
+		return NULL;
+	}
+	fe = lv_xcalloc(1, sizeof *fe);
+	fe->ops = ops;
+	fe->arg = arg;
+	fe->model = *model;
+	if (lim)
+		fe->lim = *lim;
+	else
+		lv_frontend_limits_default(&fe->lim);
+	if (fe->lim.max_decoders == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		fe->lim.max_decoders = n > 0 ? (unsigned)n : 1;
+	}
+	pthread_mutex_init(&fe->mu, NULL);
+	fe->dec = fe_decode_new(&fe->model, fe->lim.max_decoders);
+	atomic_init(&fe->closing, 0);
+
+	unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD |
+	                 MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	fe->mhd = MHD_start_daemon(
+	    flags, 0, NULL, NULL, handle, fe, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)fe->lim.max_connections,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)fe->lim.timeout_s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+	    request_completed, fe, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, fe, MHD_OPTION_END);
+	if (!fe->mhd) {
+		int err = errno;
+		lv_fail(why, LV_EIO, "cannot listen on %s: %s", listen_addr,
+		        fe->log[0] ? fe->log : strerror(err));
+		pthread_mutex_destroy(&fe->mu);
+		fe_decode_free(fe->dec);
+		free(fe);
+		return NULL;
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(fe->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	fe->port = info ? info->port : 0;
+	return fe;
+}
+
+uint16_t lv_frontend_port(const struct lv_frontend *fe)
+{
+	return fe->port;
+}
+
+void lv_frontend_stats(const struct lv_frontend *fe, struct lv_frontend_stats *out)
+{
+	struct lv_frontend *m = (struct lv_frontend *)fe; /* the lock is not part of the value */
+	pthread_mutex_lock(&m->mu);
+	*out = fe->stats;
+	pthread_mutex_unlock(&m->mu);
+}
+
+void lv_frontend_stop(struct lv_frontend *fe)
+{
+	if (!fe)
+		return;
+	atomic_store(&fe->closing, 1);
+	MHD_stop_daemon(fe->mhd);
+	pthread_mutex_destroy(&fe->mu);
+	fe_decode_free(fe->dec);
+	free(fe);
+}

@@ -1,0 +1,81 @@
+/*
+ * frontend_impl: what frontend.c (daemon, routing, GET endpoints) and
+ * frontend_upload.c (POST /inference) share. Not for use outside the
+ * front end.
+ */
+#ifndef LV_FRONTEND_IMPL_H
+#define LV_FRONTEND_IMPL_H
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "frontend.h"
+#include "live/live.h"
+
+struct lv_frontend {
+	struct MHD_Daemon *mhd;
+	const struct lv_frontend_ops *ops;
+	void *arg;
+	struct lv_model_info model;
+	struct lv_frontend_limits lim;
+	uint16_t port;
+	atomic_int closing;    /* set by lv_frontend_stop: refuse new work */
+	pthread_mutex_t mu;    /* guards stats and log */
+	struct fe_decode *dec; /* the decode gate and its helpers (frontend_decode.c) */
+	struct lv_frontend_stats stats;
+	char log[256]; /* libmicrohttpd's last message */
+};
+
+/* Per-request state for POST /inference, kept in MHD's con_cls. */
+struct fe_upload;
+
+/*
+ * Entry points of frontend_upload.c. fe_upload_begin runs on the first call
+ * (headers read): it may answer at once (413 from Content-Length, 400 for a
+ * body that is not multipart) and then returns MHD's result with *up NULL.
+ * fe_upload_data consumes a body chunk. fe_upload_finish runs once the body
+ * is complete and answers. fe_upload_free releases the state (NULL is fine).
+ */
+enum MHD_Result fe_upload_begin(struct lv_frontend *fe, struct MHD_Connection *conn,
+                                struct fe_upload **up);
+enum MHD_Result fe_upload_data(struct fe_upload *up, const char *data, size_t *size);
+enum MHD_Result fe_upload_finish(struct fe_upload *up, struct MHD_Connection *conn);
+void fe_upload_free(struct fe_upload *up);
+
+/*
+ * Decoding (frontend_decode.c). fe_decode_new starts max_decoding - 1 helper
+ * threads for the model's geometry (copied); fe_decode_free joins them (no
+ * fe_decode_run may be in progress; NULL is fine). A connection thread calls
+ * fe_decode_enter before it takes its tensors (it may wait there for its
+ * turn: at most max_decoding requests are past it), fe_decode_run to decode
+ * its images, and fe_decode_leave once done.
+ */
+struct fe_batch;
+struct fe_job {
+	const void *bytes; /* the encoded image, borrowed */
+	size_t len;
+	float *out; /* its tensor */
+	int rc;     /* lv_image_preprocess's result */
+	char *why;  /* its message; the caller frees */
+	struct fe_batch *batch;
+	struct fe_job *next;
+};
+
+struct fe_decode *fe_decode_new(const struct lv_model_info *model, unsigned max_decoding);
+void fe_decode_free(struct fe_decode *d);
+void fe_decode_enter(struct fe_decode *d);
+void fe_decode_leave(struct fe_decode *d);
+/* Decodes jobs[0..n) (each one's rc and why set), in parallel where helpers are free. */
+void fe_decode_run(struct fe_decode *d, struct fe_job *jobs, size_t n);
+
+/* Queues a response (takes ownership of the malloc'ed body) and counts it. */
+enum MHD_Result fe_respond(struct lv_frontend *fe, struct MHD_Connection *conn, unsigned status,
+                           const char *content_type, char *body, size_t len);
+
+/* {"status": "error", "error": why}, with the status code; counts 400 and 413. */
+enum MHD_Result fe_respond_error(struct lv_frontend *fe, struct MHD_Connection *conn,
+                                 unsigned status, const char *why);
+
+#endif

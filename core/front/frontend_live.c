@@ -1,0 +1,40 @@
+/*
+ * frontend_live: lv_live as the front end's consumer. A separate file so
+ * that programs which run the front end against a stand-in (tests,
+ * benchmarks) do not link the live runtime.
+ */
+#include "frontend.h"
+
+#include "live/live.h"
+
+static void live_submit(void *arg, struct lv_live_request *r)
+{
+	lv_live_submit(arg, r);
+}
+
+static const struct lv_snapshot *live_snapshot_get(void *arg)
+{
+	return lv_live_snapshot_get(arg);
+}
+
+static void live_snapshot_put(void *arg, const struct lv_snapshot *s)
+{
+	lv_live_snapshot_put(arg, s);
+}
+
+static const struct lv_frontend_ops live_ops = {
+	.name = "live",
+	.request_new = lv_live_request_new,
+	.submit = live_submit,
+	.request_wait = lv_live_request_wait,
+	.request_free = lv_live_request_free,
+	.snapshot_get = live_snapshot_get,
+	.snapshot_put = live_snapshot_put,
+};
+
+struct lv_frontend *lv_frontend_start(struct lv_live *lv, const struct lv_model_info *model,
+                                      const char *listen_addr, const struct lv_frontend_limits *lim,
+                                      char **why)
+{
+	return lv_frontend_new(&live_ops, lv, model, listen_addr, lim, why);
+}

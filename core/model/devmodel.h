@@ -1,0 +1,260 @@
+/*
+ * devmodel: the emulated Jetson — how long a batch takes, what the board
+ * draws, and how its GPU clock moves. The simulator runs one per device; the
+ * emulated agent runs the same code against the wall clock, so the two can
+ * never disagree. No I/O, no clock reads: every call takes `now`.
+ *
+ * Work. A device runs one thing at a time (one model instance, as the thesis
+ * deployed; profile->instances is not modelled): a batch, or a clock
+ * change. Work waits in a FIFO in submission order:
+ *  - a dispatch with freq_hz != 0 whose clock differs from the clock the
+ *    device will have once everything queued before it has run becomes a
+ *    clock change followed by the batch; freq_hz == 0 runs the batch at
+ *    whatever clock the device has when the batch starts;
+ *  - SET_CLOCK is a clock change job in the same FIFO: on an idle device it
+ *    starts at once, on a busy one it runs after the work queued before it;
+ *  - a clock change takes the kind's clock_change_delay_s; during it the GPU
+ *    computes nothing and draws idle power at the old clock, and a batch
+ *    that arrives meanwhile waits for the change to finish (the thesis's
+ *    agent writes the devfreq limits and only then serves inference).
+ *
+ * Latency and energy of a batch of b frames at clock f come from the kind's
+ * cost table in the run's mode (struct lv_devmodel_kind): L(f,b), E(f,b).
+ * A cell the table cannot answer (prof mode, not measured) borrows the
+ * nearest measured batch b' at the same clock, scaled linearly:
+ * L = L(f,b')·b/b', E = E(f,b')·b/b' (equal distance: the smaller b').
+ * A clock with no measured cell at all borrows the whole row of the nearest
+ * clock that has one (equal distance: the higher clock). Batches above
+ * max_batch (the agent may get them) scale the max_batch cell linearly.
+ * Either way the marginal energy per frame of a borrowed cell equals that of
+ * a real one, so the energy lower bound (metrics.h) still holds.
+ *
+ * Noise (off by default) scales each batch's duration by a factor drawn from
+ * the device's own lv_rng stream: uniform in [1-x, 1+x], or lognormal with
+ * sigma x and mean 1. Power while busy stays E(f,b)/L(f,b), so a slower
+ * batch costs proportionally more energy.
+ *
+ * Power is piecewise constant: E(f,b)/L(f,b) while a batch runs,
+ * idle_power_w at the current clock otherwise (a clock change included).
+ * Energy is its exact integral, accumulated at every state change; an
+ * optional sink sees every constant-power piece (the simulator bins them into
+ * a power timeline).
+ *
+ * Default governor. Until a policy sets the clock (a dispatch with
+ * freq_hz != 0 or a SET_CLOCK, after which the clock is the policy's for
+ * good, as when the agent pins devfreq's min and max), the device runs a
+ * load-following governor modelled on the Jetson's nvhost_podgov:
+ *  - every LV_GOV_PERIOD_S (ticks at k·period on the run's clock, k >= 1) it
+ *    samples the load, the fraction of the last period spent running batches;
+ *  - load > LV_GOV_UP_LOAD: the clock jumps to the lowest clock >= f·load /
+ *    LV_GOV_TARGET_LOAD, at least one step up (podgov's proportional scaling
+ *    toward its target load, which ramps a saturated GPU from the bottom to
+ *    the top in under a second);
+ *  - load < LV_GOV_DOWN_LOAD: one step down (podgov's slow decay);
+ *  - otherwise the clock holds. It never leaves [lowest, highest].
+ * A governor move is an in-kernel devfreq transition, so it costs no
+ * clock_change_delay_s (that figure is the agent's external change); it
+ * takes effect at once, also in the middle of a batch, whose remaining work
+ * then runs at the new clock's speed and power. A governor that would change
+ * nothing until the device's busy/idle state changes (idle at the lowest
+ * clock, or busy at the highest) sleeps, and so costs no events; it wakes
+ * exactly as if it had kept ticking.
+ */
+#ifndef LV_DEVMODEL_H
+#define LV_DEVMODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/rng.h"
+
+struct lv_profile;
+struct lv_cost_table;
+
+#define LV_GOV_PERIOD_S    0.1  /* governor sampling period */
+#define LV_GOV_UP_LOAD     0.85 /* scale up above this load */
+#define LV_GOV_DOWN_LOAD   0.40 /* step down below this load */
+#define LV_GOV_TARGET_LOAD 0.70 /* the load a step up aims for */
+
+enum lv_noise_kind {
+	LV_NOISE_UNIFORM = 0,   /* factor uniform in [1-x, 1+x], x < 1 */
+	LV_NOISE_LOGNORMAL = 1, /* factor exp(x·z - x²/2), z standard normal */
+};
+
+/*
+ * The effective cost grid of one kind: every (clock, batch 1..max_batch)
+ * cell answerable, borrowed cells filled as described above. Immutable once
+ * built; devices of a kind share it.
+ */
+struct lv_devmodel_kind {
+	const struct lv_profile *profile; /* borrowed */
+	size_t n_freqs;
+	int max_batch;
+	double *latency_s; /* n_freqs × max_batch, index fi * max_batch + b - 1 */
+	double *power_w;   /* E/L of the same cell */
+	double min_idle_w; /* least idle power over the kind's clocks */
+};
+
+/*
+ * Builds the effective grid from a kind's profile and cost table (both
+ * borrowed; they must outlive the result). NULL with *why when the table
+ * has no usable cell at all. Caller frees with lv_devmodel_kind_free.
+ */
+struct lv_devmodel_kind *lv_devmodel_kind_new(const struct lv_profile *p,
+                                              const struct lv_cost_table *t, char **why);
+void lv_devmodel_kind_free(struct lv_devmodel_kind *k);
+
+/*
+ * A cost-table cell the model (and the energy bound) may use: present in
+ * the table's mode, latency finite and > 0, energy finite and >= 0.
+ */
+int lv_devmodel_cell_usable(const struct lv_cost_table *t, size_t fi, int batch);
+
+/* Latency (s) and busy power (W) of a batch of `batch` >= 1 frames at clock index fi. */
+double lv_devmodel_kind_latency(const struct lv_devmodel_kind *k, size_t fi, int batch);
+double lv_devmodel_kind_power(const struct lv_devmodel_kind *k, size_t fi, int batch);
+
+struct lv_devmodel_config {
+	int governor; /* run the default governor until a policy sets a clock [1] */
+	double noise; /* x above; 0 = off [0] */
+	enum lv_noise_kind noise_kind; /* [uniform] */
+	uint64_t seed;                 /* noise stream seed [1] */
+};
+
+void lv_devmodel_config_default(struct lv_devmodel_config *cfg);
+
+/* A constant-power piece [t0_s, t1_s) at power_w, for the optional sink. */
+typedef void (*lv_devmodel_sink_fn)(void *arg, int device, double t0_s, double t1_s,
+                                    double power_w);
+
+enum lv_devmodel_event_kind {
+	LV_DM_BATCH_DONE = 1, /* a batch finished */
+	LV_DM_GOV_CLOCK = 2,  /* the governor moved the clock */
+};
+
+struct lv_devmodel_event {
+	enum lv_devmodel_event_kind kind;
+	double time_s;
+	uint64_t freq_hz; /* GOV_CLOCK: the new clock; BATCH_DONE: clock at the end */
+	/* BATCH_DONE */
+	uint64_t batch_id;
+	int batch;
+	double submit_s, start_s; /* when it was submitted and when it began running */
+	double energy_j;          /* what the batch itself drew */
+};
+
+/* One job waiting in the FIFO. */
+struct lv_devmodel_job {
+	uint64_t batch_id; /* 0: a clock change */
+	int batch;
+	int fi; /* clock change: target index; batch: unused */
+	double submit_s;
+};
+
+enum lv_devmodel_phase {
+	LV_DM_IDLE = 0,
+	LV_DM_CHANGING = 1, /* a clock change until phase_end_s */
+	LV_DM_RUNNING = 2,  /* a batch until phase_end_s */
+};
+
+/*
+ * One emulated device. Embedded (init/fini); the fields are readable, and
+ * written only through the functions below.
+ */
+struct lv_devmodel {
+	const struct lv_devmodel_kind *kind; /* borrowed */
+	int index;                           /* the device's index, passed to the sink */
+	struct lv_devmodel_config cfg;
+	struct lv_rng rng;
+
+	size_t fi;      /* current clock index */
+	size_t tail_fi; /* clock once all queued work has run */
+	int gov_on;
+
+	enum lv_devmodel_phase phase;
+	double phase_end_s;         /* end of the change or batch; +INF when idle */
+	struct lv_devmodel_job cur; /* the job in progress */
+	double cur_start_s;
+	double cur_noise;    /* the running batch's duration factor */
+	double cur_energy_j; /* drawn by the running batch so far */
+
+	struct lv_devmodel_job *fifo; /* ring */
+	size_t head, len, cap;
+
+	double power_w;           /* now */
+	double acc_s;             /* energy and integrals are accumulated up to here */
+	double energy_j;          /* since init */
+	double busy_s;            /* time running batches since init */
+	double freq_hz_s;         /* integral of the clock (Hz·s), for the time-weighted mean */
+	uint64_t batches, frames; /* finished */
+
+	double gov_next_s; /* next governor tick; +INF when off or asleep */
+	uint64_t gov_k;    /* index of the last tick (at gov_k · period) */
+	int gov_sleep; /* 0 awake, 1 asleep idle at the lowest clock, 2 asleep busy at the highest
+	                */
+	double gov_mark_busy_s; /* busy_s at the last tick */
+
+	lv_devmodel_sink_fn sink;
+	void *sink_arg;
+};
+
+/*
+ * Starts device `index` of kind k (borrowed) idle at clock freq_hz (one of
+ * the kind's; 0: the highest, as a Jetson boots) at time now. cfg NULL:
+ * defaults. The noise stream is seeded from (cfg->seed, index). `sink` may
+ * be NULL.
+ */
+void lv_devmodel_init(struct lv_devmodel *d, const struct lv_devmodel_kind *k, int index,
+                      const struct lv_devmodel_config *cfg, uint64_t freq_hz, double now,
+                      lv_devmodel_sink_fn sink, void *sink_arg);
+void lv_devmodel_fini(struct lv_devmodel *d);
+
+/*
+ * When the device next changes state on its own (a batch or clock change
+ * ends, a governor tick): +INF when nothing will. The caller must call
+ * lv_devmodel_advance up to `now` before any other call at `now`.
+ */
+double lv_devmodel_next_s(const struct lv_devmodel *d);
+
+/*
+ * Runs the device's own transitions due at or before `until`, in time
+ * order, and stops after the first one the driver must hear about: returns
+ * 1 with *ev filled (a batch finished, the governor moved the clock), or 0
+ * when nothing more is due by `until`. Call until it returns 0. Energy is
+ * accumulated up to the last transition run, not to `until`.
+ */
+int lv_devmodel_advance(struct lv_devmodel *d, double until, struct lv_devmodel_event *ev);
+
+/*
+ * Queues batch batch_id (> 0) of `batch` >= 1 frames at now, to run at
+ * freq_hz (0: the clock the device has when it starts). LV_EINVAL when
+ * freq_hz is not one of the kind's clocks (nothing queued).
+ */
+int lv_devmodel_submit(struct lv_devmodel *d, double now, uint64_t batch_id, int batch,
+                       uint64_t freq_hz);
+
+/* Queues a clock change to freq_hz at now (see above). LV_EINVAL on an unknown clock. */
+int lv_devmodel_set_clock(struct lv_devmodel *d, double now, uint64_t freq_hz);
+
+/*
+ * Hands the clock back to the default governor at now (the agent's
+ * "release": devfreq's min and max restored to the full range). Work already
+ * queued, clock changes included, still runs; the governor ticks on the
+ * run's grid from the next k·period after now. No-op when the governor is
+ * already on, or when cfg.governor is 0.
+ */
+void lv_devmodel_release(struct lv_devmodel *d, double now);
+
+/* Accumulates energy and integrals up to now (>= every time seen so far). */
+void lv_devmodel_settle(struct lv_devmodel *d, double now);
+
+/* The current clock, Hz. */
+uint64_t lv_devmodel_freq_hz(const struct lv_devmodel *d);
+
+/* Jobs (batches and clock changes) queued or in progress. */
+static inline size_t lv_devmodel_pending(const struct lv_devmodel *d)
+{
+	return d->len + (d->phase != LV_DM_IDLE ? 1 : 0);
+}
+
+#endif

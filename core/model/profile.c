@@ -1,0 +1,325 @@
+/*
+ * profile: the in-memory device profile, its invariants (lv_profile_validate),
+ * lookups, and writing it as JSON. Reading JSON is profile_parse.c (the one
+ * file that touches cJSON); building profiles from the thesis measurements is
+ * profile_import.c.
+ *
+ * Every message names the origin and the field path
+ * ("profiles/nano.json: points[12].latency_s: must be a positive number").
+ *
+ * Output is byte-stable: keys in a fixed order, one point per line, integers
+ * printed as integers and doubles as the shortest of %.15g, %.16g and %.17g
+ * that reads back as the same double. So saving what was loaded gives the
+ * same bytes, and importing twice gives the same file.
+ */
+#include "profile.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+
+/* Requirement texts, shared by the type checks and the value checks. */
+static const char POS_NUM[] = "must be a positive number";
+static const char NONNEG_NUM[] = "must be a non-negative number";
+static const char POS_INT[] = "must be a positive integer";
+static const char NONNEG_INT[] = "must be a non-negative integer";
+
+void lv_profile_free(struct lv_profile *p)
+{
+	if (!p)
+		return;
+	free(p->display_name);
+	free(p->freqs_hz);
+	free(p->idle_power_w);
+	free(p->points);
+	free(p->source);
+	free(p);
+}
+
+int lv_profile_freq_index(const struct lv_profile *p, uint64_t freq_hz)
+{
+	size_t lo = 0, hi = p->n_freqs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->freqs_hz[mid] < freq_hz)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < p->n_freqs && p->freqs_hz[lo] == freq_hz ? (int)lo : -1;
+}
+
+static int point_cmp_key(const struct lv_profile_point *a, uint64_t freq_hz, int batch)
+{
+	if (a->freq_hz != freq_hz)
+		return a->freq_hz < freq_hz ? -1 : 1;
+	return (a->batch > batch) - (a->batch < batch);
+}
+
+const struct lv_profile_point *lv_profile_find(const struct lv_profile *p, uint64_t freq_hz,
+                                               int batch)
+{
+	size_t lo = 0, hi = p->n_points;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (point_cmp_key(&p->points[mid], freq_hz, batch) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < p->n_points && point_cmp_key(&p->points[lo], freq_hz, batch) == 0)
+		return &p->points[lo];
+	return NULL;
+}
+
+/* ---- invariants ------------------------------------------------------- */
+
+static int pos(double v)
+{
+	return v > 0 && v < 1e300;
+}
+
+static int kind_ok(const char *k)
+{
+	size_t n = strlen(k);
+	if (n == 0 || n >= LV_KIND_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= '0' && k[i] <= '9') || k[i] == '-'))
+			return 0;
+	return 1;
+}
+
+static int check_gpu(const struct lv_gpu_specs *g, const char *o, char **why)
+{
+	if (!pos(g->max_mhz))
+		return lv_fail(why, LV_EINVAL, "%s: gpu.max_mhz: %s", o, POS_NUM);
+	if (!pos(g->min_mhz))
+		return lv_fail(why, LV_EINVAL, "%s: gpu.min_mhz: %s", o, POS_NUM);
+	if (g->min_mhz > g->max_mhz)
+		return lv_fail(why, LV_EINVAL, "%s: gpu.min_mhz: %g is above gpu.max_mhz %g", o,
+		               g->min_mhz, g->max_mhz);
+	if (g->cuda_cores <= 0)
+		return lv_fail(why, LV_EINVAL, "%s: gpu.cuda_cores: %s", o, POS_INT);
+	if (!pos(g->mem_bw_gbs))
+		return lv_fail(why, LV_EINVAL, "%s: gpu.mem_bw_gbs: %s", o, POS_NUM);
+	if (!pos(g->mem_gb))
+		return lv_fail(why, LV_EINVAL, "%s: gpu.mem_gb: %s", o, POS_NUM);
+	if (g->tensor_cores < 0)
+		return lv_fail(why, LV_EINVAL, "%s: gpu.tensor_cores: %s", o, NONNEG_INT);
+	if (!g->arch[0] || !memchr(g->arch, '\0', sizeof(g->arch)))
+		return lv_fail(why, LV_EINVAL,
+		               "%s: gpu.arch: must be a non-empty string (at most %zu)", o,
+		               sizeof(g->arch) - 1);
+	return LV_OK;
+}
+
+static int check_point(const struct lv_profile *p, size_t i, const char *o, char **why)
+{
+	const struct lv_profile_point *pt = &p->points[i];
+	if (lv_profile_freq_index(p, pt->freq_hz) < 0)
+		return lv_fail(why, LV_EINVAL,
+		               "%s: points[%zu].freq_hz: %llu is not one of freqs_hz", o, i,
+		               (unsigned long long)pt->freq_hz);
+	if (pt->batch <= 0)
+		return lv_fail(why, LV_EINVAL, "%s: points[%zu].batch: %s", o, i, POS_INT);
+	if (!pos(pt->latency_s))
+		return lv_fail(why, LV_EINVAL, "%s: points[%zu].latency_s: %s", o, i, POS_NUM);
+	if (!pos(pt->energy_j))
+		return lv_fail(why, LV_EINVAL, "%s: points[%zu].energy_j: %s", o, i, POS_NUM);
+	if (!pos(pt->throughput_fps))
+		return lv_fail(why, LV_EINVAL, "%s: points[%zu].throughput_fps: %s", o, i, POS_NUM);
+	return LV_OK;
+}
+
+/* Everything but the order of points; indices are positions in p's arrays. */
+static int check_fields(const struct lv_profile *p, const char *o, char **why)
+{
+	if (!kind_ok(p->kind))
+		return lv_fail(why, LV_EINVAL,
+		               "%s: kind: must be lowercase letters, digits and '-' (1 to %d)", o,
+		               LV_KIND_MAX - 1);
+	if (!p->display_name || !p->display_name[0])
+		return lv_fail(why, LV_EINVAL, "%s: display_name: must be a non-empty string", o);
+	int rc = check_gpu(&p->gpu, o, why);
+	if (rc < 0)
+		return rc;
+	if (p->max_batch <= 0)
+		return lv_fail(why, LV_EINVAL, "%s: max_batch: %s", o, POS_INT);
+	if (p->instances <= 0)
+		return lv_fail(why, LV_EINVAL, "%s: instances: %s", o, POS_INT);
+	if (!(p->clock_change_delay_s >= 0 && p->clock_change_delay_s < 1e300))
+		return lv_fail(why, LV_EINVAL, "%s: clock_change_delay_s: %s", o, NONNEG_NUM);
+	if (p->n_freqs == 0)
+		return lv_fail(why, LV_EINVAL, "%s: freqs_hz: must not be empty", o);
+	for (size_t i = 0; i < p->n_freqs; i++) {
+		if (p->freqs_hz[i] == 0)
+			return lv_fail(why, LV_EINVAL, "%s: freqs_hz[%zu]: %s", o, i, POS_INT);
+		if (i > 0 && p->freqs_hz[i] <= p->freqs_hz[i - 1])
+			return lv_fail(why, LV_EINVAL,
+			               "%s: freqs_hz[%zu]: %llu is not above freqs_hz[%zu] "
+			               "(must be ascending and unique)",
+			               o, i, (unsigned long long)p->freqs_hz[i], i - 1);
+		if (!pos(p->idle_power_w[i]))
+			return lv_fail(why, LV_EINVAL, "%s: idle_power_w[%zu]: %s", o, i, POS_NUM);
+	}
+	for (size_t i = 0; i < p->n_points; i++) {
+		rc = check_point(p, i, o, why);
+		if (rc < 0)
+			return rc;
+	}
+	return LV_OK;
+}
+
+int lv_profile_validate(const struct lv_profile *p, const char *origin, char **why)
+{
+	int rc = check_fields(p, origin, why);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 1; i < p->n_points; i++) {
+		const struct lv_profile_point *a = &p->points[i - 1];
+		if (point_cmp_key(a, p->points[i].freq_hz, p->points[i].batch) >= 0)
+			return lv_fail(
+			    why, LV_EINVAL,
+			    "%s: points[%zu]: (freq_hz %llu, batch %d) does not follow "
+			    "points[%zu] (must be sorted by freq_hz, batch, no duplicates)",
+			    origin, i, (unsigned long long)p->points[i].freq_hz, p->points[i].batch,
+			    i - 1);
+	}
+	return LV_OK;
+}
+
+/* ---- serialising ------------------------------------------------------ */
+
+struct sbuf {
+	char *s;
+	size_t len, cap;
+};
+
+static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	assert(n >= 0);
+	if ((size_t)n >= b->cap - b->len) {
+		while ((size_t)n >= b->cap - b->len)
+			b->cap *= 2;
+		b->s = lv_xrealloc(b->s, b->cap);
+		va_start(ap, fmt);
+		vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+	}
+	b->len += (size_t)n;
+}
+
+/* The shortest %.Ng (N = 15..17) that reads back as exactly v. */
+static void sb_num(struct sbuf *b, double v)
+{
+	char t[40];
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(t, sizeof(t), "%.*g", prec, v);
+		if (strtod(t, NULL) == v)
+			break;
+	}
+	sb_add(b, "%s", t);
+}
+
+/* A JSON string literal: quotes, backslashes and control bytes escaped. */
+static void sb_str(struct sbuf *b, const char *s)
+{
+	sb_add(b, "\"");
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			sb_add(b, "\\%c", *c);
+		else if (*c == '\n')
+			sb_add(b, "\\n");
+		else if (*c < 0x20)
+			sb_add(b, "\\u%04x", *c);
+		else
+			sb_add(b, "%c", *c);
+	}
+	sb_add(b, "\"");
+}
+
+static void sb_gpu(struct sbuf *b, const struct lv_gpu_specs *g)
+{
+	sb_add(b, "  \"gpu\": {\"max_mhz\": ");
+	sb_num(b, g->max_mhz);
+	sb_add(b, ", \"min_mhz\": ");
+	sb_num(b, g->min_mhz);
+	sb_add(b, ", \"cuda_cores\": %d, \"mem_bw_gbs\": ", g->cuda_cores);
+	sb_num(b, g->mem_bw_gbs);
+	sb_add(b, ", \"mem_gb\": ");
+	sb_num(b, g->mem_gb);
+	sb_add(b, ", \"tensor_cores\": %d, \"arch\": ", g->tensor_cores);
+	sb_str(b, g->arch);
+	sb_add(b, "},\n");
+}
+
+static void sb_points(struct sbuf *b, const struct lv_profile *p)
+{
+	sb_add(b, "  \"points\": [");
+	for (size_t i = 0; i < p->n_points; i++) {
+		const struct lv_profile_point *pt = &p->points[i];
+		sb_add(b,
+		       "%s\n    {\"freq_hz\": %llu, \"batch\": %d, \"latency_s\": ", i ? "," : "",
+		       (unsigned long long)pt->freq_hz, pt->batch);
+		sb_num(b, pt->latency_s);
+		sb_add(b, ", \"energy_j\": ");
+		sb_num(b, pt->energy_j);
+		sb_add(b, ", \"throughput_fps\": ");
+		sb_num(b, pt->throughput_fps);
+		sb_add(b, "}");
+	}
+	sb_add(b, "%s]\n", p->n_points ? "\n  " : "");
+}
+
+char *lv_profile_to_json(const struct lv_profile *p)
+{
+	struct sbuf b = { lv_xmalloc(4096), 0, 4096 };
+	sb_add(&b, "{\n  \"format\": \"loudva-profile\",\n  \"version\": 1,\n  \"kind\": ");
+	sb_str(&b, p->kind);
+	sb_add(&b, ",\n  \"display_name\": ");
+	sb_str(&b, p->display_name ? p->display_name : "");
+	sb_add(&b, ",\n  \"source\": ");
+	if (p->source)
+		sb_str(&b, p->source);
+	else
+		sb_add(&b, "null");
+	sb_add(&b, ",\n");
+	sb_gpu(&b, &p->gpu);
+	sb_add(&b, "  \"max_batch\": %d,\n  \"instances\": %d,\n  \"clock_change_delay_s\": ",
+	       p->max_batch, p->instances);
+	sb_num(&b, p->clock_change_delay_s);
+	sb_add(&b, ",\n  \"freqs_hz\": [");
+	for (size_t i = 0; i < p->n_freqs; i++)
+		sb_add(&b, "%s%llu", i ? ", " : "", (unsigned long long)p->freqs_hz[i]);
+	sb_add(&b, "],\n  \"idle_power_w\": [");
+	for (size_t i = 0; i < p->n_freqs; i++) {
+		sb_add(&b, "%s", i ? ", " : "");
+		sb_num(&b, p->idle_power_w[i]);
+	}
+	sb_add(&b, "],\n");
+	sb_points(&b, p);
+	sb_add(&b, "}\n");
+	return b.s;
+}
+
+int lv_profile_save(const struct lv_profile *p, const char *path, char **why)
+{
+	int rc = lv_profile_validate(p, path, why);
+	if (rc < 0)
+		return rc;
+	char *json = lv_profile_to_json(p);
+	rc = lv_write_file_atomic(path, json, strlen(json), why);
+	free(json);
+	return rc;
+}

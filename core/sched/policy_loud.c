@@ -1,0 +1,520 @@
+/*
+ * policy_loud: the thesis's energy-aware scheduler (LoudScheduler), exactly
+ * as the issue specifies it.
+ *
+ * For n queued frames and the tightest remaining time r = deadline - now:
+ *  - every available device (up, inflight < instances + buffer), every clock
+ *    of its kind (ascending), every batch b from min(n, max batch) down to 1
+ *    gives expected latency = L(f,b) + network_cost·b + safety_margin
+ *    (+ the kind's clock-change delay when f is not the current clock), and
+ *    energy per frame E(f,b)/b;
+ *  - among those with expected latency <= r the least energy per frame wins;
+ *    the first found wins ties (devices in cluster order, clocks ascending,
+ *    batches descending);
+ *  - if none meets r: the target throughput is t = 1.1·n/r; configurations
+ *    whose throughput b/L(f,b) reaches t compete on lowest expected latency;
+ *    if none reaches t, the highest throughput wins, ties to lower expected
+ *    latency;
+ *  - wait (no dispatch, ask again after `period`) while r > expected ×
+ *    strictness and n < the largest max batch in the cluster;
+ *  - a dispatch runs at f, but a device with work in flight keeps
+ *    max(f, current clock); every idle_check seconds, devices idle for
+ *    idle_after seconds go to their lowest clock.
+ *
+ * Speed. Devices of one kind at one clock offer identical configurations, and
+ * under the tie rule the first of them in cluster order beats the others, so
+ * the scan evaluates each (kind, current clock) group once and skips its later
+ * members: the cost is linear in devices with a small constant plus the
+ * configurations of at most (kinds × clocks) groups. With an explanation
+ * requested every device is scanned (same function, same order, same result),
+ * so the alternatives list is complete.
+ */
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/cluster.h"
+#include "policy.h"
+#include "model/profile.h"
+#include "base/util.h"
+
+enum {
+	P_BUFFER,
+	P_SAFETY,
+	P_NETWORK,
+	P_STRICTNESS,
+	P_PERIOD,
+	P_IDLE_AFTER,
+	P_IDLE_CHECK,
+	P_OBJECTIVE,
+	P_COUNT
+};
+
+static const struct lv_param_spec loud_params[P_COUNT] = {
+	[P_BUFFER] = { "buffer", 1, 0, 64, 1, "batches",
+	               "batches allowed in flight beyond the model instances" },
+	[P_SAFETY] = { "safety_margin", 0.2, 0, 60, 0, "s", "added to every expected latency" },
+	[P_NETWORK] = { "network_cost", 0, 0, 10, 0, "s/frame",
+	                "network transfer time per frame in a batch" },
+	[P_STRICTNESS] = { "strictness", 4, 1, 1000, 0, "",
+	                   "wait while remaining time > strictness × expected latency" },
+	[P_PERIOD] = { "period", 0.01, 0.001, 10, 0, "s", "scheduler period while waiting" },
+	[P_IDLE_AFTER] = { "idle_after", 4, 0, 3600, 0, "s",
+	                   "idle time after which a device goes to its lowest clock" },
+	[P_IDLE_CHECK] = { "idle_check", 2, 0.01, 3600, 0, "s",
+	                   "how often idle devices are checked" },
+	[P_OBJECTIVE] = { "objective", 0, 0, 1, 1, "",
+	                  "0: least energy per frame E/b (the thesis); 1: least marginal energy "
+	                  "per frame (E - P_idle·L)/b, the energy a batch adds to what the idle "
+	                  "board draws anyway" },
+};
+
+/* A candidate configuration. */
+struct cand {
+	int device;
+	size_t fi;
+	int batch;
+	double exp_s; /* expected latency */
+	double epf_j; /* energy per frame, E/b */
+	double key_j; /* what is minimised: E/b, or (E - P_idle·L)/b with objective=1 */
+	double thr;   /* b / L(f,b), frames/s */
+};
+
+/* Explanation collector: the best configuration per (device, clock). */
+struct alt_rec {
+	int cls;    /* 0 meets r, 1 misses r, 2 device unavailable */
+	double key; /* cls 0: energy/frame; 1: expected latency; 2: order */
+	struct cand c;
+	char note[64];
+};
+
+struct loud {
+	double p[P_COUNT];
+	double next_idle_check_s;
+	size_t *kind_off; /* per kind: offset of its clocks in stamp[] */
+	uint64_t *stamp;  /* group (kind, clock) visited in decision `epoch` */
+	uint64_t epoch;
+	size_t n_devices;
+	uint64_t *dev_hz; /* per device: the clock dev_fi was looked up for */
+	int *dev_fi;      /* per device: index of dev_hz in its kind's clocks, or -1 */
+	double *inv_b;    /* 1/b for b = 0..largest max batch (inv_b[0] unused) */
+	/* explanation scratch (only with explain != NULL) */
+	struct alt_rec alts[LV_EXPLAIN_MAX_ALTS + 1];
+	size_t n_alts;
+};
+
+static int loud_create(const double *params, const struct lv_cluster *c, void **state, char **why)
+{
+	(void)why;
+	struct loud *s = lv_xcalloc(1, sizeof(*s));
+	memcpy(s->p, params, sizeof(s->p));
+	s->kind_off = lv_xcalloc(c->n_kinds + 1, sizeof(*s->kind_off));
+	size_t total = 0;
+	for (size_t k = 0; k < c->n_kinds; k++) {
+		s->kind_off[k] = total;
+		total += c->kinds[k].profile->n_freqs;
+	}
+	s->kind_off[c->n_kinds] = total;
+	s->stamp = lv_xcalloc(total ? total : 1, sizeof(*s->stamp));
+	s->n_devices = c->n_devices;
+	s->dev_hz = lv_xcalloc(c->n_devices ? c->n_devices : 1, sizeof(*s->dev_hz));
+	s->dev_fi = lv_xcalloc(c->n_devices ? c->n_devices : 1, sizeof(*s->dev_fi));
+	s->inv_b = lv_xcalloc((size_t)c->largest_max_batch + 1, sizeof(*s->inv_b));
+	for (int b = 1; b <= c->largest_max_batch; b++)
+		s->inv_b[b] = 1.0 / b;
+	*state = s;
+	return LV_OK;
+}
+
+static void loud_destroy(void *state)
+{
+	struct loud *s = state;
+	if (!s)
+		return;
+	free(s->kind_off);
+	free(s->stamp);
+	free(s->dev_hz);
+	free(s->dev_fi);
+	free(s->inv_b);
+	free(s);
+}
+
+static void loud_describe(const double *params, char *buf, size_t len)
+{
+	(void)params; /* parameters that differ from the defaults are shown by the caller */
+	snprintf(buf, len, "loud");
+}
+
+static int device_available(const struct loud *s, const struct lv_cluster *c, int i)
+{
+	const struct lv_device *d = &c->devices[i];
+	if (d->state != LV_DEV_UP)
+		return 0;
+	return d->inflight < lv_device_profile(c, d)->instances + (int)s->p[P_BUFFER];
+}
+
+/* ---- explanation bookkeeping ------------------------------------------------ */
+
+static int alt_before(const struct alt_rec *a, const struct alt_rec *b)
+{
+	if (a->cls != b->cls)
+		return a->cls < b->cls;
+	return a->key < b->key; /* equal keys: the earlier-found stays first */
+}
+
+static void alt_offer(struct loud *s, size_t max, const struct alt_rec *r)
+{
+	size_t n = s->n_alts;
+	if (n == max + 1 && !alt_before(r, &s->alts[n - 1]))
+		return;
+	size_t i = n < max + 1 ? n : n - 1;
+	while (i > 0 && alt_before(r, &s->alts[i - 1])) {
+		s->alts[i] = s->alts[i - 1];
+		i--;
+	}
+	s->alts[i] = *r;
+	if (n < max + 1)
+		s->n_alts++;
+}
+
+/* ---- the scan --------------------------------------------------------------- */
+
+struct scan {
+	int n;            /* queue length */
+	double r;         /* remaining time */
+	double t;         /* fallback target throughput */
+	int feasible;     /* found one meeting r */
+	struct cand best; /* least energy meeting r */
+	int have_fb;
+	struct cand fb; /* fallback choice */
+	int fb_reaches; /* fb reaches t */
+	size_t considered, n_feasible;
+};
+
+static int fb_better(const struct scan *sc, const struct cand *c, int reaches)
+{
+	if (!sc->have_fb)
+		return 1;
+	if (reaches != sc->fb_reaches)
+		return reaches;
+	if (reaches)
+		return c->exp_s < sc->fb.exp_s;
+	if (c->thr != sc->fb.thr)
+		return c->thr > sc->fb.thr;
+	return c->exp_s < sc->fb.exp_s;
+}
+
+/* Keeps the two best rows (clocks) of one device for the explanation. */
+struct dev_alts {
+	struct alt_rec best[2];
+	int n;
+};
+
+static void dev_alts_offer(struct dev_alts *da, const struct alt_rec *r)
+{
+	if (da->n < 2) {
+		da->best[da->n++] = *r;
+	} else if (alt_before(r, &da->best[1])) {
+		da->best[1] = *r;
+	} else {
+		return;
+	}
+	if (da->n == 2 && alt_before(&da->best[1], &da->best[0])) {
+		struct alt_rec t = da->best[0];
+		da->best[0] = da->best[1];
+		da->best[1] = t;
+	}
+}
+
+/*
+ * Scans one device's configurations. With `ex` non-NULL, also offers the
+ * device's two best clocks (each with its best batch) to the explanation, so
+ * the alternatives cover several devices rather than one device's every clock.
+ */
+static void scan_device(struct loud *s, const struct lv_cluster *c, int di, struct scan *sc,
+                        struct lv_explain *ex)
+{
+	const struct lv_device *d = &c->devices[di];
+	const struct lv_profile *pr = lv_device_profile(c, d);
+	const struct lv_cost_table *t = lv_device_cost(c, d);
+	int bmax = sc->n < t->max_batch ? sc->n : t->max_batch;
+	double net = s->p[P_NETWORK];
+	double idle = s->p[P_OBJECTIVE] != 0 ? pr->idle_power_w[0] : 0.0;
+	struct dev_alts da = { .n = 0 };
+
+	for (size_t fi = 0; fi < t->n_freqs; fi++) {
+		double base = s->p[P_SAFETY] +
+		              (t->freqs_hz[fi] != d->freq_hz ? pr->clock_change_delay_s : 0.0);
+		const double *lat = &t->latency_s[lv_cost_index(t, fi, 1)];
+		const double *epf = &t->energy_per_frame_j[lv_cost_index(t, fi, 1)];
+		struct cand row_best = { .device = -1 }, row_fast = { .device = -1 };
+		for (int b = bmax; b >= 1; b--) {
+			double L = lat[b - 1];
+			if (!(L < INFINITY))
+				continue; /* prof mode: not measured */
+			double exp_s = L + net * b + base;
+			double key = epf[b - 1] - idle * L * s->inv_b[b];
+			sc->considered++;
+			if (exp_s <= sc->r) {
+				sc->n_feasible++;
+				if (!sc->feasible || key < sc->best.key_j) {
+					sc->feasible = 1;
+					sc->best = (struct cand){ di,         fi,  b,    exp_s,
+						                  epf[b - 1], key, b / L };
+				}
+				if (ex && (row_best.device < 0 || key < row_best.key_j))
+					row_best = (struct cand){ di,         fi,  b,    exp_s,
+						                  epf[b - 1], key, b / L };
+			} else if (ex && (row_fast.device < 0 || exp_s < row_fast.exp_s)) {
+				row_fast =
+				    (struct cand){ di, fi, b, exp_s, epf[b - 1], key, b / L };
+			}
+		}
+		if (!ex)
+			continue;
+		if (row_best.device >= 0)
+			dev_alts_offer(&da, &(struct alt_rec){
+			                        .cls = 0, .key = row_best.key_j, .c = row_best });
+		else if (row_fast.device >= 0)
+			dev_alts_offer(&da, &(struct alt_rec){
+			                        .cls = 1, .key = row_fast.exp_s, .c = row_fast });
+	}
+	for (int k = 0; ex && k < da.n; k++)
+		alt_offer(s, ex->max_alts, &da.best[k]);
+}
+
+/* The fallback pass: only when nothing meets r. Same order as scan_device. */
+static void scan_fallback(struct loud *s, const struct lv_cluster *c, int di, struct scan *sc)
+{
+	const struct lv_device *d = &c->devices[di];
+	const struct lv_profile *pr = lv_device_profile(c, d);
+	const struct lv_cost_table *t = lv_device_cost(c, d);
+	int bmax = sc->n < t->max_batch ? sc->n : t->max_batch;
+
+	for (size_t fi = 0; fi < t->n_freqs; fi++) {
+		double base = s->p[P_SAFETY] +
+		              (t->freqs_hz[fi] != d->freq_hz ? pr->clock_change_delay_s : 0.0);
+		for (int b = bmax; b >= 1; b--) {
+			double L = lv_cost_latency(t, fi, b);
+			if (!(L < INFINITY))
+				continue;
+			double epf = t->energy_per_frame_j[lv_cost_index(t, fi, b)];
+			struct cand cd = { di,  fi,  b,    L + s->p[P_NETWORK] * b + base,
+				           epf, epf, b / L };
+			int reaches = cd.thr >= sc->t;
+			if (fb_better(sc, &cd, reaches)) {
+				sc->fb = cd;
+				sc->have_fb = 1;
+				sc->fb_reaches = reaches;
+			}
+		}
+	}
+}
+
+/* Visits available devices in cluster order, one per (kind, clock) group unless explaining. */
+static void scan_all(struct loud *s, const struct lv_cluster *c, struct scan *sc,
+                     struct lv_explain *ex, int fallback)
+{
+	s->epoch++;
+	for (size_t i = 0; i < c->n_devices; i++) {
+		const struct lv_device *d = &c->devices[i];
+		if (!device_available(s, c, (int)i)) {
+			if (ex && !fallback) {
+				struct alt_rec r = { .cls = 2, .key = (double)i };
+				r.c = (struct cand){ .device = (int)i, .fi = 0, .batch = 0 };
+				snprintf(r.note, sizeof(r.note), "%s",
+				         d->state != LV_DEV_UP ? lv_dev_state_name(d->state)
+				                               : "busy");
+				alt_offer(s, ex->max_alts, &r);
+			}
+			continue;
+		}
+		if (!ex) {
+			/* Clocks change rarely; remember each device's clock index. */
+			if (s->dev_hz[i] != d->freq_hz) {
+				s->dev_hz[i] = d->freq_hz;
+				s->dev_fi[i] =
+				    lv_profile_freq_index(lv_device_profile(c, d), d->freq_hz);
+			}
+			int fi = s->dev_fi[i];
+			if (fi >= 0) {
+				uint64_t *st = &s->stamp[s->kind_off[d->kind] + (size_t)fi];
+				if (*st == s->epoch)
+					continue; /* an earlier device of this group wins every tie
+					           */
+				*st = s->epoch;
+			}
+		}
+		if (fallback)
+			scan_fallback(s, c, (int)i, sc);
+		else
+			scan_device(s, c, (int)i, sc, ex);
+	}
+}
+
+static void idle_downclock(struct loud *s, const struct lv_view *v, double now,
+                           struct lv_decision *out)
+{
+	if (now < s->next_idle_check_s)
+		return;
+	const struct lv_cluster *c = v->cluster;
+	for (size_t i = 0; i < c->n_devices; i++) {
+		const struct lv_device *d = &c->devices[i];
+		uint64_t lowest = lv_device_profile(c, d)->freqs_hz[0];
+		if (d->state != LV_DEV_UP || d->inflight > 0 || d->freq_hz == lowest)
+			continue;
+		if (now - d->idle_since_s >= s->p[P_IDLE_AFTER])
+			lv_decision_set_clock(out, (int)i, lowest);
+	}
+	s->next_idle_check_s = now + s->p[P_IDLE_CHECK];
+}
+
+/* ---- explanation output ------------------------------------------------------ */
+
+static void explain_alts(struct loud *s, const struct lv_cluster *c, const struct scan *sc,
+                         const struct cand *chosen, struct lv_explain *ex)
+{
+	for (size_t k = 0; k < s->n_alts; k++) {
+		const struct alt_rec *a = &s->alts[k];
+		const struct cand *x = &a->c;
+		if (chosen && x->device == chosen->device && x->fi == chosen->fi &&
+		    x->batch == chosen->batch && a->cls < 2)
+			continue;
+		const struct lv_device *d = &c->devices[x->device];
+		if (a->cls == 2) {
+			const struct lv_profile *pr = lv_device_profile(c, d);
+			if (d->state != LV_DEV_UP)
+				lv_explain_add(ex, x->device, d->freq_hz, 0, 0, 0, "device %s",
+				               a->note);
+			else
+				lv_explain_add(ex, x->device, d->freq_hz, 0, 0, 0,
+				               "device busy: %d batches in flight (limit %d)",
+				               d->inflight, pr->instances + (int)s->p[P_BUFFER]);
+			continue;
+		}
+		uint64_t f = lv_device_cost(c, d)->freqs_hz[x->fi];
+		if (a->cls == 0 && chosen && sc->feasible) {
+			const char *what = s->p[P_OBJECTIVE] != 0 ? "marginal energy" : "energy";
+			if (x->key_j > chosen->key_j)
+				lv_explain_add(ex, x->device, f, x->batch, x->exp_s, x->epf_j,
+				               "more %s per frame: %.4f J vs %.4f J (+%.1f%%)",
+				               what, x->key_j, chosen->key_j,
+				               100.0 * (x->key_j / chosen->key_j - 1.0));
+			else
+				lv_explain_add(ex, x->device, f, x->batch, x->exp_s, x->epf_j,
+				               "same %s per frame (%.4f J), found later", what,
+				               x->key_j);
+		} else {
+			lv_explain_add(ex, x->device, f, x->batch, x->exp_s, x->epf_j,
+			               "misses the deadline: expected %.3f s > %.3f s remaining",
+			               x->exp_s, sc->r);
+		}
+	}
+}
+
+static void explain_choice(const struct lv_cluster *c, const struct scan *sc, const struct cand *ch,
+                           int marginal, struct lv_explain *ex)
+{
+	const struct lv_device *d = &c->devices[ch->device];
+	ex->n_considered = sc->considered;
+	ex->n_feasible = sc->n_feasible;
+	ex->fallback = !sc->feasible;
+	ex->has_choice = 1;
+	ex->choice = (struct lv_dispatch){ ch->device, lv_device_cost(c, d)->freqs_hz[ch->fi],
+		                           ch->batch, ch->exp_s, ch->epf_j };
+	if (sc->feasible)
+		snprintf(ex->why, sizeof(ex->why),
+		         "least %senergy per frame among %zu of %zu configurations that meet the "
+		         "%.3f s remaining",
+		         marginal ? "marginal " : "", sc->n_feasible, sc->considered, sc->r);
+	else if (sc->fb_reaches)
+		snprintf(ex->why, sizeof(ex->why),
+		         "no configuration meets the %.3f s remaining; lowest expected latency "
+		         "among those reaching the target throughput %.1f frames/s",
+		         sc->r, sc->t);
+	else
+		snprintf(ex->why, sizeof(ex->why),
+		         "no configuration meets the %.3f s remaining and none reaches the target "
+		         "throughput %.1f frames/s; highest throughput (%.1f frames/s)",
+		         sc->r, sc->t, ch->thr);
+}
+
+/* ---- decide ----------------------------------------------------------------- */
+
+static void loud_decide(void *state, const struct lv_view *v, double now, struct lv_decision *out,
+                        struct lv_explain *ex)
+{
+	struct loud *s = state;
+	const struct lv_cluster *c = v->cluster;
+	assert(c->n_devices == s->n_devices); /* a policy is made for one cluster */
+
+	idle_downclock(s, v, now, out);
+	out->next_s = s->next_idle_check_s;
+	if (v->queue_len == 0) {
+		if (ex)
+			snprintf(ex->why, sizeof(ex->why), "queue empty: nothing to schedule");
+		return;
+	}
+
+	struct scan sc = { 0 };
+	sc.n = v->queue_len > (size_t)INT32_MAX ? INT32_MAX : (int)v->queue_len;
+	sc.r = v->min_deadline_s - now;
+	sc.t = sc.r > 0 ? 1.1 * sc.n / sc.r : INFINITY;
+	s->n_alts = 0;
+
+	scan_all(s, c, &sc, ex, 0);
+	if (!sc.feasible)
+		scan_all(s, c, &sc, NULL, 1);
+	const struct cand *ch = sc.feasible ? &sc.best : sc.have_fb ? &sc.fb : NULL;
+	if (ex) {
+		ex->n_considered = sc.considered;
+		explain_alts(s, c, &sc, ch, ex);
+	}
+	if (!ch) {
+		if (ex)
+			snprintf(ex->why, sizeof(ex->why),
+			         "no device available (all busy, down or draining)");
+		return; /* a batch completion or a device coming up asks again */
+	}
+	if (ex)
+		explain_choice(c, &sc, ch, s->p[P_OBJECTIVE] != 0, ex);
+
+	if (sc.r > ch->exp_s * s->p[P_STRICTNESS] && sc.n < c->largest_max_batch) {
+		double next = now + s->p[P_PERIOD];
+		if (next < out->next_s)
+			out->next_s = next;
+		if (ex) {
+			ex->wait = 1;
+			snprintf(ex->why, sizeof(ex->why),
+			         "wait: %.3f s remaining > strictness %g × expected %.3f s, and %d "
+			         "queued < largest max batch %d; asking again in %g s",
+			         sc.r, s->p[P_STRICTNESS], ch->exp_s, sc.n, c->largest_max_batch,
+			         s->p[P_PERIOD]);
+		}
+		return;
+	}
+
+	const struct lv_device *d = &c->devices[ch->device];
+	uint64_t f = lv_device_cost(c, d)->freqs_hz[ch->fi];
+	if (d->inflight > 0 && d->freq_hz > f)
+		f = d->freq_hz; /* never slow down work already running */
+	out->has_dispatch = 1;
+	out->dispatch = (struct lv_dispatch){ ch->device, f, ch->batch, ch->exp_s, ch->epf_j };
+	if (ex)
+		ex->choice.freq_hz = f;
+}
+
+const struct lv_policy_ops lv_policy_loud = {
+	.name = "loud",
+	.summary =
+	    "the thesis's energy-aware scheduler: least energy per frame within the deadline",
+	.params = loud_params,
+	.n_params = P_COUNT,
+	.caps = LV_POLICY_SETS_CLOCKS,
+	.create = loud_create,
+	.decide = loud_decide,
+	.destroy = loud_destroy,
+	.describe = loud_describe,
+};
