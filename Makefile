@@ -61,8 +61,11 @@ BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 rel_obj = $(patsubst %.c,$(BUILD)/rel/%.o,$(1))
 san_obj = $(patsubst %.c,$(BUILD)/san/%.o,$(1))
 
-REL_CORE_LIB := $(BUILD)/rel/libloudva-core.a
-SAN_CORE_LIB := $(BUILD)/san/libloudva-core.a
+# One archive per layer of core/ (ARCHITECTURE.md), in link order: each
+# layer before the layers it uses.
+LAYERS := harness front live exp store sim sched model deploy base
+REL_CORE_LIB := $(foreach l,$(LAYERS),$(BUILD)/rel/libloudva-$(l).a)
+SAN_CORE_LIB := $(foreach l,$(LAYERS),$(BUILD)/san/libloudva-$(l).a)
 REL_VIEWS_LIB := $(BUILD)/rel/libloudva-views.a
 SAN_VIEWS_LIB := $(BUILD)/san/libloudva-views.a
 SAN_AGENT_LIB := $(BUILD)/san/libloudva-agent.a
@@ -99,9 +102,13 @@ $(BUILD)/rel/%.o: %.c | $(DEPS_STAMP)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(BASE_CFLAGS) $(REL_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
-$(REL_CORE_LIB): $(call rel_obj,$(CORE_SRC))
-	@$(if $(Q),echo "  AR      $@")
-	$(Q)rm -f $@ && ar rcs $@ $^
+# $(call layer_lib,rel|san,LAYER): the archive of one core/ folder.
+define layer_lib
+$(BUILD)/$(1)/libloudva-$(2).a: $$(call $(1)_obj,$$(sort $$(wildcard core/$(2)/*.c)))
+	@$$(if $$(Q),echo "  AR      $$@")
+	$$(Q)rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach l,$(LAYERS),$(eval $(call layer_lib,rel,$(l)))$(eval $(call layer_lib,san,$(l))))
 
 $(REL_VIEWS_LIB): $(call rel_obj,$(VIEWS_SRC))
 	@$(if $(Q),echo "  AR      $@")
@@ -120,10 +127,6 @@ $(BUILD)/san/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC san  $<")
 	$(Q)$(CC) $(BASE_CFLAGS) $(TST_CFLAGS) $(PKG_CFLAGS) $(TEST_PKG_CFLAGS) -c $< -o $@
-
-$(SAN_CORE_LIB): $(call san_obj,$(CORE_SRC))
-	@$(if $(Q),echo "  AR san  $@")
-	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(SAN_AGENT_LIB): $(call san_obj,$(AGENT_LIB_SRC))
 	@$(if $(Q),echo "  AR san  $@")
@@ -150,7 +153,7 @@ $(BUILD)/san/tests/%: $(BUILD)/san/tests/unit/%.o $(BUILD)/san/tests/unit/testut
 
 test-build: $(LOUDVA_SAN) $(UNIT_BINS) $(LOUDVA) $(if $(AGENT_SRC),$(AGENT_SAN) $(AGENT))
 
-test: test-build
+test: test-build check-deps
 	$(Q)LOUDVA=$(LOUDVA_SAN) LOUDVA_REL=$(LOUDVA) LOUDVA_AGENT=$(AGENT_SAN) \
 	  LOUDVA_AGENT_REL=$(AGENT) BUILD=$(BUILD) tests/run.sh
 
@@ -174,15 +177,11 @@ check-style:
 	  clang-format --dry-run --Werror "$$f" 2>/dev/null || { echo "style: $$f"; bad=1; }; \
 	done; exit $$bad
 
-# core/ is UI-free and exits nowhere; views/ do no I/O; agents/ link core/ only.
-check-deps:
-	$(Q)bad=0; \
-	if grep -nE '#include *[<"](n?curses|ncursesw/)' core/*/*.[ch]; then echo "check-deps: core/ includes curses" >&2; bad=1; fi; \
-	if grep -nE '\bexit *\(' core/*/*.c; then echo "check-deps: core/ calls exit()" >&2; bad=1; fi; \
-	if grep -nE '\b(printf|puts|putchar) *\(' core/*/*.c; then echo "check-deps: core/ prints to the terminal" >&2; bad=1; fi; \
-	if ls views/*.c >/dev/null 2>&1 && grep -nE '#include *[<"](curl/|microhttpd|sqlite3)' views/*.c; then echo "check-deps: views/ does I/O" >&2; bad=1; fi; \
-	if ls agents/*.c >/dev/null 2>&1 && grep -nE '#include *"(\.\./)?(views|console)/' agents/*.c; then echo "check-deps: agents/ reaches past core/" >&2; bad=1; fi; \
-	exit $$bad
+# The layers' rules (ARCHITECTURE.md): what each folder may include, the
+# scheduling library linking with libc and libm alone, no cycles between
+# object files.
+check-deps: all $(REL_CORE_LIB) $(REL_VIEWS_LIB)
+	$(Q)tests/deps/check_deps.sh $(BUILD)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
