@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "quote.h"
 #include "base/util.h"
 
 static const struct lv_module_ops *const registry[] = {
@@ -40,26 +41,6 @@ void lv_exec_result_fini(struct lv_exec_result *r)
 	free(r->out);
 	free(r->err);
 	r->out = r->err = NULL;
-}
-
-char *lv_mod_quote(const char *s)
-{
-	size_t n = 3;
-	for (const char *p = s; *p; p++)
-		n += *p == '\'' ? 4 : 1;
-	char *q = lv_xmalloc(n), *w = q;
-	*w++ = '\'';
-	for (const char *p = s; *p; p++) {
-		if (*p == '\'') {
-			memcpy(w, "'\\''", 4);
-			w += 4;
-		} else {
-			*w++ = *p;
-		}
-	}
-	*w++ = '\'';
-	*w = '\0';
-	return q;
 }
 
 const char *lv_mod_arg(const struct lv_val *args, const char *key)
@@ -106,8 +87,8 @@ int lv_mod_shell(struct lv_module_ctx *ctx, const char *script, struct lv_exec_r
 {
 	const char *user = ctx->become_user ? ctx->become_user : "root";
 	bool sudo = ctx->become && !(ctx->conn->is_root && !strcmp(user, "root"));
-	char *q = lv_mod_quote(script);
-	char *qu = lv_mod_quote(user);
+	char *q = lv_quote_sh(script);
+	char *qu = lv_quote_sh(user);
 	char *cmd = sudo ? lv_xasprintf("sudo -H -n -u %s -- /bin/sh -c %s", qu, q)
 	                 : lv_xasprintf("/bin/sh -c %s", q);
 	int rc = ctx->conn->ops->exec(ctx->conn, cmd, res, why);
@@ -172,7 +153,7 @@ char *lv_mod_mode(const char *text)
 /* One attribute: compare `stat -c FMT` with the wanted value, fix with CMD. */
 static char *attr_line(const char *fmt, const char *cmd, const char *want, bool check)
 {
-	char *q = lv_mod_quote(want);
+	char *q = lv_quote_sh(want);
 	char *s = lv_xasprintf("if [ \"$(stat -c %s \"$d\" 2>/dev/null)\" != %s ]; then c=1; "
 	                       "%s%s %s \"$d\" || exit 4; fi\n",
 	                       fmt, q, check ? ": " : "", cmd, q);
@@ -225,8 +206,8 @@ int lv_mod_write(struct lv_module_ctx *ctx, const char *dest, const void *data, 
 		ctx->conn->broken |= rc == LV_EIO;
 		goto out;
 	}
-	qt = lv_mod_quote(tmp);
-	qd = lv_mod_quote(dest);
+	qt = lv_quote_sh(tmp);
+	qd = lv_quote_sh(dest);
 	attrs = lv_mod_attr_script(args, ctx->check);
 	script = lv_xasprintf(
 	    "t=%s; d=%s; c=0\n"
@@ -278,7 +259,7 @@ int lv_mod_read(struct lv_module_ctx *ctx, const char *path, char **data, size_t
 		ctx->conn->broken |= rc == LV_EIO && ctx->conn->ssh;
 		return rc;
 	}
-	char *q = lv_mod_quote(path);
+	char *q = lv_quote_sh(path);
 	char *script = lv_xasprintf("if [ -e %s ]; then exec cat %s; else exit 99; fi", q, q);
 	struct lv_exec_result res = { 0 };
 	int rc = lv_mod_shell(ctx, script, &res, why);

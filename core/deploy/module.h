@@ -99,8 +99,6 @@ const struct lv_module_ops *lv_module_find(const char *name);
 
 /* ---- helpers for modules (module.c) ------------------------------------ */
 
-/* Single-quoted for sh; caller frees. */
-char *lv_mod_quote(const char *s);
 /* Text of args[key] or NULL. */
 const char *lv_mod_arg(const struct lv_val *args, const char *key);
 /* Truthiness of args[key], `dflt` when absent. */

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "quote.h"
 #include "base/util.h"
 
 /* ---- systemd / service ------------------------------------------------- */
@@ -40,7 +41,7 @@ static int svc_run(struct lv_module_ctx *ctx, struct lv_val *result, char **why)
 	const char *name = lv_mod_arg(ctx->args, "name"), *state = lv_mod_arg(ctx->args, "state");
 	const struct lv_val *en = lv_val_get(ctx->args, "enabled");
 	const char *ck = ctx->check ? ": " : "";
-	char *q = lv_mod_quote(name ? name : "");
+	char *q = lv_quote_sh(name ? name : "");
 	char *reload = lv_mod_arg_bool(ctx->args, "daemon_reload", false)
 	                   ? lv_xasprintf("%ssystemctl daemon-reload || exit 3\n", ck)
 	                   : lv_xstrdup("");
@@ -108,7 +109,7 @@ static char *package_words(const struct lv_val *names)
 	size_t n = names && names->kind == LV_VAL_LIST ? names->n : names ? 1 : 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct lv_val *v = names->kind == LV_VAL_LIST ? names->items[i] : names;
-		char *q = lv_mod_quote(v->str ? v->str : "");
+		char *q = lv_quote_sh(v->str ? v->str : "");
 		char *next = lv_xasprintf("%s %s", out, q);
 		free(q);
 		free(out);
@@ -188,7 +189,7 @@ static int wait_run(struct lv_module_ctx *ctx, struct lv_val *result, char **why
 	const char *path = lv_mod_arg(a, "path"), *state = lv_mod_arg(a, "state");
 	long port = arg_long(a, "port", 0), timeout = arg_long(a, "timeout", 300);
 	bool gone = state && (!strcmp(state, "stopped") || !strcmp(state, "absent"));
-	char *qh = lv_mod_quote(host), *qp = lv_mod_quote(path ? path : "");
+	char *qh = lv_quote_sh(host), *qp = lv_quote_sh(path ? path : "");
 	char *cond =
 	    path   ? lv_xasprintf("[ -e %s ]", qp)
 	    : port ? lv_xasprintf("timeout %ld bash -c 'exec 3<>/dev/tcp/'%s'/%ld' 2>/dev/null",
@@ -262,7 +263,7 @@ static int reboot_run(struct lv_module_ctx *ctx, struct lv_val *result, char **w
 		return LV_EIO;
 	const char *msg = lv_mod_arg(ctx->args, "msg") ? lv_mod_arg(ctx->args, "msg")
 	                                               : "Reboot initiated by loudva setup";
-	char *qm = lv_mod_quote(msg);
+	char *qm = lv_quote_sh(msg);
 	char *script =
 	    lv_xasprintf("nohup sh -c 'sleep %ld; shutdown -r now '%s >/dev/null 2>&1 </dev/null &",
 	                 arg_long(ctx->args, "pre_reboot_delay", 0) + 2, qm);

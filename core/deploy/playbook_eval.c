@@ -15,8 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "module.h"
 #include "playbook_expr.h"
+#include "quote.h"
 #include "base/util.h"
 
 struct ctx {
@@ -161,7 +161,7 @@ static struct lv_val *text_filter(const char *name, const struct lv_val *v)
 		memmove(t, b, len);
 		t[len] = '\0';
 	} else if (!strcmp(name, "quote")) {
-		r = lv_mod_quote(t);
+		r = lv_quote_sh(t);
 	} else if (!strcmp(name, "basename") || !strcmp(name, "dirname")) {
 		char *copy = lv_xstrdup(t);
 		r = lv_xstrdup(name[0] == 'b' ? basename(copy) : dirname(copy));
