@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "module_util.h"
 #include "quote.h"
 #include "base/util.h"
 

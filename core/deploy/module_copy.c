@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "module_util.h"
 #include "quote.h"
 #include "base/util.h"
 

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "module_util.h"
 #include "quote.h"
 #include "base/util.h"
 
