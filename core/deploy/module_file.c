@@ -45,10 +45,7 @@ static int file_validate(const struct lv_val *args, char **why)
 	static const char *const states[] = {
 		"file", "directory", "touch", "absent", "link", NULL
 	};
-	bool ok = !st || lv_template_has_expr(st);
-	for (const char *const *s = states; !ok && *s; s++)
-		ok = !strcmp(st, *s);
-	if (!ok)
+	if (!lv_mod_arg_one_of(args, "state", states))
 		return lv_fail(
 		    why, LV_EINVAL,
 		    "file: state '%s' is not supported (file, directory, touch, absent, link)", st);
@@ -202,18 +199,11 @@ static int unarchive_validate(const struct lv_val *args, char **why)
 	return lv_mod_known_args(args, "unarchive", unarchive_known, why);
 }
 
+/* Only a list adds options; a string is not split into words. */
 static char *extra_opts(const struct lv_val *args)
 {
 	const struct lv_val *x = lv_val_get(args, "extra_opts");
-	char *out = lv_xstrdup("");
-	for (size_t i = 0; x && x->kind == LV_VAL_LIST && i < x->n; i++) {
-		char *q = lv_quote_sh(x->items[i]->str ? x->items[i]->str : "");
-		char *next = lv_xasprintf("%s %s", out, q);
-		free(q);
-		free(out);
-		out = next;
-	}
-	return out;
+	return x && x->kind == LV_VAL_LIST ? lv_mod_quote_words(x) : lv_xstrdup("");
 }
 
 static int unarchive_run(struct lv_module_ctx *ctx, struct lv_val *result, char **why)

@@ -25,10 +25,7 @@ static int svc_validate(const struct lv_val *args, char **why)
 {
 	const char *st = lv_mod_arg(args, "state");
 	static const char *const states[] = { "started", "stopped", "restarted", "reloaded", NULL };
-	bool ok = !st || lv_template_has_expr(st);
-	for (const char *const *s = states; !ok && *s; s++)
-		ok = !strcmp(st, *s);
-	if (!ok)
+	if (!lv_mod_arg_one_of(args, "state", states))
 		return lv_fail(
 		    why, LV_EINVAL,
 		    "systemd: state '%s' is not one of started, stopped, restarted, reloaded", st);
@@ -104,21 +101,6 @@ static int apt_validate(const struct lv_val *args, char **why)
 	return lv_mod_known_args(args, "apt", apt_known, why);
 }
 
-static char *package_words(const struct lv_val *names)
-{
-	char *out = lv_xstrdup("");
-	size_t n = names && names->kind == LV_VAL_LIST ? names->n : names ? 1 : 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct lv_val *v = names->kind == LV_VAL_LIST ? names->items[i] : names;
-		char *q = lv_quote_sh(v->str ? v->str : "");
-		char *next = lv_xasprintf("%s %s", out, q);
-		free(q);
-		free(out);
-		out = next;
-	}
-	return out;
-}
-
 static int apt_run(struct lv_module_ctx *ctx, struct lv_val *result, char **why)
 {
 	const struct lv_val *names = lv_val_get(ctx->args, "name");
@@ -130,7 +112,7 @@ static int apt_run(struct lv_module_ctx *ctx, struct lv_val *result, char **why)
 	bool update = lv_mod_arg_bool(ctx->args, "update_cache", false);
 	bool recommends = lv_mod_arg_bool(ctx->args, "install_recommends", true);
 	const char *ck = ctx->check ? ": " : "";
-	char *words = package_words(names);
+	char *words = lv_mod_quote_words(names);
 	char *script = lv_xasprintf(
 	    "c=0; todo=\"\"\n"
 	    "for p in %s; do\n"

@@ -67,6 +67,15 @@ int lv_mod_known_args(const struct lv_val *args, const char *module, const char 
 	return 0;
 }
 
+bool lv_mod_arg_one_of(const struct lv_val *args, const char *key, const char *const *allowed)
+{
+	const char *v = lv_mod_arg(args, key);
+	bool ok = !v || lv_template_has_expr(v);
+	for (const char *const *s = allowed; !ok && *s; s++)
+		ok = !strcmp(v, *s);
+	return ok;
+}
+
 int lv_mod_shell(struct lv_module_ctx *ctx, const char *script, struct lv_exec_result *res,
                  char **why)
 {
@@ -161,6 +170,21 @@ char *lv_mod_attr_script(const struct lv_val *args, bool check)
 	free(c);
 	free(mode);
 	return s;
+}
+
+char *lv_mod_quote_words(const struct lv_val *v)
+{
+	char *out = lv_xstrdup("");
+	size_t n = v && v->kind == LV_VAL_LIST ? v->n : v ? 1 : 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct lv_val *w = v->kind == LV_VAL_LIST ? v->items[i] : v;
+		char *q = lv_quote_sh(w->str ? w->str : "");
+		char *next = lv_xasprintf("%s %s", out, q);
+		free(q);
+		free(out);
+		out = next;
+	}
+	return out;
 }
 
 char *lv_mod_tmp_path(void)

@@ -25,6 +25,12 @@ int lv_mod_require(const struct lv_val *args, const char *module, const char *ke
 /* Checks that every argument is one of `known` (NULL-terminated). */
 int lv_mod_known_args(const struct lv_val *args, const char *module, const char *const *known,
                       char **why);
+/*
+ * True when args[key] is one of `allowed` (NULL-terminated), is absent, or
+ * holds a `{{ }}` template (validation runs before rendering, so its value is
+ * not known yet). The caller words the error, naming what is allowed.
+ */
+bool lv_mod_arg_one_of(const struct lv_val *args, const char *key, const char *const *allowed);
 
 /* Runs a sh script on the host, through sudo when become asks for it. */
 int lv_mod_shell(struct lv_module_ctx *ctx, const char *script, struct lv_exec_result *res,
@@ -50,6 +56,12 @@ char *lv_mod_mode(const char *text);
  * Caller frees.
  */
 char *lv_mod_attr_script(const struct lv_val *args, bool check);
+/*
+ * The words of `v` for a sh command line, each sh-quoted and preceded by a
+ * space: a LIST's items, any other value as one word, NULL as none (a value
+ * without text gives ''). "" when there are none. Caller frees.
+ */
+char *lv_mod_quote_words(const struct lv_val *v);
 
 /*
  * Installs `data` as the file `dest` on the host when its content differs,
