@@ -13,7 +13,7 @@
 #include "quote.h"
 #include "base/util.h"
 
-/* Runs `script` and reads the LV_CHANGED=0/1 line it prints; failures carry stderr. */
+/* The path argument, or its aliases dest and name (as Ansible accepts). */
 static const char *path_arg(const struct lv_val *args)
 {
 	const char *p = lv_mod_arg(args, "path");
