@@ -9,7 +9,8 @@
  *
  * A module turns rendered arguments into a result MAP shaped like Ansible's
  * (changed, failed, msg, rc, stdout, ...). It does its remote work through
- * the helpers below, which apply become (sudo) and check mode in one place.
+ * the helpers in module_util.h, which apply become (sudo) and check mode in
+ * one place; this header and the registry know nothing of them.
  */
 #ifndef LV_MODULE_H
 #define LV_MODULE_H
@@ -23,10 +24,9 @@ struct lv_ssh;
 
 struct lv_exec_result {
 	int rc;          /* exit status; -1 when killed */
-	char *out, *err; /* NUL-terminated; caller frees via lv_exec_result_fini */
+	char *out, *err; /* NUL-terminated; lv_exec_result_fini frees them */
 	size_t out_len, err_len;
 };
-void lv_exec_result_fini(struct lv_exec_result *r);
 
 typedef void (*lv_conn_output_fn)(void *ud, int stream, const char *data, size_t len);
 
@@ -96,60 +96,5 @@ extern const struct lv_module_ops lv_module_command, lv_module_shell, lv_module_
 
 /* The module called `name` (without the ansible.builtin. prefix), or NULL. */
 const struct lv_module_ops *lv_module_find(const char *name);
-
-/* ---- helpers for modules (module.c) ------------------------------------ */
-
-/* Single-quoted for sh; caller frees. */
-char *lv_mod_quote(const char *s);
-/* Text of args[key] or NULL. */
-const char *lv_mod_arg(const struct lv_val *args, const char *key);
-/* Truthiness of args[key], `dflt` when absent. */
-bool lv_mod_arg_bool(const struct lv_val *args, const char *key, bool dflt);
-/* LV_EINVAL with "module: missing required argument 'key'" unless one of the keys is present. */
-int lv_mod_require(const struct lv_val *args, const char *module, const char *key, const char *alt,
-                   char **why);
-/* Checks that every argument is one of `known` (NULL-terminated). */
-int lv_mod_known_args(const struct lv_val *args, const char *module, const char *const *known,
-                      char **why);
-
-/* Runs a sh script on the host, through sudo when become asks for it. */
-int lv_mod_shell(struct lv_module_ctx *ctx, const char *script, struct lv_exec_result *res,
-                 char **why);
-/* Sets rc, stdout, stderr, stdout_lines, stderr_lines in `result`. */
-void lv_mod_put_exec(struct lv_val *result, const struct lv_exec_result *res);
-/*
- * Runs a module's shell script that ends by printing "LV_CHANGED=0|1". A
- * non-zero exit marks `result` failed with "what: <stderr, else stdout>";
- * otherwise `result`'s "changed" follows the marker (and *changed too, when
- * non-NULL). Returns lv_mod_shell's code (a transport error), else 0.
- */
-int lv_mod_run_marked(struct lv_module_ctx *ctx, const char *what, const char *script,
-                      struct lv_val *result, bool *changed, char **why);
-/* Marks `result` failed with `msg` (returns 0 so run() can `return lv_mod_failed(...)`). */
-int lv_mod_failed(struct lv_val *result, const char *msg);
-
-/* "0644", "644", "0o644" to "644" (octal digits without leading zeros); NULL: not octal. */
-char *lv_mod_mode(const char *text);
-/*
- * Shell lines that bring $d's mode/owner/group to the arguments' (mode, owner,
- * group; any may be absent) and set c=1 when something changes (or would).
- * Caller frees.
- */
-char *lv_mod_attr_script(const struct lv_val *args, bool check);
-
-/*
- * Installs `data` as the file `dest` on the host when its content differs,
- * then applies mode/owner/group from `args`. *changed tells whether anything
- * changed (in check mode: would change). 0, or a negative code with *why.
- */
-int lv_mod_write(struct lv_module_ctx *ctx, const char *dest, const void *data, size_t len,
-                 const struct lv_val *args, bool *changed, char **why);
-/* Reads a file on the host (via sudo when become needs it); *exists false when absent. */
-int lv_mod_read(struct lv_module_ctx *ctx, const char *path, char **data, size_t *len, bool *exists,
-                char **why);
-/* A local file for `src`: absolute, else play_dir/subdir/src, else play_dir/src. NULL when none. */
-char *lv_mod_local_path(const struct lv_module_ctx *ctx, const char *src, const char *subdir);
-/* A fresh temporary path on the host ("/tmp/.loudva-..."); caller frees. */
-char *lv_mod_tmp_path(void);
 
 #endif

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "module_util.h"
+#include "quote.h"
 #include "base/util.h"
 
 static const char *const known[] = { "_raw_params",      "cmd",     "argv",       "chdir",
@@ -48,7 +50,7 @@ static char *requote(const char *s)
 				*w++ = *s;
 		}
 		*w = '\0';
-		char *qw = lv_mod_quote(word);
+		char *qw = lv_quote_sh(word);
 		char *next = lv_xasprintf("%s%s%s", out, out[0] ? " " : "", qw);
 		free(qw);
 		free(out);
@@ -63,7 +65,7 @@ static char *argv_line(const struct lv_val *argv)
 	char *out = lv_xstrdup("");
 	for (size_t i = 0; argv->kind == LV_VAL_LIST && i < argv->n; i++) {
 		char *t = lv_val_to_text(argv->items[i]);
-		char *q = lv_mod_quote(t);
+		char *q = lv_quote_sh(t);
 		char *next = lv_xasprintf("%s%s%s", out, i ? " " : "", q);
 		free(q);
 		free(t);
@@ -81,7 +83,7 @@ static int already_done(struct lv_module_ctx *ctx, const char *cd, char **msg, c
 	if (!creates && !removes)
 		return 0;
 	const char *path = creates ? creates : removes;
-	char *q = lv_mod_quote(path);
+	char *q = lv_quote_sh(path);
 	char *script = lv_xasprintf("%s[ -e %s ]", cd, q);
 	struct lv_exec_result res = { 0 };
 	int rc = lv_mod_shell(ctx, script, &res, why);
@@ -110,7 +112,7 @@ static int run_common(struct lv_module_ctx *ctx, struct lv_val *result, bool she
 	            : shell      ? lv_xstrdup(raw ? raw : "")
 	                         : requote(raw ? raw : "");
 	const char *chdir = lv_mod_arg(a, "chdir");
-	char *qd = chdir ? lv_mod_quote(chdir) : NULL;
+	char *qd = chdir ? lv_quote_sh(chdir) : NULL;
 	char *cd = chdir ? lv_xasprintf("cd %s || exit 1; ", qd) : lv_xstrdup("");
 	char *msg = NULL, *script = NULL;
 	struct lv_exec_result res = { 0 };
@@ -133,7 +135,7 @@ static int run_common(struct lv_module_ctx *ctx, struct lv_val *result, bool she
 	}
 	const char *exe = lv_mod_arg(a, "executable");
 	if (shell && exe) {
-		char *qe = lv_mod_quote(exe), *qc = lv_mod_quote(cmd);
+		char *qe = lv_quote_sh(exe), *qc = lv_quote_sh(cmd);
 		script = lv_xasprintf("%sexec %s -c %s", cd, qe, qc);
 		free(qe);
 		free(qc);

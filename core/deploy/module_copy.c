@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "module_util.h"
+#include "quote.h"
 #include "base/util.h"
 
 static const char *const copy_known[] = { "src",   "content",    "dest",  "mode",           "owner",
@@ -36,7 +38,7 @@ static int copy_validate(const struct lv_val *args, char **why)
 /* force: no — leave an existing dest alone. 1 when dest exists. */
 static int dest_exists(struct lv_module_ctx *ctx, const char *dest, char **why)
 {
-	char *q = lv_mod_quote(dest), *script = lv_xasprintf("[ -e %s ]", q);
+	char *q = lv_quote_sh(dest), *script = lv_xasprintf("[ -e %s ]", q);
 	struct lv_exec_result res = { 0 };
 	int rc = lv_mod_shell(ctx, script, &res, why);
 	int out = rc ? rc : res.rc == 0;
@@ -57,7 +59,7 @@ static int write_one(struct lv_module_ctx *ctx, const char *dest, const char *da
 			return 0;
 	}
 	if (mkdirs) {
-		char *dir = lv_path_dirname(dest), *q = lv_mod_quote(dir);
+		char *dir = lv_path_dirname(dest), *q = lv_quote_sh(dir);
 		char *script = lv_xasprintf("%smkdir -p %s", ctx->check ? ": " : "", q);
 		struct lv_exec_result res = { 0 };
 		int rc = lv_mod_shell(ctx, script, &res, why);
@@ -108,7 +110,7 @@ static int copy_tree(struct lv_module_ctx *ctx, const char *local, const char *d
 static int copy_remote_src(struct lv_module_ctx *ctx, const char *src, const char *dest,
                            bool *changed, char **why)
 {
-	char *qs = lv_mod_quote(src), *qd = lv_mod_quote(dest);
+	char *qs = lv_quote_sh(src), *qd = lv_quote_sh(dest);
 	char *attrs = lv_mod_attr_script(ctx->args, ctx->check);
 	char *script = lv_xasprintf(
 	    "s=%s; d=%s; c=0\n[ -f \"$s\" ] || { echo \"$s: no such file\" >&2; exit 2; }\n"

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "module_util.h"
+#include "quote.h"
 #include "base/util.h"
 
-/* Runs `script` and reads the LV_CHANGED=0/1 line it prints; failures carry stderr. */
+/* The path argument, or its aliases dest and name (as Ansible accepts). */
 static const char *path_arg(const struct lv_val *args)
 {
 	const char *p = lv_mod_arg(args, "path");
@@ -43,10 +45,7 @@ static int file_validate(const struct lv_val *args, char **why)
 	static const char *const states[] = {
 		"file", "directory", "touch", "absent", "link", NULL
 	};
-	bool ok = !st || lv_template_has_expr(st);
-	for (const char *const *s = states; !ok && *s; s++)
-		ok = !strcmp(st, *s);
-	if (!ok)
+	if (!lv_mod_arg_one_of(args, "state", states))
 		return lv_fail(
 		    why, LV_EINVAL,
 		    "file: state '%s' is not supported (file, directory, touch, absent, link)", st);
@@ -59,7 +58,7 @@ static int file_run(struct lv_module_ctx *ctx, struct lv_val *result, char **why
 	const char *src = lv_mod_arg(ctx->args, "src");
 	if (!state)
 		state = "file";
-	char *q = lv_mod_quote(path), *qs = lv_mod_quote(src ? src : "");
+	char *q = lv_quote_sh(path), *qs = lv_quote_sh(src ? src : "");
 	const char *ck = ctx->check ? ": " : "";
 	bool preserve = !strcmp(lv_mod_arg(ctx->args, "modification_time")
 	                            ? lv_mod_arg(ctx->args, "modification_time")
@@ -150,7 +149,7 @@ static void stat_fields(struct lv_val *st, char *line)
 static int stat_run(struct lv_module_ctx *ctx, struct lv_val *result, char **why)
 {
 	const char *path = lv_mod_arg(ctx->args, "path");
-	char *q = lv_mod_quote(path);
+	char *q = lv_quote_sh(path);
 	const char *L = lv_mod_arg_bool(ctx->args, "follow", false) ? "-L " : "";
 	char *script = lv_xasprintf(
 	    "d=%s\nif [ -e \"$d\" ] || [ -L \"$d\" ]; then\n"
@@ -200,18 +199,11 @@ static int unarchive_validate(const struct lv_val *args, char **why)
 	return lv_mod_known_args(args, "unarchive", unarchive_known, why);
 }
 
+/* Only a list adds options; a string is not split into words. */
 static char *extra_opts(const struct lv_val *args)
 {
 	const struct lv_val *x = lv_val_get(args, "extra_opts");
-	char *out = lv_xstrdup("");
-	for (size_t i = 0; x && x->kind == LV_VAL_LIST && i < x->n; i++) {
-		char *q = lv_mod_quote(x->items[i]->str ? x->items[i]->str : "");
-		char *next = lv_xasprintf("%s %s", out, q);
-		free(q);
-		free(out);
-		out = next;
-	}
-	return out;
+	return x && x->kind == LV_VAL_LIST ? lv_mod_quote_words(x) : lv_xstrdup("");
 }
 
 static int unarchive_run(struct lv_module_ctx *ctx, struct lv_val *result, char **why)
@@ -220,7 +212,7 @@ static int unarchive_run(struct lv_module_ctx *ctx, struct lv_val *result, char 
 	const char *creates = lv_mod_arg(ctx->args, "creates");
 	bool remote = lv_mod_arg_bool(ctx->args, "remote_src", false) ||
 	              !lv_mod_arg_bool(ctx->args, "copy", true);
-	char *tmp = NULL, *script = NULL, *qa = NULL, *qd = lv_mod_quote(dest), *qc = NULL;
+	char *tmp = NULL, *script = NULL, *qa = NULL, *qd = lv_quote_sh(dest), *qc = NULL;
 	char *x = extra_opts(ctx->args);
 	int rc = 0;
 	lv_val_set_str(result, "dest", dest);
@@ -245,8 +237,8 @@ static int unarchive_run(struct lv_module_ctx *ctx, struct lv_val *result, char 
 			goto out;
 		}
 	}
-	qa = lv_mod_quote(remote ? src : tmp);
-	qc = lv_mod_quote(creates ? creates : "");
+	qa = lv_quote_sh(remote ? src : tmp);
+	qc = lv_quote_sh(creates ? creates : "");
 	script = lv_xasprintf(
 	    "a=%s; d=%s; c=0\ncleanup() { %s; }\n"
 	    "if [ -n %s ] && [ -e %s ]; then cleanup; echo LV_CHANGED=0; exit 0; fi\n"

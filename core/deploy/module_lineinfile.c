@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "module_util.h"
 #include "base/util.h"
 
 static const char *const known[] = { "path",        "dest",         "name",       "line",

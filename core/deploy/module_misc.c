@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "module_util.h"
 #include "base/util.h"
 
 /* ---- debug ------------------------------------------------------------- */

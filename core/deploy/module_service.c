@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "module_util.h"
+#include "quote.h"
 #include "base/util.h"
 
 /* ---- systemd / service ------------------------------------------------- */
@@ -23,10 +25,7 @@ static int svc_validate(const struct lv_val *args, char **why)
 {
 	const char *st = lv_mod_arg(args, "state");
 	static const char *const states[] = { "started", "stopped", "restarted", "reloaded", NULL };
-	bool ok = !st || lv_template_has_expr(st);
-	for (const char *const *s = states; !ok && *s; s++)
-		ok = !strcmp(st, *s);
-	if (!ok)
+	if (!lv_mod_arg_one_of(args, "state", states))
 		return lv_fail(
 		    why, LV_EINVAL,
 		    "systemd: state '%s' is not one of started, stopped, restarted, reloaded", st);
@@ -40,7 +39,7 @@ static int svc_run(struct lv_module_ctx *ctx, struct lv_val *result, char **why)
 	const char *name = lv_mod_arg(ctx->args, "name"), *state = lv_mod_arg(ctx->args, "state");
 	const struct lv_val *en = lv_val_get(ctx->args, "enabled");
 	const char *ck = ctx->check ? ": " : "";
-	char *q = lv_mod_quote(name ? name : "");
+	char *q = lv_quote_sh(name ? name : "");
 	char *reload = lv_mod_arg_bool(ctx->args, "daemon_reload", false)
 	                   ? lv_xasprintf("%ssystemctl daemon-reload || exit 3\n", ck)
 	                   : lv_xstrdup("");
@@ -102,21 +101,6 @@ static int apt_validate(const struct lv_val *args, char **why)
 	return lv_mod_known_args(args, "apt", apt_known, why);
 }
 
-static char *package_words(const struct lv_val *names)
-{
-	char *out = lv_xstrdup("");
-	size_t n = names && names->kind == LV_VAL_LIST ? names->n : names ? 1 : 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct lv_val *v = names->kind == LV_VAL_LIST ? names->items[i] : names;
-		char *q = lv_mod_quote(v->str ? v->str : "");
-		char *next = lv_xasprintf("%s %s", out, q);
-		free(q);
-		free(out);
-		out = next;
-	}
-	return out;
-}
-
 static int apt_run(struct lv_module_ctx *ctx, struct lv_val *result, char **why)
 {
 	const struct lv_val *names = lv_val_get(ctx->args, "name");
@@ -128,7 +112,7 @@ static int apt_run(struct lv_module_ctx *ctx, struct lv_val *result, char **why)
 	bool update = lv_mod_arg_bool(ctx->args, "update_cache", false);
 	bool recommends = lv_mod_arg_bool(ctx->args, "install_recommends", true);
 	const char *ck = ctx->check ? ": " : "";
-	char *words = package_words(names);
+	char *words = lv_mod_quote_words(names);
 	char *script = lv_xasprintf(
 	    "c=0; todo=\"\"\n"
 	    "for p in %s; do\n"
@@ -188,7 +172,7 @@ static int wait_run(struct lv_module_ctx *ctx, struct lv_val *result, char **why
 	const char *path = lv_mod_arg(a, "path"), *state = lv_mod_arg(a, "state");
 	long port = arg_long(a, "port", 0), timeout = arg_long(a, "timeout", 300);
 	bool gone = state && (!strcmp(state, "stopped") || !strcmp(state, "absent"));
-	char *qh = lv_mod_quote(host), *qp = lv_mod_quote(path ? path : "");
+	char *qh = lv_quote_sh(host), *qp = lv_quote_sh(path ? path : "");
 	char *cond =
 	    path   ? lv_xasprintf("[ -e %s ]", qp)
 	    : port ? lv_xasprintf("timeout %ld bash -c 'exec 3<>/dev/tcp/'%s'/%ld' 2>/dev/null",
@@ -262,7 +246,7 @@ static int reboot_run(struct lv_module_ctx *ctx, struct lv_val *result, char **w
 		return LV_EIO;
 	const char *msg = lv_mod_arg(ctx->args, "msg") ? lv_mod_arg(ctx->args, "msg")
 	                                               : "Reboot initiated by loudva setup";
-	char *qm = lv_mod_quote(msg);
+	char *qm = lv_quote_sh(msg);
 	char *script =
 	    lv_xasprintf("nohup sh -c 'sleep %ld; shutdown -r now '%s >/dev/null 2>&1 </dev/null &",
 	                 arg_long(ctx->args, "pre_reboot_delay", 0) + 2, qm);

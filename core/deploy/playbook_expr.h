@@ -1,6 +1,7 @@
 /*
  * playbook_expr: the compiled form of expressions, shared by the parser
- * (playbook_when.c) and the evaluator (playbook_eval.c). Private to them.
+ * (playbook_when.c) and the evaluator (playbook_eval.c), and the filters
+ * both rely on (playbook_filter.c). Private to them.
  */
 #ifndef LV_PLAYBOOK_EXPR_H
 #define LV_PLAYBOOK_EXPR_H
@@ -45,7 +46,16 @@ struct lv_expr {
 };
 
 void lv_expr_node_free(struct lv_enode *n);
-/* True when `name` is a filter the evaluator knows. */
+
+/* True when `name` is a filter the evaluator knows (playbook_filter.c). */
 bool lv_expr_filter_known(const char *name);
+/*
+ * Applies the filter `name` to the defined value `v` with its evaluated
+ * arguments; not for default, d and mandatory, which the evaluator handles.
+ * *out is a new value (caller frees). 0, or LV_EINVAL with *why (first/last
+ * of an empty list, join of a non-list).
+ */
+int lv_expr_filter_apply(const char *name, const struct lv_val *v, struct lv_val *const *args,
+                         size_t n_args, struct lv_val **out, char **why);
 
 #endif

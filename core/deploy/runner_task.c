@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "module_util.h"
 #include "base/util.h"
 
 void lv_run_emit(struct lv_run *r, const struct lv_run_event *ev)
