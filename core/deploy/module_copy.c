@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/file.h"
 #include "base/util.h"
 
 static const char *const copy_known[] = { "src",   "content",    "dest",  "mode",           "owner",

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/file.h"
 #include "base/util.h"
 
 /* Runs `script` and reads the LV_CHANGED=0/1 line it prints; failures carry stderr. */

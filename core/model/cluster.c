@@ -14,6 +14,7 @@
 
 #include "predictor.h"
 #include "profile.h"
+#include "base/file.h"
 #include "base/util.h"
 
 #define MAX_DEVICES 100000

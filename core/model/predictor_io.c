@@ -29,6 +29,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/file.h"
 #include "base/util.h"
 
 #define FORMAT_NAME "loudva-predictor"
