@@ -1,9 +1,11 @@
 /*
  * predictor: owns the two XGBoost boosters of the cost model (latency of a
- * batch, energy of a batch), their training, prediction, and the "retrain
- * only when the profiles change" cache. Saving and loading the model file
- * live in predictor_io.c, evaluation (error figures, splits, the
- * generalisation experiment) in predictor_eval.c.
+ * batch, energy of a batch), their training and prediction, and the helpers
+ * the module's other files share (predictor_impl.h). Saving and loading the
+ * model file live in predictor_io.c, the "retrain only when the profiles
+ * change" cache in predictor_cache.c, evaluation (error figures, splits,
+ * the generalisation experiment) in predictor_eval.c; they call in here,
+ * never the other way round.
  *
  * Target transform. Both regressors learn log(y) with reg:squarederror and
  * predictions are exp()'ed back. Latency spans about 0.03 s to 13 s and energy
@@ -22,7 +24,7 @@
  * Determinism: tree_method=exact, nthread=1, no row or column subsampling and
  * a fixed seed, so the same samples give the same trees, bit for bit.
  * XGBoost's error strings are translated into LV_ELIB messages here and go no
- * further. Callers: cost (tables), console (cmd_predictor), tests.
+ * further. Callers: cost_build (tables), console (cmd_predictor), tests.
  */
 #include "predictor.h"
 #include "predictor_impl.h"
@@ -32,7 +34,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <xgboost/c_api.h>
 
@@ -296,34 +297,6 @@ uint64_t lv_pred_fnv1a(uint64_t h, const void *data, size_t len)
 	return h;
 }
 
-/*
- * FNV-1a 64 over a recipe line (the default parameters, the target transform
- * and the XGBoost version) followed by each profile's canonical JSON and a NUL
- * separator, in the given order. The recipe is part of it so that a cache
- * trained by an older recipe or another XGBoost is retrained, not trusted.
- */
-uint64_t lv_predictor_fingerprint_profiles(const struct lv_profile *const *profiles, size_t n)
-{
-	struct lv_predictor_params pp;
-	int major = 0, minor = 0, patch = 0;
-	char recipe[160];
-
-	lv_predictor_params_default(&pp);
-	XGBoostVersion(&major, &minor, &patch);
-	snprintf(recipe, sizeof recipe,
-	         "loudva-predictor/%d log-target exact rounds=%d depth=%d eta=%.17g seed=%u "
-	         "xgboost=%d.%d.%d",
-	         LV_PRED_FORMAT_VERSION, pp.rounds, pp.max_depth, pp.eta, pp.seed, major, minor,
-	         patch);
-	uint64_t h = lv_pred_fnv1a(FNV_OFFSET, recipe, strlen(recipe) + 1);
-	for (size_t k = 0; k < n; k++) {
-		char *js = lv_profile_to_json(profiles[k]);
-		h = lv_pred_fnv1a(h, js, strlen(js) + 1);
-		free(js);
-	}
-	return h;
-}
-
 uint64_t lv_pred_fnv1a_bytes(const void *data, size_t len)
 {
 	return lv_pred_fnv1a(FNV_OFFSET, data, len);
@@ -337,34 +310,6 @@ uint64_t lv_predictor_fingerprint(const struct lv_predictor *p)
 void lv_predictor_set_fingerprint(struct lv_predictor *p, uint64_t fp)
 {
 	p->fingerprint = fp;
-}
-
-struct lv_predictor *lv_predictor_obtain(const struct lv_profile *const *profiles, size_t n,
-                                         const char *path, char **why)
-{
-	uint64_t fp = lv_predictor_fingerprint_profiles(profiles, n);
-	struct lv_predictor *p = NULL;
-
-	if (path && access(path, F_OK) == 0) {
-		/* An unreadable or stale cache is not an error: it is rebuilt below. */
-		p = lv_predictor_load(path, NULL);
-		if (p && p->fingerprint == fp)
-			return p;
-		lv_predictor_free(p);
-		p = NULL;
-	}
-	size_t ns = 0;
-	struct lv_pred_sample *s = lv_predictor_samples(profiles, n, &ns);
-	p = lv_predictor_train(s, ns, NULL, why);
-	free(s);
-	if (!p)
-		return NULL;
-	p->fingerprint = fp;
-	if (path && lv_predictor_save(p, path, why) != LV_OK) {
-		lv_predictor_free(p);
-		return NULL;
-	}
-	return p;
 }
 
 void lv_predictor_free(struct lv_predictor *p)

@@ -1,7 +1,8 @@
 /*
- * predictor_impl: what predictor.c (training, prediction) and predictor_io.c
- * (the model file) share. Private to the predictor module: nobody else
- * includes it, and XGBoost types go no further than these files.
+ * predictor_impl: what predictor.c (training, prediction) defines for
+ * predictor_io.c (the model file) and predictor_cache.c (the retraining
+ * cache). Private to the predictor module: nobody else includes it, and
+ * XGBoost types go no further than these files.
  */
 #ifndef LV_PREDICTOR_IMPL_H
 #define LV_PREDICTOR_IMPL_H
