@@ -132,20 +132,44 @@ static int check_samples(const struct lv_pred_sample *s, size_t n, char **why)
  * floating-point summation order fixed; verbosity=0 keeps the library quiet
  * (core/ never prints).
  */
-int lv_pred_booster_setup(BoosterHandle b, char **why)
-{
-	if (XGBoosterSetParam(b, "nthread", "1") != 0 ||
-	    XGBoosterSetParam(b, "verbosity", "0") != 0)
-		return lv_pred_xgb_fail(why, "setting nthread/verbosity");
-	return LV_OK;
-}
-
-static int train_booster(DMatrixHandle dm, const struct lv_predictor_params *pp, BoosterHandle *out,
-                         char **why)
+BoosterHandle lv_pred_booster_new(const DMatrixHandle *dms, size_t n_dms, char **why)
 {
 	BoosterHandle b = NULL;
+	if (XGBoosterCreate(dms, (bst_ulong)n_dms, &b) != 0) {
+		lv_pred_xgb_fail(why, "creating a booster");
+		return NULL;
+	}
+	if (XGBoosterSetParam(b, "nthread", "1") != 0 ||
+	    XGBoosterSetParam(b, "verbosity", "0") != 0) {
+		lv_pred_xgb_fail(why, "setting nthread/verbosity");
+		XGBoosterFree(b);
+		return NULL;
+	}
+	return b;
+}
+
+struct lv_predictor *lv_pred_keep(struct lv_predictor *p, int rc)
+{
+	if (rc == LV_OK)
+		return p;
+	lv_predictor_free(p);
+	return NULL;
+}
+
+BoosterHandle lv_pred_booster_keep(BoosterHandle b, int rc)
+{
+	if (rc == LV_OK)
+		return b;
+	if (b)
+		XGBoosterFree(b);
+	return NULL;
+}
+
+/* A booster boosted pp->rounds times on dm, or NULL with *why. */
+static BoosterHandle train_booster(DMatrixHandle dm, const struct lv_predictor_params *pp,
+                                   char **why)
+{
 	char depth[16], eta[32], seed[16];
-	int rc = LV_ELIB;
 
 	snprintf(depth, sizeof depth, "%d", pp->max_depth);
 	snprintf(eta, sizeof eta, "%.17g", pp->eta);
@@ -159,31 +183,15 @@ static int train_booster(DMatrixHandle dm, const struct lv_predictor_params *pp,
 		{ "subsample", "1" },
 		{ "colsample_bytree", "1" },
 	};
-	if (XGBoosterCreate(&dm, 1, &b) != 0) {
-		lv_pred_xgb_fail(why, "creating a booster");
-		goto out;
-	}
-	if (lv_pred_booster_setup(b, why) != LV_OK)
-		goto out;
-	for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
-		if (XGBoosterSetParam(b, kv[i][0], kv[i][1]) != 0) {
-			lv_pred_xgb_fail(why, kv[i][0]);
-			goto out;
-		}
-	}
-	for (int it = 0; it < pp->rounds; it++) {
-		if (XGBoosterUpdateOneIter(b, it, dm) != 0) {
-			lv_pred_xgb_fail(why, "boosting");
-			goto out;
-		}
-	}
-	*out = b;
-	b = NULL;
-	rc = LV_OK;
-out:
-	if (b)
-		XGBoosterFree(b);
-	return rc;
+	BoosterHandle b = lv_pred_booster_new(&dm, 1, why);
+	int rc = b ? LV_OK : LV_ELIB;
+	for (size_t i = 0; rc == LV_OK && i < sizeof kv / sizeof kv[0]; i++)
+		if (XGBoosterSetParam(b, kv[i][0], kv[i][1]) != 0)
+			rc = lv_pred_xgb_fail(why, kv[i][0]);
+	for (int it = 0; rc == LV_OK && it < pp->rounds; it++)
+		if (XGBoosterUpdateOneIter(b, it, dm) != 0)
+			rc = lv_pred_xgb_fail(why, "boosting");
+	return lv_pred_booster_keep(b, rc);
 }
 
 struct lv_predictor *lv_predictor_train(const struct lv_pred_sample *samples, size_t n,
@@ -193,6 +201,7 @@ struct lv_predictor *lv_predictor_train(const struct lv_pred_sample *samples, si
 	struct lv_predictor *p = NULL;
 	DMatrixHandle dm = NULL;
 	float *x = NULL, *y = NULL;
+	int rc = LV_ELIB;
 
 	if (!pp) {
 		lv_predictor_params_default(&def);
@@ -215,21 +224,19 @@ struct lv_predictor *lv_predictor_train(const struct lv_pred_sample *samples, si
 			                                       : samples[i].energy_j);
 		if (XGDMatrixSetFloatInfo(dm, "label", y, n) != 0) {
 			lv_pred_xgb_fail(why, "setting labels");
-			goto fail;
+			goto out;
 		}
-		if (train_booster(dm, pp, &p->booster[t], why) != LV_OK)
-			goto fail;
+		p->booster[t] = train_booster(dm, pp, why);
+		if (!p->booster[t])
+			goto out;
 	}
-	goto out;
-fail:
-	lv_predictor_free(p);
-	p = NULL;
+	rc = LV_OK;
 out:
 	if (dm)
 		XGDMatrixFree(dm);
 	free(x);
 	free(y);
-	return p;
+	return lv_pred_keep(p, rc);
 }
 
 static const char predict_config[] = "{\"type\":0,\"training\":false,\"iteration_begin\":0,"
