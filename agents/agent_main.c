@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "base/file.h"
 #include "base/util.h"
 
 #define DEFAULT_MODEL     "inception_graphdef"
@@ -318,6 +319,7 @@ static int start(struct lv_agent *a, const struct args *g, char **why)
 
 int main(int argc, char **argv)
 {
+	lv_set_oom_fn(lv_oom_print);
 	struct args g;
 	memset(&g, 0, sizeof(g));
 	struct lv_agent a;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "base/util.h"
 
 static const struct lv_backend_ops *const registry[] = {

@@ -153,7 +153,11 @@ int lv_backend_infer(struct lv_backend *b, int batch, struct lv_infer_result *ou
 /* Wakes blocked infers (they fail with LV_ESTATE) before shutdown. */
 void lv_backend_stop(struct lv_backend *b);
 
-/* Seconds on CLOCK_MONOTONIC (the agent's t0 and every backend's clock). */
+/*
+ * Seconds on CLOCK_MONOTONIC, for the agent's t0 and uptime: lv_mono_s
+ * (base/clock.h), the clock the backends read directly, so no backend calls
+ * back into this registry.
+ */
 double lv_backend_monotonic_s(void);
 
 /*

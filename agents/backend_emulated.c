@@ -23,6 +23,7 @@
 
 #include "model/cluster.h"
 #include "model/devmodel.h"
+#include "base/clock.h"
 #include "base/util.h"
 
 #define LOAD_WINDOW_S 0.2 /* telemetry's GPU load: busy fraction over at least this */
@@ -57,7 +58,7 @@ struct emu {
 /* Seconds since t0, never less than the last reading. Under mu. */
 static double emu_now(struct emu *e)
 {
-	double t = lv_backend_monotonic_s() - e->t0_s;
+	double t = lv_mono_s() - e->t0_s;
 	if (t < e->last_now_s)
 		t = e->last_now_s;
 	e->last_now_s = t;

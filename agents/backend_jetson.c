@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
+#include "base/file.h"
 #include "base/util.h"
 
 extern char **environ;
@@ -207,7 +209,7 @@ static int sleep_until(struct jet *j, double deadline)
 	ts.tv_sec = (time_t)floor(deadline);
 	ts.tv_nsec = (long)((deadline - floor(deadline)) * 1e9);
 	pthread_mutex_lock(&j->tmu);
-	while (!j->stop && lv_backend_monotonic_s() < deadline)
+	while (!j->stop && lv_mono_s() < deadline)
 		if (pthread_cond_timedwait(&j->stop_cv, &j->tmu, &ts) == ETIMEDOUT)
 			break;
 	int stop = j->stop;
@@ -220,7 +222,7 @@ static void *reader_main(void *arg)
 	struct jet *j = arg;
 	char *line = NULL;
 	size_t cap = 0;
-	double next = lv_backend_monotonic_s();
+	double next = lv_mono_s();
 	int lines_this_pass = 0;
 	for (;;) {
 		ssize_t n = getline(&line, &cap, j->in);
@@ -485,7 +487,7 @@ static int jet_telemetry(struct lv_backend *b, struct lv_telemetry *out, char **
 	uint64_t cur;
 	int have_cur = read_u64(j->devfreq, "cur_freq", &cur, NULL) == 0;
 	(void)why;
-	out->time_s = lv_backend_monotonic_s() - j->t0_s;
+	out->time_s = lv_mono_s() - j->t0_s;
 	pthread_mutex_lock(&j->tmu);
 	const struct lv_tegrastats_meter *m = &j->meter;
 	out->valid = LV_TEL_SAMPLES;

@@ -52,6 +52,7 @@
 #include "model/model_config.h"
 #include "sim/sim.h"
 #include "store/store.h"
+#include "base/clock.h"
 #include "base/util.h"
 
 /* Sleeps until lv's clock reads t; 1 when a stop signal arrived first. */

@@ -26,6 +26,8 @@
 #include "commands.h"
 #include "exp/experiment.h"
 #include "store/store.h"
+#include "base/clock.h"
+#include "base/file.h"
 #include "base/util.h"
 
 char *lv_batch_work_path(const struct lv_batch *b, size_t cell, const char *ext)

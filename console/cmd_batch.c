@@ -44,6 +44,8 @@
 #include "live/live.h"
 #include "plot.h"
 #include "store/store.h"
+#include "base/clock.h"
+#include "base/file.h"
 #include "base/util.h"
 
 /* The signal that asked us to stop (0: none); only the handler writes it. */

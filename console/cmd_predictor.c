@@ -20,6 +20,7 @@
 
 #include "model/predictor.h"
 #include "model/profile.h"
+#include "base/clock.h"
 #include "base/util.h"
 
 static const int PERCENTS[] = { 0, 20, 40, 60, 80, 100 };

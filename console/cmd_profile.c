@@ -15,6 +15,7 @@
 
 #include "model/profile.h"
 #include "profile_run.h"
+#include "base/file.h"
 #include "base/util.h"
 
 struct args {

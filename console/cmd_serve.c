@@ -37,6 +37,7 @@
 #include "live/live.h"
 #include "sched/metrics.h"
 #include "model/model_config.h"
+#include "base/file.h"
 #include "base/util.h"
 
 #define DEFAULT_MODEL_CONFIG LV_DEFAULT_MODEL_CONFIG

@@ -17,6 +17,7 @@
 
 #include "console.h"
 #include "fmt.h"
+#include "base/clock.h"
 #include "base/util.h"
 #include "view.h"
 

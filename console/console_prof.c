@@ -21,6 +21,7 @@
 #include "fmt.h"
 #include "harness/launcher.h"
 #include "profrun.h"
+#include "base/file.h"
 #include "base/util.h"
 #include "view.h"
 

@@ -27,6 +27,8 @@
 #include "child.h"
 #include "base/csv.h"
 #include "exp/experiment.h"
+#include "base/clock.h"
+#include "base/file.h"
 #include "base/util.h"
 
 #define MAX_SPECS 64

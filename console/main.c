@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "commands.h"
+#include "base/file.h"
+#include "base/util.h"
 
 #define LOUDVA_VERSION "0.1.0"
 
@@ -52,6 +54,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	lv_set_oom_fn(lv_oom_print);
 	if (argc < 2)
 		return lv_cmd_console(1, (char *[]){ "console", NULL });
 	const char *cmd = argv[1];

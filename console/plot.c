@@ -19,6 +19,7 @@
 
 #include "exp/experiment.h"
 #include "store/store.h"
+#include "base/file.h"
 #include "base/util.h"
 
 /* Most points per policy in the latency CDF (evenly spaced ranks). */

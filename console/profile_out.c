@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "model/profile.h"
+#include "base/file.h"
 #include "base/util.h"
 
 static void add_num(cJSON *o, const char *k, double v)

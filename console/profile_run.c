@@ -30,6 +30,7 @@
 #include "front/image.h"
 #include "harness/launcher.h"
 #include "model/profile.h"
+#include "base/clock.h"
 #include "base/util.h"
 
 #define MAX_FREQS   64

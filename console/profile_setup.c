@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "harness/launcher.h"
 #include "model/profile.h"
+#include "base/file.h"
 #include "base/util.h"
 
 /*

@@ -23,6 +23,8 @@
 #include "child.h"
 #include "model/profile.h"
 #include "profile_run.h"
+#include "base/clock.h"
+#include "base/file.h"
 #include "base/util.h"
 
 #define STOP_GRACE_S 10.0 /* the sweep finishes its request, then releases the clock */

@@ -21,6 +21,7 @@
 #include "front/frontend.h"
 #include "harness/launcher.h"
 #include "model/model_config.h"
+#include "base/file.h"
 #include "base/util.h"
 
 #define DEFAULT_MODEL_CONFIG LV_DEFAULT_MODEL_CONFIG

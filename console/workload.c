@@ -23,6 +23,7 @@
 
 #include "live/live.h"
 #include "model/trace.h"
+#include "base/clock.h"
 #include "base/util.h"
 
 struct pending {

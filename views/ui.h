@@ -24,6 +24,9 @@
 #include "sched/policy.h"
 #include "sched/snapshot.h"
 
+struct lv_view_ops;
+struct lv_key_binding;
+
 #define LV_UI_LOG_MAX   2000
 #define LV_UI_EXP_ROWS  16
 #define LV_UI_MAX_VIEWS 8
@@ -115,6 +118,18 @@ struct lv_ui_profiling {
 	char out[256];     /* the profile it writes */
 };
 
+/*
+ * The registry as the views see it: every view in tab order and the keys
+ * they all share. Help lists them, and a view that switches to another
+ * finds its index here (lv_view_list_find), so no view names the registry.
+ */
+struct lv_view_list {
+	const struct lv_view_ops *const *ops; /* n entries */
+	size_t n;
+	const struct lv_key_binding *global_keys;
+	size_t n_global_keys;
+};
+
 /* What the console knows about a device beyond the snapshot. */
 struct lv_ui_devinfo {
 	size_t n_freqs;
@@ -152,6 +167,9 @@ struct lv_ui {
 	char hint[200];     /* completion candidates */
 	char question[160]; /* prompt_kind '?': the question asked */
 
+	/* ---- set by the registry (view.c) before each draw and key ---- */
+	const struct lv_view_list *views;
+
 	/* ---- outputs of a key handler ---- */
 	int next_view;                 /* LV_REACT_SWITCH */
 	struct lv_cmd req;             /* LV_REACT_REQUEST */
@@ -171,5 +189,8 @@ int lv_ui_profiling(const struct lv_ui *ui, const char *name);
 
 /* Case-insensitive substring match of `filter` in `text`; an empty filter matches all. */
 int lv_ui_match(const char *filter, const char *text);
+
+/* Index in l of the view named `name` (a unique prefix will do), or -1. */
+int lv_view_list_find(const struct lv_view_list *l, const char *name);
 
 #endif

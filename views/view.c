@@ -1,6 +1,8 @@
 /*
- * view: the registry of views, key resolution, the keys every view shares
- * and the small helpers on struct lv_ui (see view.h and ui.h).
+ * view: the registry of views, key resolution and the keys every view
+ * shares (see view.h). The views see the registry only through ui->views
+ * (struct lv_view_list, ui.h), set here before each draw and key, so no
+ * view names this file; the helpers they share on struct lv_ui are ui.c.
  *
  * Key order: a view's optional key slot first (so an edit field can take
  * every key while it is open), then its binding table, then the global
@@ -9,12 +11,9 @@
  */
 #include "view.h"
 
-#include <ctype.h>
 #include <curses.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 static const struct lv_view_ops *const registry[] = {
 	&lv_view_cluster,  &lv_view_device,      &lv_view_queue,
@@ -35,40 +34,6 @@ size_t lv_view_count(void)
 	return N_VIEWS;
 }
 
-int lv_view_find(const char *name)
-{
-	int hit = -1, n = 0;
-	size_t len = strlen(name);
-	for (size_t i = 0; i < N_VIEWS; i++) {
-		if (!strcasecmp(registry[i]->name, name))
-			return (int)i;
-		if (len && !strncasecmp(registry[i]->name, name, len)) {
-			hit = (int)i;
-			n++;
-		}
-	}
-	return n == 1 ? hit : -1;
-}
-
-int lv_view_help_index(void)
-{
-	return lv_view_find("help");
-}
-
-int lv_view_device_index(void)
-{
-	return lv_view_find("device");
-}
-
-void lv_view_draw(const struct lv_view_ops *ops, struct lv_ui *ui, void *state,
-                  const struct lv_rect *body)
-{
-	struct lv_view_layout lay;
-	memset(&lay, 0, sizeof(lay));
-	ops->layout(body, ui, &lay);
-	ops->draw(ui, state, &lay);
-}
-
 static unsigned from_table(const struct lv_key_binding *t, size_t n, struct lv_ui *ui, void *state,
                            int key)
 {
@@ -76,16 +41,6 @@ static unsigned from_table(const struct lv_key_binding *t, size_t n, struct lv_u
 		if (t[i].key == key)
 			return t[i].fn(ui, state, key) | LV_REACT_HANDLED;
 	return 0;
-}
-
-unsigned lv_view_key(const struct lv_view_ops *ops, struct lv_ui *ui, void *state, int key)
-{
-	if (ops->key) {
-		unsigned r = ops->key(ui, state, key);
-		if (r & LV_REACT_HANDLED)
-			return r;
-	}
-	return from_table(ops->keys, ops->n_keys, ui, state, key);
 }
 
 /* ---- global keys ----------------------------------------------------------- */
@@ -199,54 +154,49 @@ static const struct lv_key_binding global_keys[] = {
 	{ 'q', "q", "quit (asks once if work is in flight)", g_quit },
 };
 
-const struct lv_key_binding *lv_view_global_keys(size_t *n)
+#define N_GLOBAL_KEYS (sizeof(global_keys) / sizeof(global_keys[0]))
+
+/* What the views see of the registry: ui->views. */
+static const struct lv_view_list view_list = {
+	.ops = registry,
+	.n = N_VIEWS,
+	.global_keys = global_keys,
+	.n_global_keys = N_GLOBAL_KEYS,
+};
+
+int lv_view_find(const char *name)
 {
-	*n = sizeof(global_keys) / sizeof(global_keys[0]);
-	return global_keys;
+	return lv_view_list_find(&view_list, name);
+}
+
+int lv_view_help_index(void)
+{
+	return lv_view_find("help");
 }
 
 unsigned lv_view_global_key(struct lv_ui *ui, int key)
 {
-	size_t n;
-	const struct lv_key_binding *t = lv_view_global_keys(&n);
-	return from_table(t, n, ui, NULL, key);
+	ui->views = &view_list;
+	return from_table(global_keys, N_GLOBAL_KEYS, ui, NULL, key);
 }
 
-/* ---- struct lv_ui helpers ---------------------------------------------------- */
-
-void lv_ui_flash(struct lv_ui *ui, int error, const char *fmt, ...)
+void lv_view_draw(const struct lv_view_ops *ops, struct lv_ui *ui, void *state,
+                  const struct lv_rect *body)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(ui->status, sizeof(ui->status), fmt, ap);
-	va_end(ap);
-	ui->status_error = error;
-	ui->status_until = ui->wall_s + (error ? 8.0 : 4.0);
+	struct lv_view_layout lay;
+	memset(&lay, 0, sizeof(lay));
+	ui->views = &view_list;
+	ops->layout(body, ui, &lay);
+	ops->draw(ui, state, &lay);
 }
 
-int lv_ui_device_index(const struct lv_ui *ui, const char *name)
+unsigned lv_view_key(const struct lv_view_ops *ops, struct lv_ui *ui, void *state, int key)
 {
-	if (!ui->snap || !name[0])
-		return -1;
-	for (size_t i = 0; i < ui->snap->n_devices; i++)
-		if (!strcmp(ui->snap->devices[i].name, name))
-			return (int)i;
-	return -1;
-}
-
-int lv_ui_profiling(const struct lv_ui *ui, const char *name)
-{
-	return (ui->prof.state == LV_UI_PROF_WAITING || ui->prof.state == LV_UI_PROF_RUNNING) &&
-	       !strcmp(ui->prof.device, name);
-}
-
-int lv_ui_match(const char *filter, const char *text)
-{
-	if (!filter || !filter[0])
-		return 1;
-	size_t n = strlen(filter);
-	for (const char *p = text; *p; p++)
-		if (!strncasecmp(p, filter, n))
-			return 1;
-	return 0;
+	ui->views = &view_list;
+	if (ops->key) {
+		unsigned r = ops->key(ui, state, key);
+		if (r & LV_REACT_HANDLED)
+			return r;
+	}
+	return from_table(ops->keys, ops->n_keys, ui, state, key);
 }

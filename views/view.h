@@ -12,7 +12,9 @@
  * screen loop's behalf.
  *
  * The registry is the NULL-terminated array in view.c; implementations
- * are view_<name>.c.
+ * are view_<name>.c. A view that needs the others (Help lists them, the
+ * Cluster view opens the Device view) finds them in ui->views, which the
+ * registry sets before each draw and key: views never call the registry.
  */
 #ifndef LV_VIEW_H
 #define LV_VIEW_H
@@ -62,9 +64,8 @@ const struct lv_view_ops *const *lv_view_registry(void);
 size_t lv_view_count(void);
 /* Index by name (a unique prefix will do), or -1. */
 int lv_view_find(const char *name);
-/* Index of the Help view, the Device view. */
+/* Index of the Help view. */
 int lv_view_help_index(void);
-int lv_view_device_index(void);
 
 /* Lays out and draws view `ops` in `body`. */
 void lv_view_draw(const struct lv_view_ops *ops, struct lv_ui *ui, void *state,
@@ -73,8 +74,10 @@ void lv_view_draw(const struct lv_view_ops *ops, struct lv_ui *ui, void *state,
 /* Resolves a key through the view's table, then its key slot. 0 when unhandled. */
 unsigned lv_view_key(const struct lv_view_ops *ops, struct lv_ui *ui, void *state, int key);
 
-/* The keys every view shares (tabs, :, /, ?, q, ...), resolved after the view's own. */
-const struct lv_key_binding *lv_view_global_keys(size_t *n);
+/*
+ * Resolves a key through the keys every view shares (tabs, :, /, ?, q, ...),
+ * after the view's own; ui->views->global_keys lists them. 0 when unhandled.
+ */
 unsigned lv_view_global_key(struct lv_ui *ui, int key);
 
 /* The frame around the views: the tab bar and the status / command line. */

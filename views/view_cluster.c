@@ -314,7 +314,7 @@ static unsigned k_open(struct lv_ui *ui, void *state, int key)
 	(void)state, (void)key;
 	if (!ui->device[0])
 		return 0;
-	ui->next_view = lv_view_device_index();
+	ui->next_view = lv_view_list_find(ui->views, "device");
 	return LV_REACT_SWITCH;
 }
 

@@ -2,7 +2,8 @@
  * view_help: every key of the view Help was opened from, the keys every
  * view shares, and the `:` commands — read from the same binding tables
  * and command table that resolve them, so Help cannot drift from what the
- * keys do. Esc (or ?) returns.
+ * keys do. The views and the shared keys come from ui->views (the registry
+ * hands them over; this view does not call it). Esc (or ?) returns.
  *
  * State: the scroll offset.
  */
@@ -56,9 +57,10 @@ static void draw(struct lv_ui *ui, void *state, const struct lv_view_layout *lay
 {
 	struct help_state *st = state;
 	const struct lv_rect *r = &lay->u.whole;
-	const struct lv_view_ops *const *reg = lv_view_registry();
-	int v = ui->help_for >= 0 && (size_t)ui->help_for < lv_view_count() ? ui->help_for : 0;
-	if (v == lv_view_help_index())
+	const struct lv_view_list *views = ui->views;
+	const struct lv_view_ops *const *reg = views->ops;
+	int v = ui->help_for >= 0 && (size_t)ui->help_for < views->n ? ui->help_for : 0;
+	if (v == lv_view_list_find(views, "help"))
 		v = 0;
 	struct cursor c = { r, 0, st->first };
 	char t[64];
@@ -69,9 +71,7 @@ static void draw(struct lv_ui *ui, void *state, const struct lv_view_layout *lay
 	bindings(&c, reg[v]->keys, reg[v]->n_keys);
 	put(&c, LV_COLOR_NORMAL, "", "");
 	put(&c, LV_COLOR_NORMAL, NULL, "keys in every view");
-	size_t ng;
-	const struct lv_key_binding *g = lv_view_global_keys(&ng);
-	bindings(&c, g, ng);
+	bindings(&c, views->global_keys, views->n_global_keys);
 	put(&c, LV_COLOR_NORMAL, "", "");
 	put(&c, LV_COLOR_NORMAL, NULL, "commands (: then Tab completes; Esc cancels)");
 	for (size_t i = 0; lv_cmd_help_at(i); i++) {

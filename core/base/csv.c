@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file.h"
 #include "util.h"
 
 struct lv_csv {

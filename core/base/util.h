@@ -1,10 +1,12 @@
 /*
  * util: the small things every module needs — error codes, the aborting
  * allocator family, formatted error messages for the optional `char **why`
- * out-parameter, and atomic file writes.
+ * out-parameter, strict number parsing and a growable buffer. None of it
+ * does I/O: files and paths are file.h, the monotonic clock is clock.h.
  *
- * Allocation failure is not recoverable here: lv_xmalloc and friends abort
- * with a message. A zero-size allocation is a bug and is asserted against.
+ * Allocation failure is not recoverable here: lv_xmalloc and friends abort,
+ * after calling the program's out-of-memory hook (lv_set_oom_fn) if it set
+ * one. A zero-size allocation is a bug and is asserted against.
  */
 #ifndef LV_UTIL_H
 #define LV_UTIL_H
@@ -24,6 +26,16 @@ enum {
 	LV_EFULL = -7,  /* a bounded container is full */
 };
 
+/*
+ * Called with the size of an allocation that failed, just before the
+ * allocator aborts: a program's chance to say so (lv_oom_print in file.h
+ * prints the message). It must not allocate. Without one (the default) the
+ * allocator aborts silently, as a library that does no I/O must. Set it once
+ * at start, before any thread.
+ */
+typedef void (*lv_oom_fn)(size_t n);
+void lv_set_oom_fn(lv_oom_fn fn);
+
 void *lv_xmalloc(size_t n);
 void *lv_xcalloc(size_t nmemb, size_t size);
 void *lv_xrealloc(void *p, size_t n);
@@ -37,21 +49,6 @@ char *lv_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * An existing message is kept: the innermost, most specific error wins.
  */
 int lv_fail(char **why, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/*
- * Writes `len` bytes to `path` atomically: a temporary file beside it is
- * written, fsync'ed and renamed over `path`. On failure nothing at `path`
- * changes and the temporary file is removed.
- */
-int lv_write_file_atomic(const char *path, const void *data, size_t len, char **why);
-
-/* Reads a whole file into a NUL-terminated buffer; caller frees. NULL on error. */
-char *lv_read_file(const char *path, size_t *len_out, char **why);
-
-/* Directory part of `path` ("." when none); caller frees. */
-char *lv_path_dirname(const char *path);
-/* Joins dir and name with one '/'; an absolute `name` is returned as is. Caller frees. */
-char *lv_path_join(const char *dir, const char *name);
 
 /*
  * Strict number parsing for user input: the whole string must be a number.
@@ -72,8 +69,5 @@ void lv_buf_printf(struct lv_buf *b, const char *fmt, ...) __attribute__((format
 /* Hands over the bytes (caller frees); the buffer is empty again. */
 char *lv_buf_take(struct lv_buf *b, size_t *len);
 void lv_buf_fini(struct lv_buf *b);
-
-/* Seconds on CLOCK_MONOTONIC: for measuring and waiting, never for stamping the engine. */
-double lv_mono_s(void);
 
 #endif

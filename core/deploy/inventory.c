@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "playbook.h"
+#include "base/file.h"
 #include "base/util.h"
 
 #define MAX_RANGE 10000

@@ -17,6 +17,7 @@
 
 #include "module_util.h"
 #include "quote.h"
+#include "base/file.h"
 #include "base/util.h"
 
 static const char *const copy_known[] = { "src",   "content",    "dest",  "mode",           "owner",

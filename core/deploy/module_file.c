@@ -11,6 +11,7 @@
 
 #include "module_util.h"
 #include "quote.h"
+#include "base/file.h"
 #include "base/util.h"
 
 /* The path argument, or its aliases dest and name (as Ansible accepts). */

@@ -19,6 +19,7 @@
 
 #include "playbook.h"
 #include "quote.h"
+#include "base/file.h"
 #include "base/util.h"
 
 void lv_exec_result_fini(struct lv_exec_result *r)

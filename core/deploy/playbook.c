@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "playbook_parse.h"
+#include "base/file.h"
 #include "base/util.h"
 
 #define MAX_IMPORT_DEPTH 16

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "base/file.h"
 #include "base/util.h"
 
 #define MAX_DEPTH 64

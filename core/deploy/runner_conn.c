@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "ssh.h"
+#include "base/file.h"
 #include "base/util.h"
 
 extern char **environ;

@@ -19,6 +19,7 @@
 
 #include "inventory.h"
 #include "ssh.h"
+#include "base/file.h"
 #include "base/util.h"
 
 #define MAX_DEPTH 20

@@ -27,6 +27,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "base/util.h"
 
 #define JSON_TYPE "application/json"

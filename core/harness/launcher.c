@@ -30,6 +30,8 @@
 
 #include "model/cluster.h"
 #include "model/profile.h"
+#include "base/clock.h"
+#include "base/file.h"
 #include "base/util.h"
 
 struct lv_launcher {

@@ -31,6 +31,8 @@
 #include "front/image.h"
 #include "sched/metrics.h"
 #include "model/trace.h"
+#include "base/clock.h"
+#include "base/file.h"
 #include "base/util.h"
 
 void lv_loadgen_config_default(struct lv_loadgen_config *cfg)

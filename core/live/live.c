@@ -35,6 +35,7 @@
 #include "live_internal.h"
 #include "model/profile.h"
 #include "sched/snapshot.h"
+#include "base/clock.h"
 #include "base/util.h"
 
 #define ENGINE_NICE (-10)

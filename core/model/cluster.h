@@ -24,6 +24,9 @@
  * "token_file" (optional, relative to the cluster file) holds the bearer
  * token the agents were started with; a controller reads it only when it
  * drives the agents at these URLs.
+ *
+ * The state, lookups and lifetime (cluster.c) do no I/O and are what the
+ * scheduler links; loading files and building cost tables is cluster_load.c.
  */
 #ifndef LV_CLUSTER_H
 #define LV_CLUSTER_H
@@ -87,6 +90,9 @@ struct lv_cluster {
 	struct lv_device *devices;
 	int largest_max_batch;          /* max over kinds of profile->max_batch */
 	struct lv_predictor *predictor; /* owned; NULL in prof mode */
+	/* Frees `predictor`: set with it by lv_cluster_build_costs, so that
+	 * lv_cluster_free (the scheduler's side) does not link the predictor. */
+	void (*predictor_free)(struct lv_predictor *p);
 	enum lv_cost_mode mode;
 };
 

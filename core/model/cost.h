@@ -12,6 +12,10 @@
  *         schedule a kind nobody profiled).
  * Cells are stored frequency-major so the policy's inner loop over batches
  * walks contiguous memory.
+ *
+ * cost.c holds the modes and the table's lifetime, cost_build.c the build
+ * (the only part that calls the predictor): the scheduler reads tables and
+ * frees them without linking XGBoost.
  */
 #ifndef LV_COST_H
 #define LV_COST_H

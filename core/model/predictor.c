@@ -1,9 +1,11 @@
 /*
  * predictor: owns the two XGBoost boosters of the cost model (latency of a
- * batch, energy of a batch), their training, prediction, and the "retrain
- * only when the profiles change" cache. Saving and loading the model file
- * live in predictor_io.c, evaluation (error figures, splits, the
- * generalisation experiment) in predictor_eval.c.
+ * batch, energy of a batch), their training and prediction, and the helpers
+ * the module's other files share (predictor_impl.h). Saving and loading the
+ * model file live in predictor_io.c, the "retrain only when the profiles
+ * change" cache in predictor_cache.c, evaluation (error figures, splits,
+ * the generalisation experiment) in predictor_eval.c; they call in here,
+ * never the other way round.
  *
  * Target transform. Both regressors learn log(y) with reg:squarederror and
  * predictions are exp()'ed back. Latency spans about 0.03 s to 13 s and energy
@@ -22,7 +24,7 @@
  * Determinism: tree_method=exact, nthread=1, no row or column subsampling and
  * a fixed seed, so the same samples give the same trees, bit for bit.
  * XGBoost's error strings are translated into LV_ELIB messages here and go no
- * further. Callers: cost (tables), console (cmd_predictor), tests.
+ * further. Callers: cost_build (tables), console (cmd_predictor), tests.
  */
 #include "predictor.h"
 #include "predictor_impl.h"
@@ -32,7 +34,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <xgboost/c_api.h>
 
@@ -131,20 +132,44 @@ static int check_samples(const struct lv_pred_sample *s, size_t n, char **why)
  * floating-point summation order fixed; verbosity=0 keeps the library quiet
  * (core/ never prints).
  */
-int lv_pred_booster_setup(BoosterHandle b, char **why)
-{
-	if (XGBoosterSetParam(b, "nthread", "1") != 0 ||
-	    XGBoosterSetParam(b, "verbosity", "0") != 0)
-		return lv_pred_xgb_fail(why, "setting nthread/verbosity");
-	return LV_OK;
-}
-
-static int train_booster(DMatrixHandle dm, const struct lv_predictor_params *pp, BoosterHandle *out,
-                         char **why)
+BoosterHandle lv_pred_booster_new(const DMatrixHandle *dms, size_t n_dms, char **why)
 {
 	BoosterHandle b = NULL;
+	if (XGBoosterCreate(dms, (bst_ulong)n_dms, &b) != 0) {
+		lv_pred_xgb_fail(why, "creating a booster");
+		return NULL;
+	}
+	if (XGBoosterSetParam(b, "nthread", "1") != 0 ||
+	    XGBoosterSetParam(b, "verbosity", "0") != 0) {
+		lv_pred_xgb_fail(why, "setting nthread/verbosity");
+		XGBoosterFree(b);
+		return NULL;
+	}
+	return b;
+}
+
+struct lv_predictor *lv_pred_keep(struct lv_predictor *p, int rc)
+{
+	if (rc == LV_OK)
+		return p;
+	lv_predictor_free(p);
+	return NULL;
+}
+
+BoosterHandle lv_pred_booster_keep(BoosterHandle b, int rc)
+{
+	if (rc == LV_OK)
+		return b;
+	if (b)
+		XGBoosterFree(b);
+	return NULL;
+}
+
+/* A booster boosted pp->rounds times on dm, or NULL with *why. */
+static BoosterHandle train_booster(DMatrixHandle dm, const struct lv_predictor_params *pp,
+                                   char **why)
+{
 	char depth[16], eta[32], seed[16];
-	int rc = LV_ELIB;
 
 	snprintf(depth, sizeof depth, "%d", pp->max_depth);
 	snprintf(eta, sizeof eta, "%.17g", pp->eta);
@@ -158,31 +183,15 @@ static int train_booster(DMatrixHandle dm, const struct lv_predictor_params *pp,
 		{ "subsample", "1" },
 		{ "colsample_bytree", "1" },
 	};
-	if (XGBoosterCreate(&dm, 1, &b) != 0) {
-		lv_pred_xgb_fail(why, "creating a booster");
-		goto out;
-	}
-	if (lv_pred_booster_setup(b, why) != LV_OK)
-		goto out;
-	for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
-		if (XGBoosterSetParam(b, kv[i][0], kv[i][1]) != 0) {
-			lv_pred_xgb_fail(why, kv[i][0]);
-			goto out;
-		}
-	}
-	for (int it = 0; it < pp->rounds; it++) {
-		if (XGBoosterUpdateOneIter(b, it, dm) != 0) {
-			lv_pred_xgb_fail(why, "boosting");
-			goto out;
-		}
-	}
-	*out = b;
-	b = NULL;
-	rc = LV_OK;
-out:
-	if (b)
-		XGBoosterFree(b);
-	return rc;
+	BoosterHandle b = lv_pred_booster_new(&dm, 1, why);
+	int rc = b ? LV_OK : LV_ELIB;
+	for (size_t i = 0; rc == LV_OK && i < sizeof kv / sizeof kv[0]; i++)
+		if (XGBoosterSetParam(b, kv[i][0], kv[i][1]) != 0)
+			rc = lv_pred_xgb_fail(why, kv[i][0]);
+	for (int it = 0; rc == LV_OK && it < pp->rounds; it++)
+		if (XGBoosterUpdateOneIter(b, it, dm) != 0)
+			rc = lv_pred_xgb_fail(why, "boosting");
+	return lv_pred_booster_keep(b, rc);
 }
 
 struct lv_predictor *lv_predictor_train(const struct lv_pred_sample *samples, size_t n,
@@ -192,6 +201,7 @@ struct lv_predictor *lv_predictor_train(const struct lv_pred_sample *samples, si
 	struct lv_predictor *p = NULL;
 	DMatrixHandle dm = NULL;
 	float *x = NULL, *y = NULL;
+	int rc = LV_ELIB;
 
 	if (!pp) {
 		lv_predictor_params_default(&def);
@@ -214,21 +224,19 @@ struct lv_predictor *lv_predictor_train(const struct lv_pred_sample *samples, si
 			                                       : samples[i].energy_j);
 		if (XGDMatrixSetFloatInfo(dm, "label", y, n) != 0) {
 			lv_pred_xgb_fail(why, "setting labels");
-			goto fail;
+			goto out;
 		}
-		if (train_booster(dm, pp, &p->booster[t], why) != LV_OK)
-			goto fail;
+		p->booster[t] = train_booster(dm, pp, why);
+		if (!p->booster[t])
+			goto out;
 	}
-	goto out;
-fail:
-	lv_predictor_free(p);
-	p = NULL;
+	rc = LV_OK;
 out:
 	if (dm)
 		XGDMatrixFree(dm);
 	free(x);
 	free(y);
-	return p;
+	return lv_pred_keep(p, rc);
 }
 
 static const char predict_config[] = "{\"type\":0,\"training\":false,\"iteration_begin\":0,"
@@ -296,34 +304,6 @@ uint64_t lv_pred_fnv1a(uint64_t h, const void *data, size_t len)
 	return h;
 }
 
-/*
- * FNV-1a 64 over a recipe line (the default parameters, the target transform
- * and the XGBoost version) followed by each profile's canonical JSON and a NUL
- * separator, in the given order. The recipe is part of it so that a cache
- * trained by an older recipe or another XGBoost is retrained, not trusted.
- */
-uint64_t lv_predictor_fingerprint_profiles(const struct lv_profile *const *profiles, size_t n)
-{
-	struct lv_predictor_params pp;
-	int major = 0, minor = 0, patch = 0;
-	char recipe[160];
-
-	lv_predictor_params_default(&pp);
-	XGBoostVersion(&major, &minor, &patch);
-	snprintf(recipe, sizeof recipe,
-	         "loudva-predictor/%d log-target exact rounds=%d depth=%d eta=%.17g seed=%u "
-	         "xgboost=%d.%d.%d",
-	         LV_PRED_FORMAT_VERSION, pp.rounds, pp.max_depth, pp.eta, pp.seed, major, minor,
-	         patch);
-	uint64_t h = lv_pred_fnv1a(FNV_OFFSET, recipe, strlen(recipe) + 1);
-	for (size_t k = 0; k < n; k++) {
-		char *js = lv_profile_to_json(profiles[k]);
-		h = lv_pred_fnv1a(h, js, strlen(js) + 1);
-		free(js);
-	}
-	return h;
-}
-
 uint64_t lv_pred_fnv1a_bytes(const void *data, size_t len)
 {
 	return lv_pred_fnv1a(FNV_OFFSET, data, len);
@@ -337,34 +317,6 @@ uint64_t lv_predictor_fingerprint(const struct lv_predictor *p)
 void lv_predictor_set_fingerprint(struct lv_predictor *p, uint64_t fp)
 {
 	p->fingerprint = fp;
-}
-
-struct lv_predictor *lv_predictor_obtain(const struct lv_profile *const *profiles, size_t n,
-                                         const char *path, char **why)
-{
-	uint64_t fp = lv_predictor_fingerprint_profiles(profiles, n);
-	struct lv_predictor *p = NULL;
-
-	if (path && access(path, F_OK) == 0) {
-		/* An unreadable or stale cache is not an error: it is rebuilt below. */
-		p = lv_predictor_load(path, NULL);
-		if (p && p->fingerprint == fp)
-			return p;
-		lv_predictor_free(p);
-		p = NULL;
-	}
-	size_t ns = 0;
-	struct lv_pred_sample *s = lv_predictor_samples(profiles, n, &ns);
-	p = lv_predictor_train(s, ns, NULL, why);
-	free(s);
-	if (!p)
-		return NULL;
-	p->fingerprint = fp;
-	if (path && lv_predictor_save(p, path, why) != LV_OK) {
-		lv_predictor_free(p);
-		return NULL;
-	}
-	return p;
 }
 
 void lv_predictor_free(struct lv_predictor *p)

@@ -1,7 +1,8 @@
 /*
- * predictor_impl: what predictor.c (training, prediction) and predictor_io.c
- * (the model file) share. Private to the predictor module: nobody else
- * includes it, and XGBoost types go no further than these files.
+ * predictor_impl: what predictor.c (training, prediction) defines for
+ * predictor_io.c (the model file) and predictor_cache.c (the retraining
+ * cache). Private to the predictor module: nobody else includes it, and
+ * XGBoost types go no further than these files.
  */
 #ifndef LV_PREDICTOR_IMPL_H
 #define LV_PREDICTOR_IMPL_H
@@ -31,8 +32,19 @@ struct lv_predictor {
 /* Sets *why from XGBGetLastError(); returns LV_ELIB. */
 int lv_pred_xgb_fail(char **why, const char *what);
 
-/* nthread=1, verbosity=0: applied to every booster, trained or loaded. */
-int lv_pred_booster_setup(BoosterHandle b, char **why);
+/*
+ * A new booster over n_dms matrices (dms may be NULL when n_dms is 0, for a
+ * model about to be loaded), with what every booster gets, trained or
+ * loaded: nthread=1, verbosity=0. NULL with *why (LV_ELIB).
+ */
+BoosterHandle lv_pred_booster_new(const DMatrixHandle *dms, size_t n_dms, char **why);
+
+/*
+ * The end of making a booster or a predictor: the object when rc is LV_OK,
+ * else the object freed (NULL is fine) and NULL.
+ */
+BoosterHandle lv_pred_booster_keep(BoosterHandle b, int rc);
+struct lv_predictor *lv_pred_keep(struct lv_predictor *p, int rc);
 
 /* FNV-1a 64: continue hash h over data; the _bytes form starts from the offset basis. */
 uint64_t lv_pred_fnv1a(uint64_t h, const void *data, size_t len);

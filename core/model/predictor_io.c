@@ -29,6 +29,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/file.h"
 #include "base/util.h"
 
 #define FORMAT_NAME "loudva-predictor"
@@ -198,62 +199,58 @@ static int get_hex(const cJSON *root, const char *key, const char *path, uint64_
 	return LV_OK;
 }
 
-/* Decodes, verifies and loads "<name>_model" into a new booster. */
-static int load_model(const cJSON *root, const char *name, const char *path, BoosterHandle *out,
-                      char **why)
+/* Decodes "<key>" and checks it against "<key>_fnv1a": the bytes (caller frees) or NULL. */
+static unsigned char *model_bytes(const cJSON *root, const char *key, const char *path, size_t *n,
+                                  char **why)
 {
-	char key[48], hkey[48];
-	unsigned char *bytes = NULL;
-	size_t n = 0, bad_at = 0;
+	char hkey[64];
+	size_t bad_at = 0;
 	uint64_t want = 0;
-	BoosterHandle b = NULL;
-	bst_ulong nfeat = 0;
-	int rc = LV_EINVAL;
 
-	snprintf(key, sizeof key, "%s_model", name);
-	snprintf(hkey, sizeof hkey, "%s_model_fnv1a", name);
+	snprintf(hkey, sizeof hkey, "%s_fnv1a", key);
 	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, key));
 	if (!s) {
-		lv_fail(why, rc, "%s: field \"%s\": missing or not a string", path, key);
-		goto out;
+		lv_fail(why, LV_EINVAL, "%s: field \"%s\": missing or not a string", path, key);
+		return NULL;
 	}
 	if (get_hex(root, hkey, path, &want, why) != LV_OK)
-		goto out;
-	bytes = b64_decode(s, &n, &bad_at);
+		return NULL;
+	unsigned char *bytes = b64_decode(s, n, &bad_at);
 	if (!bytes) {
-		lv_fail(why, rc, "%s: field \"%s\": not valid base64 (at character %zu)", path, key,
-		        bad_at);
-		goto out;
+		lv_fail(why, LV_EINVAL, "%s: field \"%s\": not valid base64 (at character %zu)",
+		        path, key, bad_at);
+		return NULL;
 	}
-	if (lv_pred_fnv1a_bytes(bytes, n) != want) {
-		lv_fail(why, rc, "%s: field \"%s\": checksum mismatch (file corrupt)", path, key);
-		goto out;
+	if (lv_pred_fnv1a_bytes(bytes, *n) != want) {
+		lv_fail(why, LV_EINVAL, "%s: field \"%s\": checksum mismatch (file corrupt)", path,
+		        key);
+		free(bytes);
+		return NULL;
 	}
-	rc = LV_ELIB;
-	if (XGBoosterCreate(NULL, 0, &b) != 0) {
-		lv_pred_xgb_fail(why, "creating a booster");
-		goto out;
-	}
-	if (lv_pred_booster_setup(b, why) != LV_OK)
-		goto out;
-	if (XGBoosterLoadModelFromBuffer(b, bytes, n) != 0) {
-		lv_fail(why, rc, "%s: field \"%s\": XGBoost cannot load it: %s", path, key,
-		        XGBGetLastError());
-		goto out;
-	}
-	if (XGBoosterGetNumFeature(b, &nfeat) != 0 || nfeat != LV_PRED_NFEATURES) {
-		lv_fail(why, LV_EINVAL, "%s: field \"%s\": model has %llu features, want %d", path,
-		        key, (unsigned long long)nfeat, LV_PRED_NFEATURES);
-		goto out;
-	}
-	*out = b;
-	b = NULL;
-	rc = LV_OK;
-out:
-	if (b)
-		XGBoosterFree(b);
+	return bytes;
+}
+
+/* Decodes, verifies and loads "<name>_model" into a new booster; NULL with *why. */
+static BoosterHandle load_model(const cJSON *root, const char *name, const char *path, char **why)
+{
+	char key[48];
+	size_t n = 0;
+	bst_ulong nfeat = 0;
+
+	snprintf(key, sizeof key, "%s_model", name);
+	unsigned char *bytes = model_bytes(root, key, path, &n, why);
+	if (!bytes)
+		return NULL;
+	BoosterHandle b = lv_pred_booster_new(NULL, 0, why);
+	int rc = b ? LV_OK : LV_ELIB;
+	if (rc == LV_OK && XGBoosterLoadModelFromBuffer(b, bytes, n) != 0)
+		rc = lv_fail(why, LV_ELIB, "%s: field \"%s\": XGBoost cannot load it: %s", path,
+		             key, XGBGetLastError());
+	if (rc == LV_OK && (XGBoosterGetNumFeature(b, &nfeat) != 0 || nfeat != LV_PRED_NFEATURES))
+		rc = lv_fail(why, LV_EINVAL, "%s: field \"%s\": model has %llu features, want %d",
+		             path, key, (unsigned long long)nfeat, LV_PRED_NFEATURES);
 	free(bytes);
-	return rc;
+	return lv_pred_booster_keep(b, rc);
 }
 
 static int check_envelope(const cJSON *root, const char *path, char **why)
@@ -280,6 +277,7 @@ struct lv_predictor *lv_predictor_load(const char *path, char **why)
 	char *text = lv_read_file(path, &len, why);
 	cJSON *root = NULL;
 	struct lv_predictor *p = NULL;
+	int rc = LV_EINVAL;
 
 	if (!text)
 		return NULL;
@@ -295,16 +293,15 @@ struct lv_predictor *lv_predictor_load(const char *path, char **why)
 		goto out;
 	p = lv_xcalloc(1, sizeof *p);
 	if (get_hex(root, "fingerprint", path, &p->fingerprint, why) != LV_OK)
-		goto fail;
-	for (int t = 0; t < LV_PRED_NTARGETS; t++)
-		if (load_model(root, lv_pred_target_names[t], path, &p->booster[t], why) != LV_OK)
-			goto fail;
-	goto out;
-fail:
-	lv_predictor_free(p);
-	p = NULL;
+		goto out;
+	for (int t = 0; t < LV_PRED_NTARGETS; t++) {
+		p->booster[t] = load_model(root, lv_pred_target_names[t], path, why);
+		if (!p->booster[t])
+			goto out;
+	}
+	rc = LV_OK;
 out:
 	cJSON_Delete(root);
 	free(text);
-	return p;
+	return lv_pred_keep(p, rc);
 }

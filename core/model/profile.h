@@ -12,6 +12,10 @@
  *
  * Profiles are JSON files in the project's own format (see profiles/README.md),
  * produced by lv_profile_import from the thesis measurement data.
+ *
+ * The struct, its checks and lookups (profile.c) do no I/O and are what the
+ * scheduler links; reading (profile_parse.c), writing (profile_write.c) and
+ * importing (profile_import.c) sit beside them and only point at them.
  */
 #ifndef LV_PROFILE_H
 #define LV_PROFILE_H

@@ -18,6 +18,7 @@
 
 #include "base/csv.h"
 #include "profile.h"
+#include "base/file.h"
 #include "base/util.h"
 
 /* ---- gpu-specs.csv ---------------------------------------------------- */

@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "profile_import.h"
+#include "base/file.h"
 #include "base/util.h"
 
 #define N_KINDS    (sizeof(KINDS) / sizeof(KINDS[0]))

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/file.h"
 #include "base/util.h"
 
 #define MAX_EXACT_INT 9007199254740992.0 /* 2^53: above this, doubles skip integers */

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "base/csv.h"
+#include "base/file.h"
 #include "base/util.h"
 
 /* Where the columns are in the file being read; -1 when absent. */

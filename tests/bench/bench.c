@@ -29,6 +29,7 @@
 #include "base/rng.h"
 #include "sim/sim.h"
 #include "model/trace.h"
+#include "base/clock.h"
 #include "base/util.h"
 
 static int cmp_double(const void *a, const void *b)

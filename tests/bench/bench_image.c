@@ -12,6 +12,7 @@
 
 #include "front/image.h"
 #include "live/live.h"
+#include "base/clock.h"
 #include "base/util.h"
 
 #define ROUNDS    5

@@ -20,6 +20,7 @@
 
 #include "sched/snapshot.h"
 #include "theme.h"
+#include "base/clock.h"
 #include "base/util.h"
 #include "view.h"
 #define FRAMES  300

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "base/file.h"
 #include "base/util.h"
 
 #define NX_DEVFREQ "sys/devices/17000000.gv11b/devfreq/17000000.gv11b"

@@ -7,6 +7,7 @@
 
 #include "model/cluster.h"
 #include "model/profile.h"
+#include "base/file.h"
 #include "base/util.h"
 
 static void test_thesis_cluster(void **st)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/csv.h"
+#include "base/file.h"
 #include "base/util.h"
 
 static struct lv_csv *open_text(const char *text, char **why)

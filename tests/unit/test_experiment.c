@@ -16,6 +16,7 @@
 
 #include "exp/experiment.h"
 #include "store/store.h"
+#include "base/file.h"
 #include "base/util.h"
 
 static char *cluster_path(void)

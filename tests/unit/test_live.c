@@ -26,6 +26,7 @@
 #include "sched/snapshot.h"
 #include "store/store.h"
 #include "testutil.h"
+#include "base/file.h"
 #include "base/util.h"
 
 #define WAIT_S 20.0

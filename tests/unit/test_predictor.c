@@ -14,6 +14,7 @@
 
 #include "model/predictor.h"
 #include "model/profile.h"
+#include "base/file.h"
 #include "base/util.h"
 
 enum { AGX = 0, NX = 1, NANO = 2, NKINDS = 3 };

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "model/profile.h"
+#include "base/file.h"
 #include "base/util.h"
 
 static const char BASE[] =

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "model/profile.h"
+#include "base/file.h"
 #include "base/util.h"
 
 static const char SPECS[] =

@@ -18,6 +18,7 @@
 #include "front/frontend.h"
 #include "front/prom.h"
 #include "sched/snapshot.h"
+#include "base/file.h"
 #include "base/util.h"
 
 /* 100 frames: 3 queued, 2 in flight, 80 ok, 10 late, 1 failed, 2 expired, 2 rejected. */

@@ -16,6 +16,7 @@
 #include "sched/engine.h"
 #include "sched/metrics.h"
 #include "store/store.h"
+#include "base/file.h"
 #include "base/util.h"
 
 /* One integer from a query on the file at path (a second, plain connection). */

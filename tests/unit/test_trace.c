@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "model/trace.h"
+#include "base/file.h"
 #include "base/util.h"
 
 static struct lv_trace *parse(const char *text, char **why)

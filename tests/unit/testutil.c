@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "base/util.h"
 
 const char *lv_test_data_dir(void)
