@@ -129,9 +129,10 @@ else
 		done
 	fi
 	if [ -z "$outside" ]; then
-		pulled=$(ld -r -o "$tmp/trace.o" --trace --whole-archive "$sched" --no-whole-archive \
-			"$REL/libloudva-model.a" "$REL/libloudva-base.a" 2>/dev/null |
-			sed -nE 's/.*libloudva-(model|base)\.a\((.*)\)$/\1\/\2/p' | tr '\n' ' ')
+		ld -r -o "$tmp/map.o" -Map="$tmp/map" --whole-archive "$sched" --no-whole-archive \
+			"$REL/libloudva-model.a" "$REL/libloudva-base.a" 2>/dev/null
+		pulled=$(grep -oE 'libloudva-(model|base)\.a\([^)]*\)' "$tmp/map" | sort -u |
+			sed -E 's/libloudva-([a-z]+)\.a\((.*)\)/\1\/\2/' | tr '\n' ' ')
 		echo "check-deps: the scheduling library needs $(wc -l <"$tmp/undef") symbols from outside, all on the libc/libm allow-list; it pulls in ${pulled:-no other object}"
 	fi
 fi
