@@ -108,7 +108,7 @@ double lv_live_clock(const struct lv_live *lv)
 
 const struct lv_timeline *lv_live_timeline(const struct lv_live *lv)
 {
-	return lv->have_timeline ? &lv->timeline : NULL;
+	return lv->timeline;
 }
 
 const struct lv_cluster *lv_live_cluster(const struct lv_live *lv)

@@ -25,7 +25,7 @@
 
 #include "live.h"
 #include "sched/metrics.h"
-#include "sim/sim.h"
+#include "sched/timeline.h"
 #include "base/util.h"
 
 enum xfer_kind {
@@ -127,12 +127,6 @@ struct reqtab {
 	size_t n, cap, dead;
 };
 
-/* One device's energy since the controller started, at each telemetry sample. */
-struct live_series {
-	double *t, *e; /* s, J */
-	size_t n, cap;
-};
-
 enum cmd_kind { CMD_POLICY = 1, CMD_PIN = 2, CMD_STATE = 3 };
 
 struct cmd {
@@ -185,9 +179,9 @@ struct lv_live {
 	struct lv_metrics metrics;    /* every terminal frame */
 	struct lv_run_metrics result; /* made at shutdown */
 	int have_result;
-	struct live_series *series;  /* per device; NULL without cfg.sample_s */
-	struct lv_timeline timeline; /* made at shutdown with the result */
-	int have_timeline;
+	struct lv_energy_series *series; /* per device: its energy since the start at each
+	                                  * telemetry sample; NULL without cfg.sample_s */
+	struct lv_timeline *timeline;    /* made at shutdown with the result; NULL until */
 
 	struct live_stats *stats;
 	pthread_mutex_t snap_mu;
