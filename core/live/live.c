@@ -39,11 +39,6 @@
 
 #define ENGINE_NICE (-10)
 
-double live_now(const struct lv_live *lv)
-{
-	return lv_mono_s() - lv->t0;
-}
-
 void lv_live_config_default(struct lv_live_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -317,23 +312,6 @@ static void *engine_main(void *arg)
 	return NULL;
 }
 
-/* ---- device state ---------------------------------------------------------------- */
-
-/* The state the engine should see: the operator's wish, then health. */
-void live_sync_state(struct lv_live *lv, int device, double now)
-{
-	const struct live_dev *d = &lv->devs[device];
-	enum lv_dev_state s = LV_DEV_UP;
-	if (d->admin == LV_DEV_DOWN || d->health == HEALTH_DOWN)
-		s = LV_DEV_DOWN;
-	else if (d->admin == LV_DEV_DRAINING || d->health == HEALTH_SUSPECT)
-		s = LV_DEV_DRAINING;
-	if (lv->cluster->devices[device].state != s) {
-		lv_engine_device_state(lv->engine, now, device, s);
-		lv->events = 1;
-	}
-}
-
 /* ---- the API ----------------------------------------------------------------------- */
 
 struct lv_live *lv_live_new(struct lv_live_config *cfg, char **why)
@@ -544,7 +522,7 @@ void lv_live_stop(struct lv_live *lv)
 	lv_live_shutdown(lv);
 	if (lv->thread_started)
 		pthread_join(lv->thread, NULL);
-	live_record_close(lv);
+	live_record_close(lv, lv_live_result(lv));
 	live_http_fini(lv);
 	live_shm_free_all(lv);
 	curl_multi_cleanup(lv->multi);

@@ -24,6 +24,21 @@
 #define PROBE_PERIOD_S  0.5
 #define PROBE_TIMEOUT_S 1.0
 
+/* The state the engine should see: the operator's wish, then health. */
+void live_sync_state(struct lv_live *lv, int device, double now)
+{
+	const struct live_dev *d = &lv->devs[device];
+	enum lv_dev_state s = LV_DEV_UP;
+	if (d->admin == LV_DEV_DOWN || d->health == HEALTH_DOWN)
+		s = LV_DEV_DOWN;
+	else if (d->admin == LV_DEV_DRAINING || d->health == HEALTH_SUSPECT)
+		s = LV_DEV_DRAINING;
+	if (lv->cluster->devices[device].state != s) {
+		lv_engine_device_state(lv->engine, now, device, s);
+		lv->events = 1;
+	}
+}
+
 static void set_health(struct lv_live *lv, int device, enum live_health h, double now)
 {
 	struct live_dev *d = &lv->devs[device];

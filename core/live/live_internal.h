@@ -28,10 +28,7 @@ void live_request_refuse(struct lv_live_request *r, const char *reason);
 void live_reqtab_add(struct reqtab *t, struct lv_live_request *r);
 void live_frame_final(struct lv_live *lv, const struct lv_frame *f);
 
-/* live.c */
-double live_now(const struct lv_live *lv);
 struct lv_live_request *live_req_of(struct lv_live *lv, uint64_t frame_id, uint32_t *index);
-void live_sync_state(struct lv_live *lv, int device, double now);
 
 /* live_http.c: transfers */
 struct xfer *live_xfer_new(enum xfer_kind kind, int device);
@@ -66,6 +63,7 @@ void live_device_pump(struct lv_live *lv, int device, double now);
 void live_device_queue(struct lv_live *lv, int device, struct xfer *x, double now);
 void live_xfer_finished(struct lv_live *lv, struct xfer *x, int ok, long code, const char *err,
                         double now);
+void live_sync_state(struct lv_live *lv, int device, double now);
 void live_devices_tick(struct lv_live *lv, double now);
 double live_devices_next(const struct lv_live *lv);
 double live_cluster_energy(const struct lv_live *lv, double now);
@@ -105,6 +103,6 @@ int live_record_open(struct lv_live *lv, const char *path, const struct lv_store
 void live_record_frame(struct lv_live *lv, const struct lv_frame *f);
 void live_record_batch(struct lv_live *lv, const struct xfer *x, int ok, double now);
 void live_record_telemetry(struct lv_live *lv, int device, double now);
-void live_record_close(struct lv_live *lv);
+void live_record_close(struct lv_live *lv, const struct lv_run_metrics *result);
 
 #endif

@@ -183,4 +183,13 @@ struct lv_live {
 	unsigned long long shm_seq; /* regions made so far (their names) */
 };
 
+/*
+ * The controller's clock: seconds since lv_live_new started it (t0 never
+ * changes after that, so any thread may read it).
+ */
+static inline double live_now(const struct lv_live *lv)
+{
+	return lv_mono_s() - lv->t0;
+}
+
 #endif
