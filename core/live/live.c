@@ -530,9 +530,7 @@ void lv_live_stop(struct lv_live *lv)
 	live_stats_free(lv->stats);
 	if (lv->snap && live_snapshot_unref(lv->snap))
 		lv_snapshot_free(lv->snap);
-	free(lv->reqs.first);
-	free(lv->reqs.count);
-	free(lv->reqs.req);
+	live_reqtab_fini(&lv->reqs);
 	free(lv->devs);
 	live_events_free(lv->ev);
 	free(lv->dev_energy_first_j);

@@ -25,10 +25,13 @@
 /* live_request.c */
 void live_request_answer(struct lv_live_request *r);
 void live_request_refuse(struct lv_live_request *r, const char *reason);
-void live_reqtab_add(struct reqtab *t, struct lv_live_request *r);
 void live_frame_final(struct lv_live *lv, const struct lv_frame *f);
 
+/* live_reqtab.c */
+void live_reqtab_add(struct reqtab *t, struct lv_live_request *r);
 struct lv_live_request *live_req_of(struct lv_live *lv, uint64_t frame_id, uint32_t *index);
+void live_reqtab_drop(struct reqtab *t, const struct lv_live_request *r);
+void live_reqtab_fini(struct reqtab *t);
 
 /* live_http.c: transfers */
 struct xfer *live_xfer_new(enum xfer_kind kind, int device);
