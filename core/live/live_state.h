@@ -28,13 +28,41 @@ enum xfer_kind {
 	XF_SHM_UNREG = 6, /* POST /v2/systemsharedmemory/region/<r>/unregister */
 };
 
+struct lv_live;
 struct live_region;
+struct xfer;
+
+/*
+ * What a transfer does when it ends, set by whoever makes it
+ * (live_xfer_new): the device's work order for clock changes, the
+ * dispatcher for batches, the health and telemetry pollers, the
+ * shared-memory code for registrations. The HTTP layer (live_http.c)
+ * reaches the rest of the runtime only through these.
+ */
+struct xfer_ops {
+	/*
+	 * The exchange ended. ok: a whole response came (code: its HTTP
+	 * status; err ""); else err says why (code: the status if one came,
+	 * else 0; x->timed_out set for a timeout). Also called, a turn later,
+	 * for a transfer that could not start (live_xfer_defer: ok 0, code 0,
+	 * err its errbuf). x is freed right after. NULL: nothing to do (a
+	 * best-effort request).
+	 */
+	void (*done)(struct lv_live *lv, struct xfer *x, int ok, long code, const char *err,
+	             double now);
+	/*
+	 * x is being freed — after done, or unfinished at shutdown: let go of
+	 * what it holds beyond its own fields. NULL: it holds nothing.
+	 */
+	void (*release)(struct lv_live *lv, struct xfer *x);
+};
 
 /* One HTTP exchange with a device; owned by the engine thread. */
 struct xfer {
 	enum xfer_kind kind;
 	int device;
-	CURL *h; /* NULL until started */
+	const struct xfer_ops *ops; /* never NULL */
+	CURL *h;                    /* NULL until started */
 	struct curl_slist *hdrs;
 	char errbuf[CURL_ERROR_SIZE];
 	struct lv_buf resp; /* response body */
@@ -51,10 +79,13 @@ struct xfer {
 	uint64_t *frame_ids;
 	double expected_s;
 	double queued_s; /* when the engine dispatched it */
-	/* XF_INFER through shared memory, XF_SHM_REG: the region (NULL: the body) */
+	/* XF_INFER through shared memory, XF_SHM_REG: the region (NULL: the body);
+	 * only live_shm.c looks inside */
 	struct live_region *region;
-	/* XF_SHM_UNREG: the region's name */
+	/* XF_INFER through shared memory, XF_SHM_REG, XF_SHM_UNREG: the region's
+	 * name ("" for a body); XF_SHM_REG: its size, bytes */
 	char shm_name[64];
+	size_t shm_size;
 	/* XF_CLOCK */
 	uint64_t put_hz;
 	/* XF_PROBE: the second stage (Triton ready) still to do */

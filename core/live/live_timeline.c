@@ -4,8 +4,8 @@
  *
  * While the controller runs with sample_s > 0, the engine thread appends
  * each telemetry sample's (time, device energy since start) to the device's
- * series — the energy as the telemetry handling accounts it from the
- * agent's cumulative counter, so a restarted agent's reset counter is already
+ * series — the energy as live_telemetry.c accounts it from the agent's
+ * cumulative counter, so a restarted agent's reset counter is already
  * smoothed out. At shutdown the series become the cluster's timeline, the
  * window's ends pinned to the device energies the result charges there
  * (lv_live_result), so the timeline's integral is the result's energy.
