@@ -41,7 +41,7 @@
 #include "batch.h"
 #include "exp/experiment.h"
 #include "harness/launcher.h"
-#include "live/live.h"
+#include "model/model_config.h"
 #include "plot.h"
 #include "store/store.h"
 #include "base/clock.h"

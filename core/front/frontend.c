@@ -16,7 +16,6 @@
 
 #include <arpa/inet.h>
 #include <assert.h>
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -43,62 +42,6 @@ void lv_frontend_limits_default(struct lv_frontend_limits *lim)
 	lim->max_connections = 256;
 	lim->timeout_s = 15;
 	lim->max_decoders = 0;
-}
-
-static void count_status(struct lv_frontend *fe, unsigned status)
-{
-	pthread_mutex_lock(&fe->mu);
-	fe->stats.requests++;
-	if (status == MHD_HTTP_BAD_REQUEST)
-		fe->stats.bad_request++;
-	else if (status == MHD_HTTP_CONTENT_TOO_LARGE)
-		fe->stats.too_large++;
-	pthread_mutex_unlock(&fe->mu);
-}
-
-/* Queues body (taken) with an optional Allow header. */
-static enum MHD_Result respond(struct lv_frontend *fe, struct MHD_Connection *conn, unsigned status,
-                               const char *content_type, char *body, size_t len, const char *allow)
-{
-	struct MHD_Response *res =
-	    MHD_create_response_from_buffer_with_free_callback(len, body, free);
-	if (!res) {
-		free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-	if (allow)
-		MHD_add_response_header(res, MHD_HTTP_HEADER_ALLOW, allow);
-	enum MHD_Result ret = MHD_queue_response(conn, status, res);
-	MHD_destroy_response(res);
-	count_status(fe, status);
-	return ret;
-}
-
-enum MHD_Result fe_respond(struct lv_frontend *fe, struct MHD_Connection *conn, unsigned status,
-                           const char *content_type, char *body, size_t len)
-{
-	return respond(fe, conn, status, content_type, body, len, NULL);
-}
-
-/* {"status": "error", "error": why}; caller frees. NULL only when out of memory. */
-static char *error_json(const char *why)
-{
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "status", "error");
-	cJSON_AddStringToObject(o, "error", why);
-	char *txt = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	return txt;
-}
-
-enum MHD_Result fe_respond_error(struct lv_frontend *fe, struct MHD_Connection *conn,
-                                 unsigned status, const char *why)
-{
-	char *txt = error_json(why);
-	if (!txt)
-		return MHD_NO;
-	return respond(fe, conn, status, JSON_TYPE, txt, strlen(txt), NULL);
 }
 
 static enum MHD_Result get_healthz(struct lv_frontend *fe, struct MHD_Connection *conn)
@@ -205,12 +148,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	int is_get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
 	if (strcmp(rt->method, "GET") ? strcmp(method, rt->method) != 0 : !is_get) {
 		char *why = lv_xasprintf("%s wants %s, not %s", rt->path, rt->method, method);
-		char *txt = error_json(why);
+		enum MHD_Result r = fe_respond_error_allow(fe, conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		                                           why, rt->get ? "GET, HEAD" : "POST");
 		free(why);
-		if (!txt)
-			return MHD_NO;
-		return respond(fe, conn, MHD_HTTP_METHOD_NOT_ALLOWED, JSON_TYPE, txt, strlen(txt),
-		               rt->get ? "GET, HEAD" : "POST");
+		return r;
 	}
 	if (rt->get) {
 		/* Answer once the request is complete: an answer queued earlier

@@ -1,7 +1,7 @@
 /*
- * frontend_impl: what frontend.c (daemon, routing, GET endpoints) and
- * frontend_upload.c (POST /inference) share. Not for use outside the
- * front end.
+ * frontend_impl: what frontend.c (daemon, routing, GET endpoints),
+ * frontend_upload.c (POST /inference), frontend_decode.c (decoding) and
+ * frontend_respond.c (answers) share. Not for use outside the front end.
  */
 #ifndef LV_FRONTEND_IMPL_H
 #define LV_FRONTEND_IMPL_H
@@ -70,12 +70,19 @@ void fe_decode_leave(struct fe_decode *d);
 /* Decodes jobs[0..n) (each one's rc and why set), in parallel where helpers are free. */
 void fe_decode_run(struct fe_decode *d, struct fe_job *jobs, size_t n);
 
-/* Queues a response (takes ownership of the malloc'ed body) and counts it. */
+/*
+ * Answers (frontend_respond.c), each counted in the stats (under fe->mu).
+ * fe_respond queues a response (takes ownership of the malloc'ed body).
+ */
 enum MHD_Result fe_respond(struct lv_frontend *fe, struct MHD_Connection *conn, unsigned status,
                            const char *content_type, char *body, size_t len);
 
 /* {"status": "error", "error": why}, with the status code; counts 400 and 413. */
 enum MHD_Result fe_respond_error(struct lv_frontend *fe, struct MHD_Connection *conn,
                                  unsigned status, const char *why);
+
+/* fe_respond_error with an Allow header (a 405); allow NULL: none. */
+enum MHD_Result fe_respond_error_allow(struct lv_frontend *fe, struct MHD_Connection *conn,
+                                       unsigned status, const char *why, const char *allow);
 
 #endif

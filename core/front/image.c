@@ -26,7 +26,7 @@
 #include <string.h>
 #include <turbojpeg.h>
 
-#include "live/live.h"
+#include "model/model_config.h"
 #include "base/rng.h"
 #include "base/util.h"
 

@@ -40,11 +40,6 @@
 
 #define ENGINE_NICE (-10)
 
-double live_now(const struct lv_live *lv)
-{
-	return lv_mono_s() - lv->t0;
-}
-
 void lv_live_config_default(struct lv_live_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -65,15 +60,6 @@ void lv_live_config_default(struct lv_live_config *cfg)
 
 /* ---- the engine thread ---------------------------------------------------------- */
 
-static double device_energy(const struct lv_live *lv, size_t i, double now)
-{
-	const struct live_dev *d = &lv->devs[i];
-	double e = d->energy_j;
-	if ((d->valid & LV_SNAP_HAS_POWER) && d->health != HEALTH_DOWN && now > d->tele_s)
-		e += d->power_w * (now - d->tele_s);
-	return e;
-}
-
 /* The run's figures over [first arrival - lead, now] (see lv_live_result), and the timeline. */
 static void make_result(struct lv_live *lv, double now)
 {
@@ -85,7 +71,7 @@ static void make_result(struct lv_live *lv, double now)
 	double *e0 = lv_xcalloc(n, sizeof(double)), *e1 = lv_xcalloc(n, sizeof(double));
 	for (size_t i = 0; i < c->n_devices; i++) {
 		e0[i] = started ? lv->dev_energy_first_j[i] : 0.0;
-		e1[i] = device_energy(lv, i, now);
+		e1[i] = live_device_energy(lv, i, now);
 		snprintf(dm[i].name, sizeof(dm[i].name), "%s", c->devices[i].name);
 		dm[i].kind = c->devices[i].kind;
 		dm[i].energy_j = e1[i] - e0[i];
@@ -109,7 +95,7 @@ double lv_live_clock(const struct lv_live *lv)
 
 const struct lv_timeline *lv_live_timeline(const struct lv_live *lv)
 {
-	return lv->have_timeline ? &lv->timeline : NULL;
+	return lv->timeline;
 }
 
 const struct lv_cluster *lv_live_cluster(const struct lv_live *lv)
@@ -136,7 +122,7 @@ static void submit_one(struct lv_live *lv, struct lv_live_request *r, double now
 		for (size_t i = 0; i < lv->cluster->n_devices; i++) {
 			const struct live_dev *d = &lv->devs[i];
 			double p = (d->valid & LV_SNAP_HAS_POWER) ? d->power_w : 0;
-			lv->dev_energy_first_j[i] = device_energy(lv, i, now) - lead * p;
+			lv->dev_energy_first_j[i] = live_device_energy(lv, i, now) - lead * p;
 		}
 	}
 	uint64_t first = 0;
@@ -255,7 +241,10 @@ static long poll_timeout_ms(struct lv_live *lv, double now)
 	double w = lv_engine_next_wakeup(lv->engine);
 	if (w > lv->last_step_s && w < t)
 		t = w;
-	double d = live_devices_next(lv);
+	double d = live_telemetry_next(lv);
+	if (d < t)
+		t = d;
+	d = live_health_next(lv);
 	if (d < t)
 		t = d;
 	double ms = ceil((t - now) * 1000.0);
@@ -266,13 +255,23 @@ static long poll_timeout_ms(struct lv_live *lv, double now)
 	return (long)ms;
 }
 
+/* Each device's timers: shared-memory upkeep, the telemetry poll, a probe when not up. */
+static void devices_tick(struct lv_live *lv, double now)
+{
+	for (size_t i = 0; i < lv->cluster->n_devices; i++) {
+		live_shm_tick(lv, (int)i, now);
+		live_telemetry_tick(lv, (int)i, now);
+		live_health_tick(lv, (int)i, now);
+	}
+}
+
 /* Every frame still held is answered: transfers go first (they read tensors). */
 static void shut_down(struct lv_live *lv)
 {
 	double now = live_now(lv);
 	take_inputs(lv, now);
 	run_actions(lv, now);
-	live_xfers_abort(lv);
+	live_devices_abort(lv);
 	lv_engine_abort_all(lv->engine, now, "controller shutting down");
 	run_actions(lv, now);
 	live_release(lv);
@@ -304,7 +303,7 @@ static void *engine_main(void *arg)
 		int running = 0;
 		curl_multi_perform(lv->multi, &running);
 		live_xfers_done(lv, now);
-		live_devices_tick(lv, now);
+		devices_tick(lv, now);
 		step_if_due(lv, now);
 		if (now >= lv->next_snap_s) {
 			live_stats_tick(lv, now);
@@ -316,23 +315,6 @@ static void *engine_main(void *arg)
 	}
 	shut_down(lv);
 	return NULL;
-}
-
-/* ---- device state ---------------------------------------------------------------- */
-
-/* The state the engine should see: the operator's wish, then health. */
-void live_sync_state(struct lv_live *lv, int device, double now)
-{
-	const struct live_dev *d = &lv->devs[device];
-	enum lv_dev_state s = LV_DEV_UP;
-	if (d->admin == LV_DEV_DOWN || d->health == HEALTH_DOWN)
-		s = LV_DEV_DOWN;
-	else if (d->admin == LV_DEV_DRAINING || d->health == HEALTH_SUSPECT)
-		s = LV_DEV_DRAINING;
-	if (lv->cluster->devices[device].state != s) {
-		lv_engine_device_state(lv->engine, now, device, s);
-		lv->events = 1;
-	}
 }
 
 /* ---- the API ----------------------------------------------------------------------- */
@@ -545,7 +527,8 @@ void lv_live_stop(struct lv_live *lv)
 	lv_live_shutdown(lv);
 	if (lv->thread_started)
 		pthread_join(lv->thread, NULL);
-	live_record_close(lv);
+	live_record_close(lv, lv_live_result(lv));
+	live_devices_abort(lv);
 	live_http_fini(lv);
 	live_shm_free_all(lv);
 	curl_multi_cleanup(lv->multi);
@@ -553,9 +536,7 @@ void lv_live_stop(struct lv_live *lv)
 	live_stats_free(lv->stats);
 	if (lv->snap && live_snapshot_unref(lv->snap))
 		lv_snapshot_free(lv->snap);
-	free(lv->reqs.first);
-	free(lv->reqs.count);
-	free(lv->reqs.req);
+	live_reqtab_fini(&lv->reqs);
 	free(lv->devs);
 	live_events_free(lv->ev);
 	free(lv->dev_energy_first_j);

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "model/cost.h"
+#include "model/model_config.h"
 #include "sched/engine.h"
 #include "base/eventlog.h"
 #include "sched/snapshot.h"
@@ -34,29 +35,6 @@ struct lv_cluster;
 struct lv_run_metrics;
 struct lv_store_run;
 struct lv_timeline;
-
-/* Model input geometry (from model_repository/.../config.pbtxt). */
-struct lv_model_info {
-	char name[64];               /* "inception_graphdef" */
-	char input[64];              /* input tensor name */
-	char output[96];             /* output tensor name */
-	int height, width, channels; /* 299, 299, 3 */
-	int classes;                 /* 1001 */
-	int max_batch;
-};
-
-/* Where the model's Triton configuration lives, relative to the repository root. */
-#define LV_DEFAULT_MODEL_CONFIG "model_repository/inception_graphdef/config.pbtxt"
-
-/*
- * Reads the model's geometry from its Triton config.pbtxt: an FP32 input of
- * three dimensions (HWC) and an output. 0, or an LV_E* code with *why naming
- * the file.
- */
-int lv_model_info_load(const char *config_path, struct lv_model_info *m, char **why);
-
-/* The floats of one frame's input tensor (height × width × channels). */
-size_t lv_model_input_floats(const struct lv_model_info *m);
 
 /* What one frame of a request ended as; filled by the engine thread. */
 struct lv_live_frame_result {

@@ -1,18 +1,23 @@
 /*
- * live_http: the live runtime's HTTP exchanges on the engine thread's
- * libcurl multi handle — inference on Triton (KServe v2, binary tensor
- * extension), clock changes and telemetry on the agent, health probes —
- * and the decoding of Triton's answer. CURLcode and HTTP details stop
- * here: callers get ok/failed, the HTTP status and a message.
+ * live_http: the transport — the live runtime's HTTP exchanges on the
+ * engine thread's libcurl multi handle: inference and shared-memory
+ * registrations on Triton (KServe v2), clock changes and telemetry on the
+ * agent, health probes. CURLcode and HTTP details stop here: a transfer's
+ * creator gets ok/failed, the HTTP status and a message, through the
+ * completion it gave the transfer (struct xfer_ops, live_state.h). This
+ * file calls no other live file: what a finished transfer means is its
+ * creator's business.
  *
  * An inference request body is the JSON header followed by each frame's
  * FP32 tensor, streamed from the requests by the read callback (no copy of
- * the ~1 MB per frame). Easy handles are pooled; the multi handle keeps
- * connections to each device alive between requests.
+ * the ~1 MB per frame); the response is kept whole, with its
+ * Inference-Header-Content-Length, for live_infer.c to decode. Easy
+ * handles are pooled; the multi handle keeps connections to each device
+ * alive between requests.
  */
 #include "live_internal.h"
 
-#include <cjson/cJSON.h>
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,11 +29,13 @@
 
 #define POOL_MAX 64
 
-struct xfer *live_xfer_new(enum xfer_kind kind, int device)
+struct xfer *live_xfer_new(enum xfer_kind kind, int device, const struct xfer_ops *ops)
 {
+	assert(ops);
 	struct xfer *x = lv_xcalloc(1, sizeof(*x));
 	x->kind = kind;
 	x->device = device;
+	x->ops = ops;
 	x->infer_hdr_len = -1;
 	return x;
 }
@@ -63,7 +70,8 @@ void live_xfer_free(struct lv_live *lv, struct xfer *x)
 			curl_easy_cleanup(x->h);
 		}
 	}
-	live_shm_detach(lv, x);
+	if (x->ops->release)
+		x->ops->release(lv, x);
 	curl_slist_free_all(x->hdrs);
 	lv_buf_fini(&x->resp);
 	free(x->body_json);
@@ -184,11 +192,10 @@ static void describe(struct lv_live *lv, struct xfer *x, CURL *h)
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)x->json_len);
 		break;
 	case XF_SHM_REG:
-		url = lv_xasprintf("%s/v2/systemsharedmemory/region/%s/register", base,
-		                   live_shm_region_name(x->region));
-		x->body_json =
-		    lv_xasprintf("{\"key\":\"/%s\",\"offset\":0,\"byte_size\":%zu}",
-		                 live_shm_region_name(x->region), live_shm_region_size(x->region));
+		url =
+		    lv_xasprintf("%s/v2/systemsharedmemory/region/%s/register", base, x->shm_name);
+		x->body_json = lv_xasprintf("{\"key\":\"/%s\",\"offset\":0,\"byte_size\":%zu}",
+		                            x->shm_name, x->shm_size);
 		x->json_len = strlen(x->body_json);
 		x->hdrs = curl_slist_append(x->hdrs, "Content-Type: application/json");
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, x->body_json);
@@ -241,14 +248,29 @@ int live_xfer_start(struct lv_live *lv, struct xfer *x, double timeout_s)
 	return LV_OK;
 }
 
-/* Collects finished transfers and hands each to live_xfer_finished (which frees it). */
+void live_xfer_defer(struct lv_live *lv, struct xfer *x)
+{
+	x->next = lv->deferred;
+	lv->deferred = x;
+}
+
+/* x ended: its creator's completion, then x is freed. */
+static void finish(struct lv_live *lv, struct xfer *x, int ok, long code, const char *err,
+                   double now)
+{
+	if (x->ops->done)
+		x->ops->done(lv, x, ok, code, err, now);
+	live_xfer_free(lv, x);
+}
+
+/* Collects finished transfers (and those deferred) and finishes each. */
 void live_xfers_done(struct lv_live *lv, double now)
 {
 	while (lv->deferred) {
 		struct xfer *x = lv->deferred;
 		lv->deferred = x->next;
 		x->next = NULL;
-		live_xfer_finished(lv, x, 0, 0, x->errbuf, now);
+		finish(lv, x, 0, 0, x->errbuf, now);
 	}
 	CURLMsg *m;
 	int left = 0;
@@ -268,11 +290,11 @@ void live_xfers_done(struct lv_live *lv, double now)
 			err[0] = '\0';
 		int timed_out = rc == CURLE_OPERATION_TIMEDOUT;
 		x->timed_out = timed_out;
-		live_xfer_finished(lv, x, rc == CURLE_OK, code, err, now);
+		finish(lv, x, rc == CURLE_OK, code, err, now);
 	}
 }
 
-/* Removes every transfer, started or waiting (shutdown). */
+/* Removes every transfer started or deferred, without completing it (shutdown). */
 void live_xfers_abort(struct lv_live *lv)
 {
 	while (lv->active)
@@ -281,20 +303,6 @@ void live_xfers_abort(struct lv_live *lv)
 		struct xfer *x = lv->deferred;
 		lv->deferred = x->next;
 		live_xfer_free(lv, x);
-	}
-	for (size_t i = 0; i < lv->cluster->n_devices; i++) {
-		struct live_dev *d = &lv->devs[i];
-		while (d->wait_head) {
-			struct xfer *x = d->wait_head;
-			d->wait_head = x->next;
-			live_xfer_free(lv, x);
-		}
-		d->wait_tail = NULL;
-		d->clock_busy = 0;
-		d->shm_busy = 0;
-		d->n_infer = 0;
-		d->work_s = 0;
-		d->tele_inflight = d->probe_inflight = 0;
 	}
 }
 

@@ -58,9 +58,9 @@ int live_infer_build(struct lv_live *lv, struct xfer *x, const struct lv_action 
 }
 
 /*
- * The request's JSON header, for the body or for the region x->region: the
- * tensors follow the header in the body, or they are in the region already
- * and the body is the header alone.
+ * The request's JSON header, for the body or for the region x->region
+ * (named x->shm_name): the tensors follow the header in the body, or they
+ * are in the region already and the body is the header alone.
  */
 void live_infer_header(struct lv_live *lv, struct xfer *x)
 {
@@ -71,7 +71,7 @@ void live_infer_header(struct lv_live *lv, struct xfer *x)
 		snprintf(params, sizeof(params),
 		         "\"shared_memory_region\":\"%s\",\"shared_memory_byte_size\":%zu,"
 		         "\"shared_memory_offset\":0",
-		         live_shm_region_name(x->region), data);
+		         x->shm_name, data);
 	else
 		snprintf(params, sizeof(params), "\"binary_data_size\":%zu", data);
 	free(x->body_json);

@@ -1,263 +1,39 @@
 /*
- * live_internal: the state the live runtime's files share:
- *   live.c          the engine thread, the hand-off, the loop, the API
- *   live_request.c  requests, the frame-id table, terminal frames
- *   live_http.c     libcurl transfers to agents and Triton
- *   live_infer.c    KServe v2 inference requests and answers
- *   live_device.c   each device's order of work, dispatch, clock changes
- *   live_health.c   finished transfers, health, telemetry, probes, energy
- *   live_stats.c    rolling figures and snapshots
- *   live_record.c   the store, written off the engine thread
- *   live_events.c   the event log and the snapshot's recent activity
- *   live_timeline.c the power timeline (cfg.sample_s > 0)
- *   live_shm.c      batches through Triton's system shared memory (same host)
- * Not for use outside core/live*.c.
+ * live_internal: the functions the live runtime's files share, file by
+ * file, from the bottom up. A file calls only files listed above it (and
+ * its completions, struct xfer_ops, are how the HTTP layer reaches the
+ * files that made a transfer); live.c, the top, calls down into any of
+ * them and nothing calls up into it. The state they share is in
+ * live_state.h. Not for use outside core/live*.c.
  *
- * Everything here except the fields marked "under in_mu" or "under
- * snap_mu" belongs to the engine thread.
+ *   live_events.c    the event log and the snapshot's recent activity
+ *   live_record.c    the store, written off the engine thread
+ *   live_timeline.c  the power timeline's samples (cfg.sample_s > 0)
+ *   live_reqtab.c    the frame-id → request table
+ *   live_http.c      libcurl transfers (the transport)
+ *   live_infer.c     KServe v2 inference requests and answers
+ *   live_device.c    each device's order of work and its clock
+ *   live_shm.c       batches through Triton's system shared memory (same host)
+ *   live_health.c    health, the engine's view of it, probes
+ *   live_telemetry.c telemetry polls, the devices' energy
+ *   live_dispatch.c  a batch from dispatch to served or failed
+ *   live_stats.c     rolling figures and snapshots
+ *   live_request.c   requests, terminal frames
+ *   live_release.c   what the controller took on the devices, given back
+ *   live.c           the engine thread, the hand-off, the loop, the API
  */
 #ifndef LV_LIVE_INTERNAL_H
 #define LV_LIVE_INTERNAL_H
 
-#include <curl/curl.h>
-#include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "live.h"
-#include "sched/metrics.h"
-#include "sim/sim.h"
-#include "base/util.h"
+#include "live_state.h"
 
-enum xfer_kind {
-	XF_INFER = 1,     /* POST /v2/models/<m>/infer to Triton */
-	XF_CLOCK = 2,     /* PUT /gpu/frequency to the agent */
-	XF_TELEMETRY = 3, /* GET /telemetry */
-	XF_PROBE = 4,     /* GET /healthz (and Triton's /v2/health/ready) */
-	XF_SHM_REG = 5,   /* POST /v2/systemsharedmemory/region/<r>/register */
-	XF_SHM_UNREG = 6, /* POST /v2/systemsharedmemory/region/<r>/unregister */
-};
-
-struct live_region;
-
-/* One HTTP exchange with a device; owned by the engine thread. */
-struct xfer {
-	enum xfer_kind kind;
-	int device;
-	CURL *h; /* NULL until started */
-	struct curl_slist *hdrs;
-	char errbuf[CURL_ERROR_SIZE];
-	struct lv_buf resp; /* response body */
-	long infer_hdr_len; /* Inference-Header-Content-Length of the response; -1 none */
-	/* Request body: json, then each tensor of frame_bytes, streamed. */
-	char *body_json;
-	size_t json_len;
-	const float **tensors;
-	size_t frame_bytes, body_len, body_pos;
-	/* XF_INFER */
-	uint64_t batch_id;
-	int batch;
-	uint64_t freq_hz; /* the clock the batch runs at (0: as is) */
-	uint64_t *frame_ids;
-	double expected_s;
-	double queued_s; /* when the engine dispatched it */
-	/* XF_INFER through shared memory, XF_SHM_REG: the region (NULL: the body) */
-	struct live_region *region;
-	/* XF_SHM_UNREG: the region's name */
-	char shm_name[64];
-	/* XF_CLOCK */
-	uint64_t put_hz;
-	/* XF_PROBE: the second stage (Triton ready) still to do */
-	int probe_stage;
-	/* XF_TELEMETRY: the device's clock epoch when it was sent */
-	uint64_t epoch;
-	int timed_out;              /* the transfer hit its timeout */
-	struct xfer *next;          /* the device's wait list, or the deferred list */
-	struct xfer *aprev, *anext; /* transfers in the multi handle */
-};
-
-enum live_health {
-	HEALTH_UP = 0,
-	HEALTH_SUSPECT = 1, /* a batch just failed: no new work until a probe answers */
-	HEALTH_DOWN = 2,    /* probed until it answers */
-};
-
-struct live_dev {
-	enum live_health health;
-	enum lv_dev_state admin; /* the operator's wish */
-	int fails;               /* consecutive failed batches */
-	int tele_fails;          /* consecutive failed telemetry polls */
-	uint64_t sent_hz;        /* the clock last asked for or observed; 0 unknown */
-	int owned_clock;         /* the controller has set the clock: its governor is off */
-	uint64_t tele_hz;        /* the clock telemetry last reported, 0 none */
-	uint64_t pin_hz;         /* operator's pinned clock, 0 none */
-	uint64_t epoch;          /* bumped at every clock PUT sent and answered */
-	struct xfer *wait_head, *wait_tail; /* work waiting behind a clock change */
-	int clock_busy;                     /* a PUT in flight: later work waits */
-	int shm_busy;                       /* a registration in flight: the same */
-	struct live_region *regions;        /* shared-memory regions (live_shm.c) */
-	size_t shm_bytes;                   /* their sizes, summed */
-	int shm_off;                        /* shared memory failed here: bodies only */
-	int shm_noted;                      /* the first registration was logged at info */
-	int shm_primed;                     /* a region was registered ahead of work */
-	double shm_check_s;                 /* live_shm_tick's next look */
-	int n_infer;                        /* inference transfers in flight */
-	double work_s;                      /* their expected latencies, summed */
-	int tele_inflight, probe_inflight;
-	double next_tele_s, next_probe_s;
-	/* Telemetry. */
-	unsigned valid; /* LV_SNAP_HAS_* */
-	double power_w, load_pct, temp_c;
-	size_t n_rails;
-	struct lv_snap_rail rails[LV_SNAP_RAILS];
-	double cum_j; /* the agent's cumulative counter at the last sample */
-	int have_cum;
-	double energy_j; /* since the controller started */
-	double tele_s;   /* time of the last sample */
-	/* Served work. */
-	uint64_t batches, frames, late;
-	int last_batch;
-	char last_error[128];
-};
-
-/* Requests the engine thread holds, by first frame id (ids increase). */
-struct reqtab {
-	uint64_t *first;
-	uint32_t *count;
-	struct lv_live_request **req; /* NULL once answered */
-	size_t n, cap, dead;
-};
-
-/* One device's energy since the controller started, at each telemetry sample. */
-struct live_series {
-	double *t, *e; /* s, J */
-	size_t n, cap;
-};
-
-enum cmd_kind { CMD_POLICY = 1, CMD_PIN = 2, CMD_STATE = 3 };
-
-struct cmd {
-	enum cmd_kind kind;
-	char *spec;
-	int device;
-	uint64_t hz;
-	enum lv_dev_state state;
-	int rc;
-	char *why;
-	int done;
-	struct cmd *next;
-};
-
-struct live_stats;
-struct live_record;
-struct live_events;
-
-struct lv_live {
-	struct lv_live_config cfg;
-	struct lv_cluster *cluster; /* owned, unless keep_cluster */
-	int keep_cluster;           /* lv_live_new failed: the caller keeps it */
-	struct lv_engine *engine;
-	char *token;
-	char *auth; /* "Authorization: Bearer ..." or NULL */
-	double t0;  /* CLOCK_MONOTONIC at start, s */
-	pthread_t thread;
-	int thread_started;
-	CURLM *multi;
-	CURL **pool; /* idle easy handles */
-	size_t n_pool, cap_pool;
-	size_t n_xfers;        /* transfers in the multi handle */
-	struct xfer *active;   /* those transfers */
-	struct xfer *deferred; /* failed before they started: reported next turn */
-
-	pthread_mutex_t in_mu;
-	pthread_cond_t cmd_cv;
-	struct lv_live_request *in_head, *in_tail; /* under in_mu */
-	struct cmd *cmd_head, *cmd_tail;           /* under in_mu */
-	int stopping;                              /* under in_mu */
-	int finished;                              /* under in_mu: the thread has answered all */
-
-	struct live_dev *devs;
-	struct reqtab reqs;
-	int events; /* something happened: step the engine */
-	double last_step_s;
-	double first_arrival_s;       /* NAN until the first frame */
-	double window_start_s;        /* the result's window: first arrival - window_lead_s */
-	double *dev_energy_first_j;   /* each device's energy then */
-	struct lv_metrics metrics;    /* every terminal frame */
-	struct lv_run_metrics result; /* made at shutdown */
-	int have_result;
-	struct live_series *series;  /* per device; NULL without cfg.sample_s */
-	struct lv_timeline timeline; /* made at shutdown with the result */
-	int have_timeline;
-
-	struct live_stats *stats;
-	pthread_mutex_t snap_mu;
-	struct lv_snapshot *snap; /* under snap_mu; the latest published */
-	double next_snap_s;
-	struct live_record *rec;    /* NULL without a store */
-	struct live_events *ev;     /* event log, recent batches and frames, explanations */
-	unsigned long long shm_seq; /* regions made so far (their names) */
-};
-
-/* live_request.c */
-void live_request_answer(struct lv_live_request *r);
-void live_request_refuse(struct lv_live_request *r, const char *reason);
-void live_reqtab_add(struct reqtab *t, struct lv_live_request *r);
-void live_frame_final(struct lv_live *lv, const struct lv_frame *f);
-
-/* live.c */
-double live_now(const struct lv_live *lv);
-struct lv_live_request *live_req_of(struct lv_live *lv, uint64_t frame_id, uint32_t *index);
-void live_sync_state(struct lv_live *lv, int device, double now);
-
-/* live_http.c: transfers */
-struct xfer *live_xfer_new(enum xfer_kind kind, int device);
-void live_xfer_free(struct lv_live *lv, struct xfer *x);
-int live_xfer_start(struct lv_live *lv, struct xfer *x, double timeout_s);
-void live_xfers_done(struct lv_live *lv, double now);
-void live_xfers_abort(struct lv_live *lv);
-/* live_release.c: at shutdown, the clocks this controller set back to the governors,
- * and its shared-memory regions unregistered. */
-void live_release(struct lv_live *lv);
-/* live_shm.c */
-int live_shm_wanted(const struct lv_live *lv, int device);
-struct xfer *live_shm_attach(struct lv_live *lv, struct xfer *x, double now);
-void live_shm_tick(struct lv_live *lv, int device, double now);
-void live_shm_detach(struct lv_live *lv, struct xfer *x);
-void live_shm_registered(struct lv_live *lv, struct xfer *x, int ok, long code, const char *err,
-                         double now);
-void live_shm_drop(struct lv_live *lv, int device);
-size_t live_shm_names(const struct lv_live *lv, int device, char (**names)[64]);
-const char *live_shm_region_name(const struct live_region *r);
-size_t live_shm_region_size(const struct live_region *r);
-void live_shm_free_all(struct lv_live *lv);
-void live_infer_header(struct lv_live *lv, struct xfer *x);
-int live_infer_build(struct lv_live *lv, struct xfer *x, const struct lv_action *a);
-int live_infer_parse(struct lv_live *lv, struct xfer *x, char *why, size_t why_len);
-void live_http_fini(struct lv_live *lv);
-
-/* live_device.c: per-device order, health and telemetry */
-void live_dispatch(struct lv_live *lv, const struct lv_action *a, double now);
-void live_set_clock(struct lv_live *lv, int device, uint64_t hz, double now);
-void live_device_pump(struct lv_live *lv, int device, double now);
-void live_device_queue(struct lv_live *lv, int device, struct xfer *x, double now);
-void live_xfer_finished(struct lv_live *lv, struct xfer *x, int ok, long code, const char *err,
-                        double now);
-void live_devices_tick(struct lv_live *lv, double now);
-double live_devices_next(const struct lv_live *lv);
-double live_cluster_energy(const struct lv_live *lv, double now);
-
-/* live_stats.c */
-struct live_stats *live_stats_new(size_t n_devices, double now);
-void live_stats_free(struct live_stats *s);
-void live_stats_frame(struct live_stats *s, const struct lv_frame *f);
-void live_stats_tick(struct lv_live *lv, double now);
-void live_publish(struct lv_live *lv, double now);
-void live_snapshot_ref(struct lv_snapshot *s);
-int live_snapshot_unref(struct lv_snapshot *s); /* 1: that was the last reference */
-
-/* live_events.c */
+/* ---- live_events.c ---- */
 struct live_events *live_events_new(size_t n_devices);
 void live_events_free(struct live_events *ev);
+/* One line in the event log (lv_live_log), stamped with the controller's clock. */
 void live_note(struct lv_live *lv, enum lv_log_level level, const char *source, const char *fmt,
                ...) __attribute__((format(printf, 4, 5)));
 void live_events_dispatch(struct lv_live *lv, const struct lv_action *a);
@@ -269,18 +45,116 @@ void live_events_arm(struct lv_live *lv, double now);
 void live_events_explained(struct lv_live *lv, double now);
 void live_events_fill(const struct lv_live *lv, struct lv_snapshot *o);
 
-/* live_timeline.c */
-void live_timeline_sample(struct lv_live *lv, int device, double now);
-void live_timeline_build(struct lv_live *lv, double start_s, double end_s, const double *e_start,
-                         const double *e_end);
-void live_timeline_free(struct lv_live *lv);
-
-/* live_record.c */
+/* ---- live_record.c ---- */
 int live_record_open(struct lv_live *lv, const char *path, const struct lv_store_run *run,
                      char **why);
 void live_record_frame(struct lv_live *lv, const struct lv_frame *f);
 void live_record_batch(struct lv_live *lv, const struct xfer *x, int ok, double now);
 void live_record_telemetry(struct lv_live *lv, int device, double now);
-void live_record_close(struct lv_live *lv);
+void live_record_close(struct lv_live *lv, const struct lv_run_metrics *result);
+
+/* ---- live_timeline.c ---- */
+void live_timeline_sample(struct lv_live *lv, int device, double now);
+void live_timeline_build(struct lv_live *lv, double start_s, double end_s, const double *e_start,
+                         const double *e_end);
+void live_timeline_free(struct lv_live *lv);
+
+/* ---- live_reqtab.c ---- */
+void live_reqtab_add(struct reqtab *t, struct lv_live_request *r);
+/* The request holding frame_id and the frame's index there; NULL if none (answered). */
+struct lv_live_request *live_req_of(struct lv_live *lv, uint64_t frame_id, uint32_t *index);
+void live_reqtab_drop(struct reqtab *t, const struct lv_live_request *r);
+void live_reqtab_fini(struct reqtab *t);
+
+/* ---- live_http.c: transfers ---- */
+/* A transfer to the device, ending through ops (borrowed; static in its creator's file). */
+struct xfer *live_xfer_new(enum xfer_kind kind, int device, const struct xfer_ops *ops);
+/* Removes x from the multi handle if started, lets ops->release go, frees x (NULL is fine). */
+void live_xfer_free(struct lv_live *lv, struct xfer *x);
+/* Starts x with a timeout of timeout_s. 0, or LV_ELIB (x->errbuf says why). */
+int live_xfer_start(struct lv_live *lv, struct xfer *x, double timeout_s);
+/* x could not start (x->errbuf says why): it fails, through its ops, next turn. */
+void live_xfer_defer(struct lv_live *lv, struct xfer *x);
+/* Completes each transfer that ended (ops->done), then frees it. */
+void live_xfers_done(struct lv_live *lv, double now);
+/* Frees every started or deferred transfer without completing it (shutdown). */
+void live_xfers_abort(struct lv_live *lv);
+void live_http_fini(struct lv_live *lv);
+
+/* ---- live_infer.c ---- */
+int live_infer_build(struct lv_live *lv, struct xfer *x, const struct lv_action *a);
+void live_infer_header(struct lv_live *lv, struct xfer *x);
+int live_infer_parse(struct lv_live *lv, struct xfer *x, char *why, size_t why_len);
+
+/* ---- live_device.c: each device's order of work and its clock ---- */
+/* The device's last_error: "what: code err" (err cut at 95 characters). */
+void live_device_error(struct live_dev *d, const char *what, long code, const char *err);
+/* Queues x behind the device's work and starts what may start. */
+void live_device_queue(struct lv_live *lv, int device, struct xfer *x, double now);
+/* Starts the device's waiting work up to the next clock change or registration. */
+void live_device_pump(struct lv_live *lv, int device, double now);
+/* A batch's transfer ended: it no longer counts as the device's work in flight. */
+void live_device_infer_ended(struct lv_live *lv, const struct xfer *x);
+void live_set_clock(struct lv_live *lv, int device, uint64_t hz, double now);
+/* Every transfer freed, waiting ones too, and the devices' in-flight counts cleared. */
+void live_devices_abort(struct lv_live *lv);
+
+/* ---- live_shm.c ---- */
+int live_shm_wanted(const struct lv_live *lv, int device);
+/*
+ * Puts batch x's tensors in a region of its device (x->region, x->shm_name)
+ * when the device takes shared memory and there is room; returns the
+ * region's registration for the caller to queue ahead of x when the region
+ * is new, else NULL. x stays a body batch when it gets no region.
+ */
+struct xfer *live_shm_attach(struct lv_live *lv, struct xfer *x, double now);
+/* Batch x lets go of its region (freed if it was dropped meanwhile). */
+void live_shm_detach(struct lv_live *lv, struct xfer *x);
+void live_shm_tick(struct lv_live *lv, int device, double now);
+/* The device's regions unregistered and retired: the next batch registers afresh. */
+void live_shm_drop(struct lv_live *lv, int device);
+/* The names of the device's registered regions (*names: caller frees). */
+size_t live_shm_names(const struct lv_live *lv, int device, char (**names)[64]);
+void live_shm_free_all(struct lv_live *lv);
+
+/* ---- live_health.c ---- */
+/* Tells the engine the device's state: the operator's wish, then health. */
+void live_sync_state(struct lv_live *lv, int device, double now);
+void live_health_set(struct lv_live *lv, int device, enum live_health h, double now);
+/* Probes the device if it is not up and its probe is due. */
+void live_health_tick(struct lv_live *lv, int device, double now);
+/* When the next probe is due (INFINITY: none). */
+double live_health_next(const struct lv_live *lv);
+
+/* ---- live_telemetry.c ---- */
+/* Polls the device's telemetry if it is due. */
+void live_telemetry_tick(struct lv_live *lv, int device, double now);
+/* When the next poll is due (INFINITY: none). */
+double live_telemetry_next(const struct lv_live *lv);
+/* Device i's energy since the start at now, J: the last sample's, plus its power since. */
+double live_device_energy(const struct lv_live *lv, size_t i, double now);
+double live_cluster_energy(const struct lv_live *lv, double now);
+
+/* ---- live_dispatch.c ---- */
+void live_dispatch(struct lv_live *lv, const struct lv_action *a, double now);
+
+/* ---- live_stats.c ---- */
+struct live_stats *live_stats_new(size_t n_devices, double now);
+void live_stats_free(struct live_stats *s);
+void live_stats_frame(struct live_stats *s, const struct lv_frame *f);
+void live_stats_tick(struct lv_live *lv, double now);
+void live_publish(struct lv_live *lv, double now);
+void live_snapshot_ref(struct lv_snapshot *s);
+int live_snapshot_unref(struct lv_snapshot *s); /* 1: that was the last reference */
+
+/* ---- live_request.c ---- */
+void live_request_answer(struct lv_live_request *r);
+void live_request_refuse(struct lv_live_request *r, const char *reason);
+void live_frame_final(struct lv_live *lv, const struct lv_frame *f);
+
+/* ---- live_release.c ---- */
+/* At shutdown, the clocks this controller set back to the governors, and its
+ * shared-memory regions unregistered. */
+void live_release(struct lv_live *lv);
 
 #endif

@@ -212,8 +212,11 @@ static void rows_free(struct rows *w)
 	free(w->tel);
 }
 
-/* Called by lv_live_stop after the engine thread has ended. */
-void live_record_close(struct lv_live *lv)
+/*
+ * Called by lv_live_stop after the engine thread has ended, with the run's
+ * result (lv_live_result; NULL: none) for its runs and devices rows.
+ */
+void live_record_close(struct lv_live *lv, const struct lv_run_metrics *result)
 {
 	struct live_record *r = lv->rec;
 	if (!r)
@@ -223,7 +226,7 @@ void live_record_close(struct lv_live *lv)
 	pthread_cond_signal(&r->cv);
 	pthread_mutex_unlock(&r->mu);
 	pthread_join(r->thread, NULL);
-	const struct lv_run_metrics *m = lv_live_result(lv);
+	const struct lv_run_metrics *m = result;
 	char *why = NULL;
 	if (m && lv_store_finish_run(r->store, r->run, m, lv->cluster, &why) != LV_OK &&
 	    !r->error) {

@@ -1,16 +1,9 @@
 /*
  * live_request: camera requests inside the live runtime — their life from
- * lv_live_request_new to lv_live_request_free, the table that maps a frame
- * id back to its request and index (for the dispatcher, which streams the
- * frame's tensor from the request), and what a terminal frame does: its
- * result filled, the figures and the store told, the request answered
- * once its last frame is terminal.
- *
- * The table. The engine gives a request's frames consecutive ids and ids
- * grow with arrival, so entries are appended in id order and found by
- * binary search. An answered request's entry is cleared at once (the front
- * end frees the request next) and the table compacted when more than half
- * of it is cleared.
+ * lv_live_request_new to lv_live_request_free, and what a terminal frame
+ * does: its result filled, the figures, the store and the event log told,
+ * the request answered (and taken out of the request table,
+ * live_reqtab.c) once its last frame is terminal.
  */
 #include "live_internal.h"
 
@@ -126,60 +119,6 @@ void live_request_refuse(struct lv_live_request *r, const char *reason)
 	live_request_answer(r);
 }
 
-/* Appends r (its first_frame_id set, above every id in t). */
-void live_reqtab_add(struct reqtab *t, struct lv_live_request *r)
-{
-	if (t->dead > 64 && t->dead * 2 > t->n) {
-		size_t k = 0;
-		for (size_t i = 0; i < t->n; i++) {
-			if (!t->req[i])
-				continue;
-			t->first[k] = t->first[i];
-			t->count[k] = t->count[i];
-			t->req[k++] = t->req[i];
-		}
-		t->n = k;
-		t->dead = 0;
-	}
-	if (t->n == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 256;
-		t->first = lv_xrealloc(t->first, t->cap * sizeof(*t->first));
-		t->count = lv_xrealloc(t->count, t->cap * sizeof(*t->count));
-		t->req = lv_xrealloc(t->req, t->cap * sizeof(*t->req));
-	}
-	t->first[t->n] = r->first_frame_id;
-	t->count[t->n] = r->n_frames;
-	t->req[t->n++] = r;
-}
-
-/* Index of the entry holding frame id, or -1. */
-static long reqtab_find(const struct reqtab *t, uint64_t id)
-{
-	size_t lo = 0, hi = t->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (t->first[mid] <= id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
-		return -1;
-	size_t i = lo - 1;
-	if (id >= t->first[i] + t->count[i] || !t->req[i])
-		return -1;
-	return (long)i;
-}
-
-struct lv_live_request *live_req_of(struct lv_live *lv, uint64_t frame_id, uint32_t *index)
-{
-	long i = reqtab_find(&lv->reqs, frame_id);
-	if (i < 0)
-		return NULL;
-	*index = (uint32_t)(frame_id - lv->reqs.first[i]);
-	return lv->reqs.req[i];
-}
-
 /* A frame reached its terminal state: fill its result, answer the request when complete. */
 void live_frame_final(struct lv_live *lv, const struct lv_frame *f)
 {
@@ -209,10 +148,6 @@ void live_frame_final(struct lv_live *lv, const struct lv_frame *f)
 	live_events_frame(lv, f);
 	if (++r->n_final < r->n_frames)
 		return;
-	long i = reqtab_find(&lv->reqs, r->first_frame_id);
-	if (i >= 0) {
-		lv->reqs.req[i] = NULL;
-		lv->reqs.dead++;
-	}
+	live_reqtab_drop(&lv->reqs, r);
 	live_request_answer(r);
 }

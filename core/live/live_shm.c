@@ -66,16 +66,6 @@ struct live_region {
 	struct live_region *next;
 };
 
-const char *live_shm_region_name(const struct live_region *r)
-{
-	return r->name;
-}
-
-size_t live_shm_region_size(const struct live_region *r)
-{
-	return r->size;
-}
-
 int live_shm_wanted(const struct lv_live *lv, int device)
 {
 	return !lv->cfg.shm_off && lv->cluster->devices[device].shm && !lv->devs[device].shm_off;
@@ -144,10 +134,19 @@ static struct live_region *region_new(struct lv_live *lv, size_t size, char *why
 	return r;
 }
 
+/* Best effort: a server that forgot the region is as good. */
+static void unregistered(struct lv_live *lv, struct xfer *x, int ok, long code, const char *err,
+                         double now)
+{
+	(void)lv, (void)x, (void)ok, (void)code, (void)err, (void)now;
+}
+
+static const struct xfer_ops unregister_ops = { .done = unregistered };
+
 /* Unregisters r on the device's Triton; the answer is not waited for. */
 static void send_unregister(struct lv_live *lv, int device, const struct live_region *r)
 {
-	struct xfer *u = live_xfer_new(XF_SHM_UNREG, device);
+	struct xfer *u = live_xfer_new(XF_SHM_UNREG, device, &unregister_ops);
 	snprintf(u->shm_name, sizeof(u->shm_name), "%s", r->name);
 	if (live_xfer_start(lv, u, 2.0) != LV_OK)
 		live_xfer_free(lv, u);
@@ -188,6 +187,52 @@ static size_t pow2_at_least(int n)
 	return p;
 }
 
+/*
+ * Triton answered a registration: the region is ready, or shared memory is
+ * off for the device (refused) or the region is retired (no answer), and
+ * the batches waiting on it go in the body. The device's work goes on.
+ */
+static void registered(struct lv_live *lv, struct xfer *x, int ok, long code, const char *err,
+                       double now)
+{
+	struct live_dev *d = &lv->devs[x->device];
+	struct live_region *r = x->region;
+	const char *name = lv->cluster->devices[x->device].name;
+	d->shm_busy = 0;
+	unlink_name(r); /* Triton has its mapping now, or never will */
+	if (ok && code == 200) {
+		r->ready = 1;
+		live_note(
+		    lv, d->shm_noted ? LV_LOG_DEBUG : LV_LOG_INFO, name,
+		    "shared-memory region %s registered (%.1f MB): batches skip the HTTP body",
+		    r->name, (double)r->size / 1048576.0);
+		d->shm_noted = 1;
+	} else {
+		if (code != 0) {
+			d->shm_off = 1;
+			live_note(
+			    lv, LV_LOG_WARN, name,
+			    "Triton refused shared memory (HTTP %ld: %.120s): tensors go in HTTP "
+			    "bodies",
+			    code, x->resp.p ? x->resp.p : "");
+		} else {
+			live_note(lv, LV_LOG_WARN, name, "shared-memory registration failed: %s",
+			          err && *err ? err : "no answer");
+		}
+		/* The batches waiting on it go in the body. */
+		for (struct xfer *w = d->wait_head; w; w = w->next)
+			if (w->kind == XF_INFER && w->region == r) {
+				live_shm_detach(lv, w);
+				live_infer_header(lv, w);
+			}
+		region_retire(lv, x->device, r);
+	}
+	x->region = NULL;
+	live_device_pump(lv, x->device, now);
+}
+
+static const struct xfer_ops register_ops = { .done = registered };
+
 /* A new region on the device's list and its registration; NULL (shared memory off) if none. */
 static struct live_region *region_add(struct lv_live *lv, int device, size_t size,
                                       struct xfer **reg)
@@ -204,8 +249,10 @@ static struct live_region *region_add(struct lv_live *lv, int device, size_t siz
 	r->next = d->regions;
 	d->regions = r;
 	d->shm_bytes += size;
-	*reg = live_xfer_new(XF_SHM_REG, device);
+	*reg = live_xfer_new(XF_SHM_REG, device, &register_ops);
 	(*reg)->region = r;
+	snprintf((*reg)->shm_name, sizeof((*reg)->shm_name), "%s", r->name);
+	(*reg)->shm_size = r->size;
 	return r;
 }
 
@@ -259,6 +306,7 @@ struct xfer *live_shm_attach(struct lv_live *lv, struct xfer *x, double now)
 			memset(dst, 0, x->frame_bytes);
 	}
 	x->region = best;
+	snprintf(x->shm_name, sizeof(x->shm_name), "%s", best->name);
 	return reg;
 }
 
@@ -269,48 +317,10 @@ void live_shm_detach(struct lv_live *lv, struct xfer *x)
 	if (!r || x->kind != XF_INFER)
 		return;
 	x->region = NULL;
+	x->shm_name[0] = '\0';
 	r->used = 0;
 	if (r->dead)
 		region_free(r);
-}
-
-void live_shm_registered(struct lv_live *lv, struct xfer *x, int ok, long code, const char *err,
-                         double now)
-{
-	struct live_dev *d = &lv->devs[x->device];
-	struct live_region *r = x->region;
-	const char *name = lv->cluster->devices[x->device].name;
-	d->shm_busy = 0;
-	unlink_name(r); /* Triton has its mapping now, or never will */
-	if (ok && code == 200) {
-		r->ready = 1;
-		live_note(
-		    lv, d->shm_noted ? LV_LOG_DEBUG : LV_LOG_INFO, name,
-		    "shared-memory region %s registered (%.1f MB): batches skip the HTTP body",
-		    r->name, (double)r->size / 1048576.0);
-		d->shm_noted = 1;
-	} else {
-		if (code != 0) {
-			d->shm_off = 1;
-			live_note(
-			    lv, LV_LOG_WARN, name,
-			    "Triton refused shared memory (HTTP %ld: %.120s): tensors go in HTTP "
-			    "bodies",
-			    code, x->resp.p ? x->resp.p : "");
-		} else {
-			live_note(lv, LV_LOG_WARN, name, "shared-memory registration failed: %s",
-			          err && *err ? err : "no answer");
-		}
-		/* The batches waiting on it go in the body. */
-		for (struct xfer *w = d->wait_head; w; w = w->next)
-			if (w->kind == XF_INFER && w->region == r) {
-				live_shm_detach(lv, w);
-				live_infer_header(lv, w);
-			}
-		region_retire(lv, x->device, r);
-	}
-	x->region = NULL;
-	live_device_pump(lv, x->device, now);
 }
 
 void live_shm_drop(struct lv_live *lv, int device)

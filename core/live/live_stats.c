@@ -213,9 +213,7 @@ static void fill_device(const struct lv_live *lv, size_t i, double now, struct l
 	o->max_freq_hz = p->freqs_hz[p->n_freqs - 1];
 	o->min_freq_hz = p->freqs_hz[0];
 	o->power_w = d->power_w;
-	o->energy_j = d->energy_j;
-	if ((d->valid & LV_SNAP_HAS_POWER) && d->health != HEALTH_DOWN && now > d->tele_s)
-		o->energy_j += d->power_w * (now - d->tele_s);
+	o->energy_j = live_device_energy(lv, i, now);
 	o->load_pct = d->load_pct;
 	o->temp_c = d->temp_c;
 	o->n_rails = d->health == HEALTH_DOWN ? 0 : d->n_rails;

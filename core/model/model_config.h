@@ -4,7 +4,8 @@
  * emulated Triton endpoint and the dispatcher need — name, platform,
  * max_batch_size, input and output tensors (name, data type, dims, format),
  * whether dynamic batching is on, and the instance count — so the model's
- * shape lives in one file.
+ * shape lives in one file; and the model's input description
+ * (struct lv_model_info) the controller and the front end take from it.
  *
  * The reader understands the text format's syntax in general (messages,
  * `field: value`, `field { ... }`, lists `[a, b]`, repeated fields, strings,
@@ -55,5 +56,33 @@ int64_t lv_model_tensor_elements(const struct lv_model_tensor *t);
 
 /* Bytes per element of a KServe data type ("FP32" → 4), 0 when unknown or variable. */
 size_t lv_model_datatype_size(const char *datatype);
+
+/*
+ * The model's input description as the controller and the front end use
+ * it: input name and HWC shape, output name and classes, max batch — read
+ * from the same config.pbtxt that is deployed to the workers, so both come
+ * from one file.
+ */
+struct lv_model_info {
+	char name[64];               /* "inception_graphdef" */
+	char input[64];              /* input tensor name */
+	char output[96];             /* output tensor name */
+	int height, width, channels; /* 299, 299, 3 */
+	int classes;                 /* 1001 */
+	int max_batch;
+};
+
+/* Where the model's Triton configuration lives, relative to the repository root. */
+#define LV_DEFAULT_MODEL_CONFIG "model_repository/inception_graphdef/config.pbtxt"
+
+/*
+ * Reads the model's geometry from its Triton config.pbtxt: an FP32 input of
+ * three dimensions (HWC) and an output. 0, or an LV_E* code with *why naming
+ * the file.
+ */
+int lv_model_info_load(const char *config_path, struct lv_model_info *m, char **why);
+
+/* The floats of one frame's input tensor (height × width × channels). */
+size_t lv_model_input_floats(const struct lv_model_info *m);
 
 #endif

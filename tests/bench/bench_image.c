@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "front/image.h"
-#include "live/live.h"
+#include "model/model_config.h"
 #include "base/clock.h"
 #include "base/util.h"
 

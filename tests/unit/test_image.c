@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "front/image.h"
-#include "live/live.h"
+#include "model/model_config.h"
 #include "base/util.h"
 
 #define SIDE    299

@@ -1,0 +1,183 @@
+/*
+ * live_telemetry: each device's telemetry, polled every telemetry_period_s
+ * from the agent's GET /telemetry (agents/agent_worker.c): power_w,
+ * energy_j (cumulative since the agent started), gpu_freq_hz, gpu_load_pct
+ * (each null when unknown), rails_w {rail: watts} and temperatures_c
+ * {sensor: celsius}, of which the hottest is shown — and the energy the
+ * controller accounts from it.
+ *
+ * Energy. Each device's energy since the controller started is the sum of
+ * the increases of the agent's cumulative counter (a counter that went back
+ * — a restarted agent — counts from zero), plus, at the first sample, the
+ * power then times the time since the start; between samples the last
+ * power stands in (live_device_energy).
+ *
+ * Clock. Until the controller first sets a device's clock (live_device.c)
+ * the clock telemetry reports is the engine's; after that it is shown only
+ * (it lags by the clock-change delay). A sample sent before the latest
+ * clock change (an older epoch) is not believed.
+ *
+ * fail_threshold failed polls in a row make the device DOWN (live_health.c).
+ */
+#include "live_internal.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "model/cluster.h"
+#include "sched/snapshot.h"
+#include "base/util.h"
+
+static double num(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* The hottest temperature listed, NAN when none. */
+static double hottest(const cJSON *root)
+{
+	const cJSON *temps = cJSON_GetObjectItemCaseSensitive(root, "temperatures_c");
+	double best = NAN;
+	const cJSON *t;
+	cJSON_ArrayForEach (t, temps) {
+		double c = cJSON_IsNumber(t) ? t->valuedouble : NAN;
+		if (isfinite(c) && !(c <= best))
+			best = c;
+	}
+	return best;
+}
+
+/* The per-rail power object {"GPU": 0.3, ...}; rails beyond LV_SNAP_RAILS are dropped. */
+static void read_rails(struct live_dev *d, const cJSON *root)
+{
+	const cJSON *rails = cJSON_GetObjectItemCaseSensitive(root, "rails_w");
+	const cJSON *r;
+	d->n_rails = 0;
+	cJSON_ArrayForEach (r, rails) {
+		if (d->n_rails == LV_SNAP_RAILS)
+			break;
+		if (!cJSON_IsNumber(r) || !r->string || !isfinite(r->valuedouble))
+			continue;
+		struct lv_snap_rail *o = &d->rails[d->n_rails++];
+		snprintf(o->name, sizeof(o->name), "%s", r->string);
+		o->power_w = r->valuedouble;
+	}
+}
+
+static void telemetry_sample(struct lv_live *lv, struct xfer *x, const cJSON *root, double now)
+{
+	struct live_dev *d = &lv->devs[x->device];
+	double p = num(root, "power_w"), e = num(root, "energy_j");
+	double load = num(root, "gpu_load_pct"), hz = num(root, "gpu_freq_hz");
+	double temp = hottest(root);
+	read_rails(d, root);
+	d->valid = 0;
+	if (isfinite(p)) {
+		d->power_w = p;
+		d->valid |= LV_SNAP_HAS_POWER;
+	}
+	if (isfinite(load)) {
+		d->load_pct = load;
+		d->valid |= LV_SNAP_HAS_LOAD;
+	}
+	if (isfinite(temp)) {
+		d->temp_c = temp;
+		d->valid |= LV_SNAP_HAS_TEMP;
+	}
+	if (isfinite(e)) {
+		if (!d->have_cum && d->tele_s == 0 && isfinite(p))
+			d->energy_j += p * now; /* the time before the first sample */
+		else if (d->have_cum)
+			d->energy_j += e >= d->cum_j ? e - d->cum_j : e;
+		d->cum_j = e;
+		d->have_cum = 1;
+		d->valid |= LV_SNAP_HAS_ENERGY;
+	}
+	d->tele_s = now;
+	if (isfinite(hz) && hz > 0) {
+		d->tele_hz = (uint64_t)hz;
+		if (!d->owned_clock && !d->clock_busy && x->epoch == d->epoch &&
+		    d->tele_hz != lv->cluster->devices[x->device].freq_hz &&
+		    lv_engine_device_clock(lv->engine, now, x->device, d->tele_hz) == LV_OK) {
+			d->sent_hz = d->tele_hz;
+			lv->events = 1;
+		}
+	}
+	live_record_telemetry(lv, x->device, now);
+	live_timeline_sample(lv, x->device, now);
+}
+
+static void telemetry_done(struct lv_live *lv, struct xfer *x, int ok, long code, const char *err,
+                           double now)
+{
+	struct live_dev *d = &lv->devs[x->device];
+	d->tele_inflight = 0;
+	cJSON *root =
+	    ok && code == 200 && x->resp.p ? cJSON_ParseWithLength(x->resp.p, x->resp.len) : NULL;
+	if (cJSON_IsObject(root)) {
+		d->tele_fails = 0;
+		telemetry_sample(lv, x, root, now);
+	} else {
+		live_device_error(d, "telemetry", code, err && *err ? err : "not a JSON object");
+		if (++d->tele_fails >= lv->cfg.fail_threshold)
+			live_health_set(lv, x->device, HEALTH_DOWN, now);
+	}
+	cJSON_Delete(root);
+}
+
+static const struct xfer_ops telemetry_ops = { .done = telemetry_done };
+
+/* Polled: a device not down, with an agent, and no poll of it in flight. */
+static int polled(const struct lv_live *lv, size_t i)
+{
+	const struct live_dev *d = &lv->devs[i];
+	return d->health != HEALTH_DOWN && lv->cluster->devices[i].agent_url && !d->tele_inflight;
+}
+
+void live_telemetry_tick(struct lv_live *lv, int device, double now)
+{
+	struct live_dev *d = &lv->devs[device];
+	double period = lv->cfg.telemetry_period_s;
+	if (!polled(lv, (size_t)device) || now < d->next_tele_s)
+		return;
+	struct xfer *x = live_xfer_new(XF_TELEMETRY, device, &telemetry_ops);
+	x->epoch = d->epoch;
+	double timeout = 4 * period > 1.0 ? 4 * period : 1.0;
+	if (live_xfer_start(lv, x, timeout) == LV_OK)
+		d->tele_inflight = 1;
+	else
+		live_xfer_free(lv, x);
+	d->next_tele_s = now + period;
+}
+
+double live_telemetry_next(const struct lv_live *lv)
+{
+	double t = INFINITY;
+	for (size_t i = 0; i < lv->cluster->n_devices; i++)
+		if (polled(lv, i) && lv->devs[i].next_tele_s < t)
+			t = lv->devs[i].next_tele_s;
+	return t;
+}
+
+double live_device_energy(const struct lv_live *lv, size_t i, double now)
+{
+	const struct live_dev *d = &lv->devs[i];
+	double e = d->energy_j;
+	if ((d->valid & LV_SNAP_HAS_POWER) && d->health != HEALTH_DOWN && now > d->tele_s)
+		e += d->power_w * (now - d->tele_s);
+	return e;
+}
+
+double live_cluster_energy(const struct lv_live *lv, double now)
+{
+	double e = 0;
+	for (size_t i = 0; i < lv->cluster->n_devices; i++) {
+		const struct live_dev *d = &lv->devs[i];
+		e += d->energy_j;
+		if ((d->valid & LV_SNAP_HAS_POWER) && d->health != HEALTH_DOWN && now > d->tele_s)
+			e += d->power_w * (now - d->tele_s);
+	}
+	return e;
+}
