@@ -176,7 +176,7 @@ const struct lv_run_metrics *lv_live_result(const struct lv_live *lv);
 
 /*
  * With cfg.sample_s > 0, the cluster's mean power per sample_s over the
- * result's window (sim.h's struct lv_timeline, cluster series only): sample
+ * result's window (sched/timeline.h's struct lv_timeline, cluster series only): sample
  * i covers [start + i·sample_s, start + (i+1)·sample_s) clipped to the
  * window, start being the window's opening. Made at shutdown from the
  * agents' cumulative energy counters — each device's energy between two

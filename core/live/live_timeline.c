@@ -23,7 +23,6 @@
 
 #include "model/cluster.h"
 #include "sched/timeline.h"
-#include "sim/sim.h"
 #include "base/util.h"
 
 void live_timeline_sample(struct lv_live *lv, int device, double now)

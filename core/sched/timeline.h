@@ -16,6 +16,19 @@
 
 #include <stddef.h>
 
+/*
+ * A run's power timeline, as the simulator and the live controller report
+ * it: mean power per sample, sample i covering [i·sample_s, (i+1)·sample_s)
+ * clipped to the window, so the last sample may be shorter.
+ */
+struct lv_timeline {
+	double sample_s;
+	size_t n;          /* samples */
+	double *cluster_w; /* n, owned */
+	size_t n_devices;  /* 0 without per-device series */
+	double *device_w;  /* n_devices × n, device-major, owned; NULL without */
+};
+
 /* One device's energy curve: e_j[i] (J) at t_s[i] (s), times non-decreasing. */
 struct lv_energy_series {
 	double *t_s, *e_j; /* n each, owned */

@@ -40,6 +40,7 @@
 #include "sched/engine.h"
 #include "sched/metrics.h"
 #include "sched/policy.h"
+#include "sched/timeline.h"
 
 struct lv_trace;
 
@@ -79,18 +80,6 @@ struct lv_sim_config {
 
 /* Fills the defaults in brackets above (cluster NULL). */
 void lv_sim_config_default(struct lv_sim_config *cfg);
-
-/*
- * Mean power per sample: sample i covers [i·sample_s, (i+1)·sample_s)
- * clipped to the window, so the last sample may be shorter.
- */
-struct lv_timeline {
-	double sample_s;
-	size_t n;          /* samples */
-	double *cluster_w; /* n, owned */
-	size_t n_devices;  /* 0 without per-device series */
-	double *device_w;  /* n_devices × n, device-major, owned; NULL without */
-};
 
 struct lv_run_result {
 	char policy[LV_POLICY_LABEL_MAX]; /* the policy's label */
