@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "base/file.h"
+#include "base/clock.h"
 #include "base/util.h"
 
 #define DEFAULT_MODEL     "inception_graphdef"
@@ -264,7 +265,7 @@ static void wait_for_stop(struct lv_agent *a)
 {
 	while (!stop_requested) {
 		double left = a->opt.duration_s > 0
-		                  ? a->opt.duration_s - (lv_backend_monotonic_s() - a->t0_s)
+		                  ? a->opt.duration_s - (lv_mono_s() - a->t0_s)
 		                  : 1.0;
 		if (left <= 0)
 			break;
@@ -341,7 +342,7 @@ int main(int argc, char **argv)
 	 */
 	if (a.opt.emulate)
 		prctl(PR_SET_TIMERSLACK, 1000UL);
-	a.t0_s = lv_backend_monotonic_s();
+	a.t0_s = lv_mono_s();
 	if (a.opt.log_path) {
 		a.log = fopen(a.opt.log_path, "ae");
 		if (!a.log) {

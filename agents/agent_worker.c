@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "base/clock.h"
 #include "base/util.h"
 
 static void respond_tree(struct lv_response *r, int status, cJSON *root)
@@ -48,7 +49,7 @@ void lv_agent_healthz(struct lv_agent *a, const struct lv_request *q, struct lv_
 	cJSON_AddStringToObject(o, "kind", a->backend->kind);
 	cJSON_AddStringToObject(o, "model", a->backend->model);
 	cJSON_AddStringToObject(o, "version", LV_AGENT_VERSION);
-	cJSON_AddNumberToObject(o, "uptime_s", lv_backend_monotonic_s() - a->t0_s);
+	cJSON_AddNumberToObject(o, "uptime_s", lv_mono_s() - a->t0_s);
 	cJSON_AddBoolToObject(o, "token_configured", a->token != NULL);
 	respond_tree(r, 200, o);
 }

@@ -22,14 +22,9 @@ static const struct lv_backend_ops *const registry[] = {
 void lv_backend_config_default(struct lv_backend_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->t0_s = lv_backend_monotonic_s();
+	cfg->t0_s = lv_mono_s();
 	cfg->tegrastats_interval_s = 0.2;
 	cfg->mode = LV_COST_PROF;
-}
-
-double lv_backend_monotonic_s(void)
-{
-	return lv_mono_s();
 }
 
 const struct lv_backend_ops *lv_backend_find(const char *name)

@@ -154,13 +154,6 @@ int lv_backend_infer(struct lv_backend *b, int batch, struct lv_infer_result *ou
 void lv_backend_stop(struct lv_backend *b);
 
 /*
- * Seconds on CLOCK_MONOTONIC, for the agent's t0 and uptime: lv_mono_s
- * (base/clock.h), the clock the backends read directly, so no backend calls
- * back into this registry.
- */
-double lv_backend_monotonic_s(void);
-
-/*
  * The real backend's board table. The kind of a /proc/device-tree/model
  * string ("NVIDIA Jetson Nano Developer Kit" → "nano", "... Xavier NX ..." →
  * "xavier-nx", "Jetson-AGX" or "... AGX Xavier ..." → "agx-xavier"), NULL for
