@@ -264,9 +264,8 @@ static int open_backend(struct lv_agent *a, char **why)
 static void wait_for_stop(struct lv_agent *a)
 {
 	while (!stop_requested) {
-		double left = a->opt.duration_s > 0
-		                  ? a->opt.duration_s - (lv_mono_s() - a->t0_s)
-		                  : 1.0;
+		double left =
+		    a->opt.duration_s > 0 ? a->opt.duration_s - (lv_mono_s() - a->t0_s) : 1.0;
 		if (left <= 0)
 			break;
 		double step = left < 0.05 ? left : 0.05;
