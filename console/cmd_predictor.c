@@ -34,13 +34,18 @@ struct args {
 };
 
 #define A(field) offsetof(struct args, field)
-static const struct lv_opt train_opts[] = {
+static const struct lv_opt profiles_opts[] = {
 	{ .name = "profiles",
 	  .kind = LV_OPT_STR,
 	  .offset = A(profiles),
 	  .arg = "DIR",
 	  .flags = LV_OPT_NONEMPTY,
 	  .help = "the measured profiles [" LV_DEFAULT_PROFILES_DIR "]" },
+	{ 0 },
+};
+
+static const struct lv_opt train_opts[] = {
+	{ .kind = LV_OPT_INCLUDE, .rows = profiles_opts },
 	{ .name = "out",
 	  .kind = LV_OPT_STR,
 	  .offset = A(out),
@@ -51,12 +56,7 @@ static const struct lv_opt train_opts[] = {
 };
 
 static const struct lv_opt eval_opts[] = {
-	{ .name = "profiles",
-	  .kind = LV_OPT_STR,
-	  .offset = A(profiles),
-	  .arg = "DIR",
-	  .flags = LV_OPT_NONEMPTY,
-	  .help = "the measured profiles [" LV_DEFAULT_PROFILES_DIR "]" },
+	{ .kind = LV_OPT_INCLUDE, .rows = profiles_opts },
 	{ .name = "seed",
 	  .kind = LV_OPT_U64,
 	  .offset = A(seed),

@@ -1,7 +1,7 @@
 /*
  * commands: what the subcommands share — the one-line bad-input message,
- * the cost-table options (--cluster, --mode, --predictor) and the cluster
- * with its cost tables they lead to.
+ * the options several of them take (--policy, and the cost tables' --cluster,
+ * --mode and --predictor) and the cluster with its cost tables these lead to.
  */
 #include "commands.h"
 
@@ -44,6 +44,14 @@ const struct lv_opt lv_cmd_mode_opts[] = {
 	  .set = mode_opt,
 	  .show = show_mode,
 	  .help = "cost tables: predicted, measured+predicted, measured only" },
+	{ 0 },
+};
+
+const struct lv_opt lv_cmd_policy_opts[] = {
+	{ .name = "policy",
+	  .kind = LV_OPT_STR,
+	  .arg = "NAME[:k=v,..]",
+	  .help = "scheduling policy and its parameters [loud]" },
 	{ 0 },
 };
 

@@ -41,6 +41,9 @@ extern const struct lv_opt lv_cmd_costs_opts[];
  */
 extern const struct lv_opt lv_cmd_mode_opts[];
 
+/* --policy NAME[:k=v,..], one row for a const char * (NULL or "loud": loud). */
+extern const struct lv_opt lv_cmd_policy_opts[];
+
 /*
  * Loads the cluster file and builds its cost tables as `costs` says, as
  * the simulating subcommands start. NULL after one line on stderr
