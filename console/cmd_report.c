@@ -18,6 +18,7 @@
 #include "store/store.h"
 #include "base/util.h"
 
+/* No options; the operand DB goes to offset 0 of what parse is given: the path itself. */
 static const struct lv_opt_spec report_spec = {
 	.cmd = "report",
 	.about = "Summarises every run recorded in DB (e.g. results/<experiment>/loudva.db):\n"
