@@ -30,6 +30,7 @@
 #include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,107 +57,94 @@ static void on_stop(int sig)
 	stop_signal = sig;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(
-	    f,
-	    "usage: loudva --batch SPEC.json [--out DIR] [--jobs N] [--quiet] [--no-plots]\n"
-	    "                                [--cluster FILE [--token-file FILE] | --emulate]\n"
-	    "                                [--agent PATH]\n"
-	    "\n"
-	    "Runs the experiment SPEC.json describes (experiments/README.md): every trace\n"
-	    "against every policy, then writes DIR/report.json, report.csv, summary.csv,\n"
-	    "loudva.db (every frame and batch; live: every telemetry sample too),\n"
-	    "run-info.json and plots/, and prints the comparison table.\n"
-	    "\n"
-	    "A spec with \"mode\": \"sim\" (the default) runs on the simulator. One with\n"
-	    "\"mode\": \"live\" runs on live devices, one cell at a time in wall-clock time,\n"
-	    "into the same report:\n"
-	    "  embedded   (\"agents\": \"embedded\", the default) each cell starts one\n"
-	    "             emulated loudva-agent per device of the spec's cluster file on\n"
-	    "             loopback and stops them after it;\n"
-	    "  cluster    (\"agents\": \"cluster\", or --cluster FILE) the cells run on the\n"
-	    "             agents and Triton servers already running at the cluster file's\n"
-	    "             URLs, with the token its \"token_file\" holds. Every device is\n"
-	    "             checked before the first cell and before each one (agent and\n"
-	    "             Triton answer, kind as the file says, model ready, token taken);\n"
-	    "             a failure names the device, the URL and what was wrong, with\n"
-	    "             nothing written (exit 1; exit 2 for a device without an agent\n"
-	    "             URL or an unreadable token file).\n"
-	    "             Clocks are released to the governor before and after each cell\n"
-	    "             and put back as found at the end; agents are never stopped.\n"
-	    "\n"
-	    "  --out DIR          report directory [results/<spec name>]\n"
-	    "  --jobs N           runs in parallel, 1..256 [1]; a live spec runs one at a time\n"
-	    "  --cluster FILE     live: run on the running cluster FILE (its devices, URLs\n"
-	    "                     and token file) instead of the spec's cluster and agents\n"
-	    "  --token-file FILE  live, cluster: the agents' bearer token [FILE's \"token_file\"]\n"
-	    "  --emulate          live: embedded emulated agents, even if the spec says cluster\n"
-	    "  --agent PATH       live, embedded: the loudva-agent to start [beside loudva]\n"
-	    "  --quiet            no progress on stderr\n"
-	    "  --no-plots         skip the figures\n"
-	    "\n"
-	    "Examples:\n"
-	    "  loudva --batch experiments/tiny.json --jobs 4\n"
-	    "  loudva --batch experiments/live-tiny.json --out /tmp/live-tiny\n"
-	    "  loudva --batch experiments/live-tiny.json --cluster lab.json\n");
-}
+#define O(field) offsetof(struct lv_batch, field)
+static const struct lv_opt batch_opts[] = {
+	{ .name = "out",
+	  .kind = LV_OPT_STR,
+	  .offset = O(out),
+	  .arg = "DIR",
+	  .flags = LV_OPT_NONEMPTY,
+	  .help = "report directory [results/<spec name>]" },
+	{ .name = "jobs",
+	  .kind = LV_OPT_INT,
+	  .offset = O(jobs),
+	  .arg = "N",
+	  .min = 1,
+	  .max = 256,
+	  .what = "a number of processes in 1..256",
+	  .help = "runs in parallel, 1..256 [1]; a live spec runs one at a time" },
+	{ .name = "cluster",
+	  .kind = LV_OPT_STR,
+	  .offset = O(cluster),
+	  .arg = "FILE",
+	  .flags = LV_OPT_NONEMPTY,
+	  .help = "live: run on the running cluster FILE (its devices, URLs\n"
+	          "and token file) instead of the spec's cluster and agents" },
+	{ .name = "token-file",
+	  .kind = LV_OPT_STR,
+	  .offset = O(token_file),
+	  .arg = "FILE",
+	  .flags = LV_OPT_NONEMPTY,
+	  .help = "live, cluster: the agents' bearer token [FILE's \"token_file\"]" },
+	{ .name = "emulate",
+	  .kind = LV_OPT_SET,
+	  .offset = O(emulate),
+	  .help = "live: embedded emulated agents, even if the spec says cluster" },
+	{ .name = "agent",
+	  .kind = LV_OPT_STR,
+	  .offset = O(agent),
+	  .arg = "PATH",
+	  .flags = LV_OPT_NONEMPTY,
+	  .help = "live, embedded: the loudva-agent to start [beside loudva]" },
+	{ .name = "quiet",
+	  .kind = LV_OPT_SET,
+	  .offset = O(quiet),
+	  .help = "no progress on stderr" },
+	{ .name = "no-plots",
+	  .kind = LV_OPT_SET,
+	  .offset = O(no_plots),
+	  .help = "skip the figures" },
+	{ 0 },
+};
+#undef O
+
+static const struct lv_opt_spec batch_spec = {
+	.cmd = "--batch",
+	.about = "Runs the experiment SPEC.json describes (experiments/README.md): every trace\n"
+	         "against every policy, then writes DIR/report.json, report.csv, summary.csv,\n"
+	         "loudva.db (every frame and batch; live: every telemetry sample too),\n"
+	         "run-info.json and plots/, and prints the comparison table.\n"
+	         "\n"
+	         "A spec with \"mode\": \"sim\" (the default) runs on the simulator. One with\n"
+	         "\"mode\": \"live\" runs on live devices, one cell at a time in wall-clock time,\n"
+	         "into the same report:\n"
+	         "  embedded   (\"agents\": \"embedded\", the default) each cell starts one\n"
+	         "             emulated loudva-agent per device of the spec's cluster file on\n"
+	         "             loopback and stops them after it;\n"
+	         "  cluster    (\"agents\": \"cluster\", or --cluster FILE) the cells run on the\n"
+	         "             agents and Triton servers already running at the cluster file's\n"
+	         "             URLs, with the token its \"token_file\" holds. Every device is\n"
+	         "             checked before the first cell and before each one (agent and\n"
+	         "             Triton answer, kind as the file says, model ready, token taken);\n"
+	         "             a failure names the device, the URL and what was wrong, with\n"
+	         "             nothing written (exit 1; exit 2 for a device without an agent\n"
+	         "             URL or an unreadable token file).\n"
+	         "             Clocks are released to the governor before and after each cell\n"
+	         "             and put back as found at the end; agents are never stopped.",
+	.opts = batch_opts,
+	.operand = "SPEC.json",
+	.operand_what = "a spec",
+	.operand_offset = offsetof(struct lv_batch, spec),
+	.epilog = "Examples:\n"
+	          "  loudva --batch experiments/tiny.json --jobs 4\n"
+	          "  loudva --batch experiments/live-tiny.json --out /tmp/live-tiny\n"
+	          "  loudva --batch experiments/live-tiny.json --cluster lab.json",
+};
 
 /* Parses argv (argv[0] is "--batch"); 0, 1 after --help, or LV_EXIT_USAGE. */
 static int parse(int argc, char **argv, struct lv_batch *b)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return 1;
-		}
-		if (!strcmp(a, "--quiet") || !strcmp(a, "--no-plots") || !strcmp(a, "--emulate")) {
-			*(a[2] == 'q' ? &b->quiet : a[2] == 'n' ? &b->no_plots : &b->emulate) = 1;
-			continue;
-		}
-		if (a[0] != '-') {
-			if (b->spec)
-				return lv_cmd_bad("--batch", "one spec at a time ('%s' and '%s')",
-				                  b->spec, a);
-			b->spec = a;
-			continue;
-		}
-		const char *eq = strchr(a, '=');
-		size_t len = eq ? (size_t)(eq - a) : strlen(a);
-		const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
-		int is_out = len == 5 && !strncmp(a, "--out", 5);
-		int is_jobs = len == 6 && !strncmp(a, "--jobs", 6);
-		int is_agent = len == 7 && !strncmp(a, "--agent", 7);
-		int is_cluster = len == 9 && !strncmp(a, "--cluster", 9);
-		int is_token = len == 12 && !strncmp(a, "--token-file", 12);
-		if (!is_out && !is_jobs && !is_agent && !is_cluster && !is_token)
-			return lv_cmd_bad("--batch",
-			                  "unknown option '%.*s' (see loudva --batch --help)",
-			                  (int)len, a);
-		if (!v || !v[0])
-			return lv_cmd_bad("--batch", "%.*s needs a value", (int)len, a);
-		if (!eq)
-			i++;
-		long n = 0;
-		if (is_out)
-			b->out = v;
-		else if (is_agent)
-			b->agent = v;
-		else if (is_cluster)
-			b->cluster = v;
-		else if (is_token)
-			b->token_file = v;
-		else if (lv_parse_long(v, &n) != LV_OK || n < 1 || n > 256)
-			return lv_cmd_bad("--batch",
-			                  "--jobs: '%s' is not a number of processes in 1..256", v);
-		else
-			b->jobs = (int)n;
-	}
-	if (!b->spec)
-		return lv_cmd_bad(
-		    "--batch", "a spec is required: loudva --batch SPEC.json (see experiments/)");
-	return 0;
+	return lv_opts_parse(&batch_spec, argc, argv, b);
 }
 
 /* ---- the report directory ------------------------------------------------ */

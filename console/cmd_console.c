@@ -15,6 +15,7 @@
 #include <locale.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,136 +27,142 @@
 #include "base/util.h"
 #include "view.h"
 
-static void usage(FILE *f)
+/* --workload: on, even on a named cluster (field: the whole struct lv_console_opts). */
+static int workload_opt(const struct lv_opt *opt, void *field, const char *value, char **why)
 {
-	fprintf(f,
-	        "usage: loudva [console] [options]\n"
-	        "\n"
-	        "The operations console: the live cluster dashboard, devices, the queue, live\n"
-	        "policy switching and experiments from the keyboard. Without --cluster it\n"
-	        "starts the embedded thesis cluster (five emulated agents on loopback) with a\n"
-	        "synthetic camera workload, and stops them on exit. Press ? for every key.\n"
-	        "\n"
-	        "  -r, --refresh MS       redraw period, 50..10000 [500]\n"
-	        "  --duration S           exit after S seconds\n"
-	        "  --iterations N         exit after N frames drawn\n"
-	        "  --cluster FILE         a real cluster (agents + Triton at its URLs)\n"
-	        "  --policy NAME[:k=v,..] scheduling policy at start [loud]\n"
-	        "  --mode pred|fill|prof  cost tables [pred]\n"
-	        "  --listen ADDR:PORT     front end [" LV_FRONTEND_DEFAULT_LISTEN "]; none: off\n"
-	        "  --cameras N            synthetic cameras [6]\n"
-	        "  --seed N               their seed [1]\n"
-	        "  --no-workload          start with the synthetic workload off (w toggles it)\n"
-	        "  --workload             start it on a --cluster too (off there by default)\n"
-	        "  --experiments DIR      experiment specs [experiments]\n"
-	        "  --results DIR          experiment reports [results]\n"
-	        "  --plots                let experiments draw their figures (gnuplot)\n"
-	        "  --db FILE              record frames, batches and telemetry (SQLite)\n"
-	        "  --mono                 no colours (NO_COLOR is honoured too)\n"
-	        "  --ascii                ASCII charts even under a UTF-8 locale\n"
-	        "  --agent PATH           loudva-agent for the embedded cluster [beside loudva]\n"
-	        "  --predictor FILE       predictor cache [" LV_DEFAULT_PREDICTOR_CACHE "]\n"
-	        "  --token-file FILE      agents' bearer token [the cluster's \"token_file\"]\n"
-	        "  --keep-logs            keep the embedded agents' logs\n");
+	struct lv_console_opts *o = field;
+	(void)opt;
+	(void)value;
+	(void)why;
+	o->wl.on = 1;
+	o->workload_asked = 1;
+	return LV_OK;
 }
 
-static int flag(const char *a, struct lv_console_opts *o)
-{
-	if (!strcmp(a, "--no-workload"))
-		o->wl.on = 0;
-	else if (!strcmp(a, "--workload"))
-		o->wl.on = 1, o->workload_asked = 1;
-	else if (!strcmp(a, "--mono"))
-		o->mono = 1;
-	else if (!strcmp(a, "--ascii"))
-		o->ascii = 1;
-	else if (!strcmp(a, "--plots"))
-		o->plots = 1;
-	else if (!strcmp(a, "--keep-logs"))
-		o->rt.keep_logs = 1;
-	else
-		return 0;
-	return 1;
-}
+#define O(field) offsetof(struct lv_console_opts, field)
+static const struct lv_opt console_opts[] = {
+	{ .name = "refresh",
+	  .short_name = 'r',
+	  .kind = LV_OPT_INT,
+	  .offset = O(refresh_ms),
+	  .arg = "MS",
+	  .min = 50,
+	  .max = 10000,
+	  .what = "a number of ms in 50..10000",
+	  .help = "redraw period, 50..10000 [500]" },
+	{ .name = "duration",
+	  .kind = LV_OPT_DOUBLE,
+	  .offset = O(duration_s),
+	  .arg = "S",
+	  .flags = LV_OPT_ABOVE_MIN,
+	  .min = 0,
+	  .max = INFINITY,
+	  .what = "a positive number of seconds",
+	  .help = "exit after S seconds" },
+	{ .name = "iterations",
+	  .kind = LV_OPT_LONG,
+	  .offset = O(iterations),
+	  .arg = "N",
+	  .min = 1,
+	  .max = INFINITY,
+	  .what = "a positive whole number",
+	  .help = "exit after N frames drawn" },
+	{ .name = "cluster",
+	  .kind = LV_OPT_STR,
+	  .offset = O(rt.cluster),
+	  .arg = "FILE",
+	  .help = "a real cluster (agents + Triton at its URLs)" },
+	{ .kind = LV_OPT_INCLUDE, .offset = O(rt.policy), .rows = lv_cmd_policy_opts },
+	{ .kind = LV_OPT_INCLUDE, .offset = O(rt.mode), .rows = lv_cmd_mode_opts },
+	{ .name = "listen",
+	  .kind = LV_OPT_STR,
+	  .offset = O(rt.listen),
+	  .arg = "ADDR:PORT",
+	  .help = "front end [" LV_FRONTEND_DEFAULT_LISTEN "]; none: off" },
+	{ .name = "cameras",
+	  .kind = LV_OPT_INT,
+	  .offset = O(wl.cameras),
+	  .arg = "N",
+	  .min = 1,
+	  .max = 1000,
+	  .help = "synthetic cameras [6]" },
+	{ .name = "seed",
+	  .kind = LV_OPT_U64,
+	  .offset = O(wl.seed),
+	  .arg = "N",
+	  .help = "their seed [1]" },
+	{ .name = "no-workload",
+	  .kind = LV_OPT_CLEAR,
+	  .offset = O(wl.on),
+	  .help = "start with the synthetic workload off (w toggles it)" },
+	{ .name = "workload",
+	  .kind = LV_OPT_FN,
+	  .set = workload_opt,
+	  .help = "start it on a --cluster too (off there by default)" },
+	{ .name = "experiments",
+	  .kind = LV_OPT_STR,
+	  .offset = O(specs_dir),
+	  .arg = "DIR",
+	  .help = "experiment specs [experiments]" },
+	{ .name = "results",
+	  .kind = LV_OPT_STR,
+	  .offset = O(results_dir),
+	  .arg = "DIR",
+	  .help = "experiment reports [results]" },
+	{ .name = "plots",
+	  .kind = LV_OPT_SET,
+	  .offset = O(plots),
+	  .help = "let experiments draw their figures (gnuplot)" },
+	{ .name = "db",
+	  .kind = LV_OPT_STR,
+	  .offset = O(rt.db),
+	  .arg = "FILE",
+	  .help = "record frames, batches and telemetry (SQLite)" },
+	{ .name = "mono",
+	  .kind = LV_OPT_SET,
+	  .offset = O(mono),
+	  .help = "no colours (NO_COLOR is honoured too)" },
+	{ .name = "ascii",
+	  .kind = LV_OPT_SET,
+	  .offset = O(ascii),
+	  .help = "ASCII charts even under a UTF-8 locale" },
+	{ .name = "agent",
+	  .kind = LV_OPT_STR,
+	  .offset = O(rt.agent),
+	  .arg = "PATH",
+	  .help = "loudva-agent for the embedded cluster [beside loudva]" },
+	{ .name = "predictor",
+	  .kind = LV_OPT_STR,
+	  .offset = O(rt.predictor),
+	  .arg = "FILE",
+	  .help = "predictor cache [" LV_DEFAULT_PREDICTOR_CACHE "]" },
+	{ .name = "token-file",
+	  .kind = LV_OPT_STR,
+	  .offset = O(rt.token_file),
+	  .arg = "FILE",
+	  .help = "agents' bearer token [the cluster's \"token_file\"]" },
+	{ .name = "keep-logs",
+	  .kind = LV_OPT_SET,
+	  .offset = O(rt.keep_logs),
+	  .help = "keep the embedded agents' logs" },
+	{ 0 },
+};
+#undef O
 
-static int number(const char *a, const char *v, struct lv_console_opts *o)
-{
-	long n;
-	double d;
-	if (!strcmp(a, "-r") || !strcmp(a, "--refresh")) {
-		if (lv_parse_long(v, &n) != LV_OK || n < 50 || n > 10000)
-			return lv_cmd_bad("console", "%s: '%s' is not a number of ms in 50..10000",
-			                  a, v);
-		o->refresh_ms = (int)n;
-	} else if (!strcmp(a, "--duration")) {
-		if (lv_parse_double(v, &d) != LV_OK || !(d > 0) || !isfinite(d))
-			return lv_cmd_bad(
-			    "console", "--duration: '%s' is not a positive number of seconds", v);
-		o->duration_s = d;
-	} else if (!strcmp(a, "--iterations")) {
-		if (lv_parse_long(v, &n) != LV_OK || n < 1)
-			return lv_cmd_bad("console",
-			                  "--iterations: '%s' is not a positive whole number", v);
-		o->iterations = n;
-	} else if (!strcmp(a, "--cameras")) {
-		if (lv_parse_long(v, &n) != LV_OK || n < 1 || n > 1000)
-			return lv_cmd_bad("console",
-			                  "--cameras: '%s' is not a whole number in 1..1000", v);
-		o->wl.cameras = (int)n;
-	} else if (!strcmp(a, "--seed")) {
-		unsigned long long s;
-		if (lv_parse_u64(v, &s) != LV_OK)
-			return lv_cmd_bad("console", "--seed: '%s' is not a whole number", v);
-		o->wl.seed = s;
-	} else if (!strcmp(a, "--mode")) {
-		if (lv_cost_mode_parse(v, &o->rt.mode) != LV_OK)
-			return lv_cmd_bad("console", "--mode: '%s' is not pred, fill or prof", v);
-	} else {
-		return -1;
-	}
-	return 0;
-}
+static const struct lv_opt_spec console_spec = {
+	.cmd = "console",
+	.about = "The operations console: the live cluster dashboard, devices, the queue, live\n"
+	         "policy switching and experiments from the keyboard; plain `loudva` opens it\n"
+	         "too, and so do console options given first (loudva -r 250). Without --cluster\n"
+	         "it starts the embedded thesis cluster (five emulated agents on loopback) with a\n"
+	         "synthetic camera workload, and stops them on exit. Press ? for every key.",
+	.opts = console_opts,
+};
 
+/* 0, 1 after --help, or LV_EXIT_USAGE (message printed). */
 static int parse(int argc, char **argv, struct lv_console_opts *o)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return 1;
-		}
-		if (flag(a, o))
-			continue;
-		if (i + 1 >= argc)
-			return lv_cmd_bad("console", "%s: needs a value (see --help)", a);
-		const char *v = argv[++i];
-		int rc = number(a, v, o);
-		if (rc > 0)
-			return rc;
-		if (rc == 0)
-			continue;
-		if (!strcmp(a, "--cluster"))
-			o->rt.cluster = v;
-		else if (!strcmp(a, "--policy"))
-			o->rt.policy = v;
-		else if (!strcmp(a, "--listen"))
-			o->rt.listen = v;
-		else if (!strcmp(a, "--experiments"))
-			o->specs_dir = v;
-		else if (!strcmp(a, "--results"))
-			o->results_dir = v;
-		else if (!strcmp(a, "--db"))
-			o->rt.db = v;
-		else if (!strcmp(a, "--agent"))
-			o->rt.agent = v;
-		else if (!strcmp(a, "--predictor"))
-			o->rt.predictor = v;
-		else if (!strcmp(a, "--token-file"))
-			o->rt.token_file = v;
-		else
-			return lv_cmd_bad("console", "unknown option '%s' (see --help)", a);
-	}
-	return 0;
+	return lv_opts_parse(&console_spec, argc, argv, o);
 }
 
 /* Everything but the screen: workload, experiment runner, view states. */

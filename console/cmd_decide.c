@@ -7,9 +7,9 @@
  * code path the engine runs, not from a second implementation.
  */
 #include <cjson/cJSON.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,36 +20,102 @@
 #include "model/profile.h"
 #include "base/util.h"
 
-static void usage(FILE *f)
-{
-	fprintf(
-	    f,
-	    "usage: loudva decide --queue N --remaining S [options]\n"
-	    "\n"
-	    "What would the scheduler do now, and why.\n"
-	    "\n"
-	    "  --cluster FILE       cluster file [" LV_DEFAULT_CLUSTER "]\n"
-	    "  --queue N            frames waiting (N >= 1)\n"
-	    "  --remaining S        seconds left until the tightest deadline (<= 0: already late)\n"
-	    "  --mode pred|fill|prof  cost table: predicted, measured+predicted, measured only "
-	    "[pred]\n"
-	    "  --policy NAME[:k=v,...]  policy and parameters [loud]\n"
-	    "  --clock DEVICE=HZ    the device's current GPU clock (repeatable)\n"
-	    "  --busy DEVICE        one batch in flight on DEVICE (repeat for more)\n"
-	    "  --down DEVICE        DEVICE is down (repeatable)\n"
-	    "  --oldest S           age of the oldest queued frame, s [0]\n"
-	    "  --alternatives K     alternatives to show [5]\n"
-	    "  --predictor FILE     predictor cache [" LV_DEFAULT_PREDICTOR_CACHE "]\n"
-	    "  --json               machine-readable output\n");
-}
+/* A --clock, --busy or --down, applied once the cluster is loaded. */
+struct device_arg {
+	const char *opt;       /* "clock", "busy" or "down" */
+	const char *value;     /* as given: "nano-00=921600000", "nano-01" */
+	unsigned long long hz; /* --clock's */
+};
 
 struct opts {
-	const char *cluster, *policy, *predictor;
-	long queue;
+	struct lv_cmd_costs costs;
+	const char *policy;
+	long queue, alts;
 	double remaining, oldest;
-	int have_queue, have_remaining, json;
-	long alts;
-	enum lv_cost_mode mode;
+	int json;
+	struct device_arg *devs; /* caller frees */
+	size_t n_devs;
+};
+
+/* --clock DEVICE=HZ, --busy DEVICE, --down DEVICE: noted in order (field: struct opts). */
+static int device_opt(const struct lv_opt *opt, void *field, const char *value, char **why)
+{
+	struct opts *o = field;
+	struct device_arg d = { opt->name, value, 0 };
+	(void)why;
+	if (!strcmp(opt->name, "clock")) {
+		const char *eq = strchr(value, '=');
+		if (!eq || eq == value || lv_parse_u64(eq + 1, &d.hz) != LV_OK)
+			return LV_EINVAL;
+	}
+	o->devs = lv_xrealloc(o->devs, (o->n_devs + 1) * sizeof(*o->devs));
+	o->devs[o->n_devs++] = d;
+	return LV_OK;
+}
+
+#define O(field) offsetof(struct opts, field)
+static const struct lv_opt decide_opts[] = {
+	{ .name = "queue",
+	  .kind = LV_OPT_LONG,
+	  .offset = O(queue),
+	  .arg = "N",
+	  .flags = LV_OPT_REQUIRED,
+	  .min = 1,
+	  .max = INFINITY,
+	  .what = "a whole number of frames >= 1",
+	  .help = "frames waiting" },
+	{ .name = "remaining",
+	  .kind = LV_OPT_DOUBLE,
+	  .offset = O(remaining),
+	  .arg = "S",
+	  .flags = LV_OPT_REQUIRED,
+	  .what = "a number of seconds",
+	  .help = "seconds left until the tightest deadline (<= 0: already late)" },
+	{ .kind = LV_OPT_INCLUDE, .offset = O(costs), .rows = lv_cmd_costs_opts },
+	{ .kind = LV_OPT_INCLUDE, .offset = O(policy), .rows = lv_cmd_policy_opts },
+	{ .name = "clock",
+	  .kind = LV_OPT_FN,
+	  .arg = "DEVICE=HZ",
+	  .what = "DEVICE=HZ",
+	  .set = device_opt,
+	  .help = "the device's current GPU clock (repeatable)" },
+	{ .name = "busy",
+	  .kind = LV_OPT_FN,
+	  .arg = "DEVICE",
+	  .set = device_opt,
+	  .help = "one batch in flight on DEVICE (repeat for more)" },
+	{ .name = "down",
+	  .kind = LV_OPT_FN,
+	  .arg = "DEVICE",
+	  .set = device_opt,
+	  .help = "DEVICE is down (repeatable)" },
+	{ .name = "oldest",
+	  .kind = LV_OPT_DOUBLE,
+	  .offset = O(oldest),
+	  .arg = "S",
+	  .min = 0,
+	  .max = INFINITY,
+	  .what = "a non-negative number of seconds",
+	  .help = "age of the oldest queued frame, s [0]" },
+	{ .name = "alternatives",
+	  .kind = LV_OPT_LONG,
+	  .offset = O(alts),
+	  .arg = "K",
+	  .min = 0,
+	  .max = LV_EXPLAIN_MAX_ALTS,
+	  .help = "alternatives to show [5]" },
+	{ .name = "json",
+	  .kind = LV_OPT_SET,
+	  .offset = O(json),
+	  .help = "machine-readable output" },
+	{ 0 },
+};
+#undef O
+
+static const struct lv_opt_spec decide_spec = {
+	.cmd = "decide",
+	.about = "What would the scheduler do now, and why.",
+	.opts = decide_opts,
 };
 
 static int device_arg(const struct lv_cluster *c, const char *opt, const char *name)
@@ -61,142 +127,41 @@ static int device_arg(const struct lv_cluster *c, const char *opt, const char *n
 	return i;
 }
 
-/* Second pass over the arguments: the per-device settings, once the cluster is loaded. */
-static int apply_device_opts(struct lv_cluster *c, int argc, char **argv)
+/* The --clock, --busy and --down settings, once the cluster is loaded. */
+static int apply_device_opts(struct lv_cluster *c, const struct opts *o)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--clock") && v) {
-			char *name = lv_xstrdup(v);
-			char *eq = strchr(name, '=');
-			unsigned long long hz = 0;
-			int rc = LV_EXIT_OK;
-			if (!eq || lv_parse_u64(eq + 1, &hz) != LV_OK) {
-				rc = lv_cmd_bad("decide", "--clock %s: expected DEVICE=HZ", v);
-			} else {
-				*eq = '\0';
-				int d = device_arg(c, "--clock", name);
-				if (d < 0) {
-					rc = LV_EXIT_USAGE;
-				} else {
-					const struct lv_profile *p =
-					    lv_device_profile(c, &c->devices[d]);
-					if (lv_profile_freq_index(p, hz) < 0) {
-						fprintf(
-						    stderr,
-						    "loudva decide: --clock %s: %llu Hz is not a "
-						    "clock of %s (from %llu to %llu Hz; see loudva "
-						    "profile show %s)\n",
-						    v, hz, p->kind,
-						    (unsigned long long)p->freqs_hz[0],
-						    (unsigned long long)p->freqs_hz[p->n_freqs - 1],
-						    p->kind);
-						rc = LV_EXIT_USAGE;
-					} else {
-						c->devices[d].freq_hz = hz;
-					}
-				}
-			}
-			free(name);
-			if (rc != LV_EXIT_OK)
-				return rc;
-			i++;
-		} else if ((!strcmp(a, "--busy") || !strcmp(a, "--down")) && v) {
-			int d = device_arg(c, a, v);
+	for (size_t i = 0; i < o->n_devs; i++) {
+		const struct device_arg *a = &o->devs[i];
+		char opt[16];
+		snprintf(opt, sizeof(opt), "--%s", a->opt);
+		if (a->opt[0] != 'c') {
+			int d = device_arg(c, opt, a->value);
 			if (d < 0)
 				return LV_EXIT_USAGE;
-			if (a[2] == 'b')
+			if (a->opt[0] == 'b')
 				c->devices[d].inflight++;
 			else
 				c->devices[d].state = LV_DEV_DOWN;
-			i++;
+			continue;
 		}
-	}
-	return LV_EXIT_OK;
-}
-
-static int parse_opts(int argc, char **argv, struct opts *o)
-{
-	static const struct option longopts[] = {
-		{ "cluster", required_argument, NULL, 'c' },
-		{ "queue", required_argument, NULL, 'q' },
-		{ "remaining", required_argument, NULL, 'r' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "clock", required_argument, NULL, 'k' },
-		{ "busy", required_argument, NULL, 'b' },
-		{ "down", required_argument, NULL, 'd' },
-		{ "oldest", required_argument, NULL, 'o' },
-		{ "alternatives", required_argument, NULL, 'a' },
-		{ "predictor", required_argument, NULL, 'P' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0, 0, 0, 0 },
-	};
-	*o = (struct opts){ .cluster = LV_DEFAULT_CLUSTER,
-		            .policy = "loud",
-		            .predictor = LV_DEFAULT_PREDICTOR_CACHE,
-		            .alts = 5,
-		            .mode = LV_COST_PRED };
-	optind = 1;
-	opterr = 0;
-	int ch;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': o->cluster = optarg; break;
-		case 'p': o->policy = optarg; break;
-		case 'P': o->predictor = optarg; break;
-		case 'j': o->json = 1; break;
-		case 'k':
-		case 'b':
-		case 'd': break; /* applied after the cluster loads */
-		case 'q':
-			if (lv_parse_long(optarg, &o->queue) != LV_OK || o->queue < 1)
-				return lv_cmd_bad(
-				    "decide", "--queue: '%s' is not a whole number of frames >= 1",
-				    optarg);
-			o->have_queue = 1;
-			break;
-		case 'r':
-			if (lv_parse_double(optarg, &o->remaining) != LV_OK ||
-			    !isfinite(o->remaining))
-				return lv_cmd_bad("decide",
-				                  "--remaining: '%s' is not a number of seconds",
-				                  optarg);
-			o->have_remaining = 1;
-			break;
-		case 'o':
-			if (lv_parse_double(optarg, &o->oldest) != LV_OK || !(o->oldest >= 0))
-				return lv_cmd_bad(
-				    "decide",
-				    "--oldest: '%s' is not a non-negative number of seconds",
-				    optarg);
-			break;
-		case 'a':
-			if (lv_parse_long(optarg, &o->alts) != LV_OK || o->alts < 0 ||
-			    o->alts > LV_EXPLAIN_MAX_ALTS)
-				return lv_cmd_bad("decide", "--alternatives: '%s' must be 0..16",
-				                  optarg);
-			break;
-		case 'm':
-			if (lv_cost_mode_parse(optarg, &o->mode) != LV_OK)
-				return lv_cmd_bad("decide",
-				                  "--mode: '%s' is not pred, fill or prof", optarg);
-			break;
-		case 'h': usage(stdout); return -1;
-		default:
-			fprintf(stderr, "loudva decide: unknown or incomplete option '%s'\n",
-			        argv[optind - 1]);
-			usage(stderr);
+		const char *eq = strchr(a->value, '=');
+		char *name = lv_xasprintf("%.*s", (int)(eq - a->value), a->value);
+		int d = device_arg(c, opt, name);
+		free(name);
+		if (d < 0)
+			return LV_EXIT_USAGE;
+		const struct lv_profile *p = lv_device_profile(c, &c->devices[d]);
+		if (lv_profile_freq_index(p, a->hz) < 0) {
+			fprintf(
+			    stderr,
+			    "loudva decide: --clock %s: %llu Hz is not a clock of %s (from %llu to "
+			    "%llu Hz; see loudva profile show %s)\n",
+			    a->value, a->hz, p->kind, (unsigned long long)p->freqs_hz[0],
+			    (unsigned long long)p->freqs_hz[p->n_freqs - 1], p->kind);
 			return LV_EXIT_USAGE;
 		}
+		c->devices[d].freq_hz = a->hz;
 	}
-	if (optind < argc)
-		return lv_cmd_bad("decide", "unexpected argument '%s'", argv[optind]);
-	if (!o->have_queue || !o->have_remaining)
-		return lv_cmd_bad(
-		    "decide", "--queue and --remaining are required (see loudva decide --help)");
 	return LV_EXIT_OK;
 }
 
@@ -209,7 +174,7 @@ static void print_table(const struct lv_cluster *c, const struct lv_policy *p, c
                         const struct lv_decision *d, const struct lv_explain *ex)
 {
 	printf("%s on %s (%s mode): %ld frames queued, %.3f s to the tightest deadline\n", p->label,
-	       c->name, lv_cost_mode_name(o->mode), o->queue, o->remaining);
+	       c->name, lv_cost_mode_name(o->costs.mode), o->queue, o->remaining);
 	if (ex->has_choice) {
 		const struct lv_dispatch *x = d->has_dispatch ? &d->dispatch : &ex->choice;
 		printf("%s %d frames on %s at %.2f MHz\n",
@@ -250,7 +215,7 @@ static void print_json(const struct lv_cluster *c, const struct lv_policy *p, co
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "policy", p->label);
 	cJSON_AddStringToObject(j, "cluster", c->name);
-	cJSON_AddStringToObject(j, "mode", lv_cost_mode_name(o->mode));
+	cJSON_AddStringToObject(j, "mode", lv_cost_mode_name(o->costs.mode));
 	cJSON_AddNumberToObject(j, "queue", (double)o->queue);
 	cJSON_AddNumberToObject(j, "remaining_s", o->remaining);
 	const struct lv_dispatch *x = d->has_dispatch  ? &d->dispatch
@@ -302,20 +267,24 @@ static void print_json(const struct lv_cluster *c, const struct lv_policy *p, co
 
 int lv_cmd_decide(int argc, char **argv)
 {
-	struct opts o;
-	int rc = parse_opts(argc, argv, &o);
-	if (rc != LV_EXIT_OK)
-		return rc < 0 ? LV_EXIT_OK : rc;
+	struct opts o = { .costs = { LV_DEFAULT_CLUSTER, LV_DEFAULT_PREDICTOR_CACHE, LV_COST_PRED },
+		          .policy = "loud",
+		          .alts = 5 };
+	int rc = lv_opts_parse(&decide_spec, argc, argv, &o);
+	if (rc != LV_EXIT_OK) {
+		free(o.devs);
+		return rc == LV_OPTS_HELP ? LV_EXIT_OK : rc;
+	}
 
 	char *why = NULL;
 	struct lv_cluster *c = NULL;
 	struct lv_policy *p = NULL;
 	struct lv_clock_set *clocks = NULL;
 
-	c = lv_cmd_cluster("decide", o.cluster, o.mode, o.predictor, &rc);
+	c = lv_cmd_cluster("decide", &o.costs, &rc);
 	if (!c)
 		goto out;
-	rc = apply_device_opts(c, argc, argv);
+	rc = apply_device_opts(c, &o);
 	if (rc != LV_EXIT_OK)
 		goto out;
 	p = lv_policy_new(o.policy, c, &why);
@@ -352,6 +321,7 @@ out:
 		fprintf(stderr, "loudva decide: %s\n", why);
 	free(why);
 	free(clocks);
+	free(o.devs);
 	lv_policy_free(p);
 	lv_cluster_free(c);
 	return rc;

@@ -17,6 +17,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,78 +32,45 @@ static const char *const demo_policies[] = { "loud", "transparent" };
 #define N_DEMO (sizeof(demo_policies) / sizeof(demo_policies[0]))
 
 struct demo_opts {
-	const char *cluster, *predictor;
-	enum lv_cost_mode mode;
+	struct lv_cmd_costs costs;
 	unsigned long long seed;
 	long cameras;
 	double duration_s;
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: loudva demo [options]\n"
-	           "\n"
-	           "A short simulated run: generated cameras on the thesis cluster, scheduled by\n"
-	           "loud (energy-aware) and by transparent (no scheduler), compared.\n"
-	           "\n"
-	           "  --cameras N            cameras [3]\n"
-	           "  --duration S           workload length, seconds [60]\n"
-	           "  --seed S               trace seed [1]\n"
-	           "  --mode pred|fill|prof  cost tables [prof: measured only]\n"
-	           "  --cluster FILE         cluster file [" LV_DEFAULT_CLUSTER "]\n"
-	           "  --predictor FILE       predictor cache, for pred and fill "
-	           "[" LV_DEFAULT_PREDICTOR_CACHE "]\n");
-}
+#define O(field) offsetof(struct demo_opts, field)
+static const struct lv_opt demo_opts[] = {
+	{ .name = "cameras",
+	  .kind = LV_OPT_LONG,
+	  .offset = O(cameras),
+	  .arg = "N",
+	  .min = 1,
+	  .max = 1000,
+	  .help = "cameras [3]" },
+	{ .name = "duration",
+	  .kind = LV_OPT_DOUBLE,
+	  .offset = O(duration_s),
+	  .arg = "S",
+	  .min = 5,
+	  .max = 86400,
+	  .what = "a number of seconds in 5..86400",
+	  .help = "workload length, seconds [60]" },
+	{ .name = "seed",
+	  .kind = LV_OPT_U64,
+	  .offset = O(seed),
+	  .arg = "S",
+	  .help = "trace seed [1]" },
+	{ .kind = LV_OPT_INCLUDE, .offset = O(costs), .rows = lv_cmd_costs_opts },
+	{ 0 },
+};
+#undef O
 
-/* 0, 1 after --help, or LV_EXIT_USAGE (message printed). */
-static int parse(int argc, char **argv, struct demo_opts *o)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return 1;
-		}
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strncmp(a, "--", 2) != 0)
-			return lv_cmd_bad("demo",
-			                  "unexpected argument '%s' (see loudva demo --help)", a);
-		if (!v)
-			return lv_cmd_bad(
-			    "demo", "%s needs a value (or it is unknown: see loudva demo --help)",
-			    a);
-		i++;
-		if (!strcmp(a, "--cluster"))
-			o->cluster = v;
-		else if (!strcmp(a, "--predictor"))
-			o->predictor = v;
-		else if (!strcmp(a, "--mode")) {
-			if (lv_cost_mode_parse(v, &o->mode) != LV_OK)
-				return lv_cmd_bad("demo", "--mode: '%s' is not pred, fill or prof",
-				                  v);
-		} else if (!strcmp(a, "--seed")) {
-			if (lv_parse_u64(v, &o->seed) != LV_OK)
-				return lv_cmd_bad("demo", "--seed: '%s' is not an integer >= 0", v);
-		} else if (!strcmp(a, "--cameras")) {
-			if (lv_parse_long(v, &o->cameras) != LV_OK || o->cameras < 1 ||
-			    o->cameras > 1000)
-				return lv_cmd_bad(
-				    "demo", "--cameras: '%s' is not a whole number from 1 to 1000",
-				    v);
-		} else if (!strcmp(a, "--duration")) {
-			if (lv_parse_double(v, &o->duration_s) != LV_OK || !(o->duration_s >= 5) ||
-			    o->duration_s > 86400)
-				return lv_cmd_bad(
-				    "demo",
-				    "--duration: '%s' is not a number of seconds from 5 to 86400",
-				    v);
-		} else {
-			return lv_cmd_bad("demo", "unknown option '%s' (see loudva demo --help)",
-			                  a);
-		}
-	}
-	return 0;
-}
+static const struct lv_opt_spec demo_spec = {
+	.cmd = "demo",
+	.about = "A short simulated run: generated cameras on the thesis cluster, scheduled by\n"
+	         "loud (energy-aware) and by transparent (no scheduler), compared.",
+	.opts = demo_opts,
+};
 
 /* The workload: every camera active for most of the run, random budgets. */
 static struct lv_trace *demo_trace(const struct demo_opts *o, char **why)
@@ -175,9 +143,8 @@ static void print_verdict(const struct lv_run_result *a, const struct lv_run_res
 
 int lv_cmd_demo(int argc, char **argv)
 {
-	struct demo_opts o = { .cluster = LV_DEFAULT_CLUSTER,
-		               .predictor = LV_DEFAULT_PREDICTOR_CACHE,
-		               .mode = LV_COST_PROF,
+	struct demo_opts o = { .costs = { LV_DEFAULT_CLUSTER, LV_DEFAULT_PREDICTOR_CACHE,
+		                          LV_COST_PROF },
 		               .seed = 1,
 		               .cameras = 3,
 		               .duration_s = 60 };
@@ -186,11 +153,11 @@ int lv_cmd_demo(int argc, char **argv)
 	struct lv_cluster *c = NULL;
 	struct lv_trace *t = NULL;
 	char *why = NULL;
-	int rc = parse(argc, argv, &o);
+	int rc = lv_opts_parse(&demo_spec, argc, argv, &o);
 	if (rc != 0)
 		return rc == 1 ? LV_EXIT_OK : rc;
 
-	c = lv_cmd_cluster("demo", o.cluster, o.mode, o.predictor, &rc);
+	c = lv_cmd_cluster("demo", &o.costs, &rc);
 	if (!c)
 		goto out;
 	t = demo_trace(&o, &why);
@@ -223,7 +190,7 @@ int lv_cmd_demo(int argc, char **argv)
 	       "frames; every Jetson is emulated from its measured profile (%s cost tables).\n"
 	       "Energy counts every board, idle or busy, over the same %.1f s for both.\n\n",
 	       st.cameras, o.duration_s, st.requests, (unsigned long long)st.frames,
-	       st.budget_min_s, st.budget_max_s, o.seed, lv_cost_mode_name(o.mode), end_s);
+	       st.budget_min_s, st.budget_max_s, o.seed, lv_cost_mode_name(o.costs.mode), end_s);
 	print_table(res, N_DEMO);
 	print_verdict(&res[0], &res[1]);
 	printf(

@@ -2,8 +2,7 @@
  * cmd_load: `loudva load` — replays a trace against a controller's POST
  * /inference as concurrent camera clients (core/loadgen.c does the work) and
  * prints a summary: requests and frames sent, frames answered by state,
- * round-trip latency percentiles. Options are declared as data (load_opts),
- * read by the parser and by --help alike.
+ * round-trip latency percentiles.
  *
  * Exit status: 0 when every frame of the trace was answered (in whatever
  * state), 1 when some frame went unanswered (connection refused, timeout,
@@ -33,30 +32,65 @@ struct load_args {
 	int json;
 };
 
-enum opt_kind { OPT_STR, OPT_COUNT, OPT_POSITIVE, OPT_FLAG };
-
-struct load_opt {
-	const char *name;
-	enum opt_kind kind;
-	size_t offset; /* into struct load_args */
-	const char *arg, *help;
-};
-
 #define A(f) offsetof(struct load_args, f)
-static const struct load_opt load_opts[] = {
-	{ "trace", OPT_STR, A(trace), "FILE", "the trace to replay (required)" },
-	{ "url", OPT_STR, A(url), "URL",
-	  "controller, /inference appended if no path [" DEFAULT_URL "]" },
-	{ "images", OPT_STR, A(images), "DIR",
-	  "post these .jpg/.png files, cycling [generated JPEGs]" },
-	{ "concurrency", OPT_COUNT, A(concurrency), "N", "requests in flight at most [256]" },
-	{ "speed", OPT_POSITIVE, A(speed), "X", "trace seconds per wall second [1]" },
-	{ "timeout", OPT_POSITIVE, A(timeout_s), "S",
-	  "give up on a request after S seconds [120]" },
-	{ "json", OPT_FLAG, A(json), "", "print the summary as JSON" },
+static const struct lv_opt load_opts[] = {
+	{ .name = "trace",
+	  .kind = LV_OPT_STR,
+	  .offset = A(trace),
+	  .arg = "FILE",
+	  .flags = LV_OPT_REQUIRED,
+	  .help = "the trace to replay" },
+	{ .name = "url",
+	  .kind = LV_OPT_STR,
+	  .offset = A(url),
+	  .arg = "URL",
+	  .help = "controller, /inference appended if no path [" DEFAULT_URL "]" },
+	{ .name = "images",
+	  .kind = LV_OPT_STR,
+	  .offset = A(images),
+	  .arg = "DIR",
+	  .help = "post these .jpg/.png files, cycling [generated JPEGs]" },
+	{ .name = "concurrency",
+	  .kind = LV_OPT_LONG,
+	  .offset = A(concurrency),
+	  .arg = "N",
+	  .min = 1,
+	  .max = 100000,
+	  .what = "a count 1..100000",
+	  .help = "requests in flight at most [256]" },
+	{ .name = "speed",
+	  .kind = LV_OPT_DOUBLE,
+	  .offset = A(speed),
+	  .arg = "X",
+	  .flags = LV_OPT_ABOVE_MIN,
+	  .min = 0,
+	  .max = INFINITY,
+	  .what = "a positive number",
+	  .help = "trace seconds per wall second [1]" },
+	{ .name = "timeout",
+	  .kind = LV_OPT_DOUBLE,
+	  .offset = A(timeout_s),
+	  .arg = "S",
+	  .flags = LV_OPT_ABOVE_MIN,
+	  .min = 0,
+	  .max = INFINITY,
+	  .what = "a positive number",
+	  .help = "give up on a request after S seconds [120]" },
+	{ .name = "json",
+	  .kind = LV_OPT_SET,
+	  .offset = A(json),
+	  .help = "print the summary as JSON" },
+	{ 0 },
 };
 #undef A
-#define N_LOAD_OPTS (sizeof load_opts / sizeof load_opts[0])
+
+static const struct lv_opt_spec load_spec = {
+	.cmd = "load",
+	.about = "Replays a trace as camera clients: each request is posted to /inference at its\n"
+	         "time, with its frames and budget, and the answers are tallied.",
+	.opts = load_opts,
+	.epilog = "Exit status: 0 every frame answered, 1 some frame unanswered, 2 bad input.",
+};
 
 static volatile sig_atomic_t interrupted;
 
@@ -64,81 +98,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	interrupted = 1;
-}
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-	        "usage: loudva load --trace FILE [options]\n\n"
-	        "Replays a trace as camera clients: each request is posted to /inference at its\n"
-	        "time, with its frames and budget, and the answers are tallied. Options:\n");
-	for (size_t i = 0; i < N_LOAD_OPTS; i++) {
-		char left[40];
-		snprintf(left, sizeof left, "--%s %s", load_opts[i].name, load_opts[i].arg);
-		fprintf(f, "  %-20s %s\n", left, load_opts[i].help);
-	}
-	fprintf(f,
-	        "\nExit status: 0 every frame answered, 1 some frame unanswered, 2 bad input.\n");
-}
-
-static int set_opt(const struct load_opt *o, const char *val, struct load_args *a, char **why)
-{
-	char *field = (char *)a + o->offset;
-	long l;
-	double d;
-
-	switch (o->kind) {
-	case OPT_STR: *(const char **)(void *)field = val; return 0;
-	case OPT_COUNT:
-		if (lv_parse_long(val, &l) < 0 || l < 1 || l > 100000)
-			return lv_fail(why, LV_EINVAL, "--%s: '%s' is not a count 1..100000",
-			               o->name, val);
-		*(long *)(void *)field = l;
-		return 0;
-	case OPT_POSITIVE:
-		if (lv_parse_double(val, &d) < 0 || !isfinite(d) || d <= 0)
-			return lv_fail(why, LV_EINVAL, "--%s: '%s' is not a positive number",
-			               o->name, val);
-		*(double *)(void *)field = d;
-		return 0;
-	case OPT_FLAG: *(int *)(void *)field = 1; return 0;
-	}
-	return LV_EINVAL;
-}
-
-/* 0, 1 when --help was asked for, or LV_EINVAL with *why. */
-static int parse(int argc, char **argv, struct load_args *a, char **why)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-		if (!strcmp(arg, "--help") || !strcmp(arg, "-h"))
-			return 1;
-		if (strncmp(arg, "--", 2) != 0)
-			return lv_fail(why, LV_EINVAL, "unexpected argument '%s'", arg);
-		const char *eq = strchr(arg + 2, '=');
-		size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
-		const struct load_opt *o = NULL;
-		for (size_t k = 0; k < N_LOAD_OPTS; k++)
-			if (strlen(load_opts[k].name) == len &&
-			    !strncmp(load_opts[k].name, arg + 2, len))
-				o = &load_opts[k];
-		if (!o)
-			return lv_fail(why, LV_EINVAL, "unknown option '%.*s'", (int)len + 2, arg);
-		const char *val = eq ? eq + 1 : NULL;
-		if (o->kind == OPT_FLAG && val)
-			return lv_fail(why, LV_EINVAL, "--%s takes no value", o->name);
-		if (o->kind != OPT_FLAG && !val) {
-			if (i + 1 >= argc)
-				return lv_fail(why, LV_EINVAL, "--%s needs a value (%s)", o->name,
-				               o->arg);
-			val = argv[++i];
-		}
-		if (set_opt(o, val, a, why) < 0)
-			return LV_EINVAL;
-	}
-	if (!a->trace)
-		return lv_fail(why, LV_EINVAL, "--trace FILE is required");
-	return 0;
 }
 
 static void print_text(const struct load_args *a, const struct lv_loadgen_result *r)
@@ -230,18 +189,10 @@ int lv_cmd_load(int argc, char **argv)
 	struct lv_loadgen_result res;
 	size_t n_img = 0;
 	char *why = NULL;
-	int rc = parse(argc, argv, &a, &why);
+	int rc = lv_opts_parse(&load_spec, argc, argv, &a);
 
-	if (rc == 1) {
-		usage(stdout);
-		rc = LV_EXIT_OK;
-		goto out;
-	}
-	if (rc < 0) {
-		fprintf(stderr, "loudva load: %s\n", why);
-		rc = LV_EXIT_USAGE;
-		goto out;
-	}
+	if (rc != 0)
+		return rc == LV_OPTS_HELP ? LV_EXIT_OK : rc;
 	rc = LV_EXIT_USAGE;
 	t = lv_trace_load(a.trace, &why);
 	if (!t) {

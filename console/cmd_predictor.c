@@ -11,6 +11,7 @@
  */
 #include "commands.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,30 +28,69 @@ static const int PERCENTS[] = { 0, 20, 40, 60, 80, 100 };
 #define N_STEPS (sizeof PERCENTS / sizeof PERCENTS[0])
 
 struct args {
-	const char *verb;
 	const char *profiles;
 	const char *out;
 	unsigned long long seed;
 	int json;
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-	        "usage: loudva predictor train [--profiles DIR] [--out FILE]\n"
-	        "       loudva predictor eval [--profiles DIR] [--seed N] [--json]\n\n"
-	        "The cost predictor: two XGBoost regressors (latency and energy of one batch)\n"
-	        "from batch size, GPU clock and GPU specs, trained on the measured points of\n"
-	        "DIR/agx-xavier.json, DIR/xavier-nx.json and DIR/nano.json\n"
-	        "(DIR defaults to " LV_DEFAULT_PROFILES_DIR ").\n\n"
-	        "train  trains on every point, prints the training time and saves the model\n"
-	        "       to FILE (default " LV_DEFAULT_PREDICTOR_CACHE ")\n"
-	        "eval   (a) MAPE and MAE on a seeded random 80/20 split, overall and per kind;\n"
-	        "       (b) generalisation: for each kind K, train without K, then with 20, 40,\n"
-	        "       60, 80 and 100 %% of K's points added back (seeded choice), and report\n"
-	        "       the error on K's points left out (at 100 %%, training error on all of\n"
-	        "       K); --seed N (default 42) seeds both choices, --json prints JSON\n");
-}
+#define A(field) offsetof(struct args, field)
+static const struct lv_opt profiles_opts[] = {
+	{ .name = "profiles",
+	  .kind = LV_OPT_STR,
+	  .offset = A(profiles),
+	  .arg = "DIR",
+	  .flags = LV_OPT_NONEMPTY,
+	  .help = "the measured profiles [" LV_DEFAULT_PROFILES_DIR "]" },
+	{ 0 },
+};
+
+static const struct lv_opt train_opts[] = {
+	{ .kind = LV_OPT_INCLUDE, .rows = profiles_opts },
+	{ .name = "out",
+	  .kind = LV_OPT_STR,
+	  .offset = A(out),
+	  .arg = "FILE",
+	  .flags = LV_OPT_NONEMPTY,
+	  .help = "where the model goes [" LV_DEFAULT_PREDICTOR_CACHE "]" },
+	{ 0 },
+};
+
+static const struct lv_opt eval_opts[] = {
+	{ .kind = LV_OPT_INCLUDE, .rows = profiles_opts },
+	{ .name = "seed",
+	  .kind = LV_OPT_U64,
+	  .offset = A(seed),
+	  .arg = "N",
+	  .flags = LV_OPT_NONEMPTY,
+	  .help = "seeds the split and the points added back [42]" },
+	{ .name = "json", .kind = LV_OPT_SET, .offset = A(json), .help = "print JSON" },
+	{ 0 },
+};
+#undef A
+
+/* What both verbs are about. */
+#define PREDICTOR_ABOUT                                                                            \
+	"The cost predictor: two XGBoost regressors (latency and energy of one batch)\n"           \
+	"from batch size, GPU clock and GPU specs, trained on the measured points of\n"            \
+	"DIR/agx-xavier.json, DIR/xavier-nx.json and DIR/nano.json.\n\n"
+
+static const struct lv_opt_spec train_spec = {
+	.cmd = "predictor train",
+	.about = PREDICTOR_ABOUT "train trains on every point, prints the training time and saves\n"
+	                         "the model.",
+	.opts = train_opts,
+};
+
+static const struct lv_opt_spec eval_spec = {
+	.cmd = "predictor eval",
+	.about = PREDICTOR_ABOUT
+	"eval reports (a) MAPE and MAE on a seeded random 80/20 split, overall and per\n"
+	"kind; (b) generalisation: for each kind K, train without K, then with 20, 40,\n"
+	"60, 80 and 100 % of K's points added back (seeded choice), and the error on\n"
+	"K's points left out (at 100 %, training error on all of K).",
+	.opts = eval_opts,
+};
 
 static int bad(const char *fmt, const char *arg) __attribute__((format(printf, 1, 0)));
 
@@ -60,31 +100,6 @@ static int bad(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, " (see loudva predictor --help)\n");
 	return LV_EXIT_USAGE;
-}
-
-static int parse_args(int argc, char **argv, struct args *a)
-{
-	int train = !strcmp(a->verb, "train");
-	for (int i = 2; i < argc; i++) {
-		const char *o = argv[i];
-		int takes = !strcmp(o, "--profiles") || (train && !strcmp(o, "--out")) ||
-		            (!train && !strcmp(o, "--seed"));
-		if (takes && (i + 1 >= argc || !argv[i + 1][0]))
-			return bad("%s needs a value", o);
-		if (!strcmp(o, "--profiles")) {
-			a->profiles = argv[++i];
-		} else if (train && !strcmp(o, "--out")) {
-			a->out = argv[++i];
-		} else if (!train && !strcmp(o, "--seed")) {
-			if (lv_parse_u64(argv[++i], &a->seed) != LV_OK)
-				return bad("--seed: '%s' is not a non-negative integer", argv[i]);
-		} else if (!train && !strcmp(o, "--json")) {
-			a->json = 1;
-		} else {
-			return bad("%s: unknown option", o);
-		}
-	}
-	return LV_EXIT_OK;
 }
 
 /* Loads the three kinds' profiles from dir into ps[]. LV_EXIT_OK or LV_EXIT_USAGE. */
@@ -289,36 +304,42 @@ out:
 	return rc;
 }
 
-int lv_cmd_predictor(int argc, char **argv)
+/* Parses a verb's options (argv[0] is the verb), loads the profiles and runs it. */
+static int run_verb(const struct lv_opt_spec *spec, int argc, char **argv,
+                    int (*verb)(const struct args *, struct lv_profile *const *))
 {
 	struct args a = { .profiles = LV_DEFAULT_PROFILES_DIR,
 		          .out = LV_DEFAULT_PREDICTOR_CACHE,
 		          .seed = 42 };
 	struct lv_profile *ps[LV_PROFILE_N_KINDS] = { NULL };
-	int rc;
-
-	if (argc < 2)
-		return bad("%s", "missing command: train or eval");
-	a.verb = argv[1];
-	if (!strcmp(a.verb, "--help") || !strcmp(a.verb, "-h") || !strcmp(a.verb, "help")) {
-		usage(stdout);
-		return LV_EXIT_OK;
-	}
-	if (strcmp(a.verb, "train") != 0 && strcmp(a.verb, "eval") != 0)
-		return bad("unknown command '%s' (train or eval)", a.verb);
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return LV_EXIT_OK;
-		}
-	}
-	rc = parse_args(argc, argv, &a);
-	if (rc != LV_EXIT_OK)
-		return rc;
+	int rc = lv_opts_parse(spec, argc, argv, &a);
+	if (rc)
+		return rc == LV_OPTS_HELP ? LV_EXIT_OK : rc;
 	rc = load_profiles(a.profiles, ps);
 	if (rc == LV_EXIT_OK)
-		rc = !strcmp(a.verb, "train") ? cmd_train(&a, ps) : cmd_eval(&a, ps);
+		rc = verb(&a, ps);
 	for (int k = 0; k < LV_PROFILE_N_KINDS; k++)
 		lv_profile_free(ps[k]);
 	return rc;
+}
+
+static int verb_train(int argc, char **argv)
+{
+	return run_verb(&train_spec, argc, argv, cmd_train);
+}
+
+static int verb_eval(int argc, char **argv)
+{
+	return run_verb(&eval_spec, argc, argv, cmd_eval);
+}
+
+static const struct lv_opt_verb predictor_verbs[] = {
+	{ "train", verb_train, &train_spec },
+	{ "eval", verb_eval, &eval_spec },
+	{ NULL, NULL, NULL },
+};
+
+int lv_cmd_predictor(int argc, char **argv)
+{
+	return lv_opts_verbs("predictor", predictor_verbs, argc, argv);
 }

@@ -9,6 +9,7 @@
  */
 #include "commands.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,98 +29,123 @@ struct args {
 	int predict;        /* show: compare with the predictor [1] */
 };
 
-static void usage(FILE *f)
+/* --kind KIND, repeatable (field: the whole struct args). */
+static int kind_opt(const struct lv_opt *opt, void *field, const char *value, char **why)
 {
-	fprintf(f, "usage: loudva profile import [--data DIR] [--out DIR] [--kind KIND]...\n"
-	           "       loudva profile check [--data DIR] [--dir DIR] [--kind KIND]...\n"
-	           "       loudva profile show [--dir DIR] [--color|--no-color] [--no-predictor]\n"
-	           "           FILE|KIND\n"
-	           "       loudva profile run [--cluster C [--token-file T]] [--device NAME]\n"
-	           "           [--freqs all|HZ,...] [--batches A-B|B,...] [--requests K]\n"
-	           "           [--stability 5%%] [--max-windows N] [--out FILE] [--resume]\n\n"
-	           "import  builds profiles from the thesis measurements (DIR defaults to\n"
-	           "        " LV_DEFAULT_DATA_DIR ") and writes OUT/<kind>.json\n"
-	           "        (OUT defaults to " LV_DEFAULT_PROFILES_DIR
-	           "), printing how idle power was derived\n"
-	           "check   re-imports in memory and compares with DIR/<kind>.json byte for byte;\n"
-	           "        exits 1 and names each kind that differs\n"
-	           "show    prints a profile: clocks, limits, idle power, and latency (ms) and\n"
-	           "        energy per frame (J) for batch 1..max batch at every clock; a heatmap\n"
-	           "        of energy per frame over (clock, batch) (colour on a terminal unless\n"
-	           "        NO_COLOR is set, else one glyph per level); the Pareto front of\n"
-	           "        latency against energy per frame; and where the cost predictor\n"
-	           "        (trained on DIR's profiles, cached in " LV_DEFAULT_PREDICTOR_CACHE ")\n"
-	           "        differs most from what was measured\n"
-	           "run     measures a device (default nano-00, emulated here without --cluster)\n"
-	           "        over clock x batch: FILE (a profile), FILE.samples.csv,\n"
-	           "        FILE.perf/energy_calculated_freq_<Hz>.csv; progress in\n"
-	           "        FILE.partial.json; the clock is released on exit and on Ctrl-C\n\n"
-	           "kinds: agx-xavier, xavier-nx, nano (default: all three)\n");
-}
-
-static int bad(const char *fmt, const char *arg) __attribute__((format(printf, 1, 0)));
-
-static int bad(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "loudva profile: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see loudva profile --help)\n");
-	return LV_EXIT_USAGE;
-}
-
-static int add_kind(struct args *a, const char *k)
-{
+	struct args *a = field;
 	size_t i = 0;
-	while (i < LV_PROFILE_N_KINDS && strcmp(lv_profile_kinds[i], k) != 0)
+	(void)opt;
+	(void)why;
+	while (i < LV_PROFILE_N_KINDS && strcmp(lv_profile_kinds[i], value) != 0)
 		i++;
 	if (i == LV_PROFILE_N_KINDS)
-		return bad("unknown kind '%s' (known: agx-xavier, xavier-nx, nano)", k);
+		return LV_EINVAL;
 	for (size_t j = 0; j < a->n_kinds; j++)
-		if (strcmp(a->kinds[j], k) == 0)
-			return LV_EXIT_OK;
+		if (strcmp(a->kinds[j], value) == 0)
+			return LV_OK;
 	a->kinds[a->n_kinds++] = lv_profile_kinds[i];
-	return LV_EXIT_OK;
+	return LV_OK;
 }
 
-/* Options after the verb. `dir_opt` is "--out" or "--dir"; show takes one operand. */
-static int parse_args(int argc, char **argv, const char *dir_opt, int want_target, struct args *a)
+#define A(field) offsetof(struct args, field)
+/* import's and check's: where the measurements are, which kinds. */
+static const struct lv_opt source_opts[] = {
+	{ .name = "data",
+	  .kind = LV_OPT_STR,
+	  .offset = A(data),
+	  .arg = "DIR",
+	  .help = "the thesis measurements [" LV_DEFAULT_DATA_DIR "]" },
+	{ .name = "kind",
+	  .kind = LV_OPT_FN,
+	  .arg = "KIND",
+	  .what = "a kind: agx-xavier, xavier-nx or nano",
+	  .set = kind_opt,
+	  .help = "agx-xavier, xavier-nx or nano; repeatable [all three]" },
+	{ 0 },
+};
+
+static const struct lv_opt import_opts[] = {
+	{ .kind = LV_OPT_INCLUDE, .rows = source_opts },
+	{ .name = "out",
+	  .kind = LV_OPT_STR,
+	  .offset = A(dir),
+	  .arg = "DIR",
+	  .help = "where the profiles go [" LV_DEFAULT_PROFILES_DIR "]" },
+	{ 0 },
+};
+
+static const struct lv_opt check_opts[] = {
+	{ .kind = LV_OPT_INCLUDE, .rows = source_opts },
+	{ .name = "dir",
+	  .kind = LV_OPT_STR,
+	  .offset = A(dir),
+	  .arg = "DIR",
+	  .help = "the profiles to compare [" LV_DEFAULT_PROFILES_DIR "]" },
+	{ 0 },
+};
+
+static const struct lv_opt show_opts[] = {
+	{ .name = "dir",
+	  .kind = LV_OPT_STR,
+	  .offset = A(dir),
+	  .arg = "DIR",
+	  .help = "where KIND's profile is [" LV_DEFAULT_PROFILES_DIR "]" },
+	{ .name = "color",
+	  .kind = LV_OPT_SET,
+	  .offset = A(color),
+	  .help = "colour the heatmap [on a terminal unless NO_COLOR is set]" },
+	{ .name = "no-color",
+	  .kind = LV_OPT_CLEAR,
+	  .offset = A(color),
+	  .help = "one glyph per level instead" },
+	{ .name = "no-predictor",
+	  .kind = LV_OPT_CLEAR,
+	  .offset = A(predict),
+	  .help = "skip the comparison with the cost predictor" },
+	{ 0 },
+};
+#undef A
+
+static const struct lv_opt_spec import_spec = {
+	.cmd = "profile import",
+	.about = "Builds profiles from the thesis measurements and writes OUT/<kind>.json,\n"
+	         "printing how idle power was derived.",
+	.opts = import_opts,
+};
+
+static const struct lv_opt_spec check_spec = {
+	.cmd = "profile check",
+	.about = "Re-imports in memory and compares with DIR/<kind>.json byte for byte;\n"
+	         "exits 1 and names each kind that differs.",
+	.opts = check_opts,
+};
+
+static const struct lv_opt_spec show_spec = {
+	.cmd = "profile show",
+	.about = "Prints a profile (FILE, or KIND in DIR): clocks, limits, idle power, and\n"
+	         "latency (ms) and energy per frame (J) for batch 1..max batch at every clock;\n"
+	         "a heatmap of energy per frame over (clock, batch); the Pareto front of\n"
+	         "latency against energy per frame; and where the cost predictor (trained on\n"
+	         "DIR's profiles, cached in " LV_DEFAULT_PREDICTOR_CACHE ") differs most\n"
+	         "from what was measured.",
+	.opts = show_opts,
+	.operand = "FILE|KIND",
+	.operand_what = "a FILE or KIND",
+	.operand_offset = offsetof(struct args, target),
+};
+
+/* Parses a verb's options (argv[0] is the verb) into *a, defaults first. */
+static int parse(const struct lv_opt_spec *spec, int argc, char **argv, struct args *a)
 {
-	a->data = LV_DEFAULT_DATA_DIR;
-	a->dir = LV_DEFAULT_PROFILES_DIR;
-	a->color = -1;
-	a->predict = 1;
-	for (int i = 2; i < argc; i++) {
-		const char *o = argv[i];
-		int takes = !strcmp(o, "--data") || !strcmp(o, dir_opt) || !strcmp(o, "--kind");
-		if (takes && i + 1 >= argc)
-			return bad("%s needs a value", o);
-		if (!strcmp(o, "--data") && !want_target)
-			a->data = argv[++i];
-		else if (!strcmp(o, dir_opt))
-			a->dir = argv[++i];
-		else if (!strcmp(o, "--kind") && !want_target) {
-			int rc = add_kind(a, argv[++i]);
-			if (rc)
-				return rc;
-		} else if (want_target && !strcmp(o, "--color"))
-			a->color = 1;
-		else if (want_target && !strcmp(o, "--no-color"))
-			a->color = 0;
-		else if (want_target && !strcmp(o, "--no-predictor"))
-			a->predict = 0;
-		else if (o[0] == '-' && o[1])
-			return bad("unknown option '%s'", o);
-		else if (want_target && !a->target)
-			a->target = o;
-		else
-			return bad("unexpected argument '%s'", o);
-	}
-	if (want_target && !a->target)
-		return bad("%s needs a FILE or KIND", "show");
+	*a = (struct args){ .data = LV_DEFAULT_DATA_DIR,
+		            .dir = LV_DEFAULT_PROFILES_DIR,
+		            .color = -1,
+		            .predict = 1 };
+	int rc = lv_opts_parse(spec, argc, argv, a);
 	if (a->n_kinds == 0)
 		for (size_t i = 0; i < LV_PROFILE_N_KINDS; i++)
 			a->kinds[a->n_kinds++] = lv_profile_kinds[i];
-	return LV_EXIT_OK;
+	return rc;
 }
 
 /* Imports every requested kind; all or nothing. */
@@ -138,11 +164,16 @@ static int import_all(const struct args *a, struct lv_profile **out, char **repo
 	return LV_EXIT_OK;
 }
 
-static int cmd_import(const struct args *a)
+static int cmd_import(int argc, char **argv)
 {
+	struct args args;
+	const struct args *a = &args;
 	struct lv_profile *p[LV_PROFILE_N_KINDS] = { NULL };
 	char *rep[LV_PROFILE_N_KINDS] = { NULL };
-	int rc = import_all(a, p, rep);
+	int rc = parse(&import_spec, argc, argv, &args);
+	if (rc)
+		return rc == LV_OPTS_HELP ? LV_EXIT_OK : rc;
+	rc = import_all(a, p, rep);
 	for (size_t i = 0; rc == LV_EXIT_OK && i < a->n_kinds; i++) {
 		char *name = lv_xasprintf("%s.json", p[i]->kind);
 		char *path = lv_path_join(a->dir, name);
@@ -175,10 +206,15 @@ static size_t first_diff_line(const char *a, const char *b)
 	return line;
 }
 
-static int cmd_check(const struct args *a)
+static int cmd_check(int argc, char **argv)
 {
+	struct args args;
+	const struct args *a = &args;
 	struct lv_profile *p[LV_PROFILE_N_KINDS] = { NULL };
-	int rc = import_all(a, p, NULL);
+	int rc = parse(&check_spec, argc, argv, &args);
+	if (rc)
+		return rc == LV_OPTS_HELP ? LV_EXIT_OK : rc;
+	rc = import_all(a, p, NULL);
 	for (size_t i = 0; rc != LV_EXIT_USAGE && i < a->n_kinds; i++) {
 		char *name = lv_xasprintf("%s.json", p[i]->kind);
 		char *path = lv_path_join(a->dir, name);
@@ -207,40 +243,24 @@ static int cmd_check(const struct args *a)
 	return rc;
 }
 
-static int cmd_show(const struct args *a)
+static int cmd_show(int argc, char **argv)
 {
-	return lv_profile_show(a->target, a->dir, a->color, a->predict);
+	struct args a;
+	int rc = parse(&show_spec, argc, argv, &a);
+	if (rc)
+		return rc == LV_OPTS_HELP ? LV_EXIT_OK : rc;
+	return lv_profile_show(a.target, a.dir, a.color, a.predict);
 }
+
+static const struct lv_opt_verb profile_verbs[] = {
+	{ "import", cmd_import, &import_spec },
+	{ "check", cmd_check, &check_spec },
+	{ "show", cmd_show, &show_spec },
+	{ "run", lv_cmd_profile_run, &lv_profile_run_spec },
+	{ NULL, NULL, NULL },
+};
 
 int lv_cmd_profile(int argc, char **argv)
 {
-	struct args a = { 0 };
-	if (argc < 2)
-		return bad("%s", "needs a verb: import, check, show or run");
-	const char *verb = argv[1];
-	if (!strcmp(verb, "--help") || !strcmp(verb, "-h") || !strcmp(verb, "help")) {
-		usage(stdout);
-		return LV_EXIT_OK;
-	}
-	for (int i = 2; i < argc; i++)
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return LV_EXIT_OK;
-		}
-	int rc;
-	if (!strcmp(verb, "run"))
-		return lv_cmd_profile_run(argc, argv);
-	if (!strcmp(verb, "import")) {
-		rc = parse_args(argc, argv, "--out", 0, &a);
-		return rc ? rc : cmd_import(&a);
-	}
-	if (!strcmp(verb, "check")) {
-		rc = parse_args(argc, argv, "--dir", 0, &a);
-		return rc ? rc : cmd_check(&a);
-	}
-	if (!strcmp(verb, "show")) {
-		rc = parse_args(argc, argv, "--dir", 1, &a);
-		return rc ? rc : cmd_show(&a);
-	}
-	return bad("unknown verb '%s' (import, check, show or run)", verb);
+	return lv_opts_verbs("profile", profile_verbs, argc, argv);
 }

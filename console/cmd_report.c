@@ -18,13 +18,14 @@
 #include "store/store.h"
 #include "base/util.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: loudva report DB\n"
-	           "\n"
-	           "Summarises every run recorded in DB (e.g. results/<experiment>/loudva.db):\n"
-	           "frames by final state, batches, energy, frames per joule and latency.\n");
-}
+/* No options; the operand DB goes to offset 0 of what parse is given: the path itself. */
+static const struct lv_opt_spec report_spec = {
+	.cmd = "report",
+	.about = "Summarises every run recorded in DB (e.g. results/<experiment>/loudva.db):\n"
+	         "frames by final state, batches, energy, frames per joule and latency.",
+	.operand = "DB",
+	.operand_what = "a database",
+};
 
 static void print_runs(const struct lv_store_summary *v, size_t n)
 {
@@ -54,23 +55,9 @@ static void print_runs(const struct lv_store_summary *v, size_t n)
 int lv_cmd_report(int argc, char **argv)
 {
 	const char *path = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return LV_EXIT_OK;
-		}
-		if (argv[i][0] == '-' || path) {
-			fprintf(stderr,
-			        "loudva report: unexpected '%s' (see loudva report --help)\n",
-			        argv[i]);
-			return LV_EXIT_USAGE;
-		}
-		path = argv[i];
-	}
-	if (!path) {
-		fprintf(stderr, "loudva report: a database is required: loudva report DB\n");
-		return LV_EXIT_USAGE;
-	}
+	int parsed = lv_opts_parse(&report_spec, argc, argv, &path);
+	if (parsed)
+		return parsed == LV_OPTS_HELP ? LV_EXIT_OK : parsed;
 	/* Opening creates a missing file; a report of nothing is a typo. */
 	if (access(path, R_OK) != 0) {
 		fprintf(stderr, "loudva report: %s: no such database\n", path);

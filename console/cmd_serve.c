@@ -25,6 +25,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,112 +60,126 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-static void usage(FILE *f)
+static int log_level_opt(const struct lv_opt *opt, void *field, const char *value, char **why)
 {
-	fprintf(
-	    f,
-	    "usage: loudva serve [options]\n"
-	    "\n"
-	    "Runs the live controller headless: the front end, the scheduler, the\n"
-	    "dispatcher to agents and Triton, telemetry and the store. Without\n"
-	    "--cluster it starts the embedded thesis cluster (five emulated agents on\n"
-	    "loopback) and stops it on exit. Stops at --duration or on SIGINT/SIGTERM,\n"
-	    "answering every frame, giving every clock it set back to the device's\n"
-	    "governor, and prints the run's figures.\n"
-	    "\n"
-	    "  --cluster FILE         a real cluster (agents + Triton at its URLs)\n"
-	    "  --emulate              emulate the --cluster's devices on loopback instead\n"
-	    "  --no-shm               send every batch in its HTTP body, also to the agents\n"
-	    "                         this host runs (they get it through Triton's system\n"
-	    "                         shared memory otherwise; see profiles/README.md)\n"
-	    "  --listen ADDR:PORT     front end [" LV_FRONTEND_DEFAULT_LISTEN "]\n"
-	    "  --policy NAME[:k=v,..] scheduling policy [loud]\n"
-	    "  --mode pred|fill|prof  cost tables [pred]\n"
-	    "  --db FILE              record frames, batches and telemetry (SQLite)\n"
-	    "  --duration S           stop after S seconds [run until a signal]\n"
-	    "  --window-lead S        the summary's window opens S s before the first frame\n"
-	    "                         (a replayed trace's first request time: compare with sim)\n"
-	    "  --token-file FILE      agents' bearer token [the cluster's \"token_file\"]\n"
-	    "  --agent PATH           loudva-agent for the embedded cluster [beside loudva]\n"
-	    "  --model-config FILE    Triton model config [" DEFAULT_MODEL_CONFIG "]\n"
-	    "  --predictor FILE       predictor cache [" LV_DEFAULT_PREDICTOR_CACHE "]\n"
-	    "  --info FILE            write the address and the embedded agents (JSON) once up\n"
-	    "  --keep-logs            keep the embedded agents' logs (their directory is printed)\n"
-	    "  --log-level LEVEL      the controller's events from LEVEL up go to stderr as they\n"
-	    "                         happen: debug (every dispatch), info, warn, error [info]\n"
-	    "  --json                 print the summary as JSON\n");
+	(void)opt;
+	(void)why;
+	return lv_log_level_parse(value, field);
 }
 
+static const char *show_log_level(const void *field)
+{
+	return lv_log_level_name(*(const enum lv_log_level *)field);
+}
+
+#define O(field) offsetof(struct opts, field)
+static const struct lv_opt serve_opts[] = {
+	{ .name = "cluster",
+	  .kind = LV_OPT_STR,
+	  .offset = O(cluster),
+	  .arg = "FILE",
+	  .help = "a real cluster (agents + Triton at its URLs)" },
+	{ .name = "emulate",
+	  .kind = LV_OPT_SET,
+	  .offset = O(emulate),
+	  .help = "emulate the --cluster's devices on loopback instead" },
+	{ .name = "no-shm",
+	  .kind = LV_OPT_SET,
+	  .offset = O(no_shm),
+	  .help = "send every batch in its HTTP body, also to the agents\n"
+	          "this host runs (they get it through Triton's system\n"
+	          "shared memory otherwise; see profiles/README.md)" },
+	{ .name = "listen",
+	  .kind = LV_OPT_STR,
+	  .offset = O(listen),
+	  .arg = "ADDR:PORT",
+	  .help = "front end [" LV_FRONTEND_DEFAULT_LISTEN "]" },
+	{ .kind = LV_OPT_INCLUDE, .offset = O(policy), .rows = lv_cmd_policy_opts },
+	{ .kind = LV_OPT_INCLUDE, .offset = O(mode), .rows = lv_cmd_mode_opts },
+	{ .name = "db",
+	  .kind = LV_OPT_STR,
+	  .offset = O(db),
+	  .arg = "FILE",
+	  .help = "record frames, batches and telemetry (SQLite)" },
+	{ .name = "duration",
+	  .kind = LV_OPT_DOUBLE,
+	  .offset = O(duration_s),
+	  .arg = "S",
+	  .flags = LV_OPT_ABOVE_MIN,
+	  .min = 0,
+	  .max = INFINITY,
+	  .what = "a positive number of seconds",
+	  .help = "stop after S seconds [run until a signal]" },
+	{ .name = "window-lead",
+	  .kind = LV_OPT_DOUBLE,
+	  .offset = O(lead_s),
+	  .arg = "S",
+	  .min = 0,
+	  .max = INFINITY,
+	  .what = "a number of seconds >= 0",
+	  .help = "the summary's window opens S s before the first frame\n"
+	          "(a replayed trace's first request time: compare with sim)" },
+	{ .name = "token-file",
+	  .kind = LV_OPT_STR,
+	  .offset = O(token_file),
+	  .arg = "FILE",
+	  .help = "agents' bearer token [the cluster's \"token_file\"]" },
+	{ .name = "agent",
+	  .kind = LV_OPT_STR,
+	  .offset = O(agent),
+	  .arg = "PATH",
+	  .help = "loudva-agent for the embedded cluster [beside loudva]" },
+	{ .name = "model-config",
+	  .kind = LV_OPT_STR,
+	  .offset = O(model_config),
+	  .arg = "FILE",
+	  .help = "Triton model config [" DEFAULT_MODEL_CONFIG "]" },
+	{ .name = "predictor",
+	  .kind = LV_OPT_STR,
+	  .offset = O(predictor),
+	  .arg = "FILE",
+	  .help = "predictor cache [" LV_DEFAULT_PREDICTOR_CACHE "]" },
+	{ .name = "info",
+	  .kind = LV_OPT_STR,
+	  .offset = O(info),
+	  .arg = "FILE",
+	  .help = "write the address and the embedded agents (JSON) once up" },
+	{ .name = "keep-logs",
+	  .kind = LV_OPT_SET,
+	  .offset = O(keep_logs),
+	  .help = "keep the embedded agents' logs (their directory is printed)" },
+	{ .name = "log-level",
+	  .kind = LV_OPT_FN,
+	  .offset = O(log_level),
+	  .arg = "LEVEL",
+	  .what = "debug, info, warn or error",
+	  .set = log_level_opt,
+	  .show = show_log_level,
+	  .help = "the controller's events from LEVEL up go to stderr as they\n"
+	          "happen: debug (every dispatch), info, warn, error" },
+	{ .name = "json",
+	  .kind = LV_OPT_SET,
+	  .offset = O(json),
+	  .help = "print the summary as JSON" },
+	{ 0 },
+};
+#undef O
+
+static const struct lv_opt_spec serve_spec = {
+	.cmd = "serve",
+	.about = "Runs the live controller headless: the front end, the scheduler, the\n"
+	         "dispatcher to agents and Triton, telemetry and the store. Without\n"
+	         "--cluster it starts the embedded thesis cluster (five emulated agents on\n"
+	         "loopback) and stops it on exit. Stops at --duration or on SIGINT/SIGTERM,\n"
+	         "answering every frame, giving every clock it set back to the device's\n"
+	         "governor, and prints the run's figures.",
+	.opts = serve_opts,
+};
+
+/* 0, 1 after --help, or LV_EXIT_USAGE (message printed). */
 static int parse(int argc, char **argv, struct opts *o)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return 1;
-		}
-		if (!strcmp(a, "--json")) {
-			o->json = 1;
-			continue;
-		}
-		if (!strcmp(a, "--keep-logs")) {
-			o->keep_logs = 1;
-			continue;
-		}
-		if (!strcmp(a, "--emulate")) {
-			o->emulate = 1;
-			continue;
-		}
-		if (!strcmp(a, "--no-shm")) {
-			o->no_shm = 1;
-			continue;
-		}
-		if (i + 1 >= argc)
-			return lv_cmd_bad("serve", "%s: needs a value (see --help)", a);
-		const char *v = argv[++i];
-		if (!strcmp(a, "--cluster"))
-			o->cluster = v;
-		else if (!strcmp(a, "--listen"))
-			o->listen = v;
-		else if (!strcmp(a, "--policy"))
-			o->policy = v;
-		else if (!strcmp(a, "--db"))
-			o->db = v;
-		else if (!strcmp(a, "--token-file"))
-			o->token_file = v;
-		else if (!strcmp(a, "--agent"))
-			o->agent = v;
-		else if (!strcmp(a, "--predictor"))
-			o->predictor = v;
-		else if (!strcmp(a, "--info"))
-			o->info = v;
-		else if (!strcmp(a, "--model-config"))
-			o->model_config = v;
-		else if (!strcmp(a, "--log-level")) {
-			if (lv_log_level_parse(v, &o->log_level) != LV_OK)
-				return lv_cmd_bad(
-				    "serve", "--log-level: '%s' is not debug, info, warn or error",
-				    v);
-		} else if (!strcmp(a, "--mode")) {
-			if (lv_cost_mode_parse(v, &o->mode) != LV_OK)
-				return lv_cmd_bad("serve", "--mode: '%s' is not pred, fill or prof",
-				                  v);
-		} else if (!strcmp(a, "--window-lead")) {
-			if (lv_parse_double(v, &o->lead_s) != LV_OK || !(o->lead_s >= 0) ||
-			    !isfinite(o->lead_s))
-				return lv_cmd_bad(
-				    "serve", "--window-lead: '%s' is not a number of seconds >= 0",
-				    v);
-		} else if (!strcmp(a, "--duration")) {
-			if (lv_parse_double(v, &o->duration_s) != LV_OK || !(o->duration_s > 0) ||
-			    !isfinite(o->duration_s))
-				return lv_cmd_bad(
-				    "serve", "--duration: '%s' is not a positive number of seconds",
-				    v);
-		} else
-			return lv_cmd_bad("serve", "unknown option '%s' (see --help)", a);
-	}
-	return 0;
+	return lv_opts_parse(&serve_spec, argc, argv, o);
 }
 
 static int write_info(const char *path, const struct lv_frontend *fe, const char *listen,

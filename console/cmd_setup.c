@@ -11,6 +11,7 @@
  */
 #include "commands.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,100 +32,109 @@ struct setup_args {
 	bool syntax_check, list_hosts;
 };
 
-static void usage(FILE *f)
+/* -e K=V, @FILE or {..}: merged into the extra vars (field: struct lv_val *, a MAP). */
+static int extra_vars_opt(const struct lv_opt *opt, void *field, const char *value, char **why)
 {
-	fprintf(
-	    f, "usage: loudva setup -i INVENTORY PLAYBOOK [options]\n\n"
-	       "Runs an Ansible playbook natively over SSH (libssh); ansible-playbook can run\n"
-	       "the same files. Options:\n"
-	       "  -i, --inventory FILE   Ansible INI inventory (required)\n"
-	       "  -l, --limit PATTERN    only hosts that also match PATTERN\n"
-	       "  -t, --tags T[,T]       only tasks tagged T (and 'always')\n"
-	       "      --skip-tags T[,T]  leave out tasks tagged T\n"
-	       "  -C, --check            report what would change, change nothing\n"
-	       "  -f, --forks N          hosts in parallel [5]\n"
-	       "  -e, --extra-vars K=V   variables of the highest precedence (also @FILE or {..})\n"
-	       "      --known-hosts FILE host keys to verify against [~/.ssh/known_hosts]\n"
-	       "      --accept-new       record and accept keys of hosts not yet known\n"
-	       "      --ssh-config FILE  OpenSSH client config to read [~/.ssh/config]\n"
-	       "      --timeout S        SSH connect timeout, seconds [10]\n"
-	       "      --syntax-check     parse and validate only\n"
-	       "      --list-hosts       print the hosts each play would run on\n"
-	       "  -v                     show results and live command output\n\n"
-	       "Exit status: 0 ok, 2 a host failed (or bad input), 4 a host was unreachable.\n");
+	(void)opt;
+	return lv_runner_parse_extra_vars(value, *(struct lv_val **)field, why);
 }
 
-static int bad(const char *msg, const char *arg)
-{
-	fprintf(stderr, "loudva setup: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-	return LV_EXIT_USAGE;
-}
+#define O(field) offsetof(struct setup_args, field)
+static const struct lv_opt setup_opts[] = {
+	{ .name = "inventory",
+	  .short_name = 'i',
+	  .kind = LV_OPT_STR,
+	  .offset = O(inventory),
+	  .arg = "FILE",
+	  .flags = LV_OPT_REQUIRED,
+	  .help = "Ansible INI inventory" },
+	{ .name = "limit",
+	  .short_name = 'l',
+	  .kind = LV_OPT_STR,
+	  .offset = O(o.limit),
+	  .arg = "PATTERN",
+	  .help = "only hosts that also match PATTERN" },
+	{ .name = "tags",
+	  .short_name = 't',
+	  .kind = LV_OPT_STR,
+	  .offset = O(o.tags),
+	  .arg = "T[,T]",
+	  .help = "only tasks tagged T (and 'always')" },
+	{ .name = "skip-tags",
+	  .kind = LV_OPT_STR,
+	  .offset = O(o.skip_tags),
+	  .arg = "T[,T]",
+	  .help = "leave out tasks tagged T" },
+	{ .name = "check",
+	  .short_name = 'C',
+	  .kind = LV_OPT_BOOL,
+	  .offset = O(o.check),
+	  .help = "report what would change, change nothing" },
+	{ .name = "forks",
+	  .short_name = 'f',
+	  .kind = LV_OPT_INT,
+	  .offset = O(o.forks),
+	  .arg = "N",
+	  .min = 1,
+	  .max = 1000,
+	  .help = "hosts in parallel [5]" },
+	{ .name = "extra-vars",
+	  .short_name = 'e',
+	  .kind = LV_OPT_FN,
+	  .offset = O(extra),
+	  .arg = "K=V",
+	  .what = "K=V, @FILE or a mapping",
+	  .set = extra_vars_opt,
+	  .help = "variables of the highest precedence (also @FILE or {..})" },
+	{ .name = "known-hosts",
+	  .kind = LV_OPT_STR,
+	  .offset = O(o.known_hosts),
+	  .arg = "FILE",
+	  .help = "host keys to verify against [~/.ssh/known_hosts]" },
+	{ .name = "accept-new",
+	  .kind = LV_OPT_BOOL,
+	  .offset = O(o.accept_new),
+	  .help = "record and accept keys of hosts not yet known" },
+	{ .name = "ssh-config",
+	  .kind = LV_OPT_STR,
+	  .offset = O(o.ssh_config),
+	  .arg = "FILE",
+	  .help = "OpenSSH client config to read [~/.ssh/config]" },
+	{ .name = "timeout",
+	  .kind = LV_OPT_LONG,
+	  .offset = O(o.timeout_s),
+	  .arg = "S",
+	  .min = 1,
+	  .max = 1000,
+	  .what = "a number of seconds in 1..1000",
+	  .help = "SSH connect timeout, seconds [10]" },
+	{ .name = "syntax-check",
+	  .kind = LV_OPT_BOOL,
+	  .offset = O(syntax_check),
+	  .help = "parse and validate only" },
+	{ .name = "list-hosts",
+	  .kind = LV_OPT_BOOL,
+	  .offset = O(list_hosts),
+	  .help = "print the hosts each play would run on" },
+	{ .name = "verbose",
+	  .short_name = 'v',
+	  .kind = LV_OPT_COUNT,
+	  .offset = O(verbose),
+	  .help = "show results and live command output (-vv, -vvv: more)" },
+	{ 0 },
+};
+#undef O
 
-static int parse_args(int argc, char **argv, struct setup_args *a)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *s = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		bool takes = true;
-		long n;
-		char *why = NULL;
-		if (!strcmp(s, "-i") || !strcmp(s, "--inventory")) {
-			a->inventory = v;
-		} else if (!strcmp(s, "-l") || !strcmp(s, "--limit")) {
-			a->o.limit = v;
-		} else if (!strcmp(s, "-t") || !strcmp(s, "--tags")) {
-			a->o.tags = v;
-		} else if (!strcmp(s, "--skip-tags")) {
-			a->o.skip_tags = v;
-		} else if (!strcmp(s, "--known-hosts")) {
-			a->o.known_hosts = v;
-		} else if (!strcmp(s, "--ssh-config")) {
-			a->o.ssh_config = v;
-		} else if (!strcmp(s, "-f") || !strcmp(s, "--forks") || !strcmp(s, "--timeout")) {
-			bool timeout = !strcmp(s, "--timeout");
-			if (!v || lv_parse_long(v, &n) || n < 1 || n > 1000)
-				return bad(timeout ? "--timeout: expected 1..1000 seconds"
-				                   : "--forks: expected 1..1000",
-				           v);
-			if (timeout)
-				a->o.timeout_s = n;
-			else
-				a->o.forks = (int)n;
-		} else if (!strcmp(s, "-e") || !strcmp(s, "--extra-vars")) {
-			if (v && lv_runner_parse_extra_vars(v, a->extra, &why)) {
-				fprintf(stderr, "loudva setup: %s\n", why);
-				free(why);
-				return LV_EXIT_USAGE;
-			}
-		} else {
-			takes = false;
-			if (!strcmp(s, "-C") || !strcmp(s, "--check"))
-				a->o.check = true;
-			else if (!strcmp(s, "--accept-new"))
-				a->o.accept_new = true;
-			else if (!strcmp(s, "--syntax-check"))
-				a->syntax_check = true;
-			else if (!strcmp(s, "--list-hosts"))
-				a->list_hosts = true;
-			else if (s[0] == '-' && s[1] == 'v' && strspn(s + 1, "v") == strlen(s + 1))
-				a->verbose += (int)strlen(s + 1);
-			else if (s[0] == '-')
-				return bad("unknown option", s);
-			else if (a->playbook)
-				return bad("more than one playbook", s);
-			else
-				a->playbook = s;
-		}
-		if (takes && !v)
-			return bad("missing value for", s);
-		i += takes;
-	}
-	if (!a->inventory)
-		return bad("an inventory is required (-i FILE)", NULL);
-	if (!a->playbook)
-		return bad("a playbook is required", NULL);
-	return 0;
-}
+static const struct lv_opt_spec setup_spec = {
+	.cmd = "setup",
+	.about = "Runs an Ansible playbook natively over SSH (libssh); ansible-playbook can run\n"
+	         "the same files.",
+	.opts = setup_opts,
+	.operand = "PLAYBOOK",
+	.operand_what = "a playbook",
+	.operand_offset = offsetof(struct setup_args, playbook),
+	.epilog = "Exit status: 0 ok, 2 a host failed (or bad input), 4 a host was unreachable.",
+};
 
 /* "TASK [name] ****..." as Ansible's banner. */
 static void banner(const char *kind, const char *name)
@@ -284,15 +294,12 @@ int lv_cmd_setup(int argc, char **argv)
 	struct lv_recap recap = { 0 };
 	char *why = NULL;
 	int code = LV_EXIT_USAGE;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return LV_EXIT_OK;
-		}
-	}
 	a.extra = lv_val_new_map();
-	if (parse_args(argc, argv, &a))
+	int rc = lv_opts_parse(&setup_spec, argc, argv, &a);
+	if (rc) {
+		code = rc == LV_OPTS_HELP ? LV_EXIT_OK : rc;
 		goto out;
+	}
 	inv = lv_inventory_load(a.inventory, &why);
 	if (inv)
 		pb = lv_playbook_load(a.playbook, &why);

@@ -24,125 +24,71 @@
 #include "base/util.h"
 
 struct opts {
-	const char *cluster, *trace, *policy, *predictor;
-	enum lv_cost_mode mode;
+	const char *trace, *policy;
+	struct lv_cmd_costs costs;
 	unsigned long long seed;
 	double noise, until_s;
 	int lognormal, no_governor, json;
 };
 
-enum opt_kind { OPT_STR, OPT_MODE, OPT_U64, OPT_NONNEG, OPT_FLAG };
-
-/* The options, as data: the parser and --help both read this table. */
-struct sim_opt {
-	const char *name;
-	enum opt_kind kind;
-	size_t offset; /* into struct opts */
-	const char *arg, *help;
-};
-
 #define O(field) offsetof(struct opts, field)
-static const struct sim_opt sim_opts[] = {
-	{ "trace", OPT_STR, O(trace), "FILE", "trace CSV (loudva trace gen makes one)" },
-	{ "cluster", OPT_STR, O(cluster), "FILE", "cluster file [" LV_DEFAULT_CLUSTER "]" },
-	{ "policy", OPT_STR, O(policy), "NAME[:k=v,..]", "policy and parameters [loud]" },
-	{ "mode", OPT_MODE, O(mode), "pred|fill|prof",
-	  "cost tables: predicted, measured+predicted, measured [pred]" },
-	{ "seed", OPT_U64, O(seed), "S", "seed of the devices' latency noise [1]" },
-	{ "noise", OPT_NONNEG, O(noise), "X", "latency noise: uniform +-X, X < 1 [0]" },
-	{ "lognormal", OPT_FLAG, O(lognormal), NULL, "draw the noise lognormal, sigma X" },
-	{ "no-governor", OPT_FLAG, O(no_governor), NULL,
-	  "devices keep their clock unless the policy sets it" },
-	{ "until", OPT_NONNEG, O(until_s), "S",
-	  "count energy until at least S s (compare runs over one window)" },
-	{ "predictor", OPT_STR, O(predictor), "FILE",
-	  "predictor cache [" LV_DEFAULT_PREDICTOR_CACHE "]" },
-	{ "json", OPT_FLAG, O(json), NULL, "machine-readable output" },
+static const struct lv_opt sim_opts[] = {
+	{ .name = "trace",
+	  .kind = LV_OPT_STR,
+	  .offset = O(trace),
+	  .arg = "FILE",
+	  .flags = LV_OPT_REQUIRED,
+	  .help = "trace CSV (loudva trace gen makes one)" },
+	{ .kind = LV_OPT_INCLUDE, .offset = O(costs), .rows = lv_cmd_costs_opts },
+	{ .kind = LV_OPT_INCLUDE, .offset = O(policy), .rows = lv_cmd_policy_opts },
+	{ .name = "seed",
+	  .kind = LV_OPT_U64,
+	  .offset = O(seed),
+	  .arg = "S",
+	  .help = "seed of the devices' latency noise [1]" },
+	{ .name = "noise",
+	  .kind = LV_OPT_DOUBLE,
+	  .offset = O(noise),
+	  .arg = "X",
+	  .min = 0,
+	  .max = INFINITY,
+	  .help = "latency noise: uniform +-X, X < 1 [0]" },
+	{ .name = "lognormal",
+	  .kind = LV_OPT_SET,
+	  .offset = O(lognormal),
+	  .help = "draw the noise lognormal, sigma X" },
+	{ .name = "no-governor",
+	  .kind = LV_OPT_SET,
+	  .offset = O(no_governor),
+	  .help = "devices keep their clock unless the policy sets it" },
+	{ .name = "until",
+	  .kind = LV_OPT_DOUBLE,
+	  .offset = O(until_s),
+	  .arg = "S",
+	  .min = 0,
+	  .max = INFINITY,
+	  .help = "count energy until at least S s (compare runs over one window)" },
+	{ .name = "json",
+	  .kind = LV_OPT_SET,
+	  .offset = O(json),
+	  .help = "machine-readable output" },
+	{ 0 },
 };
 #undef O
-#define N_SIM_OPTS (sizeof(sim_opts) / sizeof(sim_opts[0]))
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: loudva sim --trace FILE [options]\n"
-	           "\n"
-	           "Replays a trace through the scheduling engine on emulated devices and\n"
-	           "prints the run's frames, energy, frames per joule and latency.\n\n");
-	for (size_t i = 0; i < N_SIM_OPTS; i++) {
-		char left[40];
-		snprintf(left, sizeof(left), "--%s%s%s", sim_opts[i].name,
-		         sim_opts[i].arg ? " " : "", sim_opts[i].arg ? sim_opts[i].arg : "");
-		fprintf(f, "  %-26s %s\n", left, sim_opts[i].help);
-	}
-}
+static const struct lv_opt_spec sim_spec = {
+	.cmd = "sim",
+	.about = "Replays a trace through the scheduling engine on emulated devices and\n"
+	         "prints the run's frames, energy, frames per joule and latency.",
+	.opts = sim_opts,
+};
 
-/* Stores one option's value; 0 or LV_EXIT_USAGE (message printed). */
-static int set_opt(const struct sim_opt *so, const char *v, struct opts *o)
-{
-	void *field = (char *)o + so->offset;
-	double d;
-	switch (so->kind) {
-	case OPT_STR: *(const char **)field = v; return 0;
-	case OPT_FLAG: *(int *)field = 1; return 0;
-	case OPT_MODE:
-		if (lv_cost_mode_parse(v, (enum lv_cost_mode *)field) != LV_OK)
-			return lv_cmd_bad("sim", "--%s: '%s' is not pred, fill or prof", so->name,
-			                  v);
-		return 0;
-	case OPT_U64:
-		if (lv_parse_u64(v, (unsigned long long *)field) != LV_OK)
-			return lv_cmd_bad("sim", "--%s: '%s' is not an integer >= 0", so->name, v);
-		return 0;
-	case OPT_NONNEG:
-		if (lv_parse_double(v, &d) != LV_OK || !isfinite(d) || d < 0)
-			return lv_cmd_bad("sim", "--%s: '%s' is not a number >= 0", so->name, v);
-		*(double *)field = d;
-		return 0;
-	}
-	return LV_EXIT_USAGE;
-}
-
-static const struct sim_opt *find_opt(const char *name, size_t len)
-{
-	for (size_t i = 0; i < N_SIM_OPTS; i++)
-		if (strlen(sim_opts[i].name) == len && !strncmp(sim_opts[i].name, name, len))
-			return &sim_opts[i];
-	return NULL;
-}
-
-/*
- * Parses argv ("--opt value" or "--opt=value") into *o: 0, 1 after --help,
- * or LV_EXIT_USAGE (message printed).
- */
+/* Parses argv into *o: 0, 1 after --help, or LV_EXIT_USAGE (message printed). */
 static int parse(int argc, char **argv, struct opts *o)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return 1;
-		}
-		const char *eq = strchr(a, '=');
-		size_t len = eq ? (size_t)(eq - a) : strlen(a);
-		const struct sim_opt *so = strncmp(a, "--", 2) ? NULL : find_opt(a + 2, len - 2);
-		if (!so)
-			return lv_cmd_bad("sim", "unknown option '%.*s' (see loudva sim --help)",
-			                  (int)len, a);
-		const char *v = eq ? eq + 1 : NULL;
-		if (so->kind == OPT_FLAG && v)
-			return lv_cmd_bad("sim", "--%s takes no value", so->name);
-		if (so->kind != OPT_FLAG && !v) {
-			if (i + 1 >= argc)
-				return lv_cmd_bad("sim", "--%s needs a value (%s)", so->name,
-				                  so->arg);
-			v = argv[++i];
-		}
-		if (set_opt(so, v, o) != 0)
-			return LV_EXIT_USAGE;
-	}
-	if (!o->trace)
-		return lv_cmd_bad(
-		    "sim", "--trace FILE is required (loudva trace gen --out FILE makes one)");
+	int rc = lv_opts_parse(&sim_spec, argc, argv, o);
+	if (rc)
+		return rc;
 	if (!o->lognormal && o->noise >= 1)
 		return lv_cmd_bad(
 		    "sim", "--noise: %g must be below 1 for uniform noise (or add --lognormal)",
@@ -273,10 +219,8 @@ static void print_json(const struct lv_cluster *c, const struct opts *o,
 
 int lv_cmd_sim(int argc, char **argv)
 {
-	struct opts o = { .cluster = LV_DEFAULT_CLUSTER,
-		          .policy = "loud",
-		          .predictor = LV_DEFAULT_PREDICTOR_CACHE,
-		          .mode = LV_COST_PRED,
+	struct opts o = { .policy = "loud",
+		          .costs = { LV_DEFAULT_CLUSTER, LV_DEFAULT_PREDICTOR_CACHE, LV_COST_PRED },
 		          .seed = 1 };
 	struct lv_cluster *c = NULL;
 	struct lv_trace *t = NULL;
@@ -292,7 +236,7 @@ int lv_cmd_sim(int argc, char **argv)
 		rc = lv_cmd_bad("sim", "%s", why);
 		goto out;
 	}
-	c = lv_cmd_cluster("sim", o.cluster, o.mode, o.predictor, &rc);
+	c = lv_cmd_cluster("sim", &o.costs, &rc);
 	if (!c)
 		goto out;
 	struct lv_sim_config cfg;

@@ -1,9 +1,8 @@
 /*
  * cmd_trace: `loudva trace gen` writes a generated camera trace, `loudva
- * trace show` summarises a trace file and charts its rate over time. The
- * generator's options are declared as data in one table (gen_opts) that the
- * parser and --help both read. Exit status as commands.h says: 0, 1 when the
- * file cannot be written, 2 on bad input with one line on stderr.
+ * trace show` summarises a trace file and charts its rate over time. Exit
+ * status as commands.h says: 0, 1 when the file cannot be written, 2 on bad
+ * input with one line on stderr.
  */
 #include "commands.h"
 
@@ -19,133 +18,115 @@
 #define CHART_COLS 60
 #define CHART_ROWS 8
 
-enum opt_kind { OPT_INT, OPT_U64, OPT_SECONDS, OPT_BUDGET, OPT_PATH };
-
 struct gen_args {
 	struct lv_trace_gen_params p;
 	const char *out;
 };
 
-struct gen_opt {
-	const char *name;
-	enum opt_kind kind;
-	size_t offset; /* into struct gen_args */
-	const char *arg, *help;
-};
+/* --budget S|random: seconds > 0, or 0 for random budgets. */
+static int budget_opt(const struct lv_opt *opt, void *field, const char *value, char **why)
+{
+	double d = 0;
+	(void)opt;
+	(void)why;
+	if (strcmp(value, "random") != 0 &&
+	    (lv_parse_double(value, &d) != LV_OK || !isfinite(d) || d <= 0))
+		return LV_EINVAL;
+	*(double *)field = d;
+	return LV_OK;
+}
 
 #define P(field) offsetof(struct gen_args, p.field)
-static const struct gen_opt gen_opts[] = {
-	{ "cameras", OPT_INT, P(cameras), "C", "cameras [2]" },
-	{ "seed", OPT_U64, P(seed), "S", "random seed [1]" },
-	{ "duration", OPT_SECONDS, P(duration_s), "S", "trace length, seconds [300]" },
-	{ "windows", OPT_INT, P(windows), "E", "most active windows per camera [5]" },
-	{ "min-active", OPT_SECONDS, P(min_active_s), "S", "shortest window, seconds [5]" },
-	{ "max-active", OPT_SECONDS, P(max_active_s), "S", "longest window, seconds [200]" },
-	{ "last-entry", OPT_SECONDS, P(last_entry_s), "S", "latest window start, seconds [200]" },
-	{ "rate-cap", OPT_SECONDS, P(rate_cap_fps), "FPS",
-	  "frames/s cap per 1 s window, 0 = none [0]" },
-	{ "budget", OPT_BUDGET, P(budget_s), "S|random", "latency budget [random: 1..21 s]" },
-	{ "out", OPT_PATH, offsetof(struct gen_args, out), "FILE",
-	  "where to write the trace (required)" },
+static const struct lv_opt gen_opts[] = {
+	{ .name = "cameras",
+	  .kind = LV_OPT_INT,
+	  .offset = P(cameras),
+	  .arg = "C",
+	  .help = "cameras [2]" },
+	{ .name = "seed",
+	  .kind = LV_OPT_U64,
+	  .offset = P(seed),
+	  .arg = "S",
+	  .help = "random seed [1]" },
+	{ .name = "duration",
+	  .kind = LV_OPT_DOUBLE,
+	  .offset = P(duration_s),
+	  .arg = "S",
+	  .help = "trace length, seconds [300]" },
+	{ .name = "windows",
+	  .kind = LV_OPT_INT,
+	  .offset = P(windows),
+	  .arg = "E",
+	  .help = "most active windows per camera [5]" },
+	{ .name = "min-active",
+	  .kind = LV_OPT_DOUBLE,
+	  .offset = P(min_active_s),
+	  .arg = "S",
+	  .help = "shortest window, seconds [5]" },
+	{ .name = "max-active",
+	  .kind = LV_OPT_DOUBLE,
+	  .offset = P(max_active_s),
+	  .arg = "S",
+	  .help = "longest window, seconds [200]" },
+	{ .name = "last-entry",
+	  .kind = LV_OPT_DOUBLE,
+	  .offset = P(last_entry_s),
+	  .arg = "S",
+	  .help = "latest window start, seconds [200]" },
+	{ .name = "rate-cap",
+	  .kind = LV_OPT_DOUBLE,
+	  .offset = P(rate_cap_fps),
+	  .arg = "FPS",
+	  .help = "frames/s cap per 1 s window, 0 = none [0]" },
+	{ .name = "budget",
+	  .kind = LV_OPT_FN,
+	  .offset = P(budget_s),
+	  .arg = "S|random",
+	  .what = "a number of seconds > 0 or 'random'",
+	  .set = budget_opt,
+	  .help = "latency budget [random: 1..21 s]" },
+	{ .name = "out",
+	  .kind = LV_OPT_STR,
+	  .offset = offsetof(struct gen_args, out),
+	  .arg = "FILE",
+	  .flags = LV_OPT_REQUIRED,
+	  .help = "where to write the trace" },
+	{ 0 },
 };
 #undef P
-#define N_GEN_OPTS (sizeof gen_opts / sizeof gen_opts[0])
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: loudva trace gen [options] --out FILE\n"
-	           "       loudva trace show [--ascii] FILE\n\n"
-	           "gen writes a seeded camera trace (the thesis's camera model); show prints a\n"
-	           "summary and the rate over time. Options of gen:\n");
-	for (size_t i = 0; i < N_GEN_OPTS; i++) {
-		char left[40];
-		snprintf(left, sizeof left, "--%s %s", gen_opts[i].name, gen_opts[i].arg);
-		fprintf(f, "  %-22s %s\n", left, gen_opts[i].help);
-	}
-}
+static const struct lv_opt_spec gen_spec = {
+	.cmd = "trace gen",
+	.about = "Writes a seeded camera trace (the thesis's camera model).",
+	.opts = gen_opts,
+};
+
+struct show_args {
+	const char *path;
+	int ascii;
+};
+
+static const struct lv_opt show_opts[] = {
+	{ .name = "ascii",
+	  .kind = LV_OPT_SET,
+	  .offset = offsetof(struct show_args, ascii),
+	  .help = "draw the chart in ASCII even under a UTF-8 locale" },
+	{ 0 },
+};
+
+static const struct lv_opt_spec show_spec = {
+	.cmd = "trace show",
+	.about = "Prints a trace's summary and its rate over time.",
+	.opts = show_opts,
+	.operand = "FILE",
+	.operand_what = "a trace file",
+	.operand_offset = offsetof(struct show_args, path),
+};
 
 static int bad(const char *sub, const char *msg)
 {
-	fprintf(stderr, "loudva trace%s%s: %s\n", sub ? " " : "", sub ? sub : "", msg);
+	fprintf(stderr, "loudva trace %s: %s\n", sub, msg);
 	return LV_EXIT_USAGE;
-}
-
-/* Stores `val` into the field the option names; 0 or LV_EINVAL with *why. */
-static int set_opt(const struct gen_opt *o, const char *val, struct gen_args *a, char **why)
-{
-	char *field = (char *)a + o->offset;
-	long l;
-	unsigned long long u;
-	double d;
-
-	switch (o->kind) {
-	case OPT_INT:
-		if (lv_parse_long(val, &l) != LV_OK || l < -1000000000L || l > 1000000000L)
-			return lv_fail(why, LV_EINVAL, "--%s: '%s' is not an integer", o->name,
-			               val);
-		*(int *)(void *)field = (int)l;
-		return LV_OK;
-	case OPT_U64:
-		if (lv_parse_u64(val, &u) != LV_OK)
-			return lv_fail(why, LV_EINVAL, "--%s: '%s' is not an integer >= 0", o->name,
-			               val);
-		*(uint64_t *)(void *)field = (uint64_t)u;
-		return LV_OK;
-	case OPT_SECONDS:
-		if (lv_parse_double(val, &d) != LV_OK || !isfinite(d))
-			return lv_fail(why, LV_EINVAL, "--%s: '%s' is not a number", o->name, val);
-		*(double *)(void *)field = d;
-		return LV_OK;
-	case OPT_BUDGET:
-		if (strcmp(val, "random") == 0)
-			d = 0;
-		else if (lv_parse_double(val, &d) != LV_OK || !isfinite(d) || d <= 0)
-			return lv_fail(why, LV_EINVAL,
-			               "--%s: '%s' is neither seconds > 0 nor 'random'", o->name,
-			               val);
-		*(double *)(void *)field = d;
-		return LV_OK;
-	case OPT_PATH: *(const char **)(void *)field = val; return LV_OK;
-	}
-	return LV_EINVAL;
-}
-
-static const struct gen_opt *find_opt(const char *name, size_t len)
-{
-	for (size_t i = 0; i < N_GEN_OPTS; i++)
-		if (strlen(gen_opts[i].name) == len && strncmp(gen_opts[i].name, name, len) == 0)
-			return &gen_opts[i];
-	return NULL;
-}
-
-/* Parses gen's arguments (argv[0] is "gen"). 0, 1 when --help was shown, or
- * LV_EINVAL with *why. Accepts "--opt value" and "--opt=value". */
-static int parse_gen(int argc, char **argv, struct gen_args *a, char **why)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
-			return 1;
-		if (strncmp(arg, "--", 2) != 0)
-			return lv_fail(why, LV_EINVAL, "unexpected argument '%s'", arg);
-		const char *eq = strchr(arg + 2, '=');
-		size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
-		const struct gen_opt *o = find_opt(arg + 2, len);
-		if (!o)
-			return lv_fail(why, LV_EINVAL, "unknown option '%.*s'", (int)len + 2, arg);
-		const char *val = eq ? eq + 1 : NULL;
-		if (!val) {
-			if (i + 1 >= argc)
-				return lv_fail(why, LV_EINVAL, "--%s needs a value (%s)", o->name,
-				               o->arg);
-			val = argv[++i];
-		}
-		if (set_opt(o, val, a, why) != LV_OK)
-			return LV_EINVAL;
-	}
-	if (!a->out)
-		return lv_fail(why, LV_EINVAL, "--out FILE is required");
-	return lv_trace_gen_check(&a->p, why);
 }
 
 static int cmd_gen(int argc, char **argv)
@@ -156,13 +137,10 @@ static int cmd_gen(int argc, char **argv)
 	int rc;
 
 	lv_trace_gen_defaults(&a.p);
-	rc = parse_gen(argc, argv, &a, &why);
-	if (rc == 1) {
-		usage(stdout);
-		rc = LV_EXIT_OK;
-		goto out;
-	}
-	if (rc != LV_OK) {
+	rc = lv_opts_parse(&gen_spec, argc, argv, &a);
+	if (rc)
+		return rc == LV_OPTS_HELP ? LV_EXIT_OK : rc;
+	if (lv_trace_gen_check(&a.p, &why) != LV_OK) {
 		rc = bad("gen", why);
 		goto out;
 	}
@@ -270,56 +248,32 @@ static void print_chart(const struct lv_trace *t, const struct lv_trace_stats *s
 
 static int cmd_show(int argc, char **argv)
 {
-	const char *path = NULL;
-	int ascii = 0;
+	struct show_args a = { 0 };
 	char *why = NULL;
-
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			return LV_EXIT_OK;
-		} else if (strcmp(argv[i], "--ascii") == 0) {
-			ascii = 1;
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			fprintf(stderr, "loudva trace show: unknown option '%s'\n", argv[i]);
-			return LV_EXIT_USAGE;
-		} else if (path) {
-			fprintf(stderr, "loudva trace show: one FILE only ('%s' is extra)\n",
-			        argv[i]);
-			return LV_EXIT_USAGE;
-		} else {
-			path = argv[i];
-		}
-	}
-	if (!path)
-		return bad("show", "FILE is required");
-	struct lv_trace *t = lv_trace_load(path, &why);
+	int rc = lv_opts_parse(&show_spec, argc, argv, &a);
+	if (rc)
+		return rc == LV_OPTS_HELP ? LV_EXIT_OK : rc;
+	struct lv_trace *t = lv_trace_load(a.path, &why);
 	if (!t) {
-		int rc = bad("show", why);
+		rc = bad("show", why);
 		free(why);
 		return rc;
 	}
 	struct lv_trace_stats s;
 	lv_trace_stats(t, &s);
-	print_summary(path, &s);
-	print_chart(t, &s, !ascii && locale_is_utf8());
+	print_summary(a.path, &s);
+	print_chart(t, &s, !a.ascii && locale_is_utf8());
 	lv_trace_free(t);
 	return LV_EXIT_OK;
 }
 
+static const struct lv_opt_verb trace_verbs[] = {
+	{ "gen", cmd_gen, &gen_spec },
+	{ "show", cmd_show, &show_spec },
+	{ NULL, NULL, NULL },
+};
+
 int lv_cmd_trace(int argc, char **argv)
 {
-	if (argc < 2)
-		return bad(NULL, "a subcommand is required: gen or show (see --help)");
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		usage(stdout);
-		return LV_EXIT_OK;
-	}
-	if (strcmp(argv[1], "gen") == 0)
-		return cmd_gen(argc - 1, argv + 1);
-	if (strcmp(argv[1], "show") == 0)
-		return cmd_show(argc - 1, argv + 1);
-	fprintf(stderr, "loudva trace: unknown subcommand '%s' (gen or show)\n", argv[1]);
-	return LV_EXIT_USAGE;
+	return lv_opts_verbs("trace", trace_verbs, argc, argv);
 }

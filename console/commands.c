@@ -1,10 +1,12 @@
 /*
  * commands: what the subcommands share — the one-line bad-input message,
- * and a cluster with its cost tables.
+ * the options several of them take (--policy, and the cost tables' --cluster,
+ * --mode and --predictor) and the cluster with its cost tables these lead to.
  */
 #include "commands.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,13 +24,60 @@ int lv_cmd_bad(const char *cmd, const char *fmt, ...)
 	return LV_EXIT_USAGE;
 }
 
-struct lv_cluster *lv_cmd_cluster(const char *cmd, const char *path, int mode,
-                                  const char *predictor, int *rc)
+static int mode_opt(const struct lv_opt *opt, void *field, const char *value, char **why)
+{
+	(void)opt;
+	(void)why;
+	return lv_cost_mode_parse(value, field);
+}
+
+static const char *show_mode(const void *field)
+{
+	return lv_cost_mode_name(*(const enum lv_cost_mode *)field);
+}
+
+const struct lv_opt lv_cmd_mode_opts[] = {
+	{ .name = "mode",
+	  .kind = LV_OPT_FN,
+	  .arg = "pred|fill|prof",
+	  .what = "pred, fill or prof",
+	  .set = mode_opt,
+	  .show = show_mode,
+	  .help = "cost tables: predicted, measured+predicted, measured only" },
+	{ 0 },
+};
+
+const struct lv_opt lv_cmd_policy_opts[] = {
+	{ .name = "policy",
+	  .kind = LV_OPT_STR,
+	  .arg = "NAME[:k=v,..]",
+	  .help = "scheduling policy and its parameters [loud]" },
+	{ 0 },
+};
+
+#define C(field) offsetof(struct lv_cmd_costs, field)
+const struct lv_opt lv_cmd_costs_opts[] = {
+	{ .name = "cluster",
+	  .kind = LV_OPT_STR,
+	  .offset = C(cluster),
+	  .arg = "FILE",
+	  .help = "cluster file [" LV_DEFAULT_CLUSTER "]" },
+	{ .kind = LV_OPT_INCLUDE, .offset = C(mode), .rows = lv_cmd_mode_opts },
+	{ .name = "predictor",
+	  .kind = LV_OPT_STR,
+	  .offset = C(predictor),
+	  .arg = "FILE",
+	  .help = "predictor cache, for pred and fill [" LV_DEFAULT_PREDICTOR_CACHE "]" },
+	{ 0 },
+};
+#undef C
+
+struct lv_cluster *lv_cmd_cluster(const char *cmd, const struct lv_cmd_costs *costs, int *rc)
 {
 	char *why = NULL;
-	struct lv_cluster *c = lv_cluster_load(path, &why);
+	struct lv_cluster *c = lv_cluster_load(costs->cluster, &why);
 	*rc = LV_EXIT_USAGE;
-	if (c && lv_cluster_build_costs(c, (enum lv_cost_mode)mode, predictor, &why) != LV_OK) {
+	if (c && lv_cluster_build_costs(c, costs->mode, costs->predictor, &why) != LV_OK) {
 		lv_cluster_free(c);
 		c = NULL;
 		*rc = LV_EXIT_FAIL;

@@ -7,6 +7,9 @@
 #ifndef LV_COMMANDS_H
 #define LV_COMMANDS_H
 
+#include "model/cost.h"
+#include "opts.h"
+
 enum {
 	LV_EXIT_OK = 0,
 	LV_EXIT_FAIL = 1,
@@ -20,14 +23,35 @@ enum {
 int lv_cmd_bad(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
- * Loads a cluster file and builds its cost tables in `mode` (predictor
- * cache `predictor`), as the simulating subcommands start. NULL after one
- * line on stderr ("loudva CMD: ..."), *rc then LV_EXIT_USAGE for a bad file,
- * LV_EXIT_FAIL when the costs cannot be built.
+ * The options of the commands that build cost tables from a cluster file
+ * (sim, demo, decide): --cluster, --mode and --predictor, as the rows of
+ * lv_cmd_costs_opts, which a command's table includes at the offset of its
+ * struct lv_cmd_costs. The command sets the defaults; usage shows --mode's.
+ */
+struct lv_cmd_costs {
+	const char *cluster;    /* [LV_DEFAULT_CLUSTER] */
+	const char *predictor;  /* [LV_DEFAULT_PREDICTOR_CACHE] */
+	enum lv_cost_mode mode; /* cost tables */
+};
+extern const struct lv_opt lv_cmd_costs_opts[];
+
+/*
+ * --mode pred|fill|prof, one row for an enum lv_cost_mode: a table includes
+ * it at the offset of its mode field; usage shows the field's default.
+ */
+extern const struct lv_opt lv_cmd_mode_opts[];
+
+/* --policy NAME[:k=v,..], one row for a const char * (NULL or "loud": loud). */
+extern const struct lv_opt lv_cmd_policy_opts[];
+
+/*
+ * Loads the cluster file and builds its cost tables as `costs` says, as
+ * the simulating subcommands start. NULL after one line on stderr
+ * ("loudva CMD: ..."), *rc then LV_EXIT_USAGE for a bad file, LV_EXIT_FAIL
+ * when the costs cannot be built.
  */
 struct lv_cluster;
-struct lv_cluster *lv_cmd_cluster(const char *cmd, const char *path, int mode,
-                                  const char *predictor, int *rc);
+struct lv_cluster *lv_cmd_cluster(const char *cmd, const struct lv_cmd_costs *costs, int *rc);
 
 int lv_cmd_decide(int argc, char **argv);
 int lv_cmd_profile(int argc, char **argv);

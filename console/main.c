@@ -76,7 +76,6 @@ int main(int argc, char **argv)
 		argv[0] = "console";
 		return lv_cmd_console(argc, argv);
 	}
-	fprintf(stderr, "loudva: unknown command '%s'\n", cmd);
-	usage(stderr);
+	fprintf(stderr, "loudva: unknown command '%s' (see loudva --help)\n", cmd);
 	return LV_EXIT_USAGE;
 }

@@ -19,6 +19,7 @@
 
 #include <curl/curl.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,13 +68,101 @@ struct sweep {
 	size_t n_done;
 };
 
-static int usage_err(const char *msg, const char *arg)
+/* --stability 5% (or 5): a percentage in (0, 100), kept as a fraction. */
+static int stability_opt(const struct lv_opt *opt, void *field, const char *value, char **why)
 {
-	fprintf(stderr, "loudva profile run: %s%s%s (see loudva profile --help)\n", msg,
-	        arg ? " " : "", arg ? arg : "");
-	return LV_EXIT_USAGE;
+	size_t n = strlen(value);
+	char *num = lv_xstrdup(value);
+	double d = 0;
+	(void)opt;
+	(void)why;
+	if (n && num[n - 1] == '%')
+		num[n - 1] = '\0';
+	int ok = lv_parse_double(num, &d) == LV_OK && d > 0 && d < 100;
+	free(num);
+	if (!ok)
+		return LV_EINVAL;
+	*(double *)field = d / 100.0;
+	return LV_OK;
 }
 
+#define O(field) offsetof(struct opts, field)
+static const struct lv_opt run_opts[] = {
+	{ .name = "cluster",
+	  .kind = LV_OPT_STR,
+	  .offset = O(cluster),
+	  .arg = "FILE",
+	  .help = "the device's cluster [an emulated device started here]" },
+	{ .name = "token-file",
+	  .kind = LV_OPT_STR,
+	  .offset = O(token_file),
+	  .arg = "FILE",
+	  .help = "with --cluster: the agents' bearer token [the cluster's \"token_file\"]" },
+	{ .name = "device",
+	  .kind = LV_OPT_STR,
+	  .offset = O(device),
+	  .arg = "NAME",
+	  .help = "the device to measure [nano-00]" },
+	{ .name = "agent",
+	  .kind = LV_OPT_STR,
+	  .offset = O(agent),
+	  .arg = "PATH",
+	  .help = "without --cluster: the loudva-agent to start [beside loudva]" },
+	{ .name = "freqs",
+	  .kind = LV_OPT_STR,
+	  .offset = O(freqs),
+	  .arg = "all|HZ,...",
+	  .help = "GPU clocks to sweep [all]" },
+	{ .name = "batches",
+	  .kind = LV_OPT_STR,
+	  .offset = O(batches),
+	  .arg = "A-B|B,...",
+	  .help = "batch sizes to sweep [1-4]" },
+	{ .name = "requests",
+	  .kind = LV_OPT_LONG,
+	  .offset = O(requests),
+	  .arg = "K",
+	  .min = 1,
+	  .max = INFINITY,
+	  .what = "a positive count",
+	  .help = "back-to-back requests per window [10]" },
+	{ .name = "stability",
+	  .kind = LV_OPT_FN,
+	  .offset = O(stability),
+	  .arg = "P%",
+	  .what = "a percentage like 5%",
+	  .set = stability_opt,
+	  .help = "the last three windows' mean latencies agree within P% [5%]" },
+	{ .name = "max-windows",
+	  .kind = LV_OPT_LONG,
+	  .offset = O(max_windows),
+	  .arg = "N",
+	  .min = 3,
+	  .max = INFINITY,
+	  .help = "windows per point at most [10]" },
+	{ .name = "out",
+	  .kind = LV_OPT_STR,
+	  .offset = O(out),
+	  .arg = "FILE",
+	  .help = "the profile to write [profile-<device>.json]" },
+	{ .name = "resume",
+	  .kind = LV_OPT_SET,
+	  .offset = O(resume),
+	  .help = "skip the points FILE.partial.json holds" },
+	{ 0 },
+};
+#undef O
+
+const struct lv_opt_spec lv_profile_run_spec = {
+	.cmd = "profile run",
+	.about = "Measures a device (emulated here without --cluster) over clock x batch:\n"
+	         "FILE (a profile), FILE.samples.csv and\n"
+	         "FILE.perf/energy_calculated_freq_<Hz>.csv; progress in FILE.partial.json.\n"
+	         "The clock is released on exit and on Ctrl-C.",
+	.opts = run_opts,
+};
+
+/* argv[0] is "run". 0, 1 after --help, or LV_EXIT_USAGE (message printed). */
 static int parse(int argc, char **argv, struct opts *o)
 {
 	*o = (struct opts){ .device = "nano-00",
@@ -82,50 +171,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		            .requests = 10,
 		            .max_windows = 10,
 		            .stability = 0.05 };
-	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--resume")) {
-			o->resume = 1;
-			continue;
-		}
-		if (i + 1 >= argc)
-			return usage_err("needs a value:", a);
-		const char *v = argv[++i];
-		double d = 0;
-		if (!strcmp(a, "--cluster"))
-			o->cluster = v;
-		else if (!strcmp(a, "--device"))
-			o->device = v;
-		else if (!strcmp(a, "--freqs"))
-			o->freqs = v;
-		else if (!strcmp(a, "--batches"))
-			o->batches = v;
-		else if (!strcmp(a, "--out"))
-			o->out = v;
-		else if (!strcmp(a, "--agent"))
-			o->agent = v;
-		else if (!strcmp(a, "--token-file"))
-			o->token_file = v;
-		else if (!strcmp(a, "--requests")) {
-			if (lv_parse_long(v, &o->requests) || o->requests < 1)
-				return usage_err("--requests wants a positive count, not", v);
-		} else if (!strcmp(a, "--max-windows")) {
-			if (lv_parse_long(v, &o->max_windows) || o->max_windows < 3)
-				return usage_err("--max-windows wants 3 or more, not", v);
-		} else if (!strcmp(a, "--stability")) {
-			size_t n = strlen(v);
-			char *num = lv_xstrdup(v);
-			if (n && num[n - 1] == '%')
-				num[n - 1] = '\0';
-			int bad = lv_parse_double(num, &d) || d <= 0 || d >= 100;
-			free(num);
-			if (bad)
-				return usage_err("--stability wants a percentage like 5%, not", v);
-			o->stability = d / 100.0;
-		} else
-			return usage_err("unknown option", a);
-	}
-	return LV_EXIT_OK;
+	return lv_opts_parse(&lv_profile_run_spec, argc, argv, o);
 }
 
 /* --freqs all|HZ,HZ,... against the base profile's clocks. */
@@ -404,7 +450,7 @@ int lv_cmd_profile_run(int argc, char **argv)
 	struct opts o;
 	int rc = parse(argc, argv, &o);
 	if (rc)
-		return rc;
+		return rc == LV_OPTS_HELP ? LV_EXIT_OK : rc;
 	struct lv_cluster *c = NULL;
 	struct lv_launcher *l = NULL;
 	char *token = NULL, *why = NULL, *out = NULL;

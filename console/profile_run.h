@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "opts.h"
+
 struct lv_profile;
 
 /* One device's agent and Triton, over libcurl (profile_http.c). */
@@ -104,7 +106,8 @@ int lv_prof_setup(const struct lv_prof_target *o, struct lv_cluster **cp, struct
  */
 int lv_profile_show(const char *target, const char *dir, int color, int predict);
 
-/* profile_run.c: `loudva profile run ...` (argv[1] is "run"). */
+/* profile_run.c: `loudva profile run ...` (argv[0] is "run"), and its options. */
 int lv_cmd_profile_run(int argc, char **argv);
+extern const struct lv_opt_spec lv_profile_run_spec;
 
 #endif
