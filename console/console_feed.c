@@ -155,16 +155,3 @@ void lv_console_feed(struct lv_console *c)
 	ui->wall_s = lv_console_now() - c->t0;
 	ui->refresh_ms = c->opts.refresh_ms;
 }
-
-void lv_console_words(struct lv_console *c, struct lv_cmd_words *w)
-{
-	memset(w, 0, sizeof(*w));
-	w->views = c->view_names;
-	w->n_views = lv_view_count();
-	w->policies = c->policy_names;
-	w->n_policies = c->n_policy_names;
-	w->devices = c->device_names;
-	w->n_devices = c->n_device_names;
-	w->experiments = c->spec_words;
-	w->n_experiments = c->n_spec_words;
-}
