@@ -2,8 +2,9 @@
  * console_feed: refreshing what the views read (struct lv_ui's inputs)
  * from the runtime, once per tick and after every key: the latest
  * snapshot (the previous one is released), events logged since the last
- * tick, the workload's counters, the
- * experiment runner's state, and the per-device history.
+ * tick, the workload's counters, the experiment runner's state, and the
+ * per-device history. It also lets the runtime reap embedded agents that
+ * died, as `loudva serve` does while it waits.
  *
  * Everything here is a copy or a reference-counted snapshot: the views
  * then draw without touching any lock the engine thread takes.
@@ -130,6 +131,7 @@ void lv_console_feed(struct lv_console *c)
 		c->snap = s;
 	}
 	ui->snap = c->snap;
+	lv_runtime_poll(&c->rt); /* reap embedded agents that died (they are probed back) */
 	if (ui->snap && ui->snap->n_devices != c->n_devinfo)
 		devices(c);
 	read_log(c);
