@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exp/experiment.h"
 #include "model/cluster.h"
 #include "front/frontend.h"
 #include "harness/launcher.h"
@@ -211,29 +212,15 @@ static int write_info(const char *path, const struct lv_frontend *fe, const char
 }
 
 static void print_summary(const struct lv_run_metrics *m, const struct lv_engine_counts *n,
-                          const char *policy, int json)
+                          const char *policy, const struct lv_cluster *c, int json)
 {
 	if (json) {
+		/* As `loudva sim --json` and report.json's runs (lv_exp_metrics_json). */
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "policy", policy);
-		cJSON_AddNumberToObject(o, "frames", (double)m->frames);
-		cJSON_AddNumberToObject(o, "ok", (double)m->ok);
-		cJSON_AddNumberToObject(o, "late", (double)m->late);
-		cJSON_AddNumberToObject(o, "failed", (double)m->failed);
-		cJSON_AddNumberToObject(o, "expired", (double)m->expired);
-		cJSON_AddNumberToObject(o, "rejected", (double)m->rejected);
-		cJSON_AddNumberToObject(o, "served", (double)m->served);
-		cJSON_AddNumberToObject(o, "batches", (double)n->batches_dispatched);
-		cJSON_AddNumberToObject(o, "batches_failed", (double)n->batches_failed);
-		cJSON_AddNumberToObject(o, "window_s", m->window_s);
-		cJSON_AddNumberToObject(o, "energy_j", m->energy_j);
-		cJSON_AddNumberToObject(o, "frames_per_j", m->frames_per_j);
-		if (isfinite(m->pct_frames_ok))
-			cJSON_AddNumberToObject(o, "pct_frames_within_budget", m->pct_frames_ok);
-		if (isfinite(m->latency_p50_s)) {
-			cJSON_AddNumberToObject(o, "latency_p50_s", m->latency_p50_s);
-			cJSON_AddNumberToObject(o, "latency_p99_s", m->latency_p99_s);
-		}
+		lv_exp_metrics_json(o, m, n);
+		lv_exp_json_num(o, "batches_failed", (double)n->batches_failed);
+		lv_exp_devices_json(o, c, m);
 		char *t = cJSON_Print(o);
 		printf("%s\n", t);
 		free(t);
@@ -354,7 +341,7 @@ out:
 		const struct lv_snapshot *s = lv_live_snapshot_get(rt.live);
 		const struct lv_run_metrics *m = lv_live_result(rt.live);
 		if (m && s)
-			print_summary(m, &s->counts, s->policy, o.json);
+			print_summary(m, &s->counts, s->policy, lv_live_cluster(rt.live), o.json);
 		lv_live_snapshot_put(rt.live, s);
 	}
 	lv_runtime_stop(&rt);
