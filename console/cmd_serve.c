@@ -7,12 +7,13 @@
  * The front end (POST /inference, GET /status, /metrics, /healthz) listens
  * on --listen.
  *
- * It runs until --duration has passed, or SIGINT/SIGTERM (the handler only
- * sets a flag). Then, in this order: every frame still held is answered
- * (lv_live_shutdown), the front end stops, the agents stop, the store is
- * flushed (lv_live_stop), and the run's summary is printed — as the
- * simulator's figures, so a live run and `loudva sim --until WINDOW` of the
- * same trace can be compared line by line.
+ * It starts and stops through runtime.h, as the console does, and runs
+ * until --duration has passed, or SIGINT/SIGTERM (the handler only sets a
+ * flag). Then, in this order: every frame still held is answered, the
+ * front end stops, the agents stop (lv_runtime_shutdown), the run's
+ * summary is printed — as the simulator's figures, with the same keys in
+ * JSON, so a live run and `loudva sim --until WINDOW` of the same trace can
+ * be compared line by line — and the store is flushed (lv_runtime_stop).
  *
  * --info FILE is written once everything is up: the front end's address and
  * the embedded agents (name, pid, port, command line, token file), for
