@@ -54,6 +54,7 @@
 #include "store/store.h"
 #include "base/clock.h"
 #include "base/util.h"
+#include "progress.h"
 
 /* Sleeps until lv's clock reads t; 1 when a stop signal arrived first. */
 static int sleep_until(const struct lv_batch *b, const struct lv_live *lv, double t)
@@ -263,6 +264,7 @@ int lv_batch_run_live(struct lv_batch *b, char **why)
 {
 	struct lv_experiment *e = b->e;
 	b->finished = 0;
+	lv_progress_open(); /* before the agents start: they must not inherit it */
 	for (size_t cell = 0; cell < e->n_cells; cell++) {
 		const struct lv_exp_cell *c = &e->cells[cell];
 		const char *label = e->spec.policies[c->policy].label;
@@ -280,6 +282,7 @@ int lv_batch_run_live(struct lv_batch *b, char **why)
 			return -1;
 		}
 		b->finished++;
+		lv_progress_send_run(1, 1, cell + 1, e->n_cells, label, trace);
 		if (!b->quiet)
 			fprintf(stderr,
 			        "loudva --batch: live run %zu/%zu done: %s on %s (%.1f s)\n",

@@ -29,6 +29,7 @@
 #include "base/clock.h"
 #include "base/file.h"
 #include "base/util.h"
+#include "progress.h"
 
 char *lv_batch_work_path(const struct lv_batch *b, size_t cell, const char *ext)
 {
@@ -37,13 +38,15 @@ char *lv_batch_work_path(const struct lv_batch *b, size_t cell, const char *ext)
 	return lv_path_join(b->work_dir, name);
 }
 
+/* A run finished: a progress event for a parent (progress.h), and a line or a bar on stderr. */
 static void progress(const struct lv_batch *b, size_t done, size_t total, int pass, size_t cell)
 {
-	if (b->quiet)
-		return;
 	const struct lv_exp_cell *c = &b->e->cells[cell];
 	const char *label = b->e->spec.policies[c->policy].label;
 	const char *trace = b->e->instances[c->instance].label;
+	lv_progress_send_run(pass, b->passes, done, total, label, trace);
+	if (b->quiet)
+		return;
 	if (b->tty) {
 		int width = 30, fill = (int)((size_t)width * done / (total ? total : 1));
 		fprintf(stderr, "\r[%.*s%*s] pass %d/%d  %zu/%zu  %s on %s\033[K", fill,

@@ -7,12 +7,13 @@
  * The front end (POST /inference, GET /status, /metrics, /healthz) listens
  * on --listen.
  *
- * It runs until --duration has passed, or SIGINT/SIGTERM (the handler only
- * sets a flag). Then, in this order: every frame still held is answered
- * (lv_live_shutdown), the front end stops, the agents stop, the store is
- * flushed (lv_live_stop), and the run's summary is printed — as the
- * simulator's figures, so a live run and `loudva sim --until WINDOW` of the
- * same trace can be compared line by line.
+ * It starts and stops through runtime.h, as the console does, and runs
+ * until --duration has passed, or SIGINT/SIGTERM (the handler only sets a
+ * flag). Then, in this order: every frame still held is answered, the
+ * front end stops, the agents stop (lv_runtime_shutdown), the run's
+ * summary is printed — as the simulator's figures, with the same keys in
+ * JSON, so a live run and `loudva sim --until WINDOW` of the same trace can
+ * be compared line by line — and the store is flushed (lv_runtime_stop).
  *
  * --info FILE is written once everything is up: the front end's address and
  * the embedded agents (name, pid, port, command line, token file), for
@@ -32,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exp/experiment.h"
 #include "model/cluster.h"
 #include "front/frontend.h"
 #include "harness/launcher.h"
@@ -40,6 +42,7 @@
 #include "model/model_config.h"
 #include "base/file.h"
 #include "base/util.h"
+#include "runtime.h"
 
 #define DEFAULT_MODEL_CONFIG LV_DEFAULT_MODEL_CONFIG
 
@@ -226,29 +229,15 @@ static int write_info(const char *path, const struct lv_frontend *fe, const char
 }
 
 static void print_summary(const struct lv_run_metrics *m, const struct lv_engine_counts *n,
-                          const char *policy, int json)
+                          const char *policy, const struct lv_cluster *c, int json)
 {
 	if (json) {
+		/* As `loudva sim --json` and report.json's runs (lv_exp_metrics_json). */
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "policy", policy);
-		cJSON_AddNumberToObject(o, "frames", (double)m->frames);
-		cJSON_AddNumberToObject(o, "ok", (double)m->ok);
-		cJSON_AddNumberToObject(o, "late", (double)m->late);
-		cJSON_AddNumberToObject(o, "failed", (double)m->failed);
-		cJSON_AddNumberToObject(o, "expired", (double)m->expired);
-		cJSON_AddNumberToObject(o, "rejected", (double)m->rejected);
-		cJSON_AddNumberToObject(o, "served", (double)m->served);
-		cJSON_AddNumberToObject(o, "batches", (double)n->batches_dispatched);
-		cJSON_AddNumberToObject(o, "batches_failed", (double)n->batches_failed);
-		cJSON_AddNumberToObject(o, "window_s", m->window_s);
-		cJSON_AddNumberToObject(o, "energy_j", m->energy_j);
-		cJSON_AddNumberToObject(o, "frames_per_j", m->frames_per_j);
-		if (isfinite(m->pct_frames_ok))
-			cJSON_AddNumberToObject(o, "pct_frames_within_budget", m->pct_frames_ok);
-		if (isfinite(m->latency_p50_s)) {
-			cJSON_AddNumberToObject(o, "latency_p50_s", m->latency_p50_s);
-			cJSON_AddNumberToObject(o, "latency_p99_s", m->latency_p99_s);
-		}
+		lv_exp_metrics_json(o, m, n);
+		lv_exp_json_num(o, "batches_failed", (double)n->batches_failed);
+		lv_exp_devices_json(o, c, m);
 		char *t = cJSON_Print(o);
 		printf("%s\n", t);
 		free(t);
@@ -287,17 +276,16 @@ static void print_events(struct lv_live *lv, enum lv_log_level level, uint64_t *
 	}
 }
 
-static void wait_for_stop(double duration_s, struct lv_launcher *l, struct lv_live *lv,
-                          enum lv_log_level level, uint64_t *seq)
+static void wait_for_stop(double duration_s, struct lv_runtime *rt, enum lv_log_level level,
+                          uint64_t *seq)
 {
 	struct timespec t0, now;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!stop_requested) {
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
-		print_events(lv, level, seq);
-		if (l)
-			lv_launcher_poll(l); /* reap agents that died (they are probed back) */
+		print_events(rt->live, level, seq);
+		lv_runtime_poll(rt); /* reap agents that died (they are probed back) */
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		double el =
 		    (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) * 1e-9;
@@ -306,121 +294,73 @@ static void wait_for_stop(double duration_s, struct lv_launcher *l, struct lv_li
 	}
 }
 
-/* Loads the cluster and its costs; starts the embedded agents when no cluster was named. */
-static int setup_cluster(const struct opts *o, struct lv_cluster **cp, struct lv_launcher **lp,
-                         char **token, char **why)
+/* The runtime's options from serve's. */
+static void runtime_opts(const struct opts *o, struct lv_runtime_opts *ro)
 {
-	const char *path = o->cluster ? o->cluster : LV_DEFAULT_CLUSTER;
-	const char *pred = o->predictor ? o->predictor : LV_DEFAULT_PREDICTOR_CACHE;
-	struct lv_cluster *c = lv_cluster_load(path, why);
-	if (!c)
-		return LV_EXIT_USAGE;
-	*cp = c;
-	if (lv_cluster_build_costs(c, o->mode, pred, why) != LV_OK)
-		return LV_EXIT_FAIL;
-	if (o->cluster && !o->emulate) {
-		const char *tf = o->token_file ? o->token_file : c->token_file;
-		if (tf)
-			*token = lv_token_file_read(tf, why);
-		return tf && !*token ? LV_EXIT_USAGE : LV_EXIT_OK;
-	}
-	struct lv_launcher_config lc;
-	lv_launcher_config_default(&lc);
-	char *agent = o->agent ? lv_xstrdup(o->agent) : lv_launcher_default_agent();
-	lc.agent_path = agent;
-	lc.predictor_path = pred;
-	lc.keep_dir = o->keep_logs;
-	*lp = lv_launcher_start(c, &lc, why);
-	free(agent);
-	if (!*lp)
-		return LV_EXIT_FAIL;
-	*token = lv_xstrdup(lv_launcher_token(*lp));
-	return LV_EXIT_OK;
+	memset(ro, 0, sizeof(*ro));
+	ro->cluster = o->cluster;
+	ro->emulate = o->emulate;
+	ro->policy = o->policy;
+	ro->mode = o->mode;
+	ro->listen = o->listen ? o->listen : LV_FRONTEND_DEFAULT_LISTEN;
+	ro->frontend_required = 1;
+	ro->agent = o->agent;
+	ro->predictor = o->predictor;
+	ro->model_config = o->model_config;
+	ro->token_file = o->token_file;
+	ro->db = o->db;
+	ro->keep_logs = o->keep_logs;
+	ro->window_lead_s = o->lead_s;
+	ro->no_shm = o->no_shm;
 }
 
 int lv_cmd_serve(int argc, char **argv)
 {
 	struct opts o = { .mode = LV_COST_PRED, .log_level = LV_LOG_INFO };
+	struct lv_runtime_opts ro;
+	struct lv_runtime rt;
 	uint64_t seq = 0;
+	char *why = NULL;
+	memset(&rt, 0, sizeof(rt));
 	int rc = parse(argc, argv, &o);
 	if (rc)
 		return rc == 1 ? LV_EXIT_OK : rc;
-	const char *listen = o.listen ? o.listen : LV_FRONTEND_DEFAULT_LISTEN;
-	struct lv_cluster *c = NULL;
-	struct lv_launcher *l = NULL;
-	struct lv_live *lv = NULL;
-	struct lv_frontend *fe = NULL;
-	char *token = NULL, *why = NULL;
-	struct lv_live_config cfg;
-	lv_live_config_default(&cfg);
-	rc = LV_EXIT_USAGE;
-	if (lv_model_info_load(o.model_config ? o.model_config : DEFAULT_MODEL_CONFIG, &cfg.model,
-	                       &why))
-		goto out;
-	rc = setup_cluster(&o, &c, &l, &token, &why);
+	runtime_opts(&o, &ro);
+	rc = lv_runtime_start(&ro, &rt, &why);
 	if (rc != LV_EXIT_OK)
 		goto out;
-	cfg.cluster = c;
-	cfg.policy = o.policy ? o.policy : "loud";
-	cfg.token = token;
-	cfg.db_path = o.db;
-	cfg.window_lead_s = o.lead_s;
-	cfg.shm_off = o.no_shm;
-	lv = lv_live_new(&cfg, &why);
-	if (!lv) {
-		rc = LV_EXIT_USAGE; /* a bad policy or database */
-		goto out;
-	}
-	c = NULL; /* lv owns it; the launcher still borrows it until it stops */
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	fe = lv_frontend_start(lv, &cfg.model, listen, NULL, &why);
-	if (!fe) {
+	const struct lv_cluster *c = lv_live_cluster(rt.live);
+	fprintf(stderr, "loudva serve: listening on %s (port %u), policy %s%s\n", rt.listen,
+	        (unsigned)lv_frontend_port(rt.frontend), o.policy ? o.policy : "loud",
+	        rt.launcher ? ", embedded cluster" : "");
+	if (rt.launcher && o.keep_logs)
+		fprintf(stderr, "loudva serve: agents' logs in %s\n", lv_launcher_dir(rt.launcher));
+	if (o.info && write_info(o.info, rt.frontend, rt.listen, rt.launcher, c) != LV_OK) {
 		rc = LV_EXIT_FAIL;
 		goto out;
 	}
-	fprintf(stderr, "loudva serve: listening on %s (port %u), policy %s%s\n", listen,
-	        (unsigned)lv_frontend_port(fe), cfg.policy, l ? ", embedded cluster" : "");
-	if (l && o.keep_logs)
-		fprintf(stderr, "loudva serve: agents' logs in %s\n", lv_launcher_dir(l));
-	if (o.info && write_info(o.info, fe, listen, l, lv_live_cluster(lv)) != LV_OK) {
-		rc = LV_EXIT_FAIL;
-		goto out;
-	}
-	wait_for_stop(o.duration_s, l, lv, o.log_level, &seq);
+	wait_for_stop(o.duration_s, &rt, o.log_level, &seq);
 	rc = LV_EXIT_OK;
 out:
 	if (why) {
 		fprintf(stderr, "loudva serve: %s\n", why);
 		free(why);
 	}
-	if (lv)
-		lv_live_shutdown(lv);
-	if (fe) {
-		/*
-		 * Every request is answered now; give the connection threads a
-		 * moment to write the answers, as libmicrohttpd's stop closes
-		 * connections without flushing them.
-		 */
-		struct timespec ts = { 0, 300 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
-	lv_frontend_stop(fe);
-	lv_launcher_stop(l);
-	if (lv)
-		print_events(lv, o.log_level, &seq); /* the shutdown's: clocks released, ... */
-	if (lv && rc == LV_EXIT_OK) {
-		const struct lv_snapshot *s = lv_live_snapshot_get(lv);
-		const struct lv_run_metrics *m = lv_live_result(lv);
+	lv_runtime_shutdown(&rt);
+	if (rt.live)
+		print_events(rt.live, o.log_level, &seq); /* the shutdown's: clocks released, ... */
+	if (rt.live && rc == LV_EXIT_OK) {
+		const struct lv_snapshot *s = lv_live_snapshot_get(rt.live);
+		const struct lv_run_metrics *m = lv_live_result(rt.live);
 		if (m && s)
-			print_summary(m, &s->counts, s->policy, o.json);
-		lv_live_snapshot_put(lv, s);
+			print_summary(m, &s->counts, s->policy, lv_live_cluster(rt.live), o.json);
+		lv_live_snapshot_put(rt.live, s);
 	}
-	lv_live_stop(lv);
-	lv_cluster_free(c);
-	free(token);
+	lv_runtime_stop(&rt);
 	return rc;
 }

@@ -2,7 +2,8 @@
  * cmd_sim: `loudva sim` — one simulated run of a policy on a cluster and a
  * trace, summarised: frame outcomes, QoS, energy, frames per joule against
  * the lower bound, latency percentiles, and a per-device table; or the same
- * as JSON. The output depends only on the inputs and the seed (no wall
+ * as JSON, with the keys and number format of an experiment's report.json
+ * (experiment_report.c). The output depends only on the inputs and the seed (no wall
  * times), so two runs print the same bytes. Bad input — options, files,
  * policy parameters — is one line on stderr and exit 2; a run that cannot
  * complete (predictor training, a stuck simulation) is exit 1.
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exp/experiment.h"
 #include "model/cluster.h"
 #include "model/profile.h"
 #include "sim/sim.h"
@@ -151,15 +153,11 @@ static void print_text(const struct lv_cluster *c, const struct opts *o, const s
 
 /* ---- JSON output -------------------------------------------------------------- */
 
-/* NAN and infinities become null. */
-static void add_num(cJSON *o, const char *k, double v)
-{
-	if (isfinite(v))
-		cJSON_AddNumberToObject(o, k, v);
-	else
-		cJSON_AddNullToObject(o, k);
-}
-
+/*
+ * The run's identity, then its figures as report.json's runs hold them
+ * (lv_exp_metrics_json: one column table, one spelling), the bound's
+ * derivation, and the devices.
+ */
 static void print_json(const struct lv_cluster *c, const struct opts *o,
                        const struct lv_run_result *r)
 {
@@ -169,48 +167,13 @@ static void print_json(const struct lv_cluster *c, const struct opts *o,
 	cJSON_AddStringToObject(j, "cluster", c->name);
 	cJSON_AddStringToObject(j, "trace", o->trace);
 	cJSON_AddStringToObject(j, "mode", lv_cost_mode_name(r->mode));
-	add_num(j, "seed", (double)o->seed);
-	add_num(j, "noise", o->noise);
-	add_num(j, "frames", (double)m->frames);
-	add_num(j, "requests", (double)m->requests);
-	add_num(j, "ok", (double)m->ok);
-	add_num(j, "late", (double)m->late);
-	add_num(j, "failed", (double)m->failed);
-	add_num(j, "expired", (double)m->expired);
-	add_num(j, "rejected", (double)m->rejected);
-	add_num(j, "served", (double)m->served);
-	add_num(j, "requests_within_budget", (double)m->requests_ok);
-	add_num(j, "requests_served", (double)m->requests_served);
-	add_num(j, "pct_frames_within_budget", m->pct_frames_ok);
-	add_num(j, "pct_requests_within_budget", m->pct_requests_ok);
-	add_num(j, "window_s", m->window_s);
-	add_num(j, "energy_j", m->energy_j);
-	add_num(j, "frames_per_j", m->frames_per_j);
-	add_num(j, "requests_per_j", m->requests_per_j);
-	add_num(j, "latency_p50_s", m->latency_p50_s);
-	add_num(j, "latency_p95_s", m->latency_p95_s);
-	add_num(j, "latency_p99_s", m->latency_p99_s);
-	add_num(j, "mean_excess_s", m->mean_excess_s);
+	lv_exp_json_num(j, "seed", (double)o->seed);
+	lv_exp_json_num(j, "noise", o->noise);
+	lv_exp_metrics_json(j, m, &r->counts);
 	cJSON *b = cJSON_AddObjectToObject(j, "bound");
-	add_num(b, "energy_j", m->bound.energy_j);
-	add_num(b, "idle_w", m->bound.idle_w);
-	add_num(b, "marginal_j_per_frame", m->bound.marginal_j);
-	add_num(b, "frames_per_j", m->bound.frames_per_j);
-	add_num(b, "trace_energy_j", m->trace_bound_j);
-	add_num(b, "fraction", m->bound_fraction);
-	cJSON *devs = cJSON_AddArrayToObject(j, "devices");
-	for (size_t i = 0; i < m->n_devices; i++) {
-		const struct lv_device_metrics *d = &m->devices[i];
-		cJSON *x = cJSON_CreateObject();
-		cJSON_AddStringToObject(x, "name", d->name);
-		cJSON_AddStringToObject(x, "kind", c->kinds[d->kind].profile->kind);
-		add_num(x, "frames", (double)d->frames);
-		add_num(x, "batches", (double)d->batches);
-		add_num(x, "busy_s", d->busy_s);
-		add_num(x, "avg_freq_hz", d->avg_freq_hz);
-		add_num(x, "energy_j", d->energy_j);
-		cJSON_AddItemToArray(devs, x);
-	}
+	lv_exp_json_num(b, "idle_w", m->bound.idle_w);
+	lv_exp_json_num(b, "marginal_j_per_frame", m->bound.marginal_j);
+	lv_exp_devices_json(j, c, m);
 	char *s = cJSON_Print(j);
 	puts(s);
 	free(s);

@@ -2,7 +2,9 @@
  * console: the state the interactive console's files share —
  * cmd_console.c (options, start and stop), console_screen.c (curses, the
  * loop, keys), console_act.c (carrying out what views and the command bar
- * ask) and console_feed.c (refreshing the views' inputs from the runtime).
+ * ask), console_feed.c (refreshing the views' inputs from the runtime),
+ * console_prof.c (profiling sweeps) and, below those three,
+ * console_util.c (the clock, notes, view switching, completion words).
  *
  * One thread — the program's main thread — runs all of it. The runtime's
  * threads are reached only through their thread-safe entry points
@@ -71,17 +73,12 @@ struct lv_console {
 void lv_console_feed_init(struct lv_console *c);
 void lv_console_feed(struct lv_console *c);
 void lv_console_feed_fini(struct lv_console *c);
-void lv_console_words(struct lv_console *c, struct lv_cmd_words *w);
 
 /* console_act.c */
 void lv_console_request(struct lv_console *c, const struct lv_cmd *cmd);
 void lv_console_command_line(struct lv_console *c, const char *line);
-/* Records an operator action in the event log (source "console"). */
-void lv_console_note(struct lv_console *c, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Whether frames, an experiment or a sweep are under way: 1 with a description in what. */
 int lv_console_work_in_flight(const struct lv_console *c, char *what, size_t len);
-void lv_console_switch(struct lv_console *c, int view);
-void lv_console_back(struct lv_console *c);
 
 /* console_prof.c: `:profile`, and the sweep's progress each tick. */
 void lv_console_profile(struct lv_console *c, const struct lv_cmd *cmd);
@@ -91,6 +88,18 @@ void lv_console_profile_fini(struct lv_console *c);
 /* console_screen.c: runs until quit, --duration or --iterations. 0 or LV_EXIT_FAIL. */
 int lv_console_screen(struct lv_console *c, char **why);
 
+/* console_util.c: shared by the files above; calls none of them. */
+
+/* Seconds on the monotonic clock (the console's own, not the controller's). */
 double lv_console_now(void);
+/* Records an operator action in the event log (source "console"). */
+void lv_console_note(struct lv_console *c, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Shows `view` (an index; < 0 ignored), remembering the current one for Esc. */
+void lv_console_switch(struct lv_console *c, int view);
+/* Returns to the view shown before the last switch (the first view when none). */
+void lv_console_back(struct lv_console *c);
+/* The words the command bar completes; they borrow from c. */
+void lv_console_words(struct lv_console *c, struct lv_cmd_words *w);
 
 #endif

@@ -21,22 +21,6 @@
 #include "base/util.h"
 #include "view.h"
 
-double lv_console_now(void)
-{
-	return lv_mono_s();
-}
-
-void lv_console_note(struct lv_console *c, int level, const char *fmt, ...)
-{
-	char text[LV_LOG_TEXT_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	double t = c->snap ? c->snap->now_s : 0; /* the controller's clock, as its events carry */
-	lv_eventlog_add(c->log, t, (enum lv_log_level)level, "console", "%s", text);
-}
-
 int lv_console_work_in_flight(const struct lv_console *c, char *what, size_t len)
 {
 	const struct lv_snapshot *s = c->snap;
@@ -50,28 +34,6 @@ int lv_console_work_in_flight(const struct lv_console *c, char *what, size_t len
 	         exp ? ", experiment " : "", exp ? c->ui.exp.spec : "", prof ? ", profiling " : "",
 	         prof ? c->ui.prof.device : "");
 	return 1;
-}
-
-void lv_console_switch(struct lv_console *c, int view)
-{
-	if (view < 0 || view == c->ui.view)
-		return;
-	if (c->n_back == LV_CONSOLE_BACK_MAX) {
-		memmove(c->back, c->back + 1, (LV_CONSOLE_BACK_MAX - 1) * sizeof(int));
-		c->n_back--;
-	}
-	c->back[c->n_back++] = c->ui.view;
-	if (view == lv_view_help_index() && c->ui.view != view)
-		c->ui.help_for = c->ui.view;
-	c->ui.view = view;
-}
-
-void lv_console_back(struct lv_console *c)
-{
-	if (c->n_back > 0)
-		c->ui.view = c->back[--c->n_back];
-	else
-		c->ui.view = 0;
 }
 
 /* Flashes the outcome of a runtime call and logs it; frees why. */

@@ -2,8 +2,9 @@
  * console_feed: refreshing what the views read (struct lv_ui's inputs)
  * from the runtime, once per tick and after every key: the latest
  * snapshot (the previous one is released), events logged since the last
- * tick, the workload's counters, the
- * experiment runner's state, and the per-device history.
+ * tick, the workload's counters, the experiment runner's state, and the
+ * per-device history. It also lets the runtime reap embedded agents that
+ * died, as `loudva serve` does while it waits.
  *
  * Everything here is a copy or a reference-counted snapshot: the views
  * then draw without touching any lock the engine thread takes.
@@ -130,6 +131,7 @@ void lv_console_feed(struct lv_console *c)
 		c->snap = s;
 	}
 	ui->snap = c->snap;
+	lv_runtime_poll(&c->rt); /* reap embedded agents that died (they are probed back) */
 	if (ui->snap && ui->snap->n_devices != c->n_devinfo)
 		devices(c);
 	read_log(c);
@@ -154,17 +156,4 @@ void lv_console_feed(struct lv_console *c)
 	lv_hist_update(&ui->hist, ui->snap);
 	ui->wall_s = lv_console_now() - c->t0;
 	ui->refresh_ms = c->opts.refresh_ms;
-}
-
-void lv_console_words(struct lv_console *c, struct lv_cmd_words *w)
-{
-	memset(w, 0, sizeof(*w));
-	w->views = c->view_names;
-	w->n_views = lv_view_count();
-	w->policies = c->policy_names;
-	w->n_policies = c->n_policy_names;
-	w->devices = c->device_names;
-	w->n_devices = c->n_device_names;
-	w->experiments = c->spec_words;
-	w->n_experiments = c->n_spec_words;
 }

@@ -3,12 +3,11 @@
  *
  * The child (child.h: its own process group, SIGTERM when the console
  * dies) writes its comparison table to /dev/null — the console reads the
- * same figures from summary.csv — and its progress to stderr.
- *
- * Progress lines look like
- *   loudva --batch: pass 1/2 run 3/8 done: loud(pred) on gen-2cam#1
- * and anything else on stderr becomes the message shown (the last error
- * line when it fails).
+ * same figures from summary.csv — its progress as JSON lines on the
+ * progress descriptor (progress.h: a "run" event after every finished run,
+ * giving the pass and the runs done of the pass's total), and its messages
+ * to stderr. The last stderr line is the message shown (the error when it
+ * fails).
  */
 #include "exprun.h"
 
@@ -301,22 +300,27 @@ void lv_exprun_cancel(struct lv_exprun *x)
 	lv_child_signal(&x->child, SIGTERM);
 }
 
-/* One line from the child: progress, or the message to show. */
+/* A line from the child's stderr: the message to show. */
 static void line(void *arg, const char *s)
 {
 	struct lv_exprun *x = arg;
-	int pass, passes;
-	size_t done, total;
-	if (sscanf(s, "loudva --batch: pass %d/%d run %zu/%zu", &pass, &passes, &done, &total) ==
-	    4) {
-		x->st.pass = pass;
-		x->st.passes = passes;
-		x->st.done = done;
-		x->st.total = total;
-	}
 	const char *p = !strncmp(s, "loudva --batch: ", 16) ? s + 16 : s;
 	snprintf(x->st.message, sizeof(x->st.message), "%.199s", p);
 }
+
+/* A progress event: how far the matrix has got. */
+static void progress(void *arg, const struct lv_progress *p)
+{
+	struct lv_exprun *x = arg;
+	if (p->event != LV_PROGRESS_RUN)
+		return;
+	x->st.pass = p->pass;
+	x->st.passes = p->passes;
+	x->st.done = p->done;
+	x->st.total = p->total;
+}
+
+static const struct lv_child_ops child_ops = { line, progress };
 
 static void reaped(struct lv_exprun *x, int status)
 {
@@ -343,9 +347,9 @@ int lv_exprun_poll(struct lv_exprun *x, struct lv_ui_experiments *out)
 {
 	int changed = 0;
 	if (x->child.pid > 0) {
-		changed = lv_child_read(&x->child, line, x) > 0;
+		changed = lv_child_read(&x->child, &child_ops, x) > 0;
 		int status;
-		if (lv_child_reap(&x->child, line, x, &status)) {
+		if (lv_child_reap(&x->child, &child_ops, x, &status)) {
 			reaped(x, status);
 			changed = 1;
 		} else {

@@ -1,11 +1,11 @@
 /*
  * exprun: experiments launched from the console. A run is a child process,
  * `loudva --batch SPEC --out DIR` — the very command an operator types —
- * whose progress lines (stderr, not a terminal: one line per finished run)
- * are read without blocking, and whose report directory is read back when
- * it exits (summary.csv). A separate process keeps the dashboard live and
- * responsive however heavy the matrix, and a crash there cannot take the
- * console down.
+ * whose progress (JSON lines on a descriptor of its own, progress.h: one
+ * per finished run) and messages (stderr) are read without blocking, and
+ * whose report directory is read back when it exits (summary.csv). A separate process keeps the
+ * dashboard live and responsive however heavy the matrix, and a crash there cannot take the console
+ * down.
  *
  * Also: the list of specs (experiments/NAME.json), the reports of past runs
  * (the results directory's subdirectories holding a summary.csv), and a

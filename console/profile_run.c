@@ -33,6 +33,7 @@
 #include "model/profile.h"
 #include "base/clock.h"
 #include "base/util.h"
+#include "progress.h"
 
 #define MAX_FREQS   64
 #define MAX_BATCHES 64
@@ -312,6 +313,7 @@ static int measure(struct sweep *s, uint64_t f, int b, double idle_w, struct lv_
 		r->throughput = (double)(k * b) / (t1 - t0);
 		r->windows = w + 1;
 		double sp = w >= 2 ? spread3(means, w + 1) : INFINITY;
+		lv_progress_send_window(f, b, w + 1);
 		fprintf(
 		    stderr,
 		    "  %llu Hz batch %d window %d: latency %.4f s (server %.4f s), %.4f J/batch, "
@@ -372,6 +374,7 @@ static int sweep_all(struct sweep *s, char **why)
 			if (!pinned) {
 				fprintf(stderr, "loudva profile run: %s: pinning %llu Hz\n",
 				        s->o->device, (unsigned long long)f);
+				lv_progress_send_pin(f);
 				rc = lv_prof_http_pin(s->http, f,
 				                      s->base->clock_change_delay_s + 10.0, why);
 				if (rc == LV_OK)
@@ -457,6 +460,7 @@ int lv_cmd_profile_run(int argc, char **argv)
 	struct sweep s = { .o = &o };
 	int idx = -1;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	lv_progress_open(); /* before an emulated agent starts: it must not inherit it */
 	struct lv_prof_target tg = { o.cluster, o.device, o.token_file, o.agent };
 	rc = lv_prof_setup(&tg, &c, &l, &idx, &token, &why);
 	if (rc)

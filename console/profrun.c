@@ -1,12 +1,11 @@
 /*
  * profrun: a profiling sweep from the console (see profrun.h).
  *
- * Progress lines of `loudva profile run` (stderr) that move the grid:
- *   loudva profile run: nano-00: pinning 768000000 Hz
- *     768000000 Hz batch 2 window 3: latency ...
- * Anything else becomes the message shown. The measured points come from
- * the progress file, rewritten atomically after every point, read again
- * whenever its modification time changes.
+ * The progress events of `loudva profile run` (JSON lines, progress.h)
+ * move the grid's cursor: "pin" (a clock is pinned) and "window" (a window
+ * of a point is measured). Its stderr lines become the message shown. The
+ * measured points come from the progress file, rewritten atomically after
+ * every point, read again whenever its modification time changes.
  */
 #include "profrun.h"
 
@@ -207,28 +206,33 @@ static int index_of_batch(const struct lv_ui_profiling *st, int b)
 	return -1;
 }
 
+/* A line from the sweep's stderr: the message to show. */
 static void line(void *arg, const char *s)
 {
 	struct lv_profrun *x = arg;
-	struct lv_ui_profiling *st = &x->st;
-	unsigned long long hz = 0;
-	int b = 0, w = 0;
-	const char *pin = strstr(s, ": pinning ");
-	if (pin && sscanf(pin, ": pinning %llu Hz", &hz) == 1) {
-		st->cur_f = index_of_freq(st, (uint64_t)hz);
-		st->cur_b = -1;
-		st->window = 0;
-	} else if (sscanf(s, " %llu Hz batch %d window %d:", &hz, &b, &w) == 3) {
-		st->cur_f = index_of_freq(st, (uint64_t)hz);
-		st->cur_b = index_of_batch(st, b);
-		st->window = w;
-	}
 	const char *p = !strncmp(s, "loudva profile run: ", 20) ? s + 20 : s;
 	while (*p == ' ')
 		p++;
 	if (!x->stopping || strstr(p, "interrupted"))
-		snprintf(st->message, sizeof(st->message), "%.199s", p);
+		snprintf(x->st.message, sizeof(x->st.message), "%.199s", p);
 }
+
+/* A progress event: the point being measured. */
+static void progress(void *arg, const struct lv_progress *p)
+{
+	struct lv_ui_profiling *st = &((struct lv_profrun *)arg)->st;
+	if (p->event == LV_PROGRESS_PIN) {
+		st->cur_f = index_of_freq(st, p->freq_hz);
+		st->cur_b = -1;
+		st->window = 0;
+	} else if (p->event == LV_PROGRESS_WINDOW) {
+		st->cur_f = index_of_freq(st, p->freq_hz);
+		st->cur_b = index_of_batch(st, p->batch);
+		st->window = p->window;
+	}
+}
+
+static const struct lv_child_ops child_ops = { line, progress };
 
 static void set_point(struct lv_ui_profiling *st, uint64_t hz, int batch, double lat_s,
                       double energy_j)
@@ -307,10 +311,10 @@ int lv_profrun_poll(struct lv_profrun *x, struct lv_ui_profiling *out)
 	if (x->st.state == LV_UI_PROF_WAITING || x->st.state == LV_UI_PROF_RUNNING)
 		x->st.elapsed_s = lv_mono_s() - x->started;
 	if (x->child.pid > 0) {
-		changed |= lv_child_read(&x->child, line, x) > 0;
+		changed |= lv_child_read(&x->child, &child_ops, x) > 0;
 		changed |= read_partial(x);
 		int status;
-		if (lv_child_reap(&x->child, line, x, &status)) {
+		if (lv_child_reap(&x->child, &child_ops, x, &status)) {
 			reaped(x, status);
 			changed = 1;
 		}

@@ -2,7 +2,7 @@
  * profrun: a profiling sweep started from the console. The sweep is a child
  * process (child.h) running `loudva profile run` — the very command an
  * operator types — against the device's agent and Triton; the console reads
- * its progress lines and, after every finished point, its progress file
+ * its progress events (progress.h) and, after every finished point, its progress file
  * (FILE.partial.json), so the Profile view's heatmap fills in live. When it
  * ends the profile it wrote is read back into the grid.
  *

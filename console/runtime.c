@@ -1,19 +1,18 @@
 /*
  * runtime: starting and stopping the live controller's pieces in order
- * (see runtime.h). Start: model geometry, cluster and cost tables, agents
- * (embedded) or the token (named cluster), engine thread, front end. Stop:
- * every frame answered first (so front-end threads waiting on requests are
- * released), then the front end, the agents, and the engine thread last —
- * the launcher borrows the cluster the engine owns.
- *
- * The same order as `loudva serve` (console/cmd_serve.c); the two would
- * share this file if serve moved onto it.
+ * (see runtime.h), for the console and `loudva serve` alike. Start: model
+ * geometry, cluster and cost tables, agents (embedded or emulated) or the
+ * token (named cluster), engine thread, front end. Stop: every frame
+ * answered first (so front-end threads waiting on requests are released),
+ * then the front end, the agents, and the engine thread last — the
+ * launcher borrows the cluster the engine owns.
  */
 #include "runtime.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "model/cluster.h"
@@ -50,7 +49,7 @@ static int setup_cluster(const struct lv_runtime_opts *o, struct lv_runtime *rt,
 	*cp = c;
 	if (lv_cluster_build_costs(c, o->mode, pred, why) != LV_OK)
 		return LV_EXIT_FAIL;
-	if (o->cluster) {
+	if (o->cluster && !o->emulate) {
 		const char *tf = o->token_file ? o->token_file : c->token_file;
 		if (tf)
 			rt->token = lv_token_file_read(tf, why);
@@ -89,17 +88,26 @@ int lv_runtime_start(const struct lv_runtime_opts *o, struct lv_runtime *rt, cha
 	cfg.policy = o->policy ? o->policy : "loud";
 	cfg.token = rt->token;
 	cfg.db_path = o->db;
+	cfg.window_lead_s = o->window_lead_s;
+	cfg.shm_off = o->no_shm;
 	rt->live = lv_live_new(&cfg, why);
 	if (!rt->live) {
 		rc = LV_EXIT_USAGE; /* a bad policy or database */
 		goto out;
 	}
 	c = NULL; /* the engine owns it; the launcher borrows it until it stops */
-	if (!o->listen || strcmp(o->listen, "none")) {
+	if (o->frontend_required || !o->listen || strcmp(o->listen, "none")) {
 		char *fe_why = NULL;
-		rt->frontend = lv_frontend_start(rt->live, &rt->model,
-		                                 o->listen ? o->listen : LV_FRONTEND_DEFAULT_LISTEN,
-		                                 NULL, &fe_why);
+		rt->listen = o->listen ? o->listen : LV_FRONTEND_DEFAULT_LISTEN;
+		rt->frontend = lv_frontend_start(rt->live, &rt->model, rt->listen, NULL, &fe_why);
+		if (!rt->frontend && o->frontend_required) {
+			if (why)
+				*why = fe_why;
+			else
+				free(fe_why);
+			rc = LV_EXIT_FAIL;
+			goto out;
+		}
 		if (!rt->frontend)
 			rt->frontend_error =
 			    fe_why ? fe_why : lv_xstrdup("front end did not start");
@@ -113,12 +121,37 @@ out:
 	return rc;
 }
 
-void lv_runtime_stop(struct lv_runtime *rt)
+void lv_runtime_poll(struct lv_runtime *rt)
 {
+	if (rt->launcher)
+		lv_launcher_poll(rt->launcher);
+}
+
+void lv_runtime_shutdown(struct lv_runtime *rt)
+{
+	if (rt->shut)
+		return;
+	rt->shut = 1;
 	if (rt->live)
 		lv_live_shutdown(rt->live);
+	if (rt->frontend) {
+		/*
+		 * Every request is answered now; give the connection threads a
+		 * moment to write the answers, as libmicrohttpd's stop closes
+		 * connections without flushing them.
+		 */
+		struct timespec ts = { 0, 300 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
 	lv_frontend_stop(rt->frontend);
+	rt->frontend = NULL;
 	lv_launcher_stop(rt->launcher);
+	rt->launcher = NULL;
+}
+
+void lv_runtime_stop(struct lv_runtime *rt)
+{
+	lv_runtime_shutdown(rt);
 	lv_live_stop(rt->live);
 	free(rt->frontend_error);
 	free(rt->cluster_path);

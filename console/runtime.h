@@ -1,13 +1,20 @@
 /*
  * runtime: the live controller as one unit — the cluster and its cost
- * tables, the embedded emulated agents when no cluster is named
- * (launcher.h), the engine thread (live.h) and the HTTP front end
- * (frontend.h) — started and stopped in the one right order. The console
- * is a consumer of its snapshots and a producer of its commands; `loudva
- * serve` runs the same pieces headless.
+ * tables, the embedded emulated agents when no cluster is named or it is
+ * to be emulated (launcher.h), the engine thread (live.h) and the HTTP
+ * front end (frontend.h) — started and stopped in the one right order. The
+ * console (cmd_console.c) is a consumer of its snapshots and a producer of
+ * its commands; `loudva serve` (cmd_serve.c) runs the same pieces headless.
+ * Both start and stop through this file and nowhere else.
+ *
+ * Life cycle: lv_runtime_start; lv_runtime_poll now and then while it runs;
+ * lv_runtime_shutdown, after which the engine's results (lv_live_result,
+ * snapshots, the event log) are final and still readable; lv_runtime_stop.
+ * lv_runtime_stop does the shutdown itself when it was not done.
  *
  * Threads: lv_runtime_start must run on the program's main thread (the
- * launcher's agents die with the thread that forked them).
+ * launcher's agents die with the thread that forked them); every other
+ * call from the same thread.
  */
 #ifndef LV_RUNTIME_H
 #define LV_RUNTIME_H
@@ -20,36 +27,59 @@ struct lv_frontend;
 
 struct lv_runtime_opts {
 	const char *cluster;      /* a cluster file; NULL: the embedded thesis cluster */
+	int emulate;              /* 1: emulate the named cluster's devices on loopback */
 	const char *policy;       /* [loud] */
 	enum lv_cost_mode mode;   /* [pred] */
-	const char *listen;       /* front end address; NULL: the default; "none": no front end */
+	const char *listen;       /* front end address [default]; "none": off, unless required */
+	int frontend_required;    /* 1: a front end that cannot listen fails the start */
 	const char *agent;        /* loudva-agent [beside this program] */
 	const char *predictor;    /* [LV_DEFAULT_PREDICTOR_CACHE] */
 	const char *model_config; /* [model_repository/inception_graphdef/config.pbtxt] */
 	const char *token_file;   /* [the cluster's "token_file"] */
 	const char *db;           /* SQLite store, NULL none */
 	int keep_logs;            /* keep the embedded agents' logs */
+	double window_lead_s;     /* lv_live_config's: the result's window opens this early */
+	int no_shm;               /* every batch in its HTTP body (lv_live_config's shm_off) */
 };
 
 struct lv_runtime {
 	struct lv_live *live;
-	struct lv_launcher *launcher; /* NULL for a named cluster */
+	struct lv_launcher *launcher; /* NULL for a named cluster not emulated */
 	struct lv_frontend *frontend; /* NULL when off or the address was taken */
 	char *frontend_error;         /* why the front end is not running, or NULL */
+	const char *listen;           /* the front end's address as asked (borrowed from opts) */
 	struct lv_model_info model;
 	char *cluster_path; /* the cluster file in use */
 	char *token;
+	int shut; /* lv_runtime_shutdown has run */
 };
 
 /*
  * Starts everything. LV_EXIT_OK, or LV_EXIT_USAGE (bad file, policy, ...)
- * / LV_EXIT_FAIL (agents would not start) with *why; what was started is
- * stopped again. A front end that cannot listen is not fatal: the runtime
- * runs without it and frontend_error says why.
+ * / LV_EXIT_FAIL (agents would not start; the front end could not listen
+ * and o->frontend_required) with *why; what was started is stopped again
+ * and *rt is cleared. Without frontend_required a front end that cannot
+ * listen is not fatal: the runtime runs without it and frontend_error says
+ * why. `o` must outlive rt (rt->listen borrows from it).
  */
 int lv_runtime_start(const struct lv_runtime_opts *o, struct lv_runtime *rt, char **why);
 
-/* Answers every frame (lv_live_shutdown), stops the front end, the agents and the engine. */
+/* Reaps embedded agents that exited on their own (the controller probes them back). Never
+ * blocks. */
+void lv_runtime_poll(struct lv_runtime *rt);
+
+/*
+ * The orderly stop, short of the engine: every frame is answered
+ * (lv_live_shutdown, which gives every clock it set back to the device's
+ * governor), the answers are given a moment to reach the front end's
+ * clients, the front end stops, and the embedded agents stop (their
+ * directory is removed). The engine's result, snapshots and event log stay
+ * readable until lv_runtime_stop. Idempotent.
+ */
+void lv_runtime_shutdown(struct lv_runtime *rt);
+
+/* lv_runtime_shutdown if not done, then the engine thread stops and the store is closed; frees
+ * and clears *rt. Accepts a cleared or never-started rt. */
 void lv_runtime_stop(struct lv_runtime *rt);
 
 /* `name` in this executable's directory (loudva-agent, loudva); `name` alone if unknown. Caller

@@ -236,4 +236,26 @@ char *lv_exp_report_csv(const struct lv_experiment *e, const struct lv_exp_resul
 char *lv_exp_summary_csv(const struct lv_experiment *e, const struct lv_exp_summary *sum);
 char *lv_exp_report_table(const struct lv_experiment *e, const struct lv_exp_summary *sum);
 
+/*
+ * A run's figures in JSON, as report.json's runs hold them and `loudva sim
+ * --json` / `loudva serve --json` print them. Numbers are exact (the
+ * shortest form that reads back to the same double); NAN and the
+ * infinities are null.
+ */
+struct cJSON;
+struct lv_engine_counts;
+
+/* Adds number v to object o under key. */
+void lv_exp_json_num(struct cJSON *o, const char *key, double v);
+
+/* Adds every column of sched/runmetrics.h to o, by name and in order; n may be NULL (its
+ * columns null). */
+void lv_exp_metrics_json(struct cJSON *o, const struct lv_run_metrics *m,
+                         const struct lv_engine_counts *n);
+
+/* Adds "devices" to o: per device its name, kind (c's name for it) and runmetrics.h's device
+ * columns. */
+void lv_exp_devices_json(struct cJSON *o, const struct lv_cluster *c,
+                         const struct lv_run_metrics *m);
+
 #endif

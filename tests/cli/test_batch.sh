@@ -79,7 +79,7 @@ agree() { # agree RUN POLICY MODE TRACE
 	check "run $1 ($2) agrees with loudva sim" jq -e --slurpfile s "$SCRATCH/sim.json" \
 		"def near(a; b): ((a - b) | fabs) <= 1e-12 * (b | fabs) + 1e-15;
 		 .runs[$(($1 - 1))].metrics as \$m | \$s[0] as \$x |
-		 near(\$m.energy_j; \$x.energy_j) and near(\$m.frames_per_joule; \$x.frames_per_j) and
+		 near(\$m.energy_j; \$x.energy_j) and near(\$m.frames_per_joule; \$x.frames_per_joule) and
 		 \$m.ok == \$x.ok and \$m.late == \$x.late and \$m.expired == \$x.expired and
 		 \$m.frames == \$x.frames and near(\$m.latency_p95_s; \$x.latency_p95_s) and
 		 near(\$m.window_s; \$x.window_s)" "$R"

@@ -124,7 +124,7 @@ w=$(jq '.runs[0].metrics.window_s' "$R")
 "$LOUDVA" sim --trace "$SCRATCH/t.csv" --cluster "$SCRATCH/lab.json" --policy loud --mode prof \
 	--until "$w" --json >"$SCRATCH/sim.json" || fail "sim"
 live_fpj=$(jq '.runs[0].metrics.frames_per_joule' "$R")
-sim_fpj=$(jq .frames_per_j "$SCRATCH/sim.json")
+sim_fpj=$(jq .frames_per_joule "$SCRATCH/sim.json")
 echo "loud(prof) on the running cluster: live $live_fpj frames/J, sim $sim_fpj frames/J, window $w s"
 check "live and simulated: the same frames" test "$(jq .frames "$SCRATCH/sim.json")" = "$frames"
 check "live and simulated frames/J within 15 % ($live_fpj vs $sim_fpj)" \

@@ -44,7 +44,7 @@ for p in loud round_robin; do
 	live_fpj=$(jq .frames_per_joule <<<"$run")
 	"$LOUDVA" sim --trace "$SCRATCH/t.csv" --policy "$p" --mode pred --until "$w" --json \
 		>"$SCRATCH/sim-$p.json" || fail "sim $p"
-	sim_fpj=$(jq .frames_per_j "$SCRATCH/sim-$p.json")
+	sim_fpj=$(jq .frames_per_joule "$SCRATCH/sim-$p.json")
 	echo "$p: live $live_fpj frames/J, sim $sim_fpj frames/J, window $w s"
 	check "$p: same frames live and simulated" test "$(jq .frames <<<"$run")" = "$(jq .frames "$SCRATCH/sim-$p.json")"
 	check "$p: one window" jq -e --argjson a "$w" '(.window_s - $a) | fabs < 1e-6' "$SCRATCH/sim-$p.json"

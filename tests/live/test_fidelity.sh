@@ -41,8 +41,8 @@ w=$(jq .window_s "$SCRATCH/live.json")
 "$LOUDVA" sim --trace "$SCRATCH/t.csv" --policy $POLICY --until "$w" --json >"$SCRATCH/sim.json" ||
 	fail "sim"
 
-live_fpj=$(jq .frames_per_j "$SCRATCH/live.json")
-sim_fpj=$(jq .frames_per_j "$SCRATCH/sim.json")
+live_fpj=$(jq .frames_per_joule "$SCRATCH/live.json")
+sim_fpj=$(jq .frames_per_joule "$SCRATCH/sim.json")
 live_ok=$(jq .pct_frames_within_budget "$SCRATCH/live.json")
 sim_ok=$(jq .pct_frames_within_budget "$SCRATCH/sim.json")
 echo "live: $live_fpj frames/J, $live_ok % within budget; sim: $sim_fpj frames/J, $sim_ok %; window $w s"
