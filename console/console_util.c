@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "console.h"
+#include "base/clock.h"
 #include "base/util.h"
 #include "view.h"
 
