@@ -50,15 +50,7 @@ static const struct lv_opt console_opts[] = {
 	  .max = 10000,
 	  .what = "a number of ms in 50..10000",
 	  .help = "redraw period, 50..10000 [500]" },
-	{ .name = "duration",
-	  .kind = LV_OPT_DOUBLE,
-	  .offset = O(duration_s),
-	  .arg = "S",
-	  .flags = LV_OPT_ABOVE_MIN,
-	  .min = 0,
-	  .max = INFINITY,
-	  .what = "a positive number of seconds",
-	  .help = "exit after S seconds" },
+	{ .kind = LV_OPT_INCLUDE, .offset = O(duration_s), .rows = lv_cmd_duration_opts },
 	{ .name = "iterations",
 	  .kind = LV_OPT_LONG,
 	  .offset = O(iterations),
@@ -67,13 +59,7 @@ static const struct lv_opt console_opts[] = {
 	  .max = INFINITY,
 	  .what = "a positive whole number",
 	  .help = "exit after N frames drawn" },
-	{ .name = "cluster",
-	  .kind = LV_OPT_STR,
-	  .offset = O(rt.cluster),
-	  .arg = "FILE",
-	  .help = "a real cluster (agents + Triton at its URLs)" },
-	{ .kind = LV_OPT_INCLUDE, .offset = O(rt.policy), .rows = lv_cmd_policy_opts },
-	{ .kind = LV_OPT_INCLUDE, .offset = O(rt.mode), .rows = lv_cmd_mode_opts },
+	{ .kind = LV_OPT_INCLUDE, .offset = O(rt), .rows = lv_runtime_opt_rows },
 	{ .name = "listen",
 	  .kind = LV_OPT_STR,
 	  .offset = O(rt.listen),
@@ -113,11 +99,6 @@ static const struct lv_opt console_opts[] = {
 	  .kind = LV_OPT_SET,
 	  .offset = O(plots),
 	  .help = "let experiments draw their figures (gnuplot)" },
-	{ .name = "db",
-	  .kind = LV_OPT_STR,
-	  .offset = O(rt.db),
-	  .arg = "FILE",
-	  .help = "record frames, batches and telemetry (SQLite)" },
 	{ .name = "mono",
 	  .kind = LV_OPT_SET,
 	  .offset = O(mono),
@@ -126,25 +107,6 @@ static const struct lv_opt console_opts[] = {
 	  .kind = LV_OPT_SET,
 	  .offset = O(ascii),
 	  .help = "ASCII charts even under a UTF-8 locale" },
-	{ .name = "agent",
-	  .kind = LV_OPT_STR,
-	  .offset = O(rt.agent),
-	  .arg = "PATH",
-	  .help = "loudva-agent for the embedded cluster [beside loudva]" },
-	{ .name = "predictor",
-	  .kind = LV_OPT_STR,
-	  .offset = O(rt.predictor),
-	  .arg = "FILE",
-	  .help = "predictor cache [" LV_DEFAULT_PREDICTOR_CACHE "]" },
-	{ .name = "token-file",
-	  .kind = LV_OPT_STR,
-	  .offset = O(rt.token_file),
-	  .arg = "FILE",
-	  .help = "agents' bearer token [the cluster's \"token_file\"]" },
-	{ .name = "keep-logs",
-	  .kind = LV_OPT_SET,
-	  .offset = O(rt.keep_logs),
-	  .help = "keep the embedded agents' logs" },
 	{ 0 },
 };
 #undef O
@@ -158,12 +120,6 @@ static const struct lv_opt_spec console_spec = {
 	         "synthetic camera workload, and stops them on exit. Press ? for every key.",
 	.opts = console_opts,
 };
-
-/* 0, 1 after --help, or LV_EXIT_USAGE (message printed). */
-static int parse(int argc, char **argv, struct lv_console_opts *o)
-{
-	return lv_opts_parse(&console_spec, argc, argv, o);
-}
 
 /* Everything but the screen: workload, experiment runner, view states. */
 static int start(struct lv_console *c, char **why)
@@ -221,7 +177,7 @@ int lv_cmd_console(int argc, char **argv)
 	c->opts.refresh_ms = 500;
 	c->opts.rt.mode = LV_COST_PRED;
 	lv_workload_config_default(&c->opts.wl);
-	int rc = parse(argc, argv, &c->opts);
+	int rc = lv_opts_parse(&console_spec, argc, argv, &c->opts);
 	if (rc) {
 		free(c);
 		return rc == 1 ? LV_EXIT_OK : rc;

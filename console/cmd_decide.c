@@ -104,10 +104,7 @@ static const struct lv_opt decide_opts[] = {
 	  .min = 0,
 	  .max = LV_EXPLAIN_MAX_ALTS,
 	  .help = "alternatives to show [5]" },
-	{ .name = "json",
-	  .kind = LV_OPT_SET,
-	  .offset = O(json),
-	  .help = "machine-readable output" },
+	{ .kind = LV_OPT_INCLUDE, .offset = O(json), .rows = lv_cmd_json_opts },
 	{ 0 },
 };
 #undef O

@@ -76,10 +76,7 @@ static const struct lv_opt load_opts[] = {
 	  .max = INFINITY,
 	  .what = "a positive number",
 	  .help = "give up on a request after S seconds [120]" },
-	{ .name = "json",
-	  .kind = LV_OPT_SET,
-	  .offset = A(json),
-	  .help = "print the summary as JSON" },
+	{ .kind = LV_OPT_INCLUDE, .offset = A(json), .rows = lv_cmd_json_opts },
 	{ 0 },
 };
 #undef A

@@ -46,12 +46,12 @@
 
 #define DEFAULT_MODEL_CONFIG LV_DEFAULT_MODEL_CONFIG
 
+/* serve's options: the runtime's (shared with the console) and its own. */
 struct opts {
-	const char *cluster, *listen, *policy, *db, *token_file, *agent, *predictor, *info;
-	const char *model_config;
-	enum lv_cost_mode mode;
-	double duration_s, lead_s;
-	int json, keep_logs, emulate, no_shm;
+	struct lv_runtime_opts rt;
+	const char *info;
+	double duration_s;
+	int json;
 	enum lv_log_level log_level;
 };
 
@@ -77,80 +77,42 @@ static const char *show_log_level(const void *field)
 
 #define O(field) offsetof(struct opts, field)
 static const struct lv_opt serve_opts[] = {
-	{ .name = "cluster",
-	  .kind = LV_OPT_STR,
-	  .offset = O(cluster),
-	  .arg = "FILE",
-	  .help = "a real cluster (agents + Triton at its URLs)" },
 	{ .name = "emulate",
 	  .kind = LV_OPT_SET,
-	  .offset = O(emulate),
+	  .offset = O(rt.emulate),
 	  .help = "emulate the --cluster's devices on loopback instead" },
 	{ .name = "no-shm",
 	  .kind = LV_OPT_SET,
-	  .offset = O(no_shm),
+	  .offset = O(rt.no_shm),
 	  .help = "send every batch in its HTTP body, also to the agents\n"
 	          "this host runs (they get it through Triton's system\n"
 	          "shared memory otherwise; see profiles/README.md)" },
 	{ .name = "listen",
 	  .kind = LV_OPT_STR,
-	  .offset = O(listen),
+	  .offset = O(rt.listen),
 	  .arg = "ADDR:PORT",
 	  .help = "front end [" LV_FRONTEND_DEFAULT_LISTEN "]" },
-	{ .kind = LV_OPT_INCLUDE, .offset = O(policy), .rows = lv_cmd_policy_opts },
-	{ .kind = LV_OPT_INCLUDE, .offset = O(mode), .rows = lv_cmd_mode_opts },
-	{ .name = "db",
-	  .kind = LV_OPT_STR,
-	  .offset = O(db),
-	  .arg = "FILE",
-	  .help = "record frames, batches and telemetry (SQLite)" },
-	{ .name = "duration",
-	  .kind = LV_OPT_DOUBLE,
-	  .offset = O(duration_s),
-	  .arg = "S",
-	  .flags = LV_OPT_ABOVE_MIN,
-	  .min = 0,
-	  .max = INFINITY,
-	  .what = "a positive number of seconds",
-	  .help = "stop after S seconds [run until a signal]" },
+	{ .kind = LV_OPT_INCLUDE, .offset = O(rt), .rows = lv_runtime_opt_rows },
+	{ .kind = LV_OPT_INCLUDE, .offset = O(duration_s), .rows = lv_cmd_duration_opts },
 	{ .name = "window-lead",
 	  .kind = LV_OPT_DOUBLE,
-	  .offset = O(lead_s),
+	  .offset = O(rt.window_lead_s),
 	  .arg = "S",
 	  .min = 0,
 	  .max = INFINITY,
 	  .what = "a number of seconds >= 0",
 	  .help = "the summary's window opens S s before the first frame\n"
 	          "(a replayed trace's first request time: compare with sim)" },
-	{ .name = "token-file",
-	  .kind = LV_OPT_STR,
-	  .offset = O(token_file),
-	  .arg = "FILE",
-	  .help = "agents' bearer token [the cluster's \"token_file\"]" },
-	{ .name = "agent",
-	  .kind = LV_OPT_STR,
-	  .offset = O(agent),
-	  .arg = "PATH",
-	  .help = "loudva-agent for the embedded cluster [beside loudva]" },
 	{ .name = "model-config",
 	  .kind = LV_OPT_STR,
-	  .offset = O(model_config),
+	  .offset = O(rt.model_config),
 	  .arg = "FILE",
 	  .help = "Triton model config [" DEFAULT_MODEL_CONFIG "]" },
-	{ .name = "predictor",
-	  .kind = LV_OPT_STR,
-	  .offset = O(predictor),
-	  .arg = "FILE",
-	  .help = "predictor cache [" LV_DEFAULT_PREDICTOR_CACHE "]" },
 	{ .name = "info",
 	  .kind = LV_OPT_STR,
 	  .offset = O(info),
 	  .arg = "FILE",
 	  .help = "write the address and the embedded agents (JSON) once up" },
-	{ .name = "keep-logs",
-	  .kind = LV_OPT_SET,
-	  .offset = O(keep_logs),
-	  .help = "keep the embedded agents' logs (their directory is printed)" },
 	{ .name = "log-level",
 	  .kind = LV_OPT_FN,
 	  .offset = O(log_level),
@@ -160,10 +122,7 @@ static const struct lv_opt serve_opts[] = {
 	  .show = show_log_level,
 	  .help = "the controller's events from LEVEL up go to stderr as they\n"
 	          "happen: debug (every dispatch), info, warn, error" },
-	{ .name = "json",
-	  .kind = LV_OPT_SET,
-	  .offset = O(json),
-	  .help = "print the summary as JSON" },
+	{ .kind = LV_OPT_INCLUDE, .offset = O(json), .rows = lv_cmd_json_opts },
 	{ 0 },
 };
 #undef O
@@ -178,12 +137,6 @@ static const struct lv_opt_spec serve_spec = {
 	         "governor, and prints the run's figures.",
 	.opts = serve_opts,
 };
-
-/* 0, 1 after --help, or LV_EXIT_USAGE (message printed). */
-static int parse(int argc, char **argv, struct opts *o)
-{
-	return lv_opts_parse(&serve_spec, argc, argv, o);
-}
 
 static int write_info(const char *path, const struct lv_frontend *fe, const char *listen,
                       const struct lv_launcher *l, const struct lv_cluster *c)
@@ -294,39 +247,20 @@ static void wait_for_stop(double duration_s, struct lv_runtime *rt, enum lv_log_
 	}
 }
 
-/* The runtime's options from serve's. */
-static void runtime_opts(const struct opts *o, struct lv_runtime_opts *ro)
-{
-	memset(ro, 0, sizeof(*ro));
-	ro->cluster = o->cluster;
-	ro->emulate = o->emulate;
-	ro->policy = o->policy;
-	ro->mode = o->mode;
-	ro->listen = o->listen ? o->listen : LV_FRONTEND_DEFAULT_LISTEN;
-	ro->frontend_required = 1;
-	ro->agent = o->agent;
-	ro->predictor = o->predictor;
-	ro->model_config = o->model_config;
-	ro->token_file = o->token_file;
-	ro->db = o->db;
-	ro->keep_logs = o->keep_logs;
-	ro->window_lead_s = o->lead_s;
-	ro->no_shm = o->no_shm;
-}
-
 int lv_cmd_serve(int argc, char **argv)
 {
-	struct opts o = { .mode = LV_COST_PRED, .log_level = LV_LOG_INFO };
-	struct lv_runtime_opts ro;
+	struct opts o = { .rt = { .mode = LV_COST_PRED, .frontend_required = 1 },
+		          .log_level = LV_LOG_INFO };
 	struct lv_runtime rt;
 	uint64_t seq = 0;
 	char *why = NULL;
 	memset(&rt, 0, sizeof(rt));
-	int rc = parse(argc, argv, &o);
+	int rc = lv_opts_parse(&serve_spec, argc, argv, &o);
 	if (rc)
 		return rc == 1 ? LV_EXIT_OK : rc;
-	runtime_opts(&o, &ro);
-	rc = lv_runtime_start(&ro, &rt, &why);
+	if (!o.rt.listen)
+		o.rt.listen = LV_FRONTEND_DEFAULT_LISTEN;
+	rc = lv_runtime_start(&o.rt, &rt, &why);
 	if (rc != LV_EXIT_OK)
 		goto out;
 	struct sigaction sa;
@@ -336,9 +270,9 @@ int lv_cmd_serve(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	const struct lv_cluster *c = lv_live_cluster(rt.live);
 	fprintf(stderr, "loudva serve: listening on %s (port %u), policy %s%s\n", rt.listen,
-	        (unsigned)lv_frontend_port(rt.frontend), o.policy ? o.policy : "loud",
+	        (unsigned)lv_frontend_port(rt.frontend), o.rt.policy ? o.rt.policy : "loud",
 	        rt.launcher ? ", embedded cluster" : "");
-	if (rt.launcher && o.keep_logs)
+	if (rt.launcher && o.rt.keep_logs)
 		fprintf(stderr, "loudva serve: agents' logs in %s\n", lv_launcher_dir(rt.launcher));
 	if (o.info && write_info(o.info, rt.frontend, rt.listen, rt.launcher, c) != LV_OK) {
 		rc = LV_EXIT_FAIL;

@@ -70,10 +70,7 @@ static const struct lv_opt sim_opts[] = {
 	  .min = 0,
 	  .max = INFINITY,
 	  .help = "count energy until at least S s (compare runs over one window)" },
-	{ .name = "json",
-	  .kind = LV_OPT_SET,
-	  .offset = O(json),
-	  .help = "machine-readable output" },
+	{ .kind = LV_OPT_INCLUDE, .offset = O(json), .rows = lv_cmd_json_opts },
 	{ 0 },
 };
 #undef O

@@ -6,6 +6,7 @@
 #include "commands.h"
 
 #include <stdarg.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,23 @@ const struct lv_opt lv_cmd_policy_opts[] = {
 	  .kind = LV_OPT_STR,
 	  .arg = "NAME[:k=v,..]",
 	  .help = "scheduling policy and its parameters [loud]" },
+	{ 0 },
+};
+
+const struct lv_opt lv_cmd_json_opts[] = {
+	{ .name = "json", .kind = LV_OPT_SET, .help = "machine-readable output (JSON)" },
+	{ 0 },
+};
+
+const struct lv_opt lv_cmd_duration_opts[] = {
+	{ .name = "duration",
+	  .kind = LV_OPT_DOUBLE,
+	  .arg = "S",
+	  .flags = LV_OPT_ABOVE_MIN,
+	  .min = 0,
+	  .max = INFINITY,
+	  .what = "a positive number of seconds",
+	  .help = "stop after S seconds" },
 	{ 0 },
 };
 

@@ -44,6 +44,12 @@ extern const struct lv_opt lv_cmd_mode_opts[];
 /* --policy NAME[:k=v,..], one row for a const char * (NULL or "loud": loud). */
 extern const struct lv_opt lv_cmd_policy_opts[];
 
+/* --json, one row for an int set to 1. */
+extern const struct lv_opt lv_cmd_json_opts[];
+
+/* --duration S, one row for a double: a positive number of seconds (0: not given). */
+extern const struct lv_opt lv_cmd_duration_opts[];
+
 /*
  * Loads the cluster file and builds its cost tables as `costs` says, as
  * the simulating subcommands start. NULL after one line on stderr

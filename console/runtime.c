@@ -9,6 +9,7 @@
  */
 #include "runtime.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,43 @@ static int setup_cluster(const struct lv_runtime_opts *o, struct lv_runtime *rt,
 	rt->token = lv_xstrdup(lv_launcher_token(rt->launcher));
 	return LV_EXIT_OK;
 }
+
+#define O(field) offsetof(struct lv_runtime_opts, field)
+const struct lv_opt lv_runtime_opt_rows[] = {
+	{ .name = "cluster",
+	  .kind = LV_OPT_STR,
+	  .offset = O(cluster),
+	  .arg = "FILE",
+	  .help = "a real cluster (agents + Triton at its URLs)" },
+	{ .kind = LV_OPT_INCLUDE, .offset = O(policy), .rows = lv_cmd_policy_opts },
+	{ .kind = LV_OPT_INCLUDE, .offset = O(mode), .rows = lv_cmd_mode_opts },
+	{ .name = "db",
+	  .kind = LV_OPT_STR,
+	  .offset = O(db),
+	  .arg = "FILE",
+	  .help = "record frames, batches and telemetry (SQLite)" },
+	{ .name = "agent",
+	  .kind = LV_OPT_STR,
+	  .offset = O(agent),
+	  .arg = "PATH",
+	  .help = "loudva-agent for the embedded cluster [beside loudva]" },
+	{ .name = "predictor",
+	  .kind = LV_OPT_STR,
+	  .offset = O(predictor),
+	  .arg = "FILE",
+	  .help = "predictor cache [" LV_DEFAULT_PREDICTOR_CACHE "]" },
+	{ .name = "token-file",
+	  .kind = LV_OPT_STR,
+	  .offset = O(token_file),
+	  .arg = "FILE",
+	  .help = "agents' bearer token [the cluster's \"token_file\"]" },
+	{ .name = "keep-logs",
+	  .kind = LV_OPT_SET,
+	  .offset = O(keep_logs),
+	  .help = "keep the embedded agents' logs (their directory is printed)" },
+	{ 0 },
+};
+#undef O
 
 int lv_runtime_start(const struct lv_runtime_opts *o, struct lv_runtime *rt, char **why)
 {

@@ -21,6 +21,7 @@
 
 #include "model/cost.h"
 #include "live/live.h"
+#include "opts.h"
 
 struct lv_launcher;
 struct lv_frontend;
@@ -53,6 +54,15 @@ struct lv_runtime {
 	char *token;
 	int shut; /* lv_runtime_shutdown has run */
 };
+
+/*
+ * The options the console and `loudva serve` share, as rows for the option
+ * parser (opts.h), their offsets relative to a struct lv_runtime_opts:
+ * --cluster, --policy, --mode, --db, --agent, --predictor, --token-file and
+ * --keep-logs. Each command includes them with an LV_OPT_INCLUDE row and
+ * adds its own.
+ */
+extern const struct lv_opt lv_runtime_opt_rows[];
 
 /*
  * Starts everything. LV_EXIT_OK, or LV_EXIT_USAGE (bad file, policy, ...)
