@@ -117,6 +117,21 @@ int lv_engine_submit(struct lv_engine *e, double now, uint32_t n_frames, double 
                      uint64_t tag, uint64_t *first_id);
 
 /*
+ * lv_engine_submit for a request that arrived at arrival_s but reaches the
+ * engine only at now (the live front end decodes its images in between):
+ * its frames' arrival is arrival_s, their deadline arrival_s + budget_s and
+ * their latency counts from arrival_s, so time spent before the engine
+ * counts against the budget. A frame whose deadline has passed by now ends
+ * EXPIRED at once (FRAME_FINAL, reason "...budget ran out before it reached
+ * the scheduler"): it was accepted, so the return value is 0, not an error.
+ * arrival_s that is NAN or later than now means now: lv_engine_submit(e,
+ * now, ...) is lv_engine_submit_at(e, now, now, ...), and its frames never
+ * expire at submission (a budget runs from now, and is positive).
+ */
+int lv_engine_submit_at(struct lv_engine *e, double now, double arrival_s, uint32_t n_frames,
+                        double budget_s, uint64_t tag, uint64_t *first_id);
+
+/*
  * Batch batch_id finished at now. ok=1: its frames are served (OK or LATE by
  * their deadlines). ok=0: it failed; frames on their first attempt go back to
  * the queue (when retries are on), the rest end FAILED with `reason`
