@@ -32,8 +32,9 @@
  * waiting to be decoded is part of it.
  *
  * Threads. One thread per connection (libmicrohttpd's thread-per-connection
- * mode), bounded by max_connections and an idle timeout, so a slow or stalled
- * client holds only its own thread. That thread parses the upload, decodes
+ * mode), bounded by the limits above and an idle timeout, so a slow or
+ * stalled client holds only its own thread, and not for long; a reaper
+ * thread cuts off connections past their deadlines. That thread parses the upload, decodes
  * and preprocesses the images into the request's tensors (off the engine
  * thread), submits the request and blocks until the consumer has answered
  * every frame. Decoding is CPU-bound, so at most max_decoders requests decode
@@ -110,7 +111,10 @@ struct lv_frontend_ops {
  * one, see lv_frontend_port). `ops` and `arg` are borrowed until
  * lv_frontend_stop; `model` and `lim` (NULL: defaults) are copied. Images
  * are preprocessed to model->height × width × channels floats. Returns the
- * running front end, or NULL with *why (bad address, address in use, ...).
+ * running front end, or NULL with *why (bad address, address in use, a
+ * limit of 0 or a time-out that is not a positive number, ...). The
+ * consumer's request_new need not set arrival_mono_s: the front end sets it
+ * (when the request's headers were complete) before submit.
  */
 struct lv_frontend *lv_frontend_new(const struct lv_frontend_ops *ops, void *arg,
                                     const struct lv_model_info *model, const char *listen_addr,

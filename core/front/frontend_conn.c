@@ -52,6 +52,7 @@
 
 #define REAPER_TICK_S 0.25 /* the longest the reaper sleeps: deadlines are kept to this */
 
+/* In eviction's order of preference: the earlier, the sooner evicted. */
 enum fe_phase { WAIT_HEADERS, WAIT_BODY, BUSY };
 
 struct fe_conn {

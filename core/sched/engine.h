@@ -9,7 +9,8 @@
  * Frame lifecycle. Every frame the engine receives ends in exactly one
  * terminal state: OK (served within budget), LATE (served after its
  * deadline), FAILED (its batch failed twice, or once with retries off),
- * EXPIRED (still queued at deadline + expire_grace_s), REJECTED (bad budget
+ * EXPIRED (still queued at deadline + expire_grace_s, or its budget spent
+ * before it was submitted: lv_engine_submit_at), REJECTED (bad budget
  * or admission refused, decided at submission). The engine asserts
  *   received == queued + in_flight + ok + late + failed + expired + rejected
  * after every event, and reports each terminal frame as a FRAME_FINAL action.

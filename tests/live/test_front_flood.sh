@@ -18,6 +18,9 @@ make_images "$SCRATCH/img"
 command -v python3 >/dev/null || fail "python3 is not installed"
 FLOOD="python3 $(dirname "$0")/flood.py"
 
+expect_exit 2 "--header-timeout: '0' is not" -- serve --header-timeout 0
+expect_exit 2 "--max-buffered-bytes: '-5' is not" -- serve --max-buffered-bytes -5
+
 HEADER_S=3
 BODY_S=6
 BUDGET_BYTES=$((64 * 1024 * 1024))

@@ -959,9 +959,9 @@ static void test_buffered_bytes_budget(void **state)
 	assert_string_equal(r.retry_after, "1");
 	resp_fini(&r);
 	curl_slist_free_all(h);
-	lv_frontend_stats(f->fe, &st);
+	/* The refused give back what they took once their requests end (just after the answer). */
+	assert_true(stats_until(f, buffered_is, 200000, &st));
 	assert_int_equal(st.busy, 2);
-	assert_int_equal(st.buffered_bytes, 200000); /* the refused gave back what they took */
 	assert_int_equal(seen(f), 0);
 
 	close(held); /* its place is given back; the same request now fits */
@@ -1070,6 +1070,21 @@ static void test_bad_listen_addresses(void **state)
 	snprintf(addr, sizeof addr, "127.0.0.1:%u", lv_frontend_port(f->fe));
 	assert_null(lv_frontend_new(&consumer_ops, &f->st, &model, addr, NULL, &why));
 	assert_non_null(strstr(why, "cannot listen on 127.0.0.1:"));
+	free(why);
+	why = NULL;
+	/* Limits that would refuse everything are errors, not silent defaults. */
+	struct lv_frontend_limits lim;
+	test_limits(&lim);
+	lim.header_timeout_s = 0;
+	assert_null(lv_frontend_new(&consumer_ops, &f->st, &model, "127.0.0.1:0", &lim, &why));
+	assert_non_null(
+	    strstr(why, "header_timeout_s (0) and body_timeout_s (60) must be positive"));
+	free(why);
+	why = NULL;
+	test_limits(&lim);
+	lim.max_connections_per_client = 0;
+	assert_null(lv_frontend_new(&consumer_ops, &f->st, &model, "127.0.0.1:0", &lim, &why));
+	assert_non_null(strstr(why, "max_connections_per_client (0) must be at least 1"));
 	free(why);
 }
 
