@@ -150,13 +150,15 @@ static enum MHD_Result begin_upload(struct lv_frontend *fe, struct MHD_Connectio
 	unsigned long long len;
 
 	/* A body over max_body_bytes is frontend_upload.c's to refuse (413). */
-	if (cl && lv_parse_u64(cl, &len) == 0 && len <= fe->lim.max_body_bytes &&
-	    fe_guard_reserve(fe, conn, (size_t)len) < 0)
+	if (!cl)
+		fe_guard_meter(fe, conn);
+	else if (lv_parse_u64(cl, &len) == 0 && len <= fe->lim.max_body_bytes &&
+	         fe_guard_reserve(fe, conn, (size_t)len) < 0)
 		return refuse_busy(fe, conn);
 	return fe_upload_begin(fe, conn, (struct fe_upload **)con_cls);
 }
 
-/* A chunk of an /inference body: handed on, or dropped once the budget refused it. */
+/* A chunk of a body: handed on, or dropped once the budget refused the request. */
 static enum MHD_Result upload_chunk(struct lv_frontend *fe, struct MHD_Connection *conn,
                                     struct fe_upload *up, const char *data, size_t *size)
 {

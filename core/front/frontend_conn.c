@@ -62,7 +62,7 @@ struct fe_conn {
 	double deadline_s; /* INFINITY when BUSY */
 	int cut;           /* shut down already (deadline or eviction) */
 	size_t reserved;   /* bytes of the byte budget this connection holds */
-	int sized;         /* its request's whole body is reserved (Content-Length) */
+	int metered;       /* its request's body is counted chunk by chunk (no Content-Length) */
 	int refused;       /* its request's body did not fit: answered 503 */
 	double headers_s;  /* when its current request's headers were complete */
 	struct fe_conn *prev, *next;
@@ -291,7 +291,7 @@ void fe_guard_request_done(struct lv_frontend *fe, struct MHD_Connection *conn)
 	c->headers_s = NAN;
 	fe->guard->buffered -= c->reserved;
 	c->reserved = 0;
-	c->sized = c->refused = 0;
+	c->metered = c->refused = 0;
 	pthread_mutex_unlock(&fe->guard->mu);
 }
 
@@ -316,9 +316,18 @@ int fe_guard_reserve(struct lv_frontend *fe, struct MHD_Connection *conn, size_t
 		return LV_OK; /* untracked (libmicrohttpd gave no context): nothing to hold */
 	pthread_mutex_lock(&g->mu);
 	int rc = take(g, c, bytes);
-	c->sized = rc == LV_OK;
 	pthread_mutex_unlock(&g->mu);
 	return rc;
+}
+
+void fe_guard_meter(struct lv_frontend *fe, struct MHD_Connection *conn)
+{
+	struct fe_conn *c = conn_of(conn);
+	if (!c)
+		return;
+	pthread_mutex_lock(&fe->guard->mu);
+	c->metered = 1;
+	pthread_mutex_unlock(&fe->guard->mu);
 }
 
 int fe_guard_chunk(struct lv_frontend *fe, struct MHD_Connection *conn, size_t bytes)
@@ -331,7 +340,7 @@ int fe_guard_chunk(struct lv_frontend *fe, struct MHD_Connection *conn, size_t b
 	pthread_mutex_lock(&g->mu);
 	if (c->refused)
 		rc = LV_EFULL;
-	else if (!c->sized)
+	else if (c->metered)
 		rc = take(g, c, bytes);
 	pthread_mutex_unlock(&g->mu);
 	return rc;

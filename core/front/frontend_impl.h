@@ -93,11 +93,13 @@ void fe_decode_run(struct fe_decode *d, struct fe_job *jobs, size_t n);
  * current request (lv_mono_s() if none).
  *
  * The byte budget: fe_guard_reserve counts a request's whole body (its
- * Content-Length) against it before any is read; fe_guard_chunk counts a
- * chunk of a body that had no Content-Length (and nothing for one that had).
- * Both return 0, or LV_EFULL when the bytes do not fit: nothing is taken, and
- * from then on fe_guard_chunk refuses the request's every chunk and
- * fe_guard_refused says 1 (the request is to be answered 503).
+ * Content-Length) against it before any is read; a body without one is
+ * metered instead (fe_guard_meter) and fe_guard_chunk counts each chunk of it
+ * (and nothing for a request not metered: a reserved body, or one that is
+ * read only to be dropped). Both return 0, or LV_EFULL when the bytes do not
+ * fit: nothing is taken, and from then on fe_guard_chunk refuses the
+ * request's every chunk and fe_guard_refused says 1 (the request is to be
+ * answered 503).
  * fe_guard_release gives back what the connection's request holds (its body
  * is no longer kept). All thread-safe.
  */
@@ -111,6 +113,7 @@ double fe_guard_arrival(struct MHD_Connection *conn);
 void fe_guard_busy(struct lv_frontend *fe, struct MHD_Connection *conn);
 void fe_guard_request_done(struct lv_frontend *fe, struct MHD_Connection *conn);
 int fe_guard_reserve(struct lv_frontend *fe, struct MHD_Connection *conn, size_t bytes);
+void fe_guard_meter(struct lv_frontend *fe, struct MHD_Connection *conn);
 int fe_guard_chunk(struct lv_frontend *fe, struct MHD_Connection *conn, size_t bytes);
 int fe_guard_refused(struct MHD_Connection *conn);
 void fe_guard_release(struct lv_frontend *fe, struct MHD_Connection *conn);
