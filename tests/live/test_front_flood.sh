@@ -43,8 +43,8 @@ jqe() {
 IMAGE="$SCRATCH/img/a.jpg" $FLOOD slowbody "$SERVE_PORT" 2.5 1 >"$SCRATCH/slowbody.json"
 check "a frame whose budget ran out before it was decoded is answered expired: $(cat "$SCRATCH/slowbody.json")" \
 	jqe "$SCRATCH/slowbody.json" '.results[0].state == "expired" and (.results[0].reason | test("budget ran out"))'
-check "its latency counts from its headers (>= 2.5 s): $(jq -c '[.latency, .results[0].latency_s]' "$SCRATCH/slowbody.json")" \
-	jqe "$SCRATCH/slowbody.json" '.latency >= 2.5 and .results[0].latency_s >= 2.5'
+check "its latency counts from its headers (about 2.5 s, not the 1 s budget): $(jq -c '[.latency, .results[0].latency_s]' "$SCRATCH/slowbody.json")" \
+	jqe "$SCRATCH/slowbody.json" '.latency >= 2.3 and .results[0].latency_s >= 2.3'
 
 # 2. Decoding work: 2 × 3 MP is over 4 MP, refused before decoding; 3 MP alone is served.
 $FLOOD png 2000 1500 "$SCRATCH/big.png"
@@ -101,14 +101,14 @@ check "every slow client is cut off by the header time-out ($HEADER_S s, + 3 s)"
 	jqe "$SCRATCH/slow.json" --argjson t $HEADER_S '[.closed_after_s[] | select(. > $t + 3)] | length == 0'
 check "those that were let in stayed until the header time-out" \
 	jqe "$SCRATCH/slow.json" --argjson t $HEADER_S '[.closed_after_s[] | select(. >= $t - 0.3)] | length > 0'
-check "none sent more than a few header bytes" jqe "$SCRATCH/slow.json" --argjson t $HEADER_S '.most_bytes_sent <= $t + 3'
+check "none sent more than a few header bytes" jqe "$SCRATCH/slow.json" --argjson t $HEADER_S '.most_bytes_sent <= $t + 4'
 
 up=$(cat "$SCRATCH/uploads.json")
 check "held uploads over the byte budget are answered 503 with Retry-After ($up)" \
 	jqe "$SCRATCH/uploads.json" '.refused_503 == 19 and .retry_after == 19 and .admitted == 1'
-check "the one let in is cut off at the body time-out ($BODY_S s)" \
+check "the one let in is cut off at the body time-out ($BODY_S s): $(jq -c .cut_after_s "$SCRATCH/uploads.json")" \
 	jqe "$SCRATCH/uploads.json" --argjson t $BODY_S '.still_open == 0 and (.cut_after_s | length == 1) and
-		.cut_after_s[0] >= $t - 0.5 and .cut_after_s[0] <= $t + 1.5'
+		.cut_after_s[0] >= $t - 0.3 and .cut_after_s[0] <= $t + 3'
 
 # Peak memory over what it was before the cameras and the flood began, bounded
 # by what the limits and the load allow: the byte budget twice (a buffer may
