@@ -9,6 +9,7 @@
  */
 #include "runtime.h"
 
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,9 +104,75 @@ const struct lv_opt lv_runtime_opt_rows[] = {
 	  .kind = LV_OPT_SET,
 	  .offset = O(keep_logs),
 	  .help = "keep the embedded agents' logs (their directory is printed)" },
+	{ .name = "max-connections",
+	  .kind = LV_OPT_LONG,
+	  .offset = O(max_connections),
+	  .arg = "N",
+	  .min = 1,
+	  .max = 100000,
+	  .help = "front end: connections served at once; one more evicts the\n"
+	          "connection that has waited longest on its client [512]" },
+	{ .name = "max-connections-per-client",
+	  .kind = LV_OPT_LONG,
+	  .offset = O(max_connections_per_client),
+	  .arg = "N",
+	  .min = 1,
+	  .max = 100000,
+	  .help = "front end: connections from one address at once [256]" },
+	{ .name = "header-timeout",
+	  .kind = LV_OPT_DOUBLE,
+	  .offset = O(header_timeout_s),
+	  .arg = "S",
+	  .flags = LV_OPT_ABOVE_MIN,
+	  .min = 0,
+	  .max = INFINITY,
+	  .help = "front end: a request's headers must be complete S s after\n"
+	          "its connection opened or last answered, or it is cut off [10]" },
+	{ .name = "body-timeout",
+	  .kind = LV_OPT_DOUBLE,
+	  .offset = O(body_timeout_s),
+	  .arg = "S",
+	  .flags = LV_OPT_ABOVE_MIN,
+	  .min = 0,
+	  .max = INFINITY,
+	  .help = "front end: its body S s after its headers, or it is cut off [60]" },
+	{ .name = "max-buffered-bytes",
+	  .kind = LV_OPT_LONG,
+	  .offset = O(max_buffered_bytes),
+	  .arg = "BYTES",
+	  .min = 1,
+	  .max = INFINITY,
+	  .help = "front end: request bodies held in all; a request that does\n"
+	          "not fit is answered 503 with Retry-After [268435456: 256 MiB]" },
+	{ .name = "max-request-pixels",
+	  .kind = LV_OPT_LONG,
+	  .offset = O(max_request_pixels),
+	  .arg = "N",
+	  .min = 1,
+	  .max = INFINITY,
+	  .help = "front end: width x height summed over a request's images,\n"
+	          "read from their headers; more is answered 413 [64000000]" },
 	{ 0 },
 };
 #undef O
+
+/* The front end's limits: its defaults, and what the options set (non-zero). */
+static void frontend_limits(const struct lv_runtime_opts *o, struct lv_frontend_limits *lim)
+{
+	lv_frontend_limits_default(lim);
+	if (o->max_connections > 0)
+		lim->max_connections = (unsigned)o->max_connections;
+	if (o->max_connections_per_client > 0)
+		lim->max_connections_per_client = (unsigned)o->max_connections_per_client;
+	if (o->header_timeout_s > 0)
+		lim->header_timeout_s = o->header_timeout_s;
+	if (o->body_timeout_s > 0)
+		lim->body_timeout_s = o->body_timeout_s;
+	if (o->max_buffered_bytes > 0)
+		lim->max_buffered_bytes = (size_t)o->max_buffered_bytes;
+	if (o->max_request_pixels > 0)
+		lim->max_request_pixels = (uint64_t)o->max_request_pixels;
+}
 
 int lv_runtime_start(const struct lv_runtime_opts *o, struct lv_runtime *rt, char **why)
 {
@@ -137,7 +204,9 @@ int lv_runtime_start(const struct lv_runtime_opts *o, struct lv_runtime *rt, cha
 	if (o->frontend_required || !o->listen || strcmp(o->listen, "none")) {
 		char *fe_why = NULL;
 		rt->listen = o->listen ? o->listen : LV_FRONTEND_DEFAULT_LISTEN;
-		rt->frontend = lv_frontend_start(rt->live, &rt->model, rt->listen, NULL, &fe_why);
+		struct lv_frontend_limits lim;
+		frontend_limits(o, &lim);
+		rt->frontend = lv_frontend_start(rt->live, &rt->model, rt->listen, &lim, &fe_why);
 		if (!rt->frontend && o->frontend_required) {
 			if (why)
 				*why = fe_why;

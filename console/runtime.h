@@ -41,6 +41,13 @@ struct lv_runtime_opts {
 	int keep_logs;            /* keep the embedded agents' logs */
 	double window_lead_s;     /* lv_live_config's: the result's window opens this early */
 	int no_shm;               /* every batch in its HTTP body (lv_live_config's shm_off) */
+	/* The front end's admission limits (struct lv_frontend_limits); 0: its default. */
+	long max_connections;
+	long max_connections_per_client;
+	double header_timeout_s;
+	double body_timeout_s;
+	long max_buffered_bytes;
+	long max_request_pixels;
 };
 
 struct lv_runtime {
@@ -58,9 +65,11 @@ struct lv_runtime {
 /*
  * The options the console and `loudva serve` share, as rows for the option
  * parser (opts.h), their offsets relative to a struct lv_runtime_opts:
- * --cluster, --policy, --mode, --db, --agent, --predictor, --token-file and
- * --keep-logs. Each command includes them with an LV_OPT_INCLUDE row and
- * adds its own.
+ * --cluster, --policy, --mode, --db, --agent, --predictor, --token-file,
+ * --keep-logs, and the front end's limits (--max-connections,
+ * --max-connections-per-client, --header-timeout, --body-timeout,
+ * --max-buffered-bytes, --max-request-pixels). Each command includes them
+ * with an LV_OPT_INCLUDE row and adds its own.
  */
 extern const struct lv_opt lv_runtime_opt_rows[];
 

@@ -11,12 +11,21 @@
  * on the first call for its request; /inference keeps per-request state in
  * con_cls until the body is complete, and request_completed frees it however
  * the request ended (answered, client gone, daemon stopping).
+ *
+ * Admission (frontend_conn.c) is told where every request is: its headers
+ * complete (the first call), its body complete (the last), its end
+ * (request_completed). The /inference body is counted against the byte
+ * budget here, before frontend_upload.c sees any of it: from Content-Length
+ * on the first call, else chunk by chunk; a body that does not fit is
+ * answered 503 with Retry-After (a chunked one once it has ended, its bytes
+ * dropped unread, its body deadline bounding how long that takes).
  */
 #include "frontend.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
+#include <math.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -39,8 +48,13 @@ void lv_frontend_limits_default(struct lv_frontend_limits *lim)
 	lim->max_images = 64;
 	lim->max_image_bytes = 10u * 1024 * 1024;
 	lim->max_body_bytes = 100u * 1024 * 1024;
-	lim->max_connections = 256;
+	lim->max_connections = 512;
 	lim->timeout_s = 15;
+	lim->max_connections_per_client = 256;
+	lim->header_timeout_s = 10;
+	lim->body_timeout_s = 60;
+	lim->max_buffered_bytes = (size_t)256 << 20;
+	lim->max_request_pixels = 64u * 1000u * 1000u;
 	lim->max_decoders = 0;
 }
 
@@ -114,6 +128,47 @@ static enum MHD_Result refuse_route(struct lv_frontend *fe, struct MHD_Connectio
 	return r;
 }
 
+#define RETRY_AFTER_S "1" /* held bytes are given back as requests are decoded */
+
+static enum MHD_Result refuse_busy(struct lv_frontend *fe, struct MHD_Connection *conn)
+{
+	char *why = lv_xasprintf("the controller holds max_buffered_bytes (%zu bytes) of requests "
+	                         "already: retry later",
+	                         fe->lim.max_buffered_bytes);
+	enum MHD_Result r = fe_respond_error_header(fe, conn, MHD_HTTP_SERVICE_UNAVAILABLE, why,
+	                                            MHD_HTTP_HEADER_RETRY_AFTER, RETRY_AFTER_S);
+	free(why);
+	return r;
+}
+
+/* The first call of POST /inference: its body counted against the budget, then the upload. */
+static enum MHD_Result begin_upload(struct lv_frontend *fe, struct MHD_Connection *conn,
+                                    void **con_cls)
+{
+	const char *cl =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned long long len;
+
+	/* A body over max_body_bytes is frontend_upload.c's to refuse (413). */
+	if (!cl)
+		fe_guard_meter(fe, conn);
+	else if (lv_parse_u64(cl, &len) == 0 && len <= fe->lim.max_body_bytes &&
+	         fe_guard_reserve(fe, conn, (size_t)len) < 0)
+		return refuse_busy(fe, conn);
+	return fe_upload_begin(fe, conn, (struct fe_upload **)con_cls);
+}
+
+/* A chunk of a body: handed on, or dropped once the budget refused the request. */
+static enum MHD_Result upload_chunk(struct lv_frontend *fe, struct MHD_Connection *conn,
+                                    struct fe_upload *up, const char *data, size_t *size)
+{
+	if (fe_guard_chunk(fe, conn, *size) < 0) {
+		*size = 0;
+		return MHD_YES;
+	}
+	return fe_upload_data(up, data, size);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
                               const char *method, const char *version, const char *upload_data,
                               size_t *upload_data_size, void **con_cls)
@@ -128,13 +183,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 				*upload_data_size = 0;
 				return MHD_YES;
 			}
+			fe_guard_busy(fe, conn);
 			return rt->get(fe, conn);
 		}
 		struct fe_upload *up = *con_cls;
 		if (*upload_data_size)
-			return fe_upload_data(up, upload_data, upload_data_size);
+			return upload_chunk(fe, conn, up, upload_data, upload_data_size);
+		fe_guard_busy(fe, conn);
+		if (fe_guard_refused(conn))
+			return refuse_busy(fe, conn);
 		return fe_upload_finish(up, conn);
 	}
+	fe_guard_headers(fe, conn);
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
 		if (!strcmp(url, routes[i].path))
 			rt = &routes[i];
@@ -159,18 +219,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		*con_cls = (void *)rt;
 		return MHD_YES;
 	}
-	return fe_upload_begin(fe, conn, (struct fe_upload **)con_cls);
+	return begin_upload(fe, conn, con_cls);
 }
 
 static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                               enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
-	(void)conn;
+	struct lv_frontend *fe = cls;
 	(void)toe;
 	if (!as_route(*con_cls))
 		fe_upload_free(*con_cls);
 	*con_cls = NULL;
+	fe_guard_request_done(fe, conn);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -229,6 +289,33 @@ static int parse_listen(const char *addr, struct sockaddr_storage *ss, char **wh
 	return 0;
 }
 
+/* Limits that would make the front end refuse everything, or nothing, are errors. */
+static int check_limits(const struct lv_frontend_limits *l, char **why)
+{
+	if (l->max_connections < 1 || l->max_connections_per_client < 1)
+		return lv_fail(why, LV_EINVAL,
+		               "front end: max_connections (%u) and max_connections_per_client "
+		               "(%u) must be at least 1",
+		               l->max_connections, l->max_connections_per_client);
+	if (!(l->header_timeout_s > 0) || !isfinite(l->header_timeout_s) ||
+	    !(l->body_timeout_s > 0) || !isfinite(l->body_timeout_s))
+		return lv_fail(why, LV_EINVAL,
+		               "front end: header_timeout_s (%g) and body_timeout_s (%g) must be "
+		               "positive numbers of seconds",
+		               l->header_timeout_s, l->body_timeout_s);
+	if (l->max_buffered_bytes < 1 || l->max_request_pixels < 1)
+		return lv_fail(why, LV_EINVAL,
+		               "front end: max_buffered_bytes and max_request_pixels must be "
+		               "at least 1");
+	return 0;
+}
+
+/* Connections accepted past max_connections, so that eviction has room to work. */
+static unsigned reserve_of(unsigned max_connections)
+{
+	return max_connections / 8 + 4;
+}
+
 struct lv_frontend *lv_frontend_new(const struct lv_frontend_ops *ops, void *arg,
                                     const struct lv_model_info *model, const char *listen_addr,
                                     const struct lv_frontend_limits *lim, char **why)
@@ -255,6 +342,10 @@ struct lv_frontend *lv_frontend_new(const struct lv_frontend_ops *ops, void *arg
 		fe->lim = *lim;
 	else
 		lv_frontend_limits_default(&fe->lim);
+	if (check_limits(&fe->lim, why) < 0 || !(fe->guard = fe_guard_new(&fe->lim, why))) {
+		free(fe);
+		return NULL;
+	}
 	if (fe->lim.max_decoders == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		fe->lim.max_decoders = n > 0 ? (unsigned)n : 1;
@@ -269,16 +360,20 @@ struct lv_frontend *lv_frontend_new(const struct lv_frontend_ops *ops, void *arg
 		flags |= MHD_USE_IPv6;
 	fe->mhd = MHD_start_daemon(
 	    flags, 0, NULL, NULL, handle, fe, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)fe->lim.max_connections,
+	    MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)(fe->lim.max_connections + reserve_of(fe->lim.max_connections)),
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)fe->lim.max_connections_per_client,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)fe->lim.timeout_s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-	    request_completed, fe, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, fe, MHD_OPTION_END);
+	    request_completed, fe, MHD_OPTION_NOTIFY_CONNECTION, fe_guard_notify, fe,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, fe, MHD_OPTION_END);
 	if (!fe->mhd) {
 		int err = errno;
 		lv_fail(why, LV_EIO, "cannot listen on %s: %s", listen_addr,
 		        fe->log[0] ? fe->log : strerror(err));
 		pthread_mutex_destroy(&fe->mu);
 		fe_decode_free(fe->dec);
+		fe_guard_free(fe->guard);
 		free(fe);
 		return NULL;
 	}
@@ -298,6 +393,7 @@ void lv_frontend_stats(const struct lv_frontend *fe, struct lv_frontend_stats *o
 	pthread_mutex_lock(&m->mu);
 	*out = fe->stats;
 	pthread_mutex_unlock(&m->mu);
+	fe_guard_stats(fe->guard, out);
 }
 
 void lv_frontend_stop(struct lv_frontend *fe)
@@ -308,5 +404,6 @@ void lv_frontend_stop(struct lv_frontend *fe)
 	MHD_stop_daemon(fe->mhd);
 	pthread_mutex_destroy(&fe->mu);
 	fe_decode_free(fe->dec);
+	fe_guard_free(fe->guard);
 	free(fe);
 }

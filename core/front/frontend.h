@@ -16,9 +16,25 @@
  * Content-Length before it is read), a `latency` that is not a positive
  * number.
  *
+ * Limits. A connection must send its request's headers within
+ * header_timeout_s of its start (or of its last answer, on keep-alive) and
+ * the body within body_timeout_s of the headers, whatever it sends in
+ * between: past that it is cut off. At most max_connections_per_client come
+ * from one address. When max_connections are open, each new one evicts the
+ * connection that has waited longest on its client (headers first, then
+ * bodies; never one whose request is being served), so slow clients cannot
+ * lock others out and /healthz stays answerable. Request bodies are counted
+ * against max_buffered_bytes before they are read: a request that does not
+ * fit is answered 503 with Retry-After. A request whose images add up to
+ * more than max_request_pixels (read from their headers) is answered 413
+ * before any is decoded. Its frames' latency budget counts from the moment
+ * its headers were complete (the request's arrival_mono_s), so time spent
+ * waiting to be decoded is part of it.
+ *
  * Threads. One thread per connection (libmicrohttpd's thread-per-connection
- * mode), bounded by max_connections and an idle timeout, so a slow or stalled
- * client holds only its own thread. That thread parses the upload, decodes
+ * mode), bounded by the limits above and an idle timeout, so a slow or
+ * stalled client holds only its own thread, and not for long; a reaper
+ * thread cuts off connections past their deadlines. That thread parses the upload, decodes
  * and preprocesses the images into the request's tensors (off the engine
  * thread), submits the request and blocks until the consumer has answered
  * every frame. Decoding is CPU-bound, so at most max_decoders requests decode
@@ -48,10 +64,21 @@ struct lv_frontend;
 #define LV_FRONTEND_DEFAULT_LISTEN "127.0.0.1:5000"
 
 struct lv_frontend_limits {
+	/* Admission (see "Limits" above). */
+	unsigned max_connections_per_client; /* from one address at once; more are closed
+	                                      * at accept [256] */
+	double header_timeout_s;             /* a request's headers complete within this of its
+	                                      * connection's start or last answer, s [10] */
+	double body_timeout_s;       /* its body complete within this of its headers, s [60] */
+	size_t max_buffered_bytes;   /* request bodies held in all, bytes [256 MiB] */
+	uint64_t max_request_pixels; /* width × height summed over a request's images,
+	                              * from their headers, before decoding [64 M] */
+
 	size_t max_images;        /* images in one request [64] */
 	size_t max_image_bytes;   /* one encoded image, bytes [10 MB] */
 	size_t max_body_bytes;    /* one request body, bytes [100 MB] */
-	unsigned max_connections; /* connections at once; more are closed at accept [256] */
+	unsigned max_connections; /* connections served at once; one more evicts the connection
+	                           * that has waited longest on its client [512] */
 	unsigned timeout_s;       /* a connection idle this long is closed [15] */
 	unsigned max_decoders;    /* requests decoding at once; 0: one per online CPU [0] */
 };
@@ -84,7 +111,10 @@ struct lv_frontend_ops {
  * one, see lv_frontend_port). `ops` and `arg` are borrowed until
  * lv_frontend_stop; `model` and `lim` (NULL: defaults) are copied. Images
  * are preprocessed to model->height × width × channels floats. Returns the
- * running front end, or NULL with *why (bad address, address in use, ...).
+ * running front end, or NULL with *why (bad address, address in use, a
+ * limit of 0 or a time-out that is not a positive number, ...). The
+ * consumer's request_new need not set arrival_mono_s: the front end sets it
+ * (when the request's headers were complete) before submit.
  */
 struct lv_frontend *lv_frontend_new(const struct lv_frontend_ops *ops, void *arg,
                                     const struct lv_model_info *model, const char *listen_addr,
@@ -109,6 +139,13 @@ struct lv_frontend_stats {
 	uint64_t too_large;    /* answered 413 */
 	uint64_t frames_submitted;
 	uint64_t body_bytes; /* upload bytes read from /inference bodies */
+	/* Admission. */
+	uint64_t connections;    /* open now */
+	uint64_t cut_header;     /* cut off: headers not complete in header_timeout_s */
+	uint64_t cut_body;       /* cut off: body not complete in body_timeout_s */
+	uint64_t evicted;        /* cut off to make room for a new connection */
+	uint64_t busy;           /* answered 503: max_buffered_bytes was held */
+	uint64_t buffered_bytes; /* request bytes held now */
 };
 
 void lv_frontend_stats(const struct lv_frontend *fe, struct lv_frontend_stats *out);

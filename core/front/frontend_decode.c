@@ -17,6 +17,11 @@
  * time of one frame; under load the helpers are busy with earlier requests'
  * frames and each connection thread decodes its own, with no hand-off.
  *
+ * Admission (fe_decode_admit): before a request takes its place at the
+ * gate, the pixels its images' headers declare are added up and checked
+ * against max_request_pixels, so the work one request can ask for is
+ * bounded before any of it is done.
+ *
  * Invariants (under mu): a job is in the queue only while nobody decodes
  * it; batch->left counts the request's jobs not yet finished.
  */
@@ -173,6 +178,25 @@ static struct fe_job *take_own(struct fe_decode *d, const struct fe_batch *b)
 		return j;
 	}
 	return NULL;
+}
+
+int fe_decode_admit(const struct fe_job *jobs, size_t n, uint64_t max_pixels, char **why)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		int w, h;
+		/* An unreadable header costs nothing to decode: decoding names the fault. */
+		if (lv_image_dims(jobs[i].bytes, jobs[i].len, &w, &h, NULL) < 0)
+			continue;
+		total += (uint64_t)w * (uint64_t)h;
+		if (total > max_pixels)
+			return lv_fail(
+			    why, LV_EFULL,
+			    "images[0..%zu] add up to %llu pixels (images[%zu] is %d×%d), "
+			    "over max_request_pixels (%llu)",
+			    i, (unsigned long long)total, i, w, h, (unsigned long long)max_pixels);
+	}
+	return 0;
 }
 
 void fe_decode_run(struct fe_decode *d, struct fe_job *jobs, size_t n)

@@ -21,9 +21,10 @@ struct lv_frontend {
 	struct lv_model_info model;
 	struct lv_frontend_limits lim;
 	uint16_t port;
-	atomic_int closing;    /* set by lv_frontend_stop: refuse new work */
-	pthread_mutex_t mu;    /* guards stats and log */
-	struct fe_decode *dec; /* the decode gate and its helpers (frontend_decode.c) */
+	atomic_int closing;     /* set by lv_frontend_stop: refuse new work */
+	pthread_mutex_t mu;     /* guards stats and log */
+	struct fe_decode *dec;  /* the decode gate and its helpers (frontend_decode.c) */
+	struct fe_guard *guard; /* connections' deadlines and the byte budget (frontend_conn.c) */
 	struct lv_frontend_stats stats;
 	char log[256]; /* libmicrohttpd's last message */
 };
@@ -67,8 +68,57 @@ struct fe_decode *fe_decode_new(const struct lv_model_info *model, unsigned max_
 void fe_decode_free(struct fe_decode *d);
 void fe_decode_enter(struct fe_decode *d);
 void fe_decode_leave(struct fe_decode *d);
+/*
+ * Decoding work allowed: the pixels jobs[0..n)'s headers declare (width ×
+ * height, lv_image_dims), summed. 0 when at most max_pixels, else LV_EFULL
+ * with *why naming max_request_pixels. A part whose header cannot be read
+ * counts as 0 (decoding refuses it with the reason).
+ */
+int fe_decode_admit(const struct fe_job *jobs, size_t n, uint64_t max_pixels, char **why);
 /* Decodes jobs[0..n) (each one's rc and why set), in parallel where helpers are free. */
 void fe_decode_run(struct fe_decode *d, struct fe_job *jobs, size_t n);
+
+/*
+ * Admission (frontend_conn.c): the open connections, their deadlines, eviction
+ * and the budget of request bytes held. fe_guard_new starts the reaper for lim's
+ * timeouts and budget (NULL with *why if it cannot); fe_guard_free stops it,
+ * after libmicrohttpd has stopped (NULL is fine). fe_guard_notify is
+ * MHD_OPTION_NOTIFY_CONNECTION's callback (cls: the front end).
+ *
+ * The handler tells it where each request is: fe_guard_headers when its headers
+ * are complete (the first call; returns that time, lv_mono_s()), fe_guard_busy
+ * once its body is complete, fe_guard_request_done when it ended (answered or
+ * not: MHD_OPTION_NOTIFY_COMPLETED), which also gives back its bytes.
+ * fe_guard_arrival is the time fe_guard_headers returned for the connection's
+ * current request (lv_mono_s() if none).
+ *
+ * The byte budget: fe_guard_reserve counts a request's whole body (its
+ * Content-Length) against it before any is read; a body without one is
+ * metered instead (fe_guard_meter) and fe_guard_chunk counts each chunk of it
+ * (and nothing for a request not metered: a reserved body, or one that is
+ * read only to be dropped). Both return 0, or LV_EFULL when the bytes do not
+ * fit: nothing is taken, and from then on fe_guard_chunk refuses the
+ * request's every chunk and fe_guard_refused says 1 (the request is to be
+ * answered 503).
+ * fe_guard_release gives back what the connection's request holds (its body
+ * is no longer kept). All thread-safe.
+ */
+struct fe_guard;
+struct fe_guard *fe_guard_new(const struct lv_frontend_limits *lim, char **why);
+void fe_guard_free(struct fe_guard *g);
+void fe_guard_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                     enum MHD_ConnectionNotificationCode code);
+double fe_guard_headers(struct lv_frontend *fe, struct MHD_Connection *conn);
+double fe_guard_arrival(struct MHD_Connection *conn);
+void fe_guard_busy(struct lv_frontend *fe, struct MHD_Connection *conn);
+void fe_guard_request_done(struct lv_frontend *fe, struct MHD_Connection *conn);
+int fe_guard_reserve(struct lv_frontend *fe, struct MHD_Connection *conn, size_t bytes);
+void fe_guard_meter(struct lv_frontend *fe, struct MHD_Connection *conn);
+int fe_guard_chunk(struct lv_frontend *fe, struct MHD_Connection *conn, size_t bytes);
+int fe_guard_refused(struct MHD_Connection *conn);
+void fe_guard_release(struct lv_frontend *fe, struct MHD_Connection *conn);
+/* Fills st's connection and budget fields (connections ... buffered_bytes). */
+void fe_guard_stats(struct fe_guard *g, struct lv_frontend_stats *st);
 
 /*
  * Answers (frontend_respond.c), each counted in the stats (under fe->mu).
@@ -84,5 +134,10 @@ enum MHD_Result fe_respond_error(struct lv_frontend *fe, struct MHD_Connection *
 /* fe_respond_error with an Allow header (a 405); allow NULL: none. */
 enum MHD_Result fe_respond_error_allow(struct lv_frontend *fe, struct MHD_Connection *conn,
                                        unsigned status, const char *why, const char *allow);
+
+/* fe_respond_error with one more header (Retry-After on a 503). */
+enum MHD_Result fe_respond_error_header(struct lv_frontend *fe, struct MHD_Connection *conn,
+                                        unsigned status, const char *why, const char *header,
+                                        const char *value);
 
 #endif

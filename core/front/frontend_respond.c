@@ -25,9 +25,10 @@ static void count_status(struct lv_frontend *fe, unsigned status)
 	pthread_mutex_unlock(&fe->mu);
 }
 
-/* Queues body (taken) with an optional Allow header. */
+/* Queues body (taken) with an optional header (name NULL: none). */
 static enum MHD_Result respond(struct lv_frontend *fe, struct MHD_Connection *conn, unsigned status,
-                               const char *content_type, char *body, size_t len, const char *allow)
+                               const char *content_type, char *body, size_t len, const char *name,
+                               const char *value)
 {
 	struct MHD_Response *res =
 	    MHD_create_response_from_buffer_with_free_callback(len, body, free);
@@ -36,8 +37,8 @@ static enum MHD_Result respond(struct lv_frontend *fe, struct MHD_Connection *co
 		return MHD_NO;
 	}
 	MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-	if (allow)
-		MHD_add_response_header(res, MHD_HTTP_HEADER_ALLOW, allow);
+	if (name && value)
+		MHD_add_response_header(res, name, value);
 	enum MHD_Result ret = MHD_queue_response(conn, status, res);
 	MHD_destroy_response(res);
 	count_status(fe, status);
@@ -47,7 +48,7 @@ static enum MHD_Result respond(struct lv_frontend *fe, struct MHD_Connection *co
 enum MHD_Result fe_respond(struct lv_frontend *fe, struct MHD_Connection *conn, unsigned status,
                            const char *content_type, char *body, size_t len)
 {
-	return respond(fe, conn, status, content_type, body, len, NULL);
+	return respond(fe, conn, status, content_type, body, len, NULL, NULL);
 }
 
 /* {"status": "error", "error": why}; caller frees. NULL only when out of memory. */
@@ -61,13 +62,20 @@ static char *error_json(const char *why)
 	return txt;
 }
 
-enum MHD_Result fe_respond_error_allow(struct lv_frontend *fe, struct MHD_Connection *conn,
-                                       unsigned status, const char *why, const char *allow)
+enum MHD_Result fe_respond_error_header(struct lv_frontend *fe, struct MHD_Connection *conn,
+                                        unsigned status, const char *why, const char *header,
+                                        const char *value)
 {
 	char *txt = error_json(why);
 	if (!txt)
 		return MHD_NO;
-	return respond(fe, conn, status, JSON_TYPE, txt, strlen(txt), allow);
+	return respond(fe, conn, status, JSON_TYPE, txt, strlen(txt), header, value);
+}
+
+enum MHD_Result fe_respond_error_allow(struct lv_frontend *fe, struct MHD_Connection *conn,
+                                       unsigned status, const char *why, const char *allow)
+{
+	return fe_respond_error_header(fe, conn, status, why, MHD_HTTP_HEADER_ALLOW, allow);
 }
 
 enum MHD_Result fe_respond_error(struct lv_frontend *fe, struct MHD_Connection *conn,

@@ -233,13 +233,21 @@ static struct lv_live_request *build_request(struct fe_upload *up, double budget
 	const struct lv_model_info *m = &fe->model;
 	size_t floats = lv_model_input_floats(m);
 	struct fe_job *jobs = lv_xcalloc(up->n_parts, sizeof *jobs);
+	char *why = NULL;
+	for (size_t i = 0; i < up->n_parts; i++)
+		jobs[i] = (struct fe_job){ .bytes = up->parts[i].data, .len = up->parts[i].len };
+	/* Decoding work is bounded by the pixels the images' headers declare. */
+	if (fe_decode_admit(jobs, up->n_parts, fe->lim.max_request_pixels, &why) < 0) {
+		fail(up, MHD_HTTP_CONTENT_TOO_LARGE, "%s", why);
+		free(why);
+		free(jobs);
+		return NULL;
+	}
 	fe_decode_enter(fe->dec);
 	/* The tensors are taken inside the gate, so only decoding requests hold them. */
 	struct lv_live_request *r = fe->ops->request_new((uint32_t)up->n_parts, budget_s, floats);
 	for (size_t i = 0; i < up->n_parts; i++)
-		jobs[i] = (struct fe_job){ .bytes = up->parts[i].data,
-			                   .len = up->parts[i].len,
-			                   .out = r->tensors[i] };
+		jobs[i].out = r->tensors[i];
 	fe_decode_run(fe->dec, jobs, up->n_parts);
 	fe_decode_leave(fe->dec);
 	for (size_t i = 0; i < up->n_parts; i++) {
@@ -317,7 +325,7 @@ static char *results_json(const struct lv_live_request *r, double latency_s, uns
 enum MHD_Result fe_upload_finish(struct fe_upload *up, struct MHD_Connection *conn)
 {
 	struct lv_frontend *fe = up->fe;
-	double t0 = lv_mono_s(), budget_s;
+	double t0 = fe_guard_arrival(conn), budget_s; /* the budget clock starts at the headers */
 
 	pthread_mutex_lock(&fe->mu);
 	fe->stats.body_bytes += up->body_bytes;
@@ -335,8 +343,10 @@ enum MHD_Result fe_upload_finish(struct fe_upload *up, struct MHD_Connection *co
 		return fe_respond_error(fe, conn, up->status, up->why);
 
 	struct lv_live_request *r = build_request(up, budget_s);
+	fe_guard_release(fe, conn); /* the body is decoded (or refused): no longer held */
 	if (!r)
 		return fe_respond_error(fe, conn, up->status, up->why);
+	r->arrival_mono_s = t0;
 	free_parts(up);
 	pthread_mutex_lock(&fe->mu);
 	fe->stats.frames_submitted += r->n_frames;

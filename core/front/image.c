@@ -42,6 +42,51 @@ enum lv_image_format lv_image_sniff(const void *bytes, size_t len)
 	return LV_IMAGE_UNKNOWN;
 }
 
+/* PNG's IHDR, which must come first: length 13, "IHDR", width, height (big-endian). */
+static int png_dims(const unsigned char *b, size_t len, int *w, int *h, char **why)
+{
+	static const unsigned char ihdr[8] = { 0, 0, 0, 13, 'I', 'H', 'D', 'R' };
+	if (len < 24 || memcmp(b + 8, ihdr, sizeof ihdr) != 0)
+		return lv_fail(why, LV_EINVAL, "PNG: no IHDR chunk first (truncated header?)");
+	uint32_t pw = (uint32_t)b[16] << 24 | (uint32_t)b[17] << 16 | (uint32_t)b[18] << 8 | b[19];
+	uint32_t ph = (uint32_t)b[20] << 24 | (uint32_t)b[21] << 16 | (uint32_t)b[22] << 8 | b[23];
+	/* PNG caps both at 2^31 - 1; zero is no picture. */
+	if (pw == 0 || ph == 0 || pw > 0x7fffffffu || ph > 0x7fffffffu)
+		return lv_fail(why, LV_EINVAL, "PNG: IHDR declares %u×%u pixels", (unsigned)pw,
+		               (unsigned)ph);
+	*w = (int)pw;
+	*h = (int)ph;
+	return 0;
+}
+
+static int jpeg_dims(const unsigned char *b, size_t len, int *w, int *h, char **why)
+{
+	int subsamp, colorspace, rc = 0;
+	if (len > (size_t)0x7fffffff)
+		return lv_fail(why, LV_EINVAL, "JPEG: %zu bytes is too large", len);
+	tjhandle tj = tjInitDecompress();
+	if (!tj)
+		return lv_fail(why, LV_ELIB, "JPEG: cannot make a decoder: %s",
+		               tjGetErrorStr2(NULL));
+	if (tjDecompressHeader3(tj, b, (unsigned long)len, w, h, &subsamp, &colorspace) < 0)
+		rc = lv_fail(why, LV_EINVAL, "JPEG: %s", tjGetErrorStr2(tj));
+	else if (*w <= 0 || *h <= 0)
+		rc = lv_fail(why, LV_EINVAL, "JPEG: no picture (%d×%d)", *w, *h);
+	tjDestroy(tj);
+	return rc;
+}
+
+int lv_image_dims(const void *bytes, size_t len, int *w, int *h, char **why)
+{
+	*w = *h = 0;
+	switch (lv_image_sniff(bytes, len)) {
+	case LV_IMAGE_JPEG: return jpeg_dims(bytes, len, w, h, why);
+	case LV_IMAGE_PNG: return png_dims(bytes, len, w, h, why);
+	case LV_IMAGE_UNKNOWN: break;
+	}
+	return lv_fail(why, LV_EINVAL, "not a JPEG or PNG");
+}
+
 static int check_dims(const char *fmt, int w, int h, char **why)
 {
 	if (w <= 0 || h <= 0)

@@ -43,6 +43,15 @@ struct lv_image {
 enum lv_image_format lv_image_sniff(const void *bytes, size_t len);
 
 /*
+ * The picture's size as its header declares it (JPEG: the frame header, read
+ * by libjpeg-turbo; PNG: IHDR), without decoding any pixel: cheap, so a
+ * caller can bound decoding work before doing it. Returns 0 with *w, *h > 0,
+ * or LV_EINVAL with *why when the bytes are neither format or the header is
+ * unreadable. The size is not checked against LV_IMAGE_MAX_*: decoding does.
+ */
+int lv_image_dims(const void *bytes, size_t len, int *w, int *h, char **why);
+
+/*
  * Decodes a JPEG or PNG of `len` bytes into *out (caller releases with
  * lv_image_fini). A JPEG larger than twice (min_w, min_h) is decoded at a
  * reduced DCT scale (1/2, 1/4 or 1/8) chosen so that the result is still at

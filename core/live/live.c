@@ -114,15 +114,21 @@ static void submit_one(struct lv_live *lv, struct lv_live_request *r, double now
 		live_request_answer(r);
 		return;
 	}
+	/* Its budget counts from its arrival (the front end took the time when its
+	 * headers were complete), not from now: decoding may have kept it a while. */
+	double arrival = now;
+	if (!isnan(r->arrival_mono_s) && r->arrival_mono_s - lv->t0 < now)
+		arrival = r->arrival_mono_s - lv->t0 > 0 ? r->arrival_mono_s - lv->t0 : 0;
 	if (isnan(lv->first_arrival_s)) {
 		/* The result's window opens window_lead_s earlier, when devices idled. */
-		double lead = lv->cfg.window_lead_s < now ? lv->cfg.window_lead_s : now;
-		lv->first_arrival_s = now;
-		lv->window_start_s = now - lead;
+		double lead = lv->cfg.window_lead_s < arrival ? lv->cfg.window_lead_s : arrival;
+		lv->first_arrival_s = arrival;
+		lv->window_start_s = arrival - lead;
 		for (size_t i = 0; i < lv->cluster->n_devices; i++) {
 			const struct live_dev *d = &lv->devs[i];
 			double p = (d->valid & LV_SNAP_HAS_POWER) ? d->power_w : 0;
-			lv->dev_energy_first_j[i] = live_device_energy(lv, i, now) - lead * p;
+			lv->dev_energy_first_j[i] =
+			    live_device_energy(lv, i, now) - (now - lv->window_start_s) * p;
 		}
 	}
 	uint64_t first = 0;
@@ -131,7 +137,8 @@ static void submit_one(struct lv_live *lv, struct lv_live_request *r, double now
 	lv_engine_counts(lv->engine, &before);
 	r->first_frame_id = before.received + 1;
 	live_reqtab_add(&lv->reqs, r);
-	lv_engine_submit(lv->engine, now, r->n_frames, r->budget_s, (uint64_t)(uintptr_t)r, &first);
+	lv_engine_submit_at(lv->engine, now, arrival, r->n_frames, r->budget_s,
+	                    (uint64_t)(uintptr_t)r, &first);
 	assert(first == r->first_frame_id);
 	lv->events = 1;
 }

@@ -62,9 +62,13 @@ struct lv_live_request {
 	double budget_s; /* NAN: the engine's default */
 	float **tensors; /* n_frames × (h·w·c) FP32, NHWC, scaled to [-1, 1]; owned */
 	struct lv_live_frame_result *results; /* n_frames */
-	int64_t trace_index; /* what the store records as its frames' request: a replayed
-	                      * trace's request index; -1 [lv_live_request_new]: the id of
-	                      * the request's first frame */
+	int64_t trace_index;   /* what the store records as its frames' request: a replayed
+	                        * trace's request index; -1 [lv_live_request_new]: the id of
+	                        * the request's first frame */
+	double arrival_mono_s; /* when the request arrived, on lv_mono_s()'s clock (the front
+	                        * end: when its headers were complete); its frames' budget
+	                        * and latency count from here. NAN [lv_live_request_new]:
+	                        * when the engine thread takes it */
 	/* internal */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;

@@ -61,6 +61,7 @@ struct lv_live_request *lv_live_request_new(uint32_t n_frames, double budget_s,
 	r->budget_s = budget_s;
 	r->floats_per_frame = floats_per_frame;
 	r->trace_index = -1;
+	r->arrival_mono_s = NAN;
 	size_t n = n_frames ? n_frames : 1;
 	r->tensors = lv_xcalloc(n, sizeof(float *));
 	r->results = lv_xcalloc(n, sizeof(*r->results));

@@ -227,6 +227,9 @@ static void frame_finish(struct lv_engine *e, uint32_t s, enum lv_frame_state st
 
 /* ---- events --------------------------------------------------------------- */
 
+/* A frame whose whole budget went before it reached the engine (lv_engine_submit_at). */
+#define REASON_SPENT "its latency budget ran out before it reached the scheduler"
+
 static void note_time(struct lv_engine *e, double now)
 {
 	assert(now >= e->last_now - 1e-9);
@@ -237,7 +240,15 @@ static void note_time(struct lv_engine *e, double now)
 int lv_engine_submit(struct lv_engine *e, double now, uint32_t n_frames, double budget_s,
                      uint64_t tag, uint64_t *first_id)
 {
+	return lv_engine_submit_at(e, now, now, n_frames, budget_s, tag, first_id);
+}
+
+int lv_engine_submit_at(struct lv_engine *e, double now, double arrival_s, uint32_t n_frames,
+                        double budget_s, uint64_t tag, uint64_t *first_id)
+{
 	note_time(e, now);
+	if (!(arrival_s <= now))
+		arrival_s = now; /* NAN, or a clock that ran ahead: it arrives now */
 	if (isnan(budget_s))
 		budget_s = e->cfg.default_budget_s;
 	int rc = LV_OK;
@@ -259,19 +270,20 @@ int lv_engine_submit(struct lv_engine *e, double now, uint32_t n_frames, double 
 		f->tag = tag;
 		f->index = i;
 		f->state = LV_FRAME_QUEUED;
-		f->arrival_s = now;
+		f->arrival_s = arrival_s;
 		f->budget_s = budget_s;
-		f->deadline_s = now + (rc == LV_OK ? budget_s : 0.0);
+		f->deadline_s = arrival_s + (rc == LV_OK ? budget_s : 0.0);
 		f->dispatch_s = NAN;
 		f->done_s = NAN;
 		f->device = -1;
 		e->counts.received++;
 		e->counts.by_state[LV_FRAME_QUEUED]++;
-		if (rc == LV_OK) {
-			lv_queue_push(&e->queue, s, f->id, f->deadline_s, now);
-		} else {
+		if (rc != LV_OK)
 			frame_finish(e, s, LV_FRAME_REJECTED, now, reason);
-		}
+		else if (f->deadline_s <= now && arrival_s < now)
+			frame_finish(e, s, LV_FRAME_EXPIRED, now, REASON_SPENT);
+		else
+			lv_queue_push(&e->queue, s, f->id, f->deadline_s, arrival_s);
 	}
 	check_conservation(e);
 	return rc;

@@ -9,7 +9,8 @@
  * Frame lifecycle. Every frame the engine receives ends in exactly one
  * terminal state: OK (served within budget), LATE (served after its
  * deadline), FAILED (its batch failed twice, or once with retries off),
- * EXPIRED (still queued at deadline + expire_grace_s), REJECTED (bad budget
+ * EXPIRED (still queued at deadline + expire_grace_s, or its budget spent
+ * before it was submitted: lv_engine_submit_at), REJECTED (bad budget
  * or admission refused, decided at submission). The engine asserts
  *   received == queued + in_flight + ok + late + failed + expired + rejected
  * after every event, and reports each terminal frame as a FRAME_FINAL action.
@@ -115,6 +116,21 @@ const struct lv_policy *lv_engine_policy(const struct lv_engine *e);
  */
 int lv_engine_submit(struct lv_engine *e, double now, uint32_t n_frames, double budget_s,
                      uint64_t tag, uint64_t *first_id);
+
+/*
+ * lv_engine_submit for a request that arrived at arrival_s but reaches the
+ * engine only at now (the live front end decodes its images in between):
+ * its frames' arrival is arrival_s, their deadline arrival_s + budget_s and
+ * their latency counts from arrival_s, so time spent before the engine
+ * counts against the budget. A frame whose deadline has passed by now ends
+ * EXPIRED at once (FRAME_FINAL, reason "...budget ran out before it reached
+ * the scheduler"): it was accepted, so the return value is 0, not an error.
+ * arrival_s that is NAN or later than now means now: lv_engine_submit(e,
+ * now, ...) is lv_engine_submit_at(e, now, now, ...), and its frames never
+ * expire at submission (a budget runs from now, and is positive).
+ */
+int lv_engine_submit_at(struct lv_engine *e, double now, double arrival_s, uint32_t n_frames,
+                        double budget_s, uint64_t tag, uint64_t *first_id);
 
 /*
  * Batch batch_id finished at now. ok=1: its frames are served (OK or LATE by

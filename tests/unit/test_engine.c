@@ -219,6 +219,75 @@ static void test_expiry(void **st)
 	lv_cluster_free(c);
 }
 
+/*
+ * A request that arrived before it reached the engine (the front end decoded
+ * it meanwhile): its budget and latency count from its arrival, and one whose
+ * budget is already spent ends EXPIRED at once instead of being served.
+ */
+static void test_submit_at_arrival(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = slow_cluster(1);
+	struct lv_engine *e = engine_new(c, "loud", NULL);
+	uint64_t first = 0;
+	int n;
+
+	/* Arrived at 7 with 2 s: spent by 10. */
+	assert_int_equal(lv_engine_submit_at(e, 10.0, 7.0, 2, 2.0, 5, &first), 0);
+	assert_int_equal(first, 1);
+	const struct lv_action *f = find(e, LV_ACT_FRAME_FINAL, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(f->frame.state, LV_FRAME_EXPIRED);
+	assert_float_equal(f->frame.arrival_s, 7.0, 0);
+	assert_float_equal(f->frame.deadline_s, 9.0, 0);
+	assert_float_equal(f->frame.done_s, 10.0, 0);
+	assert_int_equal(f->frame.device, -1);
+	assert_non_null(strstr(f->frame.reason, "budget ran out before it reached the scheduler"));
+	assert_int_equal(lv_engine_queue_len(e), 0);
+	lv_engine_clear_actions(e);
+
+	/* Arrived at 9 with 3.3 s: due at 12.3, served by 11.5 within it. */
+	assert_int_equal(lv_engine_submit_at(e, 10.0, 9.0, 4, 3.3, 6, &first), 0);
+	assert_int_equal(first, 3);
+	double dl;
+	assert_int_equal(lv_engine_tightest(e, &dl, 1), 1);
+	assert_float_equal(dl, 12.3, 1e-12);
+	lv_engine_step(e, 10.0);
+	const struct lv_action *a;
+	uint64_t batches[4];
+	int nb = 0;
+	for (size_t i = 0, na = lv_engine_actions(e, &a); i < na; i++)
+		if (a[i].kind == LV_ACT_DISPATCH)
+			batches[nb++] = a[i].batch_id;
+	assert_true(nb >= 1);
+	lv_engine_clear_actions(e);
+	for (int i = 0; i < nb; i++)
+		assert_int_equal(lv_engine_batch_done(e, 11.5, batches[i], 1, NULL), 0);
+	f = find(e, LV_ACT_FRAME_FINAL, &n);
+	assert_int_equal(n, 4);
+	assert_int_equal(f->frame.state, LV_FRAME_OK);
+	assert_float_equal(f->frame.arrival_s, 9.0, 0);
+	assert_float_equal(f->frame.done_s - f->frame.arrival_s, 2.5, 1e-12);
+	lv_engine_clear_actions(e);
+
+	/* No arrival, or one later than now: it arrives now, as lv_engine_submit's frames do. */
+	assert_int_equal(lv_engine_submit_at(e, 12.0, NAN, 1, 1.0, 7, NULL), 0);
+	assert_int_equal(lv_engine_submit_at(e, 12.0, 99.0, 1, 1.0, 8, NULL), 0);
+	assert_int_equal(lv_engine_tightest(e, &dl, 1), 1);
+	assert_float_equal(dl, 13.0, 0);
+	assert_int_equal(lv_engine_queue_len(e), 2);
+
+	struct lv_engine_counts k;
+	lv_engine_counts(e, &k);
+	assert_int_equal(k.received, 8);
+	assert_int_equal(k.by_state[LV_FRAME_EXPIRED], 2);
+	assert_int_equal(k.by_state[LV_FRAME_OK], 4);
+	assert_int_equal(k.by_state[LV_FRAME_QUEUED], 2);
+	assert_conserved(e);
+	lv_engine_free(e);
+	lv_cluster_free(c);
+}
+
 static void test_rejected_and_admission(void **st)
 {
 	(void)st;
@@ -427,6 +496,7 @@ int main(void)
 		cmocka_unit_test(test_retry_then_fail),
 		cmocka_unit_test(test_no_retry_when_off),
 		cmocka_unit_test(test_expiry),
+		cmocka_unit_test(test_submit_at_arrival),
 		cmocka_unit_test(test_rejected_and_admission),
 		cmocka_unit_test(test_tightest_deadlines_first),
 		cmocka_unit_test(test_clock_actions_and_bad_reports),

@@ -7,13 +7,16 @@
  * the budget it got. Bad requests must be answered 400/413 with a reason
  * and never reach the consumer. Also: /status, /metrics, /healthz, a slow
  * client that must not block others, the connection limit and timeout, and
- * the load generator replaying a small trace.
+ * the load generator replaying a small trace. Admission: eviction when full,
+ * the per-client limit, the header and body deadlines, the byte budget, the
+ * pixel limit, and the budget clock starting when the headers arrived.
  */
 #include "testutil.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
+#include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -31,6 +34,7 @@
 #include "live/live.h"
 #include "front/prom.h"
 #include "model/trace.h"
+#include "base/clock.h"
 #include "base/util.h"
 
 #define SIDE 299
@@ -45,7 +49,9 @@ struct consumer {
 	pthread_t th;
 	unsigned requests, frames; /* seen */
 	double last_budget;
-	double reject_budget; /* a request with this budget is refused */
+	double last_arrival_s; /* the last request's arrival_mono_s, as handed over */
+	double last_submit_s;  /* lv_mono_s() when it was handed over */
+	double reject_budget;  /* a request with this budget is refused */
 	int snap_gets, snap_puts;
 	struct lv_snapshot snap;
 	struct lv_snap_device dev;
@@ -144,6 +150,8 @@ static void consumer_submit(void *arg, struct lv_live_request *r)
 {
 	struct consumer *st = arg;
 	pthread_mutex_lock(&st->mu);
+	st->last_arrival_s = r->arrival_mono_s;
+	st->last_submit_s = lv_mono_s();
 	r->next = NULL;
 	if (st->tail)
 		st->tail->next = r;
@@ -276,7 +284,8 @@ struct resp {
 	CURLcode cc;
 	long code;
 	char ctype[128];
-	char allow[64]; /* the Allow header, "" when none */
+	char allow[64];       /* the Allow header, "" when none */
+	char retry_after[16]; /* the Retry-After header, "" when none */
 	char *body;
 	size_t len;
 	cJSON *json;
@@ -299,19 +308,27 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/* The value of header `name` (with its colon) if line p is that header, into out. */
+static void header_value(const char *p, size_t len, const char *name, char *out, size_t cap)
+{
+	size_t nl = strlen(name);
+	if (len <= nl || strncasecmp(p, name, nl) != 0)
+		return;
+	const char *v = p + nl;
+	while (*v == ' ')
+		v++;
+	size_t vl = (size_t)(p + len - v);
+	while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n'))
+		vl--;
+	snprintf(out, cap, "%.*s", (int)vl, v);
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *arg)
 {
 	struct resp *r = arg;
 	size_t len = size * n;
-	if (len > 6 && !strncasecmp(p, "Allow:", 6)) {
-		const char *v = p + 6;
-		while (*v == ' ')
-			v++;
-		size_t vl = (size_t)(p + len - v);
-		while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n'))
-			vl--;
-		snprintf(r->allow, sizeof r->allow, "%.*s", (int)vl, v);
-	}
+	header_value(p, len, "Allow:", r->allow, sizeof r->allow);
+	header_value(p, len, "Retry-After:", r->retry_after, sizeof r->retry_after);
 	return len;
 }
 
@@ -362,12 +379,16 @@ static void post(const struct fixture *f, const struct part *parts, size_t n,
 	curl_easy_cleanup(e);
 }
 
-static void request(const struct fixture *f, const char *method, const char *path, struct resp *r)
+/* A request from loopback address src (NULL: the default, 127.0.0.1). */
+static void request_from(const struct fixture *f, const char *method, const char *path,
+                         const char *src, struct resp *r)
 {
 	CURL *e = curl_easy_init();
 	char url[128];
 	snprintf(url, sizeof url, "%s%s", f->base, path);
 	curl_easy_setopt(e, CURLOPT_URL, url);
+	if (src)
+		curl_easy_setopt(e, CURLOPT_INTERFACE, src);
 	if (!strcmp(method, "POST")) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, "{}");
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 2L);
@@ -375,6 +396,11 @@ static void request(const struct fixture *f, const char *method, const char *pat
 	memset(r, 0, sizeof *r);
 	perform(e, r);
 	curl_easy_cleanup(e);
+}
+
+static void request(const struct fixture *f, const char *method, const char *path, struct resp *r)
+{
+	request_from(f, method, path, NULL, r);
 }
 
 /* A uniform grey JPEG (4:4:4, q95): its first pixel decodes to `grey` exactly. */
@@ -755,35 +781,277 @@ static void test_slow_client_does_not_block(void **state)
 	assert_int_equal(seen(f), 3);
 }
 
-static void test_connection_limit(void **state)
+/* The front end's counters once cond(stats) holds, polling for at most 10 s. */
+static int stats_until(const struct fixture *f,
+                       int (*cond)(const struct lv_frontend_stats *, uint64_t), uint64_t arg,
+                       struct lv_frontend_stats *st)
+{
+	for (int i = 0; i < 1000; i++) {
+		lv_frontend_stats(f->fe, st);
+		if (cond(st, arg))
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+static int open_is(const struct lv_frontend_stats *st, uint64_t n)
+{
+	return st->connections == n;
+}
+
+static int buffered_is(const struct lv_frontend_stats *st, uint64_t n)
+{
+	return st->buffered_bytes == n;
+}
+
+/* 1 when the server has closed fd (EOF or reset) without answering, 0 while it is open. */
+static int closed_unanswered(int fd)
+{
+	char buf[256];
+	ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	assert_true(n <= 0); /* no answer came */
+	return 1;
+}
+
+/* Full: a new connection evicts the one that waited longest on its client. */
+static void test_full_evicts_longest_waiting(void **state)
+{
+	(void)state;
+	struct lv_frontend_limits lim;
+	struct lv_frontend_stats st;
+	test_limits(&lim);
+	lim.max_connections = 3;
+	lim.timeout_s = 30;
+	lim.header_timeout_s = 30;
+	struct fixture *f = fixture_new(&lim);
+	int fds[3];
+	for (uint64_t i = 0; i < 3; i++) {
+		fds[i] = raw_connect(f);
+		assert_true(stats_until(f, open_is, i + 1, &st)); /* in this order */
+	}
+	/* Three idle clients fill it; a fourth is served all the same. */
+	struct resp r;
+	request(f, "GET", "/healthz", &r);
+	assert_int_equal(r.code, 200);
+	resp_fini(&r);
+	lv_frontend_stats(f->fe, &st);
+	assert_int_equal(st.evicted, 1);
+	char buf[64];
+	assert_int_equal(read(fds[0], buf, sizeof buf), 0); /* the oldest went */
+	assert_int_equal(closed_unanswered(fds[1]), 0);
+	assert_int_equal(closed_unanswered(fds[2]), 0);
+	for (int i = 0; i < 3; i++)
+		close(fds[i]);
+	fixture_free(f);
+}
+
+/* One address may hold max_connections_per_client; others are still served. */
+static void test_per_client_limit(void **state)
+{
+	(void)state;
+	struct lv_frontend_limits lim;
+	struct lv_frontend_stats st;
+	test_limits(&lim);
+	lim.max_connections_per_client = 2;
+	lim.timeout_s = 30;
+	lim.header_timeout_s = 30;
+	struct fixture *f = fixture_new(&lim);
+	int a = raw_connect(f), b = raw_connect(f);
+	assert_true(stats_until(f, open_is, 2, &st));
+	struct resp r;
+	request(f, "GET", "/healthz", &r); /* a third from 127.0.0.1: closed at accept */
+	assert_int_not_equal(r.cc, CURLE_OK);
+	resp_fini(&r);
+	request_from(f, "GET", "/healthz", "127.0.0.2", &r);
+	assert_int_equal(r.code, 200);
+	resp_fini(&r);
+	lv_frontend_stats(f->fe, &st);
+	assert_int_equal(st.evicted, 0);
+	close(a);
+	close(b);
+	fixture_free(f);
+}
+
+/*
+ * Trickles `head` then one byte of `tail` every 50 ms until the server cuts
+ * the connection off (at most 10 s); returns the seconds from connecting to
+ * the cut, or -1 if it never came.
+ */
+static double trickle_until_cut(const struct fixture *f, const char *head, const char *tail)
+{
+	int fd = raw_connect(f);
+	double t0 = lv_mono_s(), cut = -1;
+	assert_true(send(fd, head, strlen(head), MSG_NOSIGNAL) > 0);
+	for (size_t i = 0; i < 200 && cut < 0; i++) {
+		if (send(fd, tail + i % strlen(tail), 1, MSG_NOSIGNAL) != 1 ||
+		    closed_unanswered(fd))
+			cut = lv_mono_s() - t0;
+		else
+			usleep(50000);
+	}
+	close(fd);
+	return cut;
+}
+
+/* Sending headers or a body a byte at a time does not hold a connection past its deadline. */
+static void test_header_and_body_deadlines(void **state)
+{
+	(void)state;
+	struct lv_frontend_limits lim;
+	struct lv_frontend_stats st;
+	test_limits(&lim);
+	lim.timeout_s = 30; /* idle time alone would never cut these clients off */
+	lim.header_timeout_s = 1;
+	lim.body_timeout_s = 1.5;
+	struct fixture *f = fixture_new(&lim);
+	double cut = trickle_until_cut(f, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ", "abc");
+	assert_true(cut >= 0.95); /* not before its deadline */
+	assert_true(stats_until(f, open_is, 0, &st));
+	assert_int_equal(st.cut_header, 1);
+	assert_int_equal(st.cut_body, 0);
+	/* The body deadline runs from the headers, however slowly the body comes. */
+	const char *head =
+	    "POST /inference HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
+	    "boundary=zz\r\nContent-Length: 5000\r\n\r\n--zz\r\n";
+	cut = trickle_until_cut(f, head, "Content-Disposition: form-data; name=\"pad\"\r\n\r\nxyz");
+	assert_true(cut >= 1.45);
+	assert_true(stats_until(f, open_is, 0, &st));
+	assert_int_equal(st.cut_header, 1);
+	assert_int_equal(st.cut_body, 1);
+	assert_int_equal(st.buffered_bytes, 0); /* its body's place is given back */
+	assert_int_equal(seen(f), 0);
+	fixture_free(f);
+}
+
+/* Bodies held in all are bounded: one that does not fit is answered 503, Retry-After. */
+static void test_buffered_bytes_budget(void **state)
+{
+	(void)state;
+	struct lv_frontend_limits lim;
+	struct lv_frontend_stats st;
+	test_limits(&lim);
+	lim.max_buffered_bytes = 300000;
+	struct fixture *f = fixture_new(&lim);
+	/* A held upload: 200,000 bytes announced, a few sent. */
+	int held = raw_connect(f);
+	const char *head =
+	    "POST /inference HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
+	    "boundary=zz\r\nContent-Length: 200000\r\n\r\n--zz\r\n";
+	assert_true(write(held, head, strlen(head)) > 0);
+	assert_true(stats_until(f, buffered_is, 200000, &st));
+
+	size_t jl;
+	unsigned char *j = grey_jpeg(9, &jl);
+	unsigned char *pad = lv_xcalloc(1, 150000);
+	struct part p[2] = { { "images", j, jl, "a.jpg" }, { "pad", pad, 150000, NULL } };
+	struct resp r;
+	post(f, p, 2, NULL, &r); /* 150 KB more than the 100 KB left: refused unread */
+	assert_int_equal(r.code, 503);
+	assert_string_equal(r.retry_after, "1");
+	assert_non_null(strstr(error_of(&r), "max_buffered_bytes (300000 bytes)"));
+	resp_fini(&r);
+	struct curl_slist *h = curl_slist_append(NULL, "Transfer-Encoding: chunked");
+	post(f, p, 2, h, &r); /* no Content-Length: refused as its chunks outgrow the budget */
+	assert_int_equal(r.code, 503);
+	assert_string_equal(r.retry_after, "1");
+	resp_fini(&r);
+	curl_slist_free_all(h);
+	/* The refused give back what they took once their requests end (just after the answer). */
+	assert_true(stats_until(f, buffered_is, 200000, &st));
+	assert_int_equal(st.busy, 2);
+	assert_int_equal(seen(f), 0);
+
+	close(held); /* its place is given back; the same request now fits */
+	assert_true(stats_until(f, buffered_is, 0, &st));
+	post(f, p, 2, NULL, &r);
+	assert_int_equal(r.code, 200);
+	resp_fini(&r);
+	assert_int_equal(seen(f), 1);
+	lv_frontend_stats(f->fe, &st);
+	assert_int_equal(st.buffered_bytes, 0);
+	free(pad);
+	free(j);
+	fixture_free(f);
+}
+
+/* Decoding work is bounded by the pixels the headers declare, before any decoding. */
+static void test_pixel_limit(void **state)
 {
 	(void)state;
 	struct lv_frontend_limits lim;
 	test_limits(&lim);
-	lim.max_connections = 3;
-	lim.timeout_s = 30;
+	lim.max_request_pixels = 64 * 48 * 2; /* two of grey_jpeg's frames */
 	struct fixture *f = fixture_new(&lim);
-	int fds[3];
-	for (int i = 0; i < 3; i++)
-		fds[i] = raw_connect(f);
-	/* A fourth connection is accepted and closed at once, unanswered. */
+	size_t jl;
+	unsigned char *j = grey_jpeg(3, &jl);
+	struct part p[3] = { { "images", j, jl, "a.jpg" },
+		             { "images", j, jl, "b.jpg" },
+		             { "images", j, jl, "c.jpg" } };
 	struct resp r;
-	request(f, "GET", "/healthz", &r);
-	assert_int_not_equal(r.cc, CURLE_OK);
+	post(f, p, 3, NULL, &r);
+	assert_int_equal(r.code, 413);
+	assert_non_null(strstr(error_of(&r), "images[0..2] add up to 9216 pixels (images[2] is "
+	                                     "64×48), over max_request_pixels (6144)"));
 	resp_fini(&r);
-	for (int i = 0; i < 3; i++)
-		close(fds[i]);
-	/* Once the server has seen them go, new clients are served again. */
-	int ok = 0;
-	for (int tries = 0; tries < 200 && !ok; tries++) {
-		request(f, "GET", "/healthz", &r);
-		ok = r.code == 200;
-		resp_fini(&r);
-		if (!ok)
-			usleep(10000);
-	}
-	assert_true(ok);
+	assert_int_equal(seen(f), 0);
+	post(f, p, 2, NULL, &r);
+	assert_int_equal(r.code, 200);
+	resp_fini(&r);
+	assert_int_equal(seen(f), 1);
+	free(j);
 	fixture_free(f);
+}
+
+/*
+ * The budget clock starts when the headers are complete: a body that comes
+ * 0.3 s later, or a wait to be decoded, is part of the frame's latency.
+ */
+static void test_arrival_is_when_headers_came(void **state)
+{
+	struct fixture *f = *state;
+	size_t jl;
+	unsigned char *j = grey_jpeg(4, &jl);
+	char *body = lv_xmalloc(jl + 512), head[512], resp[4096];
+	int bl = snprintf(body, jl + 512,
+	                  "--zz\r\nContent-Disposition: form-data; name=\"images\"; "
+	                  "filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n");
+	memcpy(body + bl, j, jl);
+	bl += (int)jl;
+	bl += sprintf(body + bl, "\r\n--zz\r\nContent-Disposition: form-data; "
+	                         "name=\"latency\"\r\n\r\n5\r\n--zz--\r\n");
+	int hl = snprintf(head, sizeof head,
+	                  "POST /inference HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+	                  "Content-Type: multipart/form-data; boundary=zz\r\n"
+	                  "Content-Length: %d\r\n\r\n",
+	                  bl);
+	int fd = raw_connect(f);
+	double t_headers = lv_mono_s();
+	assert_int_equal(write(fd, head, (size_t)hl), hl);
+	usleep(300000);
+	double t_body = lv_mono_s();
+	assert_int_equal(write(fd, body, (size_t)bl), bl);
+	size_t got = 0;
+	ssize_t n;
+	while (got < sizeof resp - 1 && (n = read(fd, resp + got, sizeof resp - 1 - got)) > 0)
+		got += (size_t)n;
+	resp[got] = '\0';
+	close(fd);
+	assert_non_null(strstr(resp, "HTTP/1.1 200"));
+	pthread_mutex_lock(&f->st.mu);
+	double arrival = f->st.last_arrival_s, submitted = f->st.last_submit_s;
+	pthread_mutex_unlock(&f->st.mu);
+	assert_true(arrival >= t_headers && arrival <= t_body);
+	assert_true(submitted >= t_body);
+	/* The answer's own latency counts from the same moment. */
+	cJSON *o = cJSON_Parse(strstr(resp, "\r\n\r\n") + 4);
+	assert_non_null(o);
+	assert_true(cJSON_GetObjectItem(o, "latency")->valuedouble >= t_body - arrival);
+	cJSON_Delete(o);
+	free(body);
+	free(j);
 }
 
 static void test_bad_listen_addresses(void **state)
@@ -802,6 +1070,21 @@ static void test_bad_listen_addresses(void **state)
 	snprintf(addr, sizeof addr, "127.0.0.1:%u", lv_frontend_port(f->fe));
 	assert_null(lv_frontend_new(&consumer_ops, &f->st, &model, addr, NULL, &why));
 	assert_non_null(strstr(why, "cannot listen on 127.0.0.1:"));
+	free(why);
+	why = NULL;
+	/* Limits that would refuse everything are errors, not silent defaults. */
+	struct lv_frontend_limits lim;
+	test_limits(&lim);
+	lim.header_timeout_s = 0;
+	assert_null(lv_frontend_new(&consumer_ops, &f->st, &model, "127.0.0.1:0", &lim, &why));
+	assert_non_null(
+	    strstr(why, "header_timeout_s (0) and body_timeout_s (60) must be positive"));
+	free(why);
+	why = NULL;
+	test_limits(&lim);
+	lim.max_connections_per_client = 0;
+	assert_null(lv_frontend_new(&consumer_ops, &f->st, &model, "127.0.0.1:0", &lim, &why));
+	assert_non_null(strstr(why, "max_connections_per_client (0) must be at least 1"));
 	free(why);
 }
 
@@ -872,7 +1155,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stats_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keep_alive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_client_does_not_block, setup, teardown),
-		cmocka_unit_test(test_connection_limit),
+		cmocka_unit_test(test_full_evicts_longest_waiting),
+		cmocka_unit_test(test_per_client_limit),
+		cmocka_unit_test(test_header_and_body_deadlines),
+		cmocka_unit_test(test_buffered_bytes_budget),
+		cmocka_unit_test(test_pixel_limit),
+		cmocka_unit_test_setup_teardown(test_arrival_is_when_headers_came, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_listen_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loadgen_replays_trace, setup, teardown),
 	};

@@ -444,6 +444,57 @@ static void test_too_large_refused(void **state)
 	free(why);
 }
 
+/* The size from the header alone: what bounding a request's decoding work reads. */
+static void test_dims_from_header(void **state)
+{
+	(void)state;
+	uint8_t *px = fill(300, 40, 9, 9, 9);
+	size_t jl, pl;
+	unsigned char *j = jpeg(px, 300, 40, 80, &jl);
+	unsigned char *p = png(px, 300, 40, &pl);
+	int w, h;
+	char *why = NULL;
+	assert_int_equal(lv_image_dims(j, jl, &w, &h, NULL), 0);
+	assert_int_equal(w, 300);
+	assert_int_equal(h, 40);
+	assert_int_equal(lv_image_dims(p, pl, &w, &h, NULL), 0);
+	assert_int_equal(w, 300);
+	assert_int_equal(h, 40);
+	/* The header is all it needs: the first 24 bytes of the PNG, not its pixels. */
+	assert_int_equal(lv_image_dims(p, 24, &w, &h, NULL), 0);
+	assert_int_equal(w * h, 12000);
+	/* 17000 × 1 is read as declared: refusing it is for decoding or the caller. */
+	uint8_t *wide = fill(17000, 1, 1, 2, 3);
+	size_t wl;
+	unsigned char *wp = png(wide, 17000, 1, &wl);
+	assert_int_equal(lv_image_dims(wp, wl, &w, &h, NULL), 0);
+	assert_int_equal(w, 17000);
+
+	assert_int_equal(lv_image_dims(p, 20, &w, &h, &why), LV_EINVAL);
+	assert_non_null(strstr(why, "PNG: no IHDR chunk first"));
+	free(why);
+	why = NULL;
+	unsigned char zero[24];
+	memcpy(zero, p, 24);
+	memset(zero + 16, 0, 4); /* width 0 */
+	assert_int_equal(lv_image_dims(zero, 24, &w, &h, &why), LV_EINVAL);
+	assert_non_null(strstr(why, "PNG: IHDR declares 0×40 pixels"));
+	free(why);
+	why = NULL;
+	assert_int_equal(lv_image_dims(j, 3, &w, &h, &why), LV_EINVAL);
+	assert_non_null(strstr(why, "JPEG:"));
+	free(why);
+	why = NULL;
+	assert_int_equal(lv_image_dims("GIF89a", 6, &w, &h, &why), LV_EINVAL);
+	assert_non_null(strstr(why, "not a JPEG or PNG"));
+	free(why);
+	free(wp);
+	free(wide);
+	free(j);
+	free(p);
+	free(px);
+}
+
 static void test_synth_is_seeded(void **state)
 {
 	(void)state;
@@ -529,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_grey_and_rgba_png),
 		cmocka_unit_test(test_corrupt_and_truncated),
 		cmocka_unit_test(test_too_large_refused),
+		cmocka_unit_test(test_dims_from_header),
 		cmocka_unit_test(test_synth_is_seeded),
 		cmocka_unit_test(test_concurrent_preprocess_matches),
 	};
