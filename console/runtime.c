@@ -5,7 +5,8 @@
  * token (named cluster), engine thread, front end. Stop: every frame
  * answered first (so front-end threads waiting on requests are released),
  * then the front end, the agents, and the engine thread last — the
- * launcher borrows the cluster the engine owns.
+ * launcher borrows the cluster the engine owns. Between the two,
+ * lv_runtime_poll restarts embedded agents that die.
  */
 #include "runtime.h"
 
@@ -21,6 +22,7 @@
 #include "front/frontend.h"
 #include "harness/launcher.h"
 #include "model/model_config.h"
+#include "base/clock.h"
 #include "base/file.h"
 #include "base/util.h"
 
@@ -62,6 +64,7 @@ static int setup_cluster(const struct lv_runtime_opts *o, struct lv_runtime *rt,
 	lc.agent_path = agent;
 	lc.predictor_path = pred;
 	lc.keep_dir = o->keep_logs;
+	lc.restart = 1; /* lv_runtime_poll restarts an agent that dies */
 	rt->launcher = lv_launcher_start(c, &lc, why);
 	free(agent);
 	if (!rt->launcher)
@@ -161,8 +164,37 @@ out:
 
 void lv_runtime_poll(struct lv_runtime *rt)
 {
-	if (rt->launcher)
-		lv_launcher_poll(rt->launcher);
+	struct lv_launcher_event ev[8];
+	size_t n;
+	if (!rt->launcher || !rt->live || rt->shut)
+		return;
+	const struct lv_cluster *c = lv_live_cluster(rt->live);
+	struct lv_eventlog *log = lv_live_log(rt->live);
+	while ((n = lv_launcher_poll(rt->launcher, lv_mono_s(), ev, 8)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			const char *name = c->devices[ev[i].device].name;
+			double now = lv_live_clock(rt->live);
+			char *why = NULL;
+			switch (ev[i].kind) {
+			case LV_LAUNCHER_EXITED:
+				lv_eventlog_add(log, now, LV_LOG_WARN, name,
+				                "%s; restart in %.1f s", ev[i].text, ev[i].delay_s);
+				break;
+			case LV_LAUNCHER_FAILED:
+				lv_eventlog_add(log, now, LV_LOG_ERROR, name, "%s; again in %.1f s",
+				                ev[i].text, ev[i].delay_s);
+				break;
+			case LV_LAUNCHER_RESTARTED:
+				lv_eventlog_add(log, now, LV_LOG_INFO, name, "%s", ev[i].text);
+				if (lv_live_device_restarted(rt->live, name, &why) != LV_OK)
+					lv_eventlog_add(log, now, LV_LOG_WARN, name, "%s", why);
+				free(why);
+				break;
+			}
+		}
+		if (n < 8)
+			break;
+	}
 }
 
 void lv_runtime_shutdown(struct lv_runtime *rt)

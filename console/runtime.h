@@ -74,8 +74,15 @@ extern const struct lv_opt lv_runtime_opt_rows[];
  */
 int lv_runtime_start(const struct lv_runtime_opts *o, struct lv_runtime *rt, char **why);
 
-/* Reaps embedded agents that exited on their own (the controller probes them back). Never
- * blocks. */
+/*
+ * Looks after the embedded agents: one that died is restarted on its port
+ * after a back-off (launcher.h: 0.5 s, doubling to 30 s, from 0.5 s again
+ * after a minute's run), the controller is told (lv_live_device_restarted:
+ * it forgets the clock it set and its shared-memory regions, and counts the
+ * restart in /status and /metrics), and both are written to the
+ * controller's event log (the console's Log view, serve's stderr). Call it
+ * a few times a second. Never blocks.
+ */
 void lv_runtime_poll(struct lv_runtime *rt);
 
 /*
