@@ -6,10 +6,12 @@
  * answered first (so front-end threads waiting on requests are released),
  * then the front end, the agents, and the engine thread last — the
  * launcher borrows the cluster the engine owns. Between the two,
- * lv_runtime_poll restarts embedded agents that die.
+ * lv_runtime_poll restarts embedded agents that die, and the stop
+ * signals are caught here for both programs (runtime.h).
  */
 #include "runtime.h"
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,78 @@
 #include "base/util.h"
 
 #define DEFAULT_MODEL_CONFIG LV_DEFAULT_MODEL_CONFIG
+
+/* ---- signals --------------------------------------------------------------------- */
+
+static volatile sig_atomic_t stop_sig;
+
+static void on_stop(int sig)
+{
+	if (!stop_sig)
+		stop_sig = sig;
+}
+
+static void stop_set(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
+void lv_runtime_signals_hold(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa, old;
+	sigset_t set;
+	stop_set(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = on_stop;
+	sa.sa_flags = SA_RESTART; /* poll and nanosleep return at once all the same */
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		if (sigs[i] == SIGHUP && sigaction(SIGHUP, NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
+			continue; /* nohup: the operator asked for it to be ignored */
+		sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+void lv_runtime_signals_release(void)
+{
+	sigset_t set;
+	stop_set(&set);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
+int lv_runtime_stop_signal(void)
+{
+	return stop_sig;
+}
+
+const char *lv_runtime_signal_name(int sig)
+{
+	switch (sig) {
+	case SIGINT: return "SIGINT";
+	case SIGTERM: return "SIGTERM";
+	case SIGHUP: return "SIGHUP";
+	default: return "a signal";
+	}
+}
+
+/* Sleeps s seconds even if signals interrupt it. */
+static void sleep_s(double s)
+{
+	double end = lv_mono_s() + s;
+	for (double left = s; left > 0; left = end - lv_mono_s()) {
+		struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
+		if (nanosleep(&ts, NULL) == 0)
+			break;
+	}
+}
 
 char *lv_runtime_self_dir_file(const char *name)
 {
@@ -210,8 +284,7 @@ void lv_runtime_shutdown(struct lv_runtime *rt)
 		 * moment to write the answers, as libmicrohttpd's stop closes
 		 * connections without flushing them.
 		 */
-		struct timespec ts = { 0, 300 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
+		sleep_s(0.3);
 	}
 	lv_frontend_stop(rt->frontend);
 	rt->frontend = NULL;
