@@ -95,7 +95,9 @@ int lv_runtime_start(const struct lv_runtime_opts *o, struct lv_runtime *rt, cha
  * it forgets the clock it set and its shared-memory regions, and counts the
  * restart in /status and /metrics), and both are written to the
  * controller's event log (the console's Log view, serve's stderr). Call it
- * a few times a second. Never blocks.
+ * a few times a second. It waits for no agent (a restart is a fork; the
+ * controller's probes find the new agent), only, briefly, for the engine
+ * thread to take the news.
  */
 void lv_runtime_poll(struct lv_runtime *rt);
 
