@@ -6,7 +6,10 @@
  * (console_screen.c) until q, --duration or --iterations, and stops
  * everything in order: workload, frames answered, experiment child, front
  * end, agents, engine. The terminal is restored before the (slower)
- * shutdown, which reports on stderr.
+ * shutdown, which reports on stderr. SIGINT, SIGTERM and SIGHUP (the
+ * terminal closed) end the loop the same way, even during the start
+ * (runtime.h holds them until everything is up); SIGPIPE is ignored; an
+ * embedded agent that dies is restarted (lv_runtime_poll, from the feed).
  *
  * --duration and --iterations bound a run for sanitizers and valgrind;
  * the console then draws to whatever terminal it has and exits 0.
@@ -186,15 +189,22 @@ int lv_cmd_console(int argc, char **argv)
 	c->utf8 = !c->opts.ascii && utf8_locale();
 	fprintf(stderr, "loudva: starting the %s ...\n",
 	        c->opts.rt.cluster ? "controller" : "embedded thesis cluster");
+	lv_runtime_signals_hold(); /* held until every thread has started (runtime.h) */
 	rc = lv_runtime_start(&c->opts.rt, &c->rt, &why);
+	if (rc == LV_EXIT_OK) {
+		c->t0 = lv_console_now();
+		lv_console_feed_init(c);
+		rc = start(c, &why);
+	}
+	lv_runtime_signals_release();
 	if (rc != LV_EXIT_OK)
 		goto out;
-	c->t0 = lv_console_now();
-	lv_console_feed_init(c);
-	rc = start(c, &why);
-	if (rc == LV_EXIT_OK && lv_console_screen(c, &why) != LV_OK)
+	/* A stop asked for during the start (a closed terminal) opens no screen. */
+	if (!lv_runtime_stop_signal() && lv_console_screen(c, &why) != LV_OK)
 		rc = LV_EXIT_FAIL;
-	fprintf(stderr, "loudva: stopping (answering every frame, stopping the agents) ...\n");
+	int sig = lv_runtime_stop_signal();
+	fprintf(stderr, "loudva: %s%sstopping (answering every frame, stopping the agents) ...\n",
+	        sig ? lv_runtime_signal_name(sig) : "", sig ? ": " : "");
 out:
 	if (why)
 		fprintf(stderr, "loudva console: %s\n", why);

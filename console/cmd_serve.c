@@ -8,12 +8,14 @@
  * on --listen.
  *
  * It starts and stops through runtime.h, as the console does, and runs
- * until --duration has passed, or SIGINT/SIGTERM (the handler only sets a
- * flag). Then, in this order: every frame still held is answered, the
- * front end stops, the agents stop (lv_runtime_shutdown), the run's
- * summary is printed — as the simulator's figures, with the same keys in
- * JSON, so a live run and `loudva sim --until WINDOW` of the same trace can
- * be compared line by line — and the store is flushed (lv_runtime_stop).
+ * until --duration has passed, or SIGINT, SIGTERM or SIGHUP (the handler
+ * only records it; all three are the orderly stop, see runtime.h; an
+ * embedded agent that dies meanwhile is restarted). Then, in this order:
+ * every frame still held is answered, the front end stops, the agents
+ * stop (lv_runtime_shutdown), the run's summary is printed — as the
+ * simulator's figures, with the same keys in JSON, so a live run and
+ * `loudva sim --until WINDOW` of the same trace can be compared line by
+ * line — and the store is flushed (lv_runtime_stop).
  *
  * --info FILE is written once everything is up: the front end's address and
  * the embedded agents (name, pid, port, command line, token file), for
@@ -54,14 +56,6 @@ struct opts {
 	int json;
 	enum lv_log_level log_level;
 };
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
 
 static int log_level_opt(const struct lv_opt *opt, void *field, const char *value, char **why)
 {
@@ -132,9 +126,11 @@ static const struct lv_opt_spec serve_spec = {
 	.about = "Runs the live controller headless: the front end, the scheduler, the\n"
 	         "dispatcher to agents and Triton, telemetry and the store. Without\n"
 	         "--cluster it starts the embedded thesis cluster (five emulated agents on\n"
-	         "loopback) and stops it on exit. Stops at --duration or on SIGINT/SIGTERM,\n"
-	         "answering every frame, giving every clock it set back to the device's\n"
-	         "governor, and prints the run's figures.",
+	         "loopback) and stops it on exit, restarting an agent that dies (after 0.5 s,\n"
+	         "doubling to 30 s). Stops at --duration or on SIGINT, SIGTERM or SIGHUP (all\n"
+	         "three the same orderly stop; SIGHUP reloads nothing), answering every frame,\n"
+	         "giving every clock it set back to the device's governor, and prints the\n"
+	         "run's figures.",
 	.opts = serve_opts,
 };
 
@@ -234,11 +230,11 @@ static void wait_for_stop(double duration_s, struct lv_runtime *rt, enum lv_log_
 {
 	struct timespec t0, now;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (!stop_requested) {
+	while (!lv_runtime_stop_signal()) {
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
+		lv_runtime_poll(rt); /* restart agents that died, and say so */
 		print_events(rt->live, level, seq);
-		lv_runtime_poll(rt); /* reap agents that died (they are probed back) */
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		double el =
 		    (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) * 1e-9;
@@ -260,14 +256,11 @@ int lv_cmd_serve(int argc, char **argv)
 		return rc == 1 ? LV_EXIT_OK : rc;
 	if (!o.rt.listen)
 		o.rt.listen = LV_FRONTEND_DEFAULT_LISTEN;
+	lv_runtime_signals_hold(); /* a signal during the start stops it once it is up */
 	rc = lv_runtime_start(&o.rt, &rt, &why);
+	lv_runtime_signals_release();
 	if (rc != LV_EXIT_OK)
 		goto out;
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	const struct lv_cluster *c = lv_live_cluster(rt.live);
 	fprintf(stderr, "loudva serve: listening on %s (port %u), policy %s%s\n", rt.listen,
 	        (unsigned)lv_frontend_port(rt.frontend), o.rt.policy ? o.rt.policy : "loud",
@@ -279,6 +272,10 @@ int lv_cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	wait_for_stop(o.duration_s, &rt, o.log_level, &seq);
+	if (lv_runtime_stop_signal())
+		fprintf(stderr,
+		        "loudva serve: %s: stopping (answering every frame, giving clocks back)\n",
+		        lv_runtime_signal_name(lv_runtime_stop_signal()));
 	rc = LV_EXIT_OK;
 out:
 	if (why) {

@@ -6,10 +6,13 @@
  * reaction bits they return are acted on here and nowhere else (htop's
  * ScreenManager idiom). A key redraws at once; the tick keeps its pace.
  *
- * Signals only set flags: SIGWINCH (resize at the next turn), SIGINT,
- * SIGTERM and SIGHUP (leave). Installed without SA_RESTART, so poll
- * returns at once. Curses is set up with newterm on stdout, so the
- * terminal is restored by endwin whatever way the loop ends.
+ * Signals only set flags: SIGWINCH (resize at the next turn) here, and
+ * SIGINT, SIGTERM and SIGHUP (leave) in runtime.c, which holds them blocked
+ * in every other thread, so they interrupt this loop's poll at once. Curses
+ * is set up with newterm on stdout, so the terminal is restored by endwin
+ * whatever way the loop ends — unless it has been hung up (closed): then
+ * there is nothing to restore, and curses is pointed at /dev/null to put
+ * itself away without writing to a dead terminal.
  */
 #include <curses.h>
 #include <errno.h>
@@ -18,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "console.h"
@@ -27,17 +32,11 @@
 #include "view.h"
 
 static volatile sig_atomic_t resized;
-static volatile sig_atomic_t stop_signal;
 
 static void on_winch(int sig)
 {
 	(void)sig;
 	resized = 1;
-}
-
-static void on_stop(int sig)
-{
-	stop_signal = sig;
 }
 
 static void signals(void)
@@ -47,10 +46,24 @@ static void signals(void)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_winch;
 	sigaction(SIGWINCH, &sa, NULL);
-	sa.sa_handler = on_stop;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* The terminal was hung up: a tty that now answers everything with EIO. */
+static int terminal_gone(void)
+{
+	struct termios t;
+	return tcgetattr(STDOUT_FILENO, &t) != 0 && errno == EIO;
+}
+
+/* Points the terminal's descriptors at /dev/null, for curses to leave into. */
+static void detach_terminal(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	close(fd);
 }
 
 static void draw(struct lv_console *c)
@@ -213,7 +226,7 @@ static void resize(void)
 
 static int done(const struct lv_console *c)
 {
-	if (stop_signal || c->quit == 2)
+	if (lv_runtime_stop_signal() || c->quit == 2)
 		return 1;
 	if (c->opts.duration_s > 0 && lv_console_now() - c->t0 >= c->opts.duration_s)
 		return 1;
@@ -270,6 +283,8 @@ int lv_console_screen(struct lv_console *c, char **why)
 	lv_theme_init(color, c->utf8);
 	signals();
 	loop(c);
+	if (terminal_gone())
+		detach_terminal();
 	endwin();
 	delscreen(scr);
 	return LV_OK;

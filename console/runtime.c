@@ -5,11 +5,14 @@
  * token (named cluster), engine thread, front end. Stop: every frame
  * answered first (so front-end threads waiting on requests are released),
  * then the front end, the agents, and the engine thread last — the
- * launcher borrows the cluster the engine owns.
+ * launcher borrows the cluster the engine owns. Between the two,
+ * lv_runtime_poll restarts embedded agents that die, and the stop
+ * signals are caught here for both programs (runtime.h).
  */
 #include "runtime.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,10 +25,83 @@
 #include "front/frontend.h"
 #include "harness/launcher.h"
 #include "model/model_config.h"
+#include "base/clock.h"
 #include "base/file.h"
 #include "base/util.h"
 
 #define DEFAULT_MODEL_CONFIG LV_DEFAULT_MODEL_CONFIG
+
+/* ---- signals --------------------------------------------------------------------- */
+
+static volatile sig_atomic_t stop_sig;
+
+static void on_stop(int sig)
+{
+	if (!stop_sig)
+		stop_sig = sig;
+}
+
+static void stop_set(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
+void lv_runtime_signals_hold(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa, old;
+	sigset_t set;
+	stop_set(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = on_stop;
+	sa.sa_flags = SA_RESTART; /* poll and nanosleep return at once all the same */
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		if (sigs[i] == SIGHUP && sigaction(SIGHUP, NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
+			continue; /* nohup: the operator asked for it to be ignored */
+		sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+void lv_runtime_signals_release(void)
+{
+	sigset_t set;
+	stop_set(&set);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
+int lv_runtime_stop_signal(void)
+{
+	return stop_sig;
+}
+
+const char *lv_runtime_signal_name(int sig)
+{
+	switch (sig) {
+	case SIGINT: return "SIGINT";
+	case SIGTERM: return "SIGTERM";
+	case SIGHUP: return "SIGHUP";
+	default: return "a signal";
+	}
+}
+
+/* Sleeps s seconds even if signals interrupt it. */
+static void sleep_s(double s)
+{
+	double end = lv_mono_s() + s;
+	for (double left = s; left > 0; left = end - lv_mono_s()) {
+		struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
+		if (nanosleep(&ts, NULL) == 0)
+			break;
+	}
+}
 
 char *lv_runtime_self_dir_file(const char *name)
 {
@@ -63,6 +139,7 @@ static int setup_cluster(const struct lv_runtime_opts *o, struct lv_runtime *rt,
 	lc.agent_path = agent;
 	lc.predictor_path = pred;
 	lc.keep_dir = o->keep_logs;
+	lc.restart = 1; /* lv_runtime_poll restarts an agent that dies */
 	rt->launcher = lv_launcher_start(c, &lc, why);
 	free(agent);
 	if (!rt->launcher)
@@ -230,8 +307,37 @@ out:
 
 void lv_runtime_poll(struct lv_runtime *rt)
 {
-	if (rt->launcher)
-		lv_launcher_poll(rt->launcher);
+	struct lv_launcher_event ev[8];
+	size_t n;
+	if (!rt->launcher || !rt->live || rt->shut)
+		return;
+	const struct lv_cluster *c = lv_live_cluster(rt->live);
+	struct lv_eventlog *log = lv_live_log(rt->live);
+	while ((n = lv_launcher_poll(rt->launcher, lv_mono_s(), ev, 8)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			const char *name = c->devices[ev[i].device].name;
+			double now = lv_live_clock(rt->live);
+			char *why = NULL;
+			switch (ev[i].kind) {
+			case LV_LAUNCHER_EXITED:
+				lv_eventlog_add(log, now, LV_LOG_WARN, name,
+				                "%s; restart in %.1f s", ev[i].text, ev[i].delay_s);
+				break;
+			case LV_LAUNCHER_FAILED:
+				lv_eventlog_add(log, now, LV_LOG_ERROR, name, "%s; again in %.1f s",
+				                ev[i].text, ev[i].delay_s);
+				break;
+			case LV_LAUNCHER_RESTARTED:
+				lv_eventlog_add(log, now, LV_LOG_INFO, name, "%s", ev[i].text);
+				if (lv_live_device_restarted(rt->live, name, &why) != LV_OK)
+					lv_eventlog_add(log, now, LV_LOG_WARN, name, "%s", why);
+				free(why);
+				break;
+			}
+		}
+		if (n < 8)
+			break;
+	}
 }
 
 void lv_runtime_shutdown(struct lv_runtime *rt)
@@ -247,8 +353,7 @@ void lv_runtime_shutdown(struct lv_runtime *rt)
 		 * moment to write the answers, as libmicrohttpd's stop closes
 		 * connections without flushing them.
 		 */
-		struct timespec ts = { 0, 300 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
+		sleep_s(0.3);
 	}
 	lv_frontend_stop(rt->frontend);
 	rt->frontend = NULL;

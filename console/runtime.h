@@ -15,6 +15,20 @@
  * Threads: lv_runtime_start must run on the program's main thread (the
  * launcher's agents die with the thread that forked them); every other
  * call from the same thread.
+ *
+ * Signals. SIGINT, SIGTERM and SIGHUP all mean the same to both programs:
+ * the orderly stop (SIGHUP reloads nothing: a closed terminal, or a process
+ * manager's "stop", must not leave frames unanswered or clocks pinned). The
+ * handler only records the signal (lv_runtime_stop_signal); the program's
+ * loop sees it and stops through lv_runtime_shutdown. They are held
+ * (blocked) from lv_runtime_signals_hold, before lv_runtime_start, to
+ * lv_runtime_signals_release, after it: every thread the runtime starts
+ * inherits them blocked, so they reach the main thread's sleep or poll and
+ * interrupt nothing else, and one sent during the start waits for the start
+ * to finish (it would otherwise kill the program before it could stop its
+ * agents). SIGPIPE is ignored: a reader that went away (a closed pipe on
+ * stdout or stderr, a client gone) is an error on that write, never the end
+ * of the controller.
  */
 #ifndef LV_RUNTIME_H
 #define LV_RUNTIME_H
@@ -83,9 +97,34 @@ extern const struct lv_opt lv_runtime_opt_rows[];
  */
 int lv_runtime_start(const struct lv_runtime_opts *o, struct lv_runtime *rt, char **why);
 
-/* Reaps embedded agents that exited on their own (the controller probes them back). Never
- * blocks. */
+/*
+ * Looks after the embedded agents: one that died is restarted on its port
+ * after a back-off (launcher.h: 0.5 s, doubling to 30 s, from 0.5 s again
+ * after a minute's run), the controller is told (lv_live_device_restarted:
+ * it forgets the clock it set and its shared-memory regions, and counts the
+ * restart in /status and /metrics), and both are written to the
+ * controller's event log (the console's Log view, serve's stderr). Call it
+ * a few times a second. It waits for no agent (a restart is a fork; the
+ * controller's probes find the new agent), only, briefly, for the engine
+ * thread to take the news.
+ */
 void lv_runtime_poll(struct lv_runtime *rt);
+
+/*
+ * Installs the stop handler for SIGINT, SIGTERM and SIGHUP (SIGHUP left
+ * alone when it is ignored, as under nohup), ignores SIGPIPE and blocks the
+ * three in the calling thread (the main thread, before lv_runtime_start).
+ */
+void lv_runtime_signals_hold(void);
+
+/* Unblocks them in the calling thread; one that came meanwhile is delivered now. */
+void lv_runtime_signals_release(void);
+
+/* The signal that asked to stop (SIGINT, SIGTERM, SIGHUP), 0 while none has. */
+int lv_runtime_stop_signal(void);
+
+/* "SIGINT", "SIGTERM", "SIGHUP" for those three, "a signal" otherwise (static). */
+const char *lv_runtime_signal_name(int sig);
 
 /*
  * The orderly stop, short of the engine: every frame is answered

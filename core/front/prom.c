@@ -206,6 +206,8 @@ static const struct dev_metric dev_metrics[] = {
 	{ "loudva_device_shm_bytes", "gauge",
 	  "Shared-memory regions the controller holds for the device's Triton.", D(shm_bytes),
 	  F_U64, 0, 1 },
+	{ "loudva_device_agent_restarts_total", "counter",
+	  "Times the device's agent was restarted after it died.", D(restarts), F_U64, 0, 1 },
 };
 #undef D
 
@@ -363,6 +365,7 @@ static cJSON *status_device(const struct lv_snap_device *d)
 	else
 		cJSON_AddNullToObject(o, "transport");
 	j_num(o, "shm_bytes", (double)d->shm_bytes);
+	j_num(o, "restarts", (double)d->restarts);
 	return o;
 }
 

@@ -8,7 +8,8 @@
  * ports never change after start, so a restarted agent is found at the
  * same URL. Between fork and exec the child calls only async-signal-safe
  * functions: everything it needs (argv, the log descriptor) is prepared
- * before the fork.
+ * before the fork. life[i].due_s is finite only while device i's agent is
+ * dead and cfg.restart is set: the time lv_launcher_poll starts it again.
  */
 #define _GNU_SOURCE
 #include "launcher.h"
@@ -17,6 +18,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,14 @@
 #include "base/file.h"
 #include "base/util.h"
 
+/* One device's agent over its restarts; times on the lv_mono_s clock. */
+struct agent_life {
+	double started_s; /* the current (or last) agent's start */
+	double due_s;     /* dead, to be started again then; INFINITY otherwise */
+	double backoff_s; /* the delay after the next death */
+	unsigned restarts;
+};
+
 struct lv_launcher {
 	struct lv_cluster *cluster;
 	struct lv_launcher_config cfg; /* its strings point at the copies below */
@@ -48,6 +58,7 @@ struct lv_launcher {
 	pid_t *pids;
 	int *ports; /* 0 until the agent has told */
 	pid_t pgid; /* 0 until the first agent starts */
+	struct agent_life *life;
 };
 
 void lv_launcher_config_default(struct lv_launcher_config *cfg)
@@ -55,6 +66,9 @@ void lv_launcher_config_default(struct lv_launcher_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->agent_path = "loudva-agent";
 	cfg->start_timeout_s = 15.0;
+	cfg->restart_min_s = 0.5;
+	cfg->restart_max_s = 30.0;
+	cfg->restart_reset_s = 60.0;
 }
 
 const char *lv_launcher_token(const struct lv_launcher *l)
@@ -80,6 +94,11 @@ pid_t lv_launcher_pid(const struct lv_launcher *l, size_t i)
 int lv_launcher_port(const struct lv_launcher *l, size_t i)
 {
 	return i < l->n ? l->ports[i] : -1;
+}
+
+unsigned lv_launcher_restarts(const struct lv_launcher *l, size_t i)
+{
+	return i < l->n ? l->life[i].restarts : 0;
 }
 
 /* ---- files -------------------------------------------------------------------- */
@@ -392,8 +411,14 @@ struct lv_launcher *lv_launcher_start(struct lv_cluster *c, const struct lv_laun
 	l->pids = lv_xmalloc((l->n ? l->n : 1) * sizeof(pid_t));
 	l->ports = lv_xcalloc(l->n ? l->n : 1, sizeof(int));
 	l->port_files = lv_xcalloc(l->n ? l->n : 1, sizeof(char *));
-	for (size_t i = 0; i < l->n; i++)
+	l->life = lv_xcalloc(l->n ? l->n : 1, sizeof(*l->life));
+	if (l->cfg.restart_max_s < l->cfg.restart_min_s)
+		l->cfg.restart_max_s = l->cfg.restart_min_s;
+	for (size_t i = 0; i < l->n; i++) {
 		l->pids[i] = -1;
+		l->life[i].due_s = INFINITY;
+		l->life[i].backoff_s = l->cfg.restart_min_s;
+	}
 	const char *parent = cfg && cfg->tmp_parent ? cfg->tmp_parent : getenv("TMPDIR");
 	char *tmpl = lv_path_join(parent && *parent ? parent : "/tmp", "loudva-cluster-XXXXXX");
 	if (!mkdtemp(tmpl)) {
@@ -411,6 +436,7 @@ struct lv_launcher *lv_launcher_start(struct lv_cluster *c, const struct lv_laun
 		free(name);
 		if (spawn(l, i, why) != LV_OK)
 			goto out;
+		l->life[i].started_s = lv_mono_s();
 	}
 	for (size_t i = 0; i < l->n; i++)
 		if (wait_healthy(l, i, why) != LV_OK)
@@ -426,27 +452,101 @@ int lv_launcher_restart(struct lv_launcher *l, size_t i, char **why)
 	if (i >= l->n)
 		return lv_fail(why, LV_ENOENT, "launcher: no device %zu", i);
 	stop_one(l, i, 3.0);
+	l->life[i].due_s = INFINITY;
 	int rc = spawn(l, i, why);
-	if (rc == LV_OK)
+	if (rc == LV_OK) {
+		l->life[i].started_s = lv_mono_s();
+		l->life[i].restarts++;
 		rc = wait_healthy(l, i, why);
+	}
 	if (rc != LV_OK)
 		stop_one(l, i, 1.0);
 	return rc;
 }
 
-size_t lv_launcher_poll(struct lv_launcher *l)
+/* When device i's agent starts next after a death at now_s; doubles the back-off after. */
+static double next_start(struct lv_launcher *l, size_t i, double now_s)
 {
-	size_t running = 0;
-	for (size_t i = 0; i < l->n; i++) {
-		if (l->pids[i] <= 0)
-			continue;
-		pid_t r = waitpid(l->pids[i], NULL, WNOHANG);
-		if (r == l->pids[i] || (r < 0 && errno == ECHILD))
-			l->pids[i] = -1;
-		else
-			running++;
+	struct agent_life *a = &l->life[i];
+	if (!l->cfg.restart) {
+		a->due_s = INFINITY;
+		return INFINITY;
 	}
-	return running;
+	double delay = a->backoff_s;
+	a->due_s = now_s + delay;
+	a->backoff_s = fmin(2 * a->backoff_s, l->cfg.restart_max_s);
+	return delay;
+}
+
+/* Device i's agent ended with `status` (waitpid's; -1 unknown, reaped elsewhere). */
+static void exited(struct lv_launcher *l, size_t i, int status, double now_s,
+                   struct lv_launcher_event *ev)
+{
+	struct agent_life *a = &l->life[i];
+	char how[64];
+	ev->kind = LV_LAUNCHER_EXITED;
+	ev->device = i;
+	ev->pid = l->pids[i];
+	l->pids[i] = -1;
+	if (now_s - a->started_s >= l->cfg.restart_reset_s)
+		a->backoff_s = l->cfg.restart_min_s; /* it had been healthy: start over */
+	ev->delay_s = next_start(l, i, now_s);
+	ev->restarts = a->restarts;
+	if (status == -1)
+		snprintf(how, sizeof(how), "ended");
+	else if (WIFSIGNALED(status))
+		snprintf(how, sizeof(how), "killed by signal %d (%s)", WTERMSIG(status),
+		         strsignal(WTERMSIG(status)));
+	else
+		snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
+	char *tail = WIFEXITED(status) && WEXITSTATUS(status) ? log_tail(l, i) : lv_xstrdup("");
+	size_t len = strlen(tail), from = len > 80 ? len - 80 : 0;
+	snprintf(ev->text, sizeof(ev->text), "agent (pid %d, port %d) %s%s%s", (int)ev->pid,
+	         l->ports[i], how, *tail ? ": ..." : "", tail + from);
+	free(tail);
+}
+
+/* Starts device i's agent again (its back-off has passed). */
+static void start_again(struct lv_launcher *l, size_t i, double now_s, struct lv_launcher_event *ev)
+{
+	struct agent_life *a = &l->life[i];
+	char *why = NULL;
+	ev->device = i;
+	a->due_s = INFINITY;
+	if (spawn(l, i, &why) != LV_OK) {
+		ev->kind = LV_LAUNCHER_FAILED;
+		ev->pid = -1;
+		ev->delay_s = next_start(l, i, now_s);
+		ev->restarts = a->restarts;
+		snprintf(ev->text, sizeof(ev->text), "agent could not be restarted: %s", why);
+		free(why);
+		return;
+	}
+	a->started_s = now_s;
+	ev->kind = LV_LAUNCHER_RESTARTED;
+	ev->pid = l->pids[i];
+	ev->delay_s = 0;
+	ev->restarts = ++a->restarts;
+	snprintf(ev->text, sizeof(ev->text), "agent restarted on port %d (pid %d, restart %u)",
+	         l->ports[i], (int)ev->pid, a->restarts);
+}
+
+size_t lv_launcher_poll(struct lv_launcher *l, double now_s, struct lv_launcher_event *ev,
+                        size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < l->n && n < max; i++) {
+		if (l->pids[i] > 0) {
+			int status = -1;
+			pid_t r = waitpid(l->pids[i], &status, WNOHANG);
+			if (r == l->pids[i] || (r < 0 && errno == ECHILD))
+				exited(l, i, r < 0 ? -1 : status, now_s, &ev[n++]);
+			continue;
+		}
+		if (l->cfg.restart && l->life[i].due_s <= now_s)
+			start_again(l, i, now_s, &ev[n++]);
+	}
+	return n;
 }
 
 void lv_launcher_stop(struct lv_launcher *l)
@@ -494,6 +594,7 @@ void lv_launcher_stop(struct lv_launcher *l)
 	free(l->token_file);
 	free(l->pids);
 	free(l->ports);
+	free(l->life);
 	free(l);
 }
 

@@ -174,6 +174,12 @@ static void run_command(struct lv_live *lv, struct cmd *c, double now)
 		d->admin = c->state;
 		live_sync_state(lv, c->device, now);
 		break;
+	case CMD_RESTARTED:
+		d->restarts++;
+		snprintf(d->last_error, sizeof(d->last_error), "agent restarted (restart %llu)",
+		         (unsigned long long)d->restarts);
+		live_health_set(lv, c->device, HEALTH_DOWN, now);
+		break;
 	}
 	if (c->rc == LV_OK)
 		live_events_command(lv, c);
@@ -491,6 +497,15 @@ int lv_live_set_state(struct lv_live *lv, const char *device, enum lv_dev_state 
 	if (s != LV_DEV_UP && s != LV_DEV_DOWN && s != LV_DEV_DRAINING)
 		return lv_fail(why, LV_EINVAL, "live: bad device state %d", (int)s);
 	struct cmd c = { .kind = CMD_STATE, .device = i, .state = s };
+	return command(lv, &c, why);
+}
+
+int lv_live_device_restarted(struct lv_live *lv, const char *device, char **why)
+{
+	int i = device_arg(lv, device, why);
+	if (i < 0)
+		return i;
+	struct cmd c = { .kind = CMD_RESTARTED, .device = i };
 	return command(lv, &c, why);
 }
 

@@ -157,6 +157,18 @@ int lv_live_pin_clock(struct lv_live *lv, const char *device, uint64_t freq_hz, 
 int lv_live_set_state(struct lv_live *lv, const char *device, enum lv_dev_state s, char **why);
 
 /*
+ * Says that the device's agent was started again after it died (the
+ * embedded cluster's launcher restarts it on the same port): the new agent
+ * knows neither the clock the controller set nor its shared-memory regions.
+ * The device is marked down at once (the engine sends it nothing) and
+ * probed back; the answer that brings it up makes it start over — its
+ * governor's clock, no regions — whether or not the controller had seen it
+ * go. Counted in the snapshot's restarts. Thread-safe; 0, LV_ENOENT (no such
+ * device) or LV_ESTATE (stopping) with *why.
+ */
+int lv_live_device_restarted(struct lv_live *lv, const char *device, char **why);
+
+/*
  * Stops taking frames and answers every frame held (queued ones EXPIRED,
  * in-flight ones FAILED, reason "controller shutting down"); requests
  * submitted from then on are answered REJECTED at once. Returns when all is

@@ -118,6 +118,7 @@ void live_events_command(struct lv_live *lv, const struct cmd *c)
 		live_note(lv, LV_LOG_INFO, dev, "marked %s by the operator",
 		          lv_dev_state_name(c->state));
 		break;
+	case CMD_RESTARTED: break; /* the launcher's events say it, and the device going down */
 	}
 }
 

@@ -10,8 +10,10 @@
  * UP again; no answer, fail_threshold failed batches in a row, or
  * fail_threshold failed telemetry polls (live_telemetry.c) make it DOWN,
  * probed every PROBE_PERIOD_S until it answers. A device that comes back up
- * from DOWN (perhaps a restarted agent) starts over with its governor, and
- * with no shared-memory regions (a restarted Triton knows none).
+ * from DOWN (perhaps a restarted agent: lv_live_device_restarted puts it
+ * DOWN so that this happens) starts over with its governor, with no
+ * shared-memory regions (a restarted Triton knows none), and is sent the
+ * clock the operator pinned again (a restarted agent has forgotten it).
  */
 #include "live_internal.h"
 
@@ -55,9 +57,12 @@ void live_health_set(struct lv_live *lv, int device, enum live_health h, double 
 		d->next_probe_s = now + PROBE_PERIOD_S;
 	if (h == HEALTH_SUSPECT)
 		d->next_probe_s = now;
+	int back = h == HEALTH_UP && d->health == HEALTH_DOWN;
 	live_events_health(lv, device, d->health, h);
 	d->health = h;
 	live_sync_state(lv, device, now);
+	if (back && d->pin_hz)
+		live_set_clock(lv, device, d->pin_hz, now);
 }
 
 /* ---- probes ----------------------------------------------------------------------- */

@@ -134,8 +134,9 @@ struct live_dev {
 	struct lv_snap_rail rails[LV_SNAP_RAILS];
 	double cum_j; /* the agent's cumulative counter at the last sample */
 	int have_cum;
-	double energy_j; /* since the controller started */
-	double tele_s;   /* time of the last sample */
+	double energy_j;   /* since the controller started */
+	double tele_s;     /* time of the last sample */
+	uint64_t restarts; /* its agent restarted (lv_live_device_restarted) */
 	/* Served work. */
 	uint64_t batches, frames, late;
 	int last_batch;
@@ -150,7 +151,7 @@ struct reqtab {
 	size_t n, cap, dead;
 };
 
-enum cmd_kind { CMD_POLICY = 1, CMD_PIN = 2, CMD_STATE = 3 };
+enum cmd_kind { CMD_POLICY = 1, CMD_PIN = 2, CMD_STATE = 3, CMD_RESTARTED = 4 };
 
 struct cmd {
 	enum cmd_kind kind;

@@ -228,6 +228,7 @@ static void fill_device(const struct lv_live *lv, size_t i, double now, struct l
 	snprintf(o->transport, sizeof(o->transport), "%s",
 	         live_shm_wanted(lv, (int)i) ? "shm" : "body");
 	o->shm_bytes = d->shm_bytes;
+	o->restarts = d->restarts;
 }
 
 static void fill_rates(const struct lv_live *lv, double now, struct lv_snapshot *o)

@@ -8,6 +8,8 @@
  */
 #include "live/live.h"
 
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
 #include <math.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include "model/cluster.h"
+#include "base/clock.h"
 #include "harness/launcher.h"
 #include "sched/metrics.h"
 #include "model/profile.h"
@@ -341,7 +344,17 @@ static void test_device_down_and_back(void **st)
 	}
 	lv_live_request_free(q);
 	char *why = NULL;
-	lv_launcher_poll(r.launcher);
+	struct lv_launcher_event ev[4];
+	size_t n = 0;
+	for (int k = 0; k < 200 && n == 0; k++) { /* reaped once the kernel says it is gone */
+		n = lv_launcher_poll(r.launcher, lv_mono_s(), ev, 4);
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		if (n == 0)
+			nanosleep(&ts, NULL);
+	}
+	assert_int_equal(n, 1);
+	assert_int_equal(ev[0].kind, LV_LAUNCHER_EXITED);
+	assert_true(isinf(ev[0].delay_s)); /* this launcher restarts nothing on its own */
 	if (lv_launcher_restart(r.launcher, 0, &why) != LV_OK)
 		fail_msg("restart: %s", why);
 	struct dev_state up = { 0, LV_DEV_UP };
@@ -349,6 +362,93 @@ static void test_device_down_and_back(void **st)
 	const struct lv_snapshot *s = lv_live_snapshot_get(r.lv);
 	assert_true(strlen(s->devices[0].last_error) > 0); /* what went wrong is kept */
 	lv_live_snapshot_put(r.lv, s);
+	rig_stop(&r);
+}
+
+static size_t keep(char *p, size_t size, size_t n, void *arg)
+{
+	lv_buf_append(arg, p, size * n);
+	return size * n;
+}
+
+/* The clock device i's agent itself reports pinned (GET /gpu/frequency), 0 when not pinned. */
+static uint64_t agent_pinned_hz(struct rig *r, size_t i)
+{
+	char url[64];
+	struct lv_buf b = { 0 };
+	uint64_t hz = 0;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/gpu/frequency",
+	         lv_launcher_port(r->launcher, i));
+	CURL *h = curl_easy_init();
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 2000L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keep);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+	if (curl_easy_perform(h) == CURLE_OK && b.p) {
+		cJSON *o = cJSON_ParseWithLength(b.p, b.len);
+		const cJSON *pinned = cJSON_GetObjectItemCaseSensitive(o, "pinned");
+		const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, "freq_hz");
+		if (cJSON_IsTrue(pinned) && cJSON_IsNumber(f))
+			hz = (uint64_t)f->valuedouble;
+		cJSON_Delete(o);
+	}
+	curl_easy_cleanup(h);
+	free(b.p);
+	return hz;
+}
+
+struct dev_count {
+	size_t device;
+	uint64_t n;
+};
+
+/* The device is up again after n restarts. */
+static int up_after_restarts(const struct lv_snapshot *s, const void *arg)
+{
+	const struct dev_count *w = arg;
+	return s->devices[w->device].restarts == w->n && s->devices[w->device].state == LV_DEV_UP;
+}
+
+/*
+ * An agent restarted in place forgets the clock it was given: told so, the
+ * controller marks the device down, probes it back, counts the restart and
+ * gives the new agent the clock the operator pinned. Frames are served after.
+ */
+static void test_restarted_agent(void **st)
+{
+	(void)st;
+	struct rig r;
+	rig_start(&r, "round_robin:period=0.01");
+	const struct lv_profile *agx = lv_live_cluster(r.lv)->kinds[0].profile;
+	uint64_t low = agx->freqs_hz[0];
+	assert_int_equal(lv_live_pin_clock(r.lv, "agx", low, NULL), LV_OK);
+	double end = mono() + WAIT_S;
+	while (agent_pinned_hz(&r, 0) != low && mono() < end)
+		nap(0.05);
+	assert_int_equal(agent_pinned_hz(&r, 0), low);
+
+	kill(lv_launcher_pid(r.launcher, 0), SIGKILL);
+	char *why = NULL;
+	if (lv_launcher_restart(r.launcher, 0, &why) != LV_OK)
+		fail_msg("restart: %s", why);
+	assert_int_equal(agent_pinned_hz(&r, 0), 0); /* the new agent runs its governor */
+	assert_int_equal(lv_live_device_restarted(r.lv, "agx", NULL), LV_OK);
+	struct dev_count once = { 0, 1 };
+	assert_true(wait_snap(&r, up_after_restarts, &once));
+	end = mono() + WAIT_S;
+	while (agent_pinned_hz(&r, 0) != low && mono() < end)
+		nap(0.05);
+	assert_int_equal(agent_pinned_hz(&r, 0), low);
+
+	struct lv_live_request *q = run(&r, 4, 10.0, 0);
+	for (uint32_t i = 0; i < 4; i++)
+		assert_true(q->results[i].state == LV_FRAME_OK ||
+		            q->results[i].state == LV_FRAME_LATE);
+	lv_live_request_free(q);
+	assert_int_equal(lv_live_device_restarted(r.lv, "tx2", &why), LV_ENOENT);
+	assert_non_null(why);
+	free(why);
 	rig_stop(&r);
 }
 
@@ -448,6 +548,7 @@ int main(void)
 		cmocka_unit_test(test_shutdown_answers_held_frames),
 		cmocka_unit_test(test_operator_commands),
 		cmocka_unit_test(test_device_down_and_back),
+		cmocka_unit_test(test_restarted_agent),
 		cmocka_unit_test(test_timeline_and_store),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
