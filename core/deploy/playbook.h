@@ -74,11 +74,15 @@ char *lv_val_to_text(const struct lv_val *v);
 
 /*
  * YAML through libyaml. One document (an empty file gives a NULL value);
- * anchors and aliases are resolved by copying. `name` is used in messages
+ * anchors and aliases are resolved by copying, at most
+ * LV_YAML_MAX_ALIAS_VALUES values more than the document has nodes. `name` is used in messages
  * ("name:LINE: problem"). Returns the tree (caller frees) or NULL with *why.
  */
 struct lv_val *lv_yaml_parse(const char *text, size_t len, const char *name, char **why);
+/* The same from a file, read with readfile.h's bounds (a regular file, 16 MiB at most). */
 struct lv_val *lv_yaml_load(const char *path, char **why);
+/* Values that aliases may add to a document beyond its own nodes (they are copied). */
+#define LV_YAML_MAX_ALIAS_VALUES 100000
 
 /* ---- expressions and templates ---------------------------------------- */
 
@@ -206,13 +210,29 @@ struct lv_playbook {
 	size_t n_files;
 };
 
+/* Bounds of one load: imports nest at most this deep... */
+#define LV_PLAYBOOK_MAX_IMPORT_DEPTH 16
+/* ...and at most this many files are read in all (playbooks and vars_files). */
+#define LV_PLAYBOOK_MAX_FILES 256
+
 /*
  * Reads a playbook and every playbook it imports (import_playbook, relative
  * to the importing file). Module names are only checked for shape here; the
  * runner checks them against its registry (lv_runner_validate). Returns NULL
  * with *why "file:line: problem" on error.
+ *
+ * Files are read with readfile.h's bounds (regular files of at most 16 MiB);
+ * imports nest at most LV_PLAYBOOK_MAX_IMPORT_DEPTH deep, a file importing
+ * itself (directly or not) is an error naming the cycle, and at most
+ * LV_PLAYBOOK_MAX_FILES files are read.
  */
 struct lv_playbook *lv_playbook_load(const char *path, char **why);
+/*
+ * The same from `len` bytes of text in memory, read as if it were the file
+ * `name`: messages name it, and its imports and vars_files are read relative
+ * to its directory, with the same bounds.
+ */
+struct lv_playbook *lv_playbook_parse(const char *text, size_t len, const char *name, char **why);
 void lv_playbook_free(struct lv_playbook *pb);
 
 /* The name a task is shown under: its name, else its module. Borrowed. */
