@@ -25,14 +25,17 @@
  */
 enum lv_val_kind { LV_VAL_NULL, LV_VAL_BOOL, LV_VAL_INT, LV_VAL_STR, LV_VAL_LIST, LV_VAL_MAP };
 
+struct lv_val_index;
+
 struct lv_val {
 	enum lv_val_kind kind;
-	char *str;             /* scalars: text; containers: NULL */
-	long long i;           /* INT value; BOOL 0 or 1 */
-	size_t n, cap;         /* LIST, MAP: number of items */
-	char **keys;           /* MAP: n keys, unique */
-	struct lv_val **items; /* LIST, MAP: n items */
-	int line;              /* 1-based source line, 0 when made at run time */
+	char *str;                  /* scalars: text; containers: NULL */
+	long long i;                /* INT value; BOOL 0 or 1 */
+	size_t n, cap;              /* LIST, MAP: number of items */
+	char **keys;                /* MAP: n keys, unique; change them only through lv_val_set */
+	struct lv_val **items;      /* LIST, MAP: n items */
+	int line;                   /* 1-based source line, 0 when made at run time */
+	struct lv_val_index *index; /* private: MAP key lookup (playbook_valmap.c) */
 };
 
 struct lv_val *lv_val_new_null(void);
@@ -51,7 +54,10 @@ struct lv_val *lv_val_dup(const struct lv_val *v);
 
 /* Appends `item` (takes ownership) to a LIST. */
 void lv_val_push(struct lv_val *list, struct lv_val *item);
-/* Sets `key` in a MAP to `item` (takes ownership), replacing an old value in place. */
+/*
+ * Sets `key` in a MAP to `item` (takes ownership), replacing an old value in
+ * place. O(1) on average: maps of more than a few keys are hashed.
+ */
 void lv_val_set(struct lv_val *map, const char *key, struct lv_val *item);
 void lv_val_set_str(struct lv_val *map, const char *key, const char *s);
 void lv_val_set_bool(struct lv_val *map, const char *key, bool b);

@@ -598,6 +598,57 @@ static void test_yaml_aliases_bounded(void **state)
 	free(got);
 }
 
+/* 200,000 keys set, replaced and found: quadratic before (2 * 10^10 compares). */
+static char *big_map(const void *arg)
+{
+	(void)arg;
+	struct lv_val *m = lv_val_new_map();
+	char key[32];
+	for (int i = 0; i < 200000; i++) {
+		snprintf(key, sizeof key, "k%d", i);
+		lv_val_set_int(m, key, i);
+	}
+	for (int i = 0; i < 200000; i += 2) {
+		snprintf(key, sizeof key, "k%d", i);
+		lv_val_set_int(m, key, -i);
+	}
+	long long sum = 0;
+	for (int i = 0; i < 200000; i++) {
+		snprintf(key, sizeof key, "k%d", i);
+		sum += lv_val_get(m, key)->i;
+	}
+	struct lv_val *d = lv_val_dup(m);
+	char *out = lv_xasprintf("%zu %lld %s %s %d", m->n, sum, m->keys[0], m->keys[199999],
+	                         lv_val_get(d, "k1") && !lv_val_get(d, "k200000"));
+	lv_val_free(d);
+	lv_val_free(m);
+	return out;
+}
+
+static void test_map_large(void **state)
+{
+	(void)state;
+	char *got = in_child(big_map, NULL, 20);
+	/* odd keys keep i, even ones were replaced by -i: each pair adds 1 */
+	assert_string_equal(got, "200000 100000 k0 k199999 1");
+	free(got);
+	/* a small map keeps its order and replaces in place, below and across 16 keys */
+	struct lv_val *m = lv_val_new_map();
+	char key[16];
+	for (int i = 0; i < 20; i++) {
+		snprintf(key, sizeof key, "%c", 'a' + i);
+		lv_val_set_int(m, key, i);
+		lv_val_set_int(m, "a", 100 + i);
+	}
+	assert_int_equal(m->n, 20);
+	assert_int_equal(lv_val_get(m, "a")->i, 119);
+	assert_string_equal(m->keys[19], "t");
+	char *json = lv_val_to_json(m);
+	assert_non_null(strstr(json, "{\"a\": 119, \"b\": 1, "));
+	free(json);
+	lv_val_free(m);
+}
+
 /* The same playbook from memory: named as a file, imports read beside it. */
 static void test_parse_from_memory(void **state)
 {
@@ -637,6 +688,7 @@ int main(void)
 		cmocka_unit_test(test_import_bounds),
 		cmocka_unit_test(test_yaml_aliases_bounded),
 		cmocka_unit_test(test_parse_from_memory),
+		cmocka_unit_test(test_map_large),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
