@@ -11,10 +11,14 @@ cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 # Not a sub-make of `make test`'s jobserver: a make of its own.
 unset MAKEFLAGS MFLAGS MAKELEVEL
-if ! make -s -j2 BUILD="$BUILD" fuzz-build; then
+log=$(mktemp "${TMPDIR:-/tmp}/loudva-fuzz-build.XXXXXX")
+if ! make -s -j2 BUILD="$BUILD" fuzz-build >"$log" 2>&1; then
+	tail -30 "$log"
+	rm -f "$log"
 	echo "FAIL: the fuzz harnesses do not build (clang and libclang-rt-14-dev: make deps)"
 	exit 1
 fi
+rm -f "$log"
 names=()
 for src in tests/fuzz/fuzz_*.c; do
 	n=${src#tests/fuzz/fuzz_}
