@@ -27,7 +27,7 @@
 
 #define LV_INVENTORY_MAX_HOSTS     100000
 #define LV_INVENTORY_MAX_GROUPS    10000
-#define LV_INVENTORY_MAX_HOST_VARS 1000000
+#define LV_INVENTORY_MAX_HOST_VARS 500000
 
 struct lv_val;
 struct lv_inv_index;

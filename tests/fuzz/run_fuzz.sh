@@ -30,13 +30,15 @@ done
 
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/loudva-fuzz.XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT
-# Bounds: 5 s per input, no single allocation above 1 GiB, the process's
+# Bounds: 10 s per input, no single allocation above 1 GiB, the process's
 # resident memory below 2 GiB (it keeps what ASan's quarantine and caches
 # hold from earlier inputs). The time is the parsers' documented worst case
-# with margin: an inventory at its bounds (100,000 hosts, a million host
-# variables, from 60 bytes of text) takes about 3 s and 450 MB under ASan and
-# coverage; anything slower or bigger is a finding.
-LIMITS=(-timeout=5 -rss_limit_mb=2048 -malloc_limit_mb=1024)
+# with a margin for a loaded machine (the timeout is wall-clock time): an
+# inventory at its bounds (100,000 hosts and 500,000 host variables, from 60
+# bytes of text) takes about 1.5 s of CPU and 250 MB under ASan and coverage,
+# and 2.5 times that in wall-clock time on a loaded machine. Anything slower
+# or bigger is a finding.
+LIMITS=(-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024)
 failures=()
 
 # report NAME LOG WHAT INPUT: prints the failure and the end of the log.

@@ -334,7 +334,7 @@ static void test_host_bounds(void **state)
 	expect_child(parse_text,
 	             "[g]\nh[0:9999]-[0:9] a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 i=9 j=10 k=11\n",
 	             "inv.ini:2: host pattern 'h[0:9999]-[0:9]' with 11 variables takes the "
-	             "inventory past its limit of 1000000 host variables");
+	             "inventory past its limit of 500000 host variables");
 	/* groups are bounded too */
 	char *text = lv_xstrdup("");
 	for (int i = 0; i < LV_INVENTORY_MAX_GROUPS; i++) {
