@@ -5,16 +5,26 @@
  *
  * Invariants: groups[0] is "all" and groups[1] is "ungrouped"; host and group
  * names are unique; group membership through children is acyclic (a cycle is
- * a parse error, since Ansible rejects it too).
+ * a parse error, since Ansible rejects it too); a host is listed in a group,
+ * and a child in a group, at most once; the index (inventory_index.c) knows
+ * every name, and is built once the file is read.
+ *
+ * Host ranges are counted before any host is made: a pattern making more
+ * than LV_INVENTORY_MAX_HOSTS hosts is refused whole, and so is a host that
+ * would take the inventory past that many.
  */
 #include "inventory.h"
 
 #include <ctype.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "inventory_index.h"
 #include "playbook.h"
+#include "readfile.h"
 #include "base/file.h"
 #include "base/util.h"
 
@@ -27,6 +37,7 @@ struct ictx {
 	const char *name;
 	int line;
 	char **why;
+	unsigned long long host_vars; /* variables set on host lines so far, per host */
 };
 
 static int ierr(struct ictx *c, const char *fmt, const char *arg)
@@ -39,53 +50,89 @@ static int ierr(struct ictx *c, const char *fmt, const char *arg)
 
 long lv_inventory_find_host(const struct lv_inventory *inv, const char *name)
 {
-	for (size_t i = 0; i < inv->n_hosts; i++)
-		if (!strcmp(inv->hosts[i].name, name))
-			return (long)i;
-	return -1;
+	return inv->index ? lv_inv_index_host(inv->index, name) : -1;
 }
 
 long lv_inventory_find_group(const struct lv_inventory *inv, const char *name)
 {
-	for (size_t i = 0; i < inv->n_groups; i++)
-		if (!strcmp(inv->groups[i].name, name))
-			return (long)i;
-	return -1;
+	return inv->index ? lv_inv_index_group(inv->index, name) : -1;
 }
 
-static size_t add_group(struct lv_inventory *inv, const char *name, int line)
+/*
+ * Room for element n of an array that only grows by appending: capacity is
+ * the power of two at or above n, so appending is amortised O(1) (a realloc
+ * per element, which ASan turns into a copy, made loading quadratic).
+ */
+static void *grow(void *v, size_t n, size_t size)
 {
+	if (n & (n - 1))
+		return v; /* n is not a power of two: there is room */
+	return lv_xrealloc(v, (n ? 2 * n : 1) * size);
+}
+
+/* The group called `name` into *out, made when new. 0 or LV_EINVAL past the bound. */
+static int add_group(struct ictx *c, const char *name, size_t *out)
+{
+	struct lv_inventory *inv = c->inv;
 	long g = lv_inventory_find_group(inv, name);
-	if (g >= 0)
-		return (size_t)g;
-	inv->groups = lv_xrealloc(inv->groups, (inv->n_groups + 1) * sizeof *inv->groups);
+	if (g >= 0) {
+		*out = (size_t)g;
+		return 0;
+	}
+	if (inv->n_groups >= LV_INVENTORY_MAX_GROUPS) {
+		char *msg = lv_xasprintf("group '%s' is one more than the %d groups an inventory "
+		                         "may hold",
+		                         name, LV_INVENTORY_MAX_GROUPS);
+		int rc = ierr(c, "%s", msg);
+		free(msg);
+		return rc;
+	}
+	inv->groups = grow(inv->groups, inv->n_groups, sizeof *inv->groups);
 	struct lv_inv_group *gr = &inv->groups[inv->n_groups];
 	memset(gr, 0, sizeof *gr);
 	gr->name = lv_xstrdup(name);
-	gr->line = line;
+	gr->line = c->line;
 	gr->vars = lv_val_new_map();
-	return inv->n_groups++;
+	lv_inv_index_put_group(inv->index, gr->name, inv->n_groups);
+	*out = inv->n_groups++;
+	return 0;
 }
 
-static size_t add_host(struct lv_inventory *inv, const char *name, int line)
+/* The host called `name` into *out, made when new; `pattern` and `count` for messages. */
+static int add_host(struct ictx *c, const char *name, const char *pattern, unsigned long long count,
+                    size_t *out)
 {
+	struct lv_inventory *inv = c->inv;
 	long h = lv_inventory_find_host(inv, name);
-	if (h >= 0)
-		return (size_t)h;
-	inv->hosts = lv_xrealloc(inv->hosts, (inv->n_hosts + 1) * sizeof *inv->hosts);
+	if (h >= 0) {
+		*out = (size_t)h;
+		return 0;
+	}
+	if (inv->n_hosts >= LV_INVENTORY_MAX_HOSTS) {
+		char *msg = lv_xasprintf("host pattern '%s' (%llu hosts) takes the inventory past "
+		                         "its limit of %d hosts",
+		                         pattern, count, LV_INVENTORY_MAX_HOSTS);
+		int rc = ierr(c, "%s", msg);
+		free(msg);
+		return rc;
+	}
+	inv->hosts = grow(inv->hosts, inv->n_hosts, sizeof *inv->hosts);
 	struct lv_inv_host *ho = &inv->hosts[inv->n_hosts];
 	ho->name = lv_xstrdup(name);
-	ho->line = line;
+	ho->line = c->line;
 	ho->vars = lv_val_new_map();
-	return inv->n_hosts++;
+	lv_inv_index_put_host(inv->index, ho->name, inv->n_hosts);
+	*out = inv->n_hosts++;
+	return 0;
 }
 
-static void add_index(size_t **v, size_t *n, size_t x)
+/* Appends `x` to v[n] unless the pair (kind, g, x) was recorded before. */
+static void add_index(struct lv_inventory *inv, enum lv_inv_pair kind, size_t g, size_t **v,
+                      size_t *n, size_t x)
 {
-	for (size_t i = 0; i < *n; i++)
-		if ((*v)[i] == x)
-			return;
-	*v = lv_xrealloc(*v, (*n + 1) * sizeof **v);
+	if (!lv_inv_index_pair_add(inv->index, kind, g, x))
+		return;
+	*v = grow(*v, *n, sizeof **v);
 	(*v)[(*n)++] = x;
 }
 
@@ -126,42 +173,95 @@ static void free_words(char **w, size_t n)
 	free(w);
 }
 
-/* Expands one [a:b] or [a:b:step] range in `pat` (numeric or single letters). */
-static int expand_range(struct ictx *c, const char *pat, char ***out, size_t *n)
+/* One [a:b] or [a:b:step] range of a host pattern: n values a, a + step, ... */
+struct range {
+	const char *lb, *rb; /* its brackets in the pattern */
+	long a, step;
+	unsigned long n;
+	bool alpha; /* single letters, else numbers printed `width` wide */
+	int width;
+};
+
+static int parse_range(struct ictx *c, const char *pat, const char *lb, const char *rb,
+                       struct range *r)
 {
-	const char *lb = strchr(pat, '['), *rb = lb ? strchr(lb, ']') : NULL;
-	if (!lb || !rb) {
-		*out = lv_xrealloc(*out, (*n + 1) * sizeof **out);
-		(*out)[(*n)++] = lv_xstrdup(pat);
-		return 0;
-	}
 	char from[32] = "", to[32] = "";
-	long step = 1;
+	long b, step = 1;
 	if (sscanf(lb + 1, "%31[^:]:%31[^]:]:%ld", from, to, &step) < 2 || step < 1)
 		return ierr(c, "bad host range in '%s'", pat);
-	bool alpha = isalpha((unsigned char)from[0]);
-	long a, b;
-	int width = alpha ? 0 : (int)strlen(from);
-	if (alpha) {
+	r->lb = lb;
+	r->rb = rb;
+	r->step = step;
+	r->alpha = isalpha((unsigned char)from[0]);
+	r->width = r->alpha ? 0 : (int)strlen(from);
+	if (r->alpha) {
 		if (from[1] || to[1] || !isalpha((unsigned char)to[0]))
 			return ierr(c, "bad host range in '%s'", pat);
-		a = from[0];
+		r->a = from[0];
 		b = to[0];
-	} else if (lv_parse_long(from, &a) || lv_parse_long(to, &b)) {
+	} else if (lv_parse_long(from, &r->a) || lv_parse_long(to, &b)) {
 		return ierr(c, "bad host range in '%s'", pat);
 	}
-	if (b < a || (b - a) / step > MAX_RANGE)
+	/* b - a in unsigned arithmetic: exact for b >= a, never overflowing */
+	unsigned long span = b >= r->a ? (unsigned long)b - (unsigned long)r->a : 0;
+	if (b < r->a || span / (unsigned long)step > MAX_RANGE)
 		return ierr(c, "bad host range in '%s'", pat);
-	for (long i = a; i <= b; i += step) {
-		char *name =
-		    alpha ? lv_xasprintf("%.*s%c%s", (int)(lb - pat), pat, (char)i, rb + 1)
-		          : lv_xasprintf("%.*s%0*ld%s", (int)(lb - pat), pat, width, i, rb + 1);
-		int rc = expand_range(c, name, out, n);
-		free(name);
+	r->n = span / (unsigned long)step + 1;
+	return 0;
+}
+
+/*
+ * The ranges of `pat` left to right (a '[' without a later ']' is text) and
+ * how many names they make, before any is made. Caller frees *out.
+ */
+static int scan_ranges(struct ictx *c, const char *pat, struct range **out, size_t *n)
+{
+	unsigned long long total = 1;
+	bool overflow = false;
+	*out = NULL;
+	*n = 0;
+	for (const char *p = pat;;) {
+		const char *lb = strchr(p, '['), *rb = lb ? strchr(lb, ']') : NULL;
+		if (!lb || !rb)
+			break;
+		struct range r;
+		int rc = parse_range(c, pat, lb, rb, &r);
 		if (rc)
 			return rc;
+		*out = grow(*out, *n, sizeof **out);
+		(*out)[(*n)++] = r;
+		overflow |= __builtin_mul_overflow(total, (unsigned long long)r.n, &total);
+		p = rb + 1;
+	}
+	if (overflow || total > LV_INVENTORY_MAX_HOSTS) {
+		char count[32];
+		snprintf(count, sizeof count, overflow ? "more than %llu" : "%llu",
+		         overflow ? ULLONG_MAX : total);
+		char *msg = lv_xasprintf("host pattern '%s' would make %s hosts, more than the %d "
+		                         "an inventory may hold",
+		                         pat, count, LV_INVENTORY_MAX_HOSTS);
+		int rc = ierr(c, "%s", msg);
+		free(msg);
+		return rc;
 	}
 	return 0;
+}
+
+/* Writes the name for the values k[0..n) of the ranges into buf (big enough). */
+static void make_name(const char *pat, const struct range *r, size_t n, const unsigned long *k,
+                      char *buf)
+{
+	const char *p = pat;
+	char *o = buf;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(o, p, (size_t)(r[i].lb - p));
+		o += r[i].lb - p;
+		/* a + k * step <= b: no overflow */
+		long v = (long)((unsigned long)r[i].a + k[i] * (unsigned long)r[i].step);
+		o += r[i].alpha ? sprintf(o, "%c", (char)v) : sprintf(o, "%0*ld", r[i].width, v);
+		p = r[i].rb + 1;
+	}
+	strcpy(o, p);
 }
 
 static int set_var(struct ictx *c, struct lv_val *vars, const char *kv)
@@ -177,32 +277,75 @@ static int set_var(struct ictx *c, struct lv_val *vars, const char *kv)
 	return 0;
 }
 
+/* One host of a host line: port, variables, membership of `group`. */
+static int host_one(struct ictx *c, size_t group, char *name, char **w, size_t n,
+                    unsigned long long count)
+{
+	char *port = strrchr(name, ':');
+	long p;
+	if (port && strchr(name, ':') == port && !lv_parse_long(port + 1, &p))
+		*port++ = '\0';
+	else
+		port = NULL;
+	size_t h;
+	int rc = add_host(c, name, w[0], count, &h);
+	if (rc)
+		return rc;
+	struct lv_inv_host *ho = &c->inv->hosts[h];
+	if (port)
+		lv_val_set(ho->vars, "ansible_port", lv_val_new_plain(port));
+	for (size_t k = 1; k < n && rc == 0; k++)
+		rc = set_var(c, ho->vars, w[k]);
+	struct lv_inv_group *gr = &c->inv->groups[group];
+	add_index(c->inv, LV_INV_MEMBER, group, &gr->hosts, &gr->n_hosts, h);
+	return rc;
+}
+
 static int host_line(struct ictx *c, size_t group, const char *line)
 {
-	size_t n;
+	size_t n, n_ranges = 0;
 	bool bad_quote;
 	char **w = split_words(line, &n, &bad_quote);
-	char **names = NULL;
-	size_t n_names = 0;
+	struct range *r = NULL;
+	unsigned long *k = NULL;
+	char *name = NULL;
 	int rc = bad_quote ? ierr(c, "unterminated quote in '%s'", line) : 0;
 	if (rc == 0)
-		rc = expand_range(c, w[0], &names, &n_names);
-	for (size_t i = 0; i < n_names && rc == 0; i++) {
-		char *port = strrchr(names[i], ':');
-		long p;
-		if (port && strchr(names[i], ':') == port && !lv_parse_long(port + 1, &p))
-			*port++ = '\0';
-		else
-			port = NULL;
-		size_t h = add_host(c->inv, names[i], c->line);
-		struct lv_inv_host *ho = &c->inv->hosts[h];
-		if (port)
-			lv_val_set(ho->vars, "ansible_port", lv_val_new_plain(port));
-		for (size_t k = 1; k < n && rc == 0; k++)
-			rc = set_var(c, ho->vars, w[k]);
-		add_index(&c->inv->groups[group].hosts, &c->inv->groups[group].n_hosts, h);
+		rc = scan_ranges(c, w[0], &r, &n_ranges);
+	if (rc)
+		goto out;
+	unsigned long long count = 1;
+	for (size_t i = 0; i < n_ranges; i++)
+		count *= r[i].n; /* <= LV_INVENTORY_MAX_HOSTS: scan_ranges checked */
+	/* each variable is set on each host: count that before making any */
+	c->host_vars += count * (n - 1);
+	if (c->host_vars > LV_INVENTORY_MAX_HOST_VARS) {
+		char *msg = lv_xasprintf("host pattern '%s' with %zu variables takes the inventory "
+		                         "past its limit of %d host variables (one per variable "
+		                         "per host)",
+		                         w[0], n - 1, LV_INVENTORY_MAX_HOST_VARS);
+		rc = ierr(c, "%s", msg);
+		free(msg);
+		goto out;
 	}
-	free_words(names, n_names);
+	/* each range's brackets (at least 5 bytes) become at most 21 bytes */
+	name = lv_xmalloc(strlen(w[0]) + 21 * n_ranges + 1);
+	k = lv_xcalloc(n_ranges ? n_ranges : 1, sizeof *k);
+	for (;;) {
+		make_name(w[0], r, n_ranges, k, name);
+		if ((rc = host_one(c, group, name, w, n, count)))
+			break;
+		/* the next name: the last range turns fastest, as Ansible expands them */
+		size_t i = n_ranges;
+		while (i > 0 && ++k[i - 1] == r[i - 1].n)
+			k[--i] = 0;
+		if (i == 0)
+			break;
+	}
+out:
+	free(name);
+	free(k);
+	free(r);
 	free_words(w, n);
 	return rc;
 }
@@ -250,8 +393,7 @@ static int section_line(struct ictx *c, char *line, size_t *group, enum section 
 	}
 	if (!*name || strpbrk(name, " \t[]"))
 		return ierr(c, "bad group name '%s'", name);
-	*group = add_group(c->inv, name, c->line);
-	return 0;
+	return add_group(c, name, group);
 }
 
 static int parse_line(struct ictx *c, char *line, size_t *group, enum section *sec)
@@ -266,10 +408,14 @@ static int parse_line(struct ictx *c, char *line, size_t *group, enum section *s
 			return ierr(c, "expected a group name, got '%s'", line);
 		if (!strcmp(line, "all"))
 			return ierr(c, "'%s' cannot be a child group", line);
-		size_t child = add_group(c->inv, line, c->line);
-		add_index(&c->inv->groups[*group].children, &c->inv->groups[*group].n_children,
-		          child);
-		return 0;
+		size_t child;
+		int rc = add_group(c, line, &child);
+		if (rc == 0) {
+			struct lv_inv_group *gr = &c->inv->groups[*group];
+			add_index(c->inv, LV_INV_CHILD, *group, &gr->children, &gr->n_children,
+			          child);
+		}
+		return rc;
 	}
 	return 0;
 }
@@ -301,14 +447,25 @@ static int finish(struct ictx *c)
 		}
 	}
 	free(state);
-	/* ungrouped: hosts that belong to no group but all and ungrouped. */
-	for (size_t h = 0; h < inv->n_hosts; h++) {
-		bool grouped = false;
-		for (size_t g = 2; g < inv->n_groups && !grouped; g++)
-			grouped = lv_inventory_in_group(inv, h, g);
-		if (!grouped)
-			add_index(&inv->groups[1].hosts, &inv->groups[1].n_hosts, h);
-	}
+	/*
+	 * ungrouped: hosts in no group but all and ungrouped. A host is in some
+	 * group g >= 2 when a group g >= 2 lists it, or when ungrouped lists it
+	 * and is itself a child of some group g >= 2 (all is nobody's child).
+	 */
+	bool ungrouped_nested = false;
+	for (size_t g = 2; g < inv->n_groups; g++)
+		for (size_t i = 0; i < inv->groups[g].n_children; i++)
+			ungrouped_nested |= inv->groups[g].children[i] == 1;
+	bool *grouped = lv_xcalloc(inv->n_hosts ? inv->n_hosts : 1, sizeof *grouped);
+	for (size_t g = ungrouped_nested ? 1 : 2; g < inv->n_groups; g++)
+		for (size_t i = 0; i < inv->groups[g].n_hosts; i++)
+			grouped[inv->groups[g].hosts[i]] = true;
+	struct lv_inv_group *ug = &inv->groups[1];
+	for (size_t h = 0; h < inv->n_hosts; h++)
+		if (!grouped[h])
+			add_index(inv, LV_INV_MEMBER, 1, &ug->hosts, &ug->n_hosts, h);
+	free(grouped);
+	lv_inv_index_build(inv->index, inv);
 	return 0;
 }
 
@@ -316,10 +473,11 @@ struct lv_inventory *lv_inventory_parse(const char *text, const char *name, char
 {
 	struct lv_inventory *inv = lv_xcalloc(1, sizeof *inv);
 	inv->path = lv_xstrdup(name);
-	add_group(inv, "all", 0);
-	add_group(inv, "ungrouped", 0);
+	inv->index = lv_inv_index_new();
 	struct ictx c = { .inv = inv, .name = name, .why = why };
-	size_t group = 1;
+	size_t group;
+	add_group(&c, "all", &group);
+	add_group(&c, "ungrouped", &group);
 	enum section sec = SEC_HOSTS;
 	const char *p = text;
 	while (*p) {
@@ -349,7 +507,7 @@ struct lv_inventory *lv_inventory_parse(const char *text, const char *name, char
 
 struct lv_inventory *lv_inventory_load(const char *path, char **why)
 {
-	char *text = lv_read_file(path, NULL, why);
+	char *text = lv_readfile_bounded(path, LV_READFILE_MAX_TEXT, NULL, NULL, NULL, why);
 	if (!text)
 		return NULL;
 	struct lv_inventory *inv = lv_inventory_parse(text, path, why);
@@ -374,5 +532,6 @@ void lv_inventory_free(struct lv_inventory *inv)
 	free(inv->hosts);
 	free(inv->groups);
 	free(inv->path);
+	lv_inv_index_free(inv->index);
 	free(inv);
 }

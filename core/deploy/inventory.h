@@ -8,6 +8,16 @@
  * ansible_port=2222 is an integer and ansible_become=yes a boolean). A host's
  * merged variables follow Ansible's order: the group `all`, then groups by
  * depth (parents before children) and name, then the host's own line.
+ *
+ * Bounds: an inventory holds at most LV_INVENTORY_MAX_HOSTS hosts and
+ * LV_INVENTORY_MAX_GROUPS groups, and one host pattern may make at most
+ * LV_INVENTORY_MAX_HOSTS hosts (h-[0:999]-[0:999]-[0:999] is an error naming
+ * file:line, the pattern and the 10^9 hosts it would make, not an attempt).
+ * One range spans at most 10001 values. Host lines set at most
+ * LV_INVENTORY_MAX_HOST_VARS variables in all, counting a line's variables
+ * once per host its pattern makes. Names are found through a hash index
+ * and membership through a bit row of ancestors per group, so loading and
+ * asking are close to linear in the file's size.
  */
 #ifndef LV_INVENTORY_H
 #define LV_INVENTORY_H
@@ -15,7 +25,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#define LV_INVENTORY_MAX_HOSTS     100000
+#define LV_INVENTORY_MAX_GROUPS    10000
+#define LV_INVENTORY_MAX_HOST_VARS 500000
+
 struct lv_val;
+struct lv_inv_index;
 
 struct lv_inv_host {
 	char *name;
@@ -31,6 +46,7 @@ struct lv_inv_group {
 	size_t n_hosts;
 	size_t *children; /* child group indices */
 	size_t n_children;
+	int depth; /* distance from `all` through children: all 0, top-level groups 1 */
 };
 
 struct lv_inventory {
@@ -39,6 +55,7 @@ struct lv_inventory {
 	size_t n_hosts;
 	struct lv_inv_group *groups; /* groups[0] is "all", groups[1] "ungrouped" */
 	size_t n_groups;
+	struct lv_inv_index *index; /* private: names and membership (inventory_index.c) */
 };
 
 /*
@@ -47,6 +64,7 @@ struct lv_inventory {
  * empty, as Ansible does. Returns NULL with *why on error.
  */
 struct lv_inventory *lv_inventory_parse(const char *text, const char *name, char **why);
+/* Reads the file with readfile.h's bounds (a regular file, 16 MiB at most) and parses it. */
 struct lv_inventory *lv_inventory_load(const char *path, char **why);
 void lv_inventory_free(struct lv_inventory *inv);
 

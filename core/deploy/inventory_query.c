@@ -1,36 +1,24 @@
 /*
  * inventory_query: questions asked of a parsed inventory — group membership,
  * host patterns (--limit, a play's hosts:) and a host's merged variables in
- * Ansible's precedence order. Pure functions of the inventory.
+ * Ansible's precedence order. Pure functions of the inventory; membership
+ * goes through its index (inventory_index.c), so a pattern costs
+ * O(hosts x groups a host is listed in x groups / 64) at worst.
  */
 #include "inventory.h"
 
 #include <fnmatch.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "inventory_index.h"
 #include "playbook.h"
 #include "base/util.h"
 
-static bool in_group_depth(const struct lv_inventory *inv, size_t h, size_t g, int depth)
-{
-	const struct lv_inv_group *gr = &inv->groups[g];
-	if (depth > (int)inv->n_groups)
-		return false; /* cycles are rejected at parse time; belt and braces */
-	for (size_t i = 0; i < gr->n_hosts; i++)
-		if (gr->hosts[i] == h)
-			return true;
-	for (size_t i = 0; i < gr->n_children; i++)
-		if (in_group_depth(inv, h, gr->children[i], depth + 1))
-			return true;
-	return false;
-}
-
 bool lv_inventory_in_group(const struct lv_inventory *inv, size_t h, size_t g)
 {
-	if (g == 0)
-		return true;
-	return in_group_depth(inv, h, g, 0);
+	return lv_inv_index_in_group(inv->index, h, g);
 }
 
 /* Marks the hosts one pattern element names. */
@@ -44,17 +32,29 @@ static void match_one(const struct lv_inventory *inv, const char *el, bool *hit)
 			hit[h] = true;
 		return;
 	}
+	/* the groups it names, as a bit mask, then each host against the mask */
+	size_t words = lv_inv_index_words(inv->index);
+	uint64_t *groups = lv_xcalloc(words ? words : 1, sizeof *groups);
+	bool any = false;
 	for (size_t g = 0; g < inv->n_groups; g++) {
 		const char *name = inv->groups[g].name;
-		if (wild ? fnmatch(el, name, 0) == 0 : strcmp(el, name) == 0)
-			for (size_t h = 0; h < inv->n_hosts; h++)
-				hit[h] |= lv_inventory_in_group(inv, h, g);
+		if (wild ? fnmatch(el, name, 0) == 0 : strcmp(el, name) == 0) {
+			groups[g / 64] |= (uint64_t)1 << (g % 64);
+			any = true;
+		}
 	}
-	for (size_t h = 0; h < inv->n_hosts; h++) {
-		const char *name = inv->hosts[h].name;
-		if (wild ? fnmatch(el, name, 0) == 0 : strcmp(el, name) == 0)
+	for (size_t h = 0; any && h < inv->n_hosts; h++)
+		hit[h] = lv_inv_index_in_any(inv->index, h, groups);
+	free(groups);
+	if (!wild) {
+		long h = lv_inventory_find_host(inv, el);
+		if (h >= 0)
 			hit[h] = true;
+		return;
 	}
+	for (size_t h = 0; h < inv->n_hosts; h++)
+		if (fnmatch(el, inv->hosts[h].name, 0) == 0)
+			hit[h] = true;
 }
 
 void lv_inventory_match(const struct lv_inventory *inv, const char *pattern, bool *selected,
@@ -95,22 +95,6 @@ void lv_inventory_match(const struct lv_inventory *inv, const char *pattern, boo
 	free(excl);
 }
 
-/* Distance from `all` through children: top-level groups are 1. */
-static int group_depth(const struct lv_inventory *inv, size_t g, int guard)
-{
-	if (g == 0 || guard > (int)inv->n_groups)
-		return 0;
-	int best = 1;
-	for (size_t p = 1; p < inv->n_groups; p++)
-		for (size_t i = 0; i < inv->groups[p].n_children; i++)
-			if (inv->groups[p].children[i] == g) {
-				int d = group_depth(inv, p, guard + 1) + 1;
-				if (d > best)
-					best = d;
-			}
-	return best;
-}
-
 struct ranked {
 	size_t g;
 	int depth;
@@ -129,15 +113,18 @@ struct lv_val *lv_inventory_host_vars(const struct lv_inventory *inv, size_t h)
 {
 	struct lv_val *vars = lv_val_new_map();
 	struct ranked *r = lv_xcalloc(inv->n_groups, sizeof *r);
-	size_t n = 0;
+	size_t n = 0, words = lv_inv_index_words(inv->index);
+	uint64_t *in = lv_xcalloc(words ? words : 1, sizeof *in);
+	lv_inv_index_groups_of(inv->index, h, in);
 	for (size_t g = 0; g < inv->n_groups; g++) {
-		if (!lv_inventory_in_group(inv, h, g))
+		if (!(in[g / 64] >> (g % 64) & 1))
 			continue;
 		r[n].g = g;
-		r[n].depth = group_depth(inv, g, 0);
+		r[n].depth = inv->groups[g].depth;
 		r[n].name = inv->groups[g].name;
 		n++;
 	}
+	free(in);
 	qsort(r, n, sizeof *r, cmp_ranked);
 	struct lv_val *names = lv_val_new_list();
 	for (size_t i = 0; i < n; i++) {

@@ -17,6 +17,7 @@
 
 #include "module_util.h"
 #include "quote.h"
+#include "readfile.h"
 #include "base/file.h"
 #include "base/util.h"
 
@@ -97,7 +98,8 @@ static int copy_tree(struct lv_module_ctx *ctx, const char *local, const char *d
 			rc = copy_tree(ctx, lp, rp, changed, why);
 		} else {
 			size_t len = 0;
-			char *data = lv_read_file(lp, &len, why);
+			char *data =
+			    lv_readfile_bounded(lp, LV_READFILE_MAX_PAYLOAD, &len, NULL, NULL, why);
 			rc = data ? write_one(ctx, rp, data, len, true, changed, why) : LV_EIO;
 			free(data);
 		}
@@ -174,7 +176,8 @@ static int copy_run(struct lv_module_ctx *ctx, struct lv_val *result, char **why
 		rc = copy_tree(ctx, local, into, &changed, why);
 	} else {
 		size_t len = 0;
-		char *data = lv_read_file(local, &len, why);
+		char *data =
+		    lv_readfile_bounded(local, LV_READFILE_MAX_PAYLOAD, &len, NULL, NULL, why);
 		rc = data ? write_one(ctx, target, data, len, false, &changed, why) : LV_EIO;
 		free(data);
 	}
@@ -208,7 +211,8 @@ static int template_run(struct lv_module_ctx *ctx, struct lv_val *result, char *
 	char *local = src ? lv_mod_local_path(ctx, src, "templates") : NULL;
 	if (!local || !dest)
 		return lv_mod_failed(result, "could not find the template src on the controller");
-	char *text = lv_read_file(local, NULL, why), *out = NULL;
+	char *text = lv_readfile_bounded(local, LV_READFILE_MAX_TEXT, NULL, NULL, NULL, why);
+	char *out = NULL;
 	free(local);
 	if (!text)
 		return LV_EIO;

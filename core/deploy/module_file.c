@@ -11,6 +11,7 @@
 
 #include "module_util.h"
 #include "quote.h"
+#include "readfile.h"
 #include "base/file.h"
 #include "base/util.h"
 
@@ -224,7 +225,8 @@ static int unarchive_run(struct lv_module_ctx *ctx, struct lv_val *result, char 
 			goto out;
 		}
 		size_t len = 0;
-		char *data = lv_read_file(local, &len, why);
+		char *data =
+		    lv_readfile_bounded(local, LV_READFILE_MAX_PAYLOAD, &len, NULL, NULL, why);
 		free(local);
 		if (!data) {
 			rc = LV_EIO;

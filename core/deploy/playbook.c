@@ -1,18 +1,42 @@
 /*
  * playbook: plays and playbook files — play keywords, vars_files,
- * import_playbook (relative to the importing file, with a depth limit against
- * cycles), and the playbook's lifetime. Tasks are parsed in playbook_parse.c.
+ * import_playbook (relative to the importing file), and the playbook's
+ * lifetime. Tasks are parsed in playbook_parse.c.
+ *
+ * Every file is read through readfile.c's bounded reader (regular files, at
+ * most LV_READFILE_MAX_TEXT bytes). One load reads at most
+ * LV_PLAYBOOK_MAX_FILES files in all, imports nest at most
+ * LV_PLAYBOOK_MAX_IMPORT_DEPTH deep, and a file that imports itself, directly
+ * or through others, is refused at once: struct lv_pb_load keeps the chain of
+ * files being imported, by device and inode, so two names for one file are
+ * one file.
  */
 #include "playbook.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "playbook_parse.h"
+#include "readfile.h"
 #include "base/file.h"
 #include "base/util.h"
 
-#define MAX_IMPORT_DEPTH 16
+/* One file of the chain being imported (the top one first). */
+struct link {
+	const char *path; /* borrowed from pb->files */
+	bool has_id;      /* false for text given in memory */
+	struct lv_file_id id;
+};
+
+struct lv_pb_load {
+	struct lv_playbook *pb;
+	struct link chain[LV_PLAYBOOK_MAX_IMPORT_DEPTH + 1];
+	int depth;     /* links in chain */
+	size_t n_read; /* files read so far: playbooks and vars files */
+	char **why;
+};
 
 static const char *const play_unsupported[] = {
 	"roles",       "serial",         "strategy", "any_errors_fatal", "max_fail_percentage",
@@ -45,6 +69,13 @@ static int play_vars_files(struct lv_pctx *c, struct lv_play *p, const struct lv
 	size_t n = 0;
 	int rc = lv_pb_str_list(c, v, "vars_files", false, &names, &n);
 	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (++c->load->n_read > LV_PLAYBOOK_MAX_FILES) {
+			char max[24];
+			snprintf(max, sizeof max, "%d", LV_PLAYBOOK_MAX_FILES);
+			rc = lv_pb_err(c, v, "vars_files: more than %s files read in all%s", max,
+			               " (playbooks and vars_files)");
+			break;
+		}
 		char *path = lv_path_join(c->dir, names[i]);
 		char *why = NULL;
 		struct lv_val *vars = lv_yaml_load(path, &why);
@@ -151,8 +182,8 @@ fail:
 	return NULL;
 }
 
-static int load_file(struct lv_playbook *pb, const char *path, int depth, const struct lv_val *at,
-                     const char *from, char **why);
+static int load_file(struct lv_pb_load *ld, const char *path, const char *text, size_t len,
+                     const struct lv_val *at, const char *from);
 
 static const char *import_target(const struct lv_val *play)
 {
@@ -162,7 +193,7 @@ static const char *import_target(const struct lv_val *play)
 	return v ? (v->str ? v->str : "") : NULL;
 }
 
-static int parse_plays(struct lv_pctx *c, const struct lv_val *doc, int depth)
+static int parse_plays(struct lv_pctx *c, const struct lv_val *doc)
 {
 	if (doc->kind != LV_VAL_LIST)
 		return lv_pb_err(c, doc, "a playbook must be a list of plays%s%s", NULL, NULL);
@@ -176,7 +207,7 @@ static int parse_plays(struct lv_pctx *c, const struct lv_val *doc, int depth)
 				return lv_pb_err(c, v, "import_playbook: expected a file name%s%s",
 				                 NULL, NULL);
 			char *path = lv_path_join(c->dir, target);
-			int rc = load_file(c->pb, path, depth + 1, v, c->file, c->why);
+			int rc = load_file(c->load, path, NULL, 0, v, c->file);
 			free(path);
 			if (rc)
 				return rc;
@@ -192,44 +223,113 @@ static int parse_plays(struct lv_pctx *c, const struct lv_val *doc, int depth)
 	return 0;
 }
 
-static int load_file(struct lv_playbook *pb, const char *path, int depth, const struct lv_val *at,
-                     const char *from, char **why)
+/* "a.yml -> b.yml -> a.yml": the chain from the first link that is `id`. Caller frees. */
+static char *cycle_text(const struct lv_pb_load *ld, const struct lv_file_id *id, const char *path)
 {
-	if (depth > MAX_IMPORT_DEPTH)
-		return lv_fail(why, LV_EINVAL,
-		               "%s:%d: import_playbook nested deeper than %d (a cycle?)", from,
-		               at ? at->line : 0, MAX_IMPORT_DEPTH);
-	char *local_why = NULL;
-	struct lv_val *doc = lv_yaml_load(path, &local_why);
-	if (!doc) {
-		if (from)
-			lv_fail(why, LV_EINVAL, "%s:%d: import_playbook: %s", from,
-			        at ? at->line : 0, local_why);
-		else
-			lv_fail(why, LV_EINVAL, "%s", local_why);
-		free(local_why);
-		return LV_EINVAL;
+	int k = 0;
+	while (k < ld->depth && !(ld->chain[k].has_id && ld->chain[k].id.dev == id->dev &&
+	                          ld->chain[k].id.ino == id->ino))
+		k++;
+	if (k == ld->depth)
+		return NULL;
+	char *acc = lv_xstrdup("");
+	for (; k < ld->depth; k++) {
+		char *next = lv_xasprintf("%s%s -> ", acc, ld->chain[k].path);
+		free(acc);
+		acc = next;
 	}
+	char *all = lv_xasprintf("%s%s", acc, path);
+	free(acc);
+	return all;
+}
+
+/* Sets the error of a failed read or parse: "FROM:LINE: import_playbook: WHY" or WHY. */
+static int read_error(struct lv_pb_load *ld, const struct lv_val *at, const char *from,
+                      char *local_why)
+{
+	if (from)
+		lv_fail(ld->why, LV_EINVAL, "%s:%d: import_playbook: %s", from, at ? at->line : 0,
+		        local_why);
+	else
+		lv_fail(ld->why, LV_EINVAL, "%s", local_why);
+	free(local_why);
+	return LV_EINVAL;
+}
+
+/*
+ * Reads `path` (or parses `text` of `len` bytes as that file when text is not
+ * NULL) and appends its plays; `at` and `from` name the import_playbook line
+ * that asks for it (NULL for the top file).
+ */
+static int load_file(struct lv_pb_load *ld, const char *path, const char *text, size_t len,
+                     const struct lv_val *at, const char *from)
+{
+	struct lv_playbook *pb = ld->pb;
+	int line = at ? at->line : 0;
+	if (ld->depth > LV_PLAYBOOK_MAX_IMPORT_DEPTH)
+		return lv_fail(ld->why, LV_EINVAL,
+		               "%s:%d: import_playbook nested deeper than %d (a cycle?)", from,
+		               line, LV_PLAYBOOK_MAX_IMPORT_DEPTH);
+	if (++ld->n_read > LV_PLAYBOOK_MAX_FILES)
+		return lv_fail(ld->why, LV_EINVAL,
+		               "%s:%d: import_playbook: more than %d files read in all "
+		               "(playbooks and vars_files)",
+		               from, line, LV_PLAYBOOK_MAX_FILES);
+	char *local_why = NULL, *owned = NULL;
+	struct link link = { .has_id = text == NULL };
+	if (!text) {
+		text = owned = lv_readfile_bounded(path, LV_READFILE_MAX_TEXT, &len, &link.id, NULL,
+		                                   &local_why);
+		if (!text)
+			return read_error(ld, at, from, local_why);
+		char *cycle = cycle_text(ld, &link.id, path);
+		if (cycle) {
+			lv_fail(ld->why, LV_EINVAL,
+			        "%s:%d: import_playbook nested deeper without end, a cycle: %s",
+			        from, line, cycle);
+			free(cycle);
+			free(owned);
+			return LV_EINVAL;
+		}
+	}
+	struct lv_val *doc = lv_yaml_parse(text, len, path, &local_why);
+	free(owned);
+	if (!doc)
+		return read_error(ld, at, from, local_why);
 	pb->files = lv_xrealloc(pb->files, (pb->n_files + 1) * sizeof *pb->files);
 	pb->files[pb->n_files++] = lv_xstrdup(path);
-	struct lv_pctx c = { .pb = pb, .file = pb->files[pb->n_files - 1], .why = why };
+	link.path = pb->files[pb->n_files - 1];
+	ld->chain[ld->depth++] = link;
+	struct lv_pctx c = { .pb = pb, .file = link.path, .why = ld->why, .load = ld };
 	c.dir = lv_path_dirname(path);
-	int rc = doc->kind == LV_VAL_NULL ? 0 : parse_plays(&c, doc, depth);
+	int rc = doc->kind == LV_VAL_NULL ? 0 : parse_plays(&c, doc);
+	ld->depth--;
 	free(c.dir);
 	lv_val_free(doc);
 	return rc;
 }
 
-struct lv_playbook *lv_playbook_load(const char *path, char **why)
+static struct lv_playbook *load(const char *path, const char *text, size_t len, char **why)
 {
 	struct lv_playbook *pb = lv_xcalloc(1, sizeof *pb);
 	pb->path = lv_xstrdup(path);
 	pb->dir = lv_path_dirname(path);
-	if (load_file(pb, path, 0, NULL, NULL, why)) {
+	struct lv_pb_load ld = { .pb = pb, .why = why };
+	if (load_file(&ld, path, text, len, NULL, NULL)) {
 		lv_playbook_free(pb);
 		return NULL;
 	}
 	return pb;
+}
+
+struct lv_playbook *lv_playbook_load(const char *path, char **why)
+{
+	return load(path, NULL, 0, why);
+}
+
+struct lv_playbook *lv_playbook_parse(const char *text, size_t len, const char *name, char **why)
+{
+	return load(name, text, len, why);
 }
 
 void lv_playbook_free(struct lv_playbook *pb)

@@ -25,14 +25,17 @@
  */
 enum lv_val_kind { LV_VAL_NULL, LV_VAL_BOOL, LV_VAL_INT, LV_VAL_STR, LV_VAL_LIST, LV_VAL_MAP };
 
+struct lv_val_index;
+
 struct lv_val {
 	enum lv_val_kind kind;
-	char *str;             /* scalars: text; containers: NULL */
-	long long i;           /* INT value; BOOL 0 or 1 */
-	size_t n, cap;         /* LIST, MAP: number of items */
-	char **keys;           /* MAP: n keys, unique */
-	struct lv_val **items; /* LIST, MAP: n items */
-	int line;              /* 1-based source line, 0 when made at run time */
+	char *str;                  /* scalars: text; containers: NULL */
+	long long i;                /* INT value; BOOL 0 or 1 */
+	size_t n, cap;              /* LIST, MAP: number of items */
+	char **keys;                /* MAP: n keys, unique; change them only through lv_val_set */
+	struct lv_val **items;      /* LIST, MAP: n items */
+	int line;                   /* 1-based source line, 0 when made at run time */
+	struct lv_val_index *index; /* private: MAP key lookup (playbook_valmap.c) */
 };
 
 struct lv_val *lv_val_new_null(void);
@@ -51,7 +54,10 @@ struct lv_val *lv_val_dup(const struct lv_val *v);
 
 /* Appends `item` (takes ownership) to a LIST. */
 void lv_val_push(struct lv_val *list, struct lv_val *item);
-/* Sets `key` in a MAP to `item` (takes ownership), replacing an old value in place. */
+/*
+ * Sets `key` in a MAP to `item` (takes ownership), replacing an old value in
+ * place. O(1) on average: maps of more than a few keys are hashed.
+ */
 void lv_val_set(struct lv_val *map, const char *key, struct lv_val *item);
 void lv_val_set_str(struct lv_val *map, const char *key, const char *s);
 void lv_val_set_bool(struct lv_val *map, const char *key, bool b);
@@ -74,11 +80,15 @@ char *lv_val_to_text(const struct lv_val *v);
 
 /*
  * YAML through libyaml. One document (an empty file gives a NULL value);
- * anchors and aliases are resolved by copying. `name` is used in messages
+ * anchors and aliases are resolved by copying, at most
+ * LV_YAML_MAX_ALIAS_VALUES values more than the document has nodes. `name` is used in messages
  * ("name:LINE: problem"). Returns the tree (caller frees) or NULL with *why.
  */
 struct lv_val *lv_yaml_parse(const char *text, size_t len, const char *name, char **why);
+/* The same from a file, read with readfile.h's bounds (a regular file, 16 MiB at most). */
 struct lv_val *lv_yaml_load(const char *path, char **why);
+/* Values that aliases may add to a document beyond its own nodes (they are copied). */
+#define LV_YAML_MAX_ALIAS_VALUES 100000
 
 /* ---- expressions and templates ---------------------------------------- */
 
@@ -99,8 +109,14 @@ typedef int (*lv_lookup_fn)(void *ud, const char *name, struct lv_val **out, cha
  *   `is [not] defined|undefined|none|succeeded|success|failed|failure|changed|skipped`,
  *   filters: default(x[, true])/d, bool, int, string, lower, upper, trim, length/count,
  *   quote, basename, dirname, join(sep), first, last.
+ * An expression nests at most LV_EXPR_MAX_NEST deep and holds at most
+ * LV_EXPR_MAX_NODES terms (operators, names, literals, filters); longer ones
+ * are errors, not crashes. Integer + and - that would overflow are errors.
  */
 struct lv_expr;
+
+#define LV_EXPR_MAX_NEST  64
+#define LV_EXPR_MAX_NODES 2000
 
 /* Compiles `text`. NULL with *why ("expression 'text': problem at 'rest'"). */
 struct lv_expr *lv_expr_parse(const char *text, char **why);
@@ -200,13 +216,29 @@ struct lv_playbook {
 	size_t n_files;
 };
 
+/* Bounds of one load: imports nest at most this deep... */
+#define LV_PLAYBOOK_MAX_IMPORT_DEPTH 16
+/* ...and at most this many files are read in all (playbooks and vars_files). */
+#define LV_PLAYBOOK_MAX_FILES 256
+
 /*
  * Reads a playbook and every playbook it imports (import_playbook, relative
  * to the importing file). Module names are only checked for shape here; the
  * runner checks them against its registry (lv_runner_validate). Returns NULL
  * with *why "file:line: problem" on error.
+ *
+ * Files are read with readfile.h's bounds (regular files of at most 16 MiB);
+ * imports nest at most LV_PLAYBOOK_MAX_IMPORT_DEPTH deep, a file importing
+ * itself (directly or not) is an error naming the cycle, and at most
+ * LV_PLAYBOOK_MAX_FILES files are read.
  */
 struct lv_playbook *lv_playbook_load(const char *path, char **why);
+/*
+ * The same from `len` bytes of text in memory, read as if it were the file
+ * `name`: messages name it, and its imports and vars_files are read relative
+ * to its directory, with the same bounds.
+ */
+struct lv_playbook *lv_playbook_parse(const char *text, size_t len, const char *name, char **why);
 void lv_playbook_free(struct lv_playbook *pb);
 
 /* The name a task is shown under: its name, else its module. Borrowed. */

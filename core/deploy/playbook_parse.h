@@ -10,12 +10,15 @@
 
 #include "playbook.h"
 
+struct lv_pb_load;
+
 /* Where the parser is: messages name `file` and the line of the value at fault. */
 struct lv_pctx {
 	struct lv_playbook *pb;
 	const char *file; /* borrowed from pb->files */
 	char *dir;        /* the file's directory */
 	char **why;
+	struct lv_pb_load *load; /* the whole load's bounds (playbook.c) */
 };
 
 /* Sets *why to "file:line: " + fmt (with two %s: a and b); returns LV_EINVAL. */

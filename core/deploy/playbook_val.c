@@ -4,7 +4,8 @@
  *
  * Invariants: scalars always carry text (so any value can be printed and
  * templated), containers never do; MAP keys are unique and keep insertion
- * order, which JSON output and `debug` preserve as Ansible does.
+ * order, which JSON output and `debug` preserve as Ansible does; a MAP's key
+ * index (playbook_valmap.c) follows every key lv_val_set appends.
  */
 #include "playbook.h"
 
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "playbook_valmap.h"
 #include "base/util.h"
 
 static struct lv_val *val_new(enum lv_val_kind kind, const char *s)
@@ -118,6 +120,7 @@ void lv_val_free(struct lv_val *v)
 	free(v->items);
 	free(v->keys);
 	free(v->str);
+	lv_valmap_free(v->index);
 	free(v);
 }
 
@@ -167,16 +170,16 @@ void lv_val_push(struct lv_val *list, struct lv_val *item)
 
 void lv_val_set(struct lv_val *map, const char *key, struct lv_val *item)
 {
-	for (size_t i = 0; i < map->n; i++) {
-		if (!strcmp(map->keys[i], key)) {
-			lv_val_free(map->items[i]);
-			map->items[i] = item;
-			return;
-		}
+	long i = lv_valmap_find(map, key);
+	if (i >= 0) {
+		lv_val_free(map->items[i]);
+		map->items[i] = item;
+		return;
 	}
 	grow(map);
 	map->keys[map->n] = lv_xstrdup(key);
 	map->items[map->n++] = item;
+	lv_valmap_added(map);
 }
 
 void lv_val_set_str(struct lv_val *map, const char *key, const char *s)
@@ -206,10 +209,8 @@ const struct lv_val *lv_val_get(const struct lv_val *map, const char *key)
 {
 	if (!map || map->kind != LV_VAL_MAP)
 		return NULL;
-	for (size_t i = 0; i < map->n; i++)
-		if (!strcmp(map->keys[i], key))
-			return map->items[i];
-	return NULL;
+	long i = lv_valmap_find(map, key);
+	return i >= 0 ? map->items[i] : NULL;
 }
 
 const char *lv_val_text(const struct lv_val *v)

@@ -6,6 +6,11 @@
  * libyaml's error state is translated here into "name:LINE: problem" and goes
  * no further. Plain scalars resolve as YAML 1.1 (what Ansible's PyYAML does
  * for null, booleans and integers); quoted scalars stay strings.
+ *
+ * Aliases are resolved by copying, so a few lines of anchors referring to
+ * anchors ("billion laughs") would make exponentially many values: a document
+ * makes at most as many values as it has nodes plus LV_YAML_MAX_ALIAS_VALUES,
+ * and nests at most MAX_DEPTH deep.
  */
 #include "playbook.h"
 
@@ -13,19 +18,38 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "readfile.h"
 #include "base/file.h"
 #include "base/util.h"
 
 #define MAX_DEPTH 64
 
-static struct lv_val *convert(yaml_document_t *doc, yaml_node_t *node, int depth, const char *name,
-                              char **why)
+/* One conversion: the document, its name for messages, values it may still make. */
+struct conv {
+	yaml_document_t *doc;
+	const char *name;
+	size_t budget;
+	char **why;
+};
+
+static struct lv_val *convert(struct conv *cv, yaml_node_t *node, int depth)
 {
+	const char *name = cv->name;
+	char **why = cv->why;
+	yaml_document_t *doc = cv->doc;
 	if (depth > MAX_DEPTH) {
 		lv_fail(why, LV_EINVAL, "%s:%zu: nesting deeper than %d levels", name,
 		        node->start_mark.line + 1, MAX_DEPTH);
 		return NULL;
 	}
+	if (cv->budget == 0) {
+		lv_fail(why, LV_EINVAL,
+		        "%s:%zu: aliases expand to more than %d values beyond the "
+		        "document's own",
+		        name, node->start_mark.line + 1, LV_YAML_MAX_ALIAS_VALUES);
+		return NULL;
+	}
+	cv->budget--;
 	struct lv_val *v = NULL;
 	switch (node->type) {
 	case YAML_SCALAR_NODE: {
@@ -40,8 +64,7 @@ static struct lv_val *convert(yaml_document_t *doc, yaml_node_t *node, int depth
 		v = lv_val_new_list();
 		for (yaml_node_item_t *it = node->data.sequence.items.start;
 		     it < node->data.sequence.items.top; it++) {
-			struct lv_val *c =
-			    convert(doc, yaml_document_get_node(doc, *it), depth + 1, name, why);
+			struct lv_val *c = convert(cv, yaml_document_get_node(doc, *it), depth + 1);
 			if (!c)
 				goto fail;
 			lv_val_push(v, c);
@@ -57,8 +80,8 @@ static struct lv_val *convert(yaml_document_t *doc, yaml_node_t *node, int depth
 				        name, k->start_mark.line + 1);
 				goto fail;
 			}
-			struct lv_val *c = convert(doc, yaml_document_get_node(doc, p->value),
-			                           depth + 1, name, why);
+			struct lv_val *c =
+			    convert(cv, yaml_document_get_node(doc, p->value), depth + 1);
 			if (!c)
 				goto fail;
 			lv_val_set(v, (const char *)k->data.scalar.value, c);
@@ -97,7 +120,9 @@ struct lv_val *lv_yaml_parse(const char *text, size_t len, const char *name, cha
 		out = lv_val_new_null();
 		goto out;
 	}
-	out = convert(&doc, root, 0, name, why);
+	struct conv cv = { .doc = &doc, .name = name, .why = why };
+	cv.budget = (size_t)(doc.nodes.top - doc.nodes.start) + LV_YAML_MAX_ALIAS_VALUES;
+	out = convert(&cv, root, 0);
 out:
 	if (have_doc)
 		yaml_document_delete(&doc);
@@ -108,7 +133,7 @@ out:
 struct lv_val *lv_yaml_load(const char *path, char **why)
 {
 	size_t len = 0;
-	char *text = lv_read_file(path, &len, why);
+	char *text = lv_readfile_bounded(path, LV_READFILE_MAX_TEXT, &len, NULL, NULL, why);
 	if (!text)
 		return NULL;
 	struct lv_val *v = lv_yaml_parse(text, len, path, why);

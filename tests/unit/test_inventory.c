@@ -1,15 +1,26 @@
 /*
  * test_inventory: Ansible INI inventories — sections, inline and group
  * variables with Ansible's precedence, children, ranges, host:port, host
- * patterns — and malformed files, whose errors must name file:line.
+ * patterns — and malformed files, whose errors must name file:line. Then the
+ * bounds (issue 21): host counts, linear-time loading and asking, and files
+ * that are not regular files; the cases that used to run away run in a child
+ * process with a deadline, so a regression fails instead of eating the
+ * machine.
  */
 #include "testutil.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "deploy/inventory.h"
 #include "deploy/playbook.h"
+#include "base/file.h"
 #include "base/util.h"
 
 static const char good_ini[] =
@@ -227,12 +238,254 @@ static void test_shipped_example(void **state)
 	lv_inventory_free(inv);
 }
 
+/* ---- bounds ------------------------------------------------------------ */
+
+/*
+ * Runs fn(arg) in a child process that has `seconds` to finish; returns the
+ * text it returned (caller frees). Fails the test when the child crashes or
+ * runs out of time.
+ */
+static char *in_child(char *(*fn)(const void *), const void *arg, unsigned seconds)
+{
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		alarm(seconds);
+		char *msg = fn(arg);
+		for (size_t off = 0, len = strlen(msg); off < len;) {
+			ssize_t w = write(fds[1], msg + off, len - off);
+			if (w <= 0)
+				_exit(3);
+			off += (size_t)w;
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	size_t len = 0, cap = 256;
+	char *out = lv_xmalloc(cap);
+	ssize_t r;
+	while ((r = read(fds[0], out + len, cap - len - 1)) > 0) {
+		len += (size_t)r;
+		if (cap - len < 2)
+			out = lv_xrealloc(out, cap *= 2);
+	}
+	out[len] = '\0';
+	close(fds[0]);
+	int st = 0;
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("the child %s within %u s (it said '%.200s')",
+		         WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM ? "did not finish" : "failed",
+		         seconds, out);
+	return out;
+}
+
+/* Parses the text `arg`; returns the error, or "ok N" with the host count. */
+static char *parse_text(const void *arg)
+{
+	char *why = NULL;
+	struct lv_inventory *inv = parse(arg, &why);
+	if (!inv)
+		return why ? why : lv_xstrdup("error without a message");
+	char *ok = lv_xasprintf("ok %zu", inv->n_hosts);
+	lv_inventory_free(inv);
+	return ok;
+}
+
+/* Loads the path `arg`; returns the error or "ok". */
+static char *load_path(const void *arg)
+{
+	char *why = NULL;
+	struct lv_inventory *inv = lv_inventory_load(arg, &why);
+	lv_inventory_free(inv);
+	return inv ? lv_xstrdup("ok") : why ? why : lv_xstrdup("error without a message");
+}
+
+static void expect_child(char *(*fn)(const void *), const void *arg, const char *needle)
+{
+	char *got = in_child(fn, arg, 10);
+	if (!strstr(got, needle))
+		fail_msg("'%.300s' lacks '%s'", got, needle);
+	free(got);
+}
+
+/* Issue 21: h-[0:999]-[0:999]-[0:999] is 10^9 hosts; it used to be made. */
+static void test_host_bounds(void **state)
+{
+	(void)state;
+	expect_child(parse_text, "[g]\nh-[0:999]-[0:999]-[0:999]\n",
+	             "inv.ini:2: host pattern 'h-[0:999]-[0:999]-[0:999]' would make "
+	             "1000000000 hosts, more than the 100000 an inventory may hold");
+	expect_child(parse_text, "[g]\nh[0:9999]-[0:9999]-[0:9999]-[0:9999]-[0:9999]-[0:9999]\n",
+	             "would make more than 18446744073709551615 hosts");
+	/* each line within the bound, together past it: the line that crosses is named */
+	expect_child(parse_text, "[g]\na[0:9999]-[0:4]\nb[0:9999]-[0:4]\nc[0:9999]-[0:1]\n",
+	             "inv.ini:4: host pattern 'c[0:9999]-[0:1]' (20000 hosts) takes the inventory "
+	             "past its limit of 100000 hosts");
+	/* a range's ends far apart must not overflow (undefined behaviour before) */
+	expect_child(parse_text, "[g]\nh[-9223372036854775807:9223372036854775807]\n",
+	             "inv.ini:2: bad host range");
+	expect_child(parse_text, "[g]\nh[9223372036854775800:9223372036854775807:5]x\n", "ok 2");
+	/* at the bound exactly: accepted */
+	expect_child(parse_text, "[g]\nh[0:9999]-[0:9]\nh0-0\n", "ok 100000");
+	/* and the variables set on those hosts */
+	expect_child(parse_text,
+	             "[g]\nh[0:9999]-[0:9] a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 i=9 j=10 k=11\n",
+	             "inv.ini:2: host pattern 'h[0:9999]-[0:9]' with 11 variables takes the "
+	             "inventory past its limit of 500000 host variables");
+	/* groups are bounded too */
+	char *text = lv_xstrdup("");
+	for (int i = 0; i < LV_INVENTORY_MAX_GROUPS; i++) {
+		char *next = lv_xasprintf("%s[g%d]\n", text, i);
+		free(text);
+		text = next;
+	}
+	expect_child(parse_text, text, "one more than the 10000 groups an inventory may hold");
+	free(text);
+}
+
+/* 100,000 hosts, then every question the runner asks; quadratic before. */
+static char *big_inventory(const void *arg)
+{
+	(void)arg;
+	char *why = NULL;
+	struct lv_inventory *inv = parse("[a]\nh[0:9999]-[0:4]\n[b]\nh[0:9999]-[5:9]\n"
+	                                 "[ab:children]\na\nb\n[a:vars]\nx=1\n",
+	                                 &why);
+	if (!inv)
+		return why;
+	bool *sel = lv_xcalloc(inv->n_hosts, sizeof *sel);
+	size_t n_all, n_a, n_wild, n_h;
+	lv_inventory_match(inv, "all", sel, &n_all);
+	lv_inventory_match(inv, "ab:&a", sel, &n_a);
+	lv_inventory_match(inv, "h12*:!b", sel, &n_wild);
+	lv_inventory_match(inv, "h9999-9", sel, &n_h);
+	size_t in_ab = 0;
+	long ab = lv_inventory_find_group(inv, "ab");
+	for (size_t h = 0; h < inv->n_hosts; h++) {
+		in_ab += lv_inventory_in_group(inv, h, (size_t)ab);
+		if (h % 1000 == 0)
+			lv_val_free(lv_inventory_host_vars(inv, h));
+	}
+	long last = lv_inventory_find_host(inv, "h9999-9");
+	char *out = lv_xasprintf("%zu %zu %zu %zu %zu %zu %ld", inv->n_hosts, n_all, n_a, n_wild,
+	                         n_h, in_ab, last);
+	free(sel);
+	lv_inventory_free(inv);
+	return out;
+}
+
+static void test_large_is_fast(void **state)
+{
+	(void)state;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	char *got = in_child(big_inventory, NULL, 30);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* h12, h120..h129, h1200..h1299 (5 each) not in b: 111 * 5 */
+	assert_string_equal(got, "100000 100000 50000 555 1 100000 99999");
+	free(got);
+	double s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+	if (s > 10)
+		fail_msg("100,000 hosts took %.1f s", s);
+}
+
+/* Diamonds of groups 40 deep: 2^40 paths from the top, asked about linearly. */
+static char *diamonds(const void *arg)
+{
+	(void)arg;
+	char *text = lv_xstrdup("[d40]\nh1\n");
+	for (int i = 0; i < 40; i++) {
+		char *next = lv_xasprintf("%s[d%d:children]\nl%d\nr%d\n[l%d:children]\nd%d\n"
+		                          "[r%d:children]\nd%d\n",
+		                          text, i, i, i, i, i + 1, i, i + 1);
+		free(text);
+		text = next;
+	}
+	char *why = NULL;
+	struct lv_inventory *inv = parse(text, &why);
+	free(text);
+	if (!inv)
+		return why;
+	bool sel[1];
+	size_t n;
+	lv_inventory_match(inv, "d0", sel, &n);
+	struct lv_val *v = lv_inventory_host_vars(inv, 0);
+	const struct lv_val *gn = lv_val_get(v, "group_names");
+	char *out = lv_xasprintf("%zu %zu %d", n, gn->n,
+	                         inv->groups[lv_inventory_find_group(inv, "d40")].depth);
+	lv_val_free(v);
+	lv_inventory_free(inv);
+	return out;
+}
+
+static void test_group_graph_is_linear(void **state)
+{
+	(void)state;
+	char *got = in_child(diamonds, NULL, 10);
+	/* h1 is in d0..d40, l0..l39, r0..r39; d40 is 81 levels down */
+	assert_string_equal(got, "1 121 81");
+	free(got);
+}
+
+/* ungrouped as a child: its hosts are grouped through it, as before. */
+static void test_ungrouped_child(void **state)
+{
+	(void)state;
+	struct lv_inventory *inv = parse("u1\n[g:children]\nungrouped\n[h]\nx1\n", NULL);
+	assert_non_null(inv);
+	long u1 = lv_inventory_find_host(inv, "u1"), x1 = lv_inventory_find_host(inv, "x1");
+	long g = lv_inventory_find_group(inv, "g");
+	assert_true(lv_inventory_in_group(inv, (size_t)u1, 1));
+	assert_true(lv_inventory_in_group(inv, (size_t)u1, (size_t)g));
+	assert_false(lv_inventory_in_group(inv, (size_t)x1, 1));
+	assert_false(lv_inventory_in_group(inv, (size_t)x1, (size_t)g));
+	char *got = match(inv, "ungrouped");
+	assert_string_equal(got, "u1");
+	free(got);
+	lv_inventory_free(inv);
+}
+
+/* Issue 21: only regular files of at most 16 MiB are read. */
+static void test_load_bounded(void **state)
+{
+	(void)state;
+	expect_child(load_path, "/dev/zero",
+	             "/dev/zero: not a regular file (a character device); only regular files "
+	             "are read");
+	char *dir = lv_test_mkdtemp();
+	char *fifo = lv_path_join(dir, "fifo.ini"), *big = lv_path_join(dir, "big.ini");
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	expect_child(load_path, fifo, "fifo.ini: not a regular file (a FIFO)");
+	expect_child(load_path, dir, ": not a regular file (a directory)");
+	int fd = open(big, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, ((off_t)16 << 20) + 1), 0);
+	close(fd);
+	expect_child(load_path, big, "big.ini: 16777217 bytes, more than the limit of 16 MiB");
+	free(fifo);
+	free(big);
+	lv_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_good), cmocka_unit_test(test_membership_and_vars),
-		cmocka_unit_test(test_patterns),   cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_load_file),  cmocka_unit_test(test_shipped_example),
+		cmocka_unit_test(test_parse_good),
+		cmocka_unit_test(test_membership_and_vars),
+		cmocka_unit_test(test_patterns),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_shipped_example),
+		cmocka_unit_test(test_host_bounds),
+		cmocka_unit_test(test_large_is_fast),
+		cmocka_unit_test(test_group_graph_is_linear),
+		cmocka_unit_test(test_ungrouped_child),
+		cmocka_unit_test(test_load_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

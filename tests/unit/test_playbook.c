@@ -3,14 +3,25 @@
  * handlers, import_playbook) on good and malformed files — every error must
  * name file:line — the `when` expression language, templating, and the
  * runner's static validation (unknown modules, bad arguments, handlers).
+ * Then the bounds (issue 21): files that are not regular files or are too
+ * big, import cycles and counts, YAML aliases; the cases that used to run
+ * away run in a child process with a deadline, so a regression fails instead
+ * of eating the machine.
  */
 #include "testutil.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "deploy/playbook.h"
 #include "deploy/runner.h"
+#include "base/file.h"
 #include "base/util.h"
 
 /* ---- a lookup over a MAP of variables ---------------------------------- */
@@ -141,6 +152,65 @@ static void test_when_errors(void **state)
 			fail_msg("'%s': error '%s' lacks '%s'", cases[i].text, why ? why : "(none)",
 			         cases[i].needle);
 		free(why);
+	}
+	lv_val_free(v);
+}
+
+/* A string of `n` copies of `unit` between `head` and `tail`. Caller frees. */
+static char *repeat(const char *head, const char *unit, size_t n, const char *tail)
+{
+	size_t hl = strlen(head), ul = strlen(unit), tl = strlen(tail);
+	char *s = lv_xmalloc(hl + ul * n + tl + 1), *p = s;
+	memcpy(p, head, hl);
+	p += hl;
+	for (size_t i = 0; i < n; i++, p += ul)
+		memcpy(p, unit, ul);
+	memcpy(p, tail, tl + 1);
+	return s;
+}
+
+/* Issue 21: expressions are bounded in nesting and length, and integer
+ * arithmetic does not overflow; before, these overflowed the stack or were
+ * undefined behaviour. */
+static void test_expr_bounds(void **state)
+{
+	(void)state;
+	struct lv_val *v = vars_from_yaml(vars_yaml);
+	struct {
+		char *text;
+		const char *needle;
+	} cases[] = {
+		{ repeat("", "(", 5000, "1"), "nested deeper than 64" },
+		{ repeat("", "not ", 20000, "flag"), "nested deeper than 64" },
+		{ repeat("", "[", 5000, ""), "nested deeper than 64" },
+		{ repeat("n", " ~ n", 20000, ""), "more than 2000 terms" },
+		{ repeat("x", ".rc", 20000, ""), "more than 2000 terms" },
+		{ repeat("name", " | upper", 20000, ""), "more than 2000 terms" },
+		{ lv_xstrdup("9223372036854775807 + 1 > 0"), "integer overflow" },
+		{ lv_xstrdup("-9223372036854775807 - 2 < 0"), "integer overflow" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *why = NULL;
+		when(v, cases[i].text, &why);
+		if (!why || !strstr(why, cases[i].needle))
+			fail_msg("case %zu: error '%.300s' lacks '%s'", i, why ? why : "(none)",
+			         cases[i].needle);
+		assert_true(strlen(why) < 600); /* the message shows only the start */
+		free(why);
+		free(cases[i].text);
+	}
+	/* within the bounds, the same shapes still work */
+	char *open = repeat("", "(", 60, "1");
+	char *ok[] = { repeat(open, ")", 60, " == 1"), repeat("", "not not ", 30, "not flag"),
+		       repeat("'a'", " ~ 'a'", 500, " != ''"),
+		       lv_xstrdup("9223372036854775806 + 1 > 0") };
+	free(open);
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		char *why = NULL;
+		if (!when(v, ok[i], &why))
+			fail_msg("case %zu should hold (%s)", i, why ? why : "false");
+		free(why);
+		free(ok[i]);
 	}
 	lv_val_free(v);
 }
@@ -352,12 +422,274 @@ static void test_malformed(void **state)
 	             ":4: register: expected a variable name");
 }
 
+/* ---- bounds ------------------------------------------------------------ */
+
+/*
+ * Runs fn(arg) in a child process that has `seconds` to finish; returns the
+ * text it returned (caller frees). Fails the test when the child crashes or
+ * runs out of time.
+ */
+static char *in_child(char *(*fn)(const void *), const void *arg, unsigned seconds)
+{
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		alarm(seconds);
+		char *msg = fn(arg);
+		for (size_t off = 0, len = strlen(msg); off < len;) {
+			ssize_t w = write(fds[1], msg + off, len - off);
+			if (w <= 0)
+				_exit(3);
+			off += (size_t)w;
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	size_t len = 0, cap = 256;
+	char *out = lv_xmalloc(cap);
+	ssize_t r;
+	while ((r = read(fds[0], out + len, cap - len - 1)) > 0) {
+		len += (size_t)r;
+		if (cap - len < 2)
+			out = lv_xrealloc(out, cap *= 2);
+	}
+	out[len] = '\0';
+	close(fds[0]);
+	int st = 0;
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("the child %s within %u s (it said '%.200s')",
+		         WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM ? "did not finish" : "failed",
+		         seconds, out);
+	return out;
+}
+
+/* Loads the playbook at `arg`; returns the error, or "ok N" with the play count. */
+static char *load_path(const void *arg)
+{
+	char *why = NULL;
+	struct lv_playbook *pb = lv_playbook_load(arg, &why);
+	if (!pb)
+		return why ? why : lv_xstrdup("error without a message");
+	char *ok = lv_xasprintf("ok %zu", pb->n_plays);
+	lv_playbook_free(pb);
+	return ok;
+}
+
+/* Writes `text` as dir/site.yml, loads it in a child; the message must hold `needle`. */
+static void expect_site(const char *dir, const char *text, const char *needle)
+{
+	char *path = lv_test_write(dir, "site.yml", text);
+	char *got = in_child(load_path, path, 10);
+	if (!strstr(got, needle))
+		fail_msg("'%.300s' lacks '%s'", got, needle);
+	free(got);
+	free(path);
+}
+
+/* Issue 21: `import_playbook: /dev/zero` ended in an out-of-memory abort. */
+static void test_bounded_files(void **state)
+{
+	(void)state;
+	char *dir = lv_test_mkdtemp();
+	char *fifo = lv_path_join(dir, "fifo.yml"), *big = lv_path_join(dir, "big.yml");
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	int fd = open(big, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, ((off_t)16 << 20) + 1), 0);
+	close(fd);
+	free(lv_test_write(dir, "vars.yml", "v: 1\n"));
+
+	expect_site(dir, "- import_playbook: /dev/zero\n",
+	            "site.yml:1: import_playbook: /dev/zero: not a regular file (a character "
+	            "device); only regular files are read");
+	expect_site(dir, "- import_playbook: fifo.yml\n", "site.yml:1: import_playbook: ");
+	expect_site(dir, "- import_playbook: fifo.yml\n", "fifo.yml: not a regular file (a FIFO)");
+	expect_site(dir, "- import_playbook: .\n", ": not a regular file (a directory)");
+	expect_site(dir, "- import_playbook: big.yml\n",
+	            "big.yml: 16777217 bytes, more than the limit of 16 MiB");
+	expect_site(dir, "- hosts: all\n  vars_files: [vars.yml, /dev/zero]\n",
+	            "site.yml:2: vars_files: /dev/zero: not a regular file");
+	char *got = in_child(load_path, "/dev/zero", 10);
+	assert_non_null(strstr(got, "/dev/zero: not a regular file"));
+	free(got);
+
+	free(fifo);
+	free(big);
+	lv_test_rmtree(dir);
+	free(dir);
+}
+
+static void test_import_bounds(void **state)
+{
+	(void)state;
+	char *dir = lv_test_mkdtemp();
+	/* a cycle through another file, and one through a second name for the file */
+	free(lv_test_write(dir, "b.yml", "- import_playbook: site.yml\n"));
+	char *want = lv_xasprintf("%s/b.yml:1: import_playbook nested deeper without end, a "
+	                          "cycle: %s/site.yml -> %s/b.yml -> %s/site.yml",
+	                          dir, dir, dir, dir);
+	expect_site(dir, "- import_playbook: b.yml\n", want);
+	free(want);
+	char *link = lv_path_join(dir, "same.yml"), *site = lv_path_join(dir, "site.yml");
+	assert_int_equal(symlink(site, link), 0);
+	expect_site(dir, "- hosts: all\n- import_playbook: same.yml\n",
+	            "site.yml:2: import_playbook nested deeper without end, a cycle");
+	/* d0.yml imports d1.yml ... imports d17.yml, no cycle: the depth bound */
+	for (int i = 0; i < 17; i++) {
+		char name[24], *text = lv_xasprintf("- import_playbook: d%d.yml\n", i + 1);
+		snprintf(name, sizeof name, "d%d.yml", i);
+		free(lv_test_write(dir, name, text));
+		free(text);
+	}
+	free(lv_test_write(dir, "d17.yml", "- hosts: all\n"));
+	expect_site(dir, "- import_playbook: d0.yml\n", "import_playbook nested deeper than 16");
+	/* 16 deep is fine: site.yml, then d2.yml (1) ... d17.yml (16) */
+	expect_site(dir, "- import_playbook: d2.yml\n", "ok 1");
+	expect_site(dir, "- import_playbook: d1.yml\n",
+	            "d16.yml:1: import_playbook nested deeper than 16");
+	/* each file imports the next twice, 16 deep: 2^16 loads without a count */
+	for (int i = 0; i < 15; i++) {
+		char name[24], *text = lv_xasprintf("- import_playbook: f%d.yml\n"
+		                                    "- import_playbook: f%d.yml\n",
+		                                    i + 1, i + 1);
+		snprintf(name, sizeof name, "f%d.yml", i);
+		free(lv_test_write(dir, name, text));
+		free(text);
+	}
+	free(lv_test_write(dir, "f15.yml", "- hosts: all\n"));
+	expect_site(dir, "- import_playbook: f0.yml\n",
+	            "import_playbook: more than 256 files read in all (playbooks and vars_files)");
+	free(link);
+	free(site);
+	lv_test_rmtree(dir);
+	free(dir);
+}
+
+/* Nine levels of ten aliases each: 10^9 values when copied. */
+static char *laughs(const void *arg)
+{
+	(void)arg;
+	char *text = lv_xstrdup("a0: &a0 [x]\n");
+	for (int i = 1; i <= 9; i++) {
+		char *next = lv_xasprintf("%sa%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, "
+		                          "*a%d, *a%d, *a%d]\n",
+		                          text, i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1,
+		                          i - 1, i - 1, i - 1, i - 1);
+		free(text);
+		text = next;
+	}
+	char *why = NULL;
+	struct lv_val *v = lv_yaml_parse(text, strlen(text), "laughs.yml", &why);
+	free(text);
+	lv_val_free(v);
+	return v ? lv_xstrdup("accepted") : why;
+}
+
+static void test_yaml_aliases_bounded(void **state)
+{
+	(void)state;
+	char *got = in_child(laughs, NULL, 10);
+	if (!strstr(got, "laughs.yml:") ||
+	    !strstr(got, "aliases expand to more than 100000 values beyond the document's own"))
+		fail_msg("'%s'", got);
+	free(got);
+}
+
+/* 200,000 keys set, replaced and found: quadratic before (2 * 10^10 compares). */
+static char *big_map(const void *arg)
+{
+	(void)arg;
+	struct lv_val *m = lv_val_new_map();
+	char key[32];
+	for (int i = 0; i < 200000; i++) {
+		snprintf(key, sizeof key, "k%d", i);
+		lv_val_set_int(m, key, i);
+	}
+	for (int i = 0; i < 200000; i += 2) {
+		snprintf(key, sizeof key, "k%d", i);
+		lv_val_set_int(m, key, -i);
+	}
+	long long sum = 0;
+	for (int i = 0; i < 200000; i++) {
+		snprintf(key, sizeof key, "k%d", i);
+		sum += lv_val_get(m, key)->i;
+	}
+	struct lv_val *d = lv_val_dup(m);
+	char *out = lv_xasprintf("%zu %lld %s %s %d", m->n, sum, m->keys[0], m->keys[199999],
+	                         lv_val_get(d, "k1") && !lv_val_get(d, "k200000"));
+	lv_val_free(d);
+	lv_val_free(m);
+	return out;
+}
+
+static void test_map_large(void **state)
+{
+	(void)state;
+	char *got = in_child(big_map, NULL, 20);
+	/* odd keys keep i, even ones were replaced by -i: each pair adds 1 */
+	assert_string_equal(got, "200000 100000 k0 k199999 1");
+	free(got);
+	/* a small map keeps its order and replaces in place, below and across 16 keys */
+	struct lv_val *m = lv_val_new_map();
+	char key[16];
+	for (int i = 0; i < 20; i++) {
+		snprintf(key, sizeof key, "%c", 'a' + i);
+		lv_val_set_int(m, key, i);
+		lv_val_set_int(m, "a", 100 + i);
+	}
+	assert_int_equal(m->n, 20);
+	assert_int_equal(lv_val_get(m, "a")->i, 119);
+	assert_string_equal(m->keys[19], "t");
+	char *json = lv_val_to_json(m);
+	assert_non_null(strstr(json, "{\"a\": 119, \"b\": 1, "));
+	free(json);
+	lv_val_free(m);
+}
+
+/* The same playbook from memory: named as a file, imports read beside it. */
+static void test_parse_from_memory(void **state)
+{
+	(void)state;
+	char *dir = lv_test_mkdtemp(), *why = NULL;
+	free(lv_test_write(dir, "second.yml", second_pb));
+	char *name = lv_path_join(dir, "site.yml");
+	struct lv_playbook *pb = lv_playbook_parse(good_pb, strlen(good_pb), name, &why);
+	assert_null(why);
+	assert_non_null(pb);
+	assert_int_equal(pb->n_plays, 2);
+	assert_string_equal(pb->plays[0]->file, name);
+	assert_non_null(strstr(pb->plays[1]->file, "second.yml"));
+	lv_playbook_free(pb);
+	pb = lv_playbook_parse("- hosts: all\n  bogus: 1\n", 24, name, &why);
+	assert_null(pb);
+	char *want = lv_xasprintf("%s:2: unknown play keyword 'bogus'", name);
+	assert_string_equal(why, want);
+	free(want);
+	free(why);
+	free(name);
+	lv_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_when_true_and_false), cmocka_unit_test(test_when_errors),
-		cmocka_unit_test(test_templates),           cmocka_unit_test(test_yaml_values),
-		cmocka_unit_test(test_parse_good),          cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_when_true_and_false),
+		cmocka_unit_test(test_when_errors),
+		cmocka_unit_test(test_expr_bounds),
+		cmocka_unit_test(test_templates),
+		cmocka_unit_test(test_yaml_values),
+		cmocka_unit_test(test_parse_good),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_bounded_files),
+		cmocka_unit_test(test_import_bounds),
+		cmocka_unit_test(test_yaml_aliases_bounded),
+		cmocka_unit_test(test_parse_from_memory),
+		cmocka_unit_test(test_map_large),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
