@@ -17,6 +17,7 @@ DEB_PKGS := gcc make pkg-config libcjson-dev libxgboost-dev libsqlite3-dev libcm
 	    libmicrohttpd-dev libcurl4-openssl-dev libssh-dev libyaml-dev libturbojpeg0-dev \
 	    libpng-dev libncurses-dev gnuplot-nox jq tmux curl sqlite3 openssh-server openssh-client
 DEB_PKGS += wrk
+DEB_PKGS += clang libclang-rt-14-dev
 
 PKGS := libcjson xgboost sqlite3 libmicrohttpd libcurl libssh yaml-0.1 libturbojpeg libpng ncursesw
 TEST_PKGS := cmocka
@@ -76,7 +77,7 @@ AGENT_SAN := $(BUILD)/san/loudva-agent
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
 BENCH_BIN := $(BUILD)/rel/loudva-bench
 
-.PHONY: all run test bench deps check-style check-deps install clean test-build
+.PHONY: all run test bench deps check-style check-deps install clean test-build fuzz
 .SECONDARY:
 
 all: $(LOUDVA) $(if $(AGENT_SRC),$(AGENT))
@@ -190,5 +191,7 @@ install: all
 
 clean:
 	rm -rf $(BUILD)
+
+include tests/fuzz/fuzz.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

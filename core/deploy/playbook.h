@@ -99,8 +99,14 @@ typedef int (*lv_lookup_fn)(void *ud, const char *name, struct lv_val **out, cha
  *   `is [not] defined|undefined|none|succeeded|success|failed|failure|changed|skipped`,
  *   filters: default(x[, true])/d, bool, int, string, lower, upper, trim, length/count,
  *   quote, basename, dirname, join(sep), first, last.
+ * An expression nests at most LV_EXPR_MAX_NEST deep and holds at most
+ * LV_EXPR_MAX_NODES terms (operators, names, literals, filters); longer ones
+ * are errors, not crashes. Integer + and - that would overflow are errors.
  */
 struct lv_expr;
+
+#define LV_EXPR_MAX_NEST  64
+#define LV_EXPR_MAX_NODES 2000
 
 /* Compiles `text`. NULL with *why ("expression 'text': problem at 'rest'"). */
 struct lv_expr *lv_expr_parse(const char *text, char **why);

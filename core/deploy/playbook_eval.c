@@ -251,7 +251,13 @@ static int eval_add(struct ctx *c, const struct lv_enode *n, struct lv_val **out
 		/* nothing */
 	} else if (n->op != '~' && lv_val_as_int(a, &x) && lv_val_as_int(b, &y) &&
 	           a->kind != LV_VAL_STR && b->kind != LV_VAL_STR) {
-		*out = lv_val_new_int(n->op == '+' ? x + y : x - y);
+		long long r;
+		if (n->op == '+' ? __builtin_add_overflow(x, y, &r)
+		                 : __builtin_sub_overflow(x, y, &r))
+			rc = lv_fail(c->why, LV_EINVAL, "integer overflow: %lld %c %lld", x, n->op,
+			             y);
+		else
+			*out = lv_val_new_int(r);
 	} else if (n->op == '-' && as_num(a, &dx) && as_num(b, &dy)) {
 		char buf[64];
 		snprintf(buf, sizeof buf, "%g", dx - dy);

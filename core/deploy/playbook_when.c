@@ -8,6 +8,12 @@
  * Undefined values propagate through attribute and index access (so
  * `x.stat.exists is defined` works when x is not registered) and become an
  * error ("'x' is undefined") only where a value is needed, as in Ansible.
+ *
+ * Bounds: the parser, the evaluator and lv_expr_node_free recurse, so an
+ * expression nests (parentheses, lists, indices, arguments, `not`, `if`) at
+ * most LV_EXPR_MAX_NEST deep and holds at most LV_EXPR_MAX_NODES nodes, which
+ * also bounds a left-leaning chain (a ~ b ~ c ..., a.b.c ...). Playbooks are
+ * an operator's input, but one from elsewhere must not crash the controller.
  */
 #include "playbook.h"
 
@@ -22,6 +28,8 @@
 struct parser {
 	const char *s, *p;
 	char *err;
+	int nest;     /* parse_expr and parse_not calls open now */
+	size_t nodes; /* made so far */
 };
 
 void lv_expr_node_free(struct lv_enode *n)
@@ -38,8 +46,9 @@ void lv_expr_node_free(struct lv_enode *n)
 	free(n);
 }
 
-static struct lv_enode *node_new(enum lv_enode_kind kind)
+static struct lv_enode *node_new(struct parser *ps, enum lv_enode_kind kind)
 {
+	ps->nodes++;
 	struct lv_enode *n = lv_xcalloc(1, sizeof *n);
 	n->kind = kind;
 	return n;
@@ -59,12 +68,41 @@ static void skip_ws(struct parser *ps)
 		ps->p++;
 }
 
+/* Text shown in messages: at most 200 bytes of it, then "...". */
+#define SHOWN 200
+
 static bool perr(struct parser *ps, const char *what)
 {
-	if (!ps->err)
-		ps->err = lv_xasprintf("expression '%s': %s at '%s'", ps->s, what,
-		                       *ps->p ? ps->p : "end");
+	if (!ps->err) {
+		size_t ls = strlen(ps->s), lp = strlen(ps->p);
+		ps->err = lv_xasprintf("expression '%.*s%s': %s at '%.*s%s'", SHOWN, ps->s,
+		                       ls > SHOWN ? "..." : "", what, SHOWN, *ps->p ? ps->p : "end",
+		                       lp > SHOWN ? "..." : "");
+	}
 	return false;
+}
+
+/* True, with the error set, once the expression has more nodes than allowed. */
+static bool too_long(struct parser *ps)
+{
+	if (ps->nodes < LV_EXPR_MAX_NODES)
+		return false;
+	char what[64];
+	snprintf(what, sizeof what, "more than %d terms", LV_EXPR_MAX_NODES);
+	perr(ps, what);
+	return true;
+}
+
+/* Enters parse_expr or parse_not: false, with the error set, past the bound. */
+static bool nest_in(struct parser *ps)
+{
+	if (ps->nest >= LV_EXPR_MAX_NEST) {
+		char what[64];
+		snprintf(what, sizeof what, "nested deeper than %d", LV_EXPR_MAX_NEST);
+		return perr(ps, what);
+	}
+	ps->nest++;
+	return true;
 }
 
 /* Consumes `tok` (an operator) when next. */
@@ -133,7 +171,7 @@ static struct lv_enode *parse_string(struct parser *ps)
 		return NULL;
 	}
 	ps->p++;
-	struct lv_enode *n = node_new(LV_EN_LIT);
+	struct lv_enode *n = node_new(ps, LV_EN_LIT);
 	n->lit = lv_val_new_str(s);
 	free(s);
 	return n;
@@ -149,7 +187,7 @@ static struct lv_enode *parse_number(struct parser *ps)
 	char *t = lv_xmalloc((size_t)(ps->p - b) + 1);
 	memcpy(t, b, (size_t)(ps->p - b));
 	t[ps->p - b] = '\0';
-	struct lv_enode *n = node_new(LV_EN_LIT);
+	struct lv_enode *n = node_new(ps, LV_EN_LIT);
 	n->lit = lv_val_new_plain(t);
 	free(t);
 	return n;
@@ -157,7 +195,7 @@ static struct lv_enode *parse_number(struct parser *ps)
 
 static struct lv_enode *parse_list(struct parser *ps)
 {
-	struct lv_enode *n = node_new(LV_EN_LIST);
+	struct lv_enode *n = node_new(ps, LV_EN_LIST);
 	if (accept(ps, "]"))
 		return n;
 	do {
@@ -176,14 +214,14 @@ static struct lv_enode *parse_list(struct parser *ps)
 	return n;
 }
 
-static struct lv_enode *literal_word(const char *id)
+static struct lv_enode *literal_word(struct parser *ps, const char *id)
 {
 	static const char *const words[] = {
 		"true", "True", "false", "False", "none", "None", NULL
 	};
 	for (const char *const *w = words; *w; w++) {
 		if (!strcmp(id, *w)) {
-			struct lv_enode *n = node_new(LV_EN_LIT);
+			struct lv_enode *n = node_new(ps, LV_EN_LIT);
 			n->lit = id[0] == 'n' || id[0] == 'N'
 			             ? lv_val_new_null()
 			             : lv_val_new_bool(id[0] == 't' || id[0] == 'T');
@@ -195,6 +233,8 @@ static struct lv_enode *literal_word(const char *id)
 
 static struct lv_enode *parse_primary(struct parser *ps)
 {
+	if (too_long(ps))
+		return NULL;
 	skip_ws(ps);
 	char c = *ps->p;
 	if (c == '\'' || c == '"')
@@ -217,12 +257,12 @@ static struct lv_enode *parse_primary(struct parser *ps)
 		perr(ps, "expected a value");
 		return NULL;
 	}
-	struct lv_enode *n = literal_word(id);
+	struct lv_enode *n = literal_word(ps, id);
 	if (n) {
 		free(id);
 		return n;
 	}
-	n = node_new(LV_EN_NAME);
+	n = node_new(ps, LV_EN_NAME);
 	n->name = id;
 	return n;
 }
@@ -231,6 +271,10 @@ static struct lv_enode *parse_postfix(struct parser *ps)
 {
 	struct lv_enode *n = parse_primary(ps);
 	while (n) {
+		if (too_long(ps)) {
+			lv_expr_node_free(n);
+			return NULL;
+		}
 		if (accept(ps, ".")) {
 			char *id = read_ident(ps);
 			if (!id && isdigit((unsigned char)*ps->p)) {
@@ -244,7 +288,7 @@ static struct lv_enode *parse_postfix(struct parser *ps)
 				perr(ps, "expected an attribute name");
 				return NULL;
 			}
-			struct lv_enode *a = node_new(LV_EN_ATTR);
+			struct lv_enode *a = node_new(ps, LV_EN_ATTR);
 			a->a = n;
 			a->name = id;
 			n = a;
@@ -256,7 +300,7 @@ static struct lv_enode *parse_postfix(struct parser *ps)
 				perr(ps, "expected ']'");
 				return NULL;
 			}
-			struct lv_enode *a = node_new(LV_EN_INDEX);
+			struct lv_enode *a = node_new(ps, LV_EN_INDEX);
 			a->a = n;
 			a->b = idx;
 			n = a;
@@ -271,6 +315,10 @@ static struct lv_enode *parse_filtered(struct parser *ps)
 {
 	struct lv_enode *n = parse_postfix(ps);
 	while (n && accept(ps, "|")) {
+		if (too_long(ps)) {
+			lv_expr_node_free(n);
+			return NULL;
+		}
 		char *id = read_ident(ps);
 		if (!id) {
 			lv_expr_node_free(n);
@@ -283,7 +331,7 @@ static struct lv_enode *parse_filtered(struct parser *ps)
 			perr(ps, "unknown filter");
 			return NULL;
 		}
-		struct lv_enode *f = node_new(LV_EN_FILTER);
+		struct lv_enode *f = node_new(ps, LV_EN_FILTER);
 		f->name = id;
 		f->a = n;
 		n = f;
@@ -321,7 +369,7 @@ static struct lv_enode *parse_additive(struct parser *ps)
 			lv_expr_node_free(l);
 			return NULL;
 		}
-		struct lv_enode *n = node_new(LV_EN_ADD);
+		struct lv_enode *n = node_new(ps, LV_EN_ADD);
 		n->op = op;
 		n->a = l;
 		n->b = r;
@@ -347,7 +395,7 @@ static struct lv_enode *parse_cmp(struct parser *ps)
 	struct lv_enode *n = NULL;
 	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
 		if (accept(ps, ops[i].tok)) {
-			n = node_new(LV_EN_CMP);
+			n = node_new(ps, LV_EN_CMP);
 			n->op = (int)ops[i].op;
 			break;
 		}
@@ -355,12 +403,12 @@ static struct lv_enode *parse_cmp(struct parser *ps)
 	if (!n) {
 		const char *save = ps->p;
 		if (accept_kw(ps, "in")) {
-			n = node_new(LV_EN_IN);
+			n = node_new(ps, LV_EN_IN);
 		} else if (accept_kw(ps, "not") && accept_kw(ps, "in")) {
-			n = node_new(LV_EN_IN);
+			n = node_new(ps, LV_EN_IN);
 			n->op = 1;
 		} else if ((ps->p = save, accept_kw(ps, "is"))) {
-			n = node_new(LV_EN_TEST);
+			n = node_new(ps, LV_EN_TEST);
 			n->op = accept_kw(ps, "not");
 			n->name = read_ident(ps);
 			bool known = false;
@@ -389,15 +437,17 @@ static struct lv_enode *parse_cmp(struct parser *ps)
 
 static struct lv_enode *parse_not(struct parser *ps)
 {
-	if (accept_kw(ps, "not")) {
-		struct lv_enode *inner = parse_not(ps);
-		if (!inner)
-			return NULL;
-		struct lv_enode *n = node_new(LV_EN_NOT);
+	if (!accept_kw(ps, "not"))
+		return parse_cmp(ps);
+	if (!nest_in(ps))
+		return NULL;
+	struct lv_enode *inner = parse_not(ps), *n = NULL;
+	ps->nest--;
+	if (inner) {
+		n = node_new(ps, LV_EN_NOT);
 		n->a = inner;
-		return n;
 	}
-	return parse_cmp(ps);
+	return n;
 }
 
 static struct lv_enode *parse_binary(struct parser *ps, const char *kw, enum lv_enode_kind kind,
@@ -410,7 +460,7 @@ static struct lv_enode *parse_binary(struct parser *ps, const char *kw, enum lv_
 			lv_expr_node_free(l);
 			return NULL;
 		}
-		struct lv_enode *n = node_new(kind);
+		struct lv_enode *n = node_new(ps, kind);
 		n->a = l;
 		n->b = r;
 		l = n;
@@ -429,19 +479,19 @@ static struct lv_enode *parse_or(struct parser *ps)
 }
 
 /* A if C else B (Jinja's inline if; without else, B is an empty string). */
-static struct lv_enode *parse_expr(struct parser *ps)
+static struct lv_enode *parse_cond(struct parser *ps)
 {
 	struct lv_enode *e = parse_or(ps);
 	if (!e || !accept_kw(ps, "if"))
 		return e;
-	struct lv_enode *n = node_new(LV_EN_COND);
+	struct lv_enode *n = node_new(ps, LV_EN_COND);
 	n->a = e;
 	n->b = parse_or(ps);
 	struct lv_enode *alt = NULL;
 	if (n->b && accept_kw(ps, "else")) {
 		alt = parse_expr(ps);
 	} else if (n->b) {
-		alt = node_new(LV_EN_LIT);
+		alt = node_new(ps, LV_EN_LIT);
 		alt->lit = lv_val_new_str("");
 	}
 	if (!n->b || !alt) {
@@ -450,6 +500,16 @@ static struct lv_enode *parse_expr(struct parser *ps)
 	}
 	add_arg(n, alt);
 	return n;
+}
+
+/* Every nested expression comes through here, so the nesting is counted here. */
+static struct lv_enode *parse_expr(struct parser *ps)
+{
+	if (!nest_in(ps))
+		return NULL;
+	struct lv_enode *e = parse_cond(ps);
+	ps->nest--;
+	return e;
 }
 
 struct lv_expr *lv_expr_parse(const char *text, char **why)

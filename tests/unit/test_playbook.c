@@ -145,6 +145,65 @@ static void test_when_errors(void **state)
 	lv_val_free(v);
 }
 
+/* A string of `n` copies of `unit` between `head` and `tail`. Caller frees. */
+static char *repeat(const char *head, const char *unit, size_t n, const char *tail)
+{
+	size_t hl = strlen(head), ul = strlen(unit), tl = strlen(tail);
+	char *s = lv_xmalloc(hl + ul * n + tl + 1), *p = s;
+	memcpy(p, head, hl);
+	p += hl;
+	for (size_t i = 0; i < n; i++, p += ul)
+		memcpy(p, unit, ul);
+	memcpy(p, tail, tl + 1);
+	return s;
+}
+
+/* Issue 21: expressions are bounded in nesting and length, and integer
+ * arithmetic does not overflow; before, these overflowed the stack or were
+ * undefined behaviour. */
+static void test_expr_bounds(void **state)
+{
+	(void)state;
+	struct lv_val *v = vars_from_yaml(vars_yaml);
+	struct {
+		char *text;
+		const char *needle;
+	} cases[] = {
+		{ repeat("", "(", 5000, "1"), "nested deeper than 64" },
+		{ repeat("", "not ", 20000, "flag"), "nested deeper than 64" },
+		{ repeat("", "[", 5000, ""), "nested deeper than 64" },
+		{ repeat("n", " ~ n", 20000, ""), "more than 2000 terms" },
+		{ repeat("x", ".rc", 20000, ""), "more than 2000 terms" },
+		{ repeat("name", " | upper", 20000, ""), "more than 2000 terms" },
+		{ lv_xstrdup("9223372036854775807 + 1 > 0"), "integer overflow" },
+		{ lv_xstrdup("-9223372036854775807 - 2 < 0"), "integer overflow" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *why = NULL;
+		when(v, cases[i].text, &why);
+		if (!why || !strstr(why, cases[i].needle))
+			fail_msg("case %zu: error '%.300s' lacks '%s'", i, why ? why : "(none)",
+			         cases[i].needle);
+		assert_true(strlen(why) < 600); /* the message shows only the start */
+		free(why);
+		free(cases[i].text);
+	}
+	/* within the bounds, the same shapes still work */
+	char *open = repeat("", "(", 60, "1");
+	char *ok[] = { repeat(open, ")", 60, " == 1"), repeat("", "not not ", 30, "not flag"),
+		       repeat("'a'", " ~ 'a'", 500, " != ''"),
+		       lv_xstrdup("9223372036854775806 + 1 > 0") };
+	free(open);
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		char *why = NULL;
+		if (!when(v, ok[i], &why))
+			fail_msg("case %zu should hold (%s)", i, why ? why : "false");
+		free(why);
+		free(ok[i]);
+	}
+	lv_val_free(v);
+}
+
 static void test_templates(void **state)
 {
 	(void)state;
@@ -356,8 +415,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_when_true_and_false), cmocka_unit_test(test_when_errors),
-		cmocka_unit_test(test_templates),           cmocka_unit_test(test_yaml_values),
-		cmocka_unit_test(test_parse_good),          cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_expr_bounds),         cmocka_unit_test(test_templates),
+		cmocka_unit_test(test_yaml_values),         cmocka_unit_test(test_parse_good),
+		cmocka_unit_test(test_malformed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
