@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "model/budget.h"
 #include "model/cluster.h"
 #include "commands.h"
 #include "front/frontend.h"
@@ -103,6 +104,15 @@ const struct lv_opt lv_runtime_opt_rows[] = {
 	  .kind = LV_OPT_SET,
 	  .offset = O(keep_logs),
 	  .help = "keep the embedded agents' logs (their directory is printed)" },
+	{ .name = "max-budget",
+	  .kind = LV_OPT_DOUBLE,
+	  .offset = O(max_budget_s),
+	  .arg = "S",
+	  .flags = LV_OPT_ABOVE_MIN,
+	  .min = 0,
+	  .max = LV_BUDGET_CEILING_S,
+	  .what = "a number of seconds > 0 and <= 3600",
+	  .help = "largest latency budget a client may give; more is refused [60]" },
 	{ 0 },
 };
 #undef O
@@ -137,7 +147,11 @@ int lv_runtime_start(const struct lv_runtime_opts *o, struct lv_runtime *rt, cha
 	if (o->frontend_required || !o->listen || strcmp(o->listen, "none")) {
 		char *fe_why = NULL;
 		rt->listen = o->listen ? o->listen : LV_FRONTEND_DEFAULT_LISTEN;
-		rt->frontend = lv_frontend_start(rt->live, &rt->model, rt->listen, NULL, &fe_why);
+		struct lv_frontend_limits lim;
+		lv_frontend_limits_default(&lim);
+		if (o->max_budget_s > 0)
+			lim.max_budget_s = o->max_budget_s;
+		rt->frontend = lv_frontend_start(rt->live, &rt->model, rt->listen, &lim, &fe_why);
 		if (!rt->frontend && o->frontend_required) {
 			if (why)
 				*why = fe_why;

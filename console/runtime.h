@@ -41,6 +41,7 @@ struct lv_runtime_opts {
 	int keep_logs;            /* keep the embedded agents' logs */
 	double window_lead_s;     /* lv_live_config's: the result's window opens this early */
 	int no_shm;               /* every batch in its HTTP body (lv_live_config's shm_off) */
+	double max_budget_s;      /* the front end's largest client budget, s; 0: its default */
 };
 
 struct lv_runtime {
@@ -58,8 +59,8 @@ struct lv_runtime {
 /*
  * The options the console and `loudva serve` share, as rows for the option
  * parser (opts.h), their offsets relative to a struct lv_runtime_opts:
- * --cluster, --policy, --mode, --db, --agent, --predictor, --token-file and
- * --keep-logs. Each command includes them with an LV_OPT_INCLUDE row and
+ * --cluster, --policy, --mode, --db, --agent, --predictor, --token-file,
+ * --keep-logs and --max-budget. Each command includes them with an LV_OPT_INCLUDE row and
  * adds its own.
  */
 extern const struct lv_opt lv_runtime_opt_rows[];
