@@ -41,6 +41,9 @@ struct fe_upload;
  */
 enum MHD_Result fe_upload_begin(struct lv_frontend *fe, struct MHD_Connection *conn,
                                 struct fe_upload **up);
+enum MHD_Result fe_upload_data(struct fe_upload *up, const char *data, size_t *size);
+enum MHD_Result fe_upload_finish(struct fe_upload *up, struct MHD_Connection *conn);
+void fe_upload_free(struct fe_upload *up);
 
 /*
  * A refusal (`status`, `why` copied; `allow` a static string or NULL) for
@@ -56,13 +59,11 @@ enum MHD_Result fe_upload_refuse(struct lv_frontend *fe, struct MHD_Connection *
 /*
  * Why the request's body cannot be delimited safely — two Content-Length
  * headers, two Transfer-Encoding headers, or both kinds (where two readers
- * of the same bytes may disagree on where the request ends) — or NULL when
- * it can. Caller frees. Such a request is refused at once.
+ * of the same bytes may disagree on where the request ends), one of them
+ * mangled by a folded line, a Transfer-Encoding other than chunked — or NULL
+ * when it can. Caller frees. Such a request is refused at once.
  */
 char *fe_framing_error(struct MHD_Connection *conn);
-enum MHD_Result fe_upload_data(struct fe_upload *up, const char *data, size_t *size);
-enum MHD_Result fe_upload_finish(struct fe_upload *up, struct MHD_Connection *conn);
-void fe_upload_free(struct fe_upload *up);
 
 /*
  * Decoding (frontend_decode.c). fe_decode_new starts max_decoding - 1 helper

@@ -154,21 +154,30 @@ static enum MHD_Result iterate(void *cls, enum MHD_ValueKind kind, const char *k
 	return up->status ? MHD_NO : MHD_YES;
 }
 
-/* Counts the headers that say where a body ends. */
+/* The headers that say where a body ends: how many, the Transfer-Encoding, a mangled one. */
 struct framing {
 	unsigned content_length, transfer_encoding;
+	const char *te;
+	const char *mangled; /* a key that starts like one of them but is not */
 };
 
 static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
                                      const char *value)
 {
+	static const char cl[] = MHD_HTTP_HEADER_CONTENT_LENGTH;
+	static const char te[] = MHD_HTTP_HEADER_TRANSFER_ENCODING;
 	struct framing *f = cls;
 	(void)kind;
-	(void)value;
-	if (key && !strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
+	if (!key)
+		return MHD_YES;
+	if (!strcasecmp(key, cl)) {
 		f->content_length++;
-	else if (key && !strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+	} else if (!strcasecmp(key, te)) {
 		f->transfer_encoding++;
+		f->te = value ? value : "";
+	} else if (!strncasecmp(key, cl, sizeof cl - 1) || !strncasecmp(key, te, sizeof te - 1)) {
+		f->mangled = key;
+	}
 	return MHD_YES;
 }
 
@@ -186,6 +195,13 @@ char *fe_framing_error(struct MHD_Connection *conn)
 	if (f.content_length && f.transfer_encoding)
 		return lv_xstrdup("both Content-Length and Transfer-Encoding: a request has one or "
 		                  "the other");
+	/* libmicrohttpd 0.9 reads a folded "Content-Length: 5\r\n 7" as a header named
+	 * "Content-Length7" and no length: the body would be taken for the next request. */
+	if (f.mangled)
+		return lv_xasprintf("malformed header '%.64s' (a folded line?)", f.mangled);
+	if (f.te && strcasecmp(f.te, "chunked"))
+		return lv_xasprintf("Transfer-Encoding '%.64s' is not supported: only chunked",
+		                    f.te);
 	return NULL;
 }
 
