@@ -158,4 +158,7 @@ check "the database holds every accepted frame ($accepted)" \
 check "the run's row says so too" \
 	test "$(sqlite3 "$SCRATCH/run.db" "select frames from runs where mode = 'live'")" -eq "$accepted"
 check "no sanitizer report from the controller" bash -c "! grep -q 'runtime error\|Sanitizer' '$SCRATCH/s.err'"
+echo "frames accepted $accepted (load $load_frames, raw 4), answered $(($(jq .frames_answered "$SCRATCH/load.json") + raw_ok))," \
+	"in /status $(jq .frames.received "$SCRATCH/status.json"), in the database" \
+	"$(sqlite3 "$SCRATCH/run.db" "select count(*) from frames"); requests refused with 400: $bad"
 finish
