@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "model/budget.h"
 #include "model/cluster.h"
 #include "commands.h"
 #include "front/frontend.h"
@@ -229,6 +230,15 @@ const struct lv_opt lv_runtime_opt_rows[] = {
 	  .max = INFINITY,
 	  .help = "front end: width x height summed over a request's images,\n"
 	          "read from their headers; more is answered 413 [64000000]" },
+	{ .name = "max-budget",
+	  .kind = LV_OPT_DOUBLE,
+	  .offset = O(max_budget_s),
+	  .arg = "S",
+	  .flags = LV_OPT_ABOVE_MIN,
+	  .min = 0,
+	  .max = LV_BUDGET_CEILING_S,
+	  .what = "a number of seconds > 0 and <= 3600",
+	  .help = "largest latency budget a client may give; more is refused [60]" },
 	{ 0 },
 };
 #undef O
@@ -249,6 +259,8 @@ static void frontend_limits(const struct lv_runtime_opts *o, struct lv_frontend_
 		lim->max_buffered_bytes = (size_t)o->max_buffered_bytes;
 	if (o->max_request_pixels > 0)
 		lim->max_request_pixels = (uint64_t)o->max_request_pixels;
+	if (o->max_budget_s > 0)
+		lim->max_budget_s = o->max_budget_s;
 }
 
 int lv_runtime_start(const struct lv_runtime_opts *o, struct lv_runtime *rt, char **why)

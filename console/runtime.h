@@ -62,6 +62,7 @@ struct lv_runtime_opts {
 	double body_timeout_s;
 	long max_buffered_bytes;
 	long max_request_pixels;
+	double max_budget_s; /* the largest latency budget a client may give, s */
 };
 
 struct lv_runtime {
@@ -82,7 +83,7 @@ struct lv_runtime {
  * --cluster, --policy, --mode, --db, --agent, --predictor, --token-file,
  * --keep-logs, and the front end's limits (--max-connections,
  * --max-connections-per-client, --header-timeout, --body-timeout,
- * --max-buffered-bytes, --max-request-pixels). Each command includes them
+ * --max-buffered-bytes, --max-request-pixels, --max-budget). Each command includes them
  * with an LV_OPT_INCLUDE row and adds its own.
  */
 extern const struct lv_opt lv_runtime_opt_rows[];

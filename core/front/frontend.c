@@ -8,9 +8,11 @@
  * fe->log (core/ never prints), from where they reach the caller's message.
  *
  * Routing is a table (routes[]): path, method, handler. A GET handler answers
- * on the first call for its request; /inference keeps per-request state in
- * con_cls until the body is complete, and request_completed frees it however
- * the request ended (answered, client gone, daemon stopping).
+ * once its request is complete; /inference and refusals (404, 405) keep
+ * per-request state in con_cls until the body is complete, and
+ * request_completed frees it however the request ended (answered, client
+ * gone, daemon stopping). Answering only at the end of a request keeps the
+ * connection for the requests behind it.
  *
  * Admission (frontend_conn.c) is told where every request is: its headers
  * complete (the first call), its body complete (the last), its end
@@ -39,6 +41,7 @@
 #include "frontend_impl.h"
 #include "prom.h"
 #include "base/util.h"
+#include "model/budget.h"
 
 #define JSON_TYPE "application/json"
 #define TEXT_TYPE "text/plain; charset=utf-8"
@@ -56,6 +59,7 @@ void lv_frontend_limits_default(struct lv_frontend_limits *lim)
 	lim->max_buffered_bytes = (size_t)256 << 20;
 	lim->max_request_pixels = 64u * 1000u * 1000u;
 	lim->max_decoders = 0;
+	lim->max_budget_s = LV_BUDGET_DEFAULT_MAX_S;
 }
 
 static enum MHD_Result get_healthz(struct lv_frontend *fe, struct MHD_Connection *conn)
@@ -111,7 +115,8 @@ static const struct route routes[] = {
 };
 /* clang-format on */
 
-/* con_cls holds either a route (a GET waiting for the end of its request) or an upload. */
+/* con_cls holds either a route (a GET waiting for the end of its request) or an upload (or
+ * refusal). */
 static const struct route *as_route(void *con_cls)
 {
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
@@ -137,6 +142,16 @@ static enum MHD_Result refuse_busy(struct lv_frontend *fe, struct MHD_Connection
 	                         fe->lim.max_buffered_bytes);
 	enum MHD_Result r = fe_respond_error_header(fe, conn, MHD_HTTP_SERVICE_UNAVAILABLE, why,
 	                                            MHD_HTTP_HEADER_RETRY_AFTER, RETRY_AFTER_S);
+	free(why);
+	return r;
+}
+
+/* fe_upload_refuse with why taken; its state goes to con_cls. */
+static enum MHD_Result refuse_later(struct lv_frontend *fe, struct MHD_Connection *conn,
+                                    unsigned status, char *why, const char *allow, void **con_cls)
+{
+	enum MHD_Result r =
+	    fe_upload_refuse(fe, conn, status, why, allow, (struct fe_upload **)con_cls);
 	free(why);
 	return r;
 }
@@ -195,24 +210,27 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		return fe_upload_finish(up, conn);
 	}
 	fe_guard_headers(fe, conn);
+	/* A request whose end is ambiguous is refused at once, and libmicrohttpd
+	 * closes the connection after it, since the rest is not read. */
+	char *bad = fe_framing_error(conn);
+	if (bad)
+		return refuse_route(fe, conn, MHD_HTTP_BAD_REQUEST, bad);
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
 		if (!strcmp(url, routes[i].path))
 			rt = &routes[i];
-	/* Refusals go out at once, and libmicrohttpd closes the connection after
-	 * them, since the rest of the request is not read. */
+	/* Other refusals go out once the request is read: the connection stays. */
 	if (!rt)
-		return refuse_route(fe, conn, MHD_HTTP_NOT_FOUND,
+		return refuse_later(fe, conn, MHD_HTTP_NOT_FOUND,
 		                    lv_xasprintf("no such endpoint: %s (try /inference, /status, "
 		                                 "/metrics, /healthz)",
-		                                 url));
+		                                 url),
+		                    NULL, con_cls);
 	int is_get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
-	if (strcmp(rt->method, "GET") ? strcmp(method, rt->method) != 0 : !is_get) {
-		char *why = lv_xasprintf("%s wants %s, not %s", rt->path, rt->method, method);
-		enum MHD_Result r = fe_respond_error_allow(fe, conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-		                                           why, rt->get ? "GET, HEAD" : "POST");
-		free(why);
-		return r;
-	}
+	if (strcmp(rt->method, "GET") ? strcmp(method, rt->method) != 0 : !is_get)
+		return refuse_later(
+		    fe, conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    lv_xasprintf("%s wants %s, not %s", rt->path, rt->method, method),
+		    rt->get ? "GET, HEAD" : "POST", con_cls);
 	if (rt->get) {
 		/* Answer once the request is complete: an answer queued earlier
 		 * makes libmicrohttpd close the connection instead of keeping it. */

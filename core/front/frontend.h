@@ -9,12 +9,17 @@
  *   GET  /metrics     Prometheus text format.
  *   GET  /healthz     "ok".
  *
- * Bad input is answered at once with 400 or 413 and {"status": "error",
- * "error": reason}, and nothing reaches the consumer: no `images` part, a
- * part that is not a decodable JPEG or PNG, more images than max_images, an
- * image over max_image_bytes, a body over max_body_bytes (refused from its
- * Content-Length before it is read), a `latency` that is not a positive
- * number.
+ * Bad input is answered with 400 or 413 and {"status": "error", "error":
+ * reason}, and nothing reaches the consumer: no `images` part, a part with
+ * no name, a part that is not a decodable JPEG or PNG, more images than
+ * max_images, an image over max_image_bytes, a body over max_body_bytes
+ * (refused from its Content-Length before it is read), a `latency` that is
+ * not a plain decimal number of seconds in (0, max_budget_s] (budget.h), a
+ * request with two Content-Length headers or with both Content-Length and
+ * Transfer-Encoding. A refusal goes out once the body has been read, so the
+ * connection stays open for the client's next request (pipelined ones
+ * included), except where the body is not read at all: over max_body_bytes,
+ * or framed ambiguously; then the answer says Connection: close.
  *
  * Limits. A connection must send its request's headers within
  * header_timeout_s of its start (or of its last answer, on keep-alive) and
@@ -81,6 +86,7 @@ struct lv_frontend_limits {
 	                           * that has waited longest on its client [512] */
 	unsigned timeout_s;       /* a connection idle this long is closed [15] */
 	unsigned max_decoders;    /* requests decoding at once; 0: one per online CPU [0] */
+	double max_budget_s;      /* largest `latency` accepted, seconds; 0: the default [60] */
 };
 
 /* Fills the defaults shown in brackets. */
@@ -138,7 +144,6 @@ struct lv_frontend_stats {
 	uint64_t bad_request;  /* answered 400 */
 	uint64_t too_large;    /* answered 413 */
 	uint64_t frames_submitted;
-	uint64_t body_bytes; /* upload bytes read from /inference bodies */
 	/* Admission. */
 	uint64_t connections;    /* open now */
 	uint64_t cut_header;     /* cut off: headers not complete in header_timeout_s */
@@ -146,6 +151,7 @@ struct lv_frontend_stats {
 	uint64_t evicted;        /* cut off to make room for a new connection */
 	uint64_t busy;           /* answered 503: max_buffered_bytes was held */
 	uint64_t buffered_bytes; /* request bytes held now */
+	uint64_t body_bytes; /* request body bytes read (POST /inference, and refused requests) */
 };
 
 void lv_frontend_stats(const struct lv_frontend *fe, struct lv_frontend_stats *out);

@@ -34,16 +34,37 @@ struct fe_upload;
 
 /*
  * Entry points of frontend_upload.c. fe_upload_begin runs on the first call
- * (headers read): it may answer at once (413 from Content-Length, 400 for a
- * body that is not multipart) and then returns MHD's result with *up NULL.
- * fe_upload_data consumes a body chunk. fe_upload_finish runs once the body
- * is complete and answers. fe_upload_free releases the state (NULL is fine).
+ * (headers read): it may answer at once (413 from Content-Length, 503 when
+ * closing) and then returns MHD's result with *up NULL; a body that is not
+ * multipart gets fe_upload_refuse's state. fe_upload_data consumes a body
+ * chunk. fe_upload_finish runs once the body is complete and answers.
+ * fe_upload_free releases the state (NULL is fine).
  */
 enum MHD_Result fe_upload_begin(struct lv_frontend *fe, struct MHD_Connection *conn,
                                 struct fe_upload **up);
 enum MHD_Result fe_upload_data(struct fe_upload *up, const char *data, size_t *size);
 enum MHD_Result fe_upload_finish(struct fe_upload *up, struct MHD_Connection *conn);
 void fe_upload_free(struct fe_upload *up);
+
+/*
+ * A refusal (`status`, `why` copied; `allow` a static string or NULL) for
+ * any request, answered through fe_upload_data and fe_upload_finish once the
+ * request's body has been read and dropped, so the connection stays open for
+ * the next request. A body announced over max_body_bytes is not read: the
+ * refusal goes out at once (the connection then closes) and *up is NULL.
+ */
+enum MHD_Result fe_upload_refuse(struct lv_frontend *fe, struct MHD_Connection *conn,
+                                 unsigned status, const char *why, const char *allow,
+                                 struct fe_upload **up);
+
+/*
+ * Why the request's body cannot be delimited safely — two Content-Length
+ * headers, two Transfer-Encoding headers, or both kinds (where two readers
+ * of the same bytes may disagree on where the request ends), one of them
+ * mangled by a folded line, a Transfer-Encoding other than chunked — or NULL
+ * when it can. Caller frees. Such a request is refused at once.
+ */
+char *fe_framing_error(struct MHD_Connection *conn);
 
 /*
  * Decoding (frontend_decode.c). fe_decode_new starts max_decoding - 1 helper

@@ -14,7 +14,16 @@
  * decoded.
  *
  * Part boundaries: the post processor calls the iterator with off == 0
- * exactly once at the start of every part, empty parts included.
+ * exactly once at the start of every part, empty parts included. Every
+ * pointer it passes may be NULL: the key of a part with no name (or no
+ * Content-Disposition at all), the filename, content type and transfer
+ * encoding when the part has none, and data when size is 0.
+ *
+ * Refusals wait for the end of the request (fe_upload_refuse): an answer
+ * queued before the body is read makes libmicrohttpd close the connection,
+ * and with it any request the client pipelined behind this one. Only what
+ * must not be read is answered at once: a body over max_body_bytes, and a
+ * request framed two ways (fe_framing_error), whose end is not known.
  */
 #include "frontend_impl.h"
 
@@ -29,6 +38,7 @@
 
 #include "base/clock.h"
 #include "base/util.h"
+#include "model/budget.h"
 
 #define JSON_TYPE "application/json"
 #define PP_BUFFER 16384 /* post processor's key/header buffer; data streams past it */
@@ -43,12 +53,16 @@ struct fe_upload {
 	struct MHD_PostProcessor *pp;
 	struct fe_part *parts; /* the `images` parts, in order */
 	size_t n_parts, cap_parts;
-	char latency[64]; /* the `latency` field's text */
-	size_t latency_len;
-	int n_latency; /* `latency` parts seen */
+	size_t n_seen; /* parts of any name seen so far */
+	/* The `latency` field's first bytes: one more than a budget may have, so
+	 * that a longer one is seen to be longer. */
+	char latency[LV_BUDGET_MAX_TEXT + 1];
+	size_t latency_len; /* bytes kept in latency[] */
+	int n_latency;      /* `latency` parts seen */
 	size_t body_bytes;
-	unsigned status; /* 0, or the error code to answer with */
-	char *why;       /* its reason */
+	unsigned status;   /* 0, or the error code to answer with */
+	char *why;         /* its reason */
+	const char *allow; /* a 405's Allow header (static), or NULL */
 };
 
 __attribute__((format(printf, 3, 4))) static void fail(struct fe_upload *up, unsigned status,
@@ -108,13 +122,10 @@ static void add_latency_bytes(struct fe_upload *up, const char *data, uint64_t o
 		fail(up, MHD_HTTP_BAD_REQUEST, "latency: given more than once");
 		return;
 	}
-	if (size >= sizeof up->latency - up->latency_len) {
-		fail(up, MHD_HTTP_BAD_REQUEST, "latency: not a number of seconds (too long)");
-		return;
-	}
-	memcpy(up->latency + up->latency_len, data, size);
-	up->latency_len += size;
-	up->latency[up->latency_len] = '\0';
+	size_t room = sizeof up->latency - up->latency_len, n = size < room ? size : room;
+	if (n) /* the rest of an over-long field is dropped: the parser sees it is too long */
+		memcpy(up->latency + up->latency_len, data, n);
+	up->latency_len += n;
 }
 
 static enum MHD_Result iterate(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -128,7 +139,14 @@ static enum MHD_Result iterate(void *cls, enum MHD_ValueKind kind, const char *k
 	(void)content_type;
 	(void)transfer_encoding;
 
-	if (!strcmp(key, "images"))
+	if (off == 0)
+		up->n_seen++;
+	if (!key || !key[0])
+		fail(up, MHD_HTTP_BAD_REQUEST,
+		     "part %zu has no name: each part needs Content-Disposition: form-data; "
+		     "name=\"images\" or \"latency\"",
+		     up->n_seen);
+	else if (!strcmp(key, "images"))
 		add_image_bytes(up, data, off, size);
 	else if (!strcmp(key, "latency"))
 		add_latency_bytes(up, data, off, size);
@@ -136,20 +154,96 @@ static enum MHD_Result iterate(void *cls, enum MHD_ValueKind kind, const char *k
 	return up->status ? MHD_NO : MHD_YES;
 }
 
-enum MHD_Result fe_upload_begin(struct lv_frontend *fe, struct MHD_Connection *conn,
-                                struct fe_upload **out)
+/* The headers that say where a body ends: how many, the Transfer-Encoding, a mangled one. */
+struct framing {
+	unsigned content_length, transfer_encoding;
+	const char *te;
+	const char *mangled; /* a key that starts like one of them but is not */
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+	static const char cl[] = MHD_HTTP_HEADER_CONTENT_LENGTH;
+	static const char te[] = MHD_HTTP_HEADER_TRANSFER_ENCODING;
+	struct framing *f = cls;
+	(void)kind;
+	if (!key)
+		return MHD_YES;
+	if (!strcasecmp(key, cl)) {
+		f->content_length++;
+	} else if (!strcasecmp(key, te)) {
+		f->transfer_encoding++;
+		f->te = value ? value : "";
+	} else if (!strncasecmp(key, cl, sizeof cl - 1) || !strncasecmp(key, te, sizeof te - 1)) {
+		f->mangled = key;
+	}
+	return MHD_YES;
+}
+
+char *fe_framing_error(struct MHD_Connection *conn)
+{
+	struct framing f = { 0 };
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
+	if (f.content_length > 1)
+		return lv_xasprintf("%u Content-Length headers: a request has at most one",
+		                    f.content_length);
+	if (f.transfer_encoding > 1)
+		return lv_xasprintf("%u Transfer-Encoding headers: a request has at most one",
+		                    f.transfer_encoding);
+	if (f.content_length && f.transfer_encoding)
+		return lv_xstrdup("both Content-Length and Transfer-Encoding: a request has one or "
+		                  "the other");
+	/* libmicrohttpd 0.9 reads a folded "Content-Length: 5\r\n 7" as a header named
+	 * "Content-Length7" and no length: the body would be taken for the next request. */
+	if (f.mangled)
+		return lv_xasprintf("malformed header '%.64s' (a folded line?)", f.mangled);
+	if (f.te && strcasecmp(f.te, "chunked"))
+		return lv_xasprintf("Transfer-Encoding '%.64s' is not supported: only chunked",
+		                    f.te);
+	return NULL;
+}
+
+/* 1 when the request announces a body over max_body_bytes (which is then never read). */
+static int body_over_limit(struct lv_frontend *fe, struct MHD_Connection *conn,
+                           unsigned long long *len)
 {
 	const char *cl =
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	return cl && lv_parse_u64(cl, len) == 0 && *len > fe->lim.max_body_bytes;
+}
+
+enum MHD_Result fe_upload_refuse(struct lv_frontend *fe, struct MHD_Connection *conn,
+                                 unsigned status, const char *why, const char *allow,
+                                 struct fe_upload **out)
+{
+	unsigned long long len;
+
+	*out = NULL;
+	if (body_over_limit(fe, conn, &len))
+		return fe_respond_error_allow(fe, conn, status, why, allow);
+	struct fe_upload *up = lv_xcalloc(1, sizeof *up);
+	up->fe = fe;
+	up->allow = allow;
+	fail(up, status, "%s", why);
+	*out = up;
+	return MHD_YES;
+}
+
+enum MHD_Result fe_upload_begin(struct lv_frontend *fe, struct MHD_Connection *conn,
+                                struct fe_upload **out)
+{
 	const char *ct =
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	unsigned long long len;
 
 	*out = NULL;
+	/* At once, closing: connections are to end. */
 	if (atomic_load(&fe->closing))
 		return fe_respond_error(fe, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 		                        "the controller is shutting down");
-	if (cl && lv_parse_u64(cl, &len) == 0 && len > fe->lim.max_body_bytes) {
+	if (body_over_limit(fe, conn, &len)) {
 		char *why =
 		    lv_xasprintf("request body of %llu bytes is over the limit of %zu bytes", len,
 		                 fe->lim.max_body_bytes);
@@ -161,7 +255,8 @@ enum MHD_Result fe_upload_begin(struct lv_frontend *fe, struct MHD_Connection *c
 		char *why = lv_xasprintf("expected a multipart/form-data body with 'images' parts, "
 		                         "got Content-Type '%s'",
 		                         ct ? ct : "(none)");
-		enum MHD_Result r = fe_respond_error(fe, conn, MHD_HTTP_BAD_REQUEST, why);
+		enum MHD_Result r =
+		    fe_upload_refuse(fe, conn, MHD_HTTP_BAD_REQUEST, why, NULL, out);
 		free(why);
 		return r;
 	}
@@ -212,17 +307,18 @@ void fe_upload_free(struct fe_upload *up)
 /* The `latency` field as a budget: NAN when absent; 0 or fails the upload. */
 static int parse_budget(struct fe_upload *up, double *budget_s)
 {
-	double v;
+	double max_s =
+	    up->fe->lim.max_budget_s > 0 ? up->fe->lim.max_budget_s : LV_BUDGET_DEFAULT_MAX_S;
+	char *why = NULL;
 
 	*budget_s = NAN;
 	if (!up->n_latency)
 		return 0;
-	if (lv_parse_double(up->latency, &v) < 0 || !isfinite(v) || v <= 0) {
-		fail(up, MHD_HTTP_BAD_REQUEST, "latency: '%s' is not a positive number of seconds",
-		     up->latency);
+	if (lv_budget_parse(up->latency, up->latency_len, max_s, budget_s, &why) < 0) {
+		fail(up, MHD_HTTP_BAD_REQUEST, "latency: %s", why);
+		free(why);
 		return -1;
 	}
-	*budget_s = v;
 	return 0;
 }
 
@@ -340,7 +436,7 @@ enum MHD_Result fe_upload_finish(struct fe_upload *up, struct MHD_Connection *co
 	if (!up->status && atomic_load(&fe->closing))
 		fail(up, MHD_HTTP_SERVICE_UNAVAILABLE, "the controller is shutting down");
 	if (up->status || parse_budget(up, &budget_s) < 0)
-		return fe_respond_error(fe, conn, up->status, up->why);
+		return fe_respond_error_allow(fe, conn, up->status, up->why, up->allow);
 
 	struct lv_live_request *r = build_request(up, budget_s);
 	fe_guard_release(fe, conn); /* the body is decoded (or refused): no longer held */

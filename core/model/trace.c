@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "base/csv.h"
 #include "base/file.h"
 #include "base/util.h"
@@ -41,17 +42,38 @@ static int cell_number(const struct lv_csv *c, int col, double *out, char **why,
 }
 
 /* An optional column's cell: NAN when the column is absent or the cell empty. */
-static int cell_optional(const struct lv_csv *c, int col, double lo, int lo_open, double *out,
-                         char **why, const char *what)
+static int cell_optional(const struct lv_csv *c, int col, double lo, double *out, char **why,
+                         const char *what)
 {
 	*out = NAN;
 	if (col < 0 || lv_csv_field(c, col)[0] == '\0')
 		return LV_OK;
 	if (cell_number(c, col, out, why, what) != LV_OK)
 		return LV_EINVAL;
-	if (*out < lo || (lo_open && *out == lo))
+	if (*out < lo)
 		return bad_cell(c, col, why, what);
 	return LV_OK;
+}
+
+/*
+ * The budget cell, by the front end's parser (budget.h) and bounded by the
+ * most an operator may allow (LV_BUDGET_CEILING_S): NAN when the column is
+ * absent or the cell empty.
+ */
+static int cell_budget(const struct lv_csv *c, int col, double *out, char **why)
+{
+	char *w = NULL;
+
+	*out = NAN;
+	if (col < 0 || lv_csv_field(c, col)[0] == '\0')
+		return LV_OK;
+	const char *f = lv_csv_field(c, col);
+	if (lv_budget_parse(f, strlen(f), LV_BUDGET_CEILING_S, out, &w) == LV_OK)
+		return LV_OK;
+	int rc = lv_fail(why, LV_EINVAL, "%s:%zu: %s: %s", lv_csv_origin(c), lv_csv_line(c),
+	                 lv_csv_column_name(c, col), w);
+	free(w);
+	return rc;
 }
 
 static int read_row(const struct lv_csv *c, const struct cols *k, struct lv_request *r, char **why)
@@ -78,10 +100,9 @@ static int read_row(const struct lv_csv *c, const struct cols *k, struct lv_requ
 		return bad_cell(c, k->camera, why, cam);
 	r->camera = (int)x;
 
-	if (cell_optional(c, k->throughput, 0, 0, &r->throughput, why, "a number >= 0") ||
-	    cell_optional(c, k->budget, 0, 1, &r->budget_s, why, "a budget in seconds > 0"))
+	if (cell_optional(c, k->throughput, 0, &r->throughput, why, "a number >= 0"))
 		return LV_EINVAL;
-	return LV_OK;
+	return cell_budget(c, k->budget, &r->budget_s, why);
 }
 
 static int find_columns(const struct lv_csv *c, struct cols *k, char **why)

@@ -10,7 +10,9 @@
  * `Time` is seconds from the trace start (>= 0), `Frames After Filter` the
  * frames in the request (a positive integer), `Camera Index` a non-negative
  * integer, `Throughput` an optional non-negative number carried through
- * untouched, `latency_constraint` the optional budget in seconds (> 0).
+ * untouched, `latency_constraint` the optional budget in seconds: a plain
+ * decimal number > 0 and at most LV_BUDGET_CEILING_S, read by the front
+ * end's parser (budget.h), so "0x10", " 5" or "1e9" are errors here too.
  * Columns may come in any order; unknown columns are ignored. In an optional
  * column an empty cell means "absent for this request" (NAN in memory).
  *
@@ -149,7 +151,7 @@ struct lv_trace_gen_params {
 	double max_active_s; /* >= min_active_s [200] */
 	double last_entry_s; /* latest window start, >= 0 [200] */
 	double rate_cap_fps; /* 0 = none, else >= 2 * cameras [0] */
-	double budget_s;     /* > 0 fixed, 0 = random [0] */
+	double budget_s;     /* > 0 fixed (at most LV_BUDGET_CEILING_S), 0 = random [0] */
 };
 
 /* One camera's draws, for callers that want to see or check the model. */

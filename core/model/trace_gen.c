@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "budget.h"
 #include "base/rng.h"
 #include "base/util.h"
 
@@ -77,6 +78,9 @@ int lv_trace_gen_check(const struct lv_trace_gen_params *p, char **why)
 	    bad_number(p->budget_s, 0, why, "budget") ||
 	    bad_number(p->rate_cap_fps, 0, why, "rate-cap"))
 		return LV_EINVAL;
+	if (p->budget_s > LV_BUDGET_CEILING_S) /* a trace that would not load again */
+		return lv_fail(why, LV_EINVAL, "budget: %g s is over the maximum budget of %g s",
+		               p->budget_s, LV_BUDGET_CEILING_S);
 	/* Worst case, every camera sends twice a second for the whole duration. */
 	if (2.0 * p->cameras * p->duration_s > LV_TRACE_GEN_MAX_REQUESTS)
 		return lv_fail(why, LV_EINVAL,

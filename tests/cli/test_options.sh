@@ -72,9 +72,9 @@ help_lists() { # help_lists "CMD WORDS" OPTION...: the usage names each OPTION
 }
 help_lists console -r --refresh --duration --iterations --cluster --policy --mode --listen \
 	--cameras --seed --no-workload --workload --experiments --results --plots --db --mono \
-	--ascii --agent --predictor --token-file --keep-logs
+	--ascii --agent --predictor --token-file --keep-logs --max-budget
 help_lists serve --cluster --emulate --no-shm --listen --policy --mode --db --duration \
-	--window-lead --token-file --agent --model-config --predictor --info --keep-logs \
+	--window-lead --token-file --agent --model-config --predictor --info --keep-logs --max-budget \
 	--log-level --json
 help_lists setup -i -l -t -C -f -e -v --inventory --limit --tags --skip-tags --check --forks --extra-vars \
 	--known-hosts --accept-new --ssh-config --timeout --syntax-check --list-hosts --verbose

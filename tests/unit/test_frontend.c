@@ -553,11 +553,18 @@ static void test_bad_requests_refused(void **state)
 	expect_refused(f, p, 2, NULL, 400, "images[0]: not a JPEG or PNG");
 	p[0] = (struct part){ "images", j, jl, "a.jpg" };
 
-	/* Budgets that are not positive numbers of seconds. */
-	const char *bad_budgets[] = { "abc", "-1", "0", "nan", "inf", "1e999", "" };
+	/* Budgets that are not positive numbers of seconds (more in test_frontend_input.c). */
+	const char *bad_budgets[][2] = { { "abc", "is not a plain decimal number" },
+		                         { "-1", "is not a plain decimal number" },
+		                         { "0", "is not a positive number of seconds" },
+		                         { "nan", "is not a plain decimal number" },
+		                         { "inf", "is not a plain decimal number" },
+		                         { "1e999", "is over the maximum budget of 60 s" },
+		                         { "", "is not a number of seconds (empty)" } };
 	for (size_t i = 0; i < sizeof bad_budgets / sizeof bad_budgets[0]; i++) {
-		p[1] = (struct part){ "latency", bad_budgets[i], strlen(bad_budgets[i]), NULL };
-		expect_refused(f, p, 2, NULL, 400, "is not a positive number of seconds");
+		p[1] =
+		    (struct part){ "latency", bad_budgets[i][0], strlen(bad_budgets[i][0]), NULL };
+		expect_refused(f, p, 2, NULL, 400, bad_budgets[i][1]);
 	}
 	p[1] = (struct part){ "latency", "1", 1, NULL };
 	p[2] = (struct part){ "latency", "2", 1, NULL };

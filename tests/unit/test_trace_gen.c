@@ -401,6 +401,14 @@ static void test_gen_bad_params(void **state)
 		assert_non_null(strstr(why, needles[k]));
 		free(why);
 	}
+	/* A fixed budget over what a trace may carry: it would not load again. */
+	lv_trace_gen_defaults(&p);
+	p.budget_s = 1e9;
+	char *why = NULL;
+	struct lv_trace_gen_camera *cams = NULL;
+	assert_null(lv_trace_generate(&p, &cams, &why));
+	assert_string_equal(why, "budget: 1e+09 s is over the maximum budget of 3600 s");
+	free(why);
 }
 
 int main(void)
