@@ -139,7 +139,16 @@ load_frames=$(jq .frames "$SCRATCH/load.json")
 raw_ok=$(cat "$R"/*.out | grep -a -o '"status":"completed"' | wc -l)
 check "the four good raw requests were answered with results ($raw_ok)" test "$raw_ok" -eq 4
 accepted=$((load_frames + 4))
-curl -s --max-time 10 "http://127.0.0.1:$SERVE_PORT/status" >"$SCRATCH/status.json"
+# The snapshot behind /status is published a few times a second, so the last
+# answers may reach the client before they reach it: poll until it holds
+# (or 10 s have passed, and the checks below fail).
+for _ in $(seq 1 100); do
+	curl -s --max-time 10 "http://127.0.0.1:$SERVE_PORT/status" >"$SCRATCH/status.json"
+	jq -e --argjson n "$accepted" '.frames as $f | $f.received == $n and
+		$f.received == $f.ok + $f.late + $f.failed + $f.expired + $f.rejected' \
+		"$SCRATCH/status.json" >/dev/null && break
+	sleep 0.1
+done
 check "/status: received = the frames accepted ($accepted): $(jq -c .frames "$SCRATCH/status.json")" \
 	jq -e --argjson n "$accepted" '.frames.received == $n' "$SCRATCH/status.json"
 check "/status: every frame received is in a terminal state" jq -e '.frames as $f |
