@@ -43,14 +43,26 @@ metric() { # metric NAME{LABELS}: its value in /metrics
 	curl -s --max-time 5 "http://127.0.0.1:$SERVE_PORT/metrics" |
 		awk -v k="$1" '$1 == k { print $2 }'
 }
-# await SECONDS JQ: 0 once /status satisfies the jq filter.
+# await_status SECONDS JQ: 0 once /status satisfies the jq filter; that
+# document is then in $SCRATCH/status.json.
 await_status() {
 	local n=$(($1 * 5))
 	for _ in $(seq 1 "$n"); do
-		status | jq -e "$2" >/dev/null 2>&1 && return 0
+		status >"$SCRATCH/status.json"
+		jq -e "$2" "$SCRATCH/status.json" >/dev/null 2>&1 && return 0
 		sleep 0.2
 	done
 	return 1
+}
+TERMINAL='([.frames.ok, .frames.late, .frames.failed, .frames.expired, .frames.rejected] | add)'
+# conserved WHAT: in the last /status document, every terminal frame is
+# written, lost or pending, once.
+conserved() {
+	check "$1: /status: frames written + lost + pending = terminal ($(jq -c \
+		"[.store.written.frames, .store.lost.frames, .store.pending.frames, $TERMINAL]" \
+		"$SCRATCH/status.json"))" jq -e \
+		".store.written.frames + .store.lost.frames + .store.pending.frames == $TERMINAL" \
+		"$SCRATCH/status.json"
 }
 
 # hold_lock DB: the sqlite3 command takes the database's write lock (BEGIN
@@ -92,11 +104,13 @@ stop_and_check() {
 		"$SCRATCH/$name.load.json"))" jq -e --argjson n "$FRAMES" \
 		'.frames == $n and .frames_answered == $n and .frames_unanswered == 0' \
 		"$SCRATCH/$name.load.json"
-	# Nothing arrives any more: wait for the store to settle, then one reading.
-	await_status 30 '.store.failing == false and .store.pending.frames == 0' ||
-		fail "$name: the store did not settle: $(status | jq -c .store)"
+	# Nothing arrives any more: wait for a snapshot with every frame terminal
+	# (the load's answers may be newer than the snapshot) and written or lost.
+	await_status 30 "$TERMINAL == $FRAMES and .store.failing == false and
+		.store.pending.frames == 0" ||
+		fail "$name: the store did not settle: $(jq -c '{frames, store}' "$SCRATCH/status.json")"
 	local st lost_metric failing_metric
-	st=$(status)
+	st=$(cat "$SCRATCH/status.json")
 	lost_metric=$(metric 'loudva_store_rows_lost_total{kind="frames"}')
 	failing_metric=$(metric loudva_store_incomplete)
 	echo "$st" | jq -c '{frames, store}' >"$SCRATCH/$name.status.json"
@@ -122,7 +136,7 @@ stop_and_check() {
 	check "$name: /status said the same (lost $st_lost, written $st_written)" \
 		test $((st_lost + st_written)) -eq "$served"
 	check "$name: /status's frames are the summary's" \
-		test "$(echo "$st" | jq '[.frames.ok, .frames.late, .frames.failed, .frames.expired, .frames.rejected] | add')" -eq "$served"
+		test "$(echo "$st" | jq "$TERMINAL")" -eq "$served"
 	check "$name: /metrics's lost frames are /status's ($lost_metric)" test "$lost_metric" = "$st_lost"
 	check "$name: loudva_store_incomplete says so ($failing_metric)" \
 		test "$failing_metric" = "$([ "$lost" -gt 0 ] && echo 1 || echo 0)"
@@ -155,6 +169,7 @@ hold_lock "$SCRATCH/a.db"
 # The first write fails after the 5 s busy time-out: let go as soon as /status shows it.
 check "A: /status shows the writes failing while the lock is held" \
 	await_status 8 '.store.failing == true and .store.write_failures >= 1 and .store.complete'
+conserved "A, locked"
 release_lock
 check "A: writing resumes once the lock is gone" await_status 15 '.store.failing == false'
 stop_and_check A "$SCRATCH/a.db" 0
@@ -172,6 +187,7 @@ sleep 2
 hold_lock "$SCRATCH/b.db"
 check "B: /status counts frames lost while the lock is held" \
 	await_status 40 '.store.lost.frames > 0 and .store.complete == false'
+conserved "B, locked"
 release_lock
 check "B: writing resumes and the gap is counted" \
 	await_status 20 '.store.failing == false and .store.gaps >= 1'
@@ -202,6 +218,7 @@ check "C: the disk is full ($(df --output=avail "$MNT" | tail -1) KB free)" \
 	test "$(df --output=avail "$MNT" | tail -1)" -eq 0
 check "C: /status counts frames lost while the disk is full" \
 	await_status 40 '.store.lost.frames > 0 and .store.complete == false'
+conserved "C, full"
 check "C: /status names the full disk" \
 	await_status 5 '.store.last_error | test("full")'
 rm -f "$MNT/fill"
