@@ -20,6 +20,12 @@
  * --info FILE is written once everything is up: the front end's address and
  * the embedded agents (name, pid, port, command line, token file), for
  * scripts and tests.
+ *
+ * With --db the store's record is finished after the agents stop (rows
+ * whose writes failed are retried for a while: lv_live_finish_record), and
+ * the summary says whether it is complete; a run that served every frame
+ * but could not record all of it exits EXIT_INCOMPLETE, so a script can
+ * tell "the controller failed" (1) from "the database misses rows" (3).
  */
 #include "commands.h"
 
@@ -47,6 +53,14 @@
 #include "runtime.h"
 
 #define DEFAULT_MODEL_CONFIG LV_DEFAULT_MODEL_CONFIG
+
+/* Served, but the --db record misses rows (the summary says which). */
+enum { EXIT_INCOMPLETE = 3 };
+
+static const char serve_epilog[] =
+    "Exit status: 0 all went well; 1 the controller failed; 2 bad input; 3 every\n"
+    "frame was answered, but the --db record is incomplete: rows could not be\n"
+    "written (the database locked, the disk full) and the summary says how many.\n";
 
 /* serve's options: the runtime's (shared with the console) and its own. */
 struct opts {
@@ -132,6 +146,7 @@ static const struct lv_opt_spec serve_spec = {
 	         "giving every clock it set back to the device's governor, and prints the\n"
 	         "run's figures.",
 	.opts = serve_opts,
+	.epilog = serve_epilog,
 };
 
 static int write_info(const char *path, const struct lv_frontend *fe, const char *listen,
@@ -177,8 +192,71 @@ static int write_info(const char *path, const struct lv_frontend *fe, const char
 	return rc;
 }
 
+/* {"frames": n, ...} by row kind. */
+static cJSON *rows_json(const uint64_t *v)
+{
+	cJSON *o = cJSON_CreateObject();
+	for (int k = 0; k < LV_SNAP_ROW_KINDS; k++)
+		cJSON_AddNumberToObject(o, lv_snap_row_kind_name(k), (double)v[k]);
+	return o;
+}
+
+/* The summary's "store": null without --db. */
+static cJSON *store_json(const struct lv_snap_store *st)
+{
+	if (!st->enabled)
+		return cJSON_CreateNull();
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddBoolToObject(o, "complete", lv_snap_store_lost(st) == 0);
+	cJSON_AddNumberToObject(o, "rows_missing", (double)lv_snap_store_lost(st));
+	cJSON_AddItemToObject(o, "written", rows_json(st->written));
+	cJSON_AddItemToObject(o, "lost", rows_json(st->lost));
+	cJSON_AddNumberToObject(o, "write_failures", (double)st->failures);
+	cJSON_AddNumberToObject(o, "gaps", (double)st->gaps);
+	if (st->last_error[0])
+		cJSON_AddStringToObject(o, "last_error", st->last_error);
+	else
+		cJSON_AddNullToObject(o, "last_error");
+	return o;
+}
+
+/* "12 frames, 3 telemetry" for the kinds with rows; "none" when none. */
+static void rows_text(char *buf, size_t len, const uint64_t *v)
+{
+	size_t at = 0;
+	buf[0] = '\0';
+	for (int k = 0; k < LV_SNAP_ROW_KINDS && at < len; k++)
+		if (v[k])
+			at += (size_t)snprintf(buf + at, len - at, "%s%llu %s", at ? ", " : "",
+			                       (unsigned long long)v[k], lv_snap_row_kind_name(k));
+	if (!buf[0])
+		snprintf(buf, len, "none");
+}
+
+static void print_store(const struct lv_snap_store *st)
+{
+	char w[160], l[160];
+	if (!st->enabled)
+		return;
+	rows_text(w, sizeof(w), st->written);
+	rows_text(l, sizeof(l), st->lost);
+	if (lv_snap_store_lost(st) == 0) {
+		printf("record        complete: %s written", w);
+		if (st->failures)
+			printf(" (%llu failed writes retried)", (unsigned long long)st->failures);
+		printf("\n");
+		return;
+	}
+	printf("record        INCOMPLETE: %llu rows missing (%s); written %s; %llu failed writes, "
+	       "%llu gaps\n",
+	       (unsigned long long)lv_snap_store_lost(st), l, w, (unsigned long long)st->failures,
+	       (unsigned long long)st->gaps);
+	printf("last error    %s\n", st->last_error);
+}
+
 static void print_summary(const struct lv_run_metrics *m, const struct lv_engine_counts *n,
-                          const char *policy, const struct lv_cluster *c, int json)
+                          const char *policy, const struct lv_cluster *c,
+                          const struct lv_snap_store *st, int json)
 {
 	if (json) {
 		/* As `loudva sim --json` and report.json's runs (lv_exp_metrics_json). */
@@ -187,6 +265,7 @@ static void print_summary(const struct lv_run_metrics *m, const struct lv_engine
 		lv_exp_metrics_json(o, m, n);
 		lv_exp_json_num(o, "batches_failed", (double)n->batches_failed);
 		lv_exp_devices_json(o, c, m);
+		cJSON_AddItemToObject(o, "store", store_json(st));
 		char *t = cJSON_Print(o);
 		printf("%s\n", t);
 		free(t);
@@ -194,6 +273,8 @@ static void print_summary(const struct lv_run_metrics *m, const struct lv_engine
 		return;
 	}
 	printf("policy        %s\n", policy);
+	printf("requests      %llu (%llu with every frame within budget)\n",
+	       (unsigned long long)m->requests, (unsigned long long)m->requests_ok);
 	printf(
 	    "frames        %llu (ok %llu, late %llu, failed %llu, expired %llu, rejected %llu)\n",
 	    (unsigned long long)m->frames, (unsigned long long)m->ok, (unsigned long long)m->late,
@@ -209,6 +290,7 @@ static void print_summary(const struct lv_run_metrics *m, const struct lv_engine
 	if (isfinite(m->latency_p50_s))
 		printf("latency       p50 %.4f s, p99 %.4f s\n", m->latency_p50_s,
 		       m->latency_p99_s);
+	print_store(st);
 }
 
 /* Prints the controller's events after *seq at `level` and up to stderr. */
@@ -283,14 +365,25 @@ out:
 		free(why);
 	}
 	lv_runtime_shutdown(&rt);
+	struct lv_snap_store st;
+	memset(&st, 0, sizeof(st));
+	if (rt.live) /* the record finished: its rows written or counted missing */
+		lv_live_finish_record(rt.live, &st);
 	if (rt.live)
 		print_events(rt.live, o.log_level, &seq); /* the shutdown's: clocks released, ... */
 	if (rt.live && rc == LV_EXIT_OK) {
 		const struct lv_snapshot *s = lv_live_snapshot_get(rt.live);
 		const struct lv_run_metrics *m = lv_live_result(rt.live);
 		if (m && s)
-			print_summary(m, &s->counts, s->policy, lv_live_cluster(rt.live), o.json);
+			print_summary(m, &s->counts, s->policy, lv_live_cluster(rt.live), &st,
+			              o.json);
 		lv_live_snapshot_put(rt.live, s);
+		if (lv_snap_store_lost(&st) > 0) {
+			fprintf(stderr,
+			        "loudva serve: the record in %s is incomplete: %llu rows missing\n",
+			        o.rt.db, (unsigned long long)lv_snap_store_lost(&st));
+			rc = EXIT_INCOMPLETE;
+		}
 	}
 	lv_runtime_stop(&rt);
 	return rc;

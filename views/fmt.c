@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sched/snapshot.h"
+
 static char *dash(char *buf, size_t len)
 {
 	snprintf(buf, len, "-");
@@ -136,6 +138,30 @@ char *lv_fmt_rate(char *buf, size_t len, double x)
 	else
 		snprintf(buf, len, "%.0f", x);
 	return buf;
+}
+
+int lv_fmt_store(char *buf, size_t len, const struct lv_snap_store *st)
+{
+	char n[16];
+	uint64_t lost = lv_snap_store_lost(st), waiting = 0;
+	for (int k = 0; k < LV_SNAP_ROW_KINDS; k++)
+		waiting += st->pending[k];
+	if (!st->enabled) {
+		snprintf(buf, len, "%s", "");
+		return 0;
+	}
+	if (lost) {
+		snprintf(buf, len, "record INCOMPLETE: %s rows missing%s",
+		         lv_fmt_count(n, sizeof(n), lost), st->failing ? ", writes failing" : "");
+		return 2;
+	}
+	if (st->failing) {
+		snprintf(buf, len, "store failing: %s rows waiting",
+		         lv_fmt_count(n, sizeof(n), waiting));
+		return 1;
+	}
+	snprintf(buf, len, "record complete");
+	return 0;
 }
 
 size_t lv_series_resample(const double *v, size_t n, size_t width, double *out)

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct lv_snap_store;
+
 /* "12.3 W", "123 W", "1.23 kW"; "-" for NAN. */
 char *lv_fmt_watts(char *buf, size_t len, double w);
 /* "812 J", "12.3 kJ", "1.23 MJ"; "-" for NAN. */
@@ -34,6 +36,15 @@ char *lv_fmt_count(char *buf, size_t len, uint64_t n);
 char *lv_fmt_pct(char *buf, size_t len, double pct);
 /* A rate with a precision that fits 5 characters: "0.123", "12.3", "1234". "-" for NAN. */
 char *lv_fmt_rate(char *buf, size_t len, double x);
+
+/*
+ * The store's record in a few words, worst news first: "record INCOMPLETE:
+ * 42 rows missing" (and ", writes failing" while they do), "store
+ * failing: 310 rows waiting", "record complete"; "" without a database.
+ * Returns 2 for the first, 1 for the second, 0 otherwise (the caller's
+ * colour).
+ */
+int lv_fmt_store(char *buf, size_t len, const struct lv_snap_store *st);
 
 /*
  * Reduces the last samples of v[0..n) (oldest first) to `width` points,

@@ -39,11 +39,15 @@ static void draw_tabs(const struct lv_ui *ui, const struct lv_rect *r)
 	}
 }
 
-/* The default status line: policy, workload, experiment, snapshot age, key hints. */
+/*
+ * The default status line: policy, workload, experiment, snapshot age, key
+ * hints; first, in the warning colour, the store's trouble if it has any
+ * (rows missing from the record, or writes failing), whatever the view.
+ */
 static void status_text(const struct lv_ui *ui, char *buf, size_t len, enum lv_color *c)
 {
 	const struct lv_snapshot *s = ui->snap;
-	char exp[96] = "", prof[96] = "";
+	char exp[96] = "", prof[96] = "", rec[96] = "", lead[100] = "";
 	*c = LV_COLOR_STATUS;
 	if (ui->exp.state == LV_UI_EXP_RUNNING)
 		snprintf(exp, sizeof(exp), " | experiment %s %zu/%zu", ui->exp.spec, ui->exp.done,
@@ -55,8 +59,12 @@ static void status_text(const struct lv_ui *ui, char *buf, size_t len, enum lv_c
 		snprintf(buf, len, " waiting for the controller's first snapshot ...");
 		return;
 	}
-	snprintf(buf, len, " %.60s | workload %s%.60s%.60s | %d ms | ? help  : command  q quit",
-	         s->policy, ui->workload.on ? "on" : "off", exp, prof, ui->refresh_ms);
+	if (lv_fmt_store(rec, sizeof(rec), &s->store) > 0) {
+		snprintf(lead, sizeof(lead), " %s |", rec);
+		*c = LV_COLOR_WARN;
+	}
+	snprintf(buf, len, "%s %.60s | workload %s%.60s%.60s | %d ms | ? help  : command  q quit",
+	         lead, s->policy, ui->workload.on ? "on" : "off", exp, prof, ui->refresh_ms);
 }
 
 static void draw_prompt(struct lv_ui *ui, const struct lv_rect *r)
@@ -88,7 +96,7 @@ void lv_view_draw_frame(struct lv_ui *ui, const struct lv_screen_layout *scr)
 		draw_prompt(ui, r);
 		return;
 	}
-	char buf[256];
+	char buf[400];
 	enum lv_color c;
 	if (ui->status[0] && ui->wall_s < ui->status_until) {
 		lv_draw_band(r->y, r->x, r->w, ui->status_error ? LV_COLOR_DOWN : LV_COLOR_STATUS);

@@ -1,7 +1,9 @@
 /*
  * view_cluster: the default view — the cluster at a glance. A header
  * (policy, power, frames/s, frames per joule and % within budget, rolling
- * and since start, queue, frames by state, uptime), a row per device
+ * and since start, queue, frames by state, uptime, and the store's record
+ * when there is a database: complete, failing, or how many rows it
+ * misses), a row per device
  * (state, clock against its maximum, power, energy, work, QoS, last error)
  * and sparklines of cluster power and frames/s.
  *
@@ -110,10 +112,15 @@ static void header(const struct lv_ui *ui, const struct lv_rect *r)
 		return;
 	int x = r->x + lv_draw_text(r->y, r->x, r->w, LV_COLOR_DIM, "policy ");
 	x += lv_draw_text(r->y, x, r->x + r->w - x, LV_COLOR_ACCENT, s->policy);
-	lv_draw_textf(r->y, x, r->x + r->w - x, LV_COLOR_NORMAL, "  %s  up %s  %s",
-	              ui->cluster_desc ? ui->cluster_desc : s->cluster,
-	              lv_fmt_duration(a, sizeof(a), s->uptime_s),
-	              ui->workload.on ? "workload on" : "workload off");
+	x += lv_draw_textf(r->y, x, r->x + r->w - x, LV_COLOR_NORMAL, "  %s  up %s  %s",
+	                   ui->cluster_desc ? ui->cluster_desc : s->cluster,
+	                   lv_fmt_duration(a, sizeof(a), s->uptime_s),
+	                   ui->workload.on ? "workload on" : "workload off");
+	char rec[96];
+	static const enum lv_color rec_color[] = { LV_COLOR_DIM, LV_COLOR_WARN, LV_COLOR_DOWN };
+	int bad = lv_fmt_store(rec, sizeof(rec), &s->store);
+	if (rec[0] && x + 2 < r->x + r->w)
+		lv_draw_text(r->y, x + 2, r->x + r->w - x - 2, rec_color[bad], rec);
 	if (r->h < 2)
 		return;
 	lv_draw_textf(r->y + 1, r->x, r->w, LV_COLOR_NORMAL,

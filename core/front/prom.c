@@ -271,6 +271,51 @@ static void render_devices(struct lv_buf *b, const struct lv_snapshot *s)
 	free(labels);
 }
 
+/* The store's record (only with a database): rows by kind, and whether it is whole. */
+static void render_store(struct lv_buf *b, const struct lv_snap_store *st)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} kinds[] = {
+		{ "loudva_store_rows_written_total", "counter",
+		  "Rows written to the database, by kind.",
+		  offsetof(struct lv_snap_store, written) },
+		{ "loudva_store_rows_lost_total", "counter",
+		  "Rows the database will never have, by kind: writes kept failing or the buffer "
+		  "was "
+		  "full.",
+		  offsetof(struct lv_snap_store, lost) },
+		{ "loudva_store_rows_pending", "gauge",
+		  "Rows held in memory for the next write, by kind.",
+		  offsetof(struct lv_snap_store, pending) },
+	};
+	char lab[48];
+	if (!st->enabled)
+		return;
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		const uint64_t *v =
+		    (const uint64_t *)(const void *)((const char *)st + kinds[i].off);
+		family(b, kinds[i].name, kinds[i].type, kinds[i].help);
+		for (int k = 0; k < LV_SNAP_ROW_KINDS; k++) {
+			snprintf(lab, sizeof lab, "kind=\"%s\"", lv_snap_row_kind_name(k));
+			sample_u64(b, kinds[i].name, lab, v[k]);
+		}
+	}
+	family(b, "loudva_store_write_failures_total", "counter",
+	       "Write attempts that failed (each is rolled back and retried).");
+	sample_u64(b, "loudva_store_write_failures_total", NULL, st->failures);
+	family(b, "loudva_store_gaps_total", "counter",
+	       "Times writing resumed after rows had been lost.");
+	sample_u64(b, "loudva_store_gaps_total", NULL, st->gaps);
+	family(b, "loudva_store_failing", "gauge",
+	       "1 while writes fail (rows wait for a retry), else 0.");
+	sample_u64(b, "loudva_store_failing", NULL, st->failing != 0);
+	family(b, "loudva_store_incomplete", "gauge",
+	       "1 once any row was lost: the run's record is incomplete.");
+	sample_u64(b, "loudva_store_incomplete", NULL, lv_snap_store_lost(st) > 0);
+}
+
 static void render_snapshot(struct lv_buf *b, const struct lv_snapshot *s)
 {
 	family(b, "loudva_info", "gauge",
@@ -288,6 +333,7 @@ static void render_snapshot(struct lv_buf *b, const struct lv_snapshot *s)
 	render_rates(b, s);
 	render_latency(b, s);
 	render_devices(b, s);
+	render_store(b, &s->store);
 }
 
 static void render_http(struct lv_buf *b, const struct lv_frontend_stats *fe)
@@ -400,6 +446,35 @@ static cJSON *status_latency(const struct lv_snapshot *s)
 	return o;
 }
 
+/* Counts by row kind: {"frames": n, ...}. */
+static cJSON *status_rows(const uint64_t *v)
+{
+	cJSON *o = cJSON_CreateObject();
+	for (int k = 0; k < LV_SNAP_ROW_KINDS; k++)
+		j_num(o, lv_snap_row_kind_name(k), (double)v[k]);
+	return o;
+}
+
+/* The store's record; null without a database. */
+static cJSON *status_store(const struct lv_snap_store *st)
+{
+	if (!st->enabled)
+		return cJSON_CreateNull();
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddBoolToObject(o, "complete", lv_snap_store_lost(st) == 0);
+	cJSON_AddBoolToObject(o, "failing", st->failing);
+	cJSON_AddItemToObject(o, "written", status_rows(st->written));
+	cJSON_AddItemToObject(o, "lost", status_rows(st->lost));
+	cJSON_AddItemToObject(o, "pending", status_rows(st->pending));
+	j_num(o, "write_failures", (double)st->failures);
+	j_num(o, "gaps", (double)st->gaps);
+	if (st->last_error[0])
+		cJSON_AddStringToObject(o, "last_error", st->last_error);
+	else
+		cJSON_AddNullToObject(o, "last_error");
+	return o;
+}
+
 char *lv_prom_status_json(const struct lv_snapshot *s, size_t *len_out)
 {
 	cJSON *root = cJSON_CreateObject(), *o;
@@ -427,6 +502,7 @@ char *lv_prom_status_json(const struct lv_snapshot *s, size_t *len_out)
 	j_num(o, "pct_ok_60s", s->pct_ok_60s);
 	j_num(o, "pct_ok_total", s->pct_ok_total);
 	cJSON_AddItemToObject(root, "latency", status_latency(s));
+	cJSON_AddItemToObject(root, "store", status_store(&s->store));
 	o = cJSON_AddArrayToObject(root, "devices");
 	for (size_t i = 0; i < s->n_devices; i++)
 		cJSON_AddItemToArray(o, status_device(&s->devices[i]));

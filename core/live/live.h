@@ -203,6 +203,19 @@ const struct lv_run_metrics *lv_live_result(const struct lv_live *lv);
  */
 const struct lv_timeline *lv_live_timeline(const struct lv_live *lv);
 
+/*
+ * After lv_live_shutdown: finishes the run's record in the store — every
+ * row written, or given up after failing for 10 s (a full disk, a database
+ * another process keeps locked), then the result's runs and devices rows
+ * with the count of missing rows — and closes the database. *out is then
+ * the record's final state (enabled 0 without a store; any lost row means
+ * the record is incomplete). Also completes the result's request figures
+ * of a run without a replayed trace (the requests answered; lv_live_result
+ * has none before). May block while writes are retried; idempotent;
+ * lv_live_stop does it when it was not done.
+ */
+void lv_live_finish_record(struct lv_live *lv, struct lv_snap_store *out);
+
 /* Stops (lv_live_shutdown if not done yet), flushes the store, joins the thread, frees. */
 void lv_live_stop(struct lv_live *lv);
 

@@ -52,6 +52,8 @@ void live_record_frame(struct lv_live *lv, const struct lv_frame *f);
 void live_record_batch(struct lv_live *lv, const struct xfer *x, int ok, double now);
 void live_record_telemetry(struct lv_live *lv, int device, double now);
 void live_record_close(struct lv_live *lv, const struct lv_run_metrics *result);
+/* The record's state now (all zero without a store), for the snapshot. Any thread. */
+void live_record_snap(struct lv_live *lv, struct lv_snap_store *out);
 
 /* ---- live_timeline.c ---- */
 void live_timeline_sample(struct lv_live *lv, int device, double now);

@@ -1,18 +1,31 @@
 /*
  * live_record: the live run in the SQLite store (store.h), kept off the
- * engine thread's hot path. The engine thread appends rows — terminal
- * frames, finished or failed batches, telemetry samples — to in-memory
- * buffers under a mutex; a writer thread swaps the buffers every
- * FLUSH_PERIOD_S and writes them in one transaction. At close the writer
- * writes what is left and the run's results (lv_live_result) go into the
- * runs and devices rows, so the database's frame counts equal what the
- * clients were answered.
+ * engine thread. The engine thread appends rows — terminal frames,
+ * finished or failed batches, telemetry samples — to an in-memory buffer
+ * under a mutex and never waits for the database; a writer thread takes
+ * the buffer every FLUSH_PERIOD_S into a spool (store_spool.h), which
+ * writes it in one transaction, and when a write fails (the database
+ * locked by another process past the busy time-out, a full disk, an I/O
+ * error) keeps the rows and retries them with a back-off, giving up a row
+ * only after it has waited RETRY_S. At close the writer writes what is
+ * left and the run's results (lv_live_result) with the count of missing
+ * rows into the runs and devices rows.
+ *
+ * Nothing is lost silently: a row is written, held, or counted lost by
+ * kind — given up by the spool, or refused because the buffer already held
+ * MAX_ROWS rows (the engine keeps answering frames; memory stays bounded).
+ * The writer logs each outage, each loss and each resumption after a gap
+ * in the event log, and the snapshot (live_record_snap) carries the counts
+ * for /status, /metrics and the console; lv_live_finish_record gives the
+ * final ones to the program, which says the record is incomplete.
  *
  * A frame's request is stored as the request's trace index when it has one
  * (a replayed trace), else as the id of the request's first frame (the
  * engine's tag is a pointer, meaningless in a file). A failed batch is
  * recorded too, with its energy NULL (the agent does not measure a batch;
- * neither does a successful one here).
+ * neither does a successful one here). The requests a live run answered
+ * are counted here too (lv->requests), database or not: without a trace
+ * they are the result's request figures.
  */
 #include "live_internal.h"
 
@@ -25,86 +38,177 @@
 #include "model/cluster.h"
 #include "sched/metrics.h"
 #include "store/store.h"
+#include "store/store_spool.h"
 #include "base/util.h"
 
 #define FLUSH_PERIOD_S 0.5
+#define RETRY_S        10.0   /* a row is given up after waiting this long (and two failures) */
+#define MAX_ROWS       200000 /* rows held in memory at most, buffer and spool together */
 
-struct rows {
-	struct lv_frame *frames;
-	size_t n_frames, cap_frames;
-	struct lv_store_batch *batches;
-	size_t n_batches, cap_batches;
-	struct lv_store_telemetry *tel;
-	size_t n_tel, cap_tel;
-};
+_Static_assert((int)LV_STORE_KINDS == (int)LV_SNAP_ROW_KINDS, "row kinds differ");
 
 struct live_record {
 	struct lv_store *store;
+	struct lv_store_spool *spool; /* the writer's */
 	int64_t run;
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	int closing;       /* under mu */
-	struct rows fill;  /* under mu: the engine thread appends here */
-	struct rows drain; /* the writer's */
-	char *error;       /* the first write error; under mu */
-	uint64_t written;
+	/* Under mu: */
+	int closing;                        /* the writer writes what is left and ends */
+	const struct lv_run_metrics *final; /* the results it writes then (NULL: none) */
+	struct lv_store_rows fill;          /* the engine thread appends here */
+	uint64_t refused[LV_STORE_KINDS];   /* rows that found the buffer full, not handed over */
+	struct lv_store_tally tally;        /* the spool's, as of the writer's last step */
+	/* The writer's: */
+	struct lv_store_rows drain;
+	/* The main thread's: */
+	int finished; /* the writer has ended and the store is closed */
 };
 
-static void *grow(void *p, size_t *cap, size_t n, size_t size)
+static void copy_tally(struct lv_snap_store *o, const struct lv_store_tally *t)
 {
-	if (n < *cap)
-		return p;
-	*cap = *cap ? *cap * 2 : 256;
-	return lv_xrealloc(p, *cap * size);
+	o->enabled = 1;
+	o->failing = t->failing;
+	for (int k = 0; k < LV_STORE_KINDS; k++) {
+		o->written[k] = t->written[k];
+		o->lost[k] = t->lost[k];
+		o->pending[k] = t->pending[k];
+	}
+	o->failures = t->failures;
+	o->gaps = t->gaps;
+	snprintf(o->last_error, sizeof(o->last_error), "%s", t->last_error);
 }
 
-static int write_rows(struct live_record *r, struct rows *w, char **why)
+/* "12 frames, 3 batches and 40 telemetry rows" (the kinds with rows only). */
+static void rows_text(char *buf, size_t len, const uint64_t *n)
 {
-	int rc = lv_store_begin(r->store, why);
-	for (size_t i = 0; rc == LV_OK && i < w->n_frames; i++)
-		rc = lv_store_add_frame(r->store, r->run, &w->frames[i], why);
-	for (size_t i = 0; rc == LV_OK && i < w->n_batches; i++)
-		rc = lv_store_add_batch(r->store, r->run, &w->batches[i], why);
-	for (size_t i = 0; rc == LV_OK && i < w->n_tel; i++)
-		rc = lv_store_add_telemetry(r->store, r->run, &w->tel[i], why);
-	if (rc == LV_OK)
-		rc = lv_store_commit(r->store, why);
-	r->written += w->n_frames;
-	w->n_frames = w->n_batches = w->n_tel = 0;
-	return rc;
+	static const char *const words[LV_STORE_KINDS] = { "frames", "batches", "telemetry rows",
+		                                           "runs row", "devices rows" };
+	size_t at = 0;
+	int kinds = 0;
+	buf[0] = '\0';
+	for (int k = 0; k < LV_STORE_KINDS && at < len; k++) {
+		if (!n[k])
+			continue;
+		at += (size_t)snprintf(buf + at, len - at, "%s%llu %s", kinds ? ", " : "",
+		                       (unsigned long long)n[k], words[k]);
+		kinds++;
+	}
+	if (!kinds)
+		snprintf(buf, len, "no rows");
 }
 
-static void swap_rows(struct rows *a, struct rows *b)
+static int any(const uint64_t *n)
 {
-	struct rows t = *a;
-	*a = *b;
-	*b = t;
+	for (int k = 0; k < LV_STORE_KINDS; k++)
+		if (n[k])
+			return 1;
+	return 0;
+}
+
+/* The event log's account of one flush (and of rows refused for want of room). */
+static void note_flush(struct lv_live *lv, const struct lv_store_flush *ev, const uint64_t *refused,
+                       const struct lv_store_tally *t, const char *why)
+{
+	char rows[160];
+	if (any(refused)) {
+		rows_text(rows, sizeof(rows), refused);
+		live_note(lv, LV_LOG_ERROR, "store",
+		          "record incomplete: %s not recorded, the buffer holds %d rows already",
+		          rows, MAX_ROWS);
+	}
+	if (ev->refused[0])
+		live_note(lv, LV_LOG_ERROR, "store", "record incomplete: a row refused: %s",
+		          ev->refused);
+	if (ev->attempted && !ev->ok && ev->first_failure)
+		live_note(lv, LV_LOG_WARN, "store", "writing failed, rows kept for a retry: %s",
+		          why);
+	if (any(ev->lost)) {
+		rows_text(rows, sizeof(rows), ev->lost);
+		live_note(lv, LV_LOG_ERROR, "store",
+		          "record incomplete: gave up %s after %.0f s of failed writes (%s)", rows,
+		          RETRY_S, t->last_error);
+	}
+	if (ev->ok && any(ev->gap)) {
+		rows_text(rows, sizeof(rows), ev->gap);
+		live_note(lv, LV_LOG_WARN, "store",
+		          "writing resumed after a gap: %s missing (gap %llu)", rows,
+		          (unsigned long long)t->gaps);
+	} else if (ev->resumed) {
+		live_note(lv, LV_LOG_INFO, "store", "writing resumed, nothing lost");
+	}
+}
+
+/* Waits on cv (under mu) until deadline_s on the controller's clock, or a signal. */
+static void wait_until(struct live_record *r, double deadline_s, double now)
+{
+	if (deadline_s <= now)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	double d = deadline_s - now;
+	ts.tv_sec += (time_t)d;
+	ts.tv_nsec += (long)((d - floor(d)) * 1e9);
+	ts.tv_sec += ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+}
+
+/*
+ * One step of the writer, entered and left under mu: the buffer into the
+ * spool, then (outside mu) an attempt if one is due. 1 when the writer is
+ * done: closing, and nothing is held any more.
+ */
+static int writer_step(struct lv_live *lv, struct live_record *r)
+{
+	double now = live_now(lv);
+	int closing = r->closing;
+	uint64_t refused[LV_STORE_KINDS];
+	struct lv_store_rows t = r->fill; /* swap fill and drain: O(1) under the lock */
+	r->fill = r->drain;
+	r->drain = t;
+	lv_store_spool_take(r->spool, &r->drain, now);
+	for (int k = 0; k < LV_STORE_KINDS; k++) {
+		refused[k] = r->refused[k];
+		lv_store_spool_lost(r->spool, (enum lv_store_kind)k, refused[k]);
+		r->refused[k] = 0;
+	}
+	if (closing && r->final) {
+		lv_store_spool_finish(r->spool, r->final, lv->cluster, now);
+		r->final = NULL;
+	}
+	lv_store_spool_tally(r->spool, &r->tally);
+	pthread_mutex_unlock(&r->mu);
+
+	struct lv_store_flush ev;
+	char *why = NULL;
+	lv_store_spool_flush(r->spool, now, &ev, &why);
+	struct lv_store_tally tally;
+	lv_store_spool_tally(r->spool, &tally);
+	note_flush(lv, &ev, refused, &tally, why);
+	free(why);
+
+	pthread_mutex_lock(&r->mu);
+	r->tally = tally;
+	return closing && lv_store_spool_pending(r->spool) == 0 &&
+	       lv_store_rows_count(&r->fill) == 0;
 }
 
 static void *writer_main(void *arg)
 {
-	struct live_record *r = arg;
+	struct lv_live *lv = arg;
+	struct live_record *r = lv->rec;
 	pthread_mutex_lock(&r->mu);
 	for (;;) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += (long)(FLUSH_PERIOD_S * 1e9);
-		ts.tv_sec += ts.tv_nsec / 1000000000L;
-		ts.tv_nsec %= 1000000000L;
+		/* Running: every FLUSH_PERIOD_S. Closing: at once, then whenever a retry is due. */
+		double now = live_now(lv);
+		double due = lv_store_spool_due(r->spool);
 		if (!r->closing)
-			pthread_cond_timedwait(&r->cv, &r->mu, &ts);
-		int closing = r->closing;
-		swap_rows(&r->fill, &r->drain);
-		pthread_mutex_unlock(&r->mu);
-		char *why = NULL;
-		int rc = write_rows(r, &r->drain, &why);
-		pthread_mutex_lock(&r->mu);
-		if (rc != LV_OK && !r->error)
-			r->error = why;
-		else
-			free(why);
-		if (closing && r->fill.n_frames + r->fill.n_batches + r->fill.n_tel == 0)
+			wait_until(r, now + FLUSH_PERIOD_S, now);
+		else if (isfinite(due))
+			wait_until(r, due, now);
+		if (writer_step(lv, r))
 			break;
 	}
 	pthread_mutex_unlock(&r->mu);
@@ -131,34 +235,72 @@ int live_record_open(struct lv_live *lv, const char *path, const struct lv_store
 	struct live_record *r = lv_xcalloc(1, sizeof(*r));
 	r->store = st;
 	int rc = lv_store_add_run(st, &run, &r->run, why);
+	if (rc == LV_OK)
+		rc = lv_store_commit(st, why); /* the run's row is there before any of its rows */
 	if (rc != LV_OK) {
 		lv_store_close(st, NULL);
 		free(r);
 		return rc;
 	}
+	struct lv_store_spool_config sc;
+	lv_store_spool_config_default(&sc);
+	sc.retry_s = RETRY_S;
+	r->spool = lv_store_spool_new(st, r->run, &sc);
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
-	if (pthread_create(&r->thread, NULL, writer_main, r) != 0) {
+	lv->rec = r;
+	if (pthread_create(&r->thread, NULL, writer_main, lv) != 0) {
+		lv->rec = NULL;
+		lv_store_spool_free(r->spool);
 		lv_store_close(st, NULL);
+		pthread_mutex_destroy(&r->mu);
+		pthread_cond_destroy(&r->cv);
 		free(r);
 		return lv_fail(why, LV_EIO, "live: cannot start the store writer");
 	}
-	lv->rec = r;
 	return LV_OK;
+}
+
+/* Room for one more row? If not, it is counted refused (under mu). */
+static int room(struct live_record *r, enum lv_store_kind k)
+{
+	uint64_t held = lv_store_rows_count(&r->fill);
+	for (int j = 0; j < LV_STORE_KINDS; j++)
+		held += r->tally.pending[j];
+	if (held < MAX_ROWS)
+		return 1;
+	r->refused[k]++;
+	return 0;
+}
+
+/* The request of f is answered with f: count it (lv->requests). */
+static void count_request(struct lv_live *lv, const struct lv_live_request *q)
+{
+	int ok = 1, served = 1;
+	for (uint32_t i = 0; i < q->n_frames; i++) {
+		enum lv_frame_state s = q->results[i].state;
+		ok &= s == LV_FRAME_OK;
+		served &= s == LV_FRAME_OK || s == LV_FRAME_LATE;
+	}
+	lv->requests.answered++;
+	lv->requests.ok += (uint64_t)ok;
+	lv->requests.served += (uint64_t)served;
 }
 
 void live_record_frame(struct lv_live *lv, const struct lv_frame *f)
 {
 	struct live_record *r = lv->rec;
+	const struct lv_live_request *q = (const struct lv_live_request *)(uintptr_t)f->tag;
+	/* live_frame_final fills the frame's result first and counts it final after. */
+	if (q->n_final + 1 == q->n_frames)
+		count_request(lv, q);
 	if (!r)
 		return;
-	const struct lv_live_request *q = (const struct lv_live_request *)(uintptr_t)f->tag;
+	struct lv_frame row = *f;
+	row.tag = q->trace_index >= 0 ? (uint64_t)q->trace_index : q->first_frame_id;
 	pthread_mutex_lock(&r->mu);
-	struct rows *w = &r->fill;
-	w->frames = grow(w->frames, &w->cap_frames, w->n_frames, sizeof(*w->frames));
-	w->frames[w->n_frames] = *f;
-	w->frames[w->n_frames++].tag =
-	    q->trace_index >= 0 ? (uint64_t)q->trace_index : q->first_frame_id;
+	if (room(r, LV_STORE_FRAMES))
+		lv_store_rows_add_frame(&r->fill, &row);
 	pthread_mutex_unlock(&r->mu);
 }
 
@@ -178,9 +320,8 @@ void live_record_batch(struct lv_live *lv, const struct xfer *x, int ok, double 
 		.energy_j = NAN,
 	};
 	pthread_mutex_lock(&r->mu);
-	struct rows *w = &r->fill;
-	w->batches = grow(w->batches, &w->cap_batches, w->n_batches, sizeof(*w->batches));
-	w->batches[w->n_batches++] = b;
+	if (room(r, LV_STORE_BATCHES))
+		lv_store_rows_add_batch(&r->fill, &b);
 	pthread_mutex_unlock(&r->mu);
 }
 
@@ -199,17 +340,71 @@ void live_record_telemetry(struct lv_live *lv, int device, double now)
 		.load_pct = d->load_pct,
 	};
 	pthread_mutex_lock(&r->mu);
-	struct rows *w = &r->fill;
-	w->tel = grow(w->tel, &w->cap_tel, w->n_tel, sizeof(*w->tel));
-	w->tel[w->n_tel++] = t;
+	if (room(r, LV_STORE_TELEMETRY))
+		lv_store_rows_add_telemetry(&r->fill, &t);
 	pthread_mutex_unlock(&r->mu);
 }
 
-static void rows_free(struct rows *w)
+void live_record_snap(struct lv_live *lv, struct lv_snap_store *out)
 {
-	free(w->frames);
-	free(w->batches);
-	free(w->tel);
+	struct live_record *r = lv->rec;
+	memset(out, 0, sizeof(*out));
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->mu);
+	copy_tally(out, &r->tally);
+	out->pending[LV_SNAP_ROWS_FRAMES] += r->fill.n_frames;
+	out->pending[LV_SNAP_ROWS_BATCHES] += r->fill.n_batches;
+	out->pending[LV_SNAP_ROWS_TELEMETRY] += r->fill.n_tel;
+	for (int k = 0; k < LV_STORE_KINDS; k++)
+		out->lost[k] += r->refused[k];
+	pthread_mutex_unlock(&r->mu);
+}
+
+/*
+ * Without a replayed trace the result has no request figures of its own
+ * (metrics.h ties frames to requests by trace index): the requests
+ * answered, counted as they were.
+ */
+static void complete_requests(struct lv_live *lv)
+{
+	struct lv_run_metrics *m = &lv->result;
+	if (!lv->have_result || lv->cfg.trace_requests > 0 || lv->requests.done)
+		return;
+	lv->requests.done = 1;
+	m->requests = lv->requests.answered;
+	m->requests_ok = lv->requests.ok;
+	m->requests_served = lv->requests.served;
+	m->requests_per_j = m->energy_j > 0 ? (double)m->requests_served / m->energy_j : NAN;
+	m->pct_requests_ok =
+	    m->requests ? 100.0 * (double)m->requests_ok / (double)m->requests : NAN;
+}
+
+/* The writer's last steps with the run's results m (NULL: none), and the store closed. */
+static void finish(struct lv_live *lv, const struct lv_run_metrics *m)
+{
+	struct live_record *r = lv->rec;
+	complete_requests(lv);
+	if (r && !r->finished) {
+		pthread_mutex_lock(&r->mu);
+		r->closing = 1;
+		r->final = m;
+		pthread_cond_signal(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		pthread_join(r->thread, NULL);
+		char *why = NULL;
+		if (lv_store_close(r->store, &why) != LV_OK)
+			live_note(lv, LV_LOG_ERROR, "store", "closing the database: %s", why);
+		free(why);
+		r->store = NULL;
+		r->finished = 1;
+	}
+}
+
+void lv_live_finish_record(struct lv_live *lv, struct lv_snap_store *out)
+{
+	finish(lv, lv->have_result ? &lv->result : NULL); /* lv_live_result's, from below it */
+	live_record_snap(lv, out);
 }
 
 /*
@@ -221,23 +416,10 @@ void live_record_close(struct lv_live *lv, const struct lv_run_metrics *result)
 	struct live_record *r = lv->rec;
 	if (!r)
 		return;
-	pthread_mutex_lock(&r->mu);
-	r->closing = 1;
-	pthread_cond_signal(&r->cv);
-	pthread_mutex_unlock(&r->mu);
-	pthread_join(r->thread, NULL);
-	const struct lv_run_metrics *m = result;
-	char *why = NULL;
-	if (m && lv_store_finish_run(r->store, r->run, m, lv->cluster, &why) != LV_OK &&
-	    !r->error) {
-		r->error = why;
-		why = NULL;
-	}
-	free(why);
-	lv_store_close(r->store, NULL);
-	free(r->error);
-	rows_free(&r->fill);
-	rows_free(&r->drain);
+	finish(lv, result);
+	lv_store_spool_free(r->spool);
+	lv_store_rows_fini(&r->fill);
+	lv_store_rows_fini(&r->drain);
 	pthread_mutex_destroy(&r->mu);
 	pthread_cond_destroy(&r->cv);
 	free(r);

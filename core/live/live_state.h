@@ -211,7 +211,11 @@ struct lv_live {
 	pthread_mutex_t snap_mu;
 	struct lv_snapshot *snap; /* under snap_mu; the latest published */
 	double next_snap_s;
-	struct live_record *rec;    /* NULL without a store */
+	struct live_record *rec; /* NULL without a store */
+	struct {
+		uint64_t answered, ok, served; /* requests answered: all, every frame ok, served */
+		int done;                      /* put into the result (live_record.c) */
+	} requests;
 	struct live_events *ev;     /* event log, recent batches and frames, explanations */
 	unsigned long long shm_seq; /* regions made so far (their names) */
 };

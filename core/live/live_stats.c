@@ -1,6 +1,7 @@
 /*
  * live_stats: the live controller's rolling figures and the snapshots it
- * publishes from them (snapshot.h).
+ * publishes from them (snapshot.h), with the store's record as
+ * live_record.c counts it.
  *
  * Frames are counted into one-second buckets (a ring of RING_S seconds, by
  * the second of their terminal time) and the cluster's energy is noted at
@@ -283,6 +284,7 @@ static struct lv_snapshot *build(struct lv_live *lv, double now)
 	}
 	fill_rates(lv, now, o);
 	live_events_fill(lv, o);
+	live_record_snap(lv, &o->store);
 	return o;
 }
 

@@ -98,6 +98,49 @@ struct lv_snap_device {
 	struct lv_snap_batch recent[LV_SNAP_BATCHES];
 };
 
+/*
+ * The record of the run in the store (a live run with a database). A row
+ * of each kind is, at any time, in exactly one of written, lost and
+ * pending; lost rows are gone for good (writes kept failing, or the
+ * writer's buffer was full), so any of them makes the record incomplete.
+ */
+enum {
+	LV_SNAP_ROWS_FRAMES,
+	LV_SNAP_ROWS_BATCHES,
+	LV_SNAP_ROWS_TELEMETRY,
+	LV_SNAP_ROWS_RUNS,    /* the run's results */
+	LV_SNAP_ROWS_DEVICES, /* the devices rows that come with them */
+	LV_SNAP_ROW_KINDS
+};
+
+/* "frames", "batches", "telemetry", "runs", "devices". */
+static inline const char *lv_snap_row_kind_name(int k)
+{
+	static const char *const names[LV_SNAP_ROW_KINDS] = { "frames", "batches", "telemetry",
+		                                              "runs", "devices" };
+	return k >= 0 && k < LV_SNAP_ROW_KINDS ? names[k] : "?";
+}
+
+struct lv_snap_store {
+	int enabled; /* 0: no database (everything below is 0) */
+	int failing; /* the last write failed: rows wait for the next attempt */
+	uint64_t written[LV_SNAP_ROW_KINDS];
+	uint64_t lost[LV_SNAP_ROW_KINDS];
+	uint64_t pending[LV_SNAP_ROW_KINDS]; /* held in memory for the next write */
+	uint64_t failures;                   /* write attempts that failed */
+	uint64_t gaps;                       /* times writing resumed after rows were lost */
+	char last_error[200];                /* the last failure; "" before any */
+};
+
+/* Rows lost, all kinds: > 0 means the record is incomplete. */
+static inline uint64_t lv_snap_store_lost(const struct lv_snap_store *s)
+{
+	uint64_t n = 0;
+	for (int k = 0; k < LV_SNAP_ROW_KINDS; k++)
+		n += s->lost[k];
+	return n;
+}
+
 struct lv_snapshot {
 	uint64_t seq; /* increases with every publication */
 	double now_s; /* controller clock */
@@ -128,6 +171,7 @@ struct lv_snapshot {
 	size_t n_tightest;
 	double tightest_s[LV_SNAP_TIGHTEST]; /* absolute deadlines, controller clock */
 	struct lv_snap_decision decision;
+	struct lv_snap_store store;
 	size_t n_devices;
 	struct lv_snap_device *devices; /* owned */
 };

@@ -4,10 +4,14 @@
  * columns).
  *
  * Invariants: every INSERT goes through a statement prepared once at open;
- * `txn` is 0 (no transaction), 1 (the caller's, from lv_store_begin) or 2
- * (one the store opened for row-by-row writers, committed every
- * LV_STORE_TXN_ROWS rows and at close). SQLite result codes are turned into
- * LV_ELIB plus a message here and go no further.
+ * `txn` says which transaction is open (enum txn) and the connection is
+ * inside one exactly when txn is TXN_CALLER or TXN_OWN: a write that fails
+ * (but for a constraint, which SQLite undoes by the statement alone) rolls
+ * the transaction back at once (abandon), whatever SQLite did with it
+ * already — for some errors it rolls back itself, for SQLITE_BUSY it keeps
+ * the transaction open, and a store that kept going inside it failed
+ * every later write with "a transaction is already open". SQLite result
+ * codes are turned into LV_* codes plus a message here and go no further.
  */
 #include "store.h"
 
@@ -30,8 +34,9 @@ static const char schema_sql[] =
     " mode TEXT NOT NULL, trace TEXT, trace_seed INTEGER, seed INTEGER, cluster TEXT,"
     " frames INTEGER, served INTEGER, ok INTEGER, late INTEGER, failed INTEGER,"
     " expired INTEGER, rejected INTEGER, requests INTEGER, requests_ok INTEGER,"
-    " window_s REAL, energy_j REAL, frames_per_j REAL, pct_frames_ok REAL,"
-    " latency_p50_s REAL, latency_p95_s REAL, latency_p99_s REAL, bound_energy_j REAL);"
+    " window_s REAL, energy_j REAL, frames_per_joule REAL, pct_frames_ok REAL,"
+    " latency_p50_s REAL, latency_p95_s REAL, latency_p99_s REAL, bound_energy_j REAL,"
+    " frames_lost INTEGER, batches_lost INTEGER, telemetry_lost INTEGER);"
     "CREATE TABLE IF NOT EXISTS devices("
     " run_id INTEGER NOT NULL, device INTEGER NOT NULL, name TEXT, kind TEXT,"
     " energy_j REAL, frames INTEGER, batches INTEGER, busy_s REAL, avg_freq_hz REAL,"
@@ -50,33 +55,113 @@ static const char schema_sql[] =
     " power_w REAL, energy_j REAL, freq_hz INTEGER, load_pct REAL);"
     "CREATE INDEX IF NOT EXISTS telemetry_run_time ON telemetry(run_id, time_s);";
 
-enum { ST_RUN, ST_FINISH, ST_DEVICE, ST_FRAME, ST_BATCH, ST_TELEMETRY, ST_COUNT };
+/* Version 1 to 2: the runs columns as a version 2 file creates them, in the same order. */
+static const char migrate_1_2_sql[] =
+    "ALTER TABLE runs RENAME COLUMN frames_per_j TO frames_per_joule;"
+    "ALTER TABLE runs ADD COLUMN frames_lost INTEGER;"
+    "ALTER TABLE runs ADD COLUMN batches_lost INTEGER;"
+    "ALTER TABLE runs ADD COLUMN telemetry_lost INTEGER;"
+    "UPDATE schema_version SET version = 2;";
+
+enum { ST_RUN, ST_FINISH, ST_DEVICE, ST_FRAME, ST_BATCH, ST_TELEMETRY, ST_LOST, ST_COUNT };
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_RUN] = "INSERT INTO runs(id, experiment, policy, cost_mode, mode, trace, trace_seed,"
 	           " seed, cluster) VALUES(?,?,?,?,?,?,?,?,?)",
 	[ST_FINISH] = "UPDATE runs SET frames=?, served=?, ok=?, late=?, failed=?, expired=?,"
 	              " rejected=?, requests=?, requests_ok=?, window_s=?, energy_j=?,"
-	              " frames_per_j=?, pct_frames_ok=?, latency_p50_s=?, latency_p95_s=?,"
+	              " frames_per_joule=?, pct_frames_ok=?, latency_p50_s=?, latency_p95_s=?,"
 	              " latency_p99_s=?, bound_energy_j=? WHERE id=?",
 	[ST_DEVICE] = "INSERT INTO devices VALUES(?,?,?,?,?,?,?,?,?)",
 	[ST_FRAME] = "INSERT INTO frames VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_BATCH] = "INSERT INTO batches VALUES(?,?,?,?,?,?,?,?,?)",
 	[ST_TELEMETRY] = "INSERT INTO telemetry VALUES(?,?,?,?,?,?,?)",
+	[ST_LOST] = "UPDATE runs SET frames_lost=?, batches_lost=?, telemetry_lost=? WHERE id=?",
+};
+
+enum txn {
+	TXN_NONE,
+	TXN_CALLER, /* lv_store_begin's */
+	TXN_OWN,    /* the store's, for row-by-row writers: committed every LV_STORE_TXN_ROWS */
+	TXN_FAILED, /* the caller's, rolled back after a failed write: no transaction open */
 };
 
 struct lv_store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *st[ST_COUNT];
-	int txn;        /* 0 none, 1 the caller's, 2 the store's own */
+	enum txn txn;
 	size_t pending; /* rows in the store's own transaction */
+	char *failed;   /* TXN_FAILED: what failed */
 };
+
+const char *lv_store_kind_name(enum lv_store_kind k)
+{
+	static const char *const names[LV_STORE_KINDS] = { "frames", "batches", "telemetry", "runs",
+		                                           "devices" };
+	return (unsigned)k < LV_STORE_KINDS ? names[k] : "?";
+}
 
 /* Fails with the database's current message. */
 static int db_fail(struct lv_store *s, char **why, const char *what)
 {
 	return lv_fail(why, LV_ELIB, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+/*
+ * What a failed write's SQLite code is to the caller: LV_EINVAL for a
+ * constraint (the row itself is wrong), LV_EIO for everything that may
+ * pass when tried again (locked, busy, full, I/O, out of memory, ...).
+ */
+static int write_code(int sqlite_rc)
+{
+	return (sqlite_rc & 0xff) == SQLITE_CONSTRAINT ? LV_EINVAL : LV_EIO;
+}
+
+/*
+ * Leaves whatever transaction the connection is in, rows and all, and says
+ * so in the state: the caller's becomes TXN_FAILED (`what` kept for its
+ * commit's message), the store's own is simply gone. Returns the rows the
+ * store's own transaction held.
+ */
+static size_t abandon(struct lv_store *s, const char *what)
+{
+	size_t rows = s->txn == TXN_OWN ? s->pending : 0;
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (s->txn == TXN_CALLER) {
+		s->txn = TXN_FAILED;
+		free(s->failed);
+		s->failed = lv_xstrdup(what ? what : "a write failed");
+	} else if (s->txn == TXN_OWN) {
+		s->txn = TXN_NONE;
+	}
+	s->pending = 0;
+	return rows;
+}
+
+/*
+ * A write (statement step or COMMIT) failed with sqlite_rc and SQLite's
+ * message err: the message names the file, what was written and why; the
+ * transaction is rolled back unless only a constraint failed.
+ */
+static int write_fail(struct lv_store *s, int sqlite_rc, const char *err, const char *what,
+                      char **why)
+{
+	int code = write_code(sqlite_rc);
+	char *msg = lv_xasprintf("%s: %s: %s", s->path, what, err);
+	if (code == LV_EINVAL && !sqlite3_get_autocommit(s->db)) {
+		lv_fail(why, code, "%s", msg); /* the statement alone was undone */
+	} else {
+		size_t rows = abandon(s, msg);
+		if (rows)
+			lv_fail(why, code, "%s (rolled back with the %zu rows before it)", msg,
+			        rows);
+		else
+			lv_fail(why, code, "%s (rolled back)", msg);
+	}
+	free(msg);
+	return code;
 }
 
 static int exec(struct lv_store *s, const char *sql, char **why)
@@ -127,6 +212,9 @@ static int init_schema(struct lv_store *s, unsigned flags, char **why)
 		         LV_STORE_VERSION);
 		if (exec(s, sql, why) != LV_OK)
 			return LV_ELIB;
+	} else if (v == 1) {
+		if (exec(s, migrate_1_2_sql, why) != LV_OK)
+			return LV_ELIB;
 	} else if (v != LV_STORE_VERSION) {
 		return lv_fail(why, LV_EINVAL, "%s: schema version %lld, this loudva reads %d",
 		               s->path, (long long)v, LV_STORE_VERSION);
@@ -144,9 +232,12 @@ struct lv_store *lv_store_open(const char *path, unsigned flags, char **why)
 		        s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;
 	}
-	sqlite3_busy_timeout(s->db, 5000);
-	if (init_schema(s, flags, why) != LV_OK)
+	sqlite3_busy_timeout(s->db, LV_STORE_BUSY_MS);
+	if (init_schema(s, flags, why) != LV_OK) {
+		if (!sqlite3_get_autocommit(s->db))
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		goto fail;
+	}
 	for (int i = 0; i < ST_COUNT; i++)
 		if (sqlite3_prepare_v2(s->db, stmt_sql[i], -1, &s->st[i], NULL) != SQLITE_OK) {
 			db_fail(s, why, "preparing statements");
@@ -163,51 +254,94 @@ int lv_store_close(struct lv_store *s, char **why)
 	if (!s)
 		return LV_OK;
 	int rc = LV_OK;
-	if (s->txn && exec(s, "COMMIT", why) != LV_OK)
-		rc = LV_ELIB;
+	if (s->txn == TXN_CALLER || s->txn == TXN_OWN)
+		rc = lv_store_commit(s, why);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	if (s->db && sqlite3_close(s->db) != SQLITE_OK && rc == LV_OK)
 		rc = lv_fail(why, LV_ELIB, "%s: close failed", s->path);
+	free(s->failed);
 	free(s->path);
 	free(s);
 	return rc;
 }
 
+void lv_store_set_busy_timeout(struct lv_store *s, int ms)
+{
+	sqlite3_busy_timeout(s->db, ms);
+}
+
+/* BEGIN, out of whatever transaction the connection was left in (there should be none). */
+static int begin(struct lv_store *s, char **why)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	int rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
+	return rc == SQLITE_OK
+	           ? LV_OK
+	           : write_fail(s, rc, sqlite3_errstr(rc), "starting a transaction", why);
+}
+
 int lv_store_begin(struct lv_store *s, char **why)
 {
-	if (s->txn == 1)
+	if (s->txn == TXN_CALLER)
 		return lv_fail(why, LV_ESTATE, "%s: a transaction is already open", s->path);
-	if (s->txn == 0 && exec(s, "BEGIN", why) != LV_OK)
-		return LV_ELIB;
-	s->txn = 1; /* the store's own transaction, if any, becomes the caller's */
+	if (s->txn != TXN_OWN) { /* the store's own, if any, becomes the caller's */
+		s->txn = TXN_NONE;
+		if (begin(s, why) != LV_OK)
+			return LV_EIO;
+	}
+	s->txn = TXN_CALLER;
 	return LV_OK;
 }
 
 int lv_store_commit(struct lv_store *s, char **why)
 {
-	if (s->txn == 0)
+	if (s->txn == TXN_FAILED) {
+		int rc = lv_fail(why, LV_ESTATE,
+		                 "%s: nothing committed: the transaction was "
+		                 "rolled back after %s",
+		                 s->path, s->failed);
+		s->txn = TXN_NONE;
+		return rc;
+	}
+	if (s->txn == TXN_NONE)
 		return LV_OK;
-	s->txn = 0;
+	int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		write_fail(s, rc, sqlite3_errmsg(s->db), "committing", why);
+		s->txn = TXN_NONE;
+		return LV_EIO;
+	}
+	s->txn = TXN_NONE;
 	s->pending = 0;
-	return exec(s, "COMMIT", why);
+	return LV_OK;
+}
+
+void lv_store_rollback(struct lv_store *s)
+{
+	abandon(s, NULL);
+	s->txn = TXN_NONE;
 }
 
 /* Before a row write: make sure a transaction is open. After: count it. */
 static int row_begin(struct lv_store *s, char **why)
 {
-	if (s->txn)
+	if (s->txn == TXN_FAILED)
+		return lv_fail(why, LV_ESTATE, "%s: the transaction was rolled back after %s",
+		               s->path, s->failed);
+	if (s->txn != TXN_NONE)
 		return LV_OK;
-	if (exec(s, "BEGIN", why) != LV_OK)
-		return LV_ELIB;
-	s->txn = 2;
+	if (begin(s, why) != LV_OK)
+		return LV_EIO;
+	s->txn = TXN_OWN;
 	s->pending = 0;
 	return LV_OK;
 }
 
 static int row_done(struct lv_store *s, char **why)
 {
-	if (s->txn == 2 && ++s->pending >= LV_STORE_TXN_ROWS)
+	if (s->txn == TXN_OWN && ++s->pending >= LV_STORE_TXN_ROWS)
 		return lv_store_commit(s, why);
 	return LV_OK;
 }
@@ -235,15 +369,18 @@ static void bind_u64(sqlite3_stmt *st, int i, uint64_t v)
 	sqlite3_bind_int64(st, i, (sqlite3_int64)v);
 }
 
-/* Steps a fully bound INSERT/UPDATE and resets it. */
+/*
+ * Steps a fully bound INSERT/UPDATE and resets it. A failure rolls the
+ * transaction back (write_fail), but for a constraint.
+ */
 static int run_stmt(struct lv_store *s, sqlite3_stmt *st, const char *what, char **why)
 {
 	int rc = sqlite3_step(st);
-	int out = rc == SQLITE_DONE ? LV_OK : db_fail(s, why, what);
-	if (rc == SQLITE_CONSTRAINT)
-		out = LV_EINVAL;
+	char *err = rc == SQLITE_DONE ? NULL : lv_xstrdup(sqlite3_errmsg(s->db));
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+	int out = rc == SQLITE_DONE ? LV_OK : write_fail(s, rc, err, what, why);
+	free(err);
 	return out;
 }
 
@@ -252,8 +389,9 @@ static int run_stmt(struct lv_store *s, sqlite3_stmt *st, const char *what, char
 int lv_store_add_run(struct lv_store *s, const struct lv_store_run *r, int64_t *id_out, char **why)
 {
 	sqlite3_stmt *st = s->st[ST_RUN];
-	if (row_begin(s, why) != LV_OK)
-		return LV_ELIB;
+	int rc = row_begin(s, why);
+	if (rc != LV_OK)
+		return rc;
 	if (r->id > 0)
 		sqlite3_bind_int64(st, 1, r->id);
 	else
@@ -267,7 +405,7 @@ int lv_store_add_run(struct lv_store *s, const struct lv_store_run *r, int64_t *
 		sqlite3_bind_int64(st, 7, r->trace_seed);
 	bind_u64(st, 8, r->seed);
 	bind_text(st, 9, r->cluster);
-	int rc = run_stmt(s, st, "adding a run", why);
+	rc = run_stmt(s, st, "adding a run", why);
 	if (rc != LV_OK)
 		return rc;
 	if (id_out)
@@ -279,8 +417,9 @@ int lv_store_finish_run(struct lv_store *s, int64_t run, const struct lv_run_met
                         const struct lv_cluster *c, char **why)
 {
 	sqlite3_stmt *st = s->st[ST_FINISH];
-	if (row_begin(s, why) != LV_OK)
-		return LV_ELIB;
+	int rc = row_begin(s, why);
+	if (rc != LV_OK)
+		return rc;
 	const uint64_t counts[] = { m->frames,  m->served,   m->ok,       m->late,       m->failed,
 		                    m->expired, m->rejected, m->requests, m->requests_ok };
 	int i = 1;
@@ -292,7 +431,7 @@ int lv_store_finish_run(struct lv_store *s, int64_t run, const struct lv_run_met
 	for (size_t k = 0; k < sizeof(reals) / sizeof(reals[0]); k++)
 		bind_real(st, i++, reals[k]);
 	sqlite3_bind_int64(st, i, run);
-	int rc = run_stmt(s, st, "recording a run's results", why);
+	rc = run_stmt(s, st, "recording a run's results", why);
 	if (rc == LV_OK && sqlite3_changes(s->db) != 1)
 		rc = lv_fail(why, LV_ENOENT, "%s: no run %lld", s->path, (long long)run);
 	st = s->st[ST_DEVICE];
@@ -314,11 +453,29 @@ int lv_store_finish_run(struct lv_store *s, int64_t run, const struct lv_run_met
 	return rc == LV_OK ? row_done(s, why) : rc;
 }
 
+int lv_store_set_lost(struct lv_store *s, int64_t run, const uint64_t lost[LV_STORE_KINDS],
+                      char **why)
+{
+	sqlite3_stmt *st = s->st[ST_LOST];
+	int rc = row_begin(s, why);
+	if (rc != LV_OK)
+		return rc;
+	bind_u64(st, 1, lost[LV_STORE_FRAMES]);
+	bind_u64(st, 2, lost[LV_STORE_BATCHES]);
+	bind_u64(st, 3, lost[LV_STORE_TELEMETRY]);
+	sqlite3_bind_int64(st, 4, run);
+	rc = run_stmt(s, st, "recording a run's missing rows", why);
+	if (rc == LV_OK && sqlite3_changes(s->db) != 1)
+		rc = lv_fail(why, LV_ENOENT, "%s: no run %lld", s->path, (long long)run);
+	return rc == LV_OK ? row_done(s, why) : rc;
+}
+
 int lv_store_add_frame(struct lv_store *s, int64_t run, const struct lv_frame *f, char **why)
 {
 	sqlite3_stmt *st = s->st[ST_FRAME];
-	if (row_begin(s, why) != LV_OK)
-		return LV_ELIB;
+	int rc = row_begin(s, why);
+	if (rc != LV_OK)
+		return rc;
 	int dispatched = f->device >= 0;
 	sqlite3_bind_int64(st, 1, run);
 	bind_u64(st, 2, f->id);
@@ -339,15 +496,16 @@ int lv_store_add_frame(struct lv_store *s, int64_t run, const struct lv_frame *f
 	}
 	sqlite3_bind_int64(st, 15, f->attempts);
 	bind_text(st, 16, f->reason);
-	int rc = run_stmt(s, st, "adding a frame", why);
+	rc = run_stmt(s, st, "adding a frame", why);
 	return rc == LV_OK ? row_done(s, why) : rc;
 }
 
 int lv_store_add_batch(struct lv_store *s, int64_t run, const struct lv_store_batch *b, char **why)
 {
 	sqlite3_stmt *st = s->st[ST_BATCH];
-	if (row_begin(s, why) != LV_OK)
-		return LV_ELIB;
+	int rc = row_begin(s, why);
+	if (rc != LV_OK)
+		return rc;
 	sqlite3_bind_int64(st, 1, run);
 	bind_u64(st, 2, b->batch_id);
 	sqlite3_bind_int64(st, 3, b->device);
@@ -357,7 +515,7 @@ int lv_store_add_batch(struct lv_store *s, int64_t run, const struct lv_store_ba
 	bind_real(st, 7, b->start_s);
 	bind_real(st, 8, b->end_s);
 	bind_real(st, 9, b->energy_j);
-	int rc = run_stmt(s, st, "adding a batch", why);
+	rc = run_stmt(s, st, "adding a batch", why);
 	return rc == LV_OK ? row_done(s, why) : rc;
 }
 
@@ -365,8 +523,9 @@ int lv_store_add_telemetry(struct lv_store *s, int64_t run, const struct lv_stor
                            char **why)
 {
 	sqlite3_stmt *st = s->st[ST_TELEMETRY];
-	if (row_begin(s, why) != LV_OK)
-		return LV_ELIB;
+	int rc = row_begin(s, why);
+	if (rc != LV_OK)
+		return rc;
 	sqlite3_bind_int64(st, 1, run);
 	bind_real(st, 2, t->time_s);
 	sqlite3_bind_int64(st, 3, t->device);
@@ -375,7 +534,7 @@ int lv_store_add_telemetry(struct lv_store *s, int64_t run, const struct lv_stor
 	if (t->freq_hz)
 		bind_u64(st, 6, t->freq_hz);
 	bind_real(st, 7, t->load_pct);
-	int rc = run_stmt(s, st, "adding telemetry", why);
+	rc = run_stmt(s, st, "adding telemetry", why);
 	return rc == LV_OK ? row_done(s, why) : rc;
 }
 
@@ -398,13 +557,13 @@ static int attach(struct lv_store *s, const char *path, char **why)
 int lv_store_merge(struct lv_store *s, const char *path, char **why)
 {
 	static const char *const tables[] = { "runs", "devices", "frames", "batches", "telemetry" };
-	if (s->txn == 1)
+	if (s->txn == TXN_CALLER)
 		return lv_fail(why, LV_ESTATE, "%s: merge inside a transaction", s->path);
-	if (lv_store_commit(s, why) != LV_OK)
-		return LV_ELIB;
+	int rc = lv_store_commit(s, why);
+	if (rc != LV_OK)
+		return rc;
 	if (attach(s, path, why) != LV_OK)
 		return LV_EIO;
-	int rc = LV_OK;
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(s->db, "SELECT version FROM src.schema_version", -1, &st, NULL) !=
 	        SQLITE_OK ||
@@ -431,8 +590,9 @@ int lv_store_merge(struct lv_store *s, const char *path, char **why)
 	}
 	if (rc == LV_OK)
 		rc = exec(s, "COMMIT", why);
-	else
-		exec(s, "ROLLBACK", NULL);
+	if (rc != LV_OK && !sqlite3_get_autocommit(s->db))
+		exec(s, "ROLLBACK",
+		     NULL); /* nothing of a failed merge stays, nor its transaction */
 	exec(s, "DETACH DATABASE src", rc == LV_OK ? why : NULL);
 	return rc;
 }

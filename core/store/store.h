@@ -22,6 +22,21 @@
  * costs one fsync per row. The database runs in WAL mode, so a reader (the
  * console, `loudva report`) can read while a live run writes.
  *
+ * Failed writes. A write that fails for any reason but a constraint (the
+ * database locked past the busy time-out, a full disk, an I/O error) rolls
+ * back the open transaction before it returns, so the connection is never
+ * left inside a broken one: the caller's transaction is then gone (every
+ * later write and the commit fail with LV_ESTATE until lv_store_begin or
+ * lv_store_rollback), the store's own loses the rows since its last commit
+ * (the message says how many). Such failures are LV_EIO, and may succeed
+ * when tried again; a constraint (an id taken) is LV_EINVAL and undoes
+ * only the one statement. store_spool.h retries failed writes and counts
+ * the rows it has to give up.
+ *
+ * Schema history: version 2 renamed runs.frames_per_j to frames_per_joule
+ * and added runs.frames_lost, batches_lost and telemetry_lost; a version 1
+ * file is migrated when opened.
+ *
  * SQLite's error codes stop here: callers get LV_E* codes and a message
  * naming the database file and what failed.
  */
@@ -36,8 +51,22 @@ struct lv_cluster;
 struct lv_frame;
 struct lv_run_metrics;
 
-#define LV_STORE_VERSION  1
+#define LV_STORE_VERSION  2
 #define LV_STORE_TXN_ROWS 20000
+#define LV_STORE_BUSY_MS  5000 /* how long a write waits for another process's lock */
+
+/* The kinds of rows, for counting what was written and what is missing. */
+enum lv_store_kind {
+	LV_STORE_FRAMES,
+	LV_STORE_BATCHES,
+	LV_STORE_TELEMETRY,
+	LV_STORE_RUNS,    /* a run's results (lv_store_finish_run's update of its row) */
+	LV_STORE_DEVICES, /* the devices rows that come with them */
+	LV_STORE_KINDS
+};
+
+/* "frames", "batches", "telemetry", "runs", "devices". */
+const char *lv_store_kind_name(enum lv_store_kind k);
 
 enum {
 	LV_STORE_SCRATCH = 1u << 0, /* a temporary file: no journal, no fsync (merged later) */
@@ -53,8 +82,22 @@ struct lv_store *lv_store_open(const char *path, unsigned flags, char **why);
 /* Commits any open transaction and closes. NULL is fine. 0 or LV_ELIB. */
 int lv_store_close(struct lv_store *s, char **why);
 
+/*
+ * How long a write waits for a lock another connection holds before it
+ * fails (LV_STORE_BUSY_MS at open); ms >= 0.
+ */
+void lv_store_set_busy_timeout(struct lv_store *s, int ms);
+
+/*
+ * The caller's transaction. begin: LV_ESTATE when one is open (a failed,
+ * rolled-back one is not: begin starts afresh). commit: 0 when there is
+ * none; LV_ESTATE when it was rolled back after a failed write; LV_EIO
+ * when the commit fails (then rolled back too). rollback: abandons the
+ * open transaction, if any, and its rows; never fails.
+ */
 int lv_store_begin(struct lv_store *s, char **why);
 int lv_store_commit(struct lv_store *s, char **why);
+void lv_store_rollback(struct lv_store *s);
 
 /* What a run is; strings borrowed for the call, NULL stored as NULL. */
 struct lv_store_run {
@@ -78,6 +121,14 @@ int lv_store_add_run(struct lv_store *s, const struct lv_store_run *r, int64_t *
  */
 int lv_store_finish_run(struct lv_store *s, int64_t run, const struct lv_run_metrics *m,
                         const struct lv_cluster *c, char **why);
+
+/*
+ * Records how many rows of each kind a run is missing (runs.frames_lost,
+ * batches_lost, telemetry_lost; lost[] indexed by enum lv_store_kind): a
+ * live run's writes that kept failing. LV_ENOENT when there is no such run.
+ */
+int lv_store_set_lost(struct lv_store *s, int64_t run, const uint64_t lost[LV_STORE_KINDS],
+                      char **why);
 
 /* A terminal frame of run `run`; the frame's tag is stored as its request. */
 int lv_store_add_frame(struct lv_store *s, int64_t run, const struct lv_frame *f, char **why);

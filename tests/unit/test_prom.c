@@ -507,6 +507,68 @@ static void test_status_json(void **state)
 	free(t);
 }
 
+/* The store's record: families only with a database; incomplete once a row is lost. */
+static void test_store_record(void **state)
+{
+	(void)state;
+	struct lv_snapshot s;
+	struct lv_snap_device d[3];
+	make_snapshot(&s, d);
+	char *t = lv_prom_render(&s, NULL, NULL);
+	assert_null(strstr(t, "loudva_store_"));
+	free(t);
+	t = lv_prom_status_json(&s, NULL);
+	cJSON *o = cJSON_Parse(t);
+	assert_true(cJSON_IsNull(at(o, "store")));
+	cJSON_Delete(o);
+	free(t);
+
+	s.store.enabled = 1;
+	s.store.failing = 1;
+	s.store.written[LV_SNAP_ROWS_FRAMES] = 70;
+	s.store.lost[LV_SNAP_ROWS_FRAMES] = 25;
+	s.store.pending[LV_SNAP_ROWS_FRAMES] = 5;
+	s.store.lost[LV_SNAP_ROWS_TELEMETRY] = 9;
+	s.store.failures = 4;
+	s.store.gaps = 1;
+	strcpy(s.store.last_error, "x.db: adding a frame: database or disk is full (rolled back)");
+	t = lv_prom_render(&s, NULL, NULL);
+	assert_has_line(t, "# TYPE loudva_store_rows_lost_total counter");
+	assert_has_line(t, "loudva_store_rows_lost_total{kind=\"frames\"} 25");
+	assert_has_line(t, "loudva_store_rows_lost_total{kind=\"telemetry\"} 9");
+	assert_has_line(t, "loudva_store_rows_lost_total{kind=\"runs\"} 0");
+	assert_has_line(t, "loudva_store_rows_written_total{kind=\"frames\"} 70");
+	assert_has_line(t, "loudva_store_rows_pending{kind=\"frames\"} 5");
+	assert_has_line(t, "loudva_store_write_failures_total 4");
+	assert_has_line(t, "loudva_store_gaps_total 1");
+	assert_has_line(t, "loudva_store_failing 1");
+	assert_has_line(t, "loudva_store_incomplete 1");
+	check_exposition(t);
+	assert_int_not_equal(promtool(t), 0);
+	free(t);
+	t = lv_prom_status_json(&s, NULL);
+	o = cJSON_Parse(t);
+	assert_true(cJSON_IsFalse(at(o, "store.complete")));
+	assert_true(cJSON_IsTrue(at(o, "store.failing")));
+	assert_true(num(o, "store.written.frames") == 70);
+	assert_true(num(o, "store.lost.frames") == 25);
+	assert_true(num(o, "store.lost.devices") == 0);
+	assert_true(num(o, "store.pending.frames") == 5);
+	assert_true(num(o, "store.write_failures") == 4);
+	assert_true(num(o, "store.gaps") == 1);
+	assert_non_null(strstr(str(o, "store.last_error"), "disk is full"));
+	cJSON_Delete(o);
+	free(t);
+
+	/* Nothing lost: complete, whatever failed on the way. */
+	memset(s.store.lost, 0, sizeof(s.store.lost));
+	s.store.failing = 0;
+	t = lv_prom_render(&s, NULL, NULL);
+	assert_has_line(t, "loudva_store_incomplete 0");
+	assert_has_line(t, "loudva_store_failing 0");
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_metrics_http_only),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_status_json),
+		cmocka_unit_test(test_store_record),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,12 @@
 /*
  * test_store: the SQLite store — schema and version, runs, frames, batches,
  * devices and telemetry written and read back, the store's own batched
- * transactions, merging scratch databases, and the summary queries. Every
- * expected figure is counted by hand from the rows the test writes; raw
- * SQL (sqlite3 directly) is the independent reader.
+ * transactions, merging scratch databases, the summary queries, the
+ * migration of a version 1 file, and failed writes: rolled back, retried
+ * and counted (store_spool.h), with a second SQLite connection holding the
+ * database's write lock the way another process would. Every expected
+ * figure is counted by hand from the rows the test writes; raw SQL (sqlite3
+ * directly) is the independent reader.
  */
 #include "testutil.h"
 
@@ -16,6 +19,7 @@
 #include "sched/engine.h"
 #include "sched/metrics.h"
 #include "store/store.h"
+#include "store/store_spool.h"
 #include "base/file.h"
 #include "base/util.h"
 
@@ -295,6 +299,366 @@ static void test_refuses_foreign_files(void **state)
 	free(dir);
 }
 
+/* A second connection to path holding the database's write lock (BEGIN EXCLUSIVE). */
+static sqlite3 *lock_db(const char *path)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	return db;
+}
+
+static void unlock_db(sqlite3 *db)
+{
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void expect_why(char **why, const char *needle)
+{
+	assert_non_null(*why);
+	if (!strstr(*why, needle))
+		fail_msg("'%s' lacks '%s'", *why, needle);
+	free(*why);
+	*why = NULL;
+}
+
+/*
+ * A write that fails because another process holds the lock past the busy
+ * time-out is rolled back: the caller's transaction reports it at commit,
+ * and once the lock is released the same store writes again (it used to
+ * stay inside the failed transaction: "a transaction is already open").
+ */
+static void test_failed_write_rolls_back(void **state)
+{
+	(void)state;
+	char *dir = lv_test_mkdtemp();
+	char *path = lv_path_join(dir, "l.db");
+	char *why = NULL;
+	struct lv_store *s = lv_store_open(path, 0, &why);
+	assert_non_null(s);
+	lv_store_set_busy_timeout(s, 20);
+	int64_t run = add_run(s, 0, "loud(pred)");
+	assert_int_equal(lv_store_commit(s, &why), LV_OK);
+
+	sqlite3 *other = lock_db(path);
+	struct lv_frame f1 = frame(1, LV_FRAME_OK, 0, 0.5), f2 = frame(2, LV_FRAME_OK, 0, 0.6);
+	assert_int_equal(lv_store_begin(s, &why), LV_OK);
+	assert_int_equal(lv_store_add_frame(s, run, &f1, &why), LV_EIO);
+	expect_why(&why, "l.db: adding a frame: database is locked (rolled back)");
+	assert_int_equal(lv_store_add_frame(s, run, &f2, &why), LV_ESTATE);
+	expect_why(&why, "rolled back after");
+	assert_int_equal(lv_store_commit(s, &why), LV_ESTATE);
+	expect_why(&why, "nothing committed");
+	/* Row by row (the store's own transaction), the same. */
+	assert_int_equal(lv_store_add_frame(s, run, &f1, &why), LV_EIO);
+	expect_why(&why, "database is locked");
+	unlock_db(other);
+
+	assert_int_equal(lv_store_begin(s, &why), LV_OK);
+	assert_int_equal(lv_store_add_frame(s, run, &f1, &why), LV_OK);
+	assert_int_equal(lv_store_add_frame(s, run, &f2, &why), LV_OK);
+	assert_int_equal(lv_store_commit(s, &why), LV_OK);
+	assert_null(why);
+	/* The store's own transaction after a failure, too. */
+	other = lock_db(path);
+	struct lv_frame f3 = frame(3, LV_FRAME_LATE, 1, 3);
+	assert_int_equal(lv_store_add_frame(s, run, &f3, &why), LV_EIO);
+	expect_why(&why, "locked");
+	unlock_db(other);
+	assert_int_equal(lv_store_add_frame(s, run, &f3, &why), LV_OK);
+	assert_int_equal(lv_store_commit(s, &why), LV_OK);
+	/* lv_store_rollback abandons what the caller began. */
+	assert_int_equal(lv_store_begin(s, &why), LV_OK);
+	struct lv_frame f4 = frame(4, LV_FRAME_OK, 1, 2);
+	assert_int_equal(lv_store_add_frame(s, run, &f4, &why), LV_OK);
+	lv_store_rollback(s);
+	assert_int_equal(lv_store_close(s, &why), LV_OK);
+	assert_null(why);
+	assert_int_equal(query_int(path, "SELECT count(*) FROM frames"), 2 + 1);
+	assert_int_equal(query_int(path, "SELECT count(*) FROM frames WHERE frame_id = 4"), 0);
+	free(path);
+	lv_test_rmtree(dir);
+	free(dir);
+}
+
+/* Nothing held: rows of every kind written and lost add up to the rows taken, kind by kind. */
+static void expect_conserved(const struct lv_store_spool *sp, const uint64_t *taken)
+{
+	struct lv_store_tally t;
+	lv_store_spool_tally(sp, &t);
+	for (int k = 0; k < LV_STORE_KINDS; k++)
+		if (t.pending[k] != 0 || t.written[k] + t.lost[k] != taken[k])
+			fail_msg("%s: %llu written + %llu lost, %llu taken", lv_store_kind_name(k),
+			         (unsigned long long)t.written[k], (unsigned long long)t.lost[k],
+			         (unsigned long long)taken[k]);
+}
+
+static void add_rows(struct lv_store_rows *w, uint64_t *taken, uint64_t first_id, int frames,
+                     int batches, int tel)
+{
+	for (int i = 0; i < frames; i++) {
+		struct lv_frame f = frame(first_id + (uint64_t)i, LV_FRAME_OK, 0, 0.5);
+		lv_store_rows_add_frame(w, &f);
+	}
+	for (int i = 0; i < batches; i++) {
+		struct lv_store_batch b = {
+			0, first_id + (uint64_t)i, 2, 1377000000, 0, 0, 0.4, NAN
+		};
+		lv_store_rows_add_batch(w, &b);
+	}
+	for (int i = 0; i < tel; i++) {
+		struct lv_store_telemetry t = { (double)i, 0, 5.0, 1.0, 0, 10 };
+		lv_store_rows_add_telemetry(w, &t);
+	}
+	taken[LV_STORE_FRAMES] += (uint64_t)frames;
+	taken[LV_STORE_BATCHES] += (uint64_t)batches;
+	taken[LV_STORE_TELEMETRY] += (uint64_t)tel;
+}
+
+/*
+ * The spool (synthetic clock): a locked database makes the attempt fail,
+ * the rows wait and go in once the lock is gone; rows that wait past
+ * retry_s are given up and counted, and the next good write reports the
+ * gap; the run's results carry the missing rows into the runs row.
+ */
+static void test_spool_retries_and_counts(void **state)
+{
+	(void)state;
+	char *dir = lv_test_mkdtemp();
+	char *path = lv_path_join(dir, "sp.db");
+	char *why = NULL;
+	struct lv_store *s = lv_store_open(path, 0, &why);
+	assert_non_null(s);
+	lv_store_set_busy_timeout(s, 20);
+	int64_t run = add_run(s, 0, "loud(pred)");
+	assert_int_equal(lv_store_commit(s, &why), LV_OK);
+	struct lv_store_spool_config cfg = { .retry_s = 10,
+		                             .backoff_min_s = 0.25,
+		                             .backoff_max_s = 4 };
+	struct lv_store_spool *sp = lv_store_spool_new(s, run, &cfg);
+	struct lv_store_rows w = { 0 };
+	struct lv_store_flush ev;
+	struct lv_store_tally t;
+	uint64_t taken[LV_STORE_KINDS] = { 0 };
+
+	/* 1. Locked: the attempt fails and is rolled back; the rows wait. */
+	add_rows(&w, taken, 1, 3, 1, 2);
+	lv_store_spool_take(sp, &w, 0.0);
+	assert_int_equal(lv_store_rows_count(&w), 0);
+	assert_int_equal(lv_store_spool_pending(sp), 6);
+	sqlite3 *other = lock_db(path);
+	assert_int_equal(lv_store_spool_flush(sp, 0.0, &ev, &why), LV_EIO);
+	expect_why(&why, "database is locked");
+	assert_true(ev.attempted && !ev.ok && ev.first_failure);
+	assert_true(ev.retry_at_s == 0.25);
+	assert_true(lv_store_spool_due(sp) == 0.25);
+	lv_store_spool_tally(sp, &t);
+	assert_true(t.failing);
+	assert_int_equal(t.failures, 1);
+	assert_int_equal(t.pending[LV_STORE_FRAMES], 3);
+	assert_int_equal(t.pending[LV_STORE_BATCHES], 1);
+	assert_int_equal(t.pending[LV_STORE_TELEMETRY], 2);
+	assert_non_null(strstr(t.last_error, "locked"));
+	/* Not due yet: nothing tried. */
+	assert_int_equal(lv_store_spool_flush(sp, 0.1, &ev, &why), LV_OK);
+	assert_false(ev.attempted);
+	/* A second failure is not a new outage, and the back-off doubles. */
+	assert_int_equal(lv_store_spool_flush(sp, 0.3, &ev, &why), LV_EIO);
+	expect_why(&why, "locked");
+	assert_false(ev.first_failure);
+	assert_true(ev.retry_at_s == 0.8);
+	unlock_db(other);
+	/* 2. The lock is gone: everything goes in, nothing was lost, no gap. */
+	assert_int_equal(lv_store_spool_flush(sp, 0.8, &ev, &why), LV_OK);
+	assert_true(ev.attempted && ev.ok);
+	assert_int_equal(ev.written, 6);
+	for (int k = 0; k < LV_STORE_KINDS; k++)
+		assert_int_equal(ev.gap[k] + ev.lost[k], 0);
+	lv_store_spool_tally(sp, &t);
+	assert_false(t.failing);
+	assert_int_equal(t.written[LV_STORE_FRAMES], 3);
+	assert_int_equal(t.written[LV_STORE_TELEMETRY], 2);
+	assert_int_equal(t.gaps, 0);
+	assert_int_equal(query_int(path, "SELECT count(*) FROM frames"), 3);
+	assert_int_equal(query_int(path, "SELECT count(*) FROM telemetry"), 2);
+	expect_conserved(sp, taken);
+
+	/* 3. Locked for longer than retry_s: the rows are given up, counted. */
+	other = lock_db(path);
+	add_rows(&w, taken, 10, 2, 0, 1);
+	lv_store_spool_take(sp, &w, 1.0);
+	assert_int_equal(lv_store_spool_flush(sp, 1.0, &ev, &why), LV_EIO);
+	free(why);
+	why = NULL;
+	assert_true(ev.first_failure);
+	add_rows(&w, taken, 20, 1, 0, 0); /* a new chunk: the first was tried */
+	lv_store_spool_take(sp, &w, 5.0);
+	assert_int_equal(lv_store_spool_flush(sp, 5.0, &ev, &why), LV_EIO);
+	free(why);
+	why = NULL;
+	/* At 10.5 the first chunk has waited 9.5 s: kept, tried a third time. */
+	assert_int_equal(lv_store_spool_flush(sp, 10.5, &ev, &why), LV_EIO);
+	free(why);
+	why = NULL;
+	assert_int_equal(ev.lost[LV_STORE_FRAMES], 0);
+	/* At 11.5 it has waited 10.5 s after three failures: given up; the second not yet. */
+	assert_int_equal(lv_store_spool_flush(sp, 11.5, &ev, &why), LV_EIO);
+	free(why);
+	why = NULL;
+	assert_int_equal(ev.lost[LV_STORE_FRAMES], 2);
+	assert_int_equal(ev.lost[LV_STORE_TELEMETRY], 1);
+	assert_int_equal(lv_store_spool_pending(sp), 1);
+	lv_store_spool_lost(sp, LV_STORE_BATCHES, 4); /* say the writer's buffer overflowed */
+	taken[LV_STORE_BATCHES] += 4;
+	unlock_db(other);
+	/* 4. Writing resumes: the gap is reported and counted once. */
+	assert_int_equal(lv_store_spool_flush(sp, 14.0, &ev, &why), LV_OK); /* 9 s: kept */
+	assert_true(ev.ok);
+	assert_int_equal(ev.written, 1);
+	assert_int_equal(ev.gap[LV_STORE_FRAMES], 2);
+	assert_int_equal(ev.gap[LV_STORE_BATCHES], 4);
+	assert_int_equal(ev.gap[LV_STORE_TELEMETRY], 1);
+	lv_store_spool_tally(sp, &t);
+	assert_int_equal(t.gaps, 1);
+	assert_int_equal(t.lost[LV_STORE_FRAMES], 2);
+	assert_int_equal(t.failures, 2 + 4);
+	expect_conserved(sp, taken);
+	add_rows(&w, taken, 30, 1, 0, 0);
+	lv_store_spool_take(sp, &w, 17.0);
+	assert_int_equal(lv_store_spool_flush(sp, 17.0, &ev, &why), LV_OK);
+	assert_int_equal(ev.gap[LV_STORE_FRAMES], 0); /* reported once */
+
+	/* 5. A row the database refuses (a duplicate frame id) is lost alone. */
+	add_rows(&w, taken, 30, 2, 0, 0); /* ids 30 (taken) and 31 */
+	lv_store_spool_take(sp, &w, 18.0);
+	assert_int_equal(lv_store_spool_flush(sp, 18.0, &ev, &why), LV_OK);
+	assert_int_equal(ev.lost[LV_STORE_FRAMES], 1);
+	assert_int_equal(ev.written, 1);
+	assert_non_null(strstr(ev.refused, "adding a frame"));
+	expect_conserved(sp, taken);
+
+	/* 6. The results: the runs row records what is missing. */
+	struct lv_device_metrics dev = { "agx-xavier-00", 0, 12.5, 4, 2, 0.4, 1e9 };
+	struct lv_run_metrics m;
+	memset(&m, 0, sizeof(m));
+	m.frames = 9;
+	m.n_devices = 1;
+	m.devices = &dev;
+	lv_store_spool_finish(sp, &m, NULL, 19.0);
+	assert_int_equal(lv_store_spool_pending(sp), 2); /* the runs row and a devices row */
+	assert_int_equal(lv_store_spool_flush(sp, 19.0, &ev, &why), LV_OK);
+	assert_int_equal(lv_store_spool_pending(sp), 0);
+	assert_true(lv_store_spool_due(sp) == INFINITY);
+	lv_store_spool_tally(sp, &t);
+	assert_int_equal(t.written[LV_STORE_RUNS], 1);
+	assert_int_equal(t.written[LV_STORE_DEVICES], 1);
+	assert_int_equal(t.lost[LV_STORE_FRAMES], 3);
+	lv_store_spool_free(sp);
+	lv_store_rows_fini(&w);
+	assert_int_equal(lv_store_close(s, &why), LV_OK);
+	assert_int_equal(query_int(path, "SELECT frames_lost FROM runs"), 3);
+	assert_int_equal(query_int(path, "SELECT batches_lost FROM runs"), 4);
+	assert_int_equal(query_int(path, "SELECT telemetry_lost FROM runs"), 1);
+	assert_int_equal(query_int(path, "SELECT frames FROM runs"), 9);
+	/* Rows in the database + rows counted lost = rows the writer had. */
+	assert_int_equal(query_int(path, "SELECT count(*) FROM frames") + 3,
+	                 (long long)taken[LV_STORE_FRAMES]);
+	assert_int_equal(query_int(path, "SELECT count(*) FROM batches") + 4,
+	                 (long long)taken[LV_STORE_BATCHES]);
+	free(path);
+	lv_test_rmtree(dir);
+	free(dir);
+}
+
+/* Giving up at the end counts every row held; results included. */
+static void test_spool_give_up(void **state)
+{
+	(void)state;
+	char *dir = lv_test_mkdtemp();
+	char *path = lv_path_join(dir, "g.db");
+	char *why = NULL;
+	struct lv_store *s = lv_store_open(path, 0, &why);
+	assert_non_null(s);
+	lv_store_set_busy_timeout(s, 20);
+	int64_t run = add_run(s, 0, "loud(pred)");
+	assert_int_equal(lv_store_commit(s, &why), LV_OK);
+	struct lv_store_spool *sp = lv_store_spool_new(s, run, NULL);
+	struct lv_store_rows w = { 0 };
+	uint64_t taken[LV_STORE_KINDS] = { 0 };
+	add_rows(&w, taken, 1, 5, 2, 3);
+	lv_store_spool_take(sp, &w, 0.0);
+	struct lv_run_metrics m;
+	memset(&m, 0, sizeof(m));
+	lv_store_spool_finish(sp, &m, NULL, 0.0);
+	sqlite3 *other = lock_db(path);
+	struct lv_store_flush ev;
+	assert_int_equal(lv_store_spool_flush(sp, 0.0, &ev, &why), LV_EIO);
+	free(why);
+	why = NULL;
+	lv_store_spool_give_up(sp, &ev);
+	unlock_db(other);
+	assert_int_equal(ev.lost[LV_STORE_FRAMES], 5);
+	assert_int_equal(ev.lost[LV_STORE_BATCHES], 2);
+	assert_int_equal(ev.lost[LV_STORE_TELEMETRY], 3);
+	assert_int_equal(ev.lost[LV_STORE_RUNS], 1);
+	assert_int_equal(lv_store_spool_pending(sp), 0);
+	taken[LV_STORE_RUNS] = 1;
+	expect_conserved(sp, taken);
+	lv_store_spool_free(sp);
+	lv_store_rows_fini(&w);
+	assert_int_equal(lv_store_close(s, &why), LV_OK);
+	assert_int_equal(query_int(path, "SELECT count(*) FROM frames"), 0);
+	assert_int_equal(query_int(path, "SELECT frames FROM runs"), -2);
+	free(path);
+	lv_test_rmtree(dir);
+	free(dir);
+}
+
+/* A version 1 file (frames_per_j, no lost columns) is migrated when opened, rows kept. */
+static void test_migrates_version_1(void **state)
+{
+	(void)state;
+	char *dir = lv_test_mkdtemp();
+	char *path = lv_path_join(dir, "v1.db");
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db,
+	                 "CREATE TABLE schema_version(version INTEGER NOT NULL);"
+	                 "INSERT INTO schema_version VALUES(1);"
+	                 "CREATE TABLE runs(id INTEGER PRIMARY KEY, experiment TEXT,"
+	                 " policy TEXT NOT NULL, cost_mode TEXT, mode TEXT NOT NULL, trace TEXT,"
+	                 " trace_seed INTEGER, seed INTEGER, cluster TEXT, frames INTEGER,"
+	                 " served INTEGER, ok INTEGER, late INTEGER, failed INTEGER,"
+	                 " expired INTEGER, rejected INTEGER, requests INTEGER,"
+	                 " requests_ok INTEGER, window_s REAL, energy_j REAL, frames_per_j REAL,"
+	                 " pct_frames_ok REAL, latency_p50_s REAL, latency_p95_s REAL,"
+	                 " latency_p99_s REAL, bound_energy_j REAL);"
+	                 "INSERT INTO runs(id, policy, mode, frames, frames_per_j)"
+	                 " VALUES(3, 'loud(prof)', 'sim', 40, 1.5);",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	char *why = NULL;
+	struct lv_store *s = lv_store_open(path, 0, &why);
+	if (!s)
+		fail_msg("%s", why);
+	const uint64_t lost[LV_STORE_KINDS] = { 7, 0, 2, 0, 0 };
+	assert_int_equal(lv_store_set_lost(s, 3, lost, &why), LV_OK);
+	assert_int_equal(lv_store_set_lost(s, 4, lost, &why), LV_ENOENT);
+	expect_why(&why, "no run 4");
+	assert_int_equal(lv_store_close(s, &why), LV_OK);
+	assert_int_equal(query_int(path, "SELECT version FROM schema_version"), 2);
+	assert_int_equal(query_int(path, "SELECT frames_per_joule * 2 FROM runs"), 3);
+	assert_int_equal(query_int(path, "SELECT frames_lost FROM runs WHERE id = 3"), 7);
+	assert_int_equal(query_int(path, "SELECT telemetry_lost FROM runs"), 2);
+	assert_int_equal(query_int(path, "SELECT frames FROM runs"), 40);
+	free(path);
+	lv_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +666,10 @@ int main(void)
 		cmocka_unit_test(test_batched_transactions),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_refuses_foreign_files),
+		cmocka_unit_test(test_failed_write_rolls_back),
+		cmocka_unit_test(test_spool_retries_and_counts),
+		cmocka_unit_test(test_spool_give_up),
+		cmocka_unit_test(test_migrates_version_1),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

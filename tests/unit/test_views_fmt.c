@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "sched/snapshot.h"
 
 static void test_units(void **st)
 {
@@ -120,12 +121,39 @@ static void test_bar(void **st)
 	assert_int_equal(full + part, 0);
 }
 
+/* The store's record: the worst news first, nothing without a database. */
+static void test_store(void **st)
+{
+	(void)st;
+	struct lv_snap_store s;
+	char b[96];
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(lv_fmt_store(b, sizeof(b), &s), 0);
+	assert_string_equal(b, "");
+	s.enabled = 1;
+	s.written[LV_SNAP_ROWS_FRAMES] = 500;
+	assert_int_equal(lv_fmt_store(b, sizeof(b), &s), 0);
+	assert_string_equal(b, "record complete");
+	s.failing = 1;
+	s.pending[LV_SNAP_ROWS_FRAMES] = 300;
+	s.pending[LV_SNAP_ROWS_TELEMETRY] = 10;
+	assert_int_equal(lv_fmt_store(b, sizeof(b), &s), 1);
+	assert_string_equal(b, "store failing: 310 rows waiting");
+	s.lost[LV_SNAP_ROWS_FRAMES] = 40;
+	s.lost[LV_SNAP_ROWS_BATCHES] = 2;
+	assert_int_equal(lv_fmt_store(b, sizeof(b), &s), 2);
+	assert_string_equal(b, "record INCOMPLETE: 42 rows missing, writes failing");
+	s.failing = 0;
+	assert_int_equal(lv_fmt_store(b, sizeof(b), &s), 2);
+	assert_string_equal(b, "record INCOMPLETE: 42 rows missing");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_units),    cmocka_unit_test(test_times),
 		cmocka_unit_test(test_resample), cmocka_unit_test(test_levels),
-		cmocka_unit_test(test_bar),
+		cmocka_unit_test(test_bar),      cmocka_unit_test(test_store),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
