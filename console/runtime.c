@@ -93,16 +93,8 @@ const char *lv_runtime_signal_name(int sig)
 	}
 }
 
-/* Sleeps s seconds even if signals interrupt it. */
-static void sleep_s(double s)
-{
-	double end = lv_mono_s() + s;
-	for (double left = s; left > 0; left = end - lv_mono_s()) {
-		struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
-		if (nanosleep(&ts, NULL) == 0)
-			break;
-	}
-}
+/* How long a stop waits for the front end's last answers to be written. */
+#define DRAIN_S 10.0
 
 char *lv_runtime_self_dir_file(const char *name)
 {
@@ -359,14 +351,19 @@ void lv_runtime_shutdown(struct lv_runtime *rt)
 	rt->shut = 1;
 	if (rt->live)
 		lv_live_shutdown(rt->live);
-	if (rt->frontend) {
-		/*
-		 * Every request is answered now; give the connection threads a
-		 * moment to write the answers, as libmicrohttpd's stop closes
-		 * connections without flushing them.
-		 */
-		sleep_s(0.3);
-	}
+	/*
+	 * Every frame is answered now; wait until the connection threads have
+	 * written the answers, as libmicrohttpd's stop closes connections
+	 * without flushing them. Requests still arriving are refused (503) and
+	 * uploads still being read are bounded by DRAIN_S.
+	 */
+	unsigned cut = lv_frontend_drain(rt->frontend, DRAIN_S);
+	if (cut && rt->live)
+		lv_eventlog_add(lv_live_log(rt->live), lv_live_clock(rt->live), LV_LOG_WARN,
+		                "front end",
+		                "%u request(s) still being read or written after %.0f s of "
+		                "stopping: cut off",
+		                cut, DRAIN_S);
 	lv_frontend_stop(rt->frontend);
 	rt->frontend = NULL;
 	lv_launcher_stop(rt->launcher);

@@ -33,6 +33,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -184,9 +185,9 @@ static enum MHD_Result upload_chunk(struct lv_frontend *fe, struct MHD_Connectio
 	return fe_upload_data(up, data, size);
 }
 
-static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
-                              const char *method, const char *version, const char *upload_data,
-                              size_t *upload_data_size, void **con_cls)
+static enum MHD_Result route(void *cls, struct MHD_Connection *conn, const char *url,
+                             const char *method, const char *version, const char *upload_data,
+                             size_t *upload_data_size, void **con_cls)
 {
 	struct lv_frontend *fe = cls;
 	const struct route *rt = NULL;
@@ -240,11 +241,39 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	return begin_upload(fe, conn, con_cls);
 }
 
+/*
+ * Every request that keeps state in con_cls is pending from its first call
+ * until libmicrohttpd reports it completed, which is after its answer was
+ * sent (or its client went away): lv_frontend_drain waits for none.
+ */
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+                              const char *method, const char *version, const char *upload_data,
+                              size_t *upload_data_size, void **con_cls)
+{
+	struct lv_frontend *fe = cls;
+	int first = *con_cls == NULL;
+	enum MHD_Result r =
+	    route(cls, conn, url, method, version, upload_data, upload_data_size, con_cls);
+	if (first && *con_cls) {
+		pthread_mutex_lock(&fe->mu);
+		fe->pending++;
+		pthread_mutex_unlock(&fe->mu);
+	}
+	return r;
+}
+
 static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                               enum MHD_RequestTerminationCode toe)
 {
 	struct lv_frontend *fe = cls;
 	(void)toe;
+	if (*con_cls) {
+		pthread_mutex_lock(&fe->mu);
+		assert(fe->pending > 0);
+		if (--fe->pending == 0)
+			pthread_cond_broadcast(&fe->idle);
+		pthread_mutex_unlock(&fe->mu);
+	}
 	if (!as_route(*con_cls))
 		fe_upload_free(*con_cls);
 	*con_cls = NULL;
@@ -369,6 +398,7 @@ struct lv_frontend *lv_frontend_new(const struct lv_frontend_ops *ops, void *arg
 		fe->lim.max_decoders = n > 0 ? (unsigned)n : 1;
 	}
 	pthread_mutex_init(&fe->mu, NULL);
+	pthread_cond_init(&fe->idle, NULL);
 	fe->dec = fe_decode_new(&fe->model, fe->lim.max_decoders);
 	atomic_init(&fe->closing, 0);
 
@@ -414,12 +444,35 @@ void lv_frontend_stats(const struct lv_frontend *fe, struct lv_frontend_stats *o
 	fe_guard_stats(fe->guard, out);
 }
 
+unsigned lv_frontend_drain(struct lv_frontend *fe, double timeout_s)
+{
+	if (!fe)
+		return 0;
+	atomic_store(&fe->closing, 1);
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until); /* pthread_cond_timedwait's clock */
+	double whole = floor(timeout_s);
+	until.tv_sec += (time_t)whole;
+	until.tv_nsec += (long)((timeout_s - whole) * 1e9);
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&fe->mu);
+	while (fe->pending > 0 && pthread_cond_timedwait(&fe->idle, &fe->mu, &until) == 0)
+		;
+	unsigned left = fe->pending;
+	pthread_mutex_unlock(&fe->mu);
+	return left;
+}
+
 void lv_frontend_stop(struct lv_frontend *fe)
 {
 	if (!fe)
 		return;
 	atomic_store(&fe->closing, 1);
 	MHD_stop_daemon(fe->mhd);
+	pthread_cond_destroy(&fe->idle);
 	pthread_mutex_destroy(&fe->mu);
 	fe_decode_free(fe->dec);
 	fe_guard_free(fe->guard);

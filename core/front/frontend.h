@@ -157,6 +157,16 @@ struct lv_frontend_stats {
 void lv_frontend_stats(const struct lv_frontend *fe, struct lv_frontend_stats *out);
 
 /*
+ * The first half of a clean stop: new /inference requests are refused with
+ * 503 from here on, and this waits until every request already read has
+ * been answered and its answer sent (libmicrohttpd reports it completed),
+ * or timeout_s has passed. Call it after the consumer has answered every
+ * frame it holds (lv_live_shutdown). Returns the requests still pending
+ * (0: none was cut off). NULL is fine (0).
+ */
+unsigned lv_frontend_drain(struct lv_frontend *fe, double timeout_s);
+
+/*
  * Stops. New /inference requests are refused with 503 from here on; requests
  * already handed to the consumer are still answered (the consumer must keep
  * running until this returns: stop the front end before lv_live_stop). Joins

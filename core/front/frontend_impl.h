@@ -21,9 +21,11 @@ struct lv_frontend {
 	struct lv_model_info model;
 	struct lv_frontend_limits lim;
 	uint16_t port;
-	atomic_int closing;     /* set by lv_frontend_stop: refuse new work */
-	pthread_mutex_t mu;     /* guards stats and log */
-	struct fe_decode *dec;  /* the decode gate and its helpers (frontend_decode.c) */
+	atomic_int closing;    /* set by lv_frontend_stop: refuse new work */
+	pthread_mutex_t mu;    /* guards stats, log and pending */
+	pthread_cond_t idle;   /* signalled when pending drops to 0 */
+	unsigned pending;      /* requests with state in con_cls: read, not yet answered and sent */
+	struct fe_decode *dec; /* the decode gate and its helpers (frontend_decode.c) */
 	struct fe_guard *guard; /* connections' deadlines and the byte budget (frontend_conn.c) */
 	struct lv_frontend_stats stats;
 	char log[256]; /* libmicrohttpd's last message */
