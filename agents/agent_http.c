@@ -88,6 +88,8 @@ struct req_ctx {
 };
 
 static char over_limit_marker; /* socket context of a connection beyond the limit */
+/* The agent this thread is starting the server of: its messages go into mhd_error. */
+static _Thread_local struct lv_agent *starting;
 
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
@@ -95,7 +97,7 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
 	char msg[512];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	msg[strcspn(msg, "\n")] = '\0';
-	if (!a->mhd) { /* starting: kept for the error message */
+	if (starting == a) { /* MHD_start_daemon's own: kept for the error message */
 		size_t n = strlen(a->mhd_error);
 		snprintf(a->mhd_error + n, sizeof(a->mhd_error) - n, "%s%s", n ? "; " : "", msg);
 	}
@@ -410,8 +412,12 @@ int lv_agent_http_start(struct lv_agent *a, char **why)
 		flags |= MHD_USE_IPv6;
 	if (a->tls_cert)
 		flags |= MHD_USE_TLS;
-	/* The TLS options last: MHD_OPTION_END ends the list early without TLS. */
+	/*
+	 * The TLS options last: without TLS, MHD_OPTION_END in the certificate's
+	 * place ends the list there. The PEM texts stay until the agent exits.
+	 */
 	a->mhd_error[0] = '\0';
+	starting = a;
 	a->mhd = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, a, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, a,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a->listen.addr,
@@ -423,6 +429,7 @@ int lv_agent_http_start(struct lv_agent *a, char **why)
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, a, MHD_OPTION_NOTIFY_CONNECTION,
 	    on_connection, a, a->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, a->tls_cert,
 	    MHD_OPTION_HTTPS_MEM_KEY, a->tls_key, MHD_OPTION_END);
+	starting = NULL;
 	if (!a->mhd && a->tls_cert && (strstr(a->mhd_error, "TLS") || strstr(a->mhd_error, "cert")))
 		return lv_fail(why, LV_EINVAL, "--tls-cert %s / --tls-key %s: refused: %s",
 		               a->opt.tls_cert, a->opt.tls_key, a->mhd_error);
