@@ -16,7 +16,7 @@ SHELL := /bin/bash
 DEB_PKGS := gcc make pkg-config libcjson-dev libxgboost-dev libsqlite3-dev libcmocka-dev \
 	    libmicrohttpd-dev libcurl4-openssl-dev libssh-dev libyaml-dev libturbojpeg0-dev \
 	    libpng-dev libncurses-dev gnuplot-nox jq tmux curl sqlite3 openssh-server openssh-client
-DEB_PKGS += wrk python3
+DEB_PKGS += wrk python3 openssl
 DEB_PKGS += clang libclang-rt-14-dev
 
 PKGS := libcjson xgboost sqlite3 libmicrohttpd libcurl libssh yaml-0.1 libturbojpeg libpng ncursesw

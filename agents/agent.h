@@ -4,9 +4,12 @@
  * response every handler sees, and a growable text buffer.
  *
  *   agent_main.c    options, start-up, signals, shutdown
- *   agent_http.c    libmicrohttpd: limits, bodies, routing, the bearer token
+ *   agent_net.c     --listen, and the token and TLS files (bounded, modes checked)
+ *   agent_http.c    libmicrohttpd: limits, TLS, routing, the bearer token
+ *   agent_body.c    a request body as it arrives: JSON part kept, tensor bytes counted
  *   agent_worker.c  the worker API: /healthz, /gpu/frequency(ies), /telemetry
- *   agent_triton.c  the emulated Triton endpoint (KServe v2, binary tensors)
+ *   agent_kserve.c  a KServe v2 infer request, checked (JSON, binary tensors, shm)
+ *   agent_triton.c  the emulated Triton endpoint: metadata, infer, the response
  *   agent_shm.c     the emulated Triton's system shared memory regions
  *   agent_skim.c    counts a JSON tensor's numbers without building a tree
  *   agent_util.c    the byte buffer, error responses, the log
@@ -18,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include "backend.h"
 #include "model/model_config.h"
@@ -25,14 +29,50 @@
 
 struct MHD_Daemon;
 struct lv_shm_table;
+struct cJSON;
 
 #define LV_AGENT_VERSION    "0.1.0"
 #define LV_AGENT_SMALL_BODY (1u << 20) /* the worker API's JSON bodies are small */
+#define LV_AGENT_PEM_MAX    (1u << 20) /* a certificate chain or key file */
+#define LV_AGENT_TOKEN_MAX  4096u      /* a token file */
+
+/* The --listen address, resolved. */
+struct lv_listen {
+	struct sockaddr_storage addr;
+	socklen_t len;
+	int loopback; /* 127.0.0.0/8 or ::1: reachable from this host only */
+};
+
+/*
+ * Parses "ADDR:PORT" or "[V6]:PORT" (ADDR numeric or a host name; port 0
+ * picks a free one) into *out. 0, or LV_EINVAL with *why naming what is
+ * wrong with it.
+ */
+int lv_agent_listen_parse(const char *s, struct lv_listen *out, char **why);
+/*
+ * Reads a small regular file whole (NUL-terminated; *len_out its size if
+ * non-NULL): at most `max` bytes, and with secret set, refused when group or
+ * others have any access to it. `what` names the option in messages
+ * ("--token-file"). Caller frees; NULL with *why (LV_EINVAL) naming the
+ * file and, for a secret, its mode.
+ */
+char *lv_agent_read_small_file(const char *path, const char *what, size_t max, int secret,
+                               size_t *len_out, char **why);
+/*
+ * Checks that text (the file at path, given as option opt) holds a PEM
+ * certificate (key 0) or an unencrypted PEM private key (key 1). 0, or
+ * LV_EINVAL with *why saying what the file holds instead.
+ */
+int lv_agent_pem_check(const char *opt, const char *path, const char *text, int key, char **why);
 
 struct lv_agent_options {
 	const char *listen;     /* ADDR:PORT [127.0.0.1:5000]; port 0 picks a free one */
 	const char *port_file;  /* the bound port is written here, or NULL */
 	const char *token_file; /* bearer token; NULL: state changes are refused */
+	const char *tls_cert;   /* PEM certificate (chain) to serve HTTPS with, or NULL */
+	const char *tls_key;    /* its PEM private key (mode 0600), or NULL */
+	int plain_http;         /* beyond loopback without TLS, asked for */
+	int require_token;      /* the token for all but /healthz (implied beyond loopback) */
 	const char *emulate;    /* kind, or NULL for the real board */
 	const char *profile;    /* emulation: profiles/<kind>.json */
 	enum lv_cost_mode mode; /* emulation's cost table [prof] */
@@ -46,14 +86,20 @@ struct lv_agent_options {
 	double duration_s;            /* > 0: exit cleanly after this long */
 	size_t max_body;              /* bytes [64 images + 1 MiB] */
 	int max_connections;          /* [64] */
+	int max_per_client;           /* connections from one address [32] */
 	unsigned conn_timeout_s;      /* idle connection timeout [30] */
 };
 
 struct lv_agent {
 	struct lv_agent_options opt;
+	struct lv_listen listen; /* opt.listen, resolved */
 	struct lv_backend *backend;
-	char *token;    /* NULL: none configured */
-	int have_model; /* emulation: the model configuration was read */
+	char *token;         /* NULL: none configured */
+	int token_all;       /* every endpoint but /healthz wants the token */
+	char *tls_cert;      /* PEM text of opt.tls_cert; NULL: plain HTTP */
+	char *tls_key;       /* PEM text of opt.tls_key */
+	char mhd_error[256]; /* libmicrohttpd's last message, for start-up failures */
+	int have_model;      /* emulation: the model configuration was read */
 	struct lv_model_config model;
 	size_t sample_stride; /* emulation: see lv_request.samples; 0 without a model */
 	char model_name[LV_MC_NAME_MAX];
@@ -88,6 +134,42 @@ struct lv_request {
 	size_t n_samples;
 	const char *arg; /* the path's wildcard: a model or region name; "" if none */
 };
+
+/*
+ * A request body as it arrives (agent_body.c). Zero it, set limit, keep
+ * (the handler reads the body) and stride (infer: the agent's
+ * sample_stride, else 0), then lv_body_header_len if the request has one.
+ */
+struct lv_body {
+	size_t limit; /* bytes accepted */
+	int keep;     /* keep the JSON part (else only count) */
+	size_t stride;
+	size_t received;
+	int too_large;
+	int has_header_len; /* binary extension */
+	size_t header_len;
+	size_t binary_len;     /* bytes after the JSON part */
+	struct lv_buf json;    /* the JSON part */
+	struct lv_buf samples; /* binary bytes at multiples of stride */
+};
+
+struct lv_response;
+
+/*
+ * The Inference-Header-Content-Length header's value (has_cl: the request
+ * declared cl bytes of body). 0, or -1 with a 400 in *r.
+ */
+int lv_body_header_len(struct lv_body *b, const char *value, int has_cl, size_t cl,
+                       struct lv_response *r);
+/* A piece of the body. */
+void lv_body_take(struct lv_body *b, const char *data, size_t n);
+/*
+ * The body is complete: fills q's body fields (borrowed from b until
+ * lv_body_fini). 0, or -1 with a 413 (over the limit) or a 400 (shorter
+ * than its header length) in *r.
+ */
+int lv_body_finish(const struct lv_body *b, struct lv_request *q, struct lv_response *r);
+void lv_body_fini(struct lv_body *b);
 
 struct lv_response {
 	int status;
@@ -167,15 +249,69 @@ void lv_shm_register(struct lv_agent *a, const struct lv_request *q, struct lv_r
 void lv_shm_unregister(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
 void lv_shm_status(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
 
+/* ---- KServe v2 infer requests (agent_skim.c, agent_kserve.c) ---- */
+
+/* A tensor's "data" array as the skimmer counted it. */
+struct lv_skim_array {
+	unsigned long long count; /* leaf elements, nested arrays flattened */
+	int numbers;              /* all of them numbers */
+	int used;                 /* claimed by an input already */
+};
+
+struct lv_skim_table {
+	struct lv_skim_array *v;
+	size_t n;
+};
+
 /*
- * Rewrites JSON text so that every array under a key "data" becomes
- * {"lv_count": N, "lv_numbers": true|false} (N leaf elements, nested arrays
- * flattened; lv_numbers: all of them numbers), so a tensor of millions of
- * numbers parses into a handful of cJSON nodes. NULL with *why (naming the
- * byte offset) on a syntax error inside such an array, an object under
- * "data", or nesting deeper than 64. Other syntax is left for cJSON to
- * judge. Caller frees.
+ * Rewrites JSON text so that every array under a key "data" (as cJSON
+ * will decode the key: "d\u0061ta" is "data") becomes {"lv_skim": i}, its
+ * count in t->v[i], so a tensor of millions of numbers parses into a
+ * handful of cJSON nodes and the count is the skimmer's own, never the
+ * client's. NULL with *why (naming the byte offset) on a syntax error
+ * inside such an array, an object or "lv_skim" under "data", or nesting
+ * deeper than 64; other syntax is left for cJSON to judge. *out_len gets
+ * the result's length. Caller frees the result and lv_skim_table_fini(t).
  */
-char *lv_skim_tensor_data(const char *text, size_t len, char **why);
+char *lv_skim_tensor_data(const char *text, size_t len, struct lv_skim_table *t, size_t *out_len,
+                          char **why);
+void lv_skim_table_fini(struct lv_skim_table *t);
+
+/* A checked infer request: what lv_triton_infer answers. */
+struct lv_infer_req {
+	int batch;
+	const char *id; /* borrowed from root, or NULL */
+	size_t n_shm;   /* regions the inputs name, held until lv_kserve_req_fini */
+	struct lv_shm_hold shm[LV_MC_MAX_TENSORS];
+	size_t n_out; /* outputs to return, in this order */
+	int out_index[LV_MC_MAX_TENSORS];
+	int out_binary[LV_MC_MAX_TENSORS];
+	/* Where the first model input's bytes are, for the outputs' seeds. */
+	const unsigned char *in_shm; /* in a region; NULL if not */
+	const char *in_region;       /* that region's name (borrowed from root) */
+	int in_binary;               /* in the body's binary part, from in_binary_at */
+	unsigned long long in_binary_at;
+	uint64_t *seeds; /* per batch item (agent_triton.c) */
+	/* owned */
+	char *text;         /* the skimmed JSON */
+	struct cJSON *root; /* its tree */
+	struct lv_skim_table skim;
+};
+
+/*
+ * Parses and checks the infer request q for the agent's model as Triton
+ * would (names, datatypes, shapes, 1 <= batch <= a->max_batch), and that
+ * every item of the batch it books is backed by bytes the request carries:
+ * JSON numbers the skimmer counted, binary bytes that arrived
+ * (binary_data_size = shape x datatype size, their sum = the bytes after
+ * the header), or a registered shared memory region that holds them. 0
+ * with *ir filled (regions held), or -1 with a 400 in *r saying why.
+ * Either way lv_kserve_req_fini(a, ir) after. Uses a's model, max_batch
+ * and shm table only (no backend).
+ */
+int lv_kserve_parse(struct lv_agent *a, const struct lv_request *q, struct lv_infer_req *ir,
+                    struct lv_response *r);
+/* Releases the regions ir holds and frees what it owns. */
+void lv_kserve_req_fini(struct lv_agent *a, struct lv_infer_req *ir);
 
 #endif

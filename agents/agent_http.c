@@ -1,22 +1,30 @@
 /*
  * agent_http: loudva-agent's HTTP server on libmicrohttpd — the one place
  * that knows MHD. It owns the limits (body size → 413, connections beyond
- * --max-connections → 503 and closed, an idle-connection timeout), request
- * bodies, the routing table, the bearer token, and turning a handler's
- * struct lv_response into an MHD response.
+ * --max-connections → 503 and closed, connections from one address beyond
+ * --max-connections-per-client refused at accept, an idle-connection
+ * timeout), TLS, the routing table, the bearer token, and turning a
+ * handler's struct lv_response into an MHD response.
  *
  * Threads: one per connection (MHD_USE_THREAD_PER_CONNECTION), so a slow
  * client holds only its own thread and an infer request may block its
  * thread for the emulated batch latency without holding up anyone else.
- * Bodies: the worker API's are small JSON, kept whole; an infer body keeps
- * its JSON part (the whole body, or the Inference-Header-Content-Length
- * bytes of a binary request) and only counts the tensor bytes after it, so
- * memory per request does not grow with the batch.
+ * Idle connections cost a thread each until the timeout, so one address
+ * may hold only so many: 80 idle connections from one host once took every
+ * slot and the controller's /healthz probe timed out on a healthy agent.
+ * Bodies (agent_body.c): the worker API's are small JSON, kept whole; an
+ * infer body keeps its JSON part and only counts the tensor bytes after it,
+ * so memory per request does not grow with the batch.
+ *
+ * The token: requests that change state always need it; with token_all
+ * (listening beyond loopback, or --require-token) everything but /healthz
+ * does. A request answered before its body was read closes the connection
+ * only when a body follows; one without (a GET) keeps it, so pipelined
+ * requests behind a 401 or 404 are still answered in order.
  */
 #include "agent.h"
 
 #include <microhttpd.h>
-#include <netdb.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +35,7 @@
 
 enum {
 	R_AUTH = 1u << 0,  /* changes state: bearer token required */
+	R_OPEN = 1u << 4,  /* never needs the token (/healthz: liveness for anyone) */
 	R_BODY = 1u << 1,  /* reads a (small) JSON body */
 	R_INFER = 1u << 2, /* an infer body: up to --max-body, binary extension */
 	R_EMU = 1u << 3,   /* exists when the backend emulates inference */
@@ -48,7 +57,7 @@ struct route {
 };
 
 static const struct route routes[] = {
-	{ "GET", "/healthz", lv_agent_healthz, 0 },
+	{ "GET", "/healthz", lv_agent_healthz, R_OPEN },
 	{ "GET", "/gpu/frequencies", lv_agent_frequencies, 0 },
 	{ "GET", "/gpu/frequency", lv_agent_frequency_get, 0 },
 	{ "PUT", "/gpu/frequency", lv_agent_frequency_put, R_AUTH | R_BODY },
@@ -71,27 +80,28 @@ static const struct route routes[] = {
 /* Per-request state, from the first call of the access handler to completion. */
 struct req_ctx {
 	const struct route *route;
-	int responded; /* a response was queued before the body was read */
-	size_t limit;  /* body bytes accepted */
-	size_t received;
-	int too_large;
-	int has_header_len; /* binary extension */
-	size_t header_len;
-	size_t binary_len;
-	size_t stride;         /* the agent's sample_stride for an infer, else 0 */
-	struct lv_buf json;    /* the JSON part */
-	struct lv_buf samples; /* binary bytes at multiples of stride */
-	char *arg;             /* the wildcard's segment ("" if none); NULL until routed */
+	int responded;   /* answered before the body was read */
+	int has_pending; /* ... and the answer waits for the request's end (no body) */
+	struct lv_response pending;
+	struct lv_body body; /* agent_body.c */
+	char *arg;           /* the wildcard's segment ("" if none); NULL until routed */
 };
 
 static char over_limit_marker; /* socket context of a connection beyond the limit */
+/* The agent this thread is starting the server of: its messages go into mhd_error. */
+static _Thread_local struct lv_agent *starting;
 
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
+	struct lv_agent *a = cls;
 	char msg[512];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	msg[strcspn(msg, "\n")] = '\0';
-	lv_agent_log(cls, "http: %s", msg);
+	if (starting == a) { /* MHD_start_daemon's own: kept for the error message */
+		size_t n = strlen(a->mhd_error);
+		snprintf(a->mhd_error + n, sizeof(a->mhd_error) - n, "%s%s", n ? "; " : "", msg);
+	}
+	lv_agent_log(a, "http: %s", msg);
 }
 
 /* ---- routing -------------------------------------------------------------------- */
@@ -185,12 +195,36 @@ static enum MHD_Result send_response(struct lv_agent *a, struct MHD_Connection *
 	return ok;
 }
 
+/* Whether the request announces a body (Content-Length > 0, or a transfer encoding). */
+static int has_body(struct MHD_Connection *c)
+{
+	const char *cl =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *te =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	unsigned long long n;
+	return te || (cl && (lv_parse_u64(cl, &n) != 0 || n > 0));
+}
+
+/*
+ * Answers before the body. A body that follows is not read, so the
+ * connection cannot carry another request: the answer goes now, with
+ * "Connection: close" (also with close_now, for a connection over the
+ * limit). Without a body the answer waits for the request's end, as any
+ * other does, and the connection lives on: pipelined GETs behind a 401 or a
+ * 404 are answered in turn (libmicrohttpd closes a connection whose answer
+ * was queued while it still expected the request's end).
+ */
 static enum MHD_Result send_early(struct lv_agent *a, struct MHD_Connection *c, struct req_ctx *x,
-                                  const char *method, const char *path, struct lv_response *r)
+                                  const char *method, const char *path, struct lv_response *r,
+                                  int close_now)
 {
 	x->responded = 1;
-	/* the body, if any, was not read: the connection cannot be reused */
-	return send_response(a, c, method, path, r, 1);
+	if (close_now || has_body(c))
+		return send_response(a, c, method, path, r, 1);
+	x->pending = *r;
+	x->has_pending = 1;
+	return MHD_YES;
 }
 
 /* ---- the request lifecycle --------------------------------------------------------- */
@@ -207,7 +241,7 @@ static int parse_size(const char *s, size_t *out)
 /* The bearer token check. 0 or a 401 in *r. */
 static int check_token(struct lv_agent *a, struct MHD_Connection *c, struct lv_response *r)
 {
-	if (!a->token) {
+	if (!a->token) { /* token_all implies a token (agent_main.c) */
 		lv_respond_error(r, MHD_HTTP_UNAUTHORIZED,
 		                 "this agent has no token configured, so it refuses requests that "
 		                 "change state (start it with --token-file FILE)");
@@ -245,7 +279,7 @@ static enum MHD_Result begin(struct lv_agent *a, struct MHD_Connection *c, struc
 		lv_respond_error(&r, MHD_HTTP_SERVICE_UNAVAILABLE,
 		                 "too many connections (this agent serves at most %d at once)",
 		                 a->opt.max_connections);
-		return send_early(a, c, x, method, path, &r);
+		return send_early(a, c, x, method, path, &r, 1);
 	}
 	x->route = find_route(method, path, &arg_at, &arg_len, &known);
 	if (x->route) {
@@ -258,7 +292,7 @@ static enum MHD_Result begin(struct lv_agent *a, struct MHD_Connection *c, struc
 			                 "%s %s: method not allowed", method, path);
 		else
 			lv_respond_error(&r, MHD_HTTP_NOT_FOUND, "%s: no such endpoint", path);
-		return send_early(a, c, x, method, path, &r);
+		return send_early(a, c, x, method, path, &r, 0);
 	}
 	unsigned fl = x->route->flags;
 	if ((fl & R_EMU) && !lv_backend_has(a->backend, LV_BACKEND_CAP_INFER)) {
@@ -266,67 +300,34 @@ static enum MHD_Result begin(struct lv_agent *a, struct MHD_Connection *c, struc
 		                 "%s: the KServe v2 endpoints exist only in emulation (on a real "
 		                 "board, Triton serves them on its own port)",
 		                 path);
-		return send_early(a, c, x, method, path, &r);
+		return send_early(a, c, x, method, path, &r, 0);
 	}
-	if ((fl & R_AUTH) && check_token(a, c, &r) != 0)
-		return send_early(a, c, x, method, path, &r);
+	int needs_token = (fl & R_AUTH) || (a->token_all && !(fl & R_OPEN));
+	if (needs_token && check_token(a, c, &r) != 0)
+		return send_early(a, c, x, method, path, &r, 0);
 
-	x->limit = a->opt.max_body;
+	struct lv_body *b = &x->body;
+	b->limit = a->opt.max_body;
+	b->keep = (fl & (R_BODY | R_INFER)) != 0;
 	if (fl & R_INFER)
-		x->stride = a->sample_stride;
-	if (!(fl & R_INFER) && x->limit > LV_AGENT_SMALL_BODY)
-		x->limit = LV_AGENT_SMALL_BODY;
+		b->stride = a->sample_stride;
+	if (!(fl & R_INFER) && b->limit > LV_AGENT_SMALL_BODY)
+		b->limit = LV_AGENT_SMALL_BODY;
 	size_t declared = 0;
 	const char *cl =
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl && parse_size(cl, &declared) == 0 && declared > x->limit) {
+	int has_cl = cl && parse_size(cl, &declared) == 0;
+	if (has_cl && declared > b->limit) {
 		lv_respond_error(&r, MHD_HTTP_CONTENT_TOO_LARGE,
 		                 "request body of %zu bytes is over this endpoint's limit of %zu",
-		                 declared, x->limit);
-		return send_early(a, c, x, method, path, &r);
+		                 declared, b->limit);
+		return send_early(a, c, x, method, path, &r, 0);
 	}
 	const char *hl =
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Inference-Header-Content-Length");
-	if ((fl & R_INFER) && hl) {
-		if (parse_size(hl, &x->header_len) != 0 || x->header_len == 0 ||
-		    (cl && x->header_len > declared)) {
-			lv_respond_error(
-			    &r, MHD_HTTP_BAD_REQUEST,
-			    "Inference-Header-Content-Length: '%s' is not a size within "
-			    "the body",
-			    hl);
-			return send_early(a, c, x, method, path, &r);
-		}
-		x->has_header_len = 1;
-	}
+	if ((fl & R_INFER) && hl && lv_body_header_len(b, hl, has_cl, declared, &r) != 0)
+		return send_early(a, c, x, method, path, &r, 0);
 	return MHD_YES;
-}
-
-/* A chunk of the body. */
-static void take_body(struct req_ctx *x, const char *data, size_t n)
-{
-	size_t before = x->received;
-	x->received += n;
-	if (x->received > x->limit || x->received < before) {
-		x->too_large = 1;
-		lv_buf_fini(&x->json);
-		return;
-	}
-	if (!(x->route->flags & (R_BODY | R_INFER)))
-		return; /* a body nobody reads */
-	size_t keep = n;
-	if (x->has_header_len)
-		keep = before >= x->header_len      ? 0
-		       : x->header_len - before < n ? x->header_len - before
-		                                    : n;
-	lv_buf_append(&x->json, data, keep);
-	size_t b0 = x->binary_len, len = n - keep;
-	if (x->stride && len) {
-		for (size_t m = (b0 + x->stride - 1) / x->stride * x->stride; m - b0 < len;
-		     m += x->stride)
-			lv_buf_append(&x->samples, data + keep + (m - b0), 1);
-	}
-	x->binary_len += len;
 }
 
 /* Body complete: run the handler. */
@@ -334,30 +335,9 @@ static enum MHD_Result finish(struct lv_agent *a, struct MHD_Connection *c, stru
                               const char *method, const char *path)
 {
 	struct lv_response r = { 0 };
-	if (x->too_large) {
-		lv_respond_error(&r, MHD_HTTP_CONTENT_TOO_LARGE,
-		                 "request body is over this endpoint's limit of %zu bytes",
-		                 x->limit);
-		return send_response(a, c, method, path, &r, 1);
-	}
-	if (x->has_header_len && x->received < x->header_len) {
-		lv_respond_error(&r, MHD_HTTP_BAD_REQUEST,
-		                 "Inference-Header-Content-Length is %zu but the body has only %zu "
-		                 "bytes",
-		                 x->header_len, x->received);
-		return send_response(a, c, method, path, &r, 0);
-	}
-	struct lv_request q = {
-		.method = method,
-		.path = path,
-		.body = x->json.p ? x->json.p : "",
-		.body_len = x->json.len,
-		.has_header_len = x->has_header_len,
-		.binary_len = x->binary_len,
-		.samples = (const unsigned char *)x->samples.p,
-		.n_samples = x->samples.len,
-		.arg = x->arg,
-	};
+	struct lv_request q = { .method = method, .path = path, .arg = x->arg };
+	if (lv_body_finish(&x->body, &q, &r) != 0)
+		return send_response(a, c, method, path, &r, x->body.too_large);
 	x->route->fn(a, &q, &r);
 	if (r.status == 0)
 		lv_respond_error(&r, MHD_HTTP_INTERNAL_SERVER_ERROR, "no response");
@@ -380,9 +360,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (*upload_size) {
 		if (!x->responded)
-			take_body(x, upload_data, *upload_size);
+			lv_body_take(&x->body, upload_data, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
+	}
+	if (x->has_pending) {
+		x->has_pending = 0;
+		return send_response(a, c, method, url, &x->pending, 0);
 	}
 	if (x->responded)
 		return MHD_YES;
@@ -398,8 +382,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (!x)
 		return;
 	atomic_fetch_sub(&a->active, 1);
-	lv_buf_fini(&x->json);
-	lv_buf_fini(&x->samples);
+	lv_body_fini(&x->body);
+	free(x->pending.body); /* never sent: the connection went first */
 	free(x->arg);
 	free(x);
 	*con_cls = NULL;
@@ -420,58 +404,38 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 
 /* ---- start and stop -------------------------------------------------------------- */
 
-/* "ADDR:PORT" or "[V6]:PORT" → host and port strings (in buf). */
-static int split_listen(const char *s, char *host, size_t hsize, char *port, size_t psize)
-{
-	const char *colon;
-	if (*s == '[') {
-		const char *close = strchr(s, ']');
-		if (!close || close[1] != ':')
-			return LV_EINVAL;
-		snprintf(host, hsize, "%.*s", (int)(close - s - 1), s + 1);
-		colon = close + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon || colon == s)
-			return LV_EINVAL;
-		snprintf(host, hsize, "%.*s", (int)(colon - s), s);
-	}
-	snprintf(port, psize, "%s", colon + 1);
-	long p;
-	if (lv_parse_long(port, &p) != 0 || p < 0 || p > 65535)
-		return LV_EINVAL;
-	return 0;
-}
-
 int lv_agent_http_start(struct lv_agent *a, char **why)
 {
-	char host[128], port[16];
-	struct addrinfo hints = { .ai_family = AF_UNSPEC,
-		                  .ai_socktype = SOCK_STREAM,
-		                  .ai_flags = AI_NUMERICSERV };
-	struct addrinfo *ai = NULL;
-	if (split_listen(a->opt.listen, host, sizeof(host), port, sizeof(port)) != 0)
-		return lv_fail(why, LV_EINVAL, "--listen: '%s' is not ADDR:PORT", a->opt.listen);
-	int err = getaddrinfo(host, port, &hints, &ai);
-	if (err != 0)
-		return lv_fail(why, LV_EINVAL, "--listen: '%s': %s", a->opt.listen,
-		               gai_strerror(err));
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
 	                 MHD_USE_ERROR_LOG | MHD_USE_ITC;
-	if (ai->ai_family == AF_INET6)
+	if (a->listen.addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	if (a->tls_cert)
+		flags |= MHD_USE_TLS;
+	/*
+	 * The TLS options last: without TLS, MHD_OPTION_END in the certificate's
+	 * place ends the list there. The PEM texts stay until the agent exits.
+	 */
+	a->mhd_error[0] = '\0';
+	starting = a;
 	a->mhd = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, a, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, a,
-	    MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)(a->opt.max_connections + 16),
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)a->opt.conn_timeout_s,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_THREAD_STACK_SIZE,
-	    (size_t)(1024 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
-	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, a, MHD_OPTION_END);
-	freeaddrinfo(ai);
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a->listen.addr,
+	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)(a->opt.max_connections + 16), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)a->opt.max_per_client, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)a->opt.conn_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)(256 * 1024), MHD_OPTION_THREAD_STACK_SIZE, (size_t)(1024 * 1024),
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, a, MHD_OPTION_NOTIFY_CONNECTION,
+	    on_connection, a, a->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, a->tls_cert,
+	    MHD_OPTION_HTTPS_MEM_KEY, a->tls_key, MHD_OPTION_END);
+	starting = NULL;
+	if (!a->mhd && a->tls_cert && (strstr(a->mhd_error, "TLS") || strstr(a->mhd_error, "cert")))
+		return lv_fail(why, LV_EINVAL, "--tls-cert %s / --tls-key %s: refused: %s",
+		               a->opt.tls_cert, a->opt.tls_key, a->mhd_error);
 	if (!a->mhd)
-		return lv_fail(why, LV_EIO, "--listen %s: cannot listen (address in use?)",
-		               a->opt.listen);
+		return lv_fail(why, LV_EIO, "--listen %s: cannot listen%s%s", a->opt.listen,
+		               a->mhd_error[0] ? ": " : " (address in use?)", a->mhd_error);
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(a->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	a->port = di ? di->port : 0;
 	return 0;

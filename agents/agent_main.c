@@ -4,8 +4,14 @@
  * SIGTERM/SIGINT or the end of --duration, and an orderly shutdown: blocked
  * infer requests are failed, the HTTP threads joined, shared memory regions
  * unmapped, the backend closed (its tegrastats child stopped). Exit status:
- * 0 after a clean stop, 1 when start-up failed at run time, 2 for bad
- * arguments or files.
+ * 0 after a clean stop, 1 when start-up failed at run time (the address is
+ * taken), 2 for bad arguments or files — every one of them, --listen
+ * included, with one line naming the option or file.
+ *
+ * Reachable from the network (--listen beyond loopback) the agent wants a
+ * token file (every endpoint but /healthz then needs the token) and TLS
+ * (--tls-cert/--tls-key), or --plain-http to say that the token may cross
+ * the network in clear; these are checked before anything is bound.
  *
  * Signals are blocked in every thread but this one (threads inherit the
  * mask from here), and the handler only sets a flag that the main loop polls
@@ -19,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "base/file.h"
@@ -51,8 +56,16 @@ static void usage(FILE *f)
 	        "  --listen ADDR:PORT      address to serve [127.0.0.1:5000]; port 0 picks a free\n"
 	        "                          port; binding beyond loopback must be asked for\n"
 	        "  --port-file FILE        write the bound port to FILE\n"
-	        "  --token-file FILE       bearer token for requests that change state; without\n"
-	        "                          one they are refused with 401\n"
+	        "  --token-file FILE       bearer token (mode 0600) for requests that change\n"
+	        "                          state; without one they are refused with 401.\n"
+	        "                          Needed beyond loopback, where every request but\n"
+	        "                          /healthz needs it\n"
+	        "  --require-token         every request but /healthz needs the token, also on\n"
+	        "                          loopback\n"
+	        "  --tls-cert FILE         serve HTTPS with this PEM certificate (chain)\n"
+	        "  --tls-key FILE          and its unencrypted PEM private key (mode 0600)\n"
+	        "  --plain-http            beyond loopback without TLS (the token crosses the\n"
+	        "                          network in clear); refused otherwise\n"
 	        "  --emulate KIND          emulate agx-xavier, xavier-nx or nano\n"
 	        "  --profile FILE          the kind's profile [profiles/KIND.json]\n"
 	        "  --mode prof|fill|pred   the emulation's cost table [prof]\n"
@@ -70,6 +83,8 @@ static void usage(FILE *f)
 	        "  --duration S            exit cleanly after S seconds\n"
 	        "  --max-body BYTES        largest request body [%zu]\n"
 	        "  --max-connections N     connections served at once; more get 503 [64]\n"
+	        "  --max-connections-per-client N\n"
+	        "                          connections from one address; more are refused [32]\n"
 	        "  --timeout S             idle connection timeout [30]\n"
 	        "  --version, --help\n",
 	        DEFAULT_MAX_BODY);
@@ -77,6 +92,7 @@ static void usage(FILE *f)
 
 struct args {
 	struct lv_agent_options o;
+	struct lv_listen listen;
 	const char *model;
 	char *profile_buf, *predictor_buf;
 };
@@ -85,6 +101,40 @@ static int bad(const char *opt, const char *v, const char *what)
 {
 	fprintf(stderr, "loudva-agent: %s: '%s': %s\n", opt, v, what);
 	return 2;
+}
+
+/*
+ * --listen, resolved, and what it takes to listen there: beyond loopback a
+ * token file, and TLS or --plain-http. 0 or exit status 2.
+ */
+static int check_exposure(struct args *g)
+{
+	const struct lv_agent_options *o = &g->o;
+	char *why = NULL;
+	if (lv_agent_listen_parse(o->listen, &g->listen, &why) != 0) {
+		fprintf(stderr, "loudva-agent: %s\n", why);
+		free(why);
+		return 2;
+	}
+	if (!o->tls_cert != !o->tls_key)
+		return bad(o->tls_cert ? "--tls-cert" : "--tls-key",
+		           o->tls_cert ? o->tls_cert : o->tls_key,
+		           "--tls-cert and --tls-key go together");
+	if (o->tls_cert && o->plain_http)
+		return bad("--plain-http", "", "contradicts --tls-cert/--tls-key");
+	if (o->require_token && !o->token_file)
+		return bad("--require-token", "", "needs --token-file FILE");
+	if (g->listen.loopback)
+		return 0;
+	if (!o->token_file)
+		return bad("--listen", o->listen,
+		           "beyond loopback, the agent needs --token-file FILE (every request but "
+		           "/healthz then needs the token)");
+	if (!o->tls_cert && !o->plain_http)
+		return bad("--listen", o->listen,
+		           "beyond loopback, give --tls-cert FILE --tls-key FILE (else the token "
+		           "crosses the network in clear), or --plain-http to accept that");
+	return 0;
 }
 
 /* Parses argv into *g. 0 to run, -1 when done (help/version), else an exit status. */
@@ -109,6 +159,11 @@ static int parse_args(int argc, char **argv, struct args *g)
 		{ "max-body", required_argument, NULL, 'b' },
 		{ "max-connections", required_argument, NULL, 'n' },
 		{ "timeout", required_argument, NULL, 'o' },
+		{ "tls-cert", required_argument, NULL, 'C' },
+		{ "tls-key", required_argument, NULL, 'K' },
+		{ "plain-http", no_argument, NULL, 'H' },
+		{ "require-token", no_argument, NULL, 'A' },
+		{ "max-connections-per-client", required_argument, NULL, 'N' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -120,6 +175,7 @@ static int parse_args(int argc, char **argv, struct args *g)
 		                        .tegrastats_interval_s = 0.2,
 		                        .max_body = DEFAULT_MAX_BODY,
 		                        .max_connections = 64,
+		                        .max_per_client = 32,
 		                        .conn_timeout_s = 30 };
 	g->model = DEFAULT_MODEL;
 	int c;
@@ -171,6 +227,16 @@ static int parse_args(int argc, char **argv, struct args *g)
 				return bad("--timeout", optarg, "expected seconds 1..86400");
 			o->conn_timeout_s = (unsigned)l;
 			break;
+		case 'N':
+			if (lv_parse_long(optarg, &l) != 0 || l < 1 || l > 100000)
+				return bad("--max-connections-per-client", optarg,
+				           "expected 1..100000");
+			o->max_per_client = (int)l;
+			break;
+		case 'C': o->tls_cert = optarg; break;
+		case 'K': o->tls_key = optarg; break;
+		case 'H': o->plain_http = 1; break;
+		case 'A': o->require_token = 1; break;
 		case 'V': printf("loudva-agent %s\n", LV_AGENT_VERSION); return -1;
 		case 'h': usage(stdout); return -1;
 		default:
@@ -192,17 +258,22 @@ static int parse_args(int argc, char **argv, struct args *g)
 	if (!o->emulate && (o->profile || o->mode != LV_COST_PROF))
 		return bad("--profile/--mode", o->profile ? o->profile : "",
 		           "only with --emulate KIND");
-	return 0;
+	return check_exposure(g);
 }
 
-/* The bearer token: the file's first line, trimmed. 0 or LV_EINVAL/LV_EIO. */
+/*
+ * The bearer token: the file's first line, trimmed. A file that group or
+ * others may read is refused (it was once a warning in the log). 0 or
+ * LV_EINVAL.
+ */
 static int load_token(struct lv_agent *a, char **why)
 {
 	if (!a->opt.token_file)
 		return 0;
-	char *text = lv_read_file(a->opt.token_file, NULL, why);
+	char *text = lv_agent_read_small_file(a->opt.token_file, "--token-file", LV_AGENT_TOKEN_MAX,
+	                                      1, NULL, why);
 	if (!text)
-		return LV_EIO;
+		return LV_EINVAL;
 	text[strcspn(text, "\r\n")] = '\0';
 	size_t n = strlen(text);
 	while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t'))
@@ -211,11 +282,25 @@ static int load_token(struct lv_agent *a, char **why)
 		free(text);
 		return lv_fail(why, LV_EINVAL, "%s: the token file is empty", a->opt.token_file);
 	}
-	struct stat st;
-	if (stat(a->opt.token_file, &st) == 0 && (st.st_mode & 077))
-		lv_agent_log(a, "warning: %s is readable by others (chmod 600 it)",
-		             a->opt.token_file);
 	a->token = text;
+	a->token_all = a->opt.require_token || !a->listen.loopback;
+	return 0;
+}
+
+/* The TLS certificate and key, checked to be PEM (the key private to its owner). */
+static int load_tls(struct lv_agent *a, char **why)
+{
+	const struct lv_agent_options *o = &a->opt;
+	if (!o->tls_cert)
+		return 0;
+	a->tls_cert =
+	    lv_agent_read_small_file(o->tls_cert, "--tls-cert", LV_AGENT_PEM_MAX, 0, NULL, why);
+	if (!a->tls_cert || lv_agent_pem_check("--tls-cert", o->tls_cert, a->tls_cert, 0, why))
+		return LV_EINVAL;
+	a->tls_key =
+	    lv_agent_read_small_file(o->tls_key, "--tls-key", LV_AGENT_PEM_MAX, 1, NULL, why);
+	if (!a->tls_key || lv_agent_pem_check("--tls-key", o->tls_key, a->tls_key, 1, why))
+		return LV_EINVAL;
 	return 0;
 }
 
@@ -274,13 +359,6 @@ static void wait_for_stop(struct lv_agent *a)
 	}
 }
 
-/* 127.0.0.0/8, ::1 and localhost; anything else is reachable from the network. */
-static int is_loopback(const char *listen)
-{
-	return !strncmp(listen, "127.", 4) || !strncmp(listen, "[::1]:", 6) ||
-	       !strncmp(listen, "localhost:", 10);
-}
-
 static int install_signals(sigset_t *blocked)
 {
 	struct sigaction sa;
@@ -300,14 +378,17 @@ static int start(struct lv_agent *a, const struct args *g, char **why)
 {
 	int rc = load_token(a, why);
 	if (rc == 0)
+		rc = load_tls(a, why);
+	if (rc == 0)
 		rc = open_backend(a, why);
 	if (rc == 0 && a->opt.emulate)
 		rc = load_model(a, g->model, why);
 	if (rc != 0)
 		return 2;
 	a->shm = lv_shm_table_new();
-	if (lv_agent_http_start(a, why) != 0)
-		return 1;
+	rc = lv_agent_http_start(a, why);
+	if (rc != 0)
+		return rc == LV_EINVAL ? 2 : 1; /* a refused certificate is a bad file */
 	if (a->opt.port_file) {
 		char buf[16];
 		int n = snprintf(buf, sizeof(buf), "%u\n", a->port);
@@ -330,6 +411,7 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		goto out;
 	a.opt = g.o;
+	a.listen = g.listen;
 	/*
 	 * An emulated batch sleeps until the device model says it is done, and
 	 * Linux lets a timed sleep run up to the thread's timer slack late, 50 µs
@@ -359,13 +441,18 @@ int main(int argc, char **argv)
 			fprintf(stderr, "loudva-agent: %s\n", why ? why : "start-up failed");
 		goto out;
 	}
-	lv_agent_log(&a, "listening on %s, port %u (%s %s, %s)%s", a.opt.listen, a.port,
-	             lv_backend_name(a.backend), a.backend->kind, a.backend->model,
-	             a.token ? "" : "; no token: state changes refused");
-	if (!is_loopback(a.opt.listen))
-		lv_agent_log(
-		    &a, "note: %s is beyond loopback: the agent is reachable from the network%s",
-		    a.opt.listen, a.token ? "" : " (read-only: no token)");
+	lv_agent_log(&a, "listening on %s, port %u, %s (%s %s, %s)%s", a.opt.listen, a.port,
+	             a.tls_cert ? "HTTPS" : "plain HTTP", lv_backend_name(a.backend),
+	             a.backend->kind, a.backend->model,
+	             !a.token      ? "; no token: state changes refused"
+	             : a.token_all ? "; the token is needed for all but /healthz"
+	                           : "; the token is needed for state changes");
+	if (!a.listen.loopback)
+		lv_agent_log(&a,
+		             "note: %s is beyond loopback: the agent is reachable from the "
+		             "network%s",
+		             a.opt.listen,
+		             a.tls_cert ? "" : " and the token crosses it in clear (--plain-http)");
 	wait_for_stop(&a);
 	lv_agent_log(&a, "stopping (%s)", stop_requested ? "signal" : "--duration elapsed");
 out:
@@ -378,6 +465,8 @@ out:
 	if (a.log)
 		fclose(a.log);
 	free(a.token);
+	free(a.tls_cert);
+	free(a.tls_key);
 	free(why);
 	free(g.profile_buf);
 	free(g.predictor_buf);

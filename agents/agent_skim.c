@@ -3,12 +3,19 @@
  * of 64 Inception images sent as JSON numbers is 17 million numbers; as
  * cJSON nodes that is about a gigabyte. The emulator only needs to know how
  * many numbers each tensor holds, so this pass copies the text and replaces
- * each array under a "data" key by {"lv_count": N, "lv_numbers": B}; cJSON
- * then parses a few hundred bytes. Called by agent_triton.c.
+ * each array under a "data" key by {"lv_skim": i}, the i-th entry of a
+ * table of counts; cJSON then parses a few hundred bytes. Called by
+ * agent_kserve.c.
  *
  * The copy is exact outside those arrays, so cJSON still judges the rest of
- * the syntax. An object under "data" is refused: a client could otherwise
- * claim a count it never sent.
+ * the syntax. Soundness — a client must not be able to claim a count it
+ * never sent — rests on three things: the counts live in the table, never
+ * in the text cJSON reads; a key is compared with "data" as cJSON will
+ * decode it (escapes resolved, ended by a NUL as a C string is), so
+ * "d\u0061ta" cannot slip an object past; and an object under "data" is
+ * refused. (It once compared the raw bytes and wrote the count into the
+ * text: a 122-byte request with "d\u0061ta": {"lv_count": 17164992, ...}
+ * booked a 64-image batch.)
  */
 #include "agent.h"
 
@@ -23,6 +30,7 @@
 struct skim {
 	const char *p, *start, *end;
 	struct lv_buf out;
+	struct lv_skim_table *t;
 	char **why;
 };
 
@@ -51,6 +59,62 @@ static int skip_string(struct skim *s)
 		return skim_fail(s, "unterminated string");
 	s->p++;
 	return 0;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Whether the string literal [q, end) (its quotes included) decodes, as
+ * cJSON decodes it, to "data": escapes resolved, and ended by a NUL (raw
+ * or \u0000) the way cJSON's C string is. A code point beyond ASCII never
+ * matches; an escape cJSON would refuse makes the whole text invalid, so
+ * its answer does not matter.
+ */
+static int key_is_data(const char *q, const char *end)
+{
+	static const char want[] = "data";
+	size_t k = 0;
+	for (q++, end--; q < end; q++) {
+		unsigned c = (unsigned char)*q;
+		if (c == '\\' && q + 1 < end) {
+			q++;
+			switch (*q) {
+			case 'b': c = '\b'; break;
+			case 'f': c = '\f'; break;
+			case 'n': c = '\n'; break;
+			case 'r': c = '\r'; break;
+			case 't': c = '\t'; break;
+			case 'u': {
+				unsigned cp = 0;
+				for (int i = 1; i <= 4; i++) {
+					int h = q + i < end ? hex_value(q[i]) : -1;
+					if (h < 0)
+						return 0;
+					cp = cp * 16 + (unsigned)h;
+				}
+				q += 4;
+				c = cp < 0x80 ? cp : 0x80; /* 0x80: some byte that is not ASCII */
+				break;
+			}
+			default: c = (unsigned char)*q; break; /* " \ / */
+			}
+		}
+		if (c == 0)
+			return k == 4;
+		if (k == 4 || c != (unsigned char)want[k])
+			return 0;
+		k++;
+	}
+	return k == 4;
 }
 
 /* Past a JSON number; 0 when one was there. */
@@ -160,10 +224,9 @@ static int skim_all(struct skim *s)
 		const char *key = s->p;
 		if (skip_string(s) != 0)
 			return LV_EINVAL;
-		int is_data = s->p - key == 6 && !memcmp(key, "\"data\"", 6);
 		const char *after_key = s->p;
 		ws(s);
-		if (!is_data || s->p >= s->end || *s->p != ':')
+		if (s->p >= s->end || *s->p != ':' || !key_is_data(key, after_key))
 			continue;
 		s->p++;
 		ws(s);
@@ -172,24 +235,34 @@ static int skim_all(struct skim *s)
 		if (s->p >= s->end || *s->p != '[')
 			continue;
 		lv_buf_append(&s->out, copied, (size_t)(after_key - copied));
-		unsigned long long n = 0;
-		int numbers = 1;
-		if (count_array(s, 0, &n, &numbers) != 0)
+		struct lv_skim_array arr = { .numbers = 1 };
+		if (count_array(s, 0, &arr.count, &arr.numbers) != 0)
 			return LV_EINVAL;
-		lv_buf_printf(&s->out, ":{\"lv_count\":%llu,\"lv_numbers\":%s}", n,
-		              numbers ? "true" : "false");
+		struct lv_skim_table *t = s->t;
+		t->v = lv_xrealloc(t->v, (t->n + 1) * sizeof(*t->v));
+		t->v[t->n] = arr;
+		lv_buf_printf(&s->out, ":{\"lv_skim\":%zu}", t->n);
+		t->n++;
 		copied = s->p;
 	}
 	lv_buf_append(&s->out, copied, (size_t)(s->p - copied));
 	return 0;
 }
 
-char *lv_skim_tensor_data(const char *text, size_t len, char **why)
+char *lv_skim_tensor_data(const char *text, size_t len, struct lv_skim_table *t, size_t *out_len,
+                          char **why)
 {
-	struct skim s = { .p = text, .start = text, .end = text + len, .why = why };
+	struct skim s = { .p = text, .start = text, .end = text + len, .t = t, .why = why };
 	if (skim_all(&s) != 0) {
 		lv_buf_fini(&s.out);
 		return NULL;
 	}
-	return lv_buf_take(&s.out, NULL);
+	return lv_buf_take(&s.out, out_len);
+}
+
+void lv_skim_table_fini(struct lv_skim_table *t)
+{
+	free(t->v);
+	t->v = NULL;
+	t->n = 0;
 }

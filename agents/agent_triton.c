@@ -7,8 +7,8 @@
  * model_repository/<model>/config.pbtxt (read at start-up); the kind's max
  * batch caps the batch further.
  *
- * An infer request is checked as Triton checks it (input names, FP32, shape
- * [b, dims...] with 1 <= b <= max batch, byte or element count) and answered
+ * An infer request is checked by agent_kserve.c (as Triton checks it, and
+ * every booked item backed by bytes the request carries) and answered
  * 400 {"error": "..."} otherwise; a valid one is held for the emulated
  * batch's latency, queued behind other batches (one model instance), and
  * answered with the model's output tensors filled with a deterministic
@@ -20,8 +20,6 @@
  */
 #include "agent.h"
 
-#include <assert.h>
-#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,22 +37,6 @@
 #define SAMPLE_STRIDE_MAX 65536
 #define SAMPLES_PER_ITEM  32
 #define SEED_BASIS        0x6c6f756476614cULL
-
-struct infer_req {
-	int batch;
-	const char *id; /* borrowed from the parsed tree, or NULL */
-	size_t n_shm;   /* regions the inputs name, held until the infer has answered */
-	struct lv_shm_hold shm[LV_MC_MAX_TENSORS];
-	size_t n_out; /* outputs to return, in this order */
-	int out_index[LV_MC_MAX_TENSORS];
-	int out_binary[LV_MC_MAX_TENSORS];
-	/* Where the first model input's bytes are, for the outputs (item_seeds). */
-	const unsigned char *in_shm; /* in a region; NULL if not */
-	const char *in_region;       /* that region's name (borrowed from the tree) */
-	int in_binary;               /* in the body's binary part, from in_binary_at */
-	unsigned long long in_binary_at;
-	uint64_t *seeds; /* per batch item: what its output rows are seeded with */
-};
 
 static int known_model(struct lv_agent *a, const struct lv_request *q, struct lv_response *r)
 {
@@ -140,342 +122,6 @@ void lv_triton_model_meta(struct lv_agent *a, const struct lv_request *q, struct
 	lv_respond_json(r, 200, lv_buf_take(&b, NULL));
 }
 
-/* ---- infer: the request ------------------------------------------------------------ */
-
-static int find_tensor(const struct lv_model_tensor *ts, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(ts[i].name, name))
-			return (int)i;
-	return -1;
-}
-
-/* "[-1,299,299,3]" or the shape given. */
-static void shape_text(char *out, size_t size, const cJSON *shape, const struct lv_model_tensor *t)
-{
-	size_t n = 0;
-	n += (size_t)snprintf(out, size, "[");
-	if (shape) {
-		const cJSON *d;
-		int first = 1;
-		cJSON_ArrayForEach (d, shape) {
-			if (n < size)
-				n += (size_t)snprintf(out + n, size - n, "%s%.15g",
-				                      first ? "" : ",", d->valuedouble);
-			first = 0;
-		}
-	} else {
-		n += (size_t)snprintf(out + n, size - n, "-1");
-		for (int k = 0; k < t->n_dims && n < size; k++)
-			n += (size_t)snprintf(out + n, size - n, ",%lld", (long long)t->dims[k]);
-	}
-	if (n < size)
-		snprintf(out + n, size - n, "]");
-}
-
-/* Checks shape [b, dims...] of input t; sets *batch. 0 or a 400 in *r. */
-static int check_shape(struct lv_agent *a, const cJSON *shape, const struct lv_model_tensor *t,
-                       int *batch, struct lv_response *r)
-{
-	char got[128], want[128];
-	int n = cJSON_GetArraySize(shape), ok = cJSON_IsArray(shape) && n == t->n_dims + 1;
-	for (int k = 0; ok && k < n; k++) {
-		const cJSON *d = cJSON_GetArrayItem(shape, k);
-		ok = cJSON_IsNumber(d) && floor(d->valuedouble) == d->valuedouble &&
-		     (k == 0 || d->valuedouble == (double)t->dims[k - 1]);
-	}
-	if (!ok) {
-		shape_text(got, sizeof(got), cJSON_IsArray(shape) ? shape : NULL, t);
-		shape_text(want, sizeof(want), NULL, t);
-		lv_respond_error(
-		    r, 400, "unexpected shape for input '%s' for model '%s'. Expected %s, got %s",
-		    t->name, a->model_name, want, cJSON_IsArray(shape) ? got : "no shape");
-		return -1;
-	}
-	double b = cJSON_GetArrayItem(shape, 0)->valuedouble;
-	if (b < 1 || b > a->max_batch) {
-		lv_respond_error(
-		    r, 400,
-		    "inference request batch-size must be >= 1 and <= %d for '%s', got %.15g",
-		    a->max_batch, a->model_name, b);
-		return -1;
-	}
-	*batch = (int)b;
-	return 0;
-}
-
-/* A JSON number that is a whole count >= 0 (exact up to 2^53). */
-static int whole_count(const cJSON *v, unsigned long long *out)
-{
-	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 9007199254740992.0 ||
-	    floor(v->valuedouble) != v->valuedouble)
-		return -1;
-	*out = (unsigned long long)v->valuedouble;
-	return 0;
-}
-
-static int has(const cJSON *object, const char *key)
-{
-	return cJSON_GetObjectItemCaseSensitive(object, key) != NULL;
-}
-
-static int has_shm_params(const cJSON *params)
-{
-	return has(params, "shared_memory_region") || has(params, "shared_memory_byte_size") ||
-	       has(params, "shared_memory_offset");
-}
-
-/*
- * The tensor's data in a registered system shared memory region: the
- * parameters shared_memory_region, shared_memory_byte_size (= bytes) and
- * shared_memory_offset [0], within the region. The region is held in ir
- * (released by the caller whatever happens). 0 or a 400.
- */
-static int check_shm(struct lv_agent *a, const cJSON *in, const struct lv_model_tensor *t,
-                     unsigned long long bytes, struct infer_req *ir, struct lv_response *r)
-{
-	const cJSON *params = cJSON_GetObjectItemCaseSensitive(in, "parameters");
-	const cJSON *reg = cJSON_GetObjectItemCaseSensitive(params, "shared_memory_region");
-	const cJSON *size = cJSON_GetObjectItemCaseSensitive(params, "shared_memory_byte_size");
-	const cJSON *off = cJSON_GetObjectItemCaseSensitive(params, "shared_memory_offset");
-	unsigned long long n, o = 0;
-	if (!reg || !size) {
-		lv_respond_error(r, 400,
-		                 "input '%s': shared_memory_region and shared_memory_byte_size go "
-		                 "together, but only %s was given",
-		                 t->name,
-		                 reg    ? "shared_memory_region"
-		                 : size ? "shared_memory_byte_size"
-		                        : "shared_memory_offset");
-		return -1;
-	}
-	if (!cJSON_IsString(reg) || !reg->valuestring[0]) {
-		lv_respond_error(r, 400, "input '%s': shared_memory_region must be a region name",
-		                 t->name);
-		return -1;
-	}
-	if (whole_count(size, &n) != 0 || (off && whole_count(off, &o) != 0)) {
-		lv_respond_error(
-		    r, 400,
-		    "input '%s': shared_memory_byte_size and shared_memory_offset must "
-		    "be whole numbers of bytes",
-		    t->name);
-		return -1;
-	}
-	if (has(in, "data") || has(params, "binary_data_size")) {
-		lv_respond_error(r, 400, "input '%s' has both shared_memory_region and %s", t->name,
-		                 has(in, "data") ? "data" : "binary_data_size");
-		return -1;
-	}
-	if (n != bytes) {
-		lv_respond_error(r, 400,
-		                 "unexpected total byte size %llu for input '%s', expecting %llu",
-		                 n, t->name, bytes);
-		return -1;
-	}
-	assert(ir->n_shm < LV_MC_MAX_TENSORS); /* an input is named once */
-	struct lv_shm_hold *h = &ir->shm[ir->n_shm];
-	if (lv_shm_acquire(a->shm, reg->valuestring, h) != 0) {
-		lv_respond_error(r, 400, "Unable to find system shared memory region: '%s'",
-		                 reg->valuestring);
-		return -1;
-	}
-	ir->n_shm++;
-	if (o > h->byte_size || n > h->byte_size - o) {
-		lv_respond_error(r, 400,
-		                 "Invalid offset + byte size for shared memory region: '%s' (input "
-		                 "'%s': offset %llu + %llu bytes, the region has %zu)",
-		                 reg->valuestring, t->name, o, n, h->byte_size);
-		return -1;
-	}
-	if (t == &a->model.inputs[0]) {
-		ir->in_shm = h->data + o;
-		ir->in_region = reg->valuestring;
-	}
-	return 0;
-}
-
-/*
- * The tensor's data: shared memory, binary_data_size or a skimmed "data".
- * Adds binary bytes to *binary. 0 or a 400.
- */
-static int check_data(struct lv_agent *a, const cJSON *in, const struct lv_model_tensor *t,
-                      int batch, unsigned long long *binary, struct infer_req *ir,
-                      struct lv_response *r)
-{
-	unsigned long long elements =
-	    (unsigned long long)batch * (unsigned long long)lv_model_tensor_elements(t);
-	unsigned long long bytes = elements * lv_model_datatype_size(t->datatype);
-	const cJSON *params = cJSON_GetObjectItemCaseSensitive(in, "parameters");
-	const cJSON *bds = cJSON_GetObjectItemCaseSensitive(params, "binary_data_size");
-	const cJSON *data = cJSON_GetObjectItemCaseSensitive(in, "data");
-	if (has_shm_params(params))
-		return check_shm(a, in, t, bytes, ir, r);
-	if (bds) {
-		if (!cJSON_IsNumber(bds) || bds->valuedouble < 0 ||
-		    floor(bds->valuedouble) != bds->valuedouble) {
-			lv_respond_error(
-			    r, 400, "input '%s': binary_data_size must be a byte count", t->name);
-			return -1;
-		}
-		if (data) {
-			lv_respond_error(r, 400, "input '%s' has both binary_data_size and data",
-			                 t->name);
-			return -1;
-		}
-		if ((unsigned long long)bds->valuedouble != bytes) {
-			lv_respond_error(
-			    r, 400,
-			    "unexpected total byte size %.15g for input '%s', expecting %llu",
-			    bds->valuedouble, t->name, bytes);
-			return -1;
-		}
-		if (t == &a->model.inputs[0]) {
-			ir->in_binary = 1;
-			ir->in_binary_at = *binary;
-		}
-		*binary += bytes;
-		return 0;
-	}
-	const cJSON *count = cJSON_GetObjectItemCaseSensitive(data, "lv_count");
-	const cJSON *nums = cJSON_GetObjectItemCaseSensitive(data, "lv_numbers");
-	if (!data || !cJSON_IsNumber(count)) {
-		lv_respond_error(r, 400,
-		                 "input '%s': no tensor data (give \"data\": [...] or the "
-		                 "binary_data_size parameter)",
-		                 t->name);
-		return -1;
-	}
-	if (!cJSON_IsTrue(nums)) {
-		lv_respond_error(r, 400, "input '%s': %s data must be numbers", t->name,
-		                 t->datatype);
-		return -1;
-	}
-	if ((unsigned long long)count->valuedouble != elements) {
-		lv_respond_error(
-		    r, 400, "unexpected number of elements %.15g for input '%s', expecting %llu",
-		    count->valuedouble, t->name, elements);
-		return -1;
-	}
-	return 0;
-}
-
-static int parse_inputs(struct lv_agent *a, const struct lv_request *q, const cJSON *root,
-                        struct infer_req *ir, struct lv_response *r)
-{
-	const struct lv_model_config *m = &a->model;
-	const cJSON *inputs = cJSON_GetObjectItemCaseSensitive(root, "inputs");
-	const cJSON *in;
-	int seen[LV_MC_MAX_TENSORS] = { 0 };
-	unsigned long long binary = 0;
-	int n_seen = 0;
-	if (!cJSON_IsArray(inputs) || cJSON_GetArraySize(inputs) == 0) {
-		lv_respond_error(r, 400, "inputs: expected a non-empty array");
-		return -1;
-	}
-	cJSON_ArrayForEach (in, inputs) {
-		const cJSON *name = cJSON_GetObjectItemCaseSensitive(in, "name");
-		const cJSON *dt = cJSON_GetObjectItemCaseSensitive(in, "datatype");
-		int i = cJSON_IsString(name)
-		            ? find_tensor(m->inputs, m->n_inputs, name->valuestring)
-		            : -1;
-		int batch;
-		if (i < 0) {
-			lv_respond_error(r, 400, "unexpected inference input '%s' for model '%s'",
-			                 cJSON_IsString(name) ? name->valuestring : "(no name)",
-			                 a->model_name);
-			return -1;
-		}
-		const struct lv_model_tensor *t = &m->inputs[i];
-		if (seen[i]++) {
-			lv_respond_error(r, 400, "input '%s' given twice", t->name);
-			return -1;
-		}
-		n_seen++;
-		if (!cJSON_IsString(dt) || strcmp(dt->valuestring, t->datatype) != 0) {
-			lv_respond_error(
-			    r, 400,
-			    "inference input '%s' data-type is '%s', but model '%s' expects '%s'",
-			    t->name, cJSON_IsString(dt) ? dt->valuestring : "(none)", a->model_name,
-			    t->datatype);
-			return -1;
-		}
-		if (check_shape(a, cJSON_GetObjectItemCaseSensitive(in, "shape"), t, &batch, r) !=
-		    0)
-			return -1;
-		if (ir->batch && batch != ir->batch) {
-			lv_respond_error(r, 400, "inputs disagree on the batch size (%d and %d)",
-			                 ir->batch, batch);
-			return -1;
-		}
-		ir->batch = batch;
-		if (check_data(a, in, t, batch, &binary, ir, r) != 0)
-			return -1;
-	}
-	if ((size_t)n_seen != m->n_inputs) {
-		lv_respond_error(r, 400, "expected %zu inputs but got %d inputs for model '%s'",
-		                 m->n_inputs, n_seen, a->model_name);
-		return -1;
-	}
-	if (binary != q->binary_len) {
-		lv_respond_error(r, 400,
-		                 "the body carries %zu bytes of binary tensor data, but the "
-		                 "inputs' binary_data_size add up to %llu",
-		                 q->binary_len, binary);
-		return -1;
-	}
-	return 0;
-}
-
-static int parse_outputs(struct lv_agent *a, const cJSON *root, struct infer_req *ir,
-                         struct lv_response *r)
-{
-	const struct lv_model_config *m = &a->model;
-	const cJSON *params = cJSON_GetObjectItemCaseSensitive(root, "parameters");
-	int bin_default =
-	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(params, "binary_data_output"));
-	const cJSON *outputs = cJSON_GetObjectItemCaseSensitive(root, "outputs");
-	const cJSON *o;
-	if (!outputs || (cJSON_IsArray(outputs) && cJSON_GetArraySize(outputs) == 0)) {
-		for (size_t i = 0; i < m->n_outputs; i++) {
-			ir->out_index[i] = (int)i;
-			ir->out_binary[i] = bin_default;
-		}
-		ir->n_out = m->n_outputs;
-		return 0;
-	}
-	if (!cJSON_IsArray(outputs)) {
-		lv_respond_error(r, 400, "outputs: expected an array");
-		return -1;
-	}
-	cJSON_ArrayForEach (o, outputs) {
-		const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");
-		int i = cJSON_IsString(name)
-		            ? find_tensor(m->outputs, m->n_outputs, name->valuestring)
-		            : -1;
-		if (i < 0 || ir->n_out == LV_MC_MAX_TENSORS) {
-			lv_respond_error(r, 400, "unexpected inference output '%s' for model '%s'",
-			                 cJSON_IsString(name) ? name->valuestring : "(no name)",
-			                 a->model_name);
-			return -1;
-		}
-		const cJSON *oparams = cJSON_GetObjectItemCaseSensitive(o, "parameters");
-		const cJSON *bd = cJSON_GetObjectItemCaseSensitive(oparams, "binary_data");
-		if (has_shm_params(oparams)) {
-			lv_respond_error(
-			    r, 400,
-			    "output '%s': shared memory for outputs is not supported by "
-			    "the emulated agent (ask for binary_data or JSON data)",
-			    m->outputs[i].name);
-			return -1;
-		}
-		ir->out_index[ir->n_out] = i;
-		ir->out_binary[ir->n_out] = bd ? cJSON_IsTrue(bd) : bin_default;
-		ir->n_out++;
-	}
-	return 0;
-}
-
 /* ---- infer: the response ----------------------------------------------------------- */
 
 static uint64_t mix64(uint64_t x)
@@ -555,7 +201,7 @@ size_t lv_agent_sample_stride(const struct lv_model_config *m)
 struct seed_job {
 	const unsigned char *p;
 	size_t n, step;
-	struct infer_req *ir;
+	struct lv_infer_req *ir;
 };
 
 static void hash_items(void *arg)
@@ -578,7 +224,7 @@ static void hash_items(void *arg)
  * With no bytes to read (JSON "data"), the item's index. 0, or a 400 when
  * the region's object no longer holds the bytes (truncated under us).
  */
-static int item_seeds(const struct lv_agent *a, const struct lv_request *q, struct infer_req *ir,
+static int item_seeds(const struct lv_agent *a, const struct lv_request *q, struct lv_infer_req *ir,
                       struct lv_response *r)
 {
 	size_t fb = item_bytes(&a->model, 0), s = a->sample_stride;
@@ -610,7 +256,7 @@ static int item_seeds(const struct lv_agent *a, const struct lv_request *q, stru
 	return 0;
 }
 
-static float *output_values(const struct infer_req *ir, const struct lv_model_tensor *t,
+static float *output_values(const struct lv_infer_req *ir, const struct lv_model_tensor *t,
                             size_t *count)
 {
 	int64_t per = lv_model_tensor_elements(t);
@@ -626,7 +272,7 @@ static float *output_values(const struct infer_req *ir, const struct lv_model_te
 	return v;
 }
 
-static void respond_infer(struct lv_agent *a, const struct infer_req *ir,
+static void respond_infer(struct lv_agent *a, const struct lv_infer_req *ir,
                           const struct lv_infer_result *res, struct lv_response *r)
 {
 	struct lv_buf h = { 0 }, bin = { 0 };
@@ -682,28 +328,12 @@ static void respond_infer(struct lv_agent *a, const struct infer_req *ir,
 
 void lv_triton_infer(struct lv_agent *a, const struct lv_request *q, struct lv_response *r)
 {
-	struct infer_req ir = { 0 };
+	struct lv_infer_req ir = { 0 };
 	struct lv_infer_result res;
 	char *why = NULL;
-	cJSON *root = NULL;
 	if (!known_model(a, q, r))
 		return;
-	char *text = lv_skim_tensor_data(q->body, q->body_len, &why);
-	if (!text) {
-		lv_respond_error(r, 400, "failed to parse the request JSON: %s", why);
-		goto out;
-	}
-	const char *end = NULL;
-	root = cJSON_ParseWithLengthOpts(text, strlen(text), &end, 0);
-	if (!cJSON_IsObject(root)) {
-		lv_respond_error(r, 400, "failed to parse the request JSON: %s",
-		                 root ? "expected an object" : "invalid JSON");
-		goto out;
-	}
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "id");
-	ir.id = cJSON_IsString(id) ? id->valuestring : NULL;
-	if (parse_inputs(a, q, root, &ir, r) != 0 || parse_outputs(a, root, &ir, r) != 0 ||
-	    item_seeds(a, q, &ir, r) != 0)
+	if (lv_kserve_parse(a, q, &ir, r) != 0 || item_seeds(a, q, &ir, r) != 0)
 		goto out;
 	atomic_fetch_add(&a->infers, 1);
 	int rc = lv_backend_infer(a->backend, ir.batch, &res, &why);
@@ -713,10 +343,6 @@ void lv_triton_infer(struct lv_agent *a, const struct lv_request *q, struct lv_r
 	}
 	respond_infer(a, &ir, &res, r);
 out:
-	for (size_t k = 0; k < ir.n_shm; k++)
-		lv_shm_release(a->shm, &ir.shm[k]);
-	free(ir.seeds);
-	cJSON_Delete(root);
-	free(text);
+	lv_kserve_req_fini(a, &ir);
 	free(why);
 }

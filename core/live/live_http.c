@@ -14,6 +14,15 @@
  * Inference-Header-Content-Length, for live_infer.c to decode. Easy
  * handles are pooled; the multi handle keeps connections to each device
  * alive between requests.
+ *
+ * Security: every request to a device's agent carries the bearer token (an
+ * agent beyond loopback wants it for everything but /healthz), also the
+ * Triton requests when the agent is the device's Triton (an emulated one);
+ * a Triton of its own never sees it. https:// peers are always verified,
+ * against the device's CA file when the cluster file names one (the site CA
+ * of the setup playbooks), else the system's; a peer that fails is an error
+ * naming why (curl's "SSL certificate problem: ..."), never a silent
+ * fallback.
  */
 #include "live_internal.h"
 
@@ -151,9 +160,25 @@ static const char *base_url(const struct lv_live *lv, const struct xfer *x)
 	return triton ? lv_device_triton_url(d) : d->agent_url;
 }
 
+/* Whether base is the device's agent: requests there carry the token. */
+static int is_agent(const struct lv_device *d, const char *base)
+{
+	return base && d->agent_url && (base == d->agent_url || !strcmp(base, d->agent_url));
+}
+
+/* TLS: verify the peer and its name, against the device's CA file if it has one. */
+static void set_tls(CURL *h, const struct lv_device *d)
+{
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (d->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, d->ca_file);
+}
+
 /* Sets the transfer's method, URL, headers and body. */
 static void describe(struct lv_live *lv, struct xfer *x, CURL *h)
 {
+	const struct lv_device *d = &lv->cluster->devices[x->device];
 	const char *base = base_url(lv, x);
 	char *url = NULL;
 	switch (x->kind) {
@@ -185,8 +210,6 @@ static void describe(struct lv_live *lv, struct xfer *x, CURL *h)
 		x->body_json = lv_xasprintf("{\"hz\": %llu}", (unsigned long long)x->put_hz);
 		x->json_len = strlen(x->body_json);
 		x->hdrs = curl_slist_append(x->hdrs, "Content-Type: application/json");
-		if (lv->auth)
-			x->hdrs = curl_slist_append(x->hdrs, lv->auth);
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, x->body_json);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)x->json_len);
@@ -213,8 +236,11 @@ static void describe(struct lv_live *lv, struct xfer *x, CURL *h)
 		                   x->probe_stage == 1 ? "/v2/health/ready" : "/healthz");
 		break;
 	}
+	if (lv->auth && is_agent(d, base))
+		x->hdrs = curl_slist_append(x->hdrs, lv->auth);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	free(url);
+	set_tls(h, d);
 	if (x->hdrs)
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->hdrs);
 }

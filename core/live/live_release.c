@@ -7,10 +7,13 @@
  * it is. And its shared-memory regions are unregistered on each Triton
  * (live_shm.c), which would otherwise keep them mapped. All at once, each
  * bounded by a short timeout so a dead device cannot hold the exit up.
+ * As in live_http.c, requests to an agent carry the token and https://
+ * peers are verified against the device's CA file.
  */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "model/cluster.h"
 #include "live_internal.h"
@@ -31,7 +34,7 @@ static size_t discard(char *p, size_t size, size_t n, void *arg)
 }
 
 static void add(CURLM *m, struct release **rs, size_t *n, size_t device, int clock, char *url,
-                struct curl_slist *hdrs)
+                struct curl_slist *hdrs, const char *ca_file)
 {
 	*rs = lv_xrealloc(*rs, (*n + 1) * sizeof(**rs));
 	struct release *r = &(*rs)[*n];
@@ -39,10 +42,14 @@ static void add(CURLM *m, struct release **rs, size_t *n, size_t device, int clo
 	r->clock = clock;
 	r->h = curl_easy_init();
 	curl_easy_setopt(r->h, CURLOPT_URL, url);
+	curl_easy_setopt(r->h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(r->h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (ca_file)
+		curl_easy_setopt(r->h, CURLOPT_CAINFO, ca_file);
+	if (hdrs)
+		curl_easy_setopt(r->h, CURLOPT_HTTPHEADER, hdrs);
 	if (clock) {
 		curl_easy_setopt(r->h, CURLOPT_CUSTOMREQUEST, "DELETE");
-		if (hdrs)
-			curl_easy_setopt(r->h, CURLOPT_HTTPHEADER, hdrs);
 	} else {
 		curl_easy_setopt(r->h, CURLOPT_POSTFIELDS, "");
 		curl_easy_setopt(r->h, CURLOPT_POSTFIELDSIZE, 0L);
@@ -65,15 +72,18 @@ void live_release(struct lv_live *lv)
 	for (size_t i = 0; i < lv->cluster->n_devices; i++) {
 		const struct lv_device *d = &lv->cluster->devices[i];
 		if (lv->devs[i].owned_clock && d->agent_url)
-			add(m, &rs, &n, i, 1, lv_xasprintf("%s/gpu/frequency", d->agent_url), hdrs);
+			add(m, &rs, &n, i, 1, lv_xasprintf("%s/gpu/frequency", d->agent_url), hdrs,
+			    d->ca_file);
 		const char *triton = lv_device_triton_url(d);
+		/* the agent is this device's Triton (emulated): it wants the token there too */
+		int agent_triton = triton && d->agent_url && !strcmp(triton, d->agent_url);
 		char(*names)[64] = NULL;
 		size_t k = triton ? live_shm_names(lv, (int)i, &names) : 0;
 		for (size_t j = 0; j < k; j++)
 			add(m, &rs, &n, i, 0,
 			    lv_xasprintf("%s/v2/systemsharedmemory/region/%s/unregister", triton,
 			                 names[j]),
-			    NULL);
+			    agent_triton ? hdrs : NULL, d->ca_file);
 		free(names);
 	}
 	int running = 1;

@@ -32,10 +32,13 @@ const char *lv_dev_state_name(enum lv_dev_state s)
 void lv_cluster_add_device(struct lv_cluster *c, const char *name, int kind, const char *agent,
                            const char *triton)
 {
-	c->devices = lv_xrealloc(c->devices, (c->n_devices + 1) * sizeof(*c->devices));
+	if (c->n_devices == c->cap_devices) {
+		c->cap_devices = c->cap_devices ? 2 * c->cap_devices : 8;
+		c->devices = lv_xrealloc(c->devices, c->cap_devices * sizeof(*c->devices));
+	}
 	struct lv_device *d = &c->devices[c->n_devices++];
 	memset(d, 0, sizeof(*d));
-	snprintf(d->name, sizeof(d->name), "%s", name);
+	snprintf(d->name, sizeof(d->name), "%.*s", (int)sizeof(d->name) - 1, name);
 	d->kind = kind;
 	d->agent_url = agent ? lv_xstrdup(agent) : NULL;
 	d->triton_url = triton ? lv_xstrdup(triton) : NULL;
@@ -97,6 +100,7 @@ void lv_cluster_free(struct lv_cluster *c)
 	for (size_t i = 0; i < c->n_devices; i++) {
 		free(c->devices[i].agent_url);
 		free(c->devices[i].triton_url);
+		free(c->devices[i].ca_file);
 	}
 	free(c->devices);
 	for (size_t k = 0; k < c->n_kinds; k++) {

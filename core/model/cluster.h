@@ -14,7 +14,7 @@
  *                 "agent": "http://127.0.0.1:5001", "triton": "http://127.0.0.1:8001",
  *                 "shm": true},
  *                {"name": "nano", "kind": "nano", "count": 400}],
- *    "token_file": "agent.token"}
+ *    "token_file": "agent.token", "ca": "site-ca.pem"}
  * "profiles" is the directory holding <kind>.json, relative to the cluster
  * file (default ".."). An entry with "count": N expands to N devices named
  * <name>-000 .. <name>-(N-1), with no endpoints (simulation only).
@@ -24,6 +24,11 @@
  * "token_file" (optional, relative to the cluster file) holds the bearer
  * token the agents were started with; a controller reads it only when it
  * drives the agents at these URLs.
+ * Endpoints are http:// or https:// URLs. "ca" (optional, relative to the
+ * cluster file), on the cluster or on a device (which wins): a PEM file of
+ * the CA certificates that device's https:// endpoints must be signed by
+ * (the site CA the setup playbooks make); without one, the system's CAs.
+ * Certificates are always verified: there is no way to turn that off.
  *
  * The state, lookups and lifetime (cluster.c) do no I/O and are what the
  * scheduler links; loading files and building cost tables is cluster_load.c.
@@ -70,6 +75,8 @@ struct lv_device {
 	int kind;         /* index into cluster->kinds */
 	char *agent_url;  /* may be NULL */
 	char *triton_url; /* may be NULL */
+	char *ca_file;    /* PEM CA certificates its https:// endpoints are checked
+	                   * against; NULL: the system's (and for http:// ones) */
 	int shm;          /* Triton shares this host's /dev/shm: batches go through its
 	                   * system shared memory extension (the live controller) */
 	/* Engine-maintained state. */
@@ -87,6 +94,7 @@ struct lv_cluster {
 	size_t n_kinds;
 	struct lv_kind *kinds;
 	size_t n_devices;
+	size_t cap_devices; /* allocated, so adding a device is amortised O(1) */
 	struct lv_device *devices;
 	int largest_max_batch;          /* max over kinds of profile->max_batch */
 	struct lv_predictor *predictor; /* owned; NULL in prof mode */
@@ -104,6 +112,14 @@ struct lv_cluster {
  * 'tx2' (looked for profiles/tx2.json)").
  */
 struct lv_cluster *lv_cluster_load(const char *path, char **why);
+
+/*
+ * The same from `len` bytes of text (NUL bytes included: they make it
+ * invalid JSON). `path` names the file in messages and is where relative
+ * paths ("profiles", "token_file", "ca") start from; only the profiles and
+ * the CA files it names are read. NULL on error with *why.
+ */
+struct lv_cluster *lv_cluster_parse(const char *text, size_t len, const char *path, char **why);
 
 /*
  * A cluster built in memory: `counts[i]` devices of `profiles[i]` each, named

@@ -12,7 +12,8 @@ struct lv_profile;
 /*
  * Appends a device of kind index `kind` named `name` (truncated to
  * LV_DEV_NAME_MAX - 1); the URLs are copied and may be NULL. Its state is
- * zero until lv_cluster_reset.
+ * zero until lv_cluster_reset, and so is its ca_file (NULL: the loader sets
+ * it; lv_cluster_free frees it).
  */
 void lv_cluster_add_device(struct lv_cluster *c, const char *name, int kind, const char *agent,
                            const char *triton);

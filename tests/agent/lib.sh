@@ -64,6 +64,33 @@ start_agent() {
 	printf -v "${name}_URL" 'http://127.0.0.1:%s' "$(cat "$pf")"
 }
 
+# make_ca NAME: a CA (NAME.pem, NAME.key in $SCRATCH/pki) made with openssl.
+make_ca() {
+	mkdir -p "$SCRATCH/pki"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+		-subj "/CN=$1" -keyout "$SCRATCH/pki/$1.key" -out "$SCRATCH/pki/$1.pem" 2>/dev/null ||
+		{ echo "openssl cannot make a CA (Debian package openssl)" >&2; exit 1; }
+}
+
+# make_cert NAME CA: a server certificate for 127.0.0.1 signed by CA (NAME.pem,
+# NAME.key with mode 0600, in $SCRATCH/pki).
+make_cert() {
+	local d=$SCRATCH/pki
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 \
+		-keyout "$d/$1.key" -out "$d/$1.csr" 2>/dev/null &&
+		printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$d/$1.ext" &&
+		openssl x509 -req -in "$d/$1.csr" -CA "$d/$2.pem" -CAkey "$d/$2.key" -CAcreateserial \
+			-days 2 -extfile "$d/$1.ext" -out "$d/$1.pem" 2>/dev/null ||
+		{ echo "openssl cannot make a certificate" >&2; exit 1; }
+	chmod 600 "$d/$1.key"
+}
+
+# tls_url NAME: switches NAME_URL to https:// (an agent started with --tls-cert).
+tls_url() {
+	local v=${1}_URL
+	printf -v "$v" '%s' "${!v/http:/https:}"
+}
+
 # stop_agent NAME SIGNAL: signals the agent and waits; sets STOP_RC.
 stop_agent() {
 	local pid_var=${1}_PID

@@ -3,7 +3,10 @@
 # script starts on a free loopback port (generated host and user keys, a fresh
 # known_hosts). The shipped playbooks/agent.yml deploys and starts an emulated
 # loudva-agent into the scratch directory, which then answers over HTTP; a
-# second run changes nothing. Then the error cases: unknown and changed host
+# second run changes nothing. With TLS asked for (as beyond loopback), it
+# makes a site CA and the host's certificate on the controller, deploys them
+# with the right modes and starts the agent on HTTPS, verified against that
+# CA; a second run makes nothing new. Then the error cases: unknown and changed host
 # keys, a closed port, a wrong key, a failing task, an unknown module.
 . "$(dirname "$0")/../cli/lib.sh"
 . "$(dirname "$0")/sshd.sh"
@@ -128,6 +131,46 @@ else
 	expect_rc 0 "--tags stop"
 	check "--tags stop: one change" test "$(recap dev0 changed)" = 1
 	check "--tags stop: the agent is gone" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$AGENT_PORT) 2>/dev/null"
+
+	# ---- 2b. TLS: the site CA and the host's certificate, made and deployed
+	PKI=$SCRATCH/controller/pki
+	TLS_VARS="$AGENT_VARS loudva_agent_tls=true loudva_pki_dir=$PKI"
+	setup -i "$SCRATCH/inv.ini" playbooks/agent.yml -e "$TLS_VARS"
+	expect_rc 0 "agent.yml with TLS"
+	cp "$SCRATCH/out" "$SCRATCH/agent-tls1.txt"
+	check "TLS: the site CA made on the controller" openssl x509 -noout -in "$PKI/ca.pem"
+	check "TLS: the CA's key is the controller's only (mode 0600)" test "$(stat -c %a "$PKI/ca.key")" = 600
+	check "TLS: the CA's key is not on the host" bash -c "! grep -rl 'PRIVATE KEY' '$SCRATCH/etc' | grep -v agent.key"
+	check "TLS: dev0's certificate is signed by the site CA" openssl verify -CAfile "$PKI/ca.pem" "$PKI/dev0.pem"
+	check "TLS: and names 127.0.0.1 (its ansible_host)" bash -c "openssl x509 -noout -text -in '$PKI/dev0.pem' | grep -q 'IP Address:127.0.0.1'"
+	check "TLS: certificate deployed (mode 0644)" test "$(stat -c %a "$SCRATCH/etc/agent.pem")" = 644
+	check "TLS: key deployed (mode 0600)" test "$(stat -c %a "$SCRATCH/etc/agent.key")" = 600
+	check "TLS: the CA deployed for clients on the host" cmp -s "$PKI/ca.pem" "$SCRATCH/etc/ca.pem"
+	check "TLS: the key deployed unchanged" cmp -s "$PKI/dev0.key" "$SCRATCH/etc/agent.key"
+	check "TLS: the key never shows in the output" \
+		bash -c "! grep -qF '$(sed -n 2p "$PKI/dev0.key")' '$SCRATCH/out'"
+	check "TLS: the agent answers HTTPS, verified against the site CA" \
+		curl -sf --cacert "$PKI/ca.pem" "https://127.0.0.1:$AGENT_PORT/healthz"
+	check "TLS: the agent was started with its certificate" \
+		bash -c "tr '\\0' ' ' </proc/\$(cat '$SCRATCH/opt/loudva-agent.pid')/cmdline | grep -q -- '--tls-cert $SCRATCH/etc/agent.pem --tls-key $SCRATCH/etc/agent.key'"
+	rc=0
+	curl -s -o /dev/null -m 10 "http://127.0.0.1:$AGENT_PORT/healthz" || rc=$?
+	check "TLS: plain HTTP gets no answer (curl rc $rc)" test "$rc" != 0
+	CLOCK_VARS="loudva_etc_dir=$SCRATCH/etc loudva_agent_port=$AGENT_PORT loudva_agent_tls=true"
+	setup -i "$SCRATCH/inv.ini" playbooks/clocks.yml --tags gpu -e "$CLOCK_VARS gpu_clock_hz=614400000"
+	expect_rc 0 "clocks.yml pins the clock over HTTPS"
+	pinned=$(curl -s --cacert "$PKI/ca.pem" -H "Authorization: Bearer $(cat "$tok")" \
+		"https://127.0.0.1:$AGENT_PORT/gpu/frequency" | jq -r .target_hz)
+	check "TLS: clocks.yml pinned 614.4 MHz through the CA and the token ($pinned)" test "$pinned" = 614400000
+	ca_sum=$(sha256sum <"$PKI/ca.pem")
+	cert_sum=$(sha256sum <"$PKI/dev0.pem")
+	setup -i "$SCRATCH/inv.ini" playbooks/agent.yml -e "$TLS_VARS"
+	expect_rc 0 "agent.yml with TLS, second run"
+	check "TLS: the second run changes nothing" test "$(recap dev0 changed)" = 0
+	check "TLS: the CA is made once" test "$(sha256sum <"$PKI/ca.pem")" = "$ca_sum"
+	check "TLS: the certificate too" test "$(sha256sum <"$PKI/dev0.pem")" = "$cert_sum"
+	setup -i "$SCRATCH/inv.ini" playbooks/agent.yml -e "$TLS_VARS" --tags stop
+	expect_rc 0 "--tags stop (TLS)"
 fi
 
 # ---- 3. features: blocks, loops, handlers, fetch, templates, delegate_to, ...

@@ -1,4 +1,8 @@
-/* Cluster files: the committed thesis cluster, count expansion, every kind of bad file. */
+/*
+ * Cluster files: the committed thesis cluster, count expansion, CA files for
+ * https:// agents, parsing from memory, a 100,000-device file, every kind of
+ * bad file.
+ */
 #include "testutil.h"
 
 #include <stdlib.h>
@@ -132,6 +136,106 @@ static void test_shm_flag(void **st)
 	free(dir);
 }
 
+/*
+ * "ca" on the cluster applies to its https:// devices, a device's own wins,
+ * http:// devices get none; paths resolve against the cluster file.
+ */
+static void test_ca_files(void **st)
+{
+	(void)st;
+	char *dir = scratch();
+	free(lv_test_write(dir, "clusters/site-ca.pem", "-----BEGIN CERTIFICATE-----\n"));
+	free(lv_test_write(dir, "clusters/other.pem", "-----BEGIN CERTIFICATE-----\n"));
+	char *path =
+	    write_cluster(dir, "{\"ca\": \"site-ca.pem\", \"devices\": ["
+	                       "{\"name\": \"a\", \"kind\": \"nano\","
+	                       " \"agent\": \"https://10.0.0.7:5000\"},"
+	                       "{\"name\": \"b\", \"kind\": \"nano\","
+	                       " \"agent\": \"https://10.0.0.8:5000\", \"ca\": \"other.pem\"},"
+	                       "{\"name\": \"c\", \"kind\": \"nano\","
+	                       " \"agent\": \"http://127.0.0.1:5000\"},"
+	                       "{\"name\": \"d\", \"kind\": \"nano\", \"count\": 2}]}");
+	char *why = NULL;
+	struct lv_cluster *c = lv_cluster_load(path, &why);
+	if (!c)
+		fail_msg("%s", why);
+	char *want_a = lv_xasprintf("%s/clusters/site-ca.pem", dir);
+	char *want_b = lv_xasprintf("%s/clusters/other.pem", dir);
+	assert_string_equal(c->devices[0].ca_file, want_a);
+	assert_string_equal(c->devices[1].ca_file, want_b);
+	assert_null(c->devices[2].ca_file);
+	assert_null(c->devices[3].ca_file);
+	free(want_a);
+	free(want_b);
+	lv_cluster_free(c);
+	free(path);
+	lv_test_rmtree(dir);
+	free(dir);
+}
+
+/* lv_cluster_parse reads from memory; relative paths start at the path it is given. */
+static void test_parse_from_memory(void **st)
+{
+	(void)st;
+	char *dir = scratch();
+	char *path = lv_xasprintf("%s/clusters/mem.json", dir);
+	static const char text[] = "{\"name\": \"mem\", \"token_file\": \"t\", \"devices\": "
+	                           "[{\"name\": \"a\", \"kind\": \"nano\"}]}";
+	char *why = NULL;
+	struct lv_cluster *c = lv_cluster_parse(text, sizeof(text) - 1, path, &why);
+	if (!c)
+		fail_msg("%s", why);
+	assert_string_equal(c->name, "mem");
+	assert_int_equal(c->n_devices, 1);
+	char *want = lv_xasprintf("%s/clusters/t", dir);
+	assert_string_equal(c->token_file, want);
+	free(want);
+	lv_cluster_free(c);
+	/* A NUL inside the text is not the end of it. */
+	static const char nul[] = "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\"}]}\0junk";
+	assert_null(lv_cluster_parse(nul, sizeof(nul) - 1, path, &why));
+	assert_non_null(strstr(why, "mem.json:1:"));
+	free(why);
+	free(path);
+	lv_test_rmtree(dir);
+	free(dir);
+}
+
+/* The largest cluster a file may describe loads (names checked through a hash set). */
+static void test_many_devices(void **st)
+{
+	(void)st;
+	char *dir = scratch();
+	char *path = write_cluster(dir, "{\"devices\": ["
+	                                "{\"name\": \"a\", \"kind\": \"nano\", \"count\": 50000},"
+	                                "{\"name\": \"b\", \"kind\": \"nano\", \"count\": 49999},"
+	                                "{\"name\": \"c\", \"kind\": \"nano\"}]}");
+	char *why = NULL;
+	struct lv_cluster *c = lv_cluster_load(path, &why);
+	if (!c)
+		fail_msg("%s", why);
+	assert_int_equal(c->n_devices, 100000);
+	assert_string_equal(c->devices[99998].name, "b-49998");
+	lv_cluster_free(c);
+	free(path);
+	/* one more is refused, and so is a duplicate deep in the list */
+	path = write_cluster(dir, "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\", "
+	                          "\"count\": 100000}, {\"name\": \"x\", \"kind\": \"nano\"}]}");
+	assert_null(lv_cluster_load(path, &why));
+	assert_non_null(strstr(why, "devices[1]: at most 100000 devices"));
+	free(why);
+	why = NULL;
+	free(path);
+	path = write_cluster(dir, "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\", "
+	                          "\"count\": 3000}, {\"name\": \"a-2999\", \"kind\": \"nano\"}]}");
+	assert_null(lv_cluster_load(path, &why));
+	assert_non_null(strstr(why, "devices[1].name: 'a-2999' appears twice"));
+	free(why);
+	free(path);
+	lv_test_rmtree(dir);
+	free(dir);
+}
+
 static void test_bad_files(void **st)
 {
 	(void)st;
@@ -167,6 +271,34 @@ static void test_bad_files(void **st)
 		  "devices[0].shm: must be true or false" },
 		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\", \"shm\": true}]}",
 		  "devices[0].shm: a device without endpoints" },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\", \"count\": 1e300}]}",
+		  "devices[0].count" },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\", \"count\": -1e300}]}",
+		  "devices[0].count" },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\", \"agent\": \"ftp://x\"}]}",
+		  "devices[0].agent: 'ftp://x' is not an http:// or https:// URL" },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\", \"triton\": "
+		  "\"https://\"}]}",
+		  "devices[0].triton: 'https://' is not an http:// or https:// URL" },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\", \"agent\": "
+		  "\"http://x:5000\", \"ca\": \"c.json\"}]}",
+		  "devices[0].ca: the device has no https:// endpoint" },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\", \"agent\": "
+		  "\"https://x:5000\", \"ca\": \"missing.pem\"}]}",
+		  "devices[0].ca: " },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\", \"agent\": "
+		  "\"https://x:5000\", \"ca\": 3}]}",
+		  "devices[0].ca: must be a file name" },
+		{ "{\"ca\": \".\", \"devices\": [{\"name\": \"a\", \"kind\": \"nano\", \"agent\": "
+		  "\"https://x:5000\"}]}",
+		  "ca: " },
+		{ "{\"ca\": \"c.json\", \"devices\": [{\"name\": \"a\", \"kind\": \"nano\", "
+		  "\"agent\": \"http://x:5000\"}]}",
+		  "ca: no device has an https:// endpoint" },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\", \"count\": 2, \"ca\": "
+		  "\"c.json\"}]}",
+		  "an entry with count has no endpoints" },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\"}]} trailing", "c.json:1:" },
 	};
 	char *dir = scratch();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -202,7 +334,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_thesis_cluster), cmocka_unit_test(test_count_expansion),
 		cmocka_unit_test(test_token_file),     cmocka_unit_test(test_shm_flag),
-		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_ca_files),       cmocka_unit_test(test_parse_from_memory),
+		cmocka_unit_test(test_many_devices),   cmocka_unit_test(test_bad_files),
 	};
 	return cmocka_run_group_tests_name("cluster", tests, NULL, NULL);
 }
