@@ -17,6 +17,12 @@ const char *lv_test_data_dir(void)
 	return d && *d ? d : "../shared/data/jetson-measurements";
 }
 
+const char *lv_test_runs_dir(void)
+{
+	const char *d = getenv("LOUDVA_RUNS");
+	return d && *d ? d : "../shared/data/thesis-experiment-1";
+}
+
 char *lv_test_mkdtemp(void)
 {
 	const char *t = getenv("TMPDIR");

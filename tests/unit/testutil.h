@@ -3,7 +3,8 @@
  * and the thesis measurement data are, and scratch directories.
  *
  * Tests run from the repository root (make test does so). The measurement
- * data is read in place from $LOUDVA_DATA, else ../shared/data/jetson-measurements.
+ * data is read in place from $LOUDVA_DATA, else ../shared/data/jetson-measurements,
+ * and the thesis's real runs from $LOUDVA_RUNS, else ../shared/data/thesis-experiment-1.
  */
 #ifndef LV_TESTUTIL_H
 #define LV_TESTUTIL_H
@@ -17,6 +18,9 @@
 
 /* Directory of the thesis measurement data (static string). */
 const char *lv_test_data_dir(void);
+
+/* Directory of the thesis's Experiment 1 runs (static string). */
+const char *lv_test_runs_dir(void);
 
 /* A fresh empty directory under $TMPDIR; caller frees the string and removes it
  * with lv_test_rmtree. */
