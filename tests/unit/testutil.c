@@ -79,6 +79,7 @@ struct lv_profile *lv_test_profile_new(const char *kind, size_t n_freqs, const d
 	p->max_batch = max_batch;
 	p->instances = 1;
 	p->clock_change_delay_s = delay_s;
+	p->governor = (struct lv_governor){ .ramp_busy_s = 0.2, .hold_s = 1.0, .descent_s = 0.5 };
 	p->n_freqs = n_freqs;
 	p->freqs_hz = lv_xmalloc(n_freqs * sizeof(*p->freqs_hz));
 	p->idle_power_w = lv_xmalloc(n_freqs * sizeof(*p->idle_power_w));

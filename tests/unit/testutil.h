@@ -40,7 +40,11 @@ struct lv_profile;
  * A hand-made profile for tests: `n_freqs` clocks (Hz, ascending), max batch
  * `max_batch`, one instance, clock-change delay `delay_s`, idle power
  * `idle_w[i]` per clock, and the points given as rows of
- * {freq_hz, batch, latency_s, energy_j}. Caller frees (or hands it to a cluster).
+ * {freq_hz, batch, latency_s, energy_j}. Every clock change takes exactly
+ * delay_s (no distribution). The default governor: 0.2 s of running from the
+ * lowest clock to the highest, 1 s of complete idle before it starts down,
+ * 0.5 s from leaving the highest to reaching the lowest (devmodel.h). Caller
+ * frees (or hands it to a cluster).
  */
 struct lv_test_point {
 	double freq_hz;
