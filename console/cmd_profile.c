@@ -21,6 +21,7 @@
 
 struct args {
 	const char *data;
+	const char *runs;
 	const char *dir; /* --out for import, --dir for check and show */
 	const char *kinds[LV_PROFILE_N_KINDS];
 	size_t n_kinds;
@@ -55,6 +56,11 @@ static const struct lv_opt source_opts[] = {
 	  .offset = A(data),
 	  .arg = "DIR",
 	  .help = "the thesis measurements [" LV_DEFAULT_DATA_DIR "]" },
+	{ .name = "runs",
+	  .kind = LV_OPT_STR,
+	  .offset = A(runs),
+	  .arg = "DIR",
+	  .help = "the thesis's real runs (Experiment 1) [" LV_DEFAULT_RUNS_DIR "]" },
 	{ .name = "kind",
 	  .kind = LV_OPT_FN,
 	  .arg = "KIND",
@@ -109,7 +115,7 @@ static const struct lv_opt show_opts[] = {
 static const struct lv_opt_spec import_spec = {
 	.cmd = "profile import",
 	.about = "Builds profiles from the thesis measurements and writes OUT/<kind>.json,\n"
-	         "printing how idle power was derived.",
+	         "printing how idle power, the governor and clock changes were derived.",
 	.opts = import_opts,
 };
 
@@ -138,6 +144,7 @@ static const struct lv_opt_spec show_spec = {
 static int parse(const struct lv_opt_spec *spec, int argc, char **argv, struct args *a)
 {
 	*a = (struct args){ .data = LV_DEFAULT_DATA_DIR,
+		            .runs = LV_DEFAULT_RUNS_DIR,
 		            .dir = LV_DEFAULT_PROFILES_DIR,
 		            .color = -1,
 		            .predict = 1 };
@@ -153,8 +160,8 @@ static int import_all(const struct args *a, struct lv_profile **out, char **repo
 {
 	for (size_t i = 0; i < a->n_kinds; i++) {
 		char *why = NULL;
-		out[i] =
-		    lv_profile_import(a->data, a->kinds[i], reports ? &reports[i] : NULL, &why);
+		out[i] = lv_profile_import(a->data, a->runs, a->kinds[i],
+		                           reports ? &reports[i] : NULL, &why);
 		if (!out[i]) {
 			fprintf(stderr, "loudva profile: %s\n", why ? why : "import failed");
 			free(why);

@@ -76,6 +76,7 @@ int lv_cmd_report(int argc, char **argv); /* `loudva report DB` */
 #define LV_DEFAULT_PROFILES_DIR    "profiles"
 #define LV_DEFAULT_CLUSTER         "profiles/clusters/thesis.json"
 #define LV_DEFAULT_DATA_DIR        "../shared/data/jetson-measurements"
+#define LV_DEFAULT_RUNS_DIR        "../shared/data/thesis-experiment-1"
 #define LV_DEFAULT_PREDICTOR_CACHE "profiles/.cache/predictor.json"
 
 #endif

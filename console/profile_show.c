@@ -33,6 +33,23 @@
 
 #define DIFF_ROWS 8
 
+/* The clock-change delay's distribution and the default governor's timings. */
+static void show_twin(const struct lv_profile *p)
+{
+	size_t n = p->n_cc_shape;
+	double mean = p->clock_change_delay_s;
+	printf("clock change: mean %.3f s", mean);
+	if (n >= 2)
+		printf(" (least %.3f, median %.3f, most %.3f)", mean * p->cc_shape[0],
+		       mean * lv_profile_cc_quantile(p->cc_shape, n, 0.5),
+		       mean * p->cc_shape[n - 1]);
+	const struct lv_governor *g = &p->governor;
+	printf("\ngovernor: %.3g s of GPU work to the top clock, holds %.3g s of idle, then %.3g s "
+	       "down to %.6g MHz\n",
+	       g->ramp_busy_s, g->hold_s, g->descent_s,
+	       (double)(g->floor_hz ? g->floor_hz : p->freqs_hz[0]) / 1e6);
+}
+
 static void show_head(const struct lv_profile *p)
 {
 	const struct lv_gpu_specs *g = &p->gpu;
@@ -45,8 +62,9 @@ static void show_head(const struct lv_profile *p)
 	printf("%s: %s\n", p->kind, p->display_name);
 	printf("GPU: %s, %d CUDA cores, %d tensor cores, %g GB/s, %g GB, %g to %g MHz\n", g->arch,
 	       g->cuda_cores, g->tensor_cores, g->mem_bw_gbs, g->mem_gb, g->min_mhz, g->max_mhz);
-	printf("max batch %d, %d instance%s, clock change %.2f s\n", p->max_batch, p->instances,
-	       p->instances == 1 ? "" : "s", p->clock_change_delay_s);
+	printf("max batch %d, %d instance%s\n", p->max_batch, p->instances,
+	       p->instances == 1 ? "" : "s");
+	show_twin(p);
 	printf("%zu measured points at %zu clocks, batch %d to %d\n", p->n_points, p->n_freqs, lo,
 	       hi);
 	if (p->source)

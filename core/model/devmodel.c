@@ -24,113 +24,6 @@
 
 #define TWO_PI 6.283185307179586
 
-/* ---- the effective cost grid of a kind ------------------------------------ */
-
-int lv_devmodel_cell_usable(const struct lv_cost_table *t, size_t fi, int batch)
-{
-	size_t i = lv_cost_index(t, fi, batch);
-	double L = t->latency_s[i], E = t->energy_j[i];
-	return t->source[i] != LV_SRC_NONE && isfinite(L) && L > 0 && isfinite(E) && E >= 0;
-}
-
-static int row_usable(const struct lv_cost_table *t, size_t fi)
-{
-	for (int b = 1; b <= t->max_batch; b++)
-		if (lv_devmodel_cell_usable(t, fi, b))
-			return 1;
-	return 0;
-}
-
-/* The row a clock borrows: itself, else the nearest usable one (ties: higher). */
-static size_t source_row(const struct lv_cost_table *t, size_t fi)
-{
-	if (row_usable(t, fi))
-		return fi;
-	for (size_t d = 1; d < t->n_freqs; d++) {
-		if (fi + d < t->n_freqs && row_usable(t, fi + d))
-			return fi + d;
-		if (fi >= d && row_usable(t, fi - d))
-			return fi - d;
-	}
-	assert(0 && "caller checked that some row is usable");
-	return fi;
-}
-
-/* Fills cell (fi, b) from row `src`: measured, else the nearest batch scaled (ties: smaller). */
-static void fill_cell(struct lv_devmodel_kind *k, const struct lv_cost_table *t, size_t fi,
-                      size_t src, int b)
-{
-	int from = 0;
-	for (int d = 0; d < t->max_batch && !from; d++) {
-		if (b - d >= 1 && lv_devmodel_cell_usable(t, src, b - d))
-			from = b - d;
-		else if (b + d <= t->max_batch && lv_devmodel_cell_usable(t, src, b + d))
-			from = b + d;
-	}
-	assert(from > 0);
-	double scale = (double)b / from;
-	double L = lv_cost_latency(t, src, from) * scale;
-	double E = lv_cost_energy(t, src, from) * scale;
-	size_t i = fi * (size_t)k->max_batch + (size_t)(b - 1);
-	k->latency_s[i] = L;
-	k->power_w[i] = E / L;
-}
-
-struct lv_devmodel_kind *lv_devmodel_kind_new(const struct lv_profile *p,
-                                              const struct lv_cost_table *t, char **why)
-{
-	int any = 0;
-	for (size_t fi = 0; fi < t->n_freqs && !any; fi++)
-		any = row_usable(t, fi);
-	if (!any || p->n_freqs == 0 || t->n_freqs != p->n_freqs) {
-		lv_fail(why, LV_EINVAL, "%s: the %s cost table has no usable cell to emulate from",
-		        p->kind, lv_cost_mode_name(t->mode));
-		return NULL;
-	}
-	struct lv_devmodel_kind *k = lv_xcalloc(1, sizeof(*k));
-	k->profile = p;
-	k->n_freqs = t->n_freqs;
-	k->max_batch = t->max_batch;
-	size_t cells = k->n_freqs * (size_t)k->max_batch;
-	k->latency_s = lv_xmalloc(cells * sizeof(double));
-	k->power_w = lv_xmalloc(cells * sizeof(double));
-	for (size_t fi = 0; fi < k->n_freqs; fi++) {
-		size_t src = source_row(t, fi);
-		for (int b = 1; b <= k->max_batch; b++)
-			fill_cell(k, t, fi, src, b);
-	}
-	k->min_idle_w = INFINITY;
-	for (size_t fi = 0; fi < p->n_freqs; fi++)
-		if (p->idle_power_w[fi] < k->min_idle_w)
-			k->min_idle_w = p->idle_power_w[fi];
-	return k;
-}
-
-void lv_devmodel_kind_free(struct lv_devmodel_kind *k)
-{
-	if (!k)
-		return;
-	free(k->latency_s);
-	free(k->power_w);
-	free(k);
-}
-
-double lv_devmodel_kind_latency(const struct lv_devmodel_kind *k, size_t fi, int batch)
-{
-	assert(fi < k->n_freqs && batch >= 1);
-	if (batch <= k->max_batch)
-		return k->latency_s[fi * (size_t)k->max_batch + (size_t)(batch - 1)];
-	double top = k->latency_s[fi * (size_t)k->max_batch + (size_t)(k->max_batch - 1)];
-	return top * batch / k->max_batch;
-}
-
-double lv_devmodel_kind_power(const struct lv_devmodel_kind *k, size_t fi, int batch)
-{
-	assert(fi < k->n_freqs && batch >= 1);
-	int b = batch <= k->max_batch ? batch : k->max_batch;
-	return k->power_w[fi * (size_t)k->max_batch + (size_t)(b - 1)];
-}
-
 /* ---- the device ------------------------------------------------------------ */
 
 void lv_devmodel_config_default(struct lv_devmodel_config *cfg)
@@ -186,6 +79,25 @@ static double noise_factor(struct lv_devmodel *d)
 	return 1.0 + x * (2.0 * lv_rng_uniform(&d->rng) - 1.0);
 }
 
+/* ---- clock changes ---------------------------------------------------------- */
+
+/* t + dur_s, strictly later than t even when dur_s is lost to rounding. */
+static double later(double t, double dur_s)
+{
+	double e = t + dur_s;
+	return e > t ? e : nextafter(t, INFINITY);
+}
+
+/* A clock change's delay: the kind's mean, shaped by a draw from its distribution. */
+static double change_delay(struct lv_devmodel *d)
+{
+	const struct lv_profile *p = d->kind->profile;
+	if (p->n_cc_shape < 2)
+		return p->clock_change_delay_s;
+	double u = lv_rng_uniform(&d->cc_rng);
+	return p->clock_change_delay_s * lv_profile_cc_quantile(p->cc_shape, p->n_cc_shape, u);
+}
+
 /* ---- governor -------------------------------------------------------------- */
 
 static int running(const struct lv_devmodel *d)
@@ -193,37 +105,51 @@ static int running(const struct lv_devmodel *d)
 	return d->phase == LV_DM_RUNNING;
 }
 
+static int at_rest(const struct lv_devmodel *d)
+{
+	return d->phase == LV_DM_IDLE && d->len == 0;
+}
+
 static void gov_off(struct lv_devmodel *d)
 {
 	d->gov_on = 0;
-	d->gov_sleep = 0;
 	d->gov_next_s = INFINITY;
 }
 
 /*
- * Wakes a sleeping governor at t (accumulated up to t) because the device's
- * busy state just changed: the state was constant since it fell asleep, so
- * the busy time at the last grid point follows from the busy time now.
+ * The governor's next move from the state at t (accumulated up to t): a step
+ * up while running below the top, a step down once at rest long enough
+ * above the floor, else none. Also starts and ends the idle stretch.
  */
-static void gov_wake(struct lv_devmodel *d, double t)
+static void gov_plan(struct lv_devmodel *d, double t)
 {
-	double k0 = floor(t / LV_GOV_PERIOD_S);
-	uint64_t k = k0 > (double)d->gov_k ? (uint64_t)k0 : d->gov_k;
-	while ((double)(k + 1) * LV_GOV_PERIOD_S <= t)
-		k++; /* t/period rounded down past a grid point */
-	double t0 = (double)k * LV_GOV_PERIOD_S;
-	if (t0 > t)
-		t0 = t;
-	d->gov_mark_busy_s = d->busy_s - (d->gov_sleep == 2 ? t - t0 : 0.0);
-	d->gov_k = k;
-	d->gov_sleep = 0;
-	d->gov_next_s = (double)(k + 1) * LV_GOV_PERIOD_S;
+	const struct lv_devmodel_kind *k = d->kind;
+	d->gov_next_s = INFINITY;
+	if (!d->gov_on)
+		return;
+	if (running(d)) {
+		d->gov_idle_since_s = INFINITY;
+		d->gov_down_at_s = -INFINITY;
+		if (d->fi + 1 < k->n_freqs)
+			d->gov_next_s = later(d->gov_mark_s, k->gov_up_s - d->gov_busy_s);
+	} else if (at_rest(d)) {
+		if (isinf(d->gov_idle_since_s))
+			d->gov_idle_since_s = t;
+		if (d->fi > k->gov_floor) {
+			double a = later(d->gov_idle_since_s, k->gov_hold_s);
+			double b = later(d->gov_down_at_s, k->gov_down_s);
+			d->gov_next_s = a > b ? a : b;
+		}
+	}
 }
 
-static void gov_check_wake(struct lv_devmodel *d, double t)
+/* Brings the running time toward the next step up to t. */
+static void gov_count(struct lv_devmodel *d, double t)
 {
-	if (d->gov_on && d->gov_sleep && (d->gov_sleep == 2) != running(d))
-		gov_wake(d, t);
+	if (d->gov_on && running(d)) {
+		d->gov_busy_s += t - d->gov_mark_s;
+		d->gov_mark_s = t;
+	}
 }
 
 /* Moves the clock now (a governor move), rescaling a running batch's remaining work. */
@@ -239,44 +165,46 @@ static void gov_move(struct lv_devmodel *d, double t, size_t fi)
 	set_power(d);
 }
 
-/* One tick at t (accumulated). Returns 1 and fills *ev when the clock moved. */
-static int gov_tick(struct lv_devmodel *d, double t, struct lv_devmodel_event *ev)
+/* The move due at t (accumulated up to t). Returns 1 and fills *ev when the clock moved. */
+static int gov_step(struct lv_devmodel *d, double t, struct lv_devmodel_event *ev)
 {
-	const struct lv_profile *p = d->kind->profile;
-	size_t top = p->n_freqs - 1;
-	double load = (d->busy_s - d->gov_mark_busy_s) / LV_GOV_PERIOD_S;
-	load = load < 0 ? 0 : load > 1 ? 1 : load;
-	d->gov_mark_busy_s = d->busy_s;
-	d->gov_k++;
-	d->gov_next_s = (double)(d->gov_k + 1) * LV_GOV_PERIOD_S;
-
-	size_t fi = d->fi;
-	if (load > LV_GOV_UP_LOAD && fi < top) {
-		double want = (double)p->freqs_hz[fi] * load / LV_GOV_TARGET_LOAD;
-		size_t up = fi + 1;
-		while (up < top && (double)p->freqs_hz[up] < want)
-			up++;
-		fi = up;
-	} else if (load < LV_GOV_DOWN_LOAD && fi > 0) {
-		fi--;
+	const struct lv_devmodel_kind *k = d->kind;
+	size_t top = k->n_freqs - 1, fi = d->fi;
+	if (running(d)) {
+		gov_count(d, t);
+		size_t steps = top - fi; /* all at once when gov_up_s is 0 */
+		if (k->gov_up_s > 0) {
+			double due = floor(d->gov_busy_s / k->gov_up_s);
+			due = due < 1 ? 1 : due; /* due by the plan, short only by rounding */
+			if (due < (double)steps)
+				steps = (size_t)due;
+		}
+		fi += steps;
+		double left = d->gov_busy_s - (double)steps * k->gov_up_s;
+		d->gov_busy_s = fi < top && left > 0 ? left : 0;
+	} else {
+		fi = k->gov_down_s > 0 ? fi - 1 : k->gov_floor;
+		d->gov_down_at_s = t;
+		d->gov_busy_s = 0;
 	}
-	int moved = fi != d->fi;
-	if (moved)
-		gov_move(d, t, fi);
+	gov_move(d, t, fi);
+	gov_plan(d, t);
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = LV_DM_GOV_CLOCK;
+	ev->time_s = t;
+	ev->freq_hz = freq_of(d, d->fi);
+	return 1;
+}
 
-	if (!running(d) && d->phase == LV_DM_IDLE && d->len == 0 && d->fi == 0)
-		d->gov_sleep = 1;
-	else if (running(d) && d->fi == top)
-		d->gov_sleep = 2;
-	if (d->gov_sleep)
-		d->gov_next_s = INFINITY;
-	if (moved) {
-		memset(ev, 0, sizeof(*ev));
-		ev->kind = LV_DM_GOV_CLOCK;
-		ev->time_s = t;
-		ev->freq_hz = freq_of(d, d->fi);
-	}
-	return moved;
+/* The governor takes over at now: afresh, with no busy time and no descent begun. */
+static void gov_start(struct lv_devmodel *d, double now)
+{
+	d->gov_on = 1;
+	d->gov_busy_s = 0;
+	d->gov_mark_s = now;
+	d->gov_idle_since_s = INFINITY;
+	d->gov_down_at_s = -INFINITY;
+	gov_plan(d, now);
 }
 
 /* ---- work ------------------------------------------------------------------ */
@@ -295,6 +223,8 @@ void lv_devmodel_init(struct lv_devmodel *d, const struct lv_devmodel_kind *k, i
 	uint64_t x = d->cfg.seed;
 	uint64_t s = lv_rng_splitmix(&x) ^ ((uint64_t)index * 0xd1342543de82ef95ULL + 1);
 	lv_rng_seed(&d->rng, s);
+	s = lv_rng_splitmix(&x) ^ ((uint64_t)index * 0xd1342543de82ef95ULL + 2);
+	lv_rng_seed(&d->cc_rng, s);
 	int fi = freq_hz ? lv_profile_freq_index(k->profile, freq_hz) : -1;
 	d->fi = fi >= 0 ? (size_t)fi : k->n_freqs - 1;
 	d->tail_fi = d->fi;
@@ -303,14 +233,10 @@ void lv_devmodel_init(struct lv_devmodel *d, const struct lv_devmodel_kind *k, i
 	d->acc_s = now;
 	d->sink = sink;
 	d->sink_arg = sink_arg;
-	d->gov_on = d->cfg.governor;
-	d->gov_next_s = INFINITY;
-	if (d->gov_on) {
-		double k0 = floor(now / LV_GOV_PERIOD_S);
-		d->gov_k = k0 > 0 ? (uint64_t)k0 : 0;
-		d->gov_next_s = (double)(d->gov_k + 1) * LV_GOV_PERIOD_S;
-	}
 	set_power(d);
+	d->gov_next_s = INFINITY;
+	if (d->cfg.governor)
+		gov_start(d, now);
 }
 
 void lv_devmodel_fini(struct lv_devmodel *d)
@@ -345,22 +271,15 @@ static struct lv_devmodel_job fifo_pop(struct lv_devmodel *d)
 	return j;
 }
 
-/* t + dur_s, strictly later than t even when dur_s is lost to rounding. */
-static double later(double t, double dur_s)
-{
-	double e = t + dur_s;
-	return e > t ? e : nextafter(t, INFINITY);
-}
-
 /* Starts queued work on an idle device at t (accumulated up to t). */
 static void start_next(struct lv_devmodel *d, double t)
 {
 	while (d->phase == LV_DM_IDLE && d->len > 0) {
 		struct lv_devmodel_job j = fifo_pop(d);
 		if (j.batch_id == 0) {
-			double delay = d->kind->profile->clock_change_delay_s;
 			if ((size_t)j.fi == d->fi)
 				continue;
+			double delay = change_delay(d);
 			if (!(delay > 0)) {
 				d->fi = (size_t)j.fi;
 				continue;
@@ -373,12 +292,13 @@ static void start_next(struct lv_devmodel *d, double t)
 			d->phase = LV_DM_RUNNING;
 			d->phase_end_s = later(
 			    t, lv_devmodel_kind_latency(d->kind, d->fi, j.batch) * d->cur_noise);
+			d->gov_mark_s = t;
 		}
 		d->cur = j;
 		d->cur_start_s = t;
 	}
 	set_power(d);
-	gov_check_wake(d, t);
+	gov_plan(d, t);
 }
 
 double lv_devmodel_next_s(const struct lv_devmodel *d)
@@ -413,6 +333,7 @@ int lv_devmodel_advance(struct lv_devmodel *d, double until, struct lv_devmodel_
 		accumulate(d, t);
 		if (tp <= tg) {
 			enum lv_devmodel_phase was = d->phase;
+			gov_count(d, t);
 			if (was == LV_DM_RUNNING)
 				finish_batch(d, t, ev);
 			else
@@ -422,8 +343,8 @@ int lv_devmodel_advance(struct lv_devmodel *d, double until, struct lv_devmodel_
 			start_next(d, t);
 			if (was == LV_DM_RUNNING)
 				return 1;
-		} else if (gov_tick(d, t, ev)) {
-			return 1;
+		} else {
+			return gov_step(d, t, ev);
 		}
 	}
 }
@@ -483,12 +404,7 @@ void lv_devmodel_release(struct lv_devmodel *d, double now)
 	accumulate(d, now);
 	if (d->gov_on || !d->cfg.governor)
 		return;
-	d->gov_on = 1;
-	d->gov_sleep = 0;
-	double k0 = floor(now / LV_GOV_PERIOD_S);
-	d->gov_k = k0 > 0 ? (uint64_t)k0 : 0;
-	d->gov_next_s = (double)(d->gov_k + 1) * LV_GOV_PERIOD_S;
-	d->gov_mark_busy_s = d->busy_s;
+	gov_start(d, now);
 }
 
 void lv_devmodel_settle(struct lv_devmodel *d, double now)

@@ -13,10 +13,14 @@
  *    whatever clock the device has when the batch starts;
  *  - SET_CLOCK is a clock change job in the same FIFO: on an idle device it
  *    starts at once, on a busy one it runs after the work queued before it;
- *  - a clock change takes the kind's clock_change_delay_s; during it the GPU
- *    computes nothing and draws idle power at the old clock, and a batch
- *    that arrives meanwhile waits for the change to finish (the thesis's
- *    agent writes the devfreq limits and only then serves inference).
+ *  - a clock change takes a delay drawn from the kind's distribution
+ *    (profile->cc_shape scaled by clock_change_delay_s, its mean; a profile
+ *    without a shape: exactly the mean) with the device's own lv_rng stream
+ *    for clock changes, so a run is the same for the same seed; during it
+ *    the GPU computes nothing and draws idle power at the old clock, and a
+ *    batch that arrives meanwhile waits for the change to finish (the
+ *    thesis's agent writes the devfreq limits and only then serves
+ *    inference).
  *
  * Latency and energy of a batch of b frames at clock f come from the kind's
  * cost table in the run's mode (struct lv_devmodel_kind): L(f,b), E(f,b).
@@ -42,23 +46,26 @@
  *
  * Default governor. Until a policy sets the clock (a dispatch with
  * freq_hz != 0 or a SET_CLOCK, after which the clock is the policy's for
- * good, as when the agent pins devfreq's min and max), the device runs a
- * load-following governor modelled on the Jetson's nvhost_podgov:
- *  - every LV_GOV_PERIOD_S (ticks at k·period on the run's clock, k >= 1) it
- *    samples the load, the fraction of the last period spent running batches;
- *  - load > LV_GOV_UP_LOAD: the clock jumps to the lowest clock >= f·load /
- *    LV_GOV_TARGET_LOAD, at least one step up (podgov's proportional scaling
- *    toward its target load, which ramps a saturated GPU from the bottom to
- *    the top in under a second);
- *  - load < LV_GOV_DOWN_LOAD: one step down (podgov's slow decay);
- *  - otherwise the clock holds. It never leaves [lowest, highest].
- * A governor move is an in-kernel devfreq transition, so it costs no
- * clock_change_delay_s (that figure is the agent's external change); it
- * takes effect at once, also in the middle of a batch, whose remaining work
- * then runs at the new clock's speed and power. A governor that would change
- * nothing until the device's busy/idle state changes (idle at the lowest
- * clock, or busy at the highest) sleeps, and so costs no events; it wakes
- * exactly as if it had kept ticking.
+ * good, as when the agent pins devfreq's min and max), the device's clock is
+ * moved by the Jetson's default GPU governor, as fitted to the thesis's runs
+ * under it (profile->governor; method in profiles/README.md):
+ *  - up: while a batch runs below the top clock, every ramp_busy_s /
+ *    (top - floor) seconds of running (accumulated across batches) move the
+ *    clock one step up, so ramp_busy_s of GPU work takes it from the floor
+ *    to the top;
+ *  - hold: any batch keeps it where it is; only complete idle (nothing
+ *    running, nothing queued) for hold_s starts it down;
+ *  - down: then one step down at once and one more every descent_s /
+ *    (top - floor - 1) seconds, so a clock that starts down from the top
+ *    reaches floor_hz descent_s after leaving it (it never goes below the
+ *    floor by itself). A batch stops the descent where it is, and a step
+ *    down forgets the busy time toward the next step up.
+ * "top" and "floor" are clock indices; a zero time is a move at once (in
+ * the next instant). A governor move is an in-kernel devfreq transition,
+ * so it costs no clock-change delay; it takes effect at once, also in the
+ * middle of a batch, whose remaining work then runs at the new clock's
+ * speed and power. The governor only schedules the moves it will make, so
+ * a device at rest costs no events.
  */
 #ifndef LV_DEVMODEL_H
 #define LV_DEVMODEL_H
@@ -70,11 +77,6 @@
 
 struct lv_profile;
 struct lv_cost_table;
-
-#define LV_GOV_PERIOD_S    0.1  /* governor sampling period */
-#define LV_GOV_UP_LOAD     0.85 /* scale up above this load */
-#define LV_GOV_DOWN_LOAD   0.40 /* step down below this load */
-#define LV_GOV_TARGET_LOAD 0.70 /* the load a step up aims for */
 
 enum lv_noise_kind {
 	LV_NOISE_UNIFORM = 0,   /* factor uniform in [1-x, 1+x], x < 1 */
@@ -93,6 +95,11 @@ struct lv_devmodel_kind {
 	double *latency_s; /* n_freqs × max_batch, index fi * max_batch + b - 1 */
 	double *power_w;   /* E/L of the same cell */
 	double min_idle_w; /* least idle power over the kind's clocks */
+	/* The governor (profile->governor) in the model's terms. */
+	size_t gov_floor;  /* clock index the descent ends at */
+	double gov_up_s;   /* running time per step up */
+	double gov_down_s; /* time per step down after the first */
+	double gov_hold_s; /* complete idle before the first step down */
 };
 
 /*
@@ -118,7 +125,7 @@ struct lv_devmodel_config {
 	int governor; /* run the default governor until a policy sets a clock [1] */
 	double noise; /* x above; 0 = off [0] */
 	enum lv_noise_kind noise_kind; /* [uniform] */
-	uint64_t seed;                 /* noise stream seed [1] */
+	uint64_t seed;                 /* noise and clock-change streams' seed [1] */
 };
 
 void lv_devmodel_config_default(struct lv_devmodel_config *cfg);
@@ -165,7 +172,8 @@ struct lv_devmodel {
 	const struct lv_devmodel_kind *kind; /* borrowed */
 	int index;                           /* the device's index, passed to the sink */
 	struct lv_devmodel_config cfg;
-	struct lv_rng rng;
+	struct lv_rng rng;    /* noise */
+	struct lv_rng cc_rng; /* clock-change delays */
 
 	size_t fi;      /* current clock index */
 	size_t tail_fi; /* clock once all queued work has run */
@@ -188,11 +196,11 @@ struct lv_devmodel {
 	double freq_hz_s;         /* integral of the clock (Hz·s), for the time-weighted mean */
 	uint64_t batches, frames; /* finished */
 
-	double gov_next_s; /* next governor tick; +INF when off or asleep */
-	uint64_t gov_k;    /* index of the last tick (at gov_k · period) */
-	int gov_sleep; /* 0 awake, 1 asleep idle at the lowest clock, 2 asleep busy at the highest
-	                */
-	double gov_mark_busy_s; /* busy_s at the last tick */
+	double gov_next_s;       /* the governor's next move; +INF when off or none due */
+	double gov_busy_s;       /* running time toward the next step up */
+	double gov_mark_s;       /* gov_busy_s is up to date until here (while running) */
+	double gov_idle_since_s; /* start of the current complete idle; +INF otherwise */
+	double gov_down_at_s;    /* the last step down; -INF when none since the last batch */
 
 	lv_devmodel_sink_fn sink;
 	void *sink_arg;
@@ -201,8 +209,8 @@ struct lv_devmodel {
 /*
  * Starts device `index` of kind k (borrowed) idle at clock freq_hz (one of
  * the kind's; 0: the highest, as a Jetson boots) at time now. cfg NULL:
- * defaults. The noise stream is seeded from (cfg->seed, index). `sink` may
- * be NULL.
+ * defaults. The noise and clock-change streams are seeded from (cfg->seed,
+ * index). `sink` may be NULL. The governor, when on, starts its hold at now.
  */
 void lv_devmodel_init(struct lv_devmodel *d, const struct lv_devmodel_kind *k, int index,
                       const struct lv_devmodel_config *cfg, uint64_t freq_hz, double now,
@@ -211,7 +219,7 @@ void lv_devmodel_fini(struct lv_devmodel *d);
 
 /*
  * When the device next changes state on its own (a batch or clock change
- * ends, a governor tick): +INF when nothing will. The caller must call
+ * ends, a governor move): +INF when nothing will. The caller must call
  * lv_devmodel_advance up to `now` before any other call at `now`.
  */
 double lv_devmodel_next_s(const struct lv_devmodel *d);
@@ -239,9 +247,9 @@ int lv_devmodel_set_clock(struct lv_devmodel *d, double now, uint64_t freq_hz);
 /*
  * Hands the clock back to the default governor at now (the agent's
  * "release": devfreq's min and max restored to the full range). Work already
- * queued, clock changes included, still runs; the governor ticks on the
- * run's grid from the next k·period after now. No-op when the governor is
- * already on, or when cfg.governor is 0.
+ * queued, clock changes included, still runs; the governor starts afresh
+ * (no busy time toward a step up; an idle device starts its hold at now).
+ * No-op when the governor is already on, or when cfg.governor is 0.
  */
 void lv_devmodel_release(struct lv_devmodel *d, double now);
 

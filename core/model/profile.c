@@ -28,6 +28,7 @@ void lv_profile_free(struct lv_profile *p)
 	free(p->display_name);
 	free(p->freqs_hz);
 	free(p->idle_power_w);
+	free(p->cc_shape);
 	free(p->points);
 	free(p->source);
 	free(p);
@@ -129,6 +130,59 @@ static int check_point(const struct lv_profile *p, size_t i, const char *o, char
 	return LV_OK;
 }
 
+double lv_profile_cc_shape_mean(const double *shape, size_t n)
+{
+	double m = 0;
+	for (size_t i = 0; i + 1 < n; i++)
+		m += (shape[i] + shape[i + 1]) / 2.0 / (double)(n - 1);
+	return m;
+}
+
+double lv_profile_cc_quantile(const double *shape, size_t n, double u)
+{
+	double pos = (u < 0 ? 0 : u > 1 ? 1 : u) * (double)(n - 1);
+	size_t i = (size_t)pos;
+	if (i + 1 >= n)
+		return shape[n - 1];
+	return shape[i] + (pos - (double)i) * (shape[i + 1] - shape[i]);
+}
+
+/* clock_change_shape and governor. */
+static int check_twin(const struct lv_profile *p, const char *o, char **why)
+{
+	if (p->n_cc_shape == 1)
+		return lv_fail(why, LV_EINVAL, "%s: clock_change_shape: needs 2 or more quantiles",
+		               o);
+	for (size_t i = 0; i < p->n_cc_shape; i++) {
+		double v = p->cc_shape[i];
+		if (!(v >= 0 && v < 1e300))
+			return lv_fail(why, LV_EINVAL, "%s: clock_change_shape[%zu]: %s", o, i,
+			               NONNEG_NUM);
+		if (i > 0 && v < p->cc_shape[i - 1])
+			return lv_fail(why, LV_EINVAL,
+			               "%s: clock_change_shape[%zu]: below the one before (must be "
+			               "ascending)",
+			               o, i);
+	}
+	double m = lv_profile_cc_shape_mean(p->cc_shape, p->n_cc_shape);
+	if (p->n_cc_shape && !(m > 1 - 1e-9 && m < 1 + 1e-9))
+		return lv_fail(why, LV_EINVAL,
+		               "%s: clock_change_shape: its mean is %.12g, must be 1 (quantiles "
+		               "over their mean)",
+		               o, m);
+	const struct lv_governor *g = &p->governor;
+	const double *t[] = { &g->ramp_busy_s, &g->hold_s, &g->descent_s };
+	const char *name[] = { "ramp_busy_s", "hold_s", "descent_s" };
+	for (int i = 0; i < 3; i++)
+		if (!(*t[i] >= 0 && *t[i] < 1e300))
+			return lv_fail(why, LV_EINVAL, "%s: governor.%s: %s", o, name[i],
+			               NONNEG_NUM);
+	if (g->floor_hz && lv_profile_freq_index(p, g->floor_hz) < 0)
+		return lv_fail(why, LV_EINVAL, "%s: governor.floor_hz: %llu is not one of freqs_hz",
+		               o, (unsigned long long)g->floor_hz);
+	return LV_OK;
+}
+
 /* Everything but the order of points; indices are positions in p's arrays. */
 static int check_fields(const struct lv_profile *p, const char *o, char **why)
 {
@@ -160,6 +214,9 @@ static int check_fields(const struct lv_profile *p, const char *o, char **why)
 		if (!pos(p->idle_power_w[i]))
 			return lv_fail(why, LV_EINVAL, "%s: idle_power_w[%zu]: %s", o, i, POS_NUM);
 	}
+	rc = check_twin(p, o, why);
+	if (rc < 0)
+		return rc;
 	for (size_t i = 0; i < p->n_points; i++) {
 		rc = check_point(p, i, o, why);
 		if (rc < 0)

@@ -2,8 +2,9 @@
  * profile: one device kind (Jetson AGX Xavier, Xavier NX, Nano) as measured.
  *
  * A profile holds the kind's GPU clocks (ascending, Hz), its GPU specs (the
- * predictor's features), the scheduling limits (max batch, model instances,
- * clock-change delay), the idle power at every clock, and the measured
+ * predictor's features), the scheduling limits (max batch, model instances),
+ * how long a clock change takes (its mean and distribution), the default
+ * governor's timings, the idle power at every clock, and the measured
  * (frequency, batch) points: latency of one batch, energy of one batch,
  * throughput. Measured points may exceed max_batch (the sweeps went further
  * than the cluster uses); they stay in the profile because the predictor
@@ -23,7 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LV_KIND_MAX 32
+#define LV_KIND_MAX        32
+#define LV_PROFILE_VERSION 2 /* the "version" this build reads and writes */
 
 struct lv_gpu_specs {
 	double max_mhz; /* highest GPU clock, MHz */
@@ -43,13 +45,35 @@ struct lv_profile_point {
 	double throughput_fps; /* frames per second */
 };
 
+/*
+ * The default GPU governor's timings, fitted from runs that left the clock to
+ * it (profile_fit_gov.c); the device model (devmodel.h) makes them its
+ * mechanism. Zero times are instantaneous.
+ */
+struct lv_governor {
+	double ramp_busy_s; /* GPU busy time that takes the clock from the floor to the top, s */
+	double hold_s;      /* complete idle at a clock before it starts down, s */
+	double descent_s;   /* from leaving the top to reaching floor_hz, s */
+	uint64_t floor_hz;  /* where the descent ends: one of freqs_hz; 0 (hand-made
+	                       profiles): the lowest */
+};
+
 struct lv_profile {
 	char kind[LV_KIND_MAX]; /* file-name stem: "agx-xavier", "xavier-nx", "nano" */
 	char *display_name;     /* "Jetson AGX Xavier" */
 	struct lv_gpu_specs gpu;
-	int max_batch; /* largest batch the cluster dispatches */
-	int instances; /* model instances (concurrent batches) */
-	double clock_change_delay_s;
+	int max_batch;               /* largest batch the cluster dispatches */
+	int instances;               /* model instances (concurrent batches) */
+	double clock_change_delay_s; /* mean delay of a clock change a policy asks for, s */
+	/*
+	 * Its distribution: n_cc_shape (0, or >= 2) quantiles at equal steps of
+	 * probability from 0 to 1, each divided by the mean, ascending; the
+	 * piecewise-linear distribution through them has mean 1. NULL (0):
+	 * every change takes exactly clock_change_delay_s.
+	 */
+	size_t n_cc_shape;
+	double *cc_shape;
+	struct lv_governor governor;
 	size_t n_freqs;
 	uint64_t *freqs_hz;   /* ascending, n_freqs entries */
 	double *idle_power_w; /* idle power at freqs_hz[i] */
@@ -100,6 +124,19 @@ int lv_profile_validate(const struct lv_profile *p, const char *origin, char **w
 
 void lv_profile_free(struct lv_profile *p);
 
+/*
+ * The mean of the piecewise-linear distribution through n equally spaced
+ * quantiles (n >= 2; 0 for n < 2): what clock_change_shape must average to.
+ */
+double lv_profile_cc_shape_mean(const double *shape, size_t n);
+
+/*
+ * The distribution's value at probability u in [0, 1]: linear between the n
+ * (>= 2) equally spaced quantiles of shape. The device model draws a clock
+ * change's delay as clock_change_delay_s times this at u uniform.
+ */
+double lv_profile_cc_quantile(const double *shape, size_t n, double u);
+
 /* Index of freq_hz in freqs_hz, or -1. O(log n_freqs). */
 int lv_profile_freq_index(const struct lv_profile *p, uint64_t freq_hz);
 
@@ -108,17 +145,20 @@ const struct lv_profile_point *lv_profile_find(const struct lv_profile *p, uint6
                                                int batch);
 
 /*
- * Imports one kind from the thesis measurement directory (the layout in its
- * README.md: profiling.csv, gpu-specs.csv, tegrastats/<kind>.log, ...).
- * `kind` is "agx-xavier", "xavier-nx" or "nano". Returns a new profile or NULL
- * with *why naming the file, line and column or field that was wrong (an
- * unknown kind is named too). The profile does not depend on how data_dir is
- * spelled. The Nano's idle power borrows from the other kinds' logs, so
- * importing it reads all three. The idle-power method is
- * documented in profiles/README.md; `report`, when non-NULL, receives a
- * human-readable account of the numbers it gave (caller frees).
+ * Imports one kind from the thesis data, read in place: the measurement
+ * directory `data_dir` (profiling.csv, gpu-specs.csv, tegrastats/<kind>.log;
+ * layout in its README.md) and the Experiment 1 runs in `runs_dir`
+ * (runs/<policy>/scenario_<N>.{tegrastats,controller}.log). `kind` is
+ * "agx-xavier", "xavier-nx" or "nano". Returns a new profile or NULL with
+ * *why naming the file, line and column or field that was wrong (an unknown
+ * kind is named too). The profile does not depend on how the directories are
+ * spelled. Every kind reads more than its own files: the Nano borrows an
+ * idle slope from the other kinds, and the kinds without runs borrow the
+ * AGX Xavier's governor and clock-change shape. The methods are documented in
+ * profiles/README.md; `report`, when non-NULL, receives a human-readable
+ * account of the numbers they gave (caller frees).
  */
-struct lv_profile *lv_profile_import(const char *data_dir, const char *kind, char **report,
-                                     char **why);
+struct lv_profile *lv_profile_import(const char *data_dir, const char *runs_dir, const char *kind,
+                                     char **report, char **why);
 
 #endif

@@ -1,18 +1,15 @@
 /*
  * profile_data: the readers behind lv_profile_import for the thesis
- * measurement files — profiling.csv (the measured grid), gpu-specs.csv and
- * the tegrastats logs. See profile_import.h for the contracts and
- * profile_import.c for what the importer makes of them.
- *
- * tegrastats lines are whitespace-separated tokens. "GR3D_FREQ L%@M" gives
- * GPU load L and clock M (MHz); a power rail is a name followed by
- * "<now>[mW]/<avg>[mW]" (the Nano prints no unit; both are mW). Only the
- * instantaneous value (before '/') is used. "RAM 12939/31011MB" and the like
- * do not match the rail pattern because of their other units.
+ * measurement files — profiling.csv (the measured grid) and gpu-specs.csv —
+ * and the import report's buffer. See profile_import.h for the contracts and
+ * profile_import.c for what the importer makes of them. The tegrastats logs
+ * are read by teglog.c.
  */
 #include "profile_import.h"
 
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,165 +213,19 @@ out:
 	return rc;
 }
 
-/* ---- tegrastats logs -------------------------------------------------- */
+/* ---- the report ---------------------------------------------------- */
 
-struct idle_sample {
-	long mhz;
-	double w;
-};
-
-static int sample_cmp(const void *a, const void *b)
+void lv_import_report_add(char **rep, const char *fmt, ...)
 {
-	const struct idle_sample *x = a, *y = b;
-	if (x->mhz != y->mhz)
-		return x->mhz < y->mhz ? -1 : 1;
-	return (x->w > y->w) - (x->w < y->w);
-}
-
-/* Reads digits at *s into *v; 0 if there were none. */
-static int digits(const char **s, long *v)
-{
-	const char *p = *s;
-	long x = 0;
-	while (*p >= '0' && *p <= '9' && x < 100000000)
-		x = 10 * x + (*p++ - '0');
-	if (p == *s || (*p >= '0' && *p <= '9'))
-		return 0;
-	*v = x;
-	*s = p;
-	return 1;
-}
-
-/* "311mW/311mW" or "1331/1331" → 311 or 1331 (mW). */
-static int rail_mw(const char *tok, long *mw)
-{
-	long avg = 0;
-	if (!digits(&tok, mw))
-		return 0;
-	if (strncmp(tok, "mW", 2) == 0)
-		tok += 2;
-	if (*tok++ != '/' || !digits(&tok, &avg))
-		return 0;
-	if (strncmp(tok, "mW", 2) == 0)
-		tok += 2;
-	return *tok == '\0';
-}
-
-/* "0%@114" → load 0, clock 114. */
-static int gr3d(const char *tok, long *load, long *mhz)
-{
-	if (!digits(&tok, load) || *tok++ != '%' || *tok++ != '@' || !digits(&tok, mhz))
-		return 0;
-	return *tok == '\0';
-}
-
-struct log_line {
-	long load, mhz; /* -1 when not seen */
-	long in_mw;     /* VDD_IN or POM_5V_IN, -1 when absent */
-	long sum_mw;    /* all rails */
-	int n_rails;
-};
-
-/* Scans one line (modified in place). */
-static int scan_line(char *line, const char *path, size_t ln, struct log_line *out, char **why)
-{
-	char *save = NULL, *prev = NULL;
-	*out = (struct log_line){ -1, -1, -1, 0, 0 };
-	for (char *t = strtok_r(line, " \t", &save); t;
-	     prev = t, t = strtok_r(NULL, " \t", &save)) {
-		long mw = 0;
-		if (prev && strcmp(prev, "GR3D_FREQ") == 0) {
-			if (!gr3d(t, &out->load, &out->mhz))
-				return lv_fail(why, LV_EINVAL,
-				               "%s:%zu:%zu: GR3D_FREQ: '%s' is not <load>%%@<MHz>",
-				               path, ln, (size_t)(t - line) + 1, t);
-		} else if (prev && rail_mw(t, &mw)) {
-			if (strcmp(prev, "VDD_IN") == 0 || strcmp(prev, "POM_5V_IN") == 0)
-				out->in_mw = mw;
-			out->sum_mw += mw;
-			out->n_rails++;
-		}
-	}
-	if (out->mhz < 0)
-		return lv_fail(why, LV_EINVAL, "%s:%zu: GR3D_FREQ: missing", path, ln);
-	return LV_OK;
-}
-
-/* Groups the sorted samples by clock. */
-static void medians(struct lv_idle_log *log, const struct idle_sample *s, size_t n)
-{
-	for (size_t i = 0; i < n;) {
-		size_t j = i;
-		while (j < n && s[j].mhz == s[i].mhz)
-			j++;
-		size_t m = j - i;
-		log->clocks = lv_xrealloc(log->clocks, (log->n_clocks + 1) * sizeof(*log->clocks));
-		struct lv_idle_clock *c = &log->clocks[log->n_clocks++];
-		c->mhz = s[i].mhz;
-		c->n = m;
-		c->median_w = m % 2 ? s[i + m / 2].w : (s[i + m / 2 - 1].w + s[i + m / 2].w) / 2;
-		i = j;
-	}
-}
-
-/* Idle samples of the text into *s, *n. */
-static int collect(char *text, const char *path, struct idle_sample **s, size_t *n, char **why)
-{
-	size_t cap = 0, ln = 0;
-	char *next = text;
-	while (next && *next) {
-		char *line = next;
-		ln++;
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		size_t len = strlen(line);
-		if (len && line[len - 1] == '\r')
-			line[--len] = '\0';
-		if (strspn(line, " \t") == len)
-			continue;
-		struct log_line l;
-		int rc = scan_line(line, path, ln, &l, why);
-		if (rc < 0)
-			return rc;
-		if (l.load != 0)
-			continue;
-		if (l.n_rails == 0)
-			return lv_fail(why, LV_EINVAL, "%s:%zu: power: no rails (name <mW>/<mW>)",
-			               path, ln);
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 512;
-			*s = lv_xrealloc(*s, cap * sizeof(**s));
-		}
-		(*s)[*n].mhz = l.mhz;
-		(*s)[*n].w = (double)(l.in_mw >= 0 ? l.in_mw : l.sum_mw) / 1000.0;
-		(*n)++;
-	}
-	return LV_OK;
-}
-
-int lv_idle_log_read(const char *path, struct lv_idle_log *log, char **why)
-{
-	struct idle_sample *s = NULL;
-	size_t n = 0;
-	log->path = lv_xstrdup(path);
-	char *text = lv_read_file(path, NULL, why);
-	if (!text)
-		return LV_EIO;
-	int rc = collect(text, path, &s, &n, why);
-	if (rc == 0 && n > 0) {
-		qsort(s, n, sizeof(*s), sample_cmp);
-		medians(log, s, n);
-		log->n_samples = n;
-	}
-	free(s);
-	free(text);
-	return rc;
-}
-
-void lv_idle_log_fini(struct lv_idle_log *log)
-{
-	free(log->path);
-	free(log->clocks);
-	*log = (struct lv_idle_log){ 0 };
+	if (!rep)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	size_t old = *rep ? strlen(*rep) : 0;
+	*rep = lv_xrealloc(*rep, old + (size_t)(n > 0 ? n : 0) + 1);
+	va_start(ap, fmt);
+	vsnprintf(*rep + old, (size_t)(n > 0 ? n : 0) + 1, fmt, ap);
+	va_end(ap);
 }

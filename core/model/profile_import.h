@@ -2,10 +2,10 @@
  * profile_import: private to the profile importer (profile_import.c and
  * profile_data.c); nothing outside the profile module includes it.
  *
- * The readers of the thesis measurement files: the profiling grid, the GPU
- * specs table and the tegrastats logs, each reporting errors as
- * "<file>:<line>: column '<name>': ..." (CSV) or "<file>:<line>:<col>: <field>: ..."
- * (logs).
+ * The readers of the thesis measurement files (the profiling grid, the GPU
+ * specs table: profile_data.c), each reporting errors as
+ * "<file>:<line>: column '<name>': ...", and the parts of a profile fitted to
+ * logs (idle power, the governor, clock changes: profile_import_twin.c).
  */
 #ifndef LV_PROFILE_IMPORT_H
 #define LV_PROFILE_IMPORT_H
@@ -15,35 +15,25 @@
 struct lv_gpu_specs;
 struct lv_profile;
 
-/* Idle samples at one GPU clock. */
-struct lv_idle_clock {
-	long mhz; /* as tegrastats prints it (whole MHz) */
-	size_t n; /* samples */
-	double median_w;
-};
-
-/* One kind's tegrastats log, reduced to idle medians, and the fitted line. */
-struct lv_idle_log {
-	char *path;       /* as opened, for messages */
-	size_t n_samples; /* idle samples, all clocks */
-	size_t n_clocks;
-	struct lv_idle_clock *clocks; /* ascending mhz */
-	/* Filled by the importer: idle(f) = a + s * f, f in Hz. */
-	double a;               /* W */
-	double s;               /* W/Hz */
-	int clamped;            /* a negative slope was set to 0 */
-	double rel_slope;       /* s/a borrowed from other kinds, 1/Hz; 0 if own fit */
-	char borrowed_from[96]; /* kinds the slope came from, "" if own fit */
-};
-
 /*
- * Reads a tegrastats log: the idle samples (GR3D_FREQ 0%), their power (W)
- * and clock, then the median per clock. 0, or LV_EIO / LV_EINVAL with
- * *why naming path:line:column and the field. Fills `log` (the caller
- * releases it with lv_idle_log_fini, also after an error).
+ * Where the thesis's data is, and what it says of one kind: the importer's
+ * table of kinds (profile_import.c) and the data directories.
  */
-int lv_idle_log_read(const char *path, struct lv_idle_log *log, char **why);
-void lv_idle_log_fini(struct lv_idle_log *log);
+struct lv_import_kind {
+	const char *kind; /* profile kind, log file stem */
+	const char *key;  /* Directory in profiling.csv, Device in gpu-specs.csv */
+	const char *display;
+	int max_batch;
+	double thesis_delay_s; /* the thesis's figure for a clock change */
+	int has_runs;          /* Experiment 1 ran this kind */
+};
+
+struct lv_import_src {
+	const char *data_dir; /* jetson-measurements */
+	const char *runs_dir; /* thesis-experiment-1 */
+	const struct lv_import_kind *kinds;
+	size_t n_kinds;
+};
 
 /* The gpu-specs.csv row whose Device is `key`. 0 or an error naming file:line:column. */
 int lv_import_specs(const char *data_dir, const char *key, struct lv_gpu_specs *g, char **why);
@@ -54,6 +44,26 @@ int lv_import_specs(const char *data_dir, const char *key, struct lv_gpu_specs *
  * error naming file:line:column; a repeated (clock, batch) names both lines.
  */
 int lv_import_grid(const char *data_dir, const char *key, struct lv_profile *p, char **why);
+
+/*
+ * Fills p->idle_power_w (p's grid already read) for kind ki, by the method
+ * in profiles/README.md, appending its account to *rep. 0 or an error
+ * naming the file.
+ */
+int lv_import_idle(const struct lv_import_src *src, size_t ki, struct lv_profile *p, char **rep,
+                   char **why);
+
+/* p->governor: fitted from kind ki's runs under its governor, else borrowed from a kind with runs.
+ */
+int lv_import_governor(const struct lv_import_src *src, size_t ki, struct lv_profile *p, char **rep,
+                       char **why);
+
+/*
+ * p->clock_change_delay_s and p->cc_shape: from kind ki's controller logs,
+ * else the shape of a kind with logs, scaled by the thesis's figures.
+ */
+int lv_import_clock_change(const struct lv_import_src *src, size_t ki, struct lv_profile *p,
+                           char **rep, char **why);
 
 /* Appends formatted text to *rep (NULL rep: nothing). */
 void lv_import_report_add(char **rep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -31,11 +31,22 @@ static const char NONNEG_NUM[] = "must be a non-negative number";
 static const char POS_INT[] = "must be a positive integer";
 static const char NONNEG_INT[] = "must be a non-negative integer";
 
-static const char *const TOP_KEYS[] = {
-	"format",       "version",   "kind",      "display_name",         "source",
-	"gpu",          "max_batch", "instances", "clock_change_delay_s", "freqs_hz",
-	"idle_power_w", "points",    NULL
-};
+static const char *const TOP_KEYS[] = { "format",
+	                                "version",
+	                                "kind",
+	                                "display_name",
+	                                "source",
+	                                "gpu",
+	                                "max_batch",
+	                                "instances",
+	                                "clock_change_delay_s",
+	                                "clock_change_shape",
+	                                "governor",
+	                                "freqs_hz",
+	                                "idle_power_w",
+	                                "points",
+	                                NULL };
+static const char *const GOV_KEYS[] = { "ramp_busy_s", "hold_s", "descent_s", "floor_hz", NULL };
 static const char *const GPU_KEYS[] = { "max_mhz", "min_mhz",      "cuda_cores", "mem_bw_gbs",
 	                                "mem_gb",  "tensor_cores", "arch",       NULL };
 static const char *const POINT_KEYS[] = { "freq_hz",  "batch",          "latency_s",
@@ -293,10 +304,10 @@ static int parse_head(const cJSON *root, struct lv_profile *p, const char *o, ch
 	double version = 0;
 	if (get_int(root, "version", "version", POS_INT, 1, INT_MAX, &version, o, why) < 0)
 		return LV_EINVAL;
-	if (version != 1)
+	if (version != LV_PROFILE_VERSION)
 		return lv_fail(why, LV_EINVAL,
-		               "%s: version: %.0f is not supported (this build reads 1)", o,
-		               version);
+		               "%s: version: %.0f is not supported (this build reads %d)", o,
+		               version, LV_PROFILE_VERSION);
 	char *kind = NULL;
 	if (get_str(root, "kind", "kind", &kind, o, why) < 0)
 		return LV_EINVAL;
@@ -333,6 +344,50 @@ static int parse_limits(const cJSON *root, struct lv_profile *p, const char *o, 
 	return rc;
 }
 
+/* "clock_change_shape": an array of numbers (values are checked by lv_profile_validate). */
+static int parse_cc_shape(const cJSON *root, struct lv_profile *p, const char *o, char **why)
+{
+	const cJSON *a = need(root, "clock_change_shape", "clock_change_shape", o, why);
+	if (!a)
+		return LV_EINVAL;
+	if (!cJSON_IsArray(a))
+		return lv_fail(why, LV_EINVAL, "%s: clock_change_shape: must be an array", o);
+	p->n_cc_shape = (size_t)cJSON_GetArraySize(a);
+	p->cc_shape = p->n_cc_shape ? lv_xcalloc(p->n_cc_shape, sizeof(*p->cc_shape)) : NULL;
+	size_t i = 0;
+	for (const cJSON *v = a->child; v; v = v->next, i++) {
+		if (!cJSON_IsNumber(v))
+			return lv_fail(why, LV_EINVAL, "%s: clock_change_shape[%zu]: %s", o, i,
+			               NONNEG_NUM);
+		p->cc_shape[i] = v->valuedouble;
+	}
+	return LV_OK;
+}
+
+static int parse_governor(const cJSON *root, struct lv_governor *g, const char *o, char **why)
+{
+	const cJSON *gj = need(root, "governor", "governor", o, why);
+	if (!gj)
+		return LV_EINVAL;
+	if (!cJSON_IsObject(gj))
+		return lv_fail(why, LV_EINVAL, "%s: governor: must be an object", o);
+	double floor_hz = 0;
+	int rc = check_keys(gj, GOV_KEYS, "governor", o, why);
+	if (rc == 0)
+		rc = get_num(gj, "ramp_busy_s", "governor.ramp_busy_s", NONNEG_NUM, 0,
+		             &g->ramp_busy_s, o, why);
+	if (rc == 0)
+		rc = get_num(gj, "hold_s", "governor.hold_s", NONNEG_NUM, 0, &g->hold_s, o, why);
+	if (rc == 0)
+		rc = get_num(gj, "descent_s", "governor.descent_s", NONNEG_NUM, 0, &g->descent_s, o,
+		             why);
+	if (rc == 0)
+		rc = get_int(gj, "floor_hz", "governor.floor_hz", POS_INT, 1, MAX_EXACT_INT,
+		             &floor_hz, o, why);
+	g->floor_hz = (uint64_t)floor_hz;
+	return rc;
+}
+
 static void syntax_error(const char *json, const char *end, const char *o, char **why)
 {
 	size_t line = 1, col = 1;
@@ -364,8 +419,9 @@ struct lv_profile *lv_profile_parse(const char *json, const char *origin, char *
 	p = lv_xcalloc(1, sizeof(*p));
 	if (check_keys(root, TOP_KEYS, "", origin, why) < 0 ||
 	    parse_head(root, p, origin, why) < 0 || parse_gpu(root, &p->gpu, origin, why) < 0 ||
-	    parse_limits(root, p, origin, why) < 0 || parse_freqs(root, p, origin, why) < 0 ||
-	    parse_points(root, p, origin, why) < 0)
+	    parse_limits(root, p, origin, why) < 0 || parse_cc_shape(root, p, origin, why) < 0 ||
+	    parse_governor(root, &p->governor, origin, why) < 0 ||
+	    parse_freqs(root, p, origin, why) < 0 || parse_points(root, p, origin, why) < 0)
 		goto out;
 	size_t n_points = p->n_points;
 	p->n_points = 0; /* step 2 checks everything but the points */

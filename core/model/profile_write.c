@@ -109,7 +109,8 @@ static void sb_points(struct sbuf *b, const struct lv_profile *p)
 char *lv_profile_to_json(const struct lv_profile *p)
 {
 	struct sbuf b = { lv_xmalloc(4096), 0, 4096 };
-	sb_add(&b, "{\n  \"format\": \"loudva-profile\",\n  \"version\": 1,\n  \"kind\": ");
+	sb_add(&b, "{\n  \"format\": \"loudva-profile\",\n  \"version\": %d,\n  \"kind\": ",
+	       LV_PROFILE_VERSION);
 	sb_str(&b, p->kind);
 	sb_add(&b, ",\n  \"display_name\": ");
 	sb_str(&b, p->display_name ? p->display_name : "");
@@ -123,7 +124,19 @@ char *lv_profile_to_json(const struct lv_profile *p)
 	sb_add(&b, "  \"max_batch\": %d,\n  \"instances\": %d,\n  \"clock_change_delay_s\": ",
 	       p->max_batch, p->instances);
 	sb_num(&b, p->clock_change_delay_s);
-	sb_add(&b, ",\n  \"freqs_hz\": [");
+	sb_add(&b, ",\n  \"clock_change_shape\": [");
+	for (size_t i = 0; i < p->n_cc_shape; i++) {
+		sb_add(&b, "%s", i ? ", " : "");
+		sb_num(&b, p->cc_shape[i]);
+	}
+	sb_add(&b, "],\n  \"governor\": {\"ramp_busy_s\": ");
+	sb_num(&b, p->governor.ramp_busy_s);
+	sb_add(&b, ", \"hold_s\": ");
+	sb_num(&b, p->governor.hold_s);
+	sb_add(&b, ", \"descent_s\": ");
+	sb_num(&b, p->governor.descent_s);
+	sb_add(&b, ", \"floor_hz\": %llu},\n  \"freqs_hz\": [",
+	       (unsigned long long)(p->governor.floor_hz ? p->governor.floor_hz : p->freqs_hz[0]));
 	for (size_t i = 0; i < p->n_freqs; i++)
 		sb_add(&b, "%s%llu", i ? ", " : "", (unsigned long long)p->freqs_hz[i]);
 	sb_add(&b, "],\n  \"idle_power_w\": [");

@@ -1,7 +1,8 @@
 /*
  * The emulated device: energy integrated exactly over busy and idle pieces,
  * the FIFO (a batch waits for the one before it and for a clock change),
- * cost-cell borrowing, noise, and the default governor on hand-made loads.
+ * cost-cell borrowing, noise, the default governor on hand-made loads, and
+ * clock-change delays drawn from a distribution.
  * Every expected number below is worked out by hand from the tiny profiles.
  *
  * "tiny": clocks 100 and 200 MHz, idle 1 W and 2 W, max batch 2, change 0.5 s
@@ -290,124 +291,200 @@ static void test_noise(void **state)
 	assert_true(differ > 15);
 }
 
-/* Idle from the top: one step down per tick, then the governor sleeps. */
-static void test_governor_idle_steps_down(void **state)
+/*
+ * The governor (testutil's: 0.2 s of running from the lowest clock to the
+ * highest, 1 s of complete idle before going down, 0.5 s from leaving the
+ * highest to the lowest). On quad's four clocks: a step up per 0.2/3 s of
+ * running; down, the first step at once, then one per 0.5/2 = 0.25 s.
+ * Idle from boot at the top: 400 MHz until 1.0, 300 until 1.25, 200 until
+ * 1.5, then 100; by 2.0 that is 4 + 0.75 + 0.5 + 0.5 = 5.75 J.
+ */
+static void test_governor_holds_then_descends(void **state)
 {
 	(void)state;
 	struct rig r;
 	rig_up(&r, quad(), 1, 0, 1);
 	assert_int_equal(lv_devmodel_freq_hz(&r.d), 400 * MHZ);
-	const double want_f[] = { 300, 200, 100 };
+	assert_near(lv_devmodel_next_s(&r.d), 1.0, EPS);
+	const double want_t[] = { 1.0, 1.25, 1.5 }, want_f[] = { 300, 200, 100 };
 	for (int i = 0; i < 3; i++) {
 		struct lv_devmodel_event ev = one_event(&r, 10);
 		assert_int_equal(ev.kind, LV_DM_GOV_CLOCK);
-		assert_near(ev.time_s, 0.1 * (i + 1), EPS);
+		assert_near(ev.time_s, want_t[i], EPS);
 		assert_int_equal(ev.freq_hz, want_f[i] * MHZ);
 	}
 	no_event(&r, 10);
-	assert_true(isinf(lv_devmodel_next_s(&r.d))); /* asleep at the bottom */
-	lv_devmodel_settle(&r.d, 1.0);
-	/* 0.1 s each at 4, 3, 2 W, then 0.7 s at 1 W */
-	assert_near(r.d.energy_j, 0.4 + 0.3 + 0.2 + 0.7, EPS);
+	assert_true(isinf(lv_devmodel_next_s(&r.d))); /* at rest on the floor: nothing due */
+	lv_devmodel_settle(&r.d, 10.0);
+	assert_near(r.d.energy_j, 5.75 + 8.0, EPS);
 	rig_down(&r);
 }
 
 /*
- * Sustained load from the bottom at t=1 (batches of 0.8/0.4/0.3/0.2 s at
- * 100/200/300/400 MHz), 40 of them queued at once:
- *   tick 1.1: load 1, want 100/0.7 = 143 MHz -> 200; the first batch has
- *             0.7 s left at 100 MHz = 0.35 s at 200: ends 1.45
- *   tick 1.2: want 286 -> 300; 0.25 s left -> 0.1875 s: ends 1.3875
- *   tick 1.3: want 429 -> 400 (top); 0.0875 -> 0.058333: ends 1.358333
- * then 39 × 0.2 s: the last ends at 9.158333. The governor slept busy at the
- * top; waking, the window (9.1, 9.2] was busy 0.058333 s: load 0.58 holds;
- * then idle windows step down at 9.3, 9.4, 9.5.
+ * Load from the floor: 40 batches at 2.0 (quad's b=1 takes 0.8, 0.4, 0.3,
+ * 0.2 s at 100..400 MHz). With u = 0.2/3 s of running per step the clock
+ * goes up at 2 + u, 2 + 2u and 2 + 3u = 2.2, and the first batch, its work
+ * done at 1/0.8, 1/0.4 and 1/0.3 of it per second meanwhile, has
+ * 1 - u/0.8 - u/0.4 - u/0.3 of it left for 400 MHz: it ends at 2.2 + that
+ * x 0.2. The 39 others take 0.2 s each. At rest from the last, the governor
+ * holds 1 s and goes down at +1.0, +1.25 and +1.5.
  */
-static void test_governor_follows_load(void **state)
+static void test_governor_ramps_under_load(void **state)
 {
 	(void)state;
 	struct rig r;
 	rig_up(&r, quad(), 1, 0, 1);
 	for (int i = 0; i < 3; i++)
-		one_event(&r, 1.0);
-	no_event(&r, 1.0);
+		one_event(&r, 2.0);
 	for (int i = 0; i < 40; i++)
-		assert_int_equal(lv_devmodel_submit(&r.d, 1.0, (uint64_t)i + 1, 1, 0), 0);
-	const double up_t[] = { 1.1, 1.2, 1.3 }, up_f[] = { 200, 300, 400 };
+		assert_int_equal(lv_devmodel_submit(&r.d, 2.0, (uint64_t)i + 1, 1, 0), 0);
+	const double u = 0.2 / 3;
 	for (int i = 0; i < 3; i++) {
 		struct lv_devmodel_event ev = one_event(&r, 100);
 		assert_int_equal(ev.kind, LV_DM_GOV_CLOCK);
-		assert_near(ev.time_s, up_t[i], EPS);
-		assert_int_equal(ev.freq_hz, up_f[i] * MHZ);
+		assert_near(ev.time_s, 2.0 + (i + 1) * u, 1e-12);
+		assert_int_equal(ev.freq_hz, (200 + 100 * i) * MHZ);
 	}
+	double end1 = 2.2 + (1 - u / 0.8 - u / 0.4 - u / 0.3) * 0.2;
 	struct lv_devmodel_event ev = one_event(&r, 100);
 	assert_int_equal(ev.kind, LV_DM_BATCH_DONE);
-	assert_near(ev.time_s, 1.3 + 0.0875 * 0.2 / 0.3, 1e-9);
-	assert_true(isinf(r.d.gov_next_s)); /* asleep: busy at the top */
+	assert_near(ev.time_s, end1, 1e-12);
 	for (int i = 1; i < 40; i++) {
 		ev = one_event(&r, 100);
 		assert_int_equal(ev.kind, LV_DM_BATCH_DONE);
 		assert_int_equal(ev.freq_hz, 400 * MHZ);
 	}
-	assert_near(ev.time_s, 1.3 + 0.0875 * 0.2 / 0.3 + 39 * 0.2, 1e-9);
-	const double down_t[] = { 9.3, 9.4, 9.5 }, down_f[] = { 300, 200, 100 };
+	double last = end1 + 39 * 0.2;
+	assert_near(ev.time_s, last, 1e-9);
+	const double down_t[] = { 1.0, 1.25, 1.5 };
 	for (int i = 0; i < 3; i++) {
 		ev = one_event(&r, 100);
 		assert_int_equal(ev.kind, LV_DM_GOV_CLOCK);
-		assert_near(ev.time_s, down_t[i], 1e-9);
-		assert_int_equal(ev.freq_hz, down_f[i] * MHZ);
+		assert_near(ev.time_s, last + down_t[i], 1e-9);
+		assert_int_equal(ev.freq_hz, (300 - 100 * i) * MHZ);
 	}
 	no_event(&r, 100);
 	rig_down(&r);
 }
 
-/* The first governor move after a batch of `quad` submitted at `at` with the clock at 100 MHz
- * (asleep). */
-static struct lv_devmodel_event first_move_from_bottom(double at)
+/*
+ * Load that comes and goes keeps the clock: a batch at 0.9 (0.2 s at 400
+ * MHz, the top) ends at 1.1, and the 1 s hold starts over from there, so
+ * the first step down is at 2.1, not 1.0. A batch during the descent (at
+ * 2.2, after the step to 300 MHz at 2.1: 0.3 s) stops it there, and the
+ * 0.2/3 s of running it takes moves the clock back up at 2.2 + 0.2/3.
+ */
+static void test_governor_holds_through_gaps(void **state)
 {
+	(void)state;
 	struct rig r;
 	rig_up(&r, quad(), 1, 0, 1);
-	for (int i = 0; i < 3; i++)
-		one_event(&r, 1.0);
-	assert_int_equal(lv_devmodel_submit(&r.d, at, 1, 1, 0), 0);
+	assert_int_equal(lv_devmodel_submit(&r.d, 0.9, 1, 1, 0), 0);
 	struct lv_devmodel_event ev = one_event(&r, 100);
+	assert_int_equal(ev.kind, LV_DM_BATCH_DONE);
+	assert_near(ev.time_s, 1.1, EPS);
+	assert_near(lv_devmodel_next_s(&r.d), 2.1, EPS);
+	ev = one_event(&r, 2.2);
+	assert_int_equal(ev.kind, LV_DM_GOV_CLOCK);
+	assert_int_equal(ev.freq_hz, 300 * MHZ);
+	no_event(&r, 2.2);
+	assert_int_equal(lv_devmodel_submit(&r.d, 2.2, 2, 1, 0), 0);
+	ev = one_event(&r, 100);
+	assert_int_equal(ev.kind, LV_DM_GOV_CLOCK);
+	assert_near(ev.time_s, 2.2 + 0.2 / 3, 1e-12);
+	assert_int_equal(ev.freq_hz, 400 * MHZ);
 	rig_down(&r);
-	return ev;
 }
 
 /*
- * Partial loads against the thresholds (up above 0.85, down below 0.40):
- *  - from 100 MHz, busy from 1.01: the window (1.0, 1.1] is 90% busy, so the
- *    tick at 1.1 aims at 100·0.9/0.7 = 129 MHz -> 200;
- *  - busy from 1.02: 80% holds at 1.1, the full window at 1.2 moves it;
- *  - at 400 MHz from boot, busy from 0.065: 35% at the tick at 0.1 steps
- *    down to 300;
- *  - busy from 0.055: 45% holds; the 0.2 s batch ends at 0.255; (0.1, 0.2]
- *    is full (hold at the top), (0.2, 0.3] 55% (hold), (0.3, 0.4] idle: 300.
+ * A governor of zero times moves at once (in the next instant): from the
+ * top straight to the floor when idle, from the floor straight to the top
+ * when a batch starts. Released after a policy's clock, it starts afresh:
+ * idle at 100 MHz it has nothing to do; busy, it climbs.
  */
-static void test_governor_thresholds(void **state)
+static void test_governor_zero_times_and_release(void **state)
 {
 	(void)state;
-	struct lv_devmodel_event ev = first_move_from_bottom(1.01);
-	assert_near(ev.time_s, 1.1, EPS);
-	assert_int_equal(ev.freq_hz, 200 * MHZ);
-	ev = first_move_from_bottom(1.02);
-	assert_near(ev.time_s, 1.2, EPS);
-	assert_int_equal(ev.freq_hz, 200 * MHZ);
+	struct lv_profile *p = quad();
+	p->governor = (struct lv_governor){ 0 };
+	struct rig r;
+	rig_up(&r, p, 1, 0, 1);
+	struct lv_devmodel_event ev = one_event(&r, 1.0);
+	assert_true(ev.time_s > 0 && ev.time_s < 1e-300);
+	assert_int_equal(ev.freq_hz, 100 * MHZ);
+	assert_int_equal(lv_devmodel_submit(&r.d, 1.0, 1, 1, 0), 0);
+	ev = one_event(&r, 2.0);
+	assert_int_equal(ev.kind, LV_DM_GOV_CLOCK);
+	assert_true(ev.time_s > 1.0 && ev.time_s < 1.0 + 1e-12);
+	assert_int_equal(ev.freq_hz, 400 * MHZ);
+	rig_down(&r);
 
-	const double at[] = { 0.065, 0.055 }, when[] = { 0.1, 0.4 };
-	for (int i = 0; i < 2; i++) {
+	rig_up(&r, quad(), 1, 0, 1);
+	assert_int_equal(lv_devmodel_set_clock(&r.d, 0.5, 100 * MHZ), 0);
+	no_event(&r, 5.0);
+	assert_int_equal(lv_devmodel_freq_hz(&r.d), 100 * MHZ); /* pinned: no descent, no ramp */
+	lv_devmodel_release(&r.d, 5.0);
+	assert_true(isinf(lv_devmodel_next_s(&r.d)));
+	assert_int_equal(lv_devmodel_submit(&r.d, 6.0, 1, 1, 0), 0);
+	ev = one_event(&r, 100);
+	assert_int_equal(ev.kind, LV_DM_GOV_CLOCK);
+	assert_near(ev.time_s, 6.0 + 0.2 / 3, 1e-12);
+	rig_down(&r);
+}
+
+/*
+ * Clock changes drawn from a distribution: quantiles 0.5, 1, 1.5 of a mean
+ * 0.4 s, so delays lie in [0.2, 0.6] and average 0.4 s (the shape's
+ * piecewise-linear mean is 1). The draws come from the device's own stream:
+ * the same seed gives the same delays, another seed others. Without a shape
+ * every change takes exactly the mean.
+ */
+static double change_at(struct rig *r, double t, uint64_t hz)
+{
+	assert_int_equal(lv_devmodel_set_clock(&r->d, t, hz), 0);
+	double d = lv_devmodel_next_s(&r->d) - t;
+	no_event(r, t + 10);
+	return d;
+}
+
+static void test_clock_change_draws(void **state)
+{
+	(void)state;
+	enum { N = 4000 };
+	static double first[N];
+	double sum = 0;
+	int differ = 0;
+	for (int pass = 0; pass < 3; pass++) {
+		struct lv_profile *p = tiny();
+		p->clock_change_delay_s = 0.4;
+		p->n_cc_shape = 3;
+		p->cc_shape = lv_xmalloc(3 * sizeof(double));
+		memcpy(p->cc_shape, (double[]){ 0.5, 1.0, 1.5 }, 3 * sizeof(double));
 		struct rig r;
-		rig_up(&r, quad(), 1, 0, 1);
-		assert_int_equal(lv_devmodel_submit(&r.d, at[i], 1, 1, 0), 0);
-		struct lv_devmodel_event e;
-		do
-			e = one_event(&r, 100);
-		while (e.kind != LV_DM_GOV_CLOCK);
-		assert_near(e.time_s, when[i], EPS);
-		assert_int_equal(e.freq_hz, 300 * MHZ);
+		rig_up(&r, p, 0, 0, pass < 2 ? 7 : 8);
+		for (int i = 0; i < N; i++) {
+			double d = change_at(&r, 20.0 * (i + 1), i % 2 ? 200 * MHZ : 100 * MHZ);
+			assert_true(d >= 0.2 - EPS && d <= 0.6 + EPS);
+			if (pass == 0) {
+				first[i] = d;
+				sum += d;
+			} else if (pass == 1) {
+				assert_near(d, first[i], 0);
+			} else {
+				differ += d != first[i];
+			}
+		}
 		rig_down(&r);
 	}
+	/* uniform draws: sd of one delay below 0.12 s, of the mean of 4000 below 0.002 */
+	assert_near(sum / N, 0.4, 0.01);
+	assert_true(differ > N - 10);
+
+	struct rig r;
+	rig_up(&r, tiny(), 0, 0, 7);
+	assert_near(change_at(&r, 1.0, 100 * MHZ), 0.5, EPS);
+	assert_near(change_at(&r, 20.0, 200 * MHZ), 0.5, EPS);
+	rig_down(&r);
 }
 
 /* Once a policy sets a clock the governor is off for good, even idle at the top. */
@@ -433,9 +510,11 @@ int main(void)
 		cmocka_unit_test(test_batch_waits_for_clock_change),
 		cmocka_unit_test(test_borrowed_cells),
 		cmocka_unit_test(test_noise),
-		cmocka_unit_test(test_governor_idle_steps_down),
-		cmocka_unit_test(test_governor_follows_load),
-		cmocka_unit_test(test_governor_thresholds),
+		cmocka_unit_test(test_governor_holds_then_descends),
+		cmocka_unit_test(test_governor_ramps_under_load),
+		cmocka_unit_test(test_governor_holds_through_gaps),
+		cmocka_unit_test(test_governor_zero_times_and_release),
+		cmocka_unit_test(test_clock_change_draws),
 		cmocka_unit_test(test_governor_off_after_policy_clock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -188,9 +188,11 @@ static void test_one_frame(void **state)
 }
 
 /*
- * The same frame with the window held open to 3 s: the governor, woken when
- * the batch ends at 0.5, sees an idle window at 0.6 and steps down:
- * 2.5 J + 0.1 s at 2 W + 2.4 s at 1 W = 5.1 J.
+ * The same frame with the window held open to 3 s: the governor (testutil's:
+ * 1 s of complete idle before going down) holds 200 MHz from the batch's end
+ * at 0.5 to 1.5, then drops to 100 MHz, tiny's floor:
+ * 2.5 J + 1.0 s at 2 W + 1.5 s at 1 W = 6.0 J; the first second holds 2.5 J
+ * + 0.5 s at 2 W = 3.5 J.
  */
 static void test_window_held_open(void **state)
 {
@@ -205,11 +207,11 @@ static void test_window_held_open(void **state)
 	struct lv_run_result r;
 	assert_int_equal(lv_sim_run(&cfg, t, &r, NULL), 0);
 	assert_near(r.m.window_s, 3.0, 0);
-	assert_near(r.m.energy_j, 5.1, 1e-9);
+	assert_near(r.m.energy_j, 6.0, 1e-9);
 	assert_near(r.m.latency_p50_s, 0.5, 1e-12);
 	assert_near(r.m.bound.energy_j, 3.0 + 2.0, 1e-12);
 	assert_int_equal(r.timeline.n, 3);
-	assert_near(r.timeline.cluster_w[0], 2.5 + 0.2 + 0.4, 1e-9);
+	assert_near(r.timeline.cluster_w[0], 3.5, 1e-9);
 	lv_run_result_fini(&r);
 	lv_trace_free(t);
 	lv_cluster_free(c);
@@ -242,10 +244,11 @@ static void test_queue_wait(void **state)
 }
 
 /*
- * The governor drops the idle device to 100 MHz at 0.1 s and the engine
- * hears of it; a frame at 5 s runs at 100 MHz until the tick at 5.1 sees a
- * full window and raises the clock: 0.9 s of work left at 100 MHz is 0.45 s
- * at 200, done at 5.55. Energy: 0.1·2 + 4.9·1 + 0.1·3 + 0.45·5 = 7.65 J.
+ * The governor drops the idle device to 100 MHz after its 1 s hold and the
+ * engine hears of it; a frame at 5 s runs at 100 MHz until 0.2 s of running
+ * (testutil's ramp, one step on tiny) raise the clock at 5.2: 0.8 s of work
+ * left at 100 MHz is 0.4 s at 200, done at 5.6. Energy: 1·2 + 4·1 + 0.2·3 +
+ * 0.4·5 = 8.6 J, of which the batch drew 0.6 + 2.0 J.
  */
 static void test_governor_in_sim(void **state)
 {
@@ -256,11 +259,11 @@ static void test_governor_in_sim(void **state)
 	struct rec rec;
 	run(c, "round_robin", t, &r, &rec);
 	assert_int_equal(rec.batches, 1);
-	assert_near(rec.b[0].end_s, 5.55, 1e-9);
+	assert_near(rec.b[0].end_s, 5.6, 1e-9);
 	assert_int_equal(rec.b[0].freq_hz, 200 * MHZ);
-	assert_near(r.m.latency_p50_s, 0.55, 1e-9);
-	assert_near(r.m.energy_j, 7.65, 1e-9);
-	assert_near(rec.b[0].energy_j, 0.3 + 2.25, 1e-9);
+	assert_near(r.m.latency_p50_s, 0.6, 1e-9);
+	assert_near(r.m.energy_j, 8.6, 1e-9);
+	assert_near(rec.b[0].energy_j, 0.6 + 2.0, 1e-9);
 	lv_run_result_fini(&r);
 	lv_trace_free(t);
 	lv_cluster_free(c);
@@ -269,7 +272,8 @@ static void test_governor_in_sim(void **state)
 /*
  * stress never sends a short batch: the lone frame (budget 2 s, at t=1)
  * expires at 1 + 2 + 30 s grace = 33 s, which ends the run. Idle energy:
- * 0.1 s at 2 W, then 32.9 s at 1 W = 33.1 J; the bound is the 33 J floor.
+ * 1 s at 2 W (the governor's hold), then 32 s at 1 W = 34 J; the bound is
+ * the 33 J floor.
  */
 static void test_expiry_ends_run(void **state)
 {
@@ -280,18 +284,21 @@ static void test_expiry_ends_run(void **state)
 	run(c, "stress", t, &r, NULL);
 	assert_int_equal(r.m.expired, 1);
 	assert_near(r.m.window_s, 33.0, 1e-9);
-	assert_near(r.m.energy_j, 33.1, 1e-9);
+	assert_near(r.m.energy_j, 34.0, 1e-9);
 	assert_near(r.m.bound.energy_j, 33.0, 1e-9);
 	assert_true(r.m.energy_j >= r.m.bound.energy_j);
 	assert_int_equal(r.timeline.n, 33);
-	assert_near(r.timeline.cluster_w[0], 1.1, 1e-9); /* 0.2 J + 0.9 J in the first second */
+	assert_near(r.timeline.cluster_w[0], 2.0, 1e-9); /* the first second, held at 2 W */
 	assert_near(r.timeline.cluster_w[32], 1.0, 1e-9);
 	lv_run_result_fini(&r);
 	lv_trace_free(t);
 	lv_cluster_free(c);
 }
 
-/* A full queue rejects everything at arrival; the run ends at the last request (3 s). */
+/*
+ * A full queue rejects everything at arrival; the run ends at the last
+ * request (3 s): 1 s held at 2 W, 2 s at 1 W.
+ */
 static void test_rejections(void **state)
 {
 	(void)state;
@@ -306,7 +313,7 @@ static void test_rejections(void **state)
 	assert_int_equal(r.m.rejected, 5);
 	assert_int_equal(r.m.requests_ok, 0);
 	assert_near(r.m.window_s, 3.0, 1e-12);
-	assert_near(r.m.energy_j, 0.2 + 2.9, 1e-9);
+	assert_near(r.m.energy_j, 2.0 + 2.0, 1e-9);
 	lv_run_result_fini(&r);
 	lv_trace_free(t);
 	lv_cluster_free(c);

@@ -17,6 +17,12 @@ const char *lv_test_data_dir(void)
 	return d && *d ? d : "../shared/data/jetson-measurements";
 }
 
+const char *lv_test_runs_dir(void)
+{
+	const char *d = getenv("LOUDVA_RUNS");
+	return d && *d ? d : "../shared/data/thesis-experiment-1";
+}
+
 char *lv_test_mkdtemp(void)
 {
 	const char *t = getenv("TMPDIR");
@@ -73,6 +79,7 @@ struct lv_profile *lv_test_profile_new(const char *kind, size_t n_freqs, const d
 	p->max_batch = max_batch;
 	p->instances = 1;
 	p->clock_change_delay_s = delay_s;
+	p->governor = (struct lv_governor){ .ramp_busy_s = 0.2, .hold_s = 1.0, .descent_s = 0.5 };
 	p->n_freqs = n_freqs;
 	p->freqs_hz = lv_xmalloc(n_freqs * sizeof(*p->freqs_hz));
 	p->idle_power_w = lv_xmalloc(n_freqs * sizeof(*p->idle_power_w));

@@ -3,7 +3,8 @@
  * and the thesis measurement data are, and scratch directories.
  *
  * Tests run from the repository root (make test does so). The measurement
- * data is read in place from $LOUDVA_DATA, else ../shared/data/jetson-measurements.
+ * data is read in place from $LOUDVA_DATA, else ../shared/data/jetson-measurements,
+ * and the thesis's real runs from $LOUDVA_RUNS, else ../shared/data/thesis-experiment-1.
  */
 #ifndef LV_TESTUTIL_H
 #define LV_TESTUTIL_H
@@ -17,6 +18,9 @@
 
 /* Directory of the thesis measurement data (static string). */
 const char *lv_test_data_dir(void);
+
+/* Directory of the thesis's Experiment 1 runs (static string). */
+const char *lv_test_runs_dir(void);
 
 /* A fresh empty directory under $TMPDIR; caller frees the string and removes it
  * with lv_test_rmtree. */
@@ -36,7 +40,11 @@ struct lv_profile;
  * A hand-made profile for tests: `n_freqs` clocks (Hz, ascending), max batch
  * `max_batch`, one instance, clock-change delay `delay_s`, idle power
  * `idle_w[i]` per clock, and the points given as rows of
- * {freq_hz, batch, latency_s, energy_j}. Caller frees (or hands it to a cluster).
+ * {freq_hz, batch, latency_s, energy_j}. Every clock change takes exactly
+ * delay_s (no distribution). The default governor: 0.2 s of running from the
+ * lowest clock to the highest, 1 s of complete idle before it starts down,
+ * 0.5 s from leaving the highest to reaching the lowest (devmodel.h). Caller
+ * frees (or hands it to a cluster).
  */
 struct lv_test_point {
 	double freq_hz;
