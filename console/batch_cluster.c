@@ -120,7 +120,7 @@ struct lv_batch_cluster *lv_batch_cluster_open(const char *path, const char *tok
 		d->kind = lv_xstrdup(lv_device_profile(c, dv)->kind);
 		d->agent = lv_xstrdup(dv->agent_url);
 		d->triton = lv_xstrdup(dv->triton_url ? dv->triton_url : dv->agent_url);
-		d->h = lv_prof_http_new(d->agent, d->triton, bc->token, model);
+		d->h = lv_prof_http_new(d->agent, d->triton, bc->token, dv->ca_file, model);
 		if (!d->h) {
 			lv_fail(why, LV_ELIB, "libcurl: cannot make a handle for %s", d->agent);
 			*code = LV_ELIB;

@@ -23,7 +23,8 @@
 struct lv_prof_http {
 	CURL *h;
 	char *agent, *triton, *model;
-	char *auth; /* "Authorization: Bearer ..." or NULL */
+	char *auth;    /* "Authorization: Bearer ..." or NULL */
+	char *ca_file; /* CA certificates for https:// endpoints, or NULL: the system's */
 	char err[CURL_ERROR_SIZE];
 	struct lv_buf resp; /* the last answer's body */
 	long status;        /* of the last exchange; 0 when there was no answer */
@@ -37,7 +38,7 @@ static size_t on_data(char *p, size_t sz, size_t n, void *ud)
 }
 
 struct lv_prof_http *lv_prof_http_new(const char *agent_url, const char *triton_url,
-                                      const char *token, const char *model)
+                                      const char *token, const char *ca_file, const char *model)
 {
 	struct lv_prof_http *h = lv_xcalloc(1, sizeof(*h));
 	h->h = curl_easy_init();
@@ -49,6 +50,7 @@ struct lv_prof_http *lv_prof_http_new(const char *agent_url, const char *triton_
 	h->triton = lv_xstrdup(triton_url ? triton_url : agent_url);
 	h->model = lv_xstrdup(model);
 	h->auth = token ? lv_xasprintf("Authorization: Bearer %s", token) : NULL;
+	h->ca_file = ca_file ? lv_xstrdup(ca_file) : NULL;
 	return h;
 }
 
@@ -61,6 +63,7 @@ void lv_prof_http_free(struct lv_prof_http *h)
 	free(h->triton);
 	free(h->model);
 	free(h->auth);
+	free(h->ca_file);
 	lv_buf_fini(&h->resp);
 	free(h);
 }
@@ -85,6 +88,11 @@ static int exchange(struct lv_prof_http *h, const char *method, const char *url,
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout_s * 1e3));
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+	/* https:// endpoints are always verified, against the cluster's CA when it names one. */
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (h->ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
 	if (body) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
@@ -102,6 +110,18 @@ static int exchange(struct lv_prof_http *h, const char *method, const char *url,
 		return lv_fail(why, LV_EIO, "%s %s: HTTP %ld: %.200s", method, url, code,
 		               h->resp.p ? h->resp.p : "");
 	return LV_OK;
+}
+
+/*
+ * The token for a Triton request when Triton is the agent's own endpoint (an
+ * emulated agent answers both, and wants the token beyond loopback); a
+ * Triton server of its own never gets the agents' token.
+ */
+static struct curl_slist *triton_auth(const struct lv_prof_http *h, struct curl_slist *hdrs)
+{
+	if (h->auth && !strcmp(h->triton, h->agent))
+		hdrs = curl_slist_append(hdrs, h->auth);
+	return hdrs;
 }
 
 /* An agent request with the bearer token and an optional JSON body. */
@@ -156,9 +176,11 @@ int lv_prof_http_get(struct lv_prof_http *h, int triton, const char *path, const
 {
 	int rc;
 	if (triton) {
+		struct curl_slist *hdrs = triton_auth(h, NULL);
 		char *url = lv_xasprintf("%s%s", h->triton, path);
-		rc = exchange(h, "GET", url, NULL, NULL, 0, 10.0, why);
+		rc = exchange(h, "GET", url, hdrs, NULL, 0, 10.0, why);
 		free(url);
+		curl_slist_free_all(hdrs);
 	} else {
 		rc = agent_call(h, "GET", path, NULL, why);
 	}
@@ -199,6 +221,7 @@ int lv_prof_http_infer(struct lv_prof_http *h, const char *body, size_t body_len
 	struct curl_slist *hdrs = curl_slist_append(NULL, ihcl);
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
 	hdrs = curl_slist_append(hdrs, "Expect:");
+	hdrs = triton_auth(h, hdrs);
 	char *url = lv_xasprintf("%s/v2/models/%s/infer", h->triton, h->model);
 	double t0 = lv_mono_s();
 	int rc = exchange(h, "POST", url, hdrs, body, body_len, 60.0, why);

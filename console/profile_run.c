@@ -496,7 +496,7 @@ int lv_cmd_profile_run(int argc, char **argv)
 	for (size_t i = 0; i < (size_t)IMG_SIDE * IMG_SIDE * 3; i++)
 		s.frame[i] = (float)(rgb[i] / 127.5 - 1.0);
 	free(rgb);
-	s.http = lv_prof_http_new(d->agent_url, d->triton_url, token, MODEL);
+	s.http = lv_prof_http_new(d->agent_url, d->triton_url, token, d->ca_file, MODEL);
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);

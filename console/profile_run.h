@@ -18,8 +18,9 @@ struct lv_profile;
 /* One device's agent and Triton, over libcurl (profile_http.c). */
 struct lv_prof_http;
 
+/* ca_file: CA certificates for https:// endpoints (NULL: the system's); all strings copied. */
 struct lv_prof_http *lv_prof_http_new(const char *agent_url, const char *triton_url,
-                                      const char *token, const char *model);
+                                      const char *token, const char *ca_file, const char *model);
 void lv_prof_http_free(struct lv_prof_http *h);
 /* Pins hz and waits (up to timeout_s) until the agent reports it. 0 or LV_EIO with *why. */
 int lv_prof_http_pin(struct lv_prof_http *h, uint64_t hz, double timeout_s, char **why);

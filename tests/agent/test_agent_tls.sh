@@ -65,6 +65,16 @@ check "the clock was released over TLS" test "$(pinned)" = false
 check "the agent saw no request without the token but /healthz" \
 	bash -c "! grep -E 'GET /(telemetry|v2)[^ ]* -> 401' '$SCRATCH/nx.log'"
 
+# ---- 2b. the profiler over TLS: the cluster's CA, the token also on the agent's own /v2 ----
+F=$(jq -r '.freqs_hz[0]' profiles/xavier-nx.json)
+"$LOUDVA" profile run --cluster "$SCRATCH/lab.json" --device nx-00 --freqs "$F" --batches 1 \
+	--requests 1 --out "$SCRATCH/prof.json" >"$SCRATCH/prof.out" 2>"$SCRATCH/prof.err"
+rc=$?
+check "profile run verifies the agent against the cluster's CA and measures it (rc $rc: $(tail -2 "$SCRATCH/prof.err"))" \
+	test "$rc" -eq 0
+check "its profile has the point it measured" jq -e '.points | length >= 1' "$SCRATCH/prof.json"
+check "and it gave the clock back" test "$(pinned)" = false
+
 # ---- 3. an agent with another CA's certificate is refused -------------------------
 start_agent evil --emulate xavier-nx --token-file "$SCRATCH/agent.token" \
 	--tls-cert "$PKI/evil.pem" --tls-key "$PKI/evil.key"
