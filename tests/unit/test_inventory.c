@@ -240,49 +240,6 @@ static void test_shipped_example(void **state)
 
 /* ---- bounds ------------------------------------------------------------ */
 
-/*
- * Runs fn(arg) in a child process that has `seconds` to finish; returns the
- * text it returned (caller frees). Fails the test when the child crashes or
- * runs out of time.
- */
-static char *in_child(char *(*fn)(const void *), const void *arg, unsigned seconds)
-{
-	int fds[2];
-	assert_int_equal(pipe(fds), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(fds[0]);
-		alarm(seconds);
-		char *msg = fn(arg);
-		for (size_t off = 0, len = strlen(msg); off < len;) {
-			ssize_t w = write(fds[1], msg + off, len - off);
-			if (w <= 0)
-				_exit(3);
-			off += (size_t)w;
-		}
-		_exit(0);
-	}
-	close(fds[1]);
-	size_t len = 0, cap = 256;
-	char *out = lv_xmalloc(cap);
-	ssize_t r;
-	while ((r = read(fds[0], out + len, cap - len - 1)) > 0) {
-		len += (size_t)r;
-		if (cap - len < 2)
-			out = lv_xrealloc(out, cap *= 2);
-	}
-	out[len] = '\0';
-	close(fds[0]);
-	int st = 0;
-	waitpid(pid, &st, 0);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		fail_msg("the child %s within %u s (it said '%.200s')",
-		         WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM ? "did not finish" : "failed",
-		         seconds, out);
-	return out;
-}
-
 /* Parses the text `arg`; returns the error, or "ok N" with the host count. */
 static char *parse_text(const void *arg)
 {
@@ -306,7 +263,7 @@ static char *load_path(const void *arg)
 
 static void expect_child(char *(*fn)(const void *), const void *arg, const char *needle)
 {
-	char *got = in_child(fn, arg, 10);
+	char *got = lv_test_in_child(fn, arg, 10);
 	if (!strstr(got, needle))
 		fail_msg("'%.300s' lacks '%s'", got, needle);
 	free(got);
@@ -383,7 +340,7 @@ static void test_large_is_fast(void **state)
 	(void)state;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	char *got = in_child(big_inventory, NULL, 30);
+	char *got = lv_test_in_child(big_inventory, NULL, 30);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	/* h12, h120..h129, h1200..h1299 (5 each) not in b: 111 * 5 */
 	assert_string_equal(got, "100000 100000 50000 555 1 100000 99999");
@@ -425,7 +382,7 @@ static char *diamonds(const void *arg)
 static void test_group_graph_is_linear(void **state)
 {
 	(void)state;
-	char *got = in_child(diamonds, NULL, 10);
+	char *got = lv_test_in_child(diamonds, NULL, 10);
 	/* h1 is in d0..d40, l0..l39, r0..r39; d40 is 81 levels down */
 	assert_string_equal(got, "1 121 81");
 	free(got);

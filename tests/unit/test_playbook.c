@@ -424,49 +424,6 @@ static void test_malformed(void **state)
 
 /* ---- bounds ------------------------------------------------------------ */
 
-/*
- * Runs fn(arg) in a child process that has `seconds` to finish; returns the
- * text it returned (caller frees). Fails the test when the child crashes or
- * runs out of time.
- */
-static char *in_child(char *(*fn)(const void *), const void *arg, unsigned seconds)
-{
-	int fds[2];
-	assert_int_equal(pipe(fds), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(fds[0]);
-		alarm(seconds);
-		char *msg = fn(arg);
-		for (size_t off = 0, len = strlen(msg); off < len;) {
-			ssize_t w = write(fds[1], msg + off, len - off);
-			if (w <= 0)
-				_exit(3);
-			off += (size_t)w;
-		}
-		_exit(0);
-	}
-	close(fds[1]);
-	size_t len = 0, cap = 256;
-	char *out = lv_xmalloc(cap);
-	ssize_t r;
-	while ((r = read(fds[0], out + len, cap - len - 1)) > 0) {
-		len += (size_t)r;
-		if (cap - len < 2)
-			out = lv_xrealloc(out, cap *= 2);
-	}
-	out[len] = '\0';
-	close(fds[0]);
-	int st = 0;
-	waitpid(pid, &st, 0);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		fail_msg("the child %s within %u s (it said '%.200s')",
-		         WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM ? "did not finish" : "failed",
-		         seconds, out);
-	return out;
-}
-
 /* Loads the playbook at `arg`; returns the error, or "ok N" with the play count. */
 static char *load_path(const void *arg)
 {
@@ -483,7 +440,7 @@ static char *load_path(const void *arg)
 static void expect_site(const char *dir, const char *text, const char *needle)
 {
 	char *path = lv_test_write(dir, "site.yml", text);
-	char *got = in_child(load_path, path, 10);
+	char *got = lv_test_in_child(load_path, path, 10);
 	if (!strstr(got, needle))
 		fail_msg("'%.300s' lacks '%s'", got, needle);
 	free(got);
@@ -513,7 +470,7 @@ static void test_bounded_files(void **state)
 	            "big.yml: 16777217 bytes, more than the limit of 16 MiB");
 	expect_site(dir, "- hosts: all\n  vars_files: [vars.yml, /dev/zero]\n",
 	            "site.yml:2: vars_files: /dev/zero: not a regular file");
-	char *got = in_child(load_path, "/dev/zero", 10);
+	char *got = lv_test_in_child(load_path, "/dev/zero", 10);
 	assert_non_null(strstr(got, "/dev/zero: not a regular file"));
 	free(got);
 
@@ -592,7 +549,7 @@ static char *laughs(const void *arg)
 static void test_yaml_aliases_bounded(void **state)
 {
 	(void)state;
-	char *got = in_child(laughs, NULL, 10);
+	char *got = lv_test_in_child(laughs, NULL, 10);
 	if (!strstr(got, "laughs.yml:") ||
 	    !strstr(got, "aliases expand to more than 100000 values beyond the document's own"))
 		fail_msg("'%s'", got);
@@ -629,7 +586,7 @@ static char *big_map(const void *arg)
 static void test_map_large(void **state)
 {
 	(void)state;
-	char *got = in_child(big_map, NULL, 20);
+	char *got = lv_test_in_child(big_map, NULL, 20);
 	/* odd keys keep i, even ones were replaced by -i: each pair adds 1 */
 	assert_string_equal(got, "200000 100000 k0 k199999 1");
 	free(got);

@@ -3,9 +3,11 @@
 #include "testutil.h"
 
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/file.h"
@@ -95,4 +97,47 @@ struct lv_profile *lv_test_profile_new(const char *kind, size_t n_freqs, const d
 			                                  pts[i].batch / pts[i].latency_s };
 	}
 	return p;
+}
+
+/*
+ * Runs fn(arg) in a child process that has `seconds` to finish; returns the
+ * text it returned (caller frees). Fails the test when the child crashes or
+ * runs out of time.
+ */
+char *lv_test_in_child(char *(*fn)(const void *), const void *arg, unsigned seconds)
+{
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		alarm(seconds);
+		char *msg = fn(arg);
+		for (size_t off = 0, len = strlen(msg); off < len;) {
+			ssize_t w = write(fds[1], msg + off, len - off);
+			if (w <= 0)
+				_exit(3);
+			off += (size_t)w;
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	size_t len = 0, cap = 256;
+	char *out = lv_xmalloc(cap);
+	ssize_t r;
+	while ((r = read(fds[0], out + len, cap - len - 1)) > 0) {
+		len += (size_t)r;
+		if (cap - len < 2)
+			out = lv_xrealloc(out, cap *= 2);
+	}
+	out[len] = '\0';
+	close(fds[0]);
+	int st = 0;
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("the child %s within %u s (it said '%.200s')",
+		         WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM ? "did not finish" : "failed",
+		         seconds, out);
+	return out;
 }

@@ -32,6 +32,13 @@ void lv_test_rmtree(const char *dir);
 /* Writes text to dir/name and returns the path (caller frees). */
 char *lv_test_write(const char *dir, const char *name, const char *text);
 
+/*
+ * Runs fn(arg) in a child process that has `seconds` to finish; returns the
+ * text it returned (caller frees). Fails the test when the child crashes or
+ * runs out of time: for inputs that once made a parser run away.
+ */
+char *lv_test_in_child(char *(*fn)(const void *), const void *arg, unsigned seconds);
+
 #endif
 
 struct lv_profile;
