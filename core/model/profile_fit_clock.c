@@ -112,15 +112,19 @@ static int line_event(const char *line, const char *path, size_t ln, struct dev_
 
 int lv_cc_read(const char *path, double **v, size_t *n, size_t *cap, char **why)
 {
-	char *text = lv_read_file(path, NULL, why);
+	size_t text_len = 0;
+	char *text = lv_read_file(path, &text_len, why);
 	if (!text)
 		return LV_EIO;
+	const char *end = text + text_len;
 	struct dev_state devs[MAX_DEVICES];
 	size_t n_devs = 0, ln = 0;
 	int rc = LV_OK;
 	for (char *line = text, *next; rc == 0 && line && *line; line = next) {
 		ln++;
-		next = strchr(line, '\n');
+		/* memchr within what is left, not strchr, which would look at the rest of the log
+		 */
+		next = memchr(line, '\n', (size_t)(end - line));
 		if (next)
 			*next++ = '\0';
 		rc = line_event(line, path, ln, devs, &n_devs, v, n, cap, why);

@@ -148,16 +148,20 @@ int lv_teg_log_read(const char *path, struct lv_teg_log *log, char **why)
 {
 	*log = (struct lv_teg_log){ 0 };
 	log->path = lv_xstrdup(path);
-	char *text = lv_read_file(path, NULL, why);
+	size_t text_len = 0;
+	char *text = lv_read_file(path, &text_len, why);
 	if (!text)
 		return LV_EIO;
+	const char *end = text + text_len;
 	size_t cap = 0, ln = 0;
 	int rc = LV_OK;
 	char *next = text;
 	while (rc == 0 && next && *next) {
 		char *line = next;
 		ln++;
-		next = strchr(line, '\n');
+		/* memchr within what is left, not strchr: a string function would
+		 * look at the whole rest of a log for every line. */
+		next = memchr(line, '\n', (size_t)(end - line));
 		if (next)
 			*next++ = '\0';
 		size_t len = strlen(line);
