@@ -189,3 +189,28 @@ void lv_buf_fini(struct lv_buf *b)
 	b->p = NULL;
 	b->len = b->cap = 0;
 }
+
+char *lv_num_exact(char buf[LV_NUM_EXACT_MAX], double v)
+{
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, LV_NUM_EXACT_MAX, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return buf;
+}
+
+char *lv_line_next(char **cur, const char *end)
+{
+	char *line = *cur;
+	if (!line || line >= end || !*line)
+		return NULL;
+	char *nl = memchr(line, '\n', (size_t)(end - line));
+	if (nl) {
+		*nl = '\0';
+		*cur = nl + 1;
+	} else {
+		*cur = (char *)end;
+	}
+	return line;
+}

@@ -58,6 +58,25 @@ int lv_parse_double(const char *s, double *out);
 int lv_parse_long(const char *s, long *out);
 int lv_parse_u64(const char *s, unsigned long long *out);
 
+/* Big enough for any text lv_num_exact writes. */
+#define LV_NUM_EXACT_MAX 32
+
+/*
+ * Finite v as the shortest of %.15g, %.16g and %.17g that reads back as
+ * exactly v (%.17g always does), into buf. Returns buf. For JSON, CSV and
+ * Prometheus text that must round-trip.
+ */
+char *lv_num_exact(char buf[LV_NUM_EXACT_MAX], double v);
+
+/*
+ * Splits text in place into lines: returns the line at *cur (its '\n'
+ * replaced by NUL) and moves *cur past it, or NULL at `end` or at a NUL.
+ * Finds the newline with memchr within [*cur, end), so a file of n bytes
+ * costs O(n) even where string functions are checked to their NUL (ASan's
+ * strict_string_checks).
+ */
+char *lv_line_next(char **cur, const char *end);
+
 /* A growable byte buffer, always NUL-terminated once anything was appended. */
 struct lv_buf {
 	char *p;

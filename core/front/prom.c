@@ -36,13 +36,7 @@ char *lv_prom_number(double v, char *buf)
 		return strcpy(buf, "NaN");
 	if (isinf(v))
 		return strcpy(buf, v > 0 ? "+Inf" : "-Inf");
-	/* Shortest of %.15g..%.17g that reads back exactly. */
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(buf, 32, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	return buf;
+	return lv_num_exact(buf, v);
 }
 
 /* Appends a label value with \, " and newline escaped. */

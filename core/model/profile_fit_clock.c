@@ -120,13 +120,9 @@ int lv_cc_read(const char *path, double **v, size_t *n, size_t *cap, char **why)
 	struct dev_state devs[MAX_DEVICES];
 	size_t n_devs = 0, ln = 0;
 	int rc = LV_OK;
-	for (char *line = text, *next; rc == 0 && line && *line; line = next) {
+	char *cur = text, *line;
+	while (rc == 0 && (line = lv_line_next(&cur, end))) {
 		ln++;
-		/* memchr within what is left, not strchr, which would look at the rest of the log
-		 */
-		next = memchr(line, '\n', (size_t)(end - line));
-		if (next)
-			*next++ = '\0';
 		rc = line_event(line, path, ln, devs, &n_devs, v, n, cap, why);
 	}
 	free(text);

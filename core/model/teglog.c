@@ -155,15 +155,9 @@ int lv_teg_log_read(const char *path, struct lv_teg_log *log, char **why)
 	const char *end = text + text_len;
 	size_t cap = 0, ln = 0;
 	int rc = LV_OK;
-	char *next = text;
-	while (rc == 0 && next && *next) {
-		char *line = next;
+	char *cur = text, *line;
+	while (rc == 0 && (line = lv_line_next(&cur, end))) {
 		ln++;
-		/* memchr within what is left, not strchr: a string function would
-		 * look at the whole rest of a log for every line. */
-		next = memchr(line, '\n', (size_t)(end - line));
-		if (next)
-			*next++ = '\0';
 		size_t len = strlen(line);
 		if (len && line[len - 1] == '\r')
 			line[--len] = '\0';

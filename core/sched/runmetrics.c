@@ -128,16 +128,9 @@ const char *lv_run_num_text(char buf[LV_RUN_NUM_MAX], double v, const char *none
 		snprintf(buf, LV_RUN_NUM_MAX, "%s", none);
 		return buf;
 	}
-	/*
-	 * %.17g always reads back; fewer digits often do and read better.
-	 * (cJSON's own printing keeps 15 digits when they read back within an
-	 * epsilon, so a window read from a report would not be the run's.)
-	 */
-	for (int digits = 15; digits <= 17; digits++) {
-		snprintf(buf, LV_RUN_NUM_MAX, "%.*g", digits, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
+	/* Not cJSON's printing, which keeps 15 digits when they read back within an
+	 * epsilon: a window read from a report would not be the run's. */
+	lv_num_exact(buf, v);
 	return buf;
 }
 

@@ -98,7 +98,7 @@ const char *lv_dev_col_name(int id);
 double lv_dev_col_value(int id, const struct lv_device_metrics *d);
 
 /* Big enough for any number lv_run_num_text writes. */
-#define LV_RUN_NUM_MAX 32
+#define LV_RUN_NUM_MAX LV_NUM_EXACT_MAX
 
 /*
  * v in the shortest form that reads back to exactly v, into buf; `none`
