@@ -9,11 +9,14 @@
  */
 #include "commands.h"
 
+#include <errno.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/ctlmodel.h"
 #include "model/profile.h"
 #include "profile_run.h"
 #include "base/file.h"
@@ -171,6 +174,32 @@ static int import_all(const struct args *a, struct lv_profile **out, char **repo
 	return LV_EXIT_OK;
 }
 
+/*
+ * The controller the thesis's runs were made with (ctlmodel.h), fitted from
+ * the same runs, beside the profiles: DIR/controllers/thesis-python.json.
+ */
+static int import_controller(const struct args *a, const struct lv_profile *agx)
+{
+	struct lv_ctl_model m;
+	char *rep = NULL, *why = NULL;
+	int rc = lv_ctl_import_thesis(a->runs, agx, &m, &rep, &why);
+	char *dir = lv_path_join(a->dir, "controllers");
+	char *path = lv_path_join(dir, "thesis-python.json");
+	if (rc == LV_OK && mkdir(dir, 0777) != 0 && errno != EEXIST)
+		rc = lv_fail(&why, LV_EIO, "%s: cannot create: %s", dir, strerror(errno));
+	if (rc == LV_OK)
+		rc = lv_ctl_model_save(path, &m, &why);
+	if (rc == LV_OK)
+		printf("%s  wrote %s\n", rep, path);
+	else
+		fprintf(stderr, "loudva profile: %s\n", why ? why : path);
+	free(rep);
+	free(why);
+	free(path);
+	free(dir);
+	return rc == LV_OK ? LV_EXIT_OK : LV_EXIT_FAIL;
+}
+
 static int cmd_import(int argc, char **argv)
 {
 	struct args args;
@@ -196,6 +225,9 @@ static int cmd_import(int argc, char **argv)
 		free(path);
 		free(name);
 	}
+	for (size_t i = 0; rc == LV_EXIT_OK && i < a->n_kinds; i++)
+		if (!strcmp(p[i]->kind, "agx-xavier"))
+			rc = import_controller(a, p[i]);
 	for (size_t i = 0; i < LV_PROFILE_N_KINDS; i++) {
 		lv_profile_free(p[i]);
 		free(rep[i]);

@@ -21,9 +21,39 @@
 #include "model/profile.h"
 #include "sim/sim.h"
 #include "store/store.h"
+#include "base/file.h"
 #include "base/util.h"
 
 /* ---- loading ------------------------------------------------------------ */
+
+/*
+ * The controller profile: a path, or a name looked up as
+ * controllers/NAME.json in the profiles directory beside the cluster file's
+ * (profiles/clusters/x.json -> profiles/controllers/NAME.json).
+ */
+static int load_controller(struct lv_experiment *e, int *code, char **why)
+{
+	struct lv_exp_spec *s = &e->spec;
+	if (!s->controller)
+		return LV_OK;
+	char *dir = lv_path_dirname(s->cluster_path);
+	char *profiles = lv_path_join(dir, "..");
+	char *w = NULL;
+	int rc = lv_ctl_model_find(profiles, s->controller, &s->ctl, &w);
+	free(profiles);
+	free(dir);
+	if (rc == LV_OK && s->thesis_acct && !s->ctl.has_acct)
+		rc = lv_fail(&w, LV_EINVAL, "%s: has no \"accounting\" for the thesis's accounting",
+		             s->ctl.name);
+	if (rc != LV_OK) {
+		lv_fail(why, LV_EINVAL, "%s: controller: %s", s->path, w);
+		free(w);
+		*code = LV_EINVAL;
+		return LV_EINVAL;
+	}
+	s->has_ctl = 1;
+	return LV_OK;
+}
 
 /* Loads one cluster per cost mode the policies use and builds its costs. */
 static int load_clusters(struct lv_experiment *e, int *code, char **why)
@@ -215,6 +245,8 @@ struct lv_experiment *lv_experiment_load_with(const char *path, const struct lv_
 	if (code == LV_OK)
 		code = load_clusters(e, &code, why);
 	if (code == LV_OK)
+		code = load_controller(e, &code, why);
+	if (code == LV_OK)
 		code = check_policies(e, why);
 	if (code == LV_OK)
 		code = find_label(&e->spec, e->spec.baseline_label, "baseline", &e->spec.baseline,
@@ -335,6 +367,8 @@ int lv_experiment_run(struct lv_experiment *e, size_t cell, struct lv_store *sto
 	cfg.noise = s->noise;
 	cfg.noise_kind = s->noise_kind;
 	cfg.governor = s->governor;
+	cfg.ctl = s->has_ctl ? &s->ctl : NULL;
+	cfg.thesis_acct = s->thesis_acct;
 	cfg.end_s = e->window_s[c->instance];
 	cfg.sample_s = s->sample_s;
 	cfg.device_timeline = 0;

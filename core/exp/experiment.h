@@ -32,6 +32,7 @@
 
 #include "model/cost.h"
 #include "model/devmodel.h"
+#include "model/ctlmodel.h"
 #include "sched/metrics.h"
 #include "sched/policy.h"
 #include "model/trace.h"
@@ -90,7 +91,13 @@ struct lv_exp_spec {
 	int common_window;             /* [1] */
 	double sample_s;               /* power timeline step, s [1] */
 	char *power_label;             /* "power_plot" as given, NULL: the first policy */
-	size_t power_policy;           /* whose first run the power plot shows */
+	char *controller;              /* "controller" as given: a profile name or a path
+	                                * (resolved against the spec's directory); NULL: the
+	                                * ideal controller */
+	int has_ctl;                   /* ctl was loaded (lv_experiment_load) */
+	struct lv_ctl_model ctl;
+	int thesis_acct;     /* "accounting": "thesis" [exact] */
+	size_t power_policy; /* whose first run the power plot shows */
 };
 
 #define LV_EXP_DEFAULT_PREDICTOR "profiles/.cache/predictor.json"

@@ -166,6 +166,8 @@ static cJSON *spec_json(const struct lv_experiment *e)
 	                        s->noise_kind == LV_NOISE_LOGNORMAL ? "lognormal" : "uniform");
 	cJSON_AddBoolToObject(o, "governor", s->governor);
 	cJSON_AddStringToObject(o, "window", s->common_window ? "common" : "own");
+	cJSON_AddStringToObject(o, "controller", s->has_ctl ? s->ctl.name : "ideal");
+	cJSON_AddStringToObject(o, "accounting", s->thesis_acct ? "thesis" : "exact");
 	lv_exp_json_num(o, "sample_s", s->sample_s);
 	cJSON *traces = cJSON_AddArrayToObject(o, "traces");
 	for (size_t i = 0; i < s->n_traces; i++) {

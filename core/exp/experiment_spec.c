@@ -347,13 +347,15 @@ static int parse_policy(const struct ctx *x, const cJSON *o, size_t idx, enum lv
 
 static int parse_top(const struct ctx *x, const cJSON *root, struct lv_exp_spec *s)
 {
-	static const char *const known[] = { "name",        "description", "mode",     "agents",
-		                             "cluster",     "predictor",   "costs",    "baseline",
-		                             "repetitions", "seed",        "noise",    "noise_kind",
-		                             "governor",    "window",      "sample_s", "power_plot",
-		                             "traces",      "policies",    NULL };
+	static const char *const known[] = {
+		"name",       "description", "mode",        "agents",     "cluster", "predictor",
+		"costs",      "baseline",    "repetitions", "seed",       "noise",   "noise_kind",
+		"governor",   "window",      "sample_s",    "power_plot", "traces",  "policies",
+		"controller", "accounting",  NULL
+	};
 	const char *name = NULL, *desc = NULL, *mode = NULL, *cluster = NULL, *pred = NULL;
 	const char *nk = NULL, *window = NULL, *base = NULL, *power = NULL, *agents = NULL;
+	const char *ctl = NULL, *acct = NULL;
 	double reps = 1, seed = 1;
 	if (!cJSON_IsObject(root))
 		return bad(x, "spec", "must be a JSON object");
@@ -368,6 +370,8 @@ static int parse_top(const struct ctx *x, const cJSON *root, struct lv_exp_spec 
 	    get_string(x, root, "baseline", "baseline", &base) != LV_OK ||
 	    get_string(x, root, "power_plot", "power_plot", &power) != LV_OK ||
 	    get_string(x, root, "agents", "agents", &agents) != LV_OK ||
+	    get_string(x, root, "controller", "controller", &ctl) != LV_OK ||
+	    get_string(x, root, "accounting", "accounting", &acct) != LV_OK ||
 	    get_costs(x, root, "costs", &s->costs) != LV_OK ||
 	    get_number(x, root, "repetitions", "repetitions", 1, 1000, 1, &reps) != LV_OK ||
 	    get_number(x, root, "seed", "seed", 0, 9007199254740992.0, 1, &seed) != LV_OK ||
@@ -399,6 +403,24 @@ static int parse_top(const struct ctx *x, const cJSON *root, struct lv_exp_spec 
 	if (window && strcmp(window, "common") && strcmp(window, "own"))
 		return bad(x, "window", "'%s' is not \"common\" or \"own\"", window);
 	s->common_window = !window || !strcmp(window, "common");
+	if (acct && strcmp(acct, "exact") && strcmp(acct, "thesis"))
+		return bad(x, "accounting",
+		           "'%s' is not \"exact\" (the integral of power) or \"thesis\" (as the "
+		           "thesis's report.csv computed it)",
+		           acct);
+	s->thesis_acct = acct && !strcmp(acct, "thesis");
+	if (s->thesis_acct && !ctl)
+		return bad(x, "accounting",
+		           "\"thesis\" needs a \"controller\" profile that measured it (e.g. "
+		           "\"thesis-python\")");
+	if ((ctl || s->thesis_acct) && s->live)
+		return bad(x, ctl ? "controller" : "accounting",
+		           "only a simulated experiment models the controller");
+	if (ctl) {
+		size_t n = strlen(ctl);
+		int path = strchr(ctl, '/') || (n > 5 && !strcmp(ctl + n - 5, ".json"));
+		s->controller = path ? lv_path_join(x->dir, ctl) : lv_xstrdup(ctl);
+	}
 	s->repetitions = (int)reps;
 	s->seed = (uint64_t)seed;
 	if (name)
@@ -539,6 +561,7 @@ void lv_exp_spec_fini(struct lv_exp_spec *s)
 	free(s->description);
 	free(s->baseline_label);
 	free(s->power_label);
+	free(s->controller);
 	free(s->cluster_path);
 	free(s->predictor_path);
 	spec_defaults(s);

@@ -32,6 +32,8 @@ struct batch {
 	uint32_t *slots;     /* frame slots, n entries (room for max_batch) */
 	uint64_t *frame_ids; /* the same frames' ids, handed out in DISPATCH */
 	uint32_t next_free;
+	int held;         /* counts in its device's inflight (busy_timer: until release_s) */
+	double release_s; /* busy_timer: when the device stops counting it; +INF otherwise */
 };
 
 struct lv_engine {
@@ -60,6 +62,8 @@ struct lv_engine {
 
 	uint64_t inflight_frames;
 	struct lv_engine_counts counts;
+	size_t n_timed;        /* batches held by a busy timer */
+	double next_release_s; /* the earliest of their release_s; +INF when none */
 
 	struct lv_explain *explain; /* sink for the next decision with frames queued; NULL none */
 	size_t explain_queue;       /* the queue it saw */
@@ -114,6 +118,7 @@ struct lv_engine *lv_engine_new(struct lv_cluster *c, struct lv_policy *p,
 	e->clock_buf = lv_xmalloc((c->n_devices ? c->n_devices : 1) * sizeof(*e->clock_buf));
 	e->policy_next_s = now;
 	e->last_now = now;
+	e->next_release_s = INFINITY;
 	for (size_t i = 0; i < c->n_devices; i++) {
 		c->devices[i].inflight = 0;
 		c->devices[i].idle_since_s = now;
@@ -280,7 +285,7 @@ int lv_engine_submit_at(struct lv_engine *e, double now, double arrival_s, uint3
 		e->counts.by_state[LV_FRAME_QUEUED]++;
 		if (rc != LV_OK)
 			frame_finish(e, s, LV_FRAME_REJECTED, now, reason);
-		else if (f->deadline_s <= now && arrival_s < now)
+		else if (f->deadline_s <= now && arrival_s < now && !e->cfg.serve_spent)
 			frame_finish(e, s, LV_FRAME_EXPIRED, now, REASON_SPENT);
 		else
 			lv_queue_push(&e->queue, s, f->id, f->deadline_s, arrival_s);
@@ -337,13 +342,43 @@ static void batch_release(struct lv_engine *e, struct batch *b)
 	e->batch_free = s;
 }
 
-static void device_batch_ended(struct lv_engine *e, int device, double now, int frames_ok)
+/* The device stops counting batch b as in flight (its end, or its busy timer). */
+static void batch_unhold(struct lv_engine *e, struct batch *b, double now)
 {
-	struct lv_device *d = &e->cluster->devices[device];
+	struct lv_device *d = &e->cluster->devices[b->device];
+	if (!b->held)
+		return;
+	b->held = 0;
+	if (isfinite(b->release_s))
+		e->n_timed--;
 	assert(d->inflight > 0);
 	d->inflight--;
 	if (d->inflight == 0)
 		d->idle_since_s = now;
+}
+
+/* Busy timers: releases every held batch whose expected latency has passed. */
+static void release_timers(struct lv_engine *e, double now)
+{
+	if (e->n_timed == 0 || e->next_release_s > now)
+		return;
+	double next = INFINITY;
+	for (uint32_t i = 0; i < e->batch_cap; i++) {
+		struct batch *b = &e->batches[i];
+		if (!b->id || !b->held || !isfinite(b->release_s))
+			continue;
+		if (b->release_s <= now)
+			batch_unhold(e, b, b->release_s);
+		else if (b->release_s < next)
+			next = b->release_s;
+	}
+	e->next_release_s = next;
+}
+
+static void device_batch_ended(struct lv_engine *e, struct batch *b, double now, int frames_ok)
+{
+	struct lv_device *d = &e->cluster->devices[b->device];
+	batch_unhold(e, b, now);
 	if (frames_ok > 0) {
 		d->batches_done++;
 		d->frames_done += (uint64_t)frames_ok;
@@ -377,7 +412,7 @@ int lv_engine_batch_done(struct lv_engine *e, double now, uint64_t batch_id, int
 			             reason ? reason : "inference failed");
 		}
 	}
-	device_batch_ended(e, b->device, now, ok ? b->n : 0);
+	device_batch_ended(e, b, now, ok ? b->n : 0);
 	batch_release(e, b);
 	check_conservation(e);
 	return LV_OK;
@@ -433,7 +468,7 @@ void lv_engine_abort_all(struct lv_engine *e, double now, const char *reason)
 			e->inflight_frames--;
 			frame_finish(e, b->slots[k], LV_FRAME_FAILED, now, reason);
 		}
-		device_batch_ended(e, b->device, now, 0);
+		device_batch_ended(e, b, now, 0);
 		batch_release(e, b);
 	}
 	check_conservation(e);
@@ -493,6 +528,14 @@ static void apply_dispatch(struct lv_engine *e, const struct lv_dispatch *x, dou
 	if (x->freq_hz)
 		d->freq_hz = x->freq_hz; /* the driver sets it before running the batch */
 	d->inflight++;
+	b->held = 1;
+	b->release_s = INFINITY;
+	if (e->cfg.busy_timer && isfinite(x->expected_latency_s) && x->expected_latency_s >= 0) {
+		b->release_s = now + x->expected_latency_s;
+		e->n_timed++;
+		if (b->release_s < e->next_release_s)
+			e->next_release_s = b->release_s;
+	}
 
 	struct lv_action *a = push_action(e, LV_ACT_DISPATCH);
 	a->device = x->device;
@@ -508,6 +551,7 @@ void lv_engine_step(struct lv_engine *e, double now)
 {
 	note_time(e, now);
 	expire_overdue(e, now);
+	release_timers(e, now);
 	struct lv_decision dec = { .clocks = e->clock_buf, .cap_clocks = e->cluster->n_devices };
 	struct lv_view v;
 	/* Each dispatch takes at least one frame, so this ends. */
@@ -554,6 +598,8 @@ size_t lv_engine_tightest(const struct lv_engine *e, double *deadline_s, size_t 
 double lv_engine_next_wakeup(const struct lv_engine *e)
 {
 	double t = e->policy_next_s;
+	if (e->n_timed > 0 && e->next_release_s < t)
+		t = e->next_release_s;
 	if (lv_queue_len(&e->queue) > 0) {
 		double x = lv_queue_min_deadline(&e->queue) + e->cfg.expire_grace_s;
 		if (x < t)

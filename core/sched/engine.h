@@ -90,6 +90,15 @@ struct lv_engine_config {
 	double expire_grace_s;   /* a frame still queued this long past its deadline expires [30] */
 	size_t max_queue;        /* admission limit on queued frames [1000000] */
 	int retry_failed;        /* retry a failed batch's frames once elsewhere [1] */
+	int busy_timer;          /* a batch holds its device (lv_device.inflight) only for
+	                          * the dispatch's expected latency, not until it ends, as
+	                          * the thesis's controller did (ctlmodel.h); batches then
+	                          * pile up on the device. Frames still end at
+	                          * lv_engine_batch_done [0] */
+	int serve_spent;         /* lv_engine_submit_at queues a frame whose budget ran
+	                          * out before it was submitted, to be served late, as
+	                          * the thesis's controller did, instead of ending it
+	                          * EXPIRED [0] */
 };
 
 void lv_engine_config_default(struct lv_engine_config *cfg);

@@ -227,3 +227,11 @@ void lv_policy_decide(struct lv_policy *p, const struct lv_view *v, double now,
 	p->ops->decide(p->state, v, now, out, explain);
 	check_decision(v, out);
 }
+
+double lv_policy_poll_s(const struct lv_policy *p, double dflt)
+{
+	if (!p->ops->poll_s)
+		return dflt;
+	double t = p->ops->poll_s(p->params);
+	return t > 0 ? t : dflt;
+}

@@ -59,6 +59,12 @@ struct lv_policy_ops {
 	void (*destroy)(void *state);
 	/* Writes the label ("fixed_batch(32)"); NULL: the label is the name. */
 	void (*describe)(const double *params, char *buf, size_t len);
+	/*
+	 * The period of the policy's own loop, s, where it has one (interval's
+	 * T): a controller that reads its intake once per turn (ctlmodel.h)
+	 * reads it this often. NULL: the controller's poll period.
+	 */
+	double (*poll_s)(const double *params);
 };
 
 struct lv_policy {
@@ -67,6 +73,9 @@ struct lv_policy {
 	double params[LV_POLICY_MAX_PARAMS];
 	char label[LV_POLICY_LABEL_MAX];
 };
+
+/* The period at which p reads the controller's intake: ops->poll_s, else dflt. */
+double lv_policy_poll_s(const struct lv_policy *p, double dflt);
 
 /* The registry, NULL-terminated. */
 const struct lv_policy_ops *const *lv_policy_registry(void);

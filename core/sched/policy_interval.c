@@ -37,6 +37,12 @@ static void interval_describe(const double *params, char *buf, size_t len)
 	lv_rotation_label(buf, len, "interval", items, 1);
 }
 
+/* The thesis's loop turned once per period. */
+static double interval_poll_s(const double *params)
+{
+	return params[0];
+}
+
 const struct lv_policy_ops lv_policy_interval = {
 	.name = "interval",
 	.summary = "every T seconds, the next up device takes up to its max batch",
@@ -47,4 +53,5 @@ const struct lv_policy_ops lv_policy_interval = {
 	.decide = lv_rotation_decide,
 	.destroy = lv_rotation_destroy,
 	.describe = interval_describe,
+	.poll_s = interval_poll_s,
 };

@@ -45,6 +45,12 @@ static void transparent_describe(const double *params, char *buf, size_t len)
 	lv_rotation_label(buf, len, "transparent", items, 1);
 }
 
+/* The thesis's loop turned once per period. */
+static double transparent_poll_s(const double *params)
+{
+	return params[0];
+}
+
 const struct lv_policy_ops lv_policy_transparent = {
 	.name = "transparent",
 	.summary = "no scheduler: every period, the next up device takes up to its max batch",
@@ -55,4 +61,5 @@ const struct lv_policy_ops lv_policy_transparent = {
 	.decide = lv_rotation_decide,
 	.destroy = lv_rotation_destroy,
 	.describe = transparent_describe,
+	.poll_s = transparent_poll_s,
 };

@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "model/cluster.h"
+#include "model/ctlmodel.h"
 #include "model/devmodel.h"
 #include "sched/engine.h"
 #include "sched/metrics.h"
@@ -73,6 +74,12 @@ struct lv_sim_config {
 	                                 * idle tail [0] */
 	double sample_s;                /* power timeline resolution, s; 0 = none [1] */
 	int device_timeline;            /* keep each device's series too [1] */
+	const struct lv_ctl_model *ctl; /* the controller and the wire (ctlmodel.h), borrowed;
+	                                 * NULL: the ideal controller. Its busy_timer sets
+	                                 * engine.busy_timer; with a batch time-out failed
+	                                 * batches are not retried (the thesis did not) */
+	int thesis_acct;                /* charge energy as the thesis did (ctlmodel.h,
+	                                 * struct lv_acct; needs ctl->has_acct) [0] */
 	lv_sim_frame_fn on_frame;       /* each terminal frame, may be NULL */
 	lv_sim_batch_fn on_batch;       /* each finished batch, may be NULL */
 	void *cb_arg;
