@@ -245,6 +245,37 @@ static size_t first_diff_line(const char *a, const char *b)
 	return line;
 }
 
+/* DIR/controllers/thesis-python.json against a fresh fit. */
+static int check_controller(const struct args *a, const struct lv_profile *agx)
+{
+	struct lv_ctl_model m;
+	char *why = NULL;
+	if (lv_ctl_import_thesis(a->runs, agx, &m, NULL, &why) != LV_OK) {
+		printf("controller thesis-python: %s\n", why);
+		free(why);
+		return LV_EXIT_FAIL;
+	}
+	char *fresh = lv_ctl_model_to_json(&m);
+	char *path = lv_path_join(a->dir, "controllers/thesis-python.json");
+	char *have = lv_read_file(path, NULL, &why);
+	int rc = LV_EXIT_FAIL;
+	if (!have)
+		printf("controller thesis-python: %s\n", why);
+	else if (strcmp(have, fresh))
+		printf("controller thesis-python: %s differs from a fresh import (from line %zu); "
+		       "run loudva profile import\n",
+		       path, first_diff_line(have, fresh));
+	else {
+		printf("controller thesis-python: %s matches a fresh import\n", path);
+		rc = LV_EXIT_OK;
+	}
+	free(have);
+	free(why);
+	free(path);
+	free(fresh);
+	return rc;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	struct args args;
@@ -277,6 +308,9 @@ static int cmd_check(int argc, char **argv)
 		free(path);
 		free(name);
 	}
+	for (size_t i = 0; rc != LV_EXIT_USAGE && i < a->n_kinds; i++)
+		if (!strcmp(p[i]->kind, "agx-xavier") && check_controller(a, p[i]) != LV_EXIT_OK)
+			rc = LV_EXIT_FAIL;
 	for (size_t i = 0; i < LV_PROFILE_N_KINDS; i++)
 		lv_profile_free(p[i]);
 	return rc;

@@ -61,6 +61,7 @@ struct lv_cluster *lv_cmd_cluster(const char *cmd, const struct lv_cmd_costs *co
 
 int lv_cmd_decide(int argc, char **argv);
 int lv_cmd_profile(int argc, char **argv);
+int lv_cmd_twin(int argc, char **argv);
 int lv_cmd_predictor(int argc, char **argv);
 int lv_cmd_trace(int argc, char **argv);
 int lv_cmd_sim(int argc, char **argv);

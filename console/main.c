@@ -28,6 +28,7 @@ static const struct command commands[] = {
 	{ "setup", lv_cmd_setup, "provision workers over SSH (Ansible-compatible playbooks)" },
 	{ "decide", lv_cmd_decide, "what would the scheduler do now, and why" },
 	{ "profile", lv_cmd_profile, "import, check and show device profiles" },
+	{ "twin", lv_cmd_twin, "set a replay of the thesis's runs against the board" },
 	{ "predictor", lv_cmd_predictor, "train and evaluate the cost predictor" },
 	{ "trace", lv_cmd_trace, "generate and summarise workload traces" },
 	{ "sim", lv_cmd_sim, "replay a trace on emulated devices: frames, energy, frames/J" },

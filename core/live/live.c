@@ -78,6 +78,9 @@ static void make_result(struct lv_live *lv, double now)
 		dm[i].frames = lv->devs[i].frames;
 		dm[i].batches = lv->devs[i].batches;
 		dm[i].avg_freq_hz = (double)c->devices[i].freq_hz;
+		/* telemetry gives a device's power, not what its batches drew */
+		dm[i].busy_energy_j = NAN;
+		dm[i].change_energy_j = NAN;
 	}
 	if (lv_metrics_finish(&lv->metrics, c, now - t0, dm, &lv->result, NULL) == LV_OK)
 		lv->have_result = 1;

@@ -257,10 +257,8 @@ int lv_ctl_model_find(const char *profiles_dir, const char *name, struct lv_ctl_
 
 /* ---- writing ------------------------------------------------------------ */
 
-int lv_ctl_model_save(const char *path, const struct lv_ctl_model *m, char **why)
+char *lv_ctl_model_to_json(const struct lv_ctl_model *m)
 {
-	if (lv_ctl_model_check(m, why) != LV_OK)
-		return LV_EINVAL;
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "format", 1);
 	cJSON_AddStringToObject(o, "name", m->name);
@@ -288,10 +286,17 @@ int lv_ctl_model_save(const char *path, const struct lv_ctl_model *m, char **why
 	cJSON_Delete(o);
 	if (!text)
 		lv_oom_print(0);
-	size_t len = strlen(text);
-	char *buf = lv_xasprintf("%s\n", text);
+	char *out = lv_xasprintf("%s\n", text);
 	free(text);
-	int rc = lv_write_file_atomic(path, buf, len + 1, why);
+	return out;
+}
+
+int lv_ctl_model_save(const char *path, const struct lv_ctl_model *m, char **why)
+{
+	if (lv_ctl_model_check(m, why) != LV_OK)
+		return LV_EINVAL;
+	char *buf = lv_ctl_model_to_json(m);
+	int rc = lv_write_file_atomic(path, buf, strlen(buf), why);
 	free(buf);
 	return rc;
 }

@@ -92,6 +92,9 @@ int lv_ctl_model_load(const char *path, struct lv_ctl_model *m, char **why);
 int lv_ctl_model_find(const char *profiles_dir, const char *name, struct lv_ctl_model *m,
                       char **why);
 
+/* m as the JSON text lv_ctl_model_save writes (caller frees). */
+char *lv_ctl_model_to_json(const struct lv_ctl_model *m);
+
 /* Writes m as JSON to path, atomically (temporary file and rename). */
 int lv_ctl_model_save(const char *path, const struct lv_ctl_model *m, char **why);
 

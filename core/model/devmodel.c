@@ -58,7 +58,10 @@ static void accumulate(struct lv_devmodel *d, double t)
 	d->freq_hz_s += (double)freq_of(d, d->fi) * dt;
 	if (d->phase == LV_DM_RUNNING) {
 		d->busy_s += dt;
+		d->busy_energy_j += d->power_w * dt;
 		d->cur_energy_j += d->power_w * dt;
+	} else if (d->phase == LV_DM_CHANGING) {
+		d->change_energy_j += d->power_w * dt;
 	}
 	if (d->sink)
 		d->sink(d->sink_arg, d->index, d->acc_s, t, d->power_w);

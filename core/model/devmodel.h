@@ -193,6 +193,8 @@ struct lv_devmodel {
 	double acc_s;             /* energy and integrals are accumulated up to here */
 	double energy_j;          /* since init */
 	double busy_s;            /* time running batches since init */
+	double busy_energy_j;     /* of energy_j: drawn while batches ran */
+	double change_energy_j;   /* of energy_j: drawn during clock changes */
 	double freq_hz_s;         /* integral of the clock (Hz·s), for the time-weighted mean */
 	uint64_t batches, frames; /* finished */
 

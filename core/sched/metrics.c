@@ -224,8 +224,13 @@ int lv_metrics_finish(struct lv_metrics *m, const struct lv_cluster *c, double w
 		r->devices = lv_xmalloc(c->n_devices * sizeof(*r->devices));
 		memcpy(r->devices, devs, c->n_devices * sizeof(*r->devices));
 	}
-	for (size_t i = 0; i < c->n_devices; i++)
+	for (size_t i = 0; i < c->n_devices; i++) {
 		r->energy_j += devs[i].energy_j;
+		r->busy_energy_j += devs[i].busy_energy_j;
+		r->change_energy_j += devs[i].change_energy_j;
+		r->mean_clock_mhz += devs[i].avg_freq_hz / 1e6 / (double)c->n_devices;
+	}
+	r->idle_energy_j = r->energy_j - r->busy_energy_j - r->change_energy_j;
 
 	r->frames_per_j = ratio((double)r->served, r->energy_j);
 	r->requests_per_j = ratio((double)r->requests_served, r->energy_j);

@@ -65,8 +65,10 @@ struct lv_device_metrics {
 	double energy_j;
 	uint64_t frames; /* served on this device */
 	uint64_t batches;
-	double busy_s;      /* time running batches */
-	double avg_freq_hz; /* time-weighted over the window */
+	double busy_s;          /* time running batches */
+	double avg_freq_hz;     /* time-weighted over the window */
+	double busy_energy_j;   /* of energy_j: while batches ran */
+	double change_energy_j; /* of energy_j: during clock changes */
 };
 
 struct lv_run_metrics {
@@ -86,6 +88,10 @@ struct lv_run_metrics {
 	struct lv_energy_bound bound; /* for the served frames */
 	double trace_bound_j;         /* for every received frame */
 	double bound_fraction;        /* bound.energy_j / energy_j; NAN when energy is 0 */
+	double busy_energy_j;         /* of energy_j: while batches ran (sum over devices) */
+	double change_energy_j;       /* of energy_j: during clock changes */
+	double idle_energy_j;         /* the rest: devices idle */
+	double mean_clock_mhz;        /* devices' time-weighted GPU clock, mean over devices */
 	size_t n_devices;
 	struct lv_device_metrics *devices; /* owned */
 };

@@ -52,6 +52,10 @@ static const struct lv_run_col run_cols[LV_RC_COUNT] = {
 	[LV_RC_BOUND_FRAC] = { "bound_fraction", "1", LV_RS_METRICS_DBL, M(bound_fraction) },
 	[LV_RC_TRACE_BOUND_J] = { "trace_bound_energy_j", "J", LV_RS_METRICS_DBL,
 	                          M(trace_bound_j) },
+	[LV_RC_BUSY_J] = { "busy_energy_j", "J", LV_RS_METRICS_DBL, M(busy_energy_j) },
+	[LV_RC_CHANGE_J] = { "clock_change_energy_j", "J", LV_RS_METRICS_DBL, M(change_energy_j) },
+	[LV_RC_IDLE_J] = { "idle_energy_j", "J", LV_RS_METRICS_DBL, M(idle_energy_j) },
+	[LV_RC_CLOCK] = { "mean_clock_mhz", "MHz", LV_RS_METRICS_DBL, M(mean_clock_mhz) },
 };
 
 #undef M

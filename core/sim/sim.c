@@ -577,6 +577,8 @@ static int finish(struct sim *s, struct lv_run_result *out, char **why)
 		dm[i].frames = d->frames;
 		dm[i].batches = d->batches;
 		dm[i].busy_s = d->busy_s;
+		dm[i].busy_energy_j = d->busy_energy_j * scale;
+		dm[i].change_energy_j = d->change_energy_j * scale;
 		dm[i].avg_freq_hz = end > 0 ? d->freq_hz_s / end : (double)lv_devmodel_freq_hz(d);
 	}
 	int rc =
