@@ -44,7 +44,7 @@
 #include <stddef.h>
 
 #define LV_CTL_NAME_MAX   48
-#define LV_CTL_SOURCE_MAX 512
+#define LV_CTL_SOURCE_MAX 1024
 
 struct lv_acct {
 	double line_s;    /* what each log line counts for, s */
