@@ -295,7 +295,8 @@ int lv_cmd_decide(int argc, char **argv)
 	struct lv_view v = { .cluster = c,
 		             .queue_len = (size_t)o.queue,
 		             .min_deadline_s = now + o.remaining,
-		             .oldest_arrival_s = 0.0 };
+		             .oldest_arrival_s = 0.0,
+		             .arrived_budget_s = INFINITY };
 	for (size_t i = 0; i < c->n_devices; i++)
 		c->devices[i].idle_since_s = now;
 	clocks = lv_xcalloc(c->n_devices, sizeof(*clocks));

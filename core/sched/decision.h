@@ -21,6 +21,9 @@ struct lv_view {
 	size_t queue_len;
 	double min_deadline_s;   /* tightest deadline among queued frames; +INF when empty */
 	double oldest_arrival_s; /* earliest arrival among queued frames; +INF when empty */
+	double arrived_budget_s; /* least budget among frames that arrived since the
+	                          * previous decision; +INF when none, 0 or +INF when
+	                          * the caller does not know */
 };
 
 struct lv_dispatch {

@@ -62,8 +62,9 @@ struct lv_engine {
 
 	uint64_t inflight_frames;
 	struct lv_engine_counts counts;
-	size_t n_timed;        /* batches held by a busy timer */
-	double next_release_s; /* the earliest of their release_s; +INF when none */
+	double arrived_budget_s; /* least budget submitted since the last step; +INF none */
+	size_t n_timed;          /* batches held by a busy timer */
+	double next_release_s;   /* the earliest of their release_s; +INF when none */
 
 	struct lv_explain *explain; /* sink for the next decision with frames queued; NULL none */
 	size_t explain_queue;       /* the queue it saw */
@@ -119,6 +120,7 @@ struct lv_engine *lv_engine_new(struct lv_cluster *c, struct lv_policy *p,
 	e->policy_next_s = now;
 	e->last_now = now;
 	e->next_release_s = INFINITY;
+	e->arrived_budget_s = INFINITY;
 	for (size_t i = 0; i < c->n_devices; i++) {
 		c->devices[i].inflight = 0;
 		c->devices[i].idle_since_s = now;
@@ -267,6 +269,8 @@ int lv_engine_submit_at(struct lv_engine *e, double now, double arrival_s, uint3
 	}
 	if (first_id)
 		*first_id = e->next_frame_id;
+	if (rc == LV_OK && n_frames > 0 && budget_s < e->arrived_budget_s)
+		e->arrived_budget_s = budget_s;
 	for (uint32_t i = 0; i < n_frames; i++) {
 		uint32_t s = frame_alloc(e);
 		struct lv_frame *f = &e->frames[s];
@@ -480,6 +484,7 @@ void lv_engine_view(const struct lv_engine *e, struct lv_view *out)
 	out->queue_len = lv_queue_len(&e->queue);
 	out->min_deadline_s = lv_queue_min_deadline(&e->queue);
 	out->oldest_arrival_s = lv_queue_oldest_arrival(&e->queue);
+	out->arrived_budget_s = e->arrived_budget_s;
 }
 
 /*
@@ -572,6 +577,7 @@ void lv_engine_step(struct lv_engine *e, double now)
 		apply_dispatch(e, &dec.dispatch, now);
 	}
 	e->policy_next_s = dec.next_s;
+	e->arrived_budget_s = INFINITY;
 	check_conservation(e);
 }
 

@@ -20,6 +20,7 @@
 
 static const struct lv_policy_ops *const registry[] = {
 	&lv_policy_loud,
+	&lv_policy_eco,
 	&lv_policy_transparent,
 	&lv_policy_round_robin,
 	&lv_policy_kind_round_robin,

@@ -109,6 +109,7 @@ void lv_policy_decide(struct lv_policy *p, const struct lv_view *v, double now,
 
 /* The registered implementations (one file each). */
 extern const struct lv_policy_ops lv_policy_loud;
+extern const struct lv_policy_ops lv_policy_eco;
 extern const struct lv_policy_ops lv_policy_transparent;
 extern const struct lv_policy_ops lv_policy_round_robin;
 extern const struct lv_policy_ops lv_policy_kind_round_robin;
