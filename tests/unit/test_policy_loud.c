@@ -50,6 +50,21 @@ static struct fx *fx_new(size_t n_devices, size_t n_points, const char *spec)
 	return f;
 }
 
+/* The same kind with idle power 0.5 W at 100 MHz and 0.8 W at 200 MHz (eco's cases). */
+static struct fx *fx_new_idle(const char *spec)
+{
+	static const double freqs[] = { F1, F2 }, idle[] = { 0.5, 0.8 };
+	struct fx *f = lv_xcalloc(1, sizeof(*f));
+	struct lv_profile *p = lv_test_profile_new("slow", 2, freqs, idle, 4, 0.5, 8, slow_pts);
+	size_t one = 1;
+	f->c = lv_cluster_new_from_profiles(&p, &one, 1);
+	char *why = NULL;
+	assert_int_equal(lv_cluster_build_costs(f->c, LV_COST_PROF, NULL, &why), 0);
+	f->p = lv_policy_new(spec, f->c, &why);
+	assert_non_null(f->p);
+	return f;
+}
+
 static void fx_free(struct fx *f)
 {
 	lv_policy_free(f->p);
@@ -322,6 +337,88 @@ static void test_marginal_objective(void **st)
 	fx_free(f);
 }
 
+/*
+ * eco, with idle 0.5 W at 100 MHz and 0.8 W at 200 MHz. Marginal energy per
+ * frame over the lowest clock's idle, (E - 0.5·L)/b:
+ *   f=100: b=1 0.5, b=2 0.425, b=3 0.3667, b=4 0.2875
+ *   f=200: b=1 0.95, b=2 0.8, b=3 0.7333, b=4 0.65
+ * Expected latency adds safety 0.2 s, network 0.0086 s per frame and, away
+ * from the current clock (the device starts at 200 MHz), the 0.5 s change.
+ */
+
+/* "Drop the clock now": an idle device goes to 100 MHz at the first decision, not after 4 s. */
+static void test_eco_drops_clock_at_once(void **st)
+{
+	(void)st;
+	struct fx *f = fx_new_idle("eco");
+	assert_false(ask(f, 0, INFINITY, 0.25));
+	assert_int_equal(f->d.n_clocks, 1);
+	assert_int_equal(f->d.clocks[0].device, 0);
+	assert_int_equal(f->d.clocks[0].freq_hz, (uint64_t)F1);
+	assert_true(isinf(f->d.next_s)); /* no timer: the next completion asks again */
+	fx_free(f);
+	/* loud keeps the clock for idle_after = 4 s, checked every 2 s */
+	f = fx_new_idle("loud");
+	assert_false(ask(f, 0, INFINITY, 0.25));
+	assert_int_equal(f->d.n_clocks, 0);
+	fx_free(f);
+	/* with work in flight the clock stays */
+	f = fx_new_idle("eco");
+	f->c->devices[0].inflight = 1;
+	assert_false(ask(f, 0, INFINITY, 0.25));
+	assert_int_equal(f->d.n_clocks, 0);
+	fx_free(f);
+}
+
+/*
+ * "Wait for a bigger batch": n=2, r=100. The best now is f=100 b=2 (0.425 J,
+ * 1.5 + 0.2 + 0.0172 + 0.5 = 2.2172 s); 100 > 4 x 2.2172 and 2 < 4 frames:
+ * wait. At r=8.8 < 8.8688 it goes. With 4 queued (0.2875 J, 3.2344 s) it
+ * goes at once.
+ */
+static void test_eco_waits_for_bigger_batch(void **st)
+{
+	(void)st;
+	struct fx *f = fx_new_idle("eco");
+	assert_false(ask(f, 2, 100, 10.0));
+	assert_true(f->ex.wait);
+	assert_int_equal(f->ex.choice.batch, 2);
+	assert_int_equal(f->ex.choice.freq_hz, (uint64_t)F1);
+	assert_true(ask(f, 2, 8.8, 10.0));
+	expect(f, 0, F1, 2, 2.2172, 0.8);
+	assert_true(ask(f, 4, 100, 10.0));
+	expect(f, 0, F1, 4, 3.2344, 0.6);
+	fx_free(f);
+}
+
+/*
+ * tight_memory: a request with a 2 s budget arrived. A batch may then last at
+ * most 2 - 0.5 (fastest single frame) - 0.2 (safety) - 0.5 (clock change) =
+ * 0.8 s: only f=200 b=1 (0.7086 s, at the current clock) fits, although r = 10.
+ * 61 s later, with no tight frame since, the cap is gone: f=100 b=4.
+ */
+static void test_eco_tight_memory_caps_batch(void **st)
+{
+	(void)st;
+	struct fx *f = fx_new_idle("eco");
+	struct lv_view v = { f->c, 4, 10.0, 0.0, 2.0 };
+	f->d = (struct lv_decision){ .clocks = f->clocks, .cap_clocks = 16 };
+	lv_policy_decide(f->p, &v, 0.0, &f->d, NULL);
+	expect(f, 0, F2, 1, 0.7086, 1.2);
+	v = (struct lv_view){ f->c, 4, 71.0, 61.0, INFINITY };
+	f->d = (struct lv_decision){ .clocks = f->clocks, .cap_clocks = 16 };
+	lv_policy_decide(f->p, &v, 61.0, &f->d, NULL);
+	expect(f, 0, F1, 4, 3.2344, 0.6);
+	fx_free(f);
+	/* loud has no memory: f=100 b=4 at once */
+	f = fx_new_idle("loud:objective=1");
+	v = (struct lv_view){ f->c, 4, 10.0, 0.0, 2.0 };
+	f->d = (struct lv_decision){ .clocks = f->clocks, .cap_clocks = 16 };
+	lv_policy_decide(f->p, &v, 0.0, &f->d, NULL);
+	expect(f, 0, F1, 4, 3.2, 0.6);
+	fx_free(f);
+}
+
 static void test_bad_parameters(void **st)
 {
 	(void)st;
@@ -368,6 +465,9 @@ int main(void)
 		cmocka_unit_test(test_network_cost_and_margin),
 		cmocka_unit_test(test_grouping_matches_full_scan),
 		cmocka_unit_test(test_marginal_objective),
+		cmocka_unit_test(test_eco_drops_clock_at_once),
+		cmocka_unit_test(test_eco_waits_for_bigger_batch),
+		cmocka_unit_test(test_eco_tight_memory_caps_batch),
 		cmocka_unit_test(test_bad_parameters),
 	};
 	return cmocka_run_group_tests_name("policy_loud", tests, NULL, NULL);
