@@ -53,13 +53,16 @@ static int write_policies(const struct lv_experiment *e, const struct lv_exp_sum
 	FILE *f = open_data(dir, "policies.dat", &path, why);
 	if (!f)
 		return LV_EIO;
-	fprintf(f, "# policy\tframes_per_joule\tsd\tpct_frames_within_budget\tsd\n");
+	fprintf(f, "# policy\tframes_per_joule\tsd\tpct_frames_within_budget\tsd\t"
+	           "bound_frames_per_joule\n");
 	for (size_t p = 0; p < e->spec.n_policies; p++) {
 		const struct lv_exp_stat *fp = &sum[p].stat[LV_EXP_M_FRAMES_PER_J];
 		const struct lv_exp_stat *q = &sum[p].stat[LV_EXP_M_PCT_FRAMES_OK];
-		fprintf(f, "%s\t%.9g\t%.9g\t%.9g\t%.9g\n", e->spec.policies[p].label,
+		const struct lv_exp_stat *bd = &sum[p].stat[LV_EXP_M_BOUND_FPJ];
+		fprintf(f, "%s\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\n", e->spec.policies[p].label,
 		        isfinite(fp->mean) ? fp->mean : 0, isfinite(fp->sd) ? fp->sd : 0,
-		        isfinite(q->mean) ? q->mean : 0, isfinite(q->sd) ? q->sd : 0);
+		        isfinite(q->mean) ? q->mean : 0, isfinite(q->sd) ? q->sd : 0,
+		        isfinite(bd->mean) ? bd->mean : 0);
 	}
 	return close_data(f, path, why);
 }
@@ -135,8 +138,8 @@ static void script_figure(FILE *f, const char *name, const char *body)
 		        terms[t][1], body);
 }
 
-static int write_script(const struct lv_experiment *e, size_t power_run, const char *dir,
-                        char **why)
+static int write_script(const struct lv_experiment *e, const struct lv_exp_summary *sum,
+                        size_t power_run, const char *dir, char **why)
 {
 	char *path = NULL;
 	FILE *f = open_data(dir, "plots.gp", &path, why);
@@ -164,6 +167,22 @@ static int write_script(const struct lv_experiment *e, size_t power_run, const c
 	script_figure(f, "within_budget",
 	              "plot \"policies.dat\" using 0:4:xtic(1) with boxes lc rgb \"#228833\", "
 	              "\"\" using 0:4:5 with yerrorbars lc rgb \"black\" pt 0");
+	/* The trade-off at a glance: each policy a point, the baseline's bound a line. */
+	const struct lv_exp_stat *bound = &sum[e->spec.baseline].stat[LV_EXP_M_BOUND_FPJ];
+	fprintf(f,
+	        "set title \"%s: frames per joule against frames within budget (means; dashed: "
+	        "the lower bound's frames/J for %s's frames)\" noenhanced\n"
+	        "set xtics norotate\nset xlabel \"%% of frames within budget\"\n"
+	        "set ylabel \"frames / J\"\nset yrange [0:*]\nset xrange [*:100.5]\n",
+	        e->spec.name, e->spec.policies[e->spec.baseline].label);
+	char *tradeoff = lv_xasprintf(
+	    "plot \"policies.dat\" using 4:2 with points pt 7 ps 1.5 lc rgb \"#4477aa\", "
+	    "\"\" using 4:2:1 with labels offset 0.8,0.8 left noenhanced, "
+	    "%.9g with lines dt 2 lw 2 lc rgb \"#cc3311\"",
+	    isfinite(bound->mean) ? bound->mean : 0.0);
+	script_figure(f, "tradeoff", tradeoff);
+	free(tradeoff);
+	fprintf(f, "set xrange [*:*]\n");
 	fprintf(f,
 	        "set title \"%s: latency of served frames (all runs)\" noenhanced\n"
 	        "set xtics norotate\nset xlabel \"latency (s)\"\n"
@@ -243,7 +262,7 @@ int lv_plot_experiment(const struct lv_experiment *e, const struct lv_exp_result
 	if (rc == LV_OK)
 		rc = write_power(e, results, &power_run, dir, why);
 	if (rc == LV_OK)
-		rc = write_script(e, power_run, dir, why);
+		rc = write_script(e, sum, power_run, dir, why);
 	if (rc != LV_OK)
 		return rc;
 	return run_gnuplot(dir, why);

@@ -55,6 +55,11 @@ static const enum lv_run_col_id summary_cols[LV_EXP_M_COUNT] = {
 	[LV_EXP_M_FRAMES_SERVED] = LV_RC_SERVED,
 	[LV_EXP_M_LATE] = LV_RC_LATE,
 	[LV_EXP_M_EXPIRED] = LV_RC_EXPIRED,
+	[LV_EXP_M_BOUND_FPJ] = LV_RC_BOUND_FPJ,
+	[LV_EXP_M_IDLE_J] = LV_RC_IDLE_J,
+	[LV_EXP_M_BUSY_J] = LV_RC_BUSY_J,
+	[LV_EXP_M_CHANGE_J] = LV_RC_CHANGE_J,
+	[LV_EXP_M_CLOCK] = LV_RC_CLOCK,
 };
 
 const char *lv_exp_metric_name(int metric)
@@ -373,6 +378,20 @@ char *lv_exp_report_table(const struct lv_experiment *e, const struct lv_exp_sum
 		              x->stat[LV_EXP_M_LAT_P95].mean, x->stat[LV_EXP_M_ENERGY_J].mean,
 		              100.0 * x->stat[LV_EXP_M_BOUND_FRACTION].mean,
 		              p == s->baseline ? "  (baseline)" : "");
+	}
+	/* Where the energy went: the split the simulator measures (blank when live). */
+	lv_buf_printf(&b, "\nwhere the energy went (means over runs): idle, running batches, clock "
+	                  "changes; the mean GPU clock\n\n");
+	lv_buf_printf(&b, "%-22s %9s %7s %7s %7s %9s\n", "policy", "energy J", "idle%", "busy%",
+	              "change%", "mean MHz");
+	for (size_t p = 0; p < s->n_policies; p++) {
+		const struct lv_exp_summary *x = &sum[p];
+		double e_j = x->stat[LV_EXP_M_ENERGY_J].mean;
+		lv_buf_printf(&b, "%-22s %9.1f %7.1f %7.1f %7.1f %9.1f\n", s->policies[p].label,
+		              e_j, 100.0 * x->stat[LV_EXP_M_IDLE_J].mean / e_j,
+		              100.0 * x->stat[LV_EXP_M_BUSY_J].mean / e_j,
+		              100.0 * x->stat[LV_EXP_M_CHANGE_J].mean / e_j,
+		              x->stat[LV_EXP_M_CLOCK].mean);
 	}
 	return lv_buf_take(&b, NULL);
 }
