@@ -310,7 +310,7 @@ int sim_ctl_advance(struct sim_ctl *c, double t, struct sim_ctl_event *ev)
 			m = tt;
 		if (ti < m)
 			m = ti;
-		if (!(m <= t))
+		if (!(m <= t) || !(m < INFINITY)) /* nothing due, or nothing at all */
 			return 0;
 		if (tt == m) {
 			struct sim_ctl_pending *p = &c->pend[c->p_head];
