@@ -109,11 +109,17 @@ static void prep_update(struct sim_ctl *c, double t)
 		c->prep_mark_s = t;
 }
 
+/* The job that comes first: least work (or arrival), the earlier dispatch on a tie. */
+static int job_before(const struct sim_ctl_job *a, const struct sim_ctl_job *b)
+{
+	return a->work < b->work || (a->work == b->work && a->seq < b->seq);
+}
+
 static size_t prep_min(const struct sim_ctl *c)
 {
 	size_t k = 0;
 	for (size_t i = 1; i < c->n_prep; i++)
-		if (c->prep[i].work < c->prep[k].work)
+		if (job_before(&c->prep[i], &c->prep[k]))
 			k = i;
 	return k;
 }
@@ -171,6 +177,7 @@ void sim_ctl_dispatch(struct sim_ctl *c, double now, uint64_t batch_id, int devi
 	c->prep = grow(c->prep, &c->cap_prep, c->n_prep + 1, sizeof(*c->prep));
 	c->prep[c->n_prep++] = (struct sim_ctl_job){
 		.batch_id = batch_id,
+		.seq = c->n_dispatched++,
 		.device = device,
 		.batch = batch,
 		.freq_hz = freq_hz,
@@ -204,7 +211,7 @@ static size_t link_min(const struct sim_ctl *c)
 {
 	size_t k = 0;
 	for (size_t i = 1; i < c->n_link; i++)
-		if (c->link[i].work < c->link[k].work)
+		if (job_before(&c->link[i], &c->link[k]))
 			k = i;
 	return k;
 }
