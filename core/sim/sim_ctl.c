@@ -25,6 +25,7 @@ void sim_ctl_init(struct sim_ctl *c, const struct lv_ctl_model *m, size_t n_devi
 	c->m = m;
 	c->intake_period_s = intake_period_s > 0 ? intake_period_s : m->poll_s;
 	c->next_tick_s = INFINITY;
+	c->tick_s = -INFINITY;
 	c->n_devices = n_devices;
 	c->link_free_s = lv_xcalloc(n_devices ? n_devices : 1, sizeof(double));
 }
@@ -78,8 +79,12 @@ void sim_ctl_arrive(struct sim_ctl *c, double now, size_t req, uint32_t frames, 
 	x->left = frames;
 	x->arrival_s = now;
 	x->budget_s = budget_s;
-	if (c->in_len++ == 0 && !(c->next_tick_s < INFINITY))
-		c->next_tick_s = grid_at_or_after(now, c->intake_period_s);
+	if (c->in_len++ == 0 && !(c->next_tick_s < INFINITY)) {
+		double g = grid_at_or_after(now, c->intake_period_s);
+		if (g == c->tick_s && c->tick_left == 0) /* that poll has read its fill */
+			g = grid_at_or_after(g + c->intake_period_s * 0.5, c->intake_period_s);
+		c->next_tick_s = g;
+	}
 }
 
 uint64_t sim_ctl_intake_frames(const struct sim_ctl *c)
@@ -284,8 +289,12 @@ static int prep_finish(struct sim_ctl *c, double t, struct sim_ctl_event *ev)
 static void intake_tick(struct sim_ctl *c, double t, struct sim_ctl_event *ev)
 {
 	struct sim_ctl_intake *x = &c->in[c->in_head];
-	uint32_t k = c->m->intake_per_poll > 0 ? (uint32_t)c->m->intake_per_poll : UINT32_MAX;
-	uint32_t n = x->left < k ? x->left : k;
+	if (t != c->tick_s) { /* a new turn of the loop */
+		c->tick_s = t;
+		c->tick_left =
+		    c->m->intake_per_poll > 0 ? (uint32_t)c->m->intake_per_poll : UINT32_MAX;
+	}
+	uint32_t n = x->left < c->tick_left ? x->left : c->tick_left;
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = SIM_CTL_ADMIT;
 	ev->time_s = t;
@@ -294,14 +303,16 @@ static void intake_tick(struct sim_ctl *c, double t, struct sim_ctl_event *ev)
 	ev->arrival_s = x->arrival_s;
 	ev->budget_s = x->budget_s;
 	x->left -= n;
+	c->tick_left -= n;
 	if (x->left == 0) {
 		c->in_head = (c->in_head + 1) % c->in_cap;
 		c->in_len--;
 	}
-	/* With a limit, one chunk per turn of the loop; without, the whole intake now. */
+	/* A turn of the loop reads up to intake_per_poll frames (0: all), across requests in
+	 * order: the next request's share comes at the same instant, the rest next turn. */
 	if (c->in_len == 0)
 		c->next_tick_s = INFINITY;
-	else if (c->m->intake_per_poll > 0)
+	else if (c->tick_left == 0)
 		c->next_tick_s = grid_at_or_after(t + c->intake_period_s * 0.5, c->intake_period_s);
 }
 

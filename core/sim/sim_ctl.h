@@ -66,6 +66,8 @@ struct sim_ctl {
 	struct sim_ctl_intake *in; /* ring */
 	size_t in_head, in_len, in_cap;
 	double next_tick_s;
+	double tick_s;      /* the last poll: when, */
+	uint32_t tick_left; /* and how many more frames it may read */
 
 	struct sim_ctl_job *prep; /* batches in preparation */
 	size_t n_prep, cap_prep;
