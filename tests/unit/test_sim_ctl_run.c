@@ -1,8 +1,9 @@
 /*
  * The simulator with a controller (sim.h's cfg.ctl, ctlmodel.h): a tiny
  * hand-made trace and cluster, worked out by hand. A thesis-style request
- * time-out ends the run at the last answer, with what is still queued or in
- * flight ending EXPIRED or FAILED (counted, never lost); the thesis's
+ * time-out ends the run at the last answer, with what is still in the
+ * intake, queued or in flight ending EXPIRED or FAILED (counted, never
+ * lost); the thesis's
  * accounting; devices that start at their lowest clock; and the ideal
  * controller — NULL, or a profile whose every stage is free — giving the
  * results the simulator gave before there were controllers.
@@ -269,6 +270,43 @@ static void test_ideal_controller(void **st)
 	lv_trace_free(t);
 }
 
+/*
+ * Frames still in the intake when the run ends are handed to the engine
+ * then and end EXPIRED, counted. One frame per poll, polls every second,
+ * preparation free, a 1.5 s request time-out; R (4 frames, budget 10) at 0:
+ *   0     its first frame read, served 0-0.5 (200 MHz, 2.5 J): OK.
+ *   1.0   the second read, served 1.0-1.5: OK at 1.5.
+ *   1.5   R's time-out: the run ends; two frames never left the intake
+ *         (the next poll was at 2.0): EXPIRED at 1.5.
+ * Energy: 2.5 J + 0.5 s idle at 2 W + 2.5 J = 6.0 J over 1.5 s.
+ */
+static void test_intake_left_at_end(void **st)
+{
+	(void)st;
+	struct lv_trace *t = lv_xcalloc(1, sizeof(*t));
+	t->n = 1;
+	t->reqs = lv_xcalloc(1, sizeof(*t->reqs));
+	t->reqs[0] = (struct lv_request){ 0, 4, 0, NAN, 10.0 };
+	struct lv_ctl_model m;
+	lv_ctl_model_ideal(&m);
+	m.intake_per_poll = 1;
+	m.poll_s = 1.0;
+	m.request_timeout_s = 1.5;
+	struct lv_run_result r;
+	struct counts k;
+	run(&m, 0, t, &r, &k);
+	assert_int_equal(r.m.frames, 4);
+	assert_int_equal(k.frames, 4);
+	assert_int_equal(r.m.ok, 2);
+	assert_int_equal(r.m.expired, 2);
+	assert_int_equal(r.m.failed, 0);
+	assert_float_equal(r.m.window_s, 1.5, 1e-12);
+	assert_float_equal(r.m.energy_j, 6.0, 1e-9);
+	assert_float_equal(r.m.latency_p99_s, 1.5, 1e-9);
+	lv_run_result_fini(&r);
+	lv_trace_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_thesis_accounting),
 		cmocka_unit_test(test_start_lowest),
 		cmocka_unit_test(test_ideal_controller),
+		cmocka_unit_test(test_intake_left_at_end),
 	};
 	return cmocka_run_group_tests_name("sim_ctl_run", tests, NULL, NULL);
 }
