@@ -513,6 +513,33 @@ static void test_batch_timeouts(void **st)
 	sim_ctl_fini(&c);
 }
 
+/*
+ * A batch that times out while preparing gives its share of the processor
+ * back. One processor, 1 s per frame, a 1.75 s time-out. A (2 frames) at 0
+ * runs alone until 0.5 (0.5 s done); B (1 frame) comes then and both go at
+ * 1/2. At 1.75 A times out (0.5 + 0.625 done of 2) and B has 0.625 of its
+ * 1 s done; alone again, B is prepared 0.375 s later, at 2.125, within its
+ * own time-out (0.5 + 1.75 = 2.25), which then comes on the device.
+ */
+static void test_timeout_frees_processor(void **st)
+{
+	(void)st;
+	struct lv_ctl_model m = prep_model(0, 1.0, 1);
+	m.batch_timeout_s = 1.75;
+	struct sim_ctl c;
+	sim_ctl_init(&c, &m, 1, 0);
+	struct sim_ctl_event ev;
+	sim_ctl_dispatch(&c, 0.0, 1, 0, 2, 0);
+	assert_int_equal(sim_ctl_advance(&c, 0.5, &ev), 0);
+	sim_ctl_dispatch(&c, 0.5, 2, 0, 1, 0);
+	expect_timeout(&c, 1, 1.75);
+	assert_float_equal(sim_ctl_next_s(&c), 2.125, EPS);
+	expect_deliver(&c, 2, 2.125, 0, 1);
+	expect_timeout(&c, 2, 2.25);
+	expect_none(&c);
+	sim_ctl_fini(&c);
+}
+
 /* Advancing to +INF runs everything due and then reports no event, on an empty controller too. */
 static void test_advance_to_infinity(void **st)
 {
@@ -649,6 +676,7 @@ int main(void)
 		cmocka_unit_test(test_intake_policy_period),
 		cmocka_unit_test(test_drain_intake),
 		cmocka_unit_test(test_batch_timeouts),
+		cmocka_unit_test(test_timeout_frees_processor),
 		cmocka_unit_test(test_advance_to_infinity),
 		cmocka_unit_test(test_nothing_lost),
 	};
