@@ -25,6 +25,7 @@ void sim_ctl_init(struct sim_ctl *c, const struct lv_ctl_model *m, size_t n_devi
 	c->m = m;
 	c->intake_period_s = intake_period_s > 0 ? intake_period_s : m->poll_s;
 	c->next_tick_s = INFINITY;
+	c->tick_s = -INFINITY;
 	c->n_devices = n_devices;
 	c->link_free_s = lv_xcalloc(n_devices ? n_devices : 1, sizeof(double));
 }
@@ -78,8 +79,12 @@ void sim_ctl_arrive(struct sim_ctl *c, double now, size_t req, uint32_t frames, 
 	x->left = frames;
 	x->arrival_s = now;
 	x->budget_s = budget_s;
-	if (c->in_len++ == 0 && !(c->next_tick_s < INFINITY))
-		c->next_tick_s = grid_at_or_after(now, c->intake_period_s);
+	if (c->in_len++ == 0 && !(c->next_tick_s < INFINITY)) {
+		double g = grid_at_or_after(now, c->intake_period_s);
+		if (g == c->tick_s && c->tick_left == 0) /* that poll has read its fill */
+			g = grid_at_or_after(g + c->intake_period_s * 0.5, c->intake_period_s);
+		c->next_tick_s = g;
+	}
 }
 
 uint64_t sim_ctl_intake_frames(const struct sim_ctl *c)
@@ -109,11 +114,17 @@ static void prep_update(struct sim_ctl *c, double t)
 		c->prep_mark_s = t;
 }
 
+/* The job that comes first: least work (or arrival), the earlier dispatch on a tie. */
+static int job_before(const struct sim_ctl_job *a, const struct sim_ctl_job *b)
+{
+	return a->work < b->work || (a->work == b->work && a->seq < b->seq);
+}
+
 static size_t prep_min(const struct sim_ctl *c)
 {
 	size_t k = 0;
 	for (size_t i = 1; i < c->n_prep; i++)
-		if (c->prep[i].work < c->prep[k].work)
+		if (job_before(&c->prep[i], &c->prep[k]))
 			k = i;
 	return k;
 }
@@ -171,6 +182,7 @@ void sim_ctl_dispatch(struct sim_ctl *c, double now, uint64_t batch_id, int devi
 	c->prep = grow(c->prep, &c->cap_prep, c->n_prep + 1, sizeof(*c->prep));
 	c->prep[c->n_prep++] = (struct sim_ctl_job){
 		.batch_id = batch_id,
+		.seq = c->n_dispatched++,
 		.device = device,
 		.batch = batch,
 		.freq_hz = freq_hz,
@@ -204,7 +216,7 @@ static size_t link_min(const struct sim_ctl *c)
 {
 	size_t k = 0;
 	for (size_t i = 1; i < c->n_link; i++)
-		if (c->link[i].work < c->link[k].work)
+		if (job_before(&c->link[i], &c->link[k]))
 			k = i;
 	return k;
 }
@@ -277,8 +289,12 @@ static int prep_finish(struct sim_ctl *c, double t, struct sim_ctl_event *ev)
 static void intake_tick(struct sim_ctl *c, double t, struct sim_ctl_event *ev)
 {
 	struct sim_ctl_intake *x = &c->in[c->in_head];
-	uint32_t k = c->m->intake_per_poll > 0 ? (uint32_t)c->m->intake_per_poll : UINT32_MAX;
-	uint32_t n = x->left < k ? x->left : k;
+	if (t != c->tick_s) { /* a new turn of the loop */
+		c->tick_s = t;
+		c->tick_left =
+		    c->m->intake_per_poll > 0 ? (uint32_t)c->m->intake_per_poll : UINT32_MAX;
+	}
+	uint32_t n = x->left < c->tick_left ? x->left : c->tick_left;
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = SIM_CTL_ADMIT;
 	ev->time_s = t;
@@ -287,14 +303,16 @@ static void intake_tick(struct sim_ctl *c, double t, struct sim_ctl_event *ev)
 	ev->arrival_s = x->arrival_s;
 	ev->budget_s = x->budget_s;
 	x->left -= n;
+	c->tick_left -= n;
 	if (x->left == 0) {
 		c->in_head = (c->in_head + 1) % c->in_cap;
 		c->in_len--;
 	}
-	/* With a limit, one chunk per turn of the loop; without, the whole intake now. */
+	/* A turn of the loop reads up to intake_per_poll frames (0: all), across requests in
+	 * order: the next request's share comes at the same instant, the rest next turn. */
 	if (c->in_len == 0)
 		c->next_tick_s = INFINITY;
-	else if (c->m->intake_per_poll > 0)
+	else if (c->tick_left == 0)
 		c->next_tick_s = grid_at_or_after(t + c->intake_period_s * 0.5, c->intake_period_s);
 }
 
@@ -310,7 +328,7 @@ int sim_ctl_advance(struct sim_ctl *c, double t, struct sim_ctl_event *ev)
 			m = tt;
 		if (ti < m)
 			m = ti;
-		if (!(m <= t))
+		if (!(m <= t) || !(m < INFINITY)) /* nothing due, or nothing at all */
 			return 0;
 		if (tt == m) {
 			struct sim_ctl_pending *p = &c->pend[c->p_head];

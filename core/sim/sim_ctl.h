@@ -47,6 +47,7 @@ struct sim_ctl_intake {
 
 struct sim_ctl_job {
 	uint64_t batch_id;
+	uint64_t seq; /* dispatch order: breaks ties between equal times */
 	int device, batch;
 	uint64_t freq_hz;
 	double work; /* preparation left, processor-seconds (PREP); arrival time (LINK) */
@@ -65,9 +66,12 @@ struct sim_ctl {
 	struct sim_ctl_intake *in; /* ring */
 	size_t in_head, in_len, in_cap;
 	double next_tick_s;
+	double tick_s;      /* the last poll: when, */
+	uint32_t tick_left; /* and how many more frames it may read */
 
 	struct sim_ctl_job *prep; /* batches in preparation */
 	size_t n_prep, cap_prep;
+	uint64_t n_dispatched;
 	double prep_mark_s; /* their work is up to date here */
 
 	struct sim_ctl_job *link; /* batches on a link; work = when they arrive */

@@ -488,6 +488,273 @@ static void test_conservation_under_load(void **st)
 	lv_cluster_free(c);
 }
 
+/*
+ * busy_timer (the thesis's controller): a batch holds its device only for its
+ * expected latency from dispatch. kind_round_robin with period 0 and no
+ * buffer dispatches to a device only while it holds nothing, at the
+ * device's own clock (200 MHz: b=4 1.2 s, b=2 0.8 s expected).
+ *   0:   4 frames, dispatched (b1), held until 0 + 1.2 = 1.2.
+ *   0.5: 2 frames arrive; the device is held: they wait; the engine wants
+ *        to be called at 1.2, the release.
+ *   1.2: b1 released (its frames still in flight), b2 (2 frames) dispatched
+ *        at once, held until 2.0.
+ *   1.5: b1 comes back: its 4 frames end OK now, not at the release, and
+ *        the device still holds b2.
+ *   2.3: the step releases b2 as of 2.0 (the device idle since then);
+ *   2.6: b2 comes back: 2 frames OK; the device's idle time stays 2.0.
+ * Without the busy timer nothing is dispatched before b1 comes back.
+ */
+static void test_busy_timer(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = slow_cluster(1);
+	struct lv_engine_config cfg;
+	lv_engine_config_default(&cfg);
+	cfg.busy_timer = 1;
+	struct lv_engine *e = engine_new(c, "kind_round_robin:period=0,buffer=0", &cfg);
+	struct lv_device *d = &c->devices[0];
+	int n;
+
+	lv_engine_submit(e, 0.0, 4, 10.0, 1, NULL);
+	lv_engine_step(e, 0.0);
+	const struct lv_action *a = find(e, LV_ACT_DISPATCH, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(a->batch, 4);
+	assert_float_equal(a->expected_latency_s, 1.2, 1e-12);
+	uint64_t b1 = a->batch_id;
+	assert_int_equal(d->inflight, 1);
+	assert_float_equal(lv_engine_next_wakeup(e), 1.2, 1e-12);
+	lv_engine_clear_actions(e);
+
+	lv_engine_submit(e, 0.5, 2, 10.0, 2, NULL);
+	lv_engine_step(e, 0.5);
+	find(e, LV_ACT_DISPATCH, &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(lv_engine_queue_len(e), 2);
+	assert_float_equal(lv_engine_next_wakeup(e), 1.2, 1e-12);
+
+	lv_engine_step(e, 1.2);
+	a = find(e, LV_ACT_DISPATCH, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(a->batch, 2);
+	assert_float_equal(a->expected_latency_s, 0.8, 1e-12);
+	uint64_t b2 = a->batch_id;
+	assert_int_equal(d->inflight, 1); /* b2; b1 no longer counts */
+	struct lv_engine_counts k;
+	lv_engine_counts(e, &k);
+	assert_int_equal(k.by_state[LV_FRAME_INFLIGHT], 6);
+	assert_float_equal(lv_engine_next_wakeup(e), 2.0, 1e-12);
+	lv_engine_clear_actions(e);
+
+	assert_int_equal(lv_engine_batch_done(e, 1.5, b1, 1, NULL), 0);
+	const struct lv_action *f = find(e, LV_ACT_FRAME_FINAL, &n);
+	assert_int_equal(n, 4);
+	assert_int_equal(f->frame.state, LV_FRAME_OK);
+	assert_float_equal(f->frame.done_s, 1.5, 0);
+	assert_int_equal(d->inflight, 1);
+	lv_engine_clear_actions(e);
+
+	lv_engine_step(e, 2.3);
+	assert_int_equal(d->inflight, 0);
+	assert_float_equal(d->idle_since_s, 2.0, 1e-12);
+	assert_true(isinf(lv_engine_next_wakeup(e)));
+	lv_engine_counts(e, &k);
+	assert_int_equal(k.by_state[LV_FRAME_INFLIGHT], 2);
+
+	assert_int_equal(lv_engine_batch_done(e, 2.6, b2, 1, NULL), 0);
+	f = find(e, LV_ACT_FRAME_FINAL, &n);
+	assert_int_equal(n, 2);
+	assert_float_equal(f->frame.done_s, 2.6, 0);
+	assert_int_equal(d->inflight, 0);
+	assert_float_equal(d->idle_since_s, 2.0, 1e-12);
+	lv_engine_counts(e, &k);
+	assert_int_equal(k.received, 6);
+	assert_int_equal(k.by_state[LV_FRAME_OK], 6);
+	assert_int_equal(k.batches_dispatched, 2);
+	assert_int_equal(d->frames_done, 6);
+	assert_conserved(e);
+	lv_engine_free(e);
+	lv_cluster_free(c);
+
+	/* The same without the timer: the device holds b1 until it comes back. */
+	c = slow_cluster(1);
+	e = engine_new(c, "kind_round_robin:period=0,buffer=0", NULL);
+	lv_engine_submit(e, 0.0, 4, 10.0, 1, NULL);
+	lv_engine_step(e, 0.0);
+	b1 = find(e, LV_ACT_DISPATCH, &n)->batch_id;
+	lv_engine_clear_actions(e);
+	lv_engine_submit(e, 0.5, 2, 10.0, 2, NULL);
+	assert_float_equal(lv_engine_next_wakeup(e), 40.5, 1e-12); /* only the expiry */
+	lv_engine_step(e, 1.2);
+	find(e, LV_ACT_DISPATCH, &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(c->devices[0].inflight, 1);
+	lv_engine_batch_done(e, 1.5, b1, 1, NULL);
+	lv_engine_step(e, 1.5);
+	find(e, LV_ACT_DISPATCH, &n);
+	assert_int_equal(n, 1);
+	assert_conserved(e);
+	lv_engine_free(e);
+	lv_cluster_free(c);
+}
+
+/*
+ * serve_spent (the thesis's controller kept every frame until served): a
+ * request that arrived at 7 with 2 s and reaches the engine at 10 is queued,
+ * not EXPIRED. With no grace limit it is served: dispatched at 10 (2 frames
+ * at 200 MHz), back at 10.8, LATE, 3.8 s after it arrived. With the default
+ * 30 s of grace it still expires as any queued frame does, at 9 + 30 = 39.
+ */
+static void test_serve_spent(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = slow_cluster(1);
+	struct lv_engine_config cfg;
+	lv_engine_config_default(&cfg);
+	cfg.serve_spent = 1;
+	cfg.expire_grace_s = INFINITY;
+	struct lv_engine *e = engine_new(c, "kind_round_robin:period=0,buffer=0", &cfg);
+	int n;
+	assert_int_equal(lv_engine_submit_at(e, 10.0, 7.0, 2, 2.0, 5, NULL), 0);
+	find(e, LV_ACT_FRAME_FINAL, &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(lv_engine_queue_len(e), 2);
+	double dl;
+	assert_int_equal(lv_engine_tightest(e, &dl, 1), 1);
+	assert_float_equal(dl, 9.0, 0);
+	lv_engine_step(e, 10.0);
+	const struct lv_action *a = find(e, LV_ACT_DISPATCH, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(a->batch, 2);
+	uint64_t b = a->batch_id;
+	lv_engine_clear_actions(e);
+	assert_int_equal(lv_engine_batch_done(e, 10.8, b, 1, NULL), 0);
+	const struct lv_action *f = find(e, LV_ACT_FRAME_FINAL, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(f->frame.state, LV_FRAME_LATE);
+	assert_float_equal(f->frame.arrival_s, 7.0, 0);
+	assert_float_equal(f->frame.done_s - f->frame.arrival_s, 3.8, 1e-12);
+	struct lv_engine_counts k;
+	lv_engine_counts(e, &k);
+	assert_int_equal(k.by_state[LV_FRAME_LATE], 2);
+	assert_int_equal(k.by_state[LV_FRAME_EXPIRED], 0);
+	assert_conserved(e);
+	lv_engine_free(e);
+	lv_cluster_free(c);
+
+	c = slow_cluster(1);
+	cfg.expire_grace_s = 30;
+	e = engine_new(c, "kind_round_robin:period=0,buffer=0", &cfg);
+	lv_engine_device_state(e, 0.0, 0, LV_DEV_DOWN);
+	assert_int_equal(lv_engine_submit_at(e, 10.0, 7.0, 1, 2.0, 6, NULL), 0);
+	assert_int_equal(lv_engine_queue_len(e), 1);
+	lv_engine_step(e, 10.0); /* nothing to run it on: it waits */
+	assert_int_equal(lv_engine_queue_len(e), 1);
+	assert_float_equal(lv_engine_next_wakeup(e), 39.0, 1e-12);
+	lv_engine_step(e, 38.9);
+	find(e, LV_ACT_FRAME_FINAL, &n);
+	assert_int_equal(n, 0);
+	lv_engine_step(e, 39.0);
+	f = find(e, LV_ACT_FRAME_FINAL, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(f->frame.state, LV_FRAME_EXPIRED);
+	assert_float_equal(f->frame.done_s, 39.0, 0);
+	assert_conserved(e);
+	lv_engine_free(e);
+	lv_cluster_free(c);
+}
+
+/*
+ * busy_timer under load: batches come back before, at or well after their
+ * release, some fail; every frame still ends exactly once, and once every
+ * batch is back no device holds anything.
+ */
+static void test_busy_timer_conservation(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = slow_cluster(3);
+	struct lv_engine_config cfg;
+	lv_engine_config_default(&cfg);
+	cfg.busy_timer = 1;
+	struct lv_engine *e = engine_new(c, "kind_round_robin:period=0,buffer=0", &cfg);
+	enum { MAXB = 4096 };
+	static uint64_t ids[MAXB];
+	static double back[MAXB];
+	size_t nb = 0;
+	uint64_t received = 0, finals = 0;
+	double now = 0;
+	for (int round = 0; round < 600 || nb > 0; round++) {
+		now += 0.1;
+		if (round < 600) {
+			uint32_t k = (uint32_t)(round % 6) + 1;
+			lv_engine_submit(e, now, k, 2.0 + round % 5, round, NULL);
+			received += k;
+		}
+		/* batches due back by now, in the order they went out */
+		for (size_t i = 0; i < nb;) {
+			if (back[i] <= now) {
+				int ok = (ids[i] % 7) != 0;
+				assert_int_equal(lv_engine_batch_done(e, now, ids[i], ok, NULL), 0);
+				ids[i] = ids[nb - 1];
+				back[i] = back[nb - 1];
+				nb--;
+			} else {
+				i++;
+			}
+		}
+		lv_engine_step(e, now);
+		const struct lv_action *a;
+		size_t na = lv_engine_actions(e, &a);
+		for (size_t i = 0; i < na; i++) {
+			if (a[i].kind == LV_ACT_FRAME_FINAL)
+				finals++;
+			if (a[i].kind == LV_ACT_DISPATCH) {
+				assert_true(nb < MAXB);
+				ids[nb] = a[i].batch_id;
+				/* 0.5x to 3x its expected latency */
+				back[nb++] =
+				    now + a[i].expected_latency_s * (0.5 + (round % 6) * 0.5);
+			}
+		}
+		lv_engine_clear_actions(e);
+		assert_conserved(e);
+		assert_true(round < 100000);
+	}
+	/* what is still queued: let it run out */
+	for (int i = 0; i < 100 && finals < received; i++) {
+		now += 1.0;
+		lv_engine_step(e, now);
+		const struct lv_action *a;
+		size_t na = lv_engine_actions(e, &a);
+		nb = 0;
+		for (size_t j = 0; j < na; j++) {
+			if (a[j].kind == LV_ACT_FRAME_FINAL)
+				finals++;
+			if (a[j].kind == LV_ACT_DISPATCH)
+				ids[nb++] = a[j].batch_id;
+		}
+		lv_engine_clear_actions(e);
+		for (size_t j = 0; j < nb; j++)
+			assert_int_equal(lv_engine_batch_done(e, now, ids[j], 1, NULL), 0);
+		na = lv_engine_actions(e, &a);
+		for (size_t j = 0; j < na; j++)
+			finals += a[j].kind == LV_ACT_FRAME_FINAL;
+		lv_engine_clear_actions(e);
+	}
+	lv_engine_step(e, now + 100);
+	struct lv_engine_counts k;
+	lv_engine_counts(e, &k);
+	assert_int_equal(k.received, received);
+	assert_int_equal(finals, received);
+	assert_int_equal(k.by_state[LV_FRAME_QUEUED] + k.by_state[LV_FRAME_INFLIGHT], 0);
+	assert_true(k.by_state[LV_FRAME_FAILED] > 0 && k.by_state[LV_FRAME_OK] > 0);
+	for (size_t i = 0; i < c->n_devices; i++)
+		assert_int_equal(c->devices[i].inflight, 0);
+	assert_conserved(e);
+	lv_engine_free(e);
+	lv_cluster_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -502,6 +769,9 @@ int main(void)
 		cmocka_unit_test(test_clock_actions_and_bad_reports),
 		cmocka_unit_test(test_no_clock_for_drained),
 		cmocka_unit_test(test_conservation_under_load),
+		cmocka_unit_test(test_busy_timer),
+		cmocka_unit_test(test_serve_spent),
+		cmocka_unit_test(test_busy_timer_conservation),
 	};
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
