@@ -27,6 +27,7 @@
 #include "model/predictor.h"
 #include "model/profile.h"
 #include "base/rng.h"
+#include "model/ctlmodel.h"
 #include "sim/sim.h"
 #include "model/trace.h"
 #include "base/clock.h"
@@ -58,7 +59,7 @@ static void time_decisions(const char *name, struct lv_cluster *c, struct lv_pol
 {
 	double *t = lv_xmalloc(samples * sizeof(double));
 	struct lv_clock_set *clocks = lv_xmalloc(c->n_devices * sizeof(*clocks));
-	struct lv_view v = { c, n, r, 0 };
+	struct lv_view v = { c, n, r, 0, INFINITY };
 	size_t dispatched = 0;
 	for (size_t i = 0; i < samples; i++) {
 		struct lv_decision d = { .clocks = clocks, .cap_clocks = c->n_devices };
@@ -188,7 +189,8 @@ static void bench_predictor(void)
 }
 
 /* One simulated run in this process; prints wall time and simulated seconds per wall second. */
-static void sim_once(const char *name, struct lv_cluster *c, int cameras, double duration_s)
+static void sim_once(const char *name, struct lv_cluster *c, int cameras, double duration_s,
+                     const char *policy, const struct lv_ctl_model *ctl)
 {
 	char *why = NULL;
 	struct lv_trace_gen_params gp;
@@ -208,7 +210,8 @@ static void sim_once(const char *name, struct lv_cluster *c, int cameras, double
 	struct lv_sim_config cfg;
 	lv_sim_config_default(&cfg);
 	cfg.cluster = c;
-	cfg.policy = "loud";
+	cfg.policy = policy;
+	cfg.ctl = ctl;
 	cfg.sample_s = 1.0;
 	cfg.device_timeline = 0;
 	struct lv_run_result r;
@@ -246,14 +249,29 @@ static void bench_sim_thesis(void)
 	struct lv_cluster *c = lv_cluster_load("profiles/clusters/thesis.json", &why);
 	if (!c || lv_cluster_build_costs(c, LV_COST_PRED, NULL, &why) != LV_OK)
 		die("thesis cluster", why);
-	sim_once("sim thesis cluster, loud(pred), 20 cameras, 1 simulated hour", c, 20, 3600);
+	sim_once("sim thesis cluster, loud(pred), 20 cameras, 1 simulated hour", c, 20, 3600,
+	         "loud", NULL);
+	/* The twin with a controller model: its stages cost events of their own. */
+	static const char *const ctls[] = { "thesis-python", "loudva" };
+	for (size_t i = 0; i < 2; i++) {
+		struct lv_ctl_model m;
+		if (lv_ctl_model_find("profiles", ctls[i], &m, &why) != LV_OK)
+			die("controller", why);
+		char name[160];
+		snprintf(
+		    name, sizeof(name),
+		    "sim thesis cluster, eco(pred), 20 cameras, 1 simulated hour, %s controller",
+		    ctls[i]);
+		sim_once(name, c, 20, 3600, "eco", &m);
+	}
 	lv_cluster_free(c);
 }
 
 static void bench_sim_thousand(void)
 {
 	struct lv_cluster *c = thousand_devices();
-	sim_once("sim 1000 devices, loud(pred), 1000 cameras, 10 simulated minutes", c, 1000, 600);
+	sim_once("sim 1000 devices, loud(pred), 1000 cameras, 10 simulated minutes", c, 1000, 600,
+	         "loud", NULL);
 	lv_cluster_free(c);
 }
 
