@@ -19,7 +19,8 @@
  * Taken from the data README (facts of the thesis's code), and checked
  * against the logs where they show: one or two frames per 10 ms poll, the
  * 60 s client and 300 s request time-outs (the latency of timed-out frames),
- * the busy timer, the start at the lowest clock.
+ * the busy timer, the start at the lowest clock with the GPU power gated
+ * (every log's first lines show its rail at 0; profile->cold_idle_w).
  */
 #include "ctlmodel.h"
 
@@ -336,6 +337,7 @@ int lv_ctl_import_thesis(const char *runs_dir, const struct lv_profile *agx, str
 		m->request_timeout_s = 300;
 		m->busy_timer = 1;
 		m->start_lowest = 1;
+		m->start_cold = 1;
 		m->has_acct = 1;
 		m->acct.line_s = 0.2;
 		m->acct.spacing_s = vmedian(&spacing);

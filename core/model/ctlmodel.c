@@ -5,7 +5,7 @@
  *    "intake_per_poll": 2, "poll_s": 0.01, "batch_s": 0.05, "frame_s": 0.1,
  *    "cpus": 1, "bytes_per_frame": 1072812, "link_bps": 0, "rtt_s": 0,
  *    "batch_timeout_s": 60, "request_timeout_s": 300, "busy_timer": true,
- *    "start_lowest": true,
+ *    "start_lowest": true, "start_cold": true,
  *    "accounting": {"line_s": 0.2, "spacing_s": 0.229, "lead_in_s": 33,
  *                   "lead_in_w": 4.0}}
  *
@@ -171,6 +171,7 @@ static int parse_model(const cJSON *root, const char *origin, struct lv_ctl_mode
 		"request_timeout_s",
 		"busy_timer",
 		"start_lowest",
+		"start_cold",
 		"accounting",
 		NULL,
 	};
@@ -199,6 +200,7 @@ static int parse_model(const cJSON *root, const char *origin, struct lv_ctl_mode
 	    get_num(root, "request_timeout_s", origin, &m->request_timeout_s, why) != LV_OK ||
 	    get_flag(root, "busy_timer", origin, &m->busy_timer, why) != LV_OK ||
 	    get_flag(root, "start_lowest", origin, &m->start_lowest, why) != LV_OK ||
+	    get_flag(root, "start_cold", origin, &m->start_cold, why) != LV_OK ||
 	    parse_acct(root, origin, m, why) != LV_OK)
 		return LV_EINVAL;
 	if (!m->name[0])
@@ -275,6 +277,7 @@ char *lv_ctl_model_to_json(const struct lv_ctl_model *m)
 	cJSON_AddNumberToObject(o, "request_timeout_s", m->request_timeout_s);
 	cJSON_AddBoolToObject(o, "busy_timer", m->busy_timer);
 	cJSON_AddBoolToObject(o, "start_lowest", m->start_lowest);
+	cJSON_AddBoolToObject(o, "start_cold", m->start_cold);
 	if (m->has_acct) {
 		cJSON *a = cJSON_AddObjectToObject(o, "accounting");
 		cJSON_AddNumberToObject(a, "line_s", m->acct.line_s);

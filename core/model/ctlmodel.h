@@ -68,6 +68,7 @@ struct lv_ctl_model {
 	double request_timeout_s;       /* 0: none */
 	int busy_timer;                 /* see above */
 	int start_lowest;               /* devices start at their lowest clock */
+	int start_cold;                 /* ... with the GPU power gated (devmodel.h, cold_start) */
 	int has_acct;                   /* acct below was measured */
 	struct lv_acct acct;
 };

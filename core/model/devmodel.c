@@ -41,10 +41,13 @@ static uint64_t freq_of(const struct lv_devmodel *d, size_t fi)
 
 static void set_power(struct lv_devmodel *d)
 {
+	const struct lv_profile *p = d->kind->profile;
 	if (d->phase == LV_DM_RUNNING)
 		d->power_w = lv_devmodel_kind_power(d->kind, d->fi, d->cur.batch);
+	else if (d->cold && d->fi == 0 && p->cold_idle_w > 0)
+		d->power_w = p->cold_idle_w; /* GPU still power gated: no inference yet */
 	else
-		d->power_w = d->kind->profile->idle_power_w[d->fi];
+		d->power_w = p->idle_power_w[d->fi];
 }
 
 /* Integrates the constant power since acc_s up to t. */
@@ -236,6 +239,7 @@ void lv_devmodel_init(struct lv_devmodel *d, const struct lv_devmodel_kind *k, i
 	d->acc_s = now;
 	d->sink = sink;
 	d->sink_arg = sink_arg;
+	d->cold = d->cfg.cold_start;
 	set_power(d);
 	d->gov_next_s = INFINITY;
 	if (d->cfg.governor)
@@ -293,6 +297,7 @@ static void start_next(struct lv_devmodel *d, double t)
 			d->cur_noise = noise_factor(d);
 			d->cur_energy_j = 0;
 			d->phase = LV_DM_RUNNING;
+			d->cold = 0;
 			d->phase_end_s = later(
 			    t, lv_devmodel_kind_latency(d->kind, d->fi, j.batch) * d->cur_noise);
 			d->gov_mark_s = t;

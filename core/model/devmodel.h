@@ -126,6 +126,9 @@ struct lv_devmodel_config {
 	double noise; /* x above; 0 = off [0] */
 	enum lv_noise_kind noise_kind; /* [uniform] */
 	uint64_t seed;                 /* noise and clock-change streams' seed [1] */
+	int cold_start;                /* the GPU starts power gated: until its first batch,
+	                                * idle at the lowest clock draws profile->cold_idle_w
+	                                * (when measured) [0] */
 };
 
 void lv_devmodel_config_default(struct lv_devmodel_config *cfg);
@@ -178,6 +181,7 @@ struct lv_devmodel {
 	size_t fi;      /* current clock index */
 	size_t tail_fi; /* clock once all queued work has run */
 	int gov_on;
+	int cold; /* no batch has run since a cold start */
 
 	enum lv_devmodel_phase phase;
 	double phase_end_s;         /* end of the change or batch; +INF when idle */

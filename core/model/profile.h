@@ -77,6 +77,14 @@ struct lv_profile {
 	size_t n_freqs;
 	uint64_t *freqs_hz;   /* ascending, n_freqs entries */
 	double *idle_power_w; /* idle power at freqs_hz[i] */
+	/*
+	 * Idle power before the GPU's first inference since it was last power
+	 * gated (its rail reads 0), at the lowest clock; 0 when not measured.
+	 * After the first batch the GPU stays powered and idles at
+	 * idle_power_w. Fitted from the runs' lines before their first
+	 * inference (profiles/README.md).
+	 */
+	double cold_idle_w;
 	size_t n_points;
 	struct lv_profile_point *points; /* sorted by (freq_hz, batch) */
 	char *source;                    /* provenance note, may be NULL */

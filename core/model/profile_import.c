@@ -102,6 +102,8 @@ struct lv_profile *lv_profile_import(const char *data_dir, const char *runs_dir,
 	if (rc == 0)
 		rc = lv_import_idle(&src, ki, p, &rep, why);
 	if (rc == 0)
+		rc = lv_import_cold(&src, ki, p, &rep, why);
+	if (rc == 0)
 		rc = lv_import_governor(&src, ki, p, &rep, why);
 	if (rc == 0)
 		rc = lv_import_clock_change(&src, ki, p, &rep, why);

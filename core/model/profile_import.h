@@ -53,6 +53,13 @@ int lv_import_grid(const char *data_dir, const char *key, struct lv_profile *p, 
 int lv_import_idle(const struct lv_import_src *src, size_t ki, struct lv_profile *p, char **rep,
                    char **why);
 
+/*
+ * p->cold_idle_w: the median board power of the runs' lines before their first
+ * inference with the GPU rail at 0 (kinds with runs only; else 0).
+ */
+int lv_import_cold(const struct lv_import_src *src, size_t ki, struct lv_profile *p, char **rep,
+                   char **why);
+
 /* p->governor: fitted from kind ki's runs under its governor, else borrowed from a kind with runs.
  */
 int lv_import_governor(const struct lv_import_src *src, size_t ki, struct lv_profile *p, char **rep,

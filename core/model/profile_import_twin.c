@@ -259,6 +259,63 @@ out:
 	return rc;
 }
 
+/* ---- cold idle: before the run's first inference --------------------------- */
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+	return (x > y) - (x < y);
+}
+
+int lv_import_cold(const struct lv_import_src *src, size_t ki, struct lv_profile *p, char **rep,
+                   char **why)
+{
+	p->cold_idle_w = 0;
+	if (!src->kinds[ki].has_runs) {
+		lv_import_report_add(rep, "  cold idle: no runs of this kind; not modelled (idle "
+		                          "power from the curve from the start)\n");
+		return LV_OK;
+	}
+	struct logs l = { 0 };
+	int rc = read_runs(src, -1, &l, why);
+	long *v = NULL;
+	size_t n = 0, cap = 0, runs = 0;
+	for (size_t r = 0; rc == 0 && r < l.n; r++) {
+		const struct lv_teg_log *g = &l.v[r];
+		size_t used = n;
+		/* Lines before the first with the GPU busy, its rail off (power gated). */
+		for (size_t i = 0; i < g->n && g->lines[i].load_pct == 0; i++) {
+			if (g->lines[i].gpu_rail_mw != 0 || g->lines[i].power_mw < 0)
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 1024;
+				v = lv_xrealloc(v, cap * sizeof(*v));
+			}
+			v[n++] = g->lines[i].power_mw;
+		}
+		runs += n > used;
+	}
+	if (rc == 0 && n >= 100) {
+		qsort(v, n, sizeof(*v), cmp_long);
+		long med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+		p->cold_idle_w = (double)med / 1000.0;
+		lv_import_report_add(rep,
+		                     "  cold idle (GPU rail at 0 before a run's first inference): "
+		                     "median %.3f W over %zu lines of %zu runs (the curve's %.3f W "
+		                     "at %.6g MHz once the GPU has run)\n",
+		                     p->cold_idle_w, n, runs, p->idle_power_w[0],
+		                     (double)p->freqs_hz[0] / 1e6);
+	} else if (rc == 0) {
+		lv_import_report_add(rep,
+		                     "  cold idle: only %zu lines before a first inference; not "
+		                     "modelled\n",
+		                     n);
+	}
+	free(v);
+	logs_free(&l);
+	return rc;
+}
+
 /* ---- the default governor ------------------------------------------------ */
 
 /* The first kind with runs (the one every other borrows from), or n_kinds. */

@@ -17,6 +17,7 @@
 
 #include <cjson/cJSON.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,21 +32,12 @@ static const char NONNEG_NUM[] = "must be a non-negative number";
 static const char POS_INT[] = "must be a positive integer";
 static const char NONNEG_INT[] = "must be a non-negative integer";
 
-static const char *const TOP_KEYS[] = { "format",
-	                                "version",
-	                                "kind",
-	                                "display_name",
-	                                "source",
-	                                "gpu",
-	                                "max_batch",
-	                                "instances",
-	                                "clock_change_delay_s",
-	                                "clock_change_shape",
-	                                "governor",
-	                                "freqs_hz",
-	                                "idle_power_w",
-	                                "points",
-	                                NULL };
+static const char *const TOP_KEYS[] = {
+	"format",   "version",   "kind",         "display_name",         "source",
+	"gpu",      "max_batch", "instances",    "clock_change_delay_s", "clock_change_shape",
+	"governor", "freqs_hz",  "idle_power_w", "cold_idle_w",          "points",
+	NULL
+};
 static const char *const GOV_KEYS[] = { "ramp_busy_s", "hold_s", "descent_s", "floor_hz", NULL };
 static const char *const GPU_KEYS[] = { "max_mhz", "min_mhz",      "cuda_cores", "mem_bw_gbs",
 	                                "mem_gb",  "tensor_cores", "arch",       NULL };
@@ -329,6 +321,19 @@ static int parse_head(const cJSON *root, struct lv_profile *p, const char *o, ch
 	return rc;
 }
 
+/* "cold_idle_w": a number > 0, or null / absent (not measured). */
+static int parse_cold(const cJSON *root, struct lv_profile *p, const char *o, char **why)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "cold_idle_w");
+	p->cold_idle_w = 0;
+	if (!c || cJSON_IsNull(c))
+		return LV_OK;
+	if (!cJSON_IsNumber(c) || !(c->valuedouble > 0) || !isfinite(c->valuedouble))
+		return lv_fail(why, LV_EINVAL, "%s: cold_idle_w: must be a number > 0 or null", o);
+	p->cold_idle_w = c->valuedouble;
+	return LV_OK;
+}
+
 static int parse_limits(const cJSON *root, struct lv_profile *p, const char *o, char **why)
 {
 	double max_batch = 0, instances = 0;
@@ -421,7 +426,8 @@ struct lv_profile *lv_profile_parse(const char *json, const char *origin, char *
 	    parse_head(root, p, origin, why) < 0 || parse_gpu(root, &p->gpu, origin, why) < 0 ||
 	    parse_limits(root, p, origin, why) < 0 || parse_cc_shape(root, p, origin, why) < 0 ||
 	    parse_governor(root, &p->governor, origin, why) < 0 ||
-	    parse_freqs(root, p, origin, why) < 0 || parse_points(root, p, origin, why) < 0)
+	    parse_freqs(root, p, origin, why) < 0 || parse_cold(root, p, origin, why) < 0 ||
+	    parse_points(root, p, origin, why) < 0)
 		goto out;
 	size_t n_points = p->n_points;
 	p->n_points = 0; /* step 2 checks everything but the points */

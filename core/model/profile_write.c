@@ -115,7 +115,12 @@ char *lv_profile_to_json(const struct lv_profile *p)
 		lv_buf_printf(&b, "%s", i ? ", " : "");
 		sb_num(&b, p->idle_power_w[i]);
 	}
-	lv_buf_printf(&b, "],\n");
+	lv_buf_printf(&b, "],\n  \"cold_idle_w\": ");
+	if (p->cold_idle_w > 0)
+		sb_num(&b, p->cold_idle_w);
+	else
+		lv_buf_printf(&b, "null");
+	lv_buf_printf(&b, ",\n");
 	sb_points(&b, p);
 	lv_buf_printf(&b, "}\n");
 	return lv_buf_take(&b, NULL);

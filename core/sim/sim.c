@@ -236,6 +236,7 @@ static int setup(struct sim *s, const struct lv_sim_config *cfg, const struct lv
 		.noise = cfg->noise,
 		.noise_kind = cfg->noise_kind,
 		.seed = cfg->seed,
+		.cold_start = cfg->ctl ? cfg->ctl->start_cold : 0,
 	};
 	int sampling = cfg->sample_s > 0;
 	if (sampling && cfg->device_timeline)

@@ -71,7 +71,7 @@ static void rig_up(struct rig *r, struct lv_profile *p, int governor, double noi
 	char *why = NULL;
 	r->k = lv_devmodel_kind_new(p, r->t, &why);
 	assert_non_null(r->k);
-	struct lv_devmodel_config cfg = { governor, noise, LV_NOISE_UNIFORM, seed };
+	struct lv_devmodel_config cfg = { governor, noise, LV_NOISE_UNIFORM, seed, 0 };
 	lv_devmodel_init(&r->d, r->k, 0, &cfg, 0, 0.0, sink, r);
 }
 
@@ -161,6 +161,57 @@ static void test_energy_two_batches(void **state)
 	assert_near(r.d.freq_hz_s / 6.0, (3.5 * 200 + 2.5 * 100) * MHZ / 6.0, 1e-3);
 	assert_int_equal(r.d.batches, 2);
 	assert_int_equal(r.d.frames, 3);
+	rig_down(&r);
+}
+
+/*
+ * Cold start: "tiny" with cold_idle_w 0.4 W, started at 100 MHz, GPU gated:
+ *   0.0-2.0 cold idle @100 (0.4 W)   0.8 J
+ *   2.0-3.0 b=1 @100 (3 W)           3.0 J
+ *   3.0-5.0 idle @100 (1 W: the GPU has run) 2.0 J   total 5.8 J
+ * The busy and clock-change split: busy 3.0 J, changes 0 J.
+ * Without cold_start the first 2 s draw 1 W: 2.0 + 3.0 + 2.0 = 7.0 J. Started at 200 MHz, cold
+ * power does not apply (only at the lowest clock): 2 s at 2 W.
+ */
+static void test_cold_start(void **state)
+{
+	(void)state;
+	struct rig r;
+	struct lv_profile *p = tiny();
+	p->cold_idle_w = 0.4;
+	memset(&r, 0, sizeof(r));
+	r.p = p;
+	r.t = lv_cost_table_build(p, NULL, LV_COST_PROF, NULL);
+	char *why = NULL;
+	r.k = lv_devmodel_kind_new(p, r.t, &why);
+	struct lv_devmodel_config cfg;
+	lv_devmodel_config_default(&cfg);
+	cfg.governor = 0;
+	cfg.cold_start = 1;
+	lv_devmodel_init(&r.d, r.k, 0, &cfg, 100 * MHZ, 0.0, sink, &r);
+	assert_near(r.d.power_w, 0.4, EPS);
+	assert_int_equal(lv_devmodel_submit(&r.d, 2.0, 1, 1, 0), 0);
+	struct lv_devmodel_event ev = one_event(&r, 5.0);
+	assert_near(ev.time_s, 3.0, EPS);
+	lv_devmodel_settle(&r.d, 5.0);
+	assert_near(r.d.energy_j, 5.8, EPS);
+	assert_near(r.d.busy_energy_j, 3.0, EPS);
+	assert_near(r.d.change_energy_j, 0.0, EPS);
+	assert_near(r.sink_j, 5.8, EPS);
+	lv_devmodel_fini(&r.d);
+
+	cfg.cold_start = 0;
+	lv_devmodel_init(&r.d, r.k, 0, &cfg, 100 * MHZ, 0.0, NULL, NULL);
+	assert_int_equal(lv_devmodel_submit(&r.d, 2.0, 1, 1, 0), 0);
+	one_event(&r, 5.0);
+	lv_devmodel_settle(&r.d, 5.0);
+	assert_near(r.d.energy_j, 7.0, EPS);
+	lv_devmodel_fini(&r.d);
+
+	cfg.cold_start = 1;
+	lv_devmodel_init(&r.d, r.k, 0, &cfg, 200 * MHZ, 0.0, NULL, NULL);
+	lv_devmodel_settle(&r.d, 2.0);
+	assert_near(r.d.energy_j, 4.0, EPS);
 	rig_down(&r);
 }
 
@@ -506,6 +557,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_energy_two_batches),
+		cmocka_unit_test(test_cold_start),
 		cmocka_unit_test(test_fifo_queue_wait),
 		cmocka_unit_test(test_batch_waits_for_clock_change),
 		cmocka_unit_test(test_borrowed_cells),
