@@ -120,13 +120,19 @@ static int job_before(const struct sim_ctl_job *a, const struct sim_ctl_job *b)
 	return a->work < b->work || (a->work == b->work && a->seq < b->seq);
 }
 
-static size_t prep_min(const struct sim_ctl *c)
+/* The index of the job that comes first among n (n >= 1). */
+static size_t first_job(const struct sim_ctl_job *jobs, size_t n)
 {
 	size_t k = 0;
-	for (size_t i = 1; i < c->n_prep; i++)
-		if (job_before(&c->prep[i], &c->prep[k]))
+	for (size_t i = 1; i < n; i++)
+		if (job_before(&jobs[i], &jobs[k]))
 			k = i;
 	return k;
+}
+
+static size_t prep_min(const struct sim_ctl *c)
+{
+	return first_job(c->prep, c->n_prep);
 }
 
 static double prep_next_s(const struct sim_ctl *c)
@@ -214,11 +220,7 @@ int sim_ctl_batch_done(struct sim_ctl *c, uint64_t batch_id)
 
 static size_t link_min(const struct sim_ctl *c)
 {
-	size_t k = 0;
-	for (size_t i = 1; i < c->n_link; i++)
-		if (job_before(&c->link[i], &c->link[k]))
-			k = i;
-	return k;
+	return first_job(c->link, c->n_link);
 }
 
 static double link_next_s(const struct sim_ctl *c)
