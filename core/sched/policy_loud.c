@@ -57,72 +57,29 @@ enum {
  * loud's and eco's parameters: the same, with their own defaults (eco's are
  * explained above lv_policy_eco).
  */
-#define LOUD_PARAMS(network, idle_after, objective, memory)                                           \
-	{                                                                                             \
-		[P_BUFFER] = { "buffer",                                                              \
-			       1,                                                                     \
-			       0,                                                                     \
-			       64,                                                                    \
-			       1,                                                                     \
-			       "batches",                                                             \
-			       "batches allowed in flight beyond the model instances" },              \
-		[P_SAFETY] = { "safety_margin",                                                       \
-			       0.2,                                                                   \
-			       0,                                                                     \
-			       60,                                                                    \
-			       0,                                                                     \
-			       "s",                                                                   \
-			       "added to every expected latency" },                                   \
-		[P_NETWORK] = { "network_cost",                                                       \
-			        network,                                                              \
-			        0,                                                                    \
-			        10,                                                                   \
-			        0,                                                                    \
-			        "s/frame",                                                            \
-			        "network transfer time per frame in a batch" },                       \
-		[P_STRICTNESS] = { "strictness",                                                      \
-			           4,                                                                 \
-			           1,                                                                 \
-			           1000,                                                              \
-			           0,                                                                 \
-			           "",                                                                \
-			           "wait while remaining time > strictness × expected latency" },     \
-		[P_PERIOD] = { "period", 0.01, 0.001, 10, 0, "s", "scheduler period while waiting" }, \
-		[P_IDLE_AFTER] = { "idle_after",                                                      \
-			           idle_after,                                                        \
-			           0,                                                                 \
-			           3600,                                                              \
-			           0,                                                                 \
-			           "s",                                                               \
-			           "idle time after which a device goes to its lowest clock "         \
-			           "(0: at once)" },                                                  \
-		[P_IDLE_CHECK] = { "idle_check",                                                      \
-			           2,                                                                 \
-			           0.01,                                                              \
-			           3600,                                                              \
-			           0,                                                                 \
-			           "s",                                                               \
-			           "how often idle devices are checked (idle_after > 0)" },           \
-		[P_OBJECTIVE] = { "objective",                                                        \
-			          objective,                                                          \
-			          0,                                                                  \
-			          1,                                                                  \
-			          1,                                                                  \
-			          "",                                                                 \
-			          "0: least energy per frame E/b (the thesis); 1: least "             \
-			          "marginal energy per frame (E - P_idle·L)/b over the lowest "      \
-			          "clock's idle power, the energy a batch adds to what the "          \
-			          "idle board draws anyway" },                                        \
-		[P_MEMORY] = { "tight_memory",                                                        \
-			       memory,                                                                \
-			       0,                                                                     \
-			       86400,                                                                 \
-			       0,                                                                     \
-			       "s",                                                                   \
-			       "a batch lasts at most the tightest budget that arrived in the "       \
-			       "last tight_memory seconds, less the fastest single frame (0: "        \
-			       "off)" },                                                              \
-	}
+/* clang-format off */
+#define LOUD_PARAMS(network, idle_after, objective, memory) {                                  \
+	[P_BUFFER] = { "buffer", 1, 0, 64, 1, "batches",                                       \
+		"batches allowed in flight beyond the model instances" },                      \
+	[P_SAFETY] = { "safety_margin", 0.2, 0, 60, 0, "s", "added to every expected latency" }, \
+	[P_NETWORK] = { "network_cost", network, 0, 10, 0, "s/frame",                          \
+		"network transfer time per frame in a batch" },                                \
+	[P_STRICTNESS] = { "strictness", 4, 1, 1000, 0, "",                                    \
+		"wait while remaining time > strictness × expected latency" },                 \
+	[P_PERIOD] = { "period", 0.01, 0.001, 10, 0, "s", "scheduler period while waiting" },  \
+	[P_IDLE_AFTER] = { "idle_after", idle_after, 0, 3600, 0, "s",                          \
+		"idle time after which a device goes to its lowest clock (0: at once)" },      \
+	[P_IDLE_CHECK] = { "idle_check", 2, 0.01, 3600, 0, "s",                                \
+		"how often idle devices are checked (idle_after > 0)" },                       \
+	[P_OBJECTIVE] = { "objective", objective, 0, 1, 1, "",                                 \
+		"0: least energy per frame E/b (the thesis); 1: least marginal energy per "    \
+		"frame (E - P_idle·L)/b over the lowest clock's idle power, the energy a "     \
+		"batch adds to what the idle board draws anyway" },                            \
+	[P_MEMORY] = { "tight_memory", memory, 0, 86400, 0, "s",                               \
+		"a batch lasts at most the tightest budget that arrived in the last "          \
+		"tight_memory seconds, less the fastest single frame (0: off)" },              \
+}
+/* clang-format on */
 
 static const struct lv_param_spec loud_params[P_COUNT] = LOUD_PARAMS(0, 4, 0, 0);
 
