@@ -240,6 +240,7 @@ void lv_devmodel_init(struct lv_devmodel *d, const struct lv_devmodel_kind *k, i
 	d->sink = sink;
 	d->sink_arg = sink_arg;
 	d->cold = d->cfg.cold_start;
+	d->warm_at_s = INFINITY;
 	set_power(d);
 	d->gov_next_s = INFINITY;
 	if (d->cfg.governor)
@@ -297,6 +298,8 @@ static void start_next(struct lv_devmodel *d, double t)
 			d->cur_noise = noise_factor(d);
 			d->cur_energy_j = 0;
 			d->phase = LV_DM_RUNNING;
+			if (d->cold)
+				d->warm_at_s = t;
 			d->cold = 0;
 			d->phase_end_s = later(
 			    t, lv_devmodel_kind_latency(d->kind, d->fi, j.batch) * d->cur_noise);

@@ -181,7 +181,8 @@ struct lv_devmodel {
 	size_t fi;      /* current clock index */
 	size_t tail_fi; /* clock once all queued work has run */
 	int gov_on;
-	int cold; /* no batch has run since a cold start */
+	int cold;         /* no batch has run since a cold start */
+	double warm_at_s; /* when the first batch started; +INF before */
 
 	enum lv_devmodel_phase phase;
 	double phase_end_s;         /* end of the change or batch; +INF when idle */

@@ -27,6 +27,11 @@
  * real one, so the bound holds for every noise-free simulated run. (With
  * noise, a batch drawn shorter than L(f,b) costs proportionally less, and
  * the bound may be undercut by that fraction.)
+ * The bound assumes the GPU is powered: a device that starts cold (its GPU
+ * power gated, devmodel.h cold_start) draws less until its first batch, and
+ * a run can undercut the bound by at most (P_idle_min - cold_idle_w) times
+ * that time. Controller overheads (ctlmodel.h) only add time, so the bound
+ * ignores them: it is what the devices alone must draw.
  * A run is held against the bound for the frames it served: bound_fraction
  * = (served / energy) / (served / E_bound(served)) = E_bound / energy, in
  * (0, 1]. trace_bound_j is the bound for every received frame.
