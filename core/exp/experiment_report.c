@@ -60,6 +60,8 @@ static const enum lv_run_col_id summary_cols[LV_EXP_M_COUNT] = {
 	[LV_EXP_M_BUSY_J] = LV_RC_BUSY_J,
 	[LV_EXP_M_CHANGE_J] = LV_RC_CHANGE_J,
 	[LV_EXP_M_CLOCK] = LV_RC_CLOCK,
+	[LV_EXP_M_LOWEST] = LV_RC_LOWEST,
+	[LV_EXP_M_TOP] = LV_RC_TOP,
 };
 
 const char *lv_exp_metric_name(int metric)
@@ -381,17 +383,19 @@ char *lv_exp_report_table(const struct lv_experiment *e, const struct lv_exp_sum
 	}
 	/* Where the energy went: the split the simulator measures (blank when live). */
 	lv_buf_printf(&b, "\nwhere the energy went (means over runs): idle, running batches, clock "
-	                  "changes; the mean GPU clock\n\n");
-	lv_buf_printf(&b, "%-22s %9s %7s %7s %7s %9s\n", "policy", "energy J", "idle%", "busy%",
-	              "change%", "mean MHz");
+	                  "changes; the mean GPU clock and the share of time at the lowest and "
+	                  "highest clock\n\n");
+	lv_buf_printf(&b, "%-22s %9s %7s %7s %7s %9s %7s %7s\n", "policy", "energy J", "idle%",
+	              "busy%", "change%", "mean MHz", "lowest%", "top%");
 	for (size_t p = 0; p < s->n_policies; p++) {
 		const struct lv_exp_summary *x = &sum[p];
 		double e_j = x->stat[LV_EXP_M_ENERGY_J].mean;
-		lv_buf_printf(&b, "%-22s %9.1f %7.1f %7.1f %7.1f %9.1f\n", s->policies[p].label,
-		              e_j, 100.0 * x->stat[LV_EXP_M_IDLE_J].mean / e_j,
-		              100.0 * x->stat[LV_EXP_M_BUSY_J].mean / e_j,
-		              100.0 * x->stat[LV_EXP_M_CHANGE_J].mean / e_j,
-		              x->stat[LV_EXP_M_CLOCK].mean);
+		lv_buf_printf(
+		    &b, "%-22s %9.1f %7.1f %7.1f %7.1f %9.1f %7.1f %7.1f\n", s->policies[p].label,
+		    e_j, 100.0 * x->stat[LV_EXP_M_IDLE_J].mean / e_j,
+		    100.0 * x->stat[LV_EXP_M_BUSY_J].mean / e_j,
+		    100.0 * x->stat[LV_EXP_M_CHANGE_J].mean / e_j, x->stat[LV_EXP_M_CLOCK].mean,
+		    x->stat[LV_EXP_M_LOWEST].mean, x->stat[LV_EXP_M_TOP].mean);
 	}
 	return lv_buf_take(&b, NULL);
 }

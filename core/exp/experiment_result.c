@@ -70,6 +70,8 @@ static const struct field metric_fields[] = {
 	M(change_energy_j, F_DBL),
 	M(idle_energy_j, F_DBL),
 	M(mean_clock_mhz, F_DBL),
+	M(lowest_clock_pct, F_DBL),
+	M(top_clock_pct, F_DBL),
 	B(window_s, F_DBL),
 	B(idle_w, F_DBL),
 	B(marginal_j, F_DBL),
@@ -88,8 +90,10 @@ static const struct field metric_fields[] = {
 #f, offsetof(struct lv_device_metrics, f), t                                       \
 	}
 static const struct field device_fields[] = {
-	D(kind, F_INT),   D(energy_j, F_DBL),    D(frames, F_U64),        D(batches, F_U64),
-	D(busy_s, F_DBL), D(avg_freq_hz, F_DBL), D(busy_energy_j, F_DBL), D(change_energy_j, F_DBL),
+	D(kind, F_INT),          D(energy_j, F_DBL),        D(frames, F_U64),
+	D(batches, F_U64),       D(busy_s, F_DBL),          D(avg_freq_hz, F_DBL),
+	D(busy_energy_j, F_DBL), D(change_energy_j, F_DBL), D(lowest_s, F_DBL),
+	D(top_s, F_DBL),
 };
 #undef D
 

@@ -81,6 +81,8 @@ static void make_result(struct lv_live *lv, double now)
 		/* telemetry gives a device's power, not what its batches drew */
 		dm[i].busy_energy_j = NAN;
 		dm[i].change_energy_j = NAN;
+		dm[i].lowest_s = NAN;
+		dm[i].top_s = NAN;
 	}
 	if (lv_metrics_finish(&lv->metrics, c, now - t0, dm, &lv->result, NULL) == LV_OK)
 		lv->have_result = 1;

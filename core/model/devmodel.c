@@ -59,6 +59,10 @@ static void accumulate(struct lv_devmodel *d, double t)
 	double dt = t - d->acc_s;
 	d->energy_j += d->power_w * dt;
 	d->freq_hz_s += (double)freq_of(d, d->fi) * dt;
+	if (d->fi == 0)
+		d->lowest_s += dt;
+	if (d->fi + 1 == d->kind->profile->n_freqs)
+		d->top_s += dt;
 	if (d->phase == LV_DM_RUNNING) {
 		d->busy_s += dt;
 		d->busy_energy_j += d->power_w * dt;

@@ -200,6 +200,7 @@ struct lv_devmodel {
 	double busy_s;            /* time running batches since init */
 	double busy_energy_j;     /* of energy_j: drawn while batches ran */
 	double change_energy_j;   /* of energy_j: drawn during clock changes */
+	double lowest_s, top_s;   /* time at the kind's lowest and highest clock */
 	double freq_hz_s;         /* integral of the clock (Hz·s), for the time-weighted mean */
 	uint64_t batches, frames; /* finished */
 

@@ -229,7 +229,12 @@ int lv_metrics_finish(struct lv_metrics *m, const struct lv_cluster *c, double w
 		r->busy_energy_j += devs[i].busy_energy_j;
 		r->change_energy_j += devs[i].change_energy_j;
 		r->mean_clock_mhz += devs[i].avg_freq_hz / 1e6 / (double)c->n_devices;
+		r->lowest_clock_pct += devs[i].lowest_s;
+		r->top_clock_pct += devs[i].top_s;
 	}
+	double dev_s = window_s * (double)c->n_devices;
+	r->lowest_clock_pct = dev_s > 0 ? 100.0 * r->lowest_clock_pct / dev_s : NAN;
+	r->top_clock_pct = dev_s > 0 ? 100.0 * r->top_clock_pct / dev_s : NAN;
 	r->idle_energy_j = r->energy_j - r->busy_energy_j - r->change_energy_j;
 
 	r->frames_per_j = ratio((double)r->served, r->energy_j);

@@ -74,6 +74,7 @@ struct lv_device_metrics {
 	double avg_freq_hz;     /* time-weighted over the window */
 	double busy_energy_j;   /* of energy_j: while batches ran */
 	double change_energy_j; /* of energy_j: during clock changes */
+	double lowest_s, top_s; /* time at the kind's lowest and highest clock */
 };
 
 struct lv_run_metrics {
@@ -97,6 +98,8 @@ struct lv_run_metrics {
 	double change_energy_j;       /* of energy_j: during clock changes */
 	double idle_energy_j;         /* the rest: devices idle */
 	double mean_clock_mhz;        /* devices' time-weighted GPU clock, mean over devices */
+	double lowest_clock_pct;      /* share of device time at the lowest clock, % */
+	double top_clock_pct;         /* share of device time at the highest clock, % */
 	size_t n_devices;
 	struct lv_device_metrics *devices; /* owned */
 };

@@ -56,6 +56,8 @@ static const struct lv_run_col run_cols[LV_RC_COUNT] = {
 	[LV_RC_CHANGE_J] = { "clock_change_energy_j", "J", LV_RS_METRICS_DBL, M(change_energy_j) },
 	[LV_RC_IDLE_J] = { "idle_energy_j", "J", LV_RS_METRICS_DBL, M(idle_energy_j) },
 	[LV_RC_CLOCK] = { "mean_clock_mhz", "MHz", LV_RS_METRICS_DBL, M(mean_clock_mhz) },
+	[LV_RC_LOWEST] = { "lowest_clock_pct", "%", LV_RS_METRICS_DBL, M(lowest_clock_pct) },
+	[LV_RC_TOP] = { "top_clock_pct", "%", LV_RS_METRICS_DBL, M(top_clock_pct) },
 };
 
 #undef M

@@ -57,6 +57,8 @@ enum lv_run_col_id {
 	LV_RC_CHANGE_J,
 	LV_RC_IDLE_J,
 	LV_RC_CLOCK,
+	LV_RC_LOWEST,
+	LV_RC_TOP,
 	LV_RC_COUNT
 };
 

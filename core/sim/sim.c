@@ -580,6 +580,8 @@ static int finish(struct sim *s, struct lv_run_result *out, char **why)
 		dm[i].busy_s = d->busy_s;
 		dm[i].busy_energy_j = d->busy_energy_j * scale;
 		dm[i].change_energy_j = d->change_energy_j * scale;
+		dm[i].lowest_s = d->lowest_s;
+		dm[i].top_s = d->top_s;
 		dm[i].avg_freq_hz = end > 0 ? d->freq_hz_s / end : (double)lv_devmodel_freq_hz(d);
 	}
 	int rc =
@@ -595,7 +597,8 @@ static int finish(struct sim *s, struct lv_run_result *out, char **why)
 		const struct lv_devmodel *d = &s->dev[i];
 		const struct lv_profile *pr = d->kind->profile;
 		double warm = d->warm_at_s < end ? d->warm_at_s : end;
-		if (d->cfg.cold_start && pr->cold_idle_w > 0 && pr->cold_idle_w < d->kind->min_idle_w)
+		if (d->cfg.cold_start && pr->cold_idle_w > 0 &&
+		    pr->cold_idle_w < d->kind->min_idle_w)
 			cold_j += (d->kind->min_idle_w - pr->cold_idle_w) * warm;
 	}
 	assert(s->cfg->noise > 0 || acct ||
