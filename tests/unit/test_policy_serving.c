@@ -1,0 +1,315 @@
+/*
+ * test_policy_serving: the serving systems' baselines — dynamic_batch
+ * (Triton's dynamic batcher) — against hand-worked situations.
+ *
+ * The "toy" kind: clocks 100 and 200 MHz, max batch 8, one instance,
+ * measured at 200 MHz only (prof mode: the 100 MHz cells are unusable):
+ *   b        1     2     3     4     5     6     7     8
+ *   L s    0.10  0.15  0.20  0.20  0.30  0.32  0.40  0.42
+ *   b/L    10.0  13.3  15.0  20.0  16.7  18.75 17.5  19.05
+ * The best throughput is 20 fr/s at b=4, so the preferred sizes are
+ *   preferred_frac 0.95 (>= 19):  {4, 8}
+ *   preferred_frac 0.90 (>= 18):  {4, 6, 8}.
+ * The tests ask the policy through lv_policy_decide with hand-made views and
+ * set the devices' state, in-flight counts and counters by hand, as the
+ * engine would between calls.
+ */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/cluster.h"
+#include "model/cost.h"
+#include "model/profile.h"
+#include "sched/policy.h"
+#include "base/util.h"
+
+#define F1 100e6
+#define F2 200e6
+
+static const struct lv_test_point toy_pts[] = {
+	{ F2, 1, 0.10, 1.0 }, { F2, 2, 0.15, 1.6 }, { F2, 3, 0.20, 2.1 }, { F2, 4, 0.20, 2.4 },
+	{ F2, 5, 0.30, 3.0 }, { F2, 6, 0.32, 3.4 }, { F2, 7, 0.40, 3.9 }, { F2, 8, 0.42, 4.2 },
+};
+
+/* n toy devices; with costs (prof mode) or without any cost table. */
+static struct lv_cluster *toy(size_t n, int costs)
+{
+	static const double freqs[] = { F1, F2 };
+	struct lv_profile *p = lv_test_profile_new("toy", 2, freqs, NULL, 8, 0.5, 8, toy_pts);
+	struct lv_cluster *c = lv_cluster_new_from_profiles(&p, &n, 1);
+	if (costs)
+		assert_int_equal(lv_cluster_build_costs(c, LV_COST_PROF, NULL, NULL), 0);
+	return c;
+}
+
+static struct lv_policy *make(const char *spec, const struct lv_cluster *c)
+{
+	char *why = NULL;
+	struct lv_policy *p = lv_policy_new(spec, c, &why);
+	if (!p)
+		fail_msg("%s: %s", spec, why ? why : "(no message)");
+	return p;
+}
+
+static struct lv_clock_set clock_buf[8];
+
+/* The situation a decision is asked in. */
+struct sit {
+	size_t q;        /* frames queued */
+	double oldest;   /* earliest arrival */
+	double head;     /* arrival of the head (tightest-deadline) frame */
+	double deadline; /* the head's deadline */
+	double now;
+};
+
+static struct lv_decision ask(struct lv_policy *p, const struct lv_cluster *c, struct sit s,
+                              struct lv_explain *ex)
+{
+	struct lv_decision d = { .clocks = clock_buf, .cap_clocks = 8 };
+	struct lv_view v = {
+		.cluster = c,
+		.queue_len = s.q,
+		.min_deadline_s = s.q ? s.deadline : INFINITY,
+		.oldest_arrival_s = s.q ? s.oldest : INFINITY,
+		.head_arrival_s = s.q ? s.head : INFINITY,
+	};
+	lv_policy_decide(p, &v, s.now, &d, ex);
+	return d;
+}
+
+static void expect_dispatch(const struct lv_decision *d, int device, int batch)
+{
+	if (!d->has_dispatch)
+		fail_msg("no dispatch; wanted device %d batch %d", device, batch);
+	if (d->dispatch.device != device || d->dispatch.batch != batch)
+		fail_msg("dispatched device %d batch %d; wanted device %d batch %d",
+		         d->dispatch.device, d->dispatch.batch, device, batch);
+	assert_int_equal(d->reject, 0);
+}
+
+static void expect_wait(const struct lv_decision *d, double next_s)
+{
+	if (d->has_dispatch)
+		fail_msg("unexpected dispatch: device %d batch %d", d->dispatch.device,
+		         d->dispatch.batch);
+	assert_int_equal(d->reject, 0);
+	if (isinf(next_s) ? !(isinf(d->next_s) && d->next_s > 0)
+	                  : !(fabs(d->next_s - next_s) <= 1e-9))
+		fail_msg("next_s: got %.12g, want %.12g", d->next_s, next_s);
+}
+
+static void expect_contains(const char *s, const char *part)
+{
+	if (!s || !strstr(s, part))
+		fail_msg("'%s' does not contain '%s'", s ? s : "(null)", part);
+}
+
+/* ---- dynamic_batch -------------------------------------------------------- */
+
+/*
+ * One free toy device, max_queue_delay 0.5 s, preferred {4, 8} from the
+ * cost table. 10 queued: a full batch of 8 (rule 1). 7 queued: the largest
+ * preferred size <= 7 is 4 (rule 2). 3 queued, the oldest arrived at 0: no
+ * preferred size fits, so at 0.2 it waits until 0 + 0.5 and at 0.5 sends
+ * the 3 as they are (rule 3).
+ */
+static void test_dynamic_batch_sizes(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = toy(1, 1);
+	struct lv_policy *p = make("dynamic_batch:max_queue_delay=0.5", c);
+	assert_string_equal(p->label, "dynamic_batch(delay=0.5)");
+	struct lv_explain ex = { .max_alts = 5 };
+	struct lv_decision d = ask(p, c, (struct sit){ 10, 0, 0, 5, 0.1 }, &ex);
+	expect_dispatch(&d, 0, 8);
+	assert_int_equal(d.dispatch.freq_hz, 0);
+	assert_int_equal(d.n_clocks, 0);
+	expect_contains(ex.why, "a full batch of 8");
+	d = ask(p, c, (struct sit){ 7, 0, 0, 5, 0.1 }, &ex);
+	expect_dispatch(&d, 0, 4);
+	expect_contains(ex.why, "largest preferred batch that can be formed is 4");
+	d = ask(p, c, (struct sit){ 3, 0, 0, 5, 0.2 }, &ex);
+	expect_wait(&d, 0.5);
+	assert_true(ex.wait);
+	expect_contains(ex.why, "waiting until the oldest has waited 0.5 s");
+	assert_int_equal(ex.n_alts, 1);
+	expect_contains(ex.alts[0].reason, "a preferred batch of 4 needs 1 more frames");
+	d = ask(p, c, (struct sit){ 3, 0, 0, 5, 0.5 }, &ex);
+	expect_dispatch(&d, 0, 3);
+	expect_contains(ex.why, "as they are");
+	lv_policy_free(p);
+
+	/* preferred_frac 0.9 adds 6: 7 queued makes a batch of 6. */
+	p = make("dynamic_batch:max_queue_delay=0.5,preferred_frac=0.9", c);
+	d = ask(p, c, (struct sit){ 7, 0, 0, 5, 0.1 }, NULL);
+	expect_dispatch(&d, 0, 6);
+	lv_policy_free(p);
+
+	/* Triton's defaults: no delay, so 3 queued go at once. */
+	p = make("dynamic_batch", c);
+	assert_string_equal(p->label, "dynamic_batch");
+	d = ask(p, c, (struct sit){ 3, 0, 0, 5, 0.0 }, NULL);
+	expect_dispatch(&d, 0, 3);
+	lv_policy_free(p);
+	lv_cluster_free(c);
+}
+
+/*
+ * preferred=3 gives every kind the one size 3: 5 queued make 3; 2 queued
+ * wait for the delay. preferred=100 is capped at the max batch (8): no size
+ * below it is preferred. A cluster without cost tables has no preferred
+ * sizes with preferred=0: 5 queued wait (next at 0 + 0.5), 9 make 8.
+ */
+static void test_dynamic_batch_preferred_param(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = toy(1, 1);
+	struct lv_policy *p = make("dynamic_batch:max_queue_delay=0.5,preferred=3", c);
+	assert_string_equal(p->label, "dynamic_batch(delay=0.5,preferred=3)");
+	struct lv_decision d = ask(p, c, (struct sit){ 5, 0, 0, 5, 0.1 }, NULL);
+	expect_dispatch(&d, 0, 3);
+	d = ask(p, c, (struct sit){ 2, 0, 0, 5, 0.1 }, NULL);
+	expect_wait(&d, 0.5);
+	lv_policy_free(p);
+	p = make("dynamic_batch:max_queue_delay=0.5,preferred=100", c);
+	d = ask(p, c, (struct sit){ 7, 0, 0, 5, 0.1 }, NULL);
+	expect_wait(&d, 0.5);
+	lv_policy_free(p);
+	lv_cluster_free(c);
+
+	c = toy(1, 0);
+	p = make("dynamic_batch:max_queue_delay=0.5", c);
+	d = ask(p, c, (struct sit){ 5, 0, 0, 5, 0.1 }, NULL);
+	expect_wait(&d, 0.5);
+	d = ask(p, c, (struct sit){ 9, 0, 0, 5, 0.1 }, NULL);
+	expect_dispatch(&d, 0, 8);
+	lv_policy_free(p);
+	lv_cluster_free(c);
+}
+
+/*
+ * Two toy devices. Each takes one batch at a time (one instance): with
+ * toy-00 busy the batch goes to toy-01, and the next decision starts after
+ * it (toy-00 again once free). With both busy nothing goes out, and
+ * without a time-out the policy waits for an event (+INF).
+ */
+static void test_dynamic_batch_free_instance(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = toy(2, 1);
+	struct lv_policy *p = make("dynamic_batch", c);
+	c->devices[0].inflight = 1;
+	struct lv_explain ex = { .max_alts = 5 };
+	struct lv_decision d = ask(p, c, (struct sit){ 8, 0, 0, 5, 0.0 }, &ex);
+	expect_dispatch(&d, 1, 8);
+	expect_contains(ex.alts[0].reason, "skipped toy-00: busy");
+	c->devices[1].inflight = 1;
+	d = ask(p, c, (struct sit){ 8, 0, 0, 5, 0.0 }, &ex);
+	expect_wait(&d, INFINITY);
+	expect_contains(ex.why, "no device is available");
+	c->devices[0].inflight = 0;
+	c->devices[1].inflight = 0;
+	d = ask(p, c, (struct sit){ 4, 0, 0, 5, 0.1 }, NULL);
+	expect_dispatch(&d, 0, 4);
+	lv_policy_free(p);
+	lv_cluster_free(c);
+}
+
+/*
+ * Queue time-out 1 s, REJECT. The head frame arrived at 0.2: at 1.2 it has
+ * waited 1 s and the decision rejects it (one frame, with the reason),
+ * dispatching nothing. At 1.1 it has not: 3 queued with no delay go out.
+ * With the device busy at 0.5 the policy asks to be woken at the head's
+ * time-out, 1.2. DELAY (timeout_action=1) keeps the timed-out frame: at 1.2
+ * the 3 go out as a batch.
+ */
+static void test_dynamic_batch_timeout(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = toy(1, 1);
+	struct lv_policy *p = make("dynamic_batch:timeout=1", c);
+	assert_string_equal(p->label, "dynamic_batch(timeout=1)");
+	struct lv_explain ex = { .max_alts = 5 };
+	struct lv_decision d = ask(p, c, (struct sit){ 3, 0.2, 0.2, 9, 1.2 }, &ex);
+	assert_false(d.has_dispatch);
+	assert_int_equal(d.reject, 1);
+	expect_contains(d.reject_reason, "timed out in the dynamic batcher's queue");
+	expect_contains(ex.why, "timed out at 1.200 s (the queue's time-out)");
+	d = ask(p, c, (struct sit){ 3, 0.2, 0.2, 9, 1.1 }, NULL);
+	expect_dispatch(&d, 0, 3);
+	c->devices[0].inflight = 1;
+	d = ask(p, c, (struct sit){ 3, 0.2, 0.2, 9, 0.5 }, NULL);
+	expect_wait(&d, 1.2);
+	c->devices[0].inflight = 0;
+	lv_policy_free(p);
+
+	p = make("dynamic_batch:timeout=1,timeout_action=1", c);
+	assert_string_equal(p->label, "dynamic_batch(timeout=1,timeout_action=1)");
+	d = ask(p, c, (struct sit){ 3, 0.2, 0.2, 9, 1.2 }, NULL);
+	expect_dispatch(&d, 0, 3);
+	lv_policy_free(p);
+	lv_cluster_free(c);
+}
+
+/*
+ * allow_timeout_override=1: each frame's budget is its time-out, so the
+ * head times out at its deadline. Deadline 2.0, now 2.0: rejected ("its own
+ * latency budget"), even with timeout=10 given. Deadline 2.0, now 1.0, 3
+ * queued and max_queue_delay 5 (the oldest arrived at 0.5, release at 5.5):
+ * it waits, but only until 2.0, when the head's budget is spent.
+ */
+static void test_dynamic_batch_override(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = toy(1, 1);
+	struct lv_policy *p =
+	    make("dynamic_batch:allow_timeout_override=1,timeout=10,max_queue_delay=5", c);
+	struct lv_explain ex = { .max_alts = 5 };
+	struct lv_decision d = ask(p, c, (struct sit){ 3, 0.5, 0.5, 2.0, 2.0 }, &ex);
+	assert_int_equal(d.reject, 1);
+	expect_contains(ex.why, "its own latency budget");
+	d = ask(p, c, (struct sit){ 3, 0.5, 0.5, 2.0, 1.0 }, NULL);
+	expect_wait(&d, 2.0);
+	lv_policy_free(p);
+	lv_cluster_free(c);
+}
+
+/* Bad parameters name what was wrong. */
+static void test_bad_params(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = toy(1, 1);
+	static const struct {
+		const char *spec, *msg;
+	} cases[] = {
+		{ "dynamic_batch:timeout_action=2", "timeout_action: 2 is outside [0, 1]" },
+		{ "dynamic_batch:preferred=2.5", "preferred: '2.5' is not a whole number" },
+		{ "dynamic_batch:max_queue_delay=-1", "max_queue_delay: -1 is outside" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *why = NULL;
+		struct lv_policy *p = lv_policy_new(cases[i].spec, c, &why);
+		if (p)
+			fail_msg("%s: accepted", cases[i].spec);
+		expect_contains(why, cases[i].msg);
+		free(why);
+	}
+	lv_cluster_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dynamic_batch_sizes),
+		cmocka_unit_test(test_dynamic_batch_preferred_param),
+		cmocka_unit_test(test_dynamic_batch_free_instance),
+		cmocka_unit_test(test_dynamic_batch_timeout),
+		cmocka_unit_test(test_dynamic_batch_override),
+		cmocka_unit_test(test_bad_params),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
