@@ -29,6 +29,7 @@ static const struct lv_policy_ops *const registry[] = {
 	&lv_policy_stress,
 	/* the serving systems' baselines */
 	&lv_policy_dynamic_batch,
+	&lv_policy_aimd,
 	NULL,
 };
 

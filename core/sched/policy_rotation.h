@@ -12,9 +12,9 @@
  *
  * Callers: policy_transparent.c, policy_round_robin.c,
  * policy_kind_round_robin.c, policy_interval.c, policy_fixed_batch.c,
- * policy_random.c, policy_stress.c, policy_dynamic_batch.c — only through
- * the lv_policy_decide wrapper. Nothing here allocates per decision or reads
- * a clock.
+ * policy_random.c, policy_stress.c, policy_dynamic_batch.c, policy_aimd.c
+ * — only through the lv_policy_decide wrapper. Nothing here allocates per
+ * decision or reads a clock.
  */
 #ifndef LV_POLICY_ROTATION_H
 #define LV_POLICY_ROTATION_H

@@ -1,6 +1,7 @@
 /*
  * test_policy_serving: the serving systems' baselines — dynamic_batch
- * (Triton's dynamic batcher) — against hand-worked situations.
+ * (Triton's dynamic batcher) and aimd (Clipper's adaptive batching) —
+ * against hand-worked situations.
  *
  * The "toy" kind: clocks 100 and 200 MHz, max batch 8, one instance,
  * measured at 200 MHz only (prof mode: the 100 MHz cells are unusable):
@@ -278,6 +279,148 @@ static void test_dynamic_batch_override(void **st)
 	lv_cluster_free(c);
 }
 
+/* ---- aimd --------------------------------------------------------------- */
+
+/* The engine's side of a batch on device i ending at t: served (ok) or failed. */
+static void batch_ends(struct lv_cluster *c, int i, double t, int ok)
+{
+	c->devices[i].inflight = 0;
+	c->devices[i].idle_since_s = t;
+	if (ok)
+		c->devices[i].batches_done++;
+}
+
+/*
+ * One toy device, step 1, factor 0.5, start 2, Clipper's objective
+ * (processing time within the head frame's budget).
+ *  t=0:   10 queued, head budget 1 (arrival 0, deadline 1): b = cap 2.
+ *         Asked again at once: the device is busy, nothing goes out.
+ *  t=0.3: the batch ended (0.3 s <= 1 s, met, and it was full): cap 3,
+ *         b = 3.
+ *  t=1.8: that batch took 1.5 s > 1 s: missed, cap 3 x 0.5 = 1.5, b = 1.
+ *  t=2.0: met and full (1 = floor 1.5): cap 2.5; 1 queued: b = 1.
+ *  t=2.1: met but not full (1 < floor 2.5): cap stays 2.5; 5 queued: b = 2.
+ *  t=2.5: that batch failed (batches_done unchanged): cap stays 2.5: b = 2.
+ */
+static void test_aimd_additive_multiplicative(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = toy(1, 1);
+	struct lv_policy *p = make("aimd:factor=0.5,start=2", c);
+	assert_string_equal(p->label, "aimd(factor=0.5,start=2)");
+	struct lv_explain ex = { .max_alts = 5 };
+	struct lv_decision d = ask(p, c, (struct sit){ 10, 0, 0, 1, 0.0 }, &ex);
+	expect_dispatch(&d, 0, 2);
+	expect_contains(ex.why, "cap is 2.00 (no batch judged yet)");
+	c->devices[0].inflight = 1;
+	d = ask(p, c, (struct sit){ 8, 0, 0, 1, 0.0 }, &ex);
+	expect_wait(&d, INFINITY);
+	expect_contains(ex.alts[0].reason, "a batch in flight (cap 2.00)");
+
+	batch_ends(c, 0, 0.3, 1);
+	d = ask(p, c, (struct sit){ 8, 0, 0, 1, 0.3 }, &ex);
+	expect_dispatch(&d, 0, 3);
+	expect_contains(ex.why, "cap is 3.00 (its last batch met the objective)");
+	c->devices[0].inflight = 1;
+
+	batch_ends(c, 0, 1.8, 1);
+	d = ask(p, c, (struct sit){ 5, 0.5, 0.5, 1.5, 1.8 }, &ex);
+	expect_dispatch(&d, 0, 1);
+	expect_contains(ex.why, "cap is 1.50 (its last batch missed the objective)");
+	c->devices[0].inflight = 1;
+
+	batch_ends(c, 0, 2.0, 1);
+	d = ask(p, c, (struct sit){ 1, 1.9, 1.9, 3.0, 2.0 }, &ex);
+	expect_dispatch(&d, 0, 1);
+	expect_contains(ex.why, "cap is 2.50");
+	c->devices[0].inflight = 1;
+
+	batch_ends(c, 0, 2.1, 1);
+	d = ask(p, c, (struct sit){ 5, 2.05, 2.05, 4.0, 2.1 }, &ex);
+	expect_dispatch(&d, 0, 2);
+	expect_contains(ex.why, "cap is 2.50");
+	c->devices[0].inflight = 1;
+
+	batch_ends(c, 0, 2.5, 0);
+	d = ask(p, c, (struct sit){ 5, 2.05, 2.05, 4.0, 2.5 }, &ex);
+	expect_dispatch(&d, 0, 2);
+	expect_contains(ex.why, "cap is 2.50");
+	lv_policy_free(p);
+	lv_cluster_free(c);
+}
+
+/*
+ * objective=1 judges the batch end to end. Start 4: at 0 a batch of 4
+ * leaves with the head's deadline at 1.0 (budget 1). It ends at 1.2 after
+ * 0.2 s of processing — within the budget, so Clipper's objective would have
+ * grown the cap — but after the deadline: missed, cap 4 x 0.9 = 3.6, b = 3.
+ * The cap never passes the kind's max batch: start=100 is 8, and a met full
+ * batch of 8 leaves it at 8.
+ */
+static void test_aimd_objective_and_bounds(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = toy(1, 1);
+	struct lv_policy *p = make("aimd:start=4,objective=1", c);
+	struct lv_explain ex = { .max_alts = 5 };
+	struct lv_decision d = ask(p, c, (struct sit){ 10, 0, 0, 1.0, 0.0 }, NULL);
+	expect_dispatch(&d, 0, 4);
+	c->devices[0].inflight = 1;
+	batch_ends(c, 0, 1.2, 1);
+	d = ask(p, c, (struct sit){ 10, 0, 0, 1.0, 1.2 }, &ex);
+	expect_dispatch(&d, 0, 3);
+	expect_contains(ex.why, "cap is 3.60 (its last batch missed");
+	lv_policy_free(p);
+
+	p = make("aimd:start=4", c);
+	d = ask(p, c, (struct sit){ 10, 0, 0, 1.0, 2.0 }, NULL);
+	expect_dispatch(&d, 0, 4);
+	c->devices[0].inflight = 1;
+	batch_ends(c, 0, 3.2, 1); /* 1.2 s > budget 1: missed under objective 0 too */
+	d = ask(p, c, (struct sit){ 10, 0, 0, 1.0, 3.2 }, &ex);
+	expect_dispatch(&d, 0, 3);
+	lv_policy_free(p);
+
+	p = make("aimd:start=100", c);
+	d = ask(p, c, (struct sit){ 20, 0, 0, 10.0, 4.0 }, NULL);
+	expect_dispatch(&d, 0, 8);
+	c->devices[0].inflight = 1;
+	batch_ends(c, 0, 4.5, 1);
+	d = ask(p, c, (struct sit){ 12, 0, 0, 10.0, 4.5 }, &ex);
+	expect_dispatch(&d, 0, 8);
+	expect_contains(ex.why, "cap is 8.00");
+	lv_policy_free(p);
+	lv_cluster_free(c);
+}
+
+/*
+ * Devices each keep their own cap: two toy devices, start 2. Both get a
+ * batch of 2 at 0 (toy-00, then toy-01, which is free while toy-00 is not).
+ * toy-00's batch meets its objective (cap 3), toy-01's misses (cap 1.8):
+ * at 1.5 toy-00 takes 3, then toy-01 takes 1.
+ */
+static void test_aimd_per_device(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = toy(2, 1);
+	struct lv_policy *p = make("aimd:start=2", c);
+	struct lv_decision d = ask(p, c, (struct sit){ 10, 0, 0, 1.0, 0.0 }, NULL);
+	expect_dispatch(&d, 0, 2);
+	c->devices[0].inflight = 1;
+	d = ask(p, c, (struct sit){ 8, 0, 0, 1.0, 0.0 }, NULL);
+	expect_dispatch(&d, 1, 2);
+	c->devices[1].inflight = 1;
+	batch_ends(c, 0, 0.5, 1);
+	batch_ends(c, 1, 1.5, 1);
+	d = ask(p, c, (struct sit){ 6, 0, 0, 1.0, 1.5 }, NULL);
+	expect_dispatch(&d, 0, 3);
+	c->devices[0].inflight = 1;
+	d = ask(p, c, (struct sit){ 3, 0, 0, 1.0, 1.5 }, NULL);
+	expect_dispatch(&d, 1, 1);
+	lv_policy_free(p);
+	lv_cluster_free(c);
+}
+
 /* Bad parameters name what was wrong. */
 static void test_bad_params(void **st)
 {
@@ -289,6 +432,8 @@ static void test_bad_params(void **st)
 		{ "dynamic_batch:timeout_action=2", "timeout_action: 2 is outside [0, 1]" },
 		{ "dynamic_batch:preferred=2.5", "preferred: '2.5' is not a whole number" },
 		{ "dynamic_batch:max_queue_delay=-1", "max_queue_delay: -1 is outside" },
+		{ "aimd:factor=1", "factor: 1 is outside [0.01, 0.99]" },
+		{ "aimd:step=0", "step: 0 is outside" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *why = NULL;
@@ -309,6 +454,9 @@ int main(void)
 		cmocka_unit_test(test_dynamic_batch_free_instance),
 		cmocka_unit_test(test_dynamic_batch_timeout),
 		cmocka_unit_test(test_dynamic_batch_override),
+		cmocka_unit_test(test_aimd_additive_multiplicative),
+		cmocka_unit_test(test_aimd_objective_and_bounds),
+		cmocka_unit_test(test_aimd_per_device),
 		cmocka_unit_test(test_bad_params),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
