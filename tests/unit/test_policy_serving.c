@@ -1,7 +1,8 @@
 /*
  * test_policy_serving: the serving systems' baselines — dynamic_batch
- * (Triton's dynamic batcher) and aimd (Clipper's adaptive batching) —
- * against hand-worked situations.
+ * (Triton's dynamic batcher), aimd (Clipper's adaptive batching) and
+ * transparent:pin=1 (no scheduler after `jetson_clocks`) — against
+ * hand-worked situations.
  *
  * The "toy" kind: clocks 100 and 200 MHz, max batch 8, one instance,
  * measured at 200 MHz only (prof mode: the 100 MHz cells are unusable):
@@ -421,6 +422,47 @@ static void test_aimd_per_device(void **st)
 	lv_cluster_free(c);
 }
 
+/* ---- transparent:pin=1 (jetson_clocks) ---------------------------------- */
+
+/*
+ * Three toy devices: toy-00 at 100 MHz, toy-01 at 200 MHz (its top), toy-02
+ * down at 100 MHz. With pin=1 the first decision sets toy-00 to 200 MHz
+ * (toy-01 is there already; toy-02 is down and takes no clock) and sends the
+ * batch at 200 MHz. With an empty queue the clock is still set. Without
+ * pin, no clock is set and the batch runs at the device's own clock (0).
+ */
+static void test_transparent_pin(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = toy(3, 1);
+	c->devices[0].freq_hz = (uint64_t)F1;
+	c->devices[1].freq_hz = (uint64_t)F2;
+	c->devices[2].freq_hz = (uint64_t)F1;
+	c->devices[2].state = LV_DEV_DOWN;
+	struct lv_policy *p = make("transparent:pin=1", c);
+	assert_string_equal(p->label, "transparent(pin=1)");
+	struct lv_explain ex = { .max_alts = 5 };
+	struct lv_decision d = ask(p, c, (struct sit){ 5, 0, 0, 5, 0.0 }, &ex);
+	expect_dispatch(&d, 0, 5);
+	assert_int_equal(d.dispatch.freq_hz, (uint64_t)F2);
+	assert_int_equal(d.n_clocks, 1);
+	assert_int_equal(d.clocks[0].device, 0);
+	assert_int_equal(d.clocks[0].freq_hz, (uint64_t)F2);
+	expect_contains(ex.why, "at its top clock (pinned, as jetson_clocks does)");
+	d = ask(p, c, (struct sit){ 0, 0, 0, 0, 0.0 }, NULL);
+	assert_false(d.has_dispatch);
+	assert_int_equal(d.n_clocks, 1);
+	lv_policy_free(p);
+
+	p = make("transparent", c);
+	d = ask(p, c, (struct sit){ 5, 0, 0, 5, 0.0 }, NULL);
+	expect_dispatch(&d, 0, 5);
+	assert_int_equal(d.dispatch.freq_hz, 0);
+	assert_int_equal(d.n_clocks, 0);
+	lv_policy_free(p);
+	lv_cluster_free(c);
+}
+
 /* Bad parameters name what was wrong. */
 static void test_bad_params(void **st)
 {
@@ -434,6 +476,7 @@ static void test_bad_params(void **st)
 		{ "dynamic_batch:max_queue_delay=-1", "max_queue_delay: -1 is outside" },
 		{ "aimd:factor=1", "factor: 1 is outside [0.01, 0.99]" },
 		{ "aimd:step=0", "step: 0 is outside" },
+		{ "transparent:pin=2", "pin: 2 is outside [0, 1]" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *why = NULL;
@@ -457,6 +500,7 @@ int main(void)
 		cmocka_unit_test(test_aimd_additive_multiplicative),
 		cmocka_unit_test(test_aimd_objective_and_bounds),
 		cmocka_unit_test(test_aimd_per_device),
+		cmocka_unit_test(test_transparent_pin),
 		cmocka_unit_test(test_bad_params),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
