@@ -4,14 +4,17 @@
  * turning Triton's batcher on and leaving clocks to the board's governor.
  *
  * A batch goes out when a device has a free model instance (up, fewer
- * batches in flight than its kind's instances), to the first such device in
- * cluster order after the last one served, and its size is, for n queued
- * frames and the device's kind (max batch M, preferred sizes P):
+ * batches in flight than its kind's instances). For n queued frames and a
+ * free device's kind (max batch M, preferred sizes P) the batch is
  *  1. n >= M: a full batch of M;
  *  2. else the largest preferred size p in P with p <= n, at once;
  *  3. else, once the oldest queued frame has waited max_queue_delay, all n
  *     ("sends the batch as is"); before that it waits until then (an
  *     arrival wakes it earlier and may make 1 or 2 true).
+ * Free devices are tried in cluster order from the one after the last
+ * served: the first that can take a batch by 1 or 2 gets it (a free
+ * instance never idles while the queue makes a batch it prefers), and when
+ * none can, the first free device is the one that waits by 3.
  * With max_queue_delay 0 (Triton's default) nothing ever waits.
  *
  * Preferred sizes (Triton's preferred_batch_size), per device kind:
@@ -151,6 +154,21 @@ static int dynamic_batch_create(const double *params, const struct lv_cluster *c
 	return LV_OK;
 }
 
+/* A full batch or the largest preferred one device i can take now; 0: neither. */
+static int batch_now(const struct dynamic_batch *s, const struct lv_view *v, int i)
+{
+	const struct lv_device *dev = &v->cluster->devices[i];
+	int m = lv_device_profile(v->cluster, dev)->max_batch;
+	int cap = lv_policy_batch_cap(v, i);
+	if (cap == m)
+		return m;
+	const int *pref = s->pref[dev->kind];
+	int p = cap;
+	while (p > 0 && !pref[p])
+		p--;
+	return p;
+}
+
 /* When the frame at the head of the queue times out; +INF when it never does. */
 static double head_timeout_s(const struct dynamic_batch *s, const struct lv_view *v)
 {
@@ -187,35 +205,48 @@ static void dynamic_batch_decide(void *state, const struct lv_view *v, double no
 	}
 	if (now >= timeout_s)
 		timeout_s = INFINITY; /* DELAY: it stays; nothing to wake for */
-	int d = lv_rotation_pick(&s->rot, v, ex);
-	if (d < 0) {
+	/* The first free device, from the cursor, that can form a full or preferred batch. */
+	size_t n = v->cluster->n_devices;
+	int d = -1, first = -1, size = 0;
+	for (size_t k = 0; k < n && d < 0; k++) {
+		int i = (int)((s->rot.next + k) % n);
+		if (!lv_rotation_eligible(&s->rot, v, i)) {
+			lv_rotation_explain_skip(&s->rot, v, i, ex);
+			continue;
+		}
+		size = batch_now(s, v, i);
+		if (size > 0)
+			d = i;
+		else if (first < 0)
+			first = i;
+	}
+	if (d >= 0) {
+		const struct lv_device *dev = &v->cluster->devices[d];
+		int m = lv_device_profile(v->cluster, dev)->max_batch;
+		if (size == m)
+			lv_rotation_why(ex,
+			                "%s has a free instance and %zu frames are queued: a full "
+			                "batch of %d",
+			                dev->name, v->queue_len, m);
+		else
+			lv_rotation_why(ex,
+			                "%s has a free instance; %zu frames queued: the largest "
+			                "preferred batch that can be formed is %d",
+			                dev->name, v->queue_len, size);
+		lv_rotation_dispatch(&s->rot, v, now, d, 0, size, out);
+		return;
+	}
+	if (first < 0) {
 		lv_rotation_none(&s->rot, v, out, ex);
 		out->next_s = timeout_s;
 		return;
 	}
+	/* No free device can form one: the first of them waits for the delay. */
+	d = first;
 	const struct lv_device *dev = &v->cluster->devices[d];
 	int m = lv_device_profile(v->cluster, dev)->max_batch;
 	const int *pref = s->pref[dev->kind];
 	int cap = lv_policy_batch_cap(v, d);
-	if (cap == m) {
-		lv_rotation_why(ex,
-		                "%s has a free instance and %zu frames are queued: a full "
-		                "batch of %d",
-		                dev->name, v->queue_len, m);
-		lv_rotation_dispatch(&s->rot, v, now, d, 0, m, out);
-		return;
-	}
-	int p = cap;
-	while (p > 0 && !pref[p])
-		p--;
-	if (p > 0) {
-		lv_rotation_why(ex,
-		                "%s has a free instance; %zu frames queued: the largest preferred "
-		                "batch that can be formed is %d",
-		                dev->name, v->queue_len, p);
-		lv_rotation_dispatch(&s->rot, v, now, d, 0, p, out);
-		return;
-	}
 	double release_s = v->oldest_arrival_s + s->p[P_DELAY];
 	int next_pref = cap + 1;
 	while (next_pref < m && !pref[next_pref])

@@ -222,6 +222,55 @@ static void test_dynamic_batch_free_instance(void **st)
 }
 
 /*
+ * Preferred sizes are per device kind. A toy device (max 8, preferred
+ * {4, 8}) then a "small" one (max 4; at 200 MHz L = 0.10 0.20 0.25 0.40 s,
+ * b/L = 10 10 12 10 fr/s: best 12 at b=3, >= 11.4 only b=3, so {3}).
+ * max_queue_delay 0.5, now 0.1, the oldest arrived at 0.
+ *  5 queued: toy-00 takes 4 (its largest preferred <= 5); small-00 is next.
+ *  2 queued: neither kind has a preferred size <= 2: the first free device
+ *            from the cursor (small-00) waits, until 0 + 0.5.
+ *  3 queued: small-00 takes 3 (its preferred size); toy-00 is next.
+ *  3 queued: toy-00 cannot make a preferred batch, small-00 can: it takes
+ *            the 3 out of turn rather than toy-00 waiting.
+ *  3 queued, small-00 busy: toy-00 waits (until 0.5).
+ */
+static void test_dynamic_batch_per_kind(void **st)
+{
+	(void)st;
+	static const double freqs[] = { F1, F2 };
+	static const struct lv_test_point small_pts[] = {
+		{ F2, 1, 0.10, 1.0 },
+		{ F2, 2, 0.20, 1.8 },
+		{ F2, 3, 0.25, 2.4 },
+		{ F2, 4, 0.40, 3.0 },
+	};
+	struct lv_profile *ps[2] = {
+		lv_test_profile_new("toy", 2, freqs, NULL, 8, 0.5, 8, toy_pts),
+		lv_test_profile_new("small", 2, freqs, NULL, 4, 0.5, 4, small_pts),
+	};
+	const size_t counts[2] = { 1, 1 };
+	struct lv_cluster *c = lv_cluster_new_from_profiles(ps, counts, 2);
+	assert_int_equal(lv_cluster_build_costs(c, LV_COST_PROF, NULL, NULL), 0);
+	struct lv_policy *p = make("dynamic_batch:max_queue_delay=0.5", c);
+	struct lv_explain ex = { .max_alts = 5 };
+	struct lv_decision d = ask(p, c, (struct sit){ 5, 0, 0, 5, 0.1 }, NULL);
+	expect_dispatch(&d, 0, 4);
+	d = ask(p, c, (struct sit){ 2, 0, 0, 5, 0.1 }, &ex);
+	expect_wait(&d, 0.5);
+	expect_contains(ex.why, "small-00 has a free instance; 2 queued frames make no");
+	d = ask(p, c, (struct sit){ 3, 0, 0, 5, 0.1 }, NULL);
+	expect_dispatch(&d, 1, 3);
+	d = ask(p, c, (struct sit){ 3, 0, 0, 5, 0.1 }, NULL);
+	expect_dispatch(&d, 1, 3);
+	c->devices[1].inflight = 1;
+	d = ask(p, c, (struct sit){ 3, 0, 0, 5, 0.1 }, &ex);
+	expect_wait(&d, 0.5);
+	expect_contains(ex.why, "toy-00 has a free instance; 3 queued frames make no");
+	lv_policy_free(p);
+	lv_cluster_free(c);
+}
+
+/*
  * Queue time-out 1 s, REJECT. The head frame arrived at 0.2: at 1.2 it has
  * waited 1 s and the decision rejects it (one frame, with the reason),
  * dispatching nothing. At 1.1 it has not: 3 queued with no delay go out.
@@ -495,6 +544,7 @@ int main(void)
 		cmocka_unit_test(test_dynamic_batch_sizes),
 		cmocka_unit_test(test_dynamic_batch_preferred_param),
 		cmocka_unit_test(test_dynamic_batch_free_instance),
+		cmocka_unit_test(test_dynamic_batch_per_kind),
 		cmocka_unit_test(test_dynamic_batch_timeout),
 		cmocka_unit_test(test_dynamic_batch_override),
 		cmocka_unit_test(test_aimd_additive_multiplicative),
