@@ -174,15 +174,20 @@ static void print_table(const struct lv_cluster *c, const struct lv_policy *p, c
 	       c->name, lv_cost_mode_name(o->costs.mode), o->queue, o->remaining);
 	if (ex->has_choice) {
 		const struct lv_dispatch *x = d->has_dispatch ? &d->dispatch : &ex->choice;
-		printf("%s %d frames on %s at %.2f MHz\n",
+		printf("%s %d frames on %s at %.2f MHz%s\n",
 		       d->has_dispatch ? "dispatch" : "wait; would dispatch", x->batch,
-		       c->devices[x->device].name, mhz(x->freq_hz));
+		       c->devices[x->device].name,
+		       mhz(x->freq_hz ? x->freq_hz : c->devices[x->device].freq_hz),
+		       x->freq_hz ? "" : " (its current clock, left to the device)");
 		printf("  expected latency %.3f s, energy per frame %.4f J\n",
 		       x->expected_latency_s, x->energy_per_frame_j);
 	} else if (d->has_dispatch) {
 		const struct lv_dispatch *x = &d->dispatch;
 		printf("dispatch %d frames on %s at %s\n", x->batch, c->devices[x->device].name,
 		       x->freq_hz ? "the chosen clock" : "its current clock");
+	} else if (d->reject > 0) {
+		printf("reject %d frame%s at the head of the queue: %s\n", d->reject,
+		       d->reject == 1 ? "" : "s", d->reject_reason);
 	} else {
 		printf("no dispatch\n");
 	}
@@ -228,7 +233,10 @@ static void print_json(const struct lv_cluster *c, const struct lv_policy *p, co
 		cJSON_AddNullToObject(j, "device");
 	}
 	cJSON_AddBoolToObject(j, "dispatch", d->has_dispatch);
-	cJSON_AddBoolToObject(j, "wait", !d->has_dispatch);
+	cJSON_AddBoolToObject(j, "wait", !d->has_dispatch && d->reject == 0);
+	cJSON_AddNumberToObject(j, "reject", d->reject);
+	if (d->reject > 0)
+		cJSON_AddStringToObject(j, "reject_reason", d->reject_reason);
 	cJSON_AddBoolToObject(j, "fallback", ex->fallback);
 	cJSON_AddStringToObject(j, "why", ex->why);
 	cJSON_AddNumberToObject(j, "considered", (double)ex->n_considered);
@@ -296,6 +304,7 @@ int lv_cmd_decide(int argc, char **argv)
 		             .queue_len = (size_t)o.queue,
 		             .min_deadline_s = now + o.remaining,
 		             .oldest_arrival_s = 0.0,
+		             .head_arrival_s = 0.0, /* the oldest is also the tightest */
 		             .arrived_budget_s = INFINITY };
 	for (size_t i = 0; i < c->n_devices; i++)
 		c->devices[i].idle_since_s = now;

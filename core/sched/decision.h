@@ -21,6 +21,9 @@ struct lv_view {
 	size_t queue_len;
 	double min_deadline_s;   /* tightest deadline among queued frames; +INF when empty */
 	double oldest_arrival_s; /* earliest arrival among queued frames; +INF when empty */
+	double head_arrival_s;   /* arrival of the frame at the head of the queue (the tightest
+	                          * deadline: the next a dispatch or a reject takes); +INF when
+	                          * empty. Views built by hand may leave it 0 */
 	double arrived_budget_s; /* least budget among frames that arrived since the
 	                          * previous decision; +INF when none, 0 or +INF when
 	                          * the caller does not know */
@@ -45,6 +48,16 @@ struct lv_decision {
 	struct lv_clock_set *clocks; /* caller-provided buffer of cap_clocks (>= n_devices) */
 	size_t n_clocks, cap_clocks;
 	double next_s; /* ask again at this time; +INF = only after an event */
+	/*
+	 * Ends the `reject` frames at the head of the queue (the tightest
+	 * deadlines, the ones a dispatch would take next) REJECTED with
+	 * reject_reason (a static string, required when reject > 0): a policy's
+	 * refusal of frames it will not serve, such as dynamic_batch's queue
+	 * time-out. A decision rejects or dispatches, never both; after a reject
+	 * the engine asks again at once, as after a dispatch. 0: none.
+	 */
+	int reject;
+	const char *reject_reason;
 };
 
 /* One alternative the policy weighed and why it lost (for `loudva decide`). */

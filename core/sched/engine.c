@@ -485,6 +485,20 @@ void lv_engine_view(const struct lv_engine *e, struct lv_view *out)
 	out->min_deadline_s = lv_queue_min_deadline(&e->queue);
 	out->oldest_arrival_s = lv_queue_oldest_arrival(&e->queue);
 	out->arrived_budget_s = e->arrived_budget_s;
+	out->head_arrival_s =
+	    lv_queue_len(&e->queue) ? e->frames[e->queue.heap[0].slot].arrival_s : INFINITY;
+}
+
+/* A policy's reject: the n frames at the head of the queue end REJECTED with its reason. */
+static void reject_head(struct lv_engine *e, int n, double now, const char *reason)
+{
+	for (int i = 0; i < n; i++) {
+		struct lv_queue_entry q;
+		int rc = lv_queue_pop(&e->queue, &q);
+		assert(rc == LV_OK);
+		(void)rc;
+		frame_finish(e, q.slot, LV_FRAME_REJECTED, now, reason);
+	}
 }
 
 /*
@@ -559,7 +573,7 @@ void lv_engine_step(struct lv_engine *e, double now)
 	release_timers(e, now);
 	struct lv_decision dec = { .clocks = e->clock_buf, .cap_clocks = e->cluster->n_devices };
 	struct lv_view v;
-	/* Each dispatch takes at least one frame, so this ends. */
+	/* Each dispatch or reject takes at least one frame, so this ends. */
 	for (;;) {
 		lv_engine_view(e, &v);
 		struct lv_explain *ex = v.queue_len > 0 ? e->explain : NULL;
@@ -572,6 +586,10 @@ void lv_engine_step(struct lv_engine *e, double now)
 		e->counts.decisions++;
 		for (size_t i = 0; i < dec.n_clocks; i++)
 			apply_clock(e, dec.clocks[i].device, dec.clocks[i].freq_hz);
+		if (dec.reject > 0) {
+			reject_head(e, dec.reject, now, dec.reject_reason);
+			continue;
+		}
 		if (!dec.has_dispatch)
 			break;
 		apply_dispatch(e, &dec.dispatch, now);

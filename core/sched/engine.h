@@ -11,7 +11,9 @@
  * deadline), FAILED (its batch failed twice, or once with retries off),
  * EXPIRED (still queued at deadline + expire_grace_s, or its budget spent
  * before it was submitted: lv_engine_submit_at), REJECTED (bad budget
- * or admission refused, decided at submission). The engine asserts
+ * or admission refused, decided at submission; or refused while queued by
+ * the policy — a decision's `reject`, decision.h — with the policy's
+ * reason). The engine asserts
  *   received == queued + in_flight + ok + late + failed + expired + rejected
  * after every event, and reports each terminal frame as a FRAME_FINAL action.
  *
@@ -165,7 +167,11 @@ int lv_engine_device_clock(struct lv_engine *e, double now, int device, uint64_t
  */
 void lv_engine_abort_all(struct lv_engine *e, double now, const char *reason);
 
-/* Expires overdue frames and asks the policy until it dispatches nothing. */
+/*
+ * Expires overdue frames and asks the policy until it dispatches nothing.
+ * A decision that rejects frames (its `reject`) ends them REJECTED at once,
+ * from the head of the queue, and the policy is asked again.
+ */
 void lv_engine_step(struct lv_engine *e, double now);
 
 /* Actions since the last clear, in order. Borrowed until the next clear. */

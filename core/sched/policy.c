@@ -28,6 +28,9 @@ static const struct lv_policy_ops *const registry[] = {
 	&lv_policy_interval,
 	&lv_policy_random,
 	&lv_policy_stress,
+	/* the serving systems' baselines */
+	&lv_policy_dynamic_batch,
+	&lv_policy_aimd,
 	NULL,
 };
 
@@ -209,6 +212,9 @@ static void check_decision(const struct lv_view *v, const struct lv_decision *d)
 		assert(lv_profile_freq_index(lv_device_profile(c, &c->devices[d->clocks[i].device]),
 		                             d->clocks[i].freq_hz) >= 0);
 	}
+	assert(d->reject >= 0 && (size_t)d->reject <= v->queue_len);
+	assert(!(d->reject > 0 && d->has_dispatch));
+	assert(d->reject == 0 || d->reject_reason);
 	assert(!isnan(d->next_s));
 }
 
@@ -220,6 +226,8 @@ void lv_policy_decide(struct lv_policy *p, const struct lv_view *v, double now,
 	memset(&out->dispatch, 0, sizeof(out->dispatch));
 	out->n_clocks = 0;
 	out->next_s = INFINITY;
+	out->reject = 0;
+	out->reject_reason = NULL;
 	if (explain) {
 		size_t max = explain->max_alts;
 		memset(explain, 0, sizeof(*explain));

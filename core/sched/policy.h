@@ -117,5 +117,7 @@ extern const struct lv_policy_ops lv_policy_fixed_batch;
 extern const struct lv_policy_ops lv_policy_interval;
 extern const struct lv_policy_ops lv_policy_random;
 extern const struct lv_policy_ops lv_policy_stress;
+extern const struct lv_policy_ops lv_policy_dynamic_batch;
+extern const struct lv_policy_ops lv_policy_aimd;
 
 #endif

@@ -36,6 +36,7 @@ void lv_rotation_init(struct lv_rotation *r, double period_s, enum lv_rotation_n
 	r->period_s = period_s;
 	r->need = need;
 	r->buffer = buffer;
+	r->pin_top = 0;
 }
 
 struct lv_rotation *lv_rotation_new(double period_s, enum lv_rotation_need need, int buffer)
@@ -177,10 +178,29 @@ void lv_rotation_dispatch(struct lv_rotation *r, const struct lv_view *v, double
 	out->next_s = r->period_s > 0 ? now + r->period_s : INFINITY;
 }
 
+/* The top clock of device i's kind. */
+static uint64_t top_hz(const struct lv_view *v, int device)
+{
+	const struct lv_profile *p = lv_device_profile(v->cluster, &v->cluster->devices[device]);
+	return p->freqs_hz[p->n_freqs - 1];
+}
+
+/* pin_top: every up device not at its top clock is set there. */
+static void pin_clocks(const struct lv_view *v, struct lv_decision *out)
+{
+	for (size_t i = 0; i < v->cluster->n_devices; i++) {
+		const struct lv_device *d = &v->cluster->devices[i];
+		if (d->state == LV_DEV_UP && d->freq_hz != top_hz(v, (int)i))
+			lv_decision_set_clock(out, (int)i, top_hz(v, (int)i));
+	}
+}
+
 void lv_rotation_decide(void *state, const struct lv_view *v, double now, struct lv_decision *out,
                         struct lv_explain *ex)
 {
 	struct lv_rotation *r = state;
+	if (r->pin_top)
+		pin_clocks(v, out);
 	if (lv_rotation_idle(v, out, ex) || lv_rotation_paced(r, now, out, ex))
 		return;
 	int d = lv_rotation_pick(r, v, ex);
@@ -189,9 +209,10 @@ void lv_rotation_decide(void *state, const struct lv_view *v, double now, struct
 		return;
 	}
 	int batch = lv_policy_batch_cap(v, d);
-	lv_rotation_why(ex, "next device in rotation: %s; dispatching %d of %zu queued frames",
-	                v->cluster->devices[d].name, batch, v->queue_len);
-	lv_rotation_dispatch(r, v, now, d, 0, batch, out);
+	lv_rotation_why(ex, "next device in rotation: %s; dispatching %d of %zu queued frames%s",
+	                v->cluster->devices[d].name, batch, v->queue_len,
+	                r->pin_top ? " at its top clock (pinned, as jetson_clocks does)" : "");
+	lv_rotation_dispatch(r, v, now, d, r->pin_top ? top_hz(v, d) : 0, batch, out);
 }
 
 /* snprintf at buf+*used, keeping *used <= len - 1 so later appends are no-ops once full. */

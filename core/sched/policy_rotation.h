@@ -1,5 +1,5 @@
 /*
- * policy_rotation: what the seven baseline policies share — a rotation
+ * policy_rotation: what the baseline policies share — a rotation
  * cursor over the cluster's devices, the period gate, which devices are
  * eligible (up, or available), filling a dispatch with the cost table's
  * estimate, the explanation sentences and the report labels.
@@ -8,12 +8,13 @@
  * round_robin, kind_round_robin, interval): every period, the next eligible
  * device in cluster order gets min(queued, its kind's max batch) frames at
  * whatever clock it runs. They differ only in the period and in whether busy
- * devices are eligible.
+ * devices are eligible (and transparent may pin the clocks at the top).
  *
  * Callers: policy_transparent.c, policy_round_robin.c,
  * policy_kind_round_robin.c, policy_interval.c, policy_fixed_batch.c,
- * policy_random.c, policy_stress.c — only through the lv_policy_decide
- * wrapper. Nothing here allocates per decision or reads a clock.
+ * policy_random.c, policy_stress.c, policy_dynamic_batch.c, policy_aimd.c
+ * — only through the lv_policy_decide wrapper. Nothing here allocates per
+ * decision or reads a clock.
  */
 #ifndef LV_POLICY_ROTATION_H
 #define LV_POLICY_ROTATION_H
@@ -36,6 +37,8 @@ struct lv_rotation {
 	double period_s;            /* least time between dispatches; 0 = unpaced */
 	enum lv_rotation_need need; /* which devices the rotation may pick */
 	int buffer;                 /* batches allowed beyond instances (AVAILABLE) */
+	int pin_top;                /* lv_rotation_decide: hold every up device at its kind's
+	                             * top clock, as `jetson_clocks` does (transparent:pin=1) [0] */
 };
 
 /* Starts the cursor at device 0 with no dispatch yet. */
@@ -88,7 +91,12 @@ void lv_rotation_none(const struct lv_rotation *r, const struct lv_view *v, stru
 void lv_rotation_dispatch(struct lv_rotation *r, const struct lv_view *v, double now, int device,
                           uint64_t freq_hz, int batch, struct lv_decision *out);
 
-/* The decide of the paced rotations; `state` is a struct lv_rotation. */
+/*
+ * The decide of the paced rotations; `state` is a struct lv_rotation. With
+ * pin_top, every up device not at its top clock gets a clock setting to it
+ * (whether or not frames are queued) and dispatches carry the top clock, so
+ * the device's governor never takes the clock back.
+ */
 void lv_rotation_decide(void *state, const struct lv_view *v, double now, struct lv_decision *out,
                         struct lv_explain *ex);
 

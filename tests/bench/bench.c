@@ -59,7 +59,7 @@ static void time_decisions(const char *name, struct lv_cluster *c, struct lv_pol
 {
 	double *t = lv_xmalloc(samples * sizeof(double));
 	struct lv_clock_set *clocks = lv_xmalloc(c->n_devices * sizeof(*clocks));
-	struct lv_view v = { c, n, r, 0, INFINITY };
+	struct lv_view v = { c, n, r, 0, 0, INFINITY };
 	size_t dispatched = 0;
 	for (size_t i = 0; i < samples; i++) {
 		struct lv_decision d = { .clocks = clocks, .cap_clocks = c->n_devices };

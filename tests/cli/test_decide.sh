@@ -79,7 +79,40 @@ check "--clock top: stays at the current clock" jq -e '.freq_hz == 1377000000 an
 	--clock agx-xavier-00=114750000 >"$SCRATCH/c2.json" || fail "decide --clock low"
 check "--clock low: nothing meets r" jq -e '.fallback and .feasible == 0' "$SCRATCH/c2.json"
 
-# 7. Bad input: one line naming what was wrong, exit 2.
+# 7. The serving systems' baselines explain themselves, on the single AGX (max batch 64).
+AGX=profiles/clusters/single-agx.json
+"$LOUDVA" decide --cluster $AGX --queue 70 --remaining 5 --mode prof --policy dynamic_batch --json \
+	>"$SCRATCH/db.json" || fail "decide dynamic_batch"
+check "dynamic_batch: a full batch of 64" jq -e '.dispatch and .batch == 64 and (.why | test("full batch of 64"))' "$SCRATCH/db.json"
+# Preferred sizes from the profile, read with jq: batches whose throughput b/L at the top clock is
+# at least 0.95 of the best for b <= 64; with 40 queued the largest of them <= 40 goes out.
+want=$(jq '(.freqs_hz | max) as $top | [.points[] | select(.freq_hz == $top and .batch <= 64)
+	| {b: .batch, t: (.batch / .latency_s)}] | (map(.t) | max) as $best
+	| [.[] | select(.t >= 0.95 * $best and .b <= 40) | .b] | max' profiles/agx-xavier.json)
+"$LOUDVA" decide --cluster $AGX --queue 40 --remaining 5 --mode prof --json \
+	--policy dynamic_batch:max_queue_delay=0.5 >"$SCRATCH/dp.json" || fail "decide dynamic_batch preferred"
+check "dynamic_batch: the largest preferred size ($want)" jq -e --argjson w "$want" \
+	'.dispatch and .batch == $w and (.why | test("largest preferred"))' "$SCRATCH/dp.json"
+"$LOUDVA" decide --cluster $AGX --queue 3 --remaining 5 --oldest 0.1 --mode prof --json \
+	--policy dynamic_batch:max_queue_delay=0.5 >"$SCRATCH/dw.json" || fail "decide dynamic_batch wait"
+check "dynamic_batch: waits for the queue delay" jq -e '.wait and .ask_again_in_s == 0.5' "$SCRATCH/dw.json"
+"$LOUDVA" decide --cluster $AGX --queue 3 --remaining -0.5 --mode prof \
+	--policy dynamic_batch:allow_timeout_override=1 --json >"$SCRATCH/dr.json" || fail "decide reject"
+check "dynamic_batch: rejects a frame whose budget ran out in the queue" jq -e \
+	'.reject == 1 and (.dispatch | not) and (.wait | not) and (.reject_reason | test("timed out"))' "$SCRATCH/dr.json"
+"$LOUDVA" decide --cluster $AGX --queue 3 --remaining -0.5 --mode prof \
+	--policy dynamic_batch:allow_timeout_override=1 >"$SCRATCH/dr.txt" || fail "decide reject table"
+check "the table names the reject" grep -q "reject 1 frame at the head of the queue: timed out" "$SCRATCH/dr.txt"
+"$LOUDVA" decide --cluster $AGX --queue 5 --remaining 5 --mode prof --policy aimd --json >"$SCRATCH/a.json" ||
+	fail "decide aimd"
+check "aimd: the starting cap of 1" jq -e '.batch == 1 and (.why | test("batch cap is 1.00"))' "$SCRATCH/a.json"
+"$LOUDVA" decide --cluster $AGX --queue 5 --remaining 5 --mode prof --policy transparent:pin=1 --json \
+	--clock agx-xavier-00=114750000 >"$SCRATCH/t.json" || fail "decide transparent:pin=1"
+check "transparent:pin=1: the top clock, set and dispatched" jq -e \
+	'.policy == "transparent(pin=1)" and .freq_hz == 1377000000 and .clocks == [{"device": "agx-xavier-00", "freq_hz": 1377000000}]' \
+	"$SCRATCH/t.json"
+
+# 8. Bad input: one line naming what was wrong, exit 2.
 expect_exit 2 "is not a clock of nano" -- decide --queue 1 --remaining 1 --clock nano-00=123
 expect_exit 2 "no device 'bogus'" -- decide --queue 1 --remaining 1 --busy bogus
 expect_exit 2 "--remaining: 'abc'" -- decide --queue 1 --remaining abc
@@ -89,6 +122,7 @@ expect_exit 2 "unknown policy 'fastest'" -- decide --queue 1 --remaining 1 --pol
 expect_exit 2 "parameter strictness: 'x' is not a number" -- decide --queue 1 --remaining 1 --policy loud:strictness=x
 expect_exit 2 "unknown parameter 'speed'" -- decide --queue 1 --remaining 1 --policy loud:speed=2
 expect_exit 2 "required" -- decide --queue 1
+expect_exit 2 "timeout_action: 3 is outside [0, 1]" -- decide --queue 1 --remaining 1 --policy dynamic_batch:timeout_action=3
 
 mkdir -p "$SCRATCH/p/clusters"
 cp profiles/*.json "$SCRATCH/p/"

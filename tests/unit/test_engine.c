@@ -327,6 +327,99 @@ static void test_rejected_and_admission(void **st)
 }
 
 /*
+ * A policy's reject (decision.h): dynamic_batch with a 1 s queue time-out
+ * (REJECT) on a device that is down, so nothing is dispatched. Two frames
+ * arrive at 0 (budget 10), one at 0.5 (budget 10). At 0.5 nothing times out
+ * and the engine wants to run again at 1.0 (the head's arrival 0 + 1). At
+ * 1.0 both frames of 0 end REJECTED with the policy's reason, from the head,
+ * and the one of 0.5 stays: its time-out is 1.5. Once the device is up at 1.2
+ * it takes that frame (slow kind, preferred sizes {4} from its top clock's
+ * throughput 2, 2.5, 3, 3.33 fr/s; max_queue_delay 0: sent as is).
+ */
+static void test_policy_reject(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = slow_cluster(1);
+	struct lv_engine *e = engine_new(c, "dynamic_batch:timeout=1", NULL);
+	lv_engine_device_state(e, 0.0, 0, LV_DEV_DOWN);
+	assert_int_equal(lv_engine_submit(e, 0.0, 2, 10.0, 1, NULL), 0);
+	assert_int_equal(lv_engine_submit(e, 0.5, 1, 10.0, 2, NULL), 0);
+	lv_engine_step(e, 0.5);
+	struct lv_view v;
+	lv_engine_view(e, &v);
+	assert_float_equal(v.head_arrival_s, 0.0, 0);
+	assert_float_equal(lv_engine_next_wakeup(e), 1.0, 1e-12);
+	int n;
+	find(e, LV_ACT_FRAME_FINAL, &n);
+	assert_int_equal(n, 0);
+
+	lv_engine_step(e, 1.0);
+	const struct lv_action *f = find(e, LV_ACT_FRAME_FINAL, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(f->frame.state, LV_FRAME_REJECTED);
+	assert_int_equal(f->frame.id, 2);
+	assert_float_equal(f->frame.done_s, 1.0, 0);
+	assert_non_null(strstr(f->frame.reason, "timed out in the dynamic batcher's queue"));
+	lv_engine_view(e, &v);
+	assert_int_equal(v.queue_len, 1);
+	assert_float_equal(v.head_arrival_s, 0.5, 0);
+	assert_float_equal(lv_engine_next_wakeup(e), 1.5, 1e-12);
+	struct lv_engine_counts k;
+	lv_engine_counts(e, &k);
+	assert_int_equal(k.by_state[LV_FRAME_REJECTED], 2);
+	assert_int_equal(k.by_state[LV_FRAME_QUEUED], 1);
+	assert_int_equal(k.batches_dispatched, 0);
+	assert_conserved(e);
+	lv_engine_clear_actions(e);
+
+	lv_engine_device_state(e, 1.2, 0, LV_DEV_UP);
+	lv_engine_step(e, 1.2);
+	const struct lv_action *d = find(e, LV_ACT_DISPATCH, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(d->batch, 1);
+	assert_int_equal(d->frame_ids[0], 3);
+	lv_engine_free(e);
+	lv_cluster_free(c);
+}
+
+/*
+ * Time-outs are checked at the head of the deadline queue: A arrives at 0
+ * (budget 10, deadline 10), B at 0.5 (budget 2, deadline 2.5), so B is the
+ * head though A is older. At 1.0 A has waited its 1 s but B, the head, has
+ * not: nothing is rejected and the engine waits for B's time-out at 1.5.
+ * Then B goes, and A, now the head and long timed out, goes right after.
+ */
+static void test_policy_reject_at_head(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = slow_cluster(1);
+	struct lv_engine *e = engine_new(c, "dynamic_batch:timeout=1", NULL);
+	lv_engine_device_state(e, 0.0, 0, LV_DEV_DOWN);
+	assert_int_equal(lv_engine_submit(e, 0.0, 1, 10.0, 1, NULL), 0);
+	assert_int_equal(lv_engine_submit(e, 0.5, 1, 2.0, 2, NULL), 0);
+	lv_engine_step(e, 1.0);
+	struct lv_view v;
+	lv_engine_view(e, &v);
+	assert_float_equal(v.head_arrival_s, 0.5, 0);
+	assert_float_equal(v.oldest_arrival_s, 0.0, 0);
+	int n;
+	find(e, LV_ACT_FRAME_FINAL, &n);
+	assert_int_equal(n, 0);
+	assert_float_equal(lv_engine_next_wakeup(e), 1.5, 1e-12);
+	lv_engine_step(e, 1.5);
+	const struct lv_action *a;
+	size_t na = lv_engine_actions(e, &a);
+	assert_int_equal(na, 2);
+	assert_int_equal(a[0].frame.id, 2);
+	assert_int_equal(a[1].frame.id, 1);
+	assert_int_equal(a[1].frame.state, LV_FRAME_REJECTED);
+	assert_int_equal(lv_engine_queue_len(e), 0);
+	assert_conserved(e);
+	lv_engine_free(e);
+	lv_cluster_free(c);
+}
+
+/*
  * Deadline order: A (3 frames, budget 10) at 0, B (3 frames, budget 3.3) at
  * 0.1, device up at 0.1. n=6, r=3.3: f=100 b=4 (3.2 s, 0.6 J) takes B's three
  * frames and A's first. Then n=2, r=9.9: best f=100 b=2 (1.7 s, no clock
@@ -765,6 +858,8 @@ int main(void)
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_submit_at_arrival),
 		cmocka_unit_test(test_rejected_and_admission),
+		cmocka_unit_test(test_policy_reject),
+		cmocka_unit_test(test_policy_reject_at_head),
 		cmocka_unit_test(test_tightest_deadlines_first),
 		cmocka_unit_test(test_clock_actions_and_bad_reports),
 		cmocka_unit_test(test_no_clock_for_drained),

@@ -75,7 +75,7 @@ static void fx_free(struct fx *f)
 /* Asks with n queued and r remaining at time now, with an explanation. */
 static int ask(struct fx *f, size_t n, double r, double now)
 {
-	struct lv_view v = { f->c, n, now + r, now, INFINITY };
+	struct lv_view v = { f->c, n, now + r, now, now, INFINITY };
 	f->d = (struct lv_decision){ .clocks = f->clocks, .cap_clocks = 16 };
 	f->ex = (struct lv_explain){ .max_alts = 8 };
 	lv_policy_decide(f->p, &v, now, &f->d, &f->ex);
@@ -272,7 +272,7 @@ static void test_prof_mode_skips_unmeasured(void **st)
 	struct lv_policy *pol = lv_policy_new("loud", c, NULL);
 	struct lv_clock_set clocks[4];
 	struct lv_decision d = { .clocks = clocks, .cap_clocks = 4 };
-	struct lv_view v = { c, 4, 3.3, 0, INFINITY };
+	struct lv_view v = { c, 4, 3.3, 0, 0, INFINITY };
 	lv_policy_decide(pol, &v, 0, &d, NULL);
 	assert_true(d.has_dispatch);
 	assert_int_equal(d.dispatch.batch, 3);
@@ -307,7 +307,7 @@ static void test_grouping_matches_full_scan(void **st)
 	struct lv_clock_set ca[16], cb[16];
 	for (size_t n = 1; n <= 6; n++) {
 		for (double r = -0.5; r < 6.0; r += 0.05) {
-			struct lv_view v = { f->c, n, r, 0, INFINITY };
+			struct lv_view v = { f->c, n, r, 0, 0, INFINITY };
 			struct lv_decision a = { .clocks = ca, .cap_clocks = 16 };
 			struct lv_decision b = { .clocks = cb, .cap_clocks = 16 };
 			struct lv_explain ex = { .max_alts = 4 };
@@ -401,18 +401,18 @@ static void test_eco_tight_memory_caps_batch(void **st)
 {
 	(void)st;
 	struct fx *f = fx_new_idle("eco");
-	struct lv_view v = { f->c, 4, 10.0, 0.0, 2.0 };
+	struct lv_view v = { f->c, 4, 10.0, 0.0, 0.0, 2.0 };
 	f->d = (struct lv_decision){ .clocks = f->clocks, .cap_clocks = 16 };
 	lv_policy_decide(f->p, &v, 0.0, &f->d, NULL);
 	expect(f, 0, F2, 1, 0.7086, 1.2);
-	v = (struct lv_view){ f->c, 4, 71.0, 61.0, INFINITY };
+	v = (struct lv_view){ f->c, 4, 71.0, 61.0, 61.0, INFINITY };
 	f->d = (struct lv_decision){ .clocks = f->clocks, .cap_clocks = 16 };
 	lv_policy_decide(f->p, &v, 61.0, &f->d, NULL);
 	expect(f, 0, F1, 4, 3.2344, 0.6);
 	fx_free(f);
 	/* loud has no memory: f=100 b=4 at once */
 	f = fx_new_idle("loud:objective=1");
-	v = (struct lv_view){ f->c, 4, 10.0, 0.0, 2.0 };
+	v = (struct lv_view){ f->c, 4, 10.0, 0.0, 0.0, 2.0 };
 	f->d = (struct lv_decision){ .clocks = f->clocks, .cap_clocks = 16 };
 	lv_policy_decide(f->p, &v, 0.0, &f->d, NULL);
 	expect(f, 0, F1, 4, 3.2, 0.6);
