@@ -50,6 +50,7 @@ enum {
 	P_IDLE_CHECK,
 	P_OBJECTIVE,
 	P_MEMORY,
+	P_ADMIT,
 	P_COUNT
 };
 
@@ -78,6 +79,10 @@ enum {
 	[P_MEMORY] = { "tight_memory", memory, 0, 86400, 0, "s",                               \
 		"a batch lasts at most the tightest budget that arrived in the last "          \
 		"tight_memory seconds, less the fastest single frame (0: off)" },              \
+	[P_ADMIT] = { "admit", 0, 0, 1, 1, "",                                                 \
+		"1: admission control, a frame no free device can serve by its deadline even " \
+		"alone on the fastest clock is refused at once, with the reason; 0: it is "    \
+		"served late" },                                                               \
 }
 /* clang-format on */
 
@@ -476,6 +481,10 @@ static void explain_choice(const struct lv_cluster *c, const struct scan *sc, co
 
 /* ---- decide ----------------------------------------------------------------- */
 
+#define REASON_ADMIT                                                                               \
+	"admission control: no free device could serve it by its deadline, even alone at the "     \
+	"fastest clock"
+
 /*
  * tight_memory: cameras keep their budgets, so the tightest budget that
  * arrived lately is the tightest that will arrive next. A batch that runs
@@ -522,6 +531,19 @@ static void loud_decide(void *state, const struct lv_view *v, double now, struct
 	scan_all(s, c, &sc, ex, 0);
 	if (!sc.feasible)
 		scan_all(s, c, &sc, NULL, 1);
+	if (!sc.feasible && sc.have_fb && s->p[P_ADMIT] != 0) {
+		/* Not even one frame alone on the fastest configuration of a free
+		 * device makes the tightest deadline: refuse it now, not late. */
+		out->reject = 1;
+		out->reject_reason = REASON_ADMIT;
+		if (ex)
+			snprintf(
+			    ex->why, sizeof(ex->why),
+			    "admission control: no free device serves the tightest frame within "
+			    "its %.3f s remaining; refusing it",
+			    sc.r);
+		return;
+	}
 	const struct cand *ch = sc.feasible ? &sc.best : sc.have_fb ? &sc.fb : NULL;
 	if (ex) {
 		ex->n_considered = sc.considered;
@@ -577,7 +599,9 @@ static void loud_decide(void *state, const struct lv_view *v, double now, struct
  *  - network_cost = 0.0086 s per frame: the 1,072,812 bytes of a frame's FP32
  *    tensor over 1 GbE, so the deadline check includes the wire.
  * Frames it cannot serve in time (no configuration meets the tightest
- * deadline) go out on the fastest configuration and end LATE, counted.
+ * deadline) go out on the fastest configuration and end LATE, counted; with
+ * admit=1 (admission control, off by default, as Clockwork refuses work it
+ * cannot finish in time) they are refused at once with the reason instead.
  */
 static const struct lv_param_spec eco_params[P_COUNT] = LOUD_PARAMS(0.0086, 0, 1, 60);
 

@@ -419,6 +419,33 @@ static void test_eco_tight_memory_caps_batch(void **st)
 	fx_free(f);
 }
 
+/*
+ * Admission control: n=1, r=0.5 s. The fastest configuration, f=200 b=1 at
+ * the current clock, expects 0.5 + 0.2 + 0.0086 = 0.7086 s > 0.5: nothing
+ * meets r. With admit=1 the head frame is refused with the reason; without,
+ * it goes out on the fastest configuration (to end late).
+ */
+static void test_eco_admission_control(void **st)
+{
+	(void)st;
+	struct fx *f = fx_new_idle("eco:admit=1");
+	assert_false(ask(f, 1, 0.5, 0.0));
+	assert_int_equal(f->d.reject, 1);
+	assert_non_null(strstr(f->d.reject_reason, "admission control"));
+	assert_non_null(strstr(f->ex.why, "refusing it"));
+	/* r = 0.8 s: f=200 b=1 (0.7086 s) makes it: dispatched, nothing refused */
+	assert_true(ask(f, 1, 0.8, 0.0));
+	assert_int_equal(f->d.reject, 0);
+	expect(f, 0, F2, 1, 0.7086, 1.2);
+	fx_free(f);
+	f = fx_new_idle("eco");
+	assert_true(ask(f, 1, 0.5, 0.0));
+	assert_int_equal(f->d.reject, 0);
+	expect(f, 0, F2, 1, 0.7086, 1.2);
+	assert_true(f->ex.fallback);
+	fx_free(f);
+}
+
 static void test_bad_parameters(void **st)
 {
 	(void)st;
@@ -468,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_eco_drops_clock_at_once),
 		cmocka_unit_test(test_eco_waits_for_bigger_batch),
 		cmocka_unit_test(test_eco_tight_memory_caps_batch),
+		cmocka_unit_test(test_eco_admission_control),
 		cmocka_unit_test(test_bad_parameters),
 	};
 	return cmocka_run_group_tests_name("policy_loud", tests, NULL, NULL);
