@@ -20,17 +20,19 @@
 
 #include "exp/experiment.h"
 #include "model/cluster.h"
+#include "model/ctlmodel.h"
 #include "model/profile.h"
 #include "sim/sim.h"
 #include "model/trace.h"
+#include "base/file.h"
 #include "base/util.h"
 
 struct opts {
-	const char *trace, *policy;
+	const char *trace, *policy, *controller;
 	struct lv_cmd_costs costs;
 	unsigned long long seed;
 	double noise, until_s;
-	int lognormal, no_governor, json;
+	int lognormal, no_governor, json, thesis_acct;
 };
 
 #define O(field) offsetof(struct opts, field)
@@ -70,6 +72,17 @@ static const struct lv_opt sim_opts[] = {
 	  .min = 0,
 	  .max = INFINITY,
 	  .help = "count energy until at least S s (compare runs over one window)" },
+	{ .name = "controller",
+	  .kind = LV_OPT_STR,
+	  .offset = O(controller),
+	  .arg = "NAME",
+	  .help = "the controller and the wire (profiles/controllers/NAME.json, or a .json path): "
+	          "thesis-python, loudva [ideal]" },
+	{ .name = "thesis-accounting",
+	  .kind = LV_OPT_SET,
+	  .offset = O(thesis_acct),
+	  .help = "charge energy as the thesis's report.csv did (needs a --controller with "
+	          "accounting)" },
 	{ .kind = LV_OPT_INCLUDE, .offset = O(json), .rows = lv_cmd_json_opts },
 	{ 0 },
 };
@@ -112,6 +125,8 @@ static void print_text(const struct lv_cluster *c, const struct opts *o, const s
 	printf("%s on %s (%zu devices), %s mode, seed %llu, noise %g%s\n", r->policy, c->name,
 	       c->n_devices, lv_cost_mode_name(r->mode), o->seed, o->noise,
 	       o->noise > 0 ? (o->lognormal ? " lognormal" : " uniform") : "");
+	printf("controller %s%s\n", o->controller ? o->controller : "ideal",
+	       o->thesis_acct ? ", energy as the thesis's report.csv counted it" : "");
 	printf("trace %s: %zu requests, %llu frames, %.3f s of run (energy window)\n\n", o->trace,
 	       t->n, (unsigned long long)m->frames, m->window_s);
 	printf("frames      %llu: ok %llu (%.1f%%), late %llu, failed %llu, expired %llu, rejected "
@@ -209,6 +224,21 @@ int lv_cmd_sim(int argc, char **argv)
 	cfg.governor = !o.no_governor;
 	cfg.end_s = o.until_s;
 	cfg.sample_s = 0; /* no timeline to show */
+	struct lv_ctl_model ctl;
+	if (o.controller) {
+		/* names are looked up beside the cluster file's profiles */
+		char *dir = lv_path_dirname(o.costs.cluster);
+		char *profiles = lv_path_join(dir, "..");
+		rc = lv_ctl_model_find(profiles, o.controller, &ctl, &why);
+		free(profiles);
+		free(dir);
+		if (rc != LV_OK) {
+			rc = lv_cmd_bad("sim", "--controller: %s", why);
+			goto out;
+		}
+		cfg.ctl = &ctl;
+	}
+	cfg.thesis_acct = o.thesis_acct;
 	rc = lv_sim_run(&cfg, t, &r, &why);
 	if (rc != LV_OK) {
 		rc = rc == LV_ESTATE ? LV_EXIT_FAIL : lv_cmd_bad("sim", "%s", why);

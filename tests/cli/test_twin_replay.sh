@@ -42,7 +42,17 @@ expect_exit 1 "outside the bounds" -- twin check "$SCRATCH/rep" --runs "$RUNS" -
 # a report that is not a report is bad input, named
 expect_exit 2 "report.csv" -- twin check "$SCRATCH/nothing-here" --runs "$RUNS"
 
-# 4. Conservation: every frame of the four scenarios is in the twin's report.
+# 4. loudva sim with the same controller and accounting gives the replay's figure.
+"$LOUDVA" sim --trace "$RUNS/scenarios/scenario_3.csv" --cluster profiles/clusters/single-agx.json \
+	--mode prof --policy transparent --controller thesis-python --thesis-accounting --json \
+	>"$SCRATCH/sim3.json" 2>"$SCRATCH/sim3.err" || fail "sim --controller: $(cat "$SCRATCH/sim3.err")"
+want=$(python3 -c "import csv,sys; print([r['energy_j'] for r in csv.DictReader(open(sys.argv[1])) if r['policy']=='transparent' and r['trace']=='scenario_3'][0])" "$SCRATCH/rep/report.csv")
+jq -e --argjson w "$want" '(.energy_j - $w) | fabs < 1e-6 * $w' "$SCRATCH/sim3.json" >/dev/null ||
+	fail "sim --controller thesis-python: energy $(jq .energy_j "$SCRATCH/sim3.json") J, the replay $want J"
+expect_exit 2 "controllers/nope.json" -- sim --trace "$RUNS/scenarios/scenario_3.csv" --controller nope
+expect_exit 2 "accounting" -- sim --trace "$RUNS/scenarios/scenario_3.csv" --thesis-accounting
+
+# 5. Conservation: every frame of the four scenarios is in the twin's report.
 frames=$(awk -F, 'FNR>1 {n+=$2} END {print n}' "$RUNS"/scenarios/scenario_{0,1,2,3}.csv)
 twin=$(python3 -c "import csv,sys; print(sum(int(r['frames']) for r in csv.DictReader(open(sys.argv[1]))))" "$SCRATCH/rep/report.csv")
 check "every frame accounted ($twin of 9 x $frames)" [ "$twin" -eq $((9 * frames)) ]
