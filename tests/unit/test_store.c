@@ -96,7 +96,9 @@ static void test_write_and_summarise(void **state)
 	int64_t run = add_run(s, 0, "loud(prof)");
 	assert_int_equal(run, 1);
 	add_frames(s, run);
-	struct lv_device_metrics dev = { "agx-xavier-00", 0, 12.5, 4, 2, 0.4, 1e9, 3.0, 0.1, 5.0, 1.0 };
+	struct lv_device_metrics dev = {
+		"agx-xavier-00", 0, 12.5, 4, 2, 0.4, 1e9, 3.0, 0.1, 5.0, 1.0
+	};
 	struct lv_run_metrics m;
 	memset(&m, 0, sizeof(m));
 	m.frames = 6;
@@ -539,7 +541,9 @@ static void test_spool_retries_and_counts(void **state)
 	expect_conserved(sp, taken);
 
 	/* 6. The results: the runs row records what is missing. */
-	struct lv_device_metrics dev = { "agx-xavier-00", 0, 12.5, 4, 2, 0.4, 1e9, 3.0, 0.1, 5.0, 1.0 };
+	struct lv_device_metrics dev = {
+		"agx-xavier-00", 0, 12.5, 4, 2, 0.4, 1e9, 3.0, 0.1, 5.0, 1.0
+	};
 	struct lv_run_metrics m;
 	memset(&m, 0, sizeof(m));
 	m.frames = 9;
