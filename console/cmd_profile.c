@@ -222,9 +222,10 @@ static int cmd_check(int argc, char **argv)
 	if (rc)
 		return rc == LV_OPTS_HELP ? LV_EXIT_OK : rc;
 	rc = import_all(a, p, NULL);
+	char *dir = lv_cmd_data(a->dir);
 	for (size_t i = 0; rc != LV_EXIT_USAGE && i < a->n_kinds; i++) {
 		char *name = lv_xasprintf("%s.json", p[i]->kind);
-		char *path = lv_path_join(a->dir, name);
+		char *path = lv_path_join(dir, name);
 		char *fresh = lv_profile_to_json(p[i]);
 		char *why = NULL;
 		char *have = lv_read_file(path, NULL, &why);
@@ -245,6 +246,7 @@ static int cmd_check(int argc, char **argv)
 		free(path);
 		free(name);
 	}
+	free(dir);
 	for (size_t i = 0; i < LV_PROFILE_N_KINDS; i++)
 		lv_profile_free(p[i]);
 	return rc;
@@ -256,7 +258,10 @@ static int cmd_show(int argc, char **argv)
 	int rc = parse(&show_spec, argc, argv, &a);
 	if (rc)
 		return rc == LV_OPTS_HELP ? LV_EXIT_OK : rc;
-	return lv_profile_show(a.target, a.dir, a.color, a.predict);
+	char *dir = lv_cmd_data(a.dir);
+	rc = lv_profile_show(a.target, dir, a.color, a.predict);
+	free(dir);
+	return rc;
 }
 
 static const struct lv_opt_verb profile_verbs[] = {

@@ -191,7 +191,9 @@ int lv_cmd_sim(int argc, char **argv)
 
 	struct lv_run_result r;
 	memset(&r, 0, sizeof(r));
-	t = lv_trace_load(o.trace, &why);
+	char *trace = lv_cmd_data(o.trace);
+	t = lv_trace_load(trace, &why);
+	free(trace);
 	if (!t) {
 		rc = lv_cmd_bad("sim", "%s", why);
 		goto out;

@@ -109,15 +109,10 @@ char *lv_runtime_self_dir_file(const char *name)
 	return p;
 }
 
-/* Cluster, costs, and the agents (embedded) or the token (named). */
-static int setup_cluster(const struct lv_runtime_opts *o, struct lv_runtime *rt,
-                         struct lv_cluster **cp, char **why)
+/* Costs, and the agents (embedded) or the token (named). */
+static int setup_agents(const struct lv_runtime_opts *o, struct lv_runtime *rt,
+                        struct lv_cluster *c, const char *pred, char **why)
 {
-	const char *pred = o->predictor ? o->predictor : LV_DEFAULT_PREDICTOR_CACHE;
-	struct lv_cluster *c = lv_cluster_load(rt->cluster_path, why);
-	if (!c)
-		return LV_EXIT_USAGE;
-	*cp = c;
 	if (lv_cluster_build_costs(c, o->mode, pred, why) != LV_OK)
 		return LV_EXIT_FAIL;
 	if (o->cluster && !o->emulate) {
@@ -139,6 +134,20 @@ static int setup_cluster(const struct lv_runtime_opts *o, struct lv_runtime *rt,
 		return LV_EXIT_FAIL;
 	rt->token = lv_xstrdup(lv_launcher_token(rt->launcher));
 	return LV_EXIT_OK;
+}
+
+/* Cluster, costs, and the agents (embedded) or the token (named). */
+static int setup_cluster(const struct lv_runtime_opts *o, struct lv_runtime *rt,
+                         struct lv_cluster **cp, char **why)
+{
+	struct lv_cluster *c = lv_cluster_load(rt->cluster_path, why);
+	if (!c)
+		return LV_EXIT_USAGE;
+	*cp = c;
+	char *pred = lv_cmd_predictor_cache(o->predictor);
+	int rc = setup_agents(o, rt, c, pred, why);
+	free(pred);
+	return rc;
 }
 
 #define O(field) offsetof(struct lv_runtime_opts, field)
@@ -261,10 +270,12 @@ int lv_runtime_start(const struct lv_runtime_opts *o, struct lv_runtime *rt, cha
 	struct lv_live_config cfg;
 	memset(rt, 0, sizeof(*rt));
 	lv_live_config_default(&cfg);
-	rt->cluster_path = lv_xstrdup(o->cluster ? o->cluster : LV_DEFAULT_CLUSTER);
+	rt->cluster_path = lv_cmd_data(o->cluster ? o->cluster : LV_DEFAULT_CLUSTER);
 	int rc = LV_EXIT_USAGE;
-	if (lv_model_info_load(o->model_config ? o->model_config : DEFAULT_MODEL_CONFIG, &cfg.model,
-	                       why))
+	char *model_config = lv_cmd_data(o->model_config ? o->model_config : DEFAULT_MODEL_CONFIG);
+	int model_rc = lv_model_info_load(model_config, &cfg.model, why);
+	free(model_config);
+	if (model_rc)
 		goto out;
 	rt->model = cfg.model;
 	rc = setup_cluster(o, rt, &c, why);
