@@ -23,10 +23,12 @@ DEB_PKGS := gcc make pkg-config libcjson-dev libxgboost-dev libsqlite3-dev libcm
 	    libpng-dev libncurses-dev gnuplot-nox jq tmux curl sqlite3 openssh-server openssh-client
 DEB_PKGS += wrk python3 openssl
 DEB_PKGS += clang libclang-rt-14-dev
-DEB_PKGS += man-db bash-completion
+DEB_PKGS += man-db bash-completion libsystemd-dev systemd
 
 PKGS := libcjson xgboost sqlite3 libmicrohttpd libcurl libssh yaml-0.1 libturbojpeg libpng ncursesw
 TEST_PKGS := cmocka
+# Only `loudva` (console/service.c: sd_notify) links libsystemd.
+CONSOLE_PKGS := libsystemd
 
 CC ?= cc
 ifeq ($(CC),cc)
@@ -53,6 +55,7 @@ BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -MMD
 # ncursesw's .pc adds -D_XOPEN_SOURCE=600, which would clash with files that pick their own.
 PKG_CFLAGS = $(filter-out -D_XOPEN_SOURCE=%,$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CONSOLE_PKG_LIBS = $(shell pkg-config --libs $(CONSOLE_PKGS) 2>/dev/null)
 TEST_PKG_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_PKG_LIBS = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
@@ -150,7 +153,7 @@ $(BUILD)/rel/core/base/datapath.o $(BUILD)/san/core/base/datapath.o: \
 
 $(LOUDVA): $(call rel_obj,$(CONSOLE_SRC)) $(REL_VIEWS_LIB) $(REL_CORE_LIB)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(REL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LIBS_EXTRA)
+	$(Q)$(CC) $(REL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CONSOLE_PKG_LIBS) $(LIBS_EXTRA)
 
 $(AGENT): $(call rel_obj,$(AGENT_SRC)) $(REL_CORE_LIB)
 	@$(if $(Q),echo "  LD      $@")
@@ -172,7 +175,7 @@ $(SAN_VIEWS_LIB): $(call san_obj,$(VIEWS_SRC))
 
 $(LOUDVA_SAN): $(call san_obj,$(CONSOLE_SRC)) $(SAN_VIEWS_LIB) $(SAN_CORE_LIB)
 	@$(if $(Q),echo "  LD san  $@")
-	$(Q)$(CC) $(TST_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LIBS_EXTRA)
+	$(Q)$(CC) $(TST_CFLAGS) -o $@ $^ $(PKG_LIBS) $(CONSOLE_PKG_LIBS) $(LIBS_EXTRA)
 
 $(AGENT_SAN): $(call san_obj,$(AGENT_SRC)) $(SAN_CORE_LIB)
 	@$(if $(Q),echo "  LD san  $@")
@@ -273,7 +276,8 @@ uninstall:
 	  for d in $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man8 $(BASHCOMPDIR) $(SYSTEMDUNITDIR) \
 	           $(SYSCONFDIR)/loudva $(dir $(DATADIR)); do \
 	    p="$(DESTDIR)$$d"; p="$${p%/}"; \
-	    while [ "$$p" != "$(DESTDIR)" ] && [ "$$p" != "$${p%/*}" ] && rmdir "$$p" 2>/dev/null; do \
+	    while [ "$$p" != "$(DESTDIR)" ] && [ "$$p" != "$${p%/*}" ]; do \
+	      [ ! -e "$$p" ] || rmdir "$$p" 2>/dev/null || break; \
 	      p="$${p%/*}"; \
 	    done; \
 	  done; \

@@ -14,7 +14,11 @@
 #   3. the data search path's error when the data is nowhere, and --data-dir;
 #   4. `man -l` renders both pages; bash completion completes commands and
 #      options from the installed programs;
-#   5. `make uninstall` leaves nothing in DESTDIR.
+#   5. `make uninstall` leaves nothing in DESTDIR;
+#   6. installed under a scratch PREFIX, the systemd units pass
+#      `systemd-analyze verify`, the controller's `systemd-analyze security`
+#      exposure is at most 4.0, its configuration parses, and a changed
+#      configuration survives `make uninstall`.
 . "$(dirname "$0")/../cli/lib.sh"
 unset MAKEFLAGS MFLAGS
 S=$SCRATCH
@@ -158,4 +162,37 @@ cd "$CHECKOUT" || exit 1
 mk uninstall >"$S/uninstall.log" 2>&1 || fail "make uninstall failed: $(tail -5 "$S/uninstall.log")"
 left=$(find "$ROOT" -mindepth 1 2>/dev/null)
 check "make uninstall leaves nothing (left: $left)" test -z "$left"
+
+# 6. the systemd units, installed for real under a prefix (so that the paths
+#    they name exist): systemd-analyze verify passes, the controller's
+#    exposure is at most 4.0, the configuration is installed once and kept
+#    when changed. Only the data path's object is rebuilt for the new PREFIX.
+P=$S/prefix
+pk() { make --no-print-directory -j2 BUILD="$B" PREFIX="$P" "$@"; }
+pk install >"$S/install2.log" 2>&1 || fail "make install PREFIX=$P failed: $(tail -5 "$S/install2.log")"
+UNITS=$P/lib/systemd/system
+check "controller unit installed" test -s "$UNITS/loudva-controller.service"
+check "controller unit runs the installed loudva with the installed configuration" \
+	grep -qx "ExecStart=$P/bin/loudva serve --config $P/etc/loudva/controller.conf" \
+	"$UNITS/loudva-controller.service"
+check "controller configuration installed" test -s "$P/etc/loudva/controller.conf"
+if MANPATH="$P/share/man:" systemd-analyze verify "$UNITS/loudva-controller.service" \
+	"$UNITS/loudva-agent.service" >"$S/verify.out" 2>&1; then
+	:
+else
+	fail "systemd-analyze verify: $(cat "$S/verify.out")"
+fi
+systemd-analyze security --offline=yes "$UNITS/loudva-controller.service" >"$S/security.out" 2>&1
+exposure=$(sed -n 's/.*Overall exposure level for loudva-controller.service: \([0-9.]*\).*/\1/p' "$S/security.out")
+check "controller exposure $exposure <= 4.0" awk -v e="$exposure" 'BEGIN { exit !(e != "" && e <= 4.0) }'
+# The installed configuration is what serve reads: it parses as serve's options.
+sed -e 's|^db = .*|db = '"$S"'/svc.db|' "$P/etc/loudva/controller.conf" >"$S/controller.conf"
+"$P/bin/loudva" serve --config "$S/controller.conf" --help >/dev/null 2>"$S/conf.err" ||
+	fail "the installed configuration does not parse: $(cat "$S/conf.err")"
+echo "# a local change" >>"$P/etc/loudva/controller.conf"
+pk uninstall >"$S/uninstall2.log" 2>&1 || fail "make uninstall PREFIX=$P failed"
+check "a changed configuration is kept" test -s "$P/etc/loudva/controller.conf"
+rm -f "$P/etc/loudva/controller.conf"
+rmdir "$P/etc/loudva" 2>/dev/null
+check "uninstall removed the units and programs" test ! -e "$UNITS/loudva-controller.service" -a ! -e "$P/bin/loudva"
 finish
