@@ -23,7 +23,7 @@ DEB_PKGS := gcc make pkg-config libcjson-dev libxgboost-dev libsqlite3-dev libcm
 	    libpng-dev libncurses-dev gnuplot-nox jq tmux curl sqlite3 openssh-server openssh-client
 DEB_PKGS += wrk python3 openssl
 DEB_PKGS += clang libclang-rt-14-dev
-DEB_PKGS += man-db bash-completion libsystemd-dev systemd
+DEB_PKGS += man-db bash-completion libsystemd-dev systemd prometheus
 
 PKGS := libcjson xgboost sqlite3 libmicrohttpd libcurl libssh yaml-0.1 libturbojpeg libpng ncursesw
 TEST_PKGS := cmocka
