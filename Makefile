@@ -4,9 +4,14 @@
 #   make run        build and run the main job on the embedded default
 #   make test       install missing Debian packages, build with ASan+UBSan, run every test
 #   make bench      build optimised and print benchmark figures
-#   make check-style / check-deps / install / clean
+#   make check-style / check-deps / install / uninstall / clean
 #
-# V=1 shows full commands.
+# V=1 shows full commands. The release build honours CFLAGS, CPPFLAGS and
+# LDFLAGS (as a distribution passes them) and hardens by default: fortify,
+# the strong stack protector, PIE, full RELRO (HARDEN= turns that off).
+# `make install PREFIX=/usr DESTDIR=...` lays out bin/, share/loudva/ (the
+# data), man pages, bash completion and the systemd units; the programs find
+# the data there (core/base/datapath.h), so build with the PREFIX you install to.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
@@ -18,15 +23,24 @@ DEB_PKGS := gcc make pkg-config libcjson-dev libxgboost-dev libsqlite3-dev libcm
 	    libpng-dev libncurses-dev gnuplot-nox jq tmux curl sqlite3 openssh-server openssh-client
 DEB_PKGS += wrk python3 openssl
 DEB_PKGS += clang libclang-rt-14-dev
+DEB_PKGS += man-db bash-completion libsystemd-dev systemd prometheus
 
 PKGS := libcjson xgboost sqlite3 libmicrohttpd libcurl libssh yaml-0.1 libturbojpeg libpng ncursesw
 TEST_PKGS := cmocka
+# Only `loudva` (console/service.c: sd_notify) links libsystemd.
+CONSOLE_PKGS := libsystemd
 
 CC ?= cc
 ifeq ($(CC),cc)
 CC := gcc
 endif
 PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/loudva
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 BUILD := build
 
 ifeq ($(V),1)
@@ -41,10 +55,23 @@ BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -MMD
 # ncursesw's .pc adds -D_XOPEN_SOURCE=600, which would clash with files that pick their own.
 PKG_CFLAGS = $(filter-out -D_XOPEN_SOURCE=%,$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CONSOLE_PKG_LIBS = $(shell pkg-config --libs $(CONSOLE_PKGS) 2>/dev/null)
 TEST_PKG_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_PKG_LIBS = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
-REL_CFLAGS := -O2 -g
+# CFLAGS, CPPFLAGS and LDFLAGS are the packager's; the defaults are ours.
+CFLAGS ?= -O2 -g
+CPPFLAGS ?=
+LDFLAGS ?=
+HARDEN ?= 1
+ifeq ($(HARDEN),1)
+# fortify needs optimisation, and a packager's own _FORTIFY_SOURCE wins
+HARDEN_CPPFLAGS = $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS))$(findstring -O0,$(CFLAGS)),,-D_FORTIFY_SOURCE=2)
+HARDEN_CFLAGS := -fstack-protector-strong -fPIE
+HARDEN_LDFLAGS := -pie -Wl,-z,relro -Wl,-z,now
+endif
+REL_CFLAGS = $(HARDEN_CPPFLAGS) $(CPPFLAGS) $(HARDEN_CFLAGS) $(CFLAGS)
+REL_LDFLAGS = $(HARDEN_CFLAGS) $(CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 TST_CFLAGS := -O1 -g $(SAN_FLAGS)
 LIBS_EXTRA := -lm -lpthread
@@ -77,7 +104,7 @@ AGENT_SAN := $(BUILD)/san/loudva-agent
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
 BENCH_BIN := $(BUILD)/rel/loudva-bench
 
-.PHONY: all run test bench deps check-style check-deps install clean test-build fuzz
+.PHONY: all run test bench deps check-style check-deps install uninstall clean test-build fuzz
 .SECONDARY:
 
 all: $(LOUDVA) $(if $(AGENT_SRC),$(AGENT))
@@ -115,13 +142,22 @@ $(REL_VIEWS_LIB): $(call rel_obj,$(VIEWS_SRC))
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# The data directory the programs were built for (the search path's last
+# entry): rebuilt when it changes.
+DATADIR_STAMP := $(BUILD)/datadir-$(subst /,_,$(DATADIR))
+$(DATADIR_STAMP):
+	@mkdir -p $(BUILD) && rm -f $(BUILD)/datadir-* && touch $@
+$(BUILD)/rel/core/base/datapath.o $(BUILD)/san/core/base/datapath.o: $(DATADIR_STAMP)
+$(BUILD)/rel/core/base/datapath.o $(BUILD)/san/core/base/datapath.o: \
+	BASE_CFLAGS += -DLV_DATADIR='"$(DATADIR)"'
+
 $(LOUDVA): $(call rel_obj,$(CONSOLE_SRC)) $(REL_VIEWS_LIB) $(REL_CORE_LIB)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LIBS_EXTRA)
+	$(Q)$(CC) $(REL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CONSOLE_PKG_LIBS) $(LIBS_EXTRA)
 
 $(AGENT): $(call rel_obj,$(AGENT_SRC)) $(REL_CORE_LIB)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LIBS_EXTRA)
+	$(Q)$(CC) $(REL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LIBS_EXTRA)
 
 # ---- sanitizer (test) build -----------------------------------------------
 $(BUILD)/san/%.o: %.c | $(DEPS_STAMP)
@@ -139,7 +175,7 @@ $(SAN_VIEWS_LIB): $(call san_obj,$(VIEWS_SRC))
 
 $(LOUDVA_SAN): $(call san_obj,$(CONSOLE_SRC)) $(SAN_VIEWS_LIB) $(SAN_CORE_LIB)
 	@$(if $(Q),echo "  LD san  $@")
-	$(Q)$(CC) $(TST_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LIBS_EXTRA)
+	$(Q)$(CC) $(TST_CFLAGS) -o $@ $^ $(PKG_LIBS) $(CONSOLE_PKG_LIBS) $(LIBS_EXTRA)
 
 $(AGENT_SAN): $(call san_obj,$(AGENT_SRC)) $(SAN_CORE_LIB)
 	@$(if $(Q),echo "  LD san  $@")
@@ -165,7 +201,7 @@ run: $(LOUDVA)
 # ---- benchmarks -----------------------------------------------------------
 $(BENCH_BIN): $(call rel_obj,$(BENCH_SRC)) $(REL_VIEWS_LIB) $(REL_CORE_LIB)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LIBS_EXTRA)
+	$(Q)$(CC) $(REL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LIBS_EXTRA)
 
 bench: $(BENCH_BIN) $(LOUDVA) $(if $(AGENT_SRC),$(AGENT))
 	$(Q)LOUDVA_BENCH=$(BENCH_BIN) LOUDVA_REL=$(LOUDVA) LOUDVA_AGENT_REL=$(AGENT) tests/bench/run.sh
@@ -184,10 +220,68 @@ check-style:
 check-deps: all $(REL_CORE_LIB) $(REL_VIEWS_LIB)
 	$(Q)tests/deps/check_deps.sh $(BUILD)
 
+# ---- install --------------------------------------------------------------
+# What a Debian package would hold: the programs, the data they search for
+# (core/base/datapath.h), man pages, bash completion, the systemd units (their
+# paths rewritten to BINDIR) and the controller's configuration (never
+# overwritten). `make uninstall` removes exactly these.
+DATA_FILES := $(sort $(wildcard profiles/*.json profiles/README.md profiles/clusters/*.json \
+	model_repository/*/config.pbtxt playbooks/*.yml playbooks/*.ini playbooks/README.md \
+	playbooks/templates/*.j2 experiments/*.json experiments/README.md experiments/traces/*.csv))
+MAN1 := dist/man/loudva.1
+MAN8 := dist/man/loudva-agent.8
+COMPLETIONS := dist/bash-completion/loudva dist/bash-completion/loudva-agent
+UNITS := $(wildcard agents/loudva-agent.service dist/systemd/*.service)
+CONF_FILES := $(wildcard dist/etc/*.conf)
+unit_subst = sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/etc/loudva/|$(SYSCONFDIR)/loudva/|g' \
+	-e 's|/usr/local/share/loudva|$(DATADIR)|g'
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(LOUDVA) $(DESTDIR)$(PREFIX)/bin/loudva
-	$(if $(AGENT_SRC),install -m 0755 $(AGENT) $(DESTDIR)$(PREFIX)/bin/loudva-agent)
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(LOUDVA) $(DESTDIR)$(BINDIR)/loudva
+	$(if $(AGENT_SRC),install -m 0755 $(AGENT) $(DESTDIR)$(BINDIR)/loudva-agent)
+	$(Q)for f in $(DATA_FILES); do \
+	  install -D -m 0644 "$$f" "$(DESTDIR)$(DATADIR)/$$f" || exit 1; \
+	done
+	install -D -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/loudva.1
+	install -D -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/loudva-agent.8
+	$(Q)for f in $(COMPLETIONS); do \
+	  install -D -m 0644 "$$f" "$(DESTDIR)$(BASHCOMPDIR)/$$(basename $$f)" || exit 1; \
+	done
+	$(Q)install -d $(DESTDIR)$(SYSTEMDUNITDIR) && for f in $(UNITS); do \
+	  $(unit_subst) "$$f" >"$(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$f)" && \
+	  chmod 0644 "$(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$f)" || exit 1; \
+	done
+	$(Q)for f in $(CONF_FILES); do \
+	  t="$(DESTDIR)$(SYSCONFDIR)/loudva/$$(basename $$f)"; \
+	  [ -e "$$t" ] && { echo "kept $$t"; continue; }; \
+	  install -d "$$(dirname $$t)" && $(unit_subst) "$$f" >"$$t" && chmod 0644 "$$t" || exit 1; \
+	done
+
+# The configuration stays if it was changed (as dpkg keeps a conffile).
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/loudva $(DESTDIR)$(BINDIR)/loudva-agent
+	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(MANDIR)/man1/loudva.1 $(DESTDIR)$(MANDIR)/man8/loudva-agent.8
+	rm -f $(foreach f,$(COMPLETIONS),$(DESTDIR)$(BASHCOMPDIR)/$(notdir $(f)))
+	rm -f $(foreach f,$(UNITS),$(DESTDIR)$(SYSTEMDUNITDIR)/$(notdir $(f)))
+	$(Q)for f in $(CONF_FILES); do \
+	  t="$(DESTDIR)$(SYSCONFDIR)/loudva/$$(basename $$f)"; \
+	  [ -e "$$t" ] || continue; \
+	  if $(unit_subst) "$$f" | cmp -s - "$$t"; then rm -f "$$t"; else echo "kept $$t (changed)"; fi; \
+	done
+	$(Q)rmdir $(DESTDIR)$(SYSCONFDIR)/loudva 2>/dev/null || true
+# In a staging DESTDIR, the directories install made go too when empty.
+	$(Q)if [ -n "$(DESTDIR)" ]; then \
+	  for d in $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man8 $(BASHCOMPDIR) $(SYSTEMDUNITDIR) \
+	           $(SYSCONFDIR)/loudva $(dir $(DATADIR)); do \
+	    p="$(DESTDIR)$$d"; p="$${p%/}"; \
+	    while [ "$$p" != "$(DESTDIR)" ] && [ "$$p" != "$${p%/*}" ]; do \
+	      [ ! -e "$$p" ] || rmdir "$$p" 2>/dev/null || break; \
+	      p="$${p%/*}"; \
+	    done; \
+	  done; \
+	fi
 
 clean:
 	rm -rf $(BUILD)

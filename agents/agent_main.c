@@ -27,12 +27,14 @@
 #include <sys/prctl.h>
 #include <time.h>
 
+#include "base/datapath.h"
 #include "base/file.h"
 #include "base/clock.h"
 #include "base/util.h"
 
 #define DEFAULT_MODEL     "inception_graphdef"
-#define DEFAULT_PREDICTOR ".cache/predictor.json" /* under the profile's directory */
+#define DEFAULT_CLUSTER   "profiles/clusters/thesis.json"
+#define DEFAULT_PREDICTOR "profiles/.cache/predictor.json" /* in a checkout, see datapath.h */
 /* 64 Inception images of FP32 299×299×3, plus room for the JSON header */
 #define DEFAULT_MAX_BODY ((size_t)64 * 299 * 299 * 3 * 4 + ((size_t)1 << 20))
 
@@ -67,12 +69,15 @@ static void usage(FILE *f)
 	        "  --plain-http            beyond loopback without TLS (the token crosses the\n"
 	        "                          network in clear); refused otherwise\n"
 	        "  --emulate KIND          emulate agx-xavier, xavier-nx or nano\n"
-	        "  --profile FILE          the kind's profile [profiles/KIND.json]\n"
+	        "  --data-dir DIR          look for profiles/ and model_repository/ in DIR\n"
+	        "                          first (sets $LOUDVA_DATA_DIR; see loudva-agent(8))\n"
+	        "  --profile FILE          the kind's profile [profiles/KIND.json on the data\n"
+	        "                          path]\n"
 	        "  --mode prof|fill|pred   the emulation's cost table [prof]\n"
 	        "  --cluster FILE          pred/fill: profiles the predictor learns from\n"
 	        "                          [profiles/clusters/thesis.json]\n"
-	        "  --predictor FILE        pred/fill: predictor cache "
-	        "[profiles/.cache/predictor.json]\n"
+	        "  --predictor FILE        pred/fill: predictor cache [the checkout's\n"
+	        "                          profiles/.cache/, else ~/.cache/loudva/]\n"
 	        "  --model-repository DIR  Triton model configurations [model_repository]\n"
 	        "  --model NAME            the emulated model [" DEFAULT_MODEL "]\n"
 	        "  --sysfs-root DIR        real board: prefix of /sys and /proc [/]\n"
@@ -94,7 +99,7 @@ struct args {
 	struct lv_agent_options o;
 	struct lv_listen listen;
 	const char *model;
-	char *profile_buf, *predictor_buf;
+	char *profile_buf, *predictor_buf, *cluster_buf, *repo_buf;
 };
 
 static int bad(const char *opt, const char *v, const char *what)
@@ -148,6 +153,7 @@ static int parse_args(int argc, char **argv, struct args *g)
 		{ "profile", required_argument, NULL, 'p' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "cluster", required_argument, NULL, 'c' },
+		{ "data-dir", required_argument, NULL, 'D' },
 		{ "predictor", required_argument, NULL, 'r' },
 		{ "model-repository", required_argument, NULL, 'R' },
 		{ "model", required_argument, NULL, 'M' },
@@ -195,6 +201,7 @@ static int parse_args(int argc, char **argv, struct args *g)
 				return bad("--mode", optarg, "expected prof, fill or pred");
 			break;
 		case 'c': o->cluster = optarg; break;
+		case 'D': setenv(LV_DATA_DIR_ENV, optarg, 1); break;
 		case 'r': o->predictor = optarg; break;
 		case 'R': o->model_repository = optarg; break;
 		case 'M': g->model = optarg; break;
@@ -248,12 +255,21 @@ static int parse_args(int argc, char **argv, struct args *g)
 	}
 	if (optind < argc)
 		return bad("arguments", argv[optind], "unexpected (options only)");
-	if (o->emulate && !o->profile)
-		o->profile = g->profile_buf = lv_xasprintf("profiles/%s.json", o->emulate);
-	if (o->emulate && !o->predictor) {
-		char *dir = lv_path_dirname(o->profile);
-		o->predictor = g->predictor_buf = lv_path_join(dir, DEFAULT_PREDICTOR);
-		free(dir);
+	if (o->emulate) {
+		/* The data search path (base/datapath.h) for what was not given. */
+		if (o->profile) {
+			o->profile = g->profile_buf = lv_data_resolve(o->profile);
+		} else {
+			char *rel = lv_xasprintf("profiles/%s.json", o->emulate);
+			o->profile = g->profile_buf = lv_data_find(rel);
+			free(rel);
+		}
+		o->cluster = g->cluster_buf =
+		    lv_data_resolve(o->cluster ? o->cluster : DEFAULT_CLUSTER);
+		o->model_repository = g->repo_buf = lv_data_resolve(o->model_repository);
+		if (!o->predictor)
+			o->predictor = g->predictor_buf =
+			    lv_data_cache_file(DEFAULT_PREDICTOR, "predictor.json");
 	}
 	if (!o->emulate && (o->profile || o->mode != LV_COST_PROF))
 		return bad("--profile/--mode", o->profile ? o->profile : "",
@@ -470,5 +486,7 @@ out:
 	free(why);
 	free(g.profile_buf);
 	free(g.predictor_buf);
+	free(g.cluster_buf);
+	free(g.repo_buf);
 	return rc < 0 ? 0 : rc;
 }

@@ -126,7 +126,9 @@ static int start_cell(struct lv_batch *b, size_t cell, const char *db,
 	const struct lv_trace *t = e->instances[c->instance].t;
 	struct lv_live_config cfg;
 	lv_live_config_default(&cfg);
-	int rc = lv_model_info_load(LV_DEFAULT_MODEL_CONFIG, &cfg.model, why);
+	char *model_config = lv_cmd_data(LV_DEFAULT_MODEL_CONFIG);
+	int rc = lv_model_info_load(model_config, &cfg.model, why);
+	free(model_config);
 	if (rc != LV_OK)
 		return rc;
 	struct lv_cluster *cl = lv_cluster_load(e->spec.cluster_path, why);

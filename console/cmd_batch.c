@@ -46,6 +46,7 @@
 #include "plot.h"
 #include "store/store.h"
 #include "base/clock.h"
+#include "base/datapath.h"
 #include "base/file.h"
 #include "base/util.h"
 
@@ -182,8 +183,15 @@ static int prepare_out(struct lv_batch *b)
 	if (b->out) {
 		b->out_dir = lv_xstrdup(b->out);
 	} else {
-		mkdir("results", 0777);
-		b->out_dir = lv_xasprintf("results/%s", b->e->spec.name);
+		char *results = lv_cmd_results_dir(), *why = NULL;
+		if (lv_mkdir_p(results, &why) != LV_OK) {
+			int rc = lv_cmd_bad("--batch", "%s (give --out DIR)", why);
+			free(why);
+			free(results);
+			return rc;
+		}
+		b->out_dir = lv_path_join(results, b->e->spec.name);
+		free(results);
 	}
 	size_t n = strlen(b->out_dir);
 	while (n > 1 && b->out_dir[n - 1] == '/')
@@ -460,7 +468,10 @@ static int open_cluster(struct lv_batch *b)
 	struct lv_model_info mi;
 	char *why = NULL;
 	int code = LV_OK;
-	if (lv_model_info_load(LV_DEFAULT_MODEL_CONFIG, &mi, &why) != LV_OK) {
+	char *model_config = lv_cmd_data(LV_DEFAULT_MODEL_CONFIG);
+	int model_rc = lv_model_info_load(model_config, &mi, &why);
+	free(model_config);
+	if (model_rc != LV_OK) {
 		fprintf(stderr, "loudva --batch: %s\n", why);
 		free(why);
 		return LV_EXIT_FAIL;
@@ -511,12 +522,17 @@ int lv_cmd_batch(int argc, char **argv)
 	if (rc != 0)
 		return rc == 1 ? LV_EXIT_OK : rc;
 	b.tty = isatty(STDERR_FILENO);
-	struct lv_exp_override ov = { b.cluster, -1 };
+	char *spec = lv_cmd_data(b.spec), *cluster = lv_cmd_data(b.cluster);
+	char *pred = lv_cmd_predictor_cache(NULL);
+	struct lv_exp_override ov = { cluster, -1, pred };
 	if (b.emulate)
 		ov.agents = LV_EXP_AGENTS_EMBEDDED;
 	else if (b.cluster)
 		ov.agents = LV_EXP_AGENTS_CLUSTER;
-	b.e = lv_experiment_load_with(b.spec, &ov, &code, &why);
+	b.e = lv_experiment_load_with(spec, &ov, &code, &why);
+	free(spec);
+	free(cluster);
+	free(pred);
 	if (!b.e) {
 		if (code == LV_ELIB) {
 			fprintf(stderr, "loudva --batch: %s\n", why);

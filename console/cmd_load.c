@@ -191,7 +191,9 @@ int lv_cmd_load(int argc, char **argv)
 	if (rc != 0)
 		return rc == LV_OPTS_HELP ? LV_EXIT_OK : rc;
 	rc = LV_EXIT_USAGE;
-	t = lv_trace_load(a.trace, &why);
+	char *trace = lv_cmd_data(a.trace);
+	t = lv_trace_load(trace, &why);
+	free(trace);
 	if (!t) {
 		fprintf(stderr, "loudva load: %s\n", why);
 		goto out;

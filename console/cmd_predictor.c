@@ -315,9 +315,15 @@ static int run_verb(const struct lv_opt_spec *spec, int argc, char **argv,
 	int rc = lv_opts_parse(spec, argc, argv, &a);
 	if (rc)
 		return rc == LV_OPTS_HELP ? LV_EXIT_OK : rc;
+	char *profiles = lv_cmd_data(a.profiles);
+	char *out = lv_cmd_predictor_cache(a.out);
+	a.profiles = profiles;
+	a.out = out;
 	rc = load_profiles(a.profiles, ps);
 	if (rc == LV_EXIT_OK)
 		rc = verb(&a, ps);
+	free(profiles);
+	free(out);
 	for (int k = 0; k < LV_PROFILE_N_KINDS; k++)
 		lv_profile_free(ps[k]);
 	return rc;

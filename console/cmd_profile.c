@@ -246,7 +246,7 @@ static size_t first_diff_line(const char *a, const char *b)
 }
 
 /* DIR/controllers/thesis-python.json against a fresh fit. */
-static int check_controller(const struct args *a, const struct lv_profile *agx)
+static int check_controller(const struct args *a, const char *dir, const struct lv_profile *agx)
 {
 	struct lv_ctl_model m;
 	char *why = NULL;
@@ -256,7 +256,7 @@ static int check_controller(const struct args *a, const struct lv_profile *agx)
 		return LV_EXIT_FAIL;
 	}
 	char *fresh = lv_ctl_model_to_json(&m);
-	char *path = lv_path_join(a->dir, "controllers/thesis-python.json");
+	char *path = lv_path_join(dir, "controllers/thesis-python.json");
 	char *have = lv_read_file(path, NULL, &why);
 	int rc = LV_EXIT_FAIL;
 	if (!have)
@@ -285,9 +285,10 @@ static int cmd_check(int argc, char **argv)
 	if (rc)
 		return rc == LV_OPTS_HELP ? LV_EXIT_OK : rc;
 	rc = import_all(a, p, NULL);
+	char *dir = lv_cmd_data(a->dir);
 	for (size_t i = 0; rc != LV_EXIT_USAGE && i < a->n_kinds; i++) {
 		char *name = lv_xasprintf("%s.json", p[i]->kind);
-		char *path = lv_path_join(a->dir, name);
+		char *path = lv_path_join(dir, name);
 		char *fresh = lv_profile_to_json(p[i]);
 		char *why = NULL;
 		char *have = lv_read_file(path, NULL, &why);
@@ -309,8 +310,10 @@ static int cmd_check(int argc, char **argv)
 		free(name);
 	}
 	for (size_t i = 0; rc != LV_EXIT_USAGE && i < a->n_kinds; i++)
-		if (!strcmp(p[i]->kind, "agx-xavier") && check_controller(a, p[i]) != LV_EXIT_OK)
+		if (!strcmp(p[i]->kind, "agx-xavier") &&
+		    check_controller(a, dir, p[i]) != LV_EXIT_OK)
 			rc = LV_EXIT_FAIL;
+	free(dir);
 	for (size_t i = 0; i < LV_PROFILE_N_KINDS; i++)
 		lv_profile_free(p[i]);
 	return rc;
@@ -322,7 +325,10 @@ static int cmd_show(int argc, char **argv)
 	int rc = parse(&show_spec, argc, argv, &a);
 	if (rc)
 		return rc == LV_OPTS_HELP ? LV_EXIT_OK : rc;
-	return lv_profile_show(a.target, a.dir, a.color, a.predict);
+	char *dir = lv_cmd_data(a.dir);
+	rc = lv_profile_show(a.target, dir, a.color, a.predict);
+	free(dir);
+	return rc;
 }
 
 static const struct lv_opt_verb profile_verbs[] = {

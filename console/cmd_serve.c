@@ -17,6 +17,11 @@
  * `loudva sim --until WINDOW` of the same trace can be compared line by
  * line — and the store is flushed (lv_runtime_stop).
  *
+ * --config FILE reads settings from a file first (serve_config.h), as
+ * loudva-controller.service does from /etc/loudva/controller.conf; under
+ * systemd the controller reports READY=1 once up and STOPPING=1 when it
+ * begins to stop, and its log lines carry journald priorities (service.h).
+ *
  * --info FILE is written once everything is up: the front end's address and
  * the embedded agents (name, pid, port, command line, token file), for
  * scripts and tests.
@@ -51,6 +56,8 @@
 #include "base/file.h"
 #include "base/util.h"
 #include "runtime.h"
+#include "serve_config.h"
+#include "service.h"
 
 #define DEFAULT_MODEL_CONFIG LV_DEFAULT_MODEL_CONFIG
 
@@ -65,6 +72,7 @@ static const char serve_epilog[] =
 /* serve's options: the runtime's (shared with the console) and its own. */
 struct opts {
 	struct lv_runtime_opts rt;
+	const char *config;
 	const char *info;
 	double duration_s;
 	int json;
@@ -85,6 +93,12 @@ static const char *show_log_level(const void *field)
 
 #define O(field) offsetof(struct opts, field)
 static const struct lv_opt serve_opts[] = {
+	{ .name = "config",
+	  .kind = LV_OPT_STR,
+	  .offset = O(config),
+	  .arg = "FILE",
+	  .help = "settings from FILE first, one \"name = value\" a line, named as\n"
+	          "these options (the command line wins; see loudva(1))" },
 	{ .name = "emulate",
 	  .kind = LV_OPT_SET,
 	  .offset = O(rt.emulate),
@@ -301,7 +315,8 @@ static void print_events(struct lv_live *lv, enum lv_log_level level, uint64_t *
 	while ((n = lv_eventlog_read(lv_live_log(lv), *seq, ev, 32)) > 0) {
 		for (size_t i = 0; i < n; i++)
 			if (ev[i].level >= level)
-				fprintf(stderr, "loudva serve: %.3f %s %s: %s\n", ev[i].time_s,
+				fprintf(stderr, "%sloudva serve: %.3f %s %s: %s\n",
+				        lv_service_log_prefix(ev[i].level), ev[i].time_s,
 				        lv_log_level_name(ev[i].level), ev[i].source, ev[i].text);
 		*seq = ev[n - 1].seq;
 	}
@@ -316,6 +331,7 @@ static void wait_for_stop(double duration_s, struct lv_runtime *rt, enum lv_log_
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 		lv_runtime_poll(rt); /* restart agents that died, and say so */
+		lv_service_watchdog();
 		print_events(rt->live, level, seq);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		double el =
@@ -332,10 +348,17 @@ int lv_cmd_serve(int argc, char **argv)
 	struct lv_runtime rt;
 	uint64_t seq = 0;
 	char *why = NULL;
+	struct lv_serve_config *conf = NULL;
 	memset(&rt, 0, sizeof(rt));
+	const char *conf_file = lv_serve_config_find(argc, argv);
+	if (conf_file && lv_serve_config_apply(conf_file, &serve_spec, &o, sizeof(o), argc, argv,
+	                                       &argc, &argv, &conf) != 0)
+		return LV_EXIT_USAGE;
 	int rc = lv_opts_parse(&serve_spec, argc, argv, &o);
-	if (rc)
+	if (rc) {
+		lv_serve_config_free(conf);
 		return rc == 1 ? LV_EXIT_OK : rc;
+	}
 	if (!o.rt.listen)
 		o.rt.listen = LV_FRONTEND_DEFAULT_LISTEN;
 	lv_runtime_signals_hold(); /* a signal during the start stops it once it is up */
@@ -353,7 +376,14 @@ int lv_cmd_serve(int argc, char **argv)
 		rc = LV_EXIT_FAIL;
 		goto out;
 	}
+	char status[256];
+	snprintf(status, sizeof(status), "listening on %s (port %u), policy %s, %zu devices%s",
+	         rt.listen, (unsigned)lv_frontend_port(rt.frontend),
+	         o.rt.policy ? o.rt.policy : "loud", c->n_devices,
+	         rt.launcher ? " (embedded)" : "");
+	lv_service_ready(status);
 	wait_for_stop(o.duration_s, &rt, o.log_level, &seq);
+	lv_service_stopping("stopping: answering every frame, giving clocks back");
 	if (lv_runtime_stop_signal())
 		fprintf(stderr,
 		        "loudva serve: %s: stopping (answering every frame, giving clocks back)\n",
@@ -386,5 +416,6 @@ out:
 		}
 	}
 	lv_runtime_stop(&rt);
+	lv_serve_config_free(conf);
 	return rc;
 }

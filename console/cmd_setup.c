@@ -300,9 +300,12 @@ int lv_cmd_setup(int argc, char **argv)
 		code = rc == LV_OPTS_HELP ? LV_EXIT_OK : rc;
 		goto out;
 	}
-	inv = lv_inventory_load(a.inventory, &why);
+	char *inventory = lv_cmd_data(a.inventory), *playbook = lv_cmd_data(a.playbook);
+	inv = lv_inventory_load(inventory, &why);
 	if (inv)
-		pb = lv_playbook_load(a.playbook, &why);
+		pb = lv_playbook_load(playbook, &why);
+	free(inventory);
+	free(playbook);
 	if (!inv || !pb || lv_runner_validate(pb, &why)) {
 		fprintf(stderr, "loudva setup: %s\n", why);
 		goto out;

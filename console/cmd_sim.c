@@ -206,7 +206,9 @@ int lv_cmd_sim(int argc, char **argv)
 
 	struct lv_run_result r;
 	memset(&r, 0, sizeof(r));
-	t = lv_trace_load(o.trace, &why);
+	char *trace = lv_cmd_data(o.trace);
+	t = lv_trace_load(trace, &why);
+	free(trace);
 	if (!t) {
 		rc = lv_cmd_bad("sim", "%s", why);
 		goto out;
@@ -227,7 +229,9 @@ int lv_cmd_sim(int argc, char **argv)
 	struct lv_ctl_model ctl;
 	if (o.controller) {
 		/* names are looked up beside the cluster file's profiles */
-		char *dir = lv_path_dirname(o.costs.cluster);
+		char *cl = lv_cmd_data(o.costs.cluster);
+		char *dir = lv_path_dirname(cl);
+		free(cl);
 		char *profiles = lv_path_join(dir, "..");
 		rc = lv_ctl_model_find(profiles, o.controller, &ctl, &why);
 		free(profiles);

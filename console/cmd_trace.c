@@ -253,7 +253,9 @@ static int cmd_show(int argc, char **argv)
 	int rc = lv_opts_parse(&show_spec, argc, argv, &a);
 	if (rc)
 		return rc == LV_OPTS_HELP ? LV_EXIT_OK : rc;
-	struct lv_trace *t = lv_trace_load(a.path, &why);
+	char *path = lv_cmd_data(a.path);
+	struct lv_trace *t = lv_trace_load(path, &why);
+	free(path);
 	if (!t) {
 		rc = bad("show", why);
 		free(why);

@@ -10,8 +10,10 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "model/cluster.h"
+#include "base/datapath.h"
 #include "base/util.h"
 
 int lv_cmd_bad(const char *cmd, const char *fmt, ...)
@@ -90,12 +92,32 @@ const struct lv_opt lv_cmd_costs_opts[] = {
 };
 #undef C
 
+char *lv_cmd_data(const char *path)
+{
+	return lv_data_resolve(path);
+}
+
+char *lv_cmd_predictor_cache(const char *path)
+{
+	if (path && strcmp(path, LV_DEFAULT_PREDICTOR_CACHE))
+		return lv_xstrdup(path);
+	return lv_data_cache_file(LV_DEFAULT_PREDICTOR_CACHE, "predictor.json");
+}
+
+char *lv_cmd_results_dir(void)
+{
+	return lv_data_state_file("results", "results");
+}
+
 struct lv_cluster *lv_cmd_cluster(const char *cmd, const struct lv_cmd_costs *costs, int *rc)
 {
 	char *why = NULL;
-	struct lv_cluster *c = lv_cluster_load(costs->cluster, &why);
+	char *path = lv_cmd_data(costs->cluster ? costs->cluster : LV_DEFAULT_CLUSTER);
+	char *pred = lv_cmd_predictor_cache(costs->predictor);
+	struct lv_cluster *c = lv_cluster_load(path, &why);
+	free(path);
 	*rc = LV_EXIT_USAGE;
-	if (c && lv_cluster_build_costs(c, costs->mode, costs->predictor, &why) != LV_OK) {
+	if (c && lv_cluster_build_costs(c, costs->mode, pred, &why) != LV_OK) {
 		lv_cluster_free(c);
 		c = NULL;
 		*rc = LV_EXIT_FAIL;
@@ -105,5 +127,6 @@ struct lv_cluster *lv_cmd_cluster(const char *cmd, const struct lv_cmd_costs *co
 	else
 		*rc = LV_EXIT_OK;
 	free(why);
+	free(pred);
 	return c;
 }

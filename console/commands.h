@@ -20,6 +20,27 @@ enum {
  * Prints "loudva CMD: <message>" on stderr, one line, and returns
  * LV_EXIT_USAGE, so a parser can `return lv_cmd_bad("sim", "...", ...)`.
  */
+/*
+ * A data file the user named, or a default: as given when it exists from the
+ * working directory (or is absolute), else from the data search path. NULL
+ * gives NULL. Caller frees.
+ */
+char *lv_cmd_data(const char *path);
+
+/*
+ * The predictor cache: PATH as given, unless it is NULL or the default
+ * (LV_DEFAULT_PREDICTOR_CACHE), which becomes the checkout's
+ * profiles/.cache/predictor.json or $XDG_CACHE_HOME/loudva/predictor.json.
+ * Caller frees.
+ */
+char *lv_cmd_predictor_cache(const char *path);
+
+/*
+ * Where results go by default: results/ in a checkout's root (the working
+ * directory), else $XDG_STATE_HOME/loudva/results. Caller frees.
+ */
+char *lv_cmd_results_dir(void);
+
 int lv_cmd_bad(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
@@ -73,7 +94,13 @@ int lv_cmd_serve(int argc, char **argv);
 int lv_cmd_batch(int argc, char **argv);  /* `loudva --batch SPEC [opts]`: argv[0] is "--batch" */
 int lv_cmd_report(int argc, char **argv); /* `loudva report DB` */
 
-/* Default locations, relative to the working directory (the repository root). */
+/*
+ * Default locations. The data (profiles, cluster files, the model
+ * repository, experiment specs) is looked up on the data search path
+ * (base/datapath.h: --data-dir, $LOUDVA_DATA_DIR, the source tree, the XDG
+ * data dirs, the install prefix); the predictor cache goes to the source
+ * tree's profiles/.cache/ or $XDG_CACHE_HOME/loudva/.
+ */
 #define LV_DEFAULT_PROFILES_DIR    "profiles"
 #define LV_DEFAULT_CLUSTER         "profiles/clusters/thesis.json"
 #define LV_DEFAULT_DATA_DIR        "../shared/data/jetson-measurements"

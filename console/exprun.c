@@ -24,6 +24,8 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "commands.h"
+#include "base/datapath.h"
 #include "base/csv.h"
 #include "exp/experiment.h"
 #include "base/clock.h"
@@ -50,8 +52,8 @@ struct lv_exprun *lv_exprun_new(const struct lv_exprun_config *cfg)
 	struct lv_exprun *x = lv_xcalloc(1, sizeof(*x));
 	x->cfg = *cfg;
 	x->loudva = lv_xstrdup(cfg->loudva);
-	x->specs_dir = lv_xstrdup(cfg->specs_dir ? cfg->specs_dir : "experiments");
-	x->results_dir = lv_xstrdup(cfg->results_dir ? cfg->results_dir : "results");
+	x->specs_dir = lv_cmd_data(cfg->specs_dir ? cfg->specs_dir : "experiments");
+	x->results_dir = cfg->results_dir ? lv_xstrdup(cfg->results_dir) : lv_cmd_results_dir();
 	lv_child_init(&x->child);
 	lv_exprun_scan(x);
 	return x;
@@ -204,7 +206,8 @@ static int launch(struct lv_exprun *x, const char *spec_path, const char *name, 
 		               "experiment %s is still running (x in the Experiments "
 		               "view stops it)",
 		               x->st.spec);
-	mkdir(x->results_dir, 0755);
+	if (lv_mkdir_p(x->results_dir, why) != LV_OK)
+		return LV_EIO;
 	char stamp[32];
 	time_t now = time(NULL);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&now));
@@ -283,8 +286,7 @@ int lv_exprun_start_built(struct lv_exprun *x, const char *cluster_path, const c
 	free(pol);
 	free(abs);
 	char *dir = lv_path_join(x->results_dir, "specs");
-	mkdir(x->results_dir, 0755);
-	mkdir(dir, 0755);
+	lv_mkdir_p(dir, NULL); /* else the write below says why */
 	char *path = lv_xasprintf("%s/%s.json", dir, LV_CMD_EXP_FROM_CLUSTER);
 	int rc = lv_write_file_atomic(path, text, strlen(text), why);
 	if (rc == LV_OK)

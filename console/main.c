@@ -8,9 +8,11 @@
  * an experiment headless.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
+#include "base/datapath.h"
 #include "base/file.h"
 #include "base/util.h"
 
@@ -41,21 +43,42 @@ static const struct command commands[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: loudva [--version] [--help] [--batch SPEC [OPTIONS]] [COMMAND [ARGS]]\n\n"
-	        "LoudVA: energy-efficient video analytics on Jetson clusters.\n"
-	        "With no command, opens the console on the embedded thesis cluster\n"
-	        "(five emulated Jetsons and a synthetic camera workload).\n"
-	        "--batch SPEC runs an experiment headless (see experiments/README.md).\n\n"
-	        "commands:\n");
+	fprintf(f, "usage: loudva [--version] [--help] [--data-dir DIR] [--batch SPEC [OPTIONS]]\n"
+	           "              [COMMAND [ARGS]]\n\n"
+	           "LoudVA: energy-efficient video analytics on Jetson clusters.\n"
+	           "With no command, opens the console on the embedded thesis cluster\n"
+	           "(five emulated Jetsons and a synthetic camera workload).\n"
+	           "--batch SPEC runs an experiment headless (see experiments/README.md).\n\n"
+	           "commands:\n");
 	for (const struct command *c = commands; c->name; c++)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
 	fprintf(f, "\n'loudva COMMAND --help' describes each command.\n");
+	char *sp = lv_data_search_path();
+	fprintf(f,
+	        "\nData (profiles, cluster files, model repository, playbooks, experiments)\n"
+	        "is found on this search path, first match first (--data-dir DIR or\n"
+	        "$" LV_DATA_DIR_ENV " put DIR first; see loudva(1)):\n%s",
+	        sp);
+	free(sp);
 }
 
 int main(int argc, char **argv)
 {
 	lv_set_oom_fn(lv_oom_print);
+	/* --data-dir DIR: first on the data search path, also for child processes. */
+	while (argc >= 2 && !strncmp(argv[1], "--data-dir", 10) &&
+	       (argv[1][10] == '\0' || argv[1][10] == '=')) {
+		const char *dir = argv[1][10] == '=' ? argv[1] + 11 : argc >= 3 ? argv[2] : NULL;
+		if (!dir || !dir[0]) {
+			fprintf(stderr, "loudva: --data-dir: needs a directory\n");
+			return LV_EXIT_USAGE;
+		}
+		setenv(LV_DATA_DIR_ENV, dir, 1);
+		int used = argv[1][10] == '=' ? 1 : 2;
+		argv[used] = argv[0];
+		argv += used;
+		argc -= used;
+	}
 	if (argc < 2)
 		return lv_cmd_console(1, (char *[]){ "console", NULL });
 	const char *cmd = argv[1];

@@ -46,7 +46,9 @@ int lv_prof_setup(const struct lv_prof_target *o, struct lv_cluster **cp, struct
 		       LV_EXIT_USAGE;
 	char *kind = lv_xasprintf("%.*s", (int)(dash - o->device), o->device);
 	char *name = lv_xasprintf("%s.json", kind);
-	char *path = lv_path_join(LV_DEFAULT_PROFILES_DIR, name);
+	char *dir = lv_cmd_data(LV_DEFAULT_PROFILES_DIR);
+	char *path = lv_path_join(dir, name);
+	free(dir);
 	struct lv_profile *p = lv_profile_load(path, why);
 	free(kind);
 	free(name);

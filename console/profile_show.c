@@ -265,10 +265,12 @@ static void show_predicted(const struct lv_profile *p, const char *dir)
 			}
 		free(mine);
 		/* The scheduler's cache is the one for the default directory only. */
-		const char *cache =
-		    !strcmp(dir, LV_DEFAULT_PROFILES_DIR) ? LV_DEFAULT_PREDICTOR_CACHE : NULL;
+		char *def = lv_cmd_data(LV_DEFAULT_PROFILES_DIR);
+		char *cache = !strcmp(dir, def) ? lv_cmd_predictor_cache(NULL) : NULL;
 		pr = lv_predictor_obtain((const struct lv_profile *const *)ps, LV_PROFILE_N_KINDS,
 		                         cache, &why);
+		free(def);
+		free(cache);
 	}
 	printf("\nmeasured vs predicted (the cost predictor trained on %s/*.json%s)\n", dir,
 	       in_sample ? "; this profile is one of them: these are training errors" : "");

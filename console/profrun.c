@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "commands.h"
+#include "base/datapath.h"
 #include "model/profile.h"
 #include "profile_run.h"
 #include "base/clock.h"
@@ -43,7 +45,7 @@ struct lv_profrun *lv_profrun_new(const struct lv_profrun_config *cfg)
 {
 	struct lv_profrun *x = lv_xcalloc(1, sizeof(*x));
 	x->loudva = lv_xstrdup(cfg->loudva);
-	x->results_dir = lv_xstrdup(cfg->results_dir ? cfg->results_dir : "results");
+	x->results_dir = cfg->results_dir ? lv_xstrdup(cfg->results_dir) : lv_cmd_results_dir();
 	lv_child_init(&x->child);
 	x->st.cur_f = x->st.cur_b = -1;
 	return x;
@@ -131,11 +133,10 @@ int lv_profrun_launch(struct lv_profrun *x, const char *cluster, const char *tok
 	if (st->state != LV_UI_PROF_WAITING)
 		return lv_fail(why, LV_ESTATE, "no sweep is waiting to start");
 	char *dir = lv_path_dirname(st->out);
-	char *parent = lv_path_dirname(dir);
-	mkdir(parent, 0755);
-	mkdir(dir, 0755);
-	free(parent);
+	int made = lv_mkdir_p(dir, why);
 	free(dir);
+	if (made != LV_OK)
+		return made;
 	char *freqs = join_u64(st->freqs_hz, st->n_freqs);
 	char *batches = join_int(st->batches, st->n_batches);
 	char *req = lv_xasprintf("%ld", x->requests);

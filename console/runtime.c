@@ -11,12 +11,14 @@
  */
 #include "runtime.h"
 
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -109,15 +111,10 @@ char *lv_runtime_self_dir_file(const char *name)
 	return p;
 }
 
-/* Cluster, costs, and the agents (embedded) or the token (named). */
-static int setup_cluster(const struct lv_runtime_opts *o, struct lv_runtime *rt,
-                         struct lv_cluster **cp, char **why)
+/* Costs, and the agents (embedded) or the token (named). */
+static int setup_agents(const struct lv_runtime_opts *o, struct lv_runtime *rt,
+                        struct lv_cluster *c, const char *pred, char **why)
 {
-	const char *pred = o->predictor ? o->predictor : LV_DEFAULT_PREDICTOR_CACHE;
-	struct lv_cluster *c = lv_cluster_load(rt->cluster_path, why);
-	if (!c)
-		return LV_EXIT_USAGE;
-	*cp = c;
 	if (lv_cluster_build_costs(c, o->mode, pred, why) != LV_OK)
 		return LV_EXIT_FAIL;
 	if (o->cluster && !o->emulate) {
@@ -139,6 +136,20 @@ static int setup_cluster(const struct lv_runtime_opts *o, struct lv_runtime *rt,
 		return LV_EXIT_FAIL;
 	rt->token = lv_xstrdup(lv_launcher_token(rt->launcher));
 	return LV_EXIT_OK;
+}
+
+/* Cluster, costs, and the agents (embedded) or the token (named). */
+static int setup_cluster(const struct lv_runtime_opts *o, struct lv_runtime *rt,
+                         struct lv_cluster **cp, char **why)
+{
+	struct lv_cluster *c = lv_cluster_load(rt->cluster_path, why);
+	if (!c)
+		return LV_EXIT_USAGE;
+	*cp = c;
+	char *pred = lv_cmd_predictor_cache(o->predictor);
+	int rc = setup_agents(o, rt, c, pred, why);
+	free(pred);
+	return rc;
 }
 
 #define O(field) offsetof(struct lv_runtime_opts, field)
@@ -170,6 +181,12 @@ const struct lv_opt lv_runtime_opt_rows[] = {
 	  .offset = O(token_file),
 	  .arg = "FILE",
 	  .help = "agents' bearer token [the cluster's \"token_file\"]" },
+	{ .name = "control-token-file",
+	  .kind = LV_OPT_STR,
+	  .offset = O(control_token_file),
+	  .arg = "FILE",
+	  .help = "bearer token (mode 0600) for the control API's changes\n"
+	          "(POST /control/...); without one they are refused" },
 	{ .name = "keep-logs",
 	  .kind = LV_OPT_SET,
 	  .offset = O(keep_logs),
@@ -255,16 +272,39 @@ static void frontend_limits(const struct lv_runtime_opts *o, struct lv_frontend_
 		lim->max_budget_s = o->max_budget_s;
 }
 
+/* The control API's token: the file's first line, the file private (as the agents want theirs). */
+static char *control_token(const char *path, char **why)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		lv_fail(why, LV_EINVAL, "--control-token-file %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (st.st_mode & 077) {
+		lv_fail(why, LV_EINVAL,
+		        "--control-token-file %s: group or others may read it (mode %04o): "
+		        "chmod 600 it",
+		        path, (unsigned)(st.st_mode & 07777));
+		return NULL;
+	}
+	return lv_token_file_read(path, why);
+}
+
 int lv_runtime_start(const struct lv_runtime_opts *o, struct lv_runtime *rt, char **why)
 {
 	struct lv_cluster *c = NULL;
 	struct lv_live_config cfg;
 	memset(rt, 0, sizeof(*rt));
 	lv_live_config_default(&cfg);
-	rt->cluster_path = lv_xstrdup(o->cluster ? o->cluster : LV_DEFAULT_CLUSTER);
 	int rc = LV_EXIT_USAGE;
-	if (lv_model_info_load(o->model_config ? o->model_config : DEFAULT_MODEL_CONFIG, &cfg.model,
-	                       why))
+	char *ctl_token = NULL;
+	if (o->control_token_file && !(ctl_token = control_token(o->control_token_file, why)))
+		return rc;
+	rt->cluster_path = lv_cmd_data(o->cluster ? o->cluster : LV_DEFAULT_CLUSTER);
+	char *model_config = lv_cmd_data(o->model_config ? o->model_config : DEFAULT_MODEL_CONFIG);
+	int model_rc = lv_model_info_load(model_config, &cfg.model, why);
+	free(model_config);
+	if (model_rc)
 		goto out;
 	rt->model = cfg.model;
 	rc = setup_cluster(o, rt, &c, why);
@@ -299,9 +339,12 @@ int lv_runtime_start(const struct lv_runtime_opts *o, struct lv_runtime *rt, cha
 		if (!rt->frontend)
 			rt->frontend_error =
 			    fe_why ? fe_why : lv_xstrdup("front end did not start");
+		else
+			lv_frontend_set_control_token(rt->frontend, ctl_token);
 	}
 	rc = LV_EXIT_OK;
 out:
+	free(ctl_token);
 	if (rc != LV_EXIT_OK) {
 		lv_runtime_stop(rt);
 		lv_cluster_free(c);

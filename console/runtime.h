@@ -51,10 +51,11 @@ struct lv_runtime_opts {
 	const char *predictor;    /* [LV_DEFAULT_PREDICTOR_CACHE] */
 	const char *model_config; /* [model_repository/inception_graphdef/config.pbtxt] */
 	const char *token_file;   /* [the cluster's "token_file"] */
-	const char *db;           /* SQLite store, NULL none */
-	int keep_logs;            /* keep the embedded agents' logs */
-	double window_lead_s;     /* lv_live_config's: the result's window opens this early */
-	int no_shm;               /* every batch in its HTTP body (lv_live_config's shm_off) */
+	const char *control_token_file; /* the control API's bearer token; NULL: no changes */
+	const char *db;                 /* SQLite store, NULL none */
+	int keep_logs;                  /* keep the embedded agents' logs */
+	double window_lead_s;           /* lv_live_config's: the result's window opens this early */
+	int no_shm; /* every batch in its HTTP body (lv_live_config's shm_off) */
 	/* The front end's admission limits (struct lv_frontend_limits); 0: its default. */
 	long max_connections;
 	long max_connections_per_client;

@@ -68,7 +68,7 @@ for bin in "$BUILD"/san/tests/test_*; do
 done
 echo "scenarios (real processes):"
 for script in tests/cli/test_*.sh tests/agent/test_*.sh tests/live/test_*.sh \
-	tests/console/test_*.sh tests/ssh/test_*.sh tests/fuzz/test_*.sh; do
+	tests/console/test_*.sh tests/ssh/test_*.sh tests/fuzz/test_*.sh tests/install/test_*.sh; do
 	[ -e "$script" ] || continue
 	run_script "$script"
 done

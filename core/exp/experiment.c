@@ -240,6 +240,11 @@ struct lv_experiment *lv_experiment_load_with(const char *path, const struct lv_
 		free(e->spec.cluster_path);
 		e->spec.cluster_path = lv_xstrdup(ov->cluster_path);
 	}
+	if (code == LV_OK && ov && ov->default_predictor &&
+	    !strcmp(e->spec.predictor_path, LV_EXP_DEFAULT_PREDICTOR)) {
+		free(e->spec.predictor_path);
+		e->spec.predictor_path = lv_xstrdup(ov->default_predictor);
+	}
 	if (code == LV_OK && ov && ov->agents >= 0)
 		e->spec.agents = (enum lv_exp_agents)ov->agents;
 	if (code == LV_OK)

@@ -152,6 +152,8 @@ struct lv_experiment *lv_experiment_load(const char *path, int *code_out, char *
 struct lv_exp_override {
 	const char *cluster_path; /* another cluster file (as given), NULL: the spec's */
 	int agents;               /* an enum lv_exp_agents, or -1: as the spec says */
+	/* the predictor cache for a spec that names none, NULL: LV_EXP_DEFAULT_PREDICTOR */
+	const char *default_predictor;
 };
 
 /* lv_experiment_load with the spec's cluster or agents replaced (ov may be NULL). */

@@ -71,7 +71,8 @@ static enum MHD_Result get_healthz(struct lv_frontend *fe, struct MHD_Connection
 static enum MHD_Result get_root(struct lv_frontend *fe, struct MHD_Connection *conn)
 {
 	char *txt = lv_xstrdup("LoudVA controller: POST /inference (multipart: images, latency), "
-	                       "GET /status, GET /metrics, GET /healthz\n");
+	                       "GET /status, GET /metrics, GET /healthz, /control (GET: its "
+	                       "endpoints)\n");
 	return fe_respond(fe, conn, MHD_HTTP_OK, TEXT_TYPE, txt, strlen(txt));
 }
 
@@ -194,6 +195,9 @@ static enum MHD_Result route(void *cls, struct MHD_Connection *conn, const char 
 	(void)version;
 
 	if (*con_cls) {
+		if (fe_is_control(*con_cls))
+			return fe_control_continue(fe, conn, *con_cls, upload_data,
+			                           upload_data_size);
 		if ((rt = as_route(*con_cls))) {
 			if (*upload_data_size) { /* a body on a GET: ignored */
 				*upload_data_size = 0;
@@ -216,6 +220,8 @@ static enum MHD_Result route(void *cls, struct MHD_Connection *conn, const char 
 	char *bad = fe_framing_error(conn);
 	if (bad)
 		return refuse_route(fe, conn, MHD_HTTP_BAD_REQUEST, bad);
+	if (fe_is_control_url(url))
+		return fe_control_begin(fe, conn, url, method, con_cls);
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
 		if (!strcmp(url, routes[i].path))
 			rt = &routes[i];
@@ -223,7 +229,7 @@ static enum MHD_Result route(void *cls, struct MHD_Connection *conn, const char 
 	if (!rt)
 		return refuse_later(fe, conn, MHD_HTTP_NOT_FOUND,
 		                    lv_xasprintf("no such endpoint: %s (try /inference, /status, "
-		                                 "/metrics, /healthz)",
+		                                 "/metrics, /healthz, /control)",
 		                                 url),
 		                    NULL, con_cls);
 	int is_get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
@@ -274,7 +280,9 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
 			pthread_cond_broadcast(&fe->idle);
 		pthread_mutex_unlock(&fe->mu);
 	}
-	if (!as_route(*con_cls))
+	if (fe_is_control(*con_cls))
+		fe_control_free(*con_cls);
+	else if (!as_route(*con_cls))
 		fe_upload_free(*con_cls);
 	*con_cls = NULL;
 	fe_guard_request_done(fe, conn);
@@ -476,5 +484,6 @@ void lv_frontend_stop(struct lv_frontend *fe)
 	pthread_mutex_destroy(&fe->mu);
 	fe_decode_free(fe->dec);
 	fe_guard_free(fe->guard);
+	free(fe->control_token);
 	free(fe);
 }

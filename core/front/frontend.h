@@ -65,6 +65,7 @@ struct lv_live_request;
 struct lv_model_info;
 struct lv_snapshot;
 struct lv_frontend;
+struct lv_eventlog;
 
 #define LV_FRONTEND_DEFAULT_LISTEN "127.0.0.1:5000"
 
@@ -109,7 +110,24 @@ struct lv_frontend_ops {
 	void (*request_free)(struct lv_live_request *r);
 	const struct lv_snapshot *(*snapshot_get)(void *arg);
 	void (*snapshot_put)(void *arg, const struct lv_snapshot *s);
+	/*
+	 * The control API (frontend_control.c); NULL slots answer 501. Each
+	 * returns 0 or a negative LV_E code with *why: LV_ENOENT no such
+	 * device, LV_EINVAL a bad policy or clock, LV_ESTATE stopping.
+	 */
+	int (*set_policy)(void *arg, const char *spec, char **why);
+	int (*pin_clock)(void *arg, const char *device, uint64_t freq_hz, char **why);
+	int (*set_state)(void *arg, const char *device, int state /* enum lv_dev_state */,
+	                 char **why);
+	struct lv_eventlog *(*event_log)(void *arg); /* borrowed; for GET /control/events */
 };
+
+/*
+ * The control API's bearer token (copied; NULL: none, and every change is
+ * refused with 403). Call before the address is handed out. Implemented in
+ * frontend_control.c.
+ */
+void lv_frontend_set_control_token(struct lv_frontend *fe, const char *token);
 
 /*
  * Starts serving on listen_addr ("HOST:PORT", "[IPv6]:PORT" or ":PORT"

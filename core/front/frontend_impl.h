@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "frontend.h"
 #include "live/live.h"
@@ -28,8 +29,27 @@ struct lv_frontend {
 	struct fe_decode *dec; /* the decode gate and its helpers (frontend_decode.c) */
 	struct fe_guard *guard; /* connections' deadlines and the byte budget (frontend_conn.c) */
 	struct lv_frontend_stats stats;
-	char log[256]; /* libmicrohttpd's last message */
+	char log[256];       /* libmicrohttpd's last message */
+	char *control_token; /* the control API's bearer token (under mu); NULL: none */
 };
+
+/*
+ * The control API (frontend_control.c): /control and below. fe_control_begin
+ * takes a request's first call; its state goes to con_cls tagged by its low
+ * bit (fe_is_control), which no upload or route pointer has, and
+ * fe_control_continue takes the later calls; fe_control_free releases it
+ * however the request ended.
+ */
+static inline int fe_is_control(const void *con_cls)
+{
+	return ((uintptr_t)con_cls & 1u) != 0;
+}
+int fe_is_control_url(const char *url);
+enum MHD_Result fe_control_begin(struct lv_frontend *fe, struct MHD_Connection *conn,
+                                 const char *url, const char *method, void **con_cls);
+enum MHD_Result fe_control_continue(struct lv_frontend *fe, struct MHD_Connection *conn,
+                                    void *con_cls, const char *data, size_t *size);
+void fe_control_free(void *con_cls);
 
 /* Per-request state for POST /inference, kept in MHD's con_cls. */
 struct fe_upload;

@@ -5,7 +5,11 @@
  */
 #include "frontend.h"
 
+#include <stdio.h>
+
 #include "live/live.h"
+#include "base/eventlog.h"
+#include "model/cluster.h"
 
 static void live_submit(void *arg, struct lv_live_request *r)
 {
@@ -22,6 +26,46 @@ static void live_snapshot_put(void *arg, const struct lv_snapshot *s)
 	lv_live_snapshot_put(arg, s);
 }
 
+/* The control API's changes go to the event log, as the console's commands do. */
+static int logged(struct lv_live *lv, int rc, const char *text)
+{
+	if (rc == 0)
+		lv_eventlog_add(lv_live_log(lv), lv_live_clock(lv), LV_LOG_INFO, "control", "%s",
+		                text);
+	return rc;
+}
+
+static int live_set_policy(void *arg, const char *spec, char **why)
+{
+	char text[LV_LOG_TEXT_MAX];
+	snprintf(text, sizeof(text), "policy %s", spec);
+	return logged(arg, lv_live_set_policy(arg, spec, why), text);
+}
+
+static int live_pin_clock(void *arg, const char *device, uint64_t freq_hz, char **why)
+{
+	char text[LV_LOG_TEXT_MAX];
+	if (freq_hz)
+		snprintf(text, sizeof(text), "%s: clock pinned at %llu Hz", device,
+		         (unsigned long long)freq_hz);
+	else
+		snprintf(text, sizeof(text), "%s: clock released", device);
+	return logged(arg, lv_live_pin_clock(arg, device, freq_hz, why), text);
+}
+
+static int live_set_state(void *arg, const char *device, int state, char **why)
+{
+	char text[LV_LOG_TEXT_MAX];
+	snprintf(text, sizeof(text), "%s: %s", device,
+	         state == LV_DEV_DRAINING ? "draining" : "marked up");
+	return logged(arg, lv_live_set_state(arg, device, (enum lv_dev_state)state, why), text);
+}
+
+static struct lv_eventlog *live_event_log(void *arg)
+{
+	return lv_live_log(arg);
+}
+
 static const struct lv_frontend_ops live_ops = {
 	.name = "live",
 	.request_new = lv_live_request_new,
@@ -30,6 +74,10 @@ static const struct lv_frontend_ops live_ops = {
 	.request_free = lv_live_request_free,
 	.snapshot_get = live_snapshot_get,
 	.snapshot_put = live_snapshot_put,
+	.set_policy = live_set_policy,
+	.pin_clock = live_pin_clock,
+	.set_state = live_set_state,
+	.event_log = live_event_log,
 };
 
 struct lv_frontend *lv_frontend_start(struct lv_live *lv, const struct lv_model_info *model,

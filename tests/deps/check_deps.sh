@@ -53,7 +53,7 @@ declare -A LIBS=(
 	[core/deploy]="libssh yaml"
 	[agents]="microhttpd curl cjson"
 	[views]="curses"
-	[console]="cjson curl curses sqlite3 microhttpd"
+	[console]="cjson curl curses sqlite3 microhttpd systemd"
 )
 # The outside libraries, by the header paths that name them.
 lib_of() {
