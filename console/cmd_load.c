@@ -6,7 +6,9 @@
  *
  * Exit status: 0 when every frame of the trace was answered (in whatever
  * state), 1 when some frame went unanswered (connection refused, timeout,
- * interrupted, unusable answer), 2 on bad input.
+ * interrupted, unusable answer) or the controller refused a request outright
+ * (an HTTP error such as 413 "more than 64 images": its frames never reached
+ * the scheduler), 2 on bad input.
  */
 #include "commands.h"
 
@@ -86,7 +88,8 @@ static const struct lv_opt_spec load_spec = {
 	.about = "Replays a trace as camera clients: each request is posted to /inference at its\n"
 	         "time, with its frames and budget, and the answers are tallied.",
 	.opts = load_opts,
-	.epilog = "Exit status: 0 every frame answered, 1 some frame unanswered, 2 bad input.",
+	.epilog = "Exit status: 0 every frame answered, 1 some frame unanswered or refused by the\n"
+	          "controller (an HTTP error such as 413), 2 bad input.",
 };
 
 static volatile sig_atomic_t interrupted;
@@ -109,6 +112,11 @@ static void print_text(const struct load_args *a, const struct lv_loadgen_result
 		printf(" %s %llu%s", lv_frame_state_name(shown[i]),
 		       (unsigned long long)r->by_state[shown[i]], i + 1 < 5 ? "," : "");
 	printf("; %llu unanswered\n", (unsigned long long)r->frames_unanswered);
+	if (r->requests_refused)
+		printf(
+		    "refused:  %llu frames in %zu requests refused by the controller (counted as "
+		    "rejected above)\n",
+		    (unsigned long long)r->frames_refused, r->requests_refused);
 	if (r->frames_answered)
 		printf("latency:  p50 %.3f s, p95 %.3f s, p99 %.3f s, max %.3f s (round trip per "
 		       "frame)\n",
@@ -151,6 +159,8 @@ static void print_json(const struct load_args *a, const struct lv_loadgen_result
 	j_num(o, "frames_sent", (double)r->frames_sent);
 	j_num(o, "frames_answered", (double)r->frames_answered);
 	j_num(o, "frames_unanswered", (double)r->frames_unanswered);
+	j_num(o, "frames_refused", (double)r->frames_refused);
+	j_num(o, "requests_refused", (double)r->requests_refused);
 	for (int s = LV_FRAME_OK; s < LV_FRAME_NSTATES; s++)
 		j_num(st, lv_frame_state_name((enum lv_frame_state)s), (double)r->by_state[s]);
 	cJSON_AddItemToObject(o, "by_state", st);
@@ -233,7 +243,13 @@ int lv_cmd_load(int argc, char **argv)
 		fprintf(stderr, "loudva load: %llu of %llu frames unanswered%s\n",
 		        (unsigned long long)res.frames_unanswered, (unsigned long long)res.frames,
 		        interrupted ? " (interrupted)" : "");
-	rc = res.frames_unanswered ? LV_EXIT_FAIL : LV_EXIT_OK;
+	if (res.requests_refused)
+		fprintf(
+		    stderr,
+		    "loudva load: the controller refused %zu requests (%llu frames); first error: "
+		    "%s\n",
+		    res.requests_refused, (unsigned long long)res.frames_refused, res.first_error);
+	rc = res.frames_unanswered || res.requests_refused ? LV_EXIT_FAIL : LV_EXIT_OK;
 out:
 	free(why);
 	lv_loadgen_images_free(imgs, n_img);

@@ -58,9 +58,14 @@ void lv_console_feed_init(struct lv_console *c)
 	devices(c);
 	const struct lv_cluster *cl = lv_live_cluster(c->rt.live);
 	char fe[32] = "front end off";
-	if (c->rt.frontend)
+	if (c->rt.frontend) {
 		snprintf(fe, sizeof(fe), "front end :%u",
 		         (unsigned)lv_frontend_port(c->rt.frontend));
+		c->ui.front.on = 1;
+		c->ui.front.port = (unsigned)lv_frontend_port(c->rt.frontend);
+	} else if (c->rt.frontend_error) {
+		snprintf(c->ui.front.error, sizeof(c->ui.front.error), "%s", c->rt.frontend_error);
+	}
 	snprintf(c->cluster_desc, sizeof(c->cluster_desc), "%s: %zu devices%s  %s",
 	         cl->name ? cl->name : "cluster", cl->n_devices,
 	         c->rt.launcher ? " (embedded)" : "", fe);
@@ -121,6 +126,24 @@ static void spec_words(struct lv_console *c)
 	c->n_spec_words = e->n_specs + 1;
 }
 
+/* The front end's refusals; its state was set once by lv_console_feed_init. */
+static void front(struct lv_console *c)
+{
+	struct lv_ui_front *f = &c->ui.front;
+	struct lv_frontend_stats st;
+	if (!c->rt.frontend)
+		return;
+	lv_frontend_stats(c->rt.frontend, &st);
+	f->refused_frames = lv_frontend_refused(&st, &f->refused_requests);
+	uint64_t most = 0;
+	for (int i = 0; i < LV_FE_REFUSE_COUNT; i++)
+		if (st.refused_requests[i] > most) {
+			most = st.refused_requests[i];
+			snprintf(f->refused_reason, sizeof(f->refused_reason), "%s",
+			         lv_frontend_refusal_name((enum lv_fe_refusal)i));
+		}
+}
+
 void lv_console_feed(struct lv_console *c)
 {
 	struct lv_ui *ui = &c->ui;
@@ -152,6 +175,7 @@ void lv_console_feed(struct lv_console *c)
 		lv_ui_flash(ui, !ok, "experiment %s %s", ui->exp.spec, ok ? "finished" : "failed");
 	}
 	lv_console_profile_tick(c);
+	front(c);
 	spec_words(c);
 	lv_hist_update(&ui->hist, ui->snap);
 	ui->wall_s = lv_console_now() - c->t0;

@@ -130,6 +130,16 @@ struct lv_view_list {
 	size_t n_global_keys;
 };
 
+/* The HTTP front end as the console sees it (its counters, copied each tick). */
+struct lv_ui_front {
+	int on;                    /* listening */
+	unsigned port;             /* when on */
+	char error[160];           /* why it is off ("" when it was not asked for) */
+	uint64_t refused_requests; /* POST /inference requests it refused */
+	uint64_t refused_frames;   /* the frames they carried (those it could count) */
+	char refused_reason[32];   /* the reason of the most refused requests, "" none */
+};
+
 /* What the console knows about a device beyond the snapshot. */
 struct lv_ui_devinfo {
 	size_t n_freqs;
@@ -147,6 +157,7 @@ struct lv_ui {
 	struct lv_ui_experiments exp;
 	struct lv_ui_workload workload;
 	struct lv_ui_profiling prof;
+	struct lv_ui_front front;
 	struct lv_hist hist;      /* per-device history, updated from each snapshot */
 	const char *cluster_desc; /* "thesis (embedded, 5 emulated agents)" */
 	int refresh_ms;

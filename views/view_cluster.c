@@ -134,14 +134,19 @@ static void header(const struct lv_ui *ui, const struct lv_rect *r)
 	              lv_fmt_pct(f, sizeof(f), s->pct_ok_total));
 	if (r->h < 3)
 		return;
-	lv_draw_textf(r->y + 2, r->x, r->w, LV_COLOR_DIM,
-	              "frames ok %llu  late %llu  failed %llu  expired %llu  rejected %llu  "
+	char refused[64] = "";
+	if (ui->front.refused_requests)
+		snprintf(refused, sizeof(refused), "  refused %llu (%llu requests)",
+		         (unsigned long long)ui->front.refused_frames,
+		         (unsigned long long)ui->front.refused_requests);
+	lv_draw_textf(r->y + 2, r->x, r->w, refused[0] ? LV_COLOR_WARN : LV_COLOR_DIM,
+	              "frames ok %llu  late %llu  failed %llu  expired %llu  rejected %llu%s  "
 	              "queued %llu  in flight %llu  batches %llu",
 	              (unsigned long long)k->by_state[LV_FRAME_OK],
 	              (unsigned long long)k->by_state[LV_FRAME_LATE],
 	              (unsigned long long)k->by_state[LV_FRAME_FAILED],
 	              (unsigned long long)k->by_state[LV_FRAME_EXPIRED],
-	              (unsigned long long)k->by_state[LV_FRAME_REJECTED],
+	              (unsigned long long)k->by_state[LV_FRAME_REJECTED], refused,
 	              (unsigned long long)k->by_state[LV_FRAME_QUEUED],
 	              (unsigned long long)k->by_state[LV_FRAME_INFLIGHT],
 	              (unsigned long long)k->batches_dispatched);

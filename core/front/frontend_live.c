@@ -5,6 +5,9 @@
  */
 #include "frontend.h"
 
+#include <stdio.h>
+
+#include "base/eventlog.h"
 #include "live/live.h"
 
 static void live_submit(void *arg, struct lv_live_request *r)
@@ -22,6 +25,18 @@ static void live_snapshot_put(void *arg, const struct lv_snapshot *s)
 	lv_live_snapshot_put(arg, s);
 }
 
+/* A refused request goes to the controller's event log (source "front"), so the
+ * console's Log view and `serve`'s log show it beside the frames it never got. */
+static void live_refused(void *arg, enum lv_fe_refusal reason, uint64_t frames, const char *why)
+{
+	struct lv_live *lv = arg;
+	char n[48] = "";
+	if (frames)
+		snprintf(n, sizeof n, " (%llu frames)", (unsigned long long)frames);
+	lv_eventlog_add(lv_live_log(lv), lv_live_clock(lv), LV_LOG_WARN, "front",
+	                "refused a request%s: %s: %s", n, lv_frontend_refusal_name(reason), why);
+}
+
 static const struct lv_frontend_ops live_ops = {
 	.name = "live",
 	.request_new = lv_live_request_new,
@@ -30,6 +45,7 @@ static const struct lv_frontend_ops live_ops = {
 	.request_free = lv_live_request_free,
 	.snapshot_get = live_snapshot_get,
 	.snapshot_put = live_snapshot_put,
+	.refused = live_refused,
 };
 
 struct lv_frontend *lv_frontend_start(struct lv_live *lv, const struct lv_model_info *model,

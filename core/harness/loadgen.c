@@ -227,6 +227,8 @@ static int tally(struct run *r, struct slot *s, long code, uint32_t frames, uint
 		}
 	} else if (code >= 400 && code < 500 && cJSON_IsString(err)) {
 		states[LV_FRAME_REJECTED] += frames;
+		r->res->frames_refused += frames;
+		r->res->requests_refused++;
 		note_error(r, "HTTP %ld: %s", code, err->valuestring);
 		rc = 0;
 	}

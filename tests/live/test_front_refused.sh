@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Frames the front end refuses are counted, shown and logged: `loudva serve`
+# on the embedded cluster is sent, by `loudva load`, a trace whose second
+# request holds 89 images (more than the 64 a request may have: HTTP 413).
+# Checked: `load` exits 1 and says the controller refused them; /status,
+# /metrics and serve's event log all name the 89 frames and the reason; the
+# good request around it is still served.
+. "$(dirname "$0")/../cli/lib.sh"
+. "$(dirname "$0")/lib.sh"
+make_images "$SCRATCH/img"
+
+printf 'Time,Frames After Filter,Camera Index,latency_constraint\n0,2,0,10\n0.2,89,1,10\n0.4,1,0,10\n' \
+	>"$SCRATCH/t.csv"
+start_serve "$SCRATCH/serve" || finish
+
+rc=0
+"$LOUDVA" load --json --trace "$SCRATCH/t.csv" --url "http://127.0.0.1:$SERVE_PORT" \
+	--images "$SCRATCH/img" >"$SCRATCH/load.json" 2>"$SCRATCH/load.err" || rc=$?
+check "load exits 1 when the controller refused frames (got $rc: $(cat "$SCRATCH/load.err"))" \
+	test "$rc" -eq 1
+check "load says what was refused: $(cat "$SCRATCH/load.err")" \
+	grep -q "the controller refused 1 requests (89 frames).*more than 64" "$SCRATCH/load.err"
+check "load's --json counts the refused frames: $(cat "$SCRATCH/load.json")" \
+	jq -e '.frames_refused == 89 and .requests_refused == 1 and .by_state.ok + .by_state.late == 3' \
+	"$SCRATCH/load.json"
+
+curl -s --max-time 10 "http://127.0.0.1:$SERVE_PORT/status" >"$SCRATCH/status.json"
+check "/status counts the refused request and frames: $(jq -c .refused "$SCRATCH/status.json")" \
+	jq -e '.refused.requests == 1 and .refused.frames == 89 and
+		.refused.by_reason.too_many_images.frames == 89' "$SCRATCH/status.json"
+curl -s --max-time 10 "http://127.0.0.1:$SERVE_PORT/metrics" >"$SCRATCH/metrics.txt"
+check "/metrics counts the refused frames: $(grep refused "$SCRATCH/metrics.txt")" \
+	grep -qx 'loudva_http_refused_frames_total{reason="too_many_images"} 89' "$SCRATCH/metrics.txt"
+check "/metrics counts the refused request" \
+	grep -qx 'loudva_http_refused_requests_total{reason="too_many_images"} 1' "$SCRATCH/metrics.txt"
+
+kill -INT "$SERVE_PID"
+wait "$SERVE_PID"
+check "serve logs the refusal: $(grep -i refus "$SCRATCH/serve.err")" \
+	grep -qE "front: refused a request \(89 frames\): too_many_images: too many images" \
+	"$SCRATCH/serve.err"
+finish
