@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "console.h"
@@ -184,6 +185,14 @@ int lv_cmd_console(int argc, char **argv)
 	if (rc) {
 		free(c);
 		return rc == 1 ? LV_EXIT_OK : rc;
+	}
+	/* The screen is drawn on stdout: without a terminal there it would write escape
+	 * codes into a file or pipe for ever. Refused before anything is started. */
+	if (!isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "loudva console: standard output is not a terminal: the console "
+		                "needs one (for a headless controller, run `loudva serve`)\n");
+		free(c);
+		return LV_EXIT_USAGE;
 	}
 	setlocale(LC_ALL, "");
 	c->utf8 = !c->opts.ascii && utf8_locale();

@@ -4,6 +4,8 @@
  * prints a summary: requests and frames sent, frames answered by state,
  * round-trip latency percentiles.
  *
+ * The controller's /healthz is asked first: no answer, and nothing is sent.
+ *
  * Exit status: 0 when every frame of the trace was answered (in whatever
  * state), 1 when some frame went unanswered (connection refused, timeout,
  * interrupted, unusable answer) or the controller refused a request outright
@@ -98,6 +100,52 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	interrupted = 1;
+}
+
+static size_t drop_body(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * n;
+}
+
+/*
+ * GET /healthz on the controller at url (its path, if any, replaced): 0 when
+ * it answers 200, else LV_EIO with *why. Run before the replay, so a dead or
+ * wrong URL fails in seconds instead of after the whole trace.
+ */
+static int check_health(const char *url, char **why)
+{
+	const char *p = strstr(url, "://");
+	const char *host = p ? p + 3 : url;
+	size_t base = strcspn(host, "/") + (size_t)(host - url);
+	char *hz = lv_xasprintf("%s%.*s/healthz", p ? "" : "http://", (int)base, url);
+	char err[CURL_ERROR_SIZE] = "";
+	long code = 0;
+	int rc = LV_OK;
+	CURL *e = curl_easy_init();
+	if (!e) {
+		free(hz);
+		return lv_fail(why, LV_EIO, "cannot start libcurl");
+	}
+	curl_easy_setopt(e, CURLOPT_URL, hz);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, err);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, drop_body);
+	CURLcode cc = curl_easy_perform(e);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+	if (cc != CURLE_OK)
+		rc = lv_fail(why, LV_EIO, "no controller at %s: %s; nothing sent", hz,
+		             err[0] ? err : curl_easy_strerror(cc));
+	else if (code != 200)
+		rc = lv_fail(why, LV_EIO,
+		             "%s answered HTTP %ld, not 200: is this a LoudVA "
+		             "controller? nothing sent",
+		             hz, code);
+	curl_easy_cleanup(e);
+	free(hz);
+	return rc;
 }
 
 static void print_text(const struct load_args *a, const struct lv_loadgen_result *r)
@@ -226,6 +274,12 @@ int lv_cmd_load(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (check_health(a.url, &why) < 0) {
+		curl_global_cleanup();
+		fprintf(stderr, "loudva load: %s\n", why);
+		rc = LV_EXIT_FAIL;
+		goto out;
+	}
 	int lr = lv_loadgen_run(&cfg, &res, &why);
 	curl_global_cleanup();
 	signal(SIGINT, SIG_DFL);

@@ -106,4 +106,16 @@ done
 "$LOUDVA" demo --help | grep -qE -- '--mode .*\[prof\]$' || fail "demo --help: --mode [prof]"
 "$LOUDVA" sim --help | grep -qE -- '--mode .*\[pred\]$' || fail "sim --help: --mode [pred]"
 
+# The console needs a terminal on stdout: into a pipe or file it refuses at
+# once, before starting anything, instead of writing escape codes for ever.
+# (timeout: the console it replaces ran until killed.)
+for args in "console --listen none" "--listen none"; do
+	rc=0
+	timeout 60 "$LOUDVA" $args >"$SCRATCH/out" 2>"$SCRATCH/err" </dev/null || rc=$?
+	check "loudva $args into a file: exit 2, got $rc" test "$rc" -eq 2
+	grep -q "standard output is not a terminal.*loudva serve" "$SCRATCH/err" ||
+		fail "loudva $args into a file: no reason given: $(head -3 "$SCRATCH/err")"
+	[ ! -s "$SCRATCH/out" ] || fail "loudva $args wrote to a file: $(head -c 100 "$SCRATCH/out" | od -c | head -2)"
+done
+
 finish
