@@ -62,7 +62,7 @@ static const struct lv_opt console_opts[] = {
 	  .min = 1,
 	  .max = INFINITY,
 	  .what = "a positive whole number",
-	  .help = "exit after N frames drawn" },
+	  .help = "exit after N screen redraws" },
 	{ .kind = LV_OPT_INCLUDE, .offset = O(rt), .rows = lv_runtime_opt_rows },
 	{ .name = "listen",
 	  .kind = LV_OPT_STR,
@@ -107,6 +107,10 @@ static const struct lv_opt console_opts[] = {
 	  .kind = LV_OPT_SET,
 	  .offset = O(mono),
 	  .help = "no colours (NO_COLOR is honoured too)" },
+	{ .name = "bell",
+	  .kind = LV_OPT_SET,
+	  .offset = O(bell),
+	  .help = "ring the terminal's bell when a new warning or error alert appears" },
 	{ .name = "ascii",
 	  .kind = LV_OPT_SET,
 	  .offset = O(ascii),
@@ -128,11 +132,17 @@ static const struct lv_opt_spec console_spec = {
 /* Everything but the screen: workload, experiment runner, view states. */
 static int start(struct lv_console *c, char **why)
 {
-	if (c->rt.frontend_error)
-		lv_console_note(
-		    c, LV_LOG_WARN, "front end not running: %s",
-		    c->rt.frontend_error); /* On by default on the embedded cluster; off on a real
-		                              one until the operator says w. */
+	/* Never silently: a second console finds the port taken. Said on the status line
+	 * at once, and kept in the alert strip (`!` shows it whole). */
+	if (c->rt.frontend_error) {
+		lv_console_note(c, LV_LOG_WARN, "front end not running: %s", c->rt.frontend_error);
+		lv_ui_flash(&c->ui, 1,
+		            "front end not running (no camera can reach this console): %s",
+		            c->rt.frontend_error);
+		c->ui.status_until = 15.0;
+	}
+	/* The workload is on by default on the embedded cluster; off on a real one until
+	 * the operator says w. */
 	if (c->opts.rt.cluster && !c->opts.workload_asked)
 		c->opts.wl.on = 0;
 	c->wl = lv_workload_start(c->rt.live, &c->opts.wl, why);
@@ -221,7 +231,7 @@ out:
 	long frames = c->frames;
 	stop(c);
 	if (rc == LV_EXIT_OK)
-		fprintf(stderr, "loudva: stopped after %ld frames drawn\n", frames);
+		fprintf(stderr, "loudva: stopped after %ld screen redraws\n", frames);
 	free(c);
 	return rc;
 }

@@ -28,10 +28,11 @@ struct lv_console_opts {
 	struct lv_workload_config wl;
 	int refresh_ms;          /* [500] */
 	double duration_s;       /* exit after this long; 0 never */
-	long iterations;         /* exit after this many frames drawn; 0 never */
+	long iterations;         /* exit after this many screen redraws; 0 never */
 	const char *results_dir; /* [results] */
 	const char *specs_dir;   /* [experiments] */
 	int mono, ascii, plots;
+	int bell;           /* --bell: beep on a new warning or error alert */
 	int workload_asked; /* --workload: on even on a named cluster */
 };
 
@@ -63,10 +64,11 @@ struct lv_console {
 	char cluster_desc[128];
 	int back[LV_CONSOLE_BACK_MAX]; /* views Esc returns to */
 	int n_back;
-	int utf8;    /* Unicode glyphs (a UTF-8 locale and no --ascii) */
-	int quit;    /* 1: asked to quit, 2: quitting */
-	long frames; /* frames drawn */
-	double t0;   /* monotonic start */
+	int utf8;      /* Unicode glyphs (a UTF-8 locale and no --ascii) */
+	int quit;      /* 1: asked to quit, 2: quitting */
+	long frames;   /* screen redraws (not video frames) */
+	size_t alerts; /* warning and error alerts at the last redraw (for --bell) */
+	double t0;     /* monotonic start */
 };
 
 /* console_feed.c */

@@ -26,6 +26,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "alerts.h"
 #include "console.h"
 #include "theme.h"
 #include "base/util.h"
@@ -72,6 +73,7 @@ static void draw(struct lv_console *c)
 	const struct lv_view_ops *ops = lv_view_registry()[c->ui.view];
 	erase();
 	lv_layout_screen(LINES, COLS, &scr);
+	c->ui.rows_total = c->ui.rows_all = 0;
 	lv_view_draw(ops, &c->ui, c->states[c->ui.view], &scr.body);
 	curs_set(0);
 	lv_view_draw_frame(&c->ui, &scr);
@@ -79,6 +81,13 @@ static void draw(struct lv_console *c)
 		curs_set(1);
 	refresh();
 	c->frames++;
+	struct lv_alert a[LV_ALERT_MAX];
+	size_t n = lv_alerts(&c->ui, a, LV_ALERT_MAX), bad = 0;
+	for (size_t i = 0; i < n; i++)
+		bad += a[i].level > LV_ALERT_INFO;
+	if (c->opts.bell && bad > c->alerts)
+		beep();
+	c->alerts = bad;
 }
 
 static void open_prompt(struct lv_ui *ui, int kind, const char *text)
@@ -148,8 +157,10 @@ static void prompt_key(struct lv_console *c, int ch)
 	struct lv_ui *ui = &c->ui;
 	int kind = ui->prompt_kind;
 	enum lv_edit_op op;
-	if (ch == 27) {
+	if (ch == 27) { /* Esc: nothing typed is kept; in the filter bar, no filter */
 		ui->prompt_kind = 0;
+		if (kind == '/')
+			ui->filter[ui->view][0] = '\0';
 		return;
 	}
 	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {

@@ -63,7 +63,7 @@ static const struct cmd_def defs[] = {
 	  LV_CMD_PIN,
 	  { ARG_DEVICE, ARG_HZ },
 	  2,
-	  { ":pin DEVICE CLOCK", "pin a GPU clock: Hz (1109250000) or MHz (1109.25MHz)" } },
+	  { ":pin DEVICE MHZ", "pin a GPU clock in MHz (921.6); the nearest step is taken" } },
 	{ "release",
 	  NULL,
 	  LV_CMD_RELEASE,
@@ -210,7 +210,9 @@ int lv_cmd_parse_hz(const char *s, uint64_t *hz)
 	num[n] = '\0';
 	double scale;
 	const char *unit = s + n;
-	if (!*unit || !strcasecmp(unit, "hz"))
+	if (!*unit) /* a bare number: MHz as operators say it, unless it is plainly Hz */
+		scale = strtod(num, NULL) < 1e5 ? 1e6 : 1;
+	else if (!strcasecmp(unit, "hz"))
 		scale = 1;
 	else if (!strcasecmp(unit, "m") || !strcasecmp(unit, "mhz"))
 		scale = 1e6;
@@ -223,6 +225,59 @@ int lv_cmd_parse_hz(const char *s, uint64_t *hz)
 		return LV_EINVAL;
 	*hz = (uint64_t)llround(v * scale);
 	return *hz ? LV_OK : LV_EINVAL;
+}
+
+char *lv_cmd_mhz(char *buf, size_t len, uint64_t hz)
+{
+	snprintf(buf, len, "%.6g MHz", (double)hz / 1e6);
+	return buf;
+}
+
+/* "76.8 153.6 ... 921.6 MHz" into buf. */
+static void list_mhz(char *buf, size_t len, const uint64_t *freqs_hz, size_t n)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used + 1 < len; i++) {
+		int w = snprintf(buf + used, len - used, "%s%.6g", i ? " " : "",
+		                 (double)freqs_hz[i] / 1e6);
+		used += w > 0 ? (size_t)w : 0;
+	}
+	if (used + 1 < len)
+		snprintf(buf + used, len - used, " MHz");
+}
+
+int lv_cmd_clock_resolve(const char *text, const uint64_t *freqs_hz, size_t n, uint64_t *hz,
+                         char *note, size_t note_len, char *why, size_t why_len)
+{
+	char valid[160], a[32], b[32];
+	uint64_t v = 0;
+	if (note && note_len)
+		note[0] = '\0';
+	list_mhz(valid, sizeof(valid), freqs_hz, n);
+	if (n == 0)
+		return failf(why, why_len, "no clocks known for this device");
+	if (lv_cmd_parse_hz(text, &v) != LV_OK)
+		return failf(why, why_len,
+		             "'%s' is not a clock: give MHz (921.6 or 921.6MHz); valid: %s", text,
+		             valid);
+	size_t best = 0;
+	for (size_t i = 1; i < n; i++)
+		if (llabs((long long)freqs_hz[i] - (long long)v) <
+		    llabs((long long)freqs_hz[best] - (long long)v))
+			best = i;
+	/* Half a step beyond either end is still that end; further is a mistake. */
+	uint64_t lo_gap = n > 1 ? freqs_hz[1] - freqs_hz[0] : freqs_hz[0] / 10;
+	uint64_t hi_gap = n > 1 ? freqs_hz[n - 1] - freqs_hz[n - 2] : freqs_hz[0] / 10;
+	if ((double)v < (double)freqs_hz[0] - lo_gap / 2.0 ||
+	    (double)v > (double)freqs_hz[n - 1] + hi_gap / 2.0)
+		return failf(why, why_len, "%s is outside this device's clocks: %s",
+		             lv_cmd_mhz(a, sizeof(a), v), valid);
+	*hz = freqs_hz[best];
+	if (v != *hz && note && note_len)
+		snprintf(note, note_len, "%s -> %s, the nearest step", lv_cmd_mhz(a, sizeof(a), v),
+		         lv_cmd_mhz(b, sizeof(b), *hz));
+	return LV_OK;
 }
 
 /* "1-8" or "1,2,4": ascending, distinct, 1..512. */
@@ -328,9 +383,10 @@ static int parse_arg(const struct cmd_def *d, int i, const char *word, const str
 	case ARG_POLICY:
 	case ARG_SPEC: snprintf(out->arg, sizeof(out->arg), "%s", word); break;
 	case ARG_HZ:
+		snprintf(out->arg, sizeof(out->arg), "%s", word); /* as typed, for messages */
 		if (lv_cmd_parse_hz(word, &out->hz) != LV_OK)
 			return failf(why, why_len,
-			             "%s: '%s' is not a clock (Hz, or MHz with a unit)", d->name,
+			             "%s: '%s' is not a clock (MHz: 921.6 or 921.6MHz)", d->name,
 			             word);
 		break;
 	case ARG_ONOFF: out->on = !strcmp(word, "on") ? 1 : !strcmp(word, "off") ? 0 : -1; break;

@@ -165,10 +165,11 @@ struct lv_ui {
 
 	/* ---- shared between views ---- */
 	int view;                         /* index of the view shown */
+	unsigned long shown;              /* counts view switches: a view sees it was reopened */
 	char device[LV_DEV_NAME_MAX];     /* the selected device */
 	char filter[LV_UI_MAX_VIEWS][64]; /* each view's `/` filter */
 	int help_for;                     /* the view the Help view describes */
-	char status[200];                 /* a message for the status line */
+	char status[400];                 /* a message for the status line (wrapped when long) */
 	int status_error;
 	double status_until; /* wall_s when it goes */
 
@@ -180,6 +181,10 @@ struct lv_ui {
 
 	/* ---- set by the registry (view.c) before each draw and key ---- */
 	const struct lv_view_list *views;
+
+	/* ---- outputs of a draw: the rows a table shows (rows_total 0: none) ---- */
+	int rows_first, rows_last, rows_total; /* 1-based; rows_total after the filter */
+	int rows_all;                          /* before the filter */
 
 	/* ---- outputs of a key handler ---- */
 	int next_view;                 /* LV_REACT_SWITCH */

@@ -165,16 +165,15 @@ static void device_row(const struct lv_ui *ui, const struct lv_snap_device *d, i
 	char buf[160];
 	enum lv_color sc, base = selected ? LV_COLOR_SELECTED : LV_COLOR_NORMAL;
 	const char *st = state_word(ui, d, &sc);
-	int down = d->state == LV_DEV_DOWN;
 	if (selected)
 		sc = LV_COLOR_SELECTED;
 	cell(y, x0, xs, ws, C_NAME, base, d->name);
 	cell(y, x0, xs, ws, C_KIND, base, d->kind);
 	cell(y, x0, xs, ws, C_STATE, sc, st);
-	cell(y, x0, xs, ws, C_MHZ, base, lv_fmt_mhz(buf, sizeof(buf), down ? 0 : d->freq_hz));
+	uint64_t hz = lv_hist_clock_hz(d); /* 0 ("-") until the device has been heard from */
+	cell(y, x0, xs, ws, C_MHZ, base, lv_fmt_mhz(buf, sizeof(buf), hz));
 	if (xs[C_BAR] >= 0) {
-		double frac =
-		    d->max_freq_hz && !down ? (double)d->freq_hz / (double)d->max_freq_hz : 0;
+		double frac = d->max_freq_hz ? (double)hz / (double)d->max_freq_hz : 0;
 		lv_draw_bar(y, x0 + xs[C_BAR], ws[C_BAR], frac, LV_COLOR_CLOCK);
 	}
 	int has_p = (d->valid & LV_SNAP_HAS_POWER) != 0;
@@ -229,14 +228,11 @@ static void table(struct lv_ui *ui, struct cluster_state *st, const struct lv_re
 		}
 		row++;
 	}
-	if (n < (int)ui->snap->n_devices || st->page < n) {
-		char t[48];
-		snprintf(t, sizeof(t), " %d-%d of %d ", n ? st->first + 1 : 0,
-		         st->first + st->page < n ? st->first + st->page : n, n);
-		int w = (int)strlen(t);
-		if (w < r->w)
-			lv_draw_text(r->y, r->x + r->w - w, w, LV_COLOR_HEADER, t);
-	}
+	/* The status line shows which rows these are (never over a header). */
+	ui->rows_first = n ? st->first + 1 : 0;
+	ui->rows_last = st->first + st->page < n ? st->first + st->page : n;
+	ui->rows_total = n;
+	ui->rows_all = (int)ui->snap->n_devices;
 }
 
 static void spark(const struct lv_rect *r, const char *title, const double *v, size_t n,
@@ -369,4 +365,5 @@ const struct lv_view_ops lv_view_cluster = {
 	.draw = draw,
 	.keys = keys,
 	.n_keys = sizeof(keys) / sizeof(keys[0]),
+	.filterable = 1,
 };

@@ -51,8 +51,9 @@ static void info(const struct lv_ui *ui, int i, const struct lv_rect *r)
 	x += lv_draw_text(r->y, x, r->x + r->w - x, sc, sw);
 	int has_p = (d->valid & LV_SNAP_HAS_POWER) != 0;
 	lv_draw_textf(r->y, x, r->x + r->w - x, LV_COLOR_NORMAL,
-	              "  clock %s MHz%s  power %s  energy %s", lv_fmt_mhz(a, sizeof(a), d->freq_hz),
-	              pin, lv_fmt_watts(b, sizeof(b), has_p ? d->power_w : NAN),
+	              "  clock %s MHz%s  power %s  energy %s",
+	              lv_fmt_mhz(a, sizeof(a), lv_hist_clock_hz(d)), pin,
+	              lv_fmt_watts(b, sizeof(b), has_p ? d->power_w : NAN),
 	              lv_fmt_joules(c, sizeof(c), d->energy_j));
 	if (r->h < 2)
 		return;
@@ -197,8 +198,9 @@ static void rails(const struct lv_ui *ui, int i, const struct lv_rect *r)
 		lv_draw_textf(y++, r->x, r->w, LV_COLOR_NORMAL, "GPU load %s  temp %s", a, b);
 	if (y < last) {
 		int x = r->x + lv_draw_textf(y, r->x, r->w, LV_COLOR_NORMAL, "clock %s ",
-		                             lv_fmt_mhz(a, sizeof(a), d->freq_hz));
-		double frac = d->max_freq_hz ? (double)d->freq_hz / (double)d->max_freq_hz : 0;
+		                             lv_fmt_mhz(a, sizeof(a), lv_hist_clock_hz(d)));
+		double frac =
+		    d->max_freq_hz ? (double)lv_hist_clock_hz(d) / (double)d->max_freq_hz : 0;
 		lv_draw_bar(y++, x, r->x + r->w - x, frac, LV_COLOR_CLOCK);
 	}
 	if (y < last && di && di->n_freqs)
