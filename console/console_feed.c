@@ -179,5 +179,8 @@ void lv_console_feed(struct lv_console *c)
 	spec_words(c);
 	lv_hist_update(&ui->hist, ui->snap);
 	ui->wall_s = lv_console_now() - c->t0;
+	ui->policy_spec = c->policy_spec[0]   ? c->policy_spec
+	                  : c->opts.rt.policy ? c->opts.rt.policy
+	                                      : "loud";
 	ui->refresh_ms = c->opts.refresh_ms;
 }

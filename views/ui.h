@@ -160,6 +160,7 @@ struct lv_ui {
 	struct lv_ui_front front;
 	struct lv_hist hist;      /* per-device history, updated from each snapshot */
 	const char *cluster_desc; /* "thesis (embedded, 5 emulated agents)" */
+	const char *policy_spec;  /* the running policy as set: "fixed_batch:N=16,max_wait=5" */
 	int refresh_ms;
 	double wall_s; /* the console's clock, for flashes */
 

@@ -5,6 +5,8 @@
 #     strip count the 89 frames, `!` says why;
 #   - :pin nano-00 500 takes the nearest step in MHz and says so; 5000 is
 #     refused as a failure, with the valid clocks, whole on the screen;
+#   - the Policies view shows the running parameters, and an edit saved
+#     with `s` keeps the others (not the defaults);
 #   - a refused :policy reads as a refusal, whole, in the status line and
 #     in the Log view (wrapped), and Enter there shows the event whole;
 #   - `/` opens empty, the filter and its row count show on the status
@@ -54,6 +56,20 @@ wait_for "Enter: the event whole" 5 -E "event [0-9]+ at .* \(Enter or Esc closes
 keys Escape
 wait_for "Esc closes the event, stays in the Log view" 5 "event log"
 screen | grep -q "(Enter or Esc closes)" && fail "the event panel did not close"
+
+# 2b. The Policies view shows the running parameters, and `s` keeps those not edited.
+keys 1 ':policy fixed_batch:N=16,max_wait=5' Enter
+wait_for "the switch" 10 "policy fixed_batch(16,wait=5)"
+keys 4
+wait_for "the Policies view opens on the running policy" 10 "fixed_batch (running)"
+wait_for "its running N" 5 -E "^\* fixed_batch +N +16 "
+wait_for "its running max_wait" 5 -E "max_wait +5 "
+keys Right Enter C-u 8 Enter s
+wait_for "N edited, max_wait kept" 10 "policy fixed_batch:N=8,max_wait=5 (from the next decision)"
+wait_for "the running policy with both" 10 " fixed_batch(8,wait=5) | workload"
+keys ':policy loud' Enter
+wait_for "back to loud" 10 "policy loud"
+keys 1
 
 # 4. The filter: empty on `/`, shown with its count, cleared by Esc in place.
 keys 1 / n a n o Enter
