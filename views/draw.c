@@ -191,8 +191,16 @@ void lv_draw_chart(const struct lv_rect *r, const char *title, const double *v, 
 		if (!isnan(v[i]) && (isnan(peak) || v[i] > peak))
 			peak = v[i];
 	char now[32], hi[32], ax[32], extra[120];
-	snprintf(extra, sizeof(extra), "now %s  peak %s  axis 0-%s", fmt(now, sizeof(now), last),
-	         fmt(hi, sizeof(hi), peak), fmt(ax, sizeof(ax), top));
+	fmt(now, sizeof(now), last);
+	fmt(hi, sizeof(hi), peak);
+	fmt(ax, sizeof(ax), top);
+	/* Shorter forms where the full one would be cut (a 2x2 grid at 80 columns). */
+	int room = r->w - (int)strlen(title) - 4;
+	snprintf(extra, sizeof(extra), "now %s  peak %s  axis 0-%s", now, hi, ax);
+	if ((int)strlen(extra) > room)
+		snprintf(extra, sizeof(extra), "now %s  peak %s", now, hi);
+	if ((int)strlen(extra) > room)
+		snprintf(extra, sizeof(extra), "%s (peak %s)", now, hi);
 	lv_draw_title(r, title, extra);
 	if (plot.h <= 0)
 		return;

@@ -134,22 +134,35 @@ static void header(const struct lv_ui *ui, const struct lv_rect *r)
 	              lv_fmt_pct(f, sizeof(f), s->pct_ok_total));
 	if (r->h < 3)
 		return;
-	char refused[64] = "";
-	if (ui->front.refused_requests)
-		snprintf(refused, sizeof(refused), "  refused %llu (%llu requests)",
-		         (unsigned long long)ui->front.refused_frames,
-		         (unsigned long long)ui->front.refused_requests);
-	lv_draw_textf(r->y + 2, r->x, r->w, refused[0] ? LV_COLOR_WARN : LV_COLOR_DIM,
-	              "frames ok %llu  late %llu  failed %llu  expired %llu  rejected %llu%s  "
-	              "queued %llu  in flight %llu  batches %llu",
-	              (unsigned long long)k->by_state[LV_FRAME_OK],
-	              (unsigned long long)k->by_state[LV_FRAME_LATE],
-	              (unsigned long long)k->by_state[LV_FRAME_FAILED],
-	              (unsigned long long)k->by_state[LV_FRAME_EXPIRED],
-	              (unsigned long long)k->by_state[LV_FRAME_REJECTED], refused,
-	              (unsigned long long)k->by_state[LV_FRAME_QUEUED],
-	              (unsigned long long)k->by_state[LV_FRAME_INFLIGHT],
-	              (unsigned long long)k->batches_dispatched);
+	/* Wide words when they fit the width, else the short ones: nothing cut at 80. */
+	char refused[64] = "", line[300];
+	for (int pass = 0; pass < 2; pass++) {
+		int full = pass == 0;
+		refused[0] = '\0';
+		if (ui->front.refused_requests)
+			snprintf(refused, sizeof(refused),
+			         full ? "  refused %llu (%llu requests)"
+			              : " refused %llu (%llu req)",
+			         (unsigned long long)ui->front.refused_frames,
+			         (unsigned long long)ui->front.refused_requests);
+		snprintf(
+		    line, sizeof(line),
+		    full ? "frames ok %llu  late %llu  failed %llu  expired %llu  rejected %llu%s  "
+		           "queued %llu  in flight %llu  batches %llu"
+		         : "ok %llu late %llu failed %llu expired %llu rejected %llu%s queued %llu "
+		           "infl %llu batches %llu",
+		    (unsigned long long)k->by_state[LV_FRAME_OK],
+		    (unsigned long long)k->by_state[LV_FRAME_LATE],
+		    (unsigned long long)k->by_state[LV_FRAME_FAILED],
+		    (unsigned long long)k->by_state[LV_FRAME_EXPIRED],
+		    (unsigned long long)k->by_state[LV_FRAME_REJECTED], refused,
+		    (unsigned long long)k->by_state[LV_FRAME_QUEUED],
+		    (unsigned long long)k->by_state[LV_FRAME_INFLIGHT],
+		    (unsigned long long)k->batches_dispatched);
+		if ((int)strlen(line) <= r->w)
+			break;
+	}
+	lv_draw_text(r->y + 2, r->x, r->w, refused[0] ? LV_COLOR_WARN : LV_COLOR_DIM, line);
 }
 
 static void cell(int y, int x0, const int *xs, const int *ws, enum col c, enum lv_color color,
@@ -191,6 +204,10 @@ static void device_row(const struct lv_ui *ui, const struct lv_snap_device *d, i
 		         lv_fmt_pct(p, sizeof(p), 100.0 * (double)d->late / (double)d->frames));
 	else
 		snprintf(buf, sizeof(buf), "-");
+	/* Too wide for its column ("1234 42.1%" in 9): the share alone, so numbers stay
+	 * right-aligned under their header rather than cut. */
+	if (xs[C_LATE] >= 0 && (int)strlen(buf) > ws[C_LATE])
+		lv_fmt_pct(buf, sizeof(buf), 100.0 * (double)d->late / (double)d->frames);
 	cell(y, x0, xs, ws, C_LATE, d->late && !selected ? LV_COLOR_WARN : base, buf);
 	cell(y, x0, xs, ws, C_ERROR, d->last_error[0] && !selected ? LV_COLOR_DOWN : base,
 	     d->last_error[0] ? d->last_error : "");

@@ -197,11 +197,13 @@ static void rails(const struct lv_ui *ui, int i, const struct lv_rect *r)
 	if (y < last)
 		lv_draw_textf(y++, r->x, r->w, LV_COLOR_NORMAL, "GPU load %s  temp %s", a, b);
 	if (y < last) {
-		int x = r->x + lv_draw_textf(y, r->x, r->w, LV_COLOR_NORMAL, "clock %s ",
+		int x = r->x + lv_draw_textf(y, r->x, r->w, LV_COLOR_NORMAL, "clock %s MHz ",
 		                             lv_fmt_mhz(a, sizeof(a), lv_hist_clock_hz(d)));
 		double frac =
 		    d->max_freq_hz ? (double)lv_hist_clock_hz(d) / (double)d->max_freq_hz : 0;
-		lv_draw_bar(y++, x, r->x + r->w - x, frac, LV_COLOR_CLOCK);
+		int bw = r->x + r->w - x;
+		lv_draw_bar(y++, x, bw > 24 ? 24 : bw, frac,
+		            LV_COLOR_CLOCK); /* a gauge, not a ruler */
 	}
 	if (y < last && di && di->n_freqs)
 		lv_draw_textf(y++, r->x, r->w, LV_COLOR_DIM, "clocks %s..%s MHz, %zu steps",

@@ -118,4 +118,11 @@ for args in "console --listen none" "--listen none"; do
 	[ ! -s "$SCRATCH/out" ] || fail "loudva $args wrote to a file: $(head -c 100 "$SCRATCH/out" | od -c | head -2)"
 done
 
+# A typo in a cluster file's field is an error naming the file, line and field
+# (before it, serve ran the device without its agent and printed frames/J nan).
+printf '{\n  "name": "typo",\n  "devices": [\n    {"name": "n0", "kind": "nano",\n     "agnet": "http://127.0.0.1:1", "triton": "http://127.0.0.1:1"}\n  ]\n}\n' \
+	>"$SCRATCH/typo.json"
+expect_exit 2 "typo.json:5: devices[0].agnet: unknown field (known: name, kind" -- \
+	serve --cluster "$SCRATCH/typo.json" --listen none --duration 1
+
 finish
