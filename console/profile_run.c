@@ -190,7 +190,8 @@ static int check_freqs_syntax(const char *freqs, char **why)
 		uint64_t hz;
 		if (lv_cmd_parse_hz(t, &hz) != LV_OK)
 			rc = lv_fail(why, LV_EINVAL,
-			             "--freqs: '%s' is not a clock (MHz: 921.6 or 921.6MHz; or Hz)", t);
+			             "--freqs: '%s' is not a clock (MHz: 921.6 or 921.6MHz; or Hz)",
+			             t);
 	}
 	if (rc == LV_OK && n == 0)
 		rc = lv_fail(why, LV_EINVAL, "--freqs: want all, or clocks like 768,921.6");
