@@ -150,6 +150,10 @@ static int start(struct lv_console *c, char **why)
 		return LV_EXIT_FAIL;
 	lv_console_note(c, LV_LOG_INFO, "synthetic workload: %d cameras, %s", c->opts.wl.cameras,
 	                c->opts.wl.on ? "on" : "off (w turns it on)");
+	char *hwhy = NULL;
+	if (lv_history_init(&c->history, lv_history_default_path(), &hwhy) != LV_OK)
+		lv_console_note(c, LV_LOG_WARN, "command history not read: %s", hwhy);
+	free(hwhy);
 	char *self = lv_runtime_self_dir_file("loudva");
 	struct lv_exprun_config ec = { self, c->opts.specs_dir, c->opts.results_dir,
 		                       c->opts.plots };
@@ -176,6 +180,7 @@ static void stop(struct lv_console *c)
 	lv_runtime_stop(&c->rt);
 	for (size_t i = 0; i < LV_UI_MAX_VIEWS; i++)
 		free(c->states[i]);
+	lv_history_fini(&c->history);
 }
 
 static int utf8_locale(void)
@@ -186,6 +191,10 @@ static int utf8_locale(void)
 
 int lv_cmd_console(int argc, char **argv)
 {
+	/* Caught from the very start: a Ctrl-C while the cluster is coming up is a clean stop
+	 * (agents stopped, the temporary directory and its token removed), never a kill
+	 * halfway through. Held until every thread has started (runtime.h). */
+	lv_runtime_signals_hold();
 	struct lv_console *c = lv_xcalloc(1, sizeof(*c));
 	char *why = NULL;
 	c->opts.refresh_ms = 500;
@@ -208,7 +217,6 @@ int lv_cmd_console(int argc, char **argv)
 	c->utf8 = !c->opts.ascii && utf8_locale();
 	fprintf(stderr, "loudva: starting the %s ...\n",
 	        c->opts.rt.cluster ? "controller" : "embedded thesis cluster");
-	lv_runtime_signals_hold(); /* held until every thread has started (runtime.h) */
 	rc = lv_runtime_start(&c->opts.rt, &c->rt, &why);
 	if (rc == LV_EXIT_OK) {
 		c->t0 = lv_console_now();

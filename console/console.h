@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "exprun.h"
+#include "history.h"
 #include "profrun.h"
 #include "runtime.h"
 #include "ui.h"
@@ -49,6 +50,7 @@ struct lv_console {
 	uint64_t log_seq;               /* the last event copied into ui.log */
 	const struct lv_snapshot *snap; /* held reference */
 	struct lv_ui ui;
+	struct lv_history history; /* the command bar's, kept between sessions */
 	void *states[LV_UI_MAX_VIEWS];
 	struct lv_ui_devinfo *devinfo;
 	size_t n_devinfo;
@@ -81,6 +83,9 @@ void lv_console_request(struct lv_console *c, const struct lv_cmd *cmd);
 void lv_console_command_line(struct lv_console *c, const char *line);
 /* Whether frames, an experiment or a sweep are under way: 1 with a description in what. */
 int lv_console_work_in_flight(const struct lv_console *c, char *what, size_t len);
+
+/* console_export.c: `:export csv|json FILE`, the current view's table (or the log). */
+void lv_console_export(struct lv_console *c, const struct lv_cmd *cmd);
 
 /* console_prof.c: `:profile`, and the sweep's progress each tick. */
 void lv_console_profile(struct lv_console *c, const struct lv_cmd *cmd);

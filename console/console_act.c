@@ -184,6 +184,7 @@ void lv_console_request(struct lv_console *c, const struct lv_cmd *cmd)
 	case LV_CMD_EXP_OPEN:
 	case LV_CMD_EXP_CANCEL: experiment(c, cmd); break;
 	case LV_CMD_PROFILE: lv_console_profile(c, cmd); break;
+	case LV_CMD_EXPORT: lv_console_export(c, cmd); break;
 	case LV_CMD_WORKLOAD:
 		if (!c->wl) {
 			lv_ui_flash(&c->ui, 1, "no workload in this console");

@@ -157,7 +157,15 @@ static void prompt_key(struct lv_console *c, int ch)
 	struct lv_ui *ui = &c->ui;
 	int kind = ui->prompt_kind;
 	enum lv_edit_op op;
+	if (kind == ':' && (ch == KEY_UP || ch == KEY_DOWN)) { /* the history, as in a shell */
+		const char *t = lv_history_walk(&c->history, ch == KEY_UP ? -1 : 1, ui->line.buf);
+		if (t)
+			lv_line_set(&ui->line, t);
+		ui->hint[0] = '\0';
+		return;
+	}
 	if (ch == 27) { /* Esc: nothing typed is kept; in the filter bar, no filter */
+		lv_history_reset(&c->history);
 		ui->prompt_kind = 0;
 		if (kind == '/')
 			ui->filter[ui->view][0] = '\0';
@@ -165,9 +173,17 @@ static void prompt_key(struct lv_console *c, int ch)
 	}
 	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
 		ui->prompt_kind = 0;
-		if (kind == ':')
+		if (kind == ':') {
+			char *why = NULL;
+			if (lv_history_add(&c->history, ui->line.buf, &why) != LV_OK) {
+				lv_console_note(c, LV_LOG_WARN, "command history not kept: %s",
+				                why);
+				free(c->history.path); /* said once: memory only from here */
+				c->history.path = NULL;
+			}
+			free(why);
 			lv_console_command_line(c, ui->line.buf);
-		else
+		} else
 			snprintf(ui->filter[ui->view], sizeof(ui->filter[0]), "%.63s",
 			         ui->line.buf);
 		if (c->quit)

@@ -31,6 +31,8 @@ enum arg_kind {
 	ARG_MS,
 	ARG_PROF_DEVICE, /* a device, or "stop" */
 	ARG_SWEEP,       /* clocks=.. batches=.. requests=.. */
+	ARG_FORMAT,      /* csv or json */
+	ARG_FILE,        /* a file name: any word */
 };
 
 #define MAX_ARGS  4
@@ -103,6 +105,14 @@ static const struct cmd_def defs[] = {
 	  { ":profile DEVICE [clocks=all|C,..] [batches=1-4|B,..] [requests=K]",
 	    "measure a device over clock x batch (the scheduler leaves it alone meanwhile); "
 	    ":profile stop ends it" } },
+	{ "export",
+	  NULL,
+	  LV_CMD_EXPORT,
+	  { ARG_FORMAT, ARG_FILE },
+	  2,
+	  { ":export csv|json FILE",
+	    "write the current view's table to FILE (the Log view: its events; other views: the "
+	    "devices)" } },
 	{ "help",
 	  NULL,
 	  LV_CMD_HELP,
@@ -178,6 +188,7 @@ static void list_of(const struct lv_cmd_words *w, enum arg_kind k, const char *c
 {
 	static const char *const onoff[] = { "on", "off", "toggle" };
 	static const char *const sweep[] = { "clocks=", "batches=", "requests=" };
+	static const char *const formats[] = { "csv", "json" };
 	*list = NULL;
 	*n = 0;
 	switch (k) {
@@ -188,6 +199,7 @@ static void list_of(const struct lv_cmd_words *w, enum arg_kind k, const char *c
 	case ARG_SPEC: *list = w->experiments, *n = w->n_experiments; break;
 	case ARG_ONOFF: *list = onoff, *n = 3; break;
 	case ARG_SWEEP: *list = sweep, *n = 3; break;
+	case ARG_FORMAT: *list = formats, *n = 2; break;
 	default: break;
 	}
 }
@@ -369,9 +381,17 @@ static int parse_arg(const struct cmd_def *d, int i, const char *word, const str
 	list_of(w, k, &list, &n);
 	size_t len = k == ARG_POLICY ? strcspn(word, ":") : strlen(word);
 	if (n && !in_list(list, n, word, len)) {
-		static const char *const what[] = { "",          "a view", "a policy",
-			                            "a device",  "",       "an experiment spec",
-			                            "on or off", "",       "a device or stop",
+		static const char *const what[] = { "",
+			                            "a view",
+			                            "a policy",
+			                            "a device",
+			                            "",
+			                            "an experiment spec",
+			                            "on or off",
+			                            "",
+			                            "a device or stop",
+			                            "",
+			                            "csv or json",
 			                            "" };
 		return failf(why, why_len, "%s: '%.*s' is not %s", d->name, (int)len, word,
 		             what[k]);
@@ -389,6 +409,8 @@ static int parse_arg(const struct cmd_def *d, int i, const char *word, const str
 			             "%s: '%s' is not a clock (MHz: 921.6 or 921.6MHz)", d->name,
 			             word);
 		break;
+	case ARG_FORMAT: out->json = !strcmp(word, "json"); break;
+	case ARG_FILE: snprintf(out->arg, sizeof(out->arg), "%s", word); break;
 	case ARG_ONOFF: out->on = !strcmp(word, "on") ? 1 : !strcmp(word, "off") ? 0 : -1; break;
 	case ARG_MS:
 		if (lv_parse_long(word, &out->ms) != LV_OK || out->ms < 50 || out->ms > 10000)

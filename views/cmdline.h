@@ -32,6 +32,7 @@ enum lv_cmd_kind {
 	LV_CMD_REFRESH,    /* :refresh MS */
 	LV_CMD_HELP,       /* :help */
 	LV_CMD_PROFILE, /* :profile DEVICE [clocks=..] [batches=..] [requests=K]; :profile stop */
+	LV_CMD_EXPORT,  /* :export csv|json FILE: the current view's table (or the log) */
 	/* Requests only views make (no command-bar word). */
 	LV_CMD_EXP_OPEN,   /* show the report in directory arg */
 	LV_CMD_EXP_CANCEL, /* stop the running experiment */
@@ -63,6 +64,7 @@ struct lv_cmd {
 	int on;          /* WORKLOAD: 1 on, 0 off, -1 toggle */
 	long ms;         /* REFRESH */
 	int force;       /* QUIT: "q!" */
+	int json;        /* EXPORT: 1 json, 0 csv (the file in arg) */
 	struct lv_cmd_sweep sweep; /* PROFILE (device names the device unless sweep.stop) */
 };
 
