@@ -166,17 +166,18 @@ static void print_text(const struct load_args *a, const struct lv_loadgen_result
 		    "rejected above)\n",
 		    (unsigned long long)r->frames_refused, r->requests_refused);
 	if (r->frames_answered)
-		printf("latency:  p50 %.3f s, p95 %.3f s, p99 %.3f s, max %.3f s (round trip per "
-		       "frame)\n",
-		       r->latency_p50_s, r->latency_p95_s, r->latency_p99_s, r->latency_max_s);
+		printf(
+		    "latency:  p50 %.3f s, p95 %.3f s, p99 %.3f s, max %.3f s (round trip of each "
+		    "frame's request, as a camera sees it: upload, queue, batches, answer)\n",
+		    r->latency_p50_s, r->latency_p95_s, r->latency_p99_s, r->latency_max_s);
 	else
 		printf("latency:  - (no frame answered)\n");
 	if (isfinite(r->controller_p50_s))
-		printf(
-		    "controller: p50 %.3f s, p95 %.3f s, p99 %.3f s, max %.3f s (its own time per "
-		    "frame: body received to answer ready)\n",
-		    r->controller_p50_s, r->controller_p95_s, r->controller_p99_s,
-		    r->controller_max_s);
+		printf("controller: p50 %.3f s, p95 %.3f s, p99 %.3f s, max %.3f s (each frame's "
+		       "request: headers received to answer ready, so its slowest frame; serve's "
+		       "p50 is per frame, to its own batch's end)\n",
+		       r->controller_p50_s, r->controller_p95_s, r->controller_p99_s,
+		       r->controller_max_s);
 	printf("duration: %.1f s at speed %g, %.1f frames/s answered, %.1f MB of images sent, "
 	       "max start lag %.3f s\n",
 	       r->duration_s, a->speed,

@@ -27,11 +27,17 @@ static const struct lv_opt_spec report_spec = {
 	.operand_what = "a database",
 };
 
+/* What the latency column is, said under the table (serve and load print others). */
+static const char latency_note[] =
+    "lat mean s: the mean latency of the served frames (ok and late), each from its "
+    "request's arrival\nto its batch's end; `serve` prints the p50 and p99 of the same, "
+    "`load` the round trip of whole requests.\n";
+
 static void print_runs(const struct lv_store_summary *v, size_t n)
 {
 	printf("%4s %-22s %-18s %5s %7s %7s %6s %6s %7s %8s %7s %10s %9s %8s\n", "run", "policy",
 	       "trace", "seed", "frames", "ok", "late", "failed", "expired", "rejected", "batches",
-	       "energy J", "frames/J", "mean s");
+	       "energy J", "frames/J", "lat mean s");
 	for (size_t i = 0; i < n; i++) {
 		const struct lv_store_summary *s = &v[i];
 		char trace[160];
@@ -50,6 +56,8 @@ static void print_runs(const struct lv_store_summary *v, size_t n)
 		       (unsigned long long)s->batches, s->energy_j,
 		       s->energy_j > 0 ? served / s->energy_j : NAN, s->latency_mean_s);
 	}
+	if (n)
+		fputs(latency_note, stdout);
 }
 
 int lv_cmd_report(int argc, char **argv)

@@ -69,8 +69,8 @@ struct lv_loadgen_result {
 	double latency_p50_s, latency_p95_s, latency_p99_s, latency_max_s;
 	/*
 	 * The controller's own time for each answered frame's request, from the
-	 * answer's "latency" (body received to answer ready: decode, queue,
-	 * device, everything but the upload and the client); NAN when none.
+	 * answer's "latency" (request headers received to answer ready: the body's
+	 * upload, decode, queue, device; not the client's side); NAN when none.
 	 */
 	double controller_p50_s, controller_p95_s, controller_p99_s, controller_max_s;
 	double duration_s;     /* wall time of the whole replay */

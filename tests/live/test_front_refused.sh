@@ -4,14 +4,15 @@
 # request holds 89 images (more than the 64 a request may have: HTTP 413).
 # Checked: `load` exits 1 and says the controller refused them; /status,
 # /metrics and serve's event log all name the 89 frames and the reason; the
-# good request around it is still served.
+# good request around it is still served. And the three latency figures of
+# the same run (serve's, load's, report's) each say what they measure.
 . "$(dirname "$0")/../cli/lib.sh"
 . "$(dirname "$0")/lib.sh"
 make_images "$SCRATCH/img"
 
 printf 'Time,Frames After Filter,Camera Index,latency_constraint\n0,2,0,10\n0.2,89,1,10\n0.4,1,0,10\n' \
 	>"$SCRATCH/t.csv"
-start_serve "$SCRATCH/serve" || finish
+start_serve "$SCRATCH/serve" --db "$SCRATCH/run.db" || finish
 
 rc=0
 "$LOUDVA" load --json --trace "$SCRATCH/t.csv" --url "http://127.0.0.1:$SERVE_PORT" \
@@ -34,9 +35,24 @@ check "/metrics counts the refused frames: $(grep refused "$SCRATCH/metrics.txt"
 check "/metrics counts the refused request" \
 	grep -qx 'loudva_http_refused_requests_total{reason="too_many_images"} 1' "$SCRATCH/metrics.txt"
 
+# The text summary of the same load (refused once more) says what each figure measures.
+"$LOUDVA" load --trace "$SCRATCH/t.csv" --url "http://127.0.0.1:$SERVE_PORT" --images "$SCRATCH/img" \
+	>"$SCRATCH/load.txt" 2>&1
+grep -q "latency: .*(round trip of each frame's request, as a camera sees it" "$SCRATCH/load.txt" ||
+	fail "load's round trip unexplained: $(cat "$SCRATCH/load.txt")"
+grep -q "controller: .*(each frame's request: headers received to answer ready" "$SCRATCH/load.txt" ||
+	fail "load's controller figure unexplained: $(cat "$SCRATCH/load.txt")"
+
 kill -INT "$SERVE_PID"
 wait "$SERVE_PID"
 check "serve logs the refusal: $(grep -i refus "$SCRATCH/serve.err")" \
 	grep -qE "front: refused a request \(89 frames\): too_many_images: too many images" \
 	"$SCRATCH/serve.err"
+
+# The latency figures say what each measures (they differ, and now it shows why).
+grep -qE "^latency +p50 [0-9.]+ s, p99 [0-9.]+ s \(per served frame: its request's arrival to its batch's end\)" \
+	"$SCRATCH/serve.out" || fail "serve's latency line: $(grep latency "$SCRATCH/serve.out")"
+"$LOUDVA" report "$SCRATCH/run.db" >"$SCRATCH/report.txt" 2>&1 || fail "report: $(cat "$SCRATCH/report.txt")"
+grep -q "lat mean s: the mean latency of the served frames (ok and late), each from its request's arrival" \
+	"$SCRATCH/report.txt" || fail "report's latency column unexplained: $(cat "$SCRATCH/report.txt")"
 finish
