@@ -55,4 +55,14 @@ grep -qE "^latency +p50 [0-9.]+ s, p99 [0-9.]+ s \(per served frame: its request
 "$LOUDVA" report "$SCRATCH/run.db" >"$SCRATCH/report.txt" 2>&1 || fail "report: $(cat "$SCRATCH/report.txt")"
 grep -q "lat mean s: the mean latency of the served frames (ok and late), each from its request's arrival" \
 	"$SCRATCH/report.txt" || fail "report's latency column unexplained: $(cat "$SCRATCH/report.txt")"
+# The report for machines: --json and --csv, the same figures.
+"$LOUDVA" report --json "$SCRATCH/run.db" >"$SCRATCH/report.json" || fail "report --json"
+check "report --json: one run, its frames and latency: $(head -c 300 "$SCRATCH/report.json")" \
+	jq -e 'length == 1 and .[0].frames >= 3 and .[0].ok + .[0].late >= 3 and (.[0].latency_mean_s > 0)' \
+	"$SCRATCH/report.json"
+"$LOUDVA" report --csv "$SCRATCH/run.db" >"$SCRATCH/report.csv" || fail "report --csv"
+check "report --csv: a header and one row: $(cat "$SCRATCH/report.csv")" test "$(wc -l <"$SCRATCH/report.csv")" -eq 2
+head -1 "$SCRATCH/report.csv" | grep -q "^run,policy,trace,trace_seed,seed,frames,ok,late,failed,expired,rejected,batches,energy_j,frames_per_joule,latency_mean_s,latency_max_s$" ||
+	fail "report --csv header: $(head -1 "$SCRATCH/report.csv")"
+expect_exit 2 "one or the other" -- report --json --csv "$SCRATCH/run.db"
 finish
