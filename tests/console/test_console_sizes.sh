@@ -18,6 +18,7 @@ wait_for "80x24: the table's headers" 5 -E "^DEVICE +STATE +MHz +CLOCK +POWER +E
 # 80x24, Device: chart labels with their peak, the telemetry panel to its last line.
 keys Enter
 wait_for "80x24: the device view" 10 "last batches"
+wait_for "80x24: the device's counts line whole (short words)" 10 -E "^batches [0-9]+ frames [0-9]+ late [0-9]+ \(.*\) infl [0-9]+ [0-9.]+ f/s  shm [0-9.]+ MB *$"
 wait_for "80x24: the power chart's peak" 10 -E "^power now [0-9.]+ W +peak [0-9.]+ W"
 wait_for "80x24: the telemetry panel's clocks" 10 -E "^clocks [0-9]+\.\.[0-9]+ MHz, [0-9]+ steps"
 wait_for "80x24: the telemetry panel's last line" 5 "^+/- c pin  r release  d drain  u up  P profile"
