@@ -3,8 +3,9 @@
  * cmd_console.c (options, start and stop), console_screen.c (curses, the
  * loop, keys), console_act.c (carrying out what views and the command bar
  * ask), console_feed.c (refreshing the views' inputs from the runtime),
- * console_prof.c (profiling sweeps) and, below those three,
- * console_util.c (the clock, notes, view switching, completion words).
+ * console_prof.c (profiling sweeps), console_export.c (`:export`) and,
+ * below those, console_util.c (the clock, notes, view switching, completion
+ * words) and history.c (the command bar's history, kept between sessions).
  *
  * One thread — the program's main thread — runs all of it. The runtime's
  * threads are reached only through their thread-safe entry points
@@ -34,6 +35,7 @@ struct lv_console_opts {
 	const char *specs_dir;   /* [experiments] */
 	int mono, ascii, plots;
 	int bell;           /* --bell: beep on a new warning or error alert */
+	int no_mouse;       /* --no-mouse: leave the mouse to the terminal's own selection */
 	int workload_asked; /* --workload: on even on a named cluster */
 };
 
@@ -60,6 +62,9 @@ struct lv_console {
 	size_t n_policy_names;
 	const char **device_names; /* from the snapshot's devices; rebuilt when they change */
 	size_t n_device_names;
+	const uint64_t *
+	    *device_freqs; /* their clocks (borrowed from the profiles), for completion */
+	size_t *device_n_freqs;
 	const char **spec_words; /* the specs plus LV_CMD_EXP_FROM_CLUSTER */
 	size_t n_spec_words;
 	char policy_spec[256]; /* the spec last set from here ("" = the start one) */

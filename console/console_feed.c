@@ -27,6 +27,10 @@ static void devices(struct lv_console *c)
 	const struct lv_cluster *cl = lv_live_cluster(c->rt.live);
 	free(c->device_names);
 	free(c->devinfo);
+	free(c->device_freqs);
+	free(c->device_n_freqs);
+	c->device_freqs = lv_xcalloc(cl->n_devices + 1, sizeof(*c->device_freqs));
+	c->device_n_freqs = lv_xcalloc(cl->n_devices + 1, sizeof(*c->device_n_freqs));
 	c->n_device_names = cl->n_devices;
 	c->n_devinfo = cl->n_devices;
 	c->device_names = lv_xcalloc(cl->n_devices + 1, sizeof(char *));
@@ -36,6 +40,8 @@ static void devices(struct lv_console *c)
 		c->device_names[i] = cl->devices[i].name;
 		c->devinfo[i].n_freqs = p->n_freqs;
 		c->devinfo[i].freqs_hz = p->freqs_hz;
+		c->device_freqs[i] = p->freqs_hz;
+		c->device_n_freqs[i] = p->n_freqs;
 	}
 	c->ui.devinfo = c->devinfo;
 }
@@ -82,6 +88,8 @@ void lv_console_feed_fini(struct lv_console *c)
 	c->ui.snap = NULL;
 	free(c->device_names);
 	free(c->devinfo);
+	free(c->device_freqs);
+	free(c->device_n_freqs);
 	free(c->policy_names);
 	free(c->spec_words);
 	free(c->ui.log);

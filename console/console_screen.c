@@ -209,11 +209,56 @@ static void prompt_key(struct lv_console *c, int ch)
 		snprintf(ui->filter[ui->view], sizeof(ui->filter[0]), "%.63s", ui->line.buf);
 }
 
+static void key(struct lv_console *c, int ch);
+
+/*
+ * The mouse: a click on a tab shows that view; in the Cluster view a click
+ * on a device row selects it, and a click on the selected row opens it; the
+ * wheel scrolls as Up and Down do. Clicks while the bar is open are ignored.
+ */
+static void mouse(struct lv_console *c)
+{
+	struct lv_ui *ui = &c->ui;
+	MEVENT ev;
+	if (getmouse(&ev) != OK || ui->prompt_kind)
+		return;
+	if (ev.bstate & BUTTON4_PRESSED) {
+		key(c, KEY_UP);
+		return;
+	}
+	if (ev.bstate & BUTTON5_PRESSED) {
+		key(c, KEY_DOWN);
+		return;
+	}
+	if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+		return;
+	if (ev.y == 0) {
+		for (size_t i = 0; i < lv_view_count(); i++)
+			if (ev.x >= ui->tab_x[i] && ev.x < ui->tab_x[i] + ui->tab_w[i])
+				lv_console_switch(c, (int)i);
+		return;
+	}
+	int k = ev.y - ui->click_y0;
+	if (ui->view != lv_view_find("cluster") || !c->snap || k < 0 || k >= ui->click_n ||
+	    (size_t)ui->click_dev[k] >= c->snap->n_devices)
+		return;
+	const char *name = c->snap->devices[ui->click_dev[k]].name;
+	if (!strcmp(ui->device, name)) {
+		key(c, '\n'); /* the selected row again: open it */
+		return;
+	}
+	snprintf(ui->device, sizeof(ui->device), "%s", name);
+}
+
 static void key(struct lv_console *c, int ch)
 {
 	struct lv_ui *ui = &c->ui;
 	if (ch == KEY_RESIZE)
 		return;
+	if (ch == KEY_MOUSE) {
+		mouse(c);
+		return;
+	}
 	if (ui->prompt_kind == '?') {
 		ui->prompt_kind = 0;
 		if (ch == 'y' || ch == 'Y' || ch == 'q')
@@ -303,6 +348,11 @@ int lv_console_screen(struct lv_console *c, char **why)
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
+	if (!c->opts.no_mouse) {
+		mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED,
+		          NULL);
+		mouseinterval(0); /* a press is a click: no wait for its release */
+	}
 	const char *no_color = getenv("NO_COLOR");
 	int color = has_colors() && !(no_color && *no_color) && !c->opts.mono;
 	if (color)

@@ -66,4 +66,6 @@ void lv_console_words(struct lv_console *c, struct lv_cmd_words *w)
 	w->n_devices = c->n_device_names;
 	w->experiments = c->spec_words;
 	w->n_experiments = c->n_spec_words;
+	w->device_freqs = c->device_freqs;
+	w->device_n_freqs = c->device_n_freqs;
 }

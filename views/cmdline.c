@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "base/util.h"
+#include "sched/policy.h"
 
 enum arg_kind {
 	ARG_NONE = 0,
@@ -80,7 +81,7 @@ static const struct cmd_def defs[] = {
 	  { ":drain DEVICE", "finish in-flight work, take no new batches" } },
 	{ "up", NULL, LV_CMD_UP, { ARG_DEVICE }, 1, { ":up DEVICE", "mark a device up again" } },
 	{ "experiment",
-	  NULL,
+	  "exp", /* as before :export came */
 	  LV_CMD_EXPERIMENT,
 	  { ARG_SPEC },
 	  1,
@@ -477,6 +478,51 @@ static void candidate(const char *c, const char *prefix, size_t *count, char *co
 		snprintf(hint + used, hint_len - used, "%s%s", used ? " " : "", c);
 }
 
+/*
+ * The candidates for the word `prefix` at argument kind k that are not in a
+ * plain list: a policy's parameters after "name:" (or ","), and a device's
+ * clocks after `:pin DEVICE`. Returns 1 when it handled the word.
+ */
+static int complete_special(enum arg_kind k, char *const *words, int at, const char *prefix,
+                            const struct lv_cmd_words *w, size_t *count, char *common,
+                            size_t common_cap, char *hint, size_t hint_len)
+{
+	char cand[LV_LINE_MAX];
+	if (k == ARG_POLICY && strchr(prefix, ':')) {
+		size_t nl = strcspn(prefix, ":");
+		const char *sep = strrchr(prefix, ',');
+		size_t keep =
+		    (size_t)((sep ? sep : prefix + nl) - prefix) + 1; /* up to ':' or ',' */
+		char name[64];
+		snprintf(name, sizeof(name), "%.*s", (int)nl, prefix);
+		const struct lv_policy_ops *ops = lv_policy_find(name);
+		char full[LV_LINE_MAX] = ""; /* the whole words; the hint lists the parameters */
+		for (size_t i = 0; ops && i < ops->n_params; i++) {
+			snprintf(cand, sizeof(cand), "%.*s%s=", (int)keep, prefix,
+			         ops->params[i].name);
+			size_t before = *count, used = strlen(hint);
+			candidate(cand, prefix, count, common, common_cap, full, sizeof(full));
+			if (*count > before && hint_len > used + 1)
+				snprintf(hint + used, hint_len - used, "%s%s=", used ? " " : "",
+				         ops->params[i].name);
+		}
+		return 1;
+	}
+	if (k == ARG_HZ && at >= 2 && w->device_freqs) {
+		for (size_t d = 0; d < w->n_devices; d++) {
+			if (strcmp(w->devices[d], words[1]))
+				continue;
+			for (size_t i = 0; w->device_freqs[d] && i < w->device_n_freqs[d]; i++) {
+				snprintf(cand, sizeof(cand), "%.6g",
+				         (double)w->device_freqs[d][i] / 1e6);
+				candidate(cand, prefix, count, common, common_cap, hint, hint_len);
+			}
+		}
+		return 1;
+	}
+	return 0;
+}
+
 size_t lv_cmd_complete(char *line, size_t cap, const struct lv_cmd_words *w, char *hint,
                        size_t hint_len)
 {
@@ -504,12 +550,16 @@ size_t lv_cmd_complete(char *line, size_t cap, const struct lv_cmd_words *w, cha
 			return 0;
 		const char *const *list;
 		size_t nl;
+		if (complete_special(d->args[at - 1], words, at, prefix, w, &count, common,
+		                     sizeof(common), hint, hint_len))
+			goto done;
 		list_of(w, d->args[at - 1], &list, &nl);
 		for (size_t i = 0; i < nl; i++)
 			candidate(list[i], prefix, &count, common, sizeof(common), hint, hint_len);
 		if (d->args[at - 1] == ARG_PROF_DEVICE)
 			candidate("stop", prefix, &count, common, sizeof(common), hint, hint_len);
 	}
+done:
 	if (count == 0)
 		return 0;
 	/* Replace the word being completed with the common prefix (+ a space when unique,

@@ -78,6 +78,10 @@ struct lv_cmd_words {
 	size_t n_devices;
 	const char *const *experiments;
 	size_t n_experiments;
+	/* Each device's clocks (ascending, Hz), parallel to devices; NULL: none known. Tab after
+	 * `:pin DEVICE` lists them in MHz. */
+	const uint64_t *const *device_freqs;
+	const size_t *device_n_freqs;
 };
 
 /* One command's usage and help, for the Help view; NULL past the last. */
@@ -118,7 +122,9 @@ char *lv_cmd_mhz(char *buf, size_t len, uint64_t hz);
 
 /*
  * Completes the last word of `line` (cap bytes, NUL-terminated): the
- * command name for the first word, else the word the command takes there.
+ * command name for the first word, else the word the command takes there:
+ * a policy and, after its ':' or a ',', its parameters ("max_wait="); a
+ * device; after `:pin DEVICE`, the device's clocks in MHz; a view, spec...
  * A single candidate is completed and followed by a space; several are
  * completed to their common prefix and listed in `hint` (space-separated,
  * truncated to hint_len). Returns the number of candidates.

@@ -51,7 +51,7 @@ static void draw_alerts(const struct lv_ui *ui, const struct lv_rect *r, int x0)
 	lv_draw_text(r->y, r->x + r->w - w, w, colors[a[0].level], text);
 }
 
-static void draw_tabs(const struct lv_ui *ui, const struct lv_rect *r)
+static void draw_tabs(struct lv_ui *ui, const struct lv_rect *r)
 {
 	if (r->h <= 0)
 		return;
@@ -72,8 +72,10 @@ static void draw_tabs(const struct lv_ui *ui, const struct lv_rect *r)
 			snprintf(t, sizeof(t), " %c ", reg[i]->hotkey);
 		else
 			snprintf(t, sizeof(t), " %c %s ", reg[i]->hotkey, reg[i]->title);
+		ui->tab_x[i] = x; /* where a click on it lands */
 		x += lv_draw_text(r->y, x, r->x + r->w - x,
 		                  active ? LV_COLOR_TAB_ACTIVE : LV_COLOR_TAB, t);
+		ui->tab_w[i] = x - ui->tab_x[i];
 		if (x < r->x + r->w)
 			x += lv_draw_text(r->y, x, 1, LV_COLOR_TAB, " ");
 	}

@@ -186,6 +186,11 @@ struct lv_ui {
 	/* ---- outputs of a draw: the rows a table shows (rows_total 0: none) ---- */
 	int rows_first, rows_last, rows_total; /* 1-based; rows_total after the filter */
 	int rows_all;                          /* before the filter */
+	/* Where the mouse can click: each tab's columns on the top row (frame.c), and the
+	 * Cluster view's device rows (click_dev[k] is the device on row click_y0 + k). */
+	int tab_x[LV_UI_MAX_VIEWS], tab_w[LV_UI_MAX_VIEWS];
+	int click_y0, click_n;
+	int click_dev[128];
 
 	/* ---- outputs of a key handler ---- */
 	int next_view;                 /* LV_REACT_SWITCH */

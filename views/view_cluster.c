@@ -316,9 +316,13 @@ static void table(struct lv_ui *ui, struct cluster_state *st, const struct lv_re
 	st->sel = st->sel >= n ? n - 1 : st->sel < 0 ? 0 : st->sel;
 	st->page = r->h - 1;
 	st->first = lv_layout_scroll(st->sel, st->first, st->page, n);
+	ui->click_y0 = r->y + 1;
+	ui->click_n = 0;
 	for (int row = st->first; row < n && row < st->first + st->page; row++) {
 		const struct lv_snap_device *d = &ui->snap->devices[idx[row]];
 		int y = r->y + 1 + row - st->first;
+		if (ui->click_n < (int)(sizeof(ui->click_dev) / sizeof(ui->click_dev[0])))
+			ui->click_dev[ui->click_n++] = idx[row];
 		if (row == st->sel) {
 			lv_draw_band(y, r->x, r->w, LV_COLOR_SELECTED);
 			snprintf(ui->device, sizeof(ui->device), "%s", d->name);

@@ -5,7 +5,8 @@
 #   - the command bar's history: Up and Down walk it, and it is still there
 #     in the next session (a file under $XDG_STATE_HOME);
 #   - :export csv|json FILE writes the current table (the devices) or the
-#     Log view's events, whole, and says what it wrote.
+#     Log view's events, whole, and says what it wrote;
+#   - the mouse: a click on a tab shows it, a device row clicked twice opens.
 cd "$(dirname "$0")/../.."
 . tests/console/lib.sh
 
@@ -71,6 +72,30 @@ jq -e 'length > 0 and any(.[]; .text | test("exported 5 devices"))' "$SCRATCH/lo
 keys ":export json $SCRATCH/no/such/dir/x.json" Enter
 wait_for "an export that cannot be written is a failure, said" 10 "export not written:"
 [ ! -e "$SCRATCH/no/such/dir/x.json" ] || fail "a failed export left a file"
+
+# 3b. The mouse (xterm's X10 reports, as a terminal sends them): a tab, then a device row
+#     clicked twice (select, then open).
+# click COL ROW: a left-button click at 0-based COL, ROW.
+click() {
+	local seq
+	# the press, then the release (# is "no button"): a click as xterm reports it
+	seq=$(printf '\033[M \\x%02x\\x%02x\033[M#\\x%02x\\x%02x' $((33 + $1)) $((33 + $2)) \
+		$((33 + $1)) $((33 + $2)))
+	tmux send-keys -t "$SESSION" -l "$(printf '%b' "$seq")"
+}
+keys 1
+wait_for "the cluster view again" 10 "^DEVICE "
+col=$(screen | head -1 | awk '{ print index($0, "7 Log") - 1 }')
+click "$col" 0
+wait_for "a click on the Log tab" 10 "event log"
+col=$(screen | head -1 | awk '{ print index($0, "1 Cluster") - 1 }')
+click "$col" 0
+wait_for "a click on the Cluster tab" 10 "^DEVICE "
+row=$(screen | grep -n "^nano-00 " | cut -d: -f1)
+click 3 $((row - 1))
+click 3 $((row - 1))
+wait_for "a device row clicked twice opens it" 10 -E "^nano-00 \(nano\)"
+keys Escape
 
 # 4. The history is still there in the next session.
 keys ':q!' Enter

@@ -19,7 +19,9 @@ static const char *const devices[] = { "agx-xavier-00", "xavier-nx-00", "xavier-
 	                               "nano-01" };
 static const char *const specs[] = { "thesis-cluster", "tiny", "live-cluster" };
 
-static const struct lv_cmd_words words = { views, 7, policies, 4, devices, 5, specs, 3 };
+static const struct lv_cmd_words words = {
+	views, 7, policies, 4, devices, 5, specs, 3, NULL, NULL
+};
 
 static struct lv_cmd parse_ok(const char *line)
 {
@@ -204,6 +206,27 @@ static void test_complete(void **st)
 	snprintf(line, sizeof(line), "experiment t");
 	assert_int_equal(lv_cmd_complete(line, sizeof(line), &words, hint, sizeof(hint)), 2);
 	assert_string_equal(line, "experiment t");
+	/* A policy's parameters after its ':' or a ',', with their '='. */
+	snprintf(line, sizeof(line), "policy fixed_batch:");
+	assert_int_equal(lv_cmd_complete(line, sizeof(line), &words, hint, sizeof(hint)), 3);
+	assert_string_equal(hint, "N= max_wait= buffer=");
+	snprintf(line, sizeof(line), "policy fixed_batch:N=16,m");
+	assert_int_equal(lv_cmd_complete(line, sizeof(line), &words, hint, sizeof(hint)), 1);
+	assert_string_equal(line, "policy fixed_batch:N=16,max_wait=");
+	/* A device's clocks in MHz after :pin DEVICE. */
+	static const uint64_t nano[] = { 153600000, 921600000 }, agx[] = { 1377000000 };
+	static const uint64_t *const freqs[] = { agx, NULL, NULL, nano, nano };
+	static const size_t n_freqs[] = { 1, 0, 0, 2, 2 };
+	struct lv_cmd_words wf = words;
+	wf.device_freqs = freqs;
+	wf.device_n_freqs = n_freqs;
+	snprintf(line, sizeof(line), "pin nano-00 ");
+	assert_int_equal(lv_cmd_complete(line, sizeof(line), &wf, hint, sizeof(hint)), 2);
+	assert_string_equal(hint, "153.6 921.6");
+	snprintf(line, sizeof(line), "pin nano-00 9");
+	assert_int_equal(lv_cmd_complete(line, sizeof(line), &wf, hint, sizeof(hint)), 1);
+	assert_string_equal(line, "pin nano-00 921.6 ");
+	assert_int_equal(parse_ok("exp thesis-cluster").kind, LV_CMD_EXPERIMENT); /* alias kept */
 	snprintf(line, sizeof(line), "zz");
 	assert_int_equal(lv_cmd_complete(line, sizeof(line), &words, hint, sizeof(hint)), 0);
 	assert_string_equal(line, "zz");
