@@ -215,29 +215,31 @@ static void header(const struct lv_ui *ui, const struct lv_rect *r)
 		return;
 	/* Wide words when they fit the width, else the short ones: nothing cut at 80. */
 	char refused[64] = "", line[300];
-	for (int pass = 0; pass < 2; pass++) {
-		int full = pass == 0;
+	static const char *const forms[3][2] = {
+		{ "  refused %llu (%llu requests)",
+		  "frames ok %llu  late %llu  failed %llu  expired %llu  rejected %llu%s  "
+		  "queued %llu  in flight %llu  batches %llu" },
+		{ " refused %llu (%llu req)", "ok %llu late %llu failed %llu expired %llu rejected "
+		                              "%llu%s queued %llu infl %llu batches %llu" },
+		{ " ref %llu/%llur",
+		  "ok %llu late %llu fail %llu exp %llu rej %llu%s q %llu infl %llu "
+		  "b %llu" },
+	};
+	for (int pass = 0; pass < 3; pass++) {
 		refused[0] = '\0';
 		if (ui->front.refused_requests)
-			snprintf(refused, sizeof(refused),
-			         full ? "  refused %llu (%llu requests)"
-			              : " refused %llu (%llu req)",
+			snprintf(refused, sizeof(refused), forms[pass][0],
 			         (unsigned long long)ui->front.refused_frames,
 			         (unsigned long long)ui->front.refused_requests);
-		snprintf(
-		    line, sizeof(line),
-		    full ? "frames ok %llu  late %llu  failed %llu  expired %llu  rejected %llu%s  "
-		           "queued %llu  in flight %llu  batches %llu"
-		         : "ok %llu late %llu failed %llu expired %llu rejected %llu%s queued %llu "
-		           "infl %llu batches %llu",
-		    (unsigned long long)k->by_state[LV_FRAME_OK],
-		    (unsigned long long)k->by_state[LV_FRAME_LATE],
-		    (unsigned long long)k->by_state[LV_FRAME_FAILED],
-		    (unsigned long long)k->by_state[LV_FRAME_EXPIRED],
-		    (unsigned long long)k->by_state[LV_FRAME_REJECTED], refused,
-		    (unsigned long long)k->by_state[LV_FRAME_QUEUED],
-		    (unsigned long long)k->by_state[LV_FRAME_INFLIGHT],
-		    (unsigned long long)k->batches_dispatched);
+		snprintf(line, sizeof(line), forms[pass][1],
+		         (unsigned long long)k->by_state[LV_FRAME_OK],
+		         (unsigned long long)k->by_state[LV_FRAME_LATE],
+		         (unsigned long long)k->by_state[LV_FRAME_FAILED],
+		         (unsigned long long)k->by_state[LV_FRAME_EXPIRED],
+		         (unsigned long long)k->by_state[LV_FRAME_REJECTED], refused,
+		         (unsigned long long)k->by_state[LV_FRAME_QUEUED],
+		         (unsigned long long)k->by_state[LV_FRAME_INFLIGHT],
+		         (unsigned long long)k->batches_dispatched);
 		if ((int)strlen(line) <= r->w)
 			break;
 	}

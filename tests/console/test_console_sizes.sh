@@ -8,12 +8,19 @@
 cd "$(dirname "$0")/../.."
 . tests/console/lib.sh
 
-start 80 24 "LANG=C.UTF-8 LC_ALL=C.UTF-8 '$LOUDVA' console --listen none -r 200"
+start 80 24 "LANG=C.UTF-8 LC_ALL=C.UTF-8 '$LOUDVA' console --listen 127.0.0.1:0 -r 200"
 wait_for "the cluster view" 90 "^nano-01 " || { finish; exit 1; }
 
 # 80x24, Cluster: the counts line ends with its last figure; every header is there.
 wait_for "80x24: the frame counts whole" 10 -E "^ok [0-9]+ late [0-9]+ failed [0-9]+ expired [0-9]+ rejected [0-9]+ queued [0-9]+ infl [0-9]+ batches [0-9]+ *$"
 wait_for "80x24: the table's headers" 5 -E "^DEVICE +STATE +MHz +CLOCK +POWER +ENERGY +INFL +BATCH +FPS +LATE *$"
+
+# ...and still whole with a refusal counted in it (the shortest words).
+port=$(screen | grep -oE 'front end :[0-9]+' | grep -oE '[0-9]+$')
+args=()
+for _ in $(seq 1 65); do args+=(-F "images=@tests/live/fixtures/camera.jpg"); done
+curl -s --max-time 30 "${args[@]}" "http://127.0.0.1:$port/inference" >/dev/null
+wait_for "80x24: the counts with a refusal, whole" 10 -E "^ok [0-9]+ late [0-9]+ fail [0-9]+ exp [0-9]+ rej [0-9]+ ref 65/1r q [0-9]+ infl [0-9]+ b [0-9]+ *$"
 
 # 80x24, Device: chart labels with their peak, the telemetry panel to its last line.
 keys Enter
