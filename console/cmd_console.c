@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "console.h"
@@ -61,7 +62,7 @@ static const struct lv_opt console_opts[] = {
 	  .min = 1,
 	  .max = INFINITY,
 	  .what = "a positive whole number",
-	  .help = "exit after N frames drawn" },
+	  .help = "exit after N screen redraws" },
 	{ .kind = LV_OPT_INCLUDE, .offset = O(rt), .rows = lv_runtime_opt_rows },
 	{ .name = "listen",
 	  .kind = LV_OPT_STR,
@@ -106,6 +107,14 @@ static const struct lv_opt console_opts[] = {
 	  .kind = LV_OPT_SET,
 	  .offset = O(mono),
 	  .help = "no colours (NO_COLOR is honoured too)" },
+	{ .name = "no-mouse",
+	  .kind = LV_OPT_SET,
+	  .offset = O(no_mouse),
+	  .help = "leave the mouse to the terminal (clicks on tabs and rows are off)" },
+	{ .name = "bell",
+	  .kind = LV_OPT_SET,
+	  .offset = O(bell),
+	  .help = "ring the terminal's bell when a new warning or error alert appears" },
 	{ .name = "ascii",
 	  .kind = LV_OPT_SET,
 	  .offset = O(ascii),
@@ -127,11 +136,17 @@ static const struct lv_opt_spec console_spec = {
 /* Everything but the screen: workload, experiment runner, view states. */
 static int start(struct lv_console *c, char **why)
 {
-	if (c->rt.frontend_error)
-		lv_console_note(
-		    c, LV_LOG_WARN, "front end not running: %s",
-		    c->rt.frontend_error); /* On by default on the embedded cluster; off on a real
-		                              one until the operator says w. */
+	/* Never silently: a second console finds the port taken. Said on the status line
+	 * at once, and kept in the alert strip (`!` shows it whole). */
+	if (c->rt.frontend_error) {
+		lv_console_note(c, LV_LOG_WARN, "front end not running: %s", c->rt.frontend_error);
+		lv_ui_flash(&c->ui, 1,
+		            "front end not running (no camera can reach this console): %s",
+		            c->rt.frontend_error);
+		c->ui.status_until = 15.0;
+	}
+	/* The workload is on by default on the embedded cluster; off on a real one until
+	 * the operator says w. */
 	if (c->opts.rt.cluster && !c->opts.workload_asked)
 		c->opts.wl.on = 0;
 	c->wl = lv_workload_start(c->rt.live, &c->opts.wl, why);
@@ -139,6 +154,10 @@ static int start(struct lv_console *c, char **why)
 		return LV_EXIT_FAIL;
 	lv_console_note(c, LV_LOG_INFO, "synthetic workload: %d cameras, %s", c->opts.wl.cameras,
 	                c->opts.wl.on ? "on" : "off (w turns it on)");
+	char *hwhy = NULL;
+	if (lv_history_init(&c->history, lv_history_default_path(), &hwhy) != LV_OK)
+		lv_console_note(c, LV_LOG_WARN, "command history not read: %s", hwhy);
+	free(hwhy);
 	char *self = lv_runtime_self_dir_file("loudva");
 	struct lv_exprun_config ec = { self, c->opts.specs_dir, c->opts.results_dir,
 		                       c->opts.plots };
@@ -165,6 +184,7 @@ static void stop(struct lv_console *c)
 	lv_runtime_stop(&c->rt);
 	for (size_t i = 0; i < LV_UI_MAX_VIEWS; i++)
 		free(c->states[i]);
+	lv_history_fini(&c->history);
 }
 
 static int utf8_locale(void)
@@ -175,6 +195,10 @@ static int utf8_locale(void)
 
 int lv_cmd_console(int argc, char **argv)
 {
+	/* Caught from the very start: a Ctrl-C while the cluster is coming up is a clean stop
+	 * (agents stopped, the temporary directory and its token removed), never a kill
+	 * halfway through. Held until every thread has started (runtime.h). */
+	lv_runtime_signals_hold();
 	struct lv_console *c = lv_xcalloc(1, sizeof(*c));
 	char *why = NULL;
 	c->opts.refresh_ms = 500;
@@ -185,11 +209,18 @@ int lv_cmd_console(int argc, char **argv)
 		free(c);
 		return rc == 1 ? LV_EXIT_OK : rc;
 	}
+	/* The screen is drawn on stdout: without a terminal there it would write escape
+	 * codes into a file or pipe for ever. Refused before anything is started. */
+	if (!isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "loudva console: standard output is not a terminal: the console "
+		                "needs one (for a headless controller, run `loudva serve`)\n");
+		free(c);
+		return LV_EXIT_USAGE;
+	}
 	setlocale(LC_ALL, "");
 	c->utf8 = !c->opts.ascii && utf8_locale();
 	fprintf(stderr, "loudva: starting the %s ...\n",
 	        c->opts.rt.cluster ? "controller" : "embedded thesis cluster");
-	lv_runtime_signals_hold(); /* held until every thread has started (runtime.h) */
 	rc = lv_runtime_start(&c->opts.rt, &c->rt, &why);
 	if (rc == LV_EXIT_OK) {
 		c->t0 = lv_console_now();
@@ -212,7 +243,7 @@ out:
 	long frames = c->frames;
 	stop(c);
 	if (rc == LV_EXIT_OK)
-		fprintf(stderr, "loudva: stopped after %ld frames drawn\n", frames);
+		fprintf(stderr, "loudva: stopped after %ld screen redraws\n", frames);
 	free(c);
 	return rc;
 }

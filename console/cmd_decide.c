@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "model/cluster.h"
+#include "cmdline.h"
 #include "commands.h"
 #include "sched/policy.h"
 #include "model/profile.h"
@@ -37,7 +38,7 @@ struct opts {
 	size_t n_devs;
 };
 
-/* --clock DEVICE=HZ, --busy DEVICE, --down DEVICE: noted in order (field: struct opts). */
+/* --clock DEVICE=MHZ, --busy DEVICE, --down DEVICE: noted in order (field: struct opts). */
 static int device_opt(const struct lv_opt *opt, void *field, const char *value, char **why)
 {
 	struct opts *o = field;
@@ -45,8 +46,10 @@ static int device_opt(const struct lv_opt *opt, void *field, const char *value, 
 	(void)why;
 	if (!strcmp(opt->name, "clock")) {
 		const char *eq = strchr(value, '=');
-		if (!eq || eq == value || lv_parse_u64(eq + 1, &d.hz) != LV_OK)
+		uint64_t hz;
+		if (!eq || eq == value || lv_cmd_parse_hz(eq + 1, &hz) != LV_OK)
 			return LV_EINVAL;
+		d.hz = hz;
 	}
 	o->devs = lv_xrealloc(o->devs, (o->n_devs + 1) * sizeof(*o->devs));
 	o->devs[o->n_devs++] = d;
@@ -75,10 +78,10 @@ static const struct lv_opt decide_opts[] = {
 	{ .kind = LV_OPT_INCLUDE, .offset = O(policy), .rows = lv_cmd_policy_opts },
 	{ .name = "clock",
 	  .kind = LV_OPT_FN,
-	  .arg = "DEVICE=HZ",
-	  .what = "DEVICE=HZ",
+	  .arg = "DEVICE=MHZ",
+	  .what = "DEVICE=MHZ (921.6, 921.6MHz, or Hz)",
 	  .set = device_opt,
-	  .help = "the device's current GPU clock (repeatable)" },
+	  .help = "the device's current GPU clock, MHz, to its nearest step (repeatable)" },
 	{ .name = "busy",
 	  .kind = LV_OPT_FN,
 	  .arg = "DEVICE",
@@ -148,16 +151,17 @@ static int apply_device_opts(struct lv_cluster *c, const struct opts *o)
 		if (d < 0)
 			return LV_EXIT_USAGE;
 		const struct lv_profile *p = lv_device_profile(c, &c->devices[d]);
-		if (lv_profile_freq_index(p, a->hz) < 0) {
-			fprintf(
-			    stderr,
-			    "loudva decide: --clock %s: %llu Hz is not a clock of %s (from %llu to "
-			    "%llu Hz; see loudva profile show %s)\n",
-			    a->value, a->hz, p->kind, (unsigned long long)p->freqs_hz[0],
-			    (unsigned long long)p->freqs_hz[p->n_freqs - 1], p->kind);
+		uint64_t hz = 0;
+		char note[96], err[240];
+		if (lv_cmd_clock_resolve(eq + 1, p->freqs_hz, p->n_freqs, &hz, note, sizeof(note),
+		                         err, sizeof(err)) != LV_OK) {
+			fprintf(stderr, "loudva decide: --clock %s: %s (%s)\n", a->value, err,
+			        p->kind);
 			return LV_EXIT_USAGE;
 		}
-		c->devices[d].freq_hz = a->hz;
+		if (note[0])
+			fprintf(stderr, "loudva decide: --clock %s: %s\n", a->value, note);
+		c->devices[d].freq_hz = hz;
 	}
 	return LV_EXIT_OK;
 }

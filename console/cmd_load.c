@@ -4,9 +4,13 @@
  * prints a summary: requests and frames sent, frames answered by state,
  * round-trip latency percentiles.
  *
+ * The controller's /healthz is asked first: no answer, and nothing is sent.
+ *
  * Exit status: 0 when every frame of the trace was answered (in whatever
  * state), 1 when some frame went unanswered (connection refused, timeout,
- * interrupted, unusable answer), 2 on bad input.
+ * interrupted, unusable answer) or the controller refused a request outright
+ * (an HTTP error such as 413 "more than 64 images": its frames never reached
+ * the scheduler), 2 on bad input.
  */
 #include "commands.h"
 
@@ -86,7 +90,8 @@ static const struct lv_opt_spec load_spec = {
 	.about = "Replays a trace as camera clients: each request is posted to /inference at its\n"
 	         "time, with its frames and budget, and the answers are tallied.",
 	.opts = load_opts,
-	.epilog = "Exit status: 0 every frame answered, 1 some frame unanswered, 2 bad input.",
+	.epilog = "Exit status: 0 every frame answered, 1 some frame unanswered or refused by the\n"
+	          "controller (an HTTP error such as 413), 2 bad input.",
 };
 
 static volatile sig_atomic_t interrupted;
@@ -95,6 +100,52 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	interrupted = 1;
+}
+
+static size_t drop_body(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * n;
+}
+
+/*
+ * GET /healthz on the controller at url (its path, if any, replaced): 0 when
+ * it answers 200, else LV_EIO with *why. Run before the replay, so a dead or
+ * wrong URL fails in seconds instead of after the whole trace.
+ */
+static int check_health(const char *url, char **why)
+{
+	const char *p = strstr(url, "://");
+	const char *host = p ? p + 3 : url;
+	size_t base = strcspn(host, "/") + (size_t)(host - url);
+	char *hz = lv_xasprintf("%s%.*s/healthz", p ? "" : "http://", (int)base, url);
+	char err[CURL_ERROR_SIZE] = "";
+	long code = 0;
+	int rc = LV_OK;
+	CURL *e = curl_easy_init();
+	if (!e) {
+		free(hz);
+		return lv_fail(why, LV_EIO, "cannot start libcurl");
+	}
+	curl_easy_setopt(e, CURLOPT_URL, hz);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, err);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, drop_body);
+	CURLcode cc = curl_easy_perform(e);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+	if (cc != CURLE_OK)
+		rc = lv_fail(why, LV_EIO, "no controller at %s: %s; nothing sent", hz,
+		             err[0] ? err : curl_easy_strerror(cc));
+	else if (code != 200)
+		rc = lv_fail(why, LV_EIO,
+		             "%s answered HTTP %ld, not 200: is this a LoudVA "
+		             "controller? nothing sent",
+		             hz, code);
+	curl_easy_cleanup(e);
+	free(hz);
+	return rc;
 }
 
 static void print_text(const struct load_args *a, const struct lv_loadgen_result *r)
@@ -109,18 +160,24 @@ static void print_text(const struct load_args *a, const struct lv_loadgen_result
 		printf(" %s %llu%s", lv_frame_state_name(shown[i]),
 		       (unsigned long long)r->by_state[shown[i]], i + 1 < 5 ? "," : "");
 	printf("; %llu unanswered\n", (unsigned long long)r->frames_unanswered);
+	if (r->requests_refused)
+		printf(
+		    "refused:  %llu frames in %zu requests refused by the controller (counted as "
+		    "rejected above)\n",
+		    (unsigned long long)r->frames_refused, r->requests_refused);
 	if (r->frames_answered)
-		printf("latency:  p50 %.3f s, p95 %.3f s, p99 %.3f s, max %.3f s (round trip per "
-		       "frame)\n",
-		       r->latency_p50_s, r->latency_p95_s, r->latency_p99_s, r->latency_max_s);
+		printf(
+		    "latency:  p50 %.3f s, p95 %.3f s, p99 %.3f s, max %.3f s (round trip of each "
+		    "frame's request, as a camera sees it: upload, queue, batches, answer)\n",
+		    r->latency_p50_s, r->latency_p95_s, r->latency_p99_s, r->latency_max_s);
 	else
 		printf("latency:  - (no frame answered)\n");
 	if (isfinite(r->controller_p50_s))
-		printf(
-		    "controller: p50 %.3f s, p95 %.3f s, p99 %.3f s, max %.3f s (its own time per "
-		    "frame: body received to answer ready)\n",
-		    r->controller_p50_s, r->controller_p95_s, r->controller_p99_s,
-		    r->controller_max_s);
+		printf("controller: p50 %.3f s, p95 %.3f s, p99 %.3f s, max %.3f s (each frame's "
+		       "request: headers received to answer ready, so its slowest frame; serve's "
+		       "p50 is per frame, to its own batch's end)\n",
+		       r->controller_p50_s, r->controller_p95_s, r->controller_p99_s,
+		       r->controller_max_s);
 	printf("duration: %.1f s at speed %g, %.1f frames/s answered, %.1f MB of images sent, "
 	       "max start lag %.3f s\n",
 	       r->duration_s, a->speed,
@@ -151,6 +208,8 @@ static void print_json(const struct load_args *a, const struct lv_loadgen_result
 	j_num(o, "frames_sent", (double)r->frames_sent);
 	j_num(o, "frames_answered", (double)r->frames_answered);
 	j_num(o, "frames_unanswered", (double)r->frames_unanswered);
+	j_num(o, "frames_refused", (double)r->frames_refused);
+	j_num(o, "requests_refused", (double)r->requests_refused);
 	for (int s = LV_FRAME_OK; s < LV_FRAME_NSTATES; s++)
 		j_num(st, lv_frame_state_name((enum lv_frame_state)s), (double)r->by_state[s]);
 	cJSON_AddItemToObject(o, "by_state", st);
@@ -218,6 +277,12 @@ int lv_cmd_load(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (check_health(a.url, &why) < 0) {
+		curl_global_cleanup();
+		fprintf(stderr, "loudva load: %s\n", why);
+		rc = LV_EXIT_FAIL;
+		goto out;
+	}
 	int lr = lv_loadgen_run(&cfg, &res, &why);
 	curl_global_cleanup();
 	signal(SIGINT, SIG_DFL);
@@ -235,7 +300,13 @@ int lv_cmd_load(int argc, char **argv)
 		fprintf(stderr, "loudva load: %llu of %llu frames unanswered%s\n",
 		        (unsigned long long)res.frames_unanswered, (unsigned long long)res.frames,
 		        interrupted ? " (interrupted)" : "");
-	rc = res.frames_unanswered ? LV_EXIT_FAIL : LV_EXIT_OK;
+	if (res.requests_refused)
+		fprintf(
+		    stderr,
+		    "loudva load: the controller refused %zu requests (%llu frames); first error: "
+		    "%s\n",
+		    res.requests_refused, (unsigned long long)res.frames_refused, res.first_error);
+	rc = res.frames_unanswered || res.requests_refused ? LV_EXIT_FAIL : LV_EXIT_OK;
 out:
 	free(why);
 	lv_loadgen_images_free(imgs, n_img);

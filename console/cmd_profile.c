@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "model/ctlmodel.h"
 #include "model/profile.h"
@@ -79,7 +80,7 @@ static const struct lv_opt import_opts[] = {
 	  .kind = LV_OPT_STR,
 	  .offset = A(dir),
 	  .arg = "DIR",
-	  .help = "where the profiles go [" LV_DEFAULT_PROFILES_DIR "]" },
+	  .help = "where the profiles go, made if missing [" LV_DEFAULT_PROFILES_DIR "]" },
 	{ 0 },
 };
 
@@ -200,6 +201,30 @@ static int import_controller(const struct args *a, const struct lv_profile *agx)
 	return rc == LV_OK ? LV_EXIT_OK : LV_EXIT_FAIL;
 }
 
+/* mkdir -p: DIR and its missing parents. 0, or -1 with errno (EEXIST: not a directory). */
+static int make_dirs(const char *dir)
+{
+	char *p = lv_xstrdup(dir);
+	int rc = 0;
+	for (char *s = p + 1; *s && rc == 0; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST)
+			rc = -1;
+		*s = '/';
+	}
+	struct stat st;
+	if (rc == 0 && mkdir(p, 0755) != 0 && errno != EEXIST)
+		rc = -1;
+	if (rc == 0 && (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))) {
+		errno = ENOTDIR;
+		rc = -1;
+	}
+	free(p);
+	return rc;
+}
+
 static int cmd_import(int argc, char **argv)
 {
 	struct args args;
@@ -210,6 +235,11 @@ static int cmd_import(int argc, char **argv)
 	if (rc)
 		return rc == LV_OPTS_HELP ? LV_EXIT_OK : rc;
 	rc = import_all(a, p, rep);
+	if (rc == LV_EXIT_OK && make_dirs(a->dir) != 0) { /* --out NEWDIR is made, as -p would */
+		fprintf(stderr, "loudva profile import: --out %s: cannot make the directory: %s\n",
+		        a->dir, strerror(errno));
+		rc = LV_EXIT_FAIL;
+	}
 	for (size_t i = 0; rc == LV_EXIT_OK && i < a->n_kinds; i++) {
 		char *name = lv_xasprintf("%s.json", p[i]->kind);
 		char *path = lv_path_join(a->dir, name);

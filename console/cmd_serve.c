@@ -302,8 +302,9 @@ static void print_summary(const struct lv_run_metrics *m, const struct lv_engine
 	printf("frames/J      %.4f\n", m->frames_per_j);
 	printf("within budget %.2f %%\n", m->pct_frames_ok);
 	if (isfinite(m->latency_p50_s))
-		printf("latency       p50 %.4f s, p99 %.4f s\n", m->latency_p50_s,
-		       m->latency_p99_s);
+		printf("latency       p50 %.4f s, p99 %.4f s (per served frame: its request's "
+		       "arrival to its batch's end)\n",
+		       m->latency_p50_s, m->latency_p99_s);
 	print_store(st);
 }
 

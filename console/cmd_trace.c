@@ -72,7 +72,8 @@ static const struct lv_opt gen_opts[] = {
 	  .kind = LV_OPT_DOUBLE,
 	  .offset = P(last_entry_s),
 	  .arg = "S",
-	  .help = "latest window start, seconds [200]" },
+	  .help = "latest window start, seconds, before --duration [200, or 2/3 of a "
+	          "shorter --duration]" },
 	{ .name = "rate-cap",
 	  .kind = LV_OPT_DOUBLE,
 	  .offset = P(rate_cap_fps),
@@ -137,9 +138,25 @@ static int cmd_gen(int argc, char **argv)
 	int rc;
 
 	lv_trace_gen_defaults(&a.p);
+	double default_last = a.p.last_entry_s;
+	a.p.last_entry_s = NAN; /* not given */
 	rc = lv_opts_parse(&gen_spec, argc, argv, &a);
 	if (rc)
 		return rc == LV_OPTS_HELP ? LV_EXIT_OK : rc;
+	/* A window that starts after the trace's end sends nothing: with the default
+	 * (200 s) a 60 s trace silently lost cameras. */
+	if (isnan(a.p.last_entry_s)) {
+		a.p.last_entry_s = default_last;
+		if (isfinite(a.p.duration_s) && a.p.duration_s > 0 &&
+		    a.p.last_entry_s > a.p.duration_s * 2 / 3)
+			a.p.last_entry_s = round(a.p.duration_s * 2 / 3 * 1000) / 1000;
+	} else if (isfinite(a.p.last_entry_s) && a.p.last_entry_s >= a.p.duration_s) {
+		why = lv_xasprintf("--last-entry: %g s is not before the trace's end (--duration "
+		                   "%g s): windows starting after it would send nothing",
+		                   a.p.last_entry_s, a.p.duration_s);
+		rc = bad("gen", why);
+		goto out;
+	}
 	if (lv_trace_gen_check(&a.p, &why) != LV_OK) {
 		rc = bad("gen", why);
 		goto out;
@@ -158,6 +175,11 @@ static int cmd_gen(int argc, char **argv)
 	lv_trace_stats(t, &s);
 	printf("%s: %zu requests, %llu frames, %zu cameras, %g..%g s\n", a.out, s.requests,
 	       (unsigned long long)s.frames, s.cameras, s.first_s, s.last_s);
+	if (s.cameras < (size_t)a.p.cameras)
+		fprintf(stderr,
+		        "loudva trace gen: note: %zu of the %d cameras sent nothing in %g s (their "
+		        "windows fell after --duration or were too short)\n",
+		        s.cameras, a.p.cameras, a.p.duration_s);
 	rc = LV_EXIT_OK;
 out:
 	free(why);

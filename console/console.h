@@ -3,8 +3,9 @@
  * cmd_console.c (options, start and stop), console_screen.c (curses, the
  * loop, keys), console_act.c (carrying out what views and the command bar
  * ask), console_feed.c (refreshing the views' inputs from the runtime),
- * console_prof.c (profiling sweeps) and, below those three,
- * console_util.c (the clock, notes, view switching, completion words).
+ * console_prof.c (profiling sweeps), console_export.c (`:export`) and,
+ * below those, console_util.c (the clock, notes, view switching, completion
+ * words) and history.c (the command bar's history, kept between sessions).
  *
  * One thread — the program's main thread — runs all of it. The runtime's
  * threads are reached only through their thread-safe entry points
@@ -18,6 +19,7 @@
 #include <stdint.h>
 
 #include "exprun.h"
+#include "history.h"
 #include "profrun.h"
 #include "runtime.h"
 #include "ui.h"
@@ -28,10 +30,12 @@ struct lv_console_opts {
 	struct lv_workload_config wl;
 	int refresh_ms;          /* [500] */
 	double duration_s;       /* exit after this long; 0 never */
-	long iterations;         /* exit after this many frames drawn; 0 never */
+	long iterations;         /* exit after this many screen redraws; 0 never */
 	const char *results_dir; /* [results] */
 	const char *specs_dir;   /* [experiments] */
 	int mono, ascii, plots;
+	int bell;           /* --bell: beep on a new warning or error alert */
+	int no_mouse;       /* --no-mouse: leave the mouse to the terminal's own selection */
 	int workload_asked; /* --workload: on even on a named cluster */
 };
 
@@ -48,6 +52,7 @@ struct lv_console {
 	uint64_t log_seq;               /* the last event copied into ui.log */
 	const struct lv_snapshot *snap; /* held reference */
 	struct lv_ui ui;
+	struct lv_history history; /* the command bar's, kept between sessions */
 	void *states[LV_UI_MAX_VIEWS];
 	struct lv_ui_devinfo *devinfo;
 	size_t n_devinfo;
@@ -57,16 +62,20 @@ struct lv_console {
 	size_t n_policy_names;
 	const char **device_names; /* from the snapshot's devices; rebuilt when they change */
 	size_t n_device_names;
+	const uint64_t *
+	    *device_freqs; /* their clocks (borrowed from the profiles), for completion */
+	size_t *device_n_freqs;
 	const char **spec_words; /* the specs plus LV_CMD_EXP_FROM_CLUSTER */
 	size_t n_spec_words;
 	char policy_spec[256]; /* the spec last set from here ("" = the start one) */
 	char cluster_desc[128];
 	int back[LV_CONSOLE_BACK_MAX]; /* views Esc returns to */
 	int n_back;
-	int utf8;    /* Unicode glyphs (a UTF-8 locale and no --ascii) */
-	int quit;    /* 1: asked to quit, 2: quitting */
-	long frames; /* frames drawn */
-	double t0;   /* monotonic start */
+	int utf8;      /* Unicode glyphs (a UTF-8 locale and no --ascii) */
+	int quit;      /* 1: asked to quit, 2: quitting */
+	long frames;   /* screen redraws (not video frames) */
+	size_t alerts; /* warning and error alerts at the last redraw (for --bell) */
+	double t0;     /* monotonic start */
 };
 
 /* console_feed.c */
@@ -79,6 +88,9 @@ void lv_console_request(struct lv_console *c, const struct lv_cmd *cmd);
 void lv_console_command_line(struct lv_console *c, const char *line);
 /* Whether frames, an experiment or a sweep are under way: 1 with a description in what. */
 int lv_console_work_in_flight(const struct lv_console *c, char *what, size_t len);
+
+/* console_export.c: `:export csv|json FILE`, the current view's table (or the log). */
+void lv_console_export(struct lv_console *c, const struct lv_cmd *cmd);
 
 /* console_prof.c: `:profile`, and the sweep's progress each tick. */
 void lv_console_profile(struct lv_console *c, const struct lv_cmd *cmd);

@@ -36,10 +36,16 @@ int lv_console_work_in_flight(const struct lv_console *c, char *what, size_t len
 	return 1;
 }
 
-/* Flashes the outcome of a runtime call and logs it; frees why. */
-static void answer(struct lv_console *c, int rc, char *why, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void answer(struct lv_console *c, int rc, char *why, const char *fmt, ...)
+/*
+ * Flashes the outcome of a runtime call and logs a failure; frees why. The
+ * format is what was done ("nano-00: clock pinned at 921.6 MHz"); a failure
+ * says what could not be done instead (`failed`, "cannot pin nano-00 at
+ * 921.6 MHz") and why, so a refusal never reads like a success.
+ */
+static void answer(struct lv_console *c, int rc, char *why, const char *failed, const char *fmt,
+                   ...) __attribute__((format(printf, 5, 6)));
+static void answer(struct lv_console *c, int rc, char *why, const char *failed, const char *fmt,
+                   ...)
 {
 	char what[200];
 	va_list ap;
@@ -49,8 +55,8 @@ static void answer(struct lv_console *c, int rc, char *why, const char *fmt, ...
 	if (rc == LV_OK) {
 		lv_ui_flash(&c->ui, 0, "%s", what); /* the controller logs what it did */
 	} else {
-		lv_console_note(c, LV_LOG_WARN, "%s: %s", what, why ? why : "failed");
-		lv_ui_flash(&c->ui, 1, "%s: %s", what, why ? why : "failed");
+		lv_console_note(c, LV_LOG_WARN, "%s: %s", failed, why ? why : "failed");
+		lv_ui_flash(&c->ui, 1, "%s: %s", failed, why ? why : "failed");
 	}
 	free(why);
 }
@@ -58,38 +64,54 @@ static void answer(struct lv_console *c, int rc, char *why, const char *fmt, ...
 static void set_policy(struct lv_console *c, const char *spec)
 {
 	char *why = NULL;
+	char failed[300];
 	int rc = lv_live_set_policy(c->rt.live, spec, &why);
 	if (rc == LV_OK)
 		snprintf(c->policy_spec, sizeof(c->policy_spec), "%s", spec);
-	answer(c, rc, why, "policy %s (from the next decision)", spec);
+	snprintf(failed, sizeof(failed), "cannot switch the policy to %.200s", spec);
+	answer(c, rc, why, failed, "policy %s (from the next decision)", spec);
 }
 
 static void device_cmd(struct lv_console *c, const struct lv_cmd *cmd)
 {
-	char *why = NULL, mhz[24];
+	char *why = NULL, mhz[24], failed[160], note[96] = "", err[240];
 	int rc, i = lv_ui_device_index(&c->ui, cmd->device);
 	struct lv_ui_devinfo *di = i >= 0 && (size_t)i < c->n_devinfo ? &c->devinfo[i] : NULL;
+	uint64_t hz = cmd->hz;
 	switch (cmd->kind) {
 	case LV_CMD_PIN:
-		rc = lv_live_pin_clock(c->rt.live, cmd->device, cmd->hz, &why);
+		/* MHz as typed, to the device's nearest step (said when not exact). */
+		if (cmd->arg[0] && di && di->n_freqs && /* views ask for a step: no text */
+		    lv_cmd_clock_resolve(cmd->arg, di->freqs_hz, di->n_freqs, &hz, note,
+		                         sizeof(note), err, sizeof(err)) != LV_OK) {
+			snprintf(failed, sizeof(failed), "cannot pin %s", cmd->device);
+			answer(c, LV_EINVAL, lv_xstrdup(err), failed, "%s", "");
+			break;
+		}
+		rc = lv_live_pin_clock(c->rt.live, cmd->device, hz, &why);
 		if (rc == LV_OK && di)
-			di->pinned_hz = cmd->hz;
-		answer(c, rc, why, "%s: clock pinned at %s MHz", cmd->device,
-		       lv_fmt_mhz(mhz, sizeof(mhz), cmd->hz));
+			di->pinned_hz = hz;
+		lv_cmd_mhz(mhz, sizeof(mhz), hz);
+		snprintf(failed, sizeof(failed), "cannot pin %s at %s", cmd->device, mhz);
+		answer(c, rc, why, failed, "%s: clock pinned at %s%s%s%s", cmd->device, mhz,
+		       note[0] ? " (" : "", note, note[0] ? ")" : "");
 		break;
 	case LV_CMD_RELEASE:
 		rc = lv_live_pin_clock(c->rt.live, cmd->device, 0, &why);
 		if (rc == LV_OK && di)
 			di->pinned_hz = 0;
-		answer(c, rc, why, "%s: clock released", cmd->device);
+		snprintf(failed, sizeof(failed), "cannot release %s's clock", cmd->device);
+		answer(c, rc, why, failed, "%s: clock released", cmd->device);
 		break;
 	case LV_CMD_DRAIN:
 		rc = lv_live_set_state(c->rt.live, cmd->device, LV_DEV_DRAINING, &why);
-		answer(c, rc, why, "%s: draining", cmd->device);
+		snprintf(failed, sizeof(failed), "cannot drain %s", cmd->device);
+		answer(c, rc, why, failed, "%s: draining", cmd->device);
 		break;
 	default:
 		rc = lv_live_set_state(c->rt.live, cmd->device, LV_DEV_UP, &why);
-		answer(c, rc, why, "%s: marked up", cmd->device);
+		snprintf(failed, sizeof(failed), "cannot mark %s up", cmd->device);
+		answer(c, rc, why, failed, "%s: marked up", cmd->device);
 		break;
 	}
 }
@@ -112,12 +134,12 @@ static void experiment(struct lv_console *c, const struct lv_cmd *cmd)
 	if (cmd->kind == LV_CMD_EXP_CANCEL) {
 		lv_exprun_cancel(c->exp);
 		lv_console_note(c, LV_LOG_INFO, "experiment %s: stopping", c->ui.exp.spec);
-		answer(c, LV_OK, NULL, "experiment %s: stopping", c->ui.exp.spec);
+		answer(c, LV_OK, NULL, "", "experiment %s: stopping", c->ui.exp.spec);
 		return;
 	}
 	if (cmd->kind == LV_CMD_EXP_OPEN) {
 		rc = lv_exprun_open(c->exp, cmd->arg, &why);
-		answer(c, rc, why, "showing %s", cmd->arg);
+		answer(c, rc, why, "cannot show the report", "showing %s", cmd->arg);
 		lv_exprun_poll(c->exp, &c->ui.exp);
 		return;
 	}
@@ -132,7 +154,9 @@ static void experiment(struct lv_console *c, const struct lv_cmd *cmd)
 	if (rc == LV_OK)
 		lv_console_note(c, LV_LOG_INFO, "experiment %s started (loudva --batch, pid %d)",
 		                cmd->arg, (int)lv_exprun_pid(c->exp));
-	answer(c, rc, why, "experiment %s started in the background (sim)", cmd->arg);
+	char failed[160];
+	snprintf(failed, sizeof(failed), "experiment %.120s not started", cmd->arg);
+	answer(c, rc, why, failed, "experiment %s started in the background (sim)", cmd->arg);
 	lv_exprun_poll(c->exp, &c->ui.exp);
 	if (rc == LV_OK)
 		lv_console_switch(c, lv_view_find("experiments"));
@@ -160,6 +184,7 @@ void lv_console_request(struct lv_console *c, const struct lv_cmd *cmd)
 	case LV_CMD_EXP_OPEN:
 	case LV_CMD_EXP_CANCEL: experiment(c, cmd); break;
 	case LV_CMD_PROFILE: lv_console_profile(c, cmd); break;
+	case LV_CMD_EXPORT: lv_console_export(c, cmd); break;
 	case LV_CMD_WORKLOAD:
 		if (!c->wl) {
 			lv_ui_flash(&c->ui, 1, "no workload in this console");
@@ -168,11 +193,11 @@ void lv_console_request(struct lv_console *c, const struct lv_cmd *cmd)
 		v = cmd->on < 0 ? !lv_workload_on(c->wl) : cmd->on;
 		lv_workload_set(c->wl, v);
 		lv_console_note(c, LV_LOG_INFO, "synthetic workload %s", v ? "on" : "off");
-		answer(c, LV_OK, NULL, "synthetic workload %s", v ? "on" : "off");
+		answer(c, LV_OK, NULL, "", "synthetic workload %s", v ? "on" : "off");
 		break;
 	case LV_CMD_REFRESH:
 		c->opts.refresh_ms = (int)cmd->ms;
-		answer(c, LV_OK, NULL, "refresh every %ld ms", cmd->ms);
+		answer(c, LV_OK, NULL, "", "refresh every %ld ms", cmd->ms);
 		break;
 	}
 }

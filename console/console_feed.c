@@ -27,6 +27,10 @@ static void devices(struct lv_console *c)
 	const struct lv_cluster *cl = lv_live_cluster(c->rt.live);
 	free(c->device_names);
 	free(c->devinfo);
+	free(c->device_freqs);
+	free(c->device_n_freqs);
+	c->device_freqs = lv_xcalloc(cl->n_devices + 1, sizeof(*c->device_freqs));
+	c->device_n_freqs = lv_xcalloc(cl->n_devices + 1, sizeof(*c->device_n_freqs));
 	c->n_device_names = cl->n_devices;
 	c->n_devinfo = cl->n_devices;
 	c->device_names = lv_xcalloc(cl->n_devices + 1, sizeof(char *));
@@ -36,6 +40,8 @@ static void devices(struct lv_console *c)
 		c->device_names[i] = cl->devices[i].name;
 		c->devinfo[i].n_freqs = p->n_freqs;
 		c->devinfo[i].freqs_hz = p->freqs_hz;
+		c->device_freqs[i] = p->freqs_hz;
+		c->device_n_freqs[i] = p->n_freqs;
 	}
 	c->ui.devinfo = c->devinfo;
 }
@@ -58,9 +64,14 @@ void lv_console_feed_init(struct lv_console *c)
 	devices(c);
 	const struct lv_cluster *cl = lv_live_cluster(c->rt.live);
 	char fe[32] = "front end off";
-	if (c->rt.frontend)
+	if (c->rt.frontend) {
 		snprintf(fe, sizeof(fe), "front end :%u",
 		         (unsigned)lv_frontend_port(c->rt.frontend));
+		c->ui.front.on = 1;
+		c->ui.front.port = (unsigned)lv_frontend_port(c->rt.frontend);
+	} else if (c->rt.frontend_error) {
+		snprintf(c->ui.front.error, sizeof(c->ui.front.error), "%s", c->rt.frontend_error);
+	}
 	snprintf(c->cluster_desc, sizeof(c->cluster_desc), "%s: %zu devices%s  %s",
 	         cl->name ? cl->name : "cluster", cl->n_devices,
 	         c->rt.launcher ? " (embedded)" : "", fe);
@@ -77,6 +88,8 @@ void lv_console_feed_fini(struct lv_console *c)
 	c->ui.snap = NULL;
 	free(c->device_names);
 	free(c->devinfo);
+	free(c->device_freqs);
+	free(c->device_n_freqs);
 	free(c->policy_names);
 	free(c->spec_words);
 	free(c->ui.log);
@@ -121,6 +134,24 @@ static void spec_words(struct lv_console *c)
 	c->n_spec_words = e->n_specs + 1;
 }
 
+/* The front end's refusals; its state was set once by lv_console_feed_init. */
+static void front(struct lv_console *c)
+{
+	struct lv_ui_front *f = &c->ui.front;
+	struct lv_frontend_stats st;
+	if (!c->rt.frontend)
+		return;
+	lv_frontend_stats(c->rt.frontend, &st);
+	f->refused_frames = lv_frontend_refused(&st, &f->refused_requests);
+	uint64_t most = 0;
+	for (int i = 0; i < LV_FE_REFUSE_COUNT; i++)
+		if (st.refused_requests[i] > most) {
+			most = st.refused_requests[i];
+			snprintf(f->refused_reason, sizeof(f->refused_reason), "%s",
+			         lv_frontend_refusal_name((enum lv_fe_refusal)i));
+		}
+}
+
 void lv_console_feed(struct lv_console *c)
 {
 	struct lv_ui *ui = &c->ui;
@@ -152,8 +183,12 @@ void lv_console_feed(struct lv_console *c)
 		lv_ui_flash(ui, !ok, "experiment %s %s", ui->exp.spec, ok ? "finished" : "failed");
 	}
 	lv_console_profile_tick(c);
+	front(c);
 	spec_words(c);
 	lv_hist_update(&ui->hist, ui->snap);
 	ui->wall_s = lv_console_now() - c->t0;
+	ui->policy_spec = c->policy_spec[0]   ? c->policy_spec
+	                  : c->opts.rt.policy ? c->opts.rt.policy
+	                                      : "loud";
 	ui->refresh_ms = c->opts.refresh_ms;
 }

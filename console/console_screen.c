@@ -26,6 +26,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "alerts.h"
 #include "console.h"
 #include "theme.h"
 #include "base/util.h"
@@ -72,6 +73,7 @@ static void draw(struct lv_console *c)
 	const struct lv_view_ops *ops = lv_view_registry()[c->ui.view];
 	erase();
 	lv_layout_screen(LINES, COLS, &scr);
+	c->ui.rows_total = c->ui.rows_all = 0;
 	lv_view_draw(ops, &c->ui, c->states[c->ui.view], &scr.body);
 	curs_set(0);
 	lv_view_draw_frame(&c->ui, &scr);
@@ -79,6 +81,13 @@ static void draw(struct lv_console *c)
 		curs_set(1);
 	refresh();
 	c->frames++;
+	struct lv_alert a[LV_ALERT_MAX];
+	size_t n = lv_alerts(&c->ui, a, LV_ALERT_MAX), bad = 0;
+	for (size_t i = 0; i < n; i++)
+		bad += a[i].level > LV_ALERT_INFO;
+	if (c->opts.bell && bad > c->alerts)
+		beep();
+	c->alerts = bad;
 }
 
 static void open_prompt(struct lv_ui *ui, int kind, const char *text)
@@ -148,15 +157,33 @@ static void prompt_key(struct lv_console *c, int ch)
 	struct lv_ui *ui = &c->ui;
 	int kind = ui->prompt_kind;
 	enum lv_edit_op op;
-	if (ch == 27) {
+	if (kind == ':' && (ch == KEY_UP || ch == KEY_DOWN)) { /* the history, as in a shell */
+		const char *t = lv_history_walk(&c->history, ch == KEY_UP ? -1 : 1, ui->line.buf);
+		if (t)
+			lv_line_set(&ui->line, t);
+		ui->hint[0] = '\0';
+		return;
+	}
+	if (ch == 27) { /* Esc: nothing typed is kept; in the filter bar, no filter */
+		lv_history_reset(&c->history);
 		ui->prompt_kind = 0;
+		if (kind == '/')
+			ui->filter[ui->view][0] = '\0';
 		return;
 	}
 	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
 		ui->prompt_kind = 0;
-		if (kind == ':')
+		if (kind == ':') {
+			char *why = NULL;
+			if (lv_history_add(&c->history, ui->line.buf, &why) != LV_OK) {
+				lv_console_note(c, LV_LOG_WARN, "command history not kept: %s",
+				                why);
+				free(c->history.path); /* said once: memory only from here */
+				c->history.path = NULL;
+			}
+			free(why);
 			lv_console_command_line(c, ui->line.buf);
-		else
+		} else
 			snprintf(ui->filter[ui->view], sizeof(ui->filter[0]), "%.63s",
 			         ui->line.buf);
 		if (c->quit)
@@ -182,11 +209,56 @@ static void prompt_key(struct lv_console *c, int ch)
 		snprintf(ui->filter[ui->view], sizeof(ui->filter[0]), "%.63s", ui->line.buf);
 }
 
+static void key(struct lv_console *c, int ch);
+
+/*
+ * The mouse: a click on a tab shows that view; in the Cluster view a click
+ * on a device row selects it, and a click on the selected row opens it; the
+ * wheel scrolls as Up and Down do. Clicks while the bar is open are ignored.
+ */
+static void mouse(struct lv_console *c)
+{
+	struct lv_ui *ui = &c->ui;
+	MEVENT ev;
+	if (getmouse(&ev) != OK || ui->prompt_kind)
+		return;
+	if (ev.bstate & BUTTON4_PRESSED) {
+		key(c, KEY_UP);
+		return;
+	}
+	if (ev.bstate & BUTTON5_PRESSED) {
+		key(c, KEY_DOWN);
+		return;
+	}
+	if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+		return;
+	if (ev.y == 0) {
+		for (size_t i = 0; i < lv_view_count(); i++)
+			if (ev.x >= ui->tab_x[i] && ev.x < ui->tab_x[i] + ui->tab_w[i])
+				lv_console_switch(c, (int)i);
+		return;
+	}
+	int k = ev.y - ui->click_y0;
+	if (ui->view != lv_view_find("cluster") || !c->snap || k < 0 || k >= ui->click_n ||
+	    (size_t)ui->click_dev[k] >= c->snap->n_devices)
+		return;
+	const char *name = c->snap->devices[ui->click_dev[k]].name;
+	if (!strcmp(ui->device, name)) {
+		key(c, '\n'); /* the selected row again: open it */
+		return;
+	}
+	snprintf(ui->device, sizeof(ui->device), "%s", name);
+}
+
 static void key(struct lv_console *c, int ch)
 {
 	struct lv_ui *ui = &c->ui;
 	if (ch == KEY_RESIZE)
 		return;
+	if (ch == KEY_MOUSE) {
+		mouse(c);
+		return;
+	}
 	if (ui->prompt_kind == '?') {
 		ui->prompt_kind = 0;
 		if (ch == 'y' || ch == 'Y' || ch == 'q')
@@ -276,6 +348,11 @@ int lv_console_screen(struct lv_console *c, char **why)
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
+	if (!c->opts.no_mouse) {
+		mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED,
+		          NULL);
+		mouseinterval(0); /* a press is a click: no wait for its release */
+	}
 	const char *no_color = getenv("NO_COLOR");
 	int color = has_colors() && !(no_color && *no_color) && !c->opts.mono;
 	if (color)

@@ -43,6 +43,7 @@ void lv_console_switch(struct lv_console *c, int view)
 	if (view == lv_view_help_index() && c->ui.view != view)
 		c->ui.help_for = c->ui.view;
 	c->ui.view = view;
+	c->ui.shown++;
 }
 
 void lv_console_back(struct lv_console *c)
@@ -51,6 +52,7 @@ void lv_console_back(struct lv_console *c)
 		c->ui.view = c->back[--c->n_back];
 	else
 		c->ui.view = 0;
+	c->ui.shown++;
 }
 
 void lv_console_words(struct lv_console *c, struct lv_cmd_words *w)
@@ -64,4 +66,6 @@ void lv_console_words(struct lv_console *c, struct lv_cmd_words *w)
 	w->n_devices = c->n_device_names;
 	w->experiments = c->spec_words;
 	w->n_experiments = c->n_spec_words;
+	w->device_freqs = c->device_freqs;
+	w->device_n_freqs = c->device_n_freqs;
 }

@@ -138,9 +138,43 @@ static void script_figure(FILE *f, const char *name, const char *body)
 		        terms[t][1], body);
 }
 
+/*
+ * The frames/J axis: around the policies' means ± sd, not from 0, so the
+ * 2-10% differences that matter are visible (the title says the axis is
+ * cut). "[0:*]" when there is nothing to go by.
+ */
+static void fpj_range(const struct lv_experiment *e, const struct lv_exp_summary *sum, char *buf,
+                      size_t len)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	for (size_t p = 0; p < e->spec.n_policies; p++) {
+		const struct lv_exp_stat *f = &sum[p].stat[LV_EXP_M_FRAMES_PER_J];
+		double sd = isfinite(f->sd) ? f->sd : 0;
+		if (!isfinite(f->mean))
+			continue;
+		lo = fmin(lo, f->mean - sd);
+		hi = fmax(hi, f->mean + sd);
+	}
+	if (!isfinite(lo) || !isfinite(hi) || hi <= 0) {
+		snprintf(buf, len, "[0:*]");
+		return;
+	}
+	double pad = hi > lo ? 0.25 * (hi - lo) : 0.05 * hi;
+	snprintf(buf, len, "[%.6g:%.6g]", fmax(0, lo - pad), hi + pad);
+}
+
+/* A colour per policy, no two alike up to 12 (Paul Tol's bright and muted schemes);
+ * past that the dash pattern changes too. */
+static const char *const policy_colours[] = { "#4477aa", "#ee6677", "#228833", "#ccbb44",
+	                                      "#66ccee", "#aa3377", "#bbbbbb", "#332288",
+	                                      "#117733", "#882255", "#dd7700", "#000000" };
+#define N_POLICY_COLOURS (sizeof(policy_colours) / sizeof(policy_colours[0]))
+
 static int write_script(const struct lv_experiment *e, const struct lv_exp_summary *sum,
                         size_t power_run, const char *dir, char **why)
 {
+	char range[64];
+	fpj_range(e, sum, range, sizeof(range));
 	char *path = NULL;
 	FILE *f = open_data(dir, "plots.gp", &path, why);
 	if (!f)
@@ -154,9 +188,10 @@ static int write_script(const struct lv_experiment *e, const struct lv_exp_summa
 	        "set xtics rotate by -30 left noenhanced\n\n",
 	        e->spec.name);
 	fprintf(f,
-	        "set title \"%s: frames per joule per policy (mean, sd over runs)\" noenhanced\n"
-	        "set ylabel \"frames / J\"\nset yrange [0:*]\n",
-	        e->spec.name);
+	        "set title \"%s: frames per joule per policy (mean, sd over runs)%s\" noenhanced\n"
+	        "set ylabel \"frames / J\"\nset yrange %s\n",
+	        e->spec.name, strcmp(range, "[0:*]") ? "; the axis does not start at 0" : "",
+	        range);
 	script_figure(f, "frames_per_joule",
 	              "plot \"policies.dat\" using 0:2:xtic(1) with boxes lc rgb \"#4477aa\", "
 	              "\"\" using 0:2:3 with yerrorbars lc rgb \"black\" pt 0");
@@ -199,8 +234,11 @@ static int write_script(const struct lv_experiment *e, const struct lv_exp_summa
 	}
 	fprintf(m, "plot ");
 	for (size_t p = 0; p < e->spec.n_policies; p++) {
-		fprintf(m, "%s\"latency_cdf.dat\" index %zu using 1:2 with lines lw 2 title ",
-		        p ? ", " : "", p);
+		fprintf(m,
+		        "%s\"latency_cdf.dat\" index %zu using 1:2 with lines lw 2 lc rgb \"%s\" "
+		        "dt %zu title ",
+		        p ? ", " : "", p, policy_colours[p % N_POLICY_COLOURS],
+		        1 + p / N_POLICY_COLOURS);
 		gp_quoted(m, e->spec.policies[p].label);
 	}
 	fclose(m);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "model/cluster.h"
+#include "cmdline.h"
 #include "commands.h"
 #include "front/image.h"
 #include "harness/launcher.h"
@@ -112,8 +113,9 @@ static const struct lv_opt run_opts[] = {
 	{ .name = "freqs",
 	  .kind = LV_OPT_STR,
 	  .offset = O(freqs),
-	  .arg = "all|HZ,...",
-	  .help = "GPU clocks to sweep [all]" },
+	  .arg = "all|MHZ,...",
+	  .help = "GPU clocks to sweep, MHz (921.6 or 921.6MHz; Hz taken too), each to the "
+	          "device's nearest step [all]" },
 	{ .name = "batches",
 	  .kind = LV_OPT_STR,
 	  .offset = O(batches),
@@ -175,7 +177,30 @@ static int parse(int argc, char **argv, struct opts *o)
 	return lv_opts_parse(&lv_profile_run_spec, argc, argv, o);
 }
 
-/* --freqs all|HZ,HZ,... against the base profile's clocks. */
+/* --freqs's syntax alone, before anything is started: all, or clocks (MHz as the console
+ * takes them: 921.6, 921.6MHz, or Hz). */
+static int check_freqs_syntax(const char *freqs, char **why)
+{
+	if (!strcmp(freqs, "all"))
+		return LV_OK;
+	char *list = lv_xstrdup(freqs), *save = NULL;
+	int rc = LV_OK, n = 0;
+	for (char *t = strtok_r(list, ",", &save); t && rc == LV_OK;
+	     t = strtok_r(NULL, ",", &save), n++) {
+		uint64_t hz;
+		if (lv_cmd_parse_hz(t, &hz) != LV_OK)
+			rc = lv_fail(why, LV_EINVAL,
+			             "--freqs: '%s' is not a clock (MHz: 921.6 or 921.6MHz; or Hz)",
+			             t);
+	}
+	if (rc == LV_OK && n == 0)
+		rc = lv_fail(why, LV_EINVAL, "--freqs: want all, or clocks like 768,921.6");
+	free(list);
+	return rc;
+}
+
+/* --freqs all|CLOCK,... against the base profile's clocks: each to the nearest step (said
+ * on stderr when not exact); one outside the device's range is refused with the list. */
 static int parse_freqs(struct sweep *s, char **why)
 {
 	const struct lv_profile *p = s->base;
@@ -187,13 +212,19 @@ static int parse_freqs(struct sweep *s, char **why)
 	char *list = lv_xstrdup(s->o->freqs), *save = NULL;
 	int rc = LV_OK;
 	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		unsigned long long hz = 0;
-		if (lv_parse_u64(t, &hz) || lv_profile_freq_index(p, hz) < 0) {
-			rc =
-			    lv_fail(why, LV_EINVAL, "--freqs: %s is not a clock of %s", t, p->kind);
+		uint64_t hz = 0;
+		char note[96], err[240];
+		if (lv_cmd_clock_resolve(t, p->freqs_hz, p->n_freqs, &hz, note, sizeof(note), err,
+		                         sizeof(err)) != LV_OK) {
+			rc = lv_fail(why, LV_EINVAL, "--freqs: %s (%s)", err, p->kind);
 			break;
 		}
-		if (s->n_freqs < MAX_FREQS)
+		if (note[0])
+			fprintf(stderr, "loudva profile run: --freqs: %s\n", note);
+		int dup = 0;
+		for (size_t k = 0; k < s->n_freqs; k++)
+			dup |= s->freqs[k] == hz;
+		if (!dup && s->n_freqs < MAX_FREQS)
 			s->freqs[s->n_freqs++] = hz;
 	}
 	free(list);
@@ -459,6 +490,11 @@ int lv_cmd_profile_run(int argc, char **argv)
 	char *token = NULL, *why = NULL, *out = NULL;
 	struct sweep s = { .o = &o };
 	int idx = -1;
+	if (check_freqs_syntax(o.freqs, &why) != LV_OK) { /* before any agent is started */
+		fprintf(stderr, "loudva profile run: %s\n", why);
+		free(why);
+		return LV_EXIT_USAGE;
+	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	lv_progress_open(); /* before an emulated agent starts: it must not inherit it */
 	struct lv_prof_target tg = { o.cluster, o.device, o.token_file, o.agent };

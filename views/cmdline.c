@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "base/util.h"
+#include "sched/policy.h"
 
 enum arg_kind {
 	ARG_NONE = 0,
@@ -31,6 +32,8 @@ enum arg_kind {
 	ARG_MS,
 	ARG_PROF_DEVICE, /* a device, or "stop" */
 	ARG_SWEEP,       /* clocks=.. batches=.. requests=.. */
+	ARG_FORMAT,      /* csv or json */
+	ARG_FILE,        /* a file name: any word */
 };
 
 #define MAX_ARGS  4
@@ -63,7 +66,7 @@ static const struct cmd_def defs[] = {
 	  LV_CMD_PIN,
 	  { ARG_DEVICE, ARG_HZ },
 	  2,
-	  { ":pin DEVICE CLOCK", "pin a GPU clock: Hz (1109250000) or MHz (1109.25MHz)" } },
+	  { ":pin DEVICE MHZ", "pin a GPU clock in MHz (921.6); the nearest step is taken" } },
 	{ "release",
 	  NULL,
 	  LV_CMD_RELEASE,
@@ -78,7 +81,7 @@ static const struct cmd_def defs[] = {
 	  { ":drain DEVICE", "finish in-flight work, take no new batches" } },
 	{ "up", NULL, LV_CMD_UP, { ARG_DEVICE }, 1, { ":up DEVICE", "mark a device up again" } },
 	{ "experiment",
-	  NULL,
+	  "exp", /* as before :export came */
 	  LV_CMD_EXPERIMENT,
 	  { ARG_SPEC },
 	  1,
@@ -103,6 +106,14 @@ static const struct cmd_def defs[] = {
 	  { ":profile DEVICE [clocks=all|C,..] [batches=1-4|B,..] [requests=K]",
 	    "measure a device over clock x batch (the scheduler leaves it alone meanwhile); "
 	    ":profile stop ends it" } },
+	{ "export",
+	  NULL,
+	  LV_CMD_EXPORT,
+	  { ARG_FORMAT, ARG_FILE },
+	  2,
+	  { ":export csv|json FILE",
+	    "write the current view's table to FILE (the Log view: its events; other views: the "
+	    "devices)" } },
 	{ "help",
 	  NULL,
 	  LV_CMD_HELP,
@@ -178,6 +189,7 @@ static void list_of(const struct lv_cmd_words *w, enum arg_kind k, const char *c
 {
 	static const char *const onoff[] = { "on", "off", "toggle" };
 	static const char *const sweep[] = { "clocks=", "batches=", "requests=" };
+	static const char *const formats[] = { "csv", "json" };
 	*list = NULL;
 	*n = 0;
 	switch (k) {
@@ -188,6 +200,7 @@ static void list_of(const struct lv_cmd_words *w, enum arg_kind k, const char *c
 	case ARG_SPEC: *list = w->experiments, *n = w->n_experiments; break;
 	case ARG_ONOFF: *list = onoff, *n = 3; break;
 	case ARG_SWEEP: *list = sweep, *n = 3; break;
+	case ARG_FORMAT: *list = formats, *n = 2; break;
 	default: break;
 	}
 }
@@ -210,7 +223,9 @@ int lv_cmd_parse_hz(const char *s, uint64_t *hz)
 	num[n] = '\0';
 	double scale;
 	const char *unit = s + n;
-	if (!*unit || !strcasecmp(unit, "hz"))
+	if (!*unit) /* a bare number: MHz as operators say it, unless it is plainly Hz */
+		scale = strtod(num, NULL) < 1e5 ? 1e6 : 1;
+	else if (!strcasecmp(unit, "hz"))
 		scale = 1;
 	else if (!strcasecmp(unit, "m") || !strcasecmp(unit, "mhz"))
 		scale = 1e6;
@@ -223,6 +238,59 @@ int lv_cmd_parse_hz(const char *s, uint64_t *hz)
 		return LV_EINVAL;
 	*hz = (uint64_t)llround(v * scale);
 	return *hz ? LV_OK : LV_EINVAL;
+}
+
+char *lv_cmd_mhz(char *buf, size_t len, uint64_t hz)
+{
+	snprintf(buf, len, "%.6g MHz", (double)hz / 1e6);
+	return buf;
+}
+
+/* "76.8 153.6 ... 921.6 MHz" into buf. */
+static void list_mhz(char *buf, size_t len, const uint64_t *freqs_hz, size_t n)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used + 1 < len; i++) {
+		int w = snprintf(buf + used, len - used, "%s%.6g", i ? " " : "",
+		                 (double)freqs_hz[i] / 1e6);
+		used += w > 0 ? (size_t)w : 0;
+	}
+	if (used + 1 < len)
+		snprintf(buf + used, len - used, " MHz");
+}
+
+int lv_cmd_clock_resolve(const char *text, const uint64_t *freqs_hz, size_t n, uint64_t *hz,
+                         char *note, size_t note_len, char *why, size_t why_len)
+{
+	char valid[160], a[32], b[32];
+	uint64_t v = 0;
+	if (note && note_len)
+		note[0] = '\0';
+	list_mhz(valid, sizeof(valid), freqs_hz, n);
+	if (n == 0)
+		return failf(why, why_len, "no clocks known for this device");
+	if (lv_cmd_parse_hz(text, &v) != LV_OK)
+		return failf(why, why_len,
+		             "'%s' is not a clock: give MHz (921.6 or 921.6MHz); valid: %s", text,
+		             valid);
+	size_t best = 0;
+	for (size_t i = 1; i < n; i++)
+		if (llabs((long long)freqs_hz[i] - (long long)v) <
+		    llabs((long long)freqs_hz[best] - (long long)v))
+			best = i;
+	/* Half a step beyond either end is still that end; further is a mistake. */
+	uint64_t lo_gap = n > 1 ? freqs_hz[1] - freqs_hz[0] : freqs_hz[0] / 10;
+	uint64_t hi_gap = n > 1 ? freqs_hz[n - 1] - freqs_hz[n - 2] : freqs_hz[0] / 10;
+	if ((double)v < (double)freqs_hz[0] - lo_gap / 2.0 ||
+	    (double)v > (double)freqs_hz[n - 1] + hi_gap / 2.0)
+		return failf(why, why_len, "%s is outside this device's clocks: %s",
+		             lv_cmd_mhz(a, sizeof(a), v), valid);
+	*hz = freqs_hz[best];
+	if (v != *hz && note && note_len)
+		snprintf(note, note_len, "%s -> %s, the nearest step", lv_cmd_mhz(a, sizeof(a), v),
+		         lv_cmd_mhz(b, sizeof(b), *hz));
+	return LV_OK;
 }
 
 /* "1-8" or "1,2,4": ascending, distinct, 1..512. */
@@ -314,9 +382,17 @@ static int parse_arg(const struct cmd_def *d, int i, const char *word, const str
 	list_of(w, k, &list, &n);
 	size_t len = k == ARG_POLICY ? strcspn(word, ":") : strlen(word);
 	if (n && !in_list(list, n, word, len)) {
-		static const char *const what[] = { "",          "a view", "a policy",
-			                            "a device",  "",       "an experiment spec",
-			                            "on or off", "",       "a device or stop",
+		static const char *const what[] = { "",
+			                            "a view",
+			                            "a policy",
+			                            "a device",
+			                            "",
+			                            "an experiment spec",
+			                            "on or off",
+			                            "",
+			                            "a device or stop",
+			                            "",
+			                            "csv or json",
 			                            "" };
 		return failf(why, why_len, "%s: '%.*s' is not %s", d->name, (int)len, word,
 		             what[k]);
@@ -328,11 +404,14 @@ static int parse_arg(const struct cmd_def *d, int i, const char *word, const str
 	case ARG_POLICY:
 	case ARG_SPEC: snprintf(out->arg, sizeof(out->arg), "%s", word); break;
 	case ARG_HZ:
+		snprintf(out->arg, sizeof(out->arg), "%s", word); /* as typed, for messages */
 		if (lv_cmd_parse_hz(word, &out->hz) != LV_OK)
 			return failf(why, why_len,
-			             "%s: '%s' is not a clock (Hz, or MHz with a unit)", d->name,
+			             "%s: '%s' is not a clock (MHz: 921.6 or 921.6MHz)", d->name,
 			             word);
 		break;
+	case ARG_FORMAT: out->json = !strcmp(word, "json"); break;
+	case ARG_FILE: snprintf(out->arg, sizeof(out->arg), "%s", word); break;
 	case ARG_ONOFF: out->on = !strcmp(word, "on") ? 1 : !strcmp(word, "off") ? 0 : -1; break;
 	case ARG_MS:
 		if (lv_parse_long(word, &out->ms) != LV_OK || out->ms < 50 || out->ms > 10000)
@@ -399,6 +478,51 @@ static void candidate(const char *c, const char *prefix, size_t *count, char *co
 		snprintf(hint + used, hint_len - used, "%s%s", used ? " " : "", c);
 }
 
+/*
+ * The candidates for the word `prefix` at argument kind k that are not in a
+ * plain list: a policy's parameters after "name:" (or ","), and a device's
+ * clocks after `:pin DEVICE`. Returns 1 when it handled the word.
+ */
+static int complete_special(enum arg_kind k, char *const *words, int at, const char *prefix,
+                            const struct lv_cmd_words *w, size_t *count, char *common,
+                            size_t common_cap, char *hint, size_t hint_len)
+{
+	char cand[LV_LINE_MAX];
+	if (k == ARG_POLICY && strchr(prefix, ':')) {
+		size_t nl = strcspn(prefix, ":");
+		const char *sep = strrchr(prefix, ',');
+		size_t keep =
+		    (size_t)((sep ? sep : prefix + nl) - prefix) + 1; /* up to ':' or ',' */
+		char name[64];
+		snprintf(name, sizeof(name), "%.*s", (int)nl, prefix);
+		const struct lv_policy_ops *ops = lv_policy_find(name);
+		char full[LV_LINE_MAX] = ""; /* the whole words; the hint lists the parameters */
+		for (size_t i = 0; ops && i < ops->n_params; i++) {
+			snprintf(cand, sizeof(cand), "%.*s%s=", (int)keep, prefix,
+			         ops->params[i].name);
+			size_t before = *count, used = strlen(hint);
+			candidate(cand, prefix, count, common, common_cap, full, sizeof(full));
+			if (*count > before && hint_len > used + 1)
+				snprintf(hint + used, hint_len - used, "%s%s=", used ? " " : "",
+				         ops->params[i].name);
+		}
+		return 1;
+	}
+	if (k == ARG_HZ && at >= 2 && w->device_freqs) {
+		for (size_t d = 0; d < w->n_devices; d++) {
+			if (strcmp(w->devices[d], words[1]))
+				continue;
+			for (size_t i = 0; w->device_freqs[d] && i < w->device_n_freqs[d]; i++) {
+				snprintf(cand, sizeof(cand), "%.6g",
+				         (double)w->device_freqs[d][i] / 1e6);
+				candidate(cand, prefix, count, common, common_cap, hint, hint_len);
+			}
+		}
+		return 1;
+	}
+	return 0;
+}
+
 size_t lv_cmd_complete(char *line, size_t cap, const struct lv_cmd_words *w, char *hint,
                        size_t hint_len)
 {
@@ -426,12 +550,16 @@ size_t lv_cmd_complete(char *line, size_t cap, const struct lv_cmd_words *w, cha
 			return 0;
 		const char *const *list;
 		size_t nl;
+		if (complete_special(d->args[at - 1], words, at, prefix, w, &count, common,
+		                     sizeof(common), hint, hint_len))
+			goto done;
 		list_of(w, d->args[at - 1], &list, &nl);
 		for (size_t i = 0; i < nl; i++)
 			candidate(list[i], prefix, &count, common, sizeof(common), hint, hint_len);
 		if (d->args[at - 1] == ARG_PROF_DEVICE)
 			candidate("stop", prefix, &count, common, sizeof(common), hint, hint_len);
 	}
+done:
 	if (count == 0)
 		return 0;
 	/* Replace the word being completed with the common prefix (+ a space when unique,

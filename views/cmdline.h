@@ -32,6 +32,7 @@ enum lv_cmd_kind {
 	LV_CMD_REFRESH,    /* :refresh MS */
 	LV_CMD_HELP,       /* :help */
 	LV_CMD_PROFILE, /* :profile DEVICE [clocks=..] [batches=..] [requests=K]; :profile stop */
+	LV_CMD_EXPORT,  /* :export csv|json FILE: the current view's table (or the log) */
 	/* Requests only views make (no command-bar word). */
 	LV_CMD_EXP_OPEN,   /* show the report in directory arg */
 	LV_CMD_EXP_CANCEL, /* stop the running experiment */
@@ -55,13 +56,15 @@ struct lv_cmd_sweep {
 
 struct lv_cmd {
 	enum lv_cmd_kind kind;
-	char view[32];             /* VIEW */
-	char device[48];           /* VIEW (may be empty), PIN, RELEASE, DRAIN, UP */
-	char arg[256];             /* POLICY spec, EXPERIMENT spec name, EXP_OPEN directory */
-	uint64_t hz;               /* PIN */
-	int on;                    /* WORKLOAD: 1 on, 0 off, -1 toggle */
-	long ms;                   /* REFRESH */
-	int force;                 /* QUIT: "q!" */
+	char view[32];   /* VIEW */
+	char device[48]; /* VIEW (may be empty), PIN, RELEASE, DRAIN, UP */
+	char arg[256];   /* POLICY spec, EXPERIMENT spec name, EXP_OPEN directory, PIN's clock as
+	                    typed */
+	uint64_t hz;     /* PIN */
+	int on;          /* WORKLOAD: 1 on, 0 off, -1 toggle */
+	long ms;         /* REFRESH */
+	int force;       /* QUIT: "q!" */
+	int json;        /* EXPORT: 1 json, 0 csv (the file in arg) */
 	struct lv_cmd_sweep sweep; /* PROFILE (device names the device unless sweep.stop) */
 };
 
@@ -75,6 +78,10 @@ struct lv_cmd_words {
 	size_t n_devices;
 	const char *const *experiments;
 	size_t n_experiments;
+	/* Each device's clocks (ascending, Hz), parallel to devices; NULL: none known. Tab after
+	 * `:pin DEVICE` lists them in MHz. */
+	const uint64_t *const *device_freqs;
+	const size_t *device_n_freqs;
 };
 
 /* One command's usage and help, for the Help view; NULL past the last. */
@@ -93,14 +100,31 @@ int lv_cmd_parse(const char *line, const struct lv_cmd_words *w, struct lv_cmd *
                  size_t why_len);
 
 /*
- * A clock for :pin: "1109250000" (Hz), "1109.25MHz", "1109.25M", "1.1GHz".
- * 0 or LV_EINVAL.
+ * A clock as typed: "1109.25MHz", "1109.25M", "1.1GHz", "1109250000Hz", or a
+ * bare number — MHz below 100000 ("921.6", "500"), Hz from there
+ * ("1109250000"). 0 or LV_EINVAL.
  */
 int lv_cmd_parse_hz(const char *s, uint64_t *hz);
 
 /*
+ * A clock as typed (lv_cmd_parse_hz) resolved to the nearest of a device's
+ * clocks freqs_hz[0..n) (ascending, n >= 1): 0 with *hz set, and in note
+ * (may be NULL) what was taken when it was not exact ("500 MHz -> 537.6 MHz,
+ * the nearest step"), else "". LV_EINVAL with one line in why listing the
+ * valid clocks in MHz when the text is not a clock, or lies outside the
+ * device's range by more than half a step.
+ */
+int lv_cmd_clock_resolve(const char *text, const uint64_t *freqs_hz, size_t n, uint64_t *hz,
+                         char *note, size_t note_len, char *why, size_t why_len);
+
+/* A clock in MHz as an operator writes it: "921.6 MHz", "1377 MHz". Returns buf. */
+char *lv_cmd_mhz(char *buf, size_t len, uint64_t hz);
+
+/*
  * Completes the last word of `line` (cap bytes, NUL-terminated): the
- * command name for the first word, else the word the command takes there.
+ * command name for the first word, else the word the command takes there:
+ * a policy and, after its ':' or a ',', its parameters ("max_wait="); a
+ * device; after `:pin DEVICE`, the device's clocks in MHz; a view, spec...
  * A single candidate is completed and followed by a space; several are
  * completed to their common prefix and listed in `hint` (space-separated,
  * truncated to hint_len). Returns the number of candidates.

@@ -184,9 +184,23 @@ void lv_draw_chart(const struct lv_rect *r, const char *title, const double *v, 
 	const struct lv_glyphs *g = lv_theme_glyphs();
 	int levels = plot.h * g->chart_sub + 1;
 	double top = lv_series_levels(pts, (size_t)w, levels > 1 ? levels : 2, max, lvl);
-	char now[32], hi[32], extra[80];
-	snprintf(extra, sizeof(extra), "%s  top %s", fmt(now, sizeof(now), last),
-	         fmt(hi, sizeof(hi), top));
+	/* The peak is the series' own (not the resampled points', not the axis's top),
+	 * so "peak" is a value that was reached; the axis is said apart. */
+	double peak = NAN;
+	for (size_t i = 0; i < n; i++)
+		if (!isnan(v[i]) && (isnan(peak) || v[i] > peak))
+			peak = v[i];
+	char now[32], hi[32], ax[32], extra[120];
+	fmt(now, sizeof(now), last);
+	fmt(hi, sizeof(hi), peak);
+	fmt(ax, sizeof(ax), top);
+	/* Shorter forms where the full one would be cut (a 2x2 grid at 80 columns). */
+	int room = r->w - (int)strlen(title) - 4;
+	snprintf(extra, sizeof(extra), "now %s  peak %s  axis 0-%s", now, hi, ax);
+	if ((int)strlen(extra) > room)
+		snprintf(extra, sizeof(extra), "now %s  peak %s", now, hi);
+	if ((int)strlen(extra) > room)
+		snprintf(extra, sizeof(extra), "%s (peak %s)", now, hi);
 	lv_draw_title(r, title, extra);
 	if (plot.h <= 0)
 		return;
@@ -195,4 +209,27 @@ void lv_draw_chart(const struct lv_rect *r, const char *title, const double *v, 
 		if (lvl[i] > 0)
 			chart_column(&plot, i, lvl[i], g->chart_sub,
 			             max > 0 && pts[i] > max ? o : a);
+}
+
+int lv_draw_wrap(const char *text, int w, int max, const char **starts, int *lens)
+{
+	int n = 0;
+	const char *p = text;
+	while (*p && n < max && w > 0) {
+		int len = (int)strlen(p);
+		if (len > w) {
+			len = w;
+			for (int k = w; k > w / 2; k--)
+				if (p[k] == ' ') {
+					len = k;
+					break;
+				}
+		}
+		starts[n] = p;
+		lens[n++] = len;
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	return n;
 }

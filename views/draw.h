@@ -24,6 +24,13 @@ int lv_draw_textf(int y, int x, int w, enum lv_color c, const char *fmt, ...)
 void lv_draw_field(int y, int x, int w, int right, enum lv_color c, const char *s);
 /* Blanks a rectangle. */
 void lv_draw_clear(const struct lv_rect *r);
+/*
+ * Word-wraps text into lines of at most w bytes (the console's own text is
+ * ASCII), breaking at a space in the line's second half when there is one.
+ * Returns the number of lines, at most max; line i starts at starts[i] and
+ * has lens[i] bytes. Draws nothing.
+ */
+int lv_draw_wrap(const char *text, int w, int max, const char **starts, int *lens);
 /* Fills one row of w cells with colour c (a selection or header background). */
 void lv_draw_band(int y, int x, int w, enum lv_color c);
 /* A section title at r's top row: "Title ──── extra". Returns the rows it used (0 or 1). */
@@ -33,7 +40,8 @@ void lv_draw_bar(int y, int x, int w, double frac, enum lv_color c);
 /* A one-row sparkline of the series (oldest first), newest at the right; max <= 0: auto. */
 void lv_draw_spark(int y, int x, int w, const double *v, size_t n, double max, enum lv_color c);
 /*
- * A chart in r: a title row ("title  now  max") then bars of the series,
+ * A chart in r: a title row ("title  now X  peak Y  axis 0-Z": the last
+ * value, the series' true maximum and the axis's top) then bars of the series,
  * one column per point (resampled to fit). max <= 0: the series' maximum.
  * Values above max are clipped and drawn in `over` colour. `fmt` formats
  * the current and top values for the title.

@@ -50,7 +50,8 @@ double lv_heat_edge(const struct lv_heat_scale *s, int level)
 
 char lv_heat_glyph(int level)
 {
-	static const char ramp[LV_HEAT_LEVELS + 1] = ".:-=+*x#%@";
+	static const char ramp[LV_HEAT_LEVELS + 1] =
+	    ".:-=+ox#%@"; /* no "*": it marks the best cell */
 	if (level < 0 || level >= LV_HEAT_LEVELS)
 		return '?';
 	return ramp[level];

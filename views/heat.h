@@ -32,7 +32,8 @@ int lv_heat_level(const struct lv_heat_scale *s, double v);
 /* The value at the lower edge of a level (for a legend). */
 double lv_heat_edge(const struct lv_heat_scale *s, int level);
 
-/* A one-character ASCII glyph per level, light to dense: ".:-=+*x#%@"; '?' for -1. */
+/* A one-character ASCII glyph per level, light to dense: ".:-=+ox#%@" (never "*", the
+ * least-energy mark); '?' for -1. */
 char lv_heat_glyph(int level);
 
 /* An xterm-256 colour index per level, green through yellow to red. */

@@ -48,7 +48,8 @@ static void reset(struct lv_hist *h, size_t n_dev)
 static void sample(struct lv_hist *h, const struct lv_snap_device *d, size_t i, float *v)
 {
 	v[LV_HIST_POWER_W] = (d->valid & LV_SNAP_HAS_POWER) ? (float)d->power_w : NAN;
-	v[LV_HIST_CLOCK_MHZ] = d->freq_hz ? (float)((double)d->freq_hz / 1e6) : NAN;
+	uint64_t hz = lv_hist_clock_hz(d);
+	v[LV_HIST_CLOCK_MHZ] = hz ? (float)((double)hz / 1e6) : NAN;
 	v[LV_HIST_BATCH] = (float)d->last_batch;
 	v[LV_HIST_FPS] = (float)d->fps;
 	v[LV_HIST_LATENCY_S] = NAN;

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sched/snapshot.h"
+
 struct lv_snapshot;
 
 #define LV_HIST_LEN 600 /* samples kept per device and metric: 10 minutes */
@@ -50,5 +52,16 @@ void lv_hist_update(struct lv_hist *h, const struct lv_snapshot *s);
 /* Copies device d's series of metric m, oldest first, into out (at most max); returns how many. */
 size_t lv_hist_series(const struct lv_hist *h, size_t d, enum lv_hist_metric m, double *out,
                       size_t max);
+
+/*
+ * The device's clock is known: it is up (or draining) and has reported
+ * telemetry. A device never reached, or down, has only the controller's
+ * assumption in freq_hz, which views show as "-", never as a reading.
+ */
+static inline uint64_t lv_hist_clock_hz(const struct lv_snap_device *d)
+{
+	int heard = (d->valid & (LV_SNAP_HAS_POWER | LV_SNAP_HAS_ENERGY)) != 0;
+	return d->state != LV_DEV_DOWN && heard ? d->freq_hz : 0;
+}
 
 #endif

@@ -106,7 +106,9 @@ int lv_layout_columns(const struct lv_col_spec *cols, size_t n, int width, int *
 		used += gap + w;
 		shown++;
 	}
-	for (size_t i = 0; i < n && used < width; i++)
+	/* The leftover goes to the last grow column shown (a LAST ERROR, not a bar: a clock
+	 * bar 90 columns wide says nothing more than one of 12). */
+	for (size_t i = n; i-- > 0 && used < width;)
 		if (w_out[i] && cols[i].grow) {
 			w_out[i] += width - used;
 			used = width;
@@ -149,7 +151,8 @@ void lv_layout_cluster(const struct lv_rect *body, size_t n_devices, struct lv_c
 	if (!spark_min)
 		return;
 	lv_rect_take_rows(&rest, 1, &(struct lv_rect){ 0 }, &rest);
-	int each = clamp(rest.h / 2, 1, 8);
+	/* Sparklines take what is left, so a tall terminal shows taller charts, not blank rows. */
+	int each = clamp(rest.h / 2, 1, 24);
 	lv_rect_take_rows(&rest, each, &out->spark[0], &rest);
 	lv_rect_take_rows(&rest, each, &out->spark[1], &rest);
 }
@@ -164,6 +167,13 @@ void lv_layout_device(const struct lv_rect *body, struct lv_device_layout *out)
 	int ch = wide ? clamp(rest.h / 2, 0, 16) : clamp(rest.h / 2, 0, 16);
 	if (ch < (wide ? 6 : 8) && rest.h >= (wide ? 6 : 8))
 		ch = wide ? 6 : 8;
+	/* Under 96 columns the telemetry panel goes below the batches and wants its 7 rows
+	 * (title, power, rails, load, clock, clocks, keys): the charts give up rows for it. */
+	int below = rest.w >= 96 ? 0 : 11;
+	if (below && rest.h >= ch + below && ch > rest.h - below)
+		ch = rest.h - below;
+	else if (below && rest.h - ch < below && rest.h - below >= (wide ? 6 : 8))
+		ch = rest.h - below;
 	lv_rect_take_rows(&rest, ch, &charts, &rest);
 	if (wide)
 		lv_rect_grid(&charts, 2, 2, 2, out->charts);
@@ -172,7 +182,7 @@ void lv_layout_device(const struct lv_rect *body, struct lv_device_layout *out)
 	if (rest.w >= 96) {
 		lv_rect_take_cols(&rest, rest.w - 34, 2, &out->batches, &out->rails);
 	} else {
-		int rails_h = rest.h >= 10 ? 3 : 0;
+		int rails_h = rest.h >= 11 ? 7 : rest.h >= 10 ? 3 : 0;
 		lv_rect_take_bottom(&rest, rails_h, &out->rails, &out->batches);
 	}
 }

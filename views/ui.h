@@ -130,6 +130,16 @@ struct lv_view_list {
 	size_t n_global_keys;
 };
 
+/* The HTTP front end as the console sees it (its counters, copied each tick). */
+struct lv_ui_front {
+	int on;                    /* listening */
+	unsigned port;             /* when on */
+	char error[160];           /* why it is off ("" when it was not asked for) */
+	uint64_t refused_requests; /* POST /inference requests it refused */
+	uint64_t refused_frames;   /* the frames they carried (those it could count) */
+	char refused_reason[32];   /* the reason of the most refused requests, "" none */
+};
+
 /* What the console knows about a device beyond the snapshot. */
 struct lv_ui_devinfo {
 	size_t n_freqs;
@@ -147,17 +157,20 @@ struct lv_ui {
 	struct lv_ui_experiments exp;
 	struct lv_ui_workload workload;
 	struct lv_ui_profiling prof;
+	struct lv_ui_front front;
 	struct lv_hist hist;      /* per-device history, updated from each snapshot */
 	const char *cluster_desc; /* "thesis (embedded, 5 emulated agents)" */
+	const char *policy_spec;  /* the running policy as set: "fixed_batch:N=16,max_wait=5" */
 	int refresh_ms;
 	double wall_s; /* the console's clock, for flashes */
 
 	/* ---- shared between views ---- */
 	int view;                         /* index of the view shown */
+	unsigned long shown;              /* counts view switches: a view sees it was reopened */
 	char device[LV_DEV_NAME_MAX];     /* the selected device */
 	char filter[LV_UI_MAX_VIEWS][64]; /* each view's `/` filter */
 	int help_for;                     /* the view the Help view describes */
-	char status[200];                 /* a message for the status line */
+	char status[400];                 /* a message for the status line (wrapped when long) */
 	int status_error;
 	double status_until; /* wall_s when it goes */
 
@@ -169,6 +182,15 @@ struct lv_ui {
 
 	/* ---- set by the registry (view.c) before each draw and key ---- */
 	const struct lv_view_list *views;
+
+	/* ---- outputs of a draw: the rows a table shows (rows_total 0: none) ---- */
+	int rows_first, rows_last, rows_total; /* 1-based; rows_total after the filter */
+	int rows_all;                          /* before the filter */
+	/* Where the mouse can click: each tab's columns on the top row (frame.c), and the
+	 * Cluster view's device rows (click_dev[k] is the device on row click_y0 + k). */
+	int tab_x[LV_UI_MAX_VIEWS], tab_w[LV_UI_MAX_VIEWS];
+	int click_y0, click_n;
+	int click_dev[128];
 
 	/* ---- outputs of a key handler ---- */
 	int next_view;                 /* LV_REACT_SWITCH */

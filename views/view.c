@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alerts.h"
+
 static const struct lv_view_ops *const registry[] = {
 	&lv_view_cluster,  &lv_view_device,      &lv_view_queue,
 	&lv_view_policies, &lv_view_experiments, &lv_view_profile,
@@ -67,11 +69,19 @@ static unsigned g_command(struct lv_ui *ui, void *st, int key)
 	return LV_REACT_PROMPT;
 }
 
+/* `/` opens an empty filter bar (typing replaces the filter; Enter on nothing clears it). */
 static unsigned g_filter(struct lv_ui *ui, void *st, int key)
 {
 	(void)st, (void)key;
+	if (!registry[ui->view]->filterable) {
+		lv_ui_flash(ui, 1,
+		            "the %s view has no filter: / filters the Cluster, Queue and "
+		            "Log views",
+		            registry[ui->view]->title);
+		return LV_REACT_REDRAW;
+	}
 	ui->prompt_init_kind = '/';
-	snprintf(ui->prompt_init, sizeof(ui->prompt_init), "%s", ui->filter[ui->view]);
+	ui->prompt_init[0] = '\0';
 	return LV_REACT_PROMPT;
 }
 
@@ -101,9 +111,14 @@ static unsigned g_help(struct lv_ui *ui, void *st, int key)
 	return switch_to(ui, h);
 }
 
+/* Esc: clears the view's filter when one is on, else goes back. */
 static unsigned g_back(struct lv_ui *ui, void *st, int key)
 {
-	(void)ui, (void)st, (void)key;
+	(void)st, (void)key;
+	if (ui->filter[ui->view][0]) {
+		ui->filter[ui->view][0] = '\0';
+		return LV_REACT_REDRAW;
+	}
 	return LV_REACT_BACK;
 }
 
@@ -131,6 +146,27 @@ static unsigned g_redraw(struct lv_ui *ui, void *st, int key)
 	return LV_REACT_REDRAW;
 }
 
+/* `!`: every alert whole, on the status line (wrapped upwards when long). */
+static unsigned g_alerts(struct lv_ui *ui, void *st, int key)
+{
+	(void)st, (void)key;
+	struct lv_alert a[LV_ALERT_MAX];
+	size_t n = lv_alerts(ui, a, LV_ALERT_MAX);
+	if (n == 0) {
+		lv_ui_flash(ui, 0, "no alerts");
+		return LV_REACT_REDRAW;
+	}
+	char text[sizeof(ui->status)] = "";
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(text);
+		snprintf(text + len, sizeof(text) - len, "%s%zu. %s", i ? "  " : "", i + 1,
+		         a[i].full);
+	}
+	lv_ui_flash(ui, a[0].level > LV_ALERT_INFO, "%s", text);
+	ui->status_until = ui->wall_s + 15.0;
+	return LV_REACT_REDRAW;
+}
+
 static const struct lv_key_binding global_keys[] = {
 	{ '1', "1-8", "show view 1 (Cluster) .. 8 (Help)", g_number },
 	{ '2', NULL, NULL, g_number },
@@ -142,13 +178,15 @@ static const struct lv_key_binding global_keys[] = {
 	{ '8', NULL, NULL, g_number },
 	{ '\t', "Tab", "next view (Shift-Tab: previous)", g_next },
 	{ KEY_BTAB, NULL, NULL, g_next },
-	{ 27, "Esc", "back to the previous view", g_back },
+	{ 27, "Esc", "clear the filter, else back to the previous view", g_back },
 	{ ':', ":", "command bar (Tab completes; :help lists commands)", g_command },
-	{ '/', "/", "filter this view's rows (empty: clear)", g_filter },
+	{ '/', "/", "filter this view's rows (Esc or an empty filter clears it)", g_filter },
 	{ 'p', "p", "policies", g_named },
 	{ 'e', "e", "experiments", g_named },
 	{ 'l', "l", "log", g_named },
 	{ 'w', "w", "synthetic camera workload on/off", g_workload },
+	{ '!', "!", "every alert of the strip (top right) whole: errors, devices down, ...",
+	  g_alerts },
 	{ '?', "?", "help: every key of the current view", g_help },
 	{ 12, "^L", "redraw the screen", g_redraw },
 	{ 'q', "q", "quit (asks once if work is in flight)", g_quit },

@@ -55,6 +55,7 @@ struct lv_view_ops {
 	void (*draw)(struct lv_ui *ui, void *state, const struct lv_view_layout *lay);
 	const struct lv_key_binding *keys;
 	size_t n_keys;
+	int filterable; /* `/` filters its rows (ui->filter[its index]) */
 	/* Optional: keys the table does not bind. */
 	unsigned (*key)(struct lv_ui *ui, void *state, int key);
 };

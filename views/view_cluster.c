@@ -8,16 +8,20 @@
  * and sparklines of cluster power and frames/s.
  *
  * State: the selected row (kept by device name, so a row does not jump
- * when the filter changes) and the scroll offset. Everything else comes
+ * when the filter or the sort changes), the scroll offset and the sort: a
+ * column (< and > move it, htop's way; I inverts), shown by a mark on its
+ * header; none is the cluster file's order. Everything else comes
  * from the snapshot; nothing here remembers values between frames.
  */
 #include <curses.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "draw.h"
 #include "fmt.h"
+#include "base/util.h"
 #include "view.h"
 
 enum col {
@@ -47,7 +51,9 @@ static const struct lv_col_spec cols[C_COUNT] = {
 
 struct cluster_state {
 	int sel, first;
-	int page; /* rows visible at the last draw */
+	int page;    /* rows visible at the last draw */
+	int sort;    /* a column + 1; 0: the cluster file's order */
+	int reverse; /* 1: the other way from the column's natural one */
 };
 
 static const char *state_word(const struct lv_ui *ui, const struct lv_snap_device *d,
@@ -74,26 +80,99 @@ static int row_matches(const struct lv_ui *ui, const struct lv_snap_device *d)
 	       lv_ui_match(f, state_word(ui, d, &c));
 }
 
-/*
- * The rows the filter lets through: how many, the row of the device named
- * `name` in *at (-1 if hidden), and the device index of row `want` in
- * *want_dev (-1 if out of range). One pass, no allocation.
- */
-static int scan_rows(const struct lv_ui *ui, const char *name, int *at, int want, int *want_dev)
+/* ---- sorting ---------------------------------------------------------------- */
+
+/* The sort qsort compares by (the UI is one thread: set just before each qsort). */
+static const struct lv_ui *sort_ui;
+static int sort_col, sort_rev;
+
+/* Columns of words sort A to Z; numbers high first. */
+static int is_word(int c)
 {
-	int n = 0;
-	*at = -1;
-	*want_dev = -1;
-	for (size_t i = 0; ui->snap && i < ui->snap->n_devices; i++) {
-		const struct lv_snap_device *d = &ui->snap->devices[i];
-		if (!row_matches(ui, d))
-			continue;
-		if (*at < 0 && !strcmp(d->name, name))
-			*at = n;
-		if (n == want)
-			*want_dev = (int)i;
-		n++;
+	return c == C_NAME || c == C_KIND || c == C_STATE || c == C_ERROR;
+}
+
+static double late_share(const struct lv_snap_device *d)
+{
+	return d->frames ? (double)d->late / (double)d->frames : -1;
+}
+
+/* Numbers sort high first (the busiest, hungriest device on top), words A to Z. */
+static int cmp_dev(const void *x, const void *y)
+{
+	const struct lv_snap_device *a = &sort_ui->snap->devices[*(const int *)x];
+	const struct lv_snap_device *b = &sort_ui->snap->devices[*(const int *)y];
+	double va = 0, vb = 0;
+	int words = 0, r = 0;
+	enum lv_color c;
+	switch (sort_col) {
+	case C_NAME: r = strcmp(a->name, b->name), words = 1; break;
+	case C_KIND: r = strcmp(a->kind, b->kind), words = 1; break;
+	case C_STATE:
+		r = strcmp(state_word(sort_ui, a, &c), state_word(sort_ui, b, &c)), words = 1;
+		break;
+	case C_ERROR: /* devices with an error first, A to Z */
+		r = (a->last_error[0] == 0) - (b->last_error[0] == 0);
+		r = r ? r : strcmp(a->last_error, b->last_error);
+		words = 1;
+		break;
+	case C_MHZ:
+	case C_BAR: va = (double)lv_hist_clock_hz(a), vb = (double)lv_hist_clock_hz(b); break;
+	case C_POWER:
+		va = (a->valid & LV_SNAP_HAS_POWER) ? a->power_w : -1;
+		vb = (b->valid & LV_SNAP_HAS_POWER) ? b->power_w : -1;
+		break;
+	case C_ENERGY: va = a->energy_j, vb = b->energy_j; break;
+	case C_INFL: va = a->inflight, vb = b->inflight; break;
+	case C_BATCH: va = a->last_batch, vb = b->last_batch; break;
+	case C_FPS: va = a->fps, vb = b->fps; break;
+	case C_LATE: va = late_share(a), vb = late_share(b); break;
+	default: break;
 	}
+	if (!words)
+		r = va > vb ? -1 : va < vb ? 1 : 0;
+	if (sort_rev)
+		r = -r;
+	return r ? r : *(const int *)x - *(const int *)y; /* ties keep the file's order */
+}
+
+/*
+ * The devices the filter lets through, in the order shown: their indices in a
+ * new array (caller frees), their count in *n.
+ */
+static int *rows(const struct lv_ui *ui, const struct cluster_state *st, int *n)
+{
+	size_t nd = ui->snap ? ui->snap->n_devices : 0;
+	int *idx = lv_xmalloc((nd + 1) * sizeof(*idx));
+	*n = 0;
+	for (size_t i = 0; i < nd; i++)
+		if (row_matches(ui, &ui->snap->devices[i]))
+			idx[(*n)++] = (int)i;
+	if (st->sort > 0 && *n > 1) {
+		sort_ui = ui;
+		sort_col = st->sort - 1;
+		sort_rev = st->reverse;
+		qsort(idx, (size_t)*n, sizeof(*idx), cmp_dev);
+	}
+	return idx;
+}
+
+/*
+ * The rows shown: how many, the row of the device named `name` in *at (-1
+ * if hidden), and the device index of row `want` in *want_dev (-1 if out
+ * of range).
+ */
+static int scan_rows(const struct lv_ui *ui, const struct cluster_state *st, const char *name,
+                     int *at, int want, int *want_dev)
+{
+	int n;
+	int *idx = rows(ui, st, &n);
+	*at = -1;
+	*want_dev = want >= 0 && want < n ? idx[want] : -1;
+	for (int k = 0; k < n && *at < 0; k++)
+		if (!strcmp(ui->snap->devices[idx[k]].name, name))
+			*at = k;
+	free(idx);
 	return n;
 }
 
@@ -134,17 +213,37 @@ static void header(const struct lv_ui *ui, const struct lv_rect *r)
 	              lv_fmt_pct(f, sizeof(f), s->pct_ok_total));
 	if (r->h < 3)
 		return;
-	lv_draw_textf(r->y + 2, r->x, r->w, LV_COLOR_DIM,
-	              "frames ok %llu  late %llu  failed %llu  expired %llu  rejected %llu  "
-	              "queued %llu  in flight %llu  batches %llu",
-	              (unsigned long long)k->by_state[LV_FRAME_OK],
-	              (unsigned long long)k->by_state[LV_FRAME_LATE],
-	              (unsigned long long)k->by_state[LV_FRAME_FAILED],
-	              (unsigned long long)k->by_state[LV_FRAME_EXPIRED],
-	              (unsigned long long)k->by_state[LV_FRAME_REJECTED],
-	              (unsigned long long)k->by_state[LV_FRAME_QUEUED],
-	              (unsigned long long)k->by_state[LV_FRAME_INFLIGHT],
-	              (unsigned long long)k->batches_dispatched);
+	/* Wide words when they fit the width, else the short ones: nothing cut at 80. */
+	char refused[64] = "", line[300];
+	static const char *const forms[3][2] = {
+		{ "  refused %llu (%llu requests)",
+		  "frames ok %llu  late %llu  failed %llu  expired %llu  rejected %llu%s  "
+		  "queued %llu  in flight %llu  batches %llu" },
+		{ " refused %llu (%llu req)", "ok %llu late %llu failed %llu expired %llu rejected "
+		                              "%llu%s queued %llu infl %llu batches %llu" },
+		{ " ref %llu/%llur",
+		  "ok %llu late %llu fail %llu exp %llu rej %llu%s q %llu infl %llu "
+		  "b %llu" },
+	};
+	for (int pass = 0; pass < 3; pass++) {
+		refused[0] = '\0';
+		if (ui->front.refused_requests)
+			snprintf(refused, sizeof(refused), forms[pass][0],
+			         (unsigned long long)ui->front.refused_frames,
+			         (unsigned long long)ui->front.refused_requests);
+		snprintf(line, sizeof(line), forms[pass][1],
+		         (unsigned long long)k->by_state[LV_FRAME_OK],
+		         (unsigned long long)k->by_state[LV_FRAME_LATE],
+		         (unsigned long long)k->by_state[LV_FRAME_FAILED],
+		         (unsigned long long)k->by_state[LV_FRAME_EXPIRED],
+		         (unsigned long long)k->by_state[LV_FRAME_REJECTED], refused,
+		         (unsigned long long)k->by_state[LV_FRAME_QUEUED],
+		         (unsigned long long)k->by_state[LV_FRAME_INFLIGHT],
+		         (unsigned long long)k->batches_dispatched);
+		if ((int)strlen(line) <= r->w)
+			break;
+	}
+	lv_draw_text(r->y + 2, r->x, r->w, refused[0] ? LV_COLOR_WARN : LV_COLOR_DIM, line);
 }
 
 static void cell(int y, int x0, const int *xs, const int *ws, enum col c, enum lv_color color,
@@ -160,16 +259,15 @@ static void device_row(const struct lv_ui *ui, const struct lv_snap_device *d, i
 	char buf[160];
 	enum lv_color sc, base = selected ? LV_COLOR_SELECTED : LV_COLOR_NORMAL;
 	const char *st = state_word(ui, d, &sc);
-	int down = d->state == LV_DEV_DOWN;
 	if (selected)
 		sc = LV_COLOR_SELECTED;
 	cell(y, x0, xs, ws, C_NAME, base, d->name);
 	cell(y, x0, xs, ws, C_KIND, base, d->kind);
 	cell(y, x0, xs, ws, C_STATE, sc, st);
-	cell(y, x0, xs, ws, C_MHZ, base, lv_fmt_mhz(buf, sizeof(buf), down ? 0 : d->freq_hz));
+	uint64_t hz = lv_hist_clock_hz(d); /* 0 ("-") until the device has been heard from */
+	cell(y, x0, xs, ws, C_MHZ, base, lv_fmt_mhz(buf, sizeof(buf), hz));
 	if (xs[C_BAR] >= 0) {
-		double frac =
-		    d->max_freq_hz && !down ? (double)d->freq_hz / (double)d->max_freq_hz : 0;
+		double frac = d->max_freq_hz ? (double)hz / (double)d->max_freq_hz : 0;
 		lv_draw_bar(y, x0 + xs[C_BAR], ws[C_BAR], frac, LV_COLOR_CLOCK);
 	}
 	int has_p = (d->valid & LV_SNAP_HAS_POWER) != 0;
@@ -187,6 +285,10 @@ static void device_row(const struct lv_ui *ui, const struct lv_snap_device *d, i
 		         lv_fmt_pct(p, sizeof(p), 100.0 * (double)d->late / (double)d->frames));
 	else
 		snprintf(buf, sizeof(buf), "-");
+	/* Too wide for its column ("1234 42.1%" in 9): the share alone, so numbers stay
+	 * right-aligned under their header rather than cut. */
+	if (xs[C_LATE] >= 0 && (int)strlen(buf) > ws[C_LATE])
+		lv_fmt_pct(buf, sizeof(buf), 100.0 * (double)d->late / (double)d->frames);
 	cell(y, x0, xs, ws, C_LATE, d->late && !selected ? LV_COLOR_WARN : base, buf);
 	cell(y, x0, xs, ws, C_ERROR, d->last_error[0] && !selected ? LV_COLOR_DOWN : base,
 	     d->last_error[0] ? d->last_error : "");
@@ -199,39 +301,42 @@ static void table(struct lv_ui *ui, struct cluster_state *st, const struct lv_re
 		return;
 	lv_layout_columns(cols, C_COUNT, r->w, xs, ws);
 	lv_draw_band(r->y, r->x, r->w, LV_COLOR_HEADER);
-	for (int c = 0; c < C_COUNT; c++)
-		cell(r->y, r->x, xs, ws, c, LV_COLOR_HEADER, cols[c].title);
+	for (int c = 0; c < C_COUNT; c++) {
+		char t[32];
+		/* The sorted column's header carries the direction: v high first, ^ low first. */
+		int up = st->reverse != is_word(c);
+		snprintf(t, sizeof(t), "%s%s", cols[c].title,
+		         st->sort - 1 == c ? (up ? "^" : "v") : "");
+		cell(r->y, r->x, xs, ws, c, LV_COLOR_HEADER, t);
+	}
 	/* Keep the selection on the same device when rows come and go. */
-	int at, dev;
-	int n = scan_rows(ui, ui->device, &at, -1, &dev);
-	if (at >= 0)
-		st->sel = at;
+	int n;
+	int *idx = rows(ui, st, &n);
+	for (int k = 0; k < n; k++)
+		if (!strcmp(ui->snap->devices[idx[k]].name, ui->device))
+			st->sel = k;
 	st->sel = st->sel >= n ? n - 1 : st->sel < 0 ? 0 : st->sel;
 	st->page = r->h - 1;
 	st->first = lv_layout_scroll(st->sel, st->first, st->page, n);
-	int row = 0;
-	for (size_t i = 0; i < ui->snap->n_devices && row < st->first + st->page; i++) {
-		const struct lv_snap_device *d = &ui->snap->devices[i];
-		if (!row_matches(ui, d))
-			continue;
-		if (row >= st->first) {
-			int y = r->y + 1 + row - st->first;
-			if (row == st->sel) {
-				lv_draw_band(y, r->x, r->w, LV_COLOR_SELECTED);
-				snprintf(ui->device, sizeof(ui->device), "%s", d->name);
-			}
-			device_row(ui, d, y, r->x, xs, ws, row == st->sel);
+	ui->click_y0 = r->y + 1;
+	ui->click_n = 0;
+	for (int row = st->first; row < n && row < st->first + st->page; row++) {
+		const struct lv_snap_device *d = &ui->snap->devices[idx[row]];
+		int y = r->y + 1 + row - st->first;
+		if (ui->click_n < (int)(sizeof(ui->click_dev) / sizeof(ui->click_dev[0])))
+			ui->click_dev[ui->click_n++] = idx[row];
+		if (row == st->sel) {
+			lv_draw_band(y, r->x, r->w, LV_COLOR_SELECTED);
+			snprintf(ui->device, sizeof(ui->device), "%s", d->name);
 		}
-		row++;
+		device_row(ui, d, y, r->x, xs, ws, row == st->sel);
 	}
-	if (n < (int)ui->snap->n_devices || st->page < n) {
-		char t[48];
-		snprintf(t, sizeof(t), " %d-%d of %d ", n ? st->first + 1 : 0,
-		         st->first + st->page < n ? st->first + st->page : n, n);
-		int w = (int)strlen(t);
-		if (w < r->w)
-			lv_draw_text(r->y, r->x + r->w - w, w, LV_COLOR_HEADER, t);
-	}
+	free(idx);
+	/* The status line shows which rows these are (never over a header). */
+	ui->rows_first = n ? st->first + 1 : 0;
+	ui->rows_last = st->first + st->page < n ? st->first + st->page : n;
+	ui->rows_total = n;
+	ui->rows_all = (int)ui->snap->n_devices;
 }
 
 static void spark(const struct lv_rect *r, const char *title, const double *v, size_t n,
@@ -289,11 +394,11 @@ static void draw(struct lv_ui *ui, void *state, const struct lv_view_layout *lay
 static unsigned select_row(struct lv_ui *ui, struct cluster_state *st, int to)
 {
 	int at, dev;
-	int n = scan_rows(ui, "", &at, -1, &dev);
+	int n = scan_rows(ui, st, "", &at, -1, &dev);
 	if (n == 0)
 		return LV_REACT_REDRAW;
 	st->sel = to < 0 ? 0 : to >= n ? n - 1 : to;
-	scan_rows(ui, "", &at, st->sel, &dev);
+	scan_rows(ui, st, "", &at, st->sel, &dev);
 	if (dev >= 0)
 		snprintf(ui->device, sizeof(ui->device), "%s", ui->snap->devices[dev].name);
 	return LV_REACT_REDRAW;
@@ -336,6 +441,27 @@ static unsigned k_action(struct lv_ui *ui, void *state, int key)
 	return LV_REACT_REQUEST;
 }
 
+/* < and >: the sort column to the left / right (past either end: the file's order); I: invert. */
+static unsigned k_sort(struct lv_ui *ui, void *state, int key)
+{
+	struct cluster_state *st = state;
+	if (key == 'I') {
+		st->reverse = !st->reverse;
+	} else {
+		do
+			st->sort = (st->sort + (key == '>' ? 1 : C_COUNT)) % (C_COUNT + 1);
+		while (st->sort - 1 == C_BAR); /* the bar is the MHz column drawn */
+	}
+	if (st->sort == 0)
+		lv_ui_flash(ui, 0, "rows in the cluster file's order (< > sort, I inverts)");
+	else
+		lv_ui_flash(ui, 0, "sorted by %s, %s (< > another column, I inverts)",
+		            cols[st->sort - 1].title,
+		            st->reverse != is_word(st->sort - 1) ? "lowest first"
+		                                                 : "highest first");
+	return LV_REACT_REDRAW;
+}
+
 static const struct lv_key_binding keys[] = {
 	{ KEY_UP, "Up/k", "select the previous device", k_move },
 	{ 'k', NULL, NULL, k_move },
@@ -353,6 +479,10 @@ static const struct lv_key_binding keys[] = {
 	{ 'd', "d", "drain the selected device", k_action },
 	{ 'u', "u", "mark the selected device up", k_action },
 	{ 'r', "r", "release the selected device's pinned clock", k_action },
+	{ '>', "< / >", "sort by the column to the right / left (the header shows v or ^)",
+	  k_sort },
+	{ '<', NULL, NULL, k_sort },
+	{ 'I', "I", "invert the sort", k_sort },
 };
 
 const struct lv_view_ops lv_view_cluster = {
@@ -364,4 +494,5 @@ const struct lv_view_ops lv_view_cluster = {
 	.draw = draw,
 	.keys = keys,
 	.n_keys = sizeof(keys) / sizeof(keys[0]),
+	.filterable = 1,
 };

@@ -51,27 +51,37 @@ static void info(const struct lv_ui *ui, int i, const struct lv_rect *r)
 	x += lv_draw_text(r->y, x, r->x + r->w - x, sc, sw);
 	int has_p = (d->valid & LV_SNAP_HAS_POWER) != 0;
 	lv_draw_textf(r->y, x, r->x + r->w - x, LV_COLOR_NORMAL,
-	              "  clock %s MHz%s  power %s  energy %s", lv_fmt_mhz(a, sizeof(a), d->freq_hz),
-	              pin, lv_fmt_watts(b, sizeof(b), has_p ? d->power_w : NAN),
+	              "  clock %s MHz%s  power %s  energy %s",
+	              lv_fmt_mhz(a, sizeof(a), lv_hist_clock_hz(d)), pin,
+	              lv_fmt_watts(b, sizeof(b), has_p ? d->power_w : NAN),
 	              lv_fmt_joules(c, sizeof(c), d->energy_j));
 	if (r->h < 2)
 		return;
 	char late[16], fps[16], via[48] = "";
-	/* How batches reach the device's Triton (live only); after the error, which matters more.
-	 */
-	if (!strcmp(d->transport, "shm"))
-		snprintf(via, sizeof(via), "  tensors: shm %.1f MB",
-		         (double)d->shm_bytes / 1048576.0);
-	else if (d->transport[0])
-		snprintf(via, sizeof(via), "  tensors: HTTP body");
-	lv_draw_textf(r->y + 1, r->x, r->w, d->last_error[0] ? LV_COLOR_DOWN : LV_COLOR_DIM,
-	              "batches %llu  frames %llu  late %llu (%s)  in flight %d  %s frames/s%s%s%s",
-	              (unsigned long long)d->batches, (unsigned long long)d->frames,
-	              (unsigned long long)d->late,
-	              lv_fmt_pct(late, sizeof(late),
-	                         d->frames ? 100.0 * (double)d->late / (double)d->frames : NAN),
-	              d->inflight, lv_fmt_rate(fps, sizeof(fps), d->fps),
-	              d->last_error[0] ? "  last error: " : "", d->last_error, via);
+	/* The full words when they fit, else short ones (80 columns), the error last: long
+	 * errors are whole on `!` (the alert strip). */
+	char line[400];
+	for (int full = 1; full >= 0; full--) {
+		if (!strcmp(d->transport, "shm"))
+			snprintf(via, sizeof(via),
+			         full ? "  tensors: shm %.1f MB" : "  shm %.1f MB",
+			         (double)d->shm_bytes / 1048576.0);
+		else if (d->transport[0])
+			snprintf(via, sizeof(via), full ? "  tensors: HTTP body" : "  HTTP");
+		snprintf(line, sizeof(line),
+		         full ? "batches %llu  frames %llu  late %llu (%s)  in flight %d  %s "
+		                "frames/s%s%s%s"
+		              : "batches %llu frames %llu late %llu (%s) infl %d %s f/s%s%s%s",
+		         (unsigned long long)d->batches, (unsigned long long)d->frames,
+		         (unsigned long long)d->late,
+		         lv_fmt_pct(late, sizeof(late),
+		                    d->frames ? 100.0 * (double)d->late / (double)d->frames : NAN),
+		         d->inflight, lv_fmt_rate(fps, sizeof(fps), d->fps), via,
+		         d->last_error[0] ? "  last error: " : "", d->last_error);
+		if ((int)strlen(line) <= r->w)
+			break;
+	}
+	lv_draw_text(r->y + 1, r->x, r->w, d->last_error[0] ? LV_COLOR_DOWN : LV_COLOR_DIM, line);
 }
 
 static char *fmt_w(char *buf, size_t len, double x)
@@ -196,10 +206,13 @@ static void rails(const struct lv_ui *ui, int i, const struct lv_rect *r)
 	if (y < last)
 		lv_draw_textf(y++, r->x, r->w, LV_COLOR_NORMAL, "GPU load %s  temp %s", a, b);
 	if (y < last) {
-		int x = r->x + lv_draw_textf(y, r->x, r->w, LV_COLOR_NORMAL, "clock %s ",
-		                             lv_fmt_mhz(a, sizeof(a), d->freq_hz));
-		double frac = d->max_freq_hz ? (double)d->freq_hz / (double)d->max_freq_hz : 0;
-		lv_draw_bar(y++, x, r->x + r->w - x, frac, LV_COLOR_CLOCK);
+		int x = r->x + lv_draw_textf(y, r->x, r->w, LV_COLOR_NORMAL, "clock %s MHz ",
+		                             lv_fmt_mhz(a, sizeof(a), lv_hist_clock_hz(d)));
+		double frac =
+		    d->max_freq_hz ? (double)lv_hist_clock_hz(d) / (double)d->max_freq_hz : 0;
+		int bw = r->x + r->w - x;
+		lv_draw_bar(y++, x, bw > 24 ? 24 : bw, frac,
+		            LV_COLOR_CLOCK); /* a gauge, not a ruler */
 	}
 	if (y < last && di && di->n_freqs)
 		lv_draw_textf(y++, r->x, r->w, LV_COLOR_DIM, "clocks %s..%s MHz, %zu steps",

@@ -5,7 +5,8 @@
  * keys do. The views and the shared keys come from ui->views (the registry
  * hands them over; this view does not call it). Esc (or ?) returns.
  *
- * State: the scroll offset.
+ * State: the scroll offset, back at the top each time Help is opened.
+ * Long lines (the commands) wrap under their text column.
  */
 #include <curses.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 struct help_state {
 	int first;
 	int page, total;
+	unsigned long shown; /* ui->shown when last drawn: another value is a new opening */
 };
 
 static void layout(const struct lv_rect *body, const struct lv_ui *ui, struct lv_view_layout *out)
@@ -46,11 +48,24 @@ static void put(struct cursor *c, enum lv_color color, const char *key, const ch
 	lv_draw_text(y, c->r->x + 15, c->r->w - 15, color, text);
 }
 
+/* put() with the text wrapped to the width left of the key column. */
+static void put_wrapped(struct cursor *c, enum lv_color color, const char *key, const char *text)
+{
+	const char *starts[8];
+	int lens[8];
+	int n = lv_draw_wrap(text, c->r->w - 15 > 20 ? c->r->w - 15 : 20, 8, starts, lens);
+	for (int i = 0; i < n; i++) {
+		char line[256];
+		snprintf(line, sizeof(line), "%s%.*s", i ? "  " : "", lens[i], starts[i]);
+		put(c, color, i ? "" : key, line);
+	}
+}
+
 static void bindings(struct cursor *c, const struct lv_key_binding *t, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (t[i].label)
-			put(c, LV_COLOR_NORMAL, t[i].label, t[i].help);
+			put_wrapped(c, LV_COLOR_NORMAL, t[i].label, t[i].help);
 }
 
 static void draw(struct lv_ui *ui, void *state, const struct lv_view_layout *lay)
@@ -59,6 +74,10 @@ static void draw(struct lv_ui *ui, void *state, const struct lv_view_layout *lay
 	const struct lv_rect *r = &lay->u.whole;
 	const struct lv_view_list *views = ui->views;
 	const struct lv_view_ops *const *reg = views->ops;
+	if (st->shown != ui->shown) {
+		st->shown = ui->shown;
+		st->first = 0;
+	}
 	int v = ui->help_for >= 0 && (size_t)ui->help_for < views->n ? ui->help_for : 0;
 	if (v == lv_view_list_find(views, "help"))
 		v = 0;
@@ -77,8 +96,9 @@ static void draw(struct lv_ui *ui, void *state, const struct lv_view_layout *lay
 	for (size_t i = 0; lv_cmd_help_at(i); i++) {
 		const struct lv_cmd_help *h = lv_cmd_help_at(i);
 		char line[256];
-		snprintf(line, sizeof(line), "%-24s %s", h->usage, h->help);
-		put(&c, LV_COLOR_NORMAL, "", line);
+		put_wrapped(&c, LV_COLOR_ACCENT, "", h->usage);
+		snprintf(line, sizeof(line), "  %s", h->help);
+		put_wrapped(&c, LV_COLOR_NORMAL, "", line);
 	}
 	st->total = c.line;
 	st->page = r->h;
@@ -89,10 +109,15 @@ static unsigned k_scroll(struct lv_ui *ui, void *state, int key)
 	(void)ui;
 	struct help_state *st = state;
 	int page = st->page > 1 ? st->page : 1;
-	st->first += key == KEY_UP || key == 'k' ? -1
-	             : key == KEY_PPAGE          ? -page
-	             : key == KEY_NPAGE          ? page
-	                                         : 1;
+	if (key == KEY_HOME || key == 'g')
+		st->first = 0;
+	else if (key == KEY_END || key == 'G')
+		st->first = st->total;
+	else
+		st->first += key == KEY_UP || key == 'k' ? -1
+		             : key == KEY_PPAGE          ? -page
+		             : key == KEY_NPAGE          ? page
+		                                         : 1;
 	if (st->first > st->total - page)
 		st->first = st->total - page;
 	if (st->first < 0)
@@ -113,6 +138,10 @@ static const struct lv_key_binding keys[] = {
 	{ 'j', NULL, NULL, k_scroll },
 	{ KEY_PPAGE, NULL, NULL, k_scroll },
 	{ KEY_NPAGE, NULL, NULL, k_scroll },
+	{ KEY_HOME, "Home/End", "the top / the end (also g / G)", k_scroll },
+	{ 'g', NULL, NULL, k_scroll },
+	{ KEY_END, NULL, NULL, k_scroll },
+	{ 'G', NULL, NULL, k_scroll },
 	{ '?', "? / Esc", "back to the view Help was opened from", k_back },
 };
 

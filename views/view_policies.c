@@ -8,8 +8,9 @@
  * controller's snapshot says so.
  *
  * State: the selected policy, the focus (list or parameters), the
- * selected parameter, the values being edited per policy (defaults until
- * changed) and the edit field while one is open.
+ * selected parameter, the values being edited per policy (the running
+ * policy's running values — from the spec it was set with — the others'
+ * defaults, until changed) and the edit field while one is open.
  */
 #include <curses.h>
 #include <math.h>
@@ -32,6 +33,7 @@ struct policies_state {
 	int editing;
 	struct lv_line edit;
 	char error[160];
+	char seen_spec[256]; /* ui->policy_spec the values were last taken from */
 };
 
 static size_t n_policies(void)
@@ -57,6 +59,46 @@ static double *values(struct policies_state *st, int i)
 		st->init[i] = 1;
 	}
 	return st->vals[i];
+}
+
+/*
+ * When the running policy's spec changes (here or with :policy), its
+ * parameters are taken from it: the defaults overridden by its k=v pairs
+ * (the runtime has validated them). The policy shown is the one running,
+ * with what it runs with, so `s` after one edit keeps the rest.
+ */
+static void take_running(const struct lv_ui *ui, struct policies_state *st)
+{
+	const char *spec = ui->policy_spec ? ui->policy_spec : "";
+	if (!spec[0] || !strcmp(spec, st->seen_spec))
+		return;
+	snprintf(st->seen_spec, sizeof(st->seen_spec), "%s", spec);
+	size_t nl = strcspn(spec, ":");
+	int i = -1;
+	for (size_t k = 0; k < n_policies(); k++)
+		if (strlen(policy_at((int)k)->name) == nl &&
+		    !strncmp(policy_at((int)k)->name, spec, nl))
+			i = (int)k;
+	if (i < 0)
+		return;
+	const struct lv_policy_ops *ops = policy_at(i);
+	st->sel = i; /* the running one is where the view opens */
+	st->init[i] = 0;
+	double *v = values(st, i);
+	if (!spec[nl])
+		return;
+	char buf[256], *save = NULL;
+	snprintf(buf, sizeof(buf), "%s", spec + nl + 1);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(t, '=');
+		double x;
+		if (!eq)
+			continue;
+		*eq = '\0';
+		for (size_t k = 0; k < ops->n_params && k < LV_POLICY_MAX_PARAMS; k++)
+			if (!strcmp(ops->params[k].name, t) && lv_parse_double(eq + 1, &x) == LV_OK)
+				v[k] = x;
+	}
 }
 
 /* The running policy's registry name: the snapshot's label up to '(' or ':'. */
@@ -115,8 +157,11 @@ static void detail(struct lv_ui *ui, struct policies_state *st, const struct lv_
 	const struct lv_policy_ops *ops = policy_at(st->sel);
 	double *v = values(st, st->sel);
 	int y = r->y + lv_draw_title(r, ops->name, running(ui, ops->name) ? "(running)" : NULL);
-	if (y < r->y + r->h)
-		lv_draw_text(y++, r->x, r->w, LV_COLOR_NORMAL, ops->summary ? ops->summary : "");
+	const char *starts[4];
+	int lens[4];
+	int nl = lv_draw_wrap(ops->summary ? ops->summary : "", r->w, 4, starts, lens);
+	for (int i = 0; i < nl && y < r->y + r->h; i++) /* wrapped: never cut at 80 columns */
+		lv_draw_textf(y++, r->x, r->w, LV_COLOR_NORMAL, "%.*s", lens[i], starts[i]);
 	if (y < r->y + r->h && (ops->caps & LV_POLICY_SETS_CLOCKS))
 		lv_draw_text(y++, r->x, r->w, LV_COLOR_DIM, "sets GPU clocks itself");
 	y++;
@@ -148,6 +193,7 @@ static void draw(struct lv_ui *ui, void *state, const struct lv_view_layout *lay
 	if (n == 0)
 		return;
 	st->sel = st->sel < 0 ? 0 : st->sel >= n ? n - 1 : st->sel;
+	take_running(ui, st);
 	list(ui, st, &lay->u.split.list);
 	detail(ui, st, &lay->u.split.detail);
 }

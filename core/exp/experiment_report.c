@@ -397,5 +397,13 @@ char *lv_exp_report_table(const struct lv_experiment *e, const struct lv_exp_sum
 		    100.0 * x->stat[LV_EXP_M_CHANGE_J].mean / e_j, x->stat[LV_EXP_M_CLOCK].mean,
 		    x->stat[LV_EXP_M_LOWEST].mean, x->stat[LV_EXP_M_TOP].mean);
 	}
+	/* The columns said under the table, not only in experiments/README.md. */
+	lv_buf_printf(&b,
+	              "\nvs base: frames/J against %s's; ok%%: frames within budget; d pts: ok%% "
+	              "minus %s's, in points;\nreq ok%%: requests whose every frame was within "
+	              "budget; p95 s: the 95th percentile frame latency;\nenergy J: the cluster's "
+	              "energy in the run; bound%%: the energy lower bound as a share of it (100%%: "
+	              "no\npolicy could have spent less).\n",
+	              s->policies[s->baseline].label, s->policies[s->baseline].label);
 	return lv_buf_take(&b, NULL);
 }

@@ -83,7 +83,9 @@ static enum MHD_Result get_status(struct lv_frontend *fe, struct MHD_Connection 
 		return fe_respond_error(fe, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 		                        "no snapshot yet: the controller is starting");
 	size_t len;
-	char *txt = lv_prom_status_json(s, &len);
+	struct lv_frontend_stats st;
+	lv_frontend_stats(fe, &st);
+	char *txt = lv_prom_status_json(s, &st, &len);
 	fe->ops->snapshot_put(fe->arg, s);
 	return fe_respond(fe, conn, MHD_HTTP_OK, JSON_TYPE, txt, len);
 }
@@ -142,6 +144,7 @@ static enum MHD_Result refuse_busy(struct lv_frontend *fe, struct MHD_Connection
 	char *why = lv_xasprintf("the controller holds max_buffered_bytes (%zu bytes) of requests "
 	                         "already: retry later",
 	                         fe->lim.max_buffered_bytes);
+	fe_refused(fe, LV_FE_REFUSE_BUSY, 0, why);
 	enum MHD_Result r = fe_respond_error_header(fe, conn, MHD_HTTP_SERVICE_UNAVAILABLE, why,
 	                                            MHD_HTTP_HEADER_RETRY_AFTER, RETRY_AFTER_S);
 	free(why);
@@ -152,8 +155,8 @@ static enum MHD_Result refuse_busy(struct lv_frontend *fe, struct MHD_Connection
 static enum MHD_Result refuse_later(struct lv_frontend *fe, struct MHD_Connection *conn,
                                     unsigned status, char *why, const char *allow, void **con_cls)
 {
-	enum MHD_Result r =
-	    fe_upload_refuse(fe, conn, status, why, allow, (struct fe_upload **)con_cls);
+	enum MHD_Result r = fe_upload_refuse(fe, conn, status, LV_FE_REFUSE_COUNT, why, allow,
+	                                     (struct fe_upload **)con_cls);
 	free(why);
 	return r;
 }
@@ -218,8 +221,11 @@ static enum MHD_Result route(void *cls, struct MHD_Connection *conn, const char 
 	/* A request whose end is ambiguous is refused at once, and libmicrohttpd
 	 * closes the connection after it, since the rest is not read. */
 	char *bad = fe_framing_error(conn);
-	if (bad)
+	if (bad) {
+		if (!strcmp(url, "/inference"))
+			fe_refused(fe, LV_FE_REFUSE_MALFORMED, 0, bad);
 		return refuse_route(fe, conn, MHD_HTTP_BAD_REQUEST, bad);
+	}
 	if (fe_is_control_url(url))
 		return fe_control_begin(fe, conn, url, method, con_cls);
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
@@ -441,15 +447,6 @@ struct lv_frontend *lv_frontend_new(const struct lv_frontend_ops *ops, void *arg
 uint16_t lv_frontend_port(const struct lv_frontend *fe)
 {
 	return fe->port;
-}
-
-void lv_frontend_stats(const struct lv_frontend *fe, struct lv_frontend_stats *out)
-{
-	struct lv_frontend *m = (struct lv_frontend *)fe; /* the lock is not part of the value */
-	pthread_mutex_lock(&m->mu);
-	*out = fe->stats;
-	pthread_mutex_unlock(&m->mu);
-	fe_guard_stats(fe->guard, out);
 }
 
 unsigned lv_frontend_drain(struct lv_frontend *fe, double timeout_s)

@@ -94,7 +94,33 @@ struct lv_frontend_limits {
 void lv_frontend_limits_default(struct lv_frontend_limits *lim);
 
 /*
- * The hand-off to the consumer. Every slot is required. request_new,
+ * Why the front end refused a POST /inference request (answered 400, 413 or
+ * 503: nothing of it reached the consumer). Counted per reason, with the
+ * frames (`images` parts) the refused request carried where its body was
+ * read; a body refused unread (over max_body_bytes, or over the byte
+ * budget before it was read) counts as a request of unknown frames.
+ */
+enum lv_fe_refusal {
+	LV_FE_REFUSE_TOO_MANY_IMAGES = 0, /* 413: more than max_images */
+	LV_FE_REFUSE_IMAGE_TOO_LARGE,     /* 413: an image over max_image_bytes */
+	LV_FE_REFUSE_BODY_TOO_LARGE,      /* 413: the body over max_body_bytes */
+	LV_FE_REFUSE_TOO_MANY_PIXELS,     /* 413: over max_request_pixels */
+	LV_FE_REFUSE_BAD_IMAGE,           /* 400: an image that does not decode */
+	LV_FE_REFUSE_BAD_BUDGET,          /* 400: a `latency` that is not a budget */
+	LV_FE_REFUSE_MALFORMED,           /* 400: no images, not multipart, bad framing, ... */
+	LV_FE_REFUSE_BUSY,                /* 503: max_buffered_bytes held */
+	LV_FE_REFUSE_CLOSING,             /* 503: the controller is shutting down */
+	LV_FE_REFUSE_COUNT
+};
+
+/* The reason's name as /status and /metrics show it ("too_many_images"). */
+const char *lv_frontend_refusal_name(enum lv_fe_refusal r);
+
+/*
+ * The hand-off to the consumer. Every slot is required but `refused`, which
+ * is told of every refused request (on the connection's thread, after the
+ * counters moved) with its reason, its frames (0: unknown) and the message
+ * the client got — the live consumer logs it. request_new,
  * request_wait and request_free have lv_live_request_new/_wait/_free's
  * contracts (live.h); submit hands the request over until the consumer has
  * made every frame terminal; snapshot_get may return NULL (no snapshot yet),
@@ -120,6 +146,7 @@ struct lv_frontend_ops {
 	int (*set_state)(void *arg, const char *device, int state /* enum lv_dev_state */,
 	                 char **why);
 	struct lv_eventlog *(*event_log)(void *arg); /* borrowed; for GET /control/events */
+	void (*refused)(void *arg, enum lv_fe_refusal reason, uint64_t frames, const char *why);
 };
 
 /*
@@ -170,7 +197,13 @@ struct lv_frontend_stats {
 	uint64_t busy;           /* answered 503: max_buffered_bytes was held */
 	uint64_t buffered_bytes; /* request bytes held now */
 	uint64_t body_bytes; /* request body bytes read (POST /inference, and refused requests) */
+	/* POST /inference requests refused, and the frames they carried, by reason. */
+	uint64_t refused_requests[LV_FE_REFUSE_COUNT];
+	uint64_t refused_frames[LV_FE_REFUSE_COUNT];
 };
+
+/* The refusals summed over the reasons: requests in *requests, frames returned. */
+uint64_t lv_frontend_refused(const struct lv_frontend_stats *st, uint64_t *requests);
 
 void lv_frontend_stats(const struct lv_frontend *fe, struct lv_frontend_stats *out);
 

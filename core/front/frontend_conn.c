@@ -375,3 +375,13 @@ void fe_guard_stats(struct fe_guard *g, struct lv_frontend_stats *st)
 	st->buffered_bytes = g->buffered;
 	pthread_mutex_unlock(&g->mu);
 }
+
+/* The front end's counters with the guard's (frontend.h). */
+void lv_frontend_stats(const struct lv_frontend *fe, struct lv_frontend_stats *out)
+{
+	struct lv_frontend *m = (struct lv_frontend *)fe; /* the lock is not part of the value */
+	pthread_mutex_lock(&m->mu);
+	*out = fe->stats;
+	pthread_mutex_unlock(&m->mu);
+	fe_guard_stats(fe->guard, out);
+}

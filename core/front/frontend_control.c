@@ -403,7 +403,9 @@ static void sse_status(struct sse *s)
 	if (!snap)
 		return;
 	size_t len;
-	char *txt = lv_prom_status_json(snap, &len);
+	struct lv_frontend_stats st;
+	lv_frontend_stats(s->fe, &st);
+	char *txt = lv_prom_status_json(snap, &st, &len);
 	s->fe->ops->snapshot_put(s->fe->arg, snap);
 	/* data lines may not hold a newline: the document goes on one line */
 	cJSON *o = cJSON_ParseWithLength(txt, len);

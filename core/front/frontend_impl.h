@@ -76,7 +76,7 @@ void fe_upload_free(struct fe_upload *up);
  * refusal goes out at once (the connection then closes) and *up is NULL.
  */
 enum MHD_Result fe_upload_refuse(struct lv_frontend *fe, struct MHD_Connection *conn,
-                                 unsigned status, const char *why, const char *allow,
+                                 unsigned status, int reason, const char *why, const char *allow,
                                  struct fe_upload **up);
 
 /*
@@ -169,6 +169,13 @@ void fe_guard_stats(struct fe_guard *g, struct lv_frontend_stats *st);
  */
 enum MHD_Result fe_respond(struct lv_frontend *fe, struct MHD_Connection *conn, unsigned status,
                            const char *content_type, char *body, size_t len);
+
+/*
+ * Counts a refused POST /inference request (reason an enum lv_fe_refusal;
+ * LV_FE_REFUSE_COUNT: a refusal of something else, not counted) carrying
+ * `frames` images (0: unknown), and tells the consumer's `refused` slot.
+ */
+void fe_refused(struct lv_frontend *fe, int reason, uint64_t frames, const char *why);
 
 /* {"status": "error", "error": why}, with the status code; counts 400 and 413. */
 enum MHD_Result fe_respond_error(struct lv_frontend *fe, struct MHD_Connection *conn,

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "base/eventlog.h"
 #include "live/live.h"
 #include "base/eventlog.h"
 #include "model/cluster.h"
@@ -66,6 +67,18 @@ static struct lv_eventlog *live_event_log(void *arg)
 	return lv_live_log(arg);
 }
 
+/* A refused request goes to the controller's event log (source "front"), so the
+ * console's Log view and `serve`'s log show it beside the frames it never got. */
+static void live_refused(void *arg, enum lv_fe_refusal reason, uint64_t frames, const char *why)
+{
+	struct lv_live *lv = arg;
+	char n[48] = "";
+	if (frames)
+		snprintf(n, sizeof n, " (%llu frames)", (unsigned long long)frames);
+	lv_eventlog_add(lv_live_log(lv), lv_live_clock(lv), LV_LOG_WARN, "front",
+	                "refused a request%s: %s: %s", n, lv_frontend_refusal_name(reason), why);
+}
+
 static const struct lv_frontend_ops live_ops = {
 	.name = "live",
 	.request_new = lv_live_request_new,
@@ -78,6 +91,7 @@ static const struct lv_frontend_ops live_ops = {
 	.pin_clock = live_pin_clock,
 	.set_state = live_set_state,
 	.event_log = live_event_log,
+	.refused = live_refused,
 };
 
 struct lv_frontend *lv_frontend_start(struct lv_live *lv, const struct lv_model_info *model,

@@ -25,6 +25,47 @@ static void count_status(struct lv_frontend *fe, unsigned status)
 	pthread_mutex_unlock(&fe->mu);
 }
 
+static const char *const refusal_names[LV_FE_REFUSE_COUNT] = {
+	[LV_FE_REFUSE_TOO_MANY_IMAGES] = "too_many_images",
+	[LV_FE_REFUSE_IMAGE_TOO_LARGE] = "image_too_large",
+	[LV_FE_REFUSE_BODY_TOO_LARGE] = "body_too_large",
+	[LV_FE_REFUSE_TOO_MANY_PIXELS] = "too_many_pixels",
+	[LV_FE_REFUSE_BAD_IMAGE] = "bad_image",
+	[LV_FE_REFUSE_BAD_BUDGET] = "bad_budget",
+	[LV_FE_REFUSE_MALFORMED] = "malformed",
+	[LV_FE_REFUSE_BUSY] = "busy",
+	[LV_FE_REFUSE_CLOSING] = "shutting_down",
+};
+
+const char *lv_frontend_refusal_name(enum lv_fe_refusal r)
+{
+	return (unsigned)r < LV_FE_REFUSE_COUNT ? refusal_names[r] : "other";
+}
+
+uint64_t lv_frontend_refused(const struct lv_frontend_stats *st, uint64_t *requests)
+{
+	uint64_t frames = 0, reqs = 0;
+	for (int i = 0; i < LV_FE_REFUSE_COUNT; i++) {
+		frames += st->refused_frames[i];
+		reqs += st->refused_requests[i];
+	}
+	if (requests)
+		*requests = reqs;
+	return frames;
+}
+
+void fe_refused(struct lv_frontend *fe, int reason, uint64_t frames, const char *why)
+{
+	if (reason < 0 || reason >= LV_FE_REFUSE_COUNT)
+		return;
+	pthread_mutex_lock(&fe->mu);
+	fe->stats.refused_requests[reason]++;
+	fe->stats.refused_frames[reason] += frames;
+	pthread_mutex_unlock(&fe->mu);
+	if (fe->ops->refused)
+		fe->ops->refused(fe->arg, (enum lv_fe_refusal)reason, frames, why ? why : "");
+}
+
 /* Queues body (taken) with an optional header (name NULL: none). */
 static enum MHD_Result respond(struct lv_frontend *fe, struct MHD_Connection *conn, unsigned status,
                                const char *content_type, char *body, size_t len, const char *name,

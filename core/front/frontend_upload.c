@@ -53,7 +53,9 @@ struct fe_upload {
 	struct MHD_PostProcessor *pp;
 	struct fe_part *parts; /* the `images` parts, in order */
 	size_t n_parts, cap_parts;
-	size_t n_seen; /* parts of any name seen so far */
+	size_t n_seen;   /* parts of any name seen so far */
+	size_t n_images; /* `images` parts seen, those after an error included */
+	int pp_done;     /* the post processor gave up: the rest of the body is dropped */
 	/* The `latency` field's first bytes: one more than a budget may have, so
 	 * that a longer one is seen to be longer. */
 	char latency[LV_BUDGET_MAX_TEXT + 1];
@@ -61,15 +63,17 @@ struct fe_upload {
 	int n_latency;      /* `latency` parts seen */
 	size_t body_bytes;
 	unsigned status;   /* 0, or the error code to answer with */
+	int reason;        /* its enum lv_fe_refusal; LV_FE_REFUSE_COUNT: not counted */
 	char *why;         /* its reason */
 	const char *allow; /* a 405's Allow header (static), or NULL */
 };
 
-__attribute__((format(printf, 3, 4))) static void fail(struct fe_upload *up, unsigned status,
-                                                       const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void fail(struct fe_upload *up, unsigned status,
+                                                       int reason, const char *fmt, ...)
 {
 	if (up->status)
 		return;
+	up->reason = reason;
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vsnprintf(NULL, 0, fmt, ap);
@@ -87,7 +91,7 @@ static void add_image_bytes(struct fe_upload *up, const char *data, uint64_t off
 
 	if (off == 0) {
 		if (up->n_parts == lim->max_images) {
-			fail(up, MHD_HTTP_CONTENT_TOO_LARGE,
+			fail(up, MHD_HTTP_CONTENT_TOO_LARGE, LV_FE_REFUSE_TOO_MANY_IMAGES,
 			     "too many images: more than %zu in one request", lim->max_images);
 			return;
 		}
@@ -99,7 +103,7 @@ static void add_image_bytes(struct fe_upload *up, const char *data, uint64_t off
 	}
 	struct fe_part *p = &up->parts[up->n_parts - 1];
 	if (size > lim->max_image_bytes - p->len) {
-		fail(up, MHD_HTTP_CONTENT_TOO_LARGE,
+		fail(up, MHD_HTTP_CONTENT_TOO_LARGE, LV_FE_REFUSE_IMAGE_TOO_LARGE,
 		     "images[%zu] is over the limit of %zu bytes per image", up->n_parts - 1,
 		     lim->max_image_bytes);
 		return;
@@ -119,7 +123,8 @@ static void add_image_bytes(struct fe_upload *up, const char *data, uint64_t off
 static void add_latency_bytes(struct fe_upload *up, const char *data, uint64_t off, size_t size)
 {
 	if (off == 0 && ++up->n_latency > 1) {
-		fail(up, MHD_HTTP_BAD_REQUEST, "latency: given more than once");
+		fail(up, MHD_HTTP_BAD_REQUEST, LV_FE_REFUSE_BAD_BUDGET,
+		     "latency: given more than once");
 		return;
 	}
 	size_t room = sizeof up->latency - up->latency_len, n = size < room ? size : room;
@@ -139,10 +144,14 @@ static enum MHD_Result iterate(void *cls, enum MHD_ValueKind kind, const char *k
 	(void)content_type;
 	(void)transfer_encoding;
 
-	if (off == 0)
+	if (off == 0) {
 		up->n_seen++;
+		up->n_images += key && !strcmp(key, "images");
+	}
+	if (up->status)
+		return MHD_YES; /* after an error, parts are only counted */
 	if (!key || !key[0])
-		fail(up, MHD_HTTP_BAD_REQUEST,
+		fail(up, MHD_HTTP_BAD_REQUEST, LV_FE_REFUSE_MALFORMED,
 		     "part %zu has no name: each part needs Content-Disposition: form-data; "
 		     "name=\"images\" or \"latency\"",
 		     up->n_seen);
@@ -151,7 +160,7 @@ static enum MHD_Result iterate(void *cls, enum MHD_ValueKind kind, const char *k
 	else if (!strcmp(key, "latency"))
 		add_latency_bytes(up, data, off, size);
 	/* Other fields are ignored, as the thesis's server did. */
-	return up->status ? MHD_NO : MHD_YES;
+	return MHD_YES;
 }
 
 /* The headers that say where a body ends: how many, the Transfer-Encoding, a mangled one. */
@@ -215,18 +224,21 @@ static int body_over_limit(struct lv_frontend *fe, struct MHD_Connection *conn,
 }
 
 enum MHD_Result fe_upload_refuse(struct lv_frontend *fe, struct MHD_Connection *conn,
-                                 unsigned status, const char *why, const char *allow,
+                                 unsigned status, int reason, const char *why, const char *allow,
                                  struct fe_upload **out)
 {
 	unsigned long long len;
 
 	*out = NULL;
-	if (body_over_limit(fe, conn, &len))
+	if (body_over_limit(fe, conn, &len)) {
+		fe_refused(fe, reason, 0, why);
 		return fe_respond_error_allow(fe, conn, status, why, allow);
+	}
 	struct fe_upload *up = lv_xcalloc(1, sizeof *up);
 	up->fe = fe;
 	up->allow = allow;
-	fail(up, status, "%s", why);
+	up->pp_done = 1; /* nothing to parse: the body is read and dropped */
+	fail(up, status, reason, "%s", why);
 	*out = up;
 	return MHD_YES;
 }
@@ -240,13 +252,16 @@ enum MHD_Result fe_upload_begin(struct lv_frontend *fe, struct MHD_Connection *c
 
 	*out = NULL;
 	/* At once, closing: connections are to end. */
-	if (atomic_load(&fe->closing))
+	if (atomic_load(&fe->closing)) {
+		fe_refused(fe, LV_FE_REFUSE_CLOSING, 0, "the controller is shutting down");
 		return fe_respond_error(fe, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 		                        "the controller is shutting down");
+	}
 	if (body_over_limit(fe, conn, &len)) {
 		char *why =
 		    lv_xasprintf("request body of %llu bytes is over the limit of %zu bytes", len,
 		                 fe->lim.max_body_bytes);
+		fe_refused(fe, LV_FE_REFUSE_BODY_TOO_LARGE, 0, why);
 		enum MHD_Result r = fe_respond_error(fe, conn, MHD_HTTP_CONTENT_TOO_LARGE, why);
 		free(why);
 		return r;
@@ -255,8 +270,8 @@ enum MHD_Result fe_upload_begin(struct lv_frontend *fe, struct MHD_Connection *c
 		char *why = lv_xasprintf("expected a multipart/form-data body with 'images' parts, "
 		                         "got Content-Type '%s'",
 		                         ct ? ct : "(none)");
-		enum MHD_Result r =
-		    fe_upload_refuse(fe, conn, MHD_HTTP_BAD_REQUEST, why, NULL, out);
+		enum MHD_Result r = fe_upload_refuse(fe, conn, MHD_HTTP_BAD_REQUEST,
+		                                     LV_FE_REFUSE_MALFORMED, why, NULL, out);
 		free(why);
 		return r;
 	}
@@ -264,7 +279,7 @@ enum MHD_Result fe_upload_begin(struct lv_frontend *fe, struct MHD_Connection *c
 	up->fe = fe;
 	up->pp = MHD_create_post_processor(conn, PP_BUFFER, iterate, up);
 	if (!up->pp)
-		fail(up, MHD_HTTP_BAD_REQUEST,
+		fail(up, MHD_HTTP_BAD_REQUEST, LV_FE_REFUSE_MALFORMED,
 		     "malformed multipart/form-data Content-Type '%s' (no boundary?)", ct);
 	*out = up;
 	return MHD_YES;
@@ -278,8 +293,13 @@ enum MHD_Result fe_upload_data(struct fe_upload *up, const char *data, size_t *s
 		 * end, so there is no point reading on to answer. */
 		return MHD_NO;
 	}
-	if (!up->status && MHD_post_process(up->pp, data, *size) != MHD_YES)
-		fail(up, MHD_HTTP_BAD_REQUEST, "malformed multipart/form-data body");
+	/* Past an error the body is still parsed (not kept) to count its images, until
+	 * the post processor itself gives up. */
+	if (!up->pp_done && up->pp && MHD_post_process(up->pp, data, *size) != MHD_YES) {
+		fail(up, MHD_HTTP_BAD_REQUEST, LV_FE_REFUSE_MALFORMED,
+		     "malformed multipart/form-data body");
+		up->pp_done = 1;
+	}
 	*size = 0;
 	return MHD_YES;
 }
@@ -315,7 +335,7 @@ static int parse_budget(struct fe_upload *up, double *budget_s)
 	if (!up->n_latency)
 		return 0;
 	if (lv_budget_parse(up->latency, up->latency_len, max_s, budget_s, &why) < 0) {
-		fail(up, MHD_HTTP_BAD_REQUEST, "latency: %s", why);
+		fail(up, MHD_HTTP_BAD_REQUEST, LV_FE_REFUSE_BAD_BUDGET, "latency: %s", why);
 		free(why);
 		return -1;
 	}
@@ -334,7 +354,7 @@ static struct lv_live_request *build_request(struct fe_upload *up, double budget
 		jobs[i] = (struct fe_job){ .bytes = up->parts[i].data, .len = up->parts[i].len };
 	/* Decoding work is bounded by the pixels the images' headers declare. */
 	if (fe_decode_admit(jobs, up->n_parts, fe->lim.max_request_pixels, &why) < 0) {
-		fail(up, MHD_HTTP_CONTENT_TOO_LARGE, "%s", why);
+		fail(up, MHD_HTTP_CONTENT_TOO_LARGE, LV_FE_REFUSE_TOO_MANY_PIXELS, "%s", why);
 		free(why);
 		free(jobs);
 		return NULL;
@@ -349,7 +369,8 @@ static struct lv_live_request *build_request(struct fe_upload *up, double budget
 	for (size_t i = 0; i < up->n_parts; i++) {
 		if (jobs[i].rc < 0 && r) {
 			/* The first bad image is the one named, as if decoded in order. */
-			fail(up, MHD_HTTP_BAD_REQUEST, "images[%zu]: %s", i, jobs[i].why);
+			fail(up, MHD_HTTP_BAD_REQUEST, LV_FE_REFUSE_BAD_IMAGE, "images[%zu]: %s", i,
+			     jobs[i].why);
 			fe->ops->request_free(r);
 			r = NULL;
 		}
@@ -429,19 +450,26 @@ enum MHD_Result fe_upload_finish(struct fe_upload *up, struct MHD_Connection *co
 	/* Destroying the post processor flushes what it held back as a possible
 	 * boundary; it says no when the closing boundary never came. */
 	if (up->pp && MHD_destroy_post_processor(up->pp) != MHD_YES)
-		fail(up, MHD_HTTP_BAD_REQUEST, "malformed multipart/form-data body (truncated?)");
+		fail(up, MHD_HTTP_BAD_REQUEST, LV_FE_REFUSE_MALFORMED,
+		     "malformed multipart/form-data body (truncated?)");
 	up->pp = NULL;
 	if (!up->status && up->n_parts == 0)
-		fail(up, MHD_HTTP_BAD_REQUEST, "no 'images' part in the request");
+		fail(up, MHD_HTTP_BAD_REQUEST, LV_FE_REFUSE_MALFORMED,
+		     "no 'images' part in the request");
 	if (!up->status && atomic_load(&fe->closing))
-		fail(up, MHD_HTTP_SERVICE_UNAVAILABLE, "the controller is shutting down");
-	if (up->status || parse_budget(up, &budget_s) < 0)
+		fail(up, MHD_HTTP_SERVICE_UNAVAILABLE, LV_FE_REFUSE_CLOSING,
+		     "the controller is shutting down");
+	if (up->status || parse_budget(up, &budget_s) < 0) {
+		fe_refused(fe, up->reason, up->n_images, up->why);
 		return fe_respond_error_allow(fe, conn, up->status, up->why, up->allow);
+	}
 
 	struct lv_live_request *r = build_request(up, budget_s);
 	fe_guard_release(fe, conn); /* the body is decoded (or refused): no longer held */
-	if (!r)
+	if (!r) {
+		fe_refused(fe, up->reason, up->n_images, up->why);
 		return fe_respond_error(fe, conn, up->status, up->why);
+	}
 	r->arrival_mono_s = t0;
 	free_parts(up);
 	pthread_mutex_lock(&fe->mu);

@@ -341,6 +341,24 @@ static void render_http(struct lv_buf *b, const struct lv_frontend_stats *fe)
 	           fe->bad_request);
 	sample_u64(b, "loudva_http_inference_requests_total", "outcome=\"too_large\"",
 	           fe->too_large);
+	family(b, "loudva_http_refused_requests_total", "counter",
+	       "POST /inference requests refused by the front end (nothing reached the "
+	       "scheduler), by reason.");
+	for (int i = 0; i < LV_FE_REFUSE_COUNT; i++) {
+		char lab[64];
+		snprintf(lab, sizeof lab, "reason=\"%s\"",
+		         lv_frontend_refusal_name((enum lv_fe_refusal)i));
+		sample_u64(b, "loudva_http_refused_requests_total", lab, fe->refused_requests[i]);
+	}
+	family(b, "loudva_http_refused_frames_total", "counter",
+	       "Frames (images parts) in the requests the front end refused, by reason; a body "
+	       "refused unread counts none.");
+	for (int i = 0; i < LV_FE_REFUSE_COUNT; i++) {
+		char lab[64];
+		snprintf(lab, sizeof lab, "reason=\"%s\"",
+		         lv_frontend_refusal_name((enum lv_fe_refusal)i));
+		sample_u64(b, "loudva_http_refused_frames_total", lab, fe->refused_frames[i]);
+	}
 	family(b, "loudva_http_frames_submitted_total", "counter",
 	       "Frames the front end decoded and handed to the engine.");
 	sample_u64(b, "loudva_http_frames_submitted_total", NULL, fe->frames_submitted);
@@ -469,7 +487,27 @@ static cJSON *status_store(const struct lv_snap_store *st)
 	return o;
 }
 
-char *lv_prom_status_json(const struct lv_snapshot *s, size_t *len_out)
+/* What the front end refused: {"requests": N, "frames": N, "by_reason": {reason: {..}}}. */
+static cJSON *status_refused(const struct lv_frontend_stats *fe)
+{
+	cJSON *o = cJSON_CreateObject(), *by = cJSON_CreateObject();
+	uint64_t reqs, frames = lv_frontend_refused(fe, &reqs);
+	j_num(o, "requests", (double)reqs);
+	j_num(o, "frames", (double)frames);
+	for (int i = 0; i < LV_FE_REFUSE_COUNT; i++) {
+		if (!fe->refused_requests[i])
+			continue;
+		cJSON *r =
+		    cJSON_AddObjectToObject(by, lv_frontend_refusal_name((enum lv_fe_refusal)i));
+		j_num(r, "requests", (double)fe->refused_requests[i]);
+		j_num(r, "frames", (double)fe->refused_frames[i]);
+	}
+	cJSON_AddItemToObject(o, "by_reason", by);
+	return o;
+}
+
+char *lv_prom_status_json(const struct lv_snapshot *s, const struct lv_frontend_stats *fe,
+                          size_t *len_out)
 {
 	cJSON *root = cJSON_CreateObject(), *o;
 
@@ -483,6 +521,10 @@ char *lv_prom_status_json(const struct lv_snapshot *s, size_t *len_out)
 	j_num(o, "frames", (double)s->queue_len);
 	j_num(o, "min_deadline_s", s->min_deadline_s);
 	cJSON_AddItemToObject(root, "frames", status_frames(s));
+	if (fe)
+		cJSON_AddItemToObject(root, "refused", status_refused(fe));
+	else
+		cJSON_AddNullToObject(root, "refused");
 	o = cJSON_AddObjectToObject(root, "batches");
 	j_num(o, "dispatched", (double)s->counts.batches_dispatched);
 	j_num(o, "failed", (double)s->counts.batches_failed);

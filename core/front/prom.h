@@ -39,11 +39,14 @@ char *lv_prom_render(const struct lv_snapshot *s, const struct lv_frontend_stats
  * counts by state, batches, rates (fps, power, energy, frames per joule,
  * QoS), latency summary, the store's record ("store": rows written, lost
  * and pending by kind; null without a database) and one object per
- * device. Numbers that are not finite, and optional device figures not
+ * device; with fe, "refused": the POST /inference requests the front end
+ * refused and the frames they carried, in all and by reason (null without
+ * fe). Numbers that are not finite, and optional device figures not
  * marked valid, are null. Returns a malloc'ed NUL-terminated string
  * (caller frees), length in *len_out.
  */
-char *lv_prom_status_json(const struct lv_snapshot *s, size_t *len_out);
+char *lv_prom_status_json(const struct lv_snapshot *s, const struct lv_frontend_stats *fe,
+                          size_t *len_out);
 
 /*
  * Formats v the way the exposition format reads it: the shortest decimal

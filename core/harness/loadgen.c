@@ -201,7 +201,7 @@ static int state_of(const char *name)
 /*
  * Counts an answer's frames; 0, or -1 when the answer is not usable. *srv_s
  * is the answer's "latency", the controller's own time for the request
- * (body received to answer ready), NAN when it gives none.
+ * (request headers received to answer ready), NAN when it gives none.
  */
 static int tally(struct run *r, struct slot *s, long code, uint32_t frames, uint64_t *states,
                  double *srv_s)
@@ -227,6 +227,8 @@ static int tally(struct run *r, struct slot *s, long code, uint32_t frames, uint
 		}
 	} else if (code >= 400 && code < 500 && cJSON_IsString(err)) {
 		states[LV_FRAME_REJECTED] += frames;
+		r->res->frames_refused += frames;
+		r->res->requests_refused++;
 		note_error(r, "HTTP %ld: %s", code, err->valuestring);
 		rc = 0;
 	}

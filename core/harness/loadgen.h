@@ -60,13 +60,17 @@ struct lv_loadgen_result {
 	uint64_t frames_answered;
 	uint64_t by_state[LV_FRAME_NSTATES]; /* answered frames by state */
 	uint64_t frames_unanswered;          /* frames - frames_answered (never sent included) */
-	uint64_t bytes_sent;                 /* image bytes posted */
+	/* Frames of requests the controller refused outright (an HTTP 4xx with an error:
+	 * too many images, a bad budget, ...), counted as rejected in by_state too. */
+	uint64_t frames_refused;
+	size_t requests_refused;
+	uint64_t bytes_sent; /* image bytes posted */
 	/* Round trip of each answered frame's request (nearest-rank); NAN when none. */
 	double latency_p50_s, latency_p95_s, latency_p99_s, latency_max_s;
 	/*
 	 * The controller's own time for each answered frame's request, from the
-	 * answer's "latency" (body received to answer ready: decode, queue,
-	 * device, everything but the upload and the client); NAN when none.
+	 * answer's "latency" (request headers received to answer ready: the body's
+	 * upload, decode, queue, device; not the client's side); NAN when none.
 	 */
 	double controller_p50_s, controller_p95_s, controller_p99_s, controller_max_s;
 	double duration_s;     /* wall time of the whole replay */

@@ -30,8 +30,12 @@
 void live_device_error(struct live_dev *d, const char *what, long code, const char *err)
 {
 	char msg[96];
-	snprintf(msg, sizeof(msg), "%s", err ? err : "");
-	snprintf(d->last_error, sizeof(d->last_error), "%s: %ld %s", what, code, msg);
+	snprintf(msg, sizeof(msg), "%s", err && *err ? err : "failed");
+	/* Code 0 is no HTTP answer at all (refused, timed out): say what happened, not "0". */
+	if (code > 0)
+		snprintf(d->last_error, sizeof(d->last_error), "%s: HTTP %ld %s", what, code, msg);
+	else
+		snprintf(d->last_error, sizeof(d->last_error), "%s: %s", what, msg);
 }
 
 /* ---- work order ---------------------------------------------------------------- */

@@ -376,6 +376,80 @@ static void error_place(const char *text, size_t len, const char *at, int *line,
 	}
 }
 
+/*
+ * The line of key's first appearance as a JSON key ("key" then ':'), from
+ * `from` on; 0 when not found. Good enough for pointing at a typo.
+ */
+static int key_line(const char *text, size_t len, const char *key, const char **from)
+{
+	size_t kl = strlen(key);
+	const char *p = *from, *end = text + len;
+	while (p && p + kl + 2 <= end) {
+		const char *q = memchr(p, '"', (size_t)(end - p));
+		if (!q || q + kl + 2 > end)
+			break;
+		if (!memcmp(q + 1, key, kl) && q[kl + 1] == '"') {
+			const char *r = q + kl + 2;
+			while (r < end && (*r == ' ' || *r == '\t' || *r == '\r' || *r == '\n'))
+				r++;
+			if (r < end && *r == ':') {
+				int line = 1;
+				for (const char *t = text; t < q; t++)
+					line += *t == '\n';
+				*from = r;
+				return line;
+			}
+		}
+		p = q + 1;
+	}
+	return 0;
+}
+
+/*
+ * Fields the loader does not know are errors, not silently ignored: a typo
+ * ("agnet") would otherwise run the device without its agent. Names the
+ * file, the line and the field, and lists the known ones.
+ */
+static int unknown_fields(const char *text, size_t len, const cJSON *root, const char *path,
+                          char **why)
+{
+	static const char *const top[] = {
+		"name", "profiles", "token_file", "ca", "devices", NULL
+	};
+	static const char *const dev[] = { "name",   "kind", "count", "agent",
+		                           "triton", "shm",  "ca",    NULL };
+	const char *from = text;
+	const cJSON *devs = cJSON_GetObjectItemCaseSensitive(root, "devices");
+	for (int d = -1; d < (cJSON_IsArray(devs) ? cJSON_GetArraySize(devs) : 0); d++) {
+		const cJSON *o = d < 0 ? root : cJSON_GetArrayItem(devs, d);
+		const char *const *known = d < 0 ? top : dev;
+		const cJSON *it;
+		if (!cJSON_IsObject(o))
+			continue;
+		cJSON_ArrayForEach (it, o) {
+			size_t k = 0;
+			while (known[k] && strcmp(known[k], it->string))
+				k++;
+			if (known[k])
+				continue;
+			char list[160] = "", where[48] = "";
+			for (k = 0; known[k]; k++)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				         k ? ", " : "", known[k]);
+			if (d >= 0)
+				snprintf(where, sizeof(where), "devices[%d].", d);
+			int line = key_line(text, len, it->string, &from);
+			if (!line) {
+				from = text;
+				line = key_line(text, len, it->string, &from);
+			}
+			return lv_fail(why, LV_EINVAL, "%s:%d: %s%.64s: unknown field (known: %s)",
+			               path, line, where, it->string, list);
+		}
+	}
+	return LV_OK;
+}
+
 struct lv_cluster *lv_cluster_parse(const char *text, size_t len, const char *path, char **why)
 {
 	const char *end = NULL;
@@ -393,6 +467,10 @@ struct lv_cluster *lv_cluster_parse(const char *text, size_t len, const char *pa
 		int line, col;
 		error_place(text, len, end, &line, &col);
 		lv_fail(why, LV_EINVAL, "%s:%d:%d: text after the JSON object", path, line, col);
+		cJSON_Delete(root);
+		return NULL;
+	}
+	if (cJSON_IsObject(root) && unknown_fields(text, len, root, path, why) != LV_OK) {
 		cJSON_Delete(root);
 		return NULL;
 	}

@@ -23,10 +23,22 @@ if command -v gnuplot >/dev/null; then
 		check "figure $fig.svg" grep -q "<svg" "$OUT/plots/$fig.svg"
 	done
 fi
+# The figures' script: a colour of its own per policy in the latency CDF, and a frames/J
+# axis fitted to the values (from 0 it hid the few-percent differences that matter).
+cdf=$(grep -m1 '^plot "latency_cdf.dat"' "$OUT/plots/plots.gp")
+check "each policy's CDF line has its own colour: $cdf" test \
+	"$(echo "$cdf" | grep -oE 'lc rgb "#[0-9a-f]{6}"' | sort -u | wc -l)" -eq 4
+check "the frames/J axis does not start at 0: $(grep -m1 'set yrange' "$OUT/plots/plots.gp")" \
+	grep -qE '^set yrange \[[0-9.]*[1-9][0-9.e-]*:[0-9.e-]+\]$' "$OUT/plots/plots.gp"
 check "no temporary directory left" test -z "$(ls -d "$OUT".* 2>/dev/null)"
 check "no work files left" test ! -e "$OUT/work"
 check "stdout is the table" cmp -s "$SCRATCH/table" "$OUT/table.txt"
 check "the table names the baseline" grep -q "transparent .*(baseline)" "$SCRATCH/table"
+check "the table explains its columns (d pts, req ok%, bound%)" sh -c \
+	"grep -q '^vs base: frames/J against transparent' '$SCRATCH/table' &&
+	 grep -q 'd pts: ok% minus transparent' '$SCRATCH/table' &&
+	 grep -q '^req ok%: requests whose every frame was within budget' '$SCRATCH/table' &&
+	 grep -q 'bound%: the energy lower bound as a share of it' '$SCRATCH/table'"
 check "progress went to stderr" grep -q "run 12/12 done" "$SCRATCH/progress"
 
 R=$OUT/report.json

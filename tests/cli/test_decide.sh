@@ -112,8 +112,15 @@ check "transparent:pin=1: the top clock, set and dispatched" jq -e \
 	'.policy == "transparent(pin=1)" and .freq_hz == 1377000000 and .clocks == [{"device": "agx-xavier-00", "freq_hz": 1377000000}]' \
 	"$SCRATCH/t.json"
 
+
 # 8. Bad input: one line naming what was wrong, exit 2.
-expect_exit 2 "is not a clock of nano" -- decide --queue 1 --remaining 1 --clock nano-00=123
+expect_exit 2 "5000 MHz is outside this device's clocks: 153.6 230.4" -- decide --queue 1 --remaining 1 --clock nano-00=5000
+# MHz to the nearest step, said: 1377 is the AGX's top clock exactly; 500 on a nano is 537.6.
+"$LOUDVA" decide --queue 1 --remaining 0.3 --mode prof --down xavier-nx-00 --down xavier-nx-01 \
+	--down nano-00 --down nano-01 --json --clock agx-xavier-00=1377 >"$SCRATCH/c3.json" ||
+	fail "decide --clock in MHz"
+check "--clock 1377 (MHz) is 1377000000 Hz" jq -e '.freq_hz == 1377000000' "$SCRATCH/c3.json"
+expect_exit 0 "nano-00=500: 500 MHz -> 537.6 MHz, the nearest step" -- decide --queue 1 --remaining 1 --clock nano-00=500
 expect_exit 2 "no device 'bogus'" -- decide --queue 1 --remaining 1 --busy bogus
 expect_exit 2 "--remaining: 'abc'" -- decide --queue 1 --remaining abc
 expect_exit 2 "--queue: '-3'" -- decide --queue -3 --remaining 1

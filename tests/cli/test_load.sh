@@ -32,12 +32,12 @@ expect_exit 2 "unknown option '--bogus'" -- load --trace "$SCRATCH/t.csv" --bogu
 expect_exit 0 "" -- load --help
 grep -q "usage: loudva load" "$SCRATCH/out" || fail "--help prints the usage"
 
-# 2. Nobody listening (port 1): every frame unanswered, exit 1.
-expect_exit 1 "$frames of $frames frames unanswered" -- load --trace "$SCRATCH/t.csv" \
-	--url http://127.0.0.1:1 --speed 10 --json
-check "json: every frame unanswered" jq -e --argjson n "$frames" \
-	'.frames_unanswered == $n and .frames_answered == 0 and .requests_failed > 0' "$SCRATCH/out"
-check "json: the first error is named" jq -e '.first_error | test("connect"; "i")' "$SCRATCH/out"
+# 2. Nobody listening (port 1): /healthz is asked first, so it fails fast,
+#    exit 1, naming the URL, and sends nothing (no summary of a replay).
+expect_exit 1 "no controller at http://127.0.0.1:1/healthz" -- load --trace "$SCRATCH/t.csv" \
+	--url http://127.0.0.1:1/inference --json
+grep -q "nothing sent" "$SCRATCH/err" || fail "a dead URL: does not say nothing was sent: $(cat "$SCRATCH/err")"
+[ ! -s "$SCRATCH/out" ] || fail "a dead URL: a replay summary was printed: $(cat "$SCRATCH/out")"
 
 # 3. Against loudva serve on the embedded cluster, with a directory of images.
 if [ -e tests/live/lib.sh ] && [ -x "${LOUDVA_AGENT:-build/san/loudva-agent}" ]; then

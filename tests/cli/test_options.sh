@@ -106,4 +106,23 @@ done
 "$LOUDVA" demo --help | grep -qE -- '--mode .*\[prof\]$' || fail "demo --help: --mode [prof]"
 "$LOUDVA" sim --help | grep -qE -- '--mode .*\[pred\]$' || fail "sim --help: --mode [pred]"
 
+# The console needs a terminal on stdout: into a pipe or file it refuses at
+# once, before starting anything, instead of writing escape codes for ever.
+# (timeout: the console it replaces ran until killed.)
+for args in "console --listen none" "--listen none"; do
+	rc=0
+	timeout 60 "$LOUDVA" $args >"$SCRATCH/out" 2>"$SCRATCH/err" </dev/null || rc=$?
+	check "loudva $args into a file: exit 2, got $rc" test "$rc" -eq 2
+	grep -q "standard output is not a terminal.*loudva serve" "$SCRATCH/err" ||
+		fail "loudva $args into a file: no reason given: $(head -3 "$SCRATCH/err")"
+	[ ! -s "$SCRATCH/out" ] || fail "loudva $args wrote to a file: $(head -c 100 "$SCRATCH/out" | od -c | head -2)"
+done
+
+# A typo in a cluster file's field is an error naming the file, line and field
+# (before it, serve ran the device without its agent and printed frames/J nan).
+printf '{\n  "name": "typo",\n  "devices": [\n    {"name": "n0", "kind": "nano",\n     "agnet": "http://127.0.0.1:1", "triton": "http://127.0.0.1:1"}\n  ]\n}\n' \
+	>"$SCRATCH/typo.json"
+expect_exit 2 "typo.json:5: devices[0].agnet: unknown field (known: name, kind" -- \
+	serve --cluster "$SCRATCH/typo.json" --listen none --duration 1
+
 finish

@@ -27,12 +27,15 @@ mhz=$(awk -v f="$bf" 'BEGIN { printf "%.0f", f / 1e6 }')
 row=$(grep -E "^ +$mhz MHz  " "$SCRATCH/heat.txt")
 check "the best row ($mhz MHz) ends its batch-$bb cell in '*': '$row'" \
 	test "${row:$((11 + 3 * bb - 1)):1}" = "*"
+# '*' is the best cell's mark only: no legend level uses it (it once meant both).
+check "no legend level drawn as '*': $(grep '^ *J/frame' "$SCRATCH/heat.txt")" \
+	sh -c "! grep -E '^ *J/frame' '$SCRATCH/heat.txt' | grep -qF '*'"
 check "one '*' in the map" test "$(grep -E '^ +[0-9]+ MHz' "$SCRATCH/heat.txt" | tr -cd '*' | wc -c)" -eq 1
 grep -q "least energy per frame: .* at $(awk -v f="$bf" 'BEGIN { printf "%g", f / 1e6 }') MHz, batch $bb" "$SCRATCH/heat.txt" ||
 	fail "the legend names the best point ($bf Hz, batch $bb): $(tail -1 "$SCRATCH/heat.txt")"
 # Glyph order follows value order: for batch 1 at the lowest and the best clock,
 # the lower energy never gets a denser glyph.
-ramp='.:-=+*x#%@'
+ramp='.:-=+ox#%@'
 glyph_at() { grep -E "^ +$1 MHz  " "$SCRATCH/heat.txt" | cut -c$((12 + 3 * ($2 - 1))); }
 low=$(jq '.freqs_hz | min / 1e6 | round' $P)
 gl=$(glyph_at "$low" 1) gb=$(glyph_at "$mhz" 1)

@@ -8,6 +8,8 @@ SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/loudva-console-XXXXXX")
 SESSION="lvtest-$$"
 FAILS=0
 export TMUX_TMPDIR=$SCRATCH # a private tmux server: never the operator's
+# The console's history and configuration in the scratch directory, never the operator's.
+export XDG_STATE_HOME=$SCRATCH/state XDG_CONFIG_HOME=$SCRATCH/config
 
 cleanup() {
 	tmux kill-server 2>/dev/null

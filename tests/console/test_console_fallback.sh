@@ -25,7 +25,7 @@ tmux capture-pane -e -p -t "$SESSION" | grep -q $'\e\\[' || fail "no attributes 
 
 wait_for "the console to stop after its iterations" 60 CONSOLE-EXITED
 [ "$(cat "$SCRATCH/rc")" = 0 ] || fail "exit status $(cat "$SCRATCH/rc")"
-grep -q "stopped after 80 frames drawn" "$SCRATCH/stderr" || fail "did not stop at 80 frames"
+grep -q "stopped after 80 screen redraws" "$SCRATCH/stderr" || fail "did not stop after 80 screen redraws"
 grep -qE "(^| )icanon" "$SCRATCH/stty" || fail "terminal not restored"
 for a in $agents; do
 	if kill -0 "$a" 2>/dev/null; then

@@ -201,6 +201,27 @@ static void test_parse_from_memory(void **st)
 	free(dir);
 }
 
+/* A typo in a field's name is an error naming the file, the line and the field. */
+static void test_unknown_field(void **st)
+{
+	(void)st;
+	static const char text[] = "{\n  \"name\": \"t\",\n  \"devices\": [\n"
+	                           "    {\"name\": \"a\", \"kind\": \"nano\"},\n"
+	                           "    {\"name\": \"b\", \"kind\": \"nano\",\n"
+	                           "     \"agnet\": \"http://127.0.0.1:1\"}\n  ]\n}\n";
+	static const char top[] = "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\"}],\n"
+	                          " \"profile\": \"x\"}";
+	char *why = NULL;
+	assert_null(lv_cluster_parse(text, sizeof(text) - 1, "c.json", &why));
+	assert_non_null(
+	    strstr(why, "c.json:6: devices[1].agnet: unknown field (known: name, kind"));
+	free(why);
+	why = NULL;
+	assert_null(lv_cluster_parse(top, sizeof(top) - 1, "c.json", &why));
+	assert_non_null(strstr(why, "c.json:2: profile: unknown field (known: name, profiles"));
+	free(why);
+}
+
 /* The largest cluster a file may describe loads (names checked through a hash set). */
 static void test_many_devices(void **st)
 {
@@ -336,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_token_file),     cmocka_unit_test(test_shm_flag),
 		cmocka_unit_test(test_ca_files),       cmocka_unit_test(test_parse_from_memory),
 		cmocka_unit_test(test_many_devices),   cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_unknown_field),
 	};
 	return cmocka_run_group_tests_name("cluster", tests, NULL, NULL);
 }

@@ -396,7 +396,12 @@ static void test_metrics_http_only(void **state)
 		                        .too_large = 1,
 		                        .frames_submitted = 12,
 		                        .body_bytes = 1234567 };
+	fe.refused_requests[LV_FE_REFUSE_TOO_MANY_IMAGES] = 1;
+	fe.refused_frames[LV_FE_REFUSE_TOO_MANY_IMAGES] = 89;
 	char *t = lv_prom_render(NULL, &fe, NULL);
+	assert_has_line(t, "loudva_http_refused_requests_total{reason=\"too_many_images\"} 1");
+	assert_has_line(t, "loudva_http_refused_frames_total{reason=\"too_many_images\"} 89");
+	assert_has_line(t, "loudva_http_refused_frames_total{reason=\"busy\"} 0");
 	assert_has_line(t, "loudva_http_requests_total 7");
 	assert_has_line(t, "loudva_http_inference_requests_total{outcome=\"ok\"} 4");
 	assert_has_line(t, "loudva_http_inference_requests_total{outcome=\"bad_request\"} 2");
@@ -404,7 +409,7 @@ static void test_metrics_http_only(void **state)
 	assert_has_line(t, "loudva_http_frames_submitted_total 12");
 	assert_has_line(t, "loudva_http_received_bytes_total 1234567");
 	assert_null(strstr(t, "loudva_frames_total"));
-	assert_int_equal(check_exposition(t), 4);
+	assert_int_equal(check_exposition(t), 6);
 	assert_int_not_equal(promtool(t), 0);
 	free(t);
 
@@ -470,7 +475,7 @@ static void test_status_json(void **state)
 	struct lv_snap_device d[3];
 	make_snapshot(&s, d);
 	size_t len;
-	char *t = lv_prom_status_json(&s, &len);
+	char *t = lv_prom_status_json(&s, NULL, &len);
 	assert_int_equal(len, strlen(t));
 	cJSON *o = cJSON_Parse(t);
 	assert_non_null(o);
@@ -517,7 +522,7 @@ static void test_store_record(void **state)
 	char *t = lv_prom_render(&s, NULL, NULL);
 	assert_null(strstr(t, "loudva_store_"));
 	free(t);
-	t = lv_prom_status_json(&s, NULL);
+	t = lv_prom_status_json(&s, NULL, NULL);
 	cJSON *o = cJSON_Parse(t);
 	assert_true(cJSON_IsNull(at(o, "store")));
 	cJSON_Delete(o);
@@ -546,7 +551,7 @@ static void test_store_record(void **state)
 	check_exposition(t);
 	assert_int_not_equal(promtool(t), 0);
 	free(t);
-	t = lv_prom_status_json(&s, NULL);
+	t = lv_prom_status_json(&s, NULL, NULL);
 	o = cJSON_Parse(t);
 	assert_true(cJSON_IsFalse(at(o, "store.complete")));
 	assert_true(cJSON_IsTrue(at(o, "store.failing")));

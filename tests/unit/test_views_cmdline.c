@@ -19,7 +19,9 @@ static const char *const devices[] = { "agx-xavier-00", "xavier-nx-00", "xavier-
 	                               "nano-01" };
 static const char *const specs[] = { "thesis-cluster", "tiny", "live-cluster" };
 
-static const struct lv_cmd_words words = { views, 7, policies, 4, devices, 5, specs, 3 };
+static const struct lv_cmd_words words = {
+	views, 7, policies, 4, devices, 5, specs, 3, NULL, NULL
+};
 
 static struct lv_cmd parse_ok(const char *line)
 {
@@ -143,6 +145,39 @@ static void test_parse_errors(void **st)
 	assert_int_not_equal(lv_cmd_parse_hz("12kHz", &hz), 0);
 }
 
+/* Clocks in MHz as operators type them, to the nearest step, or refused with the list. */
+static void test_clock_resolve(void **st)
+{
+	(void)st;
+	static const uint64_t nano[] = { 153600000, 230400000, 460800000, 537600000, 921600000 };
+	char note[96], why[200];
+	uint64_t hz = 0;
+	assert_int_equal(lv_cmd_parse_hz("921.6", &hz), 0); /* bare: MHz */
+	assert_int_equal(hz, 921600000ull);
+	assert_int_equal(lv_cmd_parse_hz("921600000", &hz), 0); /* plainly Hz */
+	assert_int_equal(hz, 921600000ull);
+	assert_int_equal(
+	    lv_cmd_clock_resolve("921.6MHz", nano, 5, &hz, note, sizeof(note), why, sizeof(why)),
+	    0);
+	assert_int_equal(hz, 921600000ull);
+	assert_string_equal(note, "");
+	assert_int_equal(
+	    lv_cmd_clock_resolve("500", nano, 5, &hz, note, sizeof(note), why, sizeof(why)), 0);
+	assert_int_equal(hz, 537600000ull);
+	assert_string_equal(note, "500 MHz -> 537.6 MHz, the nearest step");
+	assert_int_not_equal(
+	    lv_cmd_clock_resolve("5000", nano, 5, &hz, note, sizeof(note), why, sizeof(why)), 0);
+	assert_string_equal(why, "5000 MHz is outside this device's clocks: 153.6 230.4 460.8 "
+	                         "537.6 921.6 MHz");
+	/* 500 Hz (with its unit) is far below the lowest step: refused, never "0 MHz". */
+	assert_int_not_equal(
+	    lv_cmd_clock_resolve("500Hz", nano, 5, &hz, note, sizeof(note), why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "0.0005 MHz is outside"));
+	assert_int_not_equal(
+	    lv_cmd_clock_resolve("fast", nano, 5, &hz, note, sizeof(note), why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "'fast' is not a clock"));
+}
+
 static void test_complete(void **st)
 {
 	(void)st;
@@ -171,6 +206,27 @@ static void test_complete(void **st)
 	snprintf(line, sizeof(line), "experiment t");
 	assert_int_equal(lv_cmd_complete(line, sizeof(line), &words, hint, sizeof(hint)), 2);
 	assert_string_equal(line, "experiment t");
+	/* A policy's parameters after its ':' or a ',', with their '='. */
+	snprintf(line, sizeof(line), "policy fixed_batch:");
+	assert_int_equal(lv_cmd_complete(line, sizeof(line), &words, hint, sizeof(hint)), 3);
+	assert_string_equal(hint, "N= max_wait= buffer=");
+	snprintf(line, sizeof(line), "policy fixed_batch:N=16,m");
+	assert_int_equal(lv_cmd_complete(line, sizeof(line), &words, hint, sizeof(hint)), 1);
+	assert_string_equal(line, "policy fixed_batch:N=16,max_wait=");
+	/* A device's clocks in MHz after :pin DEVICE. */
+	static const uint64_t nano[] = { 153600000, 921600000 }, agx[] = { 1377000000 };
+	static const uint64_t *const freqs[] = { agx, NULL, NULL, nano, nano };
+	static const size_t n_freqs[] = { 1, 0, 0, 2, 2 };
+	struct lv_cmd_words wf = words;
+	wf.device_freqs = freqs;
+	wf.device_n_freqs = n_freqs;
+	snprintf(line, sizeof(line), "pin nano-00 ");
+	assert_int_equal(lv_cmd_complete(line, sizeof(line), &wf, hint, sizeof(hint)), 2);
+	assert_string_equal(hint, "153.6 921.6");
+	snprintf(line, sizeof(line), "pin nano-00 9");
+	assert_int_equal(lv_cmd_complete(line, sizeof(line), &wf, hint, sizeof(hint)), 1);
+	assert_string_equal(line, "pin nano-00 921.6 ");
+	assert_int_equal(parse_ok("exp thesis-cluster").kind, LV_CMD_EXPERIMENT); /* alias kept */
 	snprintf(line, sizeof(line), "zz");
 	assert_int_equal(lv_cmd_complete(line, sizeof(line), &words, hint, sizeof(hint)), 0);
 	assert_string_equal(line, "zz");
@@ -284,7 +340,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),    cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_complete), cmocka_unit_test(test_line_editor),
-		cmocka_unit_test(test_hist),
+		cmocka_unit_test(test_hist),     cmocka_unit_test(test_clock_resolve),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
