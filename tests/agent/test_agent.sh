@@ -93,8 +93,10 @@ for i in $(seq 1 200); do
 	[ "$f" = "$target" ] && break
 	sleep 0.02
 done
-check "right after the PUT the old clock still shows ($seen)" test "${seen%% *}" = "$old"
-check "then the new one, and nothing else ($seen)" \
+# The PUT's own answer showed the old clock (above); how soon a GET after it
+# lands depends on the machine's load, so the GETs are held only to what can
+# be seen in any order of events: the old clock, then the new one, nothing else.
+check "the old clock, then the new one, and nothing else ($seen)" \
 	awk -v s="$seen" -v o="$old" -v n="$target" 'BEGIN { k = split(s, a, " "); ok = a[k] == n; for (i = 1; i < k; i++) if (a[i] != o && a[i] != n) ok = 0; exit !ok }'
 req DELETE "$A_URL/gpu/frequency" "${AUTH[@]}"
 expect 200 "release" '(.pinned | not) and .governor == "default" and .released'

@@ -92,7 +92,14 @@ mkdir -p "$SCRATCH/c"
 for c in 1 2 3 4; do post "$SCRATCH/c/three$c.json" 3 60 & done
 for c in 1 2; do post "$SCRATCH/c/four$c.json" 4 60 & done
 posts=$(jobs -p | grep -v "^$SERVE_PID$")
-sleep 1
+# SIGINT only once the controller holds all 20 frames: a request that came
+# after it would be refused at the door (and rightly not be in the database).
+for _ in $(seq 1 200); do
+	got=$(curl -s "http://127.0.0.1:$SERVE_PORT/status" | jq -r '.frames.received // 0')
+	[ "$got" = 20 ] && break
+	sleep 0.05
+done
+check "the controller holds all 20 frames before SIGINT ($got)" test "$got" = 20
 kill -INT "$SERVE_PID"
 kill -CONT $pids
 wait $posts
