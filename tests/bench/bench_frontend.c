@@ -80,7 +80,13 @@ static void imm_put(void *arg, const struct lv_snapshot *s)
 }
 
 static const struct lv_frontend_ops imm_ops = {
-	"immediate", imm_new, imm_submit, imm_wait, imm_free, imm_get, imm_put,
+	.name = "immediate",
+	.request_new = imm_new,
+	.submit = imm_submit,
+	.request_wait = imm_wait,
+	.request_free = imm_free,
+	.snapshot_get = imm_get,
+	.snapshot_put = imm_put,
 };
 
 /* The child: serve until the parent closes `stop_fd`. */
