@@ -62,7 +62,7 @@ keys 1 ':policy fixed_batch:N=16,max_wait=5' Enter
 wait_for "the switch" 10 "policy fixed_batch(16,wait=5)"
 keys 4
 wait_for "the Policies view opens on the running policy" 10 "fixed_batch (running)"
-wait_for "its running N" 5 -E "^\* fixed_batch +N +16 "
+wait_for "its running N" 5 -E " N +16 1\.\.1024 frames"
 wait_for "its running max_wait" 5 -E "max_wait +5 "
 keys Right Enter C-u 8 Enter s
 wait_for "N edited, max_wait kept" 10 "policy fixed_batch:N=8,max_wait=5 (from the next decision)"
