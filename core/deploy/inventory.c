@@ -287,7 +287,7 @@ static int host_one(struct ictx *c, size_t group, char *name, char **w, size_t n
 		*port++ = '\0';
 	else
 		port = NULL;
-	size_t h;
+	size_t h = 0;
 	int rc = add_host(c, name, w[0], count, &h);
 	if (rc)
 		return rc;

@@ -32,10 +32,14 @@ void live_device_error(struct live_dev *d, const char *what, long code, const ch
 	char msg[96];
 	snprintf(msg, sizeof(msg), "%s", err && *err ? err : "failed");
 	/* Code 0 is no HTTP answer at all (refused, timed out): say what happened, not "0". */
+	int n; /* a longer message is cut to the field, on purpose */
 	if (code > 0)
-		snprintf(d->last_error, sizeof(d->last_error), "%s: HTTP %ld %s", what, code, msg);
+		n = snprintf(d->last_error, sizeof(d->last_error), "%s: HTTP %ld %s", what, code,
+		             msg);
 	else
-		snprintf(d->last_error, sizeof(d->last_error), "%s: %s", what, msg);
+		n = snprintf(d->last_error, sizeof(d->last_error), "%s: %s", what, msg);
+	if (n >= (int)sizeof(d->last_error))
+		d->last_error[sizeof(d->last_error) - 1] = '\0';
 }
 
 /* ---- work order ---------------------------------------------------------------- */

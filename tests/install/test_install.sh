@@ -27,7 +27,7 @@ B=$S/build
 mk() { make --no-print-directory -j2 BUILD="$B" PREFIX=/usr DESTDIR="$ROOT" "$@"; }
 
 # 1. build and install with a packager's flags
-if ! mk V=1 CFLAGS="-O2 -g -ffile-prefix-map=$PWD=." CPPFLAGS="-Wdate-time" \
+if ! mk V=1 CFLAGS="-O1 -ffile-prefix-map=$PWD=." CPPFLAGS="-Wdate-time" \
 	LDFLAGS="-Wl,--as-needed" install >"$S/make.log" 2>&1; then
 	fail "make install failed: $(tail -20 "$S/make.log")"
 	finish
