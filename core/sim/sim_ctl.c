@@ -254,6 +254,19 @@ double sim_ctl_next_s(const struct sim_ctl *c)
 	return t;
 }
 
+/* n frames of intake entry x reach the engine at t. */
+static void admit_event(struct sim_ctl_event *ev, const struct sim_ctl_intake *x, uint32_t n,
+                        double t)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = SIM_CTL_ADMIT;
+	ev->time_s = t;
+	ev->req = x->req;
+	ev->frames = n;
+	ev->arrival_s = x->arrival_s;
+	ev->budget_s = x->budget_s;
+}
+
 static void deliver_event(struct sim_ctl_event *ev, const struct sim_ctl_job *j, double t)
 {
 	memset(ev, 0, sizeof(*ev));
@@ -297,13 +310,7 @@ static void intake_tick(struct sim_ctl *c, double t, struct sim_ctl_event *ev)
 		    c->m->intake_per_poll > 0 ? (uint32_t)c->m->intake_per_poll : UINT32_MAX;
 	}
 	uint32_t n = x->left < c->tick_left ? x->left : c->tick_left;
-	memset(ev, 0, sizeof(*ev));
-	ev->kind = SIM_CTL_ADMIT;
-	ev->time_s = t;
-	ev->req = x->req;
-	ev->frames = n;
-	ev->arrival_s = x->arrival_s;
-	ev->budget_s = x->budget_s;
+	admit_event(ev, x, n, t);
 	x->left -= n;
 	c->tick_left -= n;
 	if (x->left == 0) {
@@ -370,13 +377,7 @@ int sim_ctl_drain_intake(struct sim_ctl *c, double t, struct sim_ctl_event *ev)
 	if (c->in_len == 0)
 		return 0;
 	struct sim_ctl_intake *x = &c->in[c->in_head];
-	memset(ev, 0, sizeof(*ev));
-	ev->kind = SIM_CTL_ADMIT;
-	ev->time_s = t;
-	ev->req = x->req;
-	ev->frames = x->left;
-	ev->arrival_s = x->arrival_s;
-	ev->budget_s = x->budget_s;
+	admit_event(ev, x, x->left, t);
 	c->in_head = (c->in_head + 1) % c->in_cap;
 	if (--c->in_len == 0)
 		c->next_tick_s = INFINITY;
