@@ -55,6 +55,22 @@ wait_for() {
 	return 1
 }
 
+# wait_gone WHAT CAP_S GREP-ARGS...: polls the screen until grep no longer matches.
+wait_gone() {
+	local what=$1 cap=$2
+	shift 2
+	local end=$((SECONDS + cap))
+	while [ "$SECONDS" -lt "$end" ]; do
+		if ! screen | grep -q "$@"; then
+			return 0
+		fi
+		sleep 0.3
+	done
+	fail "$what: still on screen after ${cap}s; screen:"
+	screen >&2
+	return 1
+}
+
 # The console's pid: the pane's shell's child.
 console_pid() {
 	local shell
