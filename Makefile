@@ -13,6 +13,12 @@
 # data), man pages, bash completion and the systemd units; the programs find
 # the data there (core/base/datapath.h), so build with the PREFIX you install to.
 
+# Every core, unless the caller chose (make -jN wins): `make test` builds three
+# trees (release, sanitizers, fuzzers) before it runs anything.
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+endif
+
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
