@@ -103,7 +103,15 @@ wait_for "the console to exit" 60 CONSOLE-EXITED
 grep -qx "refresh 400" "$XDG_STATE_HOME/loudva/history" ||
 	fail "history file: $(cat "$XDG_STATE_HOME/loudva/history" 2>&1)"
 tmux kill-server 2>/dev/null
+# wait for the old server to be gone: a new session started while it shuts
+# down can go down with it
+for _ in $(seq 1 50); do
+	tmux has-session 2>/dev/null || break
+	sleep 0.1
+done
+sleep 0.3
 run
+tmux has-session 2>/dev/null || { sleep 0.5; run; }
 wait_for "the second session" 90 "^nano-01 " || { finish; exit 1; }
 keys ':' Up
 wait_for "Up in a new session: the last command of the one before" 5 -E "^:q! *$"
