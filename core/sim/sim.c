@@ -357,13 +357,15 @@ static void request_timeouts(struct sim *s, double t)
 		answer(s, s->req_cursor, s->trace->reqs[s->req_cursor].time_s + to);
 		s->req_cursor++;
 	}
+	/* an answered request needs no time-out: step past it once, not at every instant */
+	while (s->req_cursor < s->next_req && s->req_state[s->req_cursor] == 2)
+		s->req_cursor++;
 }
 
+/* The next request time-out; request_timeouts keeps the cursor on an unanswered request. */
 static double request_timeout_next_s(const struct sim *s)
 {
 	size_t r = s->req_cursor;
-	while (r < s->next_req && s->req_state[r] == 2)
-		r++;
 	return r < s->next_req ? s->trace->reqs[r].time_s + s->cfg->ctl->request_timeout_s
 	                       : INFINITY;
 }
