@@ -326,6 +326,64 @@ static void test_grouping_matches_full_scan(void **st)
 }
 
 /*
+ * The plain scan reads each cost row by bisection (policy_loud.c: struct
+ * rows); the explained scan tries every batch. On rows that are not monotone
+ * (latency falling as the batch grows), with unmeasured cells and with tied
+ * energies, for loud and eco (busy devices, queue_aware), they must agree for
+ * every (n, r).
+ */
+static void test_bisection_matches_every_batch(void **st)
+{
+	(void)st;
+	static const double freqs[] = { F1, F2 };
+	static const double idle[] = { 0.5, 0.8 };
+	struct lv_test_point pts[16];
+	size_t np = 0;
+	for (int fi = 0; fi < 2; fi++)
+		for (int b = 1; b <= 8; b++) {
+			if ((b == 3 && fi == 0) || (b == 6 && fi == 1))
+				continue; /* unmeasured */
+			double lat = (fi ? 0.3 : 0.6) * b - (b % 3 == 0 ? 0.7 : 0.0); /* dips */
+			double e = b % 4 == 0 ? 1.0 * b : (fi ? 1.3 : 1.1) * b - 0.05 * b * b;
+			pts[np++] =
+			    (struct lv_test_point){ freqs[fi], b, lat > 0.05 ? lat : 0.05, e };
+		}
+	static const char *specs[] = { "loud", "eco", "loud:objective=1", "eco:network_cost=0.05" };
+	for (size_t k = 0; k < sizeof(specs) / sizeof(specs[0]); k++) {
+		struct lv_profile *p =
+		    lv_test_profile_new("bumpy", 2, freqs, idle, 8, 0.3, np, pts);
+		size_t n_dev = 4;
+		struct lv_cluster *c = lv_cluster_new_from_profiles(&p, &n_dev, 1);
+		assert_int_equal(lv_cluster_build_costs(c, LV_COST_PROF, NULL, NULL), 0);
+		/* one instance per path: a dispatch updates eco's plan of the device */
+		struct lv_policy *pol = lv_policy_new(specs[k], c, NULL);
+		struct lv_policy *pex = lv_policy_new(specs[k], c, NULL);
+		assert_non_null(pol);
+		assert_non_null(pex);
+		for (size_t i = 0; i < n_dev; i++) {
+			c->devices[i].freq_hz = (uint64_t)(i % 2 ? F1 : F2);
+			c->devices[i].inflight = (int)(i == 1);
+		}
+		struct lv_clock_set ca[8], cb[8];
+		for (size_t n = 1; n <= 9; n++) {
+			for (double r = -0.2; r < 5.0; r += 0.03) {
+				struct lv_view v = { c, n, r, 0, 0, INFINITY };
+				struct lv_decision a = { .clocks = ca, .cap_clocks = 8 };
+				struct lv_decision b = { .clocks = cb, .cap_clocks = 8 };
+				struct lv_explain ex = { .max_alts = 4 };
+				lv_policy_decide(pol, &v, 0, &a, NULL);
+				lv_policy_decide(pex, &v, 0, &b, &ex);
+				assert_int_equal(a.has_dispatch, b.has_dispatch);
+				assert_memory_equal(&a.dispatch, &b.dispatch, sizeof(a.dispatch));
+			}
+		}
+		lv_policy_free(pol);
+		lv_policy_free(pex);
+		lv_cluster_free(c);
+	}
+}
+
+/*
  * objective=1 minimises marginal energy per frame (E - P_idle·L)/b, with the
  * kind's lowest idle power (1 W in the test profile). For n=4, r=3.0 the
  * feasible f=100 rows give b1: 1.0-1.0/1 = 0, b2: 0.8-1.5/2 = 0.05,
@@ -575,6 +633,7 @@ int main(void)
 		cmocka_unit_test(test_eco_tight_memory_caps_batch),
 		cmocka_unit_test(test_eco_admission_control),
 		cmocka_unit_test(test_eco_queue_aware),
+		cmocka_unit_test(test_bisection_matches_every_batch),
 		cmocka_unit_test(test_eco_change_quantile),
 		cmocka_unit_test(test_bad_parameters),
 	};
