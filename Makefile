@@ -30,6 +30,7 @@ DEB_PKGS := gcc make pkg-config libcjson-dev libxgboost-dev libsqlite3-dev libcm
 DEB_PKGS += wrk python3 openssl
 DEB_PKGS += clang libclang-rt-14-dev
 DEB_PKGS += man-db bash-completion libsystemd-dev systemd prometheus
+DEB_PKGS += ansible-lint yamllint sudo
 
 PKGS := libcjson xgboost sqlite3 libmicrohttpd libcurl libssh yaml-0.1 libturbojpeg libpng ncursesw
 TEST_PKGS := cmocka

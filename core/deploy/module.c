@@ -2,6 +2,10 @@
  * module: the module registry — one table of every module implementation,
  * selected by name. It points down to module_<group>.c and nothing else; the
  * helpers those implementations share live in module_util.c.
+ *
+ * Names are found as Ansible finds them: the short name ("copy") or the fully
+ * qualified one ("ansible.builtin.copy", "ansible.legacy.copy"), which
+ * ansible-lint's production profile asks for.
  */
 #include "module.h"
 
@@ -16,8 +20,16 @@ static const struct lv_module_ops *const registry[] = {
 	&lv_module_apt,     &lv_module_package,  &lv_module_reboot,     NULL,
 };
 
+/* The collections whose modules we implement under their short names. */
+static const char *const collections[] = { "ansible.builtin.", "ansible.legacy.", NULL };
+
 const struct lv_module_ops *lv_module_find(const char *name)
 {
+	for (const char *const *c = collections; *c; c++)
+		if (!strncmp(name, *c, strlen(*c))) {
+			name += strlen(*c);
+			break;
+		}
 	for (const struct lv_module_ops *const *m = registry; *m; m++)
 		if (!strcmp((*m)->name, name))
 			return *m;
