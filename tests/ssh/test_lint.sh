@@ -30,8 +30,8 @@ for f in playbooks/*.yml; do
 	"$LOUDVA" setup -i playbooks/inventory.example.ini "$f" --syntax-check >"$SCRATCH/out" 2>&1 ||
 		{ fail "loudva setup --syntax-check $f"; cat "$SCRATCH/out" >&2; }
 done
-check "every module name is fully qualified" \
-	test "$(grep -hE '^ +(- )?(command|shell|copy|template|file|systemd|service|user|debug):' playbooks/*.yml | wc -l)" = 0
+# (ansible-lint's fqcn rule, in the production profile, holds every module
+# name to ansible.builtin.NAME.)
 
 # ---- the agent's unit: one source
 echo "localhost ansible_connection=local" >"$SCRATCH/inv.ini"
