@@ -6,10 +6,11 @@
 #   - bootstrap.yml: a new service user, its key, the sudo rule;
 #   - firewall.yml: nftables, the rules, their unit;
 #   - logs.yml: journald's drop-in and logrotate's file;
-# and what can be done for real without touching the host: bootstrap's sudo
-# rule written to a scratch file through `validate: visudo -cf %s` (visudo
-# passes it, mode 0440), and a broken rule refused by visudo, leaving the
-# previous file in place.
+# and what can be done for real without harm: bootstrap's sudo rule written
+# to a scratch file through `validate: visudo -cf %s` (visudo passes it, mode
+# 0440), a broken rule refused by visudo, leaving the previous file in place;
+# the user module making and removing a throwaway system user on this
+# machine, and refusing `groups` without `append: true` at load.
 . "$(dirname "$0")/../cli/lib.sh"
 . "$(dirname "$0")/sshd.sh"
 
@@ -84,6 +85,31 @@ setup badsudo playbooks/bootstrap.yml --tags sudo -e "@$VARS" -e "loudva_sudoers
 check "a rule visudo refuses fails the task (exit $RC)" test "$RC" = 2
 check "  saying why" grep -q "failed to validate" "$SCRATCH/badsudo.lv"
 check "  and the previous rule stays" cmp -s "$SCRATCH/sudoers.good" "$SUDOERS"
+
+# The user module for real, on the controller (a local connection): a
+# throwaway system user made, made again (ok), removed.
+echo "localhost ansible_connection=local" >"$SCRATCH/local.ini"
+trap 'userdel "$NEWUSER" 2>/dev/null; sshd_stop; rm -rf "$SCRATCH"' EXIT
+for step in present:changed=1 present:changed=0 absent:changed=1; do
+	RC=0
+	"$LOUDVA" setup -i "$SCRATCH/local.ini" tests/ssh/user.yml \
+		-e "u_name=$NEWUSER u_state=${step%%:*}" >"$SCRATCH/user.lv" 2>&1 || RC=$?
+	check "user ${step%%:*}: exit $RC" test "$RC" = 0
+	check "user ${step%%:*}: ${step#*:}" grep -qE "^localhost +: ok=1 +${step#*:} " "$SCRATCH/user.lv"
+	if [ "${step%%:*}" = present ]; then
+		check "  a system user with its shell" \
+			test "$(getent passwd "$NEWUSER" | cut -d: -f7)" = /usr/sbin/nologin
+		check "  in the video group" bash -c "id -nG $NEWUSER | tr ' ' '\n' | grep -qx video"
+	fi
+done
+check "user absent: the user is gone" bash -c "! getent passwd $NEWUSER"
+printf -- '- hosts: all\n  tasks:\n    - ansible.builtin.user: {name: x, groups: [video]}\n' \
+	>"$SCRATCH/user_noappend.yml"
+RC=0
+"$LOUDVA" setup -i "$SCRATCH/local.ini" "$SCRATCH/user_noappend.yml" --syntax-check \
+	>"$SCRATCH/out" 2>&1 || RC=$?
+check "user: groups without append: true is refused at load (exit $RC)" test "$RC" = 2
+check "  saying why" grep -q "groups needs append: true" "$SCRATCH/out"
 
 # The same check runs under Ansible: the same recaps.
 if command -v ansible-playbook >/dev/null; then
