@@ -5,7 +5,8 @@
 # --syntax-check` on each; the agent's unit template rendered by `loudva setup`
 # for make install's paths must say exactly what agents/loudva-agent.service
 # says (comments aside), and both must pass `systemd-analyze verify` and score
-# at most 4.0 in `systemd-analyze security`.
+# at most 4.0 in `systemd-analyze security`; Triton's unit, rendered the same
+# way, passes `systemd-analyze verify` and runs as its own user.
 . "$(dirname "$0")/../cli/lib.sh"
 
 ROOT=$PWD
@@ -64,4 +65,22 @@ for f in agents/loudva-agent.service "$SCRATCH/rendered.service"; do
 	check "$f: writes only the GPU's devfreq files" \
 		test "$(grep -c '^ReadWritePaths=-/sys/devices/[^ ]*/devfreq/' "$u")" = "$(grep -c '^ReadWritePaths=' "$u")"
 done
+
+# Triton's unit: rendered as triton.yml installs it, verified (its ExecStart
+# must name an executable: a link to true stands in for the release tarball's
+# binary, which only a Jetson has; outside /tmp, which the unit makes private).
+TRITON_DIR=$ROOT/${BUILD:-build}/lint-triton.$$
+trap 'rm -rf "$SCRATCH" "$TRITON_DIR"' EXIT
+mkdir -p "$TRITON_DIR/bin"
+ln -s /bin/true "$TRITON_DIR/bin/tritonserver"
+"$LOUDVA" setup -i "$SCRATCH/inv.ini" tests/ssh/render_unit.yml \
+	-e "{\"repo_dir\": \"$ROOT\", \"out\": \"$SCRATCH/tritonserver.service\",
+	     \"unit\": \"tritonserver.service\", \"triton_dir\": \"$TRITON_DIR\",
+	     \"triton_models\": \"$SCRATCH/models\", \"triton_http_port\": 8000,
+	     \"triton_user\": \"triton\"}" \
+	>"$SCRATCH/out" 2>&1 || { fail "loudva setup cannot render Triton's unit"; cat "$SCRATCH/out" >&2; }
+systemd-analyze verify "$SCRATCH/tritonserver.service" >"$SCRATCH/verify" 2>&1 ||
+	{ fail "systemd-analyze verify tritonserver.service"; cat "$SCRATCH/verify" >&2; }
+check "Triton runs as its own user" grep -qx "User=triton" "$SCRATCH/tritonserver.service"
+check "Triton logs to the journal" grep -qx "StandardError=journal" "$SCRATCH/tritonserver.service"
 finish
