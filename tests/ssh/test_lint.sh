@@ -63,7 +63,7 @@ for f in agents/loudva-agent.service "$SCRATCH/rendered.service"; do
 	check "$f: exposure $score is at most 4.0" awk -v s="${score:-99}" 'BEGIN { exit !(s <= 4.0) }'
 	check "$f: logs to the journal" grep -qx "StandardError=journal" "$u"
 	check "$f: writes only the GPU's devfreq files" \
-		test "$(grep -c '^ReadWritePaths=-/sys/devices/[^ ]*/devfreq/' "$u")" = "$(grep -c '^ReadWritePaths=' "$u")"
+		test "$(grep -cE '^ReadWritePaths=-/sys/(devices/[^ ]*/devfreq|class/devfreq)/' "$u")" = "$(grep -c '^ReadWritePaths=' "$u")"
 done
 
 # Triton's unit: rendered as triton.yml installs it, verified (its ExecStart
