@@ -173,17 +173,18 @@ static int scp_start(struct lv_ssh *c, char **why)
 	return rc;
 }
 
-/* Removes what a failed scp write left (scp cannot delete); best effort. */
-static void remove_partial(struct lv_ssh *c, const char *path)
+/* Runs `fmt` with `path` quoted in place of its %s; its exit status, or -1. */
+static int path_cmd(struct lv_ssh *c, const char *fmt, const char *path)
 {
-	char *q = lv_quote_sh(path), *cmd = lv_xasprintf("rm -f %s", q);
+	char *q = lv_quote_sh(path), *cmd = lv_xasprintf(fmt, q);
 	struct lv_ssh_result res;
 	char *ignored = NULL;
-	lv_ssh_exec(c, cmd, NULL, NULL, &res, &ignored);
+	int st = lv_ssh_exec(c, cmd, NULL, NULL, &res, &ignored) == 0 ? res.status : -1;
 	lv_ssh_result_fini(&res);
 	free(ignored);
 	free(cmd);
 	free(q);
+	return st;
 }
 
 static int scp_put(struct lv_ssh *c, const struct xfer_op *op, char **why)
@@ -213,7 +214,7 @@ static int scp_put(struct lv_ssh *c, const struct xfer_op *op, char **why)
 		left -= n;
 	}
 	if (rc)
-		remove_partial(c, op->path);
+		path_cmd(c, "rm -f %s", op->path); /* scp cannot delete what it left */
 out:
 	if (scp) {
 		ssh_scp_close(scp);
@@ -237,9 +238,9 @@ static int scp_get(struct lv_ssh *c, const struct xfer_op *op, char **why)
 	}
 	int req = ssh_scp_pull_request(scp);
 	if (req == SSH_SCP_REQUEST_WARNING) {
-		/* scp -f reports a missing file in words only, as "scp: PATH: strerror" */
+		/* scp -f says why in words only (and in the host's language): ask */
 		const char *w = ssh_scp_request_get_warning(scp);
-		bool missing = w && strstr(w, "No such file or directory");
+		bool missing = path_cmd(c, "test -e %s", op->path) == 1;
 		rc = lv_fail(why, missing ? LV_ENOENT : LV_EIO, "%s: %s: %s", c->peer, op->path,
 		             missing ? "no such file"
 		             : w     ? w

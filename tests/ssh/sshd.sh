@@ -111,11 +111,11 @@ sshd_start() {
 # is a directory of links to every program of /usr/bin and /bin but scp, so
 # only a pipe through the shell can move files.
 sshd_start_bare() {
-	local cfg=$SSHD_DIR/sshd_bare_config log=$SSHD_DIR/sshd_bare.log nobin=$SSHD_DIR/noscp-bin f
+	local cfg=$SSHD_DIR/sshd_bare_config log=$SSHD_DIR/sshd_bare.log nobin=$SSHD_DIR/noscp-bin
 	mkdir -p "$nobin"
-	for f in /usr/bin/* /bin/*; do
-		[ "${f##*/}" = scp ] || [ -e "$nobin/${f##*/}" ] || ln -s "$f" "$nobin/${f##*/}"
-	done
+	ln -s /usr/bin/* "$nobin/"
+	[ -L /bin ] || ln -s /bin/* "$nobin/" 2>/dev/null # names in both: /usr/bin's
+	rm -f "$nobin/scp"
 	local try
 	for try in 1 2 3 4 5; do
 		SSHD_NOSFTP_PORT=$(free_port)
