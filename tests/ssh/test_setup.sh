@@ -260,7 +260,7 @@ recap_rest() { grep "^$1 " "${2:-$SCRATCH/out}" | sed 's/^[^:]*: //' | tr -s ' '
 xfer_files() {
 	local h f
 	for h in $XHOSTS; do
-		for f in blob.bin empty.txt features.conf settings.conf built.txt; do
+		for f in blob.bin empty.txt features.conf features-default.conf settings.conf built.txt; do
 			echo "$f $(stat -c %a "$1/xfer/$h/$f")" \
 				"$(sed "s/$h/HOST/g" "$1/xfer/$h/$f" | wc -c)" \
 				"$(sed "s/$h/HOST/g" "$1/xfer/$h/$f" | md5sum)"
@@ -271,8 +271,8 @@ setup -i "$SCRATCH/inv-x.ini" tests/ssh/transfer.yml -e "scratch=$SCRATCH/lv" -f
 expect_rc 0 "transfers without SFTP"
 cp "$SCRATCH/out" "$SCRATCH/xfer-run1.txt"
 for h in $XHOSTS; do
-	check "transfers: $h's recap is sftp0's, changed=7 ($(recap_rest $h))" \
-		test "$(recap_rest $h)" = "$(recap_rest sftp0)" -a "$(recap $h changed)" = 7
+	check "transfers: $h's recap is sftp0's, changed=9 ($(recap_rest $h))" \
+		test "$(recap_rest $h)" = "$(recap_rest sftp0)" -a "$(recap $h changed)" = 9
 	check "transfers: $h's binary file arrived intact" cmp -s "$SCRATCH/lv/blob.bin" "$SCRATCH/lv/xfer/$h/blob.bin"
 	check "transfers: and came back intact to $h (fetch)" \
 		cmp -s "$SCRATCH/lv/blob.bin" "$SCRATCH/lv/fetched/$h$SCRATCH/lv/xfer/$h/blob.bin"
@@ -280,8 +280,8 @@ done
 LV_FILES=$(xfer_files "$SCRATCH/lv")
 check "transfers: the same files, modes and contents on the three hosts" \
 	test "$(echo "$LV_FILES" | awk '$1 != 3' | wc -l)" = 0
-check "transfers: modes as asked (0604, 0600, 0640)" \
-	test "$(stat -c %a "$SCRATCH"/lv/xfer/noscp0/{blob.bin,empty.txt,features.conf,settings.conf} | tr '\n' ' ')" = "604 600 640 640 "
+check "transfers: modes as asked (0604, 0600, 0640), kept by lineinfile, and 0666 less the umask" \
+	test "$(stat -c %a "$SCRATCH"/lv/xfer/noscp0/{blob.bin,empty.txt,features.conf,settings.conf,features-default.conf} | tr '\n' ' ')" = "604 600 640 640 $(printf %o $((0666 & ~0$(umask)))) "
 check "-v: sftp0 uses SFTP" grep -qx "<sftp0> files are transferred with sftp" "$SCRATCH/out"
 check "-v: nosftp0 uses scp" grep -qx "<nosftp0> files are transferred with scp" "$SCRATCH/out"
 check "-v: noscp0 uses a pipe" grep -qx "<noscp0> files are transferred with piped" "$SCRATCH/out"
@@ -293,7 +293,7 @@ check "no warning for sftp0" test "$(grep -c "\[sftp0\]" "$SCRATCH/err")" = 0
 setup -i "$SCRATCH/inv-x.ini" tests/ssh/transfer.yml -e "scratch=$SCRATCH/lv" -f 3
 expect_rc 0 "transfers without SFTP, second run"
 for h in $XHOSTS; do
-	check "transfers: $h's second run changes nothing" test "$(recap $h ok)/$(recap $h changed)" = 9/0
+	check "transfers: $h's second run changes nothing" test "$(recap $h ok)/$(recap $h changed)" = 11/0
 done
 # --check: built.txt is missing (creates: the command would run) and one host
 # has a stale.txt (removes: would run); fetch skips itself, as Ansible's does
@@ -303,9 +303,9 @@ setup -i "$SCRATCH/inv-x.ini" tests/ssh/transfer.yml -e "scratch=$SCRATCH/lv" -f
 expect_rc 0 "transfers, --check"
 cp "$SCRATCH/out" "$SCRATCH/xfer-check.txt"
 check "--check with creates: changed, as Ansible counts it ($(recap_rest sftp0))" \
-	test "$(recap sftp0 ok)/$(recap sftp0 changed)/$(recap sftp0 skipped)" = 7/1/2
+	test "$(recap sftp0 ok)/$(recap sftp0 changed)/$(recap sftp0 skipped)" = 9/1/2
 check "--check with removes: changed too ($(recap_rest noscp0))" \
-	test "$(recap noscp0 ok)/$(recap noscp0 changed)/$(recap noscp0 skipped)" = 7/2/2
+	test "$(recap noscp0 ok)/$(recap noscp0 changed)/$(recap noscp0 skipped)" = 9/2/2
 check "--check: Ansible's message" grep -q "Command would have run if not in check mode" "$SCRATCH/out"
 check "--check: and when it would not run" grep -q "Would not run command since '[^']*stale.txt' does not exist" "$SCRATCH/out"
 check "--check: nothing built" test ! -e "$SCRATCH/lv/xfer/sftp0/built.txt"
