@@ -81,8 +81,30 @@ static char *argv_line(const struct lv_val *argv)
 }
 
 /*
- * 1 when creates exists or removes does not (the command is not run), 0 to
- * run, <0 error. *msg and *out are Ansible's msg and stdout for the first case.
+ * A creates/removes pattern as one sh word that globs as Python's glob does
+ * (Ansible's): `*`, `?` and `[...]` stay live, everything else is quoted.
+ */
+static char *glob_word(const char *pat)
+{
+	char *out = lv_xstrdup("");
+	while (*pat) {
+		size_t n = strcspn(pat, "*?[]");
+		char *part = n ? lv_xasprintf("%.*s", (int)n, pat) : NULL;
+		char *q = part ? lv_quote_sh(part) : lv_xasprintf("%c", *pat);
+		char *next = lv_xasprintf("%s%s", out, q);
+		free(out);
+		free(q);
+		free(part);
+		out = next;
+		pat += n ? n : 1;
+	}
+	return out;
+}
+
+/*
+ * 1 when creates matches a path or removes matches none (the command is not
+ * run; creates is looked at first, as Ansible does), 0 to run, <0 error.
+ * *msg and *out are Ansible's msg and stdout for the first case.
  */
 static int already_done(struct lv_module_ctx *ctx, const char *cd, char **msg, char **out,
                         char **why)
@@ -91,25 +113,28 @@ static int already_done(struct lv_module_ctx *ctx, const char *cd, char **msg, c
 	const char *removes = lv_mod_arg(ctx->args, "removes");
 	if (!creates && !removes)
 		return 0;
-	const char *path = creates ? creates : removes;
-	char *q = lv_quote_sh(path);
-	char *script = lv_xasprintf("%s[ -e %s ]", cd, q);
+	char *gc = creates ? glob_word(creates) : NULL, *gr = removes ? glob_word(removes) : NULL;
+	char *tc = gc ? lv_xasprintf("for f in %s; do [ -e \"$f\" ] && exit 10; done\n", gc)
+	              : lv_xstrdup("");
+	char *tr = gr ? lv_xasprintf("for f in %s; do [ -e \"$f\" ] && exit 0; done; exit 11\n", gr)
+	              : lv_xstrdup("");
+	char *script = lv_xasprintf("%s\n%s%sexit 0", cd, tc, tr);
 	struct lv_exec_result res = { 0 };
 	int rc = lv_mod_shell(ctx, script, &res, why);
-	int done = 0;
-	if (rc == 0) {
-		bool exists = res.rc == 0;
-		done = creates ? exists : !exists;
-		const char *state = creates ? "exists" : "does not exist";
-		if (done) {
-			*msg = lv_xasprintf("%s not run command since '%s' %s",
-			                    ctx->check ? "Would" : "Did", path, state);
-			*out = lv_xasprintf("skipped, since %s %s", path, state);
-		}
+	int done = rc == 0 && (res.rc == 10 || res.rc == 11);
+	if (done) {
+		const char *path = res.rc == 10 ? creates : removes;
+		const char *state = res.rc == 10 ? "exists" : "does not exist";
+		*msg = lv_xasprintf("%s not run command since '%s' %s",
+		                    ctx->check ? "Would" : "Did", path, state);
+		*out = lv_xasprintf("skipped, since %s %s", path, state);
 	}
 	lv_exec_result_fini(&res);
 	free(script);
-	free(q);
+	free(tc);
+	free(tr);
+	free(gc);
+	free(gr);
 	return rc ? rc : done;
 }
 
