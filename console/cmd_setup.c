@@ -251,6 +251,14 @@ static void on_event(void *ud, const struct lv_run_event *ev)
 		if (a->verbose)
 			printf("  %s | %s\n", ev->host, ev->line);
 		break;
+	case LV_EV_TRANSFER:
+		/* Ansible warns at each fallback; once per host says as much */
+		if (ev->line)
+			fprintf(stderr, "[WARNING]: file transfers to [%s] fall back to %s: %s\n",
+			        ev->host, ev->name, ev->line);
+		if (a->verbose)
+			printf("<%s> files are transferred with %s\n", ev->host, ev->name);
+		break;
 	}
 	fflush(stdout);
 }

@@ -19,8 +19,7 @@
 #include <stddef.h>
 
 #include "playbook.h"
-
-struct lv_ssh;
+#include "ssh.h"
 
 struct lv_exec_result {
 	int rc;          /* exit status; -1 when killed */
@@ -54,6 +53,14 @@ struct lv_conn {
 
 /* Takes ownership of `ssh`. */
 struct lv_conn *lv_conn_ssh_new(struct lv_ssh *ssh);
+/*
+ * How an SSH connection's files move (ssh.h), and why the methods before it
+ * could not start (*note, borrowed, may be NULL); LV_SSH_XFER_UNKNOWN for a
+ * local connection or before the first transfer.
+ */
+enum lv_ssh_xfer lv_conn_xfer(const struct lv_conn *c, const char **note);
+/* Keeps `x` for a new connection to the same host (a reconnect); no-op when local. */
+void lv_conn_xfer_set(struct lv_conn *c, enum lv_ssh_xfer x);
 struct lv_conn *lv_conn_local_new(void);
 void lv_conn_free(struct lv_conn *c);
 

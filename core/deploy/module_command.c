@@ -4,6 +4,11 @@
  * Ansible); `shell` hands its text to /bin/sh (or `executable`). Both report
  * changed unless changed_when says otherwise, honour chdir, creates and
  * removes, and in check mode only say whether they would run.
+ *
+ * Check mode counts as ansible-playbook 2.14 does: with creates or removes the
+ * answer is known, so a command that would run is changed (rc 0, "Command
+ * would have run if not in check mode") and one that would not is ok; with
+ * neither, the task is skipped.
  */
 #include "module.h"
 
@@ -75,29 +80,61 @@ static char *argv_line(const struct lv_val *argv)
 	return out;
 }
 
-/* 1 when creates exists or removes does not (the command is skipped), 0 to run, <0 error. */
-static int already_done(struct lv_module_ctx *ctx, const char *cd, char **msg, char **why)
+/*
+ * A creates/removes pattern as one sh word that globs as Python's glob does
+ * (Ansible's): `*`, `?` and `[...]` stay live, everything else is quoted.
+ */
+static char *glob_word(const char *pat)
+{
+	char *out = lv_xstrdup("");
+	while (*pat) {
+		size_t n = strcspn(pat, "*?[]");
+		char *part = n ? lv_xasprintf("%.*s", (int)n, pat) : NULL;
+		char *q = part ? lv_quote_sh(part) : lv_xasprintf("%c", *pat);
+		char *next = lv_xasprintf("%s%s", out, q);
+		free(out);
+		free(q);
+		free(part);
+		out = next;
+		pat += n ? n : 1;
+	}
+	return out;
+}
+
+/*
+ * 1 when creates matches a path or removes matches none (the command is not
+ * run; creates is looked at first, as Ansible does), 0 to run, <0 error.
+ * *msg and *out are Ansible's msg and stdout for the first case.
+ */
+static int already_done(struct lv_module_ctx *ctx, const char *cd, char **msg, char **out,
+                        char **why)
 {
 	const char *creates = lv_mod_arg(ctx->args, "creates");
 	const char *removes = lv_mod_arg(ctx->args, "removes");
 	if (!creates && !removes)
 		return 0;
-	const char *path = creates ? creates : removes;
-	char *q = lv_quote_sh(path);
-	char *script = lv_xasprintf("%s[ -e %s ]", cd, q);
+	char *gc = creates ? glob_word(creates) : NULL, *gr = removes ? glob_word(removes) : NULL;
+	char *tc = gc ? lv_xasprintf("for f in %s; do [ -e \"$f\" ] && exit 10; done\n", gc)
+	              : lv_xstrdup("");
+	char *tr = gr ? lv_xasprintf("for f in %s; do [ -e \"$f\" ] && exit 0; done; exit 11\n", gr)
+	              : lv_xstrdup("");
+	char *script = lv_xasprintf("%s\n%s%sexit 0", cd, tc, tr);
 	struct lv_exec_result res = { 0 };
 	int rc = lv_mod_shell(ctx, script, &res, why);
-	int done = 0;
-	if (rc == 0) {
-		bool exists = res.rc == 0;
-		done = creates ? exists : !exists;
-		if (done)
-			*msg = lv_xasprintf("skipped, since %s %s", path,
-			                    creates ? "exists" : "does not exist");
+	int done = rc == 0 && (res.rc == 10 || res.rc == 11);
+	if (done) {
+		const char *path = res.rc == 10 ? creates : removes;
+		const char *state = res.rc == 10 ? "exists" : "does not exist";
+		*msg = lv_xasprintf("%s not run command since '%s' %s",
+		                    ctx->check ? "Would" : "Did", path, state);
+		*out = lv_xasprintf("skipped, since %s %s", path, state);
 	}
 	lv_exec_result_fini(&res);
 	free(script);
-	free(q);
+	free(tc);
+	free(tr);
+	free(gc);
+	free(gr);
 	return rc ? rc : done;
 }
 
@@ -114,23 +151,25 @@ static int run_common(struct lv_module_ctx *ctx, struct lv_val *result, bool she
 	const char *chdir = lv_mod_arg(a, "chdir");
 	char *qd = chdir ? lv_quote_sh(chdir) : NULL;
 	char *cd = chdir ? lv_xasprintf("cd %s || exit 1; ", qd) : lv_xstrdup("");
-	char *msg = NULL, *script = NULL;
+	char *msg = NULL, *said = NULL, *script = NULL;
 	struct lv_exec_result res = { 0 };
 	lv_val_set_str(result, "cmd", raw ? raw : cmd);
-	int rc = already_done(ctx, cd, &msg, why);
+	int rc = already_done(ctx, cd, &msg, &said, why);
 	if (rc < 0)
 		goto out;
-	if (rc == 1) {
-		lv_val_set_bool(result, "changed", false);
-		lv_val_set_str(result, "msg", msg);
-		lv_val_set_int(result, "rc", 0);
-		lv_val_set_str(result, "stdout", msg);
+	if (rc == 1 || ctx->check) {
+		bool guarded = lv_mod_arg(a, "creates") || lv_mod_arg(a, "removes");
+		struct lv_exec_result none = { .out = said ? said : "",
+			                       .out_len = said ? strlen(said) : 0,
+			                       .err = "" };
+		lv_mod_put_exec(result, &none);
+		lv_val_set_str(result, "msg",
+		               msg ? msg : "Command would have run if not in check mode");
+		/* creates/removes answer "would it run?", so check mode can say changed */
+		lv_val_set_bool(result, "changed", rc == 0 && guarded);
+		if (rc == 0 && !guarded)
+			lv_val_set_bool(result, "skipped", true);
 		rc = 0;
-		goto out;
-	}
-	if (ctx->check) {
-		lv_val_set_bool(result, "skipped", true);
-		lv_val_set_str(result, "msg", "Command would have run if not in check mode");
 		goto out;
 	}
 	const char *exe = lv_mod_arg(a, "executable");
@@ -153,6 +192,7 @@ out:
 	lv_exec_result_fini(&res);
 	free(script);
 	free(msg);
+	free(said);
 	free(cd);
 	free(qd);
 	free(cmd);

@@ -317,9 +317,10 @@ out:
 	return rc;
 }
 
+/* Ansible's fetch action skips itself in check mode ("check mode not (yet) supported"). */
 const struct lv_module_ops lv_module_fetch = {
 	.name = "fetch",
-	.flags = LV_MOD_CHECK,
+	.flags = 0,
 	.validate = fetch_validate,
 	.run = fetch_run,
 };

@@ -238,7 +238,8 @@ int lv_mod_write(struct lv_module_ctx *ctx, const char *dest, const void *data, 
 {
 	char *tmp = lv_mod_tmp_path();
 	struct lv_exec_result res = { 0 };
-	char *script = NULL, *qt = NULL, *qd = NULL, *attrs = NULL, *vcheck = NULL;
+	char *script = NULL, *qt = NULL, *qd = NULL, *attrs = NULL, *vcheck = NULL, *mode = NULL,
+	     *set_mode = NULL;
 	int rc = ctx->conn->ops->put(ctx->conn, tmp, data, len, why);
 	if (rc) {
 		ctx->conn->broken |= rc == LV_EIO;
@@ -248,14 +249,26 @@ int lv_mod_write(struct lv_module_ctx *ctx, const char *dest, const void *data, 
 	qd = lv_quote_sh(dest);
 	attrs = lv_mod_attr_script(args, ctx->check);
 	vcheck = validate_line(args, ctx->check);
+	/*
+	 * As Ansible's atomic_move: a file that exists keeps its mode and owner
+	 * (cp -p of it, whose owner is kept where allowed), a new one gets 0666
+	 * less the umask (the shell's >), never the temporary's 0600. The mode
+	 * the task asks for is set before the new content goes in, so a secret
+	 * is never readable for a moment under a wider mode; owner and group
+	 * follow, by `attrs`.
+	 */
+	mode = lv_mod_mode(lv_mod_arg(args, "mode"));
+	set_mode = mode ? lv_xasprintf("chmod %s \"$n\" &&", mode) : lv_xstrdup("");
 	script = lv_xasprintf(
-	    "t=%s; d=%s; c=0\n"
+	    "t=%s; d=%s; c=0; n=\"$d.lv$$\"\n"
 	    "if [ -d \"$d\" ]; then rm -f \"$t\"; echo \"$d is a directory\" >&2; exit 2; fi\n"
 	    "if ! cmp -s \"$t\" \"$d\" 2>/dev/null; then c=1\n%s"
-	    "  %s{ cp \"$t\" \"$d.lv$$\" && mv -f \"$d.lv$$\" \"$d\"; } || "
-	    "{ rm -f \"$t\" \"$d.lv$$\"; exit 3; }\n"
+	    "  %s{ rm -f \"$n\" &&\n"
+	    "    if [ -e \"$d\" ]; then cp -p \"$d\" \"$n\"; else : >\"$n\"; fi &&\n"
+	    "    %s cat \"$t\" >\"$n\" && mv -f \"$n\" \"$d\"; } ||\n"
+	    "  { rm -f \"$t\" \"$n\"; exit 3; }\n"
 	    "fi\nrm -f \"$t\"\n%secho LV_CHANGED=$c\n",
-	    qt, qd, vcheck, ctx->check ? ": || " : "", attrs);
+	    qt, qd, vcheck, ctx->check ? ": || " : "", set_mode, attrs);
 	rc = lv_mod_shell(ctx, script, &res, why);
 	if (rc)
 		goto out;
@@ -271,6 +284,8 @@ out:
 	lv_exec_result_fini(&res);
 	free(script);
 	free(vcheck);
+	free(mode);
+	free(set_mode);
 	free(attrs);
 	free(qt);
 	free(qd);

@@ -38,6 +38,7 @@ enum lv_run_event_type {
 	LV_EV_HANDLER,  /* name: the handler's name */
 	LV_EV_RESULT,   /* one host's result of the current task */
 	LV_EV_OUTPUT,   /* one line of a command's output, as it arrives */
+	LV_EV_TRANSFER, /* how a host's files move, once per host: name "sftp", "scp" or "piped" */
 };
 
 struct lv_run_event {
@@ -53,7 +54,8 @@ struct lv_run_event {
 	const char *module;          /* RESULT: the task's module ("debug" results are shown) */
 	const struct lv_val *result; /* RESULT: the module's result MAP (borrowed) */
 	int stream;                  /* OUTPUT: 1 stdout, 2 stderr */
-	const char *line;            /* OUTPUT: without the newline */
+	const char *line;            /* OUTPUT: without the newline; TRANSFER: why the methods
+	                                before `name` could not start, NULL when none failed */
 };
 
 /* Called for every event, never concurrently. Data is borrowed for the call. */

@@ -1,6 +1,7 @@
 /*
  * runner_conn: the two connection backends of the runner (struct lv_conn_ops in
- * module.h) — SSH through core/ssh.c, and local execution on the controller
+ * module.h) — SSH through ssh.c (files move by SFTP, scp or a pipe, as
+ * ssh_xfer.c finds the host allows), and local execution on the controller
  * for `delegate_to: localhost` and ansible_connection=local.
  *
  * Local commands run through posix_spawn (safe in the runner's worker
@@ -56,6 +57,19 @@ static int ssh_put(struct lv_conn *c, const char *path, const void *data, size_t
 static int ssh_get(struct lv_conn *c, const char *path, char **data, size_t *len, char **why)
 {
 	return lv_ssh_get(c->ssh, path, data, len, why);
+}
+
+enum lv_ssh_xfer lv_conn_xfer(const struct lv_conn *c, const char **note)
+{
+	if (note)
+		*note = NULL;
+	return c && c->ssh ? lv_ssh_xfer_get(c->ssh, note) : LV_SSH_XFER_UNKNOWN;
+}
+
+void lv_conn_xfer_set(struct lv_conn *c, enum lv_ssh_xfer x)
+{
+	if (c && c->ssh)
+		lv_ssh_xfer_set(c->ssh, x);
 }
 
 static void ssh_close(struct lv_conn *c)

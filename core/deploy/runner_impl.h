@@ -45,6 +45,7 @@ struct lv_rhost {
 	bool unreachable, failed; /* out of the run */
 	bool in_play;             /* selected by the current play */
 	bool touched;             /* shows in the recap */
+	bool xfer_told;           /* its LV_EV_TRANSFER was emitted */
 	bool *notified;           /* per handler of the current play */
 	struct lv_recap_row row;
 	char *partial; /* output not yet ended by a newline */

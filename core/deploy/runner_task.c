@@ -115,15 +115,34 @@ bad:;
 static int reconnect(struct lv_module_ctx *ctx, char **why)
 {
 	struct lv_scope *s = ctx->runner_ud;
+	enum lv_ssh_xfer xfer = lv_conn_xfer(s->h->conn, NULL); /* found once per host */
 	lv_conn_free(s->h->conn);
 	s->h->conn = NULL;
 	int rc = lv_run_connect(s, why);
 	if (rc == 0) {
 		s->h->conn->on_output = lv_run_host_output;
 		s->h->conn->output_ud = s->h;
+		lv_conn_xfer_set(s->h->conn, xfer);
 	}
 	ctx->conn = s->h->conn;
 	return rc;
+}
+
+/* Tells, once per host, how its files move (after its first transfer). */
+static void tell_xfer(struct lv_scope *s, const struct lv_conn *c)
+{
+	const char *note = NULL;
+	enum lv_ssh_xfer x = lv_conn_xfer(c, &note);
+	if (x == LV_SSH_XFER_UNKNOWN || s->h->xfer_told)
+		return;
+	s->h->xfer_told = true;
+	struct lv_run_event ev = {
+		.type = LV_EV_TRANSFER,
+		.host = s->h->name,
+		.name = lv_ssh_xfer_name(x),
+		.line = note,
+	};
+	lv_run_emit(s->r, &ev);
 }
 
 /* changed_when / failed_when with the result registered under its name. */
@@ -252,6 +271,8 @@ static enum lv_run_status exec_item(struct lv_scope *s, struct lv_val **result)
 		ctx.conn->output_ud = s->h;
 	}
 	st = call_module(s, m, &ctx, result);
+	if (!local)
+		tell_xfer(s, ctx.conn);
 out:
 	lv_conn_free(local);
 	lv_val_free(args);

@@ -1,7 +1,7 @@
 /*
- * ssh: the libssh wrapper (contracts in ssh.h). Owns every libssh call of the
- * project: session options and ssh_config, the host-key policy, the
- * authentication order, exec channels and the SFTP subsystem.
+ * ssh: the libssh wrapper (contracts in ssh.h). Owns the libssh calls of the
+ * project but file transfers (ssh_xfer.c): session options and ssh_config,
+ * the host-key policy, the authentication order and exec channels.
  *
  * Authentication order: an explicit key file alone when one is given (a wrong
  * key must fail, not fall back to whatever the agent holds); otherwise the SSH
@@ -11,24 +11,16 @@
  */
 #include "ssh.h"
 
-#include <fcntl.h>
-#include <libssh/libssh.h>
-#include <libssh/sftp.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ssh_impl.h"
 #include "base/util.h"
 
-#define CHUNK 32768
-
-struct lv_ssh {
-	ssh_session s;
-	sftp_session sftp; /* opened on first put/get */
-	char *user;
-	char *peer; /* user@host:port */
-};
+#define CHUNK LV_SSH_CHUNK
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t known_hosts_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -43,7 +35,7 @@ void lv_ssh_global_fini(void)
 	ssh_finalize();
 }
 
-static int fail_ssh(struct lv_ssh *c, char **why, const char *what)
+int lv_ssh_fail(struct lv_ssh *c, char **why, const char *what)
 {
 	return lv_fail(why, LV_EIO, "%s: %s: %s", c->peer, what, ssh_get_error(c->s));
 }
@@ -98,10 +90,10 @@ static int check_host_key(struct lv_ssh *c, const struct lv_ssh_opts *o, char **
 		rc = ssh_session_update_known_hosts(c->s) == SSH_OK ? 0 : LV_EIO;
 		pthread_mutex_unlock(&known_hosts_lock);
 		if (rc)
-			fail_ssh(c, why, "cannot record the host key");
+			lv_ssh_fail(c, why, "cannot record the host key");
 		break;
 	case SSH_KNOWN_HOSTS_ERROR:
-	default: fail_ssh(c, why, "cannot check the host key"); break;
+	default: lv_ssh_fail(c, why, "cannot check the host key"); break;
 	}
 	free(fp);
 	return rc;
@@ -125,7 +117,7 @@ static int authenticate(struct lv_ssh *c, const struct lv_ssh_opts *o, char **wh
 	if (rc == SSH_AUTH_SUCCESS)
 		return 0;
 	if (rc == SSH_AUTH_ERROR)
-		return fail_ssh(c, why, "authentication failed");
+		return lv_ssh_fail(c, why, "authentication failed");
 	return lv_fail(why, LV_EIO, "%s: permission denied (%s)", c->peer,
 	               o->key_file   ? o->key_file
 	               : o->password ? "publickey,password"
@@ -186,7 +178,7 @@ int lv_ssh_connect(const struct lv_ssh_opts *o, struct lv_ssh **out, char **why)
 		goto out;
 	rc = LV_EIO;
 	if (ssh_connect(c->s) != SSH_OK) {
-		fail_ssh(c, why, "cannot connect");
+		lv_ssh_fail(c, why, "cannot connect");
 		goto out;
 	}
 	rc = check_host_key(c, o, why);
@@ -216,6 +208,7 @@ void lv_ssh_free(struct lv_ssh *c)
 			ssh_disconnect(c->s);
 		ssh_free(c->s);
 	}
+	free(c->xfer_note);
 	free(c->user);
 	free(c->peer);
 	free(c);
@@ -261,8 +254,22 @@ static int pump(ssh_channel ch, char *buf, lv_ssh_output_fn fn, void *ud, struct
 	return got;
 }
 
-int lv_ssh_exec(struct lv_ssh *c, const char *cmd, lv_ssh_output_fn fn, void *ud,
-                struct lv_ssh_result *res, char **why)
+/* Writes all of `in` to the channel (libssh waits for the peer's window). */
+static int write_all(ssh_channel ch, const char *in, size_t len)
+{
+	while (len > 0) {
+		uint32_t n = len < CHUNK ? (uint32_t)len : CHUNK;
+		int w = ssh_channel_write(ch, in, n);
+		if (w == SSH_ERROR || w <= 0)
+			return -1;
+		in += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int lv_ssh_exec_stdin(struct lv_ssh *c, const char *cmd, const void *in, size_t in_len,
+                      lv_ssh_output_fn fn, void *ud, struct lv_ssh_result *res, char **why)
 {
 	memset(res, 0, sizeof *res);
 	res->out = lv_xcalloc(1, 1);
@@ -272,18 +279,29 @@ int lv_ssh_exec(struct lv_ssh *c, const char *cmd, lv_ssh_output_fn fn, void *ud
 	int rc = LV_EIO;
 	ssh_channel ch = ssh_channel_new(c->s);
 	if (!ch || ssh_channel_open_session(ch) != SSH_OK) {
-		fail_ssh(c, why, "cannot open a channel");
+		lv_ssh_fail(c, why, "cannot open a channel");
 		goto out;
 	}
 	if (ssh_channel_request_exec(ch, cmd) != SSH_OK) {
-		fail_ssh(c, why, "cannot run a command");
+		lv_ssh_fail(c, why, "cannot run a command");
+		goto out;
+	}
+	if (write_all(ch, in, in_len)) {
+		/* the command may have ended before reading all of its input */
+		while (pump(ch, buf, fn, ud, res) > 0)
+			;
+		res->status = ssh_is_connected(c->s) ? ssh_channel_get_exit_status(ch) : -1;
+		if (res->status < 0)
+			lv_ssh_fail(c, why, "connection lost while sending a command its input");
+		else
+			rc = 0;
 		goto out;
 	}
 	ssh_channel_send_eof(ch);
 	for (;;) {
 		int got = pump(ch, buf, fn, ud, res);
 		if (got < 0) {
-			fail_ssh(c, why, "connection lost while running a command");
+			lv_ssh_fail(c, why, "connection lost while running a command");
 			goto out;
 		}
 		if (!got && ssh_channel_is_eof(ch))
@@ -300,88 +318,15 @@ out:
 	return rc;
 }
 
+int lv_ssh_exec(struct lv_ssh *c, const char *cmd, lv_ssh_output_fn fn, void *ud,
+                struct lv_ssh_result *res, char **why)
+{
+	return lv_ssh_exec_stdin(c, cmd, NULL, 0, fn, ud, res, why);
+}
+
 void lv_ssh_result_fini(struct lv_ssh_result *res)
 {
 	free(res->out);
 	free(res->err);
 	res->out = res->err = NULL;
-}
-
-static int open_sftp(struct lv_ssh *c, char **why)
-{
-	if (c->sftp)
-		return 0;
-	c->sftp = sftp_new(c->s);
-	if (!c->sftp)
-		return fail_ssh(c, why, "cannot start SFTP");
-	if (sftp_init(c->sftp) != SSH_OK) {
-		sftp_free(c->sftp);
-		c->sftp = NULL;
-		return fail_ssh(c, why, "cannot start SFTP");
-	}
-	return 0;
-}
-
-int lv_ssh_put(struct lv_ssh *c, const char *path, const void *data, size_t len, int mode,
-               char **why)
-{
-	if (open_sftp(c, why))
-		return LV_EIO;
-	sftp_file f = sftp_open(c->sftp, path, O_WRONLY | O_CREAT | O_EXCL, (mode_t)mode);
-	if (!f)
-		return lv_fail(why, LV_EIO, "%s: cannot create %s (SFTP error %d)", c->peer, path,
-		               sftp_get_error(c->sftp));
-	const char *p = data;
-	size_t left = len;
-	int rc = 0;
-	while (left > 0) {
-		ssize_t w = sftp_write(f, p, left < CHUNK ? left : CHUNK);
-		if (w <= 0) {
-			rc = fail_ssh(c, why, "SFTP write failed");
-			break;
-		}
-		p += w;
-		left -= (size_t)w;
-	}
-	if (sftp_close(f) != SSH_OK && rc == 0)
-		rc = fail_ssh(c, why, "SFTP close failed");
-	return rc;
-}
-
-int lv_ssh_get(struct lv_ssh *c, const char *path, char **data, size_t *len, char **why)
-{
-	*data = NULL;
-	*len = 0;
-	if (open_sftp(c, why))
-		return LV_EIO;
-	sftp_file f = sftp_open(c->sftp, path, O_RDONLY, 0);
-	if (!f) {
-		int e = sftp_get_error(c->sftp);
-		if (e == SSH_FX_NO_SUCH_FILE)
-			return lv_fail(why, LV_ENOENT, "%s: %s: no such file", c->peer, path);
-		return lv_fail(why, LV_EIO, "%s: cannot open %s (SFTP error %d)", c->peer, path, e);
-	}
-	char *buf = lv_xmalloc(CHUNK);
-	char *acc = lv_xcalloc(1, 1);
-	size_t n = 0;
-	int rc = 0;
-	for (;;) {
-		ssize_t r = sftp_read(f, buf, CHUNK);
-		if (r < 0) {
-			rc = fail_ssh(c, why, "SFTP read failed");
-			break;
-		}
-		if (r == 0)
-			break;
-		append(&acc, &n, buf, (size_t)r);
-	}
-	sftp_close(f);
-	free(buf);
-	if (rc) {
-		free(acc);
-		return rc;
-	}
-	*data = acc;
-	*len = n;
-	return 0;
 }

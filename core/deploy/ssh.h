@@ -1,9 +1,10 @@
 /*
  * ssh: one SSH connection to a worker through libssh — connect with a host-key
  * policy, authenticate (key file, SSH agent, default keys, password), run
- * commands with their exit status and streamed output, and copy files with
- * SFTP. ~/.ssh/config (or another file) is read through libssh, so hosts
- * defined there work as with OpenSSH; explicit options win over it.
+ * commands with their exit status and streamed output, and copy files the way
+ * Ansible's "smart" transfer does: SFTP, else scp, else a pipe through the
+ * shell (ssh_xfer.c). ~/.ssh/config (or another file) is read through libssh,
+ * so hosts defined there work as with OpenSSH; explicit options win over it.
  *
  * libssh's SSH_* codes stop here: failures return LV_EIO ("could not reach or
  * talk to the host") or LV_ENOENT (no such remote file) with a message naming
@@ -71,9 +72,42 @@ int lv_ssh_exec(struct lv_ssh *ssh, const char *cmd, lv_ssh_output_fn fn, void *
 void lv_ssh_result_fini(struct lv_ssh_result *res);
 
 /*
+ * How files move, tried in this order by the first transfer of a connection
+ * (put or get) and kept for the connection's life: the SFTP subsystem; the
+ * scp program on the host (`scp -t` / `scp -f`, libssh's scp protocol); a
+ * pipe through the shell (`cat` into or out of the file). A method is passed
+ * over only when it cannot start at all (no SFTP subsystem, no scp on the
+ * host's PATH); a transfer that starts and then fails is an error, not a
+ * reason to try the next one. The written and read bytes are the same
+ * whichever is used.
+ */
+enum lv_ssh_xfer {
+	LV_SSH_XFER_UNKNOWN, /* no transfer yet: the next one tries them in order */
+	LV_SSH_XFER_SFTP,
+	LV_SSH_XFER_SCP,
+	LV_SSH_XFER_PIPE,
+};
+
+/* "sftp", "scp", "piped" (Ansible's names), or "unknown". */
+const char *lv_ssh_xfer_name(enum lv_ssh_xfer x);
+
+/*
+ * The method this connection uses, and in *note (borrowed, may be NULL) why
+ * the ones before it were passed over, NULL when the first one worked.
+ */
+enum lv_ssh_xfer lv_ssh_xfer_get(const struct lv_ssh *ssh, const char **note);
+
+/*
+ * Starts this connection with method `x` (found by an earlier connection to
+ * the same host: a reconnect after a reboot does not probe again).
+ */
+void lv_ssh_xfer_set(struct lv_ssh *ssh, enum lv_ssh_xfer x);
+
+/*
  * Writes `len` bytes to the remote file `path`, which must not exist yet
- * (O_EXCL: callers write to a fresh temporary name and move it into place),
- * created with permissions `mode`. 0 or LV_EIO.
+ * (callers write to a fresh, unguessable temporary name and move it into
+ * place; SFTP and the pipe create it with O_EXCL, scp cannot say so), created
+ * with permissions `mode`. 0 or LV_EIO; a failed write leaves no file.
  */
 int lv_ssh_put(struct lv_ssh *ssh, const char *path, const void *data, size_t len, int mode,
                char **why);
