@@ -18,6 +18,7 @@
 
 #include "front/frontend.h"
 #include "front/prom.h"
+#include "front/status_parse.h"
 #include "sched/snapshot.h"
 #include "base/file.h"
 #include "base/procstat.h"
@@ -490,6 +491,61 @@ static void test_process(void **state)
 	}
 }
 
+/* /status read back (an attached console's snapshot): what it carries survives the trip. */
+static void test_status_round_trip(void **state)
+{
+	(void)state;
+	struct lv_snapshot s;
+	struct lv_snap_device d[3];
+	make_snapshot(&s, d);
+	size_t len;
+	char *t = lv_prom_status_json(&s, NULL, &len), *why = NULL;
+	struct lv_snapshot *r = lv_status_parse(t, len, &why);
+	free(t);
+	assert_non_null(r);
+	assert_string_equal(r->policy, s.policy);
+	assert_string_equal(r->cluster, s.cluster);
+	assert_int_equal(r->seq, 42);
+	assert_int_equal(r->queue_len, 3);
+	assert_true(isinf(r->min_deadline_s));
+	assert_int_equal(r->counts.received, 100);
+	assert_memory_equal(r->counts.by_state, s.counts.by_state, sizeof s.counts.by_state);
+	assert_int_equal(r->counts.batches_failed, 1);
+	assert_true(r->power_w == 25.5 && r->fps == 12.25 && r->pct_ok_60s == 90);
+	assert_int_equal(r->lat_counts[4], 30);
+	assert_true(isinf(r->lat_bounds_s[LV_SNAP_LAT_BUCKETS - 1]));
+	assert_true(fabs(r->lat_sum_s - 45.5) < 1e-9);
+	assert_int_equal(r->n_devices, 3);
+	assert_string_equal(r->devices[1].name, "nx\"1\\a");
+	assert_int_equal(r->devices[1].state, LV_DEV_DRAINING);
+	assert_int_equal(r->devices[2].state, LV_DEV_DOWN);
+	assert_int_equal(r->devices[0].valid,
+	                 LV_SNAP_HAS_POWER | LV_SNAP_HAS_ENERGY | LV_SNAP_HAS_LOAD);
+	assert_int_equal(r->devices[2].valid, 0); /* nulls: no made-up zeros */
+	assert_true(r->devices[0].power_w == 15.25);
+	assert_int_equal(r->devices[0].freq_hz, 1377000000);
+	assert_int_equal(r->devices[0].late, 4);
+	assert_int_equal(r->devices[0].failed, 1);
+	assert_string_equal(r->devices[1].last_error, "PUT /gpu/frequency: 401");
+	assert_string_equal(r->devices[0].transport, "shm");
+	lv_snapshot_free(r);
+
+	static const struct {
+		const char *json, *why;
+	} bad[] = {
+		{ "not json", "/status: not a JSON object" },
+		{ "[1]", "/status: not a JSON object" },
+		{ "{\"policy\": \"loud\"}", "/status: no \"devices\" array" },
+		{ "{\"devices\": [{\"kind\": \"nano\"}]}", "/status: devices[0] has no name" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		why = NULL;
+		assert_null(lv_status_parse(bad[i].json, strlen(bad[i].json), &why));
+		assert_string_equal(why, bad[i].why);
+		free(why);
+	}
+}
+
 static void test_numbers(void **state)
 {
 	(void)state;
@@ -645,6 +701,7 @@ int main(void)
 		cmocka_unit_test(test_metrics_exact_lines),
 		cmocka_unit_test(test_metrics_http_only),
 		cmocka_unit_test(test_process),
+		cmocka_unit_test(test_status_round_trip),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_status_json),
 		cmocka_unit_test(test_store_record),
