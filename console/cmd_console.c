@@ -43,8 +43,32 @@ static int workload_opt(const struct lv_opt *opt, void *field, const char *value
 	return LV_OK;
 }
 
+/* --attach URL, repeatable (field: the whole struct lv_console_opts). */
+static int attach_opt(const struct lv_opt *opt, void *field, const char *value, char **why)
+{
+	struct lv_console_opts *o = field;
+	(void)opt;
+	if (o->n_attach == LV_CONSOLE_SITES_MAX)
+		return lv_fail(why, LV_EINVAL, "--attach: at most %d controllers",
+		               LV_CONSOLE_SITES_MAX);
+	if (strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0)
+		return lv_fail(why, LV_EINVAL,
+		               "--attach %s: not an http:// or https:// URL (the controller's "
+		               "front end, e.g. http://127.0.0.1:5000)",
+		               value);
+	o->attach[o->n_attach++] = value;
+	return LV_OK;
+}
+
 #define O(field) offsetof(struct lv_console_opts, field)
 static const struct lv_opt console_opts[] = {
+	{ .name = "attach",
+	  .kind = LV_OPT_FN,
+	  .set = attach_opt,
+	  .arg = "URL",
+	  .help = "watch and steer a running controller (loudva serve) through its control "
+	          "API instead of starting one; repeat for several sites (the Sites view); "
+	          "--token-file FILE holds the control token" },
 	{ .name = "refresh",
 	  .short_name = 'r',
 	  .kind = LV_OPT_INT,
@@ -145,6 +169,8 @@ static int start(struct lv_console *c, char **why)
 		            c->rt.frontend_error);
 		c->ui.status_until = 15.0;
 	}
+	if (c->n_sites) /* attached: no workload, the cameras are the controller's */
+		goto views;
 	/* The workload is on by default on the embedded cluster; off on a real one until
 	 * the operator says w. */
 	if (c->opts.rt.cluster && !c->opts.workload_asked)
@@ -154,6 +180,7 @@ static int start(struct lv_console *c, char **why)
 		return LV_EXIT_FAIL;
 	lv_console_note(c, LV_LOG_INFO, "synthetic workload: %d cameras, %s", c->opts.wl.cameras,
 	                c->opts.wl.on ? "on" : "off (w turns it on)");
+views:;
 	char *hwhy = NULL;
 	if (lv_history_init(&c->history, lv_history_default_path(), &hwhy) != LV_OK)
 		lv_console_note(c, LV_LOG_WARN, "command history not read: %s", hwhy);
@@ -179,8 +206,9 @@ static void stop(struct lv_console *c)
 		lv_live_shutdown(c->rt.live);
 	lv_workload_free(c->wl);
 	lv_exprun_free(c->exp);
-	if (c->rt.live)
+	if (c->rt.live || c->n_sites)
 		lv_console_feed_fini(c);
+	lv_console_attach_stop(c); /* the controllers keep serving */
 	lv_runtime_stop(&c->rt);
 	for (size_t i = 0; i < LV_UI_MAX_VIEWS; i++)
 		free(c->states[i]);
@@ -219,9 +247,23 @@ int lv_cmd_console(int argc, char **argv)
 	}
 	setlocale(LC_ALL, "");
 	c->utf8 = !c->opts.ascii && utf8_locale();
-	fprintf(stderr, "loudva: starting the %s ...\n",
-	        c->opts.rt.cluster ? "controller" : "embedded thesis cluster");
-	rc = lv_runtime_start(&c->opts.rt, &c->rt, &why);
+	if (c->opts.n_attach &&
+	    (c->opts.rt.cluster || c->opts.rt.listen || c->opts.rt.policy || c->opts.rt.db)) {
+		fprintf(stderr, "loudva console: --attach watches running controllers: --cluster, "
+		                "--listen, --policy and --db are for a console that runs its own "
+		                "(use :policy, or the controller's own options)\n");
+		free(c);
+		return LV_EXIT_USAGE;
+	}
+	if (c->opts.n_attach) {
+		fprintf(stderr, "loudva: attaching to %d controller%s ...\n", c->opts.n_attach,
+		        c->opts.n_attach > 1 ? "s" : "");
+		rc = lv_console_attach_start(c, &why);
+	} else {
+		fprintf(stderr, "loudva: starting the %s ...\n",
+		        c->opts.rt.cluster ? "controller" : "embedded thesis cluster");
+		rc = lv_runtime_start(&c->opts.rt, &c->rt, &why);
+	}
 	if (rc == LV_EXIT_OK) {
 		c->t0 = lv_console_now();
 		lv_console_feed_init(c);
@@ -234,8 +276,10 @@ int lv_cmd_console(int argc, char **argv)
 	if (!lv_runtime_stop_signal() && lv_console_screen(c, &why) != LV_OK)
 		rc = LV_EXIT_FAIL;
 	int sig = lv_runtime_stop_signal();
-	fprintf(stderr, "loudva: %s%sstopping (answering every frame, stopping the agents) ...\n",
-	        sig ? lv_runtime_signal_name(sig) : "", sig ? ": " : "");
+	fprintf(stderr, "loudva: %s%s%s ...\n", sig ? lv_runtime_signal_name(sig) : "",
+	        sig ? ": " : "",
+	        c->n_sites ? "detaching (the controllers keep serving)"
+	                   : "stopping (answering every frame, stopping the agents)");
 out:
 	if (why)
 		fprintf(stderr, "loudva console: %s\n", why);

@@ -25,6 +25,11 @@
 #include "ui.h"
 #include "workload.h"
 
+#define LV_CONSOLE_SITES_MAX 16
+
+struct lv_remote;
+struct lv_profile;
+
 struct lv_console_opts {
 	struct lv_runtime_opts rt;
 	struct lv_workload_config wl;
@@ -37,6 +42,8 @@ struct lv_console_opts {
 	int bell;           /* --bell: beep on a new warning or error alert */
 	int no_mouse;       /* --no-mouse: leave the mouse to the terminal's own selection */
 	int workload_asked; /* --workload: on even on a named cluster */
+	const char *attach[LV_CONSOLE_SITES_MAX]; /* --attach URL: running controllers */
+	int n_attach;
 };
 
 #define LV_CONSOLE_BACK_MAX 16
@@ -76,12 +83,32 @@ struct lv_console {
 	long frames;   /* screen redraws (not video frames) */
 	size_t alerts; /* warning and error alerts at the last redraw (for --bell) */
 	double t0;     /* monotonic start */
+	/* Attached (--attach): the controllers, the one shown (-1: none yet, the Sites
+	 * view), and the profiles of their devices' kinds (for clocks). c->snap is then
+	 * owned (lv_snapshot_free), not a runtime reference. */
+	struct lv_remote *sites[LV_CONSOLE_SITES_MAX];
+	int n_sites;
+	int site;
+	struct lv_snapshot *site_snaps[LV_CONSOLE_SITES_MAX]; /* each site's latest, owned */
+	struct lv_profile **kind_profiles;
+	size_t n_kind_profiles;
 };
 
 /* console_feed.c */
 void lv_console_feed_init(struct lv_console *c);
 void lv_console_feed(struct lv_console *c);
 void lv_console_feed_fini(struct lv_console *c);
+
+/* console_attach.c: the feed and the changes when attached to running controllers. */
+int lv_console_attach_start(struct lv_console *c, char **why);
+void lv_console_attach_init(struct lv_console *c);
+void lv_console_attach_feed(struct lv_console *c);
+void lv_console_attach_stop(struct lv_console *c);
+/* Queues a change to the shown controller (POST path with body); what says what it does. */
+void lv_console_attach_post(struct lv_console *c, const char *path, const char *body,
+                            const char *what);
+/* Shows site i (its usual views), or the Sites view for -1. */
+void lv_console_attach_show(struct lv_console *c, int i);
 
 /* console_act.c */
 void lv_console_request(struct lv_console *c, const struct lv_cmd *cmd);

@@ -23,7 +23,8 @@
 
 int lv_console_work_in_flight(const struct lv_console *c, char *what, size_t len)
 {
-	const struct lv_snapshot *s = c->snap;
+	const struct lv_snapshot *s = c->n_sites ? NULL : c->snap; /* attached: quitting stops
+	                                                            nothing */
 	uint64_t held =
 	    s ? s->counts.by_state[LV_FRAME_QUEUED] + s->counts.by_state[LV_FRAME_INFLIGHT] : 0;
 	int exp = c->ui.exp.state == LV_UI_EXP_RUNNING;
@@ -61,9 +62,56 @@ static void answer(struct lv_console *c, int rc, char *why, const char *failed, 
 	free(why);
 }
 
+/* A JSON string literal for s (quotes included); caller frees. */
+static char *json_str(const char *s)
+{
+	struct lv_buf b = { 0 };
+	lv_buf_append(&b, "\"", 1);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			lv_buf_printf(&b, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			lv_buf_printf(&b, "\\u%04x", (unsigned)*s);
+		else
+			lv_buf_append(&b, s, 1);
+	}
+	lv_buf_append(&b, "\"", 1);
+	return lv_buf_take(&b, NULL);
+}
+
+/* Attached: the policy switch as POST /control/policy. */
+static void remote_policy(struct lv_console *c, const char *spec)
+{
+	char *q = json_str(spec), *body = lv_xasprintf("{\"policy\": %s}", q), what[300];
+	snprintf(what, sizeof what, "policy %.200s", spec);
+	lv_console_attach_post(c, "/control/policy", body, what);
+	snprintf(c->policy_spec, sizeof(c->policy_spec), "%s", spec);
+	free(body);
+	free(q);
+}
+
+/* Attached: a device command as POST /control/devices/NAME/VERB. */
+static void remote_device(struct lv_console *c, const char *device, const char *verb, uint64_t hz,
+                          const char *what)
+{
+	if (strpbrk(device, "/?#% ")) {
+		lv_ui_flash(&c->ui, 1, "%s: not a device name the control API takes", device);
+		return;
+	}
+	char *path = lv_xasprintf("/control/devices/%s/%s", device, verb);
+	char *body = hz ? lv_xasprintf("{\"freq_hz\": %llu}", (unsigned long long)hz) : NULL;
+	lv_console_attach_post(c, path, body, what);
+	free(body);
+	free(path);
+}
+
 static void set_policy(struct lv_console *c, const char *spec)
 {
 	char *why = NULL;
+	if (c->n_sites) {
+		remote_policy(c, spec);
+		return;
+	}
 	char failed[300];
 	int rc = lv_live_set_policy(c->rt.live, spec, &why);
 	if (rc == LV_OK)
@@ -88,15 +136,30 @@ static void device_cmd(struct lv_console *c, const struct lv_cmd *cmd)
 			answer(c, LV_EINVAL, lv_xstrdup(err), failed, "%s", "");
 			break;
 		}
+		lv_cmd_mhz(mhz, sizeof(mhz), hz);
+		if (c->n_sites) {
+			snprintf(failed, sizeof(failed), "%s: clock pinned at %s", cmd->device,
+			         mhz);
+			remote_device(c, cmd->device, "pin", hz, failed);
+			if (di)
+				di->pinned_hz = hz;
+			break;
+		}
 		rc = lv_live_pin_clock(c->rt.live, cmd->device, hz, &why);
 		if (rc == LV_OK && di)
 			di->pinned_hz = hz;
-		lv_cmd_mhz(mhz, sizeof(mhz), hz);
 		snprintf(failed, sizeof(failed), "cannot pin %s at %s", cmd->device, mhz);
 		answer(c, rc, why, failed, "%s: clock pinned at %s%s%s%s", cmd->device, mhz,
 		       note[0] ? " (" : "", note, note[0] ? ")" : "");
 		break;
 	case LV_CMD_RELEASE:
+		if (c->n_sites) {
+			snprintf(failed, sizeof(failed), "%s: clock released", cmd->device);
+			remote_device(c, cmd->device, "release", 0, failed);
+			if (di)
+				di->pinned_hz = 0;
+			break;
+		}
 		rc = lv_live_pin_clock(c->rt.live, cmd->device, 0, &why);
 		if (rc == LV_OK && di)
 			di->pinned_hz = 0;
@@ -104,11 +167,21 @@ static void device_cmd(struct lv_console *c, const struct lv_cmd *cmd)
 		answer(c, rc, why, failed, "%s: clock released", cmd->device);
 		break;
 	case LV_CMD_DRAIN:
+		if (c->n_sites) {
+			snprintf(failed, sizeof(failed), "%s: draining", cmd->device);
+			remote_device(c, cmd->device, "drain", 0, failed);
+			break;
+		}
 		rc = lv_live_set_state(c->rt.live, cmd->device, LV_DEV_DRAINING, &why);
 		snprintf(failed, sizeof(failed), "cannot drain %s", cmd->device);
 		answer(c, rc, why, failed, "%s: draining", cmd->device);
 		break;
 	default:
+		if (c->n_sites) {
+			snprintf(failed, sizeof(failed), "%s: marked up", cmd->device);
+			remote_device(c, cmd->device, "up", 0, failed);
+			break;
+		}
 		rc = lv_live_set_state(c->rt.live, cmd->device, LV_DEV_UP, &why);
 		snprintf(failed, sizeof(failed), "cannot mark %s up", cmd->device);
 		answer(c, rc, why, failed, "%s: marked up", cmd->device);
@@ -141,6 +214,14 @@ static void experiment(struct lv_console *c, const struct lv_cmd *cmd)
 		rc = lv_exprun_open(c->exp, cmd->arg, &why);
 		answer(c, rc, why, "cannot show the report", "showing %s", cmd->arg);
 		lv_exprun_poll(c->exp, &c->ui.exp);
+		return;
+	}
+	if (c->n_sites && !strcmp(cmd->arg, LV_CMD_EXP_FROM_CLUSTER)) {
+		answer(c, LV_ESTATE,
+		       lv_xstrdup("the control API has no experiments yet: run it on the "
+		                  "controller's host (an experiment spec of your own still runs "
+		                  "here, in the simulator)"),
+		       "experiment " LV_CMD_EXP_FROM_CLUSTER " not started", "%s", "");
 		return;
 	}
 	if (!strcmp(cmd->arg, LV_CMD_EXP_FROM_CLUSTER)) {
@@ -183,11 +264,24 @@ void lv_console_request(struct lv_console *c, const struct lv_cmd *cmd)
 	case LV_CMD_EXPERIMENT:
 	case LV_CMD_EXP_OPEN:
 	case LV_CMD_EXP_CANCEL: experiment(c, cmd); break;
-	case LV_CMD_PROFILE: lv_console_profile(c, cmd); break;
+	case LV_CMD_PROFILE:
+		if (c->n_sites) {
+			lv_ui_flash(
+			    &c->ui, 1,
+			    "cannot profile over the control API: run `loudva profile run` on "
+			    "the controller's host");
+			break;
+		}
+		lv_console_profile(c, cmd);
+		break;
+	case LV_CMD_SITE: lv_console_attach_show(c, cmd->on); break;
 	case LV_CMD_EXPORT: lv_console_export(c, cmd); break;
 	case LV_CMD_WORKLOAD:
 		if (!c->wl) {
-			lv_ui_flash(&c->ui, 1, "no workload in this console");
+			lv_ui_flash(&c->ui, 1,
+			            c->n_sites ? "no synthetic workload when attached: the cameras "
+			                         "are the controller's"
+			                       : "no workload in this console");
 			break;
 		}
 		v = cmd->on < 0 ? !lv_workload_on(c->wl) : cmd->on;

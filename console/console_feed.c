@@ -58,9 +58,15 @@ void lv_console_feed_init(struct lv_console *c)
 	for (size_t i = 0; i < n; i++)
 		c->policy_names[i] = lv_policy_registry()[i]->name;
 	c->n_policy_names = n;
-	c->log = lv_live_log(c->rt.live);
 	c->ui.log = lv_xcalloc(LV_UI_LOG_MAX, sizeof(struct lv_log_entry));
 	lv_hist_init(&c->ui.hist);
+	c->ui.refresh_ms = c->opts.refresh_ms;
+	c->ui.help_for = 0;
+	if (c->n_sites) { /* attached: the controllers fill the rest */
+		lv_console_attach_init(c);
+		return;
+	}
+	c->log = lv_live_log(c->rt.live);
 	devices(c);
 	const struct lv_cluster *cl = lv_live_cluster(c->rt.live);
 	char fe[32] = "front end off";
@@ -82,7 +88,7 @@ void lv_console_feed_init(struct lv_console *c)
 
 void lv_console_feed_fini(struct lv_console *c)
 {
-	if (c->snap)
+	if (c->snap && !c->n_sites)
 		lv_live_snapshot_put(c->rt.live, c->snap);
 	c->snap = NULL;
 	c->ui.snap = NULL;
@@ -155,16 +161,20 @@ static void front(struct lv_console *c)
 void lv_console_feed(struct lv_console *c)
 {
 	struct lv_ui *ui = &c->ui;
-	const struct lv_snapshot *s = lv_live_snapshot_get(c->rt.live);
-	if (s) {
-		if (c->snap)
-			lv_live_snapshot_put(c->rt.live, c->snap);
-		c->snap = s;
+	if (c->n_sites) {
+		lv_console_attach_feed(c);
+	} else {
+		const struct lv_snapshot *s = lv_live_snapshot_get(c->rt.live);
+		if (s) {
+			if (c->snap)
+				lv_live_snapshot_put(c->rt.live, c->snap);
+			c->snap = s;
+		}
+		ui->snap = c->snap;
+		lv_runtime_poll(&c->rt); /* reap embedded agents that died (probed back) */
+		if (ui->snap && ui->snap->n_devices != c->n_devinfo)
+			devices(c);
 	}
-	ui->snap = c->snap;
-	lv_runtime_poll(&c->rt); /* reap embedded agents that died (they are probed back) */
-	if (ui->snap && ui->snap->n_devices != c->n_devinfo)
-		devices(c);
 	read_log(c);
 	struct lv_workload_stats ws = { 0 };
 	if (c->wl)

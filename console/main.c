@@ -15,8 +15,7 @@
 #include "base/datapath.h"
 #include "base/file.h"
 #include "base/util.h"
-
-#define LOUDVA_VERSION "0.1.0"
+#include "base/version.h"
 
 struct command {
 	const char *name;
@@ -89,7 +88,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "--batch"))
 		return lv_cmd_batch(argc - 1, argv + 1);
 	if (!strcmp(cmd, "--version")) {
-		printf("loudva %s\n", LOUDVA_VERSION);
+		printf("loudva %s\n", LV_VERSION);
 		return LV_EXIT_OK;
 	}
 	for (const struct command *c = commands; c->name; c++)

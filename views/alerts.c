@@ -83,6 +83,22 @@ static void frames(const struct lv_ui *ui, struct list *l)
 	}
 }
 
+/* Attached: each controller that does not answer. */
+static void sites(const struct lv_ui *ui, struct list *l)
+{
+	for (int i = 0; i < ui->sites.n; i++) {
+		const struct lv_ui_site *s = &ui->sites.v[i];
+		struct lv_alert *a;
+		if (s->up || !s->why[0] || !(a = add(l, LV_ALERT_ERROR)))
+			continue;
+		snprintf(a->brief, sizeof(a->brief), "controller gone");
+		snprintf(
+		    a->full, sizeof(a->full),
+		    "the controller at %.60s does not answer: %.110s (tried again every second)",
+		    s->url, s->why);
+	}
+}
+
 static void jobs(const struct lv_ui *ui, struct list *l)
 {
 	struct lv_alert *a;
@@ -109,6 +125,7 @@ static int by_level(const void *x, const void *y)
 size_t lv_alerts(const struct lv_ui *ui, struct lv_alert *out, size_t max)
 {
 	struct list l = { out, 0, max };
+	sites(ui, &l);
 	devices(ui, &l);
 	frames(ui, &l);
 	jobs(ui, &l);

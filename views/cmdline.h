@@ -36,6 +36,7 @@ enum lv_cmd_kind {
 	/* Requests only views make (no command-bar word). */
 	LV_CMD_EXP_OPEN,   /* show the report in directory arg */
 	LV_CMD_EXP_CANCEL, /* stop the running experiment */
+	LV_CMD_SITE,       /* attached: show site `on` (its usual views), -1: the Sites view */
 };
 
 /* The :experiment word that builds a spec from the running cluster. */

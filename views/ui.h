@@ -29,7 +29,7 @@ struct lv_key_binding;
 
 #define LV_UI_LOG_MAX   2000
 #define LV_UI_EXP_ROWS  16
-#define LV_UI_MAX_VIEWS 8
+#define LV_UI_MAX_VIEWS 12
 
 /* Reaction bits a key handler returns; only the screen loop acts on them. */
 enum {
@@ -140,6 +140,20 @@ struct lv_ui_front {
 	char refused_reason[32];   /* the reason of the most refused requests, "" none */
 };
 
+/* A console attached to running controllers (--attach): one per controller. */
+#define LV_UI_SITES_MAX 16
+struct lv_ui_site {
+	const char *url;
+	int up;                         /* its last /status poll was answered */
+	char why[160];                  /* why not ("" before the first poll) */
+	const struct lv_snapshot *snap; /* its latest, NULL before the first */
+};
+struct lv_ui_sites {
+	int n;     /* 0: not attached (the embedded runtime) */
+	int shown; /* the site the usual views show; -1: none picked yet */
+	struct lv_ui_site v[LV_UI_SITES_MAX];
+};
+
 /* What the console knows about a device beyond the snapshot. */
 struct lv_ui_devinfo {
 	size_t n_freqs;
@@ -158,6 +172,7 @@ struct lv_ui {
 	struct lv_ui_workload workload;
 	struct lv_ui_profiling prof;
 	struct lv_ui_front front;
+	struct lv_ui_sites sites;
 	struct lv_hist hist;      /* per-device history, updated from each snapshot */
 	const char *cluster_desc; /* "thesis (embedded, 5 emulated agents)" */
 	const char *policy_spec;  /* the running policy as set: "fixed_batch:N=16,max_wait=5" */

@@ -18,9 +18,8 @@
 #include "alerts.h"
 
 static const struct lv_view_ops *const registry[] = {
-	&lv_view_cluster,  &lv_view_device,      &lv_view_queue,
-	&lv_view_policies, &lv_view_experiments, &lv_view_profile,
-	&lv_view_log,      &lv_view_help,        NULL,
+	&lv_view_cluster, &lv_view_device, &lv_view_queue, &lv_view_policies, &lv_view_experiments,
+	&lv_view_profile, &lv_view_log,    &lv_view_help,  &lv_view_sites,    NULL,
 };
 
 #define N_VIEWS (sizeof(registry) / sizeof(registry[0]) - 1)
@@ -168,7 +167,8 @@ static unsigned g_alerts(struct lv_ui *ui, void *st, int key)
 }
 
 static const struct lv_key_binding global_keys[] = {
-	{ '1', "1-8", "show view 1 (Cluster) .. 8 (Help)", g_number },
+	{ '1', "1-9", "show view 1 (Cluster) .. 8 (Help), 9 (Sites: the controllers attached)",
+	  g_number },
 	{ '2', NULL, NULL, g_number },
 	{ '3', NULL, NULL, g_number },
 	{ '4', NULL, NULL, g_number },
@@ -176,6 +176,7 @@ static const struct lv_key_binding global_keys[] = {
 	{ '6', NULL, NULL, g_number },
 	{ '7', NULL, NULL, g_number },
 	{ '8', NULL, NULL, g_number },
+	{ '9', NULL, NULL, g_number },
 	{ '\t', "Tab", "next view (Shift-Tab: previous)", g_next },
 	{ KEY_BTAB, NULL, NULL, g_next },
 	{ 27, "Esc", "clear the filter, else back to the previous view", g_back },

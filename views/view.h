@@ -93,5 +93,6 @@ extern const struct lv_view_ops lv_view_experiments;
 extern const struct lv_view_ops lv_view_profile;
 extern const struct lv_view_ops lv_view_log;
 extern const struct lv_view_ops lv_view_help;
+extern const struct lv_view_ops lv_view_sites;
 
 #endif

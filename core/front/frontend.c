@@ -41,7 +41,9 @@
 
 #include "frontend_impl.h"
 #include "prom.h"
+#include "base/procstat.h"
 #include "base/util.h"
+#include "base/version.h"
 #include "model/budget.h"
 
 #define JSON_TYPE "application/json"
@@ -100,6 +102,14 @@ static enum MHD_Result get_metrics(struct lv_frontend *fe, struct MHD_Connection
 	char *txt = lv_prom_render(s, &st, &len);
 	if (s)
 		fe->ops->snapshot_put(fe->arg, s);
+	struct lv_proc_stats ps;
+	size_t plen;
+	lv_proc_stats_read(&ps);
+	char *proc = lv_prom_render_process(&ps, LV_VERSION, &plen);
+	struct lv_buf b = { .p = txt, .len = len, .cap = len + 1 };
+	lv_buf_append(&b, proc, plen);
+	free(proc);
+	txt = lv_buf_take(&b, &len);
 	return fe_respond(fe, conn, MHD_HTTP_OK, LV_PROM_CONTENT_TYPE, txt, len);
 }
 

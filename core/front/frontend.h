@@ -183,11 +183,20 @@ uint16_t lv_frontend_port(const struct lv_frontend *fe);
  * Counters since start, for /metrics and tests. Requests are counted once
  * answered; frames_submitted counts frames handed to the consumer.
  */
+/*
+ * The HTTP status codes the front end answers with, in the order of
+ * lv_frontend_stats.by_code; the last slot counts any other code.
+ */
+#define LV_FE_CODE_COUNT 14
+/* The code counted in slot i (0 for the last slot: any other code). */
+unsigned lv_frontend_code(int i);
+
 struct lv_frontend_stats {
-	uint64_t requests;     /* every HTTP request answered */
-	uint64_t inference_ok; /* /inference answered with results */
-	uint64_t bad_request;  /* answered 400 */
-	uint64_t too_large;    /* answered 413 */
+	uint64_t requests;                  /* every HTTP request answered */
+	uint64_t by_code[LV_FE_CODE_COUNT]; /* the same, by status code (lv_frontend_code) */
+	uint64_t inference_ok;              /* /inference answered with results */
+	uint64_t bad_request;               /* answered 400 */
+	uint64_t too_large;                 /* answered 413 */
 	uint64_t frames_submitted;
 	/* Admission. */
 	uint64_t connections;    /* open now */

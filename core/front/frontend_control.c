@@ -479,6 +479,7 @@ static enum MHD_Result events(struct lv_frontend *fe, struct MHD_Connection *con
 	MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
 	enum MHD_Result r = MHD_queue_response(conn, MHD_HTTP_OK, res);
 	MHD_destroy_response(res);
+	fe_count_status(fe, MHD_HTTP_OK);
 	return r;
 }
 

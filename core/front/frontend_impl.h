@@ -185,6 +185,9 @@ enum MHD_Result fe_respond_error(struct lv_frontend *fe, struct MHD_Connection *
 enum MHD_Result fe_respond_error_allow(struct lv_frontend *fe, struct MHD_Connection *conn,
                                        unsigned status, const char *why, const char *allow);
 
+/* Counts an answer queued elsewhere (the event stream's 200): requests and by code. */
+void fe_count_status(struct lv_frontend *fe, unsigned status);
+
 /* fe_respond_error with one more header (Retry-After on a 503). */
 enum MHD_Result fe_respond_error_header(struct lv_frontend *fe, struct MHD_Connection *conn,
                                         unsigned status, const char *why, const char *header,

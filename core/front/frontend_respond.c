@@ -14,10 +14,22 @@
 
 #define JSON_TYPE "application/json"
 
-static void count_status(struct lv_frontend *fe, unsigned status)
+static const unsigned codes[LV_FE_CODE_COUNT] = { 200, 400, 401, 403, 404, 405, 409,
+	                                          413, 415, 422, 500, 501, 503, 0 };
+
+unsigned lv_frontend_code(int i)
 {
+	return i >= 0 && i < LV_FE_CODE_COUNT ? codes[i] : 0;
+}
+
+void fe_count_status(struct lv_frontend *fe, unsigned status)
+{
+	int k = 0;
+	while (k < LV_FE_CODE_COUNT - 1 && codes[k] != status)
+		k++;
 	pthread_mutex_lock(&fe->mu);
 	fe->stats.requests++;
+	fe->stats.by_code[k]++;
 	if (status == MHD_HTTP_BAD_REQUEST)
 		fe->stats.bad_request++;
 	else if (status == MHD_HTTP_CONTENT_TOO_LARGE)
@@ -82,7 +94,7 @@ static enum MHD_Result respond(struct lv_frontend *fe, struct MHD_Connection *co
 		MHD_add_response_header(res, name, value);
 	enum MHD_Result ret = MHD_queue_response(conn, status, res);
 	MHD_destroy_response(res);
-	count_status(fe, status);
+	fe_count_status(fe, status);
 	return ret;
 }
 

@@ -23,6 +23,7 @@
 
 #include "frontend.h"
 #include "sched/snapshot.h"
+#include "base/procstat.h"
 #include "base/util.h"
 
 static void sb_puts(struct lv_buf *b, const char *s)
@@ -193,6 +194,9 @@ static const struct dev_metric dev_metrics[] = {
 	  0, 1 },
 	{ "loudva_device_late_frames_total", "counter",
 	  "Frames the device served after their deadline.", D(late), F_U64, 0, 1 },
+	{ "loudva_device_failed_frames_total", "counter",
+	  "Frames that failed with the device as the last one they were sent to.", D(failed), F_U64,
+	  0, 1 },
 	{ "loudva_device_last_batch_size", "gauge", "Frames in the last batch dispatched.",
 	  D(last_batch), F_INT, 0, 1 },
 	{ "loudva_device_served_frames_per_second", "gauge",
@@ -229,6 +233,30 @@ static void render_device_metric(struct lv_buf *b, const struct lv_snapshot *s,
 	}
 }
 
+/* Per-rail power from the latest telemetry; devices without rails (down, or not reported) have
+ * none. */
+static void render_rails(struct lv_buf *b, const struct lv_snapshot *s, char **labels)
+{
+	size_t any = 0;
+	for (size_t i = 0; i < s->n_devices; i++)
+		any += s->devices[i].n_rails;
+	if (!any)
+		return;
+	family(b, "loudva_device_rail_power_watts", "gauge",
+	       "Power of each of the board's rails, latest telemetry.");
+	for (size_t i = 0; i < s->n_devices; i++) {
+		const struct lv_snap_device *d = &s->devices[i];
+		for (size_t r = 0; r < d->n_rails && r < LV_SNAP_RAILS; r++) {
+			struct lv_buf l = { 0 };
+			lv_buf_printf(&l, "%s,rail=\"", labels[i]);
+			sb_label_value(&l, d->rails[r].name);
+			sb_puts(&l, "\"");
+			sample(b, "loudva_device_rail_power_watts", l.p, d->rails[r].power_w);
+			free(l.p);
+		}
+	}
+}
+
 static void render_devices(struct lv_buf *b, const struct lv_snapshot *s)
 {
 	static const enum lv_dev_state states[] = { LV_DEV_UP, LV_DEV_DOWN, LV_DEV_DRAINING };
@@ -260,6 +288,7 @@ static void render_devices(struct lv_buf *b, const struct lv_snapshot *s)
 	}
 	for (size_t k = 0; k < sizeof dev_metrics / sizeof dev_metrics[0]; k++)
 		render_device_metric(b, s, &dev_metrics[k], labels);
+	render_rails(b, s, labels);
 	for (size_t i = 0; i < s->n_devices; i++)
 		free(labels[i]);
 	free(labels);
@@ -332,8 +361,18 @@ static void render_snapshot(struct lv_buf *b, const struct lv_snapshot *s)
 
 static void render_http(struct lv_buf *b, const struct lv_frontend_stats *fe)
 {
-	family(b, "loudva_http_requests_total", "counter", "HTTP requests answered.");
-	sample_u64(b, "loudva_http_requests_total", NULL, fe->requests);
+	family(b, "loudva_http_requests_total", "counter",
+	       "HTTP requests answered, by status code.");
+	for (int i = 0; i < LV_FE_CODE_COUNT; i++) {
+		char lab[32];
+		unsigned code = lv_frontend_code(i);
+		if (code)
+			snprintf(lab, sizeof lab, "code=\"%u\"", code);
+		else
+			snprintf(lab, sizeof lab, "code=\"other\"");
+		if (fe->by_code[i] || code == 200)
+			sample_u64(b, "loudva_http_requests_total", lab, fe->by_code[i]);
+	}
 	family(b, "loudva_http_inference_requests_total", "counter",
 	       "POST /inference requests answered, by outcome.");
 	sample_u64(b, "loudva_http_inference_requests_total", "outcome=\"ok\"", fe->inference_ok);
@@ -378,6 +417,45 @@ char *lv_prom_render(const struct lv_snapshot *s, const struct lv_frontend_stats
 	return lv_buf_take(&b, len_out);
 }
 
+char *lv_prom_render_process(const struct lv_proc_stats *p, const char *version, size_t *len_out)
+{
+	struct lv_buf b = { 0 };
+	if (version) {
+		family(&b, "loudva_build_info", "gauge", "The controller's version (always 1).");
+		sb_puts(&b, "loudva_build_info{version=\"");
+		sb_label_value(&b, version);
+		sb_puts(&b, "\"} 1\n");
+	}
+	if (p && (p->valid & LV_PROC_HAS_CPU)) {
+		family(&b, "process_cpu_seconds_total", "counter",
+		       "Total user and system CPU time spent in seconds.");
+		sample(&b, "process_cpu_seconds_total", NULL, p->cpu_s);
+	}
+	if (p && (p->valid & LV_PROC_HAS_MEM)) {
+		family(&b, "process_resident_memory_bytes", "gauge",
+		       "Resident memory size in bytes.");
+		sample_u64(&b, "process_resident_memory_bytes", NULL, p->rss_bytes);
+		family(&b, "process_virtual_memory_bytes", "gauge",
+		       "Virtual memory size in bytes.");
+		sample_u64(&b, "process_virtual_memory_bytes", NULL, p->vsize_bytes);
+	}
+	if (p && (p->valid & LV_PROC_HAS_FDS)) {
+		family(&b, "process_open_fds", "gauge", "Number of open file descriptors.");
+		sample_u64(&b, "process_open_fds", NULL, p->open_fds);
+	}
+	if (p && (p->valid & LV_PROC_HAS_LIMIT)) {
+		family(&b, "process_max_fds", "gauge", "Maximum number of open file descriptors.");
+		sample(&b, "process_max_fds", NULL,
+		       p->max_fds == UINT64_MAX ? INFINITY : (double)p->max_fds);
+	}
+	if (p && (p->valid & LV_PROC_HAS_START)) {
+		family(&b, "process_start_time_seconds", "gauge",
+		       "Start time of the process since unix epoch in seconds.");
+		sample(&b, "process_start_time_seconds", NULL, p->start_time_s);
+	}
+	return lv_buf_take(&b, len_out);
+}
+
 /* ---- /status JSON ------------------------------------------------------ */
 
 /* A number, or null when it is not finite (JSON has no NaN or infinity). */
@@ -412,6 +490,7 @@ static cJSON *status_device(const struct lv_snap_device *d)
 	j_num(o, "batches", (double)d->batches);
 	j_num(o, "frames", (double)d->frames);
 	j_num(o, "late", (double)d->late);
+	j_num(o, "failed", (double)d->failed);
 	j_num(o, "last_batch", d->last_batch);
 	j_num(o, "fps", d->fps);
 	if (d->last_error[0])

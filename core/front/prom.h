@@ -35,6 +35,14 @@ char *lv_prom_render(const struct lv_snapshot *s, const struct lv_frontend_stats
                      size_t *len_out);
 
 /*
+ * loudva_build_info{version} (version NULL: left out) and the process_*
+ * families Prometheus's client libraries export (p NULL, or a figure not
+ * valid: left out), as Prometheus text; malloc'ed, length in *len_out.
+ */
+struct lv_proc_stats;
+char *lv_prom_render_process(const struct lv_proc_stats *p, const char *version, size_t *len_out);
+
+/*
  * The /status document for s: policy, mode, cluster, uptime, queue, frame
  * counts by state, batches, rates (fps, power, energy, frames per joule,
  * QoS), latency summary, the store's record ("store": rows written, lost

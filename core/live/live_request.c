@@ -141,6 +141,8 @@ void live_frame_final(struct lv_live *lv, const struct lv_frame *f)
 		res->top_class = -1;
 	if (f->device >= 0 && f->state == LV_FRAME_LATE)
 		lv->devs[f->device].late++;
+	if (f->device >= 0 && f->state == LV_FRAME_FAILED)
+		lv->devs[f->device].failed++;
 	live_stats_frame(lv->stats, f);
 	struct lv_frame mf = *f; /* the collector ties frames to requests by trace index */
 	mf.tag = r->trace_index >= 0 ? (uint64_t)r->trace_index : UINT64_MAX;

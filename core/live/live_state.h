@@ -139,6 +139,7 @@ struct live_dev {
 	uint64_t restarts; /* its agent restarted (lv_live_device_restarted) */
 	/* Served work. */
 	uint64_t batches, frames, late;
+	uint64_t failed; /* frames that ended failed after it was their last device */
 	int last_batch;
 	char last_error[128];
 };

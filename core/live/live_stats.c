@@ -222,6 +222,7 @@ static void fill_device(const struct lv_live *lv, size_t i, double now, struct l
 	o->batches = d->batches;
 	o->frames = d->frames;
 	o->late = d->late;
+	o->failed = d->failed;
 	o->last_batch = d->last_batch;
 	double len = window_len(lv->stats, FPS_WINDOW_S, now);
 	o->fps = len > 0 ? (double)device_served(lv->stats, i, FPS_WINDOW_S) / len : 0;

@@ -217,10 +217,14 @@ static int to_int(struct lexer *lx, const char *field, const char *s, long long 
                   long long *out)
 {
 	long v;
-	if (!s || lv_parse_long(s, &v) != 0 || v < lo || v > hi)
-		return lv_fail(lx->why, LV_EINVAL,
-		               "%s:%d: %s: '%s' is not an integer in [%lld, %lld]", lx->origin,
-		               lx->tok_line, field, s ? s : "{...}", lo, hi);
+	/* The failure returns LV_EINVAL itself, not lv_fail's result: at -O3 GCC
+	 * cannot see that lv_fail's result is nonzero and warns that the callers'
+	 * *out may be used unset. */
+	if (!s || lv_parse_long(s, &v) != 0 || v < lo || v > hi) {
+		lv_fail(lx->why, LV_EINVAL, "%s:%d: %s: '%s' is not an integer in [%lld, %lld]",
+		        lx->origin, lx->tok_line, field, s ? s : "{...}", lo, hi);
+		return LV_EINVAL;
+	}
 	*out = v;
 	return 0;
 }

@@ -87,6 +87,7 @@ struct lv_snap_device {
 	struct lv_snap_rail rails[LV_SNAP_RAILS];
 	uint64_t batches, frames; /* served */
 	uint64_t late;            /* QoS violations: served late */
+	uint64_t failed;          /* frames that failed with this as their last device */
 	int last_batch;           /* size of the last batch dispatched */
 	double fps;               /* frames served per second, last 10 s */
 	char last_error[128];     /* empty when none */

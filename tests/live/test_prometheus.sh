@@ -110,6 +110,21 @@ done
 check "the recording rule agrees ($rec)" test "$rec" = "$want"
 sites=$(query 'count by (site) (up{job="loudva"} == 1)' | jq -r '[.data.result[].metric.site] | sort | join(",")')
 check "both sites scraped ($sites)" test "$sites" = "a,b"
+vers=$(query 'count by (version) (loudva_build_info{job="loudva"})' | jq -r '[.data.result[] | "\(.metric.version)=\(.value[1])"] | join(",")')
+check "build info from both sites ($vers)" test "$vers" = "$("$LOUDVA" --version | cut -d' ' -f2)=2"
+procs=$(query 'count(process_resident_memory_bytes{job="loudva"} > 0 and process_open_fds > 0 and process_cpu_seconds_total >= 0 and process_start_time_seconds > 1.6e9)' | jq -r '.data.result[0].value[1] // empty')
+check "process metrics from both sites ($procs)" test "$procs" = 2
+
+# every series the rules and the dashboard read is one a controller exports
+curl -s "http://127.0.0.1:${PORTS[0]}/metrics" >"$SCRATCH/a.metrics"
+missing=
+for m in $(cat monitoring/rules/*.yml monitoring/grafana/loudva-fleet.json |
+	grep -oE '(^|[^:a-z_])(loudva|process)_[a-z_]+' | grep -oE '(loudva|process)_[a-z_]+' | sort -u); do
+	# a board's sensors; the emulated agents report no temperature
+	[ "$m" = loudva_device_temperature_celsius ] && continue
+	grep -q "^# TYPE ${m%_bucket} " "$SCRATCH/a.metrics" || missing="$missing $m"
+done
+check "the rules and the dashboard read only exported metrics (missing:$missing)" test -z "$missing"
 
 # a hung agent at site b: its device goes down, the alert fires for site b only
 dev=$(jq -r '.devices[0].name' "$SCRATCH/b.json")

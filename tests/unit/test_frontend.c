@@ -660,7 +660,10 @@ static void test_status_metrics_healthz(void **state)
 	assert_non_null(strstr(r.body, "\nloudva_frames_total{state=\"ok\"} 9\n"));
 	assert_non_null(strstr(r.body, "# TYPE loudva_http_requests_total counter\n"));
 	/* /healthz and /status were answered before this one. */
-	assert_non_null(strstr(r.body, "\nloudva_http_requests_total 2\n"));
+	assert_non_null(strstr(r.body, "\nloudva_http_requests_total{code=\"200\"} 2\n"));
+	assert_non_null(strstr(r.body, "\nloudva_build_info{version=\""));
+	assert_non_null(strstr(r.body, "\nprocess_open_fds "));
+	assert_non_null(strstr(r.body, "\nprocess_resident_memory_bytes "));
 	resp_fini(&r);
 
 	request(f, "POST", "/status", &r);

@@ -13,12 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "front/frontend.h"
 #include "front/prom.h"
+#include "front/status_parse.h"
 #include "sched/snapshot.h"
 #include "base/file.h"
+#include "base/procstat.h"
 #include "base/util.h"
 
 /* 100 frames: 3 queued, 2 in flight, 80 ok, 10 late, 1 failed, 2 expired, 2 rejected. */
@@ -71,6 +74,12 @@ static void make_snapshot(struct lv_snapshot *s, struct lv_snap_device *d)
 	d[0].batches = 20;
 	d[0].frames = 60;
 	d[0].late = 4;
+	d[0].failed = 1;
+	d[0].n_rails = 2;
+	strcpy(d[0].rails[0].name, "GPU");
+	d[0].rails[0].power_w = 9.5;
+	strcpy(d[0].rails[1].name, "CPU");
+	d[0].rails[1].power_w = 2.25;
 	d[0].last_batch = 8;
 	d[0].fps = 9.5;
 	strcpy(d[0].transport, "shm");
@@ -372,6 +381,12 @@ static void test_metrics_exact_lines(void **state)
 	assert_has_line(t, "loudva_device_last_batch_size{device=\"agx0\"} 8");
 	assert_has_line(t, "loudva_device_shm_bytes{device=\"agx0\"} 4291248");
 	assert_has_line(t, "loudva_device_shm_bytes{device=\"nano0\"} 0");
+	assert_has_line(t, "loudva_device_late_frames_total{device=\"agx0\"} 4");
+	assert_has_line(t, "loudva_device_failed_frames_total{device=\"agx0\"} 1");
+	assert_has_line(t, "loudva_device_failed_frames_total{device=\"nano0\"} 0");
+	assert_has_line(t, "loudva_device_rail_power_watts{device=\"agx0\",rail=\"GPU\"} 9.5");
+	assert_has_line(t, "loudva_device_rail_power_watts{device=\"agx0\",rail=\"CPU\"} 2.25");
+	assert_null(strstr(t, "loudva_device_rail_power_watts{device=\"nano0\""));
 	/* No telemetry, no sample: power only for agx0, no temperature at all. */
 	assert_null(strstr(t, "loudva_device_power_watts{device=\"nano0\"}"));
 	assert_null(strstr(t, "loudva_device_temperature_celsius"));
@@ -391,6 +406,7 @@ static void test_metrics_http_only(void **state)
 {
 	(void)state;
 	struct lv_frontend_stats fe = { .requests = 7,
+		                        .by_code = { [0] = 4, [1] = 2, [LV_FE_CODE_COUNT - 1] = 1 },
 		                        .inference_ok = 4,
 		                        .bad_request = 2,
 		                        .too_large = 1,
@@ -402,7 +418,10 @@ static void test_metrics_http_only(void **state)
 	assert_has_line(t, "loudva_http_refused_requests_total{reason=\"too_many_images\"} 1");
 	assert_has_line(t, "loudva_http_refused_frames_total{reason=\"too_many_images\"} 89");
 	assert_has_line(t, "loudva_http_refused_frames_total{reason=\"busy\"} 0");
-	assert_has_line(t, "loudva_http_requests_total 7");
+	assert_has_line(t, "loudva_http_requests_total{code=\"200\"} 4");
+	assert_has_line(t, "loudva_http_requests_total{code=\"400\"} 2");
+	assert_has_line(t, "loudva_http_requests_total{code=\"other\"} 1");
+	assert_null(strstr(t, "loudva_http_requests_total{code=\"404\"}"));
 	assert_has_line(t, "loudva_http_inference_requests_total{outcome=\"ok\"} 4");
 	assert_has_line(t, "loudva_http_inference_requests_total{outcome=\"bad_request\"} 2");
 	assert_has_line(t, "loudva_http_inference_requests_total{outcome=\"too_large\"} 1");
@@ -423,6 +442,108 @@ static void test_metrics_http_only(void **state)
 	check_exposition(t);
 	assert_int_not_equal(promtool(t), 0);
 	free(t);
+}
+
+/* Build info and the process_* families, from hand-made figures and from this process. */
+static void test_process(void **state)
+{
+	(void)state;
+	struct lv_proc_stats p = { .valid = LV_PROC_HAS_CPU | LV_PROC_HAS_MEM | LV_PROC_HAS_FDS |
+		                            LV_PROC_HAS_LIMIT | LV_PROC_HAS_START,
+		                   .cpu_s = 1.5,
+		                   .rss_bytes = 4096,
+		                   .vsize_bytes = 8192,
+		                   .open_fds = 7,
+		                   .max_fds = UINT64_MAX,
+		                   .start_time_s = 1.7e9 };
+	char *t = lv_prom_render_process(&p, "1.2.3", NULL);
+	assert_has_line(t, "loudva_build_info{version=\"1.2.3\"} 1");
+	assert_has_line(t, "process_cpu_seconds_total 1.5");
+	assert_has_line(t, "process_resident_memory_bytes 4096");
+	assert_has_line(t, "process_virtual_memory_bytes 8192");
+	assert_has_line(t, "process_open_fds 7");
+	assert_has_line(t, "process_max_fds +Inf");
+	assert_has_line(t, "process_start_time_seconds 1700000000");
+	assert_int_equal(check_exposition(t), 7);
+	assert_int_not_equal(promtool(t), 0);
+	free(t);
+
+	/* A figure not read is left out. */
+	p.valid = LV_PROC_HAS_FDS;
+	t = lv_prom_render_process(&p, NULL, NULL);
+	assert_null(strstr(t, "loudva_build_info"));
+	assert_null(strstr(t, "process_cpu_seconds_total"));
+	assert_has_line(t, "process_open_fds 7");
+	free(t);
+
+	/* This process, read from /proc: plausible figures. */
+	struct lv_proc_stats me;
+	unsigned v = lv_proc_stats_read(&me);
+	assert_int_equal(v & (LV_PROC_HAS_CPU | LV_PROC_HAS_MEM | LV_PROC_HAS_FDS),
+	                 LV_PROC_HAS_CPU | LV_PROC_HAS_MEM | LV_PROC_HAS_FDS);
+	assert_true(me.rss_bytes > 1024 * 1024);
+	assert_true(me.open_fds >= 3);
+	assert_true(me.cpu_s >= 0);
+	if (v & LV_PROC_HAS_START) {
+		time_t now = time(NULL);
+		assert_true(me.start_time_s > (double)now - 3600 &&
+		            me.start_time_s <= (double)now + 2);
+	}
+}
+
+/* /status read back (an attached console's snapshot): what it carries survives the trip. */
+static void test_status_round_trip(void **state)
+{
+	(void)state;
+	struct lv_snapshot s;
+	struct lv_snap_device d[3];
+	make_snapshot(&s, d);
+	size_t len;
+	char *t = lv_prom_status_json(&s, NULL, &len), *why = NULL;
+	struct lv_snapshot *r = lv_status_parse(t, len, &why);
+	free(t);
+	assert_non_null(r);
+	assert_string_equal(r->policy, s.policy);
+	assert_string_equal(r->cluster, s.cluster);
+	assert_int_equal(r->seq, 42);
+	assert_int_equal(r->queue_len, 3);
+	assert_true(isinf(r->min_deadline_s));
+	assert_int_equal(r->counts.received, 100);
+	assert_memory_equal(r->counts.by_state, s.counts.by_state, sizeof s.counts.by_state);
+	assert_int_equal(r->counts.batches_failed, 1);
+	assert_true(r->power_w == 25.5 && r->fps == 12.25 && r->pct_ok_60s == 90);
+	assert_int_equal(r->lat_counts[4], 30);
+	assert_true(isinf(r->lat_bounds_s[LV_SNAP_LAT_BUCKETS - 1]));
+	assert_true(fabs(r->lat_sum_s - 45.5) < 1e-9);
+	assert_int_equal(r->n_devices, 3);
+	assert_string_equal(r->devices[1].name, "nx\"1\\a");
+	assert_int_equal(r->devices[1].state, LV_DEV_DRAINING);
+	assert_int_equal(r->devices[2].state, LV_DEV_DOWN);
+	assert_int_equal(r->devices[0].valid,
+	                 LV_SNAP_HAS_POWER | LV_SNAP_HAS_ENERGY | LV_SNAP_HAS_LOAD);
+	assert_int_equal(r->devices[2].valid, 0); /* nulls: no made-up zeros */
+	assert_true(r->devices[0].power_w == 15.25);
+	assert_int_equal(r->devices[0].freq_hz, 1377000000);
+	assert_int_equal(r->devices[0].late, 4);
+	assert_int_equal(r->devices[0].failed, 1);
+	assert_string_equal(r->devices[1].last_error, "PUT /gpu/frequency: 401");
+	assert_string_equal(r->devices[0].transport, "shm");
+	lv_snapshot_free(r);
+
+	static const struct {
+		const char *json, *why;
+	} bad[] = {
+		{ "not json", "/status: not a JSON object" },
+		{ "[1]", "/status: not a JSON object" },
+		{ "{\"policy\": \"loud\"}", "/status: no \"devices\" array" },
+		{ "{\"devices\": [{\"kind\": \"nano\"}]}", "/status: devices[0] has no name" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		why = NULL;
+		assert_null(lv_status_parse(bad[i].json, strlen(bad[i].json), &why));
+		assert_string_equal(why, bad[i].why);
+		free(why);
+	}
 }
 
 static void test_numbers(void **state)
@@ -579,6 +700,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_metrics_exact_lines),
 		cmocka_unit_test(test_metrics_http_only),
+		cmocka_unit_test(test_process),
+		cmocka_unit_test(test_status_round_trip),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_status_json),
 		cmocka_unit_test(test_store_record),
