@@ -171,6 +171,8 @@ static enum lv_ssh_hostkey_policy hostkey_policy(const struct lv_runner_opts *o,
 		return LV_SSH_HOSTKEY_ACCEPT_NEW;
 	if (strict && (!strcmp(strict, "no") || !strcmp(strict, "off")))
 		return LV_SSH_HOSTKEY_NO;
+	if (!strict && o->no_host_key_checking)
+		return LV_SSH_HOSTKEY_NO;
 	return LV_SSH_HOSTKEY_STRICT;
 }
 
@@ -183,12 +185,18 @@ int lv_run_connect(struct lv_scope *s, char **why)
 	char *port = lv_scope_text(s, "ansible_port", why);
 	char *user = lv_scope_text(s, "ansible_user", why);
 	char *key = expand_home(lv_scope_text(s, "ansible_ssh_private_key_file", why));
+	if (!key)
+		key = expand_home(lv_scope_text(s, "ansible_private_key_file", why));
+	if (!key && s->r->o->private_key_file)
+		key = expand_home(lv_xstrdup(s->r->o->private_key_file));
 	char *pass = lv_scope_text(s, "ansible_password", why);
 	if (!pass)
 		pass = lv_scope_text(s, "ansible_ssh_pass", why);
 	char *common = lv_scope_text(s, "ansible_ssh_common_args", why);
 	char *extra = lv_scope_text(s, "ansible_ssh_extra_args", why);
-	char *args = lv_xasprintf("%s %s", common ? common : "", extra ? extra : "");
+	/* the host's own options first: ssh_arg takes the first it finds */
+	char *args = lv_xasprintf("%s %s %s", common ? common : "", extra ? extra : "",
+	                          s->r->o->ssh_args ? s->r->o->ssh_args : "");
 	char *kh = expand_home(ssh_arg(args, "UserKnownHostsFile"));
 	char *strict = ssh_arg(args, "StrictHostKeyChecking");
 	long p = 0;
@@ -202,9 +210,9 @@ int lv_run_connect(struct lv_scope *s, char **why)
 	struct lv_ssh_opts so = {
 		.host = host ? host : h->name,
 		.port = (int)p,
-		.user = user         ? user
-		        : s->r->play ? s->r->play->remote_user
-		                     : NULL,
+		.user = user                                    ? user
+		        : s->r->play && s->r->play->remote_user ? s->r->play->remote_user
+		                                                : s->r->o->remote_user,
 		.key_file = key,
 		.password = pass,
 		.known_hosts = s->r->o->known_hosts ? s->r->o->known_hosts : kh,
