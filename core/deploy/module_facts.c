@@ -7,7 +7,8 @@
  *
  *   hostname, nodename, fqdn, architecture, machine, kernel, system,
  *   distribution, distribution_version, distribution_major_version,
- *   distribution_release, os_family (from /etc/os-release), memtotal_mb,
+ *   distribution_release, os_family (from /etc/os-release; on Debian the
+ *   version from /etc/debian_version, as Ansible), memtotal_mb,
  *   processor_count, processor_nproc, processor_vcpus, and on a Jetson
  *   loudva_jetson_model (/proc/device-tree/model) and loudva_l4t_release
  *   (/etc/nv_tegra_release, "R35.4.1"); both are "" elsewhere.
@@ -43,7 +44,8 @@ static const char script[] =
     "one processor_count sh -c \"grep -c '^processor' /proc/cpuinfo\"\n"
     "one processor_nproc nproc\n"
     "one jetson_model cat /proc/device-tree/model\n"
-    "one l4t sh -c \"head -n 1 /etc/nv_tegra_release\"\n";
+    "one l4t sh -c \"head -n 1 /etc/nv_tegra_release\"\n"
+    "one debian_version cat /etc/debian_version\n";
 
 static const char *field(const char *out, const char *name, size_t *len)
 {
@@ -152,7 +154,12 @@ static struct lv_val *facts_from(const char *out)
 	char *dist = distribution(id, name), *fam = os_family(id, like);
 	lv_val_set_str(f, "distribution", dist);
 	lv_val_set_str(f, "os_family", fam);
-	char *ver = get(out, "distribution_version");
+	/* Debian's point release, as Ansible reports it ("12.9", not os-release's "12") */
+	char *deb = get(out, "debian_version");
+	if (!strcmp(dist, "Debian") && deb[0] >= '0' && deb[0] <= '9')
+		lv_val_set_str(f, "distribution_version", deb);
+	free(deb);
+	char *ver = lv_xstrdup(lv_val_text(lv_val_get(f, "distribution_version")));
 	lv_val_set_str(f, "distribution_major_version", strtok(ver, ".") ? ver : "");
 	free(ver);
 	free(id);
