@@ -236,6 +236,8 @@ static int parse_for(struct tparser *tp, const char *head, struct tlist *out)
 static bool in_words(const char *kw, const char *words)
 {
 	size_t n = strlen(kw);
+	if (n == 0)
+		return false; /* an empty statement, {% %} */
 	for (const char *p = strstr(words, kw); p; p = strstr(p + 1, kw))
 		if ((p == words || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
 			return true;

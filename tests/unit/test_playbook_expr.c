@@ -207,6 +207,8 @@ static void test_refused(void **state)
 		{ "{{ x | selectattr('a', 'nosuchtest') }}", "unknown test 'nosuchtest'" },
 		{ "{{ x | map('nosuchfilter') }}", "unknown filter 'nosuchfilter'" },
 		{ "{% set a = 1 %}", "the Jinja statement {% set %} is not supported" },
+		{ "{% for x in l %}{% %}{% endfor %}",
+		  "the Jinja statement {%  %} is not supported" },
 		{ "{% if x %}a", "{% if %} without {% endif %}" },
 		{ "{% endfor %}", "{% endfor %} without its opening statement" },
 		{ "{% for in x %}{% endfor %}", "expected 'for NAME in EXPRESSION'" },
