@@ -112,6 +112,13 @@ check "lineinfile '^v=\\d+' replaced the line, did not append" \
 	test "$(cat "$OUT/app.conf")" = "$(printf 'name=x\nv=2')"
 run "$OUT" loudva
 check "second run: changed=0 ($(recap_line))" grep -q "ok=3 changed=0" <<<"$(recap_line)"
+# --check: facts are still gathered (the template renders the same), the drift is reported only
+printf 'name=x\nv=7\n' >"$OUT/app.conf"
+run "$OUT" loudva --check
+check "--check: facts gathered, the drift shows ($(recap_line))" \
+	grep -q "ok=3 changed=1 unreachable=0 failed=0" <<<"$(recap_line)"
+check "--check: the file is left alone" grep -qx "v=7" "$OUT/app.conf"
+printf 'name=x\nv=2\n' >"$OUT/app.conf" # as the first run left it, for the comparison below
 
 # ---- 2. a filter loudva lacks: refused at load, nothing touched; ./ansible.cfg is found
 mkdir -p "$SCRATCH/cwd" && cp "$SCRATCH/ansible.cfg" "$SCRATCH/cwd/"
