@@ -26,7 +26,7 @@ SHELL := /bin/bash
 # Debian packages the build and the tests need. `make deps` installs the
 # missing ones (with sudo when not root). Keep in step with the README.
 DEB_PKGS := gcc make pkg-config libcjson-dev libxgboost-dev libsqlite3-dev libcmocka-dev \
-	    libmicrohttpd-dev libcurl4-openssl-dev libssh-dev libyaml-dev libturbojpeg0-dev \
+	    libmicrohttpd-dev libcurl4-openssl-dev libssh-dev libyaml-dev libpcre2-dev libturbojpeg0-dev \
 	    libpng-dev libncurses-dev gnuplot-nox jq tmux curl sqlite3 openssh-server openssh-client
 DEB_PKGS += wrk python3 openssl
 DEB_PKGS += clang libclang-rt-14-dev
@@ -47,7 +47,7 @@ AGENT_DEB_PKGS_22.04 := $(AGENT_DEB_PKGS)
 OS_VERSION_ID := $(shell . /etc/os-release 2>/dev/null && echo "$$VERSION_ID")
 AGENT_DEB_PKGS_HERE := $(or $(AGENT_DEB_PKGS_$(OS_VERSION_ID)),$(AGENT_DEB_PKGS))
 
-PKGS := libcjson xgboost sqlite3 libmicrohttpd libcurl libssh yaml-0.1 libturbojpeg libpng ncursesw
+PKGS := libcjson xgboost sqlite3 libmicrohttpd libcurl libssh yaml-0.1 libpcre2-8 libturbojpeg libpng ncursesw
 TEST_PKGS := cmocka
 # Only `loudva` (console/service.c: sd_notify) links libsystemd.
 CONSOLE_PKGS := libsystemd

@@ -5,6 +5,10 @@
  * playbook through core/runner, and prints what the runner reports the way
  * ansible-playbook's default output does, ending with PLAY RECAP.
  *
+ * ansible.cfg is read as ansible-playbook reads it (deploy/ansible_cfg.h):
+ * its inventory, remote_user, private_key_file, host_key_checking, forks,
+ * timeout and ssh_args apply unless a flag says otherwise.
+ *
  * Exit status as Ansible's: 0 all well, 2 a host failed, 4 a host was
  * unreachable (4 wins); bad arguments or files also give 2, with one line
  * naming file:line on stderr and no PLAY RECAP.
@@ -16,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deploy/ansible_cfg.h"
 #include "deploy/inventory.h"
 #include "deploy/playbook.h"
 #include "deploy/runner.h"
@@ -46,8 +51,7 @@ static const struct lv_opt setup_opts[] = {
 	  .kind = LV_OPT_STR,
 	  .offset = O(inventory),
 	  .arg = "FILE",
-	  .flags = LV_OPT_REQUIRED,
-	  .help = "Ansible INI inventory" },
+	  .help = "Ansible INI inventory [ansible.cfg's inventory]" },
 	{ .name = "limit",
 	  .short_name = 'l',
 	  .kind = LV_OPT_STR,
@@ -302,12 +306,42 @@ int lv_cmd_setup(int argc, char **argv)
 	struct lv_recap recap = { 0 };
 	char *why = NULL;
 	int code = LV_EXIT_USAGE;
+	struct lv_ansible_cfg cfg = { .host_key_checking = -1 };
 	a.extra = lv_val_new_map();
 	int rc = lv_opts_parse(&setup_spec, argc, argv, &a);
 	if (rc) {
 		code = rc == LV_OPTS_HELP ? LV_EXIT_OK : rc;
 		goto out;
 	}
+	if (lv_ansible_cfg_load(&cfg, &why)) {
+		fprintf(stderr, "loudva setup: %s\n", why);
+		goto out;
+	}
+	if (cfg.path && a.verbose)
+		printf("Using %s as config file\n", cfg.path);
+	/* the flags win over ansible.cfg, which wins over the built-in defaults */
+	if (!a.inventory)
+		a.inventory = cfg.inventory;
+	if (!a.inventory) {
+		fprintf(stderr, "loudva setup: no inventory: give -i FILE, or inventory in "
+		                "ansible.cfg's [defaults]\n");
+		goto out;
+	}
+	if (strchr(a.inventory, ',')) {
+		fprintf(stderr,
+		        "loudva setup: inventory '%s': lists of hosts or files are not "
+		        "supported; name one INI file\n",
+		        a.inventory);
+		goto out;
+	}
+	if (!a.o.forks)
+		a.o.forks = cfg.forks;
+	if (!a.o.timeout_s)
+		a.o.timeout_s = cfg.timeout_s;
+	a.o.remote_user = cfg.remote_user;
+	a.o.private_key_file = cfg.private_key_file;
+	a.o.ssh_args = cfg.ssh_args;
+	a.o.no_host_key_checking = cfg.host_key_checking == 0;
 	char *inventory = lv_cmd_data(a.inventory), *playbook = lv_cmd_data(a.playbook);
 	inv = lv_inventory_load(inventory, &why);
 	if (inv)
@@ -338,6 +372,7 @@ int lv_cmd_setup(int argc, char **argv)
 	}
 	print_recap(&recap);
 out:
+	lv_ansible_cfg_fini(&cfg);
 	lv_recap_fini(&recap);
 	lv_playbook_free(pb);
 	lv_inventory_free(inv);

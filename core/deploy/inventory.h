@@ -91,4 +91,32 @@ void lv_inventory_match(const struct lv_inventory *inv, const char *pattern, boo
  */
 struct lv_val *lv_inventory_host_vars(const struct lv_inventory *inv, size_t h);
 
+/* ---- group_vars/ and host_vars/ (inventory_vars.c) ---------------------- */
+
+struct lv_inv_dirvars;
+
+/*
+ * Reads group_vars/ and host_vars/ under each of `dirs` (NULL entries are
+ * skipped) for the groups and hosts of `inv`: dirs[0] beside the inventory,
+ * dirs[1] beside the playbook, in precedence order. Returns the variables
+ * (free with lv_inventory_dirvars_free), or NULL with *why "file:line: ..."
+ * when a file is not YAML or not a mapping.
+ */
+struct lv_inv_dirvars *lv_inventory_dirvars_load(const struct lv_inventory *inv,
+                                                 const char *const *dirs, size_t n_dirs,
+                                                 char **why);
+void lv_inventory_dirvars_free(struct lv_inv_dirvars *dv);
+/* Merges directory `dir`'s variables of `group` / of `host` (all directories) into `into`. */
+void lv_inventory_dirvars_group_at(const struct lv_inv_dirvars *dv, size_t dir, const char *group,
+                                   struct lv_val *into);
+void lv_inventory_dirvars_host(const struct lv_inv_dirvars *dv, const char *host,
+                               struct lv_val *into);
+
+/*
+ * lv_inventory_host_vars with group_vars/host_vars (`dv`, may be NULL) in
+ * Ansible's precedence: see inventory_vars.c.
+ */
+struct lv_val *lv_inventory_host_vars_with(const struct lv_inventory *inv, size_t h,
+                                           const struct lv_inv_dirvars *dv);
+
 #endif

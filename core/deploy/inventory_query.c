@@ -111,6 +111,12 @@ static int cmp_ranked(const void *a, const void *b)
 
 struct lv_val *lv_inventory_host_vars(const struct lv_inventory *inv, size_t h)
 {
+	return lv_inventory_host_vars_with(inv, h, NULL);
+}
+
+struct lv_val *lv_inventory_host_vars_with(const struct lv_inventory *inv, size_t h,
+                                           const struct lv_inv_dirvars *dv)
+{
 	struct lv_val *vars = lv_val_new_map();
 	struct ranked *r = lv_xcalloc(inv->n_groups, sizeof *r);
 	size_t n = 0, words = lv_inv_index_words(inv->index);
@@ -127,11 +133,22 @@ struct lv_val *lv_inventory_host_vars(const struct lv_inventory *inv, size_t h)
 	free(in);
 	qsort(r, n, sizeof *r, cmp_ranked);
 	struct lv_val *names = lv_val_new_list();
-	for (size_t i = 0; i < n; i++) {
+	/* `all` first, from each source (r[0] is `all`: depth 0) */
+	size_t first = n && r[0].g == 0 ? 1 : 0;
+	if (first) {
+		lv_val_merge(vars, inv->groups[0].vars);
+		lv_inventory_dirvars_group_at(dv, 0, "all", vars);
+		lv_inventory_dirvars_group_at(dv, 1, "all", vars);
+	}
+	/* then the other groups: the inventory file's vars of them all, then each directory's */
+	for (size_t i = first; i < n; i++) {
 		lv_val_merge(vars, inv->groups[r[i].g].vars);
 		if (r[i].g > 1)
 			lv_val_push(names, lv_val_new_str(r[i].name));
 	}
+	for (size_t d = 0; d < 2; d++)
+		for (size_t i = first; i < n; i++)
+			lv_inventory_dirvars_group_at(dv, d, r[i].name, vars);
 	free(r);
 	/* group_names is sorted by name, as Ansible gives it. */
 	for (size_t i = 1; i < names->n; i++)
@@ -142,6 +159,7 @@ struct lv_val *lv_inventory_host_vars(const struct lv_inventory *inv, size_t h)
 			names->items[j - 1] = t;
 		}
 	lv_val_merge(vars, inv->hosts[h].vars);
+	lv_inventory_dirvars_host(dv, inv->hosts[h].name, vars);
 	const char *name = inv->hosts[h].name;
 	lv_val_set_str(vars, "inventory_hostname", name);
 	char *dot = strchr(name, '.');

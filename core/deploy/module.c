@@ -19,7 +19,7 @@ static const struct lv_module_ops *const registry[] = {
 	&lv_module_service,  &lv_module_lineinfile, &lv_module_unarchive,
 	&lv_module_debug,    &lv_module_set_fact,   &lv_module_fail,
 	&lv_module_assert,   &lv_module_apt,        &lv_module_package,
-	&lv_module_reboot,   &lv_module_user,       NULL,
+	&lv_module_reboot,   &lv_module_user,       &lv_module_setup, NULL,
 };
 
 /* The collections whose modules we implement under their short names. */

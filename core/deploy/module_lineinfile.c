@@ -3,16 +3,17 @@
  * matches `regexp`, else inserting at insertafter/insertbefore) or absent.
  * The file is read, edited here on the controller, and written back through
  * lv_mod_write, so unchanged content reports ok. `regexp`, `insertafter` and
- * `insertbefore` are POSIX extended regular expressions (Python's \d, \s and
- * lookarounds are not available).
+ * `insertbefore` are Python regular expressions (pyre.h), searched in each
+ * line as Ansible's re.search does, so `^v=\d+` finds "v=1". They are checked
+ * when the playbook loads when written without templates.
  */
 #include "module.h"
 
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "module_util.h"
+#include "pyre.h"
 #include "base/util.h"
 
 static const char *const known[] = { "path",        "dest",         "name",       "line",
@@ -24,7 +25,27 @@ static int validate(const struct lv_val *args, char **why)
 {
 	if (!lv_val_get(args, "path") && !lv_val_get(args, "dest") && !lv_val_get(args, "name"))
 		return lv_fail(why, LV_EINVAL, "lineinfile: missing required argument 'path'");
+	static const char *const patterns[] = { "regexp", "regex", "insertafter", "insertbefore",
+		                                NULL };
+	for (const char *const *k = patterns; *k; k++) {
+		const char *pat = lv_mod_arg(args, *k);
+		if (!pat || lv_template_has_expr(pat) || !strcmp(pat, "EOF") || !strcmp(pat, "BOF"))
+			continue;
+		char *rw = NULL;
+		struct lv_pyre *re = lv_pyre_new(pat, 0, &rw);
+		lv_pyre_free(re);
+		if (!re) {
+			lv_fail(why, LV_EINVAL, "lineinfile: %s: %s", *k, rw);
+			free(rw);
+			return LV_EINVAL;
+		}
+	}
 	return lv_mod_known_args(args, "lineinfile", known, why);
+}
+
+static bool hit(const struct lv_pyre *re, const char *line)
+{
+	return lv_pyre_search(re, line, strlen(line), false, NULL, NULL, NULL, NULL);
 }
 
 struct lines {
@@ -62,17 +83,17 @@ static char *join(const struct lines *l, size_t *len)
 }
 
 /* Index of the last (or first) line matching `re`, or -1. */
-static long find(const struct lines *l, const regex_t *re, bool first)
+static long find(const struct lines *l, const struct lv_pyre *re, bool first)
 {
-	long hit = -1;
+	long found = -1;
 	for (size_t i = 0; i < l->n; i++) {
-		if (regexec(re, l->v[i], 0, NULL, 0) == 0) {
-			hit = (long)i;
+		if (hit(re, l->v[i])) {
+			found = (long)i;
 			if (first)
 				break;
 		}
 	}
-	return hit;
+	return found;
 }
 
 static void insert_at(struct lines *l, size_t at, const char *line)
@@ -84,7 +105,7 @@ static void insert_at(struct lines *l, size_t at, const char *line)
 }
 
 /* Where a new line goes: after insertafter's match, before insertbefore's, else at the end. */
-static size_t insert_pos(const struct lines *l, const struct lv_val *args, bool first, int *err)
+static size_t insert_pos(const struct lines *l, const struct lv_val *args, bool first, char **err)
 {
 	const char *after = lv_mod_arg(args, "insertafter"),
 	           *before = lv_mod_arg(args, "insertbefore");
@@ -93,20 +114,19 @@ static size_t insert_pos(const struct lines *l, const struct lv_val *args, bool 
 	const char *pat = before ? before : after;
 	if (!pat || !strcmp(pat, "EOF"))
 		return l->n;
-	regex_t re;
-	if (regcomp(&re, pat, REG_EXTENDED | REG_NOSUB) != 0) {
-		*err = 1;
+	struct lv_pyre *re = lv_pyre_new(pat, 0, err);
+	if (!re)
 		return 0;
-	}
-	long i = find(l, &re, first);
-	regfree(&re);
+	long i = find(l, re, first);
+	lv_pyre_free(re);
 	if (i < 0)
 		return l->n;
 	return before ? (size_t)i : (size_t)i + 1;
 }
 
 /* Edits `l`; returns the message when it changed, NULL when not. */
-static const char *edit(struct lines *l, const struct lv_val *args, const regex_t *re, int *err)
+static const char *edit(struct lines *l, const struct lv_val *args, const struct lv_pyre *re,
+                        char **err)
 {
 	const char *line = lv_mod_arg(args, "line");
 	bool absent = lv_mod_arg(args, "state") && !strcmp(lv_mod_arg(args, "state"), "absent");
@@ -114,9 +134,8 @@ static const char *edit(struct lines *l, const struct lv_val *args, const regex_
 	if (absent) {
 		size_t w = 0, removed = 0;
 		for (size_t i = 0; i < l->n; i++) {
-			bool hit = re ? regexec(re, l->v[i], 0, NULL, 0) == 0
-			              : (line && !strcmp(l->v[i], line));
-			if (hit) {
+			bool gone = re ? hit(re, l->v[i]) : (line && !strcmp(l->v[i], line));
+			if (gone) {
 				free(l->v[i]);
 				removed++;
 			} else {
@@ -155,15 +174,17 @@ static int run(struct lv_module_ctx *ctx, struct lv_val *result, char **why)
 	bool absent = lv_mod_arg(a, "state") && !strcmp(lv_mod_arg(a, "state"), "absent");
 	if (!absent && !lv_mod_arg(a, "line"))
 		return lv_mod_failed(result, "line is required with state=present");
-	regex_t re;
-	if (pat && regcomp(&re, pat, REG_EXTENDED | REG_NOSUB) != 0)
-		return lv_mod_failed(result,
-		                     "regexp is not a valid POSIX extended regular expression");
-	char *data = NULL, *out = NULL;
+	char *data = NULL, *out = NULL, *err = NULL;
+	struct lv_pyre *re = pat ? lv_pyre_new(pat, 0, &err) : NULL;
+	if (pat && !re) {
+		lv_mod_failed(result, err);
+		free(err);
+		return 0;
+	}
 	size_t len = 0, out_len = 0;
 	bool exists = true, changed = false;
 	struct lines l = { 0 };
-	int rc = lv_mod_read(ctx, path, &data, &len, &exists, why), err = 0;
+	int rc = lv_mod_read(ctx, path, &data, &len, &exists, why);
 	if (rc)
 		goto out;
 	if (!exists && (absent || !lv_mod_arg_bool(a, "create", false))) {
@@ -175,9 +196,9 @@ static int run(struct lv_module_ctx *ctx, struct lv_val *result, char **why)
 		goto out;
 	}
 	split(&l, data ? data : "", len);
-	const char *msg = edit(&l, a, pat ? &re : NULL, &err);
+	const char *msg = edit(&l, a, re, &err);
 	if (err) {
-		lv_mod_failed(result, "insertafter/insertbefore is not a valid regular expression");
+		lv_mod_failed(result, err);
 		goto out;
 	}
 	bool attrs = lv_val_get(a, "mode") || lv_val_get(a, "owner") || lv_val_get(a, "group");
@@ -191,8 +212,8 @@ out:
 	for (size_t i = 0; i < l.n; i++)
 		free(l.v[i]);
 	free(l.v);
-	if (pat)
-		regfree(&re);
+	lv_pyre_free(re);
+	free(err);
 	free(data);
 	free(out);
 	return rc;

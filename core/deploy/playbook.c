@@ -83,6 +83,9 @@ static int play_vars_files(struct lv_pctx *c, struct lv_play *p, const struct lv
 			rc = lv_pb_err(c, v, "vars_files: %s%s", why ? why : path,
 			               why ? "" : ": expected a mapping");
 		} else {
+			char *what = lv_xasprintf("vars_files %s", names[i]);
+			rc = lv_pb_check_templates(c, vars, what);
+			free(what);
 			lv_val_merge(p->vars, vars);
 		}
 		free(why);
@@ -115,13 +118,20 @@ static int play_keyword(struct lv_pctx *c, struct lv_play *p, const char *k, con
 	} else if (!strcmp(k, "vars")) {
 		if (v->kind != LV_VAL_MAP && v->kind != LV_VAL_NULL)
 			return lv_pb_err(c, v, "vars: expected a mapping%s%s", NULL, NULL);
+		if (lv_pb_check_templates(c, v, "vars"))
+			return LV_EINVAL;
 		lv_val_merge(p->vars, v);
 	} else if (!strcmp(k, "vars_files")) {
 		return play_vars_files(c, p, v);
 	} else if (!strcmp(k, "become")) {
 		p->become = lv_val_truthy(v);
-	} else if (!strcmp(k, "gather_facts") || !strcmp(k, "check_mode")) {
-		/* gather_facts is accepted and does nothing: modules need no facts */
+	} else if (!strcmp(k, "gather_facts")) {
+		if (v->kind != LV_VAL_BOOL)
+			return lv_pb_err(c, v, "gather_facts: expected true or false%s%s", NULL,
+			                 NULL);
+		p->gather_facts = v->i != 0;
+	} else if (!strcmp(k, "check_mode")) {
+		/* accepted; tasks say check_mode themselves */
 	} else if (!strcmp(k, "tags")) {
 		return lv_pb_str_list(c, v, k, true, &p->tags, &p->n_tags);
 	} else if (!strcmp(k, "become_user") || !strcmp(k, "remote_user") ||
@@ -151,6 +161,7 @@ static struct lv_play *parse_play(struct lv_pctx *c, const struct lv_val *v)
 	p->line = v->line;
 	p->dir = lv_xstrdup(c->dir);
 	p->vars = lv_val_new_map();
+	p->gather_facts = true; /* Ansible's default (gathering = implicit) */
 	for (size_t i = 0; i < v->n; i++) {
 		const char *k = v->keys[i];
 		const struct lv_val *item = v->items[i];
@@ -163,6 +174,12 @@ static struct lv_play *parse_play(struct lv_pctx *c, const struct lv_val *v)
 			rc = play_keyword(c, p, k, item);
 		if (rc)
 			goto fail;
+	}
+	if (p->gather_facts) {
+		/* as Ansible: a first task, "Gathering Facts", running the setup module */
+		p->tasks.v = lv_xrealloc(p->tasks.v, sizeof *p->tasks.v);
+		p->tasks.v[0] = lv_pb_task_new(c, v->line, "Gathering Facts", "setup");
+		p->tasks.n = 1;
 	}
 	static const char *const lists[] = { "pre_tasks", "tasks", "post_tasks" };
 	for (size_t i = 0; i < 3; i++) {

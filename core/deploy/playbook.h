@@ -137,10 +137,19 @@ int lv_expr_eval_bool(const struct lv_expr *e, lv_lookup_fn lookup, void *ud, bo
 /* True when `s` contains "{{" (so it needs rendering). */
 bool lv_template_has_expr(const char *s);
 /*
- * Renders `{{ expr }}` blocks in `text` and drops `{# comments #}`. *out is a
- * new string (caller frees). 0 or LV_EINVAL with *why naming the expression.
+ * Renders a Jinja2 template: `{{ expr }}`, `{# comments #}`, `{% if %}`
+ * (elif, else) and `{% for %}` (playbook_template.c has the details). *out
+ * is a new string (caller frees). 0 or LV_EINVAL with *why naming the
+ * expression or statement.
  */
 int lv_template_render(const char *text, lv_lookup_fn lookup, void *ud, char **out, char **why);
+/*
+ * Compiles `text` as a template without rendering it: every expression and
+ * statement must be well formed and every filter and test known. 0, or
+ * LV_EINVAL with *why. The playbook loader runs it on every string, so such
+ * errors stop the run before any host is touched.
+ */
+int lv_template_check(const char *text, char **why);
 /*
  * Renders every string in a value tree. A string that is exactly one
  * `{{ expr }}` yields the expression's own value (a list stays a list), as
@@ -201,6 +210,7 @@ struct lv_play {
 	char *become_user;   /* NULL: root */
 	char *remote_user;   /* NULL: inventory's ansible_user */
 	char *connection;    /* NULL, "ssh" or "local" */
+	bool gather_facts;   /* tasks.v[0] is then "Gathering Facts" (module setup) */
 	char **tags;
 	size_t n_tags;
 	struct lv_task_list tasks; /* pre_tasks, tasks and post_tasks in order */

@@ -112,52 +112,77 @@ static bool contains(const struct lv_val *needle, const struct lv_val *hay)
 	return found;
 }
 
-/* Registered results: `x is failed` and friends read x.failed etc. */
+/*
+ * Evaluates the arguments of a filter, test or call: positional ones into
+ * *args (*n of them), keyword ones into *kwargs (a MAP, or NULL when none).
+ */
+static int eval_args(struct ctx *c, const struct lv_enode *n, struct lv_val ***args, size_t *k,
+                     struct lv_val **kwargs)
+{
+	int rc = 0;
+	*args = NULL;
+	*k = 0;
+	*kwargs = NULL;
+	if (!n->n_args)
+		return 0;
+	*args = lv_xcalloc(n->n_args, sizeof **args);
+	for (size_t i = 0; i < n->n_args && rc == 0; i++) {
+		const struct lv_enode *a = n->args[i];
+		struct lv_val *v = NULL;
+		rc = eval_def(c, a->kind == LV_EN_KWARG ? a->a : a, &v);
+		if (rc)
+			break;
+		if (a->kind == LV_EN_KWARG) {
+			if (!*kwargs)
+				*kwargs = lv_val_new_map();
+			lv_val_set(*kwargs, a->name, v);
+		} else {
+			(*args)[(*k)++] = v;
+		}
+	}
+	return rc;
+}
+
+static void free_args(struct lv_val **args, size_t k, struct lv_val *kwargs)
+{
+	for (size_t j = 0; j < k; j++)
+		lv_val_free(args[j]);
+	free(args);
+	lv_val_free(kwargs);
+}
+
 static int eval_test(struct ctx *c, const struct lv_enode *n, struct lv_val **out)
 {
-	struct lv_val *v = NULL;
+	struct lv_val *v = NULL, **args = NULL, *kwargs = NULL;
+	size_t k = 0;
 	int rc = eval(c, n->a, &v);
-	if (rc)
-		return rc;
-	bool r;
-	const char *t = n->name;
-	if (!strcmp(t, "defined") || !strcmp(t, "undefined")) {
-		r = (v != NULL) == (t[0] == 'd');
-	} else if (!v) {
-		return undefined_error(c);
-	} else if (!strcmp(t, "none")) {
-		r = v->kind == LV_VAL_NULL;
-	} else {
-		const char *field = t[0] == 's' && t[1] == 'u' ? "failed"
-		                    : t[0] == 'f'              ? "failed"
-		                    : t[0] == 'c'              ? "changed"
-		                                               : "skipped";
-		r = lv_val_truthy(lv_val_get(v, field));
-		if (t[0] == 's' && t[1] == 'u')
-			r = !r;
-	}
+	if (rc == 0 && !v && strcmp(n->name, "defined") && strcmp(n->name, "undefined"))
+		rc = undefined_error(c);
+	if (rc == 0)
+		rc = eval_args(c, n, &args, &k, &kwargs);
+	bool r = false;
+	if (rc == 0)
+		rc = lv_expr_test_apply(n->name, v, args, k, kwargs, &r, c->why);
+	if (rc == 0)
+		*out = lv_val_new_bool(n->op ? !r : r);
+	free_args(args, k, kwargs);
 	lv_val_free(v);
-	*out = lv_val_new_bool(n->op ? !r : r);
-	return 0;
+	return rc;
 }
 
 static int eval_filter(struct ctx *c, const struct lv_enode *n, struct lv_val **out)
 {
-	struct lv_val *v = NULL, **args = NULL;
+	struct lv_val *v = NULL, **args = NULL, *kwargs = NULL;
+	size_t k = 0;
 	int rc = eval(c, n->a, &v);
 	if (rc)
 		return rc;
-	size_t k = 0;
-	if (n->n_args) {
-		args = lv_xcalloc(n->n_args, sizeof *args);
-		for (; k < n->n_args && rc == 0; k++)
-			rc = eval_def(c, n->args[k], &args[k]);
-	}
+	rc = eval_args(c, n, &args, &k, &kwargs);
 	if (rc)
 		goto out;
 	if (!strcmp(n->name, "default") || !strcmp(n->name, "d")) {
-		bool use = !v || (n->n_args > 1 && lv_val_truthy(args[1]) && !lv_val_truthy(v));
-		*out = use ? (n->n_args ? lv_val_dup(args[0]) : lv_val_new_str("")) : v;
+		bool use = !v || (k > 1 && lv_val_truthy(args[1]) && !lv_val_truthy(v));
+		*out = use ? (k ? lv_val_dup(args[0]) : lv_val_new_str("")) : v;
 		if (!use)
 			v = NULL;
 	} else if (!v) {
@@ -166,13 +191,44 @@ static int eval_filter(struct ctx *c, const struct lv_enode *n, struct lv_val **
 		*out = v;
 		v = NULL;
 	} else {
-		rc = lv_expr_filter_apply(n->name, v, args, n->n_args, out, c->why);
+		rc = lv_expr_filter_apply(n->name, v, args, k, kwargs, out, c->why);
 	}
 out:
-	for (size_t j = 0; j < k; j++)
-		lv_val_free(args[j]);
-	free(args);
+	free_args(args, k, kwargs);
 	lv_val_free(v);
+	return rc;
+}
+
+/* range(stop), range(start, stop[, step]): at most RANGE_MAX items. */
+#define RANGE_MAX 100000
+static int eval_call(struct ctx *c, const struct lv_enode *n, struct lv_val **out)
+{
+	struct lv_val **args = NULL, *kwargs = NULL;
+	size_t k = 0;
+	int rc = eval_args(c, n, &args, &k, &kwargs);
+	long long a[3] = { 0, 0, 1 };
+	for (size_t i = 0; i < k && rc == 0; i++)
+		if (!lv_val_as_int(args[i], &a[k == 1 ? 1 : i]))
+			rc = lv_fail(c->why, LV_EINVAL, "range(): argument %zu is not an integer",
+			             i + 1);
+	if (rc == 0 && (kwargs || k == 0))
+		rc = lv_fail(c->why, LV_EINVAL, "range(): takes 1 to 3 integers");
+	if (rc == 0 && a[2] == 0)
+		rc = lv_fail(c->why, LV_EINVAL, "range(): step must not be zero");
+	if (rc == 0) {
+		*out = lv_val_new_list();
+		for (long long x = a[0]; a[2] > 0 ? x < a[1] : x > a[1];) {
+			if ((*out)->n >= RANGE_MAX) {
+				rc = lv_fail(c->why, LV_EINVAL, "range(): more than %d items",
+				             RANGE_MAX);
+				break;
+			}
+			lv_val_push(*out, lv_val_new_int(x));
+			if (__builtin_add_overflow(x, a[2], &x))
+				break;
+		}
+	}
+	free_args(args, k, kwargs);
 	return rc;
 }
 
@@ -308,6 +364,26 @@ static int eval(struct ctx *c, const struct lv_enode *n, struct lv_val **out)
 		*out = l;
 		return 0;
 	}
+	case LV_EN_DICT: {
+		struct lv_val *m = lv_val_new_map();
+		for (size_t i = 0; i + 1 < n->n_args; i += 2) {
+			struct lv_val *k = NULL, *v = NULL;
+			int rc = eval_def(c, n->args[i], &k);
+			if (rc == 0)
+				rc = eval_def(c, n->args[i + 1], &v);
+			if (rc) {
+				lv_val_free(k);
+				lv_val_free(m);
+				return rc;
+			}
+			char *t = lv_val_to_text(k);
+			lv_val_set(m, t, v);
+			free(t);
+			lv_val_free(k);
+		}
+		*out = m;
+		return 0;
+	}
 	case LV_EN_NOT: {
 		struct lv_val *v = NULL;
 		int rc = eval_def(c, n->a, &v);
@@ -330,6 +406,9 @@ static int eval(struct ctx *c, const struct lv_enode *n, struct lv_val **out)
 		return rc ? rc : eval_def(c, t ? n->a : n->args[0], out);
 	}
 	case LV_EN_FILTER: return eval_filter(c, n, out);
+	case LV_EN_CALL: return eval_call(c, n, out);
+	case LV_EN_KWARG:
+		return lv_fail(c->why, LV_EINVAL, "%s=: a keyword argument here", n->name);
 	}
 	return LV_EINVAL;
 }

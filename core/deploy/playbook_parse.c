@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "playbook_parse.h"
+#include "readfile.h"
+#include "base/file.h"
 #include "base/util.h"
 
 int lv_pb_err(struct lv_pctx *c, const struct lv_val *at, const char *fmt, const char *a,
@@ -214,6 +216,64 @@ static int module_args(struct lv_pctx *c, struct lv_task *t, const char *key,
 	return 0;
 }
 
+int lv_pb_check_templates(struct lv_pctx *c, const struct lv_val *v, const char *what)
+{
+	if (!v)
+		return 0;
+	if (v->kind == LV_VAL_STR && lv_template_has_expr(v->str)) {
+		char *why = NULL;
+		if (lv_template_check(v->str, &why) == 0)
+			return 0;
+		lv_pb_err(c, v, "%s: %s", what, why);
+		free(why);
+		return LV_EINVAL;
+	}
+	for (size_t i = 0; (v->kind == LV_VAL_LIST || v->kind == LV_VAL_MAP) && i < v->n; i++) {
+		char *sub = v->kind == LV_VAL_MAP ? lv_xasprintf("%s.%s", what, v->keys[i])
+		                                  : lv_xasprintf("%s[%zu]", what, i);
+		int rc = lv_pb_check_templates(c, v->items[i], sub);
+		free(sub);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * The template module's src, when written without templates and found where
+ * the module will look (templates/ beside the playbook, then beside it): its
+ * expressions and statements are checked now, not on the first host.
+ */
+static int check_template_src(struct lv_pctx *c, const struct lv_task *t)
+{
+	const struct lv_val *src = lv_val_get(t->args, "src");
+	if (strcmp(t->module, "template") || !src || !src->str || lv_template_has_expr(src->str))
+		return 0;
+	char *sub = lv_path_join(c->dir, "templates");
+	char *cands[3] = { src->str[0] == '/' ? lv_xstrdup(src->str) : lv_path_join(sub, src->str),
+		           src->str[0] == '/' ? NULL : lv_path_join(c->dir, src->str), NULL };
+	free(sub);
+	int rc = 0;
+	for (size_t i = 0; cands[i]; i++) {
+		char *rw = NULL, *why = NULL;
+		char *text =
+		    lv_readfile_bounded(cands[i], LV_READFILE_MAX_TEXT, NULL, NULL, NULL, &rw);
+		free(rw);
+		if (!text)
+			continue;
+		if (lv_template_check(text, &why)) {
+			lv_pb_err(c, src, "template src %s: %s", cands[i], why);
+			rc = LV_EINVAL;
+		}
+		free(why);
+		free(text);
+		break;
+	}
+	free(cands[0]);
+	free(cands[1]);
+	return rc;
+}
+
 static void task_free(struct lv_task *t);
 
 static int task_keyword(struct lv_pctx *c, struct lv_task *t, const char *k, const struct lv_val *v,
@@ -265,6 +325,17 @@ static struct lv_task *parse_task(struct lv_pctx *c, const struct lv_val *v)
 		goto fail;
 	}
 	if (module_key && module_args(c, t, module_key, module_val))
+		goto fail;
+	/* every template the task holds compiles, before any host is touched */
+	if (lv_pb_check_templates(c, module_val, module_key ? module_key : "block") ||
+	    lv_pb_check_templates(c, lv_val_get(v, "args"), "args") ||
+	    lv_pb_check_templates(c, lv_val_get(v, "name"), "name") ||
+	    lv_pb_check_templates(c, lv_val_get(v, "vars"), "vars") ||
+	    lv_pb_check_templates(c, lv_val_get(v, "loop"), "loop") ||
+	    lv_pb_check_templates(c, lv_val_get(v, "with_items"), "with_items") ||
+	    lv_pb_check_templates(c, lv_val_get(v, "become_user"), "become_user") ||
+	    lv_pb_check_templates(c, lv_val_get(v, "delegate_to"), "delegate_to") ||
+	    (module_key && check_template_src(c, t)))
 		goto fail;
 	if (!t->loop_var)
 		t->loop_var = lv_xstrdup("item");
@@ -343,6 +414,25 @@ static int task_keyword(struct lv_pctx *c, struct lv_task *t, const char *k, con
 		*handled = false;
 	}
 	return 0;
+}
+
+struct lv_task *lv_pb_task_new(struct lv_pctx *c, int line, const char *name, const char *module)
+{
+	struct lv_task *t = lv_xcalloc(1, sizeof *t);
+	t->file = c->file;
+	t->line = line;
+	t->name = lv_xstrdup(name);
+	t->module = lv_xstrdup(module);
+	t->args = lv_val_new_map();
+	t->become = -1;
+	t->check_mode = -1;
+	t->retries = 3;
+	t->delay_s = 5;
+	t->loop_var = lv_xstrdup("item");
+	t->tags = lv_xcalloc(1, sizeof *t->tags);
+	t->tags[0] = lv_xstrdup("always");
+	t->n_tags = 1;
+	return t;
 }
 
 int lv_pb_task_list(struct lv_pctx *c, const struct lv_val *v, const char *key,

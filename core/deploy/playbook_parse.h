@@ -29,9 +29,16 @@ bool lv_pb_in_list(const char *s, const char *const *list);
 int lv_pb_str_list(struct lv_pctx *c, const struct lv_val *v, const char *key, bool split,
                    char ***out, size_t *n);
 void lv_pb_strv_free(char **v, size_t n);
+/*
+ * Compiles every template in the strings of `v` (lv_template_check); an
+ * error names file:line of the string and `what` (the key path).
+ */
+int lv_pb_check_templates(struct lv_pctx *c, const struct lv_val *v, const char *what);
 /* A list of tasks (or null) into *out (appended). */
 int lv_pb_task_list(struct lv_pctx *c, const struct lv_val *v, const char *key,
                     struct lv_task_list *out);
 void lv_pb_tasks_free(struct lv_task_list *l);
+/* A task that runs `module` without arguments, tagged always (Gathering Facts). */
+struct lv_task *lv_pb_task_new(struct lv_pctx *c, int line, const char *name, const char *module);
 
 #endif

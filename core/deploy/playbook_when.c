@@ -148,6 +148,7 @@ static char *read_ident(struct parser *ps)
 }
 
 static struct lv_enode *parse_expr(struct parser *ps);
+static bool parse_args(struct parser *ps, struct lv_enode *n);
 
 static struct lv_enode *parse_string(struct parser *ps)
 {
@@ -156,12 +157,20 @@ static struct lv_enode *parse_string(struct parser *ps)
 	char *s = lv_xmalloc(cap);
 	while (*ps->p && *ps->p != q) {
 		char c = *ps->p++;
-		if (c == '\\' && *ps->p) {
-			c = *ps->p++;
-			c = c == 'n' ? '\n' : c == 't' ? '\t' : c;
-		}
-		if (len + 2 > cap)
+		if (len + 3 > cap)
 			s = lv_xrealloc(s, cap *= 2);
+		if (c == '\\' && *ps->p) {
+			/* Python's string escapes; an unknown one keeps its backslash ('\d') */
+			static const char from[] = "ntr\\'\"abfv", to[] = "\n\t\r\\'\"\a\b\f\v";
+			const char *k = strchr(from, *ps->p);
+			if (k) {
+				c = to[k - from];
+				ps->p++;
+			} else {
+				s[len++] = c;
+				c = *ps->p++;
+			}
+		}
 		s[len++] = c;
 	}
 	s[len] = '\0';
@@ -214,6 +223,38 @@ static struct lv_enode *parse_list(struct parser *ps)
 	return n;
 }
 
+static struct lv_enode *parse_dict(struct parser *ps)
+{
+	struct lv_enode *n = node_new(ps, LV_EN_DICT);
+	if (accept(ps, "}"))
+		return n;
+	do {
+		struct lv_enode *k = parse_expr(ps);
+		if (!k) {
+			lv_expr_node_free(n);
+			return NULL;
+		}
+		add_arg(n, k);
+		if (!accept(ps, ":")) {
+			lv_expr_node_free(n);
+			perr(ps, "expected ':'");
+			return NULL;
+		}
+		struct lv_enode *v = parse_expr(ps);
+		if (!v) {
+			lv_expr_node_free(n);
+			return NULL;
+		}
+		add_arg(n, v);
+	} while (accept(ps, ","));
+	if (!accept(ps, "}")) {
+		lv_expr_node_free(n);
+		perr(ps, "expected '}'");
+		return NULL;
+	}
+	return n;
+}
+
 static struct lv_enode *literal_word(struct parser *ps, const char *id)
 {
 	static const char *const words[] = {
@@ -252,6 +293,8 @@ static struct lv_enode *parse_primary(struct parser *ps)
 	}
 	if (accept(ps, "["))
 		return parse_list(ps);
+	if (accept(ps, "{"))
+		return parse_dict(ps);
 	char *id = read_ident(ps);
 	if (!id) {
 		perr(ps, "expected a value");
@@ -260,6 +303,31 @@ static struct lv_enode *parse_primary(struct parser *ps)
 	struct lv_enode *n = literal_word(ps, id);
 	if (n) {
 		free(id);
+		return n;
+	}
+	skip_ws(ps);
+	if (*ps->p == '(') {
+		if (strcmp(id, "range")) {
+			char *what = lv_xasprintf("unknown function '%s' (loudva setup has range() "
+			                          "only; no lookup or query plugins)",
+			                          id);
+			perr(ps, what);
+			free(what);
+			free(id);
+			return NULL;
+		}
+		ps->p++;
+		n = node_new(ps, LV_EN_CALL);
+		n->name = id;
+		if (!parse_args(ps, n)) {
+			lv_expr_node_free(n);
+			return NULL;
+		}
+		if (n->n_args < 1 || n->n_args > 3) {
+			lv_expr_node_free(n);
+			perr(ps, "range() takes 1 to 3 arguments");
+			return NULL;
+		}
 		return n;
 	}
 	n = node_new(ps, LV_EN_NAME);
@@ -311,6 +379,72 @@ static struct lv_enode *parse_postfix(struct parser *ps)
 	return n;
 }
 
+/* One argument of a filter, test or call: `value` or `name=value`. */
+static struct lv_enode *parse_arg(struct parser *ps)
+{
+	skip_ws(ps);
+	const char *save = ps->p;
+	char *id = read_ident(ps);
+	if (id) {
+		skip_ws(ps);
+		if (ps->p[0] == '=' && ps->p[1] != '=') {
+			ps->p++;
+			struct lv_enode *v = parse_expr(ps);
+			if (!v) {
+				free(id);
+				return NULL;
+			}
+			struct lv_enode *k = node_new(ps, LV_EN_KWARG);
+			k->name = id;
+			k->a = v;
+			return k;
+		}
+		free(id);
+		ps->p = save;
+	}
+	return parse_expr(ps);
+}
+
+/* "(a, b, k=v)" after a filter, test or function name, into n->args; true when well formed. */
+static bool parse_args(struct parser *ps, struct lv_enode *n)
+{
+	if (accept(ps, ")"))
+		return true;
+	bool kw = false;
+	do {
+		struct lv_enode *arg = parse_arg(ps);
+		if (!arg)
+			return false;
+		if (kw && arg->kind != LV_EN_KWARG) {
+			lv_expr_node_free(arg);
+			return perr(ps, "positional argument after a keyword argument");
+		}
+		kw |= arg->kind == LV_EN_KWARG;
+		add_arg(n, arg);
+	} while (accept(ps, ","));
+	if (!accept(ps, ")"))
+		return perr(ps, "expected ')'");
+	return true;
+}
+
+/* Load-time checks of a filter's literal arguments (regular expressions, test names). */
+static bool check_filter(struct parser *ps, const struct lv_enode *f)
+{
+	const struct lv_val *lits[8] = { 0 };
+	size_t n = 0;
+	for (size_t i = 0; i < f->n_args && n < 8; i++) {
+		if (f->args[i]->kind == LV_EN_KWARG)
+			break;
+		lits[n++] = f->args[i]->kind == LV_EN_LIT ? f->args[i]->lit : NULL;
+	}
+	char *why = NULL;
+	if (lv_expr_filter_check(f->name, lits, n, &why) == 0)
+		return true;
+	perr(ps, why);
+	free(why);
+	return false;
+}
+
 static struct lv_enode *parse_filtered(struct parser *ps)
 {
 	struct lv_enode *n = parse_postfix(ps);
@@ -326,29 +460,20 @@ static struct lv_enode *parse_filtered(struct parser *ps)
 			return NULL;
 		}
 		if (!lv_expr_filter_known(id)) {
+			char *what = lv_xasprintf("unknown filter '%s'", id);
+			perr(ps, what);
+			free(what);
 			free(id);
 			lv_expr_node_free(n);
-			perr(ps, "unknown filter");
 			return NULL;
 		}
 		struct lv_enode *f = node_new(ps, LV_EN_FILTER);
 		f->name = id;
 		f->a = n;
 		n = f;
-		if (accept(ps, "(") && !accept(ps, ")")) {
-			do {
-				struct lv_enode *arg = parse_expr(ps);
-				if (!arg) {
-					lv_expr_node_free(n);
-					return NULL;
-				}
-				add_arg(f, arg);
-			} while (accept(ps, ","));
-			if (!accept(ps, ")")) {
-				lv_expr_node_free(n);
-				perr(ps, "expected ')'");
-				return NULL;
-			}
+		if ((accept(ps, "(") && !parse_args(ps, f)) || !check_filter(ps, f)) {
+			lv_expr_node_free(n);
+			return NULL;
 		}
 	}
 	return n;
@@ -377,10 +502,6 @@ static struct lv_enode *parse_additive(struct parser *ps)
 	}
 	return l;
 }
-
-static const char *const tests[] = { "defined", "undefined", "none",    "succeeded",
-	                             "success", "failed",    "failure", "changed",
-	                             "change",  "skipped",   "skip",    NULL };
 
 static struct lv_enode *parse_cmp(struct parser *ps)
 {
@@ -411,13 +532,17 @@ static struct lv_enode *parse_cmp(struct parser *ps)
 			n = node_new(ps, LV_EN_TEST);
 			n->op = accept_kw(ps, "not");
 			n->name = read_ident(ps);
-			bool known = false;
-			for (const char *const *t = tests; n->name && *t; t++)
-				known |= !strcmp(n->name, *t);
 			n->a = l;
-			if (!known) {
+			if (!n->name || !lv_expr_test_known(n->name)) {
+				char *what =
+				    lv_xasprintf("unknown test '%s'", n->name ? n->name : "");
+				perr(ps, what);
+				free(what);
 				lv_expr_node_free(n);
-				perr(ps, "unknown test");
+				return NULL;
+			}
+			if (accept(ps, "(") && !parse_args(ps, n)) {
+				lv_expr_node_free(n);
 				return NULL;
 			}
 			return n;

@@ -17,6 +17,7 @@
 #include "inventory.h"
 #include "playbook.h"
 #include "runner_impl.h"
+#include "base/file.h"
 #include "base/util.h"
 
 /* ---- validation -------------------------------------------------------- */
@@ -56,7 +57,7 @@ static int validate_list(const struct lv_play *p, const struct lv_task_list *l, 
 			    "%s:%d: unknown module '%s' in task '%s' (loudva setup "
 			    "supports command, shell, copy, template, file, fetch, stat, "
 			    "wait_for, systemd, service, lineinfile, unarchive, apt, "
-			    "package, debug, set_fact, fail, assert, reboot, user)",
+			    "package, debug, set_fact, fail, assert, reboot, user, setup)",
 			    t->file, t->line, t->module, lv_task_display_name(t));
 		char *mw = NULL;
 		if (m->validate && m->validate(t->args, &mw)) {
@@ -193,6 +194,7 @@ static void run_task(struct lv_run *r, const struct lv_task *t, const struct lv_
 		free(p.todo);
 		return;
 	}
+	lv_run_magic_hosts(r);
 	struct lv_run_event ev = { .type = handler ? LV_EV_HANDLER : LV_EV_TASK,
 		                   .name = lv_task_display_name(t),
 		                   .check = r->o->check };
@@ -339,7 +341,7 @@ static void run_play(struct lv_run *r, const struct lv_play *p, const bool *limi
 	}
 }
 
-static void hosts_init(struct lv_run *r)
+static void hosts_init(struct lv_run *r, const struct lv_inv_dirvars *dv)
 {
 	r->n_hosts = r->inv->n_hosts;
 	r->hosts = lv_xcalloc(r->n_hosts ? r->n_hosts : 1, sizeof *r->hosts);
@@ -348,7 +350,7 @@ static void hosts_init(struct lv_run *r)
 		h->run = r;
 		h->inv = i;
 		h->name = r->inv->hosts[i].name;
-		h->inv_vars = lv_inventory_host_vars(r->inv, i);
+		h->inv_vars = lv_inventory_host_vars_with(r->inv, i, dv);
 		h->facts = lv_val_new_map();
 		h->row.host = lv_xstrdup(h->name);
 	}
@@ -381,13 +383,20 @@ static int finish(struct lv_run *r, struct lv_recap *recap)
 int lv_runner_run(const struct lv_playbook *pb, const struct lv_inventory *inv,
                   const struct lv_runner_opts *o, struct lv_recap *recap, char **why)
 {
-	(void)why;
 	struct lv_run r = { .pb = pb, .inv = inv, .o = o };
 	memset(recap, 0, sizeof *recap);
+	/* group_vars/ and host_vars/ beside the inventory, then beside the playbook */
+	char *inv_dir = lv_path_dirname(inv->path);
+	const char *dirs[2] = { inv_dir, pb->dir };
+	struct lv_inv_dirvars *dv = lv_inventory_dirvars_load(inv, dirs, 2, why);
+	free(inv_dir);
+	if (!dv)
+		return LV_EINVAL;
 	pthread_mutex_init(&r.lock, NULL);
 	split_tags(o->tags, &r.want_tags, &r.n_want);
 	split_tags(o->skip_tags, &r.skip_tags, &r.n_skip);
-	hosts_init(&r);
+	hosts_init(&r, dv);
+	lv_inventory_dirvars_free(dv);
 	lv_run_magic_init(&r);
 	bool *limit = NULL;
 	if (o->limit) {

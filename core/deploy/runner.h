@@ -71,6 +71,11 @@ struct lv_runner_opts {
 	bool accept_new;                 /* --accept-new */
 	const char *ssh_config;          /* NULL: ~/.ssh/config */
 	long timeout_s;                  /* SSH connect timeout; 0: 10 */
+	/* ansible.cfg's, below every host variable and play keyword: */
+	const char *remote_user;      /* when neither ansible_user nor the play's remote_user */
+	const char *private_key_file; /* when the host has no ansible_ssh_private_key_file */
+	const char *ssh_args;         /* [ssh_connection] ssh_args, after the host's own */
+	bool no_host_key_checking;    /* host_key_checking = False (the host's args win) */
 	lv_run_event_fn on_event;
 	void *ud;
 };

@@ -98,6 +98,12 @@ char *lv_scope_text(struct lv_scope *s, const char *name, char **why);
 
 /* Builds r->magic (groups, playbook_dir, ansible_check_mode, ...). */
 void lv_run_magic_init(struct lv_run *r);
+/*
+ * Sets ansible_play_hosts (and ansible_play_batch, play_hosts: the play's
+ * hosts still running) and ansible_play_hosts_all in r->magic. The scheduler
+ * calls it before each task, while no worker runs.
+ */
+void lv_run_magic_hosts(struct lv_run *r);
 
 /* Opens the host's connection when needed; LV_EIO with *why when unreachable. */
 int lv_run_connect(struct lv_scope *s, char **why);

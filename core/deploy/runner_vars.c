@@ -3,7 +3,9 @@
  * Ansible's precedence order (highest first): extra vars (-e), the loop
  * variable, registered results and set_fact, task vars, enclosing block vars,
  * play vars (and vars_files), inventory host and group vars, then magic
- * variables (playbook_dir, groups, ansible_check_mode, ...).
+ * variables (playbook_dir, groups, ansible_check_mode, ansible_play_hosts,
+ * ...). Gathered facts (runner_facts.c) sit between play vars and inventory
+ * vars, as Ansible's "host facts" do: `ansible_facts.x` and `ansible_x`.
  *
  * Variables are templated lazily when read, as in Ansible, so
  * `dir: "{{ root }}/x"` follows an override of root; self-reference is cut
@@ -37,6 +39,8 @@ static const struct lv_val *find(const struct lv_scope *s, const char *name)
 		v = lv_val_get(f->vars, name);
 	if (!v && s->r->play)
 		v = lv_val_get(s->r->play->vars, name);
+	if (!v && !strncmp(name, "ansible_", 8))
+		v = lv_val_get(lv_val_get(s->h->facts, "ansible_facts"), name + 8);
 	if (!v)
 		v = lv_val_get(s->h->inv_vars, name);
 	if (!v)
@@ -57,6 +61,10 @@ int lv_scope_lookup(void *ud, const char *name, struct lv_val **out, char **why)
 		for (size_t i = 0; i < s->r->n_hosts; i++)
 			lv_val_set(hv, s->r->hosts[i].name, lv_val_dup(s->r->hosts[i].inv_vars));
 		*out = hv;
+		return 0;
+	}
+	if (!strcmp(name, "ansible_facts") && !lv_val_get(s->h->facts, name)) {
+		*out = lv_val_new_map(); /* no facts gathered: defined and empty, as in Ansible */
 		return 0;
 	}
 	const struct lv_val *v = find(s, name);
@@ -109,6 +117,23 @@ void lv_run_magic_init(struct lv_run *r)
 	r->magic = m;
 }
 
+void lv_run_magic_hosts(struct lv_run *r)
+{
+	struct lv_val *live = lv_val_new_list(), *all = lv_val_new_list();
+	for (size_t i = 0; i < r->n_hosts; i++) {
+		const struct lv_rhost *h = &r->hosts[i];
+		if (!h->in_play)
+			continue;
+		lv_val_push(all, lv_val_new_str(h->name));
+		if (!h->failed && !h->unreachable)
+			lv_val_push(live, lv_val_new_str(h->name));
+	}
+	lv_val_set(r->magic, "ansible_play_batch", lv_val_dup(live));
+	lv_val_set(r->magic, "play_hosts", lv_val_dup(live));
+	lv_val_set(r->magic, "ansible_play_hosts", live);
+	lv_val_set(r->magic, "ansible_play_hosts_all", all);
+}
+
 /* ---- connection options ------------------------------------------------ */
 
 /* Reads "-o Key=Value" / "-oKey=Value" options of ansible_ssh_common_args. */
@@ -146,6 +171,8 @@ static enum lv_ssh_hostkey_policy hostkey_policy(const struct lv_runner_opts *o,
 		return LV_SSH_HOSTKEY_ACCEPT_NEW;
 	if (strict && (!strcmp(strict, "no") || !strcmp(strict, "off")))
 		return LV_SSH_HOSTKEY_NO;
+	if (!strict && o->no_host_key_checking)
+		return LV_SSH_HOSTKEY_NO;
 	return LV_SSH_HOSTKEY_STRICT;
 }
 
@@ -158,12 +185,18 @@ int lv_run_connect(struct lv_scope *s, char **why)
 	char *port = lv_scope_text(s, "ansible_port", why);
 	char *user = lv_scope_text(s, "ansible_user", why);
 	char *key = expand_home(lv_scope_text(s, "ansible_ssh_private_key_file", why));
+	if (!key)
+		key = expand_home(lv_scope_text(s, "ansible_private_key_file", why));
+	if (!key && s->r->o->private_key_file)
+		key = expand_home(lv_xstrdup(s->r->o->private_key_file));
 	char *pass = lv_scope_text(s, "ansible_password", why);
 	if (!pass)
 		pass = lv_scope_text(s, "ansible_ssh_pass", why);
 	char *common = lv_scope_text(s, "ansible_ssh_common_args", why);
 	char *extra = lv_scope_text(s, "ansible_ssh_extra_args", why);
-	char *args = lv_xasprintf("%s %s", common ? common : "", extra ? extra : "");
+	/* the host's own options first: ssh_arg takes the first it finds */
+	char *args = lv_xasprintf("%s %s %s", common ? common : "", extra ? extra : "",
+	                          s->r->o->ssh_args ? s->r->o->ssh_args : "");
 	char *kh = expand_home(ssh_arg(args, "UserKnownHostsFile"));
 	char *strict = ssh_arg(args, "StrictHostKeyChecking");
 	long p = 0;
@@ -177,9 +210,9 @@ int lv_run_connect(struct lv_scope *s, char **why)
 	struct lv_ssh_opts so = {
 		.host = host ? host : h->name,
 		.port = (int)p,
-		.user = user         ? user
-		        : s->r->play ? s->r->play->remote_user
-		                     : NULL,
+		.user = user                                    ? user
+		        : s->r->play && s->r->play->remote_user ? s->r->play->remote_user
+		                                                : s->r->o->remote_user,
 		.key_file = key,
 		.password = pass,
 		.known_hosts = s->r->o->known_hosts ? s->r->o->known_hosts : kh,

@@ -50,7 +50,7 @@ declare -A LIBS=(
 	[core/front]="microhttpd cjson turbojpeg png"
 	[core/exp]="cjson"
 	[core/harness]="curl cjson"
-	[core/deploy]="libssh yaml"
+	[core/deploy]="libssh yaml pcre2"
 	[agents]="microhttpd curl cjson"
 	[views]="curses"
 	[console]="cjson curl curses sqlite3 microhttpd systemd"
@@ -65,6 +65,7 @@ lib_of() {
 	sqlite3.h) echo sqlite3 ;;
 	libssh/*) echo libssh ;;
 	yaml.h) echo yaml ;;
+	pcre2.h) echo pcre2 ;;
 	turbojpeg.h | jpeglib.h) echo turbojpeg ;;
 	png.h) echo png ;;
 	curses.h | ncurses.h | ncursesw/*) echo curses ;;

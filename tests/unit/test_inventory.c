@@ -429,6 +429,89 @@ static void test_load_bounded(void **state)
 	free(dir);
 }
 
+/*
+ * group_vars/ and host_vars/ beside the inventory (dirs[0]) and the playbook
+ * (dirs[1]), in Ansible's precedence: each variable below is set at every
+ * level up to the one that must win, so its value names the winner.
+ */
+static void test_group_and_host_vars_dirs(void **state)
+{
+	(void)state;
+	char *inv_dir = lv_test_mkdtemp(), *pb_dir = lv_test_mkdtemp(), *why = NULL;
+	char *gi = lv_path_join(inv_dir, "group_vars"), *hi = lv_path_join(inv_dir, "host_vars");
+	char *gp = lv_path_join(pb_dir, "group_vars"), *hp = lv_path_join(pb_dir, "host_vars");
+	char *gdir = lv_path_join(gi, "jetsons");
+	assert_int_equal(mkdir(gi, 0755) | mkdir(hi, 0755) | mkdir(gp, 0755) | mkdir(hp, 0755), 0);
+	assert_int_equal(mkdir(gdir, 0755), 0);
+	/* the inventory file: all < parent < child < host line */
+	free(lv_test_write(inv_dir, "hosts.ini",
+	                   "[nano]\nn1 a8=inv_host a9=inv_host a10=inv_host\n"
+	                   "[jetsons:children]\nnano\n"
+	                   "[all:vars]\na1=inv_all\nall_only=inv_all\n"
+	                   "[jetsons:vars]\na1=inv_jetsons\n"
+	                   "[nano:vars]\na1=inv_nano\na2=inv_nano\na3=inv_nano\na4=inv_nano\n"
+	                   "a5=inv_nano\na6=inv_nano\na7=inv_nano\n"));
+	/* group_vars/all beside the inventory, then the playbook: below other groups */
+	free(lv_test_write(gi, "all.yml", "all_only: gi_all\na2: gi_all\nlist: [1]\n"));
+	free(lv_test_write(gp, "all", "all_only: gp_all\n"));
+	/* a group's directory of files, read in name order; the parent below the child */
+	free(lv_test_write(gdir, "10-first.yml", "a3: gi_jetsons_10\na4: gi_jetsons_10\n"));
+	free(lv_test_write(gdir, "20-second.yaml", "a4: gi_jetsons_20\n"));
+	free(lv_test_write(gdir, ".hidden.yml", "a4: hidden\n"));
+	free(lv_test_write(gdir, "notes.txt", "not: read\n"));
+	free(lv_test_write(gi, "nano.json", "{\"a4\": \"gi_nano\", \"a5\": \"gi_nano\"}"));
+	/* the playbook's group_vars over the inventory's, for every group */
+	free(lv_test_write(gp, "jetsons.yml", "a5: gp_jetsons\na6: gp_jetsons\n"));
+	free(lv_test_write(gp, "nano.yml", "a6: gp_nano\n"));
+	/* host_vars: over every group; the playbook's over the inventory's */
+	free(lv_test_write(hi, "n1.yml", "a7: hi_n1\na9: hi_n1\na10: hi_n1\n"));
+	free(lv_test_write(hp, "n1", "a10: hp_n1\n"));
+	free(lv_test_write(hp, "unknown-host.yml", "x: [broken\n")); /* not in the inventory */
+	char *inv_path = lv_path_join(inv_dir, "hosts.ini");
+	struct lv_inventory *inv = lv_inventory_load(inv_path, &why);
+	assert_non_null(inv);
+	const char *dirs[2] = { inv_dir, pb_dir };
+	struct lv_inv_dirvars *dv = lv_inventory_dirvars_load(inv, dirs, 2, &why);
+	assert_null(why);
+	assert_non_null(dv);
+	struct lv_val *v = lv_inventory_host_vars_with(inv, 0, dv);
+	static const char *const want[][2] = {
+		{ "all_only", "gp_all" },  { "a1", "inv_nano" }, { "a2", "inv_nano" },
+		{ "a3", "gi_jetsons_10" }, { "a4", "gi_nano" },  { "a5", "gp_jetsons" },
+		{ "a6", "gp_nano" },       { "a7", "hi_n1" },    { "a8", "inv_host" },
+		{ "a9", "hi_n1" },         { "a10", "hp_n1" },
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		const char *got = lv_val_text(lv_val_get(v, want[i][0]));
+		if (!got || strcmp(got, want[i][1]))
+			fail_msg("%s = %s, want %s", want[i][0], got ? got : "(unset)", want[i][1]);
+	}
+	assert_int_equal(lv_val_get(v, "list")->kind, LV_VAL_LIST);
+	lv_val_free(v);
+	lv_inventory_dirvars_free(dv);
+	/* a broken file of a known name stops the load, naming file:line */
+	free(lv_test_write(hi, "n1.yml", "a7: ok\nb: [unclosed\n"));
+	assert_null(lv_inventory_dirvars_load(inv, dirs, 2, &why));
+	assert_non_null(strstr(why, "host_vars/n1.yml:"));
+	free(why);
+	why = NULL;
+	free(lv_test_write(hi, "n1.yml", "- a list\n"));
+	assert_null(lv_inventory_dirvars_load(inv, dirs, 2, &why));
+	assert_non_null(strstr(why, "host_vars/n1.yml:1: expected a mapping of variables"));
+	free(why);
+	lv_inventory_free(inv);
+	free(inv_path);
+	free(gdir);
+	free(gi);
+	free(hi);
+	free(gp);
+	free(hp);
+	lv_test_rmtree(inv_dir);
+	lv_test_rmtree(pb_dir);
+	free(inv_dir);
+	free(pb_dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -443,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_group_graph_is_linear),
 		cmocka_unit_test(test_ungrouped_child),
 		cmocka_unit_test(test_load_bounded),
+		cmocka_unit_test(test_group_and_host_vars_dirs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
