@@ -13,13 +13,17 @@
 #include <string.h>
 
 static const struct lv_module_ops *const registry[] = {
-	&lv_module_command,  &lv_module_shell,      &lv_module_copy,
-	&lv_module_template, &lv_module_file,       &lv_module_fetch,
-	&lv_module_stat,     &lv_module_wait_for,   &lv_module_systemd,
-	&lv_module_service,  &lv_module_lineinfile, &lv_module_unarchive,
-	&lv_module_debug,    &lv_module_set_fact,   &lv_module_fail,
-	&lv_module_assert,   &lv_module_apt,        &lv_module_package,
-	&lv_module_reboot,   &lv_module_user,       &lv_module_setup, NULL,
+	&lv_module_command,    &lv_module_shell,
+	&lv_module_copy,       &lv_module_template,
+	&lv_module_file,       &lv_module_fetch,
+	&lv_module_stat,       &lv_module_wait_for,
+	&lv_module_systemd,    &lv_module_service,
+	&lv_module_lineinfile, &lv_module_unarchive,
+	&lv_module_debug,      &lv_module_set_fact,
+	&lv_module_fail,       &lv_module_assert,
+	&lv_module_apt,        &lv_module_package,
+	&lv_module_reboot,     &lv_module_user,
+	&lv_module_setup,      NULL,
 };
 
 /* The collections whose modules we implement under their short names. */
