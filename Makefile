@@ -30,8 +30,9 @@ DEB_PKGS := gcc make pkg-config libcjson-dev libxgboost-dev libsqlite3-dev libcm
 DEB_PKGS += wrk python3 openssl
 DEB_PKGS += clang libclang-rt-14-dev
 DEB_PKGS += man-db bash-completion libsystemd-dev systemd prometheus
+DEB_PKGS += zlib1g-dev
 
-PKGS := libcjson xgboost sqlite3 libmicrohttpd libcurl libssh yaml-0.1 libturbojpeg libpng ncursesw
+PKGS := libcjson xgboost sqlite3 libmicrohttpd libcurl libssh yaml-0.1 libturbojpeg libpng ncursesw zlib
 TEST_PKGS := cmocka
 # Only `loudva` (console/service.c: sd_notify) links libsystemd.
 CONSOLE_PKGS := libsystemd

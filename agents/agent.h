@@ -181,6 +181,23 @@ void lv_body_take(struct lv_body *b, const char *data, size_t n);
 int lv_body_finish(const struct lv_body *b, struct lv_request *q, struct lv_response *r);
 void lv_body_fini(struct lv_body *b);
 
+struct lv_response;
+struct lv_inflate;
+
+/*
+ * An inflater for a body sent with Content-Encoding `encoding` (gzip or
+ * deflate; agent_inflate.c). NULL with a 415 in *r for any other encoding.
+ */
+struct lv_inflate *lv_inflate_new(const char *encoding, struct lv_response *r);
+/* A compressed piece of the body: inflated into b (within b->limit; beyond, b->too_large). */
+void lv_inflate_take(struct lv_inflate *f, struct lv_body *b, const char *data, size_t n);
+/*
+ * The compressed body has ended: 0, or -1 with a 413 (compressed or
+ * inflated beyond b->limit) or a 400 (corrupt, cut short, trailing bytes).
+ */
+int lv_inflate_finish(struct lv_inflate *f, const struct lv_body *b, struct lv_response *r);
+void lv_inflate_free(struct lv_inflate *f);
+
 struct lv_response {
 	int status;
 	char *body; /* owned; may be NULL */

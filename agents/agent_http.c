@@ -28,6 +28,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -86,9 +87,10 @@ struct req_ctx {
 	int responded;   /* answered before the body was read */
 	int has_pending; /* ... and the answer waits for the request's end (no body) */
 	struct lv_response pending;
-	struct lv_body body; /* agent_body.c */
-	char *arg;           /* the wildcard's segment ("" if none); NULL until routed */
-	char *version;       /* the model's version segment ("" if none); NULL until routed */
+	struct lv_body body;        /* agent_body.c */
+	struct lv_inflate *inflate; /* a compressed body (agent_inflate.c), or NULL */
+	char *arg;                  /* the wildcard's segment ("" if none); NULL until routed */
+	char *version; /* the model's version segment ("" if none); NULL until routed */
 };
 
 static char over_limit_marker; /* socket context of a connection beyond the limit */
@@ -338,9 +340,16 @@ static enum MHD_Result begin(struct lv_agent *a, struct MHD_Connection *c, struc
 		                 declared, b->limit);
 		return send_early(a, c, x, method, path, &r, 0);
 	}
+	const char *enc =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
+	int encoded = b->keep && enc && strcasecmp(enc, "identity") != 0;
+	if (encoded && !(x->inflate = lv_inflate_new(enc, &r)))
+		return send_early(a, c, x, method, path, &r, 0);
+	/* The header length counts inflated bytes; Content-Length compressed ones. */
 	const char *hl =
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Inference-Header-Content-Length");
-	if ((fl & R_INFER) && hl && lv_body_header_len(b, hl, has_cl, declared, &r) != 0)
+	if ((fl & R_INFER) && hl &&
+	    lv_body_header_len(b, hl, has_cl && !encoded, declared, &r) != 0)
 		return send_early(a, c, x, method, path, &r, 0);
 	return MHD_YES;
 }
@@ -353,6 +362,8 @@ static enum MHD_Result finish(struct lv_agent *a, struct MHD_Connection *c, stru
 	struct lv_request q = {
 		.method = method, .path = path, .arg = x->arg, .version = x->version
 	};
+	if (x->inflate && lv_inflate_finish(x->inflate, &x->body, &r) != 0)
+		return send_response(a, c, method, path, &r, 0);
 	if (lv_body_finish(&x->body, &q, &r) != 0)
 		return send_response(a, c, method, path, &r, x->body.too_large);
 	x->route->fn(a, &q, &r);
@@ -376,7 +387,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return begin(a, c, x, method, url);
 	}
 	if (*upload_size) {
-		if (!x->responded)
+		if (!x->responded && x->inflate)
+			lv_inflate_take(x->inflate, &x->body, upload_data, *upload_size);
+		else if (!x->responded)
 			lv_body_take(&x->body, upload_data, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
@@ -400,6 +413,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	atomic_fetch_sub(&a->active, 1);
 	lv_body_fini(&x->body);
+	lv_inflate_free(x->inflate);
 	free(x->pending.body); /* never sent: the connection went first */
 	free(x->arg);
 	free(x->version);

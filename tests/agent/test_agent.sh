@@ -326,6 +326,38 @@ infer "$A_URL" "$SCRATCH/b9.bin"
 expect_error 413 "9 images over --max-body" "over this endpoint's limit"
 infer "$A_URL" "$SCRATCH/b9.bin" -H "Transfer-Encoding: chunked"
 expect_error 413 "9 images chunked" "over this endpoint's limit"
+# compressed bodies: inflated as they arrive, answered as the plain body is
+gzip -c "$SCRATCH/b2.bin" >"$SCRATCH/b2.gz"
+python3 -c 'import sys, zlib; sys.stdout.buffer.write(zlib.compress(open(sys.argv[1], "rb").read()))' \
+	"$SCRATCH/b2.bin" >"$SCRATCH/b2.zz"
+make_bin "$SCRATCH/b2.bin" 2 # sets HL
+for enc in gzip deflate; do
+	f=$SCRATCH/b2.gz
+	[ $enc = deflate ] && f=$SCRATCH/b2.zz
+	infer "$A_URL" "$f" -H "Content-Encoding: $enc"
+	expect 200 "a $enc body ($(stat -c %s "$f") bytes for $(stat -c %s "$SCRATCH/b2.bin"))"
+	tail -c +"$(($(header Inference-Header-Content-Length) + 1))" "$SCRATCH/body" >"$SCRATCH/b2.$enc.out"
+	check "the $enc body is answered as the plain one" cmp -s "$SCRATCH/b2.out" "$SCRATCH/b2.$enc.out"
+done
+infer "$A_URL" "$SCRATCH/b2.gz" -H "Content-Encoding: br"
+expect_error 415 "an encoding the agent does not know" "Content-Encoding 'br' is not supported"
+head -c $(($(stat -c %s "$SCRATCH/b2.gz") / 2)) "$SCRATCH/b2.gz" >"$SCRATCH/cut.gz"
+infer "$A_URL" "$SCRATCH/cut.gz" -H "Content-Encoding: gzip"
+expect_error 400 "a gzip body cut short" "ends before its compressed stream does"
+infer "$A_URL" "$SCRATCH/b2.bin" -H "Content-Encoding: gzip"
+expect_error 400 "a plain body that says gzip" "does not inflate: incorrect header check"
+# a zip bomb: 16 gzip members of 16 MB of zeros each (256 MB, 250 KB sent) is
+# refused at the limit, and the agent's peak memory grows by far less than it
+head -c $((16 << 20)) /dev/zero | gzip -1 >"$SCRATCH/z1.gz"
+for _ in $(seq 1 16); do cat "$SCRATCH/z1.gz"; done >"$SCRATCH/bomb.gz"
+hwm() { awk '/^VmHWM/ { print $2 }' "/proc/$A_PID/status"; }
+m0=$(hwm)
+infer "$A_URL" "$SCRATCH/bomb.gz" -H "Content-Encoding: gzip"
+expect_error 413 "a gzip bomb" "inflates (or is) beyond this endpoint's limit of 9000000"
+infer "$A_URL" "$SCRATCH/bomb.gz" -H "Content-Encoding: gzip" -H "Transfer-Encoding: chunked"
+expect_error 413 "a gzip bomb, chunked" "beyond this endpoint's limit"
+m1=$(hwm)
+check "the bombs took $(((m1 - m0) / 1024)) MiB of peak memory, not 256" test $((m1 - m0)) -lt $((128 << 10))
 req GET "$A_URL/healthz"
 expect 200 "the agent is fine after refusing them"
 

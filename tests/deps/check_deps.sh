@@ -51,7 +51,7 @@ declare -A LIBS=(
 	[core/exp]="cjson"
 	[core/harness]="curl cjson"
 	[core/deploy]="libssh yaml"
-	[agents]="microhttpd curl cjson"
+	[agents]="microhttpd curl cjson zlib"
 	[views]="curses"
 	[console]="cjson curl curses sqlite3 microhttpd systemd"
 )
@@ -69,6 +69,7 @@ lib_of() {
 	png.h) echo png ;;
 	curses.h | ncurses.h | ncursesw/*) echo curses ;;
 	systemd/*) echo systemd ;;
+	zlib.h) echo zlib ;;
 	esac
 }
 
