@@ -109,6 +109,7 @@ struct lv_agent {
 	char model_name[LV_MC_NAME_MAX];
 	int max_batch;           /* min(config max_batch_size, the kind's max batch) */
 	long long model_version; /* the version served: the latest in the repository, else 1 */
+	char *unavailable;       /* the model is not loaded: Triton's reason; NULL: loaded */
 	/* Per output: its labels (label_filename), n_labels[i] of them; NULL: none. */
 	char **labels[LV_MC_MAX_TENSORS];
 	size_t n_labels[LV_MC_MAX_TENSORS];
@@ -238,15 +239,17 @@ void lv_triton_infer(struct lv_agent *a, const struct lv_request *q, struct lv_r
 
 /*
  * Whether q names the agent's model (q->arg) at a version it serves
- * (q->version: "" for the latest). 1, or 0 with Triton's answer in *r: 404
- * for an unknown model or version, 400 for a version that is not a number.
+ * (q->version: "" for the latest), loaded. 1, or 0 with Triton's answer in
+ * *r: 404 for an unknown model or version, 400 for a version that is not a
+ * number or a model that is not loaded (a->unavailable says why).
  */
 int lv_triton_model_check(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
 /*
  * At start-up, with a->model read from <repository>/<model>/config.pbtxt:
- * the version served (the highest numbered directory beside it, else 1)
- * and each output's labels (label_filename, one a line). 0, or LV_EINVAL /
- * LV_EIO with *why naming the file.
+ * the version served (the highest numbered directory beside it, else 1),
+ * whether it holds the model file (else a->unavailable, as Triton fails to
+ * load it), and each output's labels (label_filename, one a line). 0, or
+ * LV_EINVAL / LV_EIO with *why naming the file.
  */
 int lv_triton_model_load(struct lv_agent *a, const char *model_dir, char **why);
 /* Frees what lv_triton_model_load and lv_triton_stats_new made; accepts none made. */
@@ -271,6 +274,8 @@ void lv_triton_classify(const struct lv_agent *a, int output, const float *v, in
                         int k, int binary, struct lv_buf *out, int *k_out);
 
 void lv_triton_model_config(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
+/* The model repository extension's index: the model, its version, READY or UNAVAILABLE. */
+void lv_triton_repo_index(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
 /* One model's statistics (q->arg), or every model's (q->arg ""). */
 void lv_triton_model_stats(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
 

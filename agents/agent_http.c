@@ -73,6 +73,7 @@ static const struct route routes[] = {
 	{ "GET", "/v2/models/*/config", lv_triton_model_config, R_EMU },
 	{ "GET", "/v2/models/*/stats", lv_triton_model_stats, R_EMU },
 	{ "POST", "/v2/models/*/infer", lv_triton_infer, R_EMU | R_INFER },
+	{ "POST", "/v2/repository/index", lv_triton_repo_index, R_EMU | R_BODY },
 	{ "GET", "/v2/systemsharedmemory/status", lv_shm_status, R_EMU },
 	{ "GET", "/v2/systemsharedmemory/region/%/status", lv_shm_status, R_EMU },
 	{ "POST", "/v2/systemsharedmemory/region/%/register", lv_shm_register, R_EMU | R_BODY },

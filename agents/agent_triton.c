@@ -68,8 +68,11 @@ void lv_triton_live(struct lv_agent *a, const struct lv_request *q, struct lv_re
 void lv_triton_ready(struct lv_agent *a, const struct lv_request *q, struct lv_response *r)
 {
 	(void)q;
-	if (a->have_model)
+	if (a->have_model && !a->unavailable)
 		respond_empty(r, 200);
+	else if (a->have_model)
+		lv_respond_error(r, 503, "model '%s' is not loaded: %s", a->model_name,
+		                 a->unavailable);
 	else
 		lv_respond_error(r, 503, "no model loaded");
 }

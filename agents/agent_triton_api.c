@@ -35,6 +35,27 @@
 
 #define LABELS_MAX_BYTES (16u << 20)
 
+/* What Triton fills in from "platform": the backend, and the model file a version holds. */
+static const struct platform {
+	const char *platform, *backend, *file;
+} platforms[] = {
+	{ "tensorflow_graphdef", "tensorflow", "model.graphdef" },
+	{ "tensorflow_savedmodel", "tensorflow", "model.savedmodel" },
+	{ "tensorrt_plan", "tensorrt", "model.plan" },
+	{ "onnxruntime_onnx", "onnxruntime", "model.onnx" },
+	{ "pytorch_libtorch", "pytorch", "model.pt" },
+	{ "ensemble", "", "" },
+};
+
+static const struct platform *platform_of(const char *name)
+{
+	static const struct platform none = { "", "", "" };
+	for (size_t i = 0; i < sizeof(platforms) / sizeof(platforms[0]); i++)
+		if (!strcmp(name, platforms[i].platform))
+			return &platforms[i];
+	return &none;
+}
+
 /* ---- versions ---------------------------------------------------------------------- */
 
 int lv_triton_model_check(struct lv_agent *a, const struct lv_request *q, struct lv_response *r)
@@ -43,6 +64,13 @@ int lv_triton_model_check(struct lv_agent *a, const struct lv_request *q, struct
 	const char *ver = q->version ? q->version : "";
 	if (!a->have_model || strcmp(q->arg, a->model_name) != 0) {
 		lv_respond_error(r, 404, "Request for unknown model: '%s' is not found", q->arg);
+		return 0;
+	}
+	if (a->unavailable) {
+		lv_respond_error(r, 400,
+		                 "Request for unknown model: '%s' has no available versions (not "
+		                 "loaded: %s)",
+		                 a->model_name, a->unavailable);
 		return 0;
 	}
 	if (!ver[0])
@@ -122,9 +150,32 @@ out:
 	return rc;
 }
 
+/*
+ * Whether the version directory holds the model file Triton's backend would
+ * load (the platform's default_model_filename); else a->unavailable gets the
+ * reason Triton's repository index would give. A repository with no version
+ * directory at all (configurations only, as shipped) is emulated as loaded.
+ */
+static void check_weights(struct lv_agent *a, const char *model_dir)
+{
+	const char *file = platform_of(a->model.platform)->file;
+	char ver[32];
+	struct stat st;
+	snprintf(ver, sizeof(ver), "%lld", a->model_version);
+	char *vdir = lv_path_join(model_dir, ver);
+	char *path = lv_path_join(vdir, file);
+	if (file[0] && stat(vdir, &st) == 0 && stat(path, &st) != 0)
+		a->unavailable = lv_xasprintf("failed to load '%s' version %lld: Not found: unable "
+		                              "to find '%s' for model '%s'",
+		                              a->model_name, a->model_version, path, a->model_name);
+	free(path);
+	free(vdir);
+}
+
 int lv_triton_model_load(struct lv_agent *a, const char *model_dir, char **why)
 {
 	a->model_version = latest_version(model_dir);
+	check_weights(a, model_dir);
 	for (size_t i = 0; i < a->model.n_outputs; i++) {
 		const char *name = a->model.outputs[i].label_filename;
 		if (name[0] && load_labels(a, i, model_dir, name, why) != 0)
@@ -182,6 +233,8 @@ void lv_triton_model_fini(struct lv_agent *a)
 	}
 	stats_free(a->stats);
 	a->stats = NULL;
+	free(a->unavailable);
+	a->unavailable = NULL;
 }
 
 static void add(struct duration *d, double s)
@@ -282,28 +335,29 @@ void lv_triton_model_stats(struct lv_agent *a, const struct lv_request *q, struc
 	lv_respond_json(r, 200, lv_buf_take(&b, NULL));
 }
 
-/* ---- the model configuration ----------------------------------------------------- */
+/* ---- the repository index ------------------------------------------------------ */
 
-/* What Triton fills in from "platform": the backend, and the model file a version holds. */
-static const struct platform {
-	const char *platform, *backend, *file;
-} platforms[] = {
-	{ "tensorflow_graphdef", "tensorflow", "model.graphdef" },
-	{ "tensorflow_savedmodel", "tensorflow", "model.savedmodel" },
-	{ "tensorrt_plan", "tensorrt", "model.plan" },
-	{ "onnxruntime_onnx", "onnxruntime", "model.onnx" },
-	{ "pytorch_libtorch", "pytorch", "model.pt" },
-	{ "ensemble", "", "" },
-};
-
-static const struct platform *platform_of(const char *name)
+void lv_triton_repo_index(struct lv_agent *a, const struct lv_request *q, struct lv_response *r)
 {
-	static const struct platform none = { "", "", "" };
-	for (size_t i = 0; i < sizeof(platforms) / sizeof(platforms[0]); i++)
-		if (!strcmp(name, platforms[i].platform))
-			return &platforms[i];
-	return &none;
+	struct lv_buf b = { 0 };
+	(void)q;
+	lv_buf_printf(&b, "[");
+	if (a->have_model) {
+		lv_buf_printf(&b, "{\"name\":");
+		lv_buf_json_string(&b, a->model_name);
+		lv_buf_printf(&b, ",\"version\":\"%lld\",\"state\":\"%s\"", a->model_version,
+		              a->unavailable ? "UNAVAILABLE" : "READY");
+		if (a->unavailable) {
+			lv_buf_printf(&b, ",\"reason\":");
+			lv_buf_json_string(&b, a->unavailable);
+		}
+		lv_buf_printf(&b, "}");
+	}
+	lv_buf_printf(&b, "]");
+	lv_respond_json(r, 200, lv_buf_take(&b, NULL));
 }
+
+/* ---- the model configuration ----------------------------------------------------- */
 
 /* "FP32" → "TYPE_FP32", "BYTES" → "TYPE_STRING", as config.pbtxt spells them. */
 static void config_type(char *out, size_t size, const char *datatype)

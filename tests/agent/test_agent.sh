@@ -33,8 +33,9 @@ pin() {
 }
 
 # B's repository: the model's configuration with labels for its output, and
-# versions 1 and 3 deployed (it serves the latest, 3).
+# versions 1 and 3 deployed (it serves the latest, 3, which holds its weights).
 mkdir -p "$SCRATCH/lrepo/inception_graphdef/1" "$SCRATCH/lrepo/inception_graphdef/3"
+echo weights >"$SCRATCH/lrepo/inception_graphdef/3/model.graphdef"
 sed 's/^\( *\)dims: \[ 1001 \]/&\n\1label_filename: "labels.txt"/' "$CONFIG" \
 	>"$SCRATCH/lrepo/inception_graphdef/config.pbtxt"
 seq 0 1000 | sed 's/^/class-/' >"$SCRATCH/lrepo/inception_graphdef/labels.txt"
