@@ -14,7 +14,8 @@
  * slot and the controller's /healthz probe timed out on a healthy agent.
  * Bodies (agent_body.c): the worker API's are small JSON, kept whole; an
  * infer body keeps its JSON part and only counts the tensor bytes after it,
- * so memory per request does not grow with the batch.
+ * so memory per request does not grow with the batch. A body with a
+ * Content-Encoding (gzip, deflate) goes through agent_inflate.c first.
  *
  * The token: requests that change state always need it; with token_all
  * (listening beyond loopback, or --require-token) everything but /healthz

@@ -66,7 +66,7 @@ done
 check "the device is down ($(status '.devices[0].state'))" test "$(status '.devices[0].state')" = down
 check "with Triton's reason in /status ($(status '.devices[0].last_error'))" \
 	test "$(status '.devices[0].last_error')" = "model not loaded: $reason"
-sleep 1.2 # two more probes (0.5 s apart): the reason stays, the device stays down
+sleep 0.6 # another probe (0.5 s apart): the reason stays, the device stays down
 check "and stays down with it" test "$(status '.devices[0].state') $(status '.devices[0].last_error')" = "down model not loaded: $reason"
 kill -INT "$SERVE_PID"
 wait "$SERVE_PID" || true
