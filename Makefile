@@ -2,6 +2,7 @@
 #
 #   make            build bin: build/loudva
 #   make run        build and run the main job on the embedded default
+#   make agent      build/agent/loudva-agent alone, with only its packages (make agent-deps)
 #   make test       install missing Debian packages, build with ASan+UBSan, run every test
 #   make bench      build optimised and print benchmark figures
 #   make check-style / check-deps / install / uninstall / clean
@@ -31,6 +32,21 @@ DEB_PKGS += wrk python3 openssl
 DEB_PKGS += clang libclang-rt-14-dev
 DEB_PKGS += man-db bash-completion libsystemd-dev systemd prometheus
 DEB_PKGS += zlib1g-dev
+DEB_PKGS += ansible-lint yamllint sudo
+
+# The agent alone (`make agent`, `make agent-deps`): what a Jetson needs to
+# build loudva-agent and nothing of the controller's. The names are Ubuntu's
+# per JetPack release (VERSION_ID of /etc/os-release: JetPack 4 is 18.04,
+# JetPack 5 is 20.04, JetPack 6 is 22.04) and Debian's otherwise; see
+# agents/README.md for which names were checked against which release.
+AGENT_PKGS := libcjson xgboost libmicrohttpd libcurl zlib
+AGENT_DEB_PKGS := gcc make pkg-config libcjson-dev libxgboost-dev libmicrohttpd-dev \
+	libcurl4-openssl-dev zlib1g-dev
+AGENT_DEB_PKGS_18.04 := $(AGENT_DEB_PKGS)
+AGENT_DEB_PKGS_20.04 := $(AGENT_DEB_PKGS)
+AGENT_DEB_PKGS_22.04 := $(AGENT_DEB_PKGS)
+OS_VERSION_ID := $(shell . /etc/os-release 2>/dev/null && echo "$$VERSION_ID")
+AGENT_DEB_PKGS_HERE := $(or $(AGENT_DEB_PKGS_$(OS_VERSION_ID)),$(AGENT_DEB_PKGS))
 
 PKGS := libcjson xgboost sqlite3 libmicrohttpd libcurl libssh yaml-0.1 libturbojpeg libpng ncursesw zlib
 TEST_PKGS := cmocka
@@ -111,7 +127,7 @@ AGENT_SAN := $(BUILD)/san/loudva-agent
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
 BENCH_BIN := $(BUILD)/rel/loudva-bench
 
-.PHONY: all run test bench deps check-style check-deps install uninstall clean test-build fuzz
+.PHONY: all run test bench deps agent agent-deps agent-deps-list check-style check-deps install uninstall clean test-build fuzz
 .SECONDARY:
 
 all: $(LOUDVA) $(if $(AGENT_SRC),$(AGENT))
@@ -125,6 +141,23 @@ $(DEPS_STAMP): Makefile
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || \
+	    { echo "error: could not install:$$missing" >&2; exit 1; }; \
+	fi
+	$(Q)mkdir -p $(BUILD) && touch $@
+
+AGENT_DEPS_STAMP := $(BUILD)/.agent-deps-ok
+agent-deps: $(AGENT_DEPS_STAMP)
+# The list agent-deps installs from on this release (tests/install/test_agent_build.sh).
+agent-deps-list:
+	@echo $(AGENT_DEB_PKGS_HERE)
+$(AGENT_DEPS_STAMP): Makefile
+	$(Q)missing=""; for p in $(AGENT_DEB_PKGS_HERE); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing the agent's Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || \
 	    { echo "error: could not install:$$missing" >&2; exit 1; }; \
@@ -154,8 +187,10 @@ $(REL_VIEWS_LIB): $(call rel_obj,$(VIEWS_SRC))
 DATADIR_STAMP := $(BUILD)/datadir-$(subst /,_,$(DATADIR))
 $(DATADIR_STAMP):
 	@mkdir -p $(BUILD) && rm -f $(BUILD)/datadir-* && touch $@
-$(BUILD)/rel/core/base/datapath.o $(BUILD)/san/core/base/datapath.o: $(DATADIR_STAMP)
-$(BUILD)/rel/core/base/datapath.o $(BUILD)/san/core/base/datapath.o: \
+$(BUILD)/rel/core/base/datapath.o $(BUILD)/san/core/base/datapath.o \
+	$(BUILD)/agent/core/base/datapath.o: $(DATADIR_STAMP)
+$(BUILD)/rel/core/base/datapath.o $(BUILD)/san/core/base/datapath.o \
+	$(BUILD)/agent/core/base/datapath.o: \
 	BASE_CFLAGS += -DLV_DATADIR='"$(DATADIR)"'
 
 $(LOUDVA): $(call rel_obj,$(CONSOLE_SRC)) $(REL_VIEWS_LIB) $(REL_CORE_LIB)
@@ -165,6 +200,22 @@ $(LOUDVA): $(call rel_obj,$(CONSOLE_SRC)) $(REL_VIEWS_LIB) $(REL_CORE_LIB)
 $(AGENT): $(call rel_obj,$(AGENT_SRC)) $(REL_CORE_LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(REL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LIBS_EXTRA)
+
+# ---- the agent alone (a Jetson) ---------------------------------------------
+# Its sources and the three layers below it (ARCHITECTURE.md), compiled with
+# its own libraries' flags only, in build/agent/.
+AGENT_ONLY_SRC := $(AGENT_SRC) $(sort $(wildcard core/base/*.c core/model/*.c core/sched/*.c))
+AGENT_ONLY := $(BUILD)/agent/loudva-agent
+AGENT_PKG_CFLAGS = $(shell pkg-config --cflags $(AGENT_PKGS) 2>/dev/null)
+AGENT_PKG_LIBS = $(shell pkg-config --libs $(AGENT_PKGS) 2>/dev/null)
+agent: $(AGENT_ONLY)
+$(BUILD)/agent/%.o: %.c | $(AGENT_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC agent $<")
+	$(Q)$(CC) $(BASE_CFLAGS) $(REL_CFLAGS) $(AGENT_PKG_CFLAGS) -c $< -o $@
+$(AGENT_ONLY): $(patsubst %.c,$(BUILD)/agent/%.o,$(AGENT_ONLY_SRC))
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(REL_LDFLAGS) -o $@ $^ $(AGENT_PKG_LIBS) $(LIBS_EXTRA)
 
 # ---- sanitizer (test) build -----------------------------------------------
 $(BUILD)/san/%.o: %.c | $(DEPS_STAMP)

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Runs every test: the cmocka unit programs (built with ASan+UBSan) and the
-# command-line scenario scripts in tests/cli/. Prints each program's result,
-# the log of anything that failed, and ends with one line: "N passed, N failed"
-# (cmocka cases and scripts counted one each).
+# scenario scripts (real processes). Items run TEST_JOBS at a time (default: the
+# number of cores; the scenarios mostly wait on processes and sockets, so they
+# pack well); those in SOLO run afterwards, one at a time, with nothing beside
+# them, because they hold measured timing or energy to a model (an emulated
+# agent's latency within 3%, a live run against the twin). Prints each
+# item's result as it ends, with its wall time, the log of anything that failed,
+# and ends with one line: "N passed, N failed" (cmocka cases and scripts counted
+# one each).
 #
 # Environment: LOUDVA, LOUDVA_AGENT (sanitizer builds), LOUDVA_REL,
-# LOUDVA_AGENT_REL (optimised builds), BUILD (build dir).
+# LOUDVA_AGENT_REL (optimised builds), BUILD (build dir), TEST_JOBS,
+# TEST_ONLY (a grep -E pattern on item names: run just those).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -17,6 +23,13 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_strin
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TMPDIR=${TMPDIR:-/tmp}
+JOBS=${TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
+case $JOBS in '' | *[!0-9]* | 0)
+	echo "tests/run.sh: TEST_JOBS must be a positive whole number, not '$JOBS'" >&2
+	exit 2
+	;;
+esac
+SOLO=" test_fidelity test_profile_run test_agent test_agent_jetson "
 LOGS=$BUILD/test-logs
 rm -rf "$LOGS" && mkdir -p "$LOGS"
 
@@ -24,58 +37,98 @@ passed=0
 failed=0
 failed_names=()
 
-run_unit() {
-	local bin=$1 name log rc p f
-	name=$(basename "$bin")
+# run_item KIND PATH: runs one item, leaves "passed failed seconds" in
+# $LOGS/NAME.result. A unit program counts its cmocka cases; a script counts one.
+run_item() {
+	local kind=$1 path=$2 name log rc p f t0
+	name=$(item_name "$path")
 	log=$LOGS/$name.log
-	"$bin" >"$log" 2>&1
-	rc=$?
-	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$log" | tail -1)
-	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s).*/\1/p' "$log" | tail -1)
-	p=${p:-0}
-	f=${f:-0}
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi # crashed, sanitizer report, ...
+	t0=${EPOCHREALTIME/./}
+	if [ "$kind" = unit ]; then
+		"$path" >"$log" 2>&1
+		rc=$?
+		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$log" | tail -1)
+		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s).*/\1/p' "$log" | tail -1)
+		p=${p:-0}
+		f=${f:-0}
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi # crashed, sanitizer report, ...
+	else
+		if bash "$path" >"$log" 2>&1; then p=1 f=0; else p=0 f=1; fi
+	fi
+	echo "$p $f $(((${EPOCHREALTIME/./} - t0) / 1000000))" >"$LOGS/$name.result"
+}
+
+item_name() { basename "$1" .sh; }
+
+# report PATH: adds an ended item's result to the totals and prints its line.
+report() {
+	local name p f s
+	name=$(item_name "$1")
+	read -r p f s <"$LOGS/$name.result" 2>/dev/null || { p=0 f=1 s=0; }
 	passed=$((passed + p))
 	failed=$((failed + f))
 	if [ "$f" -gt 0 ]; then
 		failed_names+=("$name")
-		printf '  FAIL  %-28s %d passed, %d failed (log: %s)\n' "$name" "$p" "$f" "$log"
-		tail -40 "$log" | sed 's/^/        /'
+		printf '  FAIL  %-28s %4ds  %d passed, %d failed (log: %s)\n' "$name" "$s" "$p" "$f" \
+			"$LOGS/$name.log"
+		tail -40 "$LOGS/$name.log" | sed 's/^/        /'
 	else
-		printf '  ok    %-28s %d passed\n' "$name" "$p"
+		printf '  ok    %-28s %4ds  %d passed\n' "$name" "$s" "$p"
 	fi
 }
 
-run_script() {
-	local script=$1 name log
-	name=$(basename "$script" .sh)
-	log=$LOGS/$name.log
-	if bash "$script" >"$log" 2>&1; then
-		passed=$((passed + 1))
-		printf '  ok    %-28s\n' "$name"
-	else
-		failed=$((failed + 1))
-		failed_names+=("$name")
-		printf '  FAIL  %-28s (log: %s)\n' "$name" "$log"
-		tail -40 "$log" | sed 's/^/        /'
-	fi
+declare -A running=() # pid -> path
+# pool KIND PATH...: runs the items JOBS at a time, reporting each as it ends.
+pool() {
+	local kind=$1 path pid
+	shift
+	for path in "$@"; do
+		while [ "${#running[@]}" -ge "$JOBS" ]; do
+			wait -n -p pid
+			report "${running[$pid]}"
+			unset "running[$pid]"
+		done
+		run_item "$kind" "$path" &
+		running[$!]=$path
+	done
+}
+drain() {
+	local pid
+	while [ "${#running[@]}" -gt 0 ]; do
+		wait -n -p pid
+		report "${running[$pid]}"
+		unset "running[$pid]"
+	done
 }
 
-echo "unit tests (ASan+UBSan):"
+selected() { [ -z "${TEST_ONLY:-}" ] || item_name "$1" | grep -Eq -- "$TEST_ONLY"; }
+
+units=() scripts=() solo=()
 for bin in "$BUILD"/san/tests/test_*; do
-	[ -x "$bin" ] || continue
-	run_unit "$bin"
+	[ -x "$bin" ] && selected "$bin" && units+=("$bin")
 done
-echo "scenarios (real processes):"
 for script in tests/cli/test_*.sh tests/agent/test_*.sh tests/live/test_*.sh \
 	tests/console/test_*.sh tests/ssh/test_*.sh tests/fuzz/test_*.sh tests/install/test_*.sh; do
-	[ -e "$script" ] || continue
-	run_script "$script"
+	[ -e "$script" ] && selected "$script" || continue
+	case $SOLO in
+	*" $(item_name "$script") "*) solo+=("$script") ;;
+	*) scripts+=("$script") ;;
+	esac
 done
+
+echo "tests: ${#units[@]} unit programs (ASan+UBSan) and ${#scripts[@]} scenarios, $JOBS at a time;" \
+	"then ${#solo[@]} alone"
+# Scenarios first: the longest of them would otherwise end the run alone.
+pool script "${scripts[@]}"
+pool unit "${units[@]}"
+drain
+JOBS=1
+pool script "${solo[@]}"
+drain
 
 echo
 if [ "$failed" -gt 0 ]; then
 	echo "failed: ${failed_names[*]}"
 fi
 echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+[ "$failed" -eq 0 ]

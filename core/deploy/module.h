@@ -92,9 +92,9 @@ extern const struct lv_module_ops lv_module_command, lv_module_shell, lv_module_
     lv_module_template, lv_module_file, lv_module_fetch, lv_module_stat, lv_module_wait_for,
     lv_module_systemd, lv_module_service, lv_module_lineinfile, lv_module_unarchive,
     lv_module_debug, lv_module_set_fact, lv_module_fail, lv_module_assert, lv_module_apt,
-    lv_module_package, lv_module_reboot;
+    lv_module_package, lv_module_reboot, lv_module_user;
 
-/* The module called `name` (without the ansible.builtin. prefix), or NULL. */
+/* The module called `name`, short or fully qualified (ansible.builtin.copy), or NULL. */
 const struct lv_module_ops *lv_module_find(const char *name);
 
 #endif

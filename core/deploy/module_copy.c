@@ -21,11 +21,12 @@
 #include "base/file.h"
 #include "base/util.h"
 
-static const char *const copy_known[] = { "src",   "content",    "dest",  "mode",           "owner",
-	                                  "group", "remote_src", "force", "directory_mode", NULL };
-static const char *const template_known[] = {
-	"src", "dest", "mode", "owner", "group", "force", NULL
-};
+static const char *const copy_known[] = { "src",        "content", "dest",
+	                                  "mode",       "owner",   "group",
+	                                  "remote_src", "force",   "directory_mode",
+	                                  "validate",   NULL };
+static const char *const template_known[] = { "src",   "dest",  "mode",     "owner",
+	                                      "group", "force", "validate", NULL };
 
 static int copy_validate(const struct lv_val *args, char **why)
 {

@@ -205,12 +205,40 @@ char *lv_mod_tmp_path(void)
 	return lv_xasprintf("/tmp/.loudva-%ld-%lu-%016llx", (long)getpid(), n, rnd);
 }
 
+/*
+ * The shell line that runs the task's `validate` command on the new content
+ * ($t) before it replaces $d, as Ansible does: its %s is the file's path, and
+ * a failure leaves $d untouched. Not run in check mode (nor by Ansible).
+ */
+static char *validate_line(const struct lv_val *args, bool check)
+{
+	const char *v = lv_mod_arg(args, "validate");
+	if (!v || check)
+		return lv_xstrdup("");
+	struct lv_buf b = { 0 };
+	for (const char *p = v; *p; p++) {
+		if (p[0] == '%' && p[1] == 's') {
+			lv_buf_append(&b, "\"$t\"", 4);
+			p++;
+		} else {
+			lv_buf_append(&b, p, 1);
+		}
+	}
+	char *q = lv_quote_sh(v);
+	char *s = lv_xasprintf("  ( %s ) >&2 </dev/null || { rm -f \"$t\"; echo failed to "
+	                       "validate: %s >&2; exit 5; }\n",
+	                       b.p ? b.p : "", q);
+	free(q);
+	lv_buf_fini(&b);
+	return s;
+}
+
 int lv_mod_write(struct lv_module_ctx *ctx, const char *dest, const void *data, size_t len,
                  const struct lv_val *args, bool *changed, char **why)
 {
 	char *tmp = lv_mod_tmp_path();
 	struct lv_exec_result res = { 0 };
-	char *script = NULL, *qt = NULL, *qd = NULL, *attrs = NULL;
+	char *script = NULL, *qt = NULL, *qd = NULL, *attrs = NULL, *vcheck = NULL;
 	int rc = ctx->conn->ops->put(ctx->conn, tmp, data, len, why);
 	if (rc) {
 		ctx->conn->broken |= rc == LV_EIO;
@@ -219,14 +247,15 @@ int lv_mod_write(struct lv_module_ctx *ctx, const char *dest, const void *data, 
 	qt = lv_quote_sh(tmp);
 	qd = lv_quote_sh(dest);
 	attrs = lv_mod_attr_script(args, ctx->check);
+	vcheck = validate_line(args, ctx->check);
 	script = lv_xasprintf(
 	    "t=%s; d=%s; c=0\n"
 	    "if [ -d \"$d\" ]; then rm -f \"$t\"; echo \"$d is a directory\" >&2; exit 2; fi\n"
-	    "if ! cmp -s \"$t\" \"$d\" 2>/dev/null; then c=1\n"
+	    "if ! cmp -s \"$t\" \"$d\" 2>/dev/null; then c=1\n%s"
 	    "  %s{ cp \"$t\" \"$d.lv$$\" && mv -f \"$d.lv$$\" \"$d\"; } || "
 	    "{ rm -f \"$t\" \"$d.lv$$\"; exit 3; }\n"
 	    "fi\nrm -f \"$t\"\n%secho LV_CHANGED=$c\n",
-	    qt, qd, ctx->check ? ": || " : "", attrs);
+	    qt, qd, vcheck, ctx->check ? ": || " : "", attrs);
 	rc = lv_mod_shell(ctx, script, &res, why);
 	if (rc)
 		goto out;
@@ -241,6 +270,7 @@ int lv_mod_write(struct lv_module_ctx *ctx, const char *dest, const void *data, 
 out:
 	lv_exec_result_fini(&res);
 	free(script);
+	free(vcheck);
 	free(attrs);
 	free(qt);
 	free(qd);

@@ -56,7 +56,7 @@ static int validate_list(const struct lv_play *p, const struct lv_task_list *l, 
 			    "%s:%d: unknown module '%s' in task '%s' (loudva setup "
 			    "supports command, shell, copy, template, file, fetch, stat, "
 			    "wait_for, systemd, service, lineinfile, unarchive, apt, "
-			    "package, debug, set_fact, fail, assert, reboot)",
+			    "package, debug, set_fact, fail, assert, reboot, user)",
 			    t->file, t->line, t->module, lv_task_display_name(t));
 		char *mw = NULL;
 		if (m->validate && m->validate(t->args, &mw)) {

@@ -130,9 +130,26 @@ static size_t first_job(const struct sim_ctl_job *jobs, size_t n)
 	return k;
 }
 
+/*
+ * Every job in preparation loses the same work as time passes, so the one
+ * that comes first stays first until it leaves or a job joins: remembered
+ * (prep_first, valid while n_prep > 0), looked for again only when it leaves.
+ */
 static size_t prep_min(const struct sim_ctl *c)
 {
-	return first_job(c->prep, c->n_prep);
+	return c->prep_first;
+}
+
+/* Takes job k out of preparation (the last job moves into its slot). */
+static struct sim_ctl_job prep_take(struct sim_ctl *c, size_t k)
+{
+	struct sim_ctl_job j = c->prep[k];
+	c->prep[k] = c->prep[--c->n_prep];
+	if (c->prep_first == k)
+		c->prep_first = c->n_prep ? first_job(c->prep, c->n_prep) : 0;
+	else if (c->prep_first == c->n_prep)
+		c->prep_first = k; /* the first was the last job, now at k */
+	return j;
 }
 
 static double prep_next_s(const struct sim_ctl *c)
@@ -145,14 +162,22 @@ static double prep_next_s(const struct sim_ctl *c)
 
 /* ---- pending batches (time-outs) --------------------------------------------- */
 
+/*
+ * The ring is in dispatch order, and the engine numbers batches in dispatch
+ * order, so batch ids ascend along it: a binary search.
+ */
 static struct sim_ctl_pending *pend_find(struct sim_ctl *c, uint64_t batch_id)
 {
-	for (size_t i = 0; i < c->p_len; i++) {
-		struct sim_ctl_pending *p = &c->pend[c->p_head + i];
-		if (p->batch_id == batch_id)
-			return p;
+	size_t lo = 0, hi = c->p_len;
+	struct sim_ctl_pending *ring = c->pend + c->p_head;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ring[mid].batch_id < batch_id)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return NULL;
+	return lo < c->p_len && ring[lo].batch_id == batch_id ? &ring[lo] : NULL;
 }
 
 static void pend_set(struct sim_ctl *c, uint64_t batch_id, int state)
@@ -186,6 +211,7 @@ void sim_ctl_dispatch(struct sim_ctl *c, double now, uint64_t batch_id, int devi
 {
 	prep_update(c, now);
 	c->prep = grow(c->prep, &c->cap_prep, c->n_prep + 1, sizeof(*c->prep));
+	size_t first = c->prep_first;
 	c->prep[c->n_prep++] = (struct sim_ctl_job){
 		.batch_id = batch_id,
 		.seq = c->n_dispatched++,
@@ -194,7 +220,11 @@ void sim_ctl_dispatch(struct sim_ctl *c, double now, uint64_t batch_id, int devi
 		.freq_hz = freq_hz,
 		.work = c->m->batch_s + c->m->frame_s * (double)batch,
 	};
+	if (c->n_prep == 1 || job_before(&c->prep[c->n_prep - 1], &c->prep[first]))
+		first = c->n_prep - 1;
+	c->prep_first = first;
 	if (c->m->batch_timeout_s > 0) {
+		assert(c->p_len == 0 || c->pend[c->p_head + c->p_len - 1].batch_id < batch_id);
 		c->pend = grow(c->pend, &c->p_cap, c->p_head + c->p_len + 1, sizeof(*c->pend));
 		c->pend[c->p_head + c->p_len++] = (struct sim_ctl_pending){
 			.batch_id = batch_id,
@@ -282,9 +312,7 @@ static void deliver_event(struct sim_ctl_event *ev, const struct sim_ctl_job *j,
 static int prep_finish(struct sim_ctl *c, double t, struct sim_ctl_event *ev)
 {
 	prep_update(c, t);
-	size_t k = prep_min(c);
-	struct sim_ctl_job j = c->prep[k];
-	c->prep[k] = c->prep[--c->n_prep];
+	struct sim_ctl_job j = prep_take(c, prep_min(c));
 	double tx = lv_ctl_link_s(c->m, j.batch);
 	if (tx > 0 || c->m->rtt_s > 0) {
 		double *free_s = &c->link_free_s[j.device];
@@ -342,10 +370,15 @@ int sim_ctl_advance(struct sim_ctl *c, double t, struct sim_ctl_event *ev)
 		if (tt == m) {
 			struct sim_ctl_pending *p = &c->pend[c->p_head];
 			prep_update(c, m);
-			if (p->state == P_PREP)
-				remove_job(c->prep, &c->n_prep, p->batch_id);
-			else if (p->state == P_LINK)
+			if (p->state == P_PREP) {
+				for (size_t i = 0; i < c->n_prep; i++)
+					if (c->prep[i].batch_id == p->batch_id) {
+						prep_take(c, i);
+						break;
+					}
+			} else if (p->state == P_LINK) {
 				remove_job(c->link, &c->n_link, p->batch_id);
+			}
 			memset(ev, 0, sizeof(*ev));
 			ev->kind = SIM_CTL_TIMEOUT;
 			ev->time_s = m;

@@ -71,6 +71,7 @@ struct sim_ctl {
 
 	struct sim_ctl_job *prep; /* batches in preparation */
 	size_t n_prep, cap_prep;
+	size_t prep_first; /* index of the job that comes first (while n_prep > 0) */
 	uint64_t n_dispatched;
 	double prep_mark_s; /* their work is up to date here */
 

@@ -50,19 +50,24 @@ static struct fx *fx_new(size_t n_devices, size_t n_points, const char *spec)
 	return f;
 }
 
-/* The same kind with idle power 0.5 W at 100 MHz and 0.8 W at 200 MHz (eco's cases). */
-static struct fx *fx_new_idle(const char *spec)
+/* n devices of the same kind with idle power 0.5 W at 100 MHz and 0.8 W at 200 MHz. */
+static struct fx *fx_new_idle_n(size_t n, const char *spec)
 {
 	static const double freqs[] = { F1, F2 }, idle[] = { 0.5, 0.8 };
 	struct fx *f = lv_xcalloc(1, sizeof(*f));
 	struct lv_profile *p = lv_test_profile_new("slow", 2, freqs, idle, 4, 0.5, 8, slow_pts);
-	size_t one = 1;
-	f->c = lv_cluster_new_from_profiles(&p, &one, 1);
+	f->c = lv_cluster_new_from_profiles(&p, &n, 1);
 	char *why = NULL;
 	assert_int_equal(lv_cluster_build_costs(f->c, LV_COST_PROF, NULL, &why), 0);
 	f->p = lv_policy_new(spec, f->c, &why);
 	assert_non_null(f->p);
 	return f;
+}
+
+/* One such device (eco's cases). */
+static struct fx *fx_new_idle(const char *spec)
+{
+	return fx_new_idle_n(1, spec);
 }
 
 static void fx_free(struct fx *f)
@@ -321,6 +326,64 @@ static void test_grouping_matches_full_scan(void **st)
 }
 
 /*
+ * The plain scan reads each cost row by bisection (policy_loud.c: struct
+ * rows); the explained scan tries every batch. On rows that are not monotone
+ * (latency falling as the batch grows), with unmeasured cells and with tied
+ * energies, for loud and eco (busy devices, queue_aware), they must agree for
+ * every (n, r).
+ */
+static void test_bisection_matches_every_batch(void **st)
+{
+	(void)st;
+	static const double freqs[] = { F1, F2 };
+	static const double idle[] = { 0.5, 0.8 };
+	struct lv_test_point pts[16];
+	size_t np = 0;
+	for (int fi = 0; fi < 2; fi++)
+		for (int b = 1; b <= 8; b++) {
+			if ((b == 3 && fi == 0) || (b == 6 && fi == 1))
+				continue; /* unmeasured */
+			double lat = (fi ? 0.3 : 0.6) * b - (b % 3 == 0 ? 0.7 : 0.0); /* dips */
+			double e = b % 4 == 0 ? 1.0 * b : (fi ? 1.3 : 1.1) * b - 0.05 * b * b;
+			pts[np++] =
+			    (struct lv_test_point){ freqs[fi], b, lat > 0.05 ? lat : 0.05, e };
+		}
+	static const char *specs[] = { "loud", "eco", "loud:objective=1", "eco:network_cost=0.05" };
+	for (size_t k = 0; k < sizeof(specs) / sizeof(specs[0]); k++) {
+		struct lv_profile *p =
+		    lv_test_profile_new("bumpy", 2, freqs, idle, 8, 0.3, np, pts);
+		size_t n_dev = 4;
+		struct lv_cluster *c = lv_cluster_new_from_profiles(&p, &n_dev, 1);
+		assert_int_equal(lv_cluster_build_costs(c, LV_COST_PROF, NULL, NULL), 0);
+		/* one instance per path: a dispatch updates eco's plan of the device */
+		struct lv_policy *pol = lv_policy_new(specs[k], c, NULL);
+		struct lv_policy *pex = lv_policy_new(specs[k], c, NULL);
+		assert_non_null(pol);
+		assert_non_null(pex);
+		for (size_t i = 0; i < n_dev; i++) {
+			c->devices[i].freq_hz = (uint64_t)(i % 2 ? F1 : F2);
+			c->devices[i].inflight = (int)(i == 1);
+		}
+		struct lv_clock_set ca[8], cb[8];
+		for (size_t n = 1; n <= 9; n++) {
+			for (double r = -0.2; r < 5.0; r += 0.03) {
+				struct lv_view v = { c, n, r, 0, 0, INFINITY };
+				struct lv_decision a = { .clocks = ca, .cap_clocks = 8 };
+				struct lv_decision b = { .clocks = cb, .cap_clocks = 8 };
+				struct lv_explain ex = { .max_alts = 4 };
+				lv_policy_decide(pol, &v, 0, &a, NULL);
+				lv_policy_decide(pex, &v, 0, &b, &ex);
+				assert_int_equal(a.has_dispatch, b.has_dispatch);
+				assert_memory_equal(&a.dispatch, &b.dispatch, sizeof(a.dispatch));
+			}
+		}
+		lv_policy_free(pol);
+		lv_policy_free(pex);
+		lv_cluster_free(c);
+	}
+}
+
+/*
  * objective=1 minimises marginal energy per frame (E - P_idle·L)/b, with the
  * kind's lowest idle power (1 W in the test profile). For n=4, r=3.0 the
  * feasible f=100 rows give b1: 1.0-1.0/1 = 0, b2: 0.8-1.5/2 = 0.05,
@@ -446,6 +509,79 @@ static void test_eco_admission_control(void **st)
 	fx_free(f);
 }
 
+/*
+ * queue_aware: at t=0, with n=4 and r=10, eco sends f=100 b=4 to device 0
+ * (0.2875 J, 2.5 + 0.2 + 0.0344 + 0.5 = 3.2344 s), which it plans to be busy
+ * with until 0.5 (change) + 2.5 + 0.0344 = 3.0344 s. At t=0.5 one frame with
+ * r=2 arrives. Device 0 (now at 100 MHz, one batch in flight) would start it
+ * only at 3.0344: 2.5344 s of waiting, so nothing there meets r. Device 1
+ * (idle, at 200 MHz) offers f=100 b=1: 1.0 + 0.2 + 0.0086 + 0.5 = 1.7086 s,
+ * 0.5 J marginal: it wins. The thesis's view (queue_aware=0) sees device 0
+ * as free at 100 MHz: f=100 b=1 there, "1.2086 s", in truth about 3.7 s.
+ * On one device with admit=1 the frame is refused at once, not sent to end
+ * late.
+ */
+static void test_eco_queue_aware(void **st)
+{
+	(void)st;
+	static const char *specs[] = { "eco", "eco:queue_aware=0" };
+	for (int k = 0; k < 2; k++) {
+		struct fx *f = fx_new_idle_n(2, specs[k]);
+		assert_true(ask(f, 4, 10.0, 0.0));
+		expect(f, 0, F1, 4, 3.2344, 0.6);
+		f->c->devices[0].inflight = 1; /* what the engine does on dispatch */
+		f->c->devices[0].freq_hz = (uint64_t)F1;
+		assert_true(ask(f, 1, 2.0, 0.5));
+		if (k == 0)
+			expect(f, 1, F1, 1, 1.7086, 1.0);
+		else
+			expect(f, 0, F1, 1, 1.2086, 1.0);
+		fx_free(f);
+	}
+	struct fx *f = fx_new_idle("eco:admit=1");
+	assert_true(ask(f, 4, 10.0, 0.0));
+	f->c->devices[0].inflight = 1;
+	f->c->devices[0].freq_hz = (uint64_t)F1;
+	assert_false(ask(f, 1, 2.0, 0.5));
+	assert_int_equal(f->d.reject, 1);
+	/* once the batch is back, the same frame is served on the idle device */
+	f->c->devices[0].inflight = 0;
+	assert_true(ask(f, 1, 2.0, 0.5));
+	expect(f, 0, F1, 1, 1.2086, 1.0);
+	fx_free(f);
+}
+
+/*
+ * change_quantile: the test kind has no measured distribution, so every
+ * quantile is the mean; with one (0.5 s mean; quantiles 0.5x, 1x, 1.5x)
+ * the deadline check charges 0.75 s at q=1. Checked through the expected latency of
+ * f=100 b=4 from 200 MHz: 2.5 + 0.2 + 0.0344 + change.
+ */
+static void test_eco_change_quantile(void **st)
+{
+	(void)st;
+	struct fx *f = fx_new_idle("eco:change_quantile=1");
+	assert_true(ask(f, 4, 10.0, 0.0));
+	expect(f, 0, F1, 4, 3.2344, 0.6);
+	fx_free(f);
+	static const double freqs[] = { F1, F2 }, idle[] = { 0.5, 0.8 };
+	struct lv_profile *p = lv_test_profile_new("slow", 2, freqs, idle, 4, 0.5, 8, slow_pts);
+	static const double shape[] = { 0.5, 1.0, 1.5 }; /* mean 1 */
+	p->n_cc_shape = 3;
+	p->cc_shape = lv_xcalloc(3, sizeof(double));
+	memcpy(p->cc_shape, shape, sizeof(shape));
+	size_t one = 1;
+	struct fx *g = lv_xcalloc(1, sizeof(*g));
+	g->c = lv_cluster_new_from_profiles(&p, &one, 1);
+	char *why = NULL;
+	assert_int_equal(lv_cluster_build_costs(g->c, LV_COST_PROF, NULL, &why), 0);
+	g->p = lv_policy_new("eco:change_quantile=1", g->c, &why);
+	assert_non_null(g->p);
+	assert_true(ask(g, 4, 10.0, 0.0));
+	expect(g, 0, F1, 4, 2.5 + 0.2 + 0.0344 + 0.75, 0.6);
+	fx_free(g);
+}
+
 static void test_bad_parameters(void **st)
 {
 	(void)st;
@@ -496,6 +632,9 @@ int main(void)
 		cmocka_unit_test(test_eco_waits_for_bigger_batch),
 		cmocka_unit_test(test_eco_tight_memory_caps_batch),
 		cmocka_unit_test(test_eco_admission_control),
+		cmocka_unit_test(test_eco_queue_aware),
+		cmocka_unit_test(test_bisection_matches_every_batch),
+		cmocka_unit_test(test_eco_change_quantile),
 		cmocka_unit_test(test_bad_parameters),
 	};
 	return cmocka_run_group_tests_name("policy_loud", tests, NULL, NULL);

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# `make agent` as playbooks/agent.yml runs it on a Jetson: in a clean copy of
+# what the playbook packs (Makefile, core/, agents/), it builds
+# build/agent/loudva-agent through its own package list (make agent-deps)
+# and never through the controller's (make deps): none of the controller's
+# packages is asked for, no controller library is linked, and the agent it
+# builds runs (an emulated device answering /healthz).
+. "$(dirname "$0")/../cli/lib.sh"
+unset MAKEFLAGS MFLAGS
+SRC=$SCRATCH/src
+mkdir -p "$SRC"
+tar -cf - Makefile core agents | tar -xf - -C "$SRC"
+
+# The controller's packages: none may be on the agent's list.
+CONTROLLER_ONLY="libsqlite3-dev libssh-dev libyaml-dev libturbojpeg0-dev libpng-dev
+	libncurses-dev gnuplot-nox jq tmux sqlite3 wrk prometheus libsystemd-dev libcmocka-dev
+	ansible-lint yamllint clang openssh-server"
+list=$(make --no-print-directory -s -C "$SRC" agent-deps-list)
+check "make agent-deps-list names packages" test -n "$list"
+for p in $CONTROLLER_ONLY; do
+	case " $list " in *" $p "*) fail "make agent-deps would install the controller's $p" ;; esac
+done
+for p in gcc make pkg-config libmicrohttpd-dev libcurl4-openssl-dev libcjson-dev; do
+	case " $list " in *" $p "*) ;; *) fail "make agent-deps lacks $p" ;; esac
+done
+
+# -O0 and no hardening: the test is about what is built and linked, not speed.
+if ! make --no-print-directory -j2 -C "$SRC" agent CFLAGS=-O0 HARDEN=0 >"$SCRATCH/build.log" 2>&1; then
+	fail "make agent failed in a clean copy"
+	tail -20 "$SCRATCH/build.log" >&2
+fi
+A=$SRC/build/agent/loudva-agent
+check "make agent built build/agent/loudva-agent" test -x "$A"
+check "it went through agent-deps" test -e "$SRC/build/.agent-deps-ok"
+check "it never went through the controller's deps" test ! -e "$SRC/build/.deps-ok"
+check "it built no controller program" test ! -e "$SRC/build/loudva"
+dirs=$(cd "$SRC/build/agent" && find . -name '*.o' -exec dirname {} \; | sed 's|^\./||' | sort -u | tr '\n' ' ')
+check "it compiled only agents/ and core/base, model, sched ($dirs)" \
+	test "$dirs" = "agents core/base core/model core/sched "
+if [ -x "$A" ]; then
+	needed=$(readelf -d "$A" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')
+	for lib in libsqlite3 libssh libyaml libncurses libturbojpeg libpng libsystemd; do
+		case "$needed" in *"$lib"*) fail "the agent links the controller's $lib ($needed)" ;; esac
+	done
+	PORT=$((20000 + RANDOM % 40000))
+	"$A" --emulate nano --profile profiles/nano.json --listen "127.0.0.1:$PORT" --duration 20 \
+		>"$SCRATCH/agent.log" 2>&1 &
+	APID=$!
+	ok=0
+	for _ in $(seq 1 100); do
+		curl -sf "http://127.0.0.1:$PORT/healthz" >"$SCRATCH/health" 2>/dev/null && { ok=1; break; }
+		kill -0 "$APID" 2>/dev/null || break
+		sleep 0.1
+	done
+	check "the agent built alone answers /healthz" test "$ok" = 1
+	check "  as an emulated nano" grep -q '"kind": *"nano"' "$SCRATCH/health"
+	kill "$APID" 2>/dev/null
+	wait "$APID" 2>/dev/null
+fi
+finish
