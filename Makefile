@@ -31,6 +31,7 @@ DEB_PKGS := gcc make pkg-config libcjson-dev libxgboost-dev libsqlite3-dev libcm
 DEB_PKGS += wrk python3 openssl
 DEB_PKGS += clang libclang-rt-14-dev
 DEB_PKGS += man-db bash-completion libsystemd-dev systemd prometheus
+DEB_PKGS += zlib1g-dev
 DEB_PKGS += ansible-lint yamllint sudo
 
 # The agent alone (`make agent`, `make agent-deps`): what a Jetson needs to
@@ -38,16 +39,16 @@ DEB_PKGS += ansible-lint yamllint sudo
 # per JetPack release (VERSION_ID of /etc/os-release: JetPack 4 is 18.04,
 # JetPack 5 is 20.04, JetPack 6 is 22.04) and Debian's otherwise; see
 # agents/README.md for which names were checked against which release.
-AGENT_PKGS := libcjson xgboost libmicrohttpd libcurl
+AGENT_PKGS := libcjson xgboost libmicrohttpd libcurl zlib
 AGENT_DEB_PKGS := gcc make pkg-config libcjson-dev libxgboost-dev libmicrohttpd-dev \
-	libcurl4-openssl-dev
+	libcurl4-openssl-dev zlib1g-dev
 AGENT_DEB_PKGS_18.04 := $(AGENT_DEB_PKGS)
 AGENT_DEB_PKGS_20.04 := $(AGENT_DEB_PKGS)
 AGENT_DEB_PKGS_22.04 := $(AGENT_DEB_PKGS)
 OS_VERSION_ID := $(shell . /etc/os-release 2>/dev/null && echo "$$VERSION_ID")
 AGENT_DEB_PKGS_HERE := $(or $(AGENT_DEB_PKGS_$(OS_VERSION_ID)),$(AGENT_DEB_PKGS))
 
-PKGS := libcjson xgboost sqlite3 libmicrohttpd libcurl libssh yaml-0.1 libpcre2-8 libturbojpeg libpng ncursesw
+PKGS := libcjson xgboost sqlite3 libmicrohttpd libcurl libssh yaml-0.1 libpcre2-8 libturbojpeg libpng ncursesw zlib
 TEST_PKGS := cmocka
 # Only `loudva` (console/service.c: sd_notify) links libsystemd.
 CONSOLE_PKGS := libsystemd

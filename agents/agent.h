@@ -10,6 +10,9 @@
  *   agent_worker.c  the worker API: /healthz, /gpu/frequency(ies), /telemetry
  *   agent_kserve.c  a KServe v2 infer request, checked (JSON, binary tensors, shm)
  *   agent_triton.c  the emulated Triton endpoint: metadata, infer, the response
+ *   agent_triton_api.c  Triton's extensions: versions, model config, statistics,
+ *                   the classification output
+ *   agent_inflate.c a gzip or deflate request body, inflated as it arrives (bounded)
  *   agent_shm.c     the emulated Triton's system shared memory regions
  *   agent_skim.c    counts a JSON tensor's numbers without building a tree
  *   agent_util.c    the byte buffer, error responses, the log
@@ -29,6 +32,7 @@
 
 struct MHD_Daemon;
 struct lv_shm_table;
+struct lv_triton_stats;
 struct cJSON;
 
 #define LV_AGENT_VERSION    "0.1.0"
@@ -103,8 +107,14 @@ struct lv_agent {
 	struct lv_model_config model;
 	size_t sample_stride; /* emulation: see lv_request.samples; 0 without a model */
 	char model_name[LV_MC_NAME_MAX];
-	int max_batch; /* min(config max_batch_size, the kind's max batch) */
-	double t0_s;   /* CLOCK_MONOTONIC at start */
+	int max_batch;           /* min(config max_batch_size, the kind's max batch) */
+	long long model_version; /* the version served: the latest in the repository, else 1 */
+	char *unavailable;       /* the model is not loaded: Triton's reason; NULL: loaded */
+	/* Per output: its labels (label_filename), n_labels[i] of them; NULL: none. */
+	char **labels[LV_MC_MAX_TENSORS];
+	size_t n_labels[LV_MC_MAX_TENSORS];
+	struct lv_triton_stats *stats; /* emulation: the statistics extension's counts */
+	double t0_s;                   /* CLOCK_MONOTONIC at start */
 	FILE *log;
 	atomic_int connections; /* open now */
 	atomic_int active;      /* requests begun and not yet completed */
@@ -132,7 +142,8 @@ struct lv_request {
 	 */
 	const unsigned char *samples;
 	size_t n_samples;
-	const char *arg; /* the path's wildcard: a model or region name; "" if none */
+	const char *arg;     /* the path's wildcard: a model or region name; "" if none */
+	const char *version; /* the model's /versions/<v> segment; "" if none */
 };
 
 /*
@@ -171,6 +182,23 @@ void lv_body_take(struct lv_body *b, const char *data, size_t n);
 int lv_body_finish(const struct lv_body *b, struct lv_request *q, struct lv_response *r);
 void lv_body_fini(struct lv_body *b);
 
+struct lv_response;
+struct lv_inflate;
+
+/*
+ * An inflater for a body sent with Content-Encoding `encoding` (gzip or
+ * deflate; agent_inflate.c). NULL with a 415 in *r for any other encoding.
+ */
+struct lv_inflate *lv_inflate_new(const char *encoding, struct lv_response *r);
+/* A compressed piece of the body: inflated into b (within b->limit; beyond, b->too_large). */
+void lv_inflate_take(struct lv_inflate *f, struct lv_body *b, const char *data, size_t n);
+/*
+ * The compressed body has ended: 0, or -1 with a 413 (compressed or
+ * inflated beyond b->limit) or a 400 (corrupt, cut short, trailing bytes).
+ */
+int lv_inflate_finish(struct lv_inflate *f, const struct lv_body *b, struct lv_response *r);
+void lv_inflate_free(struct lv_inflate *f);
+
 struct lv_response {
 	int status;
 	char *body; /* owned; may be NULL */
@@ -207,6 +235,50 @@ void lv_triton_ready(struct lv_agent *a, const struct lv_request *q, struct lv_r
 void lv_triton_model_meta(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
 void lv_triton_model_ready(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
 void lv_triton_infer(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
+/* ---- Triton's extensions (agent_triton_api.c) ---- */
+
+/*
+ * Whether q names the agent's model (q->arg) at a version it serves
+ * (q->version: "" for the latest), loaded. 1, or 0 with Triton's answer in
+ * *r: 404 for an unknown model or version, 400 for a version that is not a
+ * number or a model that is not loaded (a->unavailable says why).
+ */
+int lv_triton_model_check(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
+/*
+ * At start-up, with a->model read from <repository>/<model>/config.pbtxt:
+ * the version served (the highest numbered directory beside it, else 1),
+ * whether it holds the model file (else a->unavailable, as Triton fails to
+ * load it), and each output's labels (label_filename, one a line). 0, or
+ * LV_EINVAL / LV_EIO with *why naming the file.
+ */
+int lv_triton_model_load(struct lv_agent *a, const char *model_dir, char **why);
+/* Frees what lv_triton_model_load and lv_triton_stats_new made; accepts none made. */
+void lv_triton_model_fini(struct lv_agent *a);
+/* Zeroed statistics for the agent's model. Never NULL. */
+struct lv_triton_stats *lv_triton_stats_new(int max_batch);
+/*
+ * Records one infer request (thread-safe): ok or failed, its batch, and
+ * its phases in seconds (input: reading and checking, queue and infer: the
+ * device model's, output: building the answer; total: all of it).
+ */
+void lv_triton_stats_record(struct lv_triton_stats *s, int ok, int batch, double input_s,
+                            double queue_s, double infer_s, double output_s, double total_s);
+/*
+ * The classification output: each of the batch's `batch` rows of `row`
+ * scores as its top k "score:index[:label]" strings (k clamped to row),
+ * appended to *out as Triton's BYTES tensor — a JSON array of strings, or
+ * (binary) each string as a 4-byte little-endian length and its bytes.
+ * *k_out gets the k used.
+ */
+void lv_triton_classify(const struct lv_agent *a, int output, const float *v, int batch, size_t row,
+                        int k, int binary, struct lv_buf *out, int *k_out);
+
+void lv_triton_model_config(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
+/* The model repository extension's index: the model, its version, READY or UNAVAILABLE. */
+void lv_triton_repo_index(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
+/* One model's statistics (q->arg), or every model's (q->arg ""). */
+void lv_triton_model_stats(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
+
 /* The stride of lv_request.samples for this model: a divisor of every input's bytes per item. */
 size_t lv_agent_sample_stride(const struct lv_model_config *m);
 
@@ -286,6 +358,7 @@ struct lv_infer_req {
 	size_t n_out; /* outputs to return, in this order */
 	int out_index[LV_MC_MAX_TENSORS];
 	int out_binary[LV_MC_MAX_TENSORS];
+	int out_class[LV_MC_MAX_TENSORS]; /* > 0: the classification parameter, top k */
 	/* Where the first model input's bytes are, for the outputs' seeds. */
 	const unsigned char *in_shm; /* in a region; NULL if not */
 	const char *in_region;       /* that region's name (borrowed from root) */

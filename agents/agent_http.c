@@ -14,7 +14,8 @@
  * slot and the controller's /healthz probe timed out on a healthy agent.
  * Bodies (agent_body.c): the worker API's are small JSON, kept whole; an
  * infer body keeps its JSON part and only counts the tensor bytes after it,
- * so memory per request does not grow with the batch.
+ * so memory per request does not grow with the batch. A body with a
+ * Content-Encoding (gzip, deflate) goes through agent_inflate.c first.
  *
  * The token: requests that change state always need it; with token_all
  * (listening beyond loopback, or --require-token) everything but /healthz
@@ -28,6 +29,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -66,9 +68,13 @@ static const struct route routes[] = {
 	{ "GET", "/v2", lv_triton_server_meta, R_EMU },
 	{ "GET", "/v2/health/live", lv_triton_live, R_EMU },
 	{ "GET", "/v2/health/ready", lv_triton_ready, R_EMU },
+	{ "GET", "/v2/models/stats", lv_triton_model_stats, R_EMU },
 	{ "GET", "/v2/models/*", lv_triton_model_meta, R_EMU },
 	{ "GET", "/v2/models/*/ready", lv_triton_model_ready, R_EMU },
+	{ "GET", "/v2/models/*/config", lv_triton_model_config, R_EMU },
+	{ "GET", "/v2/models/*/stats", lv_triton_model_stats, R_EMU },
 	{ "POST", "/v2/models/*/infer", lv_triton_infer, R_EMU | R_INFER },
+	{ "POST", "/v2/repository/index", lv_triton_repo_index, R_EMU | R_BODY },
 	{ "GET", "/v2/systemsharedmemory/status", lv_shm_status, R_EMU },
 	{ "GET", "/v2/systemsharedmemory/region/%/status", lv_shm_status, R_EMU },
 	{ "POST", "/v2/systemsharedmemory/region/%/register", lv_shm_register, R_EMU | R_BODY },
@@ -83,8 +89,10 @@ struct req_ctx {
 	int responded;   /* answered before the body was read */
 	int has_pending; /* ... and the answer waits for the request's end (no body) */
 	struct lv_response pending;
-	struct lv_body body; /* agent_body.c */
-	char *arg;           /* the wildcard's segment ("" if none); NULL until routed */
+	struct lv_body body;        /* agent_body.c */
+	struct lv_inflate *inflate; /* a compressed body (agent_inflate.c), or NULL */
+	char *arg;                  /* the wildcard's segment ("" if none); NULL until routed */
+	char *version; /* the model's version segment ("" if none); NULL until routed */
 };
 
 static char over_limit_marker; /* socket context of a connection beyond the limit */
@@ -108,22 +116,30 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
 
 /*
  * Matches path against pattern; a wildcard's segment is returned as
- * (*arg_at, *arg_len) into path (0, 0 when the pattern has none).
+ * (*arg_at, *arg_len) into path (0, 0 when the pattern has none), and a
+ * model's /versions/<v> as (*ver_at, *ver_len) (0, 0 when not given).
  */
-static int path_match(const char *pat, const char *path, size_t *arg_at, size_t *arg_len)
+struct match {
+	size_t arg_at, arg_len, ver_at, ver_len;
+};
+
+static int path_match(const char *pat, const char *path, struct match *m)
 {
 	const char *p = path;
-	*arg_at = *arg_len = 0;
+	*m = (struct match){ 0 };
 	while (*pat) {
 		if (*pat == '*' || *pat == '%') {
 			size_t n = strcspn(p, "/");
 			if (n == 0)
 				return 0;
-			*arg_at = (size_t)(p - path);
-			*arg_len = n;
+			m->arg_at = (size_t)(p - path);
+			m->arg_len = n;
 			p += n;
-			if (*pat == '*' && !strncmp(p, "/versions/", 10) && p[10] && p[10] != '/')
-				p += 10 + strcspn(p + 10, "/");
+			if (*pat == '*' && !strncmp(p, "/versions/", 10) && p[10] && p[10] != '/') {
+				m->ver_at = (size_t)(p + 10 - path);
+				m->ver_len = strcspn(p + 10, "/");
+				p += 10 + m->ver_len;
+			}
 			pat++;
 			continue;
 		}
@@ -134,12 +150,12 @@ static int path_match(const char *pat, const char *path, size_t *arg_at, size_t 
 }
 
 /* The route for (method, path); *path_known says whether any method matches. */
-static const struct route *find_route(const char *method, const char *path, size_t *arg_at,
-                                      size_t *arg_len, int *path_known)
+static const struct route *find_route(const char *method, const char *path, struct match *m,
+                                      int *path_known)
 {
 	*path_known = 0;
 	for (const struct route *r = routes; r->method; r++) {
-		if (!path_match(r->path, path, arg_at, arg_len))
+		if (!path_match(r->path, path, m))
 			continue;
 		*path_known = 1;
 		if (!strcmp(r->method, method))
@@ -150,10 +166,10 @@ static const struct route *find_route(const char *method, const char *path, size
 
 static void allowed_methods(const char *path, char *out, size_t size)
 {
-	size_t at, len;
+	struct match m;
 	out[0] = '\0';
 	for (const struct route *r = routes; r->method; r++)
-		if (path_match(r->path, path, &at, &len))
+		if (path_match(r->path, path, &m))
 			snprintf(out + strlen(out), size - strlen(out), "%s%s", out[0] ? ", " : "",
 			         r->method);
 }
@@ -272,7 +288,7 @@ static enum MHD_Result begin(struct lv_agent *a, struct MHD_Connection *c, struc
 {
 	struct lv_response r = { 0 };
 	int known;
-	size_t arg_at, arg_len;
+	struct match m;
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	if (ci && ci->socket_context == &over_limit_marker) {
@@ -281,11 +297,14 @@ static enum MHD_Result begin(struct lv_agent *a, struct MHD_Connection *c, struc
 		                 a->opt.max_connections);
 		return send_early(a, c, x, method, path, &r, 1);
 	}
-	x->route = find_route(method, path, &arg_at, &arg_len, &known);
+	x->route = find_route(method, path, &m, &known);
 	if (x->route) {
-		x->arg = lv_xmalloc(arg_len + 1);
-		memcpy(x->arg, path + arg_at, arg_len);
-		x->arg[arg_len] = '\0';
+		x->arg = lv_xmalloc(m.arg_len + 1);
+		memcpy(x->arg, path + m.arg_at, m.arg_len);
+		x->arg[m.arg_len] = '\0';
+		x->version = lv_xmalloc(m.ver_len + 1);
+		memcpy(x->version, path + m.ver_at, m.ver_len);
+		x->version[m.ver_len] = '\0';
 	} else {
 		if (known)
 			lv_respond_error(&r, MHD_HTTP_METHOD_NOT_ALLOWED,
@@ -323,9 +342,16 @@ static enum MHD_Result begin(struct lv_agent *a, struct MHD_Connection *c, struc
 		                 declared, b->limit);
 		return send_early(a, c, x, method, path, &r, 0);
 	}
+	const char *enc =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_ENCODING);
+	int encoded = b->keep && enc && strcasecmp(enc, "identity") != 0;
+	if (encoded && !(x->inflate = lv_inflate_new(enc, &r)))
+		return send_early(a, c, x, method, path, &r, 0);
+	/* The header length counts inflated bytes; Content-Length compressed ones. */
 	const char *hl =
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Inference-Header-Content-Length");
-	if ((fl & R_INFER) && hl && lv_body_header_len(b, hl, has_cl, declared, &r) != 0)
+	if ((fl & R_INFER) && hl &&
+	    lv_body_header_len(b, hl, has_cl && !encoded, declared, &r) != 0)
 		return send_early(a, c, x, method, path, &r, 0);
 	return MHD_YES;
 }
@@ -335,7 +361,11 @@ static enum MHD_Result finish(struct lv_agent *a, struct MHD_Connection *c, stru
                               const char *method, const char *path)
 {
 	struct lv_response r = { 0 };
-	struct lv_request q = { .method = method, .path = path, .arg = x->arg };
+	struct lv_request q = {
+		.method = method, .path = path, .arg = x->arg, .version = x->version
+	};
+	if (x->inflate && lv_inflate_finish(x->inflate, &x->body, &r) != 0)
+		return send_response(a, c, method, path, &r, 0);
 	if (lv_body_finish(&x->body, &q, &r) != 0)
 		return send_response(a, c, method, path, &r, x->body.too_large);
 	x->route->fn(a, &q, &r);
@@ -359,7 +389,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return begin(a, c, x, method, url);
 	}
 	if (*upload_size) {
-		if (!x->responded)
+		if (!x->responded && x->inflate)
+			lv_inflate_take(x->inflate, &x->body, upload_data, *upload_size);
+		else if (!x->responded)
 			lv_body_take(&x->body, upload_data, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
@@ -383,8 +415,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	atomic_fetch_sub(&a->active, 1);
 	lv_body_fini(&x->body);
+	lv_inflate_free(x->inflate);
 	free(x->pending.body); /* never sent: the connection went first */
 	free(x->arg);
+	free(x->version);
 	free(x);
 	*con_cls = NULL;
 }

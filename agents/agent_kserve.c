@@ -401,8 +401,18 @@ static int parse_outputs(struct lv_agent *a, const cJSON *root, struct lv_infer_
 			    m->outputs[i].name);
 			return -1;
 		}
+		const cJSON *cls = cJSON_GetObjectItemCaseSensitive(oparams, "classification");
+		unsigned long long k = 0;
+		if (cls && (whole_count(cls, &k) != 0 || k < 1 || k > INT32_MAX)) {
+			lv_respond_error(r, 400,
+			                 "output '%s': classification must be a whole number of "
+			                 "classes >= 1",
+			                 m->outputs[i].name);
+			return -1;
+		}
 		ir->out_index[ir->n_out] = i;
 		ir->out_binary[ir->n_out] = bd ? cJSON_IsTrue(bd) : bin_default;
+		ir->out_class[ir->n_out] = (int)k;
 		ir->n_out++;
 	}
 	return 0;

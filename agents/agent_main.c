@@ -337,8 +337,12 @@ static int load_model(struct lv_agent *a, const char *model, char **why)
 		a->max_batch = a->model.max_batch_size < a->backend->max_batch
 		                   ? a->model.max_batch_size
 		                   : a->backend->max_batch;
-		a->have_model = 1;
 		a->sample_stride = lv_agent_sample_stride(&a->model);
+		rc = lv_triton_model_load(a, dir, why);
+	}
+	if (rc == 0) {
+		a->have_model = 1;
+		a->stats = lv_triton_stats_new(a->max_batch);
 	}
 	free(path);
 	free(dir);
@@ -475,6 +479,7 @@ out:
 	lv_backend_stop(a.backend);
 	lv_agent_http_stop(&a);
 	lv_shm_table_free(a.shm); /* no handler runs any more */
+	lv_triton_model_fini(&a);
 	lv_backend_free(a.backend);
 	if (rc == 0)
 		lv_agent_log(&a, "stopped after %llu requests", (unsigned long long)a.requests);

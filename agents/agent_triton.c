@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "base/util.h"
 
 /*
@@ -38,14 +39,6 @@
 #define SAMPLES_PER_ITEM  32
 #define SEED_BASIS        0x6c6f756476614cULL
 
-static int known_model(struct lv_agent *a, const struct lv_request *q, struct lv_response *r)
-{
-	if (a->have_model && !strcmp(q->arg, a->model_name))
-		return 1;
-	lv_respond_error(r, 404, "Request for unknown model: '%s' is not found", q->arg);
-	return 0;
-}
-
 static void respond_empty(struct lv_response *r, int status)
 {
 	r->status = status;
@@ -59,7 +52,9 @@ void lv_triton_server_meta(struct lv_agent *a, const struct lv_request *q, struc
 	(void)a, (void)q;
 	lv_buf_printf(&b,
 	              "{\"name\":\"triton\",\"version\":\"loudva-agent %s (emulated)\","
-	              "\"extensions\":[\"binary_tensor_data\",\"system_shared_memory\"]}",
+	              "\"extensions\":[\"classification\",\"model_configuration\","
+	              "\"system_shared_memory\",\"binary_tensor_data\",\"parameters\","
+	              "\"statistics\"]}",
 	              LV_AGENT_VERSION);
 	lv_respond_json(r, 200, lv_buf_take(&b, NULL));
 }
@@ -73,15 +68,18 @@ void lv_triton_live(struct lv_agent *a, const struct lv_request *q, struct lv_re
 void lv_triton_ready(struct lv_agent *a, const struct lv_request *q, struct lv_response *r)
 {
 	(void)q;
-	if (a->have_model)
+	if (a->have_model && !a->unavailable)
 		respond_empty(r, 200);
+	else if (a->have_model)
+		lv_respond_error(r, 503, "model '%s' is not loaded: %s", a->model_name,
+		                 a->unavailable);
 	else
 		lv_respond_error(r, 503, "no model loaded");
 }
 
 void lv_triton_model_ready(struct lv_agent *a, const struct lv_request *q, struct lv_response *r)
 {
-	if (known_model(a, q, r))
+	if (lv_triton_model_check(a, q, r))
 		respond_empty(r, 200);
 }
 
@@ -100,11 +98,11 @@ static void tensor_meta(struct lv_buf *b, const struct lv_model_tensor *t)
 void lv_triton_model_meta(struct lv_agent *a, const struct lv_request *q, struct lv_response *r)
 {
 	struct lv_buf b = { 0 };
-	if (!known_model(a, q, r))
+	if (!lv_triton_model_check(a, q, r))
 		return;
 	lv_buf_printf(&b, "{\"name\":");
 	lv_buf_json_string(&b, a->model_name);
-	lv_buf_printf(&b, ",\"versions\":[\"1\"],\"platform\":");
+	lv_buf_printf(&b, ",\"versions\":[\"%lld\"],\"platform\":", a->model_version);
 	lv_buf_json_string(&b, a->model.platform);
 	lv_buf_printf(&b, ",\"inputs\":[");
 	for (size_t i = 0; i < a->model.n_inputs; i++) {
@@ -272,6 +270,35 @@ static float *output_values(const struct lv_infer_req *ir, const struct lv_model
 	return v;
 }
 
+/*
+ * Output k of the response as the classification extension gives it: the
+ * top classes of each row of the last dimension, a BYTES tensor [batch, k]
+ * (its header into h, its bytes into h or, binary, into bin).
+ */
+static void output_classes(const struct lv_agent *a, const struct lv_infer_req *ir, size_t k,
+                           const struct lv_model_tensor *t, const float *v, size_t n,
+                           struct lv_buf *h, struct lv_buf *bin)
+{
+	size_t row = t->n_dims > 0 ? (size_t)t->dims[t->n_dims - 1] : 1;
+	int rows = row ? (int)(n / row) : 0, kk;
+	struct lv_buf strings = { 0 };
+	lv_triton_classify(a, ir->out_index[k], v, rows, row, ir->out_class[k], ir->out_binary[k],
+	                   &strings, &kk);
+	lv_buf_printf(h, ",\"datatype\":\"BYTES\",\"shape\":[%d", ir->batch);
+	for (int d = 0; d + 1 < t->n_dims; d++)
+		lv_buf_printf(h, ",%lld", (long long)t->dims[d]);
+	lv_buf_printf(h, ",%d],\"parameters\":{\"emulated\":true", kk);
+	if (ir->out_binary[k]) {
+		lv_buf_printf(h, ",\"binary_data_size\":%zu}}", strings.len);
+		lv_buf_append(bin, strings.p, strings.len);
+	} else {
+		lv_buf_printf(h, "},\"data\":");
+		lv_buf_append(h, strings.p, strings.len);
+		lv_buf_printf(h, "}");
+	}
+	lv_buf_fini(&strings);
+}
+
 static void respond_infer(struct lv_agent *a, const struct lv_infer_req *ir,
                           const struct lv_infer_result *res, struct lv_response *r)
 {
@@ -285,10 +312,10 @@ static void respond_infer(struct lv_agent *a, const struct lv_infer_req *ir,
 	lv_buf_printf(&h, "\"model_name\":");
 	lv_buf_json_string(&h, a->model_name);
 	lv_buf_printf(&h,
-	              ",\"model_version\":\"1\",\"parameters\":{\"emulated\":true,"
+	              ",\"model_version\":\"%lld\",\"parameters\":{\"emulated\":true,"
 	              "\"queue_s\":%.9g,\"compute_s\":%.9g,\"energy_j\":%.9g,\"gpu_freq_hz\":%llu},"
 	              "\"outputs\":[",
-	              res->queue_s, res->latency_s, res->energy_j,
+	              a->model_version, res->queue_s, res->latency_s, res->energy_j,
 	              (unsigned long long)res->freq_hz);
 	for (size_t k = 0; k < ir->n_out; k++) {
 		const struct lv_model_tensor *t = &a->model.outputs[ir->out_index[k]];
@@ -296,6 +323,11 @@ static void respond_infer(struct lv_agent *a, const struct lv_infer_req *ir,
 		float *v = output_values(ir, t, &n);
 		lv_buf_printf(&h, "%s{\"name\":", k ? "," : "");
 		lv_buf_json_string(&h, t->name);
+		if (ir->out_class[k] > 0) {
+			output_classes(a, ir, k, t, v, n, &h, &bin);
+			free(v);
+			continue;
+		}
 		lv_buf_printf(&h, ",\"datatype\":\"FP32\",\"shape\":[%d", ir->batch);
 		for (int d = 0; d < t->n_dims; d++)
 			lv_buf_printf(&h, ",%lld", (long long)t->dims[d]);
@@ -329,20 +361,30 @@ static void respond_infer(struct lv_agent *a, const struct lv_infer_req *ir,
 void lv_triton_infer(struct lv_agent *a, const struct lv_request *q, struct lv_response *r)
 {
 	struct lv_infer_req ir = { 0 };
-	struct lv_infer_result res;
+	struct lv_infer_result res = { 0 };
 	char *why = NULL;
-	if (!known_model(a, q, r))
+	int ok = 0;
+	double t0 = lv_mono_s(), t_in = t0, t_run = t0;
+	if (!lv_triton_model_check(a, q, r))
 		return;
 	if (lv_kserve_parse(a, q, &ir, r) != 0 || item_seeds(a, q, &ir, r) != 0)
 		goto out;
+	t_in = lv_mono_s();
 	atomic_fetch_add(&a->infers, 1);
 	int rc = lv_backend_infer(a->backend, ir.batch, &res, &why);
+	t_run = lv_mono_s();
 	if (rc != 0) {
 		lv_respond_error(r, rc == LV_ESTATE ? 503 : 500, "%s", why ? why : "infer failed");
 		goto out;
 	}
 	respond_infer(a, &ir, &res, r);
+	ok = 1;
 out:
+	if (a->stats) {
+		double end = lv_mono_s();
+		lv_triton_stats_record(a->stats, ok, ir.batch, t_in - t0, res.queue_s,
+		                       res.latency_s, ok ? end - t_run : 0, end - t0);
+	}
 	lv_kserve_req_fini(a, &ir);
 	free(why);
 }

@@ -26,7 +26,7 @@ enum lv_alert_level {
 struct lv_alert {
 	enum lv_alert_level level;
 	char brief[48]; /* for the strip: "nano-00 down", "late 23%" */
-	char full[240]; /* for `!`: the whole story, the device's last error included */
+	char full[400]; /* for `!`: the whole story, the device's last error included */
 };
 
 /* Fills out[0..max) with the current alerts, worst first; returns how many. */

@@ -156,7 +156,7 @@ static const char *base_url(const struct lv_live *lv, const struct xfer *x)
 {
 	const struct lv_device *d = &lv->cluster->devices[x->device];
 	int triton = x->kind == XF_INFER || x->kind == XF_SHM_REG || x->kind == XF_SHM_UNREG ||
-	             (x->kind == XF_PROBE && x->probe_stage == 1) || !d->agent_url;
+	             (x->kind == XF_PROBE && x->probe_stage != PROBE_AGENT) || !d->agent_url;
 	return triton ? lv_device_triton_url(d) : d->agent_url;
 }
 
@@ -232,8 +232,19 @@ static void describe(struct lv_live *lv, struct xfer *x, CURL *h)
 		break;
 	case XF_TELEMETRY: url = lv_xasprintf("%s/telemetry", base); break;
 	case XF_PROBE:
-		url = lv_xasprintf("%s%s", base,
-		                   x->probe_stage == 1 ? "/v2/health/ready" : "/healthz");
+		if (x->probe_stage == PROBE_MODEL)
+			url = lv_xasprintf("%s/v2/models/%s/ready", base, lv->cfg.model.name);
+		else if (x->probe_stage == PROBE_INDEX)
+			url = lv_xasprintf("%s/v2/repository/index", base);
+		else
+			url = lv_xasprintf("%s%s", base,
+			                   x->probe_stage == PROBE_TRITON ? "/v2/health/ready"
+			                                                  : "/healthz");
+		if (x->probe_stage == PROBE_INDEX) {
+			x->hdrs = curl_slist_append(x->hdrs, "Content-Type: application/json");
+			curl_easy_setopt(h, CURLOPT_POSTFIELDS, "{}");
+			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 2L);
+		}
 		break;
 	}
 	if (lv->auth && is_agent(d, base))

@@ -24,7 +24,7 @@ enum xfer_kind {
 	XF_INFER = 1,     /* POST /v2/models/<m>/infer to Triton */
 	XF_CLOCK = 2,     /* PUT /gpu/frequency to the agent */
 	XF_TELEMETRY = 3, /* GET /telemetry */
-	XF_PROBE = 4,     /* GET /healthz (and Triton's /v2/health/ready) */
+	XF_PROBE = 4,     /* GET /healthz, Triton's ready, the model's ready, its index */
 	XF_SHM_REG = 5,   /* POST /v2/systemsharedmemory/region/<r>/register */
 	XF_SHM_UNREG = 6, /* POST /v2/systemsharedmemory/region/<r>/unregister */
 };
@@ -58,6 +58,14 @@ struct xfer_ops {
 	void (*release)(struct lv_live *lv, struct xfer *x);
 };
 
+/* A probe's stages, in order (live_health.c). */
+enum live_probe_stage {
+	PROBE_AGENT = 0,  /* GET /healthz on the agent */
+	PROBE_TRITON = 1, /* GET /v2/health/ready on a Triton apart from the agent */
+	PROBE_MODEL = 2,  /* GET /v2/models/<m>/ready */
+	PROBE_INDEX = 3,  /* POST /v2/repository/index: why the model is not loaded */
+};
+
 /* One HTTP exchange with a device; owned by the engine thread. */
 struct xfer {
 	enum xfer_kind kind;
@@ -89,8 +97,8 @@ struct xfer {
 	size_t shm_size;
 	/* XF_CLOCK */
 	uint64_t put_hz;
-	/* XF_PROBE: the second stage (Triton ready) still to do */
-	int probe_stage;
+	/* XF_PROBE: which of the probe's stages this is */
+	enum live_probe_stage probe_stage;
 	/* XF_TELEMETRY: the device's clock epoch when it was sent */
 	uint64_t epoch;
 	int timed_out;              /* the transfer hit its timeout */
@@ -141,7 +149,7 @@ struct live_dev {
 	uint64_t batches, frames, late;
 	uint64_t failed; /* frames that ended failed after it was their last device */
 	int last_batch;
-	char last_error[128];
+	char last_error[256];
 };
 
 /* Requests the engine thread holds, by first frame id (ids increase). */

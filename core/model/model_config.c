@@ -242,6 +242,8 @@ static int tensor_fn(struct lexer *lx, void *obj, const char *field, const char 
 		         !strcmp(d, "STRING") ? "BYTES" : d);
 	} else if (!strcmp(field, "format") && scalar) {
 		snprintf(t->format, sizeof(t->format), "%s", scalar);
+	} else if (!strcmp(field, "label_filename") && scalar) {
+		snprintf(t->label_filename, sizeof(t->label_filename), "%s", scalar);
 	} else if (!strcmp(field, "dims")) {
 		long long v;
 		if (t->n_dims == LV_MC_MAX_DIMS)
@@ -259,6 +261,8 @@ static int instance_fn(struct lexer *lx, void *obj, const char *field, const cha
 	struct lv_model_config *c = obj;
 	long long v;
 	(void)sub;
+	if (!strcmp(field, "kind") && scalar && !c->instance_kind[0])
+		snprintf(c->instance_kind, sizeof(c->instance_kind), "%s", scalar);
 	if (strcmp(field, "count") != 0)
 		return 0;
 	if (to_int(lx, "instance_group.count", scalar, 1, 1024, &v) != 0)

@@ -25,6 +25,7 @@ struct lv_model_tensor {
 	char name[LV_MC_NAME_MAX];
 	char datatype[16]; /* KServe name: "FP32" for TYPE_FP32, "BYTES" for TYPE_STRING */
 	char format[24];   /* "FORMAT_NHWC", or "" when not given */
+	char label_filename[LV_MC_NAME_MAX]; /* output labels, beside config.pbtxt; "" none */
 	int n_dims;
 	int64_t dims[LV_MC_MAX_DIMS]; /* without the batch dimension */
 };
@@ -32,9 +33,10 @@ struct lv_model_tensor {
 struct lv_model_config {
 	char name[LV_MC_NAME_MAX]; /* "" when the file does not name it */
 	char platform[64];
-	int max_batch_size;   /* 0: the model does not batch */
-	int dynamic_batching; /* a dynamic_batching block is present */
-	int instance_count;   /* sum of instance_group counts; 1 when none is given */
+	int max_batch_size;     /* 0: the model does not batch */
+	int dynamic_batching;   /* a dynamic_batching block is present */
+	int instance_count;     /* sum of instance_group counts; 1 when none is given */
+	char instance_kind[16]; /* the first instance_group's kind ("KIND_GPU"), "" if unsaid */
 	size_t n_inputs, n_outputs;
 	struct lv_model_tensor inputs[LV_MC_MAX_TENSORS];
 	struct lv_model_tensor outputs[LV_MC_MAX_TENSORS];

@@ -90,7 +90,7 @@ struct lv_snap_device {
 	uint64_t failed;          /* frames that failed with this as their last device */
 	int last_batch;           /* size of the last batch dispatched */
 	double fps;               /* frames served per second, last 10 s */
-	char last_error[128];     /* empty when none */
+	char last_error[256];     /* empty when none */
 	char transport[8];        /* "shm": through shared memory (in a body when no region is free
 	                             within the allowance); "body": in HTTP bodies; "": unknown */
 	uint64_t shm_bytes;       /* shared-memory regions the controller holds for it */

@@ -32,8 +32,15 @@ pin() {
 	fail "pin $1: the clock never took effect"
 }
 
+# B's repository: the model's configuration with labels for its output, and
+# versions 1 and 3 deployed (it serves the latest, 3, which holds its weights).
+mkdir -p "$SCRATCH/lrepo/inception_graphdef/1" "$SCRATCH/lrepo/inception_graphdef/3"
+echo weights >"$SCRATCH/lrepo/inception_graphdef/3/model.graphdef"
+sed 's/^\( *\)dims: \[ 1001 \]/&\n\1label_filename: "labels.txt"/' "$CONFIG" \
+	>"$SCRATCH/lrepo/inception_graphdef/config.pbtxt"
+seq 0 1000 | sed 's/^/class-/' >"$SCRATCH/lrepo/inception_graphdef/labels.txt"
 start_agent A --emulate "$KIND" --profile "$PROF" --token-file "$SCRATCH/token" --max-body 9000000
-start_agent B --emulate "$KIND" --max-connections 2 --timeout 2
+start_agent B --emulate "$KIND" --max-connections 2 --timeout 2 --model-repository "$SCRATCH/lrepo"
 
 # ---- 1. health and clocks -------------------------------------------------------
 req GET "$A_URL/healthz"
@@ -183,7 +190,34 @@ expect_error 404 "unknown model ready" "unknown model: 'resnet50'"
 req GET "$A_URL/v2/models/resnet50"
 expect_error 404 "unknown model metadata" "unknown model"
 req GET "$B_URL/v2/models/inception_graphdef"
-expect 200 "the second agent serves the model too"
+expect 200 "the second agent serves the model too, at its latest version" '.versions == ["3"]'
+
+# Triton's extensions: versions, the model configuration, statistics, classification
+req GET "$A_URL/v2"
+expect 200 "the extensions are announced" '[.extensions[] | select(. == "model_configuration" or . == "statistics" or . == "classification")] | length == 3'
+req GET "$A_URL/v2/models/inception_graphdef/versions/1"
+expect 200 "version 1, the only one" '.versions == ["1"]'
+req GET "$A_URL/v2/models/inception_graphdef/versions/7/ready"
+expect_error 404 "a version that does not exist" "'inception_graphdef' version 7 is not found"
+req GET "$A_URL/v2/models/inception_graphdef/versions/seven"
+expect_error 400 "a version that is not a number" "version string 'seven'"
+req GET "$B_URL/v2/models/inception_graphdef/versions/1/ready"
+expect_error 404 "an older version on disk is not served (latest 1)" "version 1 is not found"
+req GET "$B_URL/v2/models/inception_graphdef/versions/3/config"
+expect 200 "config at the served version" '.name == "inception_graphdef"'
+req GET "$A_URL/v2/models/inception_graphdef/config"
+expect 200 "model config" "$(printf '.name == "inception_graphdef" and .platform == "%s" and .backend == "tensorflow" and .max_batch_size == %s and .input == [{"name": "%s", "data_type": "TYPE_FP32", "format": "%s", "dims": [299,299,3], "is_shape_tensor": false, "allow_ragged_batch": false, "optional": false}] and .output[0].name == "%s" and .output[0].data_type == "TYPE_FP32" and .output[0].dims == [1001] and .instance_group[0].count == %s and .instance_group[0].kind == "%s" and .version_policy.latest.num_versions == 1 and (has("dynamic_batching") | not)' \
+	"$(sed -n 's/^platform: *"\(.*\)"/\1/p' "$CONFIG")" "$max_batch" "$in_name" \
+	"$(sed -n 's/^ *format: *//p' "$CONFIG")" "$out_name" \
+	"$(sed -n '/^instance_group/,/^]/s/^ *count: *//p' "$CONFIG")" \
+	"$(sed -n '/^instance_group/,/^]/s/^ *kind: *//p' "$CONFIG")")"
+req GET "$A_URL/v2/models/resnet50/config"
+expect_error 404 "config of an unknown model" "unknown model: 'resnet50'"
+req GET "$B_URL/v2/models/inception_graphdef/config"
+expect 200 "config names the labels" '.output[0].label_filename == "labels.txt"'
+req GET "$A_URL/v2/models/inception_graphdef/stats"
+cp "$SCRATCH/body" "$SCRATCH/st0.json"
+expect 200 "stats" '.model_stats | length == 1 and .[0].name == "inception_graphdef" and .[0].version == "1"'
 
 # binary in, binary out, b=2
 make_bin "$SCRATCH/b2.bin" 2
@@ -195,6 +229,44 @@ check "content type" test "$(header Content-Type)" = "application/octet-stream"
 tail -c +"$(($(header Inference-Header-Content-Length) + 1))" "$SCRATCH/body" >"$SCRATCH/b2.out"
 check "8008 bytes of FP32 after the header" test "$(stat -c %s "$SCRATCH/b2.out")" = 8008
 check "each row is a softmax (sums to 1)" bash -c "od -An -v -t f4 -w4004 '$SCRATCH/b2.out' | awk '{ s = 0; for (i = 1; i <= NF; i++) { if (\$i < 0) bad = 1; s += \$i } if (NF != 1001 || s < 0.999 || s > 1.001) bad = 1; n++ } END { exit bad || n != 2 }'"
+# the statistics count what was served: one batch of 2 more, and (below) failures
+req GET "$A_URL/v2/models/stats"
+expect 200 "stats of all models" '.model_stats | length == 1'
+jq -e --slurpfile a "$SCRATCH/st0.json" '.model_stats[0] as $n | $a[0].model_stats[0] as $o |
+	$n.inference_count == $o.inference_count + 2 and $n.execution_count == $o.execution_count + 1 and
+	$n.inference_stats.success.count == $o.inference_stats.success.count + 1 and
+	$n.inference_stats.compute_infer.ns > $o.inference_stats.compute_infer.ns and
+	$n.inference_stats.fail.count == $o.inference_stats.fail.count and
+	$n.last_inference >= $o.last_inference and $n.last_inference > 1e12 and
+	([$n.batch_stats[] | select(.batch_size == 2) | .compute_infer.count][0]) ==
+	(([$o.batch_stats[] | select(.batch_size == 2) | .compute_infer.count][0] // 0) + 1)' \
+	"$SCRATCH/body" >/dev/null || fail "stats after one batch of 2: $(body)"
+# the sum of every batch's items is the inference count (sections 4, 5 and this one)
+check "batch_stats add up to the counts" jq -e '.model_stats[0] | ([.batch_stats[] | .batch_size * .compute_infer.count] | add) == .inference_count and ([.batch_stats[].compute_infer.count] | add) == .execution_count' "$SCRATCH/body"
+# classification: the top 3 of each row as "score:index", the first the FP32 row's argmax
+top=$(od -An -v -t f4 -w4004 "$SCRATCH/b2.out" | head -1 | awk '{ m = 1; for (i = 2; i <= NF; i++) if ($i > $m) m = i; print m - 1 }')
+make_bin "$SCRATCH/c.bin" 2 "" "" ",\"outputs\":[{\"name\":\"$OUT_NAME\",\"parameters\":{\"classification\":3}}]"
+infer "$A_URL" "$SCRATCH/c.bin"
+expect 200 "classification 3" ".outputs[0].datatype == \"BYTES\" and .outputs[0].shape == [2,3] and (.outputs[0].data | length) == 6 and (.outputs[0].data | all(test(\"^[0-9]+\\\\.[0-9]{6}:[0-9]+\$\"))) and (.outputs[0].data[0] | split(\":\")[1]) == \"$top\" and ([.outputs[0].data[0:3][] | split(\":\")[0] | tonumber] | . == (sort | reverse))"
+make_bin "$SCRATCH/c.bin" 1 "" "" ",\"outputs\":[{\"name\":\"$OUT_NAME\",\"parameters\":{\"classification\":2,\"binary_data\":true}}]"
+infer "$B_URL" "$SCRATCH/c.bin"
+expect 200 "classification, binary, with labels"
+resp_json >"$SCRATCH/c.json"
+check "binary BYTES header" jq -e '.model_version == "3" and .outputs[0].datatype == "BYTES" and .outputs[0].shape == [1,2]' "$SCRATCH/c.json"
+tail -c +"$(($(header Inference-Header-Content-Length) + 1))" "$SCRATCH/body" >"$SCRATCH/c.out"
+# each element: a 4-byte little-endian length, then "score:index:class-index"
+check "binary BYTES elements carry their labels ($(tr -c '[:print:]' . <"$SCRATCH/c.out"))" python3 -c '
+import re, struct, sys
+b = open(sys.argv[1], "rb").read(); out = []
+while b:
+    n = struct.unpack("<I", b[:4])[0]; out.append(b[4:4 + n].decode()); b = b[4 + n:]
+ok = len(out) == 2 and all(re.fullmatch(r"\d\.\d{6}:(\d+):class-\1", s) for s in out)
+sys.exit(0 if ok else 1)' "$SCRATCH/c.out"
+make_bin "$SCRATCH/c.bin" 1 "" "" ",\"outputs\":[{\"name\":\"$OUT_NAME\",\"parameters\":{\"classification\":0}}]"
+infer "$A_URL" "$SCRATCH/c.bin"
+expect_error 400 "classification 0" "classification must be a whole number of classes >= 1"
+req GET "$A_URL/v2/models/inception_graphdef/stats"
+check "the refused request is counted as a failure" jq -e --slurpfile a "$SCRATCH/st0.json" '.model_stats[0].inference_stats.fail.count == $a[0].model_stats[0].inference_stats.fail.count + 1' "$SCRATCH/body"
 # the versioned path and binary_data_output, no outputs listed
 make_bin "$SCRATCH/v.bin" 1 "" "" ',"parameters":{"binary_data_output":true}'
 req POST "$A_URL/v2/models/inception_graphdef/versions/1/infer" -H "Inference-Header-Content-Length: $HL" --data-binary "@$SCRATCH/v.bin"
@@ -255,6 +327,38 @@ infer "$A_URL" "$SCRATCH/b9.bin"
 expect_error 413 "9 images over --max-body" "over this endpoint's limit"
 infer "$A_URL" "$SCRATCH/b9.bin" -H "Transfer-Encoding: chunked"
 expect_error 413 "9 images chunked" "over this endpoint's limit"
+# compressed bodies: inflated as they arrive, answered as the plain body is
+gzip -c "$SCRATCH/b2.bin" >"$SCRATCH/b2.gz"
+python3 -c 'import sys, zlib; sys.stdout.buffer.write(zlib.compress(open(sys.argv[1], "rb").read()))' \
+	"$SCRATCH/b2.bin" >"$SCRATCH/b2.zz"
+make_bin "$SCRATCH/b2.bin" 2 # sets HL
+for enc in gzip deflate; do
+	f=$SCRATCH/b2.gz
+	[ $enc = deflate ] && f=$SCRATCH/b2.zz
+	infer "$A_URL" "$f" -H "Content-Encoding: $enc"
+	expect 200 "a $enc body ($(stat -c %s "$f") bytes for $(stat -c %s "$SCRATCH/b2.bin"))"
+	tail -c +"$(($(header Inference-Header-Content-Length) + 1))" "$SCRATCH/body" >"$SCRATCH/b2.$enc.out"
+	check "the $enc body is answered as the plain one" cmp -s "$SCRATCH/b2.out" "$SCRATCH/b2.$enc.out"
+done
+infer "$A_URL" "$SCRATCH/b2.gz" -H "Content-Encoding: br"
+expect_error 415 "an encoding the agent does not know" "Content-Encoding 'br' is not supported"
+head -c $(($(stat -c %s "$SCRATCH/b2.gz") / 2)) "$SCRATCH/b2.gz" >"$SCRATCH/cut.gz"
+infer "$A_URL" "$SCRATCH/cut.gz" -H "Content-Encoding: gzip"
+expect_error 400 "a gzip body cut short" "ends before its compressed stream does"
+infer "$A_URL" "$SCRATCH/b2.bin" -H "Content-Encoding: gzip"
+expect_error 400 "a plain body that says gzip" "does not inflate: incorrect header check"
+# a zip bomb: 16 gzip members of 16 MB of zeros each (256 MB, 250 KB sent) is
+# refused at the limit, and the agent's peak memory grows by far less than it
+head -c $((16 << 20)) /dev/zero | gzip -1 >"$SCRATCH/z1.gz"
+for _ in $(seq 1 16); do cat "$SCRATCH/z1.gz"; done >"$SCRATCH/bomb.gz"
+hwm() { awk '/^VmHWM/ { print $2 }' "/proc/$A_PID/status"; }
+m0=$(hwm)
+infer "$A_URL" "$SCRATCH/bomb.gz" -H "Content-Encoding: gzip"
+expect_error 413 "a gzip bomb" "inflates (or is) beyond this endpoint's limit of 9000000"
+infer "$A_URL" "$SCRATCH/bomb.gz" -H "Content-Encoding: gzip" -H "Transfer-Encoding: chunked"
+expect_error 413 "a gzip bomb, chunked" "beyond this endpoint's limit"
+m1=$(hwm)
+check "the bombs took $(((m1 - m0) / 1024)) MiB of peak memory, not 256" test $((m1 - m0)) -lt $((128 << 10))
 req GET "$A_URL/healthz"
 expect 200 "the agent is fine after refusing them"
 

@@ -25,8 +25,9 @@ KEY=lv-test-$$-$RANDOM
 KEY2=$KEY-b
 KEY_BIG=$KEY-big
 KEY_CUT=$KEY-cut
+KEY_PA=$KEY-pa
 shm_cleanup() {
-	rm -f "/dev/shm/$KEY" "/dev/shm/$KEY2" "/dev/shm/$KEY_BIG" "/dev/shm/$KEY_CUT"
+	rm -f "/dev/shm/$KEY" "/dev/shm/$KEY2" "/dev/shm/$KEY_BIG" "/dev/shm/$KEY_CUT" "/dev/shm/$KEY_PA"
 	cleanup
 }
 trap shm_cleanup EXIT
@@ -336,6 +337,57 @@ expect 200 "nothing is left" '. == []'
 check "nothing of the object is mapped any more" test "$(mapped "$KEY")" = 0
 shm_infer "$(infer_json "$(input_json 2 "$(shm_params r1 "$B2" 0)")")"
 expect_error 400 "infer from r1 after unregistering all" "Unable to find system shared memory region: 'r1'"
+# ---- 8b. the request sequence perf_analyzer makes through tritonclient's HTTP client -------
+# (perf_analyzer -m inception_graphdef -b 2 --shared-memory system, and the same without
+# shared memory, compressed as the client compresses it): live, ready, server and model
+# metadata, the model's configuration, statistics before, unregister all, register the
+# input's region, its status, infers, statistics after, unregister.
+head -c "$B2" /dev/urandom >"/dev/shm/$KEY_PA"
+M=v2/models/inception_graphdef
+req GET "$A_URL/v2/health/live"
+expect 200 "perf_analyzer: live"
+req GET "$A_URL/v2/health/ready"
+expect 200 "perf_analyzer: ready"
+req GET "$A_URL/v2"
+expect 200 "perf_analyzer: server metadata" '(.extensions | index("statistics")) and (.extensions | index("model_configuration"))'
+req GET "$A_URL/$M"
+expect 200 "perf_analyzer: model metadata" '.inputs[0].shape == [-1,299,299,3] and .versions == ["1"]'
+req GET "$A_URL/$M/config"
+expect 200 "perf_analyzer: model config" '.max_batch_size >= 2 and .input[0].dims == [299,299,3] and .input[0].data_type == "TYPE_FP32" and (.sequence_batching == null) and (.ensemble_scheduling == null)'
+req GET "$A_URL/$M/stats"
+expect 200 "perf_analyzer: statistics before" '.model_stats[0].name == "inception_graphdef"'
+cp "$SCRATCH/body" "$SCRATCH/pa0.json"
+req POST "$A_URL$SHM/unregister"
+expect 200 "perf_analyzer: unregister all"
+register pa_input "{\"key\":\"/$KEY_PA\",\"offset\":0,\"byte_size\":$B2}"
+expect 200 "perf_analyzer: register the input's region"
+req GET "$A_URL$SHM/status"
+expect 200 "perf_analyzer: shared memory status" "[.[].name] == [\"pa_input\"]"
+shm_infer "$(infer_json "$(input_json 2 "$(shm_params pa_input "$B2" 0)")")"
+expect 200 "perf_analyzer: infer b=2 from shared memory"
+resp_json >"$SCRATCH/pa-shm.json"
+tail -c +"$(($(header Inference-Header-Content-Length) + 1))" "$SCRATCH/body" >"$SCRATCH/pa-shm.out"
+# the same two frames in a binary body, gzip-compressed
+j=$(infer_json "$(input_json 2 "\"binary_data_size\":$B2")")
+{ printf '%s' "$j"; cat "/dev/shm/$KEY_PA"; } | gzip -1 >"$SCRATCH/pa.gz"
+req POST "$A_URL/$INFER" -H "Inference-Header-Content-Length: ${#j}" -H 'Content-Encoding: gzip' \
+	-H 'Content-Type: application/octet-stream' --data-binary "@$SCRATCH/pa.gz"
+expect 200 "perf_analyzer: infer b=2, binary data, gzip"
+tail -c +"$(($(header Inference-Header-Content-Length) + 1))" "$SCRATCH/body" >"$SCRATCH/pa-bin.out"
+check "perf_analyzer: both ways give the same answer" cmp -s "$SCRATCH/pa-shm.out" "$SCRATCH/pa-bin.out"
+req GET "$A_URL/$M/stats"
+expect 200 "perf_analyzer: statistics after"
+check "perf_analyzer: the statistics count both requests (4 frames, 2 batches)" \
+	jq -e --slurpfile a "$SCRATCH/pa0.json" '.model_stats[0] as $n | $a[0].model_stats[0] as $o |
+	$n.inference_count == $o.inference_count + 4 and $n.execution_count == $o.execution_count + 2 and
+	$n.inference_stats.success.count == $o.inference_stats.success.count + 2 and
+	$n.inference_stats.queue.count == $o.inference_stats.queue.count + 2' "$SCRATCH/body"
+req POST "$A_URL$SHM/region/pa_input/unregister"
+expect 200 "perf_analyzer: unregister the region"
+req GET "$A_URL$SHM/status"
+expect 200 "perf_analyzer: nothing registered at the end" '. == []'
+rm -f "/dev/shm/$KEY_PA"
+
 # a region left registered at shutdown is unmapped there (the sanitizer build checks the rest)
 register r0 "{\"key\":\"/$KEY\",\"byte_size\":$B2}"
 expect 200 "register r0 to leave at shutdown"

@@ -51,7 +51,7 @@ declare -A LIBS=(
 	[core/exp]="cjson"
 	[core/harness]="curl cjson"
 	[core/deploy]="libssh yaml pcre2"
-	[agents]="microhttpd curl cjson"
+	[agents]="microhttpd curl cjson zlib"
 	[views]="curses"
 	[console]="cjson curl curses sqlite3 microhttpd systemd"
 )
@@ -70,6 +70,7 @@ lib_of() {
 	png.h) echo png ;;
 	curses.h | ncurses.h | ncursesw/*) echo curses ;;
 	systemd/*) echo systemd ;;
+	zlib.h) echo zlib ;;
 	esac
 }
 

@@ -83,4 +83,15 @@ systemd-analyze verify "$SCRATCH/tritonserver.service" >"$SCRATCH/verify" 2>&1 |
 	{ fail "systemd-analyze verify tritonserver.service"; cat "$SCRATCH/verify" >&2; }
 check "Triton runs as its own user" grep -qx "User=triton" "$SCRATCH/tritonserver.service"
 check "Triton logs to the journal" grep -qx "StandardError=journal" "$SCRATCH/tritonserver.service"
+check "Triton without client shared memory unless asked for" \
+	bash -c "! grep -q -- --allow-client-shm '$SCRATCH/tritonserver.service'"
+# triton.yml sets triton_client_shm_flag when this Triton's --help names the option
+"$LOUDVA" setup -i "$SCRATCH/inv.ini" tests/ssh/render_unit.yml \
+	-e "{\"repo_dir\": \"$ROOT\", \"out\": \"$SCRATCH/shm.service\",
+	     \"unit\": \"tritonserver.service\", \"triton_dir\": \"$TRITON_DIR\",
+	     \"triton_models\": \"$SCRATCH/models\", \"triton_http_port\": 8000,
+	     \"triton_user\": \"triton\", \"triton_client_shm_flag\": true}" \
+	>"$SCRATCH/out" 2>&1 || { fail "loudva setup cannot render Triton's unit with shm"; cat "$SCRATCH/out" >&2; }
+check "Triton with --allow-client-shm=true when it knows the option" \
+	grep -qE '^ExecStart=.* --allow-client-shm=true$' "$SCRATCH/shm.service"
 finish

@@ -22,6 +22,7 @@ cleanup() {
 		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
 	done
 	[ -n "${AGENT_PID_SSH:-}" ] && kill "$AGENT_PID_SSH" 2>/dev/null
+	[ -f "$SCRATCH/triton/pid" ] && kill "$(cat "$SCRATCH/triton/pid")" 2>/dev/null
 	sshd_stop
 	rm -rf "$SCRATCH"
 }
@@ -171,6 +172,72 @@ else
 	check "TLS: the certificate too" test "$(sha256sum <"$PKI/dev0.pem")" = "$cert_sum"
 	setup -i "$SCRATCH/inv.ini" playbooks/agent.yml -e "$TLS_VARS" --tags stop
 	expect_rc 0 "--tags stop (TLS)"
+fi
+
+# ---- 2c. model.yml: weights installed only with the right checksum, then "Triton"
+# restarted and waited for. Triton on this host is an emulated agent serving the
+# repository (it serves the latest version directory), restarted by the command
+# the playbook is given where there is no systemd.
+if [ -x "$AGENT_BIN" ]; then
+	T=$SCRATCH/triton
+	REPO=$T/models
+	W=$REPO/inception_graphdef
+	mkdir -p "$W"
+	cp model_repository/inception_graphdef/config.pbtxt "$W/"
+	TRITON_PORT=$(free_port)
+	cat >"$T/restart.sh" <<EOF
+#!/bin/sh
+pid=\$(cat "$T/pid" 2>/dev/null)
+if [ -n "\$pid" ]; then
+	kill "\$pid" 2>/dev/null
+	while kill -0 "\$pid" 2>/dev/null; do sleep 0.05; done
+fi
+echo restart >>"$T/restarts"
+cd "$ROOT" && setsid nohup "$AGENT_BIN" --emulate nano --listen 127.0.0.1:$TRITON_PORT \\
+	--model-repository "$REPO" --log "$T/log" >/dev/null 2>&1 </dev/null &
+echo \$! >"$T/pid"
+EOF
+	chmod +x "$T/restart.sh"
+	head -c 300000 /dev/urandom >"$T/w2.graphdef"
+	head -c 300000 /dev/urandom >"$T/w3.graphdef"
+	sum2=$(sha256sum <"$T/w2.graphdef" | cut -d ' ' -f 1)
+	sum3=$(sha256sum <"$T/w3.graphdef" | cut -d ' ' -f 1)
+	MV="loudva_triton_models=$REPO loudva_service_manager=none loudva_triton_http_port=$TRITON_PORT"
+	MV+=" loudva_triton_restart_cmd=$T/restart.sh"
+	versions() { curl -s "http://127.0.0.1:$TRITON_PORT/v2/models/inception_graphdef" | jq -c .versions; }
+	restarts() { wc -l <"$T/restarts"; }
+	setup -i "$SCRATCH/inv.ini" playbooks/model.yml \
+		-e "$MV loudva_model_version=2 loudva_model_src=$T/w2.graphdef loudva_model_sha256=$sum2"
+	expect_rc 0 "model.yml, version 2 from the controller"
+	check "model.yml: the weights installed as <model>/2/model.graphdef" cmp -s "$T/w2.graphdef" "$W/2/model.graphdef"
+	check "model.yml: Triton restarted once" test "$(restarts)" = 1
+	check "model.yml: and waited for until version 2 was ready" \
+		grep -q "RUNNING HANDLER \[Wait until Triton serves the new version\]" "$SCRATCH/out"
+	check "model.yml: Triton serves version 2 ($(versions))" test "$(versions)" = '["2"]'
+	pid2=$(cat "$T/pid")
+	setup -i "$SCRATCH/inv.ini" playbooks/model.yml \
+		-e "$MV loudva_model_version=2 loudva_model_src=$T/w2.graphdef loudva_model_sha256=$sum2"
+	expect_rc 0 "model.yml, the same again"
+	check "model.yml: the same weights change nothing and restart nothing" \
+		test "$(recap dev0 changed)/$(restarts)" = 0/1
+	setup -i "$SCRATCH/inv.ini" playbooks/model.yml \
+		-e "$MV loudva_model_version=3 loudva_model_url=file://$T/w3.graphdef loudva_model_sha256=$sum2"
+	expect_rc 2 "model.yml, a wrong checksum"
+	check "wrong checksum: the host failed" test "$(recap dev0 failed)" = 1
+	check "wrong checksum: the failure names both sums" \
+		grep -q "sha256 $sum3, but $sum2 was expected; nothing installed, Triton not restarted" "$SCRATCH/out"
+	check "wrong checksum: nothing installed" test ! -e "$W/3"
+	check "wrong checksum: nothing left in staging" test -z "$(ls -A "$REPO/.staging")"
+	check "wrong checksum: Triton not restarted" test "$(restarts)/$(cat "$T/pid")" = "1/$pid2"
+	check "wrong checksum: Triton still serves version 2" test "$(versions)" = '["2"]'
+	setup -i "$SCRATCH/inv.ini" playbooks/model.yml \
+		-e "$MV loudva_model_version=3 loudva_model_url=file://$T/w3.graphdef loudva_model_sha256=$sum3"
+	expect_rc 0 "model.yml, version 3 from a URL"
+	check "model.yml: version 3 installed from the URL" cmp -s "$T/w3.graphdef" "$W/3/model.graphdef"
+	check "model.yml: Triton restarted and serves version 3" test "$(restarts)/$(versions)" = '2/["3"]'
+	setup -i "$SCRATCH/inv.ini" playbooks/model.yml -e "$MV loudva_model_version=4"
+	expect_rc 2 "model.yml without weights"
+	check "model.yml without weights: says what to give" grep -q "give the version and the weights" "$SCRATCH/out"
 fi
 
 # ---- 3. features: blocks, loops, handlers, fetch, templates, delegate_to, ...
@@ -404,7 +471,7 @@ check "changed key: the refusal says so" grep -q "HAS CHANGED" "$SCRATCH/out"
 
 # ---- 9. the shipped playbooks parse, and ansible-playbook agrees when installed
 for pb in playbooks/site.yml playbooks/agent.yml playbooks/triton.yml playbooks/clocks.yml \
-	playbooks/time.yml playbooks/reboot.yml; do
+	playbooks/time.yml playbooks/reboot.yml playbooks/model.yml; do
 	setup -i playbooks/inventory.example.ini "$pb" --syntax-check
 	expect_rc 0 "--syntax-check $pb"
 done
