@@ -239,6 +239,37 @@ rc=0
 check "Orin without devfreq: exit 2 (rc $rc)" test "$rc" = 2
 check "  naming both nodes" grep -q "sys/class/devfreq/17000000.ga10b/available_frequencies nor sys/class/devfreq/17000000.gpu/available_frequencies" "$SCRATCH/err"
 
+# ---- the controller's /status: a real board's telemetry per device --------------------
+# A Nano as a site runs it: this agent on the board (the thesis's Nano log, which has the
+# memory clock, RAM and CPU fields), Triton beside it (an emulated Nano serves /v2 here).
+LOUDVA=${LOUDVA:-build/san/loudva}
+. tests/live/lib.sh
+start_agent S --sysfs-root "$SCRATCH/nano" --tegrastats "$DATA/tegrastats/nano.log" \
+	--tegrastats-interval 0.01 --token-file "$SCRATCH/token"
+start_agent T --emulate nano --token-file "$SCRATCH/token"
+cat >"$SCRATCH/site.json" <<EOF
+{"name": "site", "profiles": "$PWD/profiles", "token_file": "$SCRATCH/token",
+ "devices": [{"name": "nano-00", "kind": "nano", "agent": "$S_URL", "triton": "$T_URL"}]}
+EOF
+if start_serve "$SCRATCH/serve" --cluster "$SCRATCH/site.json" --mode prof; then
+	st() { curl -s "http://127.0.0.1:$SERVE_PORT/status"; }
+	for _ in $(seq 1 200); do
+		[ "$(st | jq -r '.devices[0].emc_freq_hz')" != null ] && break
+		sleep 0.05
+	done
+	st >"$SCRATCH/status.json"
+	# the log's memory clocks, RAM total and rails, read with awk
+	emcs=$(awk '{ for (i = 1; i < NF; i++) if ($i == "EMC_FREQ") { split($(i + 1), v, "@"); print v[2] * 1000000 } }' "$DATA/tegrastats/nano.log" | sort -u | paste -sd,)
+	total=$(awk 'NR == 1 { split($2, v, "/"); print v[2] + 0 }' "$DATA/tegrastats/nano.log")
+	check "/status: the memory clock is one of the log's ($emcs)" jq -e ".devices[0].emc_freq_hz | IN($emcs)" "$SCRATCH/status.json"
+	check "/status: RAM of the log's board (${total} MB)" jq -e ".devices[0].ram_total_bytes == $total * 1048576 and .devices[0].ram_used_bytes > 0" "$SCRATCH/status.json"
+	check "/status: CPU load and the three rails" jq -e '.devices[0].cpu_load_pct >= 0 and (.devices[0].rails_w | keys) == ["POM_5V_CPU","POM_5V_GPU","POM_5V_IN"] and .devices[0].power_w == .devices[0].rails_w.POM_5V_IN' "$SCRATCH/status.json"
+	kill -INT "$SERVE_PID"
+	wait "$SERVE_PID" || fail "serve did not exit 0 on SIGINT"
+fi
+stop_agent S TERM
+stop_agent T TERM
+
 # ---- a board LoudVA does not know ------------------------------------------------
 make_tree "$SCRATCH/pi" "Raspberry Pi 4 Model B Rev 1.4" "$NANO_DEV" 100 200
 rc=0
