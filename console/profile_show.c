@@ -65,8 +65,15 @@ static void show_head(const struct lv_profile *p)
 	printf("max batch %d, %d instance%s\n", p->max_batch, p->instances,
 	       p->instances == 1 ? "" : "s");
 	show_twin(p);
-	printf("%zu measured points at %zu clocks, batch %d to %d\n", p->n_points, p->n_freqs, lo,
-	       hi);
+	if (p->n_points == 0)
+		printf(
+		    "not measured yet: known by its specs only, so no command schedules, emulates "
+		    "or simulates it;\nmeasure it on the board with loudva profile run --cluster "
+		    "FILE --device NAME --out profiles/%s.json\n",
+		    p->kind);
+	else
+		printf("%zu measured points at %zu clocks, batch %d to %d\n", p->n_points,
+		       p->n_freqs, lo, hi);
 	if (p->source)
 		printf("source: %s\n", p->source);
 	printf("\n  clock MHz   idle W\n");
