@@ -6,7 +6,8 @@
  * available_frequencies; on an Orin <root>/sys/class/devfreq/17000000.ga10b
  * or, JetPack 6, .../17000000.gpu); power per rail, GPU load, temperatures,
  * the memory (EMC) clock, RAM and CPU load come from tegrastats lines parsed
- * by tegrastats.c.
+ * by tegrastats.c; temperatures, while tegrastats gives none, from
+ * <root>/sys/class/thermal/thermal_zone*.
  *
  * Pinning writes min_freq and max_freq to the same clock in the order that
  * keeps min <= max at every step (the kernel refuses the other order):
@@ -24,6 +25,7 @@
  */
 #include "backend.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -128,6 +130,7 @@ const char *lv_backend_jetson_devfreq_dir(const char *kind)
 
 struct jet {
 	char *devfreq; /* the devfreq directory (root included) */
+	char *thermal; /* <root>/sys/class/thermal */
 	double t0_s;
 	pthread_mutex_t mu; /* pin writes */
 	int pinned;
@@ -397,6 +400,7 @@ static void jet_free(struct jet *j)
 	pthread_mutex_destroy(&j->tmu);
 	pthread_mutex_destroy(&j->mu);
 	free(j->devfreq);
+	free(j->thermal);
 	free(j);
 }
 
@@ -487,6 +491,7 @@ static int jet_open(struct lv_backend *b, const struct lv_backend_config *cfg, c
 	pthread_cond_init(&j->stop_cv, &ca);
 	pthread_condattr_destroy(&ca);
 	j->t0_s = cfg->t0_s;
+	j->thermal = root_path(cfg->sysfs_root, "sys/class/thermal");
 	rc = detect(b, cfg->sysfs_root, why);
 	if (rc != 0)
 		goto out;
@@ -565,6 +570,40 @@ static int jet_release_clock(struct lv_backend *b, char **why)
 	return rc;
 }
 
+/*
+ * Temperatures from the kernel's thermal zones (thermal_zoneN/type, and temp
+ * in millidegrees), for when tegrastats gives none: it is not running, or
+ * has not printed yet. Zones that cannot be read, or read -256 C and below
+ * ("no sensor", as tegrastats prints it), are skipped.
+ */
+static void thermal_zones(const struct jet *j, struct lv_telemetry *out)
+{
+	DIR *d = opendir(j->thermal);
+	struct dirent *e;
+	if (!d)
+		return;
+	while ((e = readdir(d)) && out->n_temps < LV_TS_MAX_TEMPS) {
+		if (strncmp(e->d_name, "thermal_zone", 12) != 0)
+			continue;
+		char *zone = lv_path_join(j->thermal, e->d_name);
+		char *tp = lv_path_join(zone, "type"), *vp = lv_path_join(zone, "temp");
+		char *type = lv_read_file(tp, NULL, NULL), *val = lv_read_file(vp, NULL, NULL);
+		char *end = NULL;
+		long long mc = val ? strtoll(val, &end, 10) : 0;
+		if (type && val && end != val && (*end == '\n' || !*end) && mc > -256000) {
+			struct lv_tegrastats_temp *t = &out->temps[out->n_temps++];
+			snprintf(t->name, sizeof(t->name), "%.*s", (int)strcspn(type, "\n"), type);
+			t->celsius = (double)mc / 1000.0;
+		}
+		free(type);
+		free(val);
+		free(tp);
+		free(vp);
+		free(zone);
+	}
+	closedir(d);
+}
+
 static int jet_telemetry(struct lv_backend *b, struct lv_telemetry *out, char **why)
 {
 	struct jet *j = b->impl;
@@ -613,6 +652,8 @@ static int jet_telemetry(struct lv_backend *b, struct lv_telemetry *out, char **
 		}
 	}
 	pthread_mutex_unlock(&j->tmu);
+	if (out->n_temps == 0)
+		thermal_zones(j, out);
 	if (have_cur) {
 		out->valid |= LV_TEL_GPU_FREQ;
 		out->gpu_freq_hz = cur;

@@ -125,7 +125,14 @@ stop_agent T TERM
 check "command SIGTERM: exit 0" test "$STOP_RC" = 0
 check "the command was stopped with the agent" bash -c "! pgrep -f '$pattern'"
 
-# a command that is not there: the agent still controls clocks, telemetry says so
+# a command that is not there: the agent still controls clocks, telemetry says so, and
+# the temperatures come from the kernel's thermal zones (millidegrees; -256 C: no sensor)
+for z in 0:CPU-therm:23500 1:GPU-therm:22000 2:CV0-therm:-256000; do
+	IFS=: read -r n type mc <<<"$z"
+	mkdir -p "$SCRATCH/nano/sys/class/thermal/thermal_zone$n"
+	echo "$type" >"$SCRATCH/nano/sys/class/thermal/thermal_zone$n/type"
+	echo "$mc" >"$SCRATCH/nano/sys/class/thermal/thermal_zone$n/temp"
+done
 start_agent M --sysfs-root "$SCRATCH/nano" --tegrastats "/nonexistent/tegrastats --interval 200"
 for i in $(seq 1 200); do
 	[ "$(jget "$M_URL/telemetry" .tegrastats.running)" = false ] && break
@@ -133,6 +140,7 @@ for i in $(seq 1 200); do
 done
 req GET "$M_URL/telemetry"
 expect 200 "no tegrastats: no power, and it says so" '.power_w == null and (.tegrastats.running | not) and .tegrastats.samples == 0 and .gpu_freq_hz > 0'
+check "  temperatures from sysfs, the absent sensor left out" jq -e '.temperatures_c == {"CPU-therm": 23.5, "GPU-therm": 22}' "$SCRATCH/body"
 stop_agent M INT
 check "SIGINT: exit 0" test "$STOP_RC" = 0
 
