@@ -346,6 +346,10 @@ int lv_profile_show(const char *target, const char *dir, int color, int predict)
 		color = isatty(STDOUT_FILENO) && !(nc && *nc) && term && strcmp(term, "dumb");
 	}
 	show_head(p);
+	if (p->n_points == 0) { /* spec-only: the head said so; nothing to tabulate */
+		lv_profile_free(p);
+		return LV_EXIT_OK;
+	}
 	show_table(p, "latency per batch, ms (rows: batch; columns: clock, MHz)", 0);
 	show_table(p, "energy per frame, J (rows: batch; columns: clock, MHz)", 1);
 	show_heatmap(p, color);

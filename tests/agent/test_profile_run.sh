@@ -134,6 +134,8 @@ mkdir -p "$SCRATCH/op"
 cp profiles/*.json "$SCRATCH/op/"
 printf '{"name": "o", "profiles": "%s", "devices": [{"name": "agx-orin-00", "kind": "agx-orin", "agent": "%s", "triton": "%s"}]}\n' \
 	"$SCRATCH/op" "$O_URL" "$A_URL" >"$SCRATCH/o.json"
+"$LOUDVA" profile show "$SCRATCH/op/agx-orin.json" --no-predictor >"$SCRATCH/oshow.txt" 2>&1
+check "spec-only: profile show says it is not measured, naming the command" grep -q "^measure it on the board with loudva profile run --cluster FILE --device NAME --out profiles/agx-orin.json$" "$SCRATCH/oshow.txt"
 rc=0
 "$LOUDVA" decide --queue 1 --remaining 1 --cluster "$SCRATCH/o.json" 2>"$SCRATCH/od1.err" || rc=$?
 check "spec-only: decide refuses (rc $rc)" test "$rc" -ne 0
