@@ -8,6 +8,7 @@
  *   agent_http.c    libmicrohttpd: limits, TLS, routing, the bearer token
  *   agent_body.c    a request body as it arrives: JSON part kept, tensor bytes counted
  *   agent_worker.c  the worker API: /healthz, /gpu/frequency(ies), /telemetry
+ *   agent_metrics.c /metrics: the telemetry for Prometheus
  *   agent_kserve.c  a KServe v2 infer request, checked (JSON, binary tensors, shm)
  *   agent_triton.c  the emulated Triton endpoint: metadata, infer, the response
  *   agent_triton_api.c  Triton's extensions: versions, model config, statistics,
@@ -228,6 +229,8 @@ void lv_agent_frequency_put(struct lv_agent *a, const struct lv_request *q, stru
 void lv_agent_frequency_delete(struct lv_agent *a, const struct lv_request *q,
                                struct lv_response *r);
 void lv_agent_telemetry(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
+/* GET /metrics: the telemetry in Prometheus's text format (agent_metrics.c). */
+void lv_agent_metrics(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
 
 void lv_triton_server_meta(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
 void lv_triton_live(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);

@@ -65,6 +65,7 @@ static const struct route routes[] = {
 	{ "PUT", "/gpu/frequency", lv_agent_frequency_put, R_AUTH | R_BODY },
 	{ "DELETE", "/gpu/frequency", lv_agent_frequency_delete, R_AUTH },
 	{ "GET", "/telemetry", lv_agent_telemetry, 0 },
+	{ "GET", "/metrics", lv_agent_metrics, 0 },
 	{ "GET", "/v2", lv_triton_server_meta, R_EMU },
 	{ "GET", "/v2/health/live", lv_triton_live, R_EMU },
 	{ "GET", "/v2/health/ready", lv_triton_ready, R_EMU },

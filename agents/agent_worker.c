@@ -192,6 +192,12 @@ void lv_agent_telemetry(struct lv_agent *a, const struct lv_request *q, struct l
 	cJSON *temps = cJSON_AddObjectToObject(o, "temperatures_c");
 	for (size_t i = 0; i < t.n_temps; i++)
 		cJSON_AddNumberToObject(temps, t.temps[i].name, t.temps[i].celsius);
+	add_opt_number(o, "emc_freq_hz", t.valid & LV_TEL_EMC_FREQ, (double)t.emc_freq_hz);
+	add_opt_number(o, "emc_load_pct", t.valid & LV_TEL_EMC_LOAD, t.emc_load_pct);
+	add_opt_number(o, "ram_used_bytes", t.valid & LV_TEL_RAM, (double)t.ram_used_bytes);
+	add_opt_number(o, "ram_total_bytes", t.valid & LV_TEL_RAM, (double)t.ram_total_bytes);
+	add_opt_number(o, "cpu_load_pct", t.valid & LV_TEL_CPU, t.cpu_load_pct);
+	add_opt_number(o, "cpu_cores_online", t.valid & LV_TEL_CPU, t.cpu_online);
 	if (t.valid & LV_TEL_INFLIGHT)
 		cJSON_AddNumberToObject(o, "inflight_batches", t.inflight);
 	if (t.valid & LV_TEL_SAMPLES) {

@@ -51,6 +51,10 @@ enum {
 	LV_TEL_POWER = 1u << 2,    /* power_w and rails */
 	LV_TEL_INFLIGHT = 1u << 3, /* emulation */
 	LV_TEL_SAMPLES = 1u << 4,  /* tegrastats counters */
+	LV_TEL_EMC_FREQ = 1u << 5, /* emc_freq_hz */
+	LV_TEL_EMC_LOAD = 1u << 6, /* emc_load_pct */
+	LV_TEL_RAM = 1u << 7,      /* ram_used_bytes, ram_total_bytes */
+	LV_TEL_CPU = 1u << 8,      /* cpu_load_pct, cpu_online, cpu_cores */
 };
 
 struct lv_telemetry {
@@ -64,6 +68,11 @@ struct lv_telemetry {
 	double energy_j; /* since start; always valid (0 before the first sample) */
 	size_t n_temps;  /* temperatures where known */
 	struct lv_tegrastats_temp temps[LV_TS_MAX_TEMPS];
+	uint64_t emc_freq_hz; /* memory (EMC) clock */
+	double emc_load_pct;  /* memory controller load, 0..100 */
+	uint64_t ram_used_bytes, ram_total_bytes;
+	double cpu_load_pct; /* mean over the online cores, 0..100 */
+	int cpu_online, cpu_cores;
 	int inflight;                /* batches queued or running (emulation) */
 	uint64_t samples, malformed; /* tegrastats lines parsed and skipped */
 	int source_alive;            /* the tegrastats child or replay is still running */
@@ -100,7 +109,8 @@ struct lv_backend_ops {
 
 struct lv_backend {
 	const struct lv_backend_ops *ops;
-	char kind[LV_KIND_MAX]; /* "agx-xavier", "xavier-nx", "nano" */
+	char kind[LV_KIND_MAX]; /* "agx-xavier", "xavier-nx", "nano", "agx-orin", "orin-nx",
+	                           "orin-nano" */
 	char model[128];        /* jetson: /proc/device-tree/model; emulated: display name */
 	uint64_t *freqs_hz;     /* available clocks, ascending; owned */
 	size_t n_freqs;
@@ -156,12 +166,33 @@ void lv_backend_stop(struct lv_backend *b);
 /*
  * The real backend's board table. The kind of a /proc/device-tree/model
  * string ("NVIDIA Jetson Nano Developer Kit" → "nano", "... Xavier NX ..." →
- * "xavier-nx", "Jetson-AGX" or "... AGX Xavier ..." → "agx-xavier"), NULL for
- * a board LoudVA does not know; and the kind's devfreq directory relative to
- * the sysfs root ("sys/devices/57000000.gpu/devfreq/57000000.gpu"), NULL for
- * an unknown kind.
+ * "xavier-nx", "Jetson-AGX" or "... AGX Xavier ..." → "agx-xavier",
+ * "... AGX Orin ..." → "agx-orin", "... Orin NX ..." → "orin-nx",
+ * "... Orin Nano ..." → "orin-nano"), NULL for a board LoudVA does not know
+ * (a bare "Orin", as early JetPack 5 images name every Orin carrier, needs
+ * the compatible list).
  */
 const char *lv_backend_jetson_kind(const char *model);
+
+/*
+ * The kind from /proc/device-tree/compatible: `len` bytes of NUL-separated
+ * strings ("nvidia,p3737-0000+p3701-0005\0nvidia,p3701-0005\0nvidia,tegra234\0").
+ * The Orin modules are told apart by their part numbers: p3701 AGX Orin,
+ * p3767-0000/-0001 Orin NX 16/8 GB, p3767-0003/-0004/-0005 Orin Nano. NULL
+ * when no entry names a module of the table (the model string decides).
+ */
+const char *lv_backend_jetson_kind_compat(const char *compatible, size_t len);
+
+/*
+ * The kind's GPU devfreq directories relative to the sysfs root, in the
+ * order they are tried (the first that has available_frequencies wins):
+ * Nano "sys/devices/57000000.gpu/devfreq/57000000.gpu", the Xaviers
+ * ".../17000000.gv11b/...", the Orins "sys/class/devfreq/17000000.ga10b"
+ * (JetPack 5) then "sys/class/devfreq/17000000.gpu" (JetPack 6). A
+ * NULL-terminated array, or NULL for an unknown kind.
+ */
+const char *const *lv_backend_jetson_devfreq_dirs(const char *kind);
+/* The first of them (what a fake tree of the kind should hold), or NULL. */
 const char *lv_backend_jetson_devfreq_dir(const char *kind);
 
 extern const struct lv_backend_ops lv_backend_jetson_ops;

@@ -1,9 +1,13 @@
 /*
  * backend_jetson: a real Jetson. The board kind comes from
+ * <root>/proc/device-tree/compatible (the Orin modules' part numbers) or
  * <root>/proc/device-tree/model; the GPU clock is devfreq's
  * (<root>/sys/devices/<gpu>/devfreq/<gpu>/{cur,min,max}_freq and
- * available_frequencies); power, load and temperatures come from tegrastats
- * lines parsed by tegrastats.c.
+ * available_frequencies; on an Orin <root>/sys/class/devfreq/17000000.ga10b
+ * or, JetPack 6, .../17000000.gpu); power per rail, GPU load, temperatures,
+ * the memory (EMC) clock, RAM and CPU load come from tegrastats lines parsed
+ * by tegrastats.c; temperatures, while tegrastats gives none, from
+ * <root>/sys/class/thermal/thermal_zone*.
  *
  * Pinning writes min_freq and max_freq to the same clock in the order that
  * keeps min <= max at every step (the kernel refuses the other order):
@@ -21,6 +25,7 @@
  */
 #include "backend.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -46,43 +51,86 @@ struct board {
 	const char *kind;
 };
 
-/* "Xavier NX" before "Xavier": an NX's model string also says Xavier. */
+/*
+ * Orin first: "Orin Nano" also says Nano. "Xavier NX" before "Xavier": an
+ * NX's model string also says Xavier.
+ */
 static const struct board boards[] = {
-	{ "Nano", "nano" },      { "Xavier NX", "xavier-nx" },
-	{ "AGX", "agx-xavier" }, { "Xavier", "agx-xavier" },
+	{ "AGX Orin", "agx-orin" },   { "Orin NX", "orin-nx" },
+	{ "Orin Nano", "orin-nano" }, { "Nano", "nano" },
+	{ "Xavier NX", "xavier-nx" }, { "AGX", "agx-xavier" },
+	{ "Xavier", "agx-xavier" },   { NULL, NULL },
+};
+
+/* Module part numbers in /proc/device-tree/compatible (NVIDIA's Jetson module names). */
+static const struct board modules[] = {
+	{ "p3701-", "agx-orin" },
+	{ "p3767-0000", "orin-nx" },
+	{ "p3767-0001", "orin-nx" },
+	{ "p3767-0003", "orin-nano" },
+	{ "p3767-0004", "orin-nano" },
+	{ "p3767-0005", "orin-nano" },
 	{ NULL, NULL },
 };
 
+#define ORIN_DIRS "sys/class/devfreq/17000000.ga10b", "sys/class/devfreq/17000000.gpu", NULL
+
+static const char *const nano_dirs[] = { "sys/devices/57000000.gpu/devfreq/57000000.gpu", NULL };
+static const char *const xavier_dirs[] = { "sys/devices/17000000.gv11b/devfreq/17000000.gv11b",
+	                                   NULL };
+static const char *const orin_dirs[] = { ORIN_DIRS };
+
 static const struct {
 	const char *kind;
-	const char *dir;
+	const char *const *dirs;
 } devfreq_dirs[] = {
-	{ "nano", "sys/devices/57000000.gpu/devfreq/57000000.gpu" },
-	{ "xavier-nx", "sys/devices/17000000.gv11b/devfreq/17000000.gv11b" },
-	{ "agx-xavier", "sys/devices/17000000.gv11b/devfreq/17000000.gv11b" },
+	{ "nano", nano_dirs },
+	{ "xavier-nx", xavier_dirs },
+	{ "agx-xavier", xavier_dirs },
+	{ "agx-orin", orin_dirs },
+	{ "orin-nx", orin_dirs },
+	{ "orin-nano", orin_dirs },
 	{ NULL, NULL },
 };
 
 const char *lv_backend_jetson_kind(const char *model)
 {
-	if (strstr(model, "Orin"))
-		return NULL; /* a different GPU and devfreq node; not profiled */
 	for (size_t i = 0; boards[i].needle; i++)
 		if (strstr(model, boards[i].needle))
 			return boards[i].kind;
 	return NULL;
 }
 
-const char *lv_backend_jetson_devfreq_dir(const char *kind)
+const char *lv_backend_jetson_kind_compat(const char *compatible, size_t len)
+{
+	const char *end = compatible + len;
+	for (const char *s = compatible; s < end; s += strnlen(s, (size_t)(end - s)) + 1) {
+		char entry[128];
+		snprintf(entry, sizeof(entry), "%.*s", (int)strnlen(s, (size_t)(end - s)), s);
+		for (size_t i = 0; modules[i].needle; i++)
+			if (strstr(entry, modules[i].needle))
+				return modules[i].kind;
+	}
+	return NULL;
+}
+
+const char *const *lv_backend_jetson_devfreq_dirs(const char *kind)
 {
 	for (size_t i = 0; devfreq_dirs[i].kind; i++)
 		if (!strcmp(devfreq_dirs[i].kind, kind))
-			return devfreq_dirs[i].dir;
+			return devfreq_dirs[i].dirs;
 	return NULL;
+}
+
+const char *lv_backend_jetson_devfreq_dir(const char *kind)
+{
+	const char *const *d = lv_backend_jetson_devfreq_dirs(kind);
+	return d ? d[0] : NULL;
 }
 
 struct jet {
 	char *devfreq; /* the devfreq directory (root included) */
+	char *thermal; /* <root>/sys/class/thermal */
 	double t0_s;
 	pthread_mutex_t mu; /* pin writes */
 	int pinned;
@@ -352,6 +400,7 @@ static void jet_free(struct jet *j)
 	pthread_mutex_destroy(&j->tmu);
 	pthread_mutex_destroy(&j->mu);
 	free(j->devfreq);
+	free(j->thermal);
 	free(j);
 }
 
@@ -360,6 +409,18 @@ static char *root_path(const char *root, const char *rel)
 	if (!root || !*root || !strcmp(root, "/"))
 		return lv_xasprintf("/%s", rel);
 	return lv_xasprintf("%s%s%s", root, root[strlen(root) - 1] == '/' ? "" : "/", rel);
+}
+
+/* The kind from the compatible list, if the tree has one that names a known module. */
+static const char *detect_compat(const char *root)
+{
+	char *path = root_path(root, "proc/device-tree/compatible");
+	size_t len = 0;
+	char *text = lv_read_file(path, &len, NULL);
+	const char *kind = text ? lv_backend_jetson_kind_compat(text, len) : NULL;
+	free(text);
+	free(path);
+	return kind;
 }
 
 static int detect(struct lv_backend *b, const char *root, char **why)
@@ -375,10 +436,14 @@ static int detect(struct lv_backend *b, const char *root, char **why)
 		len--;
 	text[len] = '\0';
 	snprintf(b->model, sizeof(b->model), "%s", text);
-	const char *kind = lv_backend_jetson_kind(text);
+	const char *kind = detect_compat(root);
+	if (!kind)
+		kind = lv_backend_jetson_kind(text);
 	if (!kind) {
 		lv_fail(why, LV_EINVAL,
-		        "%s: '%s' is not a board LoudVA knows (Jetson Nano, Xavier NX, AGX Xavier)",
+		        "%s: '%s' is not a board LoudVA knows (Jetson Nano, Xavier NX, AGX Xavier, "
+		        "AGX Orin, Orin NX, Orin Nano; an Orin is also known by its module in "
+		        "proc/device-tree/compatible)",
 		        path, b->model);
 		goto out;
 	}
@@ -388,6 +453,30 @@ out:
 	free(text);
 	free(path);
 	return rc;
+}
+
+/*
+ * The first of the kind's devfreq directories that lists its clocks. With
+ * none, the error names the file of the only candidate, or all of them.
+ */
+static int open_devfreq(struct lv_backend *b, struct jet *j, const char *root, char **why)
+{
+	const char *const *dirs = lv_backend_jetson_devfreq_dirs(b->kind);
+	for (size_t i = 0; dirs[i]; i++) {
+		char *dir = root_path(root, dirs[i]);
+		char *probe = lv_path_join(dir, "available_frequencies");
+		int there = access(probe, F_OK) == 0;
+		free(probe);
+		if (there || (i == 0 && !dirs[1])) {
+			j->devfreq = dir;
+			return read_available(b, dir, why);
+		}
+		free(dir);
+	}
+	return lv_fail(why, LV_EIO,
+	               "%s: no GPU devfreq node: neither %s/available_frequencies nor "
+	               "%s/available_frequencies under %s",
+	               b->kind, dirs[0], dirs[1], root && *root ? root : "/");
 }
 
 static int jet_open(struct lv_backend *b, const struct lv_backend_config *cfg, char **why)
@@ -402,11 +491,11 @@ static int jet_open(struct lv_backend *b, const struct lv_backend_config *cfg, c
 	pthread_cond_init(&j->stop_cv, &ca);
 	pthread_condattr_destroy(&ca);
 	j->t0_s = cfg->t0_s;
+	j->thermal = root_path(cfg->sysfs_root, "sys/class/thermal");
 	rc = detect(b, cfg->sysfs_root, why);
 	if (rc != 0)
 		goto out;
-	j->devfreq = root_path(cfg->sysfs_root, lv_backend_jetson_devfreq_dir(b->kind));
-	rc = read_available(b, j->devfreq, why);
+	rc = open_devfreq(b, j, cfg->sysfs_root, why);
 	if (rc != 0)
 		goto out;
 	rc = start_reader(j, cfg, why);
@@ -481,6 +570,40 @@ static int jet_release_clock(struct lv_backend *b, char **why)
 	return rc;
 }
 
+/*
+ * Temperatures from the kernel's thermal zones (thermal_zoneN/type, and temp
+ * in millidegrees), for when tegrastats gives none: it is not running, or
+ * has not printed yet. Zones that cannot be read, or read -256 C and below
+ * ("no sensor", as tegrastats prints it), are skipped.
+ */
+static void thermal_zones(const struct jet *j, struct lv_telemetry *out)
+{
+	DIR *d = opendir(j->thermal);
+	struct dirent *e;
+	if (!d)
+		return;
+	while ((e = readdir(d)) && out->n_temps < LV_TS_MAX_TEMPS) {
+		if (strncmp(e->d_name, "thermal_zone", 12) != 0)
+			continue;
+		char *zone = lv_path_join(j->thermal, e->d_name);
+		char *tp = lv_path_join(zone, "type"), *vp = lv_path_join(zone, "temp");
+		char *type = lv_read_file(tp, NULL, NULL), *val = lv_read_file(vp, NULL, NULL);
+		char *end = NULL;
+		long long mc = val ? strtoll(val, &end, 10) : 0;
+		if (type && val && end != val && (*end == '\n' || !*end) && mc > -256000) {
+			struct lv_tegrastats_temp *t = &out->temps[out->n_temps++];
+			snprintf(t->name, sizeof(t->name), "%.*s", (int)strcspn(type, "\n"), type);
+			t->celsius = (double)mc / 1000.0;
+		}
+		free(type);
+		free(val);
+		free(tp);
+		free(vp);
+		free(zone);
+	}
+	closedir(d);
+}
+
 static int jet_telemetry(struct lv_backend *b, struct lv_telemetry *out, char **why)
 {
 	struct jet *j = b->impl;
@@ -504,12 +627,33 @@ static int jet_telemetry(struct lv_backend *b, struct lv_telemetry *out, char **
 		memcpy(out->rails, s->rails, s->n_rails * sizeof(s->rails[0]));
 		out->n_temps = s->n_temps;
 		memcpy(out->temps, s->temps, s->n_temps * sizeof(s->temps[0]));
+		if (s->valid & LV_TS_EMC_FREQ) {
+			out->valid |= LV_TEL_EMC_FREQ;
+			out->emc_freq_hz = s->emc_freq_hz;
+		}
+		if (s->valid & LV_TS_EMC_LOAD) {
+			out->valid |= LV_TEL_EMC_LOAD;
+			out->emc_load_pct = s->emc_load_pct;
+		}
+		if (s->valid & LV_TS_RAM) {
+			out->valid |= LV_TEL_RAM;
+			out->ram_used_bytes = (uint64_t)(s->ram_used_mb * 1048576.0);
+			out->ram_total_bytes = (uint64_t)(s->ram_total_mb * 1048576.0);
+		}
+		if (s->valid & LV_TS_CPU) {
+			out->valid |= LV_TEL_CPU;
+			out->cpu_load_pct = s->cpu_load_pct;
+			out->cpu_online = s->cpu_online;
+			out->cpu_cores = s->cpu_cores;
+		}
 		if (!have_cur && (s->valid & LV_TS_GPU_FREQ)) {
 			cur = s->gpu_freq_hz;
 			have_cur = 1;
 		}
 	}
 	pthread_mutex_unlock(&j->tmu);
+	if (out->n_temps == 0)
+		thermal_zones(j, out);
 	if (have_cur) {
 		out->valid |= LV_TEL_GPU_FREQ;
 		out->gpu_freq_hz = cur;

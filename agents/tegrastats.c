@@ -2,8 +2,9 @@
  * tegrastats: the line parser and the energy meter described in
  * tegrastats.h. A line is split on blanks into tokens (pointers into a
  * bounded copy); the stamp, GR3D_FREQ, rails ("NAME cur/avg") and
- * temperatures ("name@valueC") are recognised by shape, everything else
- * (RAM, SWAP, CPU, EMC_FREQ, ...) is skipped. No allocation except the
+ * temperatures ("name@valueC") are recognised by shape, and so are RAM,
+ * CPU and EMC_FREQ (informative: a shape not known leaves them unset);
+ * everything else (SWAP, VIC, APE, NVENC, ...) is skipped. No allocation except the
  * optional error message; the agent calls it for every line of a live
  * tegrastats stream, five times a second.
  */
@@ -145,6 +146,82 @@ static int parse_temp(const char *s, struct lv_tegrastats_sample *out)
 	return 1;
 }
 
+/* "3%@2133", "0%", "0%@[2133]", "@2133": EMC load and clock, as far as they parse. */
+static void parse_emc(const char *s, struct lv_tegrastats_sample *out)
+{
+	char *end;
+	if (*s != '@') {
+		double load = strtod(s, &end);
+		if (end == s || *end != '%' || !(load >= 0 && load <= 100))
+			return;
+		out->emc_load_pct = load;
+		out->valid |= LV_TS_EMC_LOAD;
+		s = end + 1;
+		if (!*s)
+			return;
+	}
+	if (*s++ != '@')
+		return;
+	if (*s == '[')
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return;
+	unsigned long mhz = strtoul(s, &end, 10);
+	if ((*end && *end != ']' && *end != ',') || mhz == 0 || mhz > 100000)
+		return;
+	out->emc_freq_hz = (uint64_t)mhz * 1000000u;
+	out->valid |= LV_TS_EMC_FREQ;
+}
+
+/* "1313/30697MB": RAM in use and in all. */
+static void parse_ram(const char *s, struct lv_tegrastats_sample *out)
+{
+	char *end, *end2;
+	double used = strtod(s, &end);
+	if (end == s || *end != '/' || !(used >= 0))
+		return;
+	double total = strtod(end + 1, &end2);
+	if (end2 == end + 1 || strcmp(end2, "MB") != 0 || !(total > 0 && total < 1e9) ||
+	    used > total)
+		return;
+	out->ram_used_mb = used;
+	out->ram_total_mb = total;
+	out->valid |= LV_TS_RAM;
+}
+
+/* "[0%@729,4%@2265,off]": the mean load of the online cores. */
+static void parse_cpu(const char *s, struct lv_tegrastats_sample *out)
+{
+	size_t n = strlen(s);
+	if (n < 3 || s[0] != '[' || s[n - 1] != ']')
+		return;
+	int cores = 0, online = 0;
+	double sum = 0;
+	const char *p = s + 1;
+	while (p < s + n - 1) {
+		const char *comma = strchr(p, ',');
+		const char *stop = comma && comma < s + n - 1 ? comma : s + n - 1;
+		if ((size_t)(stop - p) == 3 && !memcmp(p, "off", 3)) {
+			cores++;
+		} else {
+			char *end;
+			double load = strtod(p, &end);
+			if (end == p || *end != '%' || !(load >= 0 && load <= 100))
+				return;
+			sum += load;
+			cores++;
+			online++;
+		}
+		p = stop + 1;
+	}
+	if (cores == 0)
+		return;
+	out->cpu_cores = cores;
+	out->cpu_online = online;
+	out->cpu_load_pct = online ? sum / online : 0;
+	out->valid |= LV_TS_CPU;
+}
+
 static int add_rail(struct lv_tegrastats_sample *out, const char *name, double cur_w, double avg_w,
                     char **why)
 {
@@ -169,14 +246,21 @@ static int parse_fields(char **tok, int i, int n, struct lv_tegrastats_sample *o
 	int gr3d = 0, last_rail = -1;
 	for (; i < n; i++) {
 		double cur, avg;
-		if (!strcmp(tok[i], "GR3D_FREQ")) {
+		if (i + 1 < n && !strcmp(tok[i], "EMC_FREQ")) {
+			parse_emc(tok[++i], out);
+		} else if (i + 1 < n && !strcmp(tok[i], "RAM")) {
+			parse_ram(tok[++i], out);
+		} else if (i + 1 < n && !strcmp(tok[i], "CPU") && tok[i + 1][0] == '[') {
+			parse_cpu(tok[++i], out);
+		} else if (!strcmp(tok[i], "GR3D_FREQ")) {
 			if (i + 1 >= n || parse_gr3d(tok[i + 1], out) != 0)
 				return lv_fail(why, LV_EINVAL, "GR3D_FREQ: bad value '%s'",
 				               i + 1 < n ? tok[i + 1] : "");
 			gr3d = 1;
 			i++;
 		} else if (i + 1 < n && is_name(tok[i]) && rail_value(tok[i + 1], &cur, &avg)) {
-			if (add_rail(out, tok[i], cur, avg, why) != 0)
+			/* "NC": an INA3221 channel not connected (AGX Orin, JetPack 5) */
+			if (strcmp(tok[i], "NC") != 0 && add_rail(out, tok[i], cur, avg, why) != 0)
 				return LV_EINVAL;
 			last_rail = ++i;
 		} else if (parse_temp(tok[i], out) < 0) {

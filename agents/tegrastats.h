@@ -3,18 +3,32 @@
  * numbers — GPU load and clock, power per rail and in total, temperatures —
  * and the energy those samples add up to.
  *
- * Three formats are known, all in ../shared/data/jetson-measurements/tegrastats:
+ * The thesis's three formats, all in ../shared/data/jetson-measurements/tegrastats:
  *  - AGX Xavier: "MM-DD-YYYY HH:MM:SS RAM ... GR3D_FREQ 0%@114 ... AUX@40C ...
  *    GPU 311mW/311mW CPU 2331mW/2331mW SOC ... CV ... VDDRQ ... SYS5V ..."
  *  - Xavier NX: the same stamp, rails VDD_IN, VDD_CPU_GPU_CV, VDD_SOC;
  *  - Nano: no stamp, rails POM_5V_IN, POM_5V_GPU, POM_5V_CPU as bare
  *    numbers "1331/1331" (still mW).
+ * and the Orin formats (real lines cited in tests/agent/fixtures/README.md):
+ *  - AGX Orin: rails VDD_GPU_SOC, VDD_CPU_CV, VIN_SYS_5V0 (JetPack 5 adds
+ *    VDDQ_VDD2_1V8AO and "NC 0mW/0mW" for unconnected channels, which are
+ *    dropped: NC appears more than once); no input rail, so the total is
+ *    the sum (as jtop reports it);
+ *  - Orin NX and Orin Nano: VDD_IN, VDD_CPU_GPU_CV, VDD_SOC;
+ *  - JetPack 5 prints "GR3D_FREQ x%@[a,b]" (one clock per GPC) and
+ *    upper-case temperatures (CPU@, SOC0@, CV0@-256C); JetPack 6 prints
+ *    "GR3D_FREQ x%" or "x%@[a]" and lower-case ones (cpu@, soc0@, tj@).
  * A rail is "NAME cur/avg"; the current value is the sample's. The total is
  * the board's input rail (VDD_IN or POM_5V_IN) where the line has one, else
  * the sum of the rails. "GR3D_FREQ x%@MHz" gives the GPU load and clock
  * ("x%@[a,b]" takes the first clock, "x%" or "off" gives no clock);
  * "name@valueC" a temperature (-256C and below mean "no sensor" and are
- * dropped).
+ * dropped). "EMC_FREQ x%@MHz" (or "x%", or "x%@[MHz]") gives the memory
+ * controller's load and clock, "RAM used/totalMB" the memory in use, and
+ * "CPU [x%@MHz,...,off]" the mean load of the online cores. These three are
+ * informative: a value of a shape this parser does not know leaves its
+ * validity bit clear instead of rejecting the line, so a new release's
+ * variation never costs the power samples.
  *
  * A sample needs GR3D_FREQ and at least one rail, and the line must end with
  * a rail (tegrastats always does, so a cut-off line is caught). Anything
@@ -37,6 +51,10 @@
 enum {
 	LV_TS_STAMP = 1u << 0,    /* stamp_s is the line's time */
 	LV_TS_GPU_FREQ = 1u << 1, /* gpu_freq_hz is known ("x%@MHz") */
+	LV_TS_EMC_LOAD = 1u << 2, /* emc_load_pct ("EMC_FREQ x%...") */
+	LV_TS_EMC_FREQ = 1u << 3, /* emc_freq_hz ("EMC_FREQ x%@MHz"; JetPack 6 often omits it) */
+	LV_TS_RAM = 1u << 4,      /* ram_used_mb, ram_total_mb ("RAM used/totalMB") */
+	LV_TS_CPU = 1u << 5,      /* cpu_load_pct, cpu_online, cpu_cores ("CPU [x%@MHz,...,off]") */
 };
 
 struct lv_tegrastats_rail {
@@ -61,6 +79,12 @@ struct lv_tegrastats_sample {
 	struct lv_tegrastats_rail rails[LV_TS_MAX_RAILS];
 	size_t n_temps;
 	struct lv_tegrastats_temp temps[LV_TS_MAX_TEMPS];
+	double emc_load_pct;  /* memory controller load, 0..100 */
+	uint64_t emc_freq_hz; /* memory (EMC) clock: MHz × 10^6 */
+	double ram_used_mb, ram_total_mb;
+	double cpu_load_pct; /* mean over the online cores, 0..100 */
+	int cpu_online;      /* cores not "off" */
+	int cpu_cores;       /* all cores listed */
 };
 
 /*

@@ -65,8 +65,15 @@ static void show_head(const struct lv_profile *p)
 	printf("max batch %d, %d instance%s\n", p->max_batch, p->instances,
 	       p->instances == 1 ? "" : "s");
 	show_twin(p);
-	printf("%zu measured points at %zu clocks, batch %d to %d\n", p->n_points, p->n_freqs, lo,
-	       hi);
+	if (p->n_points == 0)
+		printf(
+		    "not measured yet: known by its specs only, so no command schedules, emulates "
+		    "or simulates it;\nmeasure it on the board with loudva profile run --cluster "
+		    "FILE --device NAME --out profiles/%s.json\n",
+		    p->kind);
+	else
+		printf("%zu measured points at %zu clocks, batch %d to %d\n", p->n_points,
+		       p->n_freqs, lo, hi);
 	if (p->source)
 		printf("source: %s\n", p->source);
 	printf("\n  clock MHz   idle W\n");
@@ -339,6 +346,10 @@ int lv_profile_show(const char *target, const char *dir, int color, int predict)
 		color = isatty(STDOUT_FILENO) && !(nc && *nc) && term && strcmp(term, "dumb");
 	}
 	show_head(p);
+	if (p->n_points == 0) { /* spec-only: the head said so; nothing to tabulate */
+		lv_profile_free(p);
+		return LV_EXIT_OK;
+	}
 	show_table(p, "latency per batch, ms (rows: batch; columns: clock, MHz)", 0);
 	show_table(p, "energy per frame, J (rows: batch; columns: clock, MHz)", 1);
 	show_heatmap(p, color);

@@ -205,6 +205,20 @@ static void rails(const struct lv_ui *ui, int i, const struct lv_rect *r)
 		snprintf(b, sizeof(b), "%.1f C", d->temp_c);
 	if (y < last)
 		lv_draw_textf(y++, r->x, r->w, LV_COLOR_NORMAL, "GPU load %s  temp %s", a, b);
+	if (y < last && (d->valid & (LV_SNAP_HAS_EMC | LV_SNAP_HAS_RAM | LV_SNAP_HAS_CPU))) {
+		/* a real board's tegrastats only: "memory 2133 MHz  RAM 17.8/61.4 GiB  CPU 12%" */
+		char m[40] = "-", ram[48] = "-", cpu[32] = "-";
+		if (d->valid & LV_SNAP_HAS_EMC)
+			snprintf(m, sizeof(m), "%s MHz", lv_fmt_mhz(a, sizeof(a), d->emc_freq_hz));
+		if (d->valid & LV_SNAP_HAS_RAM)
+			snprintf(ram, sizeof(ram), "%.1f/%.1f GiB",
+			         (double)d->ram_used_bytes / 1073741824.0,
+			         (double)d->ram_total_bytes / 1073741824.0);
+		if (d->valid & LV_SNAP_HAS_CPU)
+			lv_fmt_pct(cpu, sizeof(cpu), d->cpu_load_pct);
+		lv_draw_textf(y++, r->x, r->w, LV_COLOR_NORMAL, "memory %s  RAM %s  CPU %s", m, ram,
+		              cpu);
+	}
 	if (y < last) {
 		int x = r->x + lv_draw_textf(y, r->x, r->w, LV_COLOR_NORMAL, "clock %s MHz ",
 		                             lv_fmt_mhz(a, sizeof(a), lv_hist_clock_hz(d)));

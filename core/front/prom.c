@@ -487,6 +487,13 @@ static cJSON *status_device(const struct lv_snap_device *d)
 	j_opt(o, "energy_j", d->energy_j, d->valid, LV_SNAP_HAS_ENERGY);
 	j_opt(o, "load_pct", d->load_pct, d->valid, LV_SNAP_HAS_LOAD);
 	j_opt(o, "temp_c", d->temp_c, d->valid, LV_SNAP_HAS_TEMP);
+	j_opt(o, "emc_freq_hz", (double)d->emc_freq_hz, d->valid, LV_SNAP_HAS_EMC);
+	j_opt(o, "ram_used_bytes", (double)d->ram_used_bytes, d->valid, LV_SNAP_HAS_RAM);
+	j_opt(o, "ram_total_bytes", (double)d->ram_total_bytes, d->valid, LV_SNAP_HAS_RAM);
+	j_opt(o, "cpu_load_pct", d->cpu_load_pct, d->valid, LV_SNAP_HAS_CPU);
+	cJSON *rails = cJSON_AddObjectToObject(o, "rails_w");
+	for (size_t k = 0; k < d->n_rails; k++)
+		j_num(rails, d->rails[k].name, d->rails[k].power_w);
 	j_num(o, "batches", (double)d->batches);
 	j_num(o, "frames", (double)d->frames);
 	j_num(o, "late", (double)d->late);

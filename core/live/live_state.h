@@ -138,6 +138,8 @@ struct live_dev {
 	/* Telemetry. */
 	unsigned valid; /* LV_SNAP_HAS_* */
 	double power_w, load_pct, temp_c;
+	uint64_t emc_freq_hz, ram_used_bytes, ram_total_bytes;
+	double cpu_load_pct;
 	size_t n_rails;
 	struct lv_snap_rail rails[LV_SNAP_RAILS];
 	double cum_j; /* the agent's cumulative counter at the last sample */

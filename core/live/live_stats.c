@@ -217,6 +217,10 @@ static void fill_device(const struct lv_live *lv, size_t i, double now, struct l
 	o->energy_j = live_device_energy(lv, i, now);
 	o->load_pct = d->load_pct;
 	o->temp_c = d->temp_c;
+	o->emc_freq_hz = d->emc_freq_hz;
+	o->ram_used_bytes = d->ram_used_bytes;
+	o->ram_total_bytes = d->ram_total_bytes;
+	o->cpu_load_pct = d->cpu_load_pct;
 	o->n_rails = d->health == HEALTH_DOWN ? 0 : d->n_rails;
 	memcpy(o->rails, d->rails, sizeof(o->rails));
 	o->batches = d->batches;

@@ -3,8 +3,10 @@
  * from the agent's GET /telemetry (agents/agent_worker.c): power_w,
  * energy_j (cumulative since the agent started), gpu_freq_hz, gpu_load_pct
  * (each null when unknown), rails_w {rail: watts} and temperatures_c
- * {sensor: celsius}, of which the hottest is shown — and the energy the
- * controller accounts from it.
+ * {sensor: celsius}, of which the hottest is shown, and where the agent
+ * knows them (a real board's tegrastats) emc_freq_hz, ram_used_bytes,
+ * ram_total_bytes and cpu_load_pct — and the energy the controller
+ * accounts from it.
  *
  * Energy. Each device's energy since the controller started is the sum of
  * the increases of the agent's cumulative counter (a counter that went back
@@ -85,6 +87,22 @@ static void telemetry_sample(struct lv_live *lv, struct xfer *x, const cJSON *ro
 	if (isfinite(temp)) {
 		d->temp_c = temp;
 		d->valid |= LV_SNAP_HAS_TEMP;
+	}
+	double emc = num(root, "emc_freq_hz"), used = num(root, "ram_used_bytes");
+	double total = num(root, "ram_total_bytes"), cpu = num(root, "cpu_load_pct");
+	if (isfinite(emc) && emc > 0 && emc < 1e12) {
+		d->emc_freq_hz = (uint64_t)emc;
+		d->valid |= LV_SNAP_HAS_EMC;
+	}
+	if (isfinite(used) && isfinite(total) && used >= 0 && total > 0 && used <= total &&
+	    total < 1e15) {
+		d->ram_used_bytes = (uint64_t)used;
+		d->ram_total_bytes = (uint64_t)total;
+		d->valid |= LV_SNAP_HAS_RAM;
+	}
+	if (isfinite(cpu) && cpu >= 0 && cpu <= 100) {
+		d->cpu_load_pct = cpu;
+		d->valid |= LV_SNAP_HAS_CPU;
 	}
 	if (isfinite(e)) {
 		if (!d->have_cum && d->tele_s == 0 && isfinite(p))

@@ -499,6 +499,9 @@ struct lv_cluster *lv_cluster_load(const char *path, char **why)
 int lv_cluster_build_costs(struct lv_cluster *c, enum lv_cost_mode mode, const char *predictor_path,
                            char **why)
 {
+	for (size_t k = 0; k < c->n_kinds; k++) /* before the predictor, which would not say why */
+		if (lv_cost_check_measured(c->kinds[k].profile, why) != LV_OK)
+			return LV_EINVAL;
 	if (mode != LV_COST_PROF && !c->predictor) {
 		const struct lv_profile **ps = lv_xmalloc(c->n_kinds * sizeof(*ps));
 		for (size_t k = 0; k < c->n_kinds; k++)

@@ -56,8 +56,16 @@ int lv_cost_mode_parse(const char *s, enum lv_cost_mode *out);
 const char *lv_cost_mode_name(enum lv_cost_mode m);
 
 /*
+ * LV_OK when the profile has measured points, else LV_EINVAL with *why
+ * naming the kind and the command that measures it (`loudva profile run`).
+ */
+int lv_cost_check_measured(const struct lv_profile *profile, char **why);
+
+/*
  * Builds the table for one kind. `pred` may be NULL only in prof mode.
- * NULL on error (*why set). Caller frees with lv_cost_table_free.
+ * NULL on error (*why set), among them a profile with no measured points
+ * (a kind known by its specs only), whose message names the command that
+ * measures it. Caller frees with lv_cost_table_free.
  */
 struct lv_cost_table *lv_cost_table_build(const struct lv_profile *profile,
                                           const struct lv_predictor *pred, enum lv_cost_mode mode,

@@ -66,10 +66,28 @@ out:
 	return rc;
 }
 
+int lv_cost_check_measured(const struct lv_profile *profile, char **why)
+{
+	if (profile->n_points > 0)
+		return LV_OK;
+	/*
+	 * A kind known by its specs only (profiles/README.md: the Orins): no
+	 * table of any mode, since neither the scheduler nor the twin may believe
+	 * a guess for a board nobody has measured.
+	 */
+	return lv_fail(why, LV_EINVAL,
+	               "%s (%s): no measured points yet — this kind is known by its specs only; "
+	               "measure it on the board with `loudva profile run --cluster FILE --device "
+	               "NAME --out profiles/%s.json` (profiles/README.md)",
+	               profile->kind, profile->display_name, profile->kind);
+}
+
 struct lv_cost_table *lv_cost_table_build(const struct lv_profile *profile,
                                           const struct lv_predictor *pred, enum lv_cost_mode mode,
                                           char **why)
 {
+	if (lv_cost_check_measured(profile, why) != LV_OK)
+		return NULL;
 	if (mode != LV_COST_PROF && !pred) {
 		lv_fail(why, LV_EINVAL, "%s: %s mode needs a predictor", profile->kind,
 		        lv_cost_mode_name(mode));

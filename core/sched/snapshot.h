@@ -29,6 +29,9 @@ enum {
 	LV_SNAP_HAS_ENERGY = 1u << 1,
 	LV_SNAP_HAS_LOAD = 1u << 2,
 	LV_SNAP_HAS_TEMP = 1u << 3,
+	LV_SNAP_HAS_EMC = 1u << 4, /* emc_freq_hz */
+	LV_SNAP_HAS_RAM = 1u << 5, /* ram_used_bytes, ram_total_bytes */
+	LV_SNAP_HAS_CPU = 1u << 6, /* cpu_load_pct */
 };
 
 /* A finished batch, as its frames ended. */
@@ -83,7 +86,10 @@ struct lv_snap_device {
 	double energy_j; /* since the controller started */
 	double load_pct;
 	double temp_c;
-	size_t n_rails; /* rails[] from the latest telemetry; 0 when unknown */
+	uint64_t emc_freq_hz; /* the memory (EMC) clock, Hz */
+	uint64_t ram_used_bytes, ram_total_bytes;
+	double cpu_load_pct; /* mean over the online cores, 0..100 */
+	size_t n_rails;      /* rails[] from the latest telemetry; 0 when unknown */
 	struct lv_snap_rail rails[LV_SNAP_RAILS];
 	uint64_t batches, frames; /* served */
 	uint64_t late;            /* QoS violations: served late */

@@ -6,7 +6,7 @@
 # failed to refuse them could not bind them: nothing here listens beyond
 # 127.0.0.0/8. With --require-token (what
 # listening beyond loopback implies) every endpoint but /healthz needs the
-# token: telemetry, the clocks, KServe inference and shared memory included;
+# token: telemetry (/telemetry and /metrics), the clocks, KServe inference and shared memory included;
 # on loopback without it, today's rules hold. A token file that group or
 # others may read is refused. Every bad argument exits 2 with one line
 # naming it, --listen included.
@@ -68,7 +68,7 @@ check "the log says what needs the token" grep -q "the token is needed for all b
 req GET "$R_URL/healthz"
 expect 200 "/healthz needs no token" '.status == "ok" and .token_configured'
 make_bin "$SCRATCH/b1.bin" 1
-for ep in /telemetry /gpu/frequencies /gpu/frequency /v2 /v2/health/live /v2/health/ready \
+for ep in /telemetry /metrics /gpu/frequencies /gpu/frequency /v2 /v2/health/live /v2/health/ready \
 	/v2/models/inception_graphdef /v2/models/inception_graphdef/ready \
 	/v2/systemsharedmemory/status; do
 	req GET "$R_URL$ep"
@@ -94,6 +94,8 @@ expect_error 404 "an unknown path is still 404" "no such endpoint"
 start_agent L --emulate agx-xavier --token-file "$SCRATCH/token"
 req GET "$L_URL/telemetry"
 expect 200 "loopback: telemetry needs no token"
+req GET "$L_URL/metrics"
+expect 200 "loopback: /metrics needs no token either"
 infer "$L_URL" "$SCRATCH/b1.bin"
 expect 200 "loopback: inference needs no token"
 req PUT "$L_URL/gpu/frequency" -d '{"hz": 1377000000}'

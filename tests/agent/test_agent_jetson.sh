@@ -2,7 +2,10 @@
 # The agent's real-Jetson backend over HTTP, against a fake sysfs tree this
 # script builds (--sysfs-root) and the thesis's real tegrastats logs replayed
 # (--tegrastats FILE) or a command's output (--tegrastats CMD). Expected
-# values come from the tree's files and from the logs read with awk.
+# values come from the tree's files and from the logs read with awk. The
+# Orin kinds replay real public lines (tests/agent/fixtures/README.md) on
+# trees laid out as JetPack 5 and 6 lay out sysfs, and their /metrics goes
+# through the real promtool.
 . "$(dirname "$0")/lib.sh"
 
 DATA=${LOUDVA_DATA:-../shared/data/jetson-measurements}
@@ -122,7 +125,14 @@ stop_agent T TERM
 check "command SIGTERM: exit 0" test "$STOP_RC" = 0
 check "the command was stopped with the agent" bash -c "! pgrep -f '$pattern'"
 
-# a command that is not there: the agent still controls clocks, telemetry says so
+# a command that is not there: the agent still controls clocks, telemetry says so, and
+# the temperatures come from the kernel's thermal zones (millidegrees; -256 C: no sensor)
+for z in 0:CPU-therm:23500 1:GPU-therm:22000 2:CV0-therm:-256000; do
+	IFS=: read -r n type mc <<<"$z"
+	mkdir -p "$SCRATCH/nano/sys/class/thermal/thermal_zone$n"
+	echo "$type" >"$SCRATCH/nano/sys/class/thermal/thermal_zone$n/type"
+	echo "$mc" >"$SCRATCH/nano/sys/class/thermal/thermal_zone$n/temp"
+done
 start_agent M --sysfs-root "$SCRATCH/nano" --tegrastats "/nonexistent/tegrastats --interval 200"
 for i in $(seq 1 200); do
 	[ "$(jget "$M_URL/telemetry" .tegrastats.running)" = false ] && break
@@ -130,8 +140,143 @@ for i in $(seq 1 200); do
 done
 req GET "$M_URL/telemetry"
 expect 200 "no tegrastats: no power, and it says so" '.power_w == null and (.tegrastats.running | not) and .tegrastats.samples == 0 and .gpu_freq_hz > 0'
+check "  temperatures from sysfs, the absent sensor left out" jq -e '.temperatures_c == {"CPU-therm": 23.5, "GPU-therm": 22}' "$SCRATCH/body"
 stop_agent M INT
 check "SIGINT: exit 0" test "$STOP_RC" = 0
+
+
+# ---- the Orins: detection, the devfreq node, the full telemetry, /metrics ----------
+FIX=tests/agent/fixtures
+# make_orin DIR MODEL COMPATIBLE NODE FREQS...: a board whose GPU devfreq lives under
+# sys/devices/platform (the real path) with sys/class/devfreq/NODE a symlink to it,
+# as sysfs lays it out; COMPATIBLE's entries are ';'-separated here, NUL-separated in
+# the file.
+make_orin() {
+	local root=$1 model=$2 compat=$3 node=$4
+	shift 4
+	local real=sys/devices/platform/bus@0/$node/devfreq/$node
+	make_tree "$root" "$model" "$real" "$@"
+	printf '%s\0' ${compat//;/ } >"$root/proc/device-tree/compatible"
+	mkdir -p "$root/sys/class/devfreq"
+	ln -s "../../devices/platform/bus@0/$node/devfreq/$node" "$root/sys/class/devfreq/$node"
+}
+# sourced clock tables (tests/agent/fixtures/README.md, agents/README.md)
+AGXO_F=(306000000 408000000 510000000 612000000 714000000 816000000 918000000 1020000000 1122000000 1224000000 1300500000)
+ONANO_F=(306000000 408000000 510000000 612000000 714000000 816000000 918000000 1020000000)
+ONX_F=(306000000 408000000 510000000 612000000 714000000 816000000 918000000)
+# JetPack 6 names the node 17000000.gpu, JetPack 5 17000000.ga10b
+make_orin "$SCRATCH/agxo" "NVIDIA Jetson AGX Orin Developer Kit" \
+	"nvidia,p3737-0000+p3701-0005;nvidia,p3701-0005;nvidia,tegra234" 17000000.gpu "${AGXO_F[@]}"
+make_orin "$SCRATCH/onano" "NVIDIA Jetson Orin Nano Developer Kit" \
+	"nvidia,p3768-0000+p3767-0005;nvidia,p3767-0005;nvidia,tegra234" 17000000.gpu "${ONANO_F[@]}"
+# early JetPack 5 names every small Orin carrier "Orin Jetson-Small": the module decides
+make_orin "$SCRATCH/onx" "NVIDIA Orin Jetson-Small Developer Kit" \
+	"nvidia,p3768-0000+p3767-0000;nvidia,p3767-0000;nvidia,tegra234" 17000000.ga10b "${ONX_F[@]}"
+
+start_agent AO --sysfs-root "$SCRATCH/agxo" --tegrastats "$FIX/agx-orin-jp6.tegrastats.log" \
+	--tegrastats-interval 0.01 --token-file "$SCRATCH/token"
+start_agent ON --sysfs-root "$SCRATCH/onano" --tegrastats "$FIX/orin-nano-jp6.tegrastats.log" \
+	--tegrastats-interval 0.01 --token-file "$SCRATCH/token"
+start_agent OX --sysfs-root "$SCRATCH/onx" --tegrastats "$FIX/orin-nano-jp6.tegrastats.log" \
+	--tegrastats-interval 0.01 --token-file "$SCRATCH/token"
+req GET "$AO_URL/healthz"
+expect 200 "AGX Orin: kind from the compatible list" '.kind == "agx-orin" and .model == "NVIDIA Jetson AGX Orin Developer Kit"'
+req GET "$ON_URL/healthz"
+expect 200 "Orin Nano" '.kind == "orin-nano"'
+req GET "$OX_URL/healthz"
+expect 200 "Orin NX, its model string ambiguous" '.kind == "orin-nx" and .model == "NVIDIA Orin Jetson-Small Developer Kit"'
+req GET "$AO_URL/gpu/frequencies"
+expect 200 "AGX Orin clocks through sys/class/devfreq/17000000.gpu" ".frequencies_hz == [$(IFS=,; echo "${AGXO_F[*]}")]"
+req GET "$OX_URL/gpu/frequencies"
+expect 200 "Orin NX clocks through sys/class/devfreq/17000000.ga10b" ".frequencies_hz == [$(IFS=,; echo "${ONX_F[*]}")]"
+AODIR=$SCRATCH/agxo/sys/devices/platform/bus@0/17000000.gpu/devfreq/17000000.gpu
+req PUT "$AO_URL/gpu/frequency" "${AUTH[@]}" -d "{\"hz\": ${AGXO_F[3]}}"
+expect 200 "AGX Orin pin ${AGXO_F[3]}" ".pinned and .target_hz == ${AGXO_F[3]}"
+check "  written through the symlink: min_freq" test "$(cat "$AODIR/min_freq")" = "${AGXO_F[3]}"
+check "  and max_freq" test "$(cat "$AODIR/max_freq")" = "${AGXO_F[3]}"
+req DELETE "$AO_URL/gpu/frequency" "${AUTH[@]}"
+expect 200 "AGX Orin release" '(.pinned | not)'
+check "  the full range back" test "$(cat "$AODIR/min_freq") $(cat "$AODIR/max_freq")" = "${AGXO_F[0]} ${AGXO_F[-1]}"
+
+await "$AO_URL/telemetry" '.tegrastats.samples >= 3' true 0.05 || true
+req GET "$AO_URL/telemetry"
+cp "$SCRATCH/body" "$SCRATCH/agxo-tel.json"
+expect 200 "AGX Orin telemetry: three rails, their sum, the memory clock, RAM, CPU, temperatures" \
+	'.tegrastats.malformed == 0 and (.rails_w | keys) == ["VDD_CPU_CV","VDD_GPU_SOC","VIN_SYS_5V0"] and ((.power_w - ([.rails_w[]] | add)) | fabs) < 1e-9 and .emc_freq_hz == 2133000000 and (.emc_load_pct | IN(2, 3)) and .ram_total_bytes == 62841 * 1048576 and (.ram_used_bytes / 1048576 | IN(18207, 18202, 18203)) and .cpu_cores_online == 12 and .cpu_load_pct > 0 and (.temperatures_c | keys) == ["cpu","soc0","soc1","soc2","tj"] and .gpu_freq_hz == 1300500000'
+# the same sample through /metrics, checked by promtool and against /telemetry
+req GET "$AO_URL/metrics"
+cp "$SCRATCH/body" "$SCRATCH/agxo.prom"
+expect 200 "AGX Orin /metrics"
+check "  text/plain; version=0.0.4" grep -qi '^content-type: text/plain; version=0.0.4' "$SCRATCH/headers"
+if command -v promtool >/dev/null; then
+	check "  promtool check metrics accepts it" bash -c "promtool check metrics <'$SCRATCH/agxo.prom' >'$SCRATCH/promtool.out' 2>&1 || { cat '$SCRATCH/promtool.out' >&2; false; }"
+else
+	fail "promtool is not installed (make deps installs the prometheus package)"
+fi
+# metric VALUE-OF NAME[{LABELS}]: the sample's value in the exposition
+metric() { awk -v n="$1" '$1 == n { print $2 }' "$SCRATCH/agxo.prom"; }
+check "  every family has HELP and TYPE" bash -c "test \$(grep -c '^# HELP loudva_agent_' '$SCRATCH/agxo.prom') -ge 15 && test \$(grep -c '^# HELP' '$SCRATCH/agxo.prom') = \$(grep -c '^# TYPE' '$SCRATCH/agxo.prom')"
+check "  loudva_agent_info names the board" grep -q '^loudva_agent_info{backend="jetson",kind="agx-orin",model="NVIDIA Jetson AGX Orin Developer Kit"} 1$' "$SCRATCH/agxo.prom"
+check "  the memory clock in Hz" test "$(metric loudva_agent_emc_frequency_hertz)" = 2133000000
+check "  the GPU clock in Hz" test "$(metric loudva_agent_gpu_frequency_hertz)" = 1300500000
+check "  rails in watts, one per rail" test "$(metric 'loudva_agent_rail_power_watts{rail="VDD_GPU_SOC"}')" = 2.412
+check "  tj in Celsius" grep -q '^loudva_agent_temperature_celsius{sensor="tj"} 52\.' "$SCRATCH/agxo.prom"
+check "  RAM in bytes" test "$(metric loudva_agent_ram_total_bytes)" = $((62841 * 1048576))
+check "  energy is a counter" grep -q '^# TYPE loudva_agent_energy_joules_total counter$' "$SCRATCH/agxo.prom"
+check "  no tegrastats line was malformed" test "$(metric loudva_agent_tegrastats_malformed_total)" = 0
+
+await "$ON_URL/telemetry" '.tegrastats.samples >= 2' true 0.05 || true
+req GET "$ON_URL/telemetry"
+expect 200 "Orin Nano telemetry: VDD_IN the total, EMC 2133 busy or 204 idle" \
+	'.tegrastats.malformed == 0 and (.rails_w | keys) == ["VDD_CPU_GPU_CV","VDD_IN","VDD_SOC"] and .power_w == .rails_w.VDD_IN and (.emc_freq_hz | IN(2133000000, 204000000)) and .cpu_cores_online == 6 and (.temperatures_c | has("gpu"))'
+req GET "$ON_URL/metrics"
+cp "$SCRATCH/body" "$SCRATCH/onano.prom"
+check "Orin Nano /metrics: promtool accepts it" bash -c "promtool check metrics <'$SCRATCH/onano.prom' >/dev/null 2>&1"
+req GET "$OX_URL/telemetry"
+expect 200 "Orin NX telemetry (the Orin Nano's lines: same rails)" '(.rails_w | has("VDD_IN")) and .gpu_freq_hz == 918000000'
+for n in AO ON OX; do
+	stop_agent "$n" TERM
+	check "$n SIGTERM: exit 0" test "$STOP_RC" = 0
+done
+
+# an Orin tree without a devfreq node: both JetPacks' paths are named
+mkdir -p "$SCRATCH/onode/proc/device-tree"
+printf 'NVIDIA Jetson AGX Orin Developer Kit\0' >"$SCRATCH/onode/proc/device-tree/model"
+rc=0
+"$LOUDVA_AGENT" --sysfs-root "$SCRATCH/onode" --tegrastats "" --listen 127.0.0.1:0 2>"$SCRATCH/err" || rc=$?
+check "Orin without devfreq: exit 2 (rc $rc)" test "$rc" = 2
+check "  naming both nodes" grep -q "sys/class/devfreq/17000000.ga10b/available_frequencies nor sys/class/devfreq/17000000.gpu/available_frequencies" "$SCRATCH/err"
+
+# ---- the controller's /status: a real board's telemetry per device --------------------
+# A Nano as a site runs it: this agent on the board (the thesis's Nano log, which has the
+# memory clock, RAM and CPU fields), Triton beside it (an emulated Nano serves /v2 here).
+LOUDVA=${LOUDVA:-build/san/loudva}
+. tests/live/lib.sh
+start_agent S --sysfs-root "$SCRATCH/nano" --tegrastats "$DATA/tegrastats/nano.log" \
+	--tegrastats-interval 0.01 --token-file "$SCRATCH/token"
+start_agent T --emulate nano --token-file "$SCRATCH/token"
+cat >"$SCRATCH/site.json" <<EOF
+{"name": "site", "profiles": "$PWD/profiles", "token_file": "$SCRATCH/token",
+ "devices": [{"name": "nano-00", "kind": "nano", "agent": "$S_URL", "triton": "$T_URL"}]}
+EOF
+if start_serve "$SCRATCH/serve" --cluster "$SCRATCH/site.json" --mode prof; then
+	st() { curl -s "http://127.0.0.1:$SERVE_PORT/status"; }
+	for _ in $(seq 1 200); do
+		[ "$(st | jq -r '.devices[0].emc_freq_hz')" != null ] && break
+		sleep 0.05
+	done
+	st >"$SCRATCH/status.json"
+	# the log's memory clocks, RAM total and rails, read with awk
+	emcs=$(awk '{ for (i = 1; i < NF; i++) if ($i == "EMC_FREQ") { split($(i + 1), v, "@"); print v[2] * 1000000 } }' "$DATA/tegrastats/nano.log" | sort -u | paste -sd,)
+	total=$(awk 'NR == 1 { split($2, v, "/"); print v[2] + 0 }' "$DATA/tegrastats/nano.log")
+	check "/status: the memory clock is one of the log's ($emcs)" jq -e ".devices[0].emc_freq_hz | IN($emcs)" "$SCRATCH/status.json"
+	check "/status: RAM of the log's board (${total} MB)" jq -e ".devices[0].ram_total_bytes == $total * 1048576 and .devices[0].ram_used_bytes > 0" "$SCRATCH/status.json"
+	check "/status: CPU load and the three rails" jq -e '.devices[0].cpu_load_pct >= 0 and (.devices[0].rails_w | keys) == ["POM_5V_CPU","POM_5V_GPU","POM_5V_IN"] and .devices[0].power_w == .devices[0].rails_w.POM_5V_IN' "$SCRATCH/status.json"
+	kill -INT "$SERVE_PID"
+	wait "$SERVE_PID" || fail "serve did not exit 0 on SIGINT"
+fi
+stop_agent S TERM
+stop_agent T TERM
 
 # ---- a board LoudVA does not know ------------------------------------------------
 make_tree "$SCRATCH/pi" "Raspberry Pi 4 Model B Rev 1.4" "$NANO_DEV" 100 200

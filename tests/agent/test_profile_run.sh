@@ -4,7 +4,9 @@
 # must match the profile within 3% (expected values read with jq, never from
 # the program); an interrupted sweep releases the clock and resumes to a
 # complete profile; a device that dies mid-sweep gives exit 1, a message
-# naming it and the point, and a profile marked incomplete.
+# naming it and the point, and a profile marked incomplete. A spec-only
+# kind (an AGX Orin) is refused until a sweep on its board measures it,
+# then scheduled.
 . "$(dirname "$0")/lib.sh"
 LOUDVA=${LOUDVA:-build/san/loudva}
 PROF=profiles/nano.json
@@ -110,5 +112,46 @@ check "embedded sweep exits 0 (got $rc: $(tail -2 "$SCRATCH/run5.err"))" test "$
 check "embedded point within 3%" within "$(energy $F2 1 "$SCRATCH/e.json")" "$(energy $F2 1 $PROF)" 0.03
 "$LOUDVA" profile run --bogus 2>/dev/null
 check "bad option exits 2" test $? -eq 2
+
+# ---- 5. a kind known by its specs only: refused until measured, then usable ----------
+# An AGX Orin as a site runs it: the agent on the board (a fake JetPack 6 tree, a "kernel"
+# loop here making cur_freq follow the pin, the public Orin lines replayed), Triton beside it
+# (agent A's emulated Nano, so the latencies are a Nano's: this checks the workflow, not
+# an Orin's figures).
+OT=$SCRATCH/orin-tree
+ODEV=$OT/sys/devices/platform/bus@0/17000000.gpu/devfreq/17000000.gpu
+mkdir -p "$OT/proc/device-tree" "$ODEV" "$OT/sys/class/devfreq"
+printf 'NVIDIA Jetson AGX Orin Developer Kit\0' >"$OT/proc/device-tree/model"
+jq -r '.freqs_hz | join(" ")' profiles/agx-orin.json >"$ODEV/available_frequencies"
+jq -r '.freqs_hz[0]' profiles/agx-orin.json | tee "$ODEV/min_freq" >"$ODEV/cur_freq"
+jq -r '.freqs_hz[-1]' profiles/agx-orin.json >"$ODEV/max_freq"
+ln -s ../../devices/platform/bus@0/17000000.gpu/devfreq/17000000.gpu "$OT/sys/class/devfreq/17000000.gpu"
+(while :; do cp "$ODEV/min_freq" "$ODEV/cur_freq.new" && mv "$ODEV/cur_freq.new" "$ODEV/cur_freq"; sleep 0.02; done) &
+KERNEL_PID=$!
+start_agent O --sysfs-root "$OT" --tegrastats tests/agent/fixtures/agx-orin-jp6.tegrastats.log \
+	--tegrastats-interval 0.01 --token-file "$SCRATCH/token"
+mkdir -p "$SCRATCH/op"
+cp profiles/*.json "$SCRATCH/op/"
+printf '{"name": "o", "profiles": "%s", "devices": [{"name": "agx-orin-00", "kind": "agx-orin", "agent": "%s", "triton": "%s"}]}\n' \
+	"$SCRATCH/op" "$O_URL" "$A_URL" >"$SCRATCH/o.json"
+"$LOUDVA" profile show "$SCRATCH/op/agx-orin.json" --no-predictor >"$SCRATCH/oshow.txt" 2>&1
+check "spec-only: profile show says it is not measured, naming the command" grep -q "^measure it on the board with loudva profile run --cluster FILE --device NAME --out profiles/agx-orin.json$" "$SCRATCH/oshow.txt"
+rc=0
+"$LOUDVA" decide --queue 1 --remaining 1 --cluster "$SCRATCH/o.json" 2>"$SCRATCH/od1.err" || rc=$?
+check "spec-only: decide refuses (rc $rc)" test "$rc" -ne 0
+check "  naming the kind and the command that measures it" grep -q "agx-orin (Jetson AGX Orin 64GB): no measured points yet.*loudva profile run --cluster FILE --device NAME" "$SCRATCH/od1.err"
+OF=$(jq -r '.freqs_hz[1]' profiles/agx-orin.json)
+rc=0
+"$LOUDVA" profile run --cluster "$SCRATCH/o.json" --token-file "$SCRATCH/token" --device agx-orin-00 \
+	--freqs "$OF" --batches 1 --requests 1 --max-windows 3 --out "$SCRATCH/op/agx-orin.json" 2>"$SCRATCH/orun.err" || rc=$?
+check "the sweep of the AGX Orin exits 0 (got $rc: $(tail -2 "$SCRATCH/orun.err"))" test "$rc" -eq 0
+check "  its profile has the measured point" jq -e "[.points[] | [.freq_hz, .batch]] == [[$OF, 1]]" "$SCRATCH/op/agx-orin.json"
+check "  and the idle power measured at $OF Hz, no longer the estimate" jq -e --argjson f "$OF" '[.freqs_hz, .idle_power_w] | transpose | map(select(.[0] == $f))[0][1] != 7.132' "$SCRATCH/op/agx-orin.json"
+check "  the clock released" test "$(cat "$ODEV/min_freq") $(cat "$ODEV/max_freq")" = "$(jq -r '"\(.freqs_hz[0]) \(.freqs_hz[-1])"' profiles/agx-orin.json)"
+rc=0
+"$LOUDVA" decide --queue 1 --remaining 1 --mode prof --cluster "$SCRATCH/o.json" >"$SCRATCH/od2.out" 2>"$SCRATCH/od2.err" || rc=$?
+check "measured: decide schedules on it (rc $rc: $(tail -1 "$SCRATCH/od2.err"))" test "$rc" -eq 0
+kill "$KERNEL_PID"
+wait "$KERNEL_PID" 2>/dev/null
 
 finish

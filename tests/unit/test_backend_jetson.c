@@ -1,12 +1,11 @@
 /*
  * The real Jetson backend against a fake sysfs tree the test builds:
- * the board kind from /proc/device-tree/model strings, the devfreq
- * directory per kind, available clocks (unsorted, duplicated in the file),
- * cur_freq read back, pin and release writes — their order observed with
- * inotify (IN_CLOSE_WRITE per file, in the order the backend closed them)
- * and replayed against the starting [min, max] to check min <= max after
- * every single write — a failed write named, and telemetry from a
- * replayed log.
+ * the board kind from /proc/device-tree/model strings and compatible
+ * lists (the Orin modules' part numbers), the devfreq directories per kind, available clocks
+ * (unsorted, duplicated in the file), cur_freq read back, pin and release writes — their order
+ * observed with inotify (IN_CLOSE_WRITE per file, in the order the backend closed them) and
+ * replayed against the starting [min, max] to check min <= max after every single write — a failed
+ * write named, and telemetry from a replayed log.
  */
 #include "testutil.h"
 
@@ -161,13 +160,40 @@ static void test_kinds(void **state)
 	assert_string_equal(lv_backend_jetson_kind("Jetson-AGX"), "agx-xavier");
 	assert_string_equal(lv_backend_jetson_kind("NVIDIA Jetson AGX Xavier Developer Kit"),
 	                    "agx-xavier");
-	assert_null(lv_backend_jetson_kind("NVIDIA Jetson AGX Orin Developer Kit"));
+	assert_string_equal(lv_backend_jetson_kind("NVIDIA Jetson AGX Orin Developer Kit"),
+	                    "agx-orin");
+	assert_string_equal(lv_backend_jetson_kind("NVIDIA Jetson Orin Nano Developer Kit"),
+	                    "orin-nano");
+	assert_string_equal(
+	    lv_backend_jetson_kind("NVIDIA Jetson Orin NX Engineering Reference Developer Kit"),
+	    "orin-nx");
+	/* early JetPack 5 names every small Orin carrier so: the compatible list decides */
+	assert_null(lv_backend_jetson_kind("NVIDIA Orin Jetson-Small Developer Kit"));
 	assert_null(lv_backend_jetson_kind("NVIDIA Jetson TX2"));
 	assert_null(lv_backend_jetson_kind("Raspberry Pi 4 Model B Rev 1.4"));
 	assert_string_equal(lv_backend_jetson_devfreq_dir("nano"),
 	                    "sys/devices/57000000.gpu/devfreq/57000000.gpu");
 	assert_string_equal(lv_backend_jetson_devfreq_dir("agx-xavier"), NX_DEVFREQ);
 	assert_null(lv_backend_jetson_devfreq_dir("tx2"));
+	const char *const *orin = lv_backend_jetson_devfreq_dirs("orin-nx");
+	assert_string_equal(orin[0], "sys/class/devfreq/17000000.ga10b");
+	assert_string_equal(orin[1], "sys/class/devfreq/17000000.gpu");
+	assert_null(orin[2]);
+
+	/* compatible lists: NUL-separated, the module's part number decides */
+	static const char agx[] =
+	    "nvidia,p3737-0000+p3701-0005\0nvidia,p3701-0005\0nvidia,tegra234";
+	static const char nx[] = "nvidia,p3768-0000+p3767-0000\0nvidia,p3767-0000\0nvidia,tegra234";
+	static const char nano[] =
+	    "nvidia,p3768-0000+p3767-0005\0nvidia,p3767-0005\0nvidia,tegra234";
+	static const char xavier[] = "nvidia,p2972-0000\0nvidia,tegra194";
+	assert_string_equal(lv_backend_jetson_kind_compat(agx, sizeof(agx)), "agx-orin");
+	assert_string_equal(lv_backend_jetson_kind_compat(nx, sizeof(nx)), "orin-nx");
+	assert_string_equal(lv_backend_jetson_kind_compat(nano, sizeof(nano)), "orin-nano");
+	assert_null(lv_backend_jetson_kind_compat(xavier, sizeof(xavier)));
+	assert_null(lv_backend_jetson_kind_compat("", 0));
+	/* no NUL at the end (a cut file) is still read within its length */
+	assert_string_equal(lv_backend_jetson_kind_compat(nx, 28), "orin-nx");
 }
 
 static void test_clocks_and_pin_order(void **state)

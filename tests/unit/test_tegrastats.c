@@ -9,6 +9,10 @@
  * rails (sum of the AGX's six rails, VDD_IN, POM_5V_IN): per run of lines
  * sharing a stamp, mean power × seconds to the next stamp; the last run and
  * every Nano line × 0.2 s.
+ *
+ * The Orin formats come from real lines published with their boards
+ * (tests/agent/fixtures/README.md names each source): AGX Orin on
+ * JetPack 5.1 and 6.1, Orin Nano on JetPack 6.2; values hand-read.
  */
 #include "testutil.h"
 
@@ -237,12 +241,157 @@ static void test_messages(void **state)
 	assert_int_equal(s.n_temps, 0); /* -256C: no sensor */
 }
 
+/* The first line of a fixture of tests/agent/fixtures, parsed. */
+static void fixture_line(const char *name, int nth, struct lv_tegrastats_sample *s)
+{
+	char *path = lv_xasprintf("tests/agent/fixtures/%s.tegrastats.log", name);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char line[LV_TS_LINE_MAX + 16];
+	for (int i = 0; i < nth; i++)
+		assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	free(path);
+	char *why = NULL;
+	int rc = lv_tegrastats_parse(line, s, &why);
+	if (rc != 1)
+		print_error("%s line %d: %s\n", name, nth, why ? why : "blank");
+	assert_int_equal(rc, 1);
+}
+
+/* AGX Orin 64 GB, JetPack 5.1: two GPC clocks, NC channels, upper-case sensors. */
+static void test_agx_orin_jp5(void **state)
+{
+	struct lv_tegrastats_sample s;
+	(void)state;
+	fixture_line("agx-orin-jp5", 1, &s);
+	/* VDD_GPU_SOC 2399mW VDD_CPU_CV 400mW VIN_SYS_5V0 4032mW NC 0mW
+	 * VDDQ_VDD2_1V8AO 301mW NC 0mW: the NCs dropped, no input rail, the sum */
+	assert_int_equal(s.n_rails, 4);
+	assert_null(rail(&s, "NC"));
+	assert_int_equal(s.input_rail, -1);
+	assert_near(s.power_w, 2.399 + 0.400 + 4.032 + 0.301, 1e-12);
+	assert_near(rail(&s, "VIN_SYS_5V0")->power_w, 4.032, 1e-12);
+	assert_int_equal(s.gpu_freq_hz, 0); /* "GR3D_FREQ 0%@0": the GPU is gated */
+	assert_true(s.valid & LV_TS_EMC_FREQ);
+	assert_int_equal(s.emc_freq_hz, 2133000000);
+	assert_near(s.emc_load_pct, 0, 0);
+	assert_true(s.valid & LV_TS_RAM);
+	assert_near(s.ram_used_mb, 1282, 0);
+	assert_near(s.ram_total_mb, 62795, 0);
+	assert_true(s.valid & LV_TS_CPU);
+	assert_int_equal(s.cpu_cores, 12);
+	assert_int_equal(s.cpu_online, 12);
+	assert_near(s.cpu_load_pct, 0, 0);
+	/* CV0, CV1, GPU, CV2 read -256C (no sensor): dropped */
+	assert_int_equal(s.n_temps, 7);
+	assert_near(temp(&s, "tj"), 42.593, 1e-12);
+	assert_near(temp(&s, "SOC2"), 39.343, 1e-12);
+	assert_true(isnan(temp(&s, "CV0")));
+}
+
+/* AGX Orin, JetPack 6.1 (L4T 36.4.4): "x%@[a,b]", lower-case sensors, three rails. */
+static void test_agx_orin_jp6(void **state)
+{
+	struct lv_tegrastats_sample s;
+	struct lv_tegrastats_meter m;
+	(void)state;
+	fixture_line("agx-orin-jp6", 2, &s);
+	assert_int_equal(s.n_rails, 3);
+	assert_near(s.power_w, 2.412 + 1.607 + 4.607, 1e-12);
+	assert_near(rail(&s, "VIN_SYS_5V0")->avg_w, 4.657, 1e-12);
+	assert_int_equal(s.emc_freq_hz, 2133000000);
+	assert_near(s.emc_load_pct, 3, 0);
+	assert_near(s.ram_used_mb, 18202, 0);
+	/* CPU [16,6,4,4,4,33,0,40,3,46,6,2]: 164 / 12 */
+	assert_near(s.cpu_load_pct, 164.0 / 12, 1e-12);
+	assert_int_equal(s.n_temps, 5);
+	assert_near(temp(&s, "soc1"), 49.531, 1e-12);
+	assert_true(s.valid & LV_TS_STAMP);
+	/* the whole file: three samples a second apart */
+	lv_tegrastats_meter_init(&m, 0.2);
+	FILE *f = fopen("tests/agent/fixtures/agx-orin-jp6.tegrastats.log", "r");
+	assert_non_null(f);
+	char line[LV_TS_LINE_MAX + 16];
+	while (fgets(line, sizeof(line), f))
+		assert_int_equal(lv_tegrastats_meter_feed(&m, line), 1);
+	fclose(f);
+	lv_tegrastats_meter_finish(&m);
+	assert_int_equal(m.samples, 3);
+	/* 8.726 W for 1 s, 8.626 W for 1 s, the last by the interval: 8.726 x 0.2 */
+	assert_near(m.energy_j, 8.726 + 8.626 + 8.726 * 0.2, 1e-9);
+}
+
+/* Orin Nano Super, JetPack 6.2 (L4T 36.4.3): VDD_IN, "x%@[MHz]", six cores. */
+static void test_orin_nano_jp6(void **state)
+{
+	struct lv_tegrastats_sample s;
+	(void)state;
+	fixture_line("orin-nano-jp6", 1, &s);
+	assert_int_equal(s.n_rails, 3);
+	assert_int_equal(s.input_rail, 0);
+	assert_near(s.power_w, 16.321, 1e-12); /* VDD_IN, not the sum */
+	assert_int_equal(s.gpu_freq_hz, 612000000);
+	assert_near(s.gpu_load_pct, 99, 0);
+	assert_int_equal(s.emc_freq_hz, 2133000000);
+	assert_near(s.emc_load_pct, 61, 0);
+	assert_near(s.cpu_load_pct, 42.0 / 6, 1e-12);
+	assert_near(temp(&s, "gpu"), 58.625, 1e-12);
+	fixture_line("orin-nano-jp6", 2, &s); /* idle: the memory clock down at 204 MHz */
+	assert_int_equal(s.emc_freq_hz, 204000000);
+	assert_int_equal(s.gpu_freq_hz, 305000000);
+	assert_near(s.power_w, 5.251, 1e-12);
+}
+
+/* The informative fields in other shapes; none of them rejects the line. */
+static void test_informative_fields(void **state)
+{
+	struct lv_tegrastats_sample s;
+	(void)state;
+	const char *tail = " GR3D_FREQ 5% VDD_IN 1000mW/1000mW";
+	const struct {
+		const char *head;
+		unsigned want;
+		uint64_t emc_hz;
+		int online;
+	} cases[] = {
+		{ "EMC_FREQ 0%", LV_TS_EMC_LOAD, 0, 0 },
+		{ "EMC_FREQ @2133", LV_TS_EMC_FREQ, 2133000000, 0 },
+		{ "EMC_FREQ 7%@[665]", LV_TS_EMC_LOAD | LV_TS_EMC_FREQ, 665000000, 0 },
+		{ "EMC_FREQ lots", 0, 0, 0 },
+		{ "CPU [1%@729,off,off,3%@729]", LV_TS_CPU, 0, 2 },
+		{ "CPU [off,off]", LV_TS_CPU, 0, 0 },
+		{ "CPU [17%,13%]@408", 0, 0, 0 },
+		{ "RAM 3162/7620MB", LV_TS_RAM, 0, 0 },
+		{ "RAM 9/8MB", 0, 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *line = lv_xasprintf("%s%s", cases[i].head, tail);
+		assert_int_equal(lv_tegrastats_parse(line, &s, NULL), 1);
+		unsigned got = s.valid & (LV_TS_EMC_LOAD | LV_TS_EMC_FREQ | LV_TS_CPU | LV_TS_RAM);
+		if (got != cases[i].want)
+			print_error("'%s': valid %#x, want %#x\n", line, got, cases[i].want);
+		assert_int_equal(got, cases[i].want);
+		assert_int_equal(s.emc_freq_hz, cases[i].emc_hz);
+		assert_int_equal(s.cpu_online, cases[i].online);
+		free(line);
+	}
+	assert_int_equal(lv_tegrastats_parse("CPU [1%@729,off,off,3%@729]"
+	                                     " GR3D_FREQ 5% VDD_IN 1000mW/1000mW",
+	                                     &s, NULL),
+	                 1);
+	assert_near(s.cpu_load_pct, 2, 1e-12);
+	assert_int_equal(s.cpu_cores, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_agx_log),   cmocka_unit_test(test_nx_log),
-		cmocka_unit_test(test_nano_log),  cmocka_unit_test(test_stamp_runs),
-		cmocka_unit_test(test_malformed), cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_agx_log),       cmocka_unit_test(test_nx_log),
+		cmocka_unit_test(test_nano_log),      cmocka_unit_test(test_stamp_runs),
+		cmocka_unit_test(test_malformed),     cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_agx_orin_jp5),  cmocka_unit_test(test_agx_orin_jp6),
+		cmocka_unit_test(test_orin_nano_jp6), cmocka_unit_test(test_informative_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
