@@ -51,7 +51,7 @@ declare -A LIBS=(
 	[core/exp]="cjson"
 	[core/harness]="curl cjson"
 	[core/deploy]="libssh yaml"
-	[agents]="microhttpd curl cjson"
+	[agents]="microhttpd curl cjson turbojpeg"
 	[views]="curses"
 	[console]="cjson curl curses sqlite3 microhttpd systemd"
 )
