@@ -422,6 +422,41 @@ void lv_image_to_tensor(const struct lv_image *img, int out_w, int out_h, float 
 int lv_image_preprocess(const void *bytes, size_t len, const struct lv_model_info *model,
                         float *out, char **why)
 {
+	return lv_image_prepare(bytes, len, model, out, NULL, why);
+}
+
+void lv_image_to_pixels(const struct lv_image *img, int out_w, int out_h, uint8_t *out)
+{
+	int *x0 = lv_xmalloc(sizeof(int) * ((size_t)out_w * 2 + (size_t)out_h * 2));
+	int *x1 = x0 + out_w, *y0 = x1 + out_w, *y1 = y0 + out_h;
+	float *tx = lv_xmalloc(sizeof(float) * ((size_t)out_w + (size_t)out_h));
+	float *ty = tx + out_w;
+	const size_t stride = (size_t)img->width * 3;
+
+	axis_taps(img->width, out_w, x0, x1, tx);
+	axis_taps(img->height, out_h, y0, y1, ty);
+	for (int j = 0; j < out_h; j++) {
+		const uint8_t *r0 = img->rgb + (size_t)y0[j] * stride;
+		const uint8_t *r1 = img->rgb + (size_t)y1[j] * stride;
+		uint8_t *o = out + (size_t)j * out_w * 3;
+		for (int i = 0; i < out_w; i++) {
+			const uint8_t *a0 = r0 + (size_t)x0[i] * 3, *b0 = r0 + (size_t)x1[i] * 3;
+			const uint8_t *a1 = r1 + (size_t)x0[i] * 3, *b1 = r1 + (size_t)x1[i] * 3;
+			for (int c = 0; c < 3; c++) {
+				float top = a0[c] + tx[i] * (float)(b0[c] - a0[c]);
+				float bot = a1[c] + tx[i] * (float)(b1[c] - a1[c]);
+				float v = top + ty[j] * (bot - top);
+				*o++ = (uint8_t)(v + 0.5f); /* within [0, 255]: a blend of bytes */
+			}
+		}
+	}
+	free(x0);
+	free(tx);
+}
+
+int lv_image_prepare(const void *bytes, size_t len, const struct lv_model_info *model,
+                     float *tensor, uint8_t *pixels, char **why)
+{
 	struct lv_image img;
 
 	if (model->channels != 3 || model->width <= 0 || model->height <= 0)
@@ -431,7 +466,10 @@ int lv_image_preprocess(const void *bytes, size_t len, const struct lv_model_inf
 	int rc = decode(bytes, len, model->width, model->height, 1, &img, why);
 	if (rc < 0)
 		return rc;
-	lv_image_to_tensor(&img, model->width, model->height, out);
+	if (tensor)
+		lv_image_to_tensor(&img, model->width, model->height, tensor);
+	if (pixels)
+		lv_image_to_pixels(&img, model->width, model->height, pixels);
 	pixels_release(&img, 1);
 	return 0;
 }

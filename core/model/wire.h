@@ -27,6 +27,12 @@ enum lv_wire {
 
 #define LV_WIRE_COUNT 3
 
+/*
+ * The input tensor of the uint8 and jpeg ensembles (model_repository/
+ * <model>_uint8 and _jpeg): the frames before the device's preprocessing.
+ */
+#define LV_WIRE_INPUT "image"
+
 /* "fp32", "uint8", "jpeg"; "?" for a value outside the enum. */
 const char *lv_wire_name(enum lv_wire w);
 
