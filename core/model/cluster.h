@@ -84,6 +84,13 @@ struct lv_device {
 	int shm;           /* Triton shares this host's /dev/shm: batches go through its
 	                    * system shared memory extension (the live controller) */
 	enum lv_wire wire; /* what its batches carry: LV_WIRE_FP32 unless the file says */
+	/*
+	 * Owned; NULL for fp32. A wire format with on-device preprocessing
+	 * makes the device's costs its kind's plus the format's per-frame term
+	 * (lv_profile_preprocess): what the scheduler believes and what the
+	 * device does. Built by lv_cluster_build_costs.
+	 */
+	struct lv_cost_table *cost_own, *truth_own;
 	/* Engine-maintained state. */
 	enum lv_dev_state state;
 	uint64_t freq_hz;    /* current GPU clock as last set or observed */
@@ -155,7 +162,14 @@ static inline const struct lv_profile *lv_device_profile(const struct lv_cluster
 static inline const struct lv_cost_table *lv_device_cost(const struct lv_cluster *c,
                                                          const struct lv_device *d)
 {
-	return c->kinds[d->kind].cost;
+	return d->cost_own ? d->cost_own : c->kinds[d->kind].cost;
+}
+
+/* What the device really costs (its kind's measured table, plus its wire's term). */
+static inline const struct lv_cost_table *lv_device_truth(const struct lv_cluster *c,
+                                                          const struct lv_device *d)
+{
+	return d->truth_own ? d->truth_own : c->kinds[d->kind].truth;
 }
 
 /* Where the device's Triton answers: its own address, else the agent's (NULL if neither). */

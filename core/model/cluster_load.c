@@ -540,6 +540,20 @@ int lv_cluster_build_costs(struct lv_cluster *c, enum lv_cost_mode mode, const c
 			kd->truth_owned = 0;
 		}
 	}
+	/* Devices whose wire format makes them preprocess on the board. */
+	for (size_t i = 0; i < c->n_devices; i++) {
+		struct lv_device *d = &c->devices[i];
+		const struct lv_kind *kd = &c->kinds[d->kind];
+		double l = 0, e = 0;
+		lv_cost_table_free(d->cost_own);
+		lv_cost_table_free(d->truth_own);
+		d->cost_own = d->truth_own = NULL;
+		lv_profile_preprocess(kd->profile, d->wire, &l, &e, NULL);
+		if (l <= 0 && e <= 0)
+			continue;
+		d->cost_own = lv_cost_table_plus_frames(kd->cost, l, e);
+		d->truth_own = lv_cost_table_plus_frames(kd->truth, l, e);
+	}
 	c->mode = mode;
 	return LV_OK;
 }
