@@ -202,6 +202,8 @@ static int setup(struct sim *s, const struct lv_sim_config *cfg, const struct lv
 	if (m) {
 		s->has_ctl = 1;
 		sim_ctl_init(&s->ctl, m, c->n_devices, lv_policy_poll_s(p, m->poll_s));
+		for (size_t i = 0; i < c->n_devices; i++)
+			s->ctl.wire[i] = (unsigned char)c->devices[i].wire;
 		ec.busy_timer = m->busy_timer;
 		if (m->batch_timeout_s > 0)
 			ec.retry_failed = 0;

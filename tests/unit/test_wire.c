@@ -16,6 +16,7 @@
 #include "front/image.h"
 #include "model/cluster.h"
 #include "model/cost.h"
+#include "model/ctlmodel.h"
 #include "model/model_config.h"
 #include "model/profile.h"
 #include "model/wire.h"
@@ -261,6 +262,43 @@ static void test_device_costs(void **st)
 	free(dir);
 }
 
+/* The controller model's link and preparation follow each device's format. */
+static void test_ctl_model_wire(void **st)
+{
+	(void)st;
+	struct lv_ctl_model m;
+	char *why = NULL;
+	assert_int_equal(lv_ctl_model_load("profiles/controllers/loudva.json", &m, &why), 0);
+	assert_true(lv_ctl_wire_bytes(&m, LV_WIRE_FP32) == 1072812);
+	assert_true(lv_ctl_wire_bytes(&m, LV_WIRE_UINT8) == 268203);
+	assert_true(lv_ctl_wire_bytes(&m, LV_WIRE_JPEG) < 0.1 * 1072812);
+	assert_true(lv_ctl_wire_frame_s(&m, LV_WIRE_JPEG) < lv_ctl_wire_frame_s(&m, LV_WIRE_FP32));
+	assert_true(fabs(lv_ctl_link_wire_s(&m, LV_WIRE_UINT8, 4) * 4 -
+	                 lv_ctl_link_wire_s(&m, LV_WIRE_FP32, 4)) < 1e-12);
+	char *text = lv_ctl_model_to_json(&m);
+	char *dir = lv_test_mkdtemp(), *path = lv_test_write(dir, "c.json", text);
+	struct lv_ctl_model back;
+	assert_int_equal(lv_ctl_model_load(path, &back, &why), 0);
+	assert_true(back.wire[LV_WIRE_JPEG].given && back.wire[LV_WIRE_JPEG].bytes_per_frame ==
+	                                                 m.wire[LV_WIRE_JPEG].bytes_per_frame);
+	free(path);
+	/* A format not given costs what fp32 does; fp32 itself is not a "wire" entry. */
+	char *at = strstr(text, "\"uint8\"");
+	assert_non_null(at);
+	char *t = lv_xasprintf("%.*s\"fp32\"%s", (int)(at - text), text, at + 7);
+	path = lv_test_write(dir, "bad.json", t);
+	assert_int_equal(lv_ctl_model_load(path, &back, &why), LV_EINVAL);
+	assert_non_null(strstr(why, "bad.json: wire.fp32: not a wire format other than fp32"));
+	free(why);
+	free(path);
+	free(t);
+	free(text);
+	lv_ctl_model_ideal(&m);
+	assert_true(lv_ctl_wire_bytes(&m, LV_WIRE_JPEG) == m.bytes_per_frame);
+	lv_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_agent_jpeg_check),
 		cmocka_unit_test(test_profile_term),
 		cmocka_unit_test(test_device_costs),
+		cmocka_unit_test(test_ctl_model_wire),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
