@@ -102,6 +102,7 @@ struct lv_agent {
 	int have_model;      /* emulation: the model configuration was read */
 	struct lv_model_config model;
 	size_t sample_stride; /* emulation: see lv_request.samples; 0 without a model */
+	enum lv_wire wire;    /* emulation: the model's wire format, from its input's datatype */
 	char model_name[LV_MC_NAME_MAX];
 	int max_batch; /* min(config max_batch_size, the kind's max batch) */
 	double t0_s;   /* CLOCK_MONOTONIC at start */
