@@ -177,6 +177,7 @@ void live_infer_header(struct lv_live *lv, struct xfer *x)
 	                 x->wire == LV_WIRE_FP32 ? m->input : LV_WIRE_INPUT, shape,
 	                 lv_wire_datatype(x->wire), params, m->output);
 	x->json_len = strlen(x->body_json);
+	x->data_bytes = data;
 	x->body_len = x->json_len + (x->region ? 0 : data);
 	x->body_pos = 0;
 }

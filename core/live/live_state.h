@@ -79,6 +79,7 @@ struct xfer {
 	size_t json_len;
 	const void **tensors;
 	size_t frame_bytes, body_len, body_pos;
+	size_t data_bytes; /* the frames' bytes, in the body or the region (live_infer_header) */
 	enum lv_wire wire;
 	size_t *frame_len;
 	unsigned char (*prefix)[4];
@@ -129,6 +130,8 @@ struct live_dev {
 	int shm_busy;                       /* a registration in flight: the same */
 	struct live_region *regions;        /* shared-memory regions (live_shm.c) */
 	size_t shm_bytes;                   /* their sizes, summed */
+	uint64_t wire_bytes;                /* frames' input bytes sent to it, in its wire
+	                                     * format (body or region) */
 	int shm_off;                        /* shared memory failed here: bodies only */
 	int shm_noted;                      /* the first registration was logged at info */
 	int shm_primed;                     /* a region was registered ahead of work */

@@ -4,7 +4,8 @@
 # camera's JPEG — each agent emulating the model's ensemble for its format
 # (model_repository/), so it checks the datatype, shape and byte counts and
 # decodes every JPEG. Camera JPEGs are posted; every frame must be served,
-# and every device must serve some. Then the controller's refusal of a cluster file
+# every device must serve some, and the bytes sent to each (/status,
+# /metrics) must be its format's per frame. Then the controller's refusal of a cluster file
 # with a wire it does not know, and an agent refusing malformed uint8 and
 # jpeg bodies with a clear 400.
 . "$(dirname "$0")/../agent/lib.sh"
@@ -34,6 +35,21 @@ for d in nx-fp32 nx-uint8 nx-jpeg; do
 	n=$(cat "$SCRATCH/ans"/*.json | jq -s --arg d "$d" '[.[].results[] | select(.device == $d)] | length')
 	check "$d served frames ($n)" test "$n" -gt 0
 done
+# Bytes counted: /status gives each device's format and the bytes sent to it in that format.
+curl -s "http://127.0.0.1:$SERVE_PORT/status" >"$SCRATCH/status.json"
+curl -s "http://127.0.0.1:$SERVE_PORT/metrics" >"$SCRATCH/metrics.txt"
+per_frame() { # DEVICE: wire_bytes / frames served, as "wire bytes"
+	jq -r --arg d "$1" '.devices[] | select(.name == $d) |
+		"\(.wire) \(if .frames > 0 then .wire_bytes / .frames else -1 end)"' "$SCRATCH/status.json"
+}
+jpeg_avg=$(( ($(stat -c %s "$SCRATCH/img/a.jpg") + $(stat -c %s tests/live/fixtures/street.jpg)) / 2 + 4 ))
+check "fp32: 1072812 bytes per frame ($(per_frame nx-fp32))" test "$(per_frame nx-fp32)" = "fp32 1072812"
+check "uint8: 268203 bytes per frame ($(per_frame nx-uint8))" test "$(per_frame nx-uint8)" = "uint8 268203"
+read -r w b <<<"$(per_frame nx-jpeg)"
+check "jpeg: the camera's JPEGs, length-prefixed ($w $b, the two average $jpeg_avg)" \
+	test "$w" = jpeg -a "${b%.*}" -gt 10000 -a "${b%.*}" -lt 20000
+check "/metrics counts them too" grep -q '^loudva_device_wire_bytes_total{device="nx-uint8"} [1-9]' "$SCRATCH/metrics.txt"
+
 kill -INT "$SERVE_PID"
 rc=0
 wait "$SERVE_PID" || rc=$?
