@@ -284,7 +284,7 @@ check-deps: all $(REL_CORE_LIB) $(REL_VIEWS_LIB)
 # paths rewritten to BINDIR) and the controller's configuration (never
 # overwritten). `make uninstall` removes exactly these.
 DATA_FILES := $(sort $(wildcard profiles/*.json profiles/README.md profiles/clusters/*.json \
-	model_repository/*/config.pbtxt playbooks/*.yml playbooks/*.ini playbooks/README.md \
+	model_repository/*/config.pbtxt model_repository/*/*/model.py playbooks/*.yml playbooks/*.ini playbooks/README.md \
 	playbooks/templates/*.j2 experiments/*.json experiments/README.md experiments/traces/*.csv))
 MAN1 := dist/man/loudva.1
 MAN8 := dist/man/loudva-agent.8

@@ -107,6 +107,7 @@ struct lv_agent {
 	int have_model;      /* emulation: the model configuration was read */
 	struct lv_model_config model;
 	size_t sample_stride; /* emulation: see lv_request.samples; 0 without a model */
+	enum lv_wire wire;    /* emulation: the model's wire format, from its input's datatype */
 	char model_name[LV_MC_NAME_MAX];
 	int max_batch;           /* min(config max_batch_size, the kind's max batch) */
 	long long model_version; /* the version served: the latest in the repository, else 1 */
@@ -385,6 +386,14 @@ struct lv_infer_req {
  * Either way lv_kserve_req_fini(a, ir) after. Uses a's model, max_batch
  * and shm table only (no backend).
  */
+/*
+ * A BYTES input's binary part, n bytes at p (agent_jpeg.c): exactly
+ * `elements` elements, each a 4-byte little-endian length then that many
+ * bytes of a JPEG that decodes. 0, or -1 with why ("element 3: ...").
+ */
+int lv_agent_jpeg_check(const unsigned char *p, size_t n, unsigned long long elements, char *why,
+                        size_t why_len);
+
 int lv_kserve_parse(struct lv_agent *a, const struct lv_request *q, struct lv_infer_req *ir,
                     struct lv_response *r);
 /* Releases the regions ir holds and frees what it owns. */

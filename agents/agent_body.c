@@ -54,7 +54,9 @@ void lv_body_take(struct lv_body *b, const char *data, size_t n)
 		                                    : n;
 	lv_buf_append(&b->json, data, keep);
 	size_t b0 = b->binary_len, len = n - keep;
-	if (b->stride && len) {
+	if (b->stride == 1 && len) /* the whole binary part (a BYTES model's JPEGs) */
+		lv_buf_append(&b->samples, data + keep, len);
+	else if (b->stride && len) {
 		for (size_t m = (b0 + b->stride - 1) / b->stride * b->stride; m - b0 < len;
 		     m += b->stride)
 			lv_buf_append(&b->samples, data + keep + (m - b0), 1);

@@ -16,6 +16,11 @@
  * size. The JSON outside the tensors is at most LV_AGENT_SMALL_BODY, so
  * what cJSON builds is bounded whatever arrays a client hides elsewhere.
  *
+ * A BYTES input (the jpeg wire's frames, model_repository/<model>_jpeg)
+ * has no fixed size: it must come as binary data, whose elements are then
+ * walked and each one decoded as a JPEG (agent_jpeg.c) — the agent keeps
+ * such a model's binary part whole for this (sample stride 1).
+ *
  * Called by agent_triton.c (lv_triton_infer) and the KServe fuzz harness;
  * uses the agent's model, max batch and shared memory table, no backend.
  */
@@ -192,6 +197,11 @@ static int tensor_size(struct lv_agent *a, const struct lv_model_tensor *t, int 
 {
 	int64_t per = lv_model_tensor_elements(t);
 	size_t dsize = lv_model_datatype_size(t->datatype);
+	if (!strcmp(t->datatype, "BYTES") && per > 0 &&
+	    !__builtin_mul_overflow((unsigned long long)batch, (unsigned long long)per, elements)) {
+		*bytes = 0; /* elements of their own sizes: checked by check_bytes */
+		return 0;
+	}
 	if (per <= 0 || dsize == 0 ||
 	    __builtin_mul_overflow((unsigned long long)batch, (unsigned long long)per, elements) ||
 	    __builtin_mul_overflow(*elements, (unsigned long long)dsize, bytes)) {
@@ -273,16 +283,67 @@ static int check_json(const cJSON *data, const struct lv_model_tensor *t,
 }
 
 /*
+ * A BYTES input: binary_data_size bytes holding `elements` length-prefixed
+ * JPEGs, each of which must decode. The body's binary part is kept whole
+ * for such a model (lv_agent_sample_stride is 1), so they are at
+ * q->samples + *binary. 0 or a 400.
+ */
+static int check_bytes(struct lv_agent *a, const struct lv_request *q, const cJSON *in,
+                       const struct lv_model_tensor *t, unsigned long long elements,
+                       unsigned long long *binary, struct lv_infer_req *ir, struct lv_response *r)
+{
+	const cJSON *params = cJSON_GetObjectItemCaseSensitive(in, "parameters");
+	const cJSON *bds = cJSON_GetObjectItemCaseSensitive(params, "binary_data_size");
+	unsigned long long n;
+	char why[256];
+	if (!bds || has_shm_params(params)) {
+		lv_respond_error(r, 400,
+		                 "input '%s' of model '%s' is BYTES: the emulation takes it as "
+		                 "binary data only (the binary_data_size parameter)",
+		                 t->name, a->model_name);
+		return -1;
+	}
+	if (whole_count(bds, &n) != 0 || has(in, "data")) {
+		lv_respond_error(r, 400,
+		                 "input '%s': binary_data_size must be a byte count, "
+		                 "without data",
+		                 t->name);
+		return -1;
+	}
+	if (n > q->binary_len - (*binary < q->binary_len ? *binary : q->binary_len) ||
+	    q->n_samples != q->binary_len) {
+		lv_respond_error(r, 400,
+		                 "input '%s': binary_data_size %llu, but the body carries %zu "
+		                 "bytes of binary tensor data",
+		                 t->name, n, q->binary_len);
+		return -1;
+	}
+	if (lv_agent_jpeg_check(q->samples + *binary, (size_t)n, elements, why, sizeof(why)) != 0) {
+		lv_respond_error(r, 400, "input '%s' of model '%s': %s", t->name, a->model_name,
+		                 why);
+		return -1;
+	}
+	if (t == &a->model.inputs[0]) {
+		ir->in_binary = 1;
+		ir->in_binary_at = *binary;
+	}
+	*binary += n;
+	return 0;
+}
+
+/*
  * The tensor's data: shared memory, binary_data_size or a skimmed "data".
  * Adds binary bytes to *binary. 0 or a 400.
  */
-static int check_data(struct lv_agent *a, const cJSON *in, const struct lv_model_tensor *t,
-                      int batch, unsigned long long *binary, struct lv_infer_req *ir,
-                      struct lv_response *r)
+static int check_data(struct lv_agent *a, const struct lv_request *q, const cJSON *in,
+                      const struct lv_model_tensor *t, int batch, unsigned long long *binary,
+                      struct lv_infer_req *ir, struct lv_response *r)
 {
 	unsigned long long elements, bytes;
 	if (tensor_size(a, t, batch, &elements, &bytes, r) != 0)
 		return -1;
+	if (!strcmp(t->datatype, "BYTES"))
+		return check_bytes(a, q, in, t, elements, binary, ir, r);
 	const cJSON *params = cJSON_GetObjectItemCaseSensitive(in, "parameters");
 	const cJSON *bds = cJSON_GetObjectItemCaseSensitive(params, "binary_data_size");
 	if (has_shm_params(params))
@@ -341,7 +402,7 @@ static int parse_inputs(struct lv_agent *a, const struct lv_request *q, const cJ
 			return -1;
 		}
 		ir->batch = batch;
-		if (check_data(a, in, t, batch, &binary, ir, r) != 0)
+		if (check_data(a, q, in, t, batch, &binary, ir, r) != 0)
 			return -1;
 	}
 	if ((size_t)n_seen != m->n_inputs) {

@@ -358,6 +358,7 @@ static int open_backend(struct lv_agent *a, char **why)
 	cfg.tegrastats = a->opt.tegrastats;
 	cfg.tegrastats_interval_s = a->opt.tegrastats_interval_s;
 	cfg.kind = a->opt.emulate;
+	cfg.wire = a->wire;
 	cfg.profile_path = a->opt.profile;
 	cfg.mode = a->opt.mode;
 	cfg.cluster_path = a->opt.cluster;
@@ -394,8 +395,32 @@ static int install_signals(sigset_t *blocked)
 	return pthread_sigmask(SIG_BLOCK, blocked, NULL); /* inherited by the threads */
 }
 
+/*
+ * The emulated model's wire format, which the backend needs before the
+ * model is loaded (load_model needs the backend): UINT8 input, uint8 pixels;
+ * BYTES, JPEGs; else fp32. A config that does not read is load_model's to
+ * report.
+ */
+static enum lv_wire model_wire(const struct lv_agent *a, const char *model)
+{
+	char *dir = lv_path_join(a->opt.model_repository, model);
+	char *path = lv_path_join(dir, "config.pbtxt");
+	struct lv_model_config *m = lv_xcalloc(1, sizeof(*m));
+	enum lv_wire w = LV_WIRE_FP32;
+	if (lv_model_config_load(path, m, NULL) == 0 && m->n_inputs > 0)
+		w = !strcmp(m->inputs[0].datatype, "UINT8")   ? LV_WIRE_UINT8
+		    : !strcmp(m->inputs[0].datatype, "BYTES") ? LV_WIRE_JPEG
+		                                              : LV_WIRE_FP32;
+	free(m);
+	free(path);
+	free(dir);
+	return w;
+}
+
 static int start(struct lv_agent *a, const struct args *g, char **why)
 {
+	if (a->opt.emulate)
+		a->wire = model_wire(a, g->model);
 	int rc = load_token(a, why);
 	if (rc == 0)
 		rc = load_tls(a, why);

@@ -179,6 +179,9 @@ size_t lv_agent_sample_stride(const struct lv_model_config *m)
 	 */
 	size_t g = 0, fb = item_bytes(m, 0);
 	for (size_t i = 0; i < m->n_inputs; i++)
+		if (!strcmp(m->inputs[i].datatype, "BYTES"))
+			return 1; /* JPEGs: the binary part is kept whole and decoded */
+	for (size_t i = 0; i < m->n_inputs; i++)
 		g = gcd(g, item_bytes(m, i));
 	if (g == 0 || fb == 0)
 		return 0;

@@ -40,6 +40,8 @@ struct lv_backend_config {
 	enum lv_cost_mode mode;     /* the cost table the emulation runs from */
 	const char *cluster_path;   /* pred/fill: whose profiles train the predictor */
 	const char *predictor_path; /* pred/fill: the predictor cache */
+	enum lv_wire wire;          /* the emulated model's wire format: a batch also costs
+	                             * its on-device preprocessing (lv_profile_preprocess) [fp32] */
 };
 
 void lv_backend_config_default(struct lv_backend_config *cfg);

@@ -130,6 +130,14 @@ static int emu_open(struct lv_backend *b, const struct lv_backend_config *cfg, c
 	e->cost = build_cost(e->profile, cfg, why);
 	if (!e->cost)
 		goto out;
+	double pre_s = 0, pre_j = 0;
+	lv_profile_preprocess(e->profile, cfg->wire, &pre_s, &pre_j, NULL);
+	if (pre_s > 0 || pre_j > 0) {
+		/* The ensemble's preprocessing runs before the model, on every frame. */
+		struct lv_cost_table *t = lv_cost_table_plus_frames(e->cost, pre_s, pre_j);
+		lv_cost_table_free(e->cost);
+		e->cost = t;
+	}
 	e->kind = lv_devmodel_kind_new(e->profile, e->cost, why);
 	if (!e->kind)
 		goto out;

@@ -63,6 +63,7 @@ void lv_frontend_limits_default(struct lv_frontend_limits *lim)
 	lim->max_request_pixels = 64u * 1000u * 1000u;
 	lim->max_decoders = 0;
 	lim->max_budget_s = LV_BUDGET_DEFAULT_MAX_S;
+	lim->wires = 1u << LV_WIRE_FP32;
 }
 
 static enum MHD_Result get_healthz(struct lv_frontend *fe, struct MHD_Connection *conn)

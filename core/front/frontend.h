@@ -60,6 +60,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/wire.h"
+
 struct lv_live;
 struct lv_live_request;
 struct lv_model_info;
@@ -88,6 +90,13 @@ struct lv_frontend_limits {
 	unsigned timeout_s;       /* a connection idle this long is closed [15] */
 	unsigned max_decoders;    /* requests decoding at once; 0: one per online CPU [0] */
 	double max_budget_s;      /* largest `latency` accepted, seconds; 0: the default [60] */
+	/*
+	 * What each frame is prepared as: bits 1 << enum lv_wire (core/model/wire.h)
+	 * for the formats the consumer's devices take [fp32 only]. lv_frontend_start
+	 * sets it from the cluster. Only the formats asked for are computed: no
+	 * FP32 tensor without fp32 devices, no decoding at all for jpeg alone.
+	 */
+	unsigned wires;
 };
 
 /* Fills the defaults shown in brackets. */

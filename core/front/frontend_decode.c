@@ -57,9 +57,43 @@ struct fe_decode {
 	struct lv_model_info model;
 };
 
+/*
+ * The work the cluster's formats leave to the controller: decoding and
+ * resizing for fp32 and uint8 devices, and for jpeg devices only a look at
+ * the JPEG's header (the device decodes it) — a frame that is not a JPEG
+ * (a PNG) is resized and encoded as one, at quality 90.
+ */
 static void run_job(const struct fe_decode *d, struct fe_job *j)
 {
-	j->rc = lv_image_preprocess(j->bytes, j->len, &d->model, j->out, &j->why);
+	const struct lv_model_info *m = &d->model;
+	uint8_t *pix = j->pix;
+	int w, h;
+	j->rc = 0;
+	j->jpeg_out = NULL;
+	j->jpeg_out_len = 0;
+	if (j->jpeg && lv_image_sniff(j->bytes, j->len) == LV_IMAGE_JPEG) {
+		j->rc = lv_image_dims(j->bytes, j->len, &w, &h, &j->why);
+		if (j->rc < 0)
+			return;
+		if (w > LV_IMAGE_MAX_SIDE || h > LV_IMAGE_MAX_SIDE ||
+		    (uint64_t)w * (uint64_t)h > LV_IMAGE_MAX_PIXELS) {
+			j->rc = lv_fail(&j->why, LV_EINVAL, "JPEG of %d×%d pixels: over the limit",
+			                w, h);
+			return;
+		}
+	} else if (j->jpeg && !pix) {
+		pix = lv_xmalloc(lv_model_input_floats(m)); /* for the encoder only */
+	}
+	if (j->out || pix)
+		j->rc = lv_image_prepare(j->bytes, j->len, m, j->out, pix, &j->why);
+	if (j->rc == 0 && j->jpeg && lv_image_sniff(j->bytes, j->len) != LV_IMAGE_JPEG) {
+		j->jpeg_out = lv_image_encode_jpeg(pix, m->width, m->height, 90, 1,
+		                                   &j->jpeg_out_len, &j->why);
+		if (!j->jpeg_out)
+			j->rc = LV_ELIB;
+	}
+	if (pix != j->pix)
+		free(pix);
 }
 
 /* Marks j finished (under mu) and wakes its owner when its batch is complete. */

@@ -100,9 +100,14 @@ struct fe_batch;
 struct fe_job {
 	const void *bytes; /* the encoded image, borrowed */
 	size_t len;
-	float *out; /* its tensor */
-	int rc;     /* lv_image_preprocess's result */
-	char *why;  /* its message; the caller frees */
+	float *out;              /* its tensor, or NULL: no fp32 device */
+	uint8_t *pix;            /* its uint8 pixels, or NULL: no uint8 device */
+	int jpeg;                /* a jpeg device takes it: a JPEG's header is checked, and
+	                          * anything else re-encoded into jpeg_out */
+	unsigned char *jpeg_out; /* malloc'ed; NULL: the part itself is the JPEG */
+	size_t jpeg_out_len;
+	int rc;    /* lv_image_prepare's result */
+	char *why; /* its message; the caller frees */
 	struct fe_batch *batch;
 	struct fe_job *next;
 };

@@ -98,5 +98,11 @@ struct lv_frontend *lv_frontend_start(struct lv_live *lv, const struct lv_model_
                                       const char *listen_addr, const struct lv_frontend_limits *lim,
                                       char **why)
 {
-	return lv_frontend_new(&live_ops, lv, model, listen_addr, lim, why);
+	struct lv_frontend_limits l;
+	if (lim)
+		l = *lim;
+	else
+		lv_frontend_limits_default(&l);
+	l.wires = lv_live_wires(lv);
+	return lv_frontend_new(&live_ops, lv, model, listen_addr, &l, why);
 }

@@ -360,10 +360,26 @@ static struct lv_live_request *build_request(struct fe_upload *up, double budget
 		return NULL;
 	}
 	fe_decode_enter(fe->dec);
-	/* The tensors are taken inside the gate, so only decoding requests hold them. */
-	struct lv_live_request *r = fe->ops->request_new((uint32_t)up->n_parts, budget_s, floats);
-	for (size_t i = 0; i < up->n_parts; i++)
-		jobs[i].out = r->tensors[i];
+	/*
+	 * The tensors are taken inside the gate, so only decoding requests hold
+	 * them; only the formats the cluster's devices take are made.
+	 */
+	unsigned wires = fe->lim.wires ? fe->lim.wires : 1u << LV_WIRE_FP32;
+	int fp32 = !!(wires & (1u << LV_WIRE_FP32)), u8 = !!(wires & (1u << LV_WIRE_UINT8));
+	int jpeg = !!(wires & (1u << LV_WIRE_JPEG));
+	struct lv_live_request *r =
+	    fe->ops->request_new((uint32_t)up->n_parts, budget_s, fp32 ? floats : 0);
+	if (u8)
+		r->pixels = lv_xcalloc(up->n_parts, sizeof(*r->pixels));
+	if (jpeg) {
+		r->jpegs = lv_xcalloc(up->n_parts, sizeof(*r->jpegs));
+		r->jpeg_lens = lv_xcalloc(up->n_parts, sizeof(*r->jpeg_lens));
+	}
+	for (size_t i = 0; i < up->n_parts; i++) {
+		jobs[i].out = fp32 ? r->tensors[i] : NULL;
+		jobs[i].pix = u8 ? (r->pixels[i] = lv_xmalloc(floats)) : NULL;
+		jobs[i].jpeg = jpeg;
+	}
 	fe_decode_run(fe->dec, jobs, up->n_parts);
 	fe_decode_leave(fe->dec);
 	for (size_t i = 0; i < up->n_parts; i++) {
@@ -374,8 +390,18 @@ static struct lv_live_request *build_request(struct fe_upload *up, double budget
 			fe->ops->request_free(r);
 			r = NULL;
 		}
+		if (r && jpeg) {
+			/* The camera's JPEG goes on as it came: no copy, no decode. */
+			r->jpegs[i] = jobs[i].jpeg_out ? jobs[i].jpeg_out : up->parts[i].data;
+			r->jpeg_lens[i] =
+			    jobs[i].jpeg_out ? jobs[i].jpeg_out_len : up->parts[i].len;
+			if (!jobs[i].jpeg_out)
+				up->parts[i].data = NULL;
+			jobs[i].jpeg_out = NULL;
+		}
+		free(jobs[i].jpeg_out);
 		free(jobs[i].why);
-		free(up->parts[i].data); /* the tensor is all that is needed from here */
+		free(up->parts[i].data); /* what the devices take is all that is needed now */
 		up->parts[i].data = NULL;
 	}
 	free(jobs);

@@ -309,14 +309,16 @@ void lv_image_fini(struct lv_image *img)
 	img->width = img->height = 0;
 }
 
-/* (float)(v / 127.5 - 1) for every byte value v. */
-static float norm_lut[256];
+/* (float)(v / 127.5 - 1) for every byte value v; and v itself (the uint8 wire's). */
+static float norm_lut[256], raw_lut[256];
 static pthread_once_t norm_once = PTHREAD_ONCE_INIT;
 
 static void norm_init(void)
 {
-	for (int v = 0; v < 256; v++)
+	for (int v = 0; v < 256; v++) {
 		norm_lut[v] = (float)((double)v / 127.5 - 1.0);
+		raw_lut[v] = (float)v;
+	}
 }
 
 /* Source index pairs and weights for one axis: half-pixel centres, clamped. */
@@ -345,13 +347,13 @@ static void axis_taps(int src, int dst, int *i0, int *i1, float *t)
  * x0 and x1 are byte offsets into the row (pixel index · 3).
  */
 static void hblend_row(const uint8_t *row, const int *x0, const int *x1, const float *tx, int out_w,
-                       float *restrict h)
+                       const float *lut, float *restrict h)
 {
 	for (int i = 0; i < out_w; i++) {
 		const uint8_t *a = row + x0[i], *b = row + x1[i];
 		const float wx = tx[i];
 		for (int c = 0; c < 3; c++) {
-			float pa = norm_lut[a[c]], pb = norm_lut[b[c]];
+			float pa = lut[a[c]], pb = lut[b[c]];
 			*h++ = pa + wx * (pb - pa);
 		}
 	}
@@ -381,7 +383,8 @@ static void vblend_row(const float *restrict top, const float *restrict bot, flo
  * vertical blend of those), so results are bit for bit the same; the work is
  * about half, and the vertical pass runs four floats at a time.
  */
-void lv_image_to_tensor(const struct lv_image *img, int out_w, int out_h, float *out)
+static void resize(const struct lv_image *img, int out_w, int out_h, const float *lut, float *out,
+                   uint8_t *out_u8)
 {
 	const size_t row_floats = (size_t)out_w * 3;
 	int *x0 = lv_xmalloc(sizeof(int) * ((size_t)out_w * 2 + (size_t)out_h * 2));
@@ -391,7 +394,6 @@ void lv_image_to_tensor(const struct lv_image *img, int out_w, int out_h, float 
 	int have[2] = { -1, -1 }; /* the source row each buffer holds */
 	const size_t stride = (size_t)img->width * 3;
 
-	pthread_once(&norm_once, norm_init);
 	axis_taps(img->width, out_w, x0, x1, tx);
 	axis_taps(img->height, out_h, y0, y1, ty);
 	for (int i = 0; i < out_w; i++) {
@@ -403,24 +405,54 @@ void lv_image_to_tensor(const struct lv_image *img, int out_w, int out_h, float 
 		int s0 = have[0] == y0[j] ? 0 : have[1] == y0[j] ? 1 : -1;
 		if (s0 < 0) {
 			s0 = have[0] == y1[j] ? 1 : 0;
-			hblend_row(img->rgb + (size_t)y0[j] * stride, x0, x1, tx, out_w, buf[s0]);
+			hblend_row(img->rgb + (size_t)y0[j] * stride, x0, x1, tx, out_w, lut,
+			           buf[s0]);
 			have[s0] = y0[j];
 		}
 		int s1 = have[s0] == y1[j] ? s0 : have[s0 ^ 1] == y1[j] ? s0 ^ 1 : -1;
 		if (s1 < 0) {
 			s1 = s0 ^ 1;
-			hblend_row(img->rgb + (size_t)y1[j] * stride, x0, x1, tx, out_w, buf[s1]);
+			hblend_row(img->rgb + (size_t)y1[j] * stride, x0, x1, tx, out_w, lut,
+			           buf[s1]);
 			have[s1] = y1[j];
 		}
 		const float *rows[2] = { buf[s0], buf[s1] };
-		vblend_row(rows[0], rows[1], ty[j], row_floats, out + (size_t)j * row_floats);
+		if (out) {
+			vblend_row(rows[0], rows[1], ty[j], row_floats,
+			           out + (size_t)j * row_floats);
+			continue;
+		}
+		/* uint8: blended and rounded in one pass (values stay within [0, 255]). */
+		const float *restrict top = rows[0], *restrict bot = rows[1];
+		const float wy = ty[j];
+		uint8_t *restrict o = out_u8 + (size_t)j * row_floats;
+		for (size_t k = 0; k < row_floats; k++)
+			o[k] = (uint8_t)(top[k] + wy * (bot[k] - top[k]) + 0.5f);
 	}
 	free(x0);
 	free(tx);
 }
 
+void lv_image_to_tensor(const struct lv_image *img, int out_w, int out_h, float *out)
+{
+	pthread_once(&norm_once, norm_init);
+	resize(img, out_w, out_h, norm_lut, out, NULL);
+}
+
 int lv_image_preprocess(const void *bytes, size_t len, const struct lv_model_info *model,
                         float *out, char **why)
+{
+	return lv_image_prepare(bytes, len, model, out, NULL, why);
+}
+
+void lv_image_to_pixels(const struct lv_image *img, int out_w, int out_h, uint8_t *out)
+{
+	pthread_once(&norm_once, norm_init);
+	resize(img, out_w, out_h, raw_lut, NULL, out);
+}
+
+int lv_image_prepare(const void *bytes, size_t len, const struct lv_model_info *model,
+                     float *tensor, uint8_t *pixels, char **why)
 {
 	struct lv_image img;
 
@@ -431,7 +463,10 @@ int lv_image_preprocess(const void *bytes, size_t len, const struct lv_model_inf
 	int rc = decode(bytes, len, model->width, model->height, 1, &img, why);
 	if (rc < 0)
 		return rc;
-	lv_image_to_tensor(&img, model->width, model->height, out);
+	if (tensor)
+		lv_image_to_tensor(&img, model->width, model->height, tensor);
+	if (pixels)
+		lv_image_to_pixels(&img, model->width, model->height, pixels);
 	pixels_release(&img, 1);
 	return 0;
 }

@@ -87,6 +87,22 @@ int lv_image_preprocess(const void *bytes, size_t len, const struct lv_model_inf
                         float *out, char **why);
 
 /*
+ * The uint8 wire's input (core/model/wire.h): img resized to out_w × out_h
+ * with the same bilinear taps as lv_image_to_tensor, interpolated on the
+ * bytes and rounded to the nearest, out_w · out_h · 3 bytes NHWC. The device
+ * scales them to [-1, 1]; no float is computed per pixel here.
+ */
+void lv_image_to_pixels(const struct lv_image *img, int out_w, int out_h, uint8_t *out);
+
+/*
+ * lv_image_preprocess for the formats a cluster uses: decodes once, then
+ * fills `tensor` (FP32, as lv_image_to_tensor) and/or `pixels` (uint8, as
+ * lv_image_to_pixels), whichever is non-NULL. 0 or LV_EINVAL with *why.
+ */
+int lv_image_prepare(const void *bytes, size_t len, const struct lv_model_info *model,
+                     float *tensor, uint8_t *pixels, char **why);
+
+/*
  * Encoders for generated test frames. `rgb` holds w · h · 3 bytes. JPEG is
  * at `quality` 1..100 with 4:2:0 chroma sampling (what cameras send) when
  * chroma_420 is non-zero, else 4:4:4 (no chroma loss). Return a malloc'ed

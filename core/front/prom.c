@@ -204,6 +204,9 @@ static const struct dev_metric dev_metrics[] = {
 	{ "loudva_device_shm_bytes", "gauge",
 	  "Shared-memory regions the controller holds for the device's Triton.", D(shm_bytes),
 	  F_U64, 0, 1 },
+	{ "loudva_device_wire_bytes_total", "counter",
+	  "Frames' input bytes sent to the device, in its wire format.", D(wire_bytes), F_U64, 0,
+	  1 },
 	{ "loudva_device_agent_restarts_total", "counter",
 	  "Times the device's agent was restarted after it died.", D(restarts), F_U64, 0, 1 },
 };
@@ -509,6 +512,8 @@ static cJSON *status_device(const struct lv_snap_device *d)
 	else
 		cJSON_AddNullToObject(o, "transport");
 	j_num(o, "shm_bytes", (double)d->shm_bytes);
+	cJSON_AddStringToObject(o, "wire", d->wire[0] ? d->wire : "fp32");
+	j_num(o, "wire_bytes", (double)d->wire_bytes);
 	j_num(o, "restarts", (double)d->restarts);
 	return o;
 }

@@ -54,6 +54,7 @@ struct lv_launcher {
 	char **profile_files; /* per kind */
 	char *cluster_file;   /* names them, for the agents' predictor */
 	char **port_files;    /* per device: where its agent writes its port */
+	char **models;        /* per device: the model its agent emulates */
 	size_t n;
 	pid_t *pids;
 	int *ports; /* 0 until the agent has told */
@@ -69,6 +70,7 @@ void lv_launcher_config_default(struct lv_launcher_config *cfg)
 	cfg->restart_min_s = 0.5;
 	cfg->restart_max_s = 30.0;
 	cfg->restart_reset_s = 60.0;
+	cfg->model = "inception_graphdef";
 }
 
 const char *lv_launcher_token(const struct lv_launcher *l)
@@ -185,6 +187,8 @@ static int agent_argv(const struct lv_launcher *l, size_t i, char *port, size_t 
 			argv[n++] = (char *)l->cfg.predictor_path;
 		}
 	}
+	argv[n++] = "--model";
+	argv[n++] = l->models[i];
 	argv[n++] = "--listen";
 	argv[n++] = port;
 	argv[n++] = "--port-file";
@@ -411,6 +415,13 @@ struct lv_launcher *lv_launcher_start(struct lv_cluster *c, const struct lv_laun
 	l->pids = lv_xmalloc((l->n ? l->n : 1) * sizeof(pid_t));
 	l->ports = lv_xcalloc(l->n ? l->n : 1, sizeof(int));
 	l->port_files = lv_xcalloc(l->n ? l->n : 1, sizeof(char *));
+	l->models = lv_xcalloc(l->n ? l->n : 1, sizeof(char *));
+	for (size_t i = 0; i < l->n; i++) {
+		enum lv_wire w = c->devices[i].wire;
+		const char *m = l->cfg.model ? l->cfg.model : "inception_graphdef";
+		l->models[i] =
+		    w == LV_WIRE_FP32 ? lv_xstrdup(m) : lv_xasprintf("%s_%s", m, lv_wire_name(w));
+	}
 	l->life = lv_xcalloc(l->n ? l->n : 1, sizeof(*l->life));
 	if (l->cfg.restart_max_s < l->cfg.restart_min_s)
 		l->cfg.restart_max_s = l->cfg.restart_min_s;
@@ -586,6 +597,9 @@ void lv_launcher_stop(struct lv_launcher *l)
 	for (size_t i = 0; i < l->n; i++)
 		free(l->port_files[i]);
 	free(l->port_files);
+	for (size_t i = 0; l->models && i < l->n; i++)
+		free(l->models[i]);
+	free(l->models);
 	free(l->cluster_file);
 	free(l->dir);
 	free(l->agent_path);

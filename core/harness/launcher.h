@@ -49,6 +49,10 @@ struct lv_launcher_config {
 	double restart_min_s;       /* the back-off after a first death, s [0.5] */
 	double restart_max_s;       /* its ceiling, s [30] */
 	double restart_reset_s;     /* an agent that ran this long starts over at the min [60] */
+	/* The model the agents emulate; a device whose wire is not fp32 gets the
+	 * model's ensemble for its format, <model>_uint8 or <model>_jpeg
+	 * (model_repository/) ["inception_graphdef"] */
+	const char *model;
 };
 
 void lv_launcher_config_default(struct lv_launcher_config *cfg);

@@ -108,6 +108,14 @@ const struct lv_cluster *lv_live_cluster(const struct lv_live *lv)
 	return lv->cluster;
 }
 
+unsigned lv_live_wires(const struct lv_live *lv)
+{
+	unsigned w = 0;
+	for (size_t i = 0; i < lv->cluster->n_devices; i++)
+		w |= 1u << lv->cluster->devices[i].wire;
+	return w ? w : 1u << LV_WIRE_FP32;
+}
+
 const struct lv_run_metrics *lv_live_result(const struct lv_live *lv)
 {
 	return lv->have_result ? &lv->result : NULL;

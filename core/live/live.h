@@ -61,6 +61,15 @@ struct lv_live_request {
 	uint32_t n_frames;
 	double budget_s; /* NAN: the engine's default */
 	float **tensors; /* n_frames × (h·w·c) FP32, NHWC, scaled to [-1, 1]; owned */
+	/*
+	 * The other wire formats (core/model/wire.h), filled by the front end
+	 * only when a device takes them; NULL otherwise, and a frame's entry
+	 * may be NULL (a frame without pixels: zeros, or a plain grey JPEG).
+	 * Owned: lv_live_request_free frees each entry and the arrays.
+	 */
+	uint8_t **pixels;      /* n_frames × (h·w·c) bytes, NHWC: uint8 devices */
+	unsigned char **jpegs; /* n_frames JPEGs as the camera sent them: jpeg devices */
+	size_t *jpeg_lens;     /* their sizes, bytes */
 	struct lv_live_frame_result *results; /* n_frames */
 	int64_t trace_index;   /* what the store records as its frames' request: a replayed
 	                        * trace's request index; -1 [lv_live_request_new]: the id of
@@ -131,8 +140,12 @@ struct lv_live *lv_live_new(struct lv_live_config *cfg, char **why);
  */
 double lv_live_clock(const struct lv_live *lv);
 
-/* The cluster (borrowed): only names, kinds and URLs may be read from other threads. */
+/* The cluster (borrowed): only names, kinds, URLs and wire formats may be read from
+ * other threads. */
 const struct lv_cluster *lv_live_cluster(const struct lv_live *lv);
+
+/* The wire formats its devices take, as bits 1 << enum lv_wire (never 0). Thread-safe. */
+unsigned lv_live_wires(const struct lv_live *lv);
 
 /* Hands a request to the engine thread (thread-safe). Takes ownership until done. */
 void lv_live_submit(struct lv_live *lv, struct lv_live_request *r);

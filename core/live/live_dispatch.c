@@ -112,6 +112,7 @@ void live_dispatch(struct lv_live *lv, const struct lv_action *a, double now)
 	if (reg)
 		live_device_queue(lv, a->device, reg, now);
 	live_infer_header(lv, x); /* for the region, or for the body */
+	lv->devs[a->device].wire_bytes += x->data_bytes;
 	lv->devs[a->device].last_batch = a->batch;
 	live_device_queue(lv, a->device, x, now);
 }

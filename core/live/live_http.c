@@ -85,6 +85,8 @@ void live_xfer_free(struct lv_live *lv, struct xfer *x)
 	lv_buf_fini(&x->resp);
 	free(x->body_json);
 	free(x->tensors);
+	free(x->frame_len);
+	free(x->prefix);
 	free(x->frame_ids);
 	free(x);
 }
@@ -125,6 +127,20 @@ static size_t on_read(char *buf, size_t size, size_t n, void *arg)
 			if (chunk > room - put)
 				chunk = room - put;
 			memcpy(buf + put, x->body_json + pos, chunk);
+		} else if (x->frame_len) {
+			size_t off = pos - x->json_len;
+			if (off < x->seg_at) /* rewound: start over */
+				x->seg_f = x->seg_at = 0;
+			while (off >= x->seg_at + x->frame_len[x->seg_f])
+				x->seg_at += x->frame_len[x->seg_f++];
+			size_t in = off - x->seg_at;
+			chunk = in < 4 ? 4 - in : x->frame_len[x->seg_f] - in;
+			if (chunk > room - put)
+				chunk = room - put;
+			memcpy(buf + put,
+			       in < 4 ? x->prefix[x->seg_f] + in
+			              : (const unsigned char *)x->tensors[x->seg_f] + (in - 4),
+			       chunk);
 		} else {
 			size_t off = pos - x->json_len;
 			size_t f = off / x->frame_bytes, in = off % x->frame_bytes;
@@ -183,7 +199,11 @@ static void describe(struct lv_live *lv, struct xfer *x, CURL *h)
 	char *url = NULL;
 	switch (x->kind) {
 	case XF_INFER: {
-		url = lv_xasprintf("%s/v2/models/%s/infer", base, lv->cfg.model.name);
+		/* Other formats go to the model's ensemble for them: <model>_uint8, _jpeg. */
+		url = x->wire == LV_WIRE_FP32
+		          ? lv_xasprintf("%s/v2/models/%s/infer", base, lv->cfg.model.name)
+		          : lv_xasprintf("%s/v2/models/%s_%s/infer", base, lv->cfg.model.name,
+		                         lv_wire_name(x->wire));
 		char hl[80];
 		snprintf(hl, sizeof(hl), "Inference-Header-Content-Length: %zu", x->json_len);
 		x->hdrs = curl_slist_append(x->hdrs, "Content-Type: application/octet-stream");

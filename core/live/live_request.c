@@ -94,6 +94,13 @@ void lv_live_request_free(struct lv_live_request *r)
 	for (uint32_t i = 0; i < r->n_frames; i++)
 		tensor_put(r->tensors[i], r->floats_per_frame);
 	free(r->tensors);
+	for (uint32_t i = 0; i < r->n_frames; i++) {
+		free(r->pixels ? r->pixels[i] : NULL);
+		free(r->jpegs ? r->jpegs[i] : NULL);
+	}
+	free(r->pixels);
+	free(r->jpegs);
+	free(r->jpeg_lens);
 	free(r->results);
 	pthread_mutex_destroy(&r->mu);
 	pthread_cond_destroy(&r->cv);

@@ -276,8 +276,8 @@ static void shm_prime(struct lv_live *lv, int device, double now)
 
 struct xfer *live_shm_attach(struct lv_live *lv, struct xfer *x, double now)
 {
-	if (!live_shm_wanted(lv, x->device))
-		return NULL;
+	if (!live_shm_wanted(lv, x->device) || x->frame_len)
+		return NULL; /* JPEGs, of their own sizes, go in the body */
 	struct live_dev *d = &lv->devs[x->device];
 	size_t need = (size_t)x->batch * x->frame_bytes;
 	struct live_region *best = NULL;

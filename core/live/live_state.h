@@ -76,11 +76,22 @@ struct xfer {
 	char errbuf[CURL_ERROR_SIZE];
 	struct lv_buf resp; /* response body */
 	long infer_hdr_len; /* Inference-Header-Content-Length of the response; -1 none */
-	/* Request body: json, then each tensor of frame_bytes, streamed. */
+	/*
+	 * Request body: json, then each frame's input, streamed — frame_bytes of
+	 * tensors[f] (fp32 or uint8; NULL: zeros), or for the jpeg wire
+	 * (frame_len != NULL) frame f's 4-byte length then its frame_len[f] - 4
+	 * bytes of JPEG, KServe's BYTES encoding. seg_f/seg_at: the frame the
+	 * stream is in and where it starts (body bytes after the JSON).
+	 */
 	char *body_json;
 	size_t json_len;
-	const float **tensors;
+	const void **tensors;
 	size_t frame_bytes, body_len, body_pos;
+	size_t data_bytes; /* the frames' bytes, in the body or the region (live_infer_header) */
+	enum lv_wire wire;
+	size_t *frame_len;
+	unsigned char (*prefix)[4];
+	size_t seg_f, seg_at;
 	/* XF_INFER */
 	uint64_t batch_id;
 	int batch;
@@ -127,6 +138,8 @@ struct live_dev {
 	int shm_busy;                       /* a registration in flight: the same */
 	struct live_region *regions;        /* shared-memory regions (live_shm.c) */
 	size_t shm_bytes;                   /* their sizes, summed */
+	uint64_t wire_bytes;                /* frames' input bytes sent to it, in its wire
+	                                     * format (body or region) */
 	int shm_off;                        /* shared memory failed here: bodies only */
 	int shm_noted;                      /* the first registration was logged at info */
 	int shm_primed;                     /* a region was registered ahead of work */

@@ -234,6 +234,8 @@ static void fill_device(const struct lv_live *lv, size_t i, double now, struct l
 	snprintf(o->transport, sizeof(o->transport), "%s",
 	         live_shm_wanted(lv, (int)i) ? "shm" : "body");
 	o->shm_bytes = d->shm_bytes;
+	snprintf(o->wire, sizeof(o->wire), "%s", lv_wire_name(lv->cluster->devices[i].wire));
+	o->wire_bytes = d->wire_bytes;
 	o->restarts = d->restarts;
 }
 

@@ -101,6 +101,8 @@ void lv_cluster_free(struct lv_cluster *c)
 		free(c->devices[i].agent_url);
 		free(c->devices[i].triton_url);
 		free(c->devices[i].ca_file);
+		lv_cost_table_free(c->devices[i].cost_own);
+		lv_cost_table_free(c->devices[i].truth_own);
 	}
 	free(c->devices);
 	for (size_t k = 0; k < c->n_kinds; k++) {

@@ -12,7 +12,7 @@
  *   {"name": "thesis", "profiles": "..",
  *    "devices": [{"name": "agx-xavier-00", "kind": "agx-xavier",
  *                 "agent": "http://127.0.0.1:5001", "triton": "http://127.0.0.1:8001",
- *                 "shm": true},
+ *                 "shm": true, "wire": "uint8"},
  *                {"name": "nano", "kind": "nano", "count": 400}],
  *    "token_file": "agent.token", "ca": "site-ca.pem"}
  * "profiles" is the directory holding <kind>.json, relative to the cluster
@@ -21,6 +21,9 @@
  * "shm" (optional, false): that Triton runs on the controller's host and
  * shares its /dev/shm (started with client shared memory allowed), so the
  * live controller hands it batches through shared memory, not HTTP bodies.
+ * "wire" (optional, "fp32"): how batches travel to that device's Triton —
+ * "fp32" tensors, "uint8" pixels or the camera's "jpeg" (core/model/wire.h);
+ * the device's Triton serves the matching ensemble of model_repository/.
  * "token_file" (optional, relative to the cluster file) holds the bearer
  * token the agents were started with; a controller reads it only when it
  * drives the agents at these URLs.
@@ -40,6 +43,7 @@
 #include <stdint.h>
 
 #include "cost.h"
+#include "wire.h"
 
 struct lv_profile;
 struct lv_predictor;
@@ -72,13 +76,21 @@ struct lv_kind {
 
 struct lv_device {
 	char name[LV_DEV_NAME_MAX];
-	int kind;         /* index into cluster->kinds */
-	char *agent_url;  /* may be NULL */
-	char *triton_url; /* may be NULL */
-	char *ca_file;    /* PEM CA certificates its https:// endpoints are checked
-	                   * against; NULL: the system's (and for http:// ones) */
-	int shm;          /* Triton shares this host's /dev/shm: batches go through its
-	                   * system shared memory extension (the live controller) */
+	int kind;          /* index into cluster->kinds */
+	char *agent_url;   /* may be NULL */
+	char *triton_url;  /* may be NULL */
+	char *ca_file;     /* PEM CA certificates its https:// endpoints are checked
+	                    * against; NULL: the system's (and for http:// ones) */
+	int shm;           /* Triton shares this host's /dev/shm: batches go through its
+	                    * system shared memory extension (the live controller) */
+	enum lv_wire wire; /* what its batches carry: LV_WIRE_FP32 unless the file says */
+	/*
+	 * Owned; NULL for fp32. A wire format with on-device preprocessing
+	 * makes the device's costs its kind's plus the format's per-frame term
+	 * (lv_profile_preprocess): what the scheduler believes and what the
+	 * device does. Built by lv_cluster_build_costs.
+	 */
+	struct lv_cost_table *cost_own, *truth_own;
 	/* Engine-maintained state. */
 	enum lv_dev_state state;
 	uint64_t freq_hz;    /* current GPU clock as last set or observed */
@@ -150,7 +162,14 @@ static inline const struct lv_profile *lv_device_profile(const struct lv_cluster
 static inline const struct lv_cost_table *lv_device_cost(const struct lv_cluster *c,
                                                          const struct lv_device *d)
 {
-	return c->kinds[d->kind].cost;
+	return d->cost_own ? d->cost_own : c->kinds[d->kind].cost;
+}
+
+/* What the device really costs (its kind's measured table, plus its wire's term). */
+static inline const struct lv_cost_table *lv_device_truth(const struct lv_cluster *c,
+                                                          const struct lv_device *d)
+{
+	return d->truth_own ? d->truth_own : c->kinds[d->kind].truth;
 }
 
 /* Where the device's Triton answers: its own address, else the agent's (NULL if neither). */

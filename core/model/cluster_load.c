@@ -242,6 +242,15 @@ static int load_device(struct lv_cluster *c, const cJSON *dj, struct load_ctx *l
 		               "%s: devices[%d].shm: a device without endpoints has no Triton to "
 		               "share memory with",
 		               path, i);
+	const char *wire_s = opt_string(dj, "wire", path, i, &bad, why);
+	if (bad)
+		return LV_EINVAL;
+	int wire = wire_s ? lv_wire_parse(wire_s) : LV_WIRE_FP32;
+	if (wire < 0)
+		return lv_fail(why, LV_EINVAL,
+		               "%s: devices[%d].wire: '%.64s' is not a wire format (fp32, uint8 "
+		               "or jpeg)",
+		               path, i, wire_s);
 	if (!name)
 		return lv_fail(why, LV_EINVAL, "%s: devices[%d].name: missing", path, i);
 	if (!kind)
@@ -265,6 +274,7 @@ static int load_device(struct lv_cluster *c, const cJSON *dj, struct load_ctx *l
 		names_add(&lc->names);
 		struct lv_device *d = &c->devices[c->n_devices - 1];
 		d->shm = cJSON_IsTrue(shm);
+		d->wire = (enum lv_wire)wire;
 		return device_ca(d, dj, tls, lc, i, why);
 	}
 	/* Bounded before any cast: a double beyond int's range must not reach one. */
@@ -286,6 +296,7 @@ static int load_device(struct lv_cluster *c, const cJSON *dj, struct load_ctx *l
 			return lv_fail(why, LV_EINVAL, "%s: devices[%d]: name '%s' appears twice",
 			               path, i, dn);
 		lv_cluster_add_device(c, dn, k, NULL, NULL);
+		c->devices[c->n_devices - 1].wire = (enum lv_wire)wire;
 		names_add(&lc->names);
 	}
 	return LV_OK;
@@ -416,8 +427,8 @@ static int unknown_fields(const char *text, size_t len, const cJSON *root, const
 	static const char *const top[] = {
 		"name", "profiles", "token_file", "ca", "devices", NULL
 	};
-	static const char *const dev[] = { "name",   "kind", "count", "agent",
-		                           "triton", "shm",  "ca",    NULL };
+	static const char *const dev[] = { "name", "kind", "count", "agent", "triton",
+		                           "shm",  "ca",   "wire",  NULL };
 	const char *from = text;
 	const cJSON *devs = cJSON_GetObjectItemCaseSensitive(root, "devices");
 	for (int d = -1; d < (cJSON_IsArray(devs) ? cJSON_GetArraySize(devs) : 0); d++) {
@@ -531,6 +542,20 @@ int lv_cluster_build_costs(struct lv_cluster *c, enum lv_cost_mode mode, const c
 			kd->truth = kd->cost;
 			kd->truth_owned = 0;
 		}
+	}
+	/* Devices whose wire format makes them preprocess on the board. */
+	for (size_t i = 0; i < c->n_devices; i++) {
+		struct lv_device *d = &c->devices[i];
+		const struct lv_kind *kd = &c->kinds[d->kind];
+		double l = 0, e = 0;
+		lv_cost_table_free(d->cost_own);
+		lv_cost_table_free(d->truth_own);
+		d->cost_own = d->truth_own = NULL;
+		lv_profile_preprocess(kd->profile, d->wire, &l, &e, NULL);
+		if (l <= 0 && e <= 0)
+			continue;
+		d->cost_own = lv_cost_table_plus_frames(kd->cost, l, e);
+		d->truth_own = lv_cost_table_plus_frames(kd->truth, l, e);
 	}
 	c->mode = mode;
 	return LV_OK;

@@ -47,6 +47,28 @@ void lv_cost_table_free(struct lv_cost_table *t)
 	free(t);
 }
 
+struct lv_cost_table *lv_cost_table_plus_frames(const struct lv_cost_table *t, double latency_s,
+                                                double energy_j)
+{
+	size_t cells = t->n_freqs * (size_t)t->max_batch;
+	struct lv_cost_table *o = lv_xmalloc(sizeof(*o));
+	*o = *t;
+	o->latency_s = lv_xmalloc(cells * sizeof(double));
+	o->energy_j = lv_xmalloc(cells * sizeof(double));
+	o->energy_per_frame_j = lv_xmalloc(cells * sizeof(double));
+	o->source = lv_xmalloc(cells);
+	memcpy(o->source, t->source, cells);
+	for (size_t fi = 0; fi < t->n_freqs; fi++)
+		for (int b = 1; b <= t->max_batch; b++) {
+			size_t k = lv_cost_index(t, fi, b);
+			/* An unusable cell (+INFINITY) stays unusable. */
+			o->latency_s[k] = t->latency_s[k] + latency_s * b;
+			o->energy_j[k] = t->energy_j[k] + energy_j * b;
+			o->energy_per_frame_j[k] = o->energy_j[k] / b;
+		}
+	return o;
+}
+
 size_t lv_cost_table_bytes(const struct lv_cost_table *t)
 {
 	size_t cells = t->n_freqs * (size_t)t->max_batch;

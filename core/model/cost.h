@@ -72,6 +72,14 @@ struct lv_cost_table *lv_cost_table_build(const struct lv_profile *profile,
                                           char **why);
 void lv_cost_table_free(struct lv_cost_table *t);
 
+/*
+ * A copy of t with a per-frame term added to every usable cell: a batch of
+ * b frames costs b · latency_s and b · energy_j more (the on-device
+ * preprocessing of a wire format, profile.h). Caller frees.
+ */
+struct lv_cost_table *lv_cost_table_plus_frames(const struct lv_cost_table *t, double latency_s,
+                                                double energy_j);
+
 static inline size_t lv_cost_index(const struct lv_cost_table *t, size_t fi, int batch)
 {
 	return fi * (size_t)t->max_batch + (size_t)(batch - 1);

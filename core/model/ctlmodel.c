@@ -153,6 +153,43 @@ static int parse_acct(const cJSON *root, const char *origin, struct lv_ctl_model
 	return LV_OK;
 }
 
+/* "wire" (optional): per format but fp32, its bytes_per_frame and frame_s. */
+static int parse_wire(const cJSON *root, const char *origin, struct lv_ctl_model *m, char **why)
+{
+	static const char *const known[] = { "bytes_per_frame", "frame_s", NULL };
+	const cJSON *wj = cJSON_GetObjectItemCaseSensitive(root, "wire");
+	const cJSON *f;
+	if (!wj)
+		return LV_OK;
+	if (!cJSON_IsObject(wj))
+		return lv_fail(why, LV_EINVAL, "%s: wire: must be an object", origin);
+	cJSON_ArrayForEach (f, wj) {
+		int w = lv_wire_parse(f->string);
+		char where[32];
+		if (w <= LV_WIRE_FP32)
+			return lv_fail(why, LV_EINVAL,
+			               "%s: wire.%.20s: not a wire format other than fp32 (uint8, "
+			               "jpeg)",
+			               origin, f->string);
+		snprintf(where, sizeof(where), "wire.%s.", f->string);
+		if (!cJSON_IsObject(f))
+			return lv_fail(why, LV_EINVAL, "%s: wire.%s: must be an object", origin,
+			               f->string);
+		if (check_known(f, known, where, origin, why) != LV_OK ||
+		    get_num(f, "bytes_per_frame", origin, &m->wire[w].bytes_per_frame, why) !=
+		        LV_OK ||
+		    get_num(f, "frame_s", origin, &m->wire[w].frame_s, why) != LV_OK)
+			return LV_EINVAL;
+		if (!nonneg(m->wire[w].bytes_per_frame) || !nonneg(m->wire[w].frame_s))
+			return lv_fail(why, LV_EINVAL,
+			               "%s: wire.%s: bytes_per_frame and frame_s must be numbers "
+			               ">= 0",
+			               origin, f->string);
+		m->wire[w].given = 1;
+	}
+	return LV_OK;
+}
+
 static int parse_model(const cJSON *root, const char *origin, struct lv_ctl_model *m, char **why)
 {
 	static const char *const known[] = {
@@ -173,6 +210,7 @@ static int parse_model(const cJSON *root, const char *origin, struct lv_ctl_mode
 		"start_lowest",
 		"start_cold",
 		"accounting",
+		"wire",
 		NULL,
 	};
 	if (!cJSON_IsObject(root))
@@ -201,7 +239,7 @@ static int parse_model(const cJSON *root, const char *origin, struct lv_ctl_mode
 	    get_flag(root, "busy_timer", origin, &m->busy_timer, why) != LV_OK ||
 	    get_flag(root, "start_lowest", origin, &m->start_lowest, why) != LV_OK ||
 	    get_flag(root, "start_cold", origin, &m->start_cold, why) != LV_OK ||
-	    parse_acct(root, origin, m, why) != LV_OK)
+	    parse_acct(root, origin, m, why) != LV_OK || parse_wire(root, origin, m, why) != LV_OK)
 		return LV_EINVAL;
 	if (!m->name[0])
 		return lv_fail(why, LV_EINVAL, "%s: name: missing", origin);
@@ -278,6 +316,16 @@ char *lv_ctl_model_to_json(const struct lv_ctl_model *m)
 	cJSON_AddBoolToObject(o, "busy_timer", m->busy_timer);
 	cJSON_AddBoolToObject(o, "start_lowest", m->start_lowest);
 	cJSON_AddBoolToObject(o, "start_cold", m->start_cold);
+	cJSON *wj = NULL;
+	for (int w = LV_WIRE_FP32 + 1; w < LV_WIRE_COUNT; w++) {
+		if (!m->wire[w].given)
+			continue;
+		if (!wj)
+			wj = cJSON_AddObjectToObject(o, "wire");
+		cJSON *f = cJSON_AddObjectToObject(wj, lv_wire_name((enum lv_wire)w));
+		cJSON_AddNumberToObject(f, "bytes_per_frame", m->wire[w].bytes_per_frame);
+		cJSON_AddNumberToObject(f, "frame_s", m->wire[w].frame_s);
+	}
 	if (m->has_acct) {
 		cJSON *a = cJSON_AddObjectToObject(o, "accounting");
 		cJSON_AddNumberToObject(a, "line_s", m->acct.line_s);

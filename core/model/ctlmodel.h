@@ -20,6 +20,10 @@
  *     processors equally (processor sharing: n batches on one processor
  *     each progress at 1/n), which is how a thread-per-batch controller
  *     behaves, and why it collapses under overload: every batch slows down.
+ *     A device whose wire format (wire.h) is not fp32 costs its format's
+ *     frame_s and bytes_per_frame instead, where "wire" gives them
+ *     ({"uint8": {"bytes_per_frame": ..., "frame_s": ...}, "jpeg": {...}});
+ *     a format it does not give costs what fp32 does.
  *  3. The link. bytes_per_frame·b bytes go over the device's link at
  *     link_bps (0: no link stage), one batch after another, and arrive
  *     rtt_s later; then the batch queues on the device (devmodel.h).
@@ -42,6 +46,8 @@
 #define LV_CTLMODEL_H
 
 #include <stddef.h>
+
+#include "wire.h"
 
 #define LV_CTL_NAME_MAX   48
 #define LV_CTL_SOURCE_MAX 1024
@@ -69,6 +75,11 @@ struct lv_ctl_model {
 	int busy_timer;                 /* see above */
 	int start_lowest;               /* devices start at their lowest clock */
 	int start_cold;                 /* ... with the GPU power gated (devmodel.h, cold_start) */
+	struct {
+		int given;              /* the "wire" object has this format */
+		double bytes_per_frame; /* on the wire, bytes */
+		double frame_s;         /* preparation per frame, processor-seconds */
+	} wire[LV_WIRE_COUNT];          /* [LV_WIRE_FP32] unused: the fields above */
 	int has_acct;                   /* acct below was measured */
 	struct lv_acct acct;
 };
@@ -121,6 +132,28 @@ static inline double lv_ctl_prep_s(const struct lv_ctl_model *m, int b)
 static inline double lv_ctl_link_s(const struct lv_ctl_model *m, int b)
 {
 	return m->link_bps > 0 ? m->bytes_per_frame * 8.0 * (double)b / m->link_bps : 0.0;
+}
+
+/* Bytes on the wire per frame to a device of format w. */
+static inline double lv_ctl_wire_bytes(const struct lv_ctl_model *m, enum lv_wire w)
+{
+	return (unsigned)w < LV_WIRE_COUNT && w != LV_WIRE_FP32 && m->wire[w].given
+	           ? m->wire[w].bytes_per_frame
+	           : m->bytes_per_frame;
+}
+
+/* Preparation per frame for a device of format w, processor-seconds. */
+static inline double lv_ctl_wire_frame_s(const struct lv_ctl_model *m, enum lv_wire w)
+{
+	return (unsigned)w < LV_WIRE_COUNT && w != LV_WIRE_FP32 && m->wire[w].given
+	           ? m->wire[w].frame_s
+	           : m->frame_s;
+}
+
+/* lv_ctl_link_s for a device of format w. */
+static inline double lv_ctl_link_wire_s(const struct lv_ctl_model *m, enum lv_wire w, int b)
+{
+	return m->link_bps > 0 ? lv_ctl_wire_bytes(m, w) * 8.0 * (double)b / m->link_bps : 0.0;
 }
 
 #endif

@@ -271,6 +271,29 @@ static int instance_fn(struct lexer *lx, void *obj, const char *field, const cha
 	return 0;
 }
 
+static int step_fn(struct lexer *lx, void *obj, const char *field, const char *scalar,
+                   struct handler *sub)
+{
+	struct lv_model_step *st = obj;
+	(void)lx, (void)sub;
+	if (!strcmp(field, "model_name") && scalar)
+		snprintf(st->model_name, sizeof(st->model_name), "%s", scalar);
+	return 0;
+}
+
+static int ensemble_fn(struct lexer *lx, void *obj, const char *field, const char *scalar,
+                       struct handler *sub)
+{
+	struct lv_model_config *c = obj;
+	if (strcmp(field, "step") != 0 || scalar)
+		return 0;
+	if (c->n_steps == LV_MC_MAX_STEPS)
+		return lex_fail(lx, "ensemble_scheduling: more than 8 steps");
+	sub->fn = step_fn;
+	sub->obj = &c->steps[c->n_steps++];
+	return 0;
+}
+
 static int model_fn(struct lexer *lx, void *obj, const char *field, const char *scalar,
                     struct handler *sub)
 {
@@ -280,6 +303,11 @@ static int model_fn(struct lexer *lx, void *obj, const char *field, const char *
 		snprintf(c->name, sizeof(c->name), "%s", scalar);
 	} else if (!strcmp(field, "platform") && scalar) {
 		snprintf(c->platform, sizeof(c->platform), "%s", scalar);
+	} else if (!strcmp(field, "backend") && scalar) {
+		snprintf(c->backend, sizeof(c->backend), "%s", scalar);
+	} else if (!strcmp(field, "ensemble_scheduling") && !scalar) {
+		sub->fn = ensemble_fn;
+		sub->obj = c;
 	} else if (!strcmp(field, "max_batch_size")) {
 		if (to_int(lx, field, scalar, 0, 1 << 20, &v) != 0)
 			return LV_EINVAL;
@@ -331,6 +359,14 @@ int lv_model_config_parse(const char *text, const char *origin, struct lv_model_
 	if (check_tensors(out->inputs, out->n_inputs, "input", origin, why) != 0 ||
 	    check_tensors(out->outputs, out->n_outputs, "output", origin, why) != 0)
 		return LV_EINVAL;
+	if (!strcmp(out->platform, "ensemble") && out->n_steps == 0)
+		return lv_fail(why, LV_EINVAL,
+		               "%s: platform \"ensemble\" but no ensemble_scheduling step", origin);
+	for (size_t i = 0; i < out->n_steps; i++)
+		if (!out->steps[i].model_name[0])
+			return lv_fail(why, LV_EINVAL,
+			               "%s: ensemble_scheduling.step[%zu]: missing model_name",
+			               origin, i);
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 #define LV_MC_NAME_MAX    128
 #define LV_MC_MAX_DIMS    8
 #define LV_MC_MAX_TENSORS 8
+#define LV_MC_MAX_STEPS   8
 
 struct lv_model_tensor {
 	char name[LV_MC_NAME_MAX];
@@ -30,9 +31,15 @@ struct lv_model_tensor {
 	int64_t dims[LV_MC_MAX_DIMS]; /* without the batch dimension */
 };
 
+/* One step of an ensemble: the model it runs (its tensor maps are Triton's business). */
+struct lv_model_step {
+	char model_name[LV_MC_NAME_MAX];
+};
+
 struct lv_model_config {
 	char name[LV_MC_NAME_MAX]; /* "" when the file does not name it */
-	char platform[64];
+	char platform[64];      /* "tensorflow_graphdef", "ensemble", "" */
+	char backend[64];       /* "python", "dali", "" */
 	int max_batch_size;     /* 0: the model does not batch */
 	int dynamic_batching;   /* a dynamic_batching block is present */
 	int instance_count;     /* sum of instance_group counts; 1 when none is given */
@@ -40,12 +47,15 @@ struct lv_model_config {
 	size_t n_inputs, n_outputs;
 	struct lv_model_tensor inputs[LV_MC_MAX_TENSORS];
 	struct lv_model_tensor outputs[LV_MC_MAX_TENSORS];
+	size_t n_steps; /* ensemble_scheduling's steps, in order; 0 for a plain model */
+	struct lv_model_step steps[LV_MC_MAX_STEPS];
 };
 
 /*
  * Parses config text; `origin` names it in messages. 0, or LV_EINVAL with
  * *why as "<origin>:<line>: <what>" (caller frees). Requires at least one
- * input and one output, each with a name, a data type and dims.
+ * input and one output, each with a name, a data type and dims, and of an
+ * ensemble (platform "ensemble") at least one step, each naming its model.
  */
 int lv_model_config_parse(const char *text, const char *origin, struct lv_model_config *out,
                           char **why);

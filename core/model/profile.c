@@ -21,6 +21,24 @@ static const char NONNEG_NUM[] = "must be a non-negative number";
 static const char POS_INT[] = "must be a positive integer";
 static const char NONNEG_INT[] = "must be a non-negative integer";
 
+void lv_profile_preprocess(const struct lv_profile *p, enum lv_wire w, double *latency_s,
+                           double *energy_j, int *measured)
+{
+	/* The estimate (LV_PREPROCESS_ESTIMATE): per frame, s; the board's power meanwhile. */
+	static const double est_s[LV_WIRE_COUNT] = { 0, 0.0005, 0.008 };
+	const double cpu_w = 3.0;
+	int m = (unsigned)w < LV_WIRE_COUNT && p && p->preprocess[w].measured;
+	unsigned i = (unsigned)w < LV_WIRE_COUNT ? (unsigned)w : 0;
+	double idle_w = 0;
+	for (size_t k = 0; p && k < p->n_freqs; k++)
+		if (p->idle_power_w[k] > idle_w)
+			idle_w = p->idle_power_w[k];
+	*latency_s = m ? p->preprocess[i].latency_s : est_s[i];
+	*energy_j = m ? p->preprocess[i].energy_j : est_s[i] * (idle_w + cpu_w);
+	if (measured)
+		*measured = m || i == LV_WIRE_FP32;
+}
+
 void lv_profile_free(struct lv_profile *p)
 {
 	if (!p)

@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wire.h"
+
 #define LV_KIND_MAX        32
 #define LV_PROFILE_VERSION 2 /* the "version" this build reads and writes */
 
@@ -58,6 +60,20 @@ struct lv_governor {
 	                       profiles): the lowest */
 };
 
+/*
+ * What a frame's on-device preprocessing costs in one wire format
+ * (wire.h): the uint8 ensemble's scaling, the jpeg ensemble's decode and
+ * resize, on top of the batch's inference. Per frame: a batch of b frames
+ * takes b · latency_s longer and b · energy_j more. fp32 has none.
+ */
+struct lv_preprocess {
+	int measured;     /* `loudva profile run` measured it on the board; else the
+	                   * estimate (lv_profile_preprocess) stands in */
+	double latency_s; /* per frame, s */
+	double energy_j;  /* per frame, J: the board's energy meanwhile (a batch's energy
+	                   * grows by it, as a batch's energy_j counts the whole board) */
+};
+
 struct lv_profile {
 	char kind[LV_KIND_MAX]; /* file-name stem: "agx-xavier", "xavier-nx", "nano" */
 	char *display_name;     /* "Jetson AGX Xavier" */
@@ -86,9 +102,24 @@ struct lv_profile {
 	 */
 	double cold_idle_w;
 	size_t n_points;
-	struct lv_profile_point *points; /* sorted by (freq_hz, batch) */
-	char *source;                    /* provenance note, may be NULL */
+	struct lv_profile_point *points;                /* sorted by (freq_hz, batch) */
+	char *source;                                   /* provenance note, may be NULL */
+	struct lv_preprocess preprocess[LV_WIRE_COUNT]; /* "preprocess"; unmeasured: zeros */
 };
+
+/*
+ * The preprocessing term of wire format w on kind p: the measured one when
+ * the profile has it, else the stated estimate (LV_PREPROCESS_ESTIMATE and
+ * profiles/README.md). *measured (may be NULL) says which. fp32: zeros.
+ */
+void lv_profile_preprocess(const struct lv_profile *p, enum lv_wire w, double *latency_s,
+                           double *energy_j, int *measured);
+
+/* Where the estimate comes from, for reports. */
+#define LV_PREPROCESS_ESTIMATE                                                                     \
+	"estimate, not measured: the controller's own x86 CPU time for the same work (make "       \
+	"bench, wire) times 4 for a Jetson's ARM cores (uint8 0.5 ms, jpeg 8 ms per frame), the "  \
+	"board drawing its highest idle power plus 3 W of CPU meanwhile"
 
 /*
  * Loads a profile JSON file (format in profiles/README.md). NULL on error with

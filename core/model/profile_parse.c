@@ -33,11 +33,12 @@ static const char POS_INT[] = "must be a positive integer";
 static const char NONNEG_INT[] = "must be a non-negative integer";
 
 static const char *const TOP_KEYS[] = {
-	"format",   "version",   "kind",         "display_name",         "source",
-	"gpu",      "max_batch", "instances",    "clock_change_delay_s", "clock_change_shape",
-	"governor", "freqs_hz",  "idle_power_w", "cold_idle_w",          "points",
-	NULL
+	"format",     "version",   "kind",         "display_name",         "source",
+	"gpu",        "max_batch", "instances",    "clock_change_delay_s", "clock_change_shape",
+	"governor",   "freqs_hz",  "idle_power_w", "cold_idle_w",          "points",
+	"preprocess", NULL
 };
+static const char *const PRE_KEYS[] = { "latency_s", "energy_j", NULL };
 static const char *const GOV_KEYS[] = { "ramp_busy_s", "hold_s", "descent_s", "floor_hz", NULL };
 static const char *const GPU_KEYS[] = { "max_mhz", "min_mhz",      "cuda_cores", "mem_bw_gbs",
 	                                "mem_gb",  "tensor_cores", "arch",       NULL };
@@ -407,6 +408,50 @@ static void syntax_error(const char *json, const char *end, const char *o, char 
 	lv_fail(why, LV_EINVAL, "%s:%zu:%zu: not valid JSON", o, line, col);
 }
 
+/*
+ * "preprocess" (optional): {"uint8": {"latency_s": s, "energy_j": J}, "jpeg":
+ * {...}}, per frame, as `loudva profile run` measured them. A format not
+ * given keeps the estimate.
+ */
+static int parse_preprocess(const cJSON *root, struct lv_profile *p, const char *o, char **why)
+{
+	const cJSON *pj = cJSON_GetObjectItemCaseSensitive(root, "preprocess");
+	const cJSON *f;
+	if (!pj)
+		return 0;
+	if (!cJSON_IsObject(pj))
+		return lv_fail(why, LV_EINVAL, "%s: preprocess: must be an object", o);
+	cJSON_ArrayForEach (f, pj) {
+		int w = lv_wire_parse(f->string);
+		char path[64];
+		if (w <= LV_WIRE_FP32)
+			return lv_fail(why, LV_EINVAL,
+			               "%s: preprocess.%.20s: not a wire format with preprocessing "
+			               "(uint8, jpeg)",
+			               o, f->string);
+		if (!cJSON_IsObject(f))
+			return lv_fail(why, LV_EINVAL, "%s: preprocess.%s: must be an object", o,
+			               f->string);
+		snprintf(path, sizeof(path), "preprocess.%s", f->string);
+		struct lv_preprocess *t = &p->preprocess[w];
+		char lp[96], ep[96];
+		snprintf(lp, sizeof(lp), "%s.latency_s", path);
+		snprintf(ep, sizeof(ep), "%s.energy_j", path);
+		if (check_keys(f, PRE_KEYS, path, o, why) < 0 ||
+		    get_num(f, "latency_s", lp, NONNEG_NUM, 0, &t->latency_s, o, why) < 0 ||
+		    get_num(f, "energy_j", ep, NONNEG_NUM, 0, &t->energy_j, o, why) < 0)
+			return LV_EINVAL;
+		if (!(t->latency_s >= 0 && t->latency_s < 60) ||
+		    !(t->energy_j >= 0 && t->energy_j < 1e4))
+			return lv_fail(why, LV_EINVAL,
+			               "%s: %s: latency_s and energy_j must be "
+			               "non-negative seconds and joules per frame",
+			               o, path);
+		t->measured = 1;
+	}
+	return 0;
+}
+
 struct lv_profile *lv_profile_parse(const char *json, const char *origin, char **why)
 {
 	const char *end = NULL;
@@ -427,7 +472,7 @@ struct lv_profile *lv_profile_parse(const char *json, const char *origin, char *
 	    parse_limits(root, p, origin, why) < 0 || parse_cc_shape(root, p, origin, why) < 0 ||
 	    parse_governor(root, &p->governor, origin, why) < 0 ||
 	    parse_freqs(root, p, origin, why) < 0 || parse_cold(root, p, origin, why) < 0 ||
-	    parse_points(root, p, origin, why) < 0)
+	    parse_points(root, p, origin, why) < 0 || parse_preprocess(root, p, origin, why) < 0)
 		goto out;
 	size_t n_points = p->n_points;
 	p->n_points = 0; /* step 2 checks everything but the points */

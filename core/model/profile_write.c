@@ -121,6 +121,20 @@ char *lv_profile_to_json(const struct lv_profile *p)
 	else
 		lv_buf_printf(&b, "null");
 	lv_buf_printf(&b, ",\n");
+	int any = 0;
+	for (int w = LV_WIRE_FP32 + 1; w < LV_WIRE_COUNT; w++) {
+		if (!p->preprocess[w].measured)
+			continue;
+		lv_buf_printf(&b, "%s\"%s\": {\"latency_s\": ", any ? ", " : "  \"preprocess\": {",
+		              lv_wire_name((enum lv_wire)w));
+		sb_num(&b, p->preprocess[w].latency_s);
+		lv_buf_printf(&b, ", \"energy_j\": ");
+		sb_num(&b, p->preprocess[w].energy_j);
+		lv_buf_printf(&b, "}");
+		any = 1;
+	}
+	if (any)
+		lv_buf_printf(&b, "},\n");
 	sb_points(&b, p);
 	lv_buf_printf(&b, "}\n");
 	return lv_buf_take(&b, NULL);

@@ -100,6 +100,8 @@ struct lv_snap_device {
 	char transport[8];        /* "shm": through shared memory (in a body when no region is free
 	                             within the allowance); "body": in HTTP bodies; "": unknown */
 	uint64_t shm_bytes;       /* shared-memory regions the controller holds for it */
+	char wire[8];             /* its wire format: "fp32", "uint8", "jpeg" */
+	uint64_t wire_bytes;      /* frames' input bytes sent to it in that format */
 	uint64_t restarts;        /* times its agent was restarted after dying (embedded) */
 	size_t n_recent;          /* batches in recent[], newest first */
 	struct lv_snap_batch recent[LV_SNAP_BATCHES];

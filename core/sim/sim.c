@@ -35,6 +35,7 @@ struct sim {
 	struct lv_cluster *c;
 	struct lv_engine *e;
 	struct lv_devmodel_kind **kinds;
+	struct lv_devmodel_kind **own; /* per device: its wire's costs (truth_own), or NULL */
 	struct lv_devmodel *dev;
 	struct lv_sim_heap heap;
 	struct lv_metrics metrics;
@@ -201,6 +202,8 @@ static int setup(struct sim *s, const struct lv_sim_config *cfg, const struct lv
 	if (m) {
 		s->has_ctl = 1;
 		sim_ctl_init(&s->ctl, m, c->n_devices, lv_policy_poll_s(p, m->poll_s));
+		for (size_t i = 0; i < c->n_devices; i++)
+			s->ctl.wire[i] = (unsigned char)c->devices[i].wire;
 		ec.busy_timer = m->busy_timer;
 		if (m->batch_timeout_s > 0)
 			ec.retry_failed = 0;
@@ -242,11 +245,21 @@ static int setup(struct sim *s, const struct lv_sim_config *cfg, const struct lv
 	if (sampling && cfg->device_timeline)
 		s->per_dev = lv_xcalloc(c->n_devices, sizeof(*s->per_dev));
 	s->dev = lv_xcalloc(c->n_devices, sizeof(*s->dev));
+	s->own = lv_xcalloc(c->n_devices ? c->n_devices : 1, sizeof(*s->own));
+	for (size_t i = 0; i < c->n_devices; i++) {
+		const struct lv_device *d = &c->devices[i];
+		if (!d->truth_own)
+			continue;
+		/* A device that preprocesses on the board: its kind's physics plus the term. */
+		s->own[i] = lv_devmodel_kind_new(c->kinds[d->kind].profile, d->truth_own, why);
+		if (!s->own[i])
+			return LV_EINVAL;
+	}
 	lv_sim_heap_init(&s->heap, c->n_devices);
 	for (size_t i = 0; i < c->n_devices; i++) {
 		struct lv_device *d = &c->devices[i];
-		lv_devmodel_init(&s->dev[i], s->kinds[d->kind], (int)i, &dc, d->freq_hz, 0.0,
-		                 sampling ? on_power : NULL, s);
+		lv_devmodel_init(&s->dev[i], s->own[i] ? s->own[i] : s->kinds[d->kind], (int)i, &dc,
+		                 d->freq_hz, 0.0, sampling ? on_power : NULL, s);
 		lv_sim_heap_update(&s->heap, (uint32_t)i, lv_devmodel_next_s(&s->dev[i]));
 	}
 	lv_metrics_init(&s->metrics, t->n);
@@ -263,6 +276,10 @@ static void teardown(struct sim *s)
 		for (size_t k = 0; k < s->c->n_kinds; k++)
 			lv_devmodel_kind_free(s->kinds[k]);
 	free(s->kinds);
+	if (s->own)
+		for (size_t i = 0; i < s->c->n_devices; i++)
+			lv_devmodel_kind_free(s->own[i]);
+	free(s->own);
 	if (s->per_dev)
 		for (size_t i = 0; i < s->c->n_devices; i++)
 			free(s->per_dev[i].v);

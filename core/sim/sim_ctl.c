@@ -28,6 +28,7 @@ void sim_ctl_init(struct sim_ctl *c, const struct lv_ctl_model *m, size_t n_devi
 	c->tick_s = -INFINITY;
 	c->n_devices = n_devices;
 	c->link_free_s = lv_xcalloc(n_devices ? n_devices : 1, sizeof(double));
+	c->wire = lv_xcalloc(n_devices ? n_devices : 1, 1);
 }
 
 void sim_ctl_fini(struct sim_ctl *c)
@@ -36,6 +37,7 @@ void sim_ctl_fini(struct sim_ctl *c)
 	free(c->prep);
 	free(c->link);
 	free(c->link_free_s);
+	free(c->wire);
 	free(c->pend);
 	memset(c, 0, sizeof(*c));
 }
@@ -218,7 +220,8 @@ void sim_ctl_dispatch(struct sim_ctl *c, double now, uint64_t batch_id, int devi
 		.device = device,
 		.batch = batch,
 		.freq_hz = freq_hz,
-		.work = c->m->batch_s + c->m->frame_s * (double)batch,
+		.work = c->m->batch_s +
+		        lv_ctl_wire_frame_s(c->m, (enum lv_wire)c->wire[device]) * (double)batch,
 	};
 	if (c->n_prep == 1 || job_before(&c->prep[c->n_prep - 1], &c->prep[first]))
 		first = c->n_prep - 1;
@@ -313,7 +316,7 @@ static int prep_finish(struct sim_ctl *c, double t, struct sim_ctl_event *ev)
 {
 	prep_update(c, t);
 	struct sim_ctl_job j = prep_take(c, prep_min(c));
-	double tx = lv_ctl_link_s(c->m, j.batch);
+	double tx = lv_ctl_link_wire_s(c->m, (enum lv_wire)c->wire[j.device], j.batch);
 	if (tx > 0 || c->m->rtt_s > 0) {
 		double *free_s = &c->link_free_s[j.device];
 		double start = *free_s > t ? *free_s : t;

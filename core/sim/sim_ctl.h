@@ -78,6 +78,7 @@ struct sim_ctl {
 	struct sim_ctl_job *link; /* batches on a link; work = when they arrive */
 	size_t n_link, cap_link;
 	double *link_free_s; /* per device: when its link is free */
+	unsigned char *wire; /* per device: its enum lv_wire [fp32]; the driver sets it */
 	size_t n_devices;
 
 	struct sim_ctl_pending *pend; /* ring, in dispatch order (time-outs in order) */

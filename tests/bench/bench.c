@@ -302,6 +302,7 @@ static const struct bench benches[] = {
 	{ "frontend", lv_bench_frontend },
 	{ "views", lv_bench_views },
 	{ "dispatch", lv_bench_dispatch },
+	{ "wire", lv_bench_wire },
 };
 /* clang-format on */
 

@@ -15,4 +15,7 @@ void lv_bench_image(void);
  */
 void lv_bench_frontend(void);
 
+/* The wire formats side by side: bytes per frame and the controller's CPU per frame. */
+void lv_bench_wire(void);
+
 #endif

@@ -51,7 +51,7 @@ declare -A LIBS=(
 	[core/exp]="cjson"
 	[core/harness]="curl cjson"
 	[core/deploy]="libssh yaml pcre2"
-	[agents]="microhttpd curl cjson zlib"
+	[agents]="microhttpd curl cjson zlib turbojpeg"
 	[views]="curses"
 	[console]="cjson curl curses sqlite3 microhttpd systemd"
 )

@@ -1,8 +1,8 @@
 /*
  * fuzz_model_config: Triton config.pbtxt text (core/model/model_config.h)
  * from arbitrary bytes. A config that parses must respect the header's
- * bounds (tensor and dim counts) and name its tensors; the helpers on the
- * tensors must not crash.
+ * bounds (tensor, dim and ensemble step counts), name its tensors and an
+ * ensemble's step models; the helpers on the tensors must not crash.
  */
 #include "harness.h"
 
@@ -34,5 +34,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	check_tensors(cfg.inputs, cfg.n_inputs);
 	check_tensors(cfg.outputs, cfg.n_outputs);
+	fuzz_check(cfg.n_steps <= LV_MC_MAX_STEPS, "step count out of bounds");
+	for (size_t i = 0; i < cfg.n_steps; i++)
+		fuzz_check(cfg.steps[i].model_name[0] != '\0' &&
+		               memchr(cfg.steps[i].model_name, '\0', sizeof cfg.steps[i].model_name),
+		           "an ensemble step without a terminated model name");
+	fuzz_check(strcmp(cfg.platform, "ensemble") != 0 || cfg.n_steps > 0,
+	           "an ensemble without steps parsed");
 	return 0;
 }

@@ -136,6 +136,40 @@ static void test_shm_flag(void **st)
 	free(dir);
 }
 
+/* "wire" picks each device's format; fp32 unless given, count entries included. */
+static void test_wire_field(void **st)
+{
+	(void)st;
+	char *dir = scratch();
+	char *path =
+	    write_cluster(dir, "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\","
+	                       "\"agent\": \"http://127.0.0.1:5001\", \"wire\": \"uint8\"},"
+	                       "{\"name\": \"b\", \"kind\": \"nano\", \"wire\": \"jpeg\"},"
+	                       "{\"name\": \"c\", \"kind\": \"nano\", \"wire\": \"fp32\"},"
+	                       "{\"name\": \"d\", \"kind\": \"nano\"},"
+	                       "{\"name\": \"e\", \"kind\": \"nano\", \"count\": 2,"
+	                       "\"wire\": \"jpeg\"}]}");
+	char *why = NULL;
+	struct lv_cluster *c = lv_cluster_load(path, &why);
+	assert_non_null(c);
+	assert_int_equal(c->n_devices, 6);
+	assert_int_equal(c->devices[0].wire, LV_WIRE_UINT8);
+	assert_int_equal(c->devices[1].wire, LV_WIRE_JPEG);
+	assert_int_equal(c->devices[2].wire, LV_WIRE_FP32);
+	assert_int_equal(c->devices[3].wire, LV_WIRE_FP32);
+	assert_int_equal(c->devices[4].wire, LV_WIRE_JPEG);
+	assert_int_equal(c->devices[5].wire, LV_WIRE_JPEG);
+	assert_string_equal(lv_wire_name(c->devices[0].wire), "uint8");
+	assert_int_equal(lv_wire_parse("FP32"), -1); /* names are exact */
+	assert_int_equal(lv_wire_frame_bytes(LV_WIRE_FP32, 299 * 299 * 3, 0), 1072812);
+	assert_int_equal(lv_wire_frame_bytes(LV_WIRE_UINT8, 299 * 299 * 3, 0), 268203);
+	assert_int_equal(lv_wire_frame_bytes(LV_WIRE_JPEG, 299 * 299 * 3, 1000), 1004);
+	lv_cluster_free(c);
+	free(path);
+	lv_test_rmtree(dir);
+	free(dir);
+}
+
 /*
  * "ca" on the cluster applies to its https:// devices, a device's own wins,
  * http:// devices get none; paths resolve against the cluster file.
@@ -320,6 +354,10 @@ static void test_bad_files(void **st)
 		  "\"c.json\"}]}",
 		  "an entry with count has no endpoints" },
 		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\"}]} trailing", "c.json:1:" },
+		{ "{\"devices\": [{\"name\": \"cam\", \"kind\": \"nano\", \"wire\": \"png\"}]}",
+		  "c.json: devices[0].wire: 'png' is not a wire format (fp32, uint8 or jpeg)" },
+		{ "{\"devices\": [{\"name\": \"a\", \"kind\": \"nano\", \"wire\": 8}]}",
+		  "devices[0].wire: must be a non-empty string" },
 	};
 	char *dir = scratch();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -353,11 +391,11 @@ static void test_bad_files(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_thesis_cluster), cmocka_unit_test(test_count_expansion),
-		cmocka_unit_test(test_token_file),     cmocka_unit_test(test_shm_flag),
-		cmocka_unit_test(test_ca_files),       cmocka_unit_test(test_parse_from_memory),
-		cmocka_unit_test(test_many_devices),   cmocka_unit_test(test_bad_files),
-		cmocka_unit_test(test_unknown_field),
+		cmocka_unit_test(test_thesis_cluster),    cmocka_unit_test(test_count_expansion),
+		cmocka_unit_test(test_token_file),        cmocka_unit_test(test_shm_flag),
+		cmocka_unit_test(test_wire_field),        cmocka_unit_test(test_ca_files),
+		cmocka_unit_test(test_parse_from_memory), cmocka_unit_test(test_many_devices),
+		cmocka_unit_test(test_bad_files),         cmocka_unit_test(test_unknown_field),
 	};
 	return cmocka_run_group_tests_name("cluster", tests, NULL, NULL);
 }

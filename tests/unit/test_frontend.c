@@ -63,7 +63,7 @@ static struct lv_live_request *req_new(uint32_t n, double budget_s, size_t float
 	r->n_frames = n;
 	r->budget_s = budget_s;
 	r->tensors = lv_xcalloc(n, sizeof(float *));
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n && floats; i++)
 		r->tensors[i] = lv_xmalloc(floats * sizeof(float));
 	r->results = lv_xcalloc(n, sizeof *r->results);
 	pthread_mutex_init(&r->mu, NULL);
@@ -81,9 +81,15 @@ static void req_wait(struct lv_live_request *r)
 
 static void req_free(struct lv_live_request *r)
 {
-	for (uint32_t i = 0; i < r->n_frames; i++)
+	for (uint32_t i = 0; i < r->n_frames; i++) {
 		free(r->tensors[i]);
+		free(r->pixels ? r->pixels[i] : NULL);
+		free(r->jpegs ? r->jpegs[i] : NULL);
+	}
 	free(r->tensors);
+	free(r->pixels);
+	free(r->jpegs);
+	free(r->jpeg_lens);
 	free(r->results);
 	pthread_mutex_destroy(&r->mu);
 	pthread_cond_destroy(&r->cv);
@@ -112,7 +118,17 @@ static void complete(struct consumer *st, struct lv_live_request *r)
 		f->queue_exit_s = 1.25;
 		f->done_s = 1.5;
 		f->latency_s = 0.5;
-		f->top_class = (int)lround(((double)r->tensors[i][0] + 1.0) * 127.5);
+		/*
+		 * The frame as the consumer got it: the first value of its tensor,
+		 * else of its uint8 pixels; a JPEG alone (no decoding at all) gives
+		 * 10000 + its size.
+		 */
+		if (r->tensors[i])
+			f->top_class = (int)lround(((double)r->tensors[i][0] + 1.0) * 127.5);
+		else if (r->pixels && r->pixels[i])
+			f->top_class = r->pixels[i][0];
+		else if (r->jpegs && r->jpegs[i])
+			f->top_class = 10000 + (int)r->jpeg_lens[i];
 		f->top_score = isnan(r->budget_s) ? -1.0f : (float)r->budget_s;
 	}
 	pthread_mutex_lock(&r->mu);
@@ -489,6 +505,58 @@ static void test_three_jpegs_in_order(void **state)
 	free(png);
 	for (int i = 0; i < 3; i++)
 		free(img[i]);
+}
+
+/*
+ * Only the formats the devices take are made: uint8 pixels without a
+ * tensor, or for jpeg devices the JPEG as posted (a PNG re-encoded).
+ */
+static void test_wire_formats_prepared(void **state)
+{
+	(void)state;
+	struct lv_frontend_limits lim;
+	size_t len, plen;
+	char *why = NULL;
+	unsigned char *j = grey_jpeg(77, &len);
+	uint8_t px[8 * 8 * 3];
+	memset(px, 33, sizeof px);
+	unsigned char *png = lv_image_encode_png(px, 8, 8, &plen, &why);
+	struct part parts[2] = { { "images", j, len, "a.jpg" }, { "images", png, plen, "b.png" } };
+	struct resp r;
+
+	test_limits(&lim);
+	lim.wires = 1u << LV_WIRE_UINT8;
+	struct fixture *f = fixture_new(&lim);
+	post(f, parts, 2, NULL, &r);
+	assert_int_equal(r.code, 200);
+	const cJSON *res = cJSON_GetObjectItem(r.json, "results");
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(res, 0), "top_class")->valueint,
+	                 77);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(res, 1), "top_class")->valueint,
+	                 33);
+	resp_fini(&r);
+	fixture_free(f);
+
+	lim.wires = 1u << LV_WIRE_JPEG;
+	f = fixture_new(&lim);
+	post(f, parts, 2, NULL, &r);
+	assert_int_equal(r.code, 200);
+	res = cJSON_GetObjectItem(r.json, "results");
+	/* The JPEG went on byte for byte; the PNG became a JPEG of the model's size. */
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(res, 0), "top_class")->valueint,
+	                 10000 + (int)len);
+	assert_true(cJSON_GetObjectItem(cJSON_GetArrayItem(res, 1), "top_class")->valueint > 10000);
+	resp_fini(&r);
+	/* A JPEG whose header does not read is refused there, without a decoder. */
+	unsigned char bad[16] = { 0xff, 0xd8, 0xff, 0xe0, 0, 16, 'J', 'F', 'I', 'F' };
+	struct part one = { "images", bad, sizeof bad, "c.jpg" };
+	post(f, &one, 1, NULL, &r);
+	assert_int_equal(r.code, 400);
+	assert_non_null(strstr(error_of(&r), "images[0]: "));
+	resp_fini(&r);
+	fixture_free(f);
+	free(png);
+	free(j);
 }
 
 static void test_all_refused_is_503(void **state)
@@ -1153,6 +1221,7 @@ int main(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_three_jpegs_in_order, setup, teardown),
+		cmocka_unit_test(test_wire_formats_prepared),
 		cmocka_unit_test_setup_teardown(test_all_refused_is_503, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_requests_refused, setup, teardown),
 		/* A refused image gives its place at the gate back; queued requests all run. */
