@@ -38,12 +38,12 @@ struct lv_model_step {
 
 struct lv_model_config {
 	char name[LV_MC_NAME_MAX]; /* "" when the file does not name it */
-	char platform[64];      /* "tensorflow_graphdef", "ensemble", "" */
-	char backend[64];       /* "python", "dali", "" */
-	int max_batch_size;     /* 0: the model does not batch */
-	int dynamic_batching;   /* a dynamic_batching block is present */
-	int instance_count;     /* sum of instance_group counts; 1 when none is given */
-	char instance_kind[16]; /* the first instance_group's kind ("KIND_GPU"), "" if unsaid */
+	char platform[64];         /* "tensorflow_graphdef", "ensemble", "" */
+	char backend[64];          /* "python", "dali", "" */
+	int max_batch_size;        /* 0: the model does not batch */
+	int dynamic_batching;      /* a dynamic_batching block is present */
+	int instance_count;        /* sum of instance_group counts; 1 when none is given */
+	char instance_kind[16];    /* the first instance_group's kind ("KIND_GPU"), "" if unsaid */
 	size_t n_inputs, n_outputs;
 	struct lv_model_tensor inputs[LV_MC_MAX_TENSORS];
 	struct lv_model_tensor outputs[LV_MC_MAX_TENSORS];

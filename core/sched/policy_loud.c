@@ -21,7 +21,9 @@
  *    max(f, current clock); every idle_check seconds, devices idle for
  *    idle_after seconds go to their lowest clock.
  *
- * Speed. Devices of one kind at one clock offer identical configurations, and
+ * Speed. Devices of one kind at one clock offer identical configurations
+ * (unless a device's wire format gives it a cost table of its own, or, with
+ * queue_aware, it has work in flight: such devices are scanned each), and
  * under the tie rule the first of them in cluster order beats the others, so
  * the scan evaluates each (kind, current clock) group once and skips its later
  * members: the cost is linear in devices with a small constant plus the
@@ -137,7 +139,7 @@ struct rows {
 
 struct loud {
 	double p[P_COUNT];
-	struct rows *rows; /* per kind */
+	struct rows *rows; /* per kind, then per device with a table of its own */
 	double next_idle_check_s;
 	double tight_s, tight_at_s; /* tightest recent budget and when it last arrived */
 	size_t *kind_off;           /* per kind: offset of its clocks in stamp[] */
@@ -185,7 +187,7 @@ static int loud_create(const double *params, const struct lv_cluster *c, void **
 	}
 	s->busy_until_s = lv_xcalloc(c->n_devices ? c->n_devices : 1, sizeof(*s->busy_until_s));
 	s->plan_hz = lv_xcalloc(c->n_devices ? c->n_devices : 1, sizeof(*s->plan_hz));
-	s->rows = lv_xcalloc(c->n_kinds ? c->n_kinds : 1, sizeof(*s->rows));
+	s->rows = lv_xcalloc(c->n_kinds + c->n_devices + 1, sizeof(*s->rows));
 	s->tight_s = INFINITY;
 	s->tight_at_s = -INFINITY;
 	for (int b = 1; b <= c->largest_max_batch; b++)
@@ -205,7 +207,7 @@ static void loud_destroy(void *state)
 	free(s->dev_fi);
 	free(s->inv_b);
 	free(s->change_s);
-	for (size_t k = 0; s->rows && k < s->n_kinds; k++) {
+	for (size_t k = 0; s->rows && k < s->n_kinds + s->n_devices; k++) {
 		free(s->rows[k].emax);
 		free(s->rows[k].emin);
 		free(s->rows[k].row_min);
@@ -323,11 +325,17 @@ static double queue_wait(const struct loud *s, const struct lv_device *d, int di
 	return s->busy_until_s[di] > now ? s->busy_until_s[di] - now : 0.0;
 }
 
-/* The kind's rows for table t, (re)built when the table is not the one seen. */
-static const struct rows *kind_rows(struct loud *s, int kind, const struct lv_cost_table *t,
-                                    double idle)
+/*
+ * Device di's rows for its table t: its kind's, or its own when its wire
+ * format gives it a table of its own; (re)built when the table is not the
+ * one seen.
+ */
+static const struct rows *device_rows(struct loud *s, const struct lv_cluster *c, int di,
+                                      const struct lv_cost_table *t, double idle)
 {
-	struct rows *r = &s->rows[kind];
+	int kind = c->devices[di].kind;
+	size_t slot = t == c->kinds[kind].cost ? (size_t)kind : s->n_kinds + (size_t)di;
+	struct rows *r = &s->rows[slot];
 	if (r->tab == t)
 		return r;
 	size_t cells = t->n_freqs * (size_t)t->max_batch;
@@ -472,7 +480,7 @@ static void scan_device(struct loud *s, const struct lv_cluster *c, int di, stru
 			limit = cap + wait; /* the cap bounds the batch itself, not its wait */
 	}
 
-	const struct rows *rows = ex ? NULL : kind_rows(s, d->kind, t, idle);
+	const struct rows *rows = ex ? NULL : device_rows(s, c, di, t, idle);
 	for (size_t fi = 0; fi < t->n_freqs; fi++) {
 		double base = s->p[P_SAFETY] + wait + (t->freqs_hz[fi] != hz ? change : 0.0);
 		if (rows) {
@@ -572,8 +580,11 @@ static void scan_all(struct loud *s, const struct lv_cluster *c, struct scan *sc
 				    lv_profile_freq_index(lv_device_profile(c, d), d->freq_hz);
 			}
 			int fi = s->dev_fi[i];
-			/* queue_aware: a busy device's wait is its own, so no group */
-			if (fi >= 0 && !(s->p[P_QUEUE] != 0 && d->inflight > 0)) {
+			/* queue_aware: a busy device's wait is its own, and a device
+			 * whose wire format gives it a table of its own offers its own
+			 * configurations: neither is grouped */
+			if (fi >= 0 && !(s->p[P_QUEUE] != 0 && d->inflight > 0) &&
+			    lv_device_cost(c, d) == c->kinds[d->kind].cost) {
 				uint64_t *st = &s->stamp[s->kind_off[d->kind] + (size_t)fi];
 				if (*st == s->epoch)
 					continue; /* an earlier device of this group wins every tie

@@ -329,8 +329,9 @@ static void test_grouping_matches_full_scan(void **st)
  * The plain scan reads each cost row by bisection (policy_loud.c: struct
  * rows); the explained scan tries every batch. On rows that are not monotone
  * (latency falling as the batch grows), with unmeasured cells and with tied
- * energies, for loud and eco (busy devices, queue_aware), they must agree for
- * every (n, r).
+ * energies, for loud and eco (busy devices, queue_aware), with and without
+ * devices whose wire format (jpeg: preprocessing on the board) gives them a
+ * cost table of their own, they must agree for every (n, r).
  */
 static void test_bisection_matches_every_batch(void **st)
 {
@@ -349,15 +350,18 @@ static void test_bisection_matches_every_batch(void **st)
 			    (struct lv_test_point){ freqs[fi], b, lat > 0.05 ? lat : 0.05, e };
 		}
 	static const char *specs[] = { "loud", "eco", "loud:objective=1", "eco:network_cost=0.05" };
-	for (size_t k = 0; k < sizeof(specs) / sizeof(specs[0]); k++) {
+	for (size_t k = 0; k < 2 * sizeof(specs) / sizeof(specs[0]); k++) {
 		struct lv_profile *p =
 		    lv_test_profile_new("bumpy", 2, freqs, idle, 8, 0.3, np, pts);
 		size_t n_dev = 4;
 		struct lv_cluster *c = lv_cluster_new_from_profiles(&p, &n_dev, 1);
+		int wired = k % 2; /* devices 0 and 1 take JPEG: each its own, dearer, table */
+		c->devices[0].wire = c->devices[1].wire = wired ? LV_WIRE_JPEG : LV_WIRE_FP32;
 		assert_int_equal(lv_cluster_build_costs(c, LV_COST_PROF, NULL, NULL), 0);
+		assert_true(!wired || lv_device_cost(c, &c->devices[0]) != c->kinds[0].cost);
 		/* one instance per path: a dispatch updates eco's plan of the device */
-		struct lv_policy *pol = lv_policy_new(specs[k], c, NULL);
-		struct lv_policy *pex = lv_policy_new(specs[k], c, NULL);
+		struct lv_policy *pol = lv_policy_new(specs[k / 2], c, NULL);
+		struct lv_policy *pex = lv_policy_new(specs[k / 2], c, NULL);
 		assert_non_null(pol);
 		assert_non_null(pex);
 		for (size_t i = 0; i < n_dev; i++) {
