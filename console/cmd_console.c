@@ -136,6 +136,13 @@ static const struct lv_opt_spec console_spec = {
 /* Everything but the screen: workload, experiment runner, view states. */
 static int start(struct lv_console *c, char **why)
 {
+	/* A configuration file not applied: said on stderr already, and here where it is
+	 * seen once the screen is up (the status line, then the Log view). */
+	if (c->ui.config.error[0]) {
+		lv_console_note(c, LV_LOG_WARN, "%s", c->ui.config.error);
+		lv_ui_flash(&c->ui, 1, "%s", c->ui.config.error);
+		c->ui.status_until = 15.0;
+	}
 	/* Never silently: a second console finds the port taken. Said on the status line
 	 * at once, and kept in the alert strip (`!` shows it whole). */
 	if (c->rt.frontend_error) {
@@ -219,6 +226,13 @@ int lv_cmd_console(int argc, char **argv)
 	}
 	setlocale(LC_ALL, "");
 	c->utf8 = !c->opts.ascii && utf8_locale();
+	char *cfg = lv_console_config_path(), *cwhy = NULL;
+	if (lv_console_config_load(c, cfg, &cwhy) != LV_OK) {
+		fprintf(stderr, "loudva: %s\n", cwhy);
+		snprintf(c->ui.config.error, sizeof(c->ui.config.error), "%s", cwhy);
+	}
+	free(cwhy);
+	free(cfg);
 	fprintf(stderr, "loudva: starting the %s ...\n",
 	        c->opts.rt.cluster ? "controller" : "embedded thesis cluster");
 	rc = lv_runtime_start(&c->opts.rt, &c->rt, &why);

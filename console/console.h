@@ -39,7 +39,13 @@ struct lv_console_opts {
 	int workload_asked; /* --workload: on even on a named cluster */
 };
 
-#define LV_CONSOLE_BACK_MAX 16
+#define LV_CONSOLE_BACK_MAX   16
+#define LV_CONSOLE_KEYMAP_MAX LV_UI_BINDS_MAX
+
+/* A key binding from the configuration file: the key `from` does what `to` does. */
+struct lv_console_keymap {
+	int from, to; /* curses key codes */
+};
 
 struct lv_console {
 	struct lv_console_opts opts;
@@ -76,6 +82,8 @@ struct lv_console {
 	long frames;   /* screen redraws (not video frames) */
 	size_t alerts; /* warning and error alerts at the last redraw (for --bell) */
 	double t0;     /* monotonic start */
+	struct lv_console_keymap keymap[LV_CONSOLE_KEYMAP_MAX]; /* from console.conf */
+	size_t n_keymap;
 };
 
 /* console_feed.c */
@@ -96,6 +104,20 @@ void lv_console_export(struct lv_console *c, const struct lv_cmd *cmd);
 void lv_console_profile(struct lv_console *c, const struct lv_cmd *cmd);
 void lv_console_profile_tick(struct lv_console *c);
 void lv_console_profile_fini(struct lv_console *c);
+
+/* console_config.c: the configuration file (theme, colours, key bindings). */
+/* $XDG_CONFIG_HOME/loudva/console.conf (default ~/.config/...); NULL without a home. Caller frees.
+ */
+char *lv_console_config_path(void);
+/*
+ * Reads the file (a missing one is no error) and applies it — the theme and
+ * colours (before the screen starts) and the bindings — only when every line
+ * is good. Else LV_EINVAL or LV_EIO with *why "FILE:LINE: ..." and nothing
+ * applied.
+ */
+int lv_console_config_load(struct lv_console *c, const char *path, char **why);
+/* The key a typed key stands for under the bindings (itself when unbound). */
+int lv_console_keymap(const struct lv_console *c, int ch);
 
 /* console_screen.c: runs until quit, --duration or --iterations. 0 or LV_EXIT_FAIL. */
 int lv_console_screen(struct lv_console *c, char **why);

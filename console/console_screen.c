@@ -269,6 +269,7 @@ static void key(struct lv_console *c, int ch)
 		prompt_key(c, ch);
 		return;
 	}
+	ch = lv_console_keymap(c, ch); /* console.conf's bindings; never inside the bars */
 	const struct lv_view_ops *ops = lv_view_registry()[ui->view];
 	unsigned r = lv_view_key(ops, ui, c->states[ui->view], ch);
 	if (!(r & LV_REACT_HANDLED))

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "draw.h"
+#include "theme.h"
 #include "view.h"
 
 struct help_state {
@@ -68,6 +69,30 @@ static void bindings(struct cursor *c, const struct lv_key_binding *t, size_t n)
 			put_wrapped(c, LV_COLOR_NORMAL, t[i].label, t[i].help);
 }
 
+/* The configuration file: where it is, what it set, and its format. */
+static void config(struct cursor *c, const struct lv_ui_config *cf)
+{
+	char line[400];
+	put(c, LV_COLOR_NORMAL, NULL, "theme and key bindings (console.conf)");
+	snprintf(line, sizeof(line), "%s%s", cf->path[0] ? cf->path : "(no home directory)",
+	         cf->error[0] ? ": not applied"
+	         : cf->found  ? ""
+	                      : " (none: defaults)");
+	put_wrapped(c, cf->error[0] ? LV_COLOR_DOWN : LV_COLOR_NORMAL, "file", line);
+	if (cf->error[0])
+		put_wrapped(c, LV_COLOR_DOWN, "", cf->error);
+	snprintf(line, sizeof(line), "%s (default, mono, light)", lv_theme_name());
+	put_wrapped(c, LV_COLOR_NORMAL, "theme", line);
+	for (size_t i = 0; i < cf->n_binds; i++)
+		put_wrapped(c, LV_COLOR_NORMAL, i ? "" : "bindings", cf->binds[i]);
+	put_wrapped(c, LV_COLOR_DIM, "format",
+	            "one a line, # comments: 'theme = light'; 'color warn = red on default "
+	            "bold' (meanings: title header selected tab tab_active status prompt ok busy "
+	            "warn down power fps clock accent dim normal); 'bind F10 = q' (the key on "
+	            "the left does what the one on the right does: a character, ^X, F1..F12, Up, "
+	            "Down, PgUp, PgDn, Home, End, Enter, Tab, Space)");
+}
+
 static void draw(struct lv_ui *ui, void *state, const struct lv_view_layout *lay)
 {
 	struct help_state *st = state;
@@ -100,6 +125,8 @@ static void draw(struct lv_ui *ui, void *state, const struct lv_view_layout *lay
 		snprintf(line, sizeof(line), "  %s", h->help);
 		put_wrapped(&c, LV_COLOR_NORMAL, "", line);
 	}
+	put(&c, LV_COLOR_NORMAL, "", "");
+	config(&c, &ui->config);
 	st->total = c.line;
 	st->page = r->h;
 }

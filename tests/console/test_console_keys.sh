@@ -110,6 +110,15 @@ for _ in $(seq 1 50); do
 	sleep 0.1
 done
 sleep 0.3
+# The next session with a configuration file: the light theme, a colour of the
+# operator's and a key binding (Z does what 7 does: the Log view).
+mkdir -p "$XDG_CONFIG_HOME/loudva"
+cat >"$XDG_CONFIG_HOME/loudva/console.conf" <<'CONF'
+# light terminal
+theme = light
+color title = red bold   # section titles
+bind Z = 7
+CONF
 run
 tmux has-session 2>/dev/null || { sleep 0.5; run; }
 wait_for "the second session" 90 "^nano-01 " || { finish; exit 1; }
@@ -117,6 +126,20 @@ keys ':' Up
 wait_for "Up in a new session: the last command of the one before" 5 -E "^:q! *$"
 keys Up
 wait_for "Up again: the one before it" 5 -E "^:export json $SCRATCH/no/such/dir/x.json *$"
+keys Escape
+# Colours as tmux's escaped capture shows them (SGR): the light theme's table header
+# is white on blue (37, 44; the default's is black on cyan), the titles are red (31).
+tmux capture-pane -e -p -t "$SESSION" | grep -E "DEVICE" | grep -q $'\e\\[37m\e\\[44mDEVICE' ||
+	fail "light theme: the table header is not white on blue: $(tmux capture-pane -e -p -t "$SESSION" | grep DEVICE | cat -v | cut -c1-60)"
+keys Z
+wait_for "the binding: Z shows the Log view" 10 "^event log "
+tmux capture-pane -e -p -t "$SESSION" | grep -qE $'\e\\[1m\e\\[31m(\e\\[[0-9;]*m)*event log' ||
+	fail "color title: the Log view's title is not bold red: $(tmux capture-pane -e -p -t "$SESSION" | grep 'event log' | cat -v | cut -c1-60)"
+keys '?'
+wait_for "Help" 10 "^keys of the Log view"
+keys G
+wait_for "Help: the theme and the binding" 10 -E "^ +theme +light \("
+screen | grep -qE "^ +bindings +Z does 7" || fail "Help does not list the binding Z does 7"
 keys Escape ':q!' Enter
 wait_for "the console to exit" 60 CONSOLE-EXITED
 finish
