@@ -150,6 +150,18 @@ static void results_table(const struct lv_ui *ui, const struct lv_rect *r, int *
 	}
 }
 
+/* The table's columns in brief, under it; Help (`?`) has them whole (`about` below). */
+static void legend(const struct lv_rect *r, int *y)
+{
+	static const char text[] = "RUNS: seeds; SD: over them; VS BASE: frames/J against the "
+	                           "baseline's; OK %: frames within budget; ? says more";
+	const char *starts[4];
+	int lens[4], last = r->y + r->h;
+	int n = lv_draw_wrap(text, r->w, 4, starts, lens);
+	for (int i = 0; i < n && *y < last; i++, (*y)++)
+		lv_draw_textf(*y, r->x, r->w, LV_COLOR_DIM, "%.*s", lens[i], starts[i]);
+}
+
 /* One bar chart: a row per policy, bars scaled to the largest value (or to `full`). */
 static void bars(const struct lv_ui *ui, const struct lv_rect *r, int *y, const char *title,
                  int pct)
@@ -186,6 +198,7 @@ static void detail(const struct lv_ui *ui, const struct lv_rect *r)
 		return;
 	y++;
 	results_table(ui, r, &y);
+	legend(r, &y);
 	y++;
 	bars(ui, r, &y, "frames per joule", 0);
 	bars(ui, r, &y, "% frames within budget", 1);
@@ -261,4 +274,13 @@ const struct lv_view_ops lv_view_experiments = {
 	.draw = draw,
 	.keys = keys,
 	.n_keys = sizeof(keys) / sizeof(keys[0]),
+	.about =
+	    "The results table: RUNS, the runs (seeds) of each policy; FRAMES/J, frames per "
+	    "joule, the mean over the runs, and SD its standard deviation; VS BASE, frames/J "
+	    "against the baseline policy's (1.10x: 10% more); OK %, the frames served within "
+	    "their budget, and SD likewise; ENERGY, the cluster's energy in a run; P95, the "
+	    "95th percentile frame latency. The run's report.txt (and loudva --batch) adds: "
+	    "d pts, OK % minus the baseline's, in percentage points; req ok%, the requests "
+	    "whose every frame was within budget; bound%, the energy lower bound as a share of "
+	    "the energy spent (100%: no policy could have spent less).",
 };

@@ -52,9 +52,9 @@ static void put(struct cursor *c, enum lv_color color, const char *key, const ch
 /* put() with the text wrapped to the width left of the key column. */
 static void put_wrapped(struct cursor *c, enum lv_color color, const char *key, const char *text)
 {
-	const char *starts[8];
-	int lens[8];
-	int n = lv_draw_wrap(text, c->r->w - 15 > 20 ? c->r->w - 15 : 20, 8, starts, lens);
+	const char *starts[16];
+	int lens[16];
+	int n = lv_draw_wrap(text, c->r->w - 15 > 20 ? c->r->w - 15 : 20, 16, starts, lens);
 	for (int i = 0; i < n; i++) {
 		char line[256];
 		snprintf(line, sizeof(line), "%s%.*s", i ? "  " : "", lens[i], starts[i]);
@@ -113,6 +113,12 @@ static void draw(struct lv_ui *ui, void *state, const struct lv_view_layout *lay
 	if (reg[v]->n_keys == 0)
 		put(&c, LV_COLOR_DIM, "", "(none of its own)");
 	bindings(&c, reg[v]->keys, reg[v]->n_keys);
+	if (reg[v]->about) {
+		put(&c, LV_COLOR_NORMAL, "", "");
+		snprintf(t, sizeof(t), "what the %s view shows", reg[v]->title);
+		put(&c, LV_COLOR_NORMAL, NULL, t);
+		put_wrapped(&c, LV_COLOR_NORMAL, "", reg[v]->about);
+	}
 	put(&c, LV_COLOR_NORMAL, "", "");
 	put(&c, LV_COLOR_NORMAL, NULL, "keys in every view");
 	bindings(&c, views->global_keys, views->n_global_keys);

@@ -54,6 +54,14 @@ wait_for "the experiment's results table" 60 -E "console-tiny finished"
 wait_for "its rows" 5 -E "^ *.*loud\(prof\) +1 +[0-9.]+"
 screen | grep -q "frames per joule" || fail "no frames/J bar chart"
 screen | grep -q "% frames within budget" || fail "no within-budget bar chart"
+# The columns explained where they are shown: a legend under the table, whole on ?.
+screen | grep -qE "^ .*RUNS: seeds; SD: over them; VS BASE" || fail "no legend under the results table"
+keys '?'
+wait_for "Help: what the Experiments view's columns mean" 10 "what the Experiments view shows"
+for w in "d pts" "req ok%" "bound%"; do
+	screen | grep -qF "$w" || fail "Help does not explain the report's '$w'"
+done
+keys Escape
 ls "$SCRATCH"/results/console-tiny-*/summary.csv >/dev/null 2>&1 || fail "no report directory"
 
 # 5. 80x24: still readable — tabs, header, every device row, the status line.
