@@ -3,7 +3,8 @@
  * cmd_console.c (options, start and stop), console_screen.c (curses, the
  * loop, keys), console_act.c (carrying out what views and the command bar
  * ask), console_feed.c (refreshing the views' inputs from the runtime),
- * console_prof.c (profiling sweeps), console_export.c (`:export`) and,
+ * console_prof.c (profiling sweeps), console_export.c (`:export`),
+ * console_config.c (console.conf: theme, colours, key bindings) and,
  * below those, console_util.c (the clock, notes, view switching, completion
  * words) and history.c (the command bar's history, kept between sessions).
  *
