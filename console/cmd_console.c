@@ -129,7 +129,9 @@ static const struct lv_opt_spec console_spec = {
 	         "policy switching and experiments from the keyboard; plain `loudva` opens it\n"
 	         "too, and so do console options given first (loudva -r 250). Without --cluster\n"
 	         "it starts the embedded thesis cluster (five emulated agents on loopback) with a\n"
-	         "synthetic camera workload, and stops them on exit. Press ? for every key.",
+	         "synthetic camera workload, and stops them on exit. Press ? for every key.\n"
+	         "Theme, colours and key bindings: $XDG_CONFIG_HOME/loudva/console.conf\n"
+	         "(~/.config/loudva/console.conf; see loudva(1) and the end of ?).",
 	.opts = console_opts,
 };
 
