@@ -355,7 +355,7 @@ int lv_console_screen(struct lv_console *c, char **why)
 		mouseinterval(0); /* a press is a click: no wait for its release */
 	}
 	const char *no_color = getenv("NO_COLOR");
-	int color = has_colors() && !(no_color && *no_color) && !c->opts.mono;
+	int color = has_colors() && !(no_color && *no_color) && !c->opts.mono && !lv_theme_mono();
 	if (color)
 		start_color();
 	lv_theme_init(color, c->utf8);

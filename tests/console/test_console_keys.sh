@@ -11,8 +11,17 @@ cd "$(dirname "$0")/../.."
 . tests/console/lib.sh
 
 run() { start 100 30 "LANG=C.UTF-8 LC_ALL=C.UTF-8 '$LOUDVA' console --listen none -r 200"; }
+# This session in the mono theme, from the configuration file: no colour at all on a
+# colour terminal, the meanings carried by bold, reverse and underline.
+mkdir -p "$XDG_CONFIG_HOME/loudva"
+echo "theme = mono" >"$XDG_CONFIG_HOME/loudva/console.conf"
 run
 wait_for "the cluster view" 90 "^nano-01 " || { finish; exit 1; }
+if tmux capture-pane -e -p -t "$SESSION" | grep -qE $'\e\\[([0-9]*;)*(3[0-8]|4[0-8])(;[0-9]*)*m'; then
+	fail "theme = mono: colours used"
+fi
+tmux capture-pane -e -p -t "$SESSION" | grep "DEVICE" | grep -q $'\e\\[7m' ||
+	fail "theme = mono: the table header is not in reverse video"
 wait_for "power readings" 30 -E "^nano-01 .* [0-9.]+ W "
 
 # 1. Sort by POWER (> five times: DEVICE, KIND, STATE, MHz, POWER), then inverted.
@@ -110,9 +119,8 @@ for _ in $(seq 1 50); do
 	sleep 0.1
 done
 sleep 0.3
-# The next session with a configuration file: the light theme, a colour of the
+# The next session with another configuration file: the light theme, a colour of the
 # operator's and a key binding (Z does what 7 does: the Log view).
-mkdir -p "$XDG_CONFIG_HOME/loudva"
 cat >"$XDG_CONFIG_HOME/loudva/console.conf" <<'CONF'
 # light terminal
 theme = light
