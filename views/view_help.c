@@ -54,7 +54,8 @@ static void put_wrapped(struct cursor *c, enum lv_color color, const char *key, 
 {
 	const char *starts[16];
 	int lens[16];
-	int n = lv_draw_wrap(text, c->r->w - 15 > 20 ? c->r->w - 15 : 20, 16, starts, lens);
+	/* Continuation lines are indented by 2: wrap to 2 less, or their ends are cut. */
+	int n = lv_draw_wrap(text, c->r->w - 17 > 20 ? c->r->w - 17 : 20, 16, starts, lens);
 	for (int i = 0; i < n; i++) {
 		char line[256];
 		snprintf(line, sizeof(line), "%s%.*s", i ? "  " : "", lens[i], starts[i]);
