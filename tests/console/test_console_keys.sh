@@ -148,6 +148,9 @@ wait_for "Help" 10 "^keys of the Log view"
 keys G
 wait_for "Help: the theme and the binding" 10 -E "^ +theme +light \("
 screen | grep -qE "^ +bindings +Z does 7" || fail "Help does not list the binding Z does 7"
+# Its wrapped lines lose no word at their ends (joined, the sentence is whole).
+screen | tr -s ' \n' '  ' | grep -q "the key on the left does what the one on the right does" ||
+	fail "Help's wrapped format line lost words: $(screen | tail -8)"
 keys Escape ':q!' Enter
 wait_for "the console to exit" 60 CONSOLE-EXITED
 finish
