@@ -153,13 +153,22 @@ static const struct lv_opt_spec console_spec = {
 	         "policy switching and experiments from the keyboard; plain `loudva` opens it\n"
 	         "too, and so do console options given first (loudva -r 250). Without --cluster\n"
 	         "it starts the embedded thesis cluster (five emulated agents on loopback) with a\n"
-	         "synthetic camera workload, and stops them on exit. Press ? for every key.",
+	         "synthetic camera workload, and stops them on exit. Press ? for every key.\n"
+	         "Theme, colours and key bindings: $XDG_CONFIG_HOME/loudva/console.conf\n"
+	         "(~/.config/loudva/console.conf; see loudva(1) and the end of ?).",
 	.opts = console_opts,
 };
 
 /* Everything but the screen: workload, experiment runner, view states. */
 static int start(struct lv_console *c, char **why)
 {
+	/* A configuration file not applied: said on stderr already, and here where it is
+	 * seen once the screen is up (the status line, then the Log view). */
+	if (c->ui.config.error[0]) {
+		lv_console_note(c, LV_LOG_WARN, "%s", c->ui.config.error);
+		lv_ui_flash(&c->ui, 1, "%s", c->ui.config.error);
+		c->ui.status_until = 15.0;
+	}
 	/* Never silently: a second console finds the port taken. Said on the status line
 	 * at once, and kept in the alert strip (`!` shows it whole). */
 	if (c->rt.frontend_error) {
@@ -255,6 +264,13 @@ int lv_cmd_console(int argc, char **argv)
 		free(c);
 		return LV_EXIT_USAGE;
 	}
+	char *cfg = lv_console_config_path(), *cwhy = NULL;
+	if (lv_console_config_load(c, cfg, &cwhy) != LV_OK) {
+		fprintf(stderr, "loudva: %s\n", cwhy);
+		snprintf(c->ui.config.error, sizeof(c->ui.config.error), "%s", cwhy);
+	}
+	free(cwhy);
+	free(cfg);
 	if (c->opts.n_attach) {
 		fprintf(stderr, "loudva: attaching to %d controller%s ...\n", c->opts.n_attach,
 		        c->opts.n_attach > 1 ? "s" : "");

@@ -3,7 +3,8 @@
  * cmd_console.c (options, start and stop), console_screen.c (curses, the
  * loop, keys), console_act.c (carrying out what views and the command bar
  * ask), console_feed.c (refreshing the views' inputs from the runtime),
- * console_prof.c (profiling sweeps), console_export.c (`:export`) and,
+ * console_prof.c (profiling sweeps), console_export.c (`:export`),
+ * console_config.c (console.conf: theme, colours, key bindings) and,
  * below those, console_util.c (the clock, notes, view switching, completion
  * words) and history.c (the command bar's history, kept between sessions).
  *
@@ -46,7 +47,13 @@ struct lv_console_opts {
 	int n_attach;
 };
 
-#define LV_CONSOLE_BACK_MAX 16
+#define LV_CONSOLE_BACK_MAX   16
+#define LV_CONSOLE_KEYMAP_MAX LV_UI_BINDS_MAX
+
+/* A key binding from the configuration file: the key `from` does what `to` does. */
+struct lv_console_keymap {
+	int from, to; /* curses key codes */
+};
 
 struct lv_console {
 	struct lv_console_opts opts;
@@ -92,6 +99,8 @@ struct lv_console {
 	struct lv_snapshot *site_snaps[LV_CONSOLE_SITES_MAX]; /* each site's latest, owned */
 	struct lv_profile **kind_profiles;
 	size_t n_kind_profiles;
+	struct lv_console_keymap keymap[LV_CONSOLE_KEYMAP_MAX]; /* from console.conf */
+	size_t n_keymap;
 };
 
 /* console_feed.c */
@@ -123,6 +132,20 @@ void lv_console_export(struct lv_console *c, const struct lv_cmd *cmd);
 void lv_console_profile(struct lv_console *c, const struct lv_cmd *cmd);
 void lv_console_profile_tick(struct lv_console *c);
 void lv_console_profile_fini(struct lv_console *c);
+
+/* console_config.c: the configuration file (theme, colours, key bindings). */
+/* $XDG_CONFIG_HOME/loudva/console.conf (default ~/.config/...); NULL without a home. Caller frees.
+ */
+char *lv_console_config_path(void);
+/*
+ * Reads the file (a missing one is no error) and applies it — the theme and
+ * colours (before the screen starts) and the bindings — only when every line
+ * is good. Else LV_EINVAL or LV_EIO with *why "FILE:LINE: ..." and nothing
+ * applied.
+ */
+int lv_console_config_load(struct lv_console *c, const char *path, char **why);
+/* The key a typed key stands for under the bindings (itself when unbound). */
+int lv_console_keymap(const struct lv_console *c, int ch);
 
 /* console_screen.c: runs until quit, --duration or --iterations. 0 or LV_EXIT_FAIL. */
 int lv_console_screen(struct lv_console *c, char **why);

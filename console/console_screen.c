@@ -269,6 +269,7 @@ static void key(struct lv_console *c, int ch)
 		prompt_key(c, ch);
 		return;
 	}
+	ch = lv_console_keymap(c, ch); /* console.conf's bindings; never inside the bars */
 	const struct lv_view_ops *ops = lv_view_registry()[ui->view];
 	unsigned r = lv_view_key(ops, ui, c->states[ui->view], ch);
 	if (!(r & LV_REACT_HANDLED))
@@ -354,7 +355,7 @@ int lv_console_screen(struct lv_console *c, char **why)
 		mouseinterval(0); /* a press is a click: no wait for its release */
 	}
 	const char *no_color = getenv("NO_COLOR");
-	int color = has_colors() && !(no_color && *no_color) && !c->opts.mono;
+	int color = has_colors() && !(no_color && *no_color) && !c->opts.mono && !lv_theme_mono();
 	if (color)
 		start_color();
 	lv_theme_init(color, c->utf8);

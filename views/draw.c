@@ -17,7 +17,8 @@
 
 #include "fmt.h"
 
-#define DRAW_MAX_W 512
+#define DRAW_MAX_W   512
+#define CHART_AXIS_W 6 /* a chart's y-axis values (5) and its rule (1) */
 
 /* Bytes of s that hold at most w code points; *cells gets how many code points that is. */
 static size_t clip(const char *s, int w, int *cells)
@@ -167,6 +168,29 @@ static void chart_column(const struct lv_rect *plot, int col, int level, int sub
 	attroff(a);
 }
 
+/*
+ * The y axis left of plot: the axis's top at the top row (none while
+ * everything is 0), 0 at the bottom
+ * and, on a plot of 5 rows or more, the value at the middle row's top edge;
+ * a rule beside them. Numbers without units (the title has them).
+ */
+static void axis(const struct lv_rect *plot, double top)
+{
+	const struct lv_glyphs *g = lv_theme_glyphs();
+	int x = plot->x - CHART_AXIS_W, mid = plot->h >= 5 ? plot->h / 2 : -1;
+	for (int row = 0; row < plot->h; row++) {
+		char num[24] = "";
+		if (row == 0 && top > 0)
+			lv_fmt_axis(num, sizeof(num), top);
+		else if (row == plot->h - 1)
+			snprintf(num, sizeof(num), "0");
+		else if (row == mid && top > 0)
+			lv_fmt_axis(num, sizeof(num), top * (double)(plot->h - row) / plot->h);
+		lv_draw_field(plot->y + row, x, CHART_AXIS_W - 1, 1, LV_COLOR_DIM, num);
+		lv_draw_text(plot->y + row, plot->x - 1, 1, LV_COLOR_DIM, g->vline);
+	}
+}
+
 void lv_draw_chart(const struct lv_rect *r, const char *title, const double *v, size_t n,
                    double max, enum lv_color c, enum lv_color over,
                    char *(*fmt)(char *buf, size_t len, double x))
@@ -176,11 +200,13 @@ void lv_draw_chart(const struct lv_rect *r, const char *title, const double *v, 
 	double last = NAN;
 	for (size_t i = n; i > 0 && isnan(last); i--)
 		last = v[i - 1];
-	int w = r->w > DRAW_MAX_W ? DRAW_MAX_W : r->w;
+	/* A y axis (values and a rule) left of the plot when there is room for both. */
+	int axw = r->h >= 3 && r->w >= 30 ? CHART_AXIS_W : 0;
+	int w = r->w - axw > DRAW_MAX_W ? DRAW_MAX_W : r->w - axw;
 	double pts[DRAW_MAX_W];
 	int lvl[DRAW_MAX_W];
 	lv_series_resample(v, n, (size_t)w, pts);
-	struct lv_rect plot = { r->y + 1, r->x, r->h - 1, w };
+	struct lv_rect plot = { r->y + 1, r->x + axw, r->h - 1, w };
 	const struct lv_glyphs *g = lv_theme_glyphs();
 	int levels = plot.h * g->chart_sub + 1;
 	double top = lv_series_levels(pts, (size_t)w, levels > 1 ? levels : 2, max, lvl);
@@ -204,6 +230,8 @@ void lv_draw_chart(const struct lv_rect *r, const char *title, const double *v, 
 	lv_draw_title(r, title, extra);
 	if (plot.h <= 0)
 		return;
+	if (axw)
+		axis(&plot, top);
 	int a = lv_theme_attr(c), o = lv_theme_attr(over);
 	for (int i = 0; i < w; i++)
 		if (lvl[i] > 0)

@@ -124,6 +124,27 @@ char *lv_fmt_pct(char *buf, size_t len, double pct)
 	return buf;
 }
 
+char *lv_fmt_axis(char *buf, size_t len, double x)
+{
+	if (isnan(x))
+		return dash(buf, len);
+	double a = fabs(x);
+	if (a >= 99999.5)
+		snprintf(buf, len, "%.0fk", x / 1000);
+	else if (a >= 99.95)
+		snprintf(buf, len, "%.0f", x);
+	else
+		snprintf(buf, len, a >= 9.995 ? "%.1f" : "%.2f", x);
+	/* No trailing zeros: "64", "2.5", "0". */
+	char *dot = strchr(buf, '.');
+	if (dot) {
+		char *e = buf + strlen(buf);
+		while (e > dot && (e[-1] == '0' || e[-1] == '.'))
+			*--e = '\0';
+	}
+	return buf;
+}
+
 char *lv_fmt_rate(char *buf, size_t len, double x)
 {
 	if (isnan(x))

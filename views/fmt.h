@@ -34,6 +34,8 @@ char *lv_fmt_latency(char *buf, size_t len, double s);
 char *lv_fmt_count(char *buf, size_t len, uint64_t n);
 /* "98.2%", "100%", "-" for NAN. */
 char *lv_fmt_pct(char *buf, size_t len, double pct);
+/* A chart axis's value in 5 characters at most, no trailing zeros: "64", "25.2", "0.25", "1377". */
+char *lv_fmt_axis(char *buf, size_t len, double x);
 /* A rate with a precision that fits 5 characters: "0.123", "12.3", "1234". "-" for NAN. */
 char *lv_fmt_rate(char *buf, size_t len, double x);
 

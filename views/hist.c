@@ -26,6 +26,8 @@ void lv_hist_fini(struct lv_hist *h)
 {
 	free(h->data);
 	free(h->seen_batches);
+	free(h->seen_frames);
+	free(h->seen_late);
 	lv_hist_init(h);
 }
 
@@ -41,6 +43,8 @@ static void reset(struct lv_hist *h, size_t n_dev)
 	if (n_dev) {
 		h->data = lv_xcalloc(n_dev * LV_HIST_NMETRICS * LV_HIST_LEN, sizeof(float));
 		h->seen_batches = lv_xcalloc(n_dev, sizeof(uint64_t));
+		h->seen_frames = lv_xcalloc(n_dev, sizeof(uint64_t));
+		h->seen_late = lv_xcalloc(n_dev, sizeof(uint64_t));
 	}
 }
 
@@ -59,6 +63,15 @@ static void sample(struct lv_hist *h, const struct lv_snap_device *d, size_t i, 
 		v[LV_HIST_BUDGET_S] = (float)d->recent[0].budget_s;
 	}
 	h->seen_batches[i] = d->batches;
+	/* Counts since the last sample; the first sample only sets the baseline. A count that
+	 * went back (the device was replaced) counts from 0. */
+	int first = h->last_sec < 0;
+	uint64_t fr = d->frames >= h->seen_frames[i] ? d->frames - h->seen_frames[i] : d->frames;
+	uint64_t lt = d->late >= h->seen_late[i] ? d->late - h->seen_late[i] : d->late;
+	v[LV_HIST_SERVED] = first ? 0 : (float)fr;
+	v[LV_HIST_LATE] = first ? 0 : (float)lt;
+	h->seen_frames[i] = d->frames;
+	h->seen_late[i] = d->late;
 }
 
 void lv_hist_update(struct lv_hist *h, const struct lv_snapshot *s)
@@ -103,5 +116,29 @@ size_t lv_hist_series(const struct lv_hist *h, size_t d, enum lv_hist_metric m, 
 	size_t start = (h->next + LV_HIST_LEN - n) % LV_HIST_LEN;
 	for (size_t k = 0; k < n; k++)
 		out[k] = (double)r[(start + k) % LV_HIST_LEN];
+	return n;
+}
+
+size_t lv_hist_late_share(const struct lv_hist *h, int window_s, double *out, size_t max)
+{
+	if (!h->data || h->n_dev == 0 || window_s < 1)
+		return 0;
+	size_t n = h->n < max ? h->n : max;
+	size_t start = (h->next + LV_HIST_LEN - n) % LV_HIST_LEN;
+	for (size_t k = 0; k < n; k++) {
+		double served = 0, late = 0;
+		for (int w = 0; w < window_s && (size_t)w <= k + (h->n - n); w++) {
+			size_t at = (start + k + LV_HIST_LEN - (size_t)w) % LV_HIST_LEN;
+			for (size_t d = 0; d < h->n_dev; d++) {
+				float f = ring(h, d, LV_HIST_SERVED)[at];
+				float l = ring(h, d, LV_HIST_LATE)[at];
+				if (!isnan(f) && !isnan(l)) {
+					served += f;
+					late += l;
+				}
+			}
+		}
+		out[k] = served > 0 ? 100.0 * late / served : NAN;
+	}
 	return n;
 }

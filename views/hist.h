@@ -27,6 +27,8 @@ enum lv_hist_metric {
 	LV_HIST_FPS,
 	LV_HIST_LATENCY_S, /* the last batch's least-slack frame: arrival to done (NAN: no batch) */
 	LV_HIST_BUDGET_S,  /* that frame's budget (NAN likewise) */
+	LV_HIST_SERVED,    /* frames served in that second (NAN: a second the UI missed) */
+	LV_HIST_LATE,      /* of which late */
 	LV_HIST_NMETRICS
 };
 
@@ -36,6 +38,7 @@ struct lv_hist {
 	size_t n, next;         /* samples held (<= LV_HIST_LEN), ring position of the next */
 	float *data;            /* n_dev × LV_HIST_NMETRICS × LV_HIST_LEN */
 	uint64_t *seen_batches; /* per device: batches counted at the last sample */
+	uint64_t *seen_frames, *seen_late; /* per device: frames served and late, likewise */
 };
 
 void lv_hist_init(struct lv_hist *h);
@@ -52,6 +55,13 @@ void lv_hist_update(struct lv_hist *h, const struct lv_snapshot *s);
 /* Copies device d's series of metric m, oldest first, into out (at most max); returns how many. */
 size_t lv_hist_series(const struct lv_hist *h, size_t d, enum lv_hist_metric m, double *out,
                       size_t max);
+
+/*
+ * The cluster's late share in % of frames served, one value per second
+ * sample (oldest first, at most max), each over the `window_s` seconds up
+ * to it: NAN where no frame was served in the window. Returns how many.
+ */
+size_t lv_hist_late_share(const struct lv_hist *h, int window_s, double *out, size_t max);
 
 /*
  * The device's clock is known: it is up (or draining) and has reported

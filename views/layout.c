@@ -143,18 +143,19 @@ void lv_layout_cluster(const struct lv_rect *body, size_t n_devices, struct lv_c
 	memset(out, 0, sizeof(*out));
 	lv_rect_take_rows(body, 3, &out->header, &rest);
 	lv_rect_take_rows(&rest, 1, &(struct lv_rect){ 0 }, &rest); /* a blank line */
-	/* The table wants all its rows; the sparklines take 1 row each at least, 4 at most. */
+	/* The table wants all its rows; the three charts take 1 row each at least. */
 	int want = 1 + (int)(n_devices < 10000 ? n_devices : 10000);
-	int spark_min = rest.h >= want + 3 || rest.h >= 8 ? 1 : 0;
-	int table_h = clamp(want, 0, rest.h - 2 * spark_min - (spark_min ? 1 : 0));
+	int spark_min = rest.h >= want + 4 || rest.h >= 10 ? 1 : 0;
+	int table_h = clamp(want, 0, rest.h - LV_CLUSTER_CHARTS * spark_min - (spark_min ? 1 : 0));
 	lv_rect_take_rows(&rest, table_h, &out->table, &rest);
 	if (!spark_min)
 		return;
 	lv_rect_take_rows(&rest, 1, &(struct lv_rect){ 0 }, &rest);
-	/* Sparklines take what is left, so a tall terminal shows taller charts, not blank rows. */
-	int each = clamp(rest.h / 2, 1, 24);
-	lv_rect_take_rows(&rest, each, &out->spark[0], &rest);
-	lv_rect_take_rows(&rest, each, &out->spark[1], &rest);
+	/* The charts share what is left (the first ones a row more when it does not divide),
+	 * so a tall terminal shows taller charts, not blank rows. */
+	int each = rest.h / LV_CLUSTER_CHARTS, extra = rest.h % LV_CLUSTER_CHARTS;
+	for (int i = 0; i < LV_CLUSTER_CHARTS; i++)
+		lv_rect_take_rows(&rest, clamp(each + (i < extra), 1, 24), &out->spark[i], &rest);
 }
 
 void lv_layout_device(const struct lv_rect *body, struct lv_device_layout *out)

@@ -64,11 +64,12 @@ int lv_layout_columns(const struct lv_col_spec *cols, size_t n, int width, int *
  */
 int lv_layout_scroll(int sel, int first, int visible, int n);
 
-/* Cluster view: the header, the device table (its title row included), two sparklines. */
+/* Cluster view: the header, the device table (its title row included), three charts. */
+#define LV_CLUSTER_CHARTS 3
 struct lv_cluster_layout {
-	struct lv_rect header;   /* 3 rows: policy, rates, frames */
-	struct lv_rect table;    /* 1 title row + device rows */
-	struct lv_rect spark[2]; /* cluster power, frames/s */
+	struct lv_rect header;                   /* 3 rows: policy, rates, frames */
+	struct lv_rect table;                    /* 1 title row + device rows */
+	struct lv_rect spark[LV_CLUSTER_CHARTS]; /* cluster power, frames/s, late share */
 };
 
 void lv_layout_cluster(const struct lv_rect *body, size_t n_devices, struct lv_cluster_layout *out);

@@ -48,8 +48,31 @@ struct lv_glyphs {
 };
 
 /*
+ * Named themes: "default" (a dark background), "mono" (no colours: bold,
+ * dim, reverse and underline carry the meaning) and "light" (a light
+ * background). lv_theme_find gives a theme's number (-1: no such name);
+ * select it (an invalid number is ignored) before lv_theme_init.
+ */
+int lv_theme_find(const char *name);
+void lv_theme_select(int theme);
+const char *lv_theme_name(void);  /* the theme selected ["default"] */
+const char *lv_theme_names(void); /* "default, mono, light", for messages */
+int lv_theme_mono(void);          /* the selected theme is the colourless one */
+/* The semantic colour called `name` ("warn", "tab_active"...), or -1; and all the names. */
+int lv_theme_color_find(const char *name);
+const char *lv_theme_color_names(void);
+/*
+ * Replaces one meaning's look in the selected theme: colours fg on bg
+ * (curses COLOR_*, -1 the terminal's default) plus attr (A_BOLD...), which
+ * alone is its look without colours. Call after lv_theme_select and before
+ * lv_theme_init.
+ */
+void lv_theme_override(enum lv_color c, short fg, short bg, int attr);
+
+/*
  * Chooses colours (use_color: the terminal has them and the user did not
- * say NO_COLOR or --mono; call after start_color) and glyphs (utf8).
+ * say NO_COLOR or --mono; call after start_color; the "mono" theme turns
+ * them off too) and glyphs (utf8).
  */
 void lv_theme_init(int use_color, int utf8);
 /* Whether colours / Unicode are in use. */

@@ -161,6 +161,17 @@ struct lv_ui_devinfo {
 	uint64_t pinned_hz;       /* pinned from this console, 0 none */
 };
 
+#define LV_UI_BINDS_MAX 16
+
+/* The console's configuration file as read at start, for Help. */
+struct lv_ui_config {
+	char path[256];  /* "" without a home directory */
+	int found;       /* the file exists */
+	char error[300]; /* why it was not applied; "" when it was */
+	size_t n_binds;  /* its key bindings, as "F10 does q" */
+	char binds[LV_UI_BINDS_MAX][40];
+};
+
 struct lv_ui {
 	/* ---- inputs: the console refreshes these before each frame ---- */
 	const struct lv_snapshot *snap;      /* NULL until the first one */
@@ -178,6 +189,7 @@ struct lv_ui {
 	const char *policy_spec;  /* the running policy as set: "fixed_batch:N=16,max_wait=5" */
 	int refresh_ms;
 	double wall_s; /* the console's clock, for flashes */
+	struct lv_ui_config config;
 
 	/* ---- shared between views ---- */
 	int view;                         /* index of the view shown */

@@ -58,6 +58,8 @@ struct lv_view_ops {
 	int filterable; /* `/` filters its rows (ui->filter[its index]) */
 	/* Optional: keys the table does not bind. */
 	unsigned (*key)(struct lv_ui *ui, void *state, int key);
+	/* Optional: what the view's columns and marks mean, for Help. */
+	const char *about;
 };
 
 /* The registry, NULL-terminated, in tab order. */

@@ -4,8 +4,9 @@
  * and since start, queue, frames by state, uptime, and the store's record
  * when there is a database: complete, failing, or how many rows it
  * misses), a row per device
- * (state, clock against its maximum, power, energy, work, QoS, last error)
- * and sparklines of cluster power and frames/s.
+ * (state, clock against its maximum, power, energy, work, QoS, on wide
+ * terminals a sparkline of its power, last error) and charts of cluster
+ * power, frames/s and the share of frames served late.
  *
  * State: the selected row (kept by device name, so a row does not jump
  * when the filter or the sort changes), the scroll offset and the sort: a
@@ -36,17 +37,27 @@ enum col {
 	C_BATCH,
 	C_FPS,
 	C_LATE,
+	C_TREND,
 	C_ERROR,
 	C_COUNT
 };
 
 static const struct lv_col_spec cols[C_COUNT] = {
-	[C_NAME] = { "DEVICE", 9, 14, 0, 0, 0 },  [C_KIND] = { "KIND", 10, 10, 6, 0, 0 },
-	[C_STATE] = { "STATE", 5, 5, 1, 0, 0 },   [C_MHZ] = { "MHz", 4, 4, 2, 1, 0 },
-	[C_BAR] = { "CLOCK", 5, 12, 8, 0, 1 },    [C_POWER] = { "POWER", 6, 7, 1, 1, 0 },
-	[C_ENERGY] = { "ENERGY", 7, 8, 5, 1, 0 }, [C_INFL] = { "INFL", 4, 4, 3, 1, 0 },
-	[C_BATCH] = { "BATCH", 5, 5, 4, 1, 0 },   [C_FPS] = { "FPS", 5, 6, 2, 1, 0 },
-	[C_LATE] = { "LATE", 9, 11, 3, 1, 0 },    [C_ERROR] = { "LAST ERROR", 10, 24, 7, 0, 1 },
+	[C_NAME] = { "DEVICE", 9, 14, 0, 0, 0 },
+	[C_KIND] = { "KIND", 10, 10, 6, 0, 0 },
+	[C_STATE] = { "STATE", 5, 5, 1, 0, 0 },
+	[C_MHZ] = { "MHz", 4, 4, 2, 1, 0 },
+	[C_BAR] = { "CLOCK", 5, 12, 8, 0, 1 },
+	[C_POWER] = { "POWER", 6, 7, 1, 1, 0 },
+	[C_ENERGY] = { "ENERGY", 7, 8, 5, 1, 0 },
+	[C_INFL] = { "INFL", 4, 4, 3, 1, 0 },
+	[C_BATCH] = { "BATCH", 5, 5, 4, 1, 0 },
+	[C_FPS] = { "FPS", 5, 6, 2, 1, 0 },
+	[C_LATE] = { "LATE", 9, 11, 3, 1, 0 },
+	[C_ERROR] = { "LAST ERROR", 10, 24, 7, 0, 1 },
+	/* The device's power, a cell a second, newest on the right: only where the rest fits
+	 * (about 135 columns and more). */
+	[C_TREND] = { "POWER TREND", 12, 30, 9, 0, 0 },
 };
 
 struct cluster_state {
@@ -118,6 +129,7 @@ static int cmp_dev(const void *x, const void *y)
 		break;
 	case C_MHZ:
 	case C_BAR: va = (double)lv_hist_clock_hz(a), vb = (double)lv_hist_clock_hz(b); break;
+	case C_TREND:
 	case C_POWER:
 		va = (a->valid & LV_SNAP_HAS_POWER) ? a->power_w : -1;
 		vb = (b->valid & LV_SNAP_HAS_POWER) ? b->power_w : -1;
@@ -256,6 +268,12 @@ static void cell(int y, int x0, const int *xs, const int *ws, enum col c, enum l
 static void device_row(const struct lv_ui *ui, const struct lv_snap_device *d, int y, int x0,
                        const int *xs, const int *ws, int selected)
 {
+	if (xs[C_TREND] >= 0) { /* the device's power over its last ws seconds */
+		double v[LV_HIST_LEN];
+		size_t di = (size_t)(d - ui->snap->devices);
+		size_t n = lv_hist_series(&ui->hist, di, LV_HIST_POWER_W, v, (size_t)ws[C_TREND]);
+		lv_draw_spark(y, x0 + xs[C_TREND], ws[C_TREND], v, n, 0, LV_COLOR_POWER);
+	}
 	char buf[160];
 	enum lv_color sc, base = selected ? LV_COLOR_SELECTED : LV_COLOR_NORMAL;
 	const char *st = state_word(ui, d, &sc);
@@ -367,6 +385,11 @@ static char *fmt_fps(char *buf, size_t len, double x)
 	return buf;
 }
 
+static char *fmt_pct(char *buf, size_t len, double x)
+{
+	return lv_fmt_pct(buf, len, x);
+}
+
 static void draw(struct lv_ui *ui, void *state, const struct lv_view_layout *lay)
 {
 	const struct lv_cluster_layout *l = &lay->u.cluster;
@@ -386,6 +409,12 @@ static void draw(struct lv_ui *ui, void *state, const struct lv_view_layout *lay
 	spark(&l->spark[0], t, s->hist_power_w, s->n_history, LV_COLOR_POWER, fmt_w);
 	snprintf(t, sizeof(t), "frames/s, last %s", d);
 	spark(&l->spark[1], t, s->hist_fps, s->n_history, LV_COLOR_FPS, fmt_fps);
+	/* The console's own history (from when it started), each point over 10 s. */
+	static double late[LV_HIST_LEN];
+	size_t nl = lv_hist_late_share(&ui->hist, 10, late, LV_HIST_LEN);
+	snprintf(t, sizeof(t), "late share (10 s), last %s",
+	         lv_fmt_duration(d, sizeof(d), (double)nl));
+	spark(&l->spark[2], t, late, nl, LV_COLOR_WARN, fmt_pct);
 }
 
 /* ---- keys ------------------------------------------------------------------ */
@@ -450,7 +479,8 @@ static unsigned k_sort(struct lv_ui *ui, void *state, int key)
 	} else {
 		do
 			st->sort = (st->sort + (key == '>' ? 1 : C_COUNT)) % (C_COUNT + 1);
-		while (st->sort - 1 == C_BAR); /* the bar is the MHz column drawn */
+		while (st->sort - 1 == C_BAR ||
+		       st->sort - 1 == C_TREND); /* drawings of the MHz and POWER columns */
 	}
 	if (st->sort == 0)
 		lv_ui_flash(ui, 0, "rows in the cluster file's order (< > sort, I inverts)");

@@ -16,6 +16,7 @@
 
 #include "draw.h"
 #include "fmt.h"
+#include "layout.h"
 #include "view.h"
 
 struct experiments_state {
@@ -120,34 +121,66 @@ static void progress(const struct lv_ui *ui, const struct lv_rect *r, int *y)
 		             e->message);
 }
 
-static void results_table(const struct lv_ui *ui, const struct lv_rect *r, int *y)
+/* The results table's columns: on a narrow panel the standard deviations go first, then
+ * RUNS, ENERGY and P95; frames/J against the baseline and the share in budget stay. */
+enum { R_POLICY, R_RUNS, R_FPJ, R_FPJ_SD, R_RATIO, R_OK, R_OK_SD, R_ENERGY, R_P95, R_COUNT };
+static const struct lv_col_spec rcols[R_COUNT] = {
+	[R_POLICY] = { "POLICY", 10, 20, 0, 0, 0 }, [R_RUNS] = { "RUNS", 4, 4, 5, 1, 0 },
+	[R_FPJ] = { "FRAMES/J", 8, 8, 0, 1, 0 },    [R_FPJ_SD] = { "SD", 7, 7, 6, 1, 0 },
+	[R_RATIO] = { "VS BASE", 7, 7, 1, 1, 0 },   [R_OK] = { "OK %", 6, 6, 1, 1, 0 },
+	[R_OK_SD] = { "SD", 5, 5, 6, 1, 0 },        [R_ENERGY] = { "ENERGY", 8, 8, 4, 1, 0 },
+	[R_P95] = { "P95", 7, 7, 3, 1, 0 },
+};
+
+/* Draws the table; xs gets each column's place (-1: not shown at this width). */
+static void results_table(const struct lv_ui *ui, const struct lv_rect *r, int *y, int *xs)
 {
-	static const char *const titles[] = { "POLICY", "RUNS", "FRAMES/J", "SD", "VS BASE",
-		                              "OK %",   "SD",   "ENERGY",   "P95" };
-	static const int w[] = { 20, 4, 8, 7, 7, 6, 5, 8, 7 };
-	const int nc = 9;
+	int ws[R_COUNT];
 	int last = r->y + r->h;
+	for (int c = 0; c < R_COUNT; c++)
+		xs[c] = -1;
 	if (*y >= last)
 		return;
+	lv_layout_columns(rcols, R_COUNT, r->w, xs, ws);
 	lv_draw_band(*y, r->x, r->w, LV_COLOR_HEADER);
-	for (int c = 0, x = r->x; c < nc && x + w[c] <= r->x + r->w; x += w[c] + 1, c++)
-		lv_draw_field(*y, x, w[c], c > 0, LV_COLOR_HEADER, titles[c]);
+	for (int c = 0; c < R_COUNT; c++)
+		if (xs[c] >= 0)
+			lv_draw_field(*y, r->x + xs[c], ws[c], rcols[c].right, LV_COLOR_HEADER,
+			              rcols[c].title);
 	(*y)++;
 	for (size_t i = 0; i < ui->exp.n_rows && *y < last; i++, (*y)++) {
 		const struct lv_ui_exp_row *row = &ui->exp.rows[i];
-		char v[9][LV_POLICY_LABEL_MAX];
-		snprintf(v[0], sizeof(v[0]), "%s", row->policy);
-		snprintf(v[1], sizeof(v[1]), "%zu", row->runs);
-		lv_fmt_rate(v[2], sizeof(v[2]), row->fpj);
-		lv_fmt_rate(v[3], sizeof(v[3]), row->fpj_sd);
-		snprintf(v[4], sizeof(v[4]), isnan(row->ratio) ? "-" : "%.2fx", row->ratio);
-		snprintf(v[5], sizeof(v[5]), isnan(row->pct_ok) ? "-" : "%.1f", row->pct_ok);
-		snprintf(v[6], sizeof(v[6]), isnan(row->pct_ok_sd) ? "-" : "%.1f", row->pct_ok_sd);
-		lv_fmt_joules(v[7], sizeof(v[7]), row->energy_j);
-		lv_fmt_latency(v[8], sizeof(v[8]), row->p95_s);
-		for (int c = 0, x = r->x; c < nc && x + w[c] <= r->x + r->w; x += w[c] + 1, c++)
-			lv_draw_field(*y, x, w[c], c > 0, LV_COLOR_NORMAL, v[c]);
+		char v[R_COUNT][LV_POLICY_LABEL_MAX];
+		snprintf(v[R_POLICY], sizeof(v[0]), "%s", row->policy);
+		snprintf(v[R_RUNS], sizeof(v[0]), "%zu", row->runs);
+		lv_fmt_rate(v[R_FPJ], sizeof(v[0]), row->fpj);
+		lv_fmt_rate(v[R_FPJ_SD], sizeof(v[0]), row->fpj_sd);
+		snprintf(v[R_RATIO], sizeof(v[0]), isnan(row->ratio) ? "-" : "%.2fx", row->ratio);
+		snprintf(v[R_OK], sizeof(v[0]), isnan(row->pct_ok) ? "-" : "%.1f", row->pct_ok);
+		snprintf(v[R_OK_SD], sizeof(v[0]), isnan(row->pct_ok_sd) ? "-" : "%.1f",
+		         row->pct_ok_sd);
+		lv_fmt_joules(v[R_ENERGY], sizeof(v[0]), row->energy_j);
+		lv_fmt_latency(v[R_P95], sizeof(v[0]), row->p95_s);
+		for (int c = 0; c < R_COUNT; c++)
+			if (xs[c] >= 0)
+				lv_draw_field(*y, r->x + xs[c], ws[c], rcols[c].right,
+				              LV_COLOR_NORMAL, v[c]);
 	}
+}
+
+/* The shown columns in brief, under the table; Help (`?`) has them all (`about` below). */
+static void legend(const struct lv_rect *r, int *y, const int *xs)
+{
+	char text[300];
+	snprintf(text, sizeof(text), "%s%s%sOK %%: frames within budget; ? says more",
+	         xs[R_RUNS] >= 0 ? "RUNS: seeds; " : "",
+	         xs[R_FPJ_SD] >= 0 || xs[R_OK_SD] >= 0 ? "SD: over them; " : "",
+	         xs[R_RATIO] >= 0 ? "VS BASE: frames/J against the baseline's; " : "");
+	const char *starts[4];
+	int lens[4], last = r->y + r->h;
+	int n = lv_draw_wrap(text, r->w, 4, starts, lens);
+	for (int i = 0; i < n && *y < last; i++, (*y)++)
+		lv_draw_textf(*y, r->x, r->w, LV_COLOR_DIM, "%.*s", lens[i], starts[i]);
 }
 
 /* One bar chart: a row per policy, bars scaled to the largest value (or to `full`). */
@@ -185,7 +218,9 @@ static void detail(const struct lv_ui *ui, const struct lv_rect *r)
 	if (ui->exp.n_rows == 0)
 		return;
 	y++;
-	results_table(ui, r, &y);
+	int xs[R_COUNT];
+	results_table(ui, r, &y, xs);
+	legend(r, &y, xs);
 	y++;
 	bars(ui, r, &y, "frames per joule", 0);
 	bars(ui, r, &y, "% frames within budget", 1);
@@ -261,4 +296,13 @@ const struct lv_view_ops lv_view_experiments = {
 	.draw = draw,
 	.keys = keys,
 	.n_keys = sizeof(keys) / sizeof(keys[0]),
+	.about =
+	    "The results table: RUNS, the runs (seeds) of each policy; FRAMES/J, frames per "
+	    "joule, the mean over the runs, and SD its standard deviation; VS BASE, frames/J "
+	    "against the baseline policy's (1.10x: 10% more); OK %, the frames served within "
+	    "their budget, and SD likewise; ENERGY, the cluster's energy in a run; P95, the "
+	    "95th percentile frame latency. The run's report.txt (and loudva --batch) adds: "
+	    "d pts, OK % minus the baseline's, in percentage points; req ok%, the requests "
+	    "whose every frame was within budget; bound%, the energy lower bound as a share of "
+	    "the energy spent (100%: no policy could have spent less).",
 };

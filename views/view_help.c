@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "draw.h"
+#include "theme.h"
 #include "view.h"
 
 struct help_state {
@@ -51,9 +52,10 @@ static void put(struct cursor *c, enum lv_color color, const char *key, const ch
 /* put() with the text wrapped to the width left of the key column. */
 static void put_wrapped(struct cursor *c, enum lv_color color, const char *key, const char *text)
 {
-	const char *starts[8];
-	int lens[8];
-	int n = lv_draw_wrap(text, c->r->w - 15 > 20 ? c->r->w - 15 : 20, 8, starts, lens);
+	const char *starts[16];
+	int lens[16];
+	/* Continuation lines are indented by 2: wrap to 2 less, or their ends are cut. */
+	int n = lv_draw_wrap(text, c->r->w - 17 > 20 ? c->r->w - 17 : 20, 16, starts, lens);
 	for (int i = 0; i < n; i++) {
 		char line[256];
 		snprintf(line, sizeof(line), "%s%.*s", i ? "  " : "", lens[i], starts[i]);
@@ -66,6 +68,30 @@ static void bindings(struct cursor *c, const struct lv_key_binding *t, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (t[i].label)
 			put_wrapped(c, LV_COLOR_NORMAL, t[i].label, t[i].help);
+}
+
+/* The configuration file: where it is, what it set, and its format. */
+static void config(struct cursor *c, const struct lv_ui_config *cf)
+{
+	char line[400];
+	put(c, LV_COLOR_NORMAL, NULL, "theme and key bindings (console.conf)");
+	snprintf(line, sizeof(line), "%s%s", cf->path[0] ? cf->path : "(no home directory)",
+	         cf->error[0] ? ": not applied"
+	         : cf->found  ? ""
+	                      : " (none: defaults)");
+	put_wrapped(c, cf->error[0] ? LV_COLOR_DOWN : LV_COLOR_NORMAL, "file", line);
+	if (cf->error[0])
+		put_wrapped(c, LV_COLOR_DOWN, "", cf->error);
+	snprintf(line, sizeof(line), "%s (default, mono, light)", lv_theme_name());
+	put_wrapped(c, LV_COLOR_NORMAL, "theme", line);
+	for (size_t i = 0; i < cf->n_binds; i++)
+		put_wrapped(c, LV_COLOR_NORMAL, i ? "" : "bindings", cf->binds[i]);
+	put_wrapped(c, LV_COLOR_DIM, "format",
+	            "one a line, # comments: 'theme = light'; 'color warn = red on default "
+	            "bold' (meanings: title header selected tab tab_active status prompt ok busy "
+	            "warn down power fps clock accent dim normal); 'bind F10 = q' (the key on "
+	            "the left does what the one on the right does: a character, ^X, F1..F12, Up, "
+	            "Down, PgUp, PgDn, Home, End, Enter, Tab, Space)");
 }
 
 static void draw(struct lv_ui *ui, void *state, const struct lv_view_layout *lay)
@@ -88,6 +114,12 @@ static void draw(struct lv_ui *ui, void *state, const struct lv_view_layout *lay
 	if (reg[v]->n_keys == 0)
 		put(&c, LV_COLOR_DIM, "", "(none of its own)");
 	bindings(&c, reg[v]->keys, reg[v]->n_keys);
+	if (reg[v]->about) {
+		put(&c, LV_COLOR_NORMAL, "", "");
+		snprintf(t, sizeof(t), "what the %s view shows", reg[v]->title);
+		put(&c, LV_COLOR_NORMAL, NULL, t);
+		put_wrapped(&c, LV_COLOR_NORMAL, "", reg[v]->about);
+	}
 	put(&c, LV_COLOR_NORMAL, "", "");
 	put(&c, LV_COLOR_NORMAL, NULL, "keys in every view");
 	bindings(&c, views->global_keys, views->n_global_keys);
@@ -100,6 +132,8 @@ static void draw(struct lv_ui *ui, void *state, const struct lv_view_layout *lay
 		snprintf(line, sizeof(line), "  %s", h->help);
 		put_wrapped(&c, LV_COLOR_NORMAL, "", line);
 	}
+	put(&c, LV_COLOR_NORMAL, "", "");
+	config(&c, &ui->config);
 	st->total = c.line;
 	st->page = r->h;
 }

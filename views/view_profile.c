@@ -101,8 +101,8 @@ static void cell(int y, int x, int w, double v, int level, int best, int current
 		lv_draw_field(y, x, w, 0, LV_COLOR_SELECTED, w >= 3 ? "..." : ">");
 		return;
 	}
-	if (level < 0) {
-		lv_draw_field(y, x, w, 0, LV_COLOR_DIM, w >= 2 ? "." : " ");
+	if (level < 0) { /* not measured yet: blank, never a glyph a level has (".") */
+		lv_draw_field(y, x, w, 0, LV_COLOR_DIM, "");
 		return;
 	}
 	if (w >= 6 && (fine || lv_theme_color()))
@@ -187,8 +187,12 @@ static void side(const struct lv_ui *ui, const struct lv_profile_layout *l, cons
 		}
 		y++;
 		if (y < last)
-			lv_draw_textf(y++, r->x, r->w, LV_COLOR_DIM, "%s scale, J/frame; . not yet",
+			lv_draw_textf(y++, r->x, r->w, LV_COLOR_DIM,
+			              "%s scale, J/frame; blank: not yet",
 			              sc->log ? "log" : "linear");
+		if (y < last)
+			lv_draw_text(y++, r->x, r->w, LV_COLOR_DIM,
+			             "* marks the least (not a level)");
 	}
 	int bf = m->bf, bb = m->bb;
 	if (y < last && bf >= 0) {
@@ -292,4 +296,10 @@ const struct lv_view_ops lv_view_profile = {
 	.draw = draw,
 	.keys = keys,
 	.n_keys = sizeof(keys) / sizeof(keys[0]),
+	.about = "The heatmap: energy per frame over GPU clock (rows, highest first) and batch "
+	         "(columns). With colours a cell shows its value (its glyph when too narrow) on "
+	         "its level's colour; without "
+	         "(NO_COLOR, --mono, the mono theme) a cell is its level's glyph, light to dense: "
+	         ". : - = + o x # % @. A blank cell is not measured yet; * marks the least energy "
+	         "per frame so far and is not a level; ... the point being measured.",
 };

@@ -54,6 +54,15 @@ wait_for "the experiment's results table" 60 -E "console-tiny finished"
 wait_for "its rows" 5 -E "^ *.*loud\(prof\) +1 +[0-9.]+"
 screen | grep -q "frames per joule" || fail "no frames/J bar chart"
 screen | grep -q "% frames within budget" || fail "no within-budget bar chart"
+# The columns explained where they are shown: a legend under the table, whole on ?.
+screen | grep -qE "POLICY +RUNS +FRAMES/J +VS BASE +OK % +ENERGY +P95" || fail "the results table's columns at 100 columns: $(screen | grep POLICY)"
+screen | grep -qE "^ .*RUNS: seeds; VS BASE: frames/J against" || fail "no legend under the results table"
+keys '?'
+wait_for "Help: what the Experiments view's columns mean" 10 "what the Experiments view shows"
+for w in "d pts" "req ok%" "bound%"; do
+	screen | grep -qF "$w" || fail "Help does not explain the report's '$w'"
+done
+keys Escape
 ls "$SCRATCH"/results/console-tiny-*/summary.csv >/dev/null 2>&1 || fail "no report directory"
 
 # 5. 80x24: still readable — tabs, header, every device row, the status line.
@@ -70,6 +79,10 @@ for d in agx-xavier-00 xavier-nx-00 xavier-nx-01 nano-00 nano-01; do
 done
 echo "$s" | head -1 | grep -q "1 Cluster" || fail "80x24: no tab bar"
 wait_for "80x24: the status line (after the experiment's message)" 15 -E "^ .*q quit$"
+# The results at 80x24: the columns that matter kept (standard deviations dropped first).
+keys 5
+wait_for "80x24: the results table" 10 -E "POLICY +FRAMES/J +VS BASE +OK %"
+keys 1
 
 # 6. q asks once while frames are in flight; y quits; terminal restored; no agent left.
 keys q

@@ -11,8 +11,17 @@ cd "$(dirname "$0")/../.."
 . tests/console/lib.sh
 
 run() { start 100 30 "LANG=C.UTF-8 LC_ALL=C.UTF-8 '$LOUDVA' console --listen none -r 200"; }
+# This session in the mono theme, from the configuration file: no colour at all on a
+# colour terminal, the meanings carried by bold, reverse and underline.
+mkdir -p "$XDG_CONFIG_HOME/loudva"
+echo "theme = mono" >"$XDG_CONFIG_HOME/loudva/console.conf"
 run
 wait_for "the cluster view" 90 "^nano-01 " || { finish; exit 1; }
+if tmux capture-pane -e -p -t "$SESSION" | grep -qE $'\e\\[([0-9]*;)*(3[0-8]|4[0-8])(;[0-9]*)*m'; then
+	fail "theme = mono: colours used"
+fi
+tmux capture-pane -e -p -t "$SESSION" | grep "DEVICE" | grep -q $'\e\\[7m' ||
+	fail "theme = mono: the table header is not in reverse video"
 wait_for "power readings" 30 -E "^nano-01 .* [0-9.]+ W "
 
 # 1. Sort by POWER (> five times: DEVICE, KIND, STATE, MHz, POWER), then inverted.
@@ -110,6 +119,14 @@ for _ in $(seq 1 50); do
 	sleep 0.1
 done
 sleep 0.3
+# The next session with another configuration file: the light theme, a colour of the
+# operator's and a key binding (Z does what 7 does: the Log view).
+cat >"$XDG_CONFIG_HOME/loudva/console.conf" <<'CONF'
+# light terminal
+theme = light
+color title = red bold   # section titles
+bind Z = 7
+CONF
 run
 tmux has-session 2>/dev/null || { sleep 0.5; run; }
 wait_for "the second session" 90 "^nano-01 " || { finish; exit 1; }
@@ -117,6 +134,23 @@ keys ':' Up
 wait_for "Up in a new session: the last command of the one before" 5 -E "^:q! *$"
 keys Up
 wait_for "Up again: the one before it" 5 -E "^:export json $SCRATCH/no/such/dir/x.json *$"
+keys Escape
+# Colours as tmux's escaped capture shows them (SGR): the light theme's table header
+# is white on blue (37, 44; the default's is black on cyan), the titles are red (31).
+tmux capture-pane -e -p -t "$SESSION" | grep -E "DEVICE" | grep -q $'\e\\[37m\e\\[44mDEVICE' ||
+	fail "light theme: the table header is not white on blue: $(tmux capture-pane -e -p -t "$SESSION" | grep DEVICE | cat -v | cut -c1-60)"
+keys Z
+wait_for "the binding: Z shows the Log view" 10 "^event log "
+tmux capture-pane -e -p -t "$SESSION" | grep -qE $'\e\\[1m\e\\[31m(\e\\[[0-9;]*m)*event log' ||
+	fail "color title: the Log view's title is not bold red: $(tmux capture-pane -e -p -t "$SESSION" | grep 'event log' | cat -v | cut -c1-60)"
+keys '?'
+wait_for "Help" 10 "^keys of the Log view"
+keys G
+wait_for "Help: the theme and the binding" 10 -E "^ +theme +light \("
+screen | grep -qE "^ +bindings +Z does 7" || fail "Help does not list the binding Z does 7"
+# Its wrapped lines lose no word at their ends (joined, the sentence is whole).
+screen | tr -s ' \n' '  ' | grep -q "the key on the left does what the one on the right does" ||
+	fail "Help's wrapped format line lost words: $(screen | tail -8)"
 keys Escape ':q!' Enter
 wait_for "the console to exit" 60 CONSOLE-EXITED
 finish

@@ -56,6 +56,13 @@ wait_for "Enter: the event whole" 5 -E "event [0-9]+ at .* \(Enter or Esc closes
 keys Escape
 wait_gone "Esc closes the event panel" 5 "(Enter or Esc closes)"
 wait_for "and stays in the Log view" 5 "event log"
+keys W
+# A continuation row: indented to the text column (32), under an event's text.
+wait_for "W: one row per event, said in the title" 5 "not wrapped (W)"
+wait_gone "W: no continuation rows" 5 -E "^ {32}[^ ]"
+keys W
+wait_gone "W again: wrapped, said in the title" 5 "not wrapped (W)"
+wait_for "W again: continuation rows" 5 -E "^ {32}[^ ]"
 
 # 2b. The Policies view shows the running parameters, and `s` keeps those not edited.
 keys 1 ':policy fixed_batch:N=16,max_wait=5' Enter

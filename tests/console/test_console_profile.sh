@@ -71,6 +71,10 @@ best=$(jq -r '[.points[] | select((.freq_hz == 768000000 or .freq_hz == 92160000
 echo "$s" | grep -qE "least: [0-9.]+ J at ${best% *} MHz, batch ${best#* }" ||
 	fail "best point should be ${best% *} MHz batch ${best#* }: $(echo "$s" | grep least)"
 
+# The legend: what a blank cell and the star mean (the star is not a level).
+echo "$s" | grep -q "blank: not yet" || fail "the heatmap legend does not say what a blank cell is"
+echo "$s" | grep -qF "* marks the least (not a level)" || fail "the heatmap legend does not say what * is"
+
 # 3. Back in service: marked up, and the log says so.
 for _ in $(seq 1 50); do [ "$(nano_state)" = up ] && break; sleep 0.2; done
 [ "$(nano_state)" = up ] || fail "nano-01 not up after the sweep: $(nano_state)"

@@ -15,6 +15,14 @@ wait_for "the cluster view" 90 "^nano-01 " || { finish; exit 1; }
 wait_for "80x24: the frame counts whole" 10 -E "^ok [0-9]+ late [0-9]+ failed [0-9]+ expired [0-9]+ rejected [0-9]+ queued [0-9]+ infl [0-9]+ batches [0-9]+ *$"
 wait_for "80x24: the table's headers" 5 -E "^DEVICE +STATE +MHz +CLOCK +POWER +ENERGY +INFL +BATCH +FPS +LATE *$"
 
+# The three cluster charts, each with its y axis (the top, and 0 at the bottom), to the
+# last row above the status line.
+wait_for "80x24: the late-share chart" 10 -E "^late share \(10 s\), last [0-9]+s now "
+s=$(screen)
+[ "$(echo "$s" | grep -cE '^ +0│')" -ge 3 ] || fail "80x24: not three charts with a 0 on their y axis: $s"
+echo "$s" | grep -qE '^ *[0-9.]+k?│' || fail "80x24: no chart with its top value on the y axis"
+[ "$(echo "$s" | sed -n 23p | grep -cE '^ +0│')" = 1 ] || fail "80x24: the last chart does not reach row 23: $s"
+
 # ...and still whole with a refusal counted in it (the shortest words).
 port=$(screen | grep -oE 'front end :[0-9]+' | grep -oE '[0-9]+$')
 args=()
@@ -42,9 +50,12 @@ hdr=$(screen | grep -E "^DEVICE +KIND")
 gap=$(echo "$hdr" | awk '{ c = index($0, "CLOCK"); p = index($0, "POWER"); print p - c }')
 [ "$gap" -le 16 ] || fail "200x60: the CLOCK column is $gap columns wide: $hdr"
 echo "$hdr" | grep -qE "LAST ERROR *$" || fail "200x60: no LAST ERROR header at the end: $hdr"
-# The second chart's title row: past the middle when the charts take the height.
-at=$(screen | grep -nE "^frames/s, last" | cut -d: -f1)
-[ "${at:-0}" -ge 30 ] || { fail "200x60: the frames/s chart starts at row ${at:-none}: the charts leave the rest blank"; screen >&2; }
+# Room for a sparkline per device: its power, a cell a second.
+echo "$hdr" | grep -qE " LATE +POWER TREND +LAST ERROR *$" || fail "200x60: no POWER TREND column before LAST ERROR: $hdr"
+wait_for "200x60: a device's power sparkline" 10 -E "^agx-xavier-00 .*%.*[▁▂▃▄▅▆▇█]"
+# The last chart's title row: in the lower third when the charts take the height.
+at=$(screen | grep -nE "^late share \(10 s\)" | cut -d: -f1)
+[ "${at:-0}" -ge 40 ] || { fail "200x60: the late-share chart starts at row ${at:-none}: the charts leave the rest blank"; screen >&2; }
 
 keys ':q!' Enter
 wait_for "the console to exit" 60 CONSOLE-EXITED

@@ -335,12 +335,57 @@ static void test_hist(void **st)
 	free(s1);
 }
 
+/* The cluster's late share: frames served and late per second, summed over a window. */
+static void test_hist_late_share(void **st)
+{
+	(void)st;
+	struct lv_hist h;
+	lv_hist_init(&h);
+	struct lv_snapshot *s = snap(2, 0.2);
+	double v[LV_HIST_LEN];
+	/* Second 0: the baseline (40 frames before the console started count nowhere). */
+	s->devices[0].frames = 40;
+	s->now_s = 0.5;
+	lv_hist_update(&h, s);
+	/* Seconds 1-4: device 0 serves 10 a second, none late; device 1 serves 10 in second
+	 * 3, 5 of them late. */
+	for (int t = 1; t <= 4; t++) {
+		s->devices[0].frames += 10;
+		if (t == 3) {
+			s->devices[1].frames = 10;
+			s->devices[1].late = 5;
+		}
+		s->now_s = t + 0.5;
+		lv_hist_update(&h, s);
+	}
+	size_t n = lv_hist_late_share(&h, 1, v, LV_HIST_LEN);
+	assert_int_equal(n, 5);
+	assert_true(isnan(v[0])); /* nothing served in second 0 */
+	assert_float_equal(v[1], 0, 1e-9);
+	assert_float_equal(v[3], 100.0 * 5 / 20, 1e-9);
+	assert_float_equal(v[4], 0, 1e-9);
+	/* Over 2 s: second 4 still sees second 3's late frames. */
+	n = lv_hist_late_share(&h, 2, v, LV_HIST_LEN);
+	assert_float_equal(v[4], 100.0 * 5 / 30, 1e-9);
+	/* The newest 2 only: windows still reach back before them. */
+	n = lv_hist_late_share(&h, 2, v, 2);
+	assert_int_equal(n, 2);
+	assert_float_equal(v[0], 100.0 * 5 / 30, 1e-9);
+	lv_hist_fini(&h);
+	free(s->devices);
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse),    cmocka_unit_test(test_parse_errors),
-		cmocka_unit_test(test_complete), cmocka_unit_test(test_line_editor),
-		cmocka_unit_test(test_hist),     cmocka_unit_test(test_clock_resolve),
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_complete),
+		cmocka_unit_test(test_line_editor),
+		cmocka_unit_test(test_hist),
+		cmocka_unit_test(test_clock_resolve),
+		cmocka_unit_test(test_hist_late_share),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,6 +34,14 @@ static void test_units(void **st)
 	assert_string_equal(lv_fmt_rate(b, sizeof(b), 0.1234), "0.123");
 	assert_string_equal(lv_fmt_rate(b, sizeof(b), 12.345), "12.35");
 	assert_string_equal(lv_fmt_rate(b, sizeof(b), 1234.5), "1234");
+	/* Chart axes: at most 5 characters, no trailing zeros. */
+	assert_string_equal(lv_fmt_axis(b, sizeof(b), 64), "64");
+	assert_string_equal(lv_fmt_axis(b, sizeof(b), 25.17), "25.2");
+	assert_string_equal(lv_fmt_axis(b, sizeof(b), 0.25), "0.25");
+	assert_string_equal(lv_fmt_axis(b, sizeof(b), 0), "0");
+	assert_string_equal(lv_fmt_axis(b, sizeof(b), 100), "100");
+	assert_string_equal(lv_fmt_axis(b, sizeof(b), 1377.4), "1377");
+	assert_string_equal(lv_fmt_axis(b, sizeof(b), 123456), "123k");
 }
 
 static void test_times(void **st)

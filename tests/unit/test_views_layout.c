@@ -73,12 +73,16 @@ static void test_cluster_80x24(void **st)
 	lv_layout_cluster(&scr.body, 5, &c);
 	assert_int_equal(c.header.h, 3);
 	assert_int_equal(c.table.h, 6); /* title + five devices: all shown */
-	assert_true(c.spark[0].h >= 1 && c.spark[1].h >= 1);
+	/* Three charts of 3 rows or more: a title and a plot with its axis (0 and the top). */
+	assert_true(c.spark[0].h >= 3 && c.spark[1].h >= 3 && c.spark[2].h >= 3);
+	assert_true(c.spark[2].y + c.spark[2].h <= scr.body.y + scr.body.h);
+	assert_int_equal(c.spark[2].y + c.spark[2].h, scr.body.y + scr.body.h); /* no row blank */
 	assert_int_equal(c.table.w, 80);
 	/* 200 devices: the table takes what is left, the sparklines keep a row each. */
 	lv_layout_cluster(&scr.body, 200, &c);
 	assert_int_equal(c.spark[0].h, 1);
 	assert_int_equal(c.spark[1].h, 1);
+	assert_int_equal(c.spark[2].h, 1);
 	assert_true(c.table.h >= 10);
 }
 
