@@ -39,9 +39,9 @@ DEB_PKGS += ansible-lint yamllint sudo
 # per JetPack release (VERSION_ID of /etc/os-release: JetPack 4 is 18.04,
 # JetPack 5 is 20.04, JetPack 6 is 22.04) and Debian's otherwise; see
 # agents/README.md for which names were checked against which release.
-AGENT_PKGS := libcjson xgboost libmicrohttpd libcurl zlib
+AGENT_PKGS := libcjson xgboost libmicrohttpd libcurl zlib libturbojpeg
 AGENT_DEB_PKGS := gcc make pkg-config libcjson-dev libxgboost-dev libmicrohttpd-dev \
-	libcurl4-openssl-dev zlib1g-dev
+	libcurl4-openssl-dev zlib1g-dev libturbojpeg0-dev
 AGENT_DEB_PKGS_18.04 := $(AGENT_DEB_PKGS)
 AGENT_DEB_PKGS_20.04 := $(AGENT_DEB_PKGS)
 AGENT_DEB_PKGS_22.04 := $(AGENT_DEB_PKGS)

@@ -12,7 +12,7 @@ mkdir -p "$SRC"
 tar -cf - Makefile core agents | tar -xf - -C "$SRC"
 
 # The controller's packages: none may be on the agent's list.
-CONTROLLER_ONLY="libsqlite3-dev libssh-dev libyaml-dev libturbojpeg0-dev libpng-dev
+CONTROLLER_ONLY="libsqlite3-dev libssh-dev libyaml-dev libpng-dev
 	libncurses-dev gnuplot-nox jq tmux sqlite3 wrk prometheus libsystemd-dev libcmocka-dev
 	ansible-lint yamllint clang openssh-server"
 list=$(make --no-print-directory -s -C "$SRC" agent-deps-list)
@@ -39,7 +39,7 @@ check "it compiled only agents/ and core/base, model, sched ($dirs)" \
 	test "$dirs" = "agents core/base core/model core/sched "
 if [ -x "$A" ]; then
 	needed=$(readelf -d "$A" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')
-	for lib in libsqlite3 libssh libyaml libncurses libturbojpeg libpng libsystemd; do
+	for lib in libsqlite3 libssh libyaml libncurses libpng libsystemd; do
 		case "$needed" in *"$lib"*) fail "the agent links the controller's $lib ($needed)" ;; esac
 	done
 	PORT=$((20000 + RANDOM % 40000))
