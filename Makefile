@@ -32,7 +32,7 @@ DEB_PKGS += wrk python3 openssl
 DEB_PKGS += clang libclang-rt-14-dev
 DEB_PKGS += man-db bash-completion libsystemd-dev systemd prometheus
 DEB_PKGS += zlib1g-dev
-DEB_PKGS += ansible-lint yamllint sudo
+DEB_PKGS += ansible-lint yamllint sudo ansible-core
 
 # The agent alone (`make agent`, `make agent-deps`): what a Jetson needs to
 # build loudva-agent and nothing of the controller's. The names are Ubuntu's

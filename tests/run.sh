@@ -30,6 +30,9 @@ case $JOBS in '' | *[!0-9]* | 0)
 	;;
 esac
 SOLO=" test_fidelity test_profile_run test_agent test_agent_jetson "
+# The longest scenarios (a minute or more), started first so none ends the run alone.
+LONG=" test_fuzz test_setup test_conservation test_store_faults test_install test_front_flood
+	test_options test_agent_tls test_prometheus "
 LOGS=$BUILD/test-logs
 rm -rf "$LOGS" && mkdir -p "$LOGS"
 
@@ -103,7 +106,7 @@ drain() {
 
 selected() { [ -z "${TEST_ONLY:-}" ] || item_name "$1" | grep -Eq -- "$TEST_ONLY"; }
 
-units=() scripts=() solo=()
+units=() long=() scripts=() solo=()
 for bin in "$BUILD"/san/tests/test_*; do
 	[ -x "$bin" ] && selected "$bin" && units+=("$bin")
 done
@@ -112,14 +115,19 @@ for script in tests/cli/test_*.sh tests/agent/test_*.sh tests/live/test_*.sh \
 	[ -e "$script" ] && selected "$script" || continue
 	case $SOLO in
 	*" $(item_name "$script") "*) solo+=("$script") ;;
-	*) scripts+=("$script") ;;
+	*)
+		case $LONG in
+		*[[:space:]]"$(item_name "$script")"[[:space:]]*) long+=("$script") ;;
+		*) scripts+=("$script") ;;
+		esac
+		;;
 	esac
 done
 
-echo "tests: ${#units[@]} unit programs (ASan+UBSan) and ${#scripts[@]} scenarios, $JOBS at a time;" \
+echo "tests: ${#units[@]} unit programs (ASan+UBSan) and $((${#long[@]} + ${#scripts[@]})) scenarios, $JOBS at a time;" \
 	"then ${#solo[@]} alone"
-# Scenarios first: the longest of them would otherwise end the run alone.
-pool script "${scripts[@]}"
+# Scenarios first, the longest first: they would otherwise end the run alone.
+pool script "${long[@]}" "${scripts[@]}"
 pool unit "${units[@]}"
 drain
 JOBS=1

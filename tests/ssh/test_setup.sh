@@ -280,10 +280,10 @@ cp "$SCRATCH/out" "$SCRATCH/features-run2.txt"
 check "features: second run changes nothing" test "$(recap dev0 changed)/$(recap dev1 changed)" = 0/0
 check "features: no handler on the second run" test "$(grep -c 'RUNNING HANDLER' "$SCRATCH/out")" = 0
 
-# ---- 3b. the same playbook under ansible-playbook gives the same recap. Ansible
-# needs about a minute for it here, so this runs only when asked for:
-# LOUDVA_ANSIBLE_CHECK=1 make test (with ansible-core installed).
-if [ -n "${LOUDVA_ANSIBLE_CHECK:-}" ] && command -v ansible-playbook >/dev/null; then
+# ---- 3b. the same playbook under ansible-playbook gives the same recap,
+# wherever ansible-playbook is installed (make deps installs it with
+# ansible-lint); LOUDVA_ANSIBLE_CHECK=0 leaves the comparisons out.
+if [ "${LOUDVA_ANSIBLE_CHECK:-1}" != 0 ] && command -v ansible-playbook >/dev/null; then
 	mkdir -p "$SCRATCH/ans"
 	cp "$SCRATCH/bundle.tar" "$SCRATCH/ans/"
 	ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_NOCOLOR=1 ansible-playbook -i "$SCRATCH/inv2.ini" \
@@ -296,7 +296,7 @@ if [ -n "${LOUDVA_ANSIBLE_CHECK:-}" ] && command -v ansible-playbook >/dev/null;
 	check "ansible-playbook made the same files" cmp -s "$SCRATCH/remote/dev1/features.conf" \
 		"$SCRATCH/ans/remote/dev1/features.conf"
 else
-	echo "the cross-check with ansible-playbook is skipped (set LOUDVA_ANSIBLE_CHECK=1)"
+	echo "the cross-check with ansible-playbook is skipped (not installed, or LOUDVA_ANSIBLE_CHECK=0)"
 fi
 
 # ---- 3c. hosts without SFTP: files go by scp, or through a pipe in the shell when
@@ -378,9 +378,8 @@ check "--check: and when it would not run" grep -q "Would not run command since 
 check "--check: nothing built" test ! -e "$SCRATCH/lv/xfer/sftp0/built.txt"
 check "--check: nothing removed" test -e "$SCRATCH/lv/xfer/noscp0/stale.txt"
 
-# ---- 3d. the same under ansible-playbook: about three minutes here, so only
-# when asked for (LOUDVA_ANSIBLE_CHECK=1, with ansible-core installed)
-if [ -n "${LOUDVA_ANSIBLE_CHECK:-}" ] && command -v ansible-playbook >/dev/null; then
+# ---- 3d. the same under ansible-playbook (unless LOUDVA_ANSIBLE_CHECK=0)
+if [ "${LOUDVA_ANSIBLE_CHECK:-1}" != 0 ] && command -v ansible-playbook >/dev/null; then
 	ansible() {
 		ANSIBLE_NOCOLOR=1 ansible-playbook -i "$SCRATCH/inv-x.ini" tests/ssh/transfer.yml \
 			-e "scratch=$SCRATCH/ans" -f 3 "$@" >"$SCRATCH/ansible.out" 2>&1
@@ -477,7 +476,7 @@ for pb in playbooks/site.yml playbooks/agent.yml playbooks/triton.yml playbooks/
 done
 setup -i playbooks/inventory.example.ini playbooks/site.yml --list-hosts
 check "inventory ranges and children: five Jetsons" test "$(grep -c '^    ' "$SCRATCH/out")" -ge 5
-if [ -n "${LOUDVA_ANSIBLE_CHECK:-}" ] && command -v ansible-playbook >/dev/null; then
+if [ "${LOUDVA_ANSIBLE_CHECK:-1}" != 0 ] && command -v ansible-playbook >/dev/null; then
 	for pb in playbooks/site.yml tests/ssh/features.yml; do
 		ANSIBLE_LOCALHOST_WARNING=false ansible-playbook -i playbooks/inventory.example.ini \
 			--syntax-check "$pb" >"$SCRATCH/ansible.out" 2>&1 ||
