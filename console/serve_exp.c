@@ -40,7 +40,7 @@ struct lv_serve_exp {
 	int closing;        /* lv_serve_exp_free began: no new start */
 	int stop_asked;     /* DELETE: the end is "stopped" */
 	char started[32];   /* UTC, ISO 8601 */
-	char out_dir[256];  /* its report directory */
+	char *out_dir;      /* its report directory, absolute where the cwd is known */
 	size_t logged_done; /* the runs of logged_pass whose progress was logged */
 	int logged_pass;
 	/* a start handed to the main thread */
@@ -102,11 +102,10 @@ static void take_start(struct lv_serve_exp *x)
 		x->stop_asked = 0;
 		x->logged_done = 0;
 		x->logged_pass = 1;
-		char cwd[256] = "";
-		if (x->st.shown[0] != '/' && !getcwd(cwd, sizeof(cwd)))
-			cwd[0] = '\0'; /* a client reads it from elsewhere: absolute where we can */
-		snprintf(x->out_dir, sizeof(x->out_dir), "%s%s%.200s", cwd, cwd[0] ? "/" : "",
-		         x->st.shown);
+		char *cwd = x->st.shown[0] != '/' ? getcwd(NULL, 0) : NULL;
+		free(x->out_dir); /* a client reads it from elsewhere: absolute where we can */
+		x->out_dir = cwd ? lv_path_join(cwd, x->st.shown) : lv_xstrdup(x->st.shown);
+		free(cwd);
 		time_t now = time(NULL);
 		struct tm tm;
 		strftime(x->started, sizeof(x->started), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
@@ -293,6 +292,7 @@ void lv_serve_exp_free(struct lv_serve_exp *x)
 	lv_exprun_free(x->run); /* SIGTERM, then SIGKILL; reaped */
 	free(x->want);
 	free(x->want_why);
+	free(x->out_dir);
 	pthread_cond_destroy(&x->cv);
 	pthread_mutex_destroy(&x->mu);
 	free(x);
