@@ -39,6 +39,7 @@ struct lv_serve_exp {
 	int ever;           /* an experiment was started */
 	int closing;        /* lv_serve_exp_free began: no new start */
 	int stop_asked;     /* DELETE: the end is "stopped" */
+	int stop_early;     /* a DELETE came while a start waited: stop it once spawned */
 	char started[32];   /* UTC, ISO 8601 */
 	char *out_dir;      /* its report directory, absolute where the cwd is known */
 	size_t logged_done; /* the runs of logged_pass whose progress was logged */
@@ -111,9 +112,16 @@ static void take_start(struct lv_serve_exp *x)
 		strftime(x->started, sizeof(x->started), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
 		note(x, LV_LOG_INFO, "experiment %s started (loudva --batch, pid %d), report in %s",
 		     x->st.spec, (int)lv_exprun_pid(x->run), x->out_dir);
+		if (x->stop_early) {
+			x->stop_asked = 1;
+			lv_exprun_cancel(x->run);
+			note(x, LV_LOG_INFO,
+			     "experiment %s: stopping (asked through the control API)", x->st.spec);
+		}
 	}
 	free(x->want);
 	x->want = NULL;
+	x->stop_early = 0;
 	x->want_rc = rc;
 	free(x->want_why);
 	x->want_why = why;
@@ -204,7 +212,9 @@ static int stop(void *arg, char **why)
 	struct lv_serve_exp *x = arg;
 	pthread_mutex_lock(&x->mu);
 	int rc = LV_OK;
-	if (!x->ever)
+	if (x->want) /* a start being taken: stopped as soon as it is */
+		x->stop_early = 1;
+	else if (!x->ever)
 		rc = lv_fail(why, LV_ENOENT, "no experiment has run on this controller");
 	else if (x->st.state != LV_UI_EXP_RUNNING)
 		rc = lv_fail(why, LV_ESTATE, "experiment %s is not running (it %s)", x->st.spec,
