@@ -382,9 +382,9 @@ static enum MHD_Result experiment(struct lv_frontend *fe, struct MHD_Connection 
 		rc = ops->start(arg, p->valuestring, &why);
 		cJSON_Delete(o);
 	}
-	if (rc != 0) {
-		enum MHD_Result r =
-		    fe_respond_error(fe, conn, status_of(rc), why ? why : "refused");
+	if (rc != 0) { /* LV_EIO: the child could not start (the results directory, fork) */
+		unsigned code = rc == LV_EIO ? MHD_HTTP_INTERNAL_SERVER_ERROR : status_of(rc);
+		enum MHD_Result r = fe_respond_error(fe, conn, code, why ? why : "refused");
 		free(why);
 		return r;
 	}
