@@ -57,6 +57,7 @@
 #include "base/util.h"
 #include "runtime.h"
 #include "serve_config.h"
+#include "serve_exp.h"
 #include "service.h"
 
 #define DEFAULT_MODEL_CONFIG LV_DEFAULT_MODEL_CONFIG
@@ -74,6 +75,7 @@ struct opts {
 	struct lv_runtime_opts rt;
 	const char *config;
 	const char *info;
+	const char *results; /* experiments' reports (POST /control/experiment) */
 	double duration_s;
 	int json;
 	enum lv_log_level log_level;
@@ -135,6 +137,12 @@ static const struct lv_opt serve_opts[] = {
 	  .offset = O(info),
 	  .arg = "FILE",
 	  .help = "write the address and the embedded agents (JSON) once up" },
+	{ .name = "results",
+	  .kind = LV_OPT_STR,
+	  .offset = O(results),
+	  .arg = "DIR",
+	  .help = "reports of experiments started through the control API\n"
+	          "[the state dir's results/]" },
 	{ .name = "log-level",
 	  .kind = LV_OPT_FN,
 	  .offset = O(log_level),
@@ -323,15 +331,16 @@ static void print_events(struct lv_live *lv, enum lv_log_level level, uint64_t *
 	}
 }
 
-static void wait_for_stop(double duration_s, struct lv_runtime *rt, enum lv_log_level level,
-                          uint64_t *seq)
+static void wait_for_stop(double duration_s, struct lv_runtime *rt, struct lv_serve_exp *exp,
+                          enum lv_log_level level, uint64_t *seq)
 {
 	struct timespec t0, now;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!lv_runtime_stop_signal()) {
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
-		lv_runtime_poll(rt); /* restart agents that died, and say so */
+		lv_runtime_poll(rt);    /* restart agents that died, and say so */
+		lv_serve_exp_poll(exp); /* start what was asked, follow what runs */
 		lv_service_watchdog();
 		print_events(rt->live, level, seq);
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -350,6 +359,7 @@ int lv_cmd_serve(int argc, char **argv)
 	uint64_t seq = 0;
 	char *why = NULL;
 	struct lv_serve_config *conf = NULL;
+	struct lv_serve_exp *exp = NULL;
 	memset(&rt, 0, sizeof(rt));
 	const char *conf_file = lv_serve_config_find(argc, argv);
 	if (conf_file && lv_serve_config_apply(conf_file, &serve_spec, &o, sizeof(o), argc, argv,
@@ -382,8 +392,10 @@ int lv_cmd_serve(int argc, char **argv)
 	         rt.listen, (unsigned)lv_frontend_port(rt.frontend),
 	         o.rt.policy ? o.rt.policy : "loud", c->n_devices,
 	         rt.launcher ? " (embedded)" : "");
+	exp = lv_serve_exp_new(o.results, rt.live);
+	lv_frontend_set_experiments(rt.frontend, lv_serve_exp_ops(), exp);
 	lv_service_ready(status);
-	wait_for_stop(o.duration_s, &rt, o.log_level, &seq);
+	wait_for_stop(o.duration_s, &rt, exp, o.log_level, &seq);
 	lv_service_stopping("stopping: answering every frame, giving clocks back");
 	if (lv_runtime_stop_signal())
 		fprintf(stderr,
@@ -395,7 +407,9 @@ out:
 		fprintf(stderr, "loudva serve: %s\n", why);
 		free(why);
 	}
+	lv_serve_exp_close(exp); /* a running experiment stops with the controller */
 	lv_runtime_shutdown(&rt);
+	lv_serve_exp_free(exp);
 	struct lv_snap_store st;
 	memset(&st, 0, sizeof(st));
 	if (rt.live) /* the record finished: its rows written or counted missing */

@@ -101,6 +101,7 @@ struct lv_console {
 	size_t n_kind_profiles;
 	struct lv_console_keymap keymap[LV_CONSOLE_KEYMAP_MAX]; /* from console.conf */
 	size_t n_keymap;
+	char exp_opened[256]; /* attached: the controller's report last opened here (or tried) */
 };
 
 /* console_feed.c */
@@ -116,6 +117,15 @@ void lv_console_attach_stop(struct lv_console *c);
 /* Queues a change to the shown controller (POST path with body); what says what it does. */
 void lv_console_attach_post(struct lv_console *c, const char *path, const char *body,
                             const char *what);
+/* The same with another method ("DELETE"). */
+void lv_console_attach_request(struct lv_console *c, const char *method, const char *path,
+                               const char *body, const char *what);
+/*
+ * The shown controller's experiment into c->ui.exp (over what the local
+ * runner put there); once it is done, its report is shown when this host
+ * can read it. 1 when the controller runs experiments, else 0.
+ */
+int lv_console_attach_experiment(struct lv_console *c);
 /* Shows site i (its usual views), or the Sites view for -1. */
 void lv_console_attach_show(struct lv_console *c, int i);
 

@@ -9,6 +9,7 @@
  * they return as soon as the engine thread has taken them (it never waits
  * on the network), so the UI stays responsive.
  */
+#include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,10 +201,45 @@ static void running_policy(const struct lv_console *c, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)strcspn(label, "(:"), label);
 }
 
+/*
+ * Attached: the controller runs it (POST /control/experiment, a `loudva
+ * --batch` child of its own) and stops it (DELETE); its progress comes back
+ * in /status (lv_console_attach_experiment).
+ */
+static void attached_experiment(struct lv_console *c, const struct lv_cmd *cmd)
+{
+	char what[200];
+	if (cmd->kind == LV_CMD_EXP_CANCEL) {
+		snprintf(what, sizeof what, "experiment %s: stopping", c->ui.exp.spec);
+		lv_console_attach_request(c, "DELETE", "/control/experiment", NULL, what);
+		return;
+	}
+	if (!strcmp(cmd->arg, LV_CMD_EXP_FROM_CLUSTER)) {
+		answer(c, LV_ESTATE,
+		       lv_xstrdup("the control API runs a spec by name (:experiment NAME); one "
+		                  "built from the cluster is made on the controller's host"),
+		       "experiment " LV_CMD_EXP_FROM_CLUSTER " not started", "%s", "");
+		return;
+	}
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "spec", cmd->arg);
+	char *body = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	snprintf(what, sizeof what, "experiment %.120s started on the controller", cmd->arg);
+	lv_console_attach_post(c, "/control/experiment", body, what);
+	free(body);
+	if (c->site >= 0)
+		lv_console_switch(c, lv_view_find("experiments"));
+}
+
 static void experiment(struct lv_console *c, const struct lv_cmd *cmd)
 {
 	char *why = NULL;
 	int rc;
+	if (c->n_sites && cmd->kind != LV_CMD_EXP_OPEN) {
+		attached_experiment(c, cmd);
+		return;
+	}
 	if (cmd->kind == LV_CMD_EXP_CANCEL) {
 		lv_exprun_cancel(c->exp);
 		lv_console_note(c, LV_LOG_INFO, "experiment %s: stopping", c->ui.exp.spec);
@@ -214,14 +250,6 @@ static void experiment(struct lv_console *c, const struct lv_cmd *cmd)
 		rc = lv_exprun_open(c->exp, cmd->arg, &why);
 		answer(c, rc, why, "cannot show the report", "showing %s", cmd->arg);
 		lv_exprun_poll(c->exp, &c->ui.exp);
-		return;
-	}
-	if (c->n_sites && !strcmp(cmd->arg, LV_CMD_EXP_FROM_CLUSTER)) {
-		answer(c, LV_ESTATE,
-		       lv_xstrdup("the control API has no experiments yet: run it on the "
-		                  "controller's host (an experiment spec of your own still runs "
-		                  "here, in the simulator)"),
-		       "experiment " LV_CMD_EXP_FROM_CLUSTER " not started", "%s", "");
 		return;
 	}
 	if (!strcmp(cmd->arg, LV_CMD_EXP_FROM_CLUSTER)) {

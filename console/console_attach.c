@@ -182,13 +182,45 @@ void lv_console_attach_feed(struct lv_console *c)
 		devices(c);
 }
 
+int lv_console_attach_experiment(struct lv_console *c)
+{
+	struct lv_remote_exp r;
+	if (c->site < 0 || !lv_remote_experiment(c->sites[c->site], &r))
+		return 0;
+	struct lv_ui_experiments *e = &c->ui.exp;
+	/* the table when the controller's report is readable here (the same host): tried once */
+	if (r.state == LV_UI_EXP_DONE && strcmp(c->exp_opened, r.out_dir)) {
+		snprintf(c->exp_opened, sizeof c->exp_opened, "%s", r.out_dir);
+		char *why = NULL;
+		if (lv_exprun_open(c->exp, r.out_dir, &why) == LV_OK)
+			lv_exprun_poll(c->exp,
+			               e); /* its rows, then the controller's state over them */
+		free(why);
+	}
+	e->state = r.state;
+	snprintf(e->spec, sizeof e->spec, "%s", r.spec);
+	e->done = r.done;
+	e->total = r.total;
+	e->pass = r.pass;
+	e->passes = r.passes;
+	e->elapsed_s = r.elapsed_s;
+	snprintf(e->message, sizeof e->message, "%s", r.message);
+	return 1;
+}
+
 void lv_console_attach_post(struct lv_console *c, const char *path, const char *body,
                             const char *what)
+{
+	lv_console_attach_request(c, "POST", path, body, what);
+}
+
+void lv_console_attach_request(struct lv_console *c, const char *method, const char *path,
+                               const char *body, const char *what)
 {
 	if (c->site < 0) {
 		lv_ui_flash(&c->ui, 1, "pick a site first (Enter in the Sites view)");
 		return;
 	}
-	lv_remote_post(c->sites[c->site], path, body, what);
+	lv_remote_request(c->sites[c->site], method, path, body, what);
 	lv_ui_flash(&c->ui, 0, "%s: sent to %s ...", what, lv_remote_url(c->sites[c->site]));
 }

@@ -185,8 +185,10 @@ void lv_console_feed(struct lv_console *c)
 	ui->workload.frames = ws.frames;
 	ui->workload.outstanding = ws.outstanding;
 	enum lv_ui_exp_state was = ui->exp.state;
-	if (lv_exprun_poll(c->exp, &ui->exp) && was == LV_UI_EXP_RUNNING &&
-	    ui->exp.state != LV_UI_EXP_RUNNING) {
+	int exp_changed = lv_exprun_poll(c->exp, &ui->exp);
+	if (c->n_sites && lv_console_attach_experiment(c)) /* the controller's, over the lists */
+		exp_changed = ui->exp.state != was;
+	if (exp_changed && was == LV_UI_EXP_RUNNING && ui->exp.state != LV_UI_EXP_RUNNING) {
 		int ok = ui->exp.state == LV_UI_EXP_DONE;
 		lv_console_note(c, ok ? LV_LOG_INFO : LV_LOG_WARN, "experiment %s %s: %s",
 		                ui->exp.spec, ok ? "finished" : "failed", ui->exp.message);

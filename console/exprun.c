@@ -44,6 +44,7 @@ struct lv_exprun {
 	size_t n_runs;
 	struct lv_child child;
 	double started;
+	int exit_status; /* the last child's: its exit code, 128 + a signal; -1 none yet */
 	struct lv_ui_experiments st; /* everything but the list pointers */
 };
 
@@ -55,6 +56,7 @@ struct lv_exprun *lv_exprun_new(const struct lv_exprun_config *cfg)
 	x->specs_dir = lv_cmd_data(cfg->specs_dir ? cfg->specs_dir : "experiments");
 	x->results_dir = cfg->results_dir ? lv_xstrdup(cfg->results_dir) : lv_cmd_results_dir();
 	lv_child_init(&x->child);
+	x->exit_status = -1;
 	lv_exprun_scan(x);
 	return x;
 }
@@ -116,6 +118,11 @@ void lv_exprun_scan(struct lv_exprun *x)
 {
 	scan_specs(x);
 	scan_runs(x);
+}
+
+int lv_exprun_exit_status(const struct lv_exprun *x)
+{
+	return x->exit_status;
 }
 
 pid_t lv_exprun_pid(const struct lv_exprun *x)
@@ -226,14 +233,43 @@ static int launch(struct lv_exprun *x, const char *spec_path, const char *name, 
 	return rc;
 }
 
+/* A name with a '/' or ending in .json is a path; else specs_dir/NAME.json. */
+static int is_path(const char *name)
+{
+	size_t n = strlen(name);
+	return strchr(name, '/') || (n > 5 && !strcmp(name + n - 5, ".json"));
+}
+
 int lv_exprun_start(struct lv_exprun *x, const char *name, char **why)
 {
-	char *file = lv_xasprintf("%s.json", name);
-	char *path = lv_path_join(x->specs_dir, file);
-	free(file);
+	char *path, *base;
+	if (is_path(name)) {
+		path = lv_xstrdup(name);
+		const char *slash = strrchr(name, '/');
+		base = lv_xstrdup(slash ? slash + 1 : name);
+		size_t n = strlen(base);
+		if (n > 5 && !strcmp(base + n - 5, ".json"))
+			base[n - 5] = '\0';
+	} else {
+		char *file = lv_xasprintf("%s.json", name);
+		path = lv_path_join(x->specs_dir, file);
+		free(file);
+		base = lv_xstrdup(name);
+	}
 	struct stat st;
-	int rc = stat(path, &st) == 0 ? launch(x, path, name, why)
-	                              : lv_fail(why, LV_ENOENT, "%s: no such spec", path);
+	struct lv_exp_spec spec = { 0 };
+	int rc;
+	if (x->child.pid > 0)
+		rc = launch(x, path, base, why); /* says which one runs */
+	else if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		rc = lv_fail(why, LV_ENOENT, "%s: no such spec", path);
+	else if (lv_exp_spec_load(path, &spec, why) != LV_OK)
+		rc = LV_EINVAL; /* the load freed what it had */
+	else {
+		lv_exp_spec_fini(&spec);
+		rc = launch(x, path, base, why);
+	}
+	free(base);
 	free(path);
 	return rc;
 }
@@ -326,6 +362,9 @@ static const struct lv_child_ops child_ops = { line, progress };
 
 static void reaped(struct lv_exprun *x, int status)
 {
+	x->exit_status = WIFEXITED(status)     ? WEXITSTATUS(status)
+	                 : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+	                                       : -1;
 	x->st.elapsed_s = lv_mono_s() - x->started;
 	char *why = NULL;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&

@@ -33,9 +33,11 @@ struct lv_exprun *lv_exprun_new(const struct lv_exprun_config *cfg);
 void lv_exprun_scan(struct lv_exprun *x);
 
 /*
- * Starts `loudva --batch specs_dir/NAME.json --out results_dir/NAME-<time>`.
- * LV_ESTATE while one is running; LV_ENOENT for an unknown spec; LV_EIO
- * when the process cannot start. *why says which.
+ * Starts `loudva --batch specs_dir/NAME.json --out results_dir/NAME-<time>`
+ * (NAME with a '/' or ending in .json: that file, named by its base name).
+ * LV_ESTATE while one is running; LV_ENOENT for an unknown spec; LV_EINVAL
+ * for a spec that does not load (lv_exp_spec_load's message); LV_EIO when
+ * the process cannot start. *why says which.
  */
 int lv_exprun_start(struct lv_exprun *x, const char *name, char **why);
 
@@ -61,6 +63,9 @@ int lv_exprun_open(struct lv_exprun *x, const char *dir, char **why);
  * next poll or scan).
  */
 int lv_exprun_poll(struct lv_exprun *x, struct lv_ui_experiments *out);
+
+/* The last child's exit code (128 + the signal that ended it), or -1 before any ended. */
+int lv_exprun_exit_status(const struct lv_exprun *x);
 
 /* The child's process id, or -1. */
 pid_t lv_exprun_pid(const struct lv_exprun *x);

@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "front/status_parse.h"
+#include "ui.h"
 #include "sched/snapshot.h"
 #include "base/clock.h"
 #include "base/eventlog.h"
@@ -39,7 +40,7 @@
 #define HTTP_TIMEOUT 3L /* seconds, for a poll or a change */
 
 struct post {
-	char *path, *body, *what;
+	char *method, *path, *body, *what;
 	struct post *next;
 };
 
@@ -59,6 +60,8 @@ struct lv_remote {
 	pthread_cond_t cv;
 	/* under mu */
 	struct lv_snapshot *fresh;
+	struct lv_remote_exp exp; /* the last /status's "experiment" */
+	int has_exp;
 	int up, polled;
 	char why[200];
 	double ctl_now_s, ctl_mono_s; /* the controller's clock at its last answer, and ours then */
@@ -87,7 +90,7 @@ static size_t to_buf(char *p, size_t size, size_t n, void *arg)
 }
 
 /*
- * One request: method "GET" or "POST" (body NULL: empty). Returns the HTTP
+ * One request: method "GET", "POST" or "DELETE" (body NULL: empty). Returns the HTTP
  * status, or -1 with curl's reason in err when nothing was answered.
  */
 static long http(struct lv_remote *r, const char *method, const char *path, const char *body,
@@ -115,6 +118,8 @@ static long http(struct lv_remote *r, const char *method, const char *path, cons
 		h = curl_slist_append(h, "Content-Type: application/json");
 		curl_easy_setopt(e, CURLOPT_POST, 1L);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body ? body : "");
+	} else if (!strcmp(method, "DELETE")) {
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "DELETE");
 	}
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
 	CURLcode rc = curl_easy_perform(e);
@@ -183,7 +188,7 @@ static void send_post(struct lv_remote *r, const struct post *p)
 {
 	struct lv_buf b = { 0 };
 	char err[256];
-	long st = http(r, "POST", p->path, p->body, &b, err, sizeof err);
+	long st = http(r, p->method, p->path, p->body, &b, err, sizeof err);
 	if (st < 0) {
 		answer(r, 1, "%s: not sent: %s", p->what, err);
 	} else if (st / 100 != 2) {
@@ -220,8 +225,53 @@ static void history(struct lv_remote *r, struct lv_snapshot *s)
 	memcpy(s->hist_queue, r->hist_queue, r->n_hist * sizeof(double));
 }
 
+static void copy_str(char *dst, size_t len, const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	snprintf(dst, len, "%s", cJSON_IsString(v) ? v->valuestring : "");
+}
+
+static double num(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNumber(v) && v->valuedouble >= 0 ? v->valuedouble : 0;
+}
+
+/* /status's "experiment" (serve_exp.c's state_json): 1 with *e, 0 when it has none. */
+static int parse_exp(const char *text, size_t len, struct lv_remote_exp *e)
+{
+	cJSON *doc = cJSON_ParseWithLength(text, len);
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(doc, "experiment");
+	int got = cJSON_IsObject(o);
+	if (got) {
+		char state[16];
+		copy_str(state, sizeof state, o, "state");
+		memset(e, 0, sizeof(*e));
+		e->state = !strcmp(state, "running") ? LV_UI_EXP_RUNNING
+		           : !strcmp(state, "done")  ? LV_UI_EXP_DONE
+		           : !strcmp(state, "failed") || !strcmp(state, "stopped")
+		               ? LV_UI_EXP_FAILED
+		               : LV_UI_EXP_IDLE;
+		copy_str(e->spec, sizeof e->spec, o, "spec");
+		e->done = (size_t)num(o, "runs_done");
+		e->total = (size_t)num(o, "runs_total");
+		e->pass = (int)num(o, "pass");
+		e->passes = (int)num(o, "passes");
+		e->elapsed_s = num(o, "elapsed_s");
+		copy_str(e->message, sizeof e->message, o, "message");
+		if (!strcmp(state, "stopped"))
+			snprintf(e->message, sizeof e->message, "stopped through the control API");
+		copy_str(e->out_dir, sizeof e->out_dir, o, "out_dir");
+		copy_str(e->summary, sizeof e->summary, o, "summary");
+	}
+	cJSON_Delete(doc);
+	return got;
+}
+
 static void poll_status(struct lv_remote *r)
 {
+	struct lv_remote_exp exp;
+	int has_exp = 0;
 	struct lv_buf b = { 0 };
 	char err[256] = "";
 	long st = http(r, "GET", "/status", NULL, &b, err, sizeof err);
@@ -231,6 +281,8 @@ static void poll_status(struct lv_remote *r)
 		s = lv_status_parse(b.p, b.len, &why);
 		if (s)
 			history(r, s);
+		if (s)
+			has_exp = parse_exp(b.p, b.len, &exp);
 		else
 			snprintf(err, sizeof err, "%s", why);
 	} else if (st > 0) {
@@ -253,6 +305,9 @@ static void poll_status(struct lv_remote *r)
 		r->ctl_mono_s = lv_mono_s();
 		lv_snapshot_free(r->fresh);
 		r->fresh = s;
+		r->has_exp = has_exp;
+		if (has_exp)
+			r->exp = exp;
 		r->why[0] = '\0';
 	} else {
 		snprintf(r->why, sizeof r->why, "%.190s", err);
@@ -283,6 +338,7 @@ static void *poller(void *arg)
 			if (!p)
 				break;
 			send_post(r, p);
+			free(p->method);
 			free(p->path);
 			free(p->body);
 			free(p->what);
@@ -507,6 +563,7 @@ void lv_remote_free(struct lv_remote *r)
 	while (r->posts) {
 		struct post *p = r->posts;
 		r->posts = p->next;
+		free(p->method);
 		free(p->path);
 		free(p->body);
 		free(p->what);
@@ -552,7 +609,24 @@ int lv_remote_up(struct lv_remote *r, char *buf, size_t len)
 
 void lv_remote_post(struct lv_remote *r, const char *path, const char *body, const char *what)
 {
+	lv_remote_request(r, "POST", path, body, what);
+}
+
+int lv_remote_experiment(struct lv_remote *r, struct lv_remote_exp *out)
+{
+	pthread_mutex_lock(&r->mu);
+	int got = r->has_exp;
+	if (got)
+		*out = r->exp;
+	pthread_mutex_unlock(&r->mu);
+	return got;
+}
+
+void lv_remote_request(struct lv_remote *r, const char *method, const char *path, const char *body,
+                       const char *what)
+{
 	struct post *p = lv_xcalloc(1, sizeof(*p));
+	p->method = lv_xstrdup(method);
 	p->path = lv_xstrdup(path);
 	p->body = body ? lv_xstrdup(body) : NULL;
 	p->what = lv_xstrdup(what);

@@ -52,6 +52,25 @@ int lv_remote_up(struct lv_remote *r, char *buf, size_t len);
  */
 void lv_remote_post(struct lv_remote *r, const char *path, const char *body, const char *what);
 
+/* The same with another method: "POST" or "DELETE". */
+void lv_remote_request(struct lv_remote *r, const char *method, const char *path, const char *body,
+                       const char *what);
+
+/* The controller's experiment, as the last /status carried it ("experiment"). */
+struct lv_remote_exp {
+	int state; /* enum lv_ui_exp_state; a stopped one is FAILED */
+	char spec[64];
+	size_t done, total; /* runs finished / in the matrix, this pass */
+	int pass, passes;
+	double elapsed_s;
+	char message[200];
+	char out_dir[256]; /* its report directory, on the controller's host */
+	char summary[256]; /* its summary table there, once done; "" before */
+};
+
+/* 1 with *out when the controller runs experiments (its /status says); else 0. */
+int lv_remote_experiment(struct lv_remote *r, struct lv_remote_exp *out);
+
 /*
  * The next answer to a queued change, oldest first: 1 with the message in
  * buf ("what" on success; on a refusal the controller's error and its

@@ -85,7 +85,8 @@ static const struct cmd_def defs[] = {
 	  LV_CMD_EXPERIMENT,
 	  { ARG_SPEC },
 	  1,
-	  { ":experiment SPEC", "run experiments/SPEC.json in sim, in the background" } },
+	  { ":experiment SPEC", "run experiments/SPEC.json in sim, in the background (attached: "
+	                        "on the controller); :experiment stop ends it" } },
 	{ "workload",
 	  NULL,
 	  LV_CMD_WORKLOAD,
@@ -379,6 +380,10 @@ static int parse_arg(const struct cmd_def *d, int i, const char *word, const str
 		out->sweep.stop = 1;
 		return LV_OK;
 	}
+	if (k == ARG_SPEC && !strcmp(word, "stop")) { /* as x in the Experiments view */
+		out->kind = LV_CMD_EXP_CANCEL;
+		return LV_OK;
+	}
 	list_of(w, k, &list, &n);
 	size_t len = k == ARG_POLICY ? strcspn(word, ":") : strlen(word);
 	if (n && !in_list(list, n, word, len)) {
@@ -556,7 +561,7 @@ size_t lv_cmd_complete(char *line, size_t cap, const struct lv_cmd_words *w, cha
 		list_of(w, d->args[at - 1], &list, &nl);
 		for (size_t i = 0; i < nl; i++)
 			candidate(list[i], prefix, &count, common, sizeof(common), hint, hint_len);
-		if (d->args[at - 1] == ARG_PROF_DEVICE)
+		if (d->args[at - 1] == ARG_PROF_DEVICE || d->args[at - 1] == ARG_SPEC)
 			candidate("stop", prefix, &count, common, sizeof(common), hint, hint_len);
 	}
 done:

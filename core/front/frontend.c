@@ -86,9 +86,7 @@ static enum MHD_Result get_status(struct lv_frontend *fe, struct MHD_Connection 
 		return fe_respond_error(fe, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 		                        "no snapshot yet: the controller is starting");
 	size_t len;
-	struct lv_frontend_stats st;
-	lv_frontend_stats(fe, &st);
-	char *txt = lv_prom_status_json(s, &st, &len);
+	char *txt = fe_status_doc(fe, s, &len);
 	fe->ops->snapshot_put(fe->arg, s);
 	return fe_respond(fe, conn, MHD_HTTP_OK, JSON_TYPE, txt, len);
 }

@@ -166,6 +166,33 @@ struct lv_frontend_ops {
 void lv_frontend_set_control_token(struct lv_frontend *fe, const char *token);
 
 /*
+ * Experiments through the control API (POST, GET and DELETE
+ * /control/experiment, and /status's "experiment"), carried out by whoever
+ * runs the front end — serve starts `loudva --batch` as a child. Called from
+ * connection threads, concurrently: the implementation locks.
+ */
+struct lv_frontend_exp_ops {
+	/*
+	 * Starts `spec` (a spec name or a path). 0, or LV_ESTATE one is
+	 * running, LV_ENOENT no such spec, LV_EINVAL a spec that does not
+	 * load, LV_EIO it cannot start; *why says which.
+	 */
+	int (*start)(void *arg, const char *spec, char **why);
+	/* Stops the running one: 0, or LV_ENOENT none has run, LV_ESTATE none runs now. */
+	int (*stop)(void *arg, char **why);
+	/* The state as the text of a JSON object (caller frees). */
+	char *(*state_json)(void *arg);
+};
+
+/*
+ * Who carries out experiments (both borrowed until lv_frontend_stop; NULL
+ * ops: none, and /control/experiment answers 501). Implemented in
+ * frontend_control.c.
+ */
+void lv_frontend_set_experiments(struct lv_frontend *fe, const struct lv_frontend_exp_ops *ops,
+                                 void *arg);
+
+/*
  * Starts serving on listen_addr ("HOST:PORT", "[IPv6]:PORT" or ":PORT"
  * meaning 127.0.0.1; NULL: LV_FRONTEND_DEFAULT_LISTEN; port 0 picks a free
  * one, see lv_frontend_port). `ops` and `arg` are borrowed until

@@ -8,6 +8,9 @@
  *   POST /control/devices/NAME/release   the clock back to the governor
  *   POST /control/devices/NAME/drain     no new batches; in-flight ones finish
  *   POST /control/devices/NAME/up        back in service
+ *   POST /control/experiment             {"spec": "tiny"}: `loudva --batch` as a child
+ *   GET  /control/experiment             its state (open, as /status, which carries it too)
+ *   DELETE /control/experiment           stops it
  *   GET  /control/events                 server-sent events: the controller's event
  *                                        log (event: log), and with ?status=1 the
  *                                        /status document every second (event: status)
@@ -18,7 +21,8 @@
  * loopback and needs the token from anywhere else. Errors are JSON
  * ({"status": "error", "error": ...}) naming what was wrong: 400 a bad body or
  * value, 401 no or a wrong token, 403 no token configured, 404 no such device
- * or endpoint, 405 the wrong method, 409 the controller is stopping, 413 a
+ * or endpoint (or spec), 405 the wrong method, 409 the controller is stopping
+ * (or an experiment runs / none runs), 413 a
  * body over 4 KiB, 501 a consumer without control (tests' stand-ins).
  *
  * A request's state lives in con_cls, tagged by its low bit (see
@@ -52,10 +56,12 @@
 #define PREFIX    "/control"
 #define REALM     "Bearer realm=\"loudva\""
 
-enum action { A_INDEX, A_POLICY, A_PIN, A_RELEASE, A_DRAIN, A_UP, A_EVENTS, A_NONE };
+enum action { A_INDEX, A_POLICY, A_PIN, A_RELEASE, A_DRAIN, A_UP, A_EVENTS, A_EXPERIMENT, A_NONE };
 
 struct ctl {
 	enum action action;
+	int read_only; /* a GET: needs no token from loopback */
+	int stop;      /* A_EXPERIMENT: DELETE */
 	char device[64];
 	char *error;     /* a refusal decided on the first call, answered at the end */
 	unsigned status; /* its HTTP status */
@@ -91,6 +97,44 @@ void lv_frontend_set_control_token(struct lv_frontend *fe, const char *token)
 	pthread_mutex_unlock(&fe->mu);
 }
 
+void lv_frontend_set_experiments(struct lv_frontend *fe, const struct lv_frontend_exp_ops *ops,
+                                 void *arg)
+{
+	pthread_mutex_lock(&fe->mu);
+	fe->exp_ops = ops;
+	fe->exp_arg = arg;
+	pthread_mutex_unlock(&fe->mu);
+}
+
+/* The experiment's state (caller frees), or NULL when nobody runs experiments. */
+static char *exp_state(struct lv_frontend *fe)
+{
+	pthread_mutex_lock(&fe->mu);
+	const struct lv_frontend_exp_ops *ops = fe->exp_ops;
+	void *arg = fe->exp_arg;
+	pthread_mutex_unlock(&fe->mu);
+	return ops ? ops->state_json(arg) : NULL;
+}
+
+char *fe_status_doc(struct lv_frontend *fe, const struct lv_snapshot *s, size_t *len)
+{
+	struct lv_frontend_stats st;
+	lv_frontend_stats(fe, &st);
+	char *txt = lv_prom_status_json(s, &st, len);
+	char *exp = exp_state(fe);
+	/* Spliced in before the document's closing brace: the rest stays as it is. */
+	char *end = strrchr(txt, '}');
+	if (end) {
+		char *doc = lv_xasprintf("%.*s,\"experiment\":%s%s", (int)(end - txt), txt,
+		                         exp ? exp : "null", end);
+		free(txt);
+		txt = doc;
+		*len = strlen(txt);
+	}
+	free(exp);
+	return txt;
+}
+
 void fe_control_free(void *con_cls)
 {
 	struct ctl *c = untag(con_cls);
@@ -113,6 +157,9 @@ static void parse_url(struct ctl *c, const char *url, const char *method)
 	} else if (!strcmp(rest, "/policy")) {
 		c->action = A_POLICY;
 		c->allow = "POST";
+	} else if (!strcmp(rest, "/experiment")) {
+		c->action = A_EXPERIMENT;
+		c->allow = "GET, HEAD, POST, DELETE";
 	} else if (!strcmp(rest, "/events")) {
 		c->action = A_EVENTS;
 		c->allow = "GET";
@@ -142,7 +189,18 @@ static void parse_url(struct ctl *c, const char *url, const char *method)
 		c->allow = NULL;
 		return;
 	}
+	if (c->action == A_EXPERIMENT) {
+		c->read_only = get;
+		c->stop = !strcmp(method, "DELETE");
+		if (!get && !post && !c->stop) {
+			c->status = MHD_HTTP_METHOD_NOT_ALLOWED;
+			c->error =
+			    lv_xasprintf("%s wants GET, POST or DELETE, not %s", url, method);
+		}
+		return;
+	}
 	int is_get = c->action == A_INDEX || c->action == A_EVENTS;
+	c->read_only = is_get;
 	if ((is_get && !get) || (!is_get && !post)) {
 		c->status = MHD_HTTP_METHOD_NOT_ALLOWED;
 		c->error =
@@ -183,9 +241,9 @@ static int client_is_loopback(struct MHD_Connection *conn)
 /* 0 when the request may go on; else the refusal (status and message) in c. */
 static int check_token(struct lv_frontend *fe, struct MHD_Connection *conn, struct ctl *c)
 {
-	int change = c->action != A_INDEX && c->action != A_EVENTS;
-	if (!change && client_is_loopback(conn))
-		return 0;
+	int change = !c->read_only;
+	if (!change && (client_is_loopback(conn) || c->action == A_EXPERIMENT))
+		return 0; /* GET /control/experiment: open, as /status (which carries it too) */
 	pthread_mutex_lock(&fe->mu);
 	char *want = fe->control_token ? lv_xstrdup(fe->control_token) : NULL;
 	pthread_mutex_unlock(&fe->mu);
@@ -294,6 +352,46 @@ static uint64_t body_freq(struct ctl *c, const cJSON *o)
 	return (uint64_t)v;
 }
 
+/* GET, POST and DELETE /control/experiment. */
+static enum MHD_Result experiment(struct lv_frontend *fe, struct MHD_Connection *conn,
+                                  struct ctl *c)
+{
+	pthread_mutex_lock(&fe->mu);
+	const struct lv_frontend_exp_ops *ops = fe->exp_ops;
+	void *arg = fe->exp_arg;
+	pthread_mutex_unlock(&fe->mu);
+	if (!ops)
+		return fe_respond_error(fe, conn, MHD_HTTP_NOT_IMPLEMENTED,
+		                        "this controller runs no experiments");
+	char *why = NULL;
+	int rc = 0;
+	if (c->stop) {
+		rc = ops->stop(arg, &why);
+	} else if (!c->read_only) {
+		cJSON *o = body_json(c);
+		if (!o)
+			return fe_respond_error(fe, conn, c->status, c->error);
+		const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "spec");
+		if (!cJSON_IsString(p) || !p->valuestring[0]) {
+			cJSON_Delete(o);
+			return fe_respond_error(fe, conn, MHD_HTTP_BAD_REQUEST,
+			                        "spec: want an experiment spec's name (one of the "
+			                        "data path's experiments/) or a path, e.g. "
+			                        "{\"spec\": \"tiny\"}");
+		}
+		rc = ops->start(arg, p->valuestring, &why);
+		cJSON_Delete(o);
+	}
+	if (rc != 0) { /* LV_EIO: the child could not start (the results directory, fork) */
+		unsigned code = rc == LV_EIO ? MHD_HTTP_INTERNAL_SERVER_ERROR : status_of(rc);
+		enum MHD_Result r = fe_respond_error(fe, conn, code, why ? why : "refused");
+		free(why);
+		return r;
+	}
+	char *txt = ops->state_json(arg);
+	return fe_respond(fe, conn, MHD_HTTP_OK, JSON_TYPE, txt, strlen(txt));
+}
+
 /* Carries out a change; answers it. */
 static enum MHD_Result act(struct lv_frontend *fe, struct MHD_Connection *conn, struct ctl *c)
 {
@@ -356,6 +454,10 @@ static enum MHD_Result index_doc(struct lv_frontend *fe, struct MHD_Connection *
 	    "{\"method\": \"POST\", \"path\": \"/control/devices/NAME/release\"},"
 	    "{\"method\": \"POST\", \"path\": \"/control/devices/NAME/drain\"},"
 	    "{\"method\": \"POST\", \"path\": \"/control/devices/NAME/up\"},"
+	    "{\"method\": \"POST\", \"path\": \"/control/experiment\", \"body\": {\"spec\": "
+	    "\"NAME or PATH\"}},"
+	    "{\"method\": \"GET\", \"path\": \"/control/experiment\"},"
+	    "{\"method\": \"DELETE\", \"path\": \"/control/experiment\"},"
 	    "{\"method\": \"GET\", \"path\": \"/control/events\", \"query\": "
 	    "{\"status\": \"1: the /status document every second\", \"since\": "
 	    "\"events after this id (or Last-Event-ID)\"}}],"
@@ -403,9 +505,7 @@ static void sse_status(struct sse *s)
 	if (!snap)
 		return;
 	size_t len;
-	struct lv_frontend_stats st;
-	lv_frontend_stats(s->fe, &st);
-	char *txt = lv_prom_status_json(snap, &st, &len);
+	char *txt = fe_status_doc(s->fe, snap, &len);
 	s->fe->ops->snapshot_put(s->fe->arg, snap);
 	/* data lines may not hold a newline: the document goes on one line */
 	cJSON *o = cJSON_ParseWithLength(txt, len);
@@ -512,6 +612,8 @@ enum MHD_Result fe_control_continue(struct lv_frontend *fe, struct MHD_Connectio
 		                        "control request bodies are at most 4096 bytes");
 	if (c->action == A_INDEX)
 		return index_doc(fe, conn);
+	if (c->action == A_EXPERIMENT)
+		return experiment(fe, conn, c);
 	const struct lv_frontend_ops *ops = fe->ops;
 	if (!ops->set_policy || !ops->pin_clock || !ops->set_state || !ops->event_log)
 		return fe_respond_error(fe, conn, MHD_HTTP_NOT_IMPLEMENTED,

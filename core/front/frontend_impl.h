@@ -31,6 +31,8 @@ struct lv_frontend {
 	struct lv_frontend_stats stats;
 	char log[256];       /* libmicrohttpd's last message */
 	char *control_token; /* the control API's bearer token (under mu); NULL: none */
+	const struct lv_frontend_exp_ops *exp_ops; /* experiments (under mu); NULL: none */
+	void *exp_arg;
 };
 
 /*
@@ -50,6 +52,13 @@ enum MHD_Result fe_control_begin(struct lv_frontend *fe, struct MHD_Connection *
 enum MHD_Result fe_control_continue(struct lv_frontend *fe, struct MHD_Connection *conn,
                                     void *con_cls, const char *data, size_t *size);
 void fe_control_free(void *con_cls);
+
+/*
+ * The /status document for snapshot s, with the experiment's state as its
+ * "experiment" member (null when nobody runs experiments). Caller frees;
+ * *len its length.
+ */
+char *fe_status_doc(struct lv_frontend *fe, const struct lv_snapshot *s, size_t *len);
 
 /* Per-request state for POST /inference, kept in MHD's con_cls. */
 struct fe_upload;

@@ -2,8 +2,10 @@
 # `loudva console --attach URL` under tmux against two running `loudva serve`
 # controllers on the embedded cluster: the attached console shows the
 # controller's devices, a policy switch typed in it shows in the controller's
-# /status (sent with --token-file's token), quitting it leaves the
-# controller answering. Attached to both without a token: the Sites view
+# /status (sent with --token-file's token), `:experiment NAME` runs on the
+# controller (POST /control/experiment) with its progress in the Experiments
+# view and `:experiment stop` stops it there (DELETE),
+# quitting it leaves the controller answering. Attached to both without a token: the Sites view
 # lists the two, Enter drills into one, a change is refused with the
 # controller's 401 and changes nothing, 9 goes back to Sites, and a
 # controller that stops shows as gone.
@@ -33,7 +35,7 @@ check "... naming the URL" grep -q "ftp://127.0.0.1:1: not an http:// or https:/
 TOKEN=attach-$$-$RANDOM
 printf '%s\n' "$TOKEN" >"$SCRATCH/token"
 chmod 600 "$SCRATCH/token"
-start_serve "$SCRATCH/a" --control-token-file "$SCRATCH/token" || finish
+start_serve "$SCRATCH/a" --control-token-file "$SCRATCH/token" --results "$SCRATCH/results" || finish
 A=$SERVE_PORT
 A_PID=$SERVE_PID
 start_serve "$SCRATCH/b" || finish
@@ -49,6 +51,14 @@ keys ":policy round_robin" Enter
 check "the console's policy switch shows in the controller's /status ($(policy_of "$A"))" \
 	wait_policy "$A" round_robin
 wait_for "the switch in the console's header" 10 -F "policy round_robin"
+exp_of() { curl -s --max-time 5 "http://127.0.0.1:$A/control/experiment" | jq -r "$1"; }
+keys ":experiment thesis-single-agx" Enter # minutes long: there is time to watch and stop it
+wait_for "the controller's experiment, its progress in the Experiments view" 30 -F "running thesis-single-agx: pass"
+check "the controller runs it ($(exp_of .state))" test "$(exp_of .spec)" = thesis-single-agx
+keys ":experiment stop" Enter
+for _ in $(seq 1 100); do [ "$(exp_of .state)" = stopped ] && break; sleep 0.1; done
+check "':experiment stop' stopped it on the controller ($(exp_of .state))" test "$(exp_of .state)" = stopped
+wait_for "... and the view says so" 10 -F "stopped through the control API"
 keys q
 wait_for "the console exits at once (nothing of its own to stop)" 20 -F CONSOLE-EXITED
 check "it exits 0" test "$(cat "$SCRATCH/rc")" = 0

@@ -3,9 +3,11 @@
 # cluster: every change needs the bearer token (--control-token-file, private
 # as the agents want theirs), is refused with a clear 4xx otherwise and
 # changes nothing; a policy switch with parameters, drain / up / pin / release
-# of a device show in /status; the server-sent event stream carries the
-# changes and the /status document, resumes after an event id, and ends when
-# the controller stops cleanly.
+# of a device show in /status; an experiment (the sim spec `tiny`, a
+# `loudva --batch` child of serve) starts, is followed to its summary, and
+# another is stopped; the server-sent event stream carries the changes, the
+# experiment's start, runs and end, and the /status document, resumes after
+# an event id, and ends when the controller stops cleanly.
 . "$(dirname "$0")/../cli/lib.sh"
 . "$(dirname "$0")/lib.sh"
 
@@ -41,7 +43,7 @@ kill -INT "$SERVE_PID"
 wait "$SERVE_PID"
 
 # 2. with a token
-start_serve "$SCRATCH/serve" --control-token-file "$SCRATCH/token" || finish
+start_serve "$SCRATCH/serve" --control-token-file "$SCRATCH/token" --results "$SCRATCH/results" || finish
 before=$(policy)
 check "no token: 401" test "$(code POST /control/policy -d '{"policy":"round_robin"}')" = 401
 check "401 asks for a bearer token" grep -qi '^WWW-Authenticate: Bearer' "$SCRATCH/headers"
@@ -88,6 +90,46 @@ check "unknown verb: 404" test "$(code POST /control/devices/nano-00/reboot -H "
 check "GET on a change: 405" test "$(code GET /control/policy)" = 405
 check "405 says what is allowed" grep -qi '^Allow: POST' "$SCRATCH/headers"
 
+# experiments: refusals first (nothing runs, so each says what is wrong)
+exp_state() { curl -s --max-time 5 "http://127.0.0.1:$SERVE_PORT/control/experiment" | jq -r .state; }
+check "experiment: idle before any start" test "$(exp_state)" = idle
+check "experiment: /status carries it" \
+	bash -c "curl -s http://127.0.0.1:$SERVE_PORT/status | jq -e '.experiment.state == \"idle\"'"
+check "experiment without the token: 401" test "$(code POST /control/experiment -d '{"spec":"tiny"}')" = 401
+check "experiment, not JSON: 400" test "$(code POST /control/experiment -H "$AUTH" -d 'spec=tiny')" = 400
+check "experiment, no spec field: 400" test "$(code POST /control/experiment -H "$AUTH" -d '{"name":"tiny"}')" = 400
+check "400 names the field" body_has "spec: want an experiment spec's name"
+check "unknown spec: 404" test "$(code POST /control/experiment -H "$AUTH" -d '{"spec":"nope"}')" = 404
+check "404 names the spec" body_has "nope.json: no such spec"
+printf '{"name": "half", "mode": "sim"}\n' >"$SCRATCH/half.json"
+check "a spec that does not load: 400" \
+	test "$(code POST /control/experiment -H "$AUTH" -d "{\"spec\":\"$SCRATCH/half.json\"}")" = 400
+check "400 says what the spec lacks" body_has "half.json: cluster: missing"
+check "stop with none run: 404" test "$(code DELETE /control/experiment -H "$AUTH")" = 404
+check "nothing started by the refusals" test "$(exp_state)" = idle
+# start tiny, refuse a second, follow it to its summary
+check "start tiny: 200" test "$(code POST /control/experiment -H "$AUTH" -d '{"spec":"tiny"}')" = 200
+check "the answer says it runs" jq -e '.state == "running" and .spec == "tiny"' "$SCRATCH/body"
+check "a second start while it runs: 409" \
+	test "$(code POST /control/experiment -H "$AUTH" -d '{"spec":"tiny"}')" = 409
+check "409 names the running one" body_has "experiment tiny is still running"
+for _ in $(seq 1 600); do [ "$(exp_state)" = running ] || break; sleep 0.1; done
+code GET /control/experiment >/dev/null
+check "tiny done: exit 0, every run" \
+	jq -e '.state == "done" and .exit_status == 0 and .runs_done == .runs_total and .runs_total > 0' "$SCRATCH/body"
+check "its summary table" test -s "$(jq -r .summary "$SCRATCH/body")"
+check "the summary in the report directory" \
+	test "$(jq -r .summary "$SCRATCH/body")" = "$(jq -r .out_dir "$SCRATCH/body")/summary.csv"
+check "the summary compares the policies" grep -q '^fixed_batch' "$(jq -r .summary "$SCRATCH/body")"
+check "stop when none runs: 409" test "$(code DELETE /control/experiment -H "$AUTH")" = 409
+# start one and stop it
+check "start again: 200" test "$(code POST /control/experiment -H "$AUTH" -d '{"spec":"tiny"}')" = 200
+check "stop without the token: 401" test "$(code DELETE /control/experiment)" = 401
+check "stop: 200" test "$(code DELETE /control/experiment -H "$AUTH")" = 200
+for _ in $(seq 1 100); do [ "$(exp_state)" = running ] || break; sleep 0.1; done
+check "stopped, with the signal's exit status" \
+	bash -c "curl -s http://127.0.0.1:$SERVE_PORT/status | jq -e '.experiment.state == \"stopped\" and .experiment.exit_status == 143 and .experiment.summary == null'"
+
 # 3. the event stream: what happened so far, the status document, resuming
 curl -sN --max-time 30 "http://127.0.0.1:$SERVE_PORT/control/events?status=1" >"$SCRATCH/events" &
 CURL=$!
@@ -100,6 +142,10 @@ check "stream: content type" \
 	bash -c "curl -s -D - -o /dev/null --max-time 1 http://127.0.0.1:$SERVE_PORT/control/events | grep -qi '^content-type: text/event-stream'"
 check "stream: the policy switch, as an event" grep -q '"source":"control","text":"policy fixed_batch:N=4,max_wait=2"' "$SCRATCH/events"
 check "stream: a change made while it is open" grep -q 'xavier-nx-01: draining' "$SCRATCH/events"
+check "stream: the experiment's start" grep -q '"source":"experiment","text":"experiment tiny started' "$SCRATCH/events"
+check "stream: its runs, one by one" grep -q '"text":"experiment tiny: run 1 of [0-9]* done' "$SCRATCH/events"
+check "stream: its end, with the summary" grep -q '"text":"experiment tiny finished: exit 0, .*summary.csv' "$SCRATCH/events"
+check "stream: the stop" grep -q '"text":"experiment tiny stopped (exit 143)' "$SCRATCH/events"
 check "stream: the /status document (status=1)" \
 	bash -c "grep -A1 '^event: status' '$SCRATCH/events' | sed -n 's/^data: //p' | head -1 | jq -e '.devices | length == 5'"
 last=$(sed -n 's/^id: //p' "$SCRATCH/events" | tail -1)

@@ -72,6 +72,8 @@ static void test_parse(void **st)
 	c = parse_ok("experiment thesis-cluster");
 	assert_int_equal(c.kind, LV_CMD_EXPERIMENT);
 	assert_string_equal(c.arg, "thesis-cluster");
+	c = parse_ok("experiment stop"); /* as x in the Experiments view */
+	assert_int_equal(c.kind, LV_CMD_EXP_CANCEL);
 	c = parse_ok("workload");
 	assert_int_equal(c.on, -1);
 	c = parse_ok("workload off");
