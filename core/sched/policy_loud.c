@@ -384,6 +384,19 @@ static const struct rows *device_rows(struct loud *s, const struct lv_cluster *c
 	return r;
 }
 
+/* The last b in [lo, hi] with e(b) + base <= limit, e rising with b (lo: none past it). */
+static int last_meeting(const double *e, int lo, int hi, double base, double limit)
+{
+	while (lo < hi) {
+		int mid = lo + (hi - lo + 1) / 2;
+		if (e[mid - 1] + base <= limit)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
 /*
  * Row fi of a device, as scan_device's loop would offer it to the scan (same
  * expressions, same order of preference), without an explanation.
@@ -396,26 +409,10 @@ static void scan_row_fast(const struct rows *r, const struct lv_cost_table *t, s
 		return; /* nothing in the row can win (counted by the explained scan only) */
 	const double *lat = &t->latency_s[i0];
 	const double *emax = &r->emax[i0], *emin = &r->emin[i0];
-	/* b1: the last b <= bmax with emax(b) + base <= limit (0: none) */
-	int lo = 0, hi = bmax;
-	while (lo < hi) {
-		int mid = lo + (hi - lo + 1) / 2;
-		if (emax[mid - 1] + base <= limit)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	int b1 = lo;
-	/* b2: the last b <= bmax with emin(b) + base <= limit (emin rises with b) */
-	lo = b1, hi = bmax;
-	while (lo < hi) {
-		int mid = lo + (hi - lo + 1) / 2;
-		if (emin[mid - 1] + base <= limit)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	int b2 = lo;
+	/* b1: the last batch whose prefix maximum meets the limit (0: none);
+	 * b2: the last whose suffix minimum does (both rise with b) */
+	int b1 = last_meeting(emax, 0, bmax, base, limit);
+	int b2 = last_meeting(emin, b1, bmax, base, limit);
 	sc->considered += (size_t)bmax;
 	sc->n_feasible += (size_t)b1;
 	int best = 0;
