@@ -69,6 +69,11 @@ static int device(const cJSON *o, struct lv_snap_device *d, size_t i, char **why
 	opt(o, "energy_j", &d->energy_j, &d->valid, LV_SNAP_HAS_ENERGY);
 	opt(o, "load_pct", &d->load_pct, &d->valid, LV_SNAP_HAS_LOAD);
 	opt(o, "temp_c", &d->temp_c, &d->valid, LV_SNAP_HAS_TEMP);
+	double emc = num(o, "emc_freq_hz");
+	if (isfinite(emc) && emc >= 0) {
+		d->emc_freq_hz = (uint64_t)emc;
+		d->valid |= LV_SNAP_HAS_EMC;
+	}
 	d->batches = count(o, "batches");
 	d->frames = count(o, "frames");
 	d->late = count(o, "late");

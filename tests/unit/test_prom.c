@@ -63,7 +63,8 @@ static void make_snapshot(struct lv_snapshot *s, struct lv_snap_device *d)
 	strcpy(d[0].name, "agx0");
 	strcpy(d[0].kind, "agx-xavier");
 	d[0].state = LV_DEV_UP;
-	d[0].valid = LV_SNAP_HAS_POWER | LV_SNAP_HAS_ENERGY | LV_SNAP_HAS_LOAD;
+	d[0].valid = LV_SNAP_HAS_POWER | LV_SNAP_HAS_ENERGY | LV_SNAP_HAS_LOAD | LV_SNAP_HAS_EMC;
+	d[0].emc_freq_hz = 1600000000;
 	d[0].inflight = 2;
 	d[0].freq_hz = 1377000000;
 	d[0].min_freq_hz = 114750000;
@@ -377,6 +378,8 @@ static void test_metrics_exact_lines(void **state)
 	assert_has_line(t, "loudva_device_power_watts{device=\"agx0\"} 15.25");
 	assert_has_line(t, "loudva_device_energy_joules_total{device=\"agx0\"} 600");
 	assert_has_line(t, "loudva_device_gpu_load_ratio{device=\"agx0\"} 0.55");
+	assert_has_line(t, "loudva_device_memory_clock_hertz{device=\"agx0\"} 1600000000");
+	assert_null(strstr(t, "loudva_device_memory_clock_hertz{device=\"nano0\"}"));
 	assert_has_line(t, "loudva_device_frames_total{device=\"nx\\\"1\\\\a\"} 30");
 	assert_has_line(t, "loudva_device_last_batch_size{device=\"agx0\"} 8");
 	assert_has_line(t, "loudva_device_shm_bytes{device=\"agx0\"} 4291248");
@@ -519,8 +522,9 @@ static void test_status_round_trip(void **state)
 	assert_string_equal(r->devices[1].name, "nx\"1\\a");
 	assert_int_equal(r->devices[1].state, LV_DEV_DRAINING);
 	assert_int_equal(r->devices[2].state, LV_DEV_DOWN);
-	assert_int_equal(r->devices[0].valid,
-	                 LV_SNAP_HAS_POWER | LV_SNAP_HAS_ENERGY | LV_SNAP_HAS_LOAD);
+	assert_int_equal(r->devices[0].valid, LV_SNAP_HAS_POWER | LV_SNAP_HAS_ENERGY |
+	                                          LV_SNAP_HAS_LOAD | LV_SNAP_HAS_EMC);
+	assert_int_equal(r->devices[0].emc_freq_hz, 1600000000);
 	assert_int_equal(r->devices[2].valid, 0); /* nulls: no made-up zeros */
 	assert_true(r->devices[0].power_w == 15.25);
 	assert_int_equal(r->devices[0].freq_hz, 1377000000);
