@@ -63,6 +63,26 @@ static void fail_at(struct lv_inflate *f, const char *what)
 	         f->in_total - f->z.avail_in);
 }
 
+/*
+ * One inflate call into the output buffer, its output handed to the body.
+ * Returns zlib's code; *got is how many bytes came out. A stream's end sets
+ * f->ended, an error fails f.
+ */
+static int inflate_step(struct lv_inflate *f, struct lv_body *b, size_t *got)
+{
+	f->z.next_out = f->out;
+	f->z.avail_out = sizeof(f->out);
+	int rc = inflate(&f->z, Z_NO_FLUSH);
+	*got = sizeof(f->out) - f->z.avail_out;
+	if (*got)
+		lv_body_take(b, (const char *)f->out, *got);
+	if (rc == Z_STREAM_END)
+		f->ended = 1;
+	else if (rc != Z_OK && rc != Z_BUF_ERROR)
+		fail_at(f, f->z.msg ? f->z.msg : "not a compressed stream");
+	return rc;
+}
+
 void lv_inflate_take(struct lv_inflate *f, struct lv_body *b, const char *data, size_t n)
 {
 	f->in_total += n;
@@ -83,33 +103,17 @@ void lv_inflate_take(struct lv_inflate *f, struct lv_body *b, const char *data, 
 			}
 			f->ended = 0;
 		}
-		f->z.next_out = f->out;
-		f->z.avail_out = sizeof(f->out);
-		int rc = inflate(&f->z, Z_NO_FLUSH);
-		size_t got = sizeof(f->out) - f->z.avail_out;
-		if (got)
-			lv_body_take(b, (const char *)f->out, got);
-		if (rc == Z_STREAM_END) {
-			f->ended = 1;
-		} else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-			fail_at(f, f->z.msg ? f->z.msg : "not a compressed stream");
+		size_t got;
+		int rc = inflate_step(f, b, &got);
+		if (f->failed)
 			return;
-		} else if (got == 0 && rc == Z_BUF_ERROR) {
+		if (rc == Z_BUF_ERROR && got == 0)
 			break; /* needs more input */
-		}
 	}
 	/* Output may still be pending with no input left: drain it. */
 	while (!f->failed && !f->ended && !b->too_large) {
-		f->z.next_out = f->out;
-		f->z.avail_out = sizeof(f->out);
-		int rc = inflate(&f->z, Z_NO_FLUSH);
-		size_t got = sizeof(f->out) - f->z.avail_out;
-		if (got)
-			lv_body_take(b, (const char *)f->out, got);
-		if (rc == Z_STREAM_END)
-			f->ended = 1;
-		else if (rc != Z_OK && rc != Z_BUF_ERROR)
-			fail_at(f, f->z.msg ? f->z.msg : "not a compressed stream");
+		size_t got;
+		inflate_step(f, b, &got);
 		if (got < sizeof(f->out))
 			break;
 	}

@@ -288,22 +288,21 @@ static void model_stat(struct lv_agent *a, struct lv_buf *b)
 	              "\"execution_count\":%llu,\"inference_stats\":{",
 	              a->model_version, s->last_inference_ms, s->inference_count,
 	              s->execution_count);
-	struct duration none = { 0, 0 };
-	put_duration(b, "success", &s->success);
-	lv_buf_printf(b, ",");
-	put_duration(b, "fail", &s->fail);
-	lv_buf_printf(b, ",");
-	put_duration(b, "queue", &s->queue);
-	lv_buf_printf(b, ",");
-	put_duration(b, "compute_input", &s->input);
-	lv_buf_printf(b, ",");
-	put_duration(b, "compute_infer", &s->infer);
-	lv_buf_printf(b, ",");
-	put_duration(b, "compute_output", &s->output);
-	lv_buf_printf(b, ",");
-	put_duration(b, "cache_hit", &none);
-	lv_buf_printf(b, ",");
-	put_duration(b, "cache_miss", &none);
+	static const struct duration none = { 0, 0 }; /* no response cache */
+	const struct {
+		const char *name;
+		const struct duration *d;
+	} durs[] = {
+		{ "success", &s->success },     { "fail", &s->fail },
+		{ "queue", &s->queue },         { "compute_input", &s->input },
+		{ "compute_infer", &s->infer }, { "compute_output", &s->output },
+		{ "cache_hit", &none },         { "cache_miss", &none },
+	};
+	for (size_t i = 0; i < sizeof(durs) / sizeof(durs[0]); i++) {
+		if (i)
+			lv_buf_printf(b, ",");
+		put_duration(b, durs[i].name, durs[i].d);
+	}
 	lv_buf_printf(b, "},\"batch_stats\":[");
 	int first = 1;
 	for (int k = 1; k <= s->max_batch; k++) {
