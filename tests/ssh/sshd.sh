@@ -11,10 +11,13 @@
 
 # A random port in 20000..60999 that nothing listens on now (the caller binds
 # it soon after; a clash makes sshd or the agent fail loudly, not silently).
+# Below the kernel's ephemeral range (32768 and up here), which the port-0
+# listeners and client sockets of tests running beside this one draw from:
+# a port chosen there could be taken before its server binds it.
 free_port() {
 	local p
 	while :; do
-		p=$((20000 + RANDOM % 41000))
+		p=$((20000 + RANDOM % 12000))
 		port_open "$p" || break
 	done
 	echo "$p"
