@@ -245,6 +245,7 @@ void lv_devmodel_init(struct lv_devmodel *d, const struct lv_devmodel_kind *k, i
 	d->sink_arg = sink_arg;
 	d->cold = d->cfg.cold_start;
 	d->warm_at_s = INFINITY;
+	d->boost_at_s = INFINITY;
 	set_power(d);
 	d->gov_next_s = INFINITY;
 	if (d->cfg.governor)
@@ -319,7 +320,26 @@ static void start_next(struct lv_devmodel *d, double t)
 double lv_devmodel_next_s(const struct lv_devmodel *d)
 {
 	double tp = d->phase != LV_DM_IDLE ? d->phase_end_s : INFINITY;
-	return tp < d->gov_next_s ? tp : d->gov_next_s;
+	double t = tp < d->gov_next_s ? tp : d->gov_next_s;
+	return t < d->boost_at_s ? t : d->boost_at_s;
+}
+
+/* A boost's write lands at t (accumulated up to t). */
+static void boost_land(struct lv_devmodel *d, double t)
+{
+	size_t fi = d->boost_fi;
+	d->boost_at_s = INFINITY;
+	if (d->phase == LV_DM_CHANGING) {
+		d->cur.fi = (int)fi; /* the change under way ends at the boost's clock */
+		return;
+	}
+	if (running(d)) {
+		double old_l = lv_devmodel_kind_latency(d->kind, d->fi, d->cur.batch);
+		double new_l = lv_devmodel_kind_latency(d->kind, fi, d->cur.batch);
+		d->phase_end_s = later(t, (d->phase_end_s - t) * (new_l / old_l));
+	}
+	d->fi = fi;
+	set_power(d);
 }
 
 static void finish_batch(struct lv_devmodel *d, double t, struct lv_devmodel_event *ev)
@@ -342,11 +362,15 @@ int lv_devmodel_advance(struct lv_devmodel *d, double until, struct lv_devmodel_
 	for (;;) {
 		double tp = d->phase != LV_DM_IDLE ? d->phase_end_s : INFINITY;
 		double tg = d->gov_next_s;
+		double tb = d->boost_at_s;
 		double t = tp <= tg ? tp : tg;
+		t = t <= tb ? t : tb;
 		if (!(t <= until))
 			return 0;
 		accumulate(d, t);
-		if (tp <= tg) {
+		if (tb < tp && tb <= tg) {
+			boost_land(d, t);
+		} else if (tp <= tg) {
 			enum lv_devmodel_phase was = d->phase;
 			gov_count(d, t);
 			if (was == LV_DM_RUNNING)
@@ -410,6 +434,44 @@ int lv_devmodel_set_clock(struct lv_devmodel *d, double now, uint64_t freq_hz)
 	queue_clock(d, fi);
 	if (d->phase == LV_DM_IDLE)
 		start_next(d, now);
+	return LV_OK;
+}
+
+int lv_devmodel_boost(struct lv_devmodel *d, double now, uint64_t freq_hz)
+{
+	assert(lv_devmodel_next_s(d) > now);
+	int fi = freq_index(d, freq_hz);
+	if (fi < 0)
+		return LV_EINVAL;
+	accumulate(d, now);
+	gov_off(d);
+	/* Everything queued runs at fi: its clock changes go. */
+	size_t kept = 0;
+	for (size_t i = 0; i < d->len; i++) {
+		struct lv_devmodel_job j = d->fifo[(d->head + i) % d->cap];
+		if (j.batch_id != 0)
+			d->fifo[(d->head + kept++) % d->cap] = j;
+	}
+	d->len = kept;
+	d->tail_fi = (size_t)fi;
+	if (d->phase == LV_DM_CHANGING) {
+		d->cur.fi = fi;
+	} else if (d->phase == LV_DM_IDLE && isinf(d->boost_at_s)) {
+		if ((size_t)fi != d->fi) {
+			struct lv_devmodel_job j = { .batch_id = 0, .fi = fi, .submit_s = now };
+			fifo_push(d, &j);
+			start_next(d, now);
+		}
+	} else if (!isinf(d->boost_at_s)) {
+		d->boost_fi = (size_t)fi; /* the write in flight lands on the new target */
+	} else if ((size_t)fi != d->fi) {
+		d->boost_fi = (size_t)fi;
+		double delay = change_delay(d);
+		if (delay > 0)
+			d->boost_at_s = later(now, delay);
+		else
+			boost_land(d, now);
+	}
 	return LV_OK;
 }
 

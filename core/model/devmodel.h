@@ -66,6 +66,17 @@
  * middle of a batch, whose remaining work then runs at the new clock's
  * speed and power. The governor only schedules the moves it will make, so
  * a device at rest costs no events.
+ *
+ * Boost (lv_devmodel_boost). LoudVA's agent writes devfreq while Triton
+ * computes, so a policy may also move the clock in the middle of a batch,
+ * as the governor does: the write lands a clock-change delay later (drawn
+ * as above, a conservative stand-in for the agent's round trip), the GPU
+ * computes at the old clock meanwhile, and from then on the running
+ * batch's remaining work runs at the new clock's speed and power. Work
+ * queued behind it runs at the new clock too: queued clock changes are
+ * dropped. On an idle device a boost is an ordinary clock change; during a
+ * clock change it retargets the change. A later boost before the first
+ * lands replaces its target. Takes the clock from the governor for good.
  */
 #ifndef LV_DEVMODEL_H
 #define LV_DEVMODEL_H
@@ -210,6 +221,9 @@ struct lv_devmodel {
 	double gov_idle_since_s; /* start of the current complete idle; +INF otherwise */
 	double gov_down_at_s;    /* the last step down; -INF when none since the last batch */
 
+	double boost_at_s; /* when a boost's write lands; +INF when none pending */
+	size_t boost_fi;   /* its clock index */
+
 	lv_devmodel_sink_fn sink;
 	void *sink_arg;
 };
@@ -251,6 +265,12 @@ int lv_devmodel_submit(struct lv_devmodel *d, double now, uint64_t batch_id, int
 
 /* Queues a clock change to freq_hz at now (see above). LV_EINVAL on an unknown clock. */
 int lv_devmodel_set_clock(struct lv_devmodel *d, double now, uint64_t freq_hz);
+
+/*
+ * Moves the clock to freq_hz now, in the middle of a running batch if need
+ * be (Boost above). LV_EINVAL on an unknown clock (nothing changes).
+ */
+int lv_devmodel_boost(struct lv_devmodel *d, double now, uint64_t freq_hz);
 
 /*
  * Hands the clock back to the default governor at now (the agent's

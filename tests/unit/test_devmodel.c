@@ -539,6 +539,71 @@ static void test_clock_change_draws(void **state)
 }
 
 /* Once a policy sets a clock the governor is off for good, even idle at the top. */
+/*
+ * A boost moves the clock in the middle of a batch, a change delay (0.5 s)
+ * after it is asked for; queued clock changes go, so queued work runs at the
+ * boost's clock with no change of its own:
+ *   0.0-0.5       change to 100, idle @200 (2 W)            1.0 J
+ *   0.5-1.2       batch 1 (b=2) @100 (4 W)                  2.8 J
+ *   0.7           batch 2 (b=1, asked at 200: a change, then it) and a boost to 200
+ *   1.2           the boost lands: 0.8 s of the 1.5 s left at 100 takes
+ *                 0.8 × 0.8/1.5 = 0.42667 s at 200
+ *   1.2-1.62667   batch 1 @200 (6 W)                        2.56 J
+ *   1.62667-2.12667 batch 2 @200 (5 W), no change before it 2.5 J
+ *   2.12667-3.0   idle @200 (2 W)                           1.74667 J
+ * Then on an idle device a boost is a plain change, and a second boost
+ * during it retargets it.
+ */
+static void test_boost_mid_batch(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_up(&r, tiny(), 0, 0, 1);
+	assert_int_equal(lv_devmodel_set_clock(&r.d, 0.0, 100 * MHZ), 0);
+	no_event(&r, 0.5);
+	assert_int_equal(lv_devmodel_submit(&r.d, 0.5, 1, 2, 100 * MHZ), 0);
+	no_event(&r, 0.7);
+	assert_int_equal(lv_devmodel_submit(&r.d, 0.7, 2, 1, 200 * MHZ), 0);
+	assert_int_equal(lv_devmodel_pending(&r.d), 3); /* batch 1, the change, batch 2 */
+	assert_int_equal(lv_devmodel_boost(&r.d, 0.7, 150 * MHZ), LV_EINVAL);
+	assert_int_equal(lv_devmodel_boost(&r.d, 0.7, 200 * MHZ), 0);
+	assert_int_equal(lv_devmodel_pending(&r.d), 2); /* the change is gone */
+	assert_near(lv_devmodel_next_s(&r.d), 1.2, EPS);
+	assert_int_equal(lv_devmodel_freq_hz(&r.d), 100 * MHZ); /* not landed yet */
+	no_event(&r, 1.2);
+	assert_int_equal(lv_devmodel_freq_hz(&r.d), 200 * MHZ);
+	struct lv_devmodel_event a = one_event(&r, 10);
+	assert_int_equal(a.batch_id, 1);
+	assert_near(a.time_s, 1.2 + 0.8 * 0.8 / 1.5, 1e-12);
+	assert_near(a.energy_j, 2.8 + 6.0 * 0.8 * 0.8 / 1.5, 1e-12);
+	struct lv_devmodel_event b = one_event(&r, 10);
+	assert_int_equal(b.batch_id, 2);
+	assert_near(b.start_s, a.time_s, 1e-12);
+	assert_near(b.time_s, a.time_s + 0.5, 1e-12);
+	assert_int_equal(b.freq_hz, 200 * MHZ);
+	lv_devmodel_settle(&r.d, 3.0);
+	assert_near(r.d.energy_j, 1.0 + 2.8 + 2.56 + 2.5 + 2.0 * (3.0 - b.time_s), 1e-9);
+	assert_near(r.d.busy_energy_j, 2.8 + 2.56 + 2.5, 1e-9);
+	assert_int_equal(r.sink_gap, 0);
+
+	/* idle: a plain clock change (0.5 s at the old clock's idle power) */
+	assert_int_equal(lv_devmodel_boost(&r.d, 3.0, 100 * MHZ), 0);
+	assert_int_equal(r.d.phase, LV_DM_CHANGING);
+	no_event(&r, 3.2);
+	/* during the change: it ends at 3.5 on the new target */
+	assert_int_equal(lv_devmodel_boost(&r.d, 3.2, 200 * MHZ), 0);
+	no_event(&r, 4.0);
+	assert_int_equal(lv_devmodel_freq_hz(&r.d), 200 * MHZ);
+	assert_int_equal(r.d.phase, LV_DM_IDLE);
+	/* a boost to the clock it has while running: nothing to do */
+	assert_int_equal(lv_devmodel_submit(&r.d, 4.0, 3, 1, 0), 0);
+	assert_int_equal(lv_devmodel_boost(&r.d, 4.0, 200 * MHZ), 0);
+	assert_true(isinf(r.d.boost_at_s));
+	struct lv_devmodel_event c = one_event(&r, 10);
+	assert_near(c.time_s, 4.5, EPS);
+	rig_down(&r);
+}
+
 static void test_governor_off_after_policy_clock(void **state)
 {
 	(void)state;
@@ -568,6 +633,7 @@ int main(void)
 		cmocka_unit_test(test_governor_zero_times_and_release),
 		cmocka_unit_test(test_clock_change_draws),
 		cmocka_unit_test(test_governor_off_after_policy_clock),
+		cmocka_unit_test(test_boost_mid_batch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
