@@ -92,7 +92,8 @@ void lv_agent_frequency_get(struct lv_agent *a, const struct lv_request *q, stru
 }
 
 /* {"hz": N}: N a positive integer that fits a uint64 exactly. 0 or a 400 in *r. */
-static int parse_hz(const struct lv_request *q, uint64_t *hz, struct lv_response *r)
+/* {"hz": N} or {"hz": N, "now": true}: *now (may be NULL) the second's flag. */
+static int parse_hz(const struct lv_request *q, uint64_t *hz, int *now, struct lv_response *r)
 {
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(q->body, q->body_len, &end, 0);
@@ -112,8 +113,15 @@ static int parse_hz(const struct lv_request *q, uint64_t *hz, struct lv_response
 	           floor(v->valuedouble) != v->valuedouble) {
 		lv_respond_error(r, 400, "hz: must be a positive whole number of Hz");
 	} else {
-		*hz = (uint64_t)v->valuedouble;
-		rc = 0;
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(root, "now");
+		if (n && (!now || !cJSON_IsBool(n))) {
+			lv_respond_error(r, 400, "now: must be true or false");
+		} else {
+			*hz = (uint64_t)v->valuedouble;
+			if (now)
+				*now = n && cJSON_IsTrue(n);
+			rc = 0;
+		}
 	}
 	cJSON_Delete(root);
 	return rc;
@@ -122,16 +130,19 @@ static int parse_hz(const struct lv_request *q, uint64_t *hz, struct lv_response
 void lv_agent_frequency_put(struct lv_agent *a, const struct lv_request *q, struct lv_response *r)
 {
 	uint64_t hz;
+	int now = 0;
 	char *why = NULL;
 	struct lv_clock_state cs;
-	if (parse_hz(q, &hz, r) != 0)
+	if (parse_hz(q, &hz, &now, r) != 0)
 		return;
-	int rc = lv_backend_set_clock(a->backend, hz, &why);
+	int rc = now ? lv_backend_boost_clock(a->backend, hz, &why)
+	             : lv_backend_set_clock(a->backend, hz, &why);
 	if (rc != 0) {
 		backend_error(r, rc, why);
 		return;
 	}
-	lv_agent_log(a, "GPU clock pinned to %llu Hz", (unsigned long long)hz);
+	lv_agent_log(a, "GPU clock pinned to %llu Hz%s", (unsigned long long)hz,
+	             now ? " now (mid-batch)" : "");
 	rc = lv_backend_get_clock(a->backend, &cs, &why);
 	if (rc != 0) {
 		backend_error(r, rc, why);

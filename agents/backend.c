@@ -95,6 +95,15 @@ int lv_backend_set_clock(struct lv_backend *b, uint64_t hz, char **why)
 	return b->ops->set_clock(b, hz, why);
 }
 
+int lv_backend_boost_clock(struct lv_backend *b, uint64_t hz, char **why)
+{
+	if (!b->ops->boost_clock)
+		return lv_backend_set_clock(b, hz, why);
+	if (!lv_backend_is_clock(b, hz))
+		return lv_backend_set_clock(b, hz, why); /* the same refusal */
+	return b->ops->boost_clock(b, hz, why);
+}
+
 int lv_backend_release_clock(struct lv_backend *b, char **why)
 {
 	return b->ops->release_clock(b, why);

@@ -102,6 +102,9 @@ struct lv_backend_ops {
 	void (*close)(struct lv_backend *b);
 	int (*get_clock)(struct lv_backend *b, struct lv_clock_state *out, char **why);
 	int (*set_clock)(struct lv_backend *b, uint64_t hz, char **why);
+	/* optional: the clock now, even mid-batch; NULL: set_clock already does so
+	 * (a real board: devfreq takes a write while the GPU computes) */
+	int (*boost_clock)(struct lv_backend *b, uint64_t hz, char **why);
 	int (*release_clock)(struct lv_backend *b, char **why);
 	int (*telemetry)(struct lv_backend *b, struct lv_telemetry *out, char **why);
 	int (*infer)(struct lv_backend *b, int batch, struct lv_infer_result *out,
@@ -148,6 +151,13 @@ int lv_backend_get_clock(struct lv_backend *b, struct lv_clock_state *out, char 
  * new clock takes effect after the kind's clock-change delay.
  */
 int lv_backend_set_clock(struct lv_backend *b, uint64_t hz, char **why);
+
+/*
+ * Like lv_backend_set_clock, but the clock moves now, in the middle of the
+ * batch running, not after the work queued (PUT {"now": true}; devmodel.h:
+ * Boost). On a real board every pin does.
+ */
+int lv_backend_boost_clock(struct lv_backend *b, uint64_t hz, char **why);
 
 /* Releases a pin: the clock goes back to the default governor. 0 or LV_EIO. */
 int lv_backend_release_clock(struct lv_backend *b, char **why);

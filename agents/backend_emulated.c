@@ -192,22 +192,36 @@ static int emu_get_clock(struct lv_backend *b, struct lv_clock_state *out, char 
 	return 0;
 }
 
-static int emu_set_clock(struct lv_backend *b, uint64_t hz, char **why)
+static int emu_clock(struct lv_backend *b, uint64_t hz, int boost, char **why)
 {
 	struct emu *e = b->impl;
 	pthread_mutex_lock(&e->mu);
 	double now = emu_now(e);
 	drain(e, now);
-	int rc = lv_devmodel_set_clock(&e->dev, now, hz);
+	int rc =
+	    boost ? lv_devmodel_boost(&e->dev, now, hz) : lv_devmodel_set_clock(&e->dev, now, hz);
 	if (rc == 0) {
 		e->pinned = 1;
 		e->target_hz = hz;
+		/* a boost moves the running batch's end: waiters sleep until it */
+		if (boost)
+			pthread_cond_broadcast(&e->done_cv);
 	}
 	pthread_mutex_unlock(&e->mu);
 	if (rc != 0)
 		return lv_fail(why, rc, "%llu Hz: not a clock of %s", (unsigned long long)hz,
 		               b->kind);
 	return 0;
+}
+
+static int emu_set_clock(struct lv_backend *b, uint64_t hz, char **why)
+{
+	return emu_clock(b, hz, 0, why);
+}
+
+static int emu_boost_clock(struct lv_backend *b, uint64_t hz, char **why)
+{
+	return emu_clock(b, hz, 1, why);
 }
 
 static int emu_release_clock(struct lv_backend *b, char **why)
@@ -340,6 +354,7 @@ const struct lv_backend_ops lv_backend_emulated_ops = {
 	.close = emu_close,
 	.get_clock = emu_get_clock,
 	.set_clock = emu_set_clock,
+	.boost_clock = emu_boost_clock,
 	.release_clock = emu_release_clock,
 	.telemetry = emu_telemetry,
 	.infer = emu_infer,

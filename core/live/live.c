@@ -172,7 +172,7 @@ static void run_command(struct lv_live *lv, struct cmd *c, double now)
 	case CMD_PIN:
 		d->pin_hz = c->hz;
 		if (c->hz) {
-			live_set_clock(lv, c->device, c->hz, now);
+			live_set_clock(lv, c->device, c->hz, 0, now);
 			lv_engine_device_clock(lv->engine, now, c->device, c->hz);
 		}
 		break;
@@ -241,7 +241,9 @@ static void run_actions(struct lv_live *lv, double now)
 			live_events_dispatch(lv, a);
 			live_dispatch(lv, a, now);
 			break;
-		case LV_ACT_SET_CLOCK: live_set_clock(lv, a->device, a->freq_hz, now); break;
+		case LV_ACT_SET_CLOCK:
+			live_set_clock(lv, a->device, a->freq_hz, a->boost, now);
+			break;
 		case LV_ACT_FRAME_FINAL: live_frame_final(lv, &a->frame); break;
 		}
 	}

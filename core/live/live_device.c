@@ -143,7 +143,7 @@ static void clock_done(struct lv_live *lv, struct xfer *x, int ok, long code, co
 
 static const struct xfer_ops clock_ops = { .done = clock_done };
 
-void live_set_clock(struct lv_live *lv, int device, uint64_t hz, double now)
+void live_set_clock(struct lv_live *lv, int device, uint64_t hz, int boost, double now)
 {
 	struct live_dev *d = &lv->devs[device];
 	if (d->pin_hz && hz != d->pin_hz) {
@@ -151,10 +151,11 @@ void live_set_clock(struct lv_live *lv, int device, uint64_t hz, double now)
 		lv_engine_device_clock(lv->engine, now, device, d->pin_hz);
 		return;
 	}
-	if (hz == d->sent_hz || !lv->cluster->devices[device].agent_url)
+	if ((hz == d->sent_hz && !boost) || !lv->cluster->devices[device].agent_url)
 		return;
 	struct xfer *x = live_xfer_new(XF_CLOCK, device, &clock_ops);
 	x->put_hz = hz;
+	x->put_now = boost;
 	d->sent_hz = hz;
 	d->owned_clock = 1;
 	d->epoch++;

@@ -107,7 +107,7 @@ void live_dispatch(struct lv_live *lv, const struct lv_action *a, double now)
 		return;
 	}
 	if (a->freq_hz)
-		live_set_clock(lv, a->device, a->freq_hz, now);
+		live_set_clock(lv, a->device, a->freq_hz, 0, now);
 	struct xfer *reg = live_shm_attach(lv, x, now);
 	if (reg)
 		live_device_queue(lv, a->device, reg, now);

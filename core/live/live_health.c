@@ -65,7 +65,7 @@ void live_health_set(struct lv_live *lv, int device, enum live_health h, double 
 	d->health = h;
 	live_sync_state(lv, device, now);
 	if (back && d->pin_hz)
-		live_set_clock(lv, device, d->pin_hz, now);
+		live_set_clock(lv, device, d->pin_hz, 0, now);
 }
 
 /* ---- probes ----------------------------------------------------------------------- */

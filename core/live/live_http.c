@@ -227,7 +227,8 @@ static void describe(struct lv_live *lv, struct xfer *x, CURL *h)
 	}
 	case XF_CLOCK:
 		url = lv_xasprintf("%s/gpu/frequency", base);
-		x->body_json = lv_xasprintf("{\"hz\": %llu}", (unsigned long long)x->put_hz);
+		x->body_json = lv_xasprintf("{\"hz\": %llu%s}", (unsigned long long)x->put_hz,
+		                            x->put_now ? ", \"now\": true" : "");
 		x->json_len = strlen(x->body_json);
 		x->hdrs = curl_slist_append(x->hdrs, "Content-Type: application/json");
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");

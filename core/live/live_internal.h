@@ -97,7 +97,8 @@ void live_device_queue(struct lv_live *lv, int device, struct xfer *x, double no
 void live_device_pump(struct lv_live *lv, int device, double now);
 /* A batch's transfer ended: it no longer counts as the device's work in flight. */
 void live_device_infer_ended(struct lv_live *lv, const struct xfer *x);
-void live_set_clock(struct lv_live *lv, int device, uint64_t hz, double now);
+/* boost: now, in the middle of the batch running (struct lv_clock_set). */
+void live_set_clock(struct lv_live *lv, int device, uint64_t hz, int boost, double now);
 /* Every transfer freed, waiting ones too, and the devices' in-flight counts cleared. */
 void live_devices_abort(struct lv_live *lv);
 

@@ -108,6 +108,7 @@ struct xfer {
 	size_t shm_size;
 	/* XF_CLOCK */
 	uint64_t put_hz;
+	int put_now; /* a boost: {"now": true}, mid-batch */
 	/* XF_PROBE: which of the probe's stages this is */
 	enum live_probe_stage probe_stage;
 	/* XF_TELEMETRY: the device's clock epoch when it was sent */

@@ -26,7 +26,15 @@ int lv_policy_device_up(const struct lv_view *v, int device)
 void lv_decision_set_clock(struct lv_decision *out, int device, uint64_t freq_hz)
 {
 	assert(out->n_clocks < out->cap_clocks);
-	out->clocks[out->n_clocks++] = (struct lv_clock_set){ device, freq_hz };
+	out->clocks[out->n_clocks++] =
+	    (struct lv_clock_set){ .device = device, .freq_hz = freq_hz };
+}
+
+void lv_decision_boost_clock(struct lv_decision *out, int device, uint64_t freq_hz)
+{
+	assert(out->n_clocks < out->cap_clocks);
+	out->clocks[out->n_clocks++] =
+	    (struct lv_clock_set){ .device = device, .freq_hz = freq_hz, .boost = 1 };
 }
 
 void lv_explain_add(struct lv_explain *ex, int device, uint64_t freq_hz, int batch,

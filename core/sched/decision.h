@@ -40,6 +40,8 @@ struct lv_dispatch {
 struct lv_clock_set {
 	int device;
 	uint64_t freq_hz;
+	int boost; /* 1: now, even in the middle of a batch (devmodel.h: Boost);
+	            * 0: after the work already sent to the device */
 };
 
 struct lv_decision {
@@ -96,6 +98,9 @@ int lv_policy_device_up(const struct lv_view *v, int device);
 
 /* Appends a clock setting to out (bounded by cap_clocks). */
 void lv_decision_set_clock(struct lv_decision *out, int device, uint64_t freq_hz);
+
+/* Likewise, to take effect now, in the middle of the batch running (a boost). */
+void lv_decision_boost_clock(struct lv_decision *out, int device, uint64_t freq_hz);
 
 /* Appends an alternative to explain (when non-NULL and not full). */
 void lv_explain_add(struct lv_explain *ex, int device, uint64_t freq_hz, int batch,

@@ -506,15 +506,18 @@ static void reject_head(struct lv_engine *e, int n, double now, const char *reas
  * drained one belongs to the operator for now (maintenance, a profiling
  * sweep that pins its own clocks), a down one cannot answer.
  */
-static void apply_clock(struct lv_engine *e, int device, uint64_t freq_hz)
+static void apply_clock(struct lv_engine *e, const struct lv_clock_set *cs)
 {
-	struct lv_device *d = &e->cluster->devices[device];
-	if (d->freq_hz == freq_hz || d->state != LV_DEV_UP)
+	struct lv_device *d = &e->cluster->devices[cs->device];
+	/* A boost is sent even to the clock the device is meant to have: that is
+	 * the clock its queued work was sent for, not the one running now. */
+	if ((d->freq_hz == cs->freq_hz && !cs->boost) || d->state != LV_DEV_UP)
 		return;
-	d->freq_hz = freq_hz;
+	d->freq_hz = cs->freq_hz;
 	struct lv_action *a = push_action(e, LV_ACT_SET_CLOCK);
-	a->device = device;
-	a->freq_hz = freq_hz;
+	a->device = cs->device;
+	a->freq_hz = cs->freq_hz;
+	a->boost = cs->boost;
 }
 
 static void apply_dispatch(struct lv_engine *e, const struct lv_dispatch *x, double now)
@@ -585,7 +588,7 @@ void lv_engine_step(struct lv_engine *e, double now)
 		}
 		e->counts.decisions++;
 		for (size_t i = 0; i < dec.n_clocks; i++)
-			apply_clock(e, dec.clocks[i].device, dec.clocks[i].freq_hz);
+			apply_clock(e, &dec.clocks[i]);
 		if (dec.reject > 0) {
 			reject_head(e, dec.reject, now, dec.reject_reason);
 			continue;

@@ -77,6 +77,7 @@ struct lv_action {
 	enum lv_action_kind kind;
 	int device;
 	uint64_t freq_hz;
+	int boost; /* SET_CLOCK: now, even mid-batch (struct lv_clock_set) */
 	/* DISPATCH */
 	uint64_t batch_id;
 	int batch;                 /* frames in the batch */

@@ -28,7 +28,7 @@
 
 struct lv_cluster;
 
-#define LV_POLICY_MAX_PARAMS 12
+#define LV_POLICY_MAX_PARAMS 16
 #define LV_POLICY_LABEL_MAX  96
 
 /* Capability bits. */

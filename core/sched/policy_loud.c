@@ -55,6 +55,7 @@ enum {
 	P_ADMIT,
 	P_CHANGE_Q,
 	P_QUEUE,
+	P_BOOST,
 	P_COUNT
 };
 
@@ -63,7 +64,7 @@ enum {
  * explained above lv_policy_eco).
  */
 /* clang-format off */
-#define LOUD_PARAMS(network, idle_after, objective, memory, change_q, queue) {                                  \
+#define LOUD_PARAMS(network, idle_after, objective, memory, change_q, queue, boost) {                                  \
 	[P_BUFFER] = { "buffer", 1, 0, 64, 1, "batches",                                       \
 		"batches allowed in flight beyond the model instances" },                      \
 	[P_SAFETY] = { "safety_margin", 0.2, 0, 60, 0, "s", "added to every expected latency" }, \
@@ -94,10 +95,14 @@ enum {
 		"1: a batch sent to a device with batches in flight waits for them, and its "  \
 		"expected latency includes the time they still need as planned; 0: it starts " \
 		"at once (the thesis)" },                                                      \
+	[P_BOOST] = { "boost", boost, 0, 1, 1, "",                                             \
+		"1 (with queue_aware): when the tightest frame cannot make its deadline "      \
+		"behind a device's work in flight, raise that device's clock to its top now, " \
+		"in the middle of the batch running, if that makes it; 0: never" },           \
 }
 /* clang-format on */
 
-static const struct lv_param_spec loud_params[P_COUNT] = LOUD_PARAMS(0, 4, 0, 0, 0, 0);
+static const struct lv_param_spec loud_params[P_COUNT] = LOUD_PARAMS(0, 4, 0, 0, 0, 0, 0);
 
 /* A candidate configuration. */
 struct cand {
@@ -154,6 +159,12 @@ struct loud {
 	 * and the clock it will have then (both meaningful while inflight > 0) */
 	double *busy_until_s;
 	uint64_t *plan_hz;
+	int *plan_b; /* and the batch size of the last batch sent */
+	/* boost: while one device's rescue is weighed, the wait and clock it
+	 * would have with its work in flight at the top clock (-1: none) */
+	int boost_dev;
+	double boost_wait_s;
+	uint64_t boost_hz;
 	/* explanation scratch (only with explain != NULL) */
 	struct alt_rec alts[LV_EXPLAIN_MAX_ALTS + 1];
 	size_t n_alts;
@@ -187,6 +198,8 @@ static int loud_create(const double *params, const struct lv_cluster *c, void **
 	}
 	s->busy_until_s = lv_xcalloc(c->n_devices ? c->n_devices : 1, sizeof(*s->busy_until_s));
 	s->plan_hz = lv_xcalloc(c->n_devices ? c->n_devices : 1, sizeof(*s->plan_hz));
+	s->plan_b = lv_xcalloc(c->n_devices ? c->n_devices : 1, sizeof(*s->plan_b));
+	s->boost_dev = -1;
 	s->rows = lv_xcalloc(c->n_kinds + c->n_devices + 1, sizeof(*s->rows));
 	s->tight_s = INFINITY;
 	s->tight_at_s = -INFINITY;
@@ -217,6 +230,7 @@ static void loud_destroy(void *state)
 	free(s->rows);
 	free(s->busy_until_s);
 	free(s->plan_hz);
+	free(s->plan_b);
 	free(s);
 }
 
@@ -318,6 +332,10 @@ static double queue_wait(const struct loud *s, const struct lv_device *d, int di
                          uint64_t *hz)
 {
 	*hz = d->freq_hz;
+	if (di == s->boost_dev) {
+		*hz = s->boost_hz;
+		return s->boost_wait_s;
+	}
 	if (s->p[P_QUEUE] == 0 || d->inflight <= 0)
 		return 0.0;
 	if (s->plan_hz[di])
@@ -473,12 +491,15 @@ static void scan_device(struct loud *s, const struct lv_cluster *c, int di, stru
 		double fastest = lv_cost_latency(t, t->n_freqs - 1, 1);
 		double cap =
 		    sc->cap - (isfinite(fastest) ? fastest : 0.0) - s->p[P_SAFETY] - change;
-		if (cap < limit)
-			limit = cap + wait; /* the cap bounds the batch itself, not its wait */
+		/* the cap bounds the batch itself, not its wait; the deadline still holds */
+		if (cap + wait < limit)
+			limit = cap + wait;
 	}
 
 	const struct rows *rows = ex ? NULL : device_rows(s, c, di, t, idle);
 	for (size_t fi = 0; fi < t->n_freqs; fi++) {
+		if (di == s->boost_dev && t->freqs_hz[fi] != hz)
+			continue; /* a boosted device runs what follows at the boost's clock */
 		double base = s->p[P_SAFETY] + wait + (t->freqs_hz[fi] != hz ? change : 0.0);
 		if (rows) {
 			scan_row_fast(rows, t, fi, di, bmax, net, base, limit, sc);
@@ -732,6 +753,88 @@ static void plan_dispatch(struct loud *s, const struct lv_cluster *c, const stru
 	s->busy_until_s[ch->device] =
 	    start + (f != hz ? s->change_s[d->kind] : 0.0) + L + s->p[P_NETWORK] * ch->batch;
 	s->plan_hz[ch->device] = f;
+	s->plan_b[ch->device] = ch->batch;
+}
+
+/*
+ * boost: how long device di's work in flight would still take if its clock
+ * went to the top now. The write lands a clock change later (the GPU keeps
+ * computing meanwhile); what is left then runs faster by L(top,b)/L(f,b) of
+ * the last batch sent (the slowest clock in flight: a dispatch never lowers
+ * the clock of a busy device, so earlier batches run at f or below and gain
+ * at least as much). -1 when a boost cannot help: nothing in flight as
+ * planned, or already at the top.
+ */
+static double boosted_wait(const struct loud *s, const struct lv_cluster *c, int di, double now)
+{
+	const struct lv_device *d = &c->devices[di];
+	const struct lv_cost_table *t = lv_device_cost(c, d);
+	size_t top = t->n_freqs - 1;
+	double left = s->busy_until_s[di] - now;
+	if (d->state != LV_DEV_UP || d->inflight <= 0 || !(left > 0) || !s->plan_hz[di] ||
+	    s->plan_hz[di] == t->freqs_hz[top])
+		return -1;
+	int fi = lv_profile_freq_index(lv_device_profile(c, d), s->plan_hz[di]);
+	int b = s->plan_b[di] > 0 ? s->plan_b[di] : 1;
+	double lf = fi >= 0 ? lv_cost_latency(t, (size_t)fi, b) : NAN;
+	double lt = lv_cost_latency(t, top, b);
+	if (!(isfinite(lf) && isfinite(lt) && lf > 0))
+		return -1;
+	double ratio = lt / lf < 1 ? lt / lf : 1;
+	double change = s->change_s[d->kind];
+	return change + (left > change ? (left - change) * ratio : 0.0);
+}
+
+/*
+ * boost: nothing meets the tightest deadline as planned. Weighs each busy
+ * device with its work in flight boosted to the top clock; the least
+ * energy per frame that then meets it wins (sc->best). Returns the device,
+ * or -1 when no boost makes the deadline.
+ */
+static int scan_boost(struct loud *s, const struct lv_cluster *c, struct scan *sc)
+{
+	int dev = -1;
+	for (size_t i = 0; i < c->n_devices; i++) {
+		double w = boosted_wait(s, c, (int)i, sc->now);
+		if (w < 0)
+			continue;
+		const struct lv_cost_table *t = lv_device_cost(c, &c->devices[i]);
+		s->boost_dev = (int)i;
+		s->boost_wait_s = w;
+		s->boost_hz = t->freqs_hz[t->n_freqs - 1];
+		int before = sc->feasible;
+		struct cand was = sc->best;
+		scan_device(s, c, (int)i, sc, NULL);
+		if (sc->feasible && (!before || sc->best.device != was.device ||
+		                     sc->best.fi != was.fi || sc->best.batch != was.batch))
+			dev = sc->best.device;
+	}
+	s->boost_dev = -1;
+	return dev;
+}
+
+/*
+ * boost: no free device meets the tightest deadline. When a device at its
+ * limit of batches in flight meets it as planned, the frame waits for that
+ * device's next completion: no boost. Otherwise returns the device whose
+ * boost meets it with the least energy per frame (then sc->best, feasible),
+ * or -1: none does, and the fallback serves the frame late.
+ */
+static int want_boost(struct loud *s, const struct lv_cluster *c, struct scan *sc)
+{
+	struct scan full = *sc;
+	for (size_t i = 0; i < c->n_devices && !full.feasible; i++)
+		if (c->devices[i].state == LV_DEV_UP && !device_available(s, c, (int)i))
+			scan_device(s, c, (int)i, &full, NULL);
+	if (full.feasible)
+		return -1;
+	int dev = scan_boost(s, c, &full);
+	if (dev >= 0) {
+		sc->feasible = 1;
+		sc->best = full.best;
+		sc->n_feasible++;
+	}
+	return dev;
 }
 
 static void loud_decide(void *state, const struct lv_view *v, double now, struct lv_decision *out,
@@ -758,6 +861,35 @@ static void loud_decide(void *state, const struct lv_view *v, double now, struct
 	s->n_alts = 0;
 
 	scan_all(s, c, &sc, ex, 0);
+	int boost = -1;
+	if (!sc.feasible && s->p[P_BOOST] != 0 && s->p[P_QUEUE] != 0)
+		boost = want_boost(s, c, &sc);
+	if (boost >= 0) {
+		const struct lv_device *d = &c->devices[boost];
+		const struct lv_cost_table *t = lv_device_cost(c, d);
+		uint64_t top = t->freqs_hz[t->n_freqs - 1];
+		double w = boosted_wait(s, c, boost, now);
+		double left = s->busy_until_s[boost] - now;
+		lv_decision_boost_clock(out, boost, top);
+		s->busy_until_s[boost] = now + w;
+		s->plan_hz[boost] = top;
+		if (!device_available(s, c, boost)) {
+			/* Full: the frame goes when the first batch in flight ends, at the
+			 * top clock and with no change (the scan will see it then). */
+			if (ex) {
+				explain_choice(c, &sc, &sc.best, s->p[P_OBJECTIVE] != 0, ex);
+				ex->wait = 1;
+				snprintf(
+				    ex->why, sizeof(ex->why),
+				    "boost: nothing meets the %.3f s remaining behind the work in "
+				    "flight; device %d's clock goes to the top now (%.3f s instead "
+				    "of %.3f s of work left), its batch follows the next "
+				    "completion",
+				    sc.r, boost, w, left);
+			}
+			return;
+		}
+	}
 	if (!sc.feasible)
 		scan_all(s, c, &sc, NULL, 1);
 	if (!sc.feasible && sc.have_fb && s->p[P_ADMIT] != 0) {
@@ -786,6 +918,12 @@ static void loud_decide(void *state, const struct lv_view *v, double now, struct
 	}
 	if (ex)
 		explain_choice(c, &sc, ch, s->p[P_OBJECTIVE] != 0, ex);
+	if (ex && boost >= 0)
+		snprintf(ex->why, sizeof(ex->why),
+		         "boost: nothing meets the %.3f s remaining behind the work in flight; "
+		         "device %d's clock goes to the top now, so that work ends sooner and this "
+		         "batch follows it at the top clock (%.3f s expected)",
+		         sc.r, boost, ch->exp_s);
 
 	if (sc.r > ch->exp_s * s->p[P_STRICTNESS] && sc.n < c->largest_max_batch) {
 		double next = now + s->p[P_PERIOD];
@@ -834,6 +972,14 @@ static void loud_decide(void *state, const struct lv_view *v, double now, struct
  *    change, latency and wire time), not at once as the thesis assumed; so a
  *    frame is never sent behind work that makes it late while another device
  *    or a refusal (admit=1) would do better.
+ *  - boost = 1: when the tightest frame cannot make its deadline behind a
+ *    device's work in flight as planned, and no device at its limit of
+ *    batches in flight makes it either, the device's clock goes to its top
+ *    now, in the middle of the batch running (devmodel.h: Boost; a devfreq
+ *    write takes effect mid-batch, as the governor's do), if the work then
+ *    ends soon enough for the frame; the frame follows at the top clock.
+ *    It is for the first tight frame that arrives while a long low-clock
+ *    batch runs: tight_memory cannot know of a budget it has not seen.
  *  - change_quantile stays 0 (the mean delay): charging every change its
  *    slowest measured delay keeps eco off its low clocks and costs about a
  *    tenth of its frames/J for no frame saved on beat-thesis.json.
@@ -842,7 +988,7 @@ static void loud_decide(void *state, const struct lv_view *v, double now, struct
  * admit=1 (admission control, off by default, as Clockwork refuses work it
  * cannot finish in time) they are refused at once with the reason instead.
  */
-static const struct lv_param_spec eco_params[P_COUNT] = LOUD_PARAMS(0.0086, 0, 1, 60, 0, 1);
+static const struct lv_param_spec eco_params[P_COUNT] = LOUD_PARAMS(0.0086, 0, 1, 60, 0, 1, 1);
 
 static void eco_describe(const double *params, char *buf, size_t len)
 {

@@ -440,7 +440,8 @@ static void apply_actions(struct sim *s, double t)
 			refresh(s, a->device);
 			break;
 		case LV_ACT_SET_CLOCK:
-			rc = lv_devmodel_set_clock(&s->dev[a->device], t, a->freq_hz);
+			rc = a->boost ? lv_devmodel_boost(&s->dev[a->device], t, a->freq_hz)
+			              : lv_devmodel_set_clock(&s->dev[a->device], t, a->freq_hz);
 			refresh(s, a->device);
 			break;
 		case LV_ACT_FRAME_FINAL:

@@ -169,6 +169,28 @@ check "b=8 at $LOW took the profile's latency" jq -e --argjson l "$(lat $LOW 8)"
 check "the second batch queued behind the first (one model instance)" jq -e '.parameters.queue_s > 0' "$SCRATCH/q1.json"
 check "and then ran its own latency" jq -e --argjson l "$(lat $LOW 1)" '(.parameters.compute_s - $l) | fabs < 1e-6' "$SCRATCH/q1.json"
 
+# ---- 5b. a boost ({"now": true}) speeds up the batch running ---------------------
+# The b=8 batch at the lowest clock takes L(LOW,8); a boost to the top while
+# it runs lands a clock-change delay later and the rest runs at the top
+# clock's speed, so it ends sooner than L(LOW,8) but cannot beat L(TOP,8).
+TOP=1377000000
+req PUT "$A_URL/gpu/frequency" "${AUTH[@]}" -d "{\"hz\": $TOP, \"now\": \"yes\"}"
+expect_error 400 "now not a boolean" "now: must be true or false"
+curl -s -o "$SCRATCH/bo.out" -D "$SCRATCH/bo.h" -H "Inference-Header-Content-Length: $HL" \
+	--data-binary "@$SCRATCH/q8.bin" "$A_URL/v2/models/inception_graphdef/infer" &
+held=$!
+await "$A_URL/telemetry" .inflight_batches 1
+req PUT "$A_URL/gpu/frequency" "${AUTH[@]}" -d "{\"hz\": $TOP, \"now\": true}"
+expect 200 "boost while a batch runs" ".pinned and .target_hz == $TOP"
+wait "$held"
+hlb=$(tr -d '\r' <"$SCRATCH/bo.h" | sed -n 's/^Inference-Header-Content-Length: //Ip')
+head -c "$hlb" "$SCRATCH/bo.out" >"$SCRATCH/bo.json"
+check "the boosted batch ended sooner than L($LOW,8) = $(lat $LOW 8) s" \
+	jq -e --argjson l "$(lat $LOW 8)" '.parameters.compute_s < $l - 1e-3' "$SCRATCH/bo.json"
+check "but not sooner than L($TOP,8) = $(lat $TOP 8) s" \
+	jq -e --argjson l "$(lat $TOP 8)" '.parameters.compute_s > $l' "$SCRATCH/bo.json"
+check "the clock is the top one" test "$(jget "$A_URL/gpu/frequency" .freq_hz)" = "$TOP"
+
 # ---- 6. the emulated Triton endpoint ----------------------------------------------
 in_name=$(sed -n '/^input/,/^]/s/^ *name: "\(.*\)"/\1/p' "$CONFIG")
 out_name=$(sed -n '/^output/,/^]/s/^ *name: "\(.*\)"/\1/p' "$CONFIG")

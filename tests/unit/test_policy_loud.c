@@ -586,6 +586,92 @@ static void test_eco_change_quantile(void **st)
 	fx_free(g);
 }
 
+/*
+ * boost ("raise the clock now"). As in test_eco_queue_aware, device 0 has
+ * f=100 b=4 in flight, planned until 3.0344 s. At t=0.5 one frame with
+ * r=2.5 arrives: behind that work (2.5344 s) nothing meets it. Boosted to
+ * 200 MHz now, the write lands after 0.5 s and the 2.0344 s left then run
+ * at L(200,4)/L(100,4) = 1.2/2.5 = 0.48 of the time: a wait of
+ * 0.5 + 2.0344 x 0.48 = 1.476512 s, and the frame at 200 MHz expects
+ * 1.476512 + 0.5 + 0.2 + 0.0086 = 2.185112 s <= 2.5: boost and dispatch,
+ * 1.2 J per frame. Without boost it goes out to end late (fallback). With
+ * r = 2.1 even the boost misses: no boost, the fallback.
+ * A device at its limit (buffer=0): the boost goes alone, and the frame
+ * follows the next completion (at 1.976512 s, 1.023488 s left, at 200 MHz:
+ * 0.7086 s). With r = 4 the frame makes it behind the work as planned
+ * (2.5344 + 1.0 + 0.2086 = 3.743 s): no boost, it waits.
+ */
+static void test_eco_boost(void **st)
+{
+	(void)st;
+	struct fx *f = fx_new_idle("eco");
+	assert_true(ask(f, 4, 10.0, 0.0));
+	f->c->devices[0].inflight = 1;
+	f->c->devices[0].freq_hz = (uint64_t)F1;
+	assert_true(ask(f, 1, 2.5, 0.5));
+	expect(f, 0, F2, 1, 2.185112, 1.2);
+	assert_int_equal(f->d.n_clocks, 1);
+	assert_int_equal(f->clocks[0].device, 0);
+	assert_int_equal(f->clocks[0].freq_hz, (uint64_t)F2);
+	assert_int_equal(f->clocks[0].boost, 1);
+	assert_non_null(strstr(f->ex.why, "boost"));
+	fx_free(f);
+
+	static const char *late[] = { "eco:boost=0", "eco" };
+	static const double r_late[] = { 2.5, 2.1 };
+	for (int k = 0; k < 2; k++) {
+		f = fx_new_idle(late[k]);
+		assert_true(ask(f, 4, 10.0, 0.0));
+		f->c->devices[0].inflight = 1;
+		f->c->devices[0].freq_hz = (uint64_t)F1;
+		assert_true(ask(f, 1, r_late[k], 0.5));
+		assert_true(f->ex.fallback);
+		for (size_t i = 0; i < f->d.n_clocks; i++)
+			assert_int_equal(f->clocks[i].boost, 0);
+		fx_free(f);
+	}
+
+	f = fx_new_idle("eco:buffer=0");
+	assert_true(ask(f, 4, 10.0, 0.0));
+	f->c->devices[0].inflight = 1;
+	f->c->devices[0].freq_hz = (uint64_t)F1;
+	assert_false(ask(f, 1, 4.0, 0.5)); /* makes it as planned: waits, no boost */
+	assert_int_equal(f->d.n_clocks, 0);
+	assert_false(ask(f, 1, 2.5, 0.5)); /* the boost alone */
+	assert_int_equal(f->d.n_clocks, 1);
+	assert_int_equal(f->clocks[0].boost, 1);
+	assert_true(f->ex.wait);
+	assert_non_null(strstr(f->ex.why, "next completion"));
+	f->c->devices[0].freq_hz = (uint64_t)F2; /* what the engine does on the boost */
+	f->c->devices[0].inflight = 0;           /* the batch is back */
+	assert_true(ask(f, 1, 1.023488, 1.976512));
+	expect(f, 0, F2, 1, 0.7086, 1.2);
+	fx_free(f);
+}
+
+/*
+ * tight_memory bounds a batch's own length, never beyond the deadline: with
+ * device 0 busy until 3.0344 s (as above) and a 2 s budget just seen, the
+ * cap is 0.8 s of batch after the 2.5344 s wait, 3.3344 s in all, but the
+ * frame has only r = 2 s, which no configuration meets (the boost's
+ * 2.185112 s neither): the fallback, not a "feasible" f=200 b=1.
+ */
+static void test_eco_tight_memory_keeps_deadline(void **st)
+{
+	(void)st;
+	struct fx *f = fx_new_idle("eco");
+	assert_true(ask(f, 4, 10.0, 0.0));
+	f->c->devices[0].inflight = 1;
+	f->c->devices[0].freq_hz = (uint64_t)F1;
+	struct lv_view v = { f->c, 1, 2.5, 0.5, 0.5, 2.0 };
+	f->d = (struct lv_decision){ .clocks = f->clocks, .cap_clocks = 16 };
+	f->ex = (struct lv_explain){ .max_alts = 8 };
+	lv_policy_decide(f->p, &v, 0.5, &f->d, &f->ex);
+	assert_true(f->d.has_dispatch);
+	assert_true(f->ex.fallback);
+	fx_free(f);
+}
+
 static void test_bad_parameters(void **st)
 {
 	(void)st;
@@ -637,6 +723,8 @@ int main(void)
 		cmocka_unit_test(test_eco_tight_memory_caps_batch),
 		cmocka_unit_test(test_eco_admission_control),
 		cmocka_unit_test(test_eco_queue_aware),
+		cmocka_unit_test(test_eco_boost),
+		cmocka_unit_test(test_eco_tight_memory_keeps_deadline),
 		cmocka_unit_test(test_bisection_matches_every_batch),
 		cmocka_unit_test(test_eco_change_quantile),
 		cmocka_unit_test(test_bad_parameters),
