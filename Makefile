@@ -39,8 +39,8 @@ DEB_PKGS += ansible-lint yamllint sudo ansible-core
 # per JetPack release (VERSION_ID of /etc/os-release: JetPack 4 is 18.04,
 # JetPack 5 is 20.04, JetPack 6 is 22.04) and Debian's otherwise; see
 # agents/README.md for which names were checked against which release.
-AGENT_PKGS := libcjson xgboost libmicrohttpd libcurl zlib libturbojpeg
-AGENT_DEB_PKGS := gcc make pkg-config libcjson-dev libxgboost-dev libmicrohttpd-dev \
+AGENT_PKGS := libcjson libmicrohttpd libcurl zlib libturbojpeg
+AGENT_DEB_PKGS := gcc make pkg-config libcjson-dev libmicrohttpd-dev \
 	libcurl4-openssl-dev zlib1g-dev libturbojpeg0-dev
 AGENT_DEB_PKGS_18.04 := $(AGENT_DEB_PKGS)
 AGENT_DEB_PKGS_20.04 := $(AGENT_DEB_PKGS)
@@ -99,7 +99,11 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-o
 TST_CFLAGS := -O1 -g $(SAN_FLAGS)
 LIBS_EXTRA := -lm -lpthread
 
-CORE_SRC := $(sort $(wildcard core/*/*.c))
+# The predictor's files that use XGBoost, and what stands in for them in the
+# agent built alone (core/model/predictor_none.c, compiled by no other build).
+PREDICTOR_XGB_SRC := $(addprefix core/model/,predictor.c predictor_cache.c predictor_eval.c predictor_io.c)
+PREDICTOR_NONE_SRC := core/model/predictor_none.c
+CORE_SRC := $(filter-out $(PREDICTOR_NONE_SRC),$(sort $(wildcard core/*/*.c)))
 CONSOLE_SRC := $(sort $(wildcard console/*.c))
 VIEWS_SRC := $(sort $(wildcard views/*.c))
 AGENT_SRC := $(sort $(wildcard agents/*.c))
@@ -172,7 +176,7 @@ $(BUILD)/rel/%.o: %.c | $(DEPS_STAMP)
 
 # $(call layer_lib,rel|san,LAYER): the archive of one core/ folder.
 define layer_lib
-$(BUILD)/$(1)/libloudva-$(2).a: $$(call $(1)_obj,$$(sort $$(wildcard core/$(2)/*.c)))
+$(BUILD)/$(1)/libloudva-$(2).a: $$(call $(1)_obj,$$(filter $$(CORE_SRC),$$(sort $$(wildcard core/$(2)/*.c))))
 	@$$(if $$(Q),echo "  AR      $$@")
 	$$(Q)rm -f $$@ && ar rcs $$@ $$^
 endef
@@ -203,8 +207,12 @@ $(AGENT): $(call rel_obj,$(AGENT_SRC)) $(REL_CORE_LIB)
 
 # ---- the agent alone (a Jetson) ---------------------------------------------
 # Its sources and the three layers below it (ARCHITECTURE.md), compiled with
-# its own libraries' flags only, in build/agent/.
-AGENT_ONLY_SRC := $(AGENT_SRC) $(sort $(wildcard core/base/*.c core/model/*.c core/sched/*.c))
+# its own libraries' flags only, in build/agent/. Without XGBoost, which the
+# Ubuntu of JetPack 4 and 5 does not package: predictor_none.c stands in for
+# the predictor, so the emulated backend runs from measured profiles alone
+# (--mode prof; fill and pred are refused at start-up).
+AGENT_ONLY_SRC := $(AGENT_SRC) $(filter-out $(PREDICTOR_XGB_SRC),$(sort \
+	$(wildcard core/base/*.c core/model/*.c core/sched/*.c)))
 AGENT_ONLY := $(BUILD)/agent/loudva-agent
 AGENT_PKG_CFLAGS = $(shell pkg-config --cflags $(AGENT_PKGS) 2>/dev/null)
 AGENT_PKG_LIBS = $(shell pkg-config --libs $(AGENT_PKGS) 2>/dev/null)

@@ -4,7 +4,9 @@
 # build/agent/loudva-agent through its own package list (make agent-deps)
 # and never through the controller's (make deps): none of the controller's
 # packages is asked for, no controller library is linked, and the agent it
-# builds runs (an emulated device answering /healthz).
+# builds runs (an emulated device answering /healthz). It has no XGBoost: not
+# on the package list, not linked, and the predictor's cost modes are refused
+# at start-up with the reason.
 . "$(dirname "$0")/../cli/lib.sh"
 unset MAKEFLAGS MFLAGS
 SRC=$SCRATCH/src
@@ -23,6 +25,7 @@ done
 for p in gcc make pkg-config libmicrohttpd-dev libcurl4-openssl-dev libcjson-dev; do
 	case " $list " in *" $p "*) ;; *) fail "make agent-deps lacks $p" ;; esac
 done
+case " $list " in *" libxgboost-dev "*) fail "make agent-deps names libxgboost-dev ($list)" ;; esac
 
 # -O0 and no hardening: the test is about what is built and linked, not speed.
 if ! make --no-print-directory -j2 -C "$SRC" agent CFLAGS=-O0 HARDEN=0 >"$SCRATCH/build.log" 2>&1; then
@@ -39,9 +42,15 @@ check "it compiled only agents/ and core/base, model, sched ($dirs)" \
 	test "$dirs" = "agents core/base core/model core/sched "
 if [ -x "$A" ]; then
 	needed=$(readelf -d "$A" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')
-	for lib in libsqlite3 libssh libyaml libncurses libpng libsystemd; do
+	for lib in libsqlite3 libssh libyaml libncurses libpng libsystemd libxgboost; do
 		case "$needed" in *"$lib"*) fail "the agent links the controller's $lib ($needed)" ;; esac
 	done
+	# fill and pred need the predictor: refused before anything starts.
+	for m in pred fill; do
+		LOUDVA=$A expect_exit 2 "--mode: '$m': this loudva-agent was built without the cost predictor" \
+			-- --emulate nano --profile profiles/nano.json --mode $m --listen 127.0.0.1:0
+	done
+	check "  and it says what works instead" grep -qF -- "--mode prof" "$SCRATCH/err"
 	PORT=$((20000 + RANDOM % 40000))
 	"$A" --emulate nano --profile profiles/nano.json --listen "127.0.0.1:$PORT" --duration 20 \
 		>"$SCRATCH/agent.log" 2>&1 &
