@@ -3,6 +3,7 @@
 #   make            build bin: build/loudva
 #   make run        build and run the main job on the embedded default
 #   make agent      build/agent/loudva-agent alone, with only its packages (make agent-deps)
+#                   and without XGBoost (no predictor: --mode prof only)
 #   make test       install missing Debian packages, build with ASan+UBSan, run every test
 #   make bench      build optimised and print benchmark figures
 #   make check-style / check-deps / install / uninstall / clean
@@ -35,18 +36,25 @@ DEB_PKGS += zlib1g-dev
 DEB_PKGS += ansible-lint yamllint sudo ansible-core
 
 # The agent alone (`make agent`, `make agent-deps`): what a Jetson needs to
-# build loudva-agent and nothing of the controller's. The names are Ubuntu's
-# per JetPack release (VERSION_ID of /etc/os-release: JetPack 4 is 18.04,
-# JetPack 5 is 20.04, JetPack 6 is 22.04) and Debian's otherwise; see
-# agents/README.md for which names were checked against which release.
-AGENT_PKGS := libcjson libmicrohttpd libcurl zlib libturbojpeg
-AGENT_DEB_PKGS := gcc make pkg-config libcjson-dev libmicrohttpd-dev \
-	libcurl4-openssl-dev zlib1g-dev libturbojpeg0-dev
-AGENT_DEB_PKGS_18.04 := $(AGENT_DEB_PKGS)
+# build loudva-agent and nothing of the controller's (no XGBoost: `make agent`
+# builds without the predictor). The names are Ubuntu's per JetPack release
+# (VERSION_ID of /etc/os-release: JetPack 4 is 18.04, JetPack 5 is 20.04,
+# JetPack 6 is 22.04) and Debian's otherwise; see agents/README.md for which
+# names were checked against which release. After installing, agent-deps asks
+# pkg-config for every library and stops, naming the missing ones and the
+# release's hint, before anything is compiled.
+AGENT_PKGS := libcjson libmicrohttpd zlib libturbojpeg
+AGENT_DEB_PKGS := gcc make pkg-config libcjson-dev libmicrohttpd-dev zlib1g-dev libturbojpeg0-dev
+# Ubuntu 18.04 has no cJSON package (it came with 18.10): installed by hand.
+AGENT_DEB_PKGS_18.04 := $(filter-out libcjson-dev,$(AGENT_DEB_PKGS))
+AGENT_DEPS_HINT_18.04 := Ubuntu 18.04 (JetPack 4) has no cJSON package: build and install cJSON 1.7 \
+	from its source release with CMake (it installs libcjson.pc), then run make agent again \
+	(agents/README.md)
 AGENT_DEB_PKGS_20.04 := $(AGENT_DEB_PKGS)
 AGENT_DEB_PKGS_22.04 := $(AGENT_DEB_PKGS)
 OS_VERSION_ID := $(shell . /etc/os-release 2>/dev/null && echo "$$VERSION_ID")
 AGENT_DEB_PKGS_HERE := $(or $(AGENT_DEB_PKGS_$(OS_VERSION_ID)),$(AGENT_DEB_PKGS))
+AGENT_DEPS_HINT_HERE := $(AGENT_DEPS_HINT_$(OS_VERSION_ID))
 
 PKGS := libcjson xgboost sqlite3 libmicrohttpd libcurl libssh yaml-0.1 libpcre2-8 libturbojpeg libpng ncursesw zlib
 TEST_PKGS := cmocka
@@ -165,6 +173,12 @@ $(AGENT_DEPS_STAMP): Makefile
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || \
 	    { echo "error: could not install:$$missing" >&2; exit 1; }; \
+	fi
+	$(Q)missing=""; for m in $(AGENT_PKGS); do pkg-config --exists $$m || missing="$$missing $$m"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "error: pkg-config finds no$$missing, which loudva-agent needs" >&2; \
+	  hint='$(AGENT_DEPS_HINT_HERE)'; [ -z "$$hint" ] || echo "  $$hint" >&2; \
+	  exit 1; \
 	fi
 	$(Q)mkdir -p $(BUILD) && touch $@
 
