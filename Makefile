@@ -41,17 +41,26 @@ DEB_PKGS += ansible-lint yamllint sudo ansible-core
 # (VERSION_ID of /etc/os-release: JetPack 4 is 18.04, JetPack 5 is 20.04,
 # JetPack 6 is 22.04) and Debian's otherwise; see agents/README.md for which
 # names were checked against which release. After installing, agent-deps asks
-# pkg-config for every library and stops, naming the missing ones and the
-# release's hint, before anything is compiled.
+# pkg-config for every library (and its oldest version) and stops, naming what
+# is missing and the release's hint, before anything is compiled.
 AGENT_PKGS := libcjson libmicrohttpd zlib libturbojpeg
+# The oldest each library may be, for what the agent's code uses:
+# cJSON_ParseWithLengthOpts (cJSON 1.7.13), enum MHD_Result (libmicrohttpd
+# 0.9.71), tjGetErrorStr2 and TJFLAG_STOPONWARNING (libjpeg-turbo 2.0).
+AGENT_PKG_MIN := libcjson:1.7.13 libmicrohttpd:0.9.71 libturbojpeg:2.0
 AGENT_DEB_PKGS := gcc make pkg-config libcjson-dev libmicrohttpd-dev zlib1g-dev libturbojpeg0-dev
-# Ubuntu 18.04 has no cJSON package (it came with 18.10): installed by hand.
-AGENT_DEB_PKGS_18.04 := $(filter-out libcjson-dev,$(AGENT_DEB_PKGS))
-AGENT_DEPS_HINT_18.04 := Ubuntu 18.04 (JetPack 4) has no cJSON package: build and install cJSON 1.7 \
-	from its source release with CMake (it installs libcjson.pc), then run make agent again \
-	(agents/README.md)
-AGENT_DEB_PKGS_20.04 := $(AGENT_DEB_PKGS)
+# Ubuntu 18.04 and 20.04 were released before cJSON 1.7.13 and libmicrohttpd
+# 0.9.71 (18.04 has no cJSON package at all): both come from their source
+# releases, installed by hand, so their packages stay off these two lists.
+AGENT_DEB_PKGS_18.04 := $(filter-out libcjson-dev libmicrohttpd-dev,$(AGENT_DEB_PKGS))
+AGENT_DEB_PKGS_20.04 := $(AGENT_DEB_PKGS_18.04)
 AGENT_DEB_PKGS_22.04 := $(AGENT_DEB_PKGS)
+AGENT_DEPS_BY_HAND := build and install cJSON 1.7.13 or later and libmicrohttpd 0.9.71 or later \
+	from their source releases (agents/README.md, Building it on a Jetson), then run make agent again
+AGENT_DEPS_HINT_18.04 := Ubuntu 18.04 (JetPack 4) has no cJSON package and too old a libmicrohttpd: \
+	$(AGENT_DEPS_BY_HAND) (libjpeg-turbo 2.0 too, if it is named above)
+AGENT_DEPS_HINT_20.04 := Ubuntu 20.04 (JetPack 5) has too old a cJSON and libmicrohttpd: \
+	$(AGENT_DEPS_BY_HAND)
 OS_VERSION_ID := $(shell . /etc/os-release 2>/dev/null && echo "$$VERSION_ID")
 AGENT_DEB_PKGS_HERE := $(or $(AGENT_DEB_PKGS_$(OS_VERSION_ID)),$(AGENT_DEB_PKGS))
 AGENT_DEPS_HINT_HERE := $(AGENT_DEPS_HINT_$(OS_VERSION_ID))
@@ -174,9 +183,15 @@ $(AGENT_DEPS_STAMP): Makefile
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || \
 	    { echo "error: could not install:$$missing" >&2; exit 1; }; \
 	fi
-	$(Q)missing=""; for m in $(AGENT_PKGS); do pkg-config --exists $$m || missing="$$missing $$m"; done; \
+	$(Q)missing=""; for m in $(AGENT_PKGS); do \
+	  min=""; for mv in $(AGENT_PKG_MIN); do [ "$${mv%%:*}" != "$$m" ] || min=$${mv#*:}; done; \
+	  if ! pkg-config --exists $$m; then missing="$$missing, $$m$${min:+ >= $$min}"; \
+	  elif [ -n "$$min" ] && ! pkg-config --atleast-version=$$min $$m; then \
+	    missing="$$missing, $$m >= $$min (it has $$(pkg-config --modversion $$m))"; \
+	  fi; \
+	done; \
 	if [ -n "$$missing" ]; then \
-	  echo "error: pkg-config finds no$$missing, which loudva-agent needs" >&2; \
+	  echo "error: pkg-config finds no $${missing#, }: loudva-agent needs them" >&2; \
 	  hint='$(AGENT_DEPS_HINT_HERE)'; [ -z "$$hint" ] || echo "  $$hint" >&2; \
 	  exit 1; \
 	fi
