@@ -3,6 +3,7 @@
 #   make            build bin: build/loudva
 #   make run        build and run the main job on the embedded default
 #   make agent      build/agent/loudva-agent alone, with only its packages (make agent-deps)
+#                   and without XGBoost (no predictor: --mode prof only)
 #   make test       install missing Debian packages, build with ASan+UBSan, run every test
 #   make bench      build optimised and print benchmark figures
 #   make check-style / check-deps / install / uninstall / clean
@@ -35,18 +36,34 @@ DEB_PKGS += zlib1g-dev
 DEB_PKGS += ansible-lint yamllint sudo ansible-core
 
 # The agent alone (`make agent`, `make agent-deps`): what a Jetson needs to
-# build loudva-agent and nothing of the controller's. The names are Ubuntu's
-# per JetPack release (VERSION_ID of /etc/os-release: JetPack 4 is 18.04,
-# JetPack 5 is 20.04, JetPack 6 is 22.04) and Debian's otherwise; see
-# agents/README.md for which names were checked against which release.
-AGENT_PKGS := libcjson xgboost libmicrohttpd libcurl zlib libturbojpeg
-AGENT_DEB_PKGS := gcc make pkg-config libcjson-dev libxgboost-dev libmicrohttpd-dev \
-	libcurl4-openssl-dev zlib1g-dev libturbojpeg0-dev
-AGENT_DEB_PKGS_18.04 := $(AGENT_DEB_PKGS)
-AGENT_DEB_PKGS_20.04 := $(AGENT_DEB_PKGS)
+# build loudva-agent and nothing of the controller's (no XGBoost: `make agent`
+# builds without the predictor). The names are Ubuntu's per JetPack release
+# (VERSION_ID of /etc/os-release: JetPack 4 is 18.04, JetPack 5 is 20.04,
+# JetPack 6 is 22.04) and Debian's otherwise; see agents/README.md for which
+# names were checked against which release. After installing, agent-deps asks
+# pkg-config for every library (and its oldest version) and stops, naming what
+# is missing and the release's hint, before anything is compiled.
+AGENT_PKGS := libcjson libmicrohttpd zlib libturbojpeg
+# The oldest each library may be, for what the agent's code uses:
+# cJSON_ParseWithLengthOpts (cJSON 1.7.13), enum MHD_Result (libmicrohttpd
+# 0.9.71), tjGetErrorStr2 and TJFLAG_STOPONWARNING (libjpeg-turbo 2.0).
+AGENT_PKG_MIN := libcjson:1.7.13 libmicrohttpd:0.9.71 libturbojpeg:2.0
+AGENT_DEB_PKGS := gcc make pkg-config libcjson-dev libmicrohttpd-dev zlib1g-dev libturbojpeg0-dev
+# Ubuntu 18.04 and 20.04 were released before cJSON 1.7.13 and libmicrohttpd
+# 0.9.71 (18.04 has no cJSON package at all): both come from their source
+# releases, installed by hand, so their packages stay off these two lists.
+AGENT_DEB_PKGS_18.04 := $(filter-out libcjson-dev libmicrohttpd-dev,$(AGENT_DEB_PKGS))
+AGENT_DEB_PKGS_20.04 := $(AGENT_DEB_PKGS_18.04)
 AGENT_DEB_PKGS_22.04 := $(AGENT_DEB_PKGS)
+AGENT_DEPS_BY_HAND := build and install cJSON 1.7.13 or later and libmicrohttpd 0.9.71 or later \
+	from their source releases (agents/README.md, Building it on a Jetson), then run make agent again
+AGENT_DEPS_HINT_18.04 := Ubuntu 18.04 (JetPack 4) has no cJSON package and too old a libmicrohttpd: \
+	$(AGENT_DEPS_BY_HAND) (libjpeg-turbo 2.0 too, if it is named above)
+AGENT_DEPS_HINT_20.04 := Ubuntu 20.04 (JetPack 5) has too old a cJSON and libmicrohttpd: \
+	$(AGENT_DEPS_BY_HAND)
 OS_VERSION_ID := $(shell . /etc/os-release 2>/dev/null && echo "$$VERSION_ID")
 AGENT_DEB_PKGS_HERE := $(or $(AGENT_DEB_PKGS_$(OS_VERSION_ID)),$(AGENT_DEB_PKGS))
+AGENT_DEPS_HINT_HERE := $(AGENT_DEPS_HINT_$(OS_VERSION_ID))
 
 PKGS := libcjson xgboost sqlite3 libmicrohttpd libcurl libssh yaml-0.1 libpcre2-8 libturbojpeg libpng ncursesw zlib
 TEST_PKGS := cmocka
@@ -99,7 +116,11 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-o
 TST_CFLAGS := -O1 -g $(SAN_FLAGS)
 LIBS_EXTRA := -lm -lpthread
 
-CORE_SRC := $(sort $(wildcard core/*/*.c))
+# The predictor's files that use XGBoost, and what stands in for them in the
+# agent built alone (core/model/predictor_none.c, compiled by no other build).
+PREDICTOR_XGB_SRC := $(addprefix core/model/,predictor.c predictor_cache.c predictor_eval.c predictor_io.c)
+PREDICTOR_NONE_SRC := core/model/predictor_none.c
+CORE_SRC := $(filter-out $(PREDICTOR_NONE_SRC),$(sort $(wildcard core/*/*.c)))
 CONSOLE_SRC := $(sort $(wildcard console/*.c))
 VIEWS_SRC := $(sort $(wildcard views/*.c))
 AGENT_SRC := $(sort $(wildcard agents/*.c))
@@ -162,6 +183,18 @@ $(AGENT_DEPS_STAMP): Makefile
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || \
 	    { echo "error: could not install:$$missing" >&2; exit 1; }; \
 	fi
+	$(Q)missing=""; for m in $(AGENT_PKGS); do \
+	  min=""; for mv in $(AGENT_PKG_MIN); do [ "$${mv%%:*}" != "$$m" ] || min=$${mv#*:}; done; \
+	  if ! pkg-config --exists $$m; then missing="$$missing, $$m$${min:+ >= $$min}"; \
+	  elif [ -n "$$min" ] && ! pkg-config --atleast-version=$$min $$m; then \
+	    missing="$$missing, $$m >= $$min (it has $$(pkg-config --modversion $$m))"; \
+	  fi; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "error: pkg-config finds no $${missing#, }: loudva-agent needs them" >&2; \
+	  hint='$(AGENT_DEPS_HINT_HERE)'; [ -z "$$hint" ] || echo "  $$hint" >&2; \
+	  exit 1; \
+	fi
 	$(Q)mkdir -p $(BUILD) && touch $@
 
 # ---- release build --------------------------------------------------------
@@ -172,7 +205,7 @@ $(BUILD)/rel/%.o: %.c | $(DEPS_STAMP)
 
 # $(call layer_lib,rel|san,LAYER): the archive of one core/ folder.
 define layer_lib
-$(BUILD)/$(1)/libloudva-$(2).a: $$(call $(1)_obj,$$(sort $$(wildcard core/$(2)/*.c)))
+$(BUILD)/$(1)/libloudva-$(2).a: $$(call $(1)_obj,$$(filter $$(CORE_SRC),$$(sort $$(wildcard core/$(2)/*.c))))
 	@$$(if $$(Q),echo "  AR      $$@")
 	$$(Q)rm -f $$@ && ar rcs $$@ $$^
 endef
@@ -203,8 +236,12 @@ $(AGENT): $(call rel_obj,$(AGENT_SRC)) $(REL_CORE_LIB)
 
 # ---- the agent alone (a Jetson) ---------------------------------------------
 # Its sources and the three layers below it (ARCHITECTURE.md), compiled with
-# its own libraries' flags only, in build/agent/.
-AGENT_ONLY_SRC := $(AGENT_SRC) $(sort $(wildcard core/base/*.c core/model/*.c core/sched/*.c))
+# its own libraries' flags only, in build/agent/. Without XGBoost, which the
+# Ubuntu of JetPack 4 and 5 does not package: predictor_none.c stands in for
+# the predictor, so the emulated backend runs from measured profiles alone
+# (--mode prof; fill and pred are refused at start-up).
+AGENT_ONLY_SRC := $(AGENT_SRC) $(filter-out $(PREDICTOR_XGB_SRC),$(sort \
+	$(wildcard core/base/*.c core/model/*.c core/sched/*.c)))
 AGENT_ONLY := $(BUILD)/agent/loudva-agent
 AGENT_PKG_CFLAGS = $(shell pkg-config --cflags $(AGENT_PKGS) 2>/dev/null)
 AGENT_PKG_LIBS = $(shell pkg-config --libs $(AGENT_PKGS) 2>/dev/null)

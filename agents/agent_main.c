@@ -31,6 +31,7 @@
 #include "base/file.h"
 #include "base/clock.h"
 #include "base/util.h"
+#include "model/predictor.h"
 
 #define DEFAULT_MODEL     "inception_graphdef"
 #define DEFAULT_CLUSTER   "profiles/clusters/thesis.json"
@@ -93,6 +94,8 @@ static void usage(FILE *f)
 	        "  --timeout S             idle connection timeout [30]\n"
 	        "  --version, --help\n",
 	        DEFAULT_MAX_BODY);
+	if (!lv_predictor_available())
+		fprintf(f, "\nBuilt without the cost predictor (make agent): --mode prof only.\n");
 }
 
 struct args {
@@ -274,6 +277,13 @@ static int parse_args(int argc, char **argv, struct args *g)
 	if (!o->emulate && (o->profile || o->mode != LV_COST_PROF))
 		return bad("--profile/--mode", o->profile ? o->profile : "",
 		           "only with --emulate KIND");
+	/* Here, not when the backend opens: before the cluster file is looked for. */
+	if (o->mode != LV_COST_PROF && !lv_predictor_available())
+		return bad(
+		    "--mode", lv_cost_mode_name(o->mode),
+		    "this loudva-agent was built without the cost predictor (make agent, no "
+		    "XGBoost): the emulation runs from the measured profile alone, --mode prof; "
+		    "build it with make for fill and pred");
 	return check_exposure(g);
 }
 

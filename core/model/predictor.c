@@ -5,7 +5,9 @@
  * model file live in predictor_io.c, the "retrain only when the profiles
  * change" cache in predictor_cache.c, evaluation (error figures, splits,
  * the generalisation experiment) in predictor_eval.c; they call in here,
- * never the other way round.
+ * never the other way round. The features (no XGBoost) are in
+ * predictor_features.c, shared with the build that has no predictor
+ * (predictor_none.c).
  *
  * Target transform. Both regressors learn log(y) with reg:squarederror and
  * predictions are exp()'ed back. Latency spans about 0.03 s to 13 s and energy
@@ -50,17 +52,9 @@ void lv_predictor_params_default(struct lv_predictor_params *pp)
 	pp->seed = 42;
 }
 
-void lv_predictor_features(const struct lv_gpu_specs *gpu, uint64_t freq_hz, int batch,
-                           float *feats)
+int lv_predictor_available(void)
 {
-	feats[0] = (float)batch;
-	feats[1] = (float)freq_hz;
-	feats[2] = (float)gpu->max_mhz;
-	feats[3] = (float)gpu->min_mhz;
-	feats[4] = (float)gpu->cuda_cores;
-	feats[5] = (float)gpu->mem_bw_gbs;
-	feats[6] = (float)gpu->mem_gb;
-	feats[7] = (float)gpu->tensor_cores;
+	return 1;
 }
 
 struct lv_pred_sample *lv_predictor_samples(const struct lv_profile *const *profiles,

@@ -21,6 +21,15 @@ struct lv_predictor;
 
 #define LV_PRED_NFEATURES 8
 
+/*
+ * 1 when this program has the predictor; 0 when it was built without
+ * XGBoost (`make agent`: predictor_none.c stands in for the predictor's files,
+ * lv_predictor_obtain fails and only prof-mode cost tables can be built). A
+ * program checks it where it reads the option that would need the predictor,
+ * to name that option in its error.
+ */
+int lv_predictor_available(void);
+
 struct lv_predictor_params {
 	int rounds;    /* boosting rounds [500] */
 	int max_depth; /* [4] */
