@@ -343,9 +343,19 @@ int lv_nvp_ctl_set(struct lv_nvp_ctl *c, int id, int *from_id, char **why)
 	if (!WIFEXITED(status))
 		return lv_fail(why, LV_EIO, "`%s -m %d` was killed by signal %d: %.200s", c->binary,
 		               id, WIFSIGNALED(status) ? WTERMSIG(status) : 0, out);
-	if (WEXITSTATUS(status) != 0)
-		return lv_fail(why, LV_EIO, "`%s -m %d` exited with status %d: %.300s", c->binary,
-		               id, WEXITSTATUS(status), *out ? out : "(no output)");
+	if (WEXITSTATUS(status) != 0) {
+		/* the shipped systemd unit's sandbox: /sys and /var/lib read-only, no capabilities
+		 */
+		int denied = strstr(out, "Read-only file system") ||
+		             strstr(out, "Permission denied") ||
+		             strstr(out, "Operation not permitted");
+		return lv_fail(why, LV_EIO, "`%s -m %d` exited with status %d: %.300s%s", c->binary,
+		               id, WEXITSTATUS(status), *out ? out : "(no output)",
+		               denied ? " (the agent's systemd sandbox keeps nvpmodel from writing "
+		                        "its files: set the mode with playbooks/clocks.yml, "
+		                        "agents/README.md says more)"
+		                      : "");
+	}
 	char err[300];
 	int now;
 	if (read_status(c, &now, err, sizeof(err)) != 0) {

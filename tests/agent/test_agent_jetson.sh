@@ -32,7 +32,8 @@ make_tree() {
 # a stand-in for the program at /usr/sbin/nvpmodel: it appends its arguments to
 # ROOT/nvpmodel.calls; -m ID writes the status file as nvpmodel does (or, with no status
 # file, ROOT/nvpmodel.now, which -q prints from); ROOT/nvpmodel.behaviour "fail" makes
-# it fail as nvpmodel does, "hang" makes it never finish.
+# it fail as nvpmodel does, "ro" as it would in the systemd unit's sandbox, "hang" makes
+# it never finish.
 add_nvpmodel() {
 	local root=$1 conf=$2 pmode=${3:-}
 	mkdir -p "$root/etc/nvpmodel" "$root/usr/sbin"
@@ -48,6 +49,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 echo "$*" >>"$root/nvpmodel.calls"
 case $(cat "$root/nvpmodel.behaviour" 2>/dev/null) in
 fail) echo "NVPM ERROR: failed to write /sys/devices/gpu.0/tpc_pg_mask"; exit 1 ;;
+ro) echo "NVPM ERROR: Error opening /sys/devices/system/cpu/cpu4/online: Read-only file system"; exit 1 ;;
 hang) exec sleep 31.4159 ;;
 esac
 case $1 in
@@ -325,6 +327,9 @@ check "  nvpmodel ran twice in all" test "$(wc -l <"$AOROOT/nvpmodel.calls")" = 
 echo fail >"$AOROOT/nvpmodel.behaviour"
 req PUT "$AO_URL/power/mode" "${AUTH[@]}" -d '{"id": 0}'
 expect_error 500 "nvpmodel failing: its status and words" "-m 0\` exited with status 1: NVPM ERROR: failed to write"
+echo ro >"$AOROOT/nvpmodel.behaviour"
+req PUT "$AO_URL/power/mode" "${AUTH[@]}" -d '{"id": 0}'
+expect_error 500 "nvpmodel kept from writing: the sandbox named" "Read-only file system (the agent's systemd sandbox keeps nvpmodel from writing"
 echo hang >"$AOROOT/nvpmodel.behaviour"
 req PUT "$AO_URL/power/mode" "${AUTH[@]}" -d '{"id": 0}'
 expect_error 500 "nvpmodel hanging: killed at --nvpmodel-timeout" "did not finish within 0.5 s and was killed"
