@@ -136,6 +136,8 @@ static int run(const struct lv_nvp_ctl *c, const char *arg1, const char *arg2, c
 			if (poll(&pf, 1, ms) > 0) {
 				char buf[512];
 				ssize_t n = read(fds[0], buf, sizeof(buf));
+				if (n < 0 && errno == EINTR)
+					continue;
 				if (n <= 0) {
 					open_fd = 0;
 				} else if (got + 1 < size) {
