@@ -15,6 +15,13 @@
  * first. Releasing restores the full range (max to the top clock, then min to
  * the lowest), which hands the clock back to devfreq's governor.
  *
+ * Power modes (nvpmodel_ctl.c, under the same root: etc/nvpmodel.conf,
+ * var/lib/nvpmodel/status, usr/sbin/nvpmodel): nvpmodel caps the GPU by
+ * writing the mode's GPU MAX_FREQ to the same max_freq a pin writes, so a
+ * pin above the current mode's cap is refused (it would lift the cap), and a
+ * release's "top clock" is the highest within the cap. Mode switches take
+ * the pin mutex: a switch rewrites the range, which ends a pin.
+ *
  * Telemetry runs on one reader thread: either a child `sh -c CMD` in its own
  * process group (default `tegrastats --interval 200`; the whole group is
  * stopped with SIGTERM) whose stdout is read line by line, or
