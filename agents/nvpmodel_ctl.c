@@ -14,7 +14,9 @@
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,8 +27,9 @@
 
 extern char **environ;
 
-#define STATUS_MAX 4096 /* "pmode:0002 fmode:quiet\n": anything longer is not it */
-#define OUTPUT_MAX 2048 /* nvpmodel's output kept for messages and -q */
+#define STATUS_MAX 4096       /* "pmode:0002 fmode:quiet\n": anything longer is not it */
+#define OUTPUT_MAX 2048       /* nvpmodel's output kept for messages and -q */
+#define CONF_MAX   (1u << 20) /* board files are about 10-20 KB */
 
 struct lv_nvp_ctl {
 	char *conf_path, *status_path, *binary;
@@ -41,11 +44,26 @@ struct lv_nvp_ctl {
 	char q_error[300];
 };
 
+/*
+ * A regular file of at most max bytes, read whole (lv_read_file's
+ * contract), so a configuration or status path that leads somewhere odd
+ * (a device, a huge file) is refused instead of read forever.
+ */
+static char *read_bounded(const char *path, size_t max, size_t *len, char **why)
+{
+	struct stat st;
+	if (stat(path, &st) == 0 && (!S_ISREG(st.st_mode) || (uintmax_t)st.st_size > max)) {
+		lv_fail(why, LV_EINVAL, "%s: not a regular file of at most %zu bytes", path, max);
+		return NULL;
+	}
+	return lv_read_file(path, len, why);
+}
+
 static void read_conf(struct lv_nvp_ctl *c)
 {
 	char *why = NULL;
 	size_t len = 0;
-	char *text = lv_read_file(c->conf_path, &len, &why);
+	char *text = read_bounded(c->conf_path, CONF_MAX, &len, &why);
 	if (!text) {
 		snprintf(c->conf_error, sizeof(c->conf_error),
 		         "%s (no nvpmodel configuration: this board's power modes are unknown)",
@@ -64,11 +82,11 @@ static int read_status(const struct lv_nvp_ctl *c, int *id, char *err, size_t si
 {
 	char *why = NULL;
 	size_t len = 0;
-	char *text = lv_read_file(c->status_path, &len, &why);
+	char *text = read_bounded(c->status_path, STATUS_MAX, &len, &why);
 	int rc = -1;
 	if (!text)
 		snprintf(err, size, "%s", why ? why : c->status_path);
-	else if (len > STATUS_MAX || lv_nvp_status_parse(text, len, id) != 0)
+	else if (lv_nvp_status_parse(text, len, id) != 0)
 		snprintf(err, size, "%s: no 'pmode:NNNN' in it", c->status_path);
 	else
 		rc = 0;

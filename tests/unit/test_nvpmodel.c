@@ -4,17 +4,22 @@
  * README) read mode by mode, the reboot rule between their modes,
  * malformed lines counted with their line numbers and never fatal, the
  * bounds (modes, line length, NUL bytes), the status file and
- * `nvpmodel -q`'s output as JetPack prints them.
+ * `nvpmodel -q`'s output as JetPack prints them; and the control's refusal
+ * of files that are not small regular ones (a configuration that leads to
+ * /dev/zero, a status file grown huge) — its switching runs in
+ * tests/agent/test_agent_jetson.sh against a stand-in nvpmodel.
  */
 #include "testutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/file.h"
 #include "base/util.h"
 #include "nvpmodel.h"
+#include "nvpmodel_ctl.h"
 
 static void parse_file(const char *path, struct lv_nvp_conf *c)
 {
@@ -79,26 +84,25 @@ static void test_agx_xavier(void **state)
 static void test_malformed(void **state)
 {
 	(void)state;
-	static const char text[] =
-	    "GPU MAX_FREQ 5\n"                      /* 1: outside any section */
-	    "# a comment\n"                         /* 2 */
-	    "< PARAM TYPE=CLOCK NAME=GPU >\n"       /* 3 */
-	    "MAX_FREQ /sys/x/max_freq extra\n"      /* 4: a PARAM line of three */
-	    "\r\n"                                  /* 5: blank (CRLF) */
-	    "< POWER_MODEL ID=0 NAME=MAXN >\r\n"    /* 6: CRLF is fine */
-	    "GPU MAX_FREQ -1\n"                     /* 7 */
-	    "GPU MAX_FREQ\n"                        /* 8: two fields */
-	    "< POWER_MODEL ID=x1 NAME=BAD >\n"      /* 9: a bad id */
-	    "GPU MAX_FREQ 100\n"                    /* 10: skipped with its section */
-	    "< POWER_MODEL ID=1 NAME=MODE_10W >\n"  /* 11 */
-	    "GPU MAX_FREQ 0\n"                      /* 12: 0 is not a cap */
-	    "GPU MAX_FREQ 520000000\n"              /* 13: the later line wins */
-	    "< POWER_MODEL ID=1 NAME=AGAIN >\n"     /* 14: the id again */
-	    "< POWER_MODEL ID=2 NAME=MAXN >\n"      /* 15: the name again */
-	    "< POWER_MODEL ID=3 NAME=MODE_15W\n"    /* 16: no '>' */
-	    "< FAN_CONFIG DEFAULT=quiet >\n"        /* 17: another kind, skipped */
-	    "whatever the fans say\n"               /* 18 */
-	    "< PM_CONFIG DEFAULT=seven >\n";        /* 19: no number */
+	static const char text[] = "GPU MAX_FREQ 5\n"                 /* 1: outside any section */
+	                           "# a comment\n"                    /* 2 */
+	                           "< PARAM TYPE=CLOCK NAME=GPU >\n"  /* 3 */
+	                           "MAX_FREQ /sys/x/max_freq extra\n" /* 4: a PARAM line of three */
+	                           "\r\n"                             /* 5: blank (CRLF) */
+	                           "< POWER_MODEL ID=0 NAME=MAXN >\r\n" /* 6: CRLF is fine */
+	                           "GPU MAX_FREQ -1\n"                  /* 7 */
+	                           "GPU MAX_FREQ\n"                     /* 8: two fields */
+	                           "< POWER_MODEL ID=x1 NAME=BAD >\n"   /* 9: a bad id */
+	                           "GPU MAX_FREQ 100\n" /* 10: skipped with its section */
+	                           "< POWER_MODEL ID=1 NAME=MODE_10W >\n" /* 11 */
+	                           "GPU MAX_FREQ 0\n"                     /* 12: 0 is not a cap */
+	                           "GPU MAX_FREQ 520000000\n"          /* 13: the later line wins */
+	                           "< POWER_MODEL ID=1 NAME=AGAIN >\n" /* 14: the id again */
+	                           "< POWER_MODEL ID=2 NAME=MAXN >\n"  /* 15: the name again */
+	                           "< POWER_MODEL ID=3 NAME=MODE_15W\n" /* 16: no '>' */
+	                           "< FAN_CONFIG DEFAULT=quiet >\n" /* 17: another kind, skipped */
+	                           "whatever the fans say\n"        /* 18 */
+	                           "< PM_CONFIG DEFAULT=seven >\n"; /* 19: no number */
 	struct lv_nvp_conf c;
 	char *why = NULL;
 	assert_int_equal(lv_nvp_conf_parse(text, sizeof(text) - 1, &c, &why), 0);
@@ -112,8 +116,8 @@ static void test_malformed(void **state)
 	assert_int_equal(c.malformed, 9);
 	assert_int_equal(c.n_issues, LV_NVP_MAX_ISSUES);
 	static const unsigned lines[] = { 1, 4, 8, 9 };
-	static const char *says[] = { "outside any section", "ARG_NAME PATH",
-		                      "PARAM ARG VALUE", "without an ID" };
+	static const char *says[] = { "outside any section", "ARG_NAME PATH", "PARAM ARG VALUE",
+		                      "without an ID" };
 	for (int i = 0; i < LV_NVP_MAX_ISSUES; i++) {
 		assert_int_equal(c.issues[i].line, lines[i]);
 		assert_non_null(strstr(c.issues[i].what, says[i]));
@@ -218,13 +222,58 @@ static void test_query(void **state)
 	                 LV_EINVAL);
 }
 
+static void test_ctl_odd_files(void **state)
+{
+	(void)state;
+	char *dir = lv_test_mkdtemp();
+	char *conf = lv_path_join(dir, "nvpmodel.conf");
+	assert_int_equal(symlink("/dev/zero", conf), 0);
+	char *status = lv_test_write(dir, "status", "pmode:0001\n");
+	char *bin = lv_path_join(dir, "no-nvpmodel");
+	struct lv_nvp_paths p = { .conf = conf, .status = status, .binary = bin, .timeout_s = 1 };
+	struct lv_nvp_ctl *c = lv_nvp_ctl_new(&p);
+	struct lv_power_info *info = lv_xcalloc(1, sizeof(*info));
+	lv_nvp_ctl_info(c, info);
+	assert_false(info->has_conf);
+	assert_non_null(strstr(info->conf_error, "not a regular file of at most"));
+	int from = 0;
+	char *why = NULL;
+	assert_int_equal(lv_nvp_ctl_set(c, 1, &from, &why), LV_ESTATE);
+	assert_non_null(strstr(why, "power modes are unknown"));
+	free(why);
+	lv_nvp_ctl_free(c);
+
+	/* a good configuration, a status file too large to be one: unknown, and why */
+	unlink(conf);
+	free(lv_test_write(dir, "nvpmodel.conf", "< POWER_MODEL ID=1 NAME=M >\n"));
+	FILE *f = fopen(status, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 1000; i++)
+		fputs("pmode:0001\n", f);
+	fclose(f);
+	c = lv_nvp_ctl_new(&p);
+	memset(info, 0, sizeof(*info));
+	lv_nvp_ctl_info(c, info);
+	assert_true(info->has_conf);
+	assert_false(info->current_known);
+	assert_non_null(strstr(info->source, "not a regular file of at most 4096 bytes"));
+	assert_non_null(strstr(info->source, "cannot run")); /* and no nvpmodel to ask */
+	lv_nvp_ctl_free(c);
+	free(info);
+	free(bin);
+	free(status);
+	free(conf);
+	lv_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_agx_orin), cmocka_unit_test(test_agx_xavier),
+		cmocka_unit_test(test_agx_orin),  cmocka_unit_test(test_agx_xavier),
 		cmocka_unit_test(test_malformed), cmocka_unit_test(test_nothing),
-		cmocka_unit_test(test_bounds), cmocka_unit_test(test_status),
-		cmocka_unit_test(test_query),
+		cmocka_unit_test(test_bounds),    cmocka_unit_test(test_status),
+		cmocka_unit_test(test_query),     cmocka_unit_test(test_ctl_odd_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
