@@ -9,6 +9,7 @@
  *   agent_body.c    a request body as it arrives: JSON part kept, tensor bytes counted
  *   agent_worker.c  the worker API: /healthz, /gpu/frequency(ies), /telemetry
  *   agent_metrics.c /metrics: the telemetry for Prometheus
+ *   agent_power.c   /power/mode: the board's nvpmodel power modes, read and switched
  *   agent_kserve.c  a KServe v2 infer request, checked (JSON, binary tensors, shm)
  *   agent_triton.c  the emulated Triton endpoint: metadata, infer, the response
  *   agent_triton_api.c  Triton's extensions: versions, model config, statistics,
@@ -86,6 +87,8 @@ struct lv_agent_options {
 	const char *sysfs_root; /* real: prefix of /sys and /proc */
 	const char *tegrastats; /* real: command or log file */
 	double tegrastats_interval_s;
+	const char *nvpmodel;         /* real: the nvpmodel program, or NULL */
+	double nvpmodel_timeout_s;    /* real: a run of it is killed after this [20] */
 	const char *model_repository; /* [model_repository] */
 	const char *log_path;         /* NULL: stderr */
 	double duration_s;            /* > 0: exit cleanly after this long */
@@ -230,6 +233,18 @@ void lv_agent_frequency_put(struct lv_agent *a, const struct lv_request *q, stru
 void lv_agent_frequency_delete(struct lv_agent *a, const struct lv_request *q,
                                struct lv_response *r);
 void lv_agent_telemetry(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
+/* GET /power/mode: the board's power modes and the one it is in (agent_power.c). */
+void lv_agent_power_get(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
+/* PUT /power/mode {"id": N} or {"name": "MODE"}: switches the mode (token required). */
+void lv_agent_power_put(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
+/*
+ * Adds to GET /gpu/frequencies' object: power_mode (the current one, or
+ * null), power_modes (each with its GPU cap) and above_mode_cap_hz (the
+ * clocks a pin is refused for now); empty or null where unknown.
+ */
+void lv_agent_power_frequencies(struct lv_agent *a, struct cJSON *o);
+/* At start-up: logs the power mode, or why there is none, and the configuration's bad lines. */
+void lv_agent_power_log(struct lv_agent *a);
 /* GET /metrics: the telemetry in Prometheus's text format (agent_metrics.c). */
 void lv_agent_metrics(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
 

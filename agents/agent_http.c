@@ -64,6 +64,8 @@ static const struct route routes[] = {
 	{ "GET", "/gpu/frequency", lv_agent_frequency_get, 0 },
 	{ "PUT", "/gpu/frequency", lv_agent_frequency_put, R_AUTH | R_BODY },
 	{ "DELETE", "/gpu/frequency", lv_agent_frequency_delete, R_AUTH },
+	{ "GET", "/power/mode", lv_agent_power_get, 0 },
+	{ "PUT", "/power/mode", lv_agent_power_put, R_AUTH | R_BODY },
 	{ "GET", "/telemetry", lv_agent_telemetry, 0 },
 	{ "GET", "/metrics", lv_agent_metrics, 0 },
 	{ "GET", "/v2", lv_triton_server_meta, R_EMU },

@@ -85,6 +85,9 @@ static void usage(FILE *f)
 	        "  --tegrastats CMD|FILE   real board: a command, or a log replayed one line per\n"
 	        "                          interval and looped [tegrastats --interval 200]\n"
 	        "  --tegrastats-interval S sampling interval [0.2]\n"
+	        "  --nvpmodel PATH         real board: the nvpmodel program that PUT /power/mode\n"
+	        "                          runs [<sysfs-root>/usr/sbin/nvpmodel]\n"
+	        "  --nvpmodel-timeout S    a run of it is killed after S seconds [20]\n"
 	        "  --log FILE              append the log to FILE [stderr]\n"
 	        "  --duration S            exit cleanly after S seconds\n"
 	        "  --max-body BYTES        largest request body [%zu]\n"
@@ -163,6 +166,8 @@ static int parse_args(int argc, char **argv, struct args *g)
 		{ "sysfs-root", required_argument, NULL, 's' },
 		{ "tegrastats", required_argument, NULL, 'T' },
 		{ "tegrastats-interval", required_argument, NULL, 'I' },
+		{ "nvpmodel", required_argument, NULL, 'W' },
+		{ "nvpmodel-timeout", required_argument, NULL, 'w' },
 		{ "log", required_argument, NULL, 'L' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "max-body", required_argument, NULL, 'b' },
@@ -182,6 +187,7 @@ static int parse_args(int argc, char **argv, struct args *g)
 		                        .mode = LV_COST_PROF,
 		                        .model_repository = "model_repository",
 		                        .tegrastats_interval_s = 0.2,
+		                        .nvpmodel_timeout_s = 20,
 		                        .max_body = DEFAULT_MAX_BODY,
 		                        .max_connections = 64,
 		                        .max_per_client = 32,
@@ -215,6 +221,13 @@ static int parse_args(int argc, char **argv, struct args *g)
 				return bad("--tegrastats-interval", optarg,
 				           "expected seconds in (0, 60]");
 			o->tegrastats_interval_s = d;
+			break;
+		case 'W': o->nvpmodel = optarg; break;
+		case 'w':
+			if (lv_parse_double(optarg, &d) != 0 || !(d > 0) || d > 600)
+				return bad("--nvpmodel-timeout", optarg,
+				           "expected seconds in (0, 600]");
+			o->nvpmodel_timeout_s = d;
 			break;
 		case 'L': o->log_path = optarg; break;
 		case 'd':
@@ -367,6 +380,8 @@ static int open_backend(struct lv_agent *a, char **why)
 	cfg.sysfs_root = a->opt.sysfs_root;
 	cfg.tegrastats = a->opt.tegrastats;
 	cfg.tegrastats_interval_s = a->opt.tegrastats_interval_s;
+	cfg.nvpmodel = a->opt.nvpmodel;
+	cfg.nvpmodel_timeout_s = a->opt.nvpmodel_timeout_s;
 	cfg.kind = a->opt.emulate;
 	cfg.wire = a->wire;
 	cfg.profile_path = a->opt.profile;
@@ -502,6 +517,7 @@ int main(int argc, char **argv)
 	             !a.token      ? "; no token: state changes refused"
 	             : a.token_all ? "; the token is needed for all but /healthz"
 	                           : "; the token is needed for state changes");
+	lv_agent_power_log(&a);
 	if (!a.listen.loopback)
 		lv_agent_log(&a,
 		             "note: %s is beyond loopback: the agent is reachable from the "

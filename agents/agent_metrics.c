@@ -131,6 +131,16 @@ static char *render(const struct lv_agent *a, const struct lv_telemetry *t, size
 	      "Mean load of the online CPU cores, 0 to 1.", t->cpu_load_pct / 100.0);
 	gauge(&b, t->valid & LV_TEL_CPU, "cpu_cores_online", "CPU cores online.",
 	      (double)t->cpu_online);
+	if (t->valid & LV_TEL_POWER_MODE) {
+		head(&b, "power_mode", "gauge",
+		     "The nvpmodel power mode the board is in: its id, its name as a label.");
+		lv_buf_printf(&b, "loudva_agent_power_mode{name=\"");
+		label_value(&b, t->power_mode_name);
+		lv_buf_printf(&b, "\"} %d\n", t->power_mode_id);
+		gauge(&b, t->power_mode_capped, "power_mode_gpu_max_hertz",
+		      "The GPU clock cap of the power mode (absent: the mode has none).",
+		      (double)t->power_mode_gpu_max_hz);
+	}
 	gauge(&b, t->valid & LV_TEL_INFLIGHT, "inflight_batches",
 	      "Batches queued or running (emulation).", (double)t->inflight);
 	if (t->valid & LV_TEL_SAMPLES) {

@@ -2,7 +2,8 @@
  * agent_worker: the worker API the controller and the profiler call —
  * health, the GPU clocks, pinning and releasing the clock, telemetry. Each
  * handler asks the backend and answers JSON built with cJSON; errors are
- * {"error": "..."} with 400 (bad input), 500 (the board failed) — 401, 404,
+ * {"error": "..."} with 400 (bad input), 409 (a clock above the power
+ * mode's cap), 500 (the board failed) — 401, 404,
  * 405 and 413 come from agent_http.c before a handler runs.
  */
 #include "agent.h"
@@ -29,7 +30,12 @@ static void respond_tree(struct lv_response *r, int status, cJSON *root)
 
 static void backend_error(struct lv_response *r, int rc, char *why)
 {
-	lv_respond_error(r, rc == LV_EINVAL ? 400 : 500, "%s", why ? why : "backend failed");
+	/* 409: not in this state (a clock above the power mode's cap) */
+	lv_respond_error(r,
+	                 rc == LV_EINVAL   ? 400
+	                 : rc == LV_ESTATE ? 409
+	                                   : 500,
+	                 "%s", why ? why : "backend failed");
 	free(why);
 }
 
@@ -62,6 +68,7 @@ void lv_agent_frequencies(struct lv_agent *a, const struct lv_request *q, struct
 	cJSON *arr = cJSON_AddArrayToObject(o, "frequencies_hz");
 	for (size_t i = 0; i < a->backend->n_freqs; i++)
 		cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)a->backend->freqs_hz[i]));
+	lv_agent_power_frequencies(a, o);
 	respond_tree(r, 200, o);
 }
 
@@ -209,6 +216,18 @@ void lv_agent_telemetry(struct lv_agent *a, const struct lv_request *q, struct l
 	add_opt_number(o, "ram_total_bytes", t.valid & LV_TEL_RAM, (double)t.ram_total_bytes);
 	add_opt_number(o, "cpu_load_pct", t.valid & LV_TEL_CPU, t.cpu_load_pct);
 	add_opt_number(o, "cpu_cores_online", t.valid & LV_TEL_CPU, t.cpu_online);
+	if (t.valid & LV_TEL_POWER_MODE) {
+		cJSON *pm = cJSON_AddObjectToObject(o, "power_mode");
+		cJSON_AddNumberToObject(pm, "id", t.power_mode_id);
+		if (t.power_mode_name[0])
+			cJSON_AddStringToObject(pm, "name", t.power_mode_name);
+		else
+			cJSON_AddNullToObject(pm, "name");
+		add_opt_number(pm, "gpu_max_hz", t.power_mode_capped,
+		               (double)t.power_mode_gpu_max_hz);
+	} else {
+		cJSON_AddNullToObject(o, "power_mode");
+	}
 	if (t.valid & LV_TEL_INFLIGHT)
 		cJSON_AddNumberToObject(o, "inflight_batches", t.inflight);
 	if (t.valid & LV_TEL_SAMPLES) {

@@ -25,6 +25,7 @@ void lv_backend_config_default(struct lv_backend_config *cfg)
 	cfg->t0_s = lv_mono_s();
 	cfg->tegrastats_interval_s = 0.2;
 	cfg->mode = LV_COST_PROF;
+	cfg->nvpmodel_timeout_s = 20;
 }
 
 const struct lv_backend_ops *lv_backend_find(const char *name)
@@ -124,6 +125,27 @@ int lv_backend_infer(struct lv_backend *b, int batch, struct lv_infer_result *ou
 	if (batch < 1)
 		return lv_fail(why, LV_EINVAL, "batch %d: must be at least 1", batch);
 	return b->ops->infer(b, batch, out, why);
+}
+
+int lv_backend_power(struct lv_backend *b, struct lv_power_info *out, char **why)
+{
+	memset(out, 0, sizeof(*out));
+	out->current = -1;
+	if (!b->ops->power)
+		return lv_fail(why, LV_ENOENT,
+		               "the %s backend has no power modes (nvpmodel is a real board's)",
+		               b->ops->name);
+	return b->ops->power(b, out, why);
+}
+
+int lv_backend_set_power_mode(struct lv_backend *b, int id, struct lv_power_change *out, char **why)
+{
+	*out = (struct lv_power_change){ .from_id = -1 };
+	if (!b->ops->set_power_mode)
+		return lv_fail(why, LV_ENOENT,
+		               "the %s backend has no power modes (nvpmodel is a real board's)",
+		               b->ops->name);
+	return b->ops->set_power_mode(b, id, out, why);
 }
 
 void lv_backend_stop(struct lv_backend *b)

@@ -21,6 +21,7 @@
 
 #include "model/cost.h"
 #include "model/profile.h"
+#include "nvpmodel.h"
 #include "tegrastats.h"
 
 struct lv_backend;
@@ -34,6 +35,8 @@ struct lv_backend_config {
 	const char *tegrastats;       /* a regular file: replayed; else a shell command;
 	                                 NULL: "tegrastats --interval 200"; "": none */
 	double tegrastats_interval_s; /* sampling (and replay) interval [0.2] */
+	const char *nvpmodel;         /* the nvpmodel program; NULL: <root>/usr/sbin/nvpmodel */
+	double nvpmodel_timeout_s;    /* a run of it is killed after this long [20] */
 	/* emulated */
 	const char *kind;           /* must equal the profile's kind */
 	const char *profile_path;   /* profiles/<kind>.json */
@@ -57,6 +60,8 @@ enum {
 	LV_TEL_EMC_LOAD = 1u << 6, /* emc_load_pct */
 	LV_TEL_RAM = 1u << 7,      /* ram_used_bytes, ram_total_bytes */
 	LV_TEL_CPU = 1u << 8,      /* cpu_load_pct, cpu_online, cpu_cores */
+	/* power_mode_* (nvpmodel) */
+	LV_TEL_POWER_MODE = 1u << 9,
 };
 
 struct lv_telemetry {
@@ -78,6 +83,12 @@ struct lv_telemetry {
 	int inflight;                /* batches queued or running (emulation) */
 	uint64_t samples, malformed; /* tegrastats lines parsed and skipped */
 	int source_alive;            /* the tegrastats child or replay is still running */
+	/* The nvpmodel power mode now: its id, its name ("" when the configuration
+	 * lacks the id), and the GPU clock cap it sets, if any. */
+	int power_mode_id;
+	char power_mode_name[LV_NVP_NAME_MAX];
+	int power_mode_capped;
+	uint64_t power_mode_gpu_max_hz;
 };
 
 /* The GPU clock as the agent reports it. */
@@ -95,6 +106,29 @@ struct lv_infer_result {
 	uint64_t freq_hz; /* clock at the end */
 };
 
+/*
+ * A real board's power modes (nvpmodel.h) and the one it is in. The
+ * current mode is read from nvpmodel's status file, else from what
+ * `nvpmodel -q` printed when the agent started or last changed the mode.
+ */
+struct lv_power_info {
+	int has_conf;                       /* conf holds the board's modes (at least one) */
+	char conf_path[512];                /* the configuration file looked for */
+	char conf_error[512];               /* !has_conf: why there are none */
+	struct lv_nvp_conf conf;            /* has_conf */
+	int current_known;                  /* current_id is known ... */
+	int current_id;                     /* ... as this */
+	int current;                        /* its index in conf.modes; -1 when not there */
+	char current_name[LV_NVP_NAME_MAX]; /* "" when unknown */
+	char source[540];                   /* where the current mode was read, or why not */
+};
+
+/* What a power mode change did. */
+struct lv_power_change {
+	int from_id;      /* the mode before; -1 when unknown */
+	int pin_released; /* the clock was pinned: nvpmodel rewrote the range, the pin is gone */
+};
+
 struct lv_backend_ops {
 	const char *name;
 	unsigned caps; /* LV_BACKEND_CAP_* */
@@ -110,6 +144,10 @@ struct lv_backend_ops {
 	int (*infer)(struct lv_backend *b, int batch, struct lv_infer_result *out,
 	             char **why);           /* optional (CAP_INFER) */
 	void (*stop)(struct lv_backend *b); /* optional: fail blocked and later infers */
+	/* optional: a real board's power modes, and switching them */
+	int (*power)(struct lv_backend *b, struct lv_power_info *out, char **why);
+	int (*set_power_mode)(struct lv_backend *b, int id, struct lv_power_change *out,
+	                      char **why);
 };
 
 struct lv_backend {
@@ -147,7 +185,9 @@ int lv_backend_get_clock(struct lv_backend *b, struct lv_clock_state *out, char 
 
 /*
  * Pins the GPU clock to hz. LV_EINVAL when hz is not an available clock
- * (nothing changes); LV_EIO when a devfreq write failed. In emulation the
+ * (nothing changes); LV_ESTATE when it lies above the GPU cap of the power
+ * mode the board is in (the message names the mode and its cap); LV_EIO
+ * when a devfreq write failed. In emulation the
  * new clock takes effect after the kind's clock-change delay.
  */
 int lv_backend_set_clock(struct lv_backend *b, uint64_t hz, char **why);
@@ -159,7 +199,11 @@ int lv_backend_set_clock(struct lv_backend *b, uint64_t hz, char **why);
  */
 int lv_backend_boost_clock(struct lv_backend *b, uint64_t hz, char **why);
 
-/* Releases a pin: the clock goes back to the default governor. 0 or LV_EIO. */
+/*
+ * Releases a pin: the clock goes back to the default governor, over the
+ * full range or, on a board whose power mode caps the GPU, up to that cap.
+ * 0 or LV_EIO.
+ */
 int lv_backend_release_clock(struct lv_backend *b, char **why);
 
 /* Telemetry now. 0, or LV_EIO. */
@@ -171,6 +215,24 @@ int lv_backend_telemetry(struct lv_backend *b, struct lv_telemetry *out, char **
  * backend cannot infer or is stopping.
  */
 int lv_backend_infer(struct lv_backend *b, int batch, struct lv_infer_result *out, char **why);
+
+/*
+ * The board's power modes and the one it is in. LV_ENOENT when the backend
+ * has none (emulation). A board without an nvpmodel configuration is not an
+ * error: has_conf 0 and conf_error say so.
+ */
+int lv_backend_power(struct lv_backend *b, struct lv_power_info *out, char **why);
+
+/*
+ * Switches to power mode `id` by running `nvpmodel -m id`. LV_ENOENT:
+ * no power modes here; LV_EINVAL: not one of the board's modes (the message
+ * lists them); LV_ESTATE: the board's modes are unknown, or the switch needs
+ * a reboot, which the agent does not do; LV_EIO: nvpmodel could not run,
+ * failed or timed out (its output in the message). A pinned clock is
+ * released by the switch (nvpmodel rewrites the GPU's range).
+ */
+int lv_backend_set_power_mode(struct lv_backend *b, int id, struct lv_power_change *out,
+                              char **why);
 
 /* Wakes blocked infers (they fail with LV_ESTATE) before shutdown. */
 void lv_backend_stop(struct lv_backend *b);

@@ -15,6 +15,13 @@
  * first. Releasing restores the full range (max to the top clock, then min to
  * the lowest), which hands the clock back to devfreq's governor.
  *
+ * Power modes (nvpmodel_ctl.c, under the same root: etc/nvpmodel.conf,
+ * var/lib/nvpmodel/status, usr/sbin/nvpmodel): nvpmodel caps the GPU by
+ * writing the mode's GPU MAX_FREQ to the same max_freq a pin writes, so a
+ * pin above the current mode's cap is refused (it would lift the cap), and a
+ * release's "top clock" is the highest within the cap. Mode switches take
+ * the pin mutex: a switch rewrites the range, which ends a pin.
+ *
  * Telemetry runs on one reader thread: either a child `sh -c CMD` in its own
  * process group (default `tegrastats --interval 200`; the whole group is
  * stopped with SIGTERM) whose stdout is read line by line, or
@@ -43,6 +50,7 @@
 #include "base/clock.h"
 #include "base/file.h"
 #include "base/util.h"
+#include "nvpmodel_ctl.h"
 
 extern char **environ;
 
@@ -132,7 +140,8 @@ struct jet {
 	char *devfreq; /* the devfreq directory (root included) */
 	char *thermal; /* <root>/sys/class/thermal */
 	double t0_s;
-	pthread_mutex_t mu; /* pin writes */
+	struct lv_nvp_ctl *nvp; /* the power modes */
+	pthread_mutex_t mu;     /* pin writes and power mode switches */
 	int pinned;
 	uint64_t target_hz;
 
@@ -399,6 +408,7 @@ static void jet_free(struct jet *j)
 	pthread_cond_destroy(&j->stop_cv);
 	pthread_mutex_destroy(&j->tmu);
 	pthread_mutex_destroy(&j->mu);
+	lv_nvp_ctl_free(j->nvp);
 	free(j->devfreq);
 	free(j->thermal);
 	free(j);
@@ -479,6 +489,25 @@ static int open_devfreq(struct lv_backend *b, struct jet *j, const char *root, c
 	               b->kind, dirs[0], dirs[1], root && *root ? root : "/");
 }
 
+/* The power modes: nvpmodel's files and program under the root (the program may be given). */
+static void open_nvpmodel(struct jet *j, const struct lv_backend_config *cfg)
+{
+	char *conf = root_path(cfg->sysfs_root, "etc/nvpmodel.conf");
+	char *status = root_path(cfg->sysfs_root, "var/lib/nvpmodel/status");
+	char *bin = cfg->nvpmodel ? lv_xstrdup(cfg->nvpmodel)
+	                          : root_path(cfg->sysfs_root, "usr/sbin/nvpmodel");
+	struct lv_nvp_paths p = {
+		.conf = conf,
+		.status = status,
+		.binary = bin,
+		.timeout_s = cfg->nvpmodel_timeout_s,
+	};
+	j->nvp = lv_nvp_ctl_new(&p);
+	free(conf);
+	free(status);
+	free(bin);
+}
+
 static int jet_open(struct lv_backend *b, const struct lv_backend_config *cfg, char **why)
 {
 	struct jet *j = lv_xcalloc(1, sizeof(*j));
@@ -498,6 +527,7 @@ static int jet_open(struct lv_backend *b, const struct lv_backend_config *cfg, c
 	rc = open_devfreq(b, j, cfg->sysfs_root, why);
 	if (rc != 0)
 		goto out;
+	open_nvpmodel(j, cfg);
 	rc = start_reader(j, cfg, why);
 	if (rc != 0)
 		goto out;
@@ -541,11 +571,33 @@ static int set_range(struct jet *j, uint64_t lo, uint64_t hi, char **why)
 	return write_u64(j->devfreq, "max_freq", hi, why);
 }
 
+/* The highest available clock within the power mode's cap (the lowest if none is). */
+static uint64_t top_clock(const struct lv_backend *b, int capped, uint64_t cap_hz)
+{
+	uint64_t top = b->freqs_hz[0];
+	for (size_t i = 0; i < b->n_freqs; i++)
+		if (!capped || b->freqs_hz[i] <= cap_hz)
+			top = b->freqs_hz[i];
+	return top;
+}
+
 static int jet_set_clock(struct lv_backend *b, uint64_t hz, char **why)
 {
 	struct jet *j = b->impl;
+	int id, capped;
+	uint64_t cap;
+	char name[LV_NVP_NAME_MAX];
 	pthread_mutex_lock(&j->mu);
-	int rc = set_range(j, hz, hz, why);
+	int rc = 0;
+	if (lv_nvp_ctl_current(j->nvp, &id, name, &capped, &cap) && capped && hz > cap)
+		rc = lv_fail(why, LV_ESTATE,
+		             "%llu Hz is above the GPU cap of power mode %d (%s): %llu Hz. Pin at "
+		             "most %llu Hz, or switch to a mode that allows it first (PUT "
+		             "/power/mode; GET /gpu/frequencies lists the modes and their caps)",
+		             (unsigned long long)hz, id, name, (unsigned long long)cap,
+		             (unsigned long long)top_clock(b, capped, cap));
+	if (rc == 0)
+		rc = set_range(j, hz, hz, why);
 	if (rc == 0) {
 		j->pinned = 1;
 		j->target_hz = hz;
@@ -557,9 +609,15 @@ static int jet_set_clock(struct lv_backend *b, uint64_t hz, char **why)
 static int jet_release_clock(struct lv_backend *b, char **why)
 {
 	struct jet *j = b->impl;
+	int id, capped;
+	uint64_t cap;
+	char name[LV_NVP_NAME_MAX];
 	pthread_mutex_lock(&j->mu);
+	/* up to the power mode's cap, as nvpmodel left it: a release must not lift the cap */
+	if (!lv_nvp_ctl_current(j->nvp, &id, name, &capped, &cap))
+		capped = 0;
 	/* widening: max up first, then min down; each step keeps min <= max */
-	int rc = write_u64(j->devfreq, "max_freq", b->freqs_hz[b->n_freqs - 1], why);
+	int rc = write_u64(j->devfreq, "max_freq", top_clock(b, capped, cap), why);
 	if (rc == 0)
 		rc = write_u64(j->devfreq, "min_freq", b->freqs_hz[0], why);
 	if (rc == 0) {
@@ -658,7 +716,33 @@ static int jet_telemetry(struct lv_backend *b, struct lv_telemetry *out, char **
 		out->valid |= LV_TEL_GPU_FREQ;
 		out->gpu_freq_hz = cur;
 	}
+	if (lv_nvp_ctl_current(j->nvp, &out->power_mode_id, out->power_mode_name,
+	                       &out->power_mode_capped, &out->power_mode_gpu_max_hz))
+		out->valid |= LV_TEL_POWER_MODE;
 	return 0;
+}
+
+static int jet_power(struct lv_backend *b, struct lv_power_info *out, char **why)
+{
+	struct jet *j = b->impl;
+	(void)why;
+	lv_nvp_ctl_info(j->nvp, out);
+	return 0;
+}
+
+static int jet_set_power_mode(struct lv_backend *b, int id, struct lv_power_change *out, char **why)
+{
+	struct jet *j = b->impl;
+	pthread_mutex_lock(&j->mu);
+	int rc = lv_nvp_ctl_set(j->nvp, id, &out->from_id, why);
+	if (rc == 0 && j->pinned) {
+		/* nvpmodel wrote the mode's GPU range over the pin */
+		j->pinned = 0;
+		j->target_hz = 0;
+		out->pin_released = 1;
+	}
+	pthread_mutex_unlock(&j->mu);
+	return rc;
 }
 
 const struct lv_backend_ops lv_backend_jetson_ops = {
@@ -672,4 +756,6 @@ const struct lv_backend_ops lv_backend_jetson_ops = {
 	.telemetry = jet_telemetry,
 	.infer = NULL,
 	.stop = NULL,
+	.power = jet_power,
+	.set_power_mode = jet_set_power_mode,
 };

@@ -46,6 +46,7 @@ start_agent() {
 	local name=$1 pf pid i
 	shift
 	pf=$SCRATCH/$name.port
+	rm -f "$pf" # a name used again: its last agent's port is not this one's
 	"$LOUDVA_AGENT" --listen 127.0.0.1:0 --port-file "$pf" --log "$SCRATCH/$name.log" "$@" \
 		2>>"$SCRATCH/$name.stderr" &
 	pid=$!

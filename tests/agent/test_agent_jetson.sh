@@ -27,6 +27,48 @@ make_tree() {
 	echo "$hi" >"$root/$dev/max_freq"
 }
 
+# add_nvpmodel ROOT CONF [PMODE]: nvpmodel as JetPack installs it — /etc/nvpmodel.conf a
+# symlink to the board's file, the status file nvpmodel writes (when PMODE is given), and
+# a stand-in for the program at /usr/sbin/nvpmodel: it appends its arguments to
+# ROOT/nvpmodel.calls; -m ID writes the status file as nvpmodel does (or, with no status
+# file, ROOT/nvpmodel.now, which -q prints from); ROOT/nvpmodel.behaviour "fail" makes
+# it fail as nvpmodel does, "ro" as it would in the systemd unit's sandbox, "hang" makes
+# it never finish.
+add_nvpmodel() {
+	local root=$1 conf=$2 pmode=${3:-}
+	mkdir -p "$root/etc/nvpmodel" "$root/usr/sbin"
+	cp "$conf" "$root/etc/nvpmodel/"
+	ln -s "nvpmodel/$(basename "$conf")" "$root/etc/nvpmodel.conf"
+	if [ -n "$pmode" ]; then
+		mkdir -p "$root/var/lib/nvpmodel"
+		printf 'pmode:%04d fmode:quiet\n' "$pmode" >"$root/var/lib/nvpmodel/status"
+	fi
+	cat >"$root/usr/sbin/nvpmodel" <<'SH'
+#!/bin/sh
+root=$(cd "$(dirname "$0")/../.." && pwd)
+echo "$*" >>"$root/nvpmodel.calls"
+case $(cat "$root/nvpmodel.behaviour" 2>/dev/null) in
+fail) echo "NVPM ERROR: failed to write /sys/devices/gpu.0/tpc_pg_mask"; exit 1 ;;
+ro) echo "NVPM ERROR: Error opening /sys/devices/system/cpu/cpu4/online: Read-only file system"; exit 1 ;;
+hang) exec sleep 31.4159 ;;
+esac
+case $1 in
+-m)
+	name=$(awk -v id="ID=$2" '$2 == "POWER_MODEL" && $3 == id { sub("NAME=", "", $4); print $4 }' "$root/etc/nvpmodel.conf")
+	[ -n "$name" ] || { echo "NVPM ERROR: Invalid power mode ID $2"; exit 1; }
+	if [ -d "$root/var/lib/nvpmodel" ]; then
+		printf 'pmode:%04d fmode:quiet\n' "$2" >"$root/var/lib/nvpmodel/status"
+	else
+		echo "$name $2" >"$root/nvpmodel.now"
+	fi ;;
+-q)
+	read -r name id <"$root/nvpmodel.now"
+	printf 'NV Fan Mode:quiet\nNV Power Mode: %s\n%s\n' "$name" "$id" ;;
+esac
+SH
+	chmod +x "$root/usr/sbin/nvpmodel"
+}
+
 NANO_DEV=sys/devices/57000000.gpu/devfreq/57000000.gpu
 AGX_DEV=sys/devices/17000000.gv11b/devfreq/17000000.gv11b
 read -r -a NANO_F <<<"$(jq -r '.freqs_hz | join(" ")' profiles/nano.json)"
@@ -65,6 +107,10 @@ req DELETE "$N_URL/gpu/frequency" "${AUTH[@]}"
 expect 200 "release" '(.pinned | not) and .released'
 check "release: min back to the lowest" test "$(cat "$NDIR/min_freq")" = "${NANO_F[0]}"
 check "release: max back to the highest" test "$(cat "$NDIR/max_freq")" = "${NANO_F[-1]}"
+req GET "$N_URL/power/mode"
+expect 200 "no nvpmodel configuration: no modes, and why" '.power_mode == null and .modes == [] and (.conf_error | contains("etc/nvpmodel.conf"))'
+req PUT "$N_URL/power/mode" "${AUTH[@]}" -d '{"id": 0}'
+expect_error 409 "  a mode switch is refused" "power modes are unknown"
 req GET "$N_URL/v2/health/ready"
 expect_error 404 "no Triton on a real board" "only in emulation"
 req POST "$N_URL/v2/systemsharedmemory/region/r0/register" -d '{"key": "/x", "byte_size": 8}'
@@ -92,10 +138,18 @@ check "SIGTERM: exit 0 (rc $STOP_RC)" test "$STOP_RC" = 0
 # ---- AGX Xavier: its model string, its devfreq node, its log --------------------
 read -r -a AGX_F <<<"$(jq -r '.freqs_hz | join(" ")' profiles/agx-xavier.json)"
 make_tree "$SCRATCH/agx" "Jetson-AGX" "$AGX_DEV" "${AGX_F[@]}"
+# no status file: the mode comes from `nvpmodel -q`
+add_nvpmodel "$SCRATCH/agx" tests/agent/fixtures/nvpmodel_t194.conf
+echo "MODE_15W 2" >"$SCRATCH/agx/nvpmodel.now"
 start_agent X --sysfs-root "$SCRATCH/agx" --tegrastats "$DATA/tegrastats/agx-xavier.log" \
 	--tegrastats-interval 0.01 --token-file "$SCRATCH/token"
 req GET "$X_URL/healthz"
 expect 200 "AGX healthz" '.kind == "agx-xavier" and .model == "Jetson-AGX"'
+req GET "$X_URL/power/mode"
+expect 200 "AGX Xavier: the mode from nvpmodel -q, the modes from its file" '.power_mode == {"id": 2, "name": "MODE_15W", "gpu_max_hz": 670000000} and (.source | endswith("usr/sbin/nvpmodel -q")) and ([.modes[].id] == [0, 1, 2, 3, 7]) and .default_id == 7 and .malformed_lines == 0'
+req PUT "$X_URL/power/mode" "${AUTH[@]}" -d '{"name": "MODE_30W_ALL"}'
+expect 200 "AGX Xavier: set by name" '.power_mode.id == 3 and .power_mode.gpu_max_hz == 900000000 and .previous_id == 2'
+check "  nvpmodel ran -q at start, -m 3, then -q" test "$(paste -sd, "$SCRATCH/agx/nvpmodel.calls")" = "-q,-m 3,-q"
 req PUT "$X_URL/gpu/frequency" "${AUTH[@]}" -d "{\"hz\": ${AGX_F[0]}}"
 expect 200 "AGX pin the lowest clock"
 check "AGX min_freq" test "$(cat "$SCRATCH/agx/$AGX_DEV/min_freq")" = "${AGX_F[0]}"
@@ -173,8 +227,15 @@ make_orin "$SCRATCH/onano" "NVIDIA Jetson Orin Nano Developer Kit" \
 make_orin "$SCRATCH/onx" "NVIDIA Orin Jetson-Small Developer Kit" \
 	"nvidia,p3768-0000+p3767-0000;nvidia,p3767-0000;nvidia,tegra234" 17000000.ga10b "${ONX_F[@]}"
 
+# the AGX Orin in MODE_50W (GPU cap 816 MHz, the status file says 3)
+add_nvpmodel "$SCRATCH/agxo" "$FIX/nvpmodel_p3701_0000.conf" 3
+# the Orin NX's file with three bad lines: before any section, a mode without an id,
+# a GPU cap that is not a number; no status file, no nvpmodel program
+mkdir -p "$SCRATCH/onx/etc"
+{ echo "GPU MAX_FREQ 1"; sed -e 's/ID=1 NAME=MODE_15W/ID=one NAME=MODE_15W/' \
+	-e 's/^GPU MAX_FREQ 816000000/GPU MAX_FREQ fast/' "$FIX/nvpmodel_p3701_0000.conf"; } >"$SCRATCH/onx/etc/nvpmodel.conf"
 start_agent AO --sysfs-root "$SCRATCH/agxo" --tegrastats "$FIX/agx-orin-jp6.tegrastats.log" \
-	--tegrastats-interval 0.01 --token-file "$SCRATCH/token"
+	--tegrastats-interval 0.01 --token-file "$SCRATCH/token" --nvpmodel-timeout 0.5
 start_agent ON --sysfs-root "$SCRATCH/onano" --tegrastats "$FIX/orin-nano-jp6.tegrastats.log" \
 	--tegrastats-interval 0.01 --token-file "$SCRATCH/token"
 start_agent OX --sysfs-root "$SCRATCH/onx" --tegrastats "$FIX/orin-nano-jp6.tegrastats.log" \
@@ -196,7 +257,7 @@ check "  written through the symlink: min_freq" test "$(cat "$AODIR/min_freq")" 
 check "  and max_freq" test "$(cat "$AODIR/max_freq")" = "${AGXO_F[3]}"
 req DELETE "$AO_URL/gpu/frequency" "${AUTH[@]}"
 expect 200 "AGX Orin release" '(.pinned | not)'
-check "  the full range back" test "$(cat "$AODIR/min_freq") $(cat "$AODIR/max_freq")" = "${AGXO_F[0]} ${AGXO_F[-1]}"
+check "  the range back up to MODE_50W's cap, not beyond" test "$(cat "$AODIR/min_freq") $(cat "$AODIR/max_freq")" = "${AGXO_F[0]} 816000000"
 
 await "$AO_URL/telemetry" '.tegrastats.samples >= 3' true 0.05 || true
 req GET "$AO_URL/telemetry"
@@ -224,6 +285,59 @@ check "  tj in Celsius" grep -q '^loudva_agent_temperature_celsius{sensor="tj"} 
 check "  RAM in bytes" test "$(metric loudva_agent_ram_total_bytes)" = $((62841 * 1048576))
 check "  energy is a counter" grep -q '^# TYPE loudva_agent_energy_joules_total counter$' "$SCRATCH/agxo.prom"
 check "  no tegrastats line was malformed" test "$(metric loudva_agent_tegrastats_malformed_total)" = 0
+check "  the power mode: its id, named" test "$(metric 'loudva_agent_power_mode{name="MODE_50W"}')" = 3
+check "  and its GPU cap" test "$(metric loudva_agent_power_mode_gpu_max_hertz)" = 816000000
+
+# ---- the AGX Orin's power modes (nvpmodel) -------------------------------------------
+AOROOT=$SCRATCH/agxo
+req GET "$AO_URL/power/mode"
+expect 200 "power mode from the status file, modes from the file" '.power_mode == {"id": 3, "name": "MODE_50W", "gpu_max_hz": 816000000} and (.source | endswith("var/lib/nvpmodel/status")) and .modes == [{"id": 0, "name": "MAXN", "gpu_max_hz": null, "default": false}, {"id": 1, "name": "MODE_15W", "gpu_max_hz": 408000000, "default": false}, {"id": 2, "name": "MODE_30W", "gpu_max_hz": 612000000, "default": true}, {"id": 3, "name": "MODE_50W", "gpu_max_hz": 816000000, "default": false}] and .default_id == 2 and .malformed_lines == 0 and .conf_error == null'
+check "  in /telemetry too" jq -e '.power_mode == {"id": 3, "name": "MODE_50W", "gpu_max_hz": 816000000}' "$SCRATCH/agxo-tel.json"
+req GET "$AO_URL/gpu/frequencies"
+expect 200 "the clocks above the mode's cap are marked, the modes listed" ".above_mode_cap_hz == [$(IFS=,; echo "${AGXO_F[*]:6}")] and .power_mode.id == 3 and ([.power_modes[].gpu_max_hz] == [null, 408000000, 612000000, 816000000])"
+echo 612000000 >"$AODIR/max_freq"
+req PUT "$AO_URL/gpu/frequency" "${AUTH[@]}" -d "{\"hz\": ${AGXO_F[-1]}}"
+expect_error 409 "a pin above the cap is refused, naming the mode and its cap" "${AGXO_F[-1]} Hz is above the GPU cap of power mode 3 (MODE_50W): 816000000 Hz"
+check "  nothing written" test "$(cat "$AODIR/max_freq")" = 612000000
+req PUT "$AO_URL/power/mode" -d '{"name": "MAXN"}'
+expect_error 401 "a mode switch without the token" "missing bearer token"
+check "  nvpmodel not run" test ! -e "$AOROOT/nvpmodel.calls"
+req PUT "$AO_URL/power/mode" "${AUTH[@]}" -d '{"name": "MAXN"}'
+expect 200 "set by name: MAXN (the same TPC mask: no reboot)" '.power_mode == {"id": 0, "name": "MAXN", "gpu_max_hz": null} and .previous_id == 3 and (.pin_released | not)'
+check "  nvpmodel -m 0 ran" test "$(cat "$AOROOT/nvpmodel.calls")" = "-m 0"
+check "  the status file it wrote" grep -q '^pmode:0000' "$AOROOT/var/lib/nvpmodel/status"
+req GET "$AO_URL/gpu/frequencies"
+expect 200 "  no clock above MAXN's cap" '.above_mode_cap_hz == [] and .power_mode.name == "MAXN"'
+req PUT "$AO_URL/gpu/frequency" "${AUTH[@]}" -d "{\"hz\": ${AGXO_F[-1]}}"
+expect 200 "  the top clock pins now" ".pinned and .target_hz == ${AGXO_F[-1]}"
+req PUT "$AO_URL/power/mode" "${AUTH[@]}" -d '{"id": 3}'
+expect 200 "set by id: 3, and the pin it overrode is released" '.power_mode.name == "MODE_50W" and .previous_id == 0 and .pin_released'
+req GET "$AO_URL/gpu/frequency"
+expect 200 "  not pinned any more" '(.pinned | not)'
+req PUT "$AO_URL/power/mode" "${AUTH[@]}" -d '{"name": "TURBO"}'
+expect_error 400 "an unknown name, the valid ones listed" "power mode 'TURBO' is not one of this board's"
+check "  all four" jq -e '.error | endswith(": 0 MAXN, 1 MODE_15W, 2 MODE_30W, 3 MODE_50W")' "$SCRATCH/body"
+req PUT "$AO_URL/power/mode" "${AUTH[@]}" -d '{"id": 9}'
+expect_error 400 "an unknown id" "power mode 9 is not one of this board's"
+req PUT "$AO_URL/power/mode" "${AUTH[@]}" -d '{"id": 1, "name": "MODE_15W"}'
+expect_error 400 "id and name both" "give id or name, not both"
+req PUT "$AO_URL/power/mode" "${AUTH[@]}" -d '{"id": 1}'
+expect_error 409 "a switch that needs a reboot is refused" "switching from power mode 3 (MODE_50W) to 1 (MODE_15W) needs a reboot"
+check "  nvpmodel ran twice in all" test "$(wc -l <"$AOROOT/nvpmodel.calls")" = 2
+echo fail >"$AOROOT/nvpmodel.behaviour"
+req PUT "$AO_URL/power/mode" "${AUTH[@]}" -d '{"id": 0}'
+expect_error 500 "nvpmodel failing: its status and words" "-m 0\` exited with status 1: NVPM ERROR: failed to write"
+echo ro >"$AOROOT/nvpmodel.behaviour"
+req PUT "$AO_URL/power/mode" "${AUTH[@]}" -d '{"id": 0}'
+expect_error 500 "nvpmodel kept from writing: the sandbox named" "Read-only file system (the agent's systemd sandbox keeps nvpmodel from writing"
+echo hang >"$AOROOT/nvpmodel.behaviour"
+req PUT "$AO_URL/power/mode" "${AUTH[@]}" -d '{"id": 0}'
+expect_error 500 "nvpmodel hanging: killed at --nvpmodel-timeout" "did not finish within 0.5 s and was killed"
+check "  its process group is gone" bash -c "! pgrep -f 'sleep 31[.]4159'"
+rm "$AOROOT/nvpmodel.behaviour"
+req GET "$AO_URL/power/mode"
+expect 200 "  still MODE_50W" '.power_mode.id == 3'
+check "  the log says what was set and refused" grep -q "power mode 0 (MAXN) set, was 3" "$SCRATCH/AO.log"
 
 await "$ON_URL/telemetry" '.tegrastats.samples >= 2' true 0.05 || true
 req GET "$ON_URL/telemetry"
@@ -234,6 +348,17 @@ cp "$SCRATCH/body" "$SCRATCH/onano.prom"
 check "Orin Nano /metrics: promtool accepts it" bash -c "promtool check metrics <'$SCRATCH/onano.prom' >/dev/null 2>&1"
 req GET "$OX_URL/telemetry"
 expect 200 "Orin NX telemetry (the Orin Nano's lines: same rails)" '(.rails_w | has("VDD_IN")) and .gpu_freq_hz == 918000000'
+# a configuration with bad lines: each counted and named with file and line
+ONXCONF=$SCRATCH/onx/etc/nvpmodel.conf
+bad=$(grep -n -e '^GPU MAX_FREQ 1$' -e 'ID=one' -e 'MAX_FREQ fast' "$ONXCONF" | cut -d: -f1 | paste -sd' ')
+read -r l1 l2 l3 <<<"$bad"
+req GET "$OX_URL/power/mode"
+expect 200 "malformed lines counted, the good modes kept" ".malformed_lines == 3 and ([.modes[].name] == [\"MAXN\", \"MODE_30W\", \"MODE_50W\"]) and .modes[2].gpu_max_hz == null and .power_mode == null"
+check "  each named by file:line (lines $bad)" jq -e --arg f "$ONXCONF" --argjson a "$l1" --argjson b "$l2" --argjson c "$l3" '.conf_issues | length == 3 and (.[0] | startswith("\($f):\($a): ") and contains("outside any section")) and (.[1] | startswith("\($f):\($b): ") and contains("without an ID")) and (.[2] | startswith("\($f):\($c): ") and contains("GPU MAX_FREQ"))' "$SCRATCH/body"
+check "  and in the log at start" grep -q "$ONXCONF:$l3: GPU MAX_FREQ 'fast'" "$SCRATCH/OX.log"
+check "  no status file, no program: the mode unknown, and why" jq -e '.source | contains("var/lib/nvpmodel/status") and contains("cannot run")' "$SCRATCH/body"
+req GET "$OX_URL/telemetry"
+expect 200 "  telemetry: power_mode null" '.power_mode == null'
 for n in AO ON OX; do
 	stop_agent "$n" TERM
 	check "$n SIGTERM: exit 0" test "$STOP_RC" = 0
@@ -255,6 +380,10 @@ LOUDVA=${LOUDVA:-build/san/loudva}
 start_agent S --sysfs-root "$SCRATCH/nano" --tegrastats "$DATA/tegrastats/nano.log" \
 	--tegrastats-interval 0.01 --token-file "$SCRATCH/token"
 start_agent T --emulate nano --token-file "$SCRATCH/token"
+req GET "$T_URL/power/mode"
+expect_error 404 "emulation: no power modes" "the emulated backend has no power modes"
+req GET "$T_URL/telemetry"
+expect 200 "  power_mode null in its telemetry" '.power_mode == null'
 cat >"$SCRATCH/site.json" <<EOF
 {"name": "site", "profiles": "$PWD/profiles", "token_file": "$SCRATCH/token",
  "devices": [{"name": "nano-00", "kind": "nano", "agent": "$S_URL", "triton": "$T_URL"}]}
