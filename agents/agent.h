@@ -18,6 +18,7 @@
  *   agent_shm.c     the emulated Triton's system shared memory regions
  *   agent_skim.c    counts a JSON tensor's numbers without building a tree
  *   agent_util.c    the byte buffer, error responses, the log
+ *   agent_spawn.c   a child read through a pipe (tegrastats, nvpmodel)
  */
 #ifndef LV_AGENT_H
 #define LV_AGENT_H
@@ -217,6 +218,8 @@ void lv_respond_error(struct lv_response *r, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Takes ownership of `json` (a cJSON_Print result or lv_buf_take) as the body. */
 void lv_respond_json(struct lv_response *r, int status, char *json);
+/* Prints and frees root as the body; 500 when it cannot be printed. */
+void lv_respond_tree(struct lv_response *r, int status, struct cJSON *root);
 
 /* Appends a line to the agent's log (thread-safe: one write per line). */
 void lv_agent_log(struct lv_agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -17,17 +17,6 @@
 
 #include "base/util.h"
 
-static void respond_tree(struct lv_response *r, int status, cJSON *root)
-{
-	char *json = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
-	if (!json) {
-		lv_respond_error(r, 500, "out of memory printing JSON");
-		return;
-	}
-	lv_respond_json(r, status, json);
-}
-
 static int status_of(int rc)
 {
 	switch (rc) {
@@ -137,7 +126,7 @@ void lv_agent_power_get(struct lv_agent *a, const struct lv_request *q, struct l
 		free(s);
 	}
 	free(p);
-	respond_tree(r, 200, o);
+	lv_respond_tree(r, 200, o);
 }
 
 /*
@@ -232,7 +221,7 @@ void lv_agent_power_put(struct lv_agent *a, const struct lv_request *q, struct l
 		cJSON_AddNullToObject(o, "previous_id");
 	cJSON_AddBoolToObject(o, "pin_released", ch.pin_released);
 	free(p);
-	respond_tree(r, 200, o);
+	lv_respond_tree(r, 200, o);
 }
 
 void lv_agent_power_log(struct lv_agent *a)

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
 #include "base/util.h"
 
 void lv_respond_json(struct lv_response *r, int status, char *json)
@@ -20,6 +22,17 @@ void lv_respond_json(struct lv_response *r, int status, char *json)
 	r->body = json;
 	r->len = json ? strlen(json) : 0;
 	r->content_type = "application/json";
+}
+
+void lv_respond_tree(struct lv_response *r, int status, struct cJSON *root)
+{
+	char *json = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	if (!json) {
+		lv_respond_error(r, 500, "out of memory printing JSON");
+		return;
+	}
+	lv_respond_json(r, status, json);
 }
 
 void lv_buf_json_string(struct lv_buf *b, const char *s)

@@ -17,17 +17,6 @@
 #include "base/clock.h"
 #include "base/util.h"
 
-static void respond_tree(struct lv_response *r, int status, cJSON *root)
-{
-	char *json = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
-	if (!json) {
-		lv_respond_error(r, 500, "out of memory printing JSON");
-		return;
-	}
-	lv_respond_json(r, status, json);
-}
-
 static void backend_error(struct lv_response *r, int rc, char *why)
 {
 	/* 409: not in this state (a clock above the power mode's cap) */
@@ -57,7 +46,7 @@ void lv_agent_healthz(struct lv_agent *a, const struct lv_request *q, struct lv_
 	cJSON_AddStringToObject(o, "version", LV_AGENT_VERSION);
 	cJSON_AddNumberToObject(o, "uptime_s", lv_mono_s() - a->t0_s);
 	cJSON_AddBoolToObject(o, "token_configured", a->token != NULL);
-	respond_tree(r, 200, o);
+	lv_respond_tree(r, 200, o);
 }
 
 void lv_agent_frequencies(struct lv_agent *a, const struct lv_request *q, struct lv_response *r)
@@ -69,7 +58,7 @@ void lv_agent_frequencies(struct lv_agent *a, const struct lv_request *q, struct
 	for (size_t i = 0; i < a->backend->n_freqs; i++)
 		cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)a->backend->freqs_hz[i]));
 	lv_agent_power_frequencies(a, o);
-	respond_tree(r, 200, o);
+	lv_respond_tree(r, 200, o);
 }
 
 static cJSON *clock_object(const struct lv_clock_state *cs)
@@ -95,7 +84,7 @@ void lv_agent_frequency_get(struct lv_agent *a, const struct lv_request *q, stru
 		backend_error(r, rc, why);
 		return;
 	}
-	respond_tree(r, 200, clock_object(&cs));
+	lv_respond_tree(r, 200, clock_object(&cs));
 }
 
 /* {"hz": N}: N a positive integer that fits a uint64 exactly. 0 or a 400 in *r. */
@@ -157,7 +146,7 @@ void lv_agent_frequency_put(struct lv_agent *a, const struct lv_request *q, stru
 	}
 	cJSON *o = clock_object(&cs);
 	cJSON_AddNumberToObject(o, "clock_change_delay_s", a->backend->clock_change_delay_s);
-	respond_tree(r, 200, o);
+	lv_respond_tree(r, 200, o);
 }
 
 void lv_agent_frequency_delete(struct lv_agent *a, const struct lv_request *q,
@@ -176,7 +165,7 @@ void lv_agent_frequency_delete(struct lv_agent *a, const struct lv_request *q,
 	lv_agent_log(a, "GPU clock released to the default governor");
 	cJSON *o = clock_object(&cs);
 	cJSON_AddBoolToObject(o, "released", 1);
-	respond_tree(r, 200, o);
+	lv_respond_tree(r, 200, o);
 }
 
 static void add_opt_number(cJSON *o, const char *name, int valid, double v)
@@ -236,5 +225,5 @@ void lv_agent_telemetry(struct lv_agent *a, const struct lv_request *q, struct l
 		cJSON_AddNumberToObject(ts, "malformed", (double)t.malformed);
 		cJSON_AddBoolToObject(ts, "running", t.source_alive);
 	}
-	respond_tree(r, 200, o);
+	lv_respond_tree(r, 200, o);
 }

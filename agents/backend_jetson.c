@@ -38,7 +38,6 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,8 +50,7 @@
 #include "base/file.h"
 #include "base/util.h"
 #include "nvpmodel_ctl.h"
-
-extern char **environ;
+#include "agent_spawn.h"
 
 struct board {
 	const char *needle; /* matched in the model string, in table order */
@@ -307,46 +305,19 @@ static void *reader_main(void *arg)
 
 static int spawn_command(struct jet *j, const char *cmd, char **why)
 {
-	int fds[2] = { -1, -1 };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, defs;
 	char *argv[] = { "/bin/sh", "-c", (char *)cmd, NULL };
-	int rc = LV_EIO;
-
-	if (pipe(fds) != 0) {
-		return lv_fail(why, LV_EIO, "tegrastats: pipe: %s", strerror(errno));
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-	posix_spawn_file_actions_addclose(&fa, fds[0]);
-	posix_spawn_file_actions_addclose(&fa, fds[1]);
-	posix_spawnattr_init(&at);
-	sigemptyset(&none);
-	sigemptyset(&defs);
-	sigaddset(&defs, SIGTERM);
-	sigaddset(&defs, SIGINT);
-	sigaddset(&defs, SIGPIPE);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &defs);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-	                                  POSIX_SPAWN_SETSIGDEF);
-	int err = posix_spawn(&j->child, "/bin/sh", &fa, &at, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	close(fds[1]);
+	int rd;
+	int err = lv_spawn_reader("/bin/sh", argv, 0, &j->child, &rd);
 	if (err != 0) {
-		lv_fail(why, LV_EIO, "tegrastats: cannot run '%s': %s", cmd, strerror(err));
-		close(fds[0]);
 		j->child = 0;
-	} else {
-		fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-		j->in = fdopen(fds[0], "r");
-		rc = 0;
+		return lv_fail(why, LV_EIO, "tegrastats: cannot run '%s': %s", cmd, strerror(err));
 	}
-	return rc;
+	j->in = fdopen(rd, "r");
+	if (!j->in) {
+		close(rd);
+		return lv_fail(why, LV_EIO, "tegrastats: fdopen: %s", strerror(errno));
+	}
+	return 0;
 }
 
 static int start_reader(struct jet *j, const struct lv_backend_config *cfg, char **why)

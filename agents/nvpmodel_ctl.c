@@ -11,7 +11,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -24,8 +23,7 @@
 #include "base/clock.h"
 #include "base/file.h"
 #include "base/util.h"
-
-extern char **environ;
+#include "agent_spawn.h"
 
 #define STATUS_MAX 4096       /* "pmode:0002 fmode:quiet\n": anything longer is not it */
 #define OUTPUT_MAX 2048       /* nvpmodel's output kept for messages and -q */
@@ -105,41 +103,13 @@ static int run(const struct lv_nvp_ctl *c, const char *arg1, const char *arg2, c
                size_t size, int *status, char **why)
 {
 	char *argv[] = { c->binary, (char *)arg1, (char *)arg2, NULL };
-	int fds[2];
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, defs;
+	int rd;
 	pid_t pid;
 	size_t got = 0;
 	out[0] = '\0';
-	if (pipe(fds) != 0)
-		return lv_fail(why, LV_EIO, "nvpmodel: pipe: %s", strerror(errno));
-	/* no other child may inherit the pipe (dup2 in the child clears the flag) */
-	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
-	posix_spawnattr_init(&at);
-	sigemptyset(&none);
-	sigemptyset(&defs);
-	sigaddset(&defs, SIGTERM);
-	sigaddset(&defs, SIGINT);
-	sigaddset(&defs, SIGPIPE);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &defs);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-	                                  POSIX_SPAWN_SETSIGDEF);
-	int err = posix_spawn(&pid, c->binary, &fa, &at, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	close(fds[1]);
-	if (err != 0) {
-		close(fds[0]);
+	int err = lv_spawn_reader(c->binary, argv, 1, &pid, &rd);
+	if (err != 0)
 		return lv_fail(why, LV_EIO, "cannot run %s: %s", c->binary, strerror(err));
-	}
 	double deadline = lv_mono_s() + c->timeout_s;
 	int open_fd = 1, done = 0, timed_out = 0;
 	while (!done) {
@@ -149,11 +119,11 @@ static int run(const struct lv_nvp_ctl *c, const char *arg1, const char *arg2, c
 			break;
 		}
 		if (open_fd) {
-			struct pollfd pf = { .fd = fds[0], .events = POLLIN };
+			struct pollfd pf = { .fd = rd, .events = POLLIN };
 			int ms = (int)ceil(left * 1000);
 			if (poll(&pf, 1, ms) > 0) {
 				char buf[512];
-				ssize_t n = read(fds[0], buf, sizeof(buf));
+				ssize_t n = read(rd, buf, sizeof(buf));
 				if (n < 0 && errno == EINTR)
 					continue;
 				if (n <= 0) {
@@ -174,7 +144,7 @@ static int run(const struct lv_nvp_ctl *c, const char *arg1, const char *arg2, c
 		else
 			nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
 	}
-	close(fds[0]);
+	close(rd);
 	if (timed_out) {
 		kill(-pid, SIGKILL);
 		waitpid(pid, NULL, 0);
