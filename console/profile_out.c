@@ -4,7 +4,7 @@
  *                        device kind's base profile with the measured points
  *                        replacing its own, idle power at the swept
  *                        clocks, and the wire formats' preprocessing terms
- *                        measured (profile_prep.c); what was not measured
+ *                        measured (model/profile_prep.c); what was not measured
  *                        keeps the base's values
  *   FILE.partial.json    progress, rewritten atomically after every point,
  *                        so --resume can skip what was measured

@@ -21,7 +21,7 @@
  * batch in fp32 (the sweep's own points when it has them) and in the
  * format, the same camera frame in every format as the controller prepares
  * it (image.h), the requests as the live dispatcher builds them (wire.h);
- * the per-frame term is fitted by profile_prep.c. A format the device does
+ * the per-frame term is fitted by core/model/profile_prep.c. A format the device does
  * not serve keeps the base profile's term (the estimate until measured).
  */
 #include "profile_run.h"
@@ -43,6 +43,7 @@
 #include "live/live.h"
 #include "model/model_config.h"
 #include "model/profile.h"
+#include "model/profile_prep.h"
 #include "model/wire.h"
 #include "base/clock.h"
 #include "base/util.h"
@@ -506,7 +507,7 @@ static int sweep_all(struct sweep *s, char **why)
 	return LV_OK;
 }
 
-/* ---- the wire formats' preprocessing term (method: profile_prep.c) ---------------- */
+/* ---- the wire formats' preprocessing term (method: model/profile_prep.c) ---------- */
 
 /* Pins f and reads the idle power there. */
 static int prep_pin(struct sweep *s, uint64_t f, double *idle_w, char **why)
@@ -541,13 +542,26 @@ static int prep_served(struct sweep *s, int *served)
 	return any;
 }
 
+/* What the fit takes of a measured point. */
+static struct lv_prep_point prep_point(const struct lv_prof_result *r)
+{
+	return (struct lv_prep_point){ .batch = r->batch,
+		                       .server_s = r->compute_s,
+		                       .energy_j = r->energy_j,
+		                       .window_s =
+		                           r->throughput > 0 ? r->batch / r->throughput : NAN,
+		                       .idle_w = r->idle_w };
+}
+
 /* One clock's fit of format w, said; 1 when it gave a term. */
 static int prep_fit_one(struct sweep *s, enum lv_wire w, const struct lv_prof_result *ref,
                         const struct lv_prof_result *fmt, struct lv_prep_fit *fit)
 {
 	char *e = NULL;
 	const char *name = lv_wire_name(w);
-	if (lv_prof_prep_fit(ref, fmt, fit, &e) != LV_OK) {
+	struct lv_prep_point rp[2] = { prep_point(&ref[0]), prep_point(&ref[1]) };
+	struct lv_prep_point fp[2] = { prep_point(&fmt[0]), prep_point(&fmt[1]) };
+	if (lv_prep_fit(rp, fp, fit, &e) != LV_OK) {
 		fprintf(stderr, "loudva profile run: %s at %llu Hz: not measured: %s\n", name,
 		        (unsigned long long)ref[0].freq_hz, e);
 		free(e);

@@ -95,23 +95,6 @@ int lv_prof_write_profile(const char *path, const struct lv_profile *base, const
 int lv_prof_write_csv(const char *path, const struct lv_prof_result *r, size_t n, char **why);
 int lv_prof_append_samples(const char *path, const struct lv_prof_sample *s, size_t n, char **why);
 
-/* profile_prep.c: a wire format's preprocessing term (method there). */
-struct lv_prep_fit {
-	double latency_s, energy_j;         /* per frame, clamped at 0 */
-	double raw_latency_s, raw_energy_j; /* the slopes before clamping */
-	double intercept_s, intercept_j;    /* per request, beside the per-frame term */
-	int clamped;                        /* a slope was not positive */
-};
-/* A batch's energy less idle power outside the device's own time, J. */
-double lv_prof_busy_energy(const struct lv_prof_result *r);
-/*
- * The term from batches b1 < b2 (ref[0], ref[1] in fp32; fmt[] the same in
- * the format). 0, or LV_EINVAL with *why (mismatched batches, no server
- * time or idle power).
- */
-int lv_prof_prep_fit(const struct lv_prof_result ref[2], const struct lv_prof_result fmt[2],
-                     struct lv_prep_fit *out, char **why);
-
 /* profile_setup.c: where the device is. */
 struct lv_cluster;
 struct lv_launcher;
