@@ -341,13 +341,28 @@ static char *build_body(const struct sweep *s, enum lv_wire w, int b, size_t *le
 	return body;
 }
 
-/* Triton's statistics of model: successful requests and their server time, s. */
-static int server_stats(struct sweep *s, const char *model, double *count, double *sec, char **why)
+/*
+ * Triton's statistics of model: successful requests and their server time,
+ * s. A server without them (*use turned off, said once) leaves the points
+ * without a server time: the sweep goes on, only the preprocessing term
+ * then cannot be had.
+ */
+static void server_stats(struct sweep *s, const char *model, int *use, double *count, double *sec)
 {
 	double ns = 0;
-	int rc = lv_prof_http_stats(s->http, model, count, &ns, why);
+	char *e = NULL;
+	*count = *sec = NAN;
+	if (!*use)
+		return;
+	if (lv_prof_http_stats(s->http, model, count, &ns, &e) != LV_OK) {
+		fprintf(stderr,
+		        "loudva profile run: warning: no server time for %s (%s): its points "
+		        "have only the client's\n",
+		        model, e ? e : "?");
+		*use = 0;
+	}
+	free(e);
 	*sec = ns * 1e-9;
-	return rc;
 }
 
 /* Spread of the last three window means around their mean, as a fraction. */
@@ -377,13 +392,13 @@ static int measure(struct sweep *s, enum lv_wire wire, uint64_t f, int b, double
 	int rc =
 	    lv_prof_http_infer(s->http, model, body, len, jlen, &lat, &comp, why); /* warm-up */
 	/* No compute_s in the answer (a real Triton): the server's time from its statistics. */
-	int use_stats = rc == LV_OK && !isfinite(comp);
+	int use_stats = rc == LV_OK && !isfinite(comp), stats_wanted = use_stats;
 	*r = (struct lv_prof_result){ .freq_hz = f, .batch = b, .idle_w = idle_w };
 	for (int w = 0; rc == LV_OK && w < s->o->max_windows; w++) {
 		double e0 = 0, e1 = 0, pw = 0, sum_l = 0, sum_c = 0, n0 = 0, n1 = 0, c0 = 0, c1 = 0;
 		rc = lv_prof_http_telemetry(s->http, &e0, &pw, why);
-		if (rc == LV_OK && use_stats)
-			rc = server_stats(s, model, &n0, &c0, why);
+		if (rc == LV_OK)
+			server_stats(s, model, &use_stats, &n0, &c0);
 		double t0 = lv_mono_s();
 		for (long i = 0; rc == LV_OK && i < k; i++) {
 			if (g_stop) {
@@ -398,14 +413,15 @@ static int measure(struct sweep *s, enum lv_wire wire, uint64_t f, int b, double
 		double t1 = lv_mono_s();
 		if (rc == LV_OK)
 			rc = lv_prof_http_telemetry(s->http, &e1, &pw, why);
-		if (rc == LV_OK && use_stats)
-			rc = server_stats(s, model, &n1, &c1, why);
+		if (rc == LV_OK)
+			server_stats(s, model, &use_stats, &n1, &c1);
 		if (rc != LV_OK)
 			break;
 		means[w] = sum_l / (double)k;
 		r->latency_s = means[w];
-		r->compute_s =
-		    use_stats ? (n1 > n0 ? (c1 - c0) / (n1 - n0) : NAN) : sum_c / (double)k;
+		r->compute_s = !stats_wanted ? sum_c / (double)k
+		               : n1 > n0     ? (c1 - c0) / (n1 - n0)
+		                             : NAN; /* the statistics failed too */
 		r->energy_j = (e1 - e0) / (double)k;
 		r->power_w = (e1 - e0) / (t1 - t0);
 		r->throughput = (double)(k * b) / (t1 - t0);
