@@ -99,6 +99,23 @@ struct lv_agent_options {
 	unsigned conn_timeout_s;      /* idle connection timeout [30] */
 };
 
+#define LV_AGENT_MODELS_MAX 8 /* --model given at most this often */
+
+/* One model the emulated Triton serves, from <repository>/<name>/config.pbtxt. */
+struct lv_agent_model {
+	char name[LV_MC_NAME_MAX];
+	struct lv_model_config cfg;
+	size_t sample_stride; /* see lv_request.samples */
+	enum lv_wire wire;    /* from its input's datatype: what a batch pays on the device */
+	int max_batch;        /* min(config max_batch_size, the kind's max batch) */
+	long long version;    /* the version served: the latest in the repository, else 1 */
+	char *unavailable;    /* the model is not loaded: Triton's reason; NULL: loaded */
+	/* Per output: its labels (label_filename), n_labels[i] of them; NULL: none. */
+	char **labels[LV_MC_MAX_TENSORS];
+	size_t n_labels[LV_MC_MAX_TENSORS];
+	struct lv_triton_stats *stats; /* the statistics extension's counts */
+};
+
 struct lv_agent {
 	struct lv_agent_options opt;
 	struct lv_listen listen; /* opt.listen, resolved */
@@ -108,19 +125,14 @@ struct lv_agent {
 	char *tls_cert;      /* PEM text of opt.tls_cert; NULL: plain HTTP */
 	char *tls_key;       /* PEM text of opt.tls_key */
 	char mhd_error[256]; /* libmicrohttpd's last message, for start-up failures */
-	int have_model;      /* emulation: the model configuration was read */
-	struct lv_model_config model;
-	size_t sample_stride; /* emulation: see lv_request.samples; 0 without a model */
-	enum lv_wire wire;    /* emulation: the model's wire format, from its input's datatype */
-	char model_name[LV_MC_NAME_MAX];
-	int max_batch;           /* min(config max_batch_size, the kind's max batch) */
-	long long model_version; /* the version served: the latest in the repository, else 1 */
-	char *unavailable;       /* the model is not loaded: Triton's reason; NULL: loaded */
-	/* Per output: its labels (label_filename), n_labels[i] of them; NULL: none. */
-	char **labels[LV_MC_MAX_TENSORS];
-	size_t n_labels[LV_MC_MAX_TENSORS];
-	struct lv_triton_stats *stats; /* emulation: the statistics extension's counts */
-	double t0_s;                   /* CLOCK_MONOTONIC at start */
+	/*
+	 * Emulation: the models the emulated Triton serves (--model, given once
+	 * or more, as tritonserver's --load-model), the first the default one;
+	 * 0 of them on a real board.
+	 */
+	struct lv_agent_model *models;
+	size_t n_models;
+	double t0_s; /* CLOCK_MONOTONIC at start */
 	FILE *log;
 	atomic_int connections; /* open now */
 	atomic_int active;      /* requests begun and not yet completed */
@@ -142,7 +154,7 @@ struct lv_request {
 	int has_header_len; /* Inference-Header-Content-Length was given */
 	size_t binary_len;  /* bytes after the inference header (counted, not kept) */
 	/*
-	 * Of those bytes, the ones at offsets 0, s, 2s, ... (s = the agent's
+	 * Of those bytes, the ones at offsets 0, s, 2s, ... (s = the model's
 	 * sample_stride, a divisor of every input's bytes per frame, so every
 	 * frame is sampled at the same places), for the emulated outputs.
 	 */
@@ -154,8 +166,8 @@ struct lv_request {
 
 /*
  * A request body as it arrives (agent_body.c). Zero it, set limit, keep
- * (the handler reads the body) and stride (infer: the agent's
- * sample_stride, else 0), then lv_body_header_len if the request has one.
+ * (the handler reads the body) and stride (infer: the
+ * model's sample_stride, else 0), then lv_body_header_len if the request has one.
  */
 struct lv_body {
 	size_t limit; /* bytes accepted */
@@ -259,22 +271,25 @@ void lv_triton_model_ready(struct lv_agent *a, const struct lv_request *q, struc
 void lv_triton_infer(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
 /* ---- Triton's extensions (agent_triton_api.c) ---- */
 
+/* The served model named `name`, or NULL. */
+const struct lv_agent_model *lv_agent_model_find(const struct lv_agent *a, const char *name);
 /*
- * Whether q names the agent's model (q->arg) at a version it serves
- * (q->version: "" for the latest), loaded. 1, or 0 with Triton's answer in
- * *r: 404 for an unknown model or version, 400 for a version that is not a
- * number or a model that is not loaded (a->unavailable says why).
+ * The served model q names (q->arg) at a version it serves (q->version: ""
+ * for the latest), loaded; or NULL with Triton's answer in *r: 404 for an
+ * unknown model or version, 400 for a version that is not a number or a
+ * model that is not loaded (its `unavailable` says why).
  */
-int lv_triton_model_check(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
+const struct lv_agent_model *lv_triton_model_check(struct lv_agent *a, const struct lv_request *q,
+                                                   struct lv_response *r);
 /*
- * At start-up, with a->model read from <repository>/<model>/config.pbtxt:
+ * At start-up, with m->cfg read from <repository>/<model>/config.pbtxt:
  * the version served (the highest numbered directory beside it, else 1),
- * whether it holds the model file (else a->unavailable, as Triton fails to
+ * whether it holds the model file (else m->unavailable, as Triton fails to
  * load it), and each output's labels (label_filename, one a line). 0, or
  * LV_EINVAL / LV_EIO with *why naming the file.
  */
-int lv_triton_model_load(struct lv_agent *a, const char *model_dir, char **why);
-/* Frees what lv_triton_model_load and lv_triton_stats_new made; accepts none made. */
+int lv_triton_model_load(struct lv_agent_model *m, const char *model_dir, char **why);
+/* Frees what lv_triton_model_load and lv_triton_stats_new made of every model, and them. */
 void lv_triton_model_fini(struct lv_agent *a);
 /* Zeroed statistics for the agent's model. Never NULL. */
 struct lv_triton_stats *lv_triton_stats_new(int max_batch);
@@ -292,8 +307,8 @@ void lv_triton_stats_record(struct lv_triton_stats *s, int ok, int batch, double
  * (binary) each string as a 4-byte little-endian length and its bytes.
  * *k_out gets the k used.
  */
-void lv_triton_classify(const struct lv_agent *a, int output, const float *v, int batch, size_t row,
-                        int k, int binary, struct lv_buf *out, int *k_out);
+void lv_triton_classify(const struct lv_agent_model *m, int output, const float *v, int batch,
+                        size_t row, int k, int binary, struct lv_buf *out, int *k_out);
 
 void lv_triton_model_config(struct lv_agent *a, const struct lv_request *q, struct lv_response *r);
 /* The model repository extension's index: the model, its version, READY or UNAVAILABLE. */
@@ -373,6 +388,7 @@ void lv_skim_table_fini(struct lv_skim_table *t);
 
 /* A checked infer request: what lv_triton_infer answers. */
 struct lv_infer_req {
+	const struct lv_agent_model *model; /* the model it is for */
 	int batch;
 	const char *id; /* borrowed from root, or NULL */
 	size_t n_shm;   /* regions the inputs name, held until lv_kserve_req_fini */
@@ -394,15 +410,15 @@ struct lv_infer_req {
 };
 
 /*
- * Parses and checks the infer request q for the agent's model as Triton
- * would (names, datatypes, shapes, 1 <= batch <= a->max_batch), and that
+ * Parses and checks the infer request q for model m as Triton would
+ * (names, datatypes, shapes, 1 <= batch <= m->max_batch), and that
  * every item of the batch it books is backed by bytes the request carries:
  * JSON numbers the skimmer counted, binary bytes that arrived
  * (binary_data_size = shape x datatype size, their sum = the bytes after
  * the header), or a registered shared memory region that holds them. 0
  * with *ir filled (regions held), or -1 with a 400 in *r saying why.
- * Either way lv_kserve_req_fini(a, ir) after. Uses a's model, max_batch
- * and shm table only (no backend).
+ * Either way lv_kserve_req_fini(a, ir) after. Uses m and a's shm table
+ * only (no backend).
  */
 /*
  * A BYTES input's binary part, n bytes at p (agent_jpeg.c): exactly
@@ -412,8 +428,8 @@ struct lv_infer_req {
 int lv_agent_jpeg_check(const unsigned char *p, size_t n, unsigned long long elements, char *why,
                         size_t why_len);
 
-int lv_kserve_parse(struct lv_agent *a, const struct lv_request *q, struct lv_infer_req *ir,
-                    struct lv_response *r);
+int lv_kserve_parse(struct lv_agent *a, const struct lv_agent_model *m, const struct lv_request *q,
+                    struct lv_infer_req *ir, struct lv_response *r);
 /* Releases the regions ir holds and frees what it owns. */
 void lv_kserve_req_fini(struct lv_agent *a, struct lv_infer_req *ir);
 

@@ -331,8 +331,10 @@ static enum MHD_Result begin(struct lv_agent *a, struct MHD_Connection *c, struc
 	struct lv_body *b = &x->body;
 	b->limit = a->opt.max_body;
 	b->keep = (fl & (R_BODY | R_INFER)) != 0;
-	if (fl & R_INFER)
-		b->stride = a->sample_stride;
+	if (fl & R_INFER) { /* the model's own; an unknown model gets its 404 once the body is in */
+		const struct lv_agent_model *am = lv_agent_model_find(a, x->arg);
+		b->stride = am ? am->sample_stride : 0;
+	}
 	if (!(fl & R_INFER) && b->limit > LV_AGENT_SMALL_BODY)
 		b->limit = LV_AGENT_SMALL_BODY;
 	size_t declared = 0;

@@ -66,8 +66,8 @@ static void shape_text(char *out, size_t size, const cJSON *shape, const struct 
 }
 
 /* Checks shape [b, dims...] of input t; sets *batch. 0 or a 400 in *r. */
-static int check_shape(struct lv_agent *a, const cJSON *shape, const struct lv_model_tensor *t,
-                       int *batch, struct lv_response *r)
+static int check_shape(const struct lv_agent_model *m, const cJSON *shape,
+                       const struct lv_model_tensor *t, int *batch, struct lv_response *r)
 {
 	char got[128], want[128];
 	int n = cJSON_GetArraySize(shape), ok = cJSON_IsArray(shape) && n == t->n_dims + 1;
@@ -81,15 +81,15 @@ static int check_shape(struct lv_agent *a, const cJSON *shape, const struct lv_m
 		shape_text(want, sizeof(want), NULL, t);
 		lv_respond_error(
 		    r, 400, "unexpected shape for input '%s' for model '%s'. Expected %s, got %s",
-		    t->name, a->model_name, want, cJSON_IsArray(shape) ? got : "no shape");
+		    t->name, m->name, want, cJSON_IsArray(shape) ? got : "no shape");
 		return -1;
 	}
 	double b = cJSON_GetArrayItem(shape, 0)->valuedouble;
-	if (b < 1 || b > a->max_batch) {
+	if (b < 1 || b > m->max_batch) {
 		lv_respond_error(
 		    r, 400,
 		    "inference request batch-size must be >= 1 and <= %d for '%s', got %.15g",
-		    a->max_batch, a->model_name, b);
+		    m->max_batch, m->name, b);
 		return -1;
 	}
 	*batch = (int)b;
@@ -180,7 +180,7 @@ static int check_shm(struct lv_agent *a, const cJSON *in, const struct lv_model_
 		                 reg->valuestring, t->name, o, n, h->byte_size);
 		return -1;
 	}
-	if (t == &a->model.inputs[0]) {
+	if (t == &ir->model->cfg.inputs[0]) {
 		ir->in_shm = h->data + o;
 		ir->in_region = reg->valuestring;
 	}
@@ -191,7 +191,7 @@ static int check_shm(struct lv_agent *a, const cJSON *in, const struct lv_model_
  * Elements and bytes of input t for a batch of `batch`, overflow checked.
  * 0, or a 400 when the model gives the input no fixed size.
  */
-static int tensor_size(struct lv_agent *a, const struct lv_model_tensor *t, int batch,
+static int tensor_size(const struct lv_agent_model *m, const struct lv_model_tensor *t, int batch,
                        unsigned long long *elements, unsigned long long *bytes,
                        struct lv_response *r)
 {
@@ -209,16 +209,16 @@ static int tensor_size(struct lv_agent *a, const struct lv_model_tensor *t, int 
 		    r, 400,
 		    "input '%s' of model '%s' has no fixed size (%s, %lld elements per "
 		    "item): the emulation cannot check its data",
-		    t->name, a->model_name, t->datatype, (long long)per);
+		    t->name, m->name, t->datatype, (long long)per);
 		return -1;
 	}
 	return 0;
 }
 
 /* Binary data: binary_data_size must be the shape's bytes; they are added to *binary. */
-static int check_binary(struct lv_agent *a, const cJSON *in, const cJSON *bds,
-                        const struct lv_model_tensor *t, unsigned long long bytes,
-                        unsigned long long *binary, struct lv_infer_req *ir, struct lv_response *r)
+static int check_binary(const cJSON *in, const cJSON *bds, const struct lv_model_tensor *t,
+                        unsigned long long bytes, unsigned long long *binary,
+                        struct lv_infer_req *ir, struct lv_response *r)
 {
 	unsigned long long n;
 	if (whole_count(bds, &n) != 0) {
@@ -236,7 +236,7 @@ static int check_binary(struct lv_agent *a, const cJSON *in, const cJSON *bds,
 		                 n, t->name, bytes);
 		return -1;
 	}
-	if (t == &a->model.inputs[0]) {
+	if (t == &ir->model->cfg.inputs[0]) {
 		ir->in_binary = 1;
 		ir->in_binary_at = *binary;
 	}
@@ -288,9 +288,9 @@ static int check_json(const cJSON *data, const struct lv_model_tensor *t,
  * for such a model (lv_agent_sample_stride is 1), so they are at
  * q->samples + *binary. 0 or a 400.
  */
-static int check_bytes(struct lv_agent *a, const struct lv_request *q, const cJSON *in,
-                       const struct lv_model_tensor *t, unsigned long long elements,
-                       unsigned long long *binary, struct lv_infer_req *ir, struct lv_response *r)
+static int check_bytes(const struct lv_request *q, const cJSON *in, const struct lv_model_tensor *t,
+                       unsigned long long elements, unsigned long long *binary,
+                       struct lv_infer_req *ir, struct lv_response *r)
 {
 	const cJSON *params = cJSON_GetObjectItemCaseSensitive(in, "parameters");
 	const cJSON *bds = cJSON_GetObjectItemCaseSensitive(params, "binary_data_size");
@@ -300,7 +300,7 @@ static int check_bytes(struct lv_agent *a, const struct lv_request *q, const cJS
 		lv_respond_error(r, 400,
 		                 "input '%s' of model '%s' is BYTES: the emulation takes it as "
 		                 "binary data only (the binary_data_size parameter)",
-		                 t->name, a->model_name);
+		                 t->name, ir->model->name);
 		return -1;
 	}
 	if (whole_count(bds, &n) != 0 || has(in, "data")) {
@@ -319,11 +319,11 @@ static int check_bytes(struct lv_agent *a, const struct lv_request *q, const cJS
 		return -1;
 	}
 	if (lv_agent_jpeg_check(q->samples + *binary, (size_t)n, elements, why, sizeof(why)) != 0) {
-		lv_respond_error(r, 400, "input '%s' of model '%s': %s", t->name, a->model_name,
+		lv_respond_error(r, 400, "input '%s' of model '%s': %s", t->name, ir->model->name,
 		                 why);
 		return -1;
 	}
-	if (t == &a->model.inputs[0]) {
+	if (t == &ir->model->cfg.inputs[0]) {
 		ir->in_binary = 1;
 		ir->in_binary_at = *binary;
 	}
@@ -340,23 +340,23 @@ static int check_data(struct lv_agent *a, const struct lv_request *q, const cJSO
                       struct lv_infer_req *ir, struct lv_response *r)
 {
 	unsigned long long elements, bytes;
-	if (tensor_size(a, t, batch, &elements, &bytes, r) != 0)
+	if (tensor_size(ir->model, t, batch, &elements, &bytes, r) != 0)
 		return -1;
 	if (!strcmp(t->datatype, "BYTES"))
-		return check_bytes(a, q, in, t, elements, binary, ir, r);
+		return check_bytes(q, in, t, elements, binary, ir, r);
 	const cJSON *params = cJSON_GetObjectItemCaseSensitive(in, "parameters");
 	const cJSON *bds = cJSON_GetObjectItemCaseSensitive(params, "binary_data_size");
 	if (has_shm_params(params))
 		return check_shm(a, in, t, bytes, ir, r);
 	if (bds)
-		return check_binary(a, in, bds, t, bytes, binary, ir, r);
+		return check_binary(in, bds, t, bytes, binary, ir, r);
 	return check_json(cJSON_GetObjectItemCaseSensitive(in, "data"), t, elements, ir, r);
 }
 
 static int parse_inputs(struct lv_agent *a, const struct lv_request *q, const cJSON *root,
                         struct lv_infer_req *ir, struct lv_response *r)
 {
-	const struct lv_model_config *m = &a->model;
+	const struct lv_model_config *m = &ir->model->cfg;
 	const cJSON *inputs = cJSON_GetObjectItemCaseSensitive(root, "inputs");
 	const cJSON *in;
 	int seen[LV_MC_MAX_TENSORS] = { 0 };
@@ -376,7 +376,7 @@ static int parse_inputs(struct lv_agent *a, const struct lv_request *q, const cJ
 		if (i < 0) {
 			lv_respond_error(r, 400, "unexpected inference input '%s' for model '%s'",
 			                 cJSON_IsString(name) ? name->valuestring : "(no name)",
-			                 a->model_name);
+			                 ir->model->name);
 			return -1;
 		}
 		const struct lv_model_tensor *t = &m->inputs[i];
@@ -389,12 +389,12 @@ static int parse_inputs(struct lv_agent *a, const struct lv_request *q, const cJ
 			lv_respond_error(
 			    r, 400,
 			    "inference input '%s' data-type is '%s', but model '%s' expects '%s'",
-			    t->name, cJSON_IsString(dt) ? dt->valuestring : "(none)", a->model_name,
-			    t->datatype);
+			    t->name, cJSON_IsString(dt) ? dt->valuestring : "(none)",
+			    ir->model->name, t->datatype);
 			return -1;
 		}
-		if (check_shape(a, cJSON_GetObjectItemCaseSensitive(in, "shape"), t, &batch, r) !=
-		    0)
+		if (check_shape(ir->model, cJSON_GetObjectItemCaseSensitive(in, "shape"), t, &batch,
+		                r) != 0)
 			return -1;
 		if (ir->batch && batch != ir->batch) {
 			lv_respond_error(r, 400, "inputs disagree on the batch size (%d and %d)",
@@ -407,7 +407,7 @@ static int parse_inputs(struct lv_agent *a, const struct lv_request *q, const cJ
 	}
 	if ((size_t)n_seen != m->n_inputs) {
 		lv_respond_error(r, 400, "expected %zu inputs but got %d inputs for model '%s'",
-		                 m->n_inputs, n_seen, a->model_name);
+		                 m->n_inputs, n_seen, ir->model->name);
 		return -1;
 	}
 	if (binary != q->binary_len) {
@@ -420,10 +420,9 @@ static int parse_inputs(struct lv_agent *a, const struct lv_request *q, const cJ
 	return 0;
 }
 
-static int parse_outputs(struct lv_agent *a, const cJSON *root, struct lv_infer_req *ir,
-                         struct lv_response *r)
+static int parse_outputs(const cJSON *root, struct lv_infer_req *ir, struct lv_response *r)
 {
-	const struct lv_model_config *m = &a->model;
+	const struct lv_model_config *m = &ir->model->cfg;
 	const cJSON *params = cJSON_GetObjectItemCaseSensitive(root, "parameters");
 	int bin_default =
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(params, "binary_data_output"));
@@ -449,7 +448,7 @@ static int parse_outputs(struct lv_agent *a, const cJSON *root, struct lv_infer_
 		if (i < 0 || ir->n_out == LV_MC_MAX_TENSORS) {
 			lv_respond_error(r, 400, "unexpected inference output '%s' for model '%s'",
 			                 cJSON_IsString(name) ? name->valuestring : "(no name)",
-			                 a->model_name);
+			                 ir->model->name);
 			return -1;
 		}
 		const cJSON *oparams = cJSON_GetObjectItemCaseSensitive(o, "parameters");
@@ -479,13 +478,14 @@ static int parse_outputs(struct lv_agent *a, const cJSON *root, struct lv_infer_
 	return 0;
 }
 
-int lv_kserve_parse(struct lv_agent *a, const struct lv_request *q, struct lv_infer_req *ir,
-                    struct lv_response *r)
+int lv_kserve_parse(struct lv_agent *a, const struct lv_agent_model *m, const struct lv_request *q,
+                    struct lv_infer_req *ir, struct lv_response *r)
 {
 	char *why = NULL;
 	size_t len = 0;
 	const char *end = NULL;
 	int rc = -1;
+	ir->model = m;
 	ir->text = lv_skim_tensor_data(q->body, q->body_len, &ir->skim, &len, &why);
 	if (!ir->text) {
 		lv_respond_error(r, 400, "failed to parse the request JSON: %s", why);
@@ -512,7 +512,7 @@ int lv_kserve_parse(struct lv_agent *a, const struct lv_request *q, struct lv_in
 	}
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(ir->root, "id");
 	ir->id = cJSON_IsString(id) ? id->valuestring : NULL;
-	if (parse_inputs(a, q, ir->root, ir, r) != 0 || parse_outputs(a, ir->root, ir, r) != 0)
+	if (parse_inputs(a, q, ir->root, ir, r) != 0 || parse_outputs(ir->root, ir, r) != 0)
 		goto out;
 	rc = 0;
 out:

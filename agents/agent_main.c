@@ -80,7 +80,9 @@ static void usage(FILE *f)
 	        "  --predictor FILE        pred/fill: predictor cache [the checkout's\n"
 	        "                          profiles/.cache/, else ~/.cache/loudva/]\n"
 	        "  --model-repository DIR  Triton model configurations [model_repository]\n"
-	        "  --model NAME            the emulated model [" DEFAULT_MODEL "]\n"
+	        "  --model NAME            an emulated model; again for more (as tritonserver's\n"
+	        "                          --load-model: a model and its wire formats'\n"
+	        "                          ensembles on one device) [" DEFAULT_MODEL "]\n"
 	        "  --sysfs-root DIR        real board: prefix of /sys and /proc [/]\n"
 	        "  --tegrastats CMD|FILE   real board: a command, or a log replayed one line per\n"
 	        "                          interval and looped [tegrastats --interval 200]\n"
@@ -104,7 +106,8 @@ static void usage(FILE *f)
 struct args {
 	struct lv_agent_options o;
 	struct lv_listen listen;
-	const char *model;
+	const char *models[LV_AGENT_MODELS_MAX]; /* --model, in order; none: DEFAULT_MODEL */
+	size_t n_models;
 	char *profile_buf, *predictor_buf, *cluster_buf, *repo_buf;
 };
 
@@ -192,7 +195,6 @@ static int parse_args(int argc, char **argv, struct args *g)
 		                        .max_connections = 64,
 		                        .max_per_client = 32,
 		                        .conn_timeout_s = 30 };
-	g->model = DEFAULT_MODEL;
 	int c;
 	double d;
 	long l;
@@ -213,7 +215,14 @@ static int parse_args(int argc, char **argv, struct args *g)
 		case 'D': setenv(LV_DATA_DIR_ENV, optarg, 1); break;
 		case 'r': o->predictor = optarg; break;
 		case 'R': o->model_repository = optarg; break;
-		case 'M': g->model = optarg; break;
+		case 'M':
+			for (size_t i = 0; i < g->n_models; i++)
+				if (!strcmp(g->models[i], optarg))
+					return bad("--model", optarg, "given twice");
+			if (g->n_models == LV_AGENT_MODELS_MAX)
+				return bad("--model", optarg, "too many models (at most 8)");
+			g->models[g->n_models++] = optarg;
+			break;
 		case 's': o->sysfs_root = optarg; break;
 		case 'T': o->tegrastats = optarg; break;
 		case 'I':
@@ -343,30 +352,39 @@ static int load_tls(struct lv_agent *a, char **why)
 	return 0;
 }
 
-/* Emulation: the model's config.pbtxt and the effective max batch. */
+/*
+ * Emulation: a model's config.pbtxt, its effective max batch and its wire
+ * format (from its input's datatype: UINT8, uint8 pixels; BYTES, JPEGs;
+ * else fp32), into the next of a->models.
+ */
 static int load_model(struct lv_agent *a, const char *model, char **why)
 {
 	char *dir = lv_path_join(a->opt.model_repository, model);
 	char *path = lv_path_join(dir, "config.pbtxt");
-	int rc = lv_model_config_load(path, &a->model, why);
-	if (rc == 0 && a->model.name[0] && strcmp(a->model.name, model) != 0)
+	struct lv_agent_model *m = &a->models[a->n_models];
+	*m = (struct lv_agent_model){ .wire = LV_WIRE_FP32 };
+	int rc = lv_model_config_load(path, &m->cfg, why);
+	if (rc == 0 && m->cfg.name[0] && strcmp(m->cfg.name, model) != 0)
 		rc = lv_fail(why, LV_EINVAL, "%s: name: '%s', but the directory is '%s'", path,
-		             a->model.name, model);
-	if (rc == 0 && a->model.max_batch_size < 1)
+		             m->cfg.name, model);
+	if (rc == 0 && m->cfg.max_batch_size < 1)
 		rc = lv_fail(why, LV_EINVAL,
 		             "%s: max_batch_size: the emulation needs a batching model", path);
+	a->n_models++; /* lv_triton_model_fini frees what it got */
 	if (rc == 0) {
-		snprintf(a->model_name, sizeof(a->model_name), "%s", model);
-		a->max_batch = a->model.max_batch_size < a->backend->max_batch
-		                   ? a->model.max_batch_size
+		snprintf(m->name, sizeof(m->name), "%s", model);
+		m->max_batch = m->cfg.max_batch_size < a->backend->max_batch
+		                   ? m->cfg.max_batch_size
 		                   : a->backend->max_batch;
-		a->sample_stride = lv_agent_sample_stride(&a->model);
-		rc = lv_triton_model_load(a, dir, why);
+		m->sample_stride = lv_agent_sample_stride(&m->cfg);
+		if (m->cfg.n_inputs > 0 && !strcmp(m->cfg.inputs[0].datatype, "UINT8"))
+			m->wire = LV_WIRE_UINT8;
+		else if (m->cfg.n_inputs > 0 && !strcmp(m->cfg.inputs[0].datatype, "BYTES"))
+			m->wire = LV_WIRE_JPEG;
+		rc = lv_triton_model_load(m, dir, why);
 	}
-	if (rc == 0) {
-		a->have_model = 1;
-		a->stats = lv_triton_stats_new(a->max_batch);
-	}
+	if (rc == 0)
+		m->stats = lv_triton_stats_new(m->max_batch);
 	free(path);
 	free(dir);
 	return rc;
@@ -383,7 +401,6 @@ static int open_backend(struct lv_agent *a, char **why)
 	cfg.nvpmodel = a->opt.nvpmodel;
 	cfg.nvpmodel_timeout_s = a->opt.nvpmodel_timeout_s;
 	cfg.kind = a->opt.emulate;
-	cfg.wire = a->wire;
 	cfg.profile_path = a->opt.profile;
 	cfg.mode = a->opt.mode;
 	cfg.cluster_path = a->opt.cluster;
@@ -420,39 +437,21 @@ static int install_signals(sigset_t *blocked)
 	return pthread_sigmask(SIG_BLOCK, blocked, NULL); /* inherited by the threads */
 }
 
-/*
- * The emulated model's wire format, which the backend needs before the
- * model is loaded (load_model needs the backend): UINT8 input, uint8 pixels;
- * BYTES, JPEGs; else fp32. A config that does not read is load_model's to
- * report.
- */
-static enum lv_wire model_wire(const struct lv_agent *a, const char *model)
-{
-	char *dir = lv_path_join(a->opt.model_repository, model);
-	char *path = lv_path_join(dir, "config.pbtxt");
-	struct lv_model_config *m = lv_xcalloc(1, sizeof(*m));
-	enum lv_wire w = LV_WIRE_FP32;
-	if (lv_model_config_load(path, m, NULL) == 0 && m->n_inputs > 0)
-		w = !strcmp(m->inputs[0].datatype, "UINT8")   ? LV_WIRE_UINT8
-		    : !strcmp(m->inputs[0].datatype, "BYTES") ? LV_WIRE_JPEG
-		                                              : LV_WIRE_FP32;
-	free(m);
-	free(path);
-	free(dir);
-	return w;
-}
-
 static int start(struct lv_agent *a, const struct args *g, char **why)
 {
-	if (a->opt.emulate)
-		a->wire = model_wire(a, g->model);
 	int rc = load_token(a, why);
 	if (rc == 0)
 		rc = load_tls(a, why);
 	if (rc == 0)
 		rc = open_backend(a, why);
-	if (rc == 0 && a->opt.emulate)
-		rc = load_model(a, g->model, why);
+	if (rc == 0 && a->opt.emulate) {
+		static const char *const dflt[] = { DEFAULT_MODEL };
+		const char *const *names = g->n_models ? g->models : dflt;
+		size_t n = g->n_models ? g->n_models : 1;
+		a->models = lv_xcalloc(n, sizeof(*a->models));
+		for (size_t i = 0; i < n && rc == 0; i++)
+			rc = load_model(a, names[i], why);
+	}
 	if (rc != 0)
 		return 2;
 	a->shm = lv_shm_table_new();

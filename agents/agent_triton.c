@@ -68,11 +68,16 @@ void lv_triton_live(struct lv_agent *a, const struct lv_request *q, struct lv_re
 void lv_triton_ready(struct lv_agent *a, const struct lv_request *q, struct lv_response *r)
 {
 	(void)q;
-	if (a->have_model && !a->unavailable)
+	for (size_t i = 0; i < a->n_models; i++) {
+		const struct lv_agent_model *m = &a->models[i];
+		if (m->unavailable) {
+			lv_respond_error(r, 503, "model '%s' is not loaded: %s", m->name,
+			                 m->unavailable);
+			return;
+		}
+	}
+	if (a->n_models)
 		respond_empty(r, 200);
-	else if (a->have_model)
-		lv_respond_error(r, 503, "model '%s' is not loaded: %s", a->model_name,
-		                 a->unavailable);
 	else
 		lv_respond_error(r, 503, "no model loaded");
 }
@@ -98,25 +103,26 @@ static void tensor_meta(struct lv_buf *b, const struct lv_model_tensor *t)
 void lv_triton_model_meta(struct lv_agent *a, const struct lv_request *q, struct lv_response *r)
 {
 	struct lv_buf b = { 0 };
-	if (!lv_triton_model_check(a, q, r))
+	const struct lv_agent_model *m = lv_triton_model_check(a, q, r);
+	if (!m)
 		return;
 	lv_buf_printf(&b, "{\"name\":");
-	lv_buf_json_string(&b, a->model_name);
-	lv_buf_printf(&b, ",\"versions\":[\"%lld\"],\"platform\":", a->model_version);
-	lv_buf_json_string(&b, a->model.platform);
+	lv_buf_json_string(&b, m->name);
+	lv_buf_printf(&b, ",\"versions\":[\"%lld\"],\"platform\":", m->version);
+	lv_buf_json_string(&b, m->cfg.platform);
 	lv_buf_printf(&b, ",\"inputs\":[");
-	for (size_t i = 0; i < a->model.n_inputs; i++) {
+	for (size_t i = 0; i < m->cfg.n_inputs; i++) {
 		lv_buf_printf(&b, i ? "," : "");
-		tensor_meta(&b, &a->model.inputs[i]);
+		tensor_meta(&b, &m->cfg.inputs[i]);
 	}
 	lv_buf_printf(&b, "],\"outputs\":[");
-	for (size_t i = 0; i < a->model.n_outputs; i++) {
+	for (size_t i = 0; i < m->cfg.n_outputs; i++) {
 		lv_buf_printf(&b, i ? "," : "");
-		tensor_meta(&b, &a->model.outputs[i]);
+		tensor_meta(&b, &m->cfg.outputs[i]);
 	}
 	lv_buf_printf(&b, "],\"parameters\":{\"emulated\":true,\"kind\":");
 	lv_buf_json_string(&b, a->backend->kind);
-	lv_buf_printf(&b, ",\"max_batch_size\":%d}}", a->max_batch);
+	lv_buf_printf(&b, ",\"max_batch_size\":%d}}", m->max_batch);
 	lv_respond_json(r, 200, lv_buf_take(&b, NULL));
 }
 
@@ -225,10 +231,9 @@ static void hash_items(void *arg)
  * With no bytes to read (JSON "data"), the item's index. 0, or a 400 when
  * the region's object no longer holds the bytes (truncated under us).
  */
-static int item_seeds(const struct lv_agent *a, const struct lv_request *q, struct lv_infer_req *ir,
-                      struct lv_response *r)
+static int item_seeds(const struct lv_request *q, struct lv_infer_req *ir, struct lv_response *r)
 {
-	size_t fb = item_bytes(&a->model, 0), s = a->sample_stride;
+	size_t fb = item_bytes(&ir->model->cfg, 0), s = ir->model->sample_stride;
 	ir->seeds = lv_xcalloc((size_t)ir->batch, sizeof(*ir->seeds));
 	for (int k = 0; k < ir->batch; k++)
 		ir->seeds[k] = (uint64_t)k;
@@ -278,15 +283,14 @@ static float *output_values(const struct lv_infer_req *ir, const struct lv_model
  * top classes of each row of the last dimension, a BYTES tensor [batch, k]
  * (its header into h, its bytes into h or, binary, into bin).
  */
-static void output_classes(const struct lv_agent *a, const struct lv_infer_req *ir, size_t k,
-                           const struct lv_model_tensor *t, const float *v, size_t n,
-                           struct lv_buf *h, struct lv_buf *bin)
+static void output_classes(const struct lv_infer_req *ir, size_t k, const struct lv_model_tensor *t,
+                           const float *v, size_t n, struct lv_buf *h, struct lv_buf *bin)
 {
 	size_t row = t->n_dims > 0 ? (size_t)t->dims[t->n_dims - 1] : 1;
 	int rows = row ? (int)(n / row) : 0, kk;
 	struct lv_buf strings = { 0 };
-	lv_triton_classify(a, ir->out_index[k], v, rows, row, ir->out_class[k], ir->out_binary[k],
-	                   &strings, &kk);
+	lv_triton_classify(ir->model, ir->out_index[k], v, rows, row, ir->out_class[k],
+	                   ir->out_binary[k], &strings, &kk);
 	lv_buf_printf(h, ",\"datatype\":\"BYTES\",\"shape\":[%d", ir->batch);
 	for (int d = 0; d + 1 < t->n_dims; d++)
 		lv_buf_printf(h, ",%lld", (long long)t->dims[d]);
@@ -302,9 +306,10 @@ static void output_classes(const struct lv_agent *a, const struct lv_infer_req *
 	lv_buf_fini(&strings);
 }
 
-static void respond_infer(struct lv_agent *a, const struct lv_infer_req *ir,
-                          const struct lv_infer_result *res, struct lv_response *r)
+static void respond_infer(const struct lv_infer_req *ir, const struct lv_infer_result *res,
+                          struct lv_response *r)
 {
+	const struct lv_agent_model *m = ir->model;
 	struct lv_buf h = { 0 }, bin = { 0 };
 	lv_buf_printf(&h, "{");
 	if (ir->id) {
@@ -313,21 +318,21 @@ static void respond_infer(struct lv_agent *a, const struct lv_infer_req *ir,
 		lv_buf_printf(&h, ",");
 	}
 	lv_buf_printf(&h, "\"model_name\":");
-	lv_buf_json_string(&h, a->model_name);
+	lv_buf_json_string(&h, m->name);
 	lv_buf_printf(&h,
 	              ",\"model_version\":\"%lld\",\"parameters\":{\"emulated\":true,"
 	              "\"queue_s\":%.9g,\"compute_s\":%.9g,\"energy_j\":%.9g,\"gpu_freq_hz\":%llu},"
 	              "\"outputs\":[",
-	              a->model_version, res->queue_s, res->latency_s, res->energy_j,
+	              m->version, res->queue_s, res->latency_s, res->energy_j,
 	              (unsigned long long)res->freq_hz);
 	for (size_t k = 0; k < ir->n_out; k++) {
-		const struct lv_model_tensor *t = &a->model.outputs[ir->out_index[k]];
+		const struct lv_model_tensor *t = &m->cfg.outputs[ir->out_index[k]];
 		size_t n;
 		float *v = output_values(ir, t, &n);
 		lv_buf_printf(&h, "%s{\"name\":", k ? "," : "");
 		lv_buf_json_string(&h, t->name);
 		if (ir->out_class[k] > 0) {
-			output_classes(a, ir, k, t, v, n, &h, &bin);
+			output_classes(ir, k, t, v, n, &h, &bin);
 			free(v);
 			continue;
 		}
@@ -368,24 +373,25 @@ void lv_triton_infer(struct lv_agent *a, const struct lv_request *q, struct lv_r
 	char *why = NULL;
 	int ok = 0;
 	double t0 = lv_mono_s(), t_in = t0, t_run = t0;
-	if (!lv_triton_model_check(a, q, r))
+	const struct lv_agent_model *m = lv_triton_model_check(a, q, r);
+	if (!m)
 		return;
-	if (lv_kserve_parse(a, q, &ir, r) != 0 || item_seeds(a, q, &ir, r) != 0)
+	if (lv_kserve_parse(a, m, q, &ir, r) != 0 || item_seeds(q, &ir, r) != 0)
 		goto out;
 	t_in = lv_mono_s();
 	atomic_fetch_add(&a->infers, 1);
-	int rc = lv_backend_infer(a->backend, ir.batch, &res, &why);
+	int rc = lv_backend_infer(a->backend, ir.batch, m->wire, &res, &why);
 	t_run = lv_mono_s();
 	if (rc != 0) {
 		lv_respond_error(r, rc == LV_ESTATE ? 503 : 500, "%s", why ? why : "infer failed");
 		goto out;
 	}
-	respond_infer(a, &ir, &res, r);
+	respond_infer(&ir, &res, r);
 	ok = 1;
 out:
-	if (a->stats) {
+	if (m->stats) {
 		double end = lv_mono_s();
-		lv_triton_stats_record(a->stats, ok, ir.batch, t_in - t0, res.queue_s,
+		lv_triton_stats_record(m->stats, ok, ir.batch, t_in - t0, res.queue_s,
 		                       res.latency_s, ok ? end - t_run : 0, end - t0);
 	}
 	lv_kserve_req_fini(a, &ir);

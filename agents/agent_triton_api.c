@@ -58,36 +58,46 @@ static const struct platform *platform_of(const char *name)
 
 /* ---- versions ---------------------------------------------------------------------- */
 
-int lv_triton_model_check(struct lv_agent *a, const struct lv_request *q, struct lv_response *r)
+const struct lv_agent_model *lv_agent_model_find(const struct lv_agent *a, const char *name)
+{
+	for (size_t i = 0; name && i < a->n_models; i++)
+		if (!strcmp(a->models[i].name, name))
+			return &a->models[i];
+	return NULL;
+}
+
+const struct lv_agent_model *lv_triton_model_check(struct lv_agent *a, const struct lv_request *q,
+                                                   struct lv_response *r)
 {
 	long v;
 	const char *ver = q->version ? q->version : "";
-	if (!a->have_model || strcmp(q->arg, a->model_name) != 0) {
+	const struct lv_agent_model *m = lv_agent_model_find(a, q->arg);
+	if (!m) {
 		lv_respond_error(r, 404, "Request for unknown model: '%s' is not found", q->arg);
-		return 0;
+		return NULL;
 	}
-	if (a->unavailable) {
+	if (m->unavailable) {
 		lv_respond_error(r, 400,
 		                 "Request for unknown model: '%s' has no available versions (not "
 		                 "loaded: %s)",
-		                 a->model_name, a->unavailable);
-		return 0;
+		                 m->name, m->unavailable);
+		return NULL;
 	}
 	if (!ver[0])
-		return 1;
+		return m;
 	if (lv_parse_long(ver, &v) != 0 || v < 0) {
 		lv_respond_error(
 		    r, 400, "failed to get model version from specified version string '%s'", ver);
-		return 0;
+		return NULL;
 	}
-	if (v != a->model_version) {
+	if (v != m->version) {
 		lv_respond_error(r, 404,
 		                 "Request for unknown model: '%s' version %ld is not found (it is "
 		                 "served at version %lld)",
-		                 a->model_name, v, a->model_version);
-		return 0;
+		                 m->name, v, m->version);
+		return NULL;
 	}
-	return 1;
+	return m;
 }
 
 /* The highest version directory under dir (names of digits only), or 1 when there is none. */
@@ -114,13 +124,14 @@ static long long latest_version(const char *dir)
 }
 
 /* Output i's labels from file `name` beside config.pbtxt, one a line. */
-static int load_labels(struct lv_agent *a, size_t i, const char *dir, const char *name, char **why)
+static int load_labels(struct lv_agent_model *m, size_t i, const char *dir, const char *name,
+                       char **why)
 {
 	if (strchr(name, '/') || !strcmp(name, "..") || !strcmp(name, "."))
 		return lv_fail(why, LV_EINVAL,
 		               "%s/config.pbtxt: output '%s': label_filename '%s' must name a file "
 		               "in the model's directory",
-		               dir, a->model.outputs[i].name, name);
+		               dir, m->cfg.outputs[i].name, name);
 	char *path = lv_path_join(dir, name);
 	size_t len = 0;
 	char *text = lv_read_file(path, &len, why);
@@ -138,11 +149,11 @@ static int load_labels(struct lv_agent *a, size_t i, const char *dir, const char
 	size_t cap = 0;
 	while ((line = lv_line_next(&cur, text + len)) != NULL) {
 		line[strcspn(line, "\r")] = '\0';
-		if (a->n_labels[i] == cap) {
+		if (m->n_labels[i] == cap) {
 			cap = cap ? cap * 2 : 64;
-			a->labels[i] = lv_xrealloc(a->labels[i], cap * sizeof(char *));
+			m->labels[i] = lv_xrealloc(m->labels[i], cap * sizeof(char *));
 		}
-		a->labels[i][a->n_labels[i]++] = lv_xstrdup(line);
+		m->labels[i][m->n_labels[i]++] = lv_xstrdup(line);
 	}
 out:
 	free(text);
@@ -152,33 +163,33 @@ out:
 
 /*
  * Whether the version directory holds the model file Triton's backend would
- * load (the platform's default_model_filename); else a->unavailable gets the
+ * load (the platform's default_model_filename); else m->unavailable gets the
  * reason Triton's repository index would give. A repository with no version
  * directory at all (configurations only, as shipped) is emulated as loaded.
  */
-static void check_weights(struct lv_agent *a, const char *model_dir)
+static void check_weights(struct lv_agent_model *m, const char *model_dir)
 {
-	const char *file = platform_of(a->model.platform)->file;
+	const char *file = platform_of(m->cfg.platform)->file;
 	char ver[32];
 	struct stat st;
-	snprintf(ver, sizeof(ver), "%lld", a->model_version);
+	snprintf(ver, sizeof(ver), "%lld", m->version);
 	char *vdir = lv_path_join(model_dir, ver);
 	char *path = lv_path_join(vdir, file);
 	if (file[0] && stat(vdir, &st) == 0 && stat(path, &st) != 0)
-		a->unavailable = lv_xasprintf("failed to load '%s' version %lld: Not found: unable "
+		m->unavailable = lv_xasprintf("failed to load '%s' version %lld: Not found: unable "
 		                              "to find '%s' for model '%s'",
-		                              a->model_name, a->model_version, path, a->model_name);
+		                              m->name, m->version, path, m->name);
 	free(path);
 	free(vdir);
 }
 
-int lv_triton_model_load(struct lv_agent *a, const char *model_dir, char **why)
+int lv_triton_model_load(struct lv_agent_model *m, const char *model_dir, char **why)
 {
-	a->model_version = latest_version(model_dir);
-	check_weights(a, model_dir);
-	for (size_t i = 0; i < a->model.n_outputs; i++) {
-		const char *name = a->model.outputs[i].label_filename;
-		if (name[0] && load_labels(a, i, model_dir, name, why) != 0)
+	m->version = latest_version(model_dir);
+	check_weights(m, model_dir);
+	for (size_t i = 0; i < m->cfg.n_outputs; i++) {
+		const char *name = m->cfg.outputs[i].label_filename;
+		if (name[0] && load_labels(m, i, model_dir, name, why) != 0)
 			return LV_EINVAL;
 	}
 	return 0;
@@ -224,17 +235,19 @@ static void stats_free(struct lv_triton_stats *s)
 
 void lv_triton_model_fini(struct lv_agent *a)
 {
-	for (size_t i = 0; i < LV_MC_MAX_TENSORS; i++) {
-		for (size_t k = 0; k < a->n_labels[i]; k++)
-			free(a->labels[i][k]);
-		free(a->labels[i]);
-		a->labels[i] = NULL;
-		a->n_labels[i] = 0;
+	for (size_t m = 0; m < a->n_models; m++) {
+		struct lv_agent_model *x = &a->models[m];
+		for (size_t i = 0; i < LV_MC_MAX_TENSORS; i++) {
+			for (size_t k = 0; k < x->n_labels[i]; k++)
+				free(x->labels[i][k]);
+			free(x->labels[i]);
+		}
+		stats_free(x->stats);
+		free(x->unavailable);
 	}
-	stats_free(a->stats);
-	a->stats = NULL;
-	free(a->unavailable);
-	a->unavailable = NULL;
+	free(a->models);
+	a->models = NULL;
+	a->n_models = 0;
 }
 
 static void add(struct duration *d, double s)
@@ -277,17 +290,16 @@ static void put_duration(struct lv_buf *b, const char *name, const struct durati
 	lv_buf_printf(b, "\"%s\":{\"count\":%llu,\"ns\":%llu}", name, d->count, d->ns);
 }
 
-static void model_stat(struct lv_agent *a, struct lv_buf *b)
+static void model_stat(const struct lv_agent_model *m, struct lv_buf *b)
 {
-	struct lv_triton_stats *s = a->stats;
+	struct lv_triton_stats *s = m->stats;
 	pthread_mutex_lock(&s->lock);
 	lv_buf_printf(b, "{\"name\":");
-	lv_buf_json_string(b, a->model_name);
+	lv_buf_json_string(b, m->name);
 	lv_buf_printf(b,
 	              ",\"version\":\"%lld\",\"last_inference\":%llu,\"inference_count\":%llu,"
 	              "\"execution_count\":%llu,\"inference_stats\":{",
-	              a->model_version, s->last_inference_ms, s->inference_count,
-	              s->execution_count);
+	              m->version, s->last_inference_ms, s->inference_count, s->execution_count);
 	static const struct duration none = { 0, 0 }; /* no response cache */
 	const struct {
 		const char *name;
@@ -325,11 +337,17 @@ static void model_stat(struct lv_agent *a, struct lv_buf *b)
 void lv_triton_model_stats(struct lv_agent *a, const struct lv_request *q, struct lv_response *r)
 {
 	struct lv_buf b = { 0 };
-	if (q->arg[0] && !lv_triton_model_check(a, q, r))
+	const struct lv_agent_model *one = NULL;
+	if (q->arg[0] && !(one = lv_triton_model_check(a, q, r)))
 		return;
 	lv_buf_printf(&b, "{\"model_stats\":[");
-	if (a->have_model && a->stats)
-		model_stat(a, &b);
+	for (size_t i = 0, n = 0; i < a->n_models; i++) {
+		const struct lv_agent_model *m = &a->models[i];
+		if ((one && m != one) || !m->stats)
+			continue;
+		lv_buf_printf(&b, n++ ? "," : "");
+		model_stat(m, &b);
+	}
 	lv_buf_printf(&b, "]}");
 	lv_respond_json(r, 200, lv_buf_take(&b, NULL));
 }
@@ -341,14 +359,15 @@ void lv_triton_repo_index(struct lv_agent *a, const struct lv_request *q, struct
 	struct lv_buf b = { 0 };
 	(void)q;
 	lv_buf_printf(&b, "[");
-	if (a->have_model) {
-		lv_buf_printf(&b, "{\"name\":");
-		lv_buf_json_string(&b, a->model_name);
-		lv_buf_printf(&b, ",\"version\":\"%lld\",\"state\":\"%s\"", a->model_version,
-		              a->unavailable ? "UNAVAILABLE" : "READY");
-		if (a->unavailable) {
+	for (size_t i = 0; i < a->n_models; i++) {
+		const struct lv_agent_model *m = &a->models[i];
+		lv_buf_printf(&b, "%s{\"name\":", i ? "," : "");
+		lv_buf_json_string(&b, m->name);
+		lv_buf_printf(&b, ",\"version\":\"%lld\",\"state\":\"%s\"", m->version,
+		              m->unavailable ? "UNAVAILABLE" : "READY");
+		if (m->unavailable) {
 			lv_buf_printf(&b, ",\"reason\":");
-			lv_buf_json_string(&b, a->unavailable);
+			lv_buf_json_string(&b, m->unavailable);
 		}
 		lv_buf_printf(&b, "}");
 	}
@@ -389,12 +408,13 @@ static cJSON *tensor_config(const struct lv_model_tensor *t, int input)
 
 void lv_triton_model_config(struct lv_agent *a, const struct lv_request *q, struct lv_response *r)
 {
-	const struct lv_model_config *m = &a->model;
-	if (!lv_triton_model_check(a, q, r))
+	const struct lv_agent_model *am = lv_triton_model_check(a, q, r);
+	if (!am)
 		return;
+	const struct lv_model_config *m = &am->cfg;
 	cJSON *c = cJSON_CreateObject(), *in = cJSON_CreateArray(), *out = cJSON_CreateArray();
 	cJSON *ig = cJSON_CreateArray(), *g = cJSON_CreateObject();
-	cJSON_AddStringToObject(c, "name", a->model_name);
+	cJSON_AddStringToObject(c, "name", am->name);
 	cJSON_AddStringToObject(c, "platform", m->platform);
 	cJSON_AddStringToObject(c, "backend", platform_of(m->platform)->backend);
 	cJSON *policy = cJSON_AddObjectToObject(c, "version_policy");
@@ -411,7 +431,7 @@ void lv_triton_model_config(struct lv_agent *a, const struct lv_request *q, stru
 	if (m->dynamic_batching)
 		cJSON_AddObjectToObject(c, "dynamic_batching");
 	const char *kind = m->instance_kind[0] ? m->instance_kind : "KIND_GPU";
-	cJSON_AddStringToObject(g, "name", a->model_name);
+	cJSON_AddStringToObject(g, "name", am->name);
 	cJSON_AddStringToObject(g, "kind", kind);
 	cJSON_AddNumberToObject(g, "count", m->instance_count > 0 ? m->instance_count : 1);
 	cJSON *gpus = cJSON_AddArrayToObject(g, "gpus");
@@ -443,13 +463,13 @@ static int by_score(const void *x, const void *y)
 	return p->index < q->index ? -1 : p->index > q->index;
 }
 
-void lv_triton_classify(const struct lv_agent *a, int output, const float *v, int batch, size_t row,
-                        int k, int binary, struct lv_buf *out, int *k_out)
+void lv_triton_classify(const struct lv_agent_model *m, int output, const float *v, int batch,
+                        size_t row, int k, int binary, struct lv_buf *out, int *k_out)
 {
 	struct ranked *rk = lv_xmalloc((row ? row : 1) * sizeof(*rk));
 	size_t kk = (size_t)k < row ? (size_t)k : row;
-	char **labels = a->labels[output];
-	size_t n_labels = a->n_labels[output];
+	char **labels = m->labels[output];
+	size_t n_labels = m->n_labels[output];
 	int first = 1;
 	if (!binary)
 		lv_buf_printf(out, "[");

@@ -116,7 +116,8 @@ int lv_backend_telemetry(struct lv_backend *b, struct lv_telemetry *out, char **
 	return b->ops->telemetry(b, out, why);
 }
 
-int lv_backend_infer(struct lv_backend *b, int batch, struct lv_infer_result *out, char **why)
+int lv_backend_infer(struct lv_backend *b, int batch, enum lv_wire wire,
+                     struct lv_infer_result *out, char **why)
 {
 	memset(out, 0, sizeof(*out));
 	if (!b->ops->infer)
@@ -124,7 +125,9 @@ int lv_backend_infer(struct lv_backend *b, int batch, struct lv_infer_result *ou
 		               b->ops->name);
 	if (batch < 1)
 		return lv_fail(why, LV_EINVAL, "batch %d: must be at least 1", batch);
-	return b->ops->infer(b, batch, out, why);
+	if ((unsigned)wire >= LV_WIRE_COUNT)
+		return lv_fail(why, LV_EINVAL, "wire format %d: unknown", (int)wire);
+	return b->ops->infer(b, batch, wire, out, why);
 }
 
 int lv_backend_power(struct lv_backend *b, struct lv_power_info *out, char **why)

@@ -43,8 +43,6 @@ struct lv_backend_config {
 	enum lv_cost_mode mode;     /* the cost table the emulation runs from */
 	const char *cluster_path;   /* pred/fill: whose profiles train the predictor */
 	const char *predictor_path; /* pred/fill: the predictor cache */
-	enum lv_wire wire;          /* the emulated model's wire format: a batch also costs
-	                             * its on-device preprocessing (lv_profile_preprocess) [fp32] */
 };
 
 void lv_backend_config_default(struct lv_backend_config *cfg);
@@ -141,8 +139,8 @@ struct lv_backend_ops {
 	int (*boost_clock)(struct lv_backend *b, uint64_t hz, char **why);
 	int (*release_clock)(struct lv_backend *b, char **why);
 	int (*telemetry)(struct lv_backend *b, struct lv_telemetry *out, char **why);
-	int (*infer)(struct lv_backend *b, int batch, struct lv_infer_result *out,
-	             char **why);           /* optional (CAP_INFER) */
+	int (*infer)(struct lv_backend *b, int batch, enum lv_wire wire,
+	             struct lv_infer_result *out, char **why); /* optional (CAP_INFER) */
 	void (*stop)(struct lv_backend *b); /* optional: fail blocked and later infers */
 	/* optional: a real board's power modes, and switching them */
 	int (*power)(struct lv_backend *b, struct lv_power_info *out, char **why);
@@ -210,11 +208,14 @@ int lv_backend_release_clock(struct lv_backend *b, char **why);
 int lv_backend_telemetry(struct lv_backend *b, struct lv_telemetry *out, char **why);
 
 /*
- * Runs one emulated batch of `batch` >= 1 frames and blocks until it is
- * done (queued behind earlier work: one model instance). LV_ESTATE when the
- * backend cannot infer or is stopping.
+ * Runs one emulated batch of `batch` >= 1 frames of a model taking wire
+ * format `wire` and blocks until it is done (queued behind earlier work:
+ * one model instance). A uint8 or jpeg batch also pays its on-device
+ * preprocessing (lv_profile_preprocess: b times the term). LV_ESTATE when
+ * the backend cannot infer or is stopping.
  */
-int lv_backend_infer(struct lv_backend *b, int batch, struct lv_infer_result *out, char **why);
+int lv_backend_infer(struct lv_backend *b, int batch, enum lv_wire wire,
+                     struct lv_infer_result *out, char **why);
 
 /*
  * The board's power modes and the one it is in. LV_ENOENT when the backend

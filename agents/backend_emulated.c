@@ -38,8 +38,14 @@ struct waiter {
 
 struct emu {
 	struct lv_profile *profile;
-	struct lv_cost_table *cost;
-	struct lv_devmodel_kind *kind;
+	/*
+	 * Per wire format: the cost table a batch of its model runs on and its
+	 * grid (fp32: the kind's; uint8, jpeg: plus b times the preprocessing
+	 * term, as lv_cluster_build_costs gives a device of that format). The
+	 * device model runs on the fp32 grid; a batch brings its format's.
+	 */
+	struct lv_cost_table *cost[LV_WIRE_COUNT];
+	struct lv_devmodel_kind *kind[LV_WIRE_COUNT];
 	struct lv_devmodel dev;
 	double t0_s;
 	double last_now_s;
@@ -107,8 +113,10 @@ static void emu_free(struct emu *e)
 {
 	if (!e)
 		return;
-	lv_devmodel_kind_free(e->kind);
-	lv_cost_table_free(e->cost);
+	for (int w = 0; w < LV_WIRE_COUNT; w++) {
+		lv_devmodel_kind_free(e->kind[w]);
+		lv_cost_table_free(e->cost[w]);
+	}
 	lv_profile_free(e->profile);
 	free(e);
 }
@@ -127,22 +135,20 @@ static int emu_open(struct lv_backend *b, const struct lv_backend_config *cfg, c
 		        cfg->profile_path, e->profile->kind, cfg->kind);
 		goto out;
 	}
-	e->cost = build_cost(e->profile, cfg, why);
-	if (!e->cost)
+	e->cost[LV_WIRE_FP32] = build_cost(e->profile, cfg, why);
+	if (!e->cost[LV_WIRE_FP32])
 		goto out;
-	double pre_s = 0, pre_j = 0;
-	lv_profile_preprocess(e->profile, cfg->wire, &pre_s, &pre_j, NULL);
-	if (pre_s > 0 || pre_j > 0) {
-		/* The ensemble's preprocessing runs before the model, on every frame. */
-		struct lv_cost_table *t = lv_cost_table_plus_frames(e->cost, pre_s, pre_j);
-		lv_cost_table_free(e->cost);
-		e->cost = t;
+	for (int w = 0; w < LV_WIRE_COUNT; w++) {
+		double pre_s = 0, pre_j = 0;
+		lv_profile_preprocess(e->profile, (enum lv_wire)w, &pre_s, &pre_j, NULL);
+		if (w != LV_WIRE_FP32) /* the ensemble's preprocessing, on every frame */
+			e->cost[w] = lv_cost_table_plus_frames(e->cost[LV_WIRE_FP32], pre_s, pre_j);
+		e->kind[w] = lv_devmodel_kind_new(e->profile, e->cost[w], why);
+		if (!e->kind[w])
+			goto out;
 	}
-	e->kind = lv_devmodel_kind_new(e->profile, e->cost, why);
-	if (!e->kind)
-		goto out;
 	e->t0_s = cfg->t0_s;
-	lv_devmodel_init(&e->dev, e->kind, 0, NULL, 0, emu_now(e), NULL, NULL);
+	lv_devmodel_init(&e->dev, e->kind[LV_WIRE_FP32], 0, NULL, 0, emu_now(e), NULL, NULL);
 
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -298,7 +304,8 @@ static void unlink_waiter(struct emu *e, struct waiter *w)
 	}
 }
 
-static int emu_infer(struct lv_backend *b, int batch, struct lv_infer_result *out, char **why)
+static int emu_infer(struct lv_backend *b, int batch, enum lv_wire wire,
+                     struct lv_infer_result *out, char **why)
 {
 	struct emu *e = b->impl;
 	struct waiter w = { 0 };
@@ -311,7 +318,7 @@ static int emu_infer(struct lv_backend *b, int batch, struct lv_infer_result *ou
 		goto out;
 	}
 	w.id = ++e->next_id;
-	lv_devmodel_submit(&e->dev, now, w.id, batch, 0);
+	lv_devmodel_submit_costs(&e->dev, now, w.id, batch, 0, e->kind[wire]);
 	e->inflight++;
 	w.next = e->waiters;
 	e->waiters = &w;

@@ -213,8 +213,8 @@ int lv_prof_http_telemetry(struct lv_prof_http *h, double *energy_j, double *pow
 	return LV_OK;
 }
 
-int lv_prof_http_infer(struct lv_prof_http *h, const char *body, size_t body_len, size_t json_len,
-                       double *latency_s, double *compute_s, char **why)
+int lv_prof_http_infer(struct lv_prof_http *h, const char *model, const char *body, size_t body_len,
+                       size_t json_len, double *latency_s, double *compute_s, char **why)
 {
 	char ihcl[64];
 	snprintf(ihcl, sizeof(ihcl), "Inference-Header-Content-Length: %zu", json_len);
@@ -222,7 +222,9 @@ int lv_prof_http_infer(struct lv_prof_http *h, const char *body, size_t body_len
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
 	hdrs = curl_slist_append(hdrs, "Expect:");
 	hdrs = triton_auth(h, hdrs);
-	char *url = lv_xasprintf("%s/v2/models/%s/infer", h->triton, h->model);
+	if (!model)
+		model = h->model;
+	char *url = lv_xasprintf("%s/v2/models/%s/infer", h->triton, model);
 	double t0 = lv_mono_s();
 	int rc = exchange(h, "POST", url, hdrs, body, body_len, 60.0, why);
 	*latency_s = lv_mono_s() - t0;
@@ -238,6 +240,30 @@ int lv_prof_http_infer(struct lv_prof_http *h, const char *body, size_t body_len
 	cJSON_Delete(o);
 	if (!ok)
 		return lv_fail(why, LV_EIO, "%s/v2/models/%s/infer: the answer has no outputs",
-		               h->triton, h->model);
+		               h->triton, model);
 	return LV_OK;
+}
+
+int lv_prof_http_stats(struct lv_prof_http *h, const char *model, double *count, double *ns,
+                       char **why)
+{
+	char *path = lv_xasprintf("/v2/models/%s/stats", model);
+	const char *body = NULL;
+	int rc = lv_prof_http_get(h, 1, path, &body, why);
+	*count = *ns = NAN;
+	if (rc == LV_OK) {
+		cJSON *o = cJSON_Parse(body);
+		const cJSON *st =
+		    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o, "model_stats"), 0);
+		const cJSON *ok = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(st, "inference_stats"), "success");
+		*count = num(ok, "count");
+		*ns = num(ok, "ns");
+		cJSON_Delete(o);
+		if (!isfinite(*count) || !isfinite(*ns))
+			rc = lv_fail(why, LV_EIO, "%s%s: no inference_stats.success count and ns",
+			             h->triton, path);
+	}
+	free(path);
+	return rc;
 }

@@ -2,8 +2,10 @@
  * profile_out: what a profiling sweep leaves behind.
  *   FILE                 a profile in the project's format (profile.h): the
  *                        device kind's base profile with the measured points
- *                        replacing its own, and idle power at the swept
- *                        clocks; clocks not swept keep the base's values
+ *                        replacing its own, idle power at the swept
+ *                        clocks, and the wire formats' preprocessing terms
+ *                        measured (model/profile_prep.c); what was not measured
+ *                        keeps the base's values
  *   FILE.partial.json    progress, rewritten atomically after every point,
  *                        so --resume can skip what was measured
  *   FILE.samples.csv     every request as measured (appended per point)
@@ -135,7 +137,8 @@ static void set_num(cJSON *o, const char *k, double v)
 }
 
 int lv_prof_write_profile(const char *path, const struct lv_profile *base, const char *device,
-                          const struct lv_prof_result *r, size_t n, int complete, char **why)
+                          const struct lv_prof_result *r, size_t n, int complete,
+                          const struct lv_preprocess *pre, char **why)
 {
 	char *text = lv_profile_to_json(base);
 	cJSON *root = cJSON_Parse(text);
@@ -170,6 +173,9 @@ int lv_prof_write_profile(const char *path, const struct lv_profile *base, const
 	free(text);
 	if (!p)
 		return LV_EINVAL;
+	for (int w = 0; pre && w < LV_WIRE_COUNT; w++)
+		if (pre[w].measured)
+			p->preprocess[w] = pre[w];
 	int rc = lv_profile_save(p, path, why);
 	lv_profile_free(p);
 	return rc;

@@ -14,6 +14,15 @@
  * FILE.partial.json after every point, and --resume skips what it holds.
  * Without --cluster the device runs as an emulated agent started here with
  * the launcher (launcher.h), as `loudva serve` does.
+ *
+ * Then, unless --no-preprocess, the preprocessing term of each wire format
+ * whose ensemble (<model>_uint8, <model>_jpeg) the device's Triton serves:
+ * at --preprocess-freqs [the top clock], the sweep's smallest and largest
+ * batch in fp32 (the sweep's own points when it has them) and in the
+ * format, the same camera frame in every format as the controller prepares
+ * it (image.h), the requests as the live dispatcher builds them (wire.h);
+ * the per-frame term is fitted by core/model/profile_prep.c. A format the device does
+ * not serve keeps the base profile's term (the estimate until measured).
  */
 #include "profile_run.h"
 
@@ -31,15 +40,19 @@
 #include "commands.h"
 #include "front/image.h"
 #include "harness/launcher.h"
+#include "live/live.h"
+#include "model/model_config.h"
 #include "model/profile.h"
+#include "model/profile_prep.h"
+#include "model/wire.h"
 #include "base/clock.h"
 #include "base/util.h"
 #include "progress.h"
 
 #define MAX_FREQS   64
 #define MAX_BATCHES 64
-#define MODEL       "inception_graphdef"
-#define IMG_SIDE    299
+#define CAM_W       640 /* the camera frame every format is made from */
+#define CAM_H       480
 
 static volatile sig_atomic_t g_stop;
 
@@ -51,9 +64,10 @@ static void on_signal(int sig)
 
 struct opts {
 	const char *cluster, *device, *freqs, *batches, *out, *agent, *token_file;
+	const char *prep_freqs; /* --preprocess-freqs; NULL: the top clock */
 	long requests, max_windows;
 	double stability; /* fraction */
-	int resume;
+	int resume, no_prep;
 };
 
 struct sweep {
@@ -62,12 +76,21 @@ struct sweep {
 	struct lv_prof_http *http;
 	uint64_t freqs[MAX_FREQS];
 	size_t n_freqs;
+	uint64_t prep_freqs[MAX_FREQS]; /* where the preprocessing term is measured */
+	size_t n_prep_freqs;
 	int batches[MAX_BATCHES];
 	size_t n_batches;
-	float *frame; /* one preprocessed synthetic image */
+	struct lv_model_info model; /* the controller's (live.h's default) */
+	/* One camera frame per wire format, as the controller makes it. */
+	void *frame[LV_WIRE_COUNT];
+	size_t frame_len[LV_WIRE_COUNT];
+	char *model_name[LV_WIRE_COUNT]; /* <model>, <model>_uint8, <model>_jpeg */
 	char *partial, *samples;
 	struct lv_prof_result *done;
 	size_t n_done;
+	struct lv_preprocess pre[LV_WIRE_COUNT]; /* measured terms */
+	int prep_phase;                          /* measuring them (no profile points) */
+	int prep_failed;                         /* a term could not be measured */
 };
 
 /* --stability 5% (or 5): a percentage in (0, 100), kept as a fraction. */
@@ -152,6 +175,15 @@ static const struct lv_opt run_opts[] = {
 	  .kind = LV_OPT_SET,
 	  .offset = O(resume),
 	  .help = "skip the points FILE.partial.json holds" },
+	{ .name = "preprocess-freqs",
+	  .kind = LV_OPT_STR,
+	  .offset = O(prep_freqs),
+	  .arg = "MHZ,...",
+	  .help = "clocks the wire formats' preprocessing term is measured at [the top]" },
+	{ .name = "no-preprocess",
+	  .kind = LV_OPT_SET,
+	  .offset = O(no_prep),
+	  .help = "do not measure the wire formats' preprocessing term" },
 	{ 0 },
 };
 #undef O
@@ -161,7 +193,9 @@ const struct lv_opt_spec lv_profile_run_spec = {
 	.about = "Measures a device (emulated here without --cluster) over clock x batch:\n"
 	         "FILE (a profile), FILE.samples.csv and\n"
 	         "FILE.perf/energy_calculated_freq_<Hz>.csv; progress in FILE.partial.json.\n"
-	         "The clock is released on exit and on Ctrl-C.",
+	         "Then the preprocessing term of each wire format (uint8, jpeg) whose\n"
+	         "ensemble the device's Triton serves. The clock is released on exit and on\n"
+	         "Ctrl-C.",
 	.opts = run_opts,
 };
 
@@ -177,11 +211,11 @@ static int parse(int argc, char **argv, struct opts *o)
 	return lv_opts_parse(&lv_profile_run_spec, argc, argv, o);
 }
 
-/* --freqs's syntax alone, before anything is started: all, or clocks (MHz as the console
- * takes them: 921.6, 921.6MHz, or Hz). */
-static int check_freqs_syntax(const char *freqs, char **why)
+/* --freqs's syntax alone, before anything is started: all (where `all_ok`), or clocks (MHz as
+ * the console takes them: 921.6, 921.6MHz, or Hz). `opt` names the option. */
+static int check_freqs_syntax(const char *opt, const char *freqs, int all_ok, char **why)
 {
-	if (!strcmp(freqs, "all"))
+	if (all_ok && !strcmp(freqs, "all"))
 		return LV_OK;
 	char *list = lv_xstrdup(freqs), *save = NULL;
 	int rc = LV_OK, n = 0;
@@ -190,52 +224,59 @@ static int check_freqs_syntax(const char *freqs, char **why)
 		uint64_t hz;
 		if (lv_cmd_parse_hz(t, &hz) != LV_OK)
 			rc = lv_fail(why, LV_EINVAL,
-			             "--freqs: '%s' is not a clock (MHz: 921.6 or 921.6MHz; or Hz)",
-			             t);
+			             "--%s: '%s' is not a clock (MHz: 921.6 or 921.6MHz; or Hz)",
+			             opt, t);
 	}
 	if (rc == LV_OK && n == 0)
-		rc = lv_fail(why, LV_EINVAL, "--freqs: want all, or clocks like 768,921.6");
+		rc = lv_fail(why, LV_EINVAL, "--%s: want %sclocks like 768,921.6", opt,
+		             all_ok ? "all, or " : "");
 	free(list);
 	return rc;
 }
 
-/* --freqs all|CLOCK,... against the base profile's clocks: each to the nearest step (said
- * on stderr when not exact); one outside the device's range is refused with the list. */
-static int parse_freqs(struct sweep *s, char **why)
+/* --freqs all|CLOCK,... against the base profile's clocks into out[*n] (ascending): each to
+ * the nearest step (said on stderr when not exact); one outside the device's range is
+ * refused with the list. */
+static int resolve_freqs(const struct lv_profile *p, const char *opt, const char *spec,
+                         uint64_t *out, size_t *n, char **why)
 {
-	const struct lv_profile *p = s->base;
-	if (!strcmp(s->o->freqs, "all")) {
+	if (!strcmp(spec, "all")) {
 		for (size_t i = 0; i < p->n_freqs && i < MAX_FREQS; i++)
-			s->freqs[s->n_freqs++] = p->freqs_hz[i];
+			out[(*n)++] = p->freqs_hz[i];
 		return LV_OK;
 	}
-	char *list = lv_xstrdup(s->o->freqs), *save = NULL;
+	char *list = lv_xstrdup(spec), *save = NULL;
 	int rc = LV_OK;
 	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		uint64_t hz = 0;
 		char note[96], err[240];
 		if (lv_cmd_clock_resolve(t, p->freqs_hz, p->n_freqs, &hz, note, sizeof(note), err,
 		                         sizeof(err)) != LV_OK) {
-			rc = lv_fail(why, LV_EINVAL, "--freqs: %s (%s)", err, p->kind);
+			rc = lv_fail(why, LV_EINVAL, "--%s: %s (%s)", opt, err, p->kind);
 			break;
 		}
 		if (note[0])
-			fprintf(stderr, "loudva profile run: --freqs: %s\n", note);
+			fprintf(stderr, "loudva profile run: --%s: %s\n", opt, note);
 		int dup = 0;
-		for (size_t k = 0; k < s->n_freqs; k++)
-			dup |= s->freqs[k] == hz;
-		if (!dup && s->n_freqs < MAX_FREQS)
-			s->freqs[s->n_freqs++] = hz;
+		for (size_t k = 0; k < *n; k++)
+			dup |= out[k] == hz;
+		if (!dup && *n < MAX_FREQS)
+			out[(*n)++] = hz;
 	}
 	free(list);
 	/* Ascending, so the outputs group by clock. */
-	for (size_t i = 1; i < s->n_freqs; i++)
-		for (size_t j = i; j > 0 && s->freqs[j - 1] > s->freqs[j]; j--) {
-			uint64_t t = s->freqs[j];
-			s->freqs[j] = s->freqs[j - 1];
-			s->freqs[j - 1] = t;
+	for (size_t i = 1; i < *n; i++)
+		for (size_t j = i; j > 0 && out[j - 1] > out[j]; j--) {
+			uint64_t t = out[j];
+			out[j] = out[j - 1];
+			out[j - 1] = t;
 		}
 	return rc;
+}
+
+static int parse_freqs(struct sweep *s, char **why)
+{
+	return resolve_freqs(s->base, "freqs", s->o->freqs, s->freqs, &s->n_freqs, why);
 }
 
 /* --batches A-B|B,B,... */
@@ -273,24 +314,55 @@ static const struct lv_prof_result *find_done(const struct sweep *s, uint64_t f,
 	return NULL;
 }
 
-/* The request body for batch b: the JSON header, then b copies of the frame. */
-static char *build_body(const struct sweep *s, int b, size_t *len, size_t *json_len)
+/*
+ * The request body for a batch of b in format w: the JSON header as the live
+ * dispatcher builds it (wire.h), then b copies of the frame (jpeg: each with
+ * KServe's BYTES length before it).
+ */
+static char *build_body(const struct sweep *s, enum lv_wire w, int b, size_t *len, size_t *json_len)
 {
-	size_t frame = (size_t)IMG_SIDE * IMG_SIDE * 3 * sizeof(float);
-	char *json = lv_xasprintf(
-	    "{\"inputs\":[{\"name\":\"input\",\"shape\":[%d,%d,%d,3],\"datatype\":\"FP32\","
-	    "\"parameters\":{\"binary_data_size\":%zu}}],"
-	    "\"outputs\":[{\"name\":\"InceptionV3/Predictions/Softmax\","
-	    "\"parameters\":{\"binary_data\":true}}]}",
-	    b, IMG_SIDE, IMG_SIDE, (size_t)b * frame);
+	size_t fl = s->frame_len[w], per = w == LV_WIRE_JPEG ? 4 + fl : fl;
+	char params[64];
+	snprintf(params, sizeof(params), "\"binary_data_size\":%zu", (size_t)b * per);
+	char *json = lv_wire_infer_header(w, &s->model, b, params);
 	*json_len = strlen(json);
-	*len = *json_len + (size_t)b * frame;
-	char *body = lv_xmalloc(*len);
+	*len = *json_len + (size_t)b * per;
+	char *body = lv_xmalloc(*len), *at = body + *json_len;
 	memcpy(body, json, *json_len);
-	for (int i = 0; i < b; i++)
-		memcpy(body + *json_len + (size_t)i * frame, s->frame, frame);
+	for (int i = 0; i < b; i++, at += per) {
+		if (w == LV_WIRE_JPEG) {
+			lv_wire_bytes_prefix((unsigned char *)at, (uint32_t)fl);
+			memcpy(at + 4, s->frame[w], fl);
+		} else {
+			memcpy(at, s->frame[w], fl);
+		}
+	}
 	free(json);
 	return body;
+}
+
+/*
+ * Triton's statistics of model: successful requests and their server time,
+ * s. A server without them (*use turned off, said once) leaves the points
+ * without a server time: the sweep goes on, only the preprocessing term
+ * then cannot be had.
+ */
+static void server_stats(struct sweep *s, const char *model, int *use, double *count, double *sec)
+{
+	double ns = 0;
+	char *e = NULL;
+	*count = *sec = NAN;
+	if (!*use)
+		return;
+	if (lv_prof_http_stats(s->http, model, count, &ns, &e) != LV_OK) {
+		fprintf(stderr,
+		        "loudva profile run: warning: no server time for %s (%s): its points "
+		        "have only the client's\n",
+		        model, e ? e : "?");
+		*use = 0;
+	}
+	free(e);
+	*sec = ns * 1e-9;
 }
 
 /* Spread of the last three window means around their mean, as a fraction. */
@@ -305,28 +377,35 @@ static double spread3(const double *m, int w)
  * Measures one point into *r. LV_EIO with *why on a device error, LV_ESTATE
  * when interrupted.
  */
-static int measure(struct sweep *s, uint64_t f, int b, double idle_w, struct lv_prof_result *r,
-                   char **why)
+static int measure(struct sweep *s, enum lv_wire wire, uint64_t f, int b, double idle_w,
+                   struct lv_prof_result *r, char **why)
 {
 	size_t len = 0, jlen = 0;
-	char *body = build_body(s, b, &len, &jlen);
+	const char *model = s->model_name[wire];
+	int sweep = wire == LV_WIRE_FP32 && !s->prep_phase; /* a profile point */
+	char *body = build_body(s, wire, b, &len, &jlen);
 	long k = s->o->requests;
 	double *means = lv_xcalloc((size_t)s->o->max_windows, sizeof(double));
 	struct lv_prof_sample *smp = lv_xcalloc((size_t)(k * s->o->max_windows), sizeof(*smp));
 	size_t n_smp = 0;
 	double lat = 0, comp = 0;
-	int rc = lv_prof_http_infer(s->http, body, len, jlen, &lat, &comp, why); /* warm-up */
+	int rc =
+	    lv_prof_http_infer(s->http, model, body, len, jlen, &lat, &comp, why); /* warm-up */
+	/* No compute_s in the answer (a real Triton): the server's time from its statistics. */
+	int use_stats = rc == LV_OK && !isfinite(comp), stats_wanted = use_stats;
 	*r = (struct lv_prof_result){ .freq_hz = f, .batch = b, .idle_w = idle_w };
 	for (int w = 0; rc == LV_OK && w < s->o->max_windows; w++) {
-		double e0 = 0, e1 = 0, pw = 0, sum_l = 0, sum_c = 0;
+		double e0 = 0, e1 = 0, pw = 0, sum_l = 0, sum_c = 0, n0 = 0, n1 = 0, c0 = 0, c1 = 0;
 		rc = lv_prof_http_telemetry(s->http, &e0, &pw, why);
+		if (rc == LV_OK)
+			server_stats(s, model, &use_stats, &n0, &c0);
 		double t0 = lv_mono_s();
 		for (long i = 0; rc == LV_OK && i < k; i++) {
 			if (g_stop) {
 				rc = LV_ESTATE;
 				break;
 			}
-			rc = lv_prof_http_infer(s->http, body, len, jlen, &lat, &comp, why);
+			rc = lv_prof_http_infer(s->http, model, body, len, jlen, &lat, &comp, why);
 			sum_l += lat;
 			sum_c += comp;
 			smp[n_smp++] = (struct lv_prof_sample){ f, b, w, (int)i, lat, comp };
@@ -334,23 +413,29 @@ static int measure(struct sweep *s, uint64_t f, int b, double idle_w, struct lv_
 		double t1 = lv_mono_s();
 		if (rc == LV_OK)
 			rc = lv_prof_http_telemetry(s->http, &e1, &pw, why);
+		if (rc == LV_OK)
+			server_stats(s, model, &use_stats, &n1, &c1);
 		if (rc != LV_OK)
 			break;
 		means[w] = sum_l / (double)k;
 		r->latency_s = means[w];
-		r->compute_s = sum_c / (double)k;
+		r->compute_s = !stats_wanted ? sum_c / (double)k
+		               : n1 > n0     ? (c1 - c0) / (n1 - n0)
+		                             : NAN; /* the statistics failed too */
 		r->energy_j = (e1 - e0) / (double)k;
 		r->power_w = (e1 - e0) / (t1 - t0);
 		r->throughput = (double)(k * b) / (t1 - t0);
 		r->windows = w + 1;
 		double sp = w >= 2 ? spread3(means, w + 1) : INFINITY;
-		lv_progress_send_window(f, b, w + 1);
-		fprintf(
-		    stderr,
-		    "  %llu Hz batch %d window %d: latency %.4f s (server %.4f s), %.4f J/batch, "
-		    "%.2f W%s\n",
-		    (unsigned long long)f, b, w + 1, r->latency_s, r->compute_s, r->energy_j,
-		    r->power_w, sp <= s->o->stability ? ", stable" : "");
+		if (sweep)
+			lv_progress_send_window(f, b, w + 1);
+		fprintf(stderr,
+		        "  %s%s%llu Hz batch %d window %d: latency %.4f s (server %.4f s), %.4f "
+		        "J/batch, "
+		        "%.2f W%s\n",
+		        sweep ? "" : lv_wire_name(wire), sweep ? "" : " ", (unsigned long long)f, b,
+		        w + 1, r->latency_s, r->compute_s, r->energy_j, r->power_w,
+		        sp <= s->o->stability ? ", stable" : "");
 		if (sp <= s->o->stability) {
 			r->stable = 1;
 			break;
@@ -358,10 +443,11 @@ static int measure(struct sweep *s, uint64_t f, int b, double idle_w, struct lv_
 	}
 	if (rc == LV_OK && !r->stable)
 		fprintf(stderr,
-		        "loudva profile run: %llu Hz batch %d: latencies did not settle within "
+		        "loudva profile run: %s%s%llu Hz batch %d: latencies did not settle within "
 		        "%g%% after %d windows; keeping the last\n",
-		        (unsigned long long)f, b, s->o->stability * 100, r->windows);
-	if (rc == LV_OK)
+		        sweep ? "" : lv_wire_name(wire), sweep ? "" : " ", (unsigned long long)f, b,
+		        s->o->stability * 100, r->windows);
+	if (rc == LV_OK && sweep)
 		rc = lv_prof_append_samples(s->samples, smp, n_smp, why);
 	free(smp);
 	free(means);
@@ -414,7 +500,7 @@ static int sweep_all(struct sweep *s, char **why)
 			}
 			struct lv_prof_result r;
 			if (rc == LV_OK)
-				rc = measure(s, f, b, idle_w, &r, why);
+				rc = measure(s, LV_WIRE_FP32, f, b, idle_w, &r, why);
 			if (rc == LV_ESTATE)
 				return rc;
 			if (rc != LV_OK) {
@@ -437,13 +523,172 @@ static int sweep_all(struct sweep *s, char **why)
 	return LV_OK;
 }
 
+/* ---- the wire formats' preprocessing term (method: model/profile_prep.c) ---------- */
+
+/* Pins f and reads the idle power there. */
+static int prep_pin(struct sweep *s, uint64_t f, double *idle_w, char **why)
+{
+	fprintf(stderr, "loudva profile run: %s: pinning %llu Hz\n", s->o->device,
+	        (unsigned long long)f);
+	int rc = lv_prof_http_pin(s->http, f, s->base->clock_change_delay_s + 10.0, why);
+	return rc == LV_OK ? idle_power(s, idle_w, why) : rc;
+}
+
+/* Which formats' ensembles the device's Triton serves (ready); the others are said. */
+static int prep_served(struct sweep *s, int *served)
+{
+	int any = 0;
+	for (int w = LV_WIRE_UINT8; w < LV_WIRE_COUNT; w++) {
+		char *path = lv_xasprintf("/v2/models/%s/ready", s->model_name[w]);
+		char *e = NULL, said[32];
+		served[w] = lv_prof_http_get(s->http, 1, path, NULL, &e) == LV_OK;
+		long st = lv_prof_http_status(s->http);
+		snprintf(said, sizeof(said), "HTTP %ld", st);
+		if (!served[w])
+			fprintf(stderr,
+			        "loudva profile run: %s: the device's Triton does not serve %s "
+			        "(%s): its preprocessing is not measured; the profile keeps %s\n",
+			        lv_wire_name((enum lv_wire)w), s->model_name[w], st ? said : e,
+			        s->base->preprocess[w].measured ? "the term it had"
+			                                        : "the estimate");
+		any |= served[w];
+		free(e);
+		free(path);
+	}
+	return any;
+}
+
+/* What the fit takes of a measured point. */
+static struct lv_prep_point prep_point(const struct lv_prof_result *r)
+{
+	return (struct lv_prep_point){ .batch = r->batch,
+		                       .server_s = r->compute_s,
+		                       .energy_j = r->energy_j,
+		                       .window_s =
+		                           r->throughput > 0 ? r->batch / r->throughput : NAN,
+		                       .idle_w = r->idle_w };
+}
+
+/* One clock's fit of format w, said; 1 when it gave a term. */
+static int prep_fit_one(struct sweep *s, enum lv_wire w, const struct lv_prof_result *ref,
+                        const struct lv_prof_result *fmt, struct lv_prep_fit *fit)
+{
+	char *e = NULL;
+	const char *name = lv_wire_name(w);
+	struct lv_prep_point rp[2] = { prep_point(&ref[0]), prep_point(&ref[1]) };
+	struct lv_prep_point fp[2] = { prep_point(&fmt[0]), prep_point(&fmt[1]) };
+	if (lv_prep_fit(rp, fp, fit, &e) != LV_OK) {
+		fprintf(stderr, "loudva profile run: %s at %llu Hz: not measured: %s\n", name,
+		        (unsigned long long)ref[0].freq_hz, e);
+		free(e);
+		s->prep_failed = 1;
+		return 0;
+	}
+	fprintf(stderr,
+	        "loudva profile run: %s at %llu Hz: %.5f s and %.5f J per frame (batches %d and "
+	        "%d; %+.5f s, %+.5f J per request beside it)\n",
+	        name, (unsigned long long)ref[0].freq_hz, fit->raw_latency_s, fit->raw_energy_j,
+	        ref[0].batch, ref[1].batch, fit->intercept_s, fit->intercept_j);
+	if (fit->clamped)
+		fprintf(stderr,
+		        "loudva profile run: warning: %s at %llu Hz: a slope is not positive "
+		        "(the format measured no slower or no costlier per frame than fp32: noise "
+		        "above the term); taken as 0\n",
+		        name, (unsigned long long)ref[0].freq_hz);
+	for (int i = 0; i < 2; i++)
+		if (!ref[i].stable || !fmt[i].stable)
+			fprintf(
+			    stderr,
+			    "loudva profile run: warning: %s at %llu Hz batch %d: the windows did "
+			    "not settle; the term rests on unsettled figures\n",
+			    name, (unsigned long long)ref[0].freq_hz, ref[i].batch);
+	return 1;
+}
+
+/*
+ * Measures the term of every served format at each --preprocess-freqs clock
+ * from the sweep's smallest and largest batch, into s->pre. LV_OK (terms
+ * that could not be fitted are said and leave s->prep_failed), LV_ESTATE
+ * when interrupted, LV_EIO when the device stops answering.
+ */
+static int preprocess_all(struct sweep *s, char **why)
+{
+	int served[LV_WIRE_COUNT] = { 0 }, b[2] = { s->batches[0], s->batches[0] };
+	if (s->o->no_prep) {
+		fprintf(stderr,
+		        "loudva profile run: preprocessing not measured (--no-preprocess)\n");
+		return LV_OK;
+	}
+	for (size_t i = 1; i < s->n_batches; i++) {
+		b[0] = s->batches[i] < b[0] ? s->batches[i] : b[0];
+		b[1] = s->batches[i] > b[1] ? s->batches[i] : b[1];
+	}
+	if (b[0] == b[1]) {
+		fprintf(stderr,
+		        "loudva profile run: preprocessing not measured: its per-frame term is a "
+		        "slope over batch size, and --batches has one size (give two or more)\n");
+		return LV_OK;
+	}
+	if (!prep_served(s, served))
+		return LV_OK;
+	double sum_l[LV_WIRE_COUNT] = { 0 }, sum_e[LV_WIRE_COUNT] = { 0 };
+	int n_fit[LV_WIRE_COUNT] = { 0 }, rc = LV_OK;
+	s->prep_phase = 1;
+	for (size_t fi = 0; fi < s->n_prep_freqs && rc == LV_OK; fi++) {
+		uint64_t f = s->prep_freqs[fi];
+		double idle_w = NAN;
+		struct lv_prof_result ref[2], fmt[2];
+		rc = prep_pin(s, f, &idle_w, why);
+		/* fp32: the sweep's own point where it has the device's time, else now. */
+		for (int i = 0; i < 2 && rc == LV_OK; i++) {
+			const struct lv_prof_result *d = find_done(s, f, b[i]);
+			if (d && isfinite(d->compute_s) && isfinite(d->idle_w))
+				ref[i] = *d;
+			else
+				rc = measure(s, LV_WIRE_FP32, f, b[i], idle_w, &ref[i], why);
+		}
+		for (int w = LV_WIRE_UINT8; w < LV_WIRE_COUNT && rc == LV_OK; w++) {
+			if (!served[w])
+				continue;
+			for (int i = 0; i < 2 && rc == LV_OK; i++)
+				rc = measure(s, (enum lv_wire)w, f, b[i], idle_w, &fmt[i], why);
+			struct lv_prep_fit fit;
+			if (rc == LV_OK && prep_fit_one(s, (enum lv_wire)w, ref, fmt, &fit)) {
+				sum_l[w] += fit.latency_s;
+				sum_e[w] += fit.energy_j;
+				n_fit[w]++;
+			}
+		}
+	}
+	s->prep_phase = 0;
+	if (rc != LV_OK)
+		return rc;
+	for (int w = LV_WIRE_UINT8; w < LV_WIRE_COUNT; w++) {
+		if (!n_fit[w])
+			continue;
+		double el = 0, ee = 0;
+		struct lv_profile unmeasured = *s->base;
+		unmeasured.preprocess[w].measured = 0;
+		lv_profile_preprocess(&unmeasured, (enum lv_wire)w, &el, &ee, NULL);
+		s->pre[w] = (struct lv_preprocess){ .measured = 1,
+			                            .latency_s = sum_l[w] / n_fit[w],
+			                            .energy_j = sum_e[w] / n_fit[w] };
+		fprintf(stderr,
+		        "loudva profile run: %s: preprocessing %.5f s and %.5f J per frame (mean "
+		        "over %d clock%s; the estimate: %.5f s and %.5f J)\n",
+		        lv_wire_name((enum lv_wire)w), s->pre[w].latency_s, s->pre[w].energy_j,
+		        n_fit[w], n_fit[w] == 1 ? "" : "s", el, ee);
+	}
+	return LV_OK;
+}
+
 /* Writes the outputs after the sweep ended with rc; returns the exit status. */
 static int finish(struct sweep *s, const char *out, int rc, const char *err)
 {
 	char *why = NULL;
 	int complete = rc == LV_OK;
 	int wrc = s->n_done || complete ? lv_prof_write_profile(out, s->base, s->o->device, s->done,
-	                                                        s->n_done, complete, &why)
+	                                                        s->n_done, complete, s->pre, &why)
 	                                : LV_OK;
 	if (wrc == LV_OK && complete)
 		wrc = lv_prof_write_csv(out, s->done, s->n_done, &why);
@@ -462,6 +707,11 @@ static int finish(struct sweep *s, const char *out, int rc, const char *err)
 		    "the predictor retrains on its next use (`loudva predictor eval` then shows "
 		    "its errors)\n",
 		    out, s->base->kind);
+		if (s->prep_failed) {
+			fprintf(stderr, "loudva profile run: a preprocessing term could not be "
+			                "measured (above); the profile keeps the one it had\n");
+			return LV_EXIT_FAIL;
+		}
 		return LV_EXIT_OK;
 	}
 	if (rc == LV_ESTATE) {
@@ -479,6 +729,37 @@ static int finish(struct sweep *s, const char *out, int rc, const char *err)
 	return LV_EXIT_FAIL;
 }
 
+/*
+ * The model (the controller's default, live.h) and one camera frame in every
+ * format, made as the controller makes them: a synthetic CAM_W × CAM_H
+ * picture, JPEG at quality 90 with 4:2:0 chroma (what cameras send), then
+ * decoded and resized to the model's input as fp32 and as uint8 pixels.
+ */
+static int prepare_frames(struct sweep *s, char **why)
+{
+	struct lv_live_config lc;
+	lv_live_config_default(&lc);
+	s->model = lc.model;
+	for (int w = 0; w < LV_WIRE_COUNT; w++)
+		s->model_name[w] = w == LV_WIRE_FP32 ? lv_xstrdup(s->model.name)
+		                                     : lv_xasprintf("%s_%s", s->model.name,
+		                                                    lv_wire_name((enum lv_wire)w));
+	size_t px = lv_model_input_floats(&s->model);
+	uint8_t *rgb = lv_xmalloc((size_t)CAM_W * CAM_H * 3);
+	lv_image_synth(rgb, CAM_W, CAM_H, 7);
+	s->frame[LV_WIRE_JPEG] =
+	    lv_image_encode_jpeg(rgb, CAM_W, CAM_H, 90, 1, &s->frame_len[LV_WIRE_JPEG], why);
+	free(rgb);
+	if (!s->frame[LV_WIRE_JPEG])
+		return LV_EINVAL;
+	s->frame_len[LV_WIRE_FP32] = px * sizeof(float);
+	s->frame_len[LV_WIRE_UINT8] = px;
+	s->frame[LV_WIRE_FP32] = lv_xmalloc(s->frame_len[LV_WIRE_FP32]);
+	s->frame[LV_WIRE_UINT8] = lv_xmalloc(s->frame_len[LV_WIRE_UINT8]);
+	return lv_image_prepare(s->frame[LV_WIRE_JPEG], s->frame_len[LV_WIRE_JPEG], &s->model,
+	                        s->frame[LV_WIRE_FP32], s->frame[LV_WIRE_UINT8], why);
+}
+
 int lv_cmd_profile_run(int argc, char **argv)
 {
 	struct opts o;
@@ -490,7 +771,9 @@ int lv_cmd_profile_run(int argc, char **argv)
 	char *token = NULL, *why = NULL, *out = NULL;
 	struct sweep s = { .o = &o };
 	int idx = -1;
-	if (check_freqs_syntax(o.freqs, &why) != LV_OK) { /* before any agent is started */
+	if (check_freqs_syntax("freqs", o.freqs, 1, &why) != LV_OK ||
+	    (o.prep_freqs && check_freqs_syntax("preprocess-freqs", o.prep_freqs, 0, &why) !=
+	                         LV_OK)) { /* before any agent is started */
 		fprintf(stderr, "loudva profile run: %s\n", why);
 		free(why);
 		return LV_EXIT_USAGE;
@@ -508,10 +791,14 @@ int lv_cmd_profile_run(int argc, char **argv)
 		lv_fail(&why, LV_EINVAL, "device %s has no agent URL", o.device);
 		goto out;
 	}
-	if (parse_freqs(&s, &why) || parse_batches(&s, &why)) {
+	if (parse_freqs(&s, &why) || parse_batches(&s, &why) ||
+	    (o.prep_freqs && resolve_freqs(s.base, "preprocess-freqs", o.prep_freqs, s.prep_freqs,
+	                                   &s.n_prep_freqs, &why))) {
 		rc = LV_EXIT_USAGE;
 		goto out;
 	}
+	if (!o.prep_freqs)
+		s.prep_freqs[s.n_prep_freqs++] = s.base->freqs_hz[s.base->n_freqs - 1];
 	out = o.out ? lv_xstrdup(o.out) : lv_xasprintf("profile-%s.json", o.device);
 	s.partial = lv_xasprintf("%s.partial.json", out);
 	s.samples = lv_xasprintf("%s.samples.csv", out);
@@ -526,18 +813,27 @@ int lv_cmd_profile_run(int argc, char **argv)
 		unlink(s.partial);
 		unlink(s.samples);
 	}
-	uint8_t *rgb = lv_xmalloc((size_t)IMG_SIDE * IMG_SIDE * 3);
-	lv_image_synth(rgb, IMG_SIDE, IMG_SIDE, 7);
-	s.frame = lv_xmalloc((size_t)IMG_SIDE * IMG_SIDE * 3 * sizeof(float));
-	for (size_t i = 0; i < (size_t)IMG_SIDE * IMG_SIDE * 3; i++)
-		s.frame[i] = (float)(rgb[i] / 127.5 - 1.0);
-	free(rgb);
-	s.http = lv_prof_http_new(d->agent_url, d->triton_url, token, d->ca_file, MODEL);
+	if (prepare_frames(&s, &why) != LV_OK) {
+		rc = LV_EXIT_FAIL;
+		goto out;
+	}
+	s.http = lv_prof_http_new(d->agent_url, d->triton_url, token, d->ca_file, s.model.name);
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	int srun = sweep_all(&s, &why);
+	if (srun == LV_OK) {
+		srun = preprocess_all(&s, &why);
+		if (srun == LV_EIO) {
+			char *w =
+			    lv_xasprintf("device %s stopped answering while its preprocessing "
+			                 "was measured: %s",
+			                 o.device, why ? why : "error");
+			free(why);
+			why = w;
+		}
+	}
 	char *rwhy = NULL;
 	if (lv_prof_http_release(s.http, &rwhy) != LV_OK)
 		fprintf(stderr, "loudva profile run: warning: could not release the clock: %s\n",
@@ -553,7 +849,10 @@ out:
 	lv_launcher_stop(l);
 	lv_cluster_free(c);
 	curl_global_cleanup();
-	free(s.frame);
+	for (int w = 0; w < LV_WIRE_COUNT; w++) {
+		free(s.frame[w]);
+		free(s.model_name[w]);
+	}
 	free(s.done);
 	free(s.partial);
 	free(s.samples);

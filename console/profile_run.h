@@ -14,6 +14,7 @@
 #include "opts.h"
 
 struct lv_profile;
+struct lv_preprocess;
 
 /* One device's agent and Triton, over libcurl (profile_http.c). */
 struct lv_prof_http;
@@ -38,12 +39,20 @@ int lv_prof_http_release(struct lv_prof_http *h, char **why);
 /* The agent's cumulative energy (J) and power now (W). */
 int lv_prof_http_telemetry(struct lv_prof_http *h, double *energy_j, double *power_w, char **why);
 /*
- * One inference request with a prebuilt body (json_len bytes of header then
- * the tensors); its client-side latency and the server's reported compute_s
- * (NAN when absent).
+ * One inference request of `model` (NULL: the one given at creation) with a
+ * prebuilt body (json_len bytes of header then the tensors); its
+ * client-side latency and the server's reported compute_s (NAN when absent:
+ * only the emulated agent reports it).
  */
-int lv_prof_http_infer(struct lv_prof_http *h, const char *body, size_t body_len, size_t json_len,
-                       double *latency_s, double *compute_s, char **why);
+int lv_prof_http_infer(struct lv_prof_http *h, const char *model, const char *body, size_t body_len,
+                       size_t json_len, double *latency_s, double *compute_s, char **why);
+/*
+ * Triton's statistics of `model` (the statistics extension): its successful
+ * requests so far and their total duration in the server, ns (from receipt
+ * to answer: no network). 0, or LV_EIO naming the URL.
+ */
+int lv_prof_http_stats(struct lv_prof_http *h, const char *model, double *count, double *ns,
+                       char **why);
 
 /* One measured (clock, batch) point with its side figures. */
 struct lv_prof_result {
@@ -75,10 +84,13 @@ int lv_prof_read_partial(const char *path, const char *device, struct lv_prof_re
                          size_t *n, char **why);
 /*
  * The profile: base with the measured points replacing (or adding to) its
- * own and idle power at the swept clocks; `complete` selects the source note.
+ * own and idle power at the swept clocks, and the preprocessing terms of
+ * pre[LV_WIRE_COUNT] that are `measured` (pre may be NULL); `complete`
+ * selects the source note.
  */
 int lv_prof_write_profile(const char *path, const struct lv_profile *base, const char *device,
-                          const struct lv_prof_result *r, size_t n, int complete, char **why);
+                          const struct lv_prof_result *r, size_t n, int complete,
+                          const struct lv_preprocess *pre, char **why);
 /* The perf_analyzer-style CSV and the raw samples. */
 int lv_prof_write_csv(const char *path, const struct lv_prof_result *r, size_t n, char **why);
 int lv_prof_append_samples(const char *path, const struct lv_prof_sample *s, size_t n, char **why);

@@ -48,6 +48,14 @@ static void show_twin(const struct lv_profile *p)
 	       "down to %.6g MHz\n",
 	       g->ramp_busy_s, g->hold_s, g->descent_s,
 	       (double)(g->floor_hz ? g->floor_hz : p->freqs_hz[0]) / 1e6);
+	for (int w = LV_WIRE_UINT8; w < LV_WIRE_COUNT; w++) {
+		double l = 0, e = 0;
+		int measured = 0;
+		lv_profile_preprocess(p, (enum lv_wire)w, &l, &e, &measured);
+		printf("preprocessing on the device, %s: %.2f ms and %.4f J per frame (%s)\n",
+		       lv_wire_name((enum lv_wire)w), l * 1e3, e,
+		       measured ? "measured by loudva profile run" : "estimate, not measured");
+	}
 }
 
 static void show_head(const struct lv_profile *p)

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/wire.h"
 #include "base/util.h"
 
 /*
@@ -136,8 +137,7 @@ int live_infer_build(struct lv_live *lv, struct xfer *x, const struct lv_action 
 				return LV_EINVAL;
 			}
 			x->frame_len[i] = 4 + len;
-			for (int k = 0; k < 4; k++) /* little-endian, as KServe's BYTES */
-				x->prefix[i][k] = (unsigned char)(len >> (8 * k));
+			lv_wire_bytes_prefix(x->prefix[i], (uint32_t)len);
 		}
 	}
 	return LV_OK;
@@ -152,15 +152,11 @@ void live_infer_header(struct lv_live *lv, struct xfer *x)
 {
 	const struct lv_model_info *m = &lv->cfg.model;
 	size_t data = (size_t)x->batch * x->frame_bytes;
-	char params[160], shape[64];
+	char params[160];
 	if (x->frame_len) {
 		data = 0;
 		for (int i = 0; i < x->batch; i++)
 			data += x->frame_len[i];
-		snprintf(shape, sizeof(shape), "%d,1", x->batch);
-	} else {
-		snprintf(shape, sizeof(shape), "%d,%d,%d,%d", x->batch, m->height, m->width,
-		         m->channels);
 	}
 	if (x->region)
 		snprintf(params, sizeof(params),
@@ -170,12 +166,7 @@ void live_infer_header(struct lv_live *lv, struct xfer *x)
 	else
 		snprintf(params, sizeof(params), "\"binary_data_size\":%zu", data);
 	free(x->body_json);
-	x->body_json =
-	    lv_xasprintf("{\"inputs\":[{\"name\":\"%s\",\"shape\":[%s],\"datatype\":\"%s\","
-	                 "\"parameters\":{%s}}],"
-	                 "\"outputs\":[{\"name\":\"%s\",\"parameters\":{\"binary_data\":true}}]}",
-	                 x->wire == LV_WIRE_FP32 ? m->input : LV_WIRE_INPUT, shape,
-	                 lv_wire_datatype(x->wire), params, m->output);
+	x->body_json = lv_wire_infer_header(x->wire, m, x->batch, params);
 	x->json_len = strlen(x->body_json);
 	x->data_bytes = data;
 	x->body_len = x->json_len + (x->region ? 0 : data);

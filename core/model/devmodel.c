@@ -39,11 +39,17 @@ static uint64_t freq_of(const struct lv_devmodel *d, size_t fi)
 	return d->kind->profile->freqs_hz[fi];
 }
 
+/* The cost grid of the batch in progress. */
+static const struct lv_devmodel_kind *cur_costs(const struct lv_devmodel *d)
+{
+	return d->cur.costs ? d->cur.costs : d->kind;
+}
+
 static void set_power(struct lv_devmodel *d)
 {
 	const struct lv_profile *p = d->kind->profile;
 	if (d->phase == LV_DM_RUNNING)
-		d->power_w = lv_devmodel_kind_power(d->kind, d->fi, d->cur.batch);
+		d->power_w = lv_devmodel_kind_power(cur_costs(d), d->fi, d->cur.batch);
 	else if (d->cold && d->fi == 0 && p->cold_idle_w > 0)
 		d->power_w = p->cold_idle_w; /* GPU still power gated: no inference yet */
 	else
@@ -166,8 +172,8 @@ static void gov_count(struct lv_devmodel *d, double t)
 static void gov_move(struct lv_devmodel *d, double t, size_t fi)
 {
 	if (running(d)) {
-		double old_l = lv_devmodel_kind_latency(d->kind, d->fi, d->cur.batch);
-		double new_l = lv_devmodel_kind_latency(d->kind, fi, d->cur.batch);
+		double old_l = lv_devmodel_kind_latency(cur_costs(d), d->fi, d->cur.batch);
+		double new_l = lv_devmodel_kind_latency(cur_costs(d), fi, d->cur.batch);
 		d->phase_end_s = t + (d->phase_end_s - t) * (new_l / old_l);
 	}
 	d->fi = fi;
@@ -306,8 +312,9 @@ static void start_next(struct lv_devmodel *d, double t)
 			if (d->cold)
 				d->warm_at_s = t;
 			d->cold = 0;
-			d->phase_end_s = later(
-			    t, lv_devmodel_kind_latency(d->kind, d->fi, j.batch) * d->cur_noise);
+			d->phase_end_s = later(t, lv_devmodel_kind_latency(
+			                              j.costs ? j.costs : d->kind, d->fi, j.batch) *
+			                              d->cur_noise);
 			d->gov_mark_s = t;
 		}
 		d->cur = j;
@@ -407,6 +414,14 @@ static void queue_clock(struct lv_devmodel *d, int fi)
 int lv_devmodel_submit(struct lv_devmodel *d, double now, uint64_t batch_id, int batch,
                        uint64_t freq_hz)
 {
+	return lv_devmodel_submit_costs(d, now, batch_id, batch, freq_hz, NULL);
+}
+
+int lv_devmodel_submit_costs(struct lv_devmodel *d, double now, uint64_t batch_id, int batch,
+                             uint64_t freq_hz, const struct lv_devmodel_kind *costs)
+{
+	assert(!costs ||
+	       (costs->profile == d->kind->profile && costs->n_freqs == d->kind->n_freqs));
 	assert(batch_id > 0 && batch >= 1);
 	assert(lv_devmodel_next_s(d) > now);
 	int fi = freq_hz ? freq_index(d, freq_hz) : 0;
@@ -416,7 +431,7 @@ int lv_devmodel_submit(struct lv_devmodel *d, double now, uint64_t batch_id, int
 	if (freq_hz)
 		queue_clock(d, fi);
 	struct lv_devmodel_job j = {
-		.batch_id = batch_id, .batch = batch, .fi = -1, .submit_s = now
+		.batch_id = batch_id, .batch = batch, .fi = -1, .submit_s = now, .costs = costs
 	};
 	fifo_push(d, &j);
 	if (d->phase == LV_DM_IDLE)

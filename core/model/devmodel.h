@@ -170,6 +170,7 @@ struct lv_devmodel_job {
 	int batch;
 	int fi; /* clock change: target index; batch: unused */
 	double submit_s;
+	const struct lv_devmodel_kind *costs; /* batch: its cost grid; NULL: the device's kind's */
 };
 
 enum lv_devmodel_phase {
@@ -262,6 +263,16 @@ int lv_devmodel_advance(struct lv_devmodel *d, double until, struct lv_devmodel_
  */
 int lv_devmodel_submit(struct lv_devmodel *d, double now, uint64_t batch_id, int batch,
                        uint64_t freq_hz);
+
+/*
+ * The same, the batch running on the cost grid `costs` (borrowed until the
+ * batch ends) instead of the device's kind's: a grid built from the same
+ * profile (same clocks and governor) with other costs — the emulated agent's
+ * models of other wire formats, whose batches also pay their on-device
+ * preprocessing (profile.h). NULL: the kind's.
+ */
+int lv_devmodel_submit_costs(struct lv_devmodel *d, double now, uint64_t batch_id, int batch,
+                             uint64_t freq_hz, const struct lv_devmodel_kind *costs);
 
 /* Queues a clock change to freq_hz at now (see above). LV_EINVAL on an unknown clock. */
 int lv_devmodel_set_clock(struct lv_devmodel *d, double now, uint64_t freq_hz);

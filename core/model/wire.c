@@ -5,7 +5,11 @@
  */
 #include "wire.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include "model_config.h"
+#include "base/util.h"
 
 static const char *const names[LV_WIRE_COUNT] = { "fp32", "uint8", "jpeg" };
 static const char *const datatypes[LV_WIRE_COUNT] = { "FP32", "UINT8", "BYTES" };
@@ -36,4 +40,21 @@ size_t lv_wire_frame_bytes(enum lv_wire w, size_t elements, size_t jpeg_bytes)
 	case LV_WIRE_FP32:
 	default: return elements * 4;
 	}
+}
+
+char *lv_wire_infer_header(enum lv_wire w, const struct lv_model_info *m, int batch,
+                           const char *input_params)
+{
+	char shape[64];
+	if (w == LV_WIRE_JPEG)
+		snprintf(shape, sizeof(shape), "%d,1", batch);
+	else
+		snprintf(shape, sizeof(shape), "%d,%d,%d,%d", batch, m->height, m->width,
+		         m->channels);
+	return lv_xasprintf(
+	    "{\"inputs\":[{\"name\":\"%s\",\"shape\":[%s],\"datatype\":\"%s\","
+	    "\"parameters\":{%s}}],"
+	    "\"outputs\":[{\"name\":\"%s\",\"parameters\":{\"binary_data\":true}}]}",
+	    w == LV_WIRE_FP32 ? m->input : LV_WIRE_INPUT, shape, lv_wire_datatype(w), input_params,
+	    m->output);
 }

@@ -18,6 +18,9 @@
 #define LV_WIRE_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+struct lv_model_info;
 
 enum lv_wire {
 	LV_WIRE_FP32 = 0, /* the default: what every device took before formats existed */
@@ -49,5 +52,25 @@ const char *lv_wire_datatype(enum lv_wire w);
  * model of the link uses the typical camera frame's).
  */
 size_t lv_wire_frame_bytes(enum lv_wire w, size_t elements, size_t jpeg_bytes);
+
+/*
+ * The JSON header of a KServe v2 infer request (binary tensor extension) of
+ * `batch` frames of model m in format w: the model's own input for fp32,
+ * the ensembles' LV_WIRE_INPUT otherwise, shaped [b, H, W, C] (jpeg: [b, 1],
+ * one BYTES element per frame), its datatype lv_wire_datatype(w) and the
+ * parameters `input_params` (the members, e.g. "\"binary_data_size\":N" or a
+ * shared-memory region's); the model's output asked for as binary data. The
+ * live dispatcher and `loudva profile run` build their requests with it.
+ * Caller frees.
+ */
+char *lv_wire_infer_header(enum lv_wire w, const struct lv_model_info *m, int batch,
+                           const char *input_params);
+
+/* KServe's BYTES encoding: an element's length as 4 little-endian bytes before it. */
+static inline void lv_wire_bytes_prefix(unsigned char out[4], uint32_t len)
+{
+	for (int k = 0; k < 4; k++)
+		out[k] = (unsigned char)(len >> (8 * k));
+}
 
 #endif

@@ -28,12 +28,14 @@ static double least_idle_w(const struct lv_profile *p)
 	return m;
 }
 
-static int kind_used(const struct lv_cluster *c, size_t k)
+/* Whether device i is the first of the cluster to run on its truth table. */
+static int first_on_table(const struct lv_cluster *c, size_t i)
 {
-	for (size_t i = 0; i < c->n_devices; i++)
-		if (c->devices[i].kind == (int)k)
-			return 1;
-	return 0;
+	const struct lv_cost_table *t = lv_device_truth(c, &c->devices[i]);
+	for (size_t j = 0; j < i; j++)
+		if (lv_device_truth(c, &c->devices[j]) == t)
+			return 0;
+	return 1;
 }
 
 int lv_energy_bound(const struct lv_cluster *c, uint64_t frames, double window_s,
@@ -46,13 +48,18 @@ int lv_energy_bound(const struct lv_cluster *c, uint64_t frames, double window_s
 	out->marginal_kind = -1;
 	for (size_t i = 0; i < c->n_devices; i++)
 		out->idle_w += least_idle_w(lv_device_profile(c, &c->devices[i]));
-	for (size_t k = 0; k < c->n_kinds; k++) {
-		const struct lv_profile *p = c->kinds[k].profile;
-		const struct lv_cost_table *t = c->kinds[k].truth; /* physics, not belief */
-		if (!kind_used(c, k))
-			continue; /* no device can run it */
+	/*
+	 * Every table a device runs on, once: its kind's, or its own when its wire
+	 * format preprocesses on the board (the kind's plus b times the term).
+	 */
+	for (size_t i = 0; i < c->n_devices; i++) {
+		const struct lv_device *d = &c->devices[i];
+		const struct lv_profile *p = lv_device_profile(c, d);
+		const struct lv_cost_table *t = lv_device_truth(c, d); /* physics, not belief */
 		if (!t)
 			return lv_fail(why, LV_EINVAL, "%s: no cost table built", p->kind);
+		if (!first_on_table(c, i))
+			continue;
 		double idle = least_idle_w(p);
 		int any = 0;
 		for (size_t fi = 0; fi < t->n_freqs; fi++) {
@@ -65,7 +72,7 @@ int lv_energy_bound(const struct lv_cluster *c, uint64_t frames, double window_s
 				    b;
 				if (m < out->marginal_j) {
 					out->marginal_j = m;
-					out->marginal_kind = (int)k;
+					out->marginal_kind = d->kind;
 					out->marginal_freq_hz = t->freqs_hz[fi];
 					out->marginal_batch = b;
 				}

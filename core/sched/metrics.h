@@ -16,12 +16,17 @@
  * Energy lower bound. No schedule can spend less than
  *     E_bound = window_s · Σ_devices P_idle_min(kind)  +  frames · m*
  * with P_idle_min(kind) the kind's least idle power over its clocks and
- *     m* = min over kinds k (with a device), clocks f, batches 1 <= b <= max_batch(k) of
- *          (E_k(f,b) - P_idle_min(k) · L_k(f,b)) / b
- * over the cells of the kinds' truth tables (cluster.h: measured points, the
- * tables the emulated devices run on, whatever the scheduler's mode) that
- * the device model may use
- * (lv_devmodel_cell_usable): a device draws at least P_idle_min all the time,
+ *     m* = min over devices d, clocks f, batches 1 <= b <= max_batch(k) of
+ *          (E_d(f,b) - P_idle_min(k) · L_d(f,b)) / b
+ * (k the device's kind) over the cells of the devices' truth tables
+ * (cluster.h: measured points, the tables the emulated devices run on,
+ * whatever the scheduler's mode) that the device model may use
+ * (lv_devmodel_cell_usable). A device's table is its kind's, plus, when its
+ * wire format preprocesses on the board (uint8, jpeg), b times the format's
+ * per-frame term (profile.h: l, e): E_d = E_k + b·e, L_d = L_k + b·l, so such
+ * a device's marginal is its kind's plus e - P_idle_min·l (the idle share of
+ * the preprocessing time is already in the idle floor). A device draws at
+ * least P_idle_min all the time,
  * and a batch adds at least b·m* on top of that for the time it runs. The
  * device model's borrowed cells (devmodel.h) have the marginal energy of a
  * real one, so the bound holds for every noise-free simulated run. (With

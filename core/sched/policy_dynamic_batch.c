@@ -17,14 +17,18 @@
  * none can, the first free device is the one that waits by 3.
  * With max_queue_delay 0 (Triton's default) nothing ever waits.
  *
- * Preferred sizes (Triton's preferred_batch_size), per device kind:
- * preferred=N gives every kind the one size min(N, M); preferred=0 (the
- * default) takes them from the kind's cost table, as an operator reads them
- * off perf_analyzer: every batch b in 1..M whose throughput b / L(top, b)
- * at the kind's top clock (where the governor holds a busy GPU) is at least
- * preferred_frac of the best such throughput. A kind whose table has no
- * usable cell at the top clock gets none, which is Triton's default: full
- * batches, or whatever is queued once the delay is over.
+ * Preferred sizes (Triton's preferred_batch_size), per device:
+ * preferred=N gives every device the one size min(N, M); preferred=0 (the
+ * default) takes them from the device's cost table, as an operator reads
+ * them off perf_analyzer run against that device's model: every batch b in
+ * 1..M whose throughput b / L(top, b) at the kind's top clock (where the
+ * governor holds a busy GPU) is at least preferred_frac of the best such
+ * throughput. The device's table is its kind's, plus b · l for a batch of b
+ * when its wire format preprocesses on the board (uint8, jpeg: the
+ * ensemble's per-frame term l, profile.h), which evens out the throughputs
+ * and so can prefer smaller batches. A device whose table has no usable cell
+ * at the top clock gets none, which is Triton's default: full batches, or
+ * whatever is queued once the delay is over.
  *
  * Queue policy (Triton's default_queue_policy). timeout > 0 gives every
  * frame a time-out that long from its arrival (default_timeout_microseconds;
@@ -57,6 +61,7 @@
  */
 #include "policy.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -93,8 +98,8 @@ static const struct lv_param_spec dynamic_batch_params[P_COUNT] = {
 struct dynamic_batch {
 	struct lv_rotation rot;
 	double p[P_COUNT];
-	size_t n_kinds;
-	int **pref; /* per kind: pref[k][b] != 0 when b (1..max batch) is preferred */
+	size_t n_devices;
+	int **pref; /* per device: pref[i][b] != 0 when b (1..max batch) is preferred */
 };
 
 static void dynamic_batch_destroy(void *state)
@@ -102,23 +107,23 @@ static void dynamic_batch_destroy(void *state)
 	struct dynamic_batch *s = state;
 	if (!s)
 		return;
-	for (size_t k = 0; k < s->n_kinds; k++)
-		free(s->pref[k]);
+	for (size_t i = 0; i < s->n_devices; i++)
+		free(s->pref[i]);
 	free(s->pref);
 	free(s);
 }
 
-/* Marks kind k's preferred sizes (see the header comment). */
-static void preferred_sizes(const struct dynamic_batch *s, const struct lv_kind *kind, int *pref)
+/* Marks device d's preferred sizes (see the header comment). */
+static void preferred_sizes(const struct dynamic_batch *s, const struct lv_cluster *c,
+                            const struct lv_device *d, int *pref)
 {
-	const struct lv_profile *prof = kind->profile;
-	int m = prof->max_batch;
+	int m = lv_device_profile(c, d)->max_batch;
 	if (s->p[P_PREFERRED] > 0) {
 		int n = (int)s->p[P_PREFERRED];
 		pref[n < m ? n : m] = 1;
 		return;
 	}
-	const struct lv_cost_table *t = kind->cost;
+	const struct lv_cost_table *t = lv_device_cost(c, d);
 	if (!t || t->n_freqs == 0)
 		return;
 	size_t top = t->n_freqs - 1;
@@ -144,11 +149,13 @@ static int dynamic_batch_create(const double *params, const struct lv_cluster *c
 	lv_rotation_init(&s->rot, 0.0, LV_ROTATION_AVAILABLE, 0);
 	for (size_t i = 0; i < P_COUNT; i++)
 		s->p[i] = params[i];
-	s->n_kinds = c->n_kinds;
-	s->pref = lv_xcalloc(c->n_kinds ? c->n_kinds : 1, sizeof(*s->pref));
-	for (size_t k = 0; k < c->n_kinds; k++) {
-		s->pref[k] = lv_xcalloc((size_t)c->kinds[k].profile->max_batch + 1, sizeof(int));
-		preferred_sizes(s, &c->kinds[k], s->pref[k]);
+	s->n_devices = c->n_devices;
+	s->pref = lv_xcalloc(c->n_devices ? c->n_devices : 1, sizeof(*s->pref));
+	for (size_t i = 0; i < c->n_devices; i++) {
+		const struct lv_device *d = &c->devices[i];
+		s->pref[i] =
+		    lv_xcalloc((size_t)lv_device_profile(c, d)->max_batch + 1, sizeof(int));
+		preferred_sizes(s, c, d, s->pref[i]);
 	}
 	*state = s;
 	return LV_OK;
@@ -162,7 +169,8 @@ static int batch_now(const struct dynamic_batch *s, const struct lv_view *v, int
 	int cap = lv_policy_batch_cap(v, i);
 	if (cap == m)
 		return m;
-	const int *pref = s->pref[dev->kind];
+	assert((size_t)i < s->n_devices); /* a policy is made for one cluster */
+	const int *pref = s->pref[i];
 	int p = cap;
 	while (p > 0 && !pref[p])
 		p--;
@@ -245,7 +253,7 @@ static void dynamic_batch_decide(void *state, const struct lv_view *v, double no
 	d = first;
 	const struct lv_device *dev = &v->cluster->devices[d];
 	int m = lv_device_profile(v->cluster, dev)->max_batch;
-	const int *pref = s->pref[dev->kind];
+	const int *pref = s->pref[d];
 	int cap = lv_policy_batch_cap(v, d);
 	double release_s = v->oldest_arrival_s + s->p[P_DELAY];
 	int next_pref = cap + 1;

@@ -6,7 +6,12 @@
 # complete profile; a device that dies mid-sweep gives exit 1, a message
 # naming it and the point, and a profile marked incomplete. A spec-only
 # kind (an AGX Orin) is refused until a sweep on its board measures it,
-# then scheduled.
+# then scheduled. The first sweep also measures the jpeg ensemble's
+# preprocessing term (the agent serves the model and its jpeg ensemble, as
+# a Triton with both loaded): it must recover the term the emulated agent
+# applies (the profile's estimate) within 5%, be written to the profile and
+# read back; the uint8 ensemble, not served, is said and left to the
+# estimate; --no-preprocess skips it.
 . "$(dirname "$0")/lib.sh"
 LOUDVA=${LOUDVA:-build/san/loudva}
 PROF=profiles/nano.json
@@ -26,7 +31,8 @@ pinned() { curl -s "$1/gpu/frequency" | jq -r .pinned; }
 run() { "$LOUDVA" profile run --cluster "$1" --token-file "$SCRATCH/token" --device "$2" \
 	--freqs $F1,$F2 --batches 1,2 --requests 2 "${@:3}"; }
 
-start_agent A --emulate nano --profile "$PROF" --token-file "$SCRATCH/token"
+start_agent A --emulate nano --profile "$PROF" --token-file "$SCRATCH/token" \
+	--model inception_graphdef --model inception_graphdef_jpeg
 cluster nano-00 "$A_URL" "$SCRATCH/a.json"
 
 # ---- 1. a sweep matches the profile ------------------------------------------------
@@ -57,6 +63,20 @@ done
 check "unswept points kept" test "$(lat 153600000 1 "$OUT")" = "$(lat 153600000 1 $PROF)"
 check "progress file removed on success" test ! -e "$OUT.partial.json"
 check "profile loads, with its Pareto front" sh -c "\"$LOUDVA\" profile show \"$OUT\" | grep -q \"Pareto front\""
+# The jpeg term the emulated agent applies: the estimate of profile.h, 8 ms per frame at the
+# board's highest idle power plus 3 W. Measured at the top clock from batches 1 and 2.
+want_pl=0.008
+want_pe=$(jq '([.idle_power_w[]] | max + 3) * 0.008' $PROF)
+got_pl=$(jq '.preprocess.jpeg.latency_s' "$OUT")
+got_pe=$(jq '.preprocess.jpeg.energy_j' "$OUT")
+check "jpeg preprocessing latency $got_pl vs $want_pl within 5%" within "$got_pl" "$want_pl" 0.05
+check "jpeg preprocessing energy $got_pe vs $want_pe within 5%" within "$got_pe" "$want_pe" 0.05
+check "  said with the estimate beside it" grep -q "^loudva profile run: jpeg: preprocessing .* per frame (mean over 1 clock; the estimate: 0.00800 s" "$SCRATCH/run1.err"
+check "uint8 not served: said, not measured" grep -q "uint8: the device's Triton does not serve inception_graphdef_uint8 (HTTP 404): its preprocessing is not measured; the profile keeps the estimate" "$SCRATCH/run1.err"
+check "  and not in the profile" jq -e '.preprocess | has("uint8") | not' "$OUT"
+"$LOUDVA" profile show "$OUT" --no-predictor >"$SCRATCH/show1.txt" 2>&1
+check "profile show reads the measured term back" grep -q "^preprocessing on the device, jpeg: .* per frame (measured by loudva profile run)$" "$SCRATCH/show1.txt"
+check "  and the estimate for uint8" grep -q "^preprocessing on the device, uint8: 0.50 ms .* (estimate, not measured)$" "$SCRATCH/show1.txt"
 
 # ---- 2. SIGINT releases the clock; --resume finishes ------------------------------------
 OUT2=$SCRATCH/q.json
@@ -75,10 +95,11 @@ check "clock released after SIGINT" test "$(pinned "$A_URL")" = false
 n=$(jq '.points | length' "$OUT2.partial.json")
 check "partial has 1..3 points (has $n)" test "$n" -ge 1 -a "$n" -le 3
 rc=0
-run "$SCRATCH/a.json" nano-00 --out "$OUT2" --resume 2>"$SCRATCH/run3.err" || rc=$?
+run "$SCRATCH/a.json" nano-00 --out "$OUT2" --resume --no-preprocess 2>"$SCRATCH/run3.err" || rc=$?
 check "resumed sweep exits 0 (got $rc)" test "$rc" -eq 0
 check "resume skipped measured points" grep -q "resuming with $n points" "$SCRATCH/run3.err"
 check "resumed profile complete with 4 points" jq -e '.source | test("^complete.* 4 points")' "$OUT2"
+check "--no-preprocess: said, and no term measured" sh -c "grep -q 'preprocessing not measured (--no-preprocess)' \"$SCRATCH/run3.err\" && jq -e 'has(\"preprocess\") | not' \"$OUT2\""
 for f in $F1 $F2; do
 	for b in 1 2; do
 		check "resumed $f b$b measured" within "$(energy $f $b "$OUT2")" "$(energy $f $b $PROF)" 0.03

@@ -90,7 +90,7 @@ help_lists "profile import" --data --kind --out
 help_lists "profile check" --data --kind --dir
 help_lists "profile show" --dir --color --no-color --no-predictor
 help_lists "profile run" --cluster --token-file --device --agent --freqs --batches \
-	--requests --stability --max-windows --out --resume
+	--requests --stability --max-windows --out --resume --preprocess-freqs --no-preprocess
 help_lists "predictor train" --profiles --out
 help_lists "predictor eval" --profiles --seed --json
 help_lists "trace gen" --cameras --seed --duration --windows --min-active --max-active \

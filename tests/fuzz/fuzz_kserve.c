@@ -46,14 +46,18 @@ static void agent_init(struct lv_agent *a, const char *config, const char *name)
 {
 	char *why = NULL;
 	memset(a, 0, sizeof(*a));
-	if (lv_model_config_parse(config, name, &a->model, &why) != 0) {
+	a->models = calloc(1, sizeof(*a->models));
+	if (!a->models)
+		abort();
+	a->n_models = 1;
+	struct lv_agent_model *m = &a->models[0];
+	if (lv_model_config_parse(config, name, &m->cfg, &why) != 0) {
 		fprintf(stderr, "fuzz_kserve: %s\n", why);
 		abort();
 	}
-	snprintf(a->model_name, sizeof(a->model_name), "%s", name);
-	a->have_model = 1;
-	a->max_batch = a->model.max_batch_size;
-	a->sample_stride = lv_agent_sample_stride(&a->model);
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	m->max_batch = m->cfg.max_batch_size;
+	m->sample_stride = lv_agent_sample_stride(&m->cfg);
 	a->opt.max_body = (size_t)1 << 26;
 	a->shm = shm;
 }
@@ -69,8 +73,9 @@ static void region_init(struct lv_agent *a)
 	close(fd);
 	char body[128];
 	snprintf(body, sizeof(body), "{\"key\": \"%s\", \"byte_size\": %d}", key, REGION_BYTES);
-	struct lv_request q = { .method = "POST", .body = body, .body_len = strlen(body),
-		                .arg = "r0" };
+	struct lv_request q = {
+		.method = "POST", .body = body, .body_len = strlen(body), .arg = "r0"
+	};
 	struct lv_response r = { 0 };
 	lv_shm_register(a, &q, &r);
 	shm_unlink(key);
@@ -107,12 +112,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *body = nl ? (const char *)nl + 1 : "";
 	size_t body_len = nl ? size - head_len - 1 : 0;
 	struct lv_agent *a = !strncmp(head, "inception", 9) ? &inception : &tiny;
+	const struct lv_agent_model *m = &a->models[0];
 	const char *hl = strchr(head, ' ');
 
-	struct lv_body b = { .limit = a->opt.max_body, .keep = 1, .stride = a->sample_stride };
+	struct lv_body b = { .limit = a->opt.max_body, .keep = 1, .stride = m->sample_stride };
 	struct lv_response r = { 0 };
-	struct lv_request q = { .method = "POST", .path = "/v2/models/m/infer",
-		                .arg = a->model_name };
+	struct lv_request q = { .method = "POST", .path = "/v2/models/m/infer", .arg = m->name };
 	struct lv_infer_req ir = { 0 };
 	char *copy = fuzz_bytes((const uint8_t *)body, body_len);
 	if (hl && lv_body_header_len(&b, hl + 1, 1, body_len, &r) != 0) {
@@ -128,15 +133,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	}
 	fuzz_check(q.body_len + q.binary_len == body_len, "body bytes lost or invented");
-	if (lv_kserve_parse(a, &q, &ir, &r) != 0) {
-		fuzz_check(r.status == 400 && r.body && r.len > 0, "a refusal without a 400 message");
+	if (lv_kserve_parse(a, m, &q, &ir, &r) != 0) {
+		fuzz_check(r.status == 400 && r.body && r.len > 0,
+		           "a refusal without a 400 message");
 		goto out;
 	}
-	fuzz_check(ir.batch >= 1 && ir.batch <= a->max_batch, "a batch outside 1..max_batch");
+	fuzz_check(ir.batch >= 1 && ir.batch <= m->max_batch, "a batch outside 1..max_batch");
 	fuzz_check(ir.n_out <= LV_MC_MAX_TENSORS, "too many outputs");
 	unsigned long long per_item = 0;
-	for (size_t i = 0; i < a->model.n_inputs; i++)
-		per_item += (unsigned long long)lv_model_tensor_elements(&a->model.inputs[i]);
+	for (size_t i = 0; i < m->cfg.n_inputs; i++)
+		per_item += (unsigned long long)lv_model_tensor_elements(&m->cfg.inputs[i]);
 	fuzz_check(carried(&q, &ir) >= (unsigned long long)ir.batch * per_item,
 	           "a batch booked that the request does not carry");
 	if (ir.in_binary)

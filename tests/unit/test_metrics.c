@@ -120,6 +120,54 @@ static void test_bound_hand_computed(void **state)
 	lv_cluster_free(c);
 }
 
+/*
+ * A device on jpeg runs its kind's table plus b times the term. With a
+ * measured term of l = 0.1 s and e = 0.5 J per frame on kind "a" (least idle
+ * 1 W), its cells become
+ *   100 MHz: b=1 L=1.1 E=3.5   b=2 L=1.7 E=7.0
+ *   200 MHz: b=1 L=0.6 E=3.0   b=2 L=1.0 E=5.4
+ *   marginal (E - 1 W·L)/b: 2.4, 2.65, 2.4, 2.2 -> least 2.2 = 1.8 + e - 1 W·l
+ * One such device, 10 frames over 5 s: 1·5 + 10·2.2 = 27 J, higher than the
+ * fp32 device's 23 J by frames × (e - P_idle_min·l) = 10 × 0.4 = 4 J (the
+ * idle share of the preprocessing time is in the idle floor already). With
+ * an fp32 device of the kind beside it, that one's 1.8 J is the least.
+ */
+static void test_bound_preprocessing(void **state)
+{
+	(void)state;
+	struct lv_cluster *c = two_kinds(1, 0);
+	struct lv_energy_bound b;
+	assert_int_equal(lv_energy_bound(c, 10, 5.0, &b, NULL), 0);
+	assert_near(b.energy_j, 23.0, 1e-12);
+	c->kinds[0].profile->preprocess[LV_WIRE_JPEG] =
+	    (struct lv_preprocess){ .measured = 1, .latency_s = 0.1, .energy_j = 0.5 };
+	c->devices[0].wire = LV_WIRE_JPEG;
+	assert_int_equal(lv_cluster_build_costs(c, LV_COST_PROF, NULL, NULL), 0);
+	assert_int_equal(lv_energy_bound(c, 10, 5.0, &b, NULL), 0);
+	assert_near(b.idle_w, 1.0, 1e-12);
+	assert_near(b.marginal_j, 2.2, 1e-12);
+	assert_int_equal(b.marginal_freq_hz, 200 * MHZ);
+	assert_int_equal(b.marginal_batch, 2);
+	assert_near(b.energy_j, 27.0, 1e-12);
+	lv_cluster_free(c);
+
+	/* Two devices of "a", the second on jpeg: the fp32 one's cells are the cheapest. */
+	c = two_kinds(2, 0);
+	c->kinds[0].profile->preprocess[LV_WIRE_JPEG] =
+	    (struct lv_preprocess){ .measured = 1, .latency_s = 0.1, .energy_j = 0.5 };
+	c->devices[1].wire = LV_WIRE_JPEG;
+	assert_int_equal(lv_cluster_build_costs(c, LV_COST_PROF, NULL, NULL), 0);
+	assert_int_equal(lv_energy_bound(c, 10, 5.0, &b, NULL), 0);
+	assert_near(b.marginal_j, 1.8, 1e-12);
+	assert_near(b.energy_j, 2 * 5.0 + 18.0, 1e-12);
+	/* Both on jpeg: 2.2 again. */
+	c->devices[0].wire = LV_WIRE_JPEG;
+	assert_int_equal(lv_cluster_build_costs(c, LV_COST_PROF, NULL, NULL), 0);
+	assert_int_equal(lv_energy_bound(c, 10, 5.0, &b, NULL), 0);
+	assert_near(b.marginal_j, 2.2, 1e-12);
+	lv_cluster_free(c);
+}
+
 static struct lv_frame frame(enum lv_frame_state st, uint64_t tag, double arr, double done,
                              double budget)
 {
@@ -219,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_percentile_nearest_rank),
 		cmocka_unit_test(test_percentile_matches_sorted),
 		cmocka_unit_test(test_bound_hand_computed),
+		cmocka_unit_test(test_bound_preprocessing),
 		cmocka_unit_test(test_run_metrics_hand_computed),
 		cmocka_unit_test(test_empty_run),
 	};

@@ -161,6 +161,43 @@ static void test_dynamic_batch_sizes(void **st)
 }
 
 /*
+ * A toy device on jpeg, its measured term l = 0.05 s per frame: its batch
+ * of b takes L(b) + 0.05·b, which evens out the throughputs:
+ *   b        1     2     3     4     5     6     7     8
+ *   L' s   0.15  0.25  0.35  0.40  0.55  0.62  0.75  0.82
+ *   b/L'   6.67  8.00  8.57  10.0  9.09  9.68  9.33  9.76
+ * The best is 10 fr/s at b=4; preferred_frac 0.95 (>= 9.5) gives {4, 6, 8},
+ * so 7 queued make a batch of 6 on it where an fp32 toy makes 4.
+ */
+static void test_dynamic_batch_preprocessing(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = toy(1, 0);
+	c->kinds[0].profile->preprocess[LV_WIRE_JPEG] =
+	    (struct lv_preprocess){ .measured = 1, .latency_s = 0.05, .energy_j = 0.1 };
+	c->devices[0].wire = LV_WIRE_JPEG;
+	assert_int_equal(lv_cluster_build_costs(c, LV_COST_PROF, NULL, NULL), 0);
+	struct lv_policy *p = make("dynamic_batch:max_queue_delay=0.5", c);
+	struct lv_explain ex = { .max_alts = 5 };
+	struct lv_decision d = ask(p, c, (struct sit){ 7, 0, 0, 5, 0.1 }, &ex);
+	expect_dispatch(&d, 0, 6);
+	expect_contains(ex.why, "largest preferred batch that can be formed is 6");
+	d = ask(p, c, (struct sit){ 5, 0, 0, 5, 0.1 }, NULL);
+	expect_dispatch(&d, 0, 4);
+	d = ask(p, c, (struct sit){ 3, 0, 0, 5, 0.2 }, NULL);
+	expect_wait(&d, 0.5);
+	lv_policy_free(p);
+	/* The same device back on fp32: {4, 8} again, 7 queued make 4. */
+	c->devices[0].wire = LV_WIRE_FP32;
+	assert_int_equal(lv_cluster_build_costs(c, LV_COST_PROF, NULL, NULL), 0);
+	p = make("dynamic_batch:max_queue_delay=0.5", c);
+	d = ask(p, c, (struct sit){ 7, 0, 0, 5, 0.1 }, NULL);
+	expect_dispatch(&d, 0, 4);
+	lv_policy_free(p);
+	lv_cluster_free(c);
+}
+
+/*
  * preferred=3 gives every kind the one size 3: 5 queued make 3; 2 queued
  * wait for the delay. preferred=100 is capped at the max batch (8): no size
  * below it is preferred. A cluster without cost tables has no preferred
@@ -542,6 +579,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dynamic_batch_sizes),
+		cmocka_unit_test(test_dynamic_batch_preprocessing),
 		cmocka_unit_test(test_dynamic_batch_preferred_param),
 		cmocka_unit_test(test_dynamic_batch_free_instance),
 		cmocka_unit_test(test_dynamic_batch_per_kind),
