@@ -168,8 +168,8 @@ static void gov_count(struct lv_devmodel *d, double t)
 	}
 }
 
-/* Moves the clock now (a governor move), rescaling a running batch's remaining work. */
-static void gov_move(struct lv_devmodel *d, double t, size_t fi)
+/* Moves the clock now, rescaling a running batch's remaining work (a governor move, a boost). */
+static void move_clock(struct lv_devmodel *d, double t, size_t fi)
 {
 	if (running(d)) {
 		double old_l = lv_devmodel_kind_latency(cur_costs(d), d->fi, d->cur.batch);
@@ -177,8 +177,14 @@ static void gov_move(struct lv_devmodel *d, double t, size_t fi)
 		d->phase_end_s = t + (d->phase_end_s - t) * (new_l / old_l);
 	}
 	d->fi = fi;
-	d->tail_fi = fi;
 	set_power(d);
+}
+
+/* A governor move: the clock now, and for the work that follows. */
+static void gov_move(struct lv_devmodel *d, double t, size_t fi)
+{
+	move_clock(d, t, fi);
+	d->tail_fi = fi;
 }
 
 /* The move due at t (accumulated up to t). Returns 1 and fills *ev when the clock moved. */
@@ -340,13 +346,7 @@ static void boost_land(struct lv_devmodel *d, double t)
 		d->cur.fi = (int)fi; /* the change under way ends at the boost's clock */
 		return;
 	}
-	if (running(d)) {
-		double old_l = lv_devmodel_kind_latency(d->kind, d->fi, d->cur.batch);
-		double new_l = lv_devmodel_kind_latency(d->kind, fi, d->cur.batch);
-		d->phase_end_s = later(t, (d->phase_end_s - t) * (new_l / old_l));
-	}
-	d->fi = fi;
-	set_power(d);
+	move_clock(d, t, fi);
 }
 
 static void finish_batch(struct lv_devmodel *d, double t, struct lv_devmodel_event *ev)
