@@ -106,8 +106,8 @@ void live_dispatch(struct lv_live *lv, const struct lv_action *a, double now)
 		live_xfer_defer(lv, x);
 		return;
 	}
-	if (a->freq_hz)
-		live_set_clock(lv, a->device, a->freq_hz, 0, now);
+	if (a->freq_hz) /* the clock it really runs at: held to a pin or a power mode's cap */
+		x->freq_hz = live_set_clock(lv, a->device, a->freq_hz, 0, now);
 	struct xfer *reg = live_shm_attach(lv, x, now);
 	if (reg)
 		live_device_queue(lv, a->device, reg, now);
