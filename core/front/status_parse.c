@@ -50,6 +50,21 @@ static void opt(const cJSON *o, const char *k, double *out, unsigned *valid, uns
 	}
 }
 
+/* "power_mode" (prom.c's status_pmode): null none, an id of null unknown. */
+static void pmode(const cJSON *o, struct lv_snap_pmode *m)
+{
+	double id = num(o, "id"), cap = num(o, "gpu_max_hz");
+	if (!cJSON_IsObject(o))
+		return; /* NONE */
+	m->state = LV_SNAP_PMODE_UNKNOWN;
+	if (!isfinite(id) || id < 0 || id > 9999)
+		return;
+	m->state = LV_SNAP_PMODE_KNOWN;
+	m->id = (int)id;
+	str(o, "name", m->name, sizeof m->name);
+	m->gpu_max_hz = isfinite(cap) && cap > 0 && cap < 1e12 ? (uint64_t)cap : 0;
+}
+
 static int device(const cJSON *o, struct lv_snap_device *d, size_t i, char **why)
 {
 	if (!cJSON_IsObject(o) || !cJSON_IsString(get(o, "name")))
@@ -84,6 +99,10 @@ static int device(const cJSON *o, struct lv_snap_device *d, size_t i, char **why
 	str(o, "transport", d->transport, sizeof d->transport);
 	d->shm_bytes = count(o, "shm_bytes");
 	d->restarts = count(o, "restarts");
+	pmode(get(o, "power_mode"), &d->pmode);
+	d->clock_clamps = count(o, "clock_clamps");
+	d->clamp_asked_hz = count(get(o, "clamp"), "asked_hz");
+	d->clamp_hz = count(get(o, "clamp"), "hz");
 	return LV_OK;
 }
 
