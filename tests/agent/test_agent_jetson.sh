@@ -469,7 +469,7 @@ if start_serve "$SCRATCH/serve" --cluster "$SCRATCH/site.json" --mode prof \
 	await_status '.devices[1].power_mode.id == 3'
 	make_images "$SCRATCH/img"
 	post "$SCRATCH/answer.json" 3 10
-	check "three frames served on the AGX" jq -e '[.results[] | select(.state == "ok" and .device == "agx-00")] | length == 3' "$SCRATCH/answer.json"
+	check "three frames served on the AGX, at the clock it ran" jq -e '[.results[] | select(.state == "ok" and .device == "agx-00" and .freq_hz == 828750000)] | length == 3' "$SCRATCH/answer.json"
 	await "$C_URL/gpu/frequency" .target_hz 828750000
 	await_status '.devices[1].clock_clamps == 3'
 	check "  the policy's top clock held at 828.75 MHz, no error" jq -e ".devices[1].clamp == {\"asked_hz\": ${AGX_F[-1]}, \"hz\": 828750000} and .devices[1].last_error == null and .devices[1].frames == 3" "$SCRATCH/status.json"
