@@ -50,6 +50,20 @@ static void opt(const cJSON *o, const char *k, double *out, unsigned *valid, uns
 	}
 }
 
+/* "rails_w" {name: watts}: as many as the snapshot holds, numbers only. */
+static void rails(const cJSON *o, struct lv_snap_device *d)
+{
+	const cJSON *r;
+	cJSON_ArrayForEach (r, o) {
+		if (d->n_rails == LV_SNAP_RAILS)
+			break;
+		if (!cJSON_IsNumber(r) || !r->string || !isfinite(r->valuedouble))
+			continue;
+		snprintf(d->rails[d->n_rails].name, sizeof d->rails[0].name, "%s", r->string);
+		d->rails[d->n_rails++].power_w = r->valuedouble;
+	}
+}
+
 /* "power_mode" (prom.c's status_pmode): null none, an id of null unknown. */
 static void pmode(const cJSON *o, struct lv_snap_pmode *m)
 {
@@ -89,6 +103,14 @@ static int device(const cJSON *o, struct lv_snap_device *d, size_t i, char **why
 		d->emc_freq_hz = (uint64_t)emc;
 		d->valid |= LV_SNAP_HAS_EMC;
 	}
+	double used = num(o, "ram_used_bytes"), total = num(o, "ram_total_bytes");
+	if (isfinite(used) && isfinite(total) && used >= 0 && total > 0 && used <= total) {
+		d->ram_used_bytes = (uint64_t)used;
+		d->ram_total_bytes = (uint64_t)total;
+		d->valid |= LV_SNAP_HAS_RAM;
+	}
+	opt(o, "cpu_load_pct", &d->cpu_load_pct, &d->valid, LV_SNAP_HAS_CPU);
+	rails(get(o, "rails_w"), d);
 	d->batches = count(o, "batches");
 	d->frames = count(o, "frames");
 	d->late = count(o, "late");

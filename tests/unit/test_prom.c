@@ -63,7 +63,11 @@ static void make_snapshot(struct lv_snapshot *s, struct lv_snap_device *d)
 	strcpy(d[0].name, "agx0");
 	strcpy(d[0].kind, "agx-xavier");
 	d[0].state = LV_DEV_UP;
-	d[0].valid = LV_SNAP_HAS_POWER | LV_SNAP_HAS_ENERGY | LV_SNAP_HAS_LOAD | LV_SNAP_HAS_EMC;
+	d[0].valid = LV_SNAP_HAS_POWER | LV_SNAP_HAS_ENERGY | LV_SNAP_HAS_LOAD | LV_SNAP_HAS_EMC |
+	             LV_SNAP_HAS_RAM | LV_SNAP_HAS_CPU;
+	d[0].ram_total_bytes = 8ull << 30;
+	d[0].ram_used_bytes = 3ull << 30;
+	d[0].cpu_load_pct = 37.5;
 	d[0].emc_freq_hz = 1600000000;
 	d[0].pmode = (struct lv_snap_pmode){ .state = LV_SNAP_PMODE_KNOWN,
 		                             .id = 3,
@@ -538,7 +542,8 @@ static void test_status_round_trip(void **state)
 	assert_int_equal(r->devices[1].state, LV_DEV_DRAINING);
 	assert_int_equal(r->devices[2].state, LV_DEV_DOWN);
 	assert_int_equal(r->devices[0].valid, LV_SNAP_HAS_POWER | LV_SNAP_HAS_ENERGY |
-	                                          LV_SNAP_HAS_LOAD | LV_SNAP_HAS_EMC);
+	                                          LV_SNAP_HAS_LOAD | LV_SNAP_HAS_EMC |
+	                                          LV_SNAP_HAS_RAM | LV_SNAP_HAS_CPU);
 	assert_int_equal(r->devices[0].emc_freq_hz, 1600000000);
 	assert_int_equal(r->devices[2].valid, 0); /* nulls: no made-up zeros */
 	assert_true(r->devices[0].power_w == 15.25);
@@ -555,6 +560,15 @@ static void test_status_round_trip(void **state)
 	assert_int_equal(r->devices[0].clamp_asked_hz, 1377000000);
 	assert_int_equal(r->devices[0].clamp_hz, 828750000);
 	assert_int_equal(r->devices[1].clamp_asked_hz, 0);
+	/* the rails, RAM and CPU load an attached console's Device view shows */
+	assert_int_equal(r->devices[0].n_rails, 2);
+	assert_string_equal(r->devices[0].rails[1].name, "CPU");
+	assert_true(r->devices[0].rails[1].power_w == 2.25);
+	assert_int_equal(r->devices[0].ram_total_bytes, 8ull << 30);
+	assert_int_equal(r->devices[0].ram_used_bytes, 3ull << 30);
+	assert_true(r->devices[0].cpu_load_pct == 37.5);
+	assert_true(r->devices[0].valid & LV_SNAP_HAS_RAM);
+	assert_int_equal(r->devices[2].n_rails, 0);
 	lv_snapshot_free(r);
 
 	static const struct {
