@@ -428,6 +428,31 @@ if start_serve "$SCRATCH/serve" --cluster "$SCRATCH/site.json" --mode prof \
 	check "/status: the clamp, asked and given, no error" jq -e ".devices[1].clamp == {\"asked_hz\": ${AGX_F[-1]}, \"hz\": 828750000} and .devices[1].last_error == null" "$SCRATCH/status.json"
 	await "$C_URL/gpu/frequency" .target_hz 828750000
 	check "  the agent pinned 828.75 MHz, the highest within the cap" test "$(cat "$CDIR/min_freq"),$(cat "$CDIR/max_freq")" = 828750000,828750000
+	# a console attached to this controller, under tmux: the Device view's telemetry panel
+	if command -v tmux >/dev/null; then
+		export TMUX_TMPDIR=$SCRATCH XDG_STATE_HOME=$SCRATCH/state XDG_CONFIG_HOME=$SCRATCH/config
+		tmux new-session -d -s lvpm -x 120 -y 40 \
+			"$LOUDVA console --attach http://127.0.0.1:$SERVE_PORT 2>'$SCRATCH/console.err'; sleep 600"
+		# on_screen GREP-ARGS...: polls the pane until grep matches (10 s at most)
+		on_screen() {
+			for _ in $(seq 1 100); do
+				tmux capture-pane -p -t lvpm >"$SCRATCH/screen" 2>/dev/null
+				grep -q "$@" "$SCRATCH/screen" && return 0
+				sleep 0.1
+			done
+			return 1
+		}
+		on_screen agx-00
+		tmux send-keys -t lvpm ":view device agx-00" Enter
+		check "console: the AGX's mode and cap, and the clock held" on_screen -e "mode MODE_30W_ALL, cap 900 MHz"
+		check "  and the clock held" grep -q "held 1377 -> 829 MHz by the cap" "$SCRATCH/screen"
+		check "  rails read back from /status" grep -q "rails [A-Z0-9_]* [0-9.]* W" "$SCRATCH/screen"
+		check "  and RAM" grep -q "RAM [0-9.]*/[0-9.]*" "$SCRATCH/screen"
+		tmux send-keys -t lvpm ":view device nano-00" Enter
+		check "console: the Nano's mode unknown" on_screen "power mode unknown"
+		tmux send-keys -t lvpm q
+		tmux kill-server
+	fi
 	# the mode lowered behind the controller's back (nvpmodel run on the board: its status
 	# file), and a pin between the caps before telemetry can tell: the agent is stopped
 	# meanwhile, so the controller's PUT meets the new cap and the agent's 409 teaches it
