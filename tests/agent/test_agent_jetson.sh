@@ -488,6 +488,7 @@ if start_serve "$SCRATCH/serve" --cluster "$SCRATCH/site.json" --mode prof \
 	ctl "http://127.0.0.1:$SERVE_PORT/control/devices/agx-00/release"
 	check "release the pin: 200 ($CODE)" test "$CODE" = 200
 	ctl "http://127.0.0.1:$SERVE_PORT/control/devices/nano-00/drain"
+	check "drain the Nano: 200 ($CODE)" test "$CODE" = 200
 	ctl -d '{"policy": "transparent:pin=1"}' "http://127.0.0.1:$SERVE_PORT/control/policy"
 	check "policy transparent:pin=1: 200 ($CODE)" test "$CODE" = 200
 	req PUT "$C_URL/power/mode" "${AUTH[@]}" -d '{"name": "MODE_30W_ALL"}'
