@@ -173,6 +173,36 @@ static void batches(const struct lv_ui *ui, int i, const struct lv_rect *r)
 	}
 }
 
+/*
+ * A real board's power mode under the clock: "power mode MODE_30W (GPU cap
+ * 612 MHz)", shorter when the panel is narrow, or "power mode unknown";
+ * nothing in emulation. Then, while a clock asked above the cap is held to
+ * it, "held 1300 -> 612 MHz by the cap". Returns the next row.
+ */
+static int pmode_lines(const struct lv_snap_device *d, const struct lv_rect *r, int y, int last)
+{
+	const struct lv_snap_pmode *m = &d->pmode;
+	char a[32], b[32], line[96];
+	if (y >= last || m->state == LV_SNAP_PMODE_NONE)
+		return y;
+	if (m->state == LV_SNAP_PMODE_UNKNOWN) {
+		lv_draw_text(y++, r->x, r->w, LV_COLOR_NORMAL, "power mode unknown");
+		return y;
+	}
+	const char *name = m->name[0] ? m->name : "?";
+	if (!m->gpu_max_hz)
+		snprintf(line, sizeof(line), "power mode %s (no GPU cap)", name);
+	else if (snprintf(line, sizeof(line), "power mode %s (GPU cap %s MHz)", name,
+	                  lv_fmt_mhz(a, sizeof(a), m->gpu_max_hz)) > r->w)
+		snprintf(line, sizeof(line), "mode %s, cap %s MHz", name, a);
+	lv_draw_text(y++, r->x, r->w, LV_COLOR_NORMAL, line);
+	if (y < last && m->gpu_max_hz && d->clamp_asked_hz > m->gpu_max_hz && d->clamp_hz)
+		lv_draw_textf(y++, r->x, r->w, LV_COLOR_WARN, "held %s -> %s MHz by the cap",
+		              lv_fmt_mhz(a, sizeof(a), d->clamp_asked_hz),
+		              lv_fmt_mhz(b, sizeof(b), d->clamp_hz));
+	return y;
+}
+
 static void rails(const struct lv_ui *ui, int i, const struct lv_rect *r)
 {
 	const struct lv_snap_device *d = &ui->snap->devices[i];
@@ -228,6 +258,7 @@ static void rails(const struct lv_ui *ui, int i, const struct lv_rect *r)
 		lv_draw_bar(y++, x, bw > 24 ? 24 : bw, frac,
 		            LV_COLOR_CLOCK); /* a gauge, not a ruler */
 	}
+	y = pmode_lines(d, r, y, last);
 	if (y < last && di && di->n_freqs)
 		lv_draw_textf(y++, r->x, r->w, LV_COLOR_DIM, "clocks %s..%s MHz, %zu steps",
 		              lv_fmt_mhz(a, sizeof(a), di->freqs_hz[0]),

@@ -212,6 +212,9 @@ static const struct dev_metric dev_metrics[] = {
 	  1 },
 	{ "loudva_device_agent_restarts_total", "counter",
 	  "Times the device's agent was restarted after it died.", D(restarts), F_U64, 0, 1 },
+	{ "loudva_device_clock_clamps_total", "counter",
+	  "Times a clock asked above the power mode's GPU cap was first held to it (once per cap).",
+	  D(clock_clamps), F_U64, 0, 1 },
 };
 #undef D
 
@@ -263,6 +266,41 @@ static void render_rails(struct lv_buf *b, const struct lv_snapshot *s, char **l
 	}
 }
 
+/* The power modes of the devices whose mode is known: its id, named as a label (as the
+ * agent's loudva_agent_power_mode), and its GPU cap where it has one. */
+static void render_pmodes(struct lv_buf *b, const struct lv_snapshot *s, char **labels)
+{
+	int any = 0, capped = 0;
+	for (size_t i = 0; i < s->n_devices; i++) {
+		any |= s->devices[i].pmode.state == LV_SNAP_PMODE_KNOWN;
+		capped |= s->devices[i].pmode.state == LV_SNAP_PMODE_KNOWN &&
+		          s->devices[i].pmode.gpu_max_hz;
+	}
+	if (any)
+		family(b, "loudva_device_power_mode", "gauge",
+		       "The nvpmodel power mode's id, its name as a label (real boards).");
+	for (size_t i = 0; any && i < s->n_devices; i++) {
+		const struct lv_snap_pmode *m = &s->devices[i].pmode;
+		if (m->state != LV_SNAP_PMODE_KNOWN)
+			continue;
+		struct lv_buf l = { 0 };
+		lv_buf_printf(&l, "%s,name=\"", labels[i]);
+		sb_label_value(&l, m->name);
+		sb_puts(&l, "\"");
+		sample(b, "loudva_device_power_mode", l.p, m->id);
+		free(l.p);
+	}
+	if (capped)
+		family(b, "loudva_device_power_mode_gpu_max_hertz", "gauge",
+		       "The GPU clock cap of the device's power mode (absent when none).");
+	for (size_t i = 0; capped && i < s->n_devices; i++) {
+		const struct lv_snap_pmode *m = &s->devices[i].pmode;
+		if (m->state == LV_SNAP_PMODE_KNOWN && m->gpu_max_hz)
+			sample_u64(b, "loudva_device_power_mode_gpu_max_hertz", labels[i],
+			           m->gpu_max_hz);
+	}
+}
+
 static void render_devices(struct lv_buf *b, const struct lv_snapshot *s)
 {
 	static const enum lv_dev_state states[] = { LV_DEV_UP, LV_DEV_DOWN, LV_DEV_DRAINING };
@@ -295,6 +333,7 @@ static void render_devices(struct lv_buf *b, const struct lv_snapshot *s)
 	for (size_t k = 0; k < sizeof dev_metrics / sizeof dev_metrics[0]; k++)
 		render_device_metric(b, s, &dev_metrics[k], labels);
 	render_rails(b, s, labels);
+	render_pmodes(b, s, labels);
 	for (size_t i = 0; i < s->n_devices; i++)
 		free(labels[i]);
 	free(labels);
@@ -479,6 +518,38 @@ static void j_opt(cJSON *o, const char *k, double v, unsigned valid, unsigned bi
 	j_num(o, k, (valid & bit) ? v : NAN);
 }
 
+/*
+ * "power_mode": null without power modes (emulation), {"id": null, ...}
+ * on a real board whose mode is unknown, else {"id", "name", "gpu_max_hz"}
+ * (name and cap null when unknown or none); "clock_clamps" and "clamp"
+ * {"asked_hz", "hz"}, the latest clock held to the current cap (null when
+ * none has been since the cap last changed).
+ */
+static void status_pmode(cJSON *o, const struct lv_snap_device *d)
+{
+	const struct lv_snap_pmode *m = &d->pmode;
+	if (m->state == LV_SNAP_PMODE_NONE) {
+		cJSON_AddNullToObject(o, "power_mode");
+	} else {
+		cJSON *pm = cJSON_AddObjectToObject(o, "power_mode");
+		int known = m->state == LV_SNAP_PMODE_KNOWN;
+		j_num(pm, "id", known ? m->id : NAN);
+		if (known && m->name[0])
+			cJSON_AddStringToObject(pm, "name", m->name);
+		else
+			cJSON_AddNullToObject(pm, "name");
+		j_num(pm, "gpu_max_hz", known && m->gpu_max_hz ? (double)m->gpu_max_hz : NAN);
+	}
+	j_num(o, "clock_clamps", (double)d->clock_clamps);
+	if (d->clamp_asked_hz) {
+		cJSON *c = cJSON_AddObjectToObject(o, "clamp");
+		j_num(c, "asked_hz", (double)d->clamp_asked_hz);
+		j_num(c, "hz", d->clamp_hz ? (double)d->clamp_hz : NAN);
+	} else {
+		cJSON_AddNullToObject(o, "clamp");
+	}
+}
+
 static cJSON *status_device(const struct lv_snap_device *d)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -518,6 +589,7 @@ static cJSON *status_device(const struct lv_snap_device *d)
 	cJSON_AddStringToObject(o, "wire", d->wire[0] ? d->wire : "fp32");
 	j_num(o, "wire_bytes", (double)d->wire_bytes);
 	j_num(o, "restarts", (double)d->restarts);
+	status_pmode(o, d);
 	return o;
 }
 

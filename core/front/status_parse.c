@@ -50,6 +50,35 @@ static void opt(const cJSON *o, const char *k, double *out, unsigned *valid, uns
 	}
 }
 
+/* "rails_w" {name: watts}: as many as the snapshot holds, numbers only. */
+static void rails(const cJSON *o, struct lv_snap_device *d)
+{
+	const cJSON *r;
+	cJSON_ArrayForEach (r, o) {
+		if (d->n_rails == LV_SNAP_RAILS)
+			break;
+		if (!cJSON_IsNumber(r) || !r->string || !isfinite(r->valuedouble))
+			continue;
+		snprintf(d->rails[d->n_rails].name, sizeof d->rails[0].name, "%s", r->string);
+		d->rails[d->n_rails++].power_w = r->valuedouble;
+	}
+}
+
+/* "power_mode" (prom.c's status_pmode): null none, an id of null unknown. */
+static void pmode(const cJSON *o, struct lv_snap_pmode *m)
+{
+	double id = num(o, "id"), cap = num(o, "gpu_max_hz");
+	if (!cJSON_IsObject(o))
+		return; /* NONE */
+	m->state = LV_SNAP_PMODE_UNKNOWN;
+	if (!isfinite(id) || id < 0 || id > 9999)
+		return;
+	m->state = LV_SNAP_PMODE_KNOWN;
+	m->id = (int)id;
+	str(o, "name", m->name, sizeof m->name);
+	m->gpu_max_hz = isfinite(cap) && cap > 0 && cap < 1e12 ? (uint64_t)cap : 0;
+}
+
 static int device(const cJSON *o, struct lv_snap_device *d, size_t i, char **why)
 {
 	if (!cJSON_IsObject(o) || !cJSON_IsString(get(o, "name")))
@@ -74,6 +103,14 @@ static int device(const cJSON *o, struct lv_snap_device *d, size_t i, char **why
 		d->emc_freq_hz = (uint64_t)emc;
 		d->valid |= LV_SNAP_HAS_EMC;
 	}
+	double used = num(o, "ram_used_bytes"), total = num(o, "ram_total_bytes");
+	if (isfinite(used) && isfinite(total) && used >= 0 && total > 0 && used <= total) {
+		d->ram_used_bytes = (uint64_t)used;
+		d->ram_total_bytes = (uint64_t)total;
+		d->valid |= LV_SNAP_HAS_RAM;
+	}
+	opt(o, "cpu_load_pct", &d->cpu_load_pct, &d->valid, LV_SNAP_HAS_CPU);
+	rails(get(o, "rails_w"), d);
 	d->batches = count(o, "batches");
 	d->frames = count(o, "frames");
 	d->late = count(o, "late");
@@ -84,6 +121,10 @@ static int device(const cJSON *o, struct lv_snap_device *d, size_t i, char **why
 	str(o, "transport", d->transport, sizeof d->transport);
 	d->shm_bytes = count(o, "shm_bytes");
 	d->restarts = count(o, "restarts");
+	pmode(get(o, "power_mode"), &d->pmode);
+	d->clock_clamps = count(o, "clock_clamps");
+	d->clamp_asked_hz = count(get(o, "clamp"), "asked_hz");
+	d->clamp_hz = count(get(o, "clamp"), "hz");
 	return LV_OK;
 }
 

@@ -172,8 +172,10 @@ static void run_command(struct lv_live *lv, struct cmd *c, double now)
 	case CMD_PIN:
 		d->pin_hz = c->hz;
 		if (c->hz) {
-			live_set_clock(lv, c->device, c->hz, 0, now);
-			lv_engine_device_clock(lv->engine, now, c->device, c->hz);
+			/* held to the power mode's cap, if it has one: the engine learns so */
+			uint64_t hz = live_set_clock(lv, c->device, c->hz, 0, now);
+			if (hz)
+				lv_engine_device_clock(lv->engine, now, c->device, hz);
 		}
 		break;
 	case CMD_STATE:

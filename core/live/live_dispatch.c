@@ -106,8 +106,11 @@ void live_dispatch(struct lv_live *lv, const struct lv_action *a, double now)
 		live_xfer_defer(lv, x);
 		return;
 	}
-	if (a->freq_hz)
-		live_set_clock(lv, a->device, a->freq_hz, 0, now);
+	if (a->freq_hz) { /* the clock it really runs at: held to a pin or a power mode's cap */
+		x->freq_hz = live_set_clock(lv, a->device, a->freq_hz, 0, now);
+		if (x->freq_hz && x->freq_hz != a->freq_hz) /* its frames say so too */
+			lv_engine_batch_clock(lv->engine, a->batch_id, x->freq_hz);
+	}
 	struct xfer *reg = live_shm_attach(lv, x, now);
 	if (reg)
 		live_device_queue(lv, a->device, reg, now);

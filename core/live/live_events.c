@@ -109,7 +109,13 @@ void live_events_command(struct lv_live *lv, const struct cmd *c)
 		          lv_engine_policy(lv->engine)->label, c->spec);
 		break;
 	case CMD_PIN:
-		if (c->hz)
+		if (c->hz && c->hz > lv->devs[c->device].pmode.gpu_max_hz &&
+		    lv->devs[c->device].pmode.gpu_max_hz && lv->devs[c->device].clamp_hz)
+			live_note(
+			    lv, LV_LOG_INFO, dev,
+			    "clock pinned at %.2f MHz, held at %.2f MHz by the power mode's cap",
+			    mhz(c->hz), mhz(lv->devs[c->device].clamp_hz));
+		else if (c->hz)
 			live_note(lv, LV_LOG_INFO, dev, "clock pinned at %.2f MHz", mhz(c->hz));
 		else
 			live_note(lv, LV_LOG_INFO, dev, "clock released to the policy");

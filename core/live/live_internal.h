@@ -6,6 +6,7 @@
  * them and nothing calls up into it. The state they share is in
  * live_state.h. Not for use outside core/live*.c.
  *
+ *   live_pmode.c     power modes read, clocks held to their GPU caps (pure)
  *   live_events.c    the event log and the snapshot's recent activity
  *   live_record.c    the store, written off the engine thread
  *   live_timeline.c  the power timeline's samples (cfg.sample_s > 0)
@@ -97,8 +98,14 @@ void live_device_queue(struct lv_live *lv, int device, struct xfer *x, double no
 void live_device_pump(struct lv_live *lv, int device, double now);
 /* A batch's transfer ended: it no longer counts as the device's work in flight. */
 void live_device_infer_ended(struct lv_live *lv, const struct xfer *x);
-/* boost: now, in the middle of the batch running (struct lv_clock_set). */
-void live_set_clock(struct lv_live *lv, int device, uint64_t hz, int boost, double now);
+/*
+ * Asks for clock hz (boost: now, in the middle of the batch running; struct
+ * lv_clock_set), held to the operator's pin and to the power mode's GPU cap
+ * (the engine is told when either changes it). Returns the clock the device
+ * is meant to run at: hz, the pin, or the clamped clock; 0 when no clock of
+ * its kind is within the cap (then nothing is sent).
+ */
+uint64_t live_set_clock(struct lv_live *lv, int device, uint64_t hz, int boost, double now);
 /* Every transfer freed, waiting ones too, and the devices' in-flight counts cleared. */
 void live_devices_abort(struct lv_live *lv);
 

@@ -111,8 +111,8 @@ struct xfer {
 	int put_now; /* a boost: {"now": true}, mid-batch */
 	/* XF_PROBE: which of the probe's stages this is */
 	enum live_probe_stage probe_stage;
-	/* XF_TELEMETRY: the device's clock epoch when it was sent */
-	uint64_t epoch;
+	/* XF_TELEMETRY: the device's clock and power-mode epochs when it was sent */
+	uint64_t epoch, pmode_epoch;
 	int timed_out;              /* the transfer hit its timeout */
 	struct xfer *next;          /* the device's wait list, or the deferred list */
 	struct xfer *aprev, *anext; /* transfers in the multi handle */
@@ -156,6 +156,17 @@ struct live_dev {
 	double cpu_load_pct;
 	size_t n_rails;
 	struct lv_snap_rail rails[LV_SNAP_RAILS];
+	/*
+	 * Its power mode (live_telemetry.c, or a refusal's answer in
+	 * live_device.c): with a GPU cap known, no clock above it is asked for
+	 * (live_set_clock clamps). clamp_noted_hz: the cap whose clamp was
+	 * logged and counted (0: none yet), so it is logged once per cap;
+	 * clamp_asked_hz, clamp_hz: the latest clamp under the current cap.
+	 */
+	struct lv_snap_pmode pmode;
+	uint64_t pmode_epoch; /* bumped when a refusal tells the mode: a telemetry
+	                       * sample sent before says an older one */
+	uint64_t clock_clamps, clamp_asked_hz, clamp_hz, clamp_noted_hz;
 	double cum_j; /* the agent's cumulative counter at the last sample */
 	int have_cum;
 	double energy_j;   /* since the controller started */

@@ -237,6 +237,11 @@ static void fill_device(const struct lv_live *lv, size_t i, double now, struct l
 	snprintf(o->wire, sizeof(o->wire), "%s", lv_wire_name(lv->cluster->devices[i].wire));
 	o->wire_bytes = d->wire_bytes;
 	o->restarts = d->restarts;
+	if (d->health != HEALTH_DOWN)
+		o->pmode = d->pmode;
+	o->clock_clamps = d->clock_clamps;
+	o->clamp_asked_hz = d->clamp_asked_hz;
+	o->clamp_hz = d->clamp_hz;
 }
 
 static void fill_rates(const struct lv_live *lv, double now, struct lv_snapshot *o)

@@ -19,6 +19,13 @@
  * (it lags by the clock-change delay). A sample sent before the latest
  * clock change (an older epoch) is not believed.
  *
+ * Power mode. A real board's agent adds power_mode {id, name, gpu_max_hz}
+ * (null when it cannot tell; absent or null in emulation). A change is
+ * logged; with a new cap the clock is asked for afresh, held to it
+ * (live_device.c), and an operator's pin is applied again at once. A
+ * sample sent before an agent's refusal told the mode (a newer
+ * pmode_epoch) is not believed about it: it could only say an older one.
+ *
  * fail_threshold failed polls in a row make the device DOWN (live_health.c).
  */
 #include "live_internal.h"
@@ -26,7 +33,9 @@
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "live_pmode.h"
 #include "model/cluster.h"
 #include "sched/snapshot.h"
 #include "base/util.h"
@@ -68,6 +77,47 @@ static void read_rails(struct live_dev *d, const cJSON *root)
 	}
 }
 
+static int same_mode(const struct lv_snap_pmode *a, const struct lv_snap_pmode *b)
+{
+	return a->state == b->state && a->id == b->id && a->gpu_max_hz == b->gpu_max_hz &&
+	       !strcmp(a->name, b->name);
+}
+
+/* The power mode the sample tells: a change is logged, and a new cap applies from now. */
+static void read_pmode(struct lv_live *lv, int device, const cJSON *root, double now)
+{
+	struct live_dev *d = &lv->devs[device];
+	struct lv_snap_pmode m;
+	lv_pmode_from_telemetry(root, &m);
+	if (same_mode(&m, &d->pmode))
+		return;
+	const char *name = lv->cluster->devices[device].name;
+	char was[64], is[64];
+	lv_pmode_label(&d->pmode, was, sizeof(was));
+	lv_pmode_label(&m, is, sizeof(is));
+	if (m.state == LV_SNAP_PMODE_KNOWN && m.gpu_max_hz)
+		live_note(lv, LV_LOG_INFO, name, "power mode %s: GPU cap %.2f MHz%s%s", is,
+		          (double)m.gpu_max_hz / 1e6, d->pmode.state ? ", was " : "",
+		          d->pmode.state ? was : "");
+	else if (m.state != LV_SNAP_PMODE_NONE)
+		live_note(lv, LV_LOG_INFO, name, "power mode %s%s%s%s", is,
+		          m.state == LV_SNAP_PMODE_KNOWN ? ": no GPU cap" : "",
+		          d->pmode.state ? ", was " : "", d->pmode.state ? was : "");
+	int new_cap = m.gpu_max_hz != d->pmode.gpu_max_hz;
+	d->pmode = m;
+	if (!new_cap)
+		return;
+	d->clamp_noted_hz = 0; /* a clamp under this cap is news again */
+	d->clamp_asked_hz = d->clamp_hz = 0;
+	if (d->owned_clock)
+		d->sent_hz = 0; /* nvpmodel rewrote the range: the next clock is asked afresh */
+	if (d->pin_hz) {
+		uint64_t hz = live_set_clock(lv, device, d->pin_hz, 0, now);
+		if (hz)
+			lv_engine_device_clock(lv->engine, now, device, hz);
+	}
+}
+
 static void telemetry_sample(struct lv_live *lv, struct xfer *x, const cJSON *root, double now)
 {
 	struct live_dev *d = &lv->devs[x->device];
@@ -75,6 +125,8 @@ static void telemetry_sample(struct lv_live *lv, struct xfer *x, const cJSON *ro
 	double load = num(root, "gpu_load_pct"), hz = num(root, "gpu_freq_hz");
 	double temp = hottest(root);
 	read_rails(d, root);
+	if (x->pmode_epoch == d->pmode_epoch) /* else it predates what a refusal told */
+		read_pmode(lv, x->device, root, now);
 	d->valid = 0;
 	if (isfinite(p)) {
 		d->power_w = p;
@@ -162,6 +214,7 @@ void live_telemetry_tick(struct lv_live *lv, int device, double now)
 		return;
 	struct xfer *x = live_xfer_new(XF_TELEMETRY, device, &telemetry_ops);
 	x->epoch = d->epoch;
+	x->pmode_epoch = d->pmode_epoch;
 	double timeout = 4 * period > 1.0 ? 4 * period : 1.0;
 	if (live_xfer_start(lv, x, timeout) == LV_OK)
 		d->tele_inflight = 1;

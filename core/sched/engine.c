@@ -443,6 +443,17 @@ int lv_engine_device_clock(struct lv_engine *e, double now, int device, uint64_t
 	return LV_OK;
 }
 
+int lv_engine_batch_clock(struct lv_engine *e, uint64_t batch_id, uint64_t freq_hz)
+{
+	struct batch *b = batch_find(e, batch_id);
+	if (!b)
+		return LV_ENOENT;
+	b->freq_hz = freq_hz;
+	for (int i = 0; i < b->n; i++)
+		e->frames[b->slots[i]].freq_hz = freq_hz;
+	return LV_OK;
+}
+
 /* ---- decisions ------------------------------------------------------------ */
 
 static void expire_overdue(struct lv_engine *e, double now)

@@ -160,6 +160,13 @@ int lv_engine_device_state(struct lv_engine *e, double now, int device, enum lv_
 int lv_engine_device_clock(struct lv_engine *e, double now, int device, uint64_t freq_hz);
 
 /*
+ * Batch batch_id runs at freq_hz, not the clock it was dispatched at (the
+ * driver held it to a board's power-mode cap): it and its frames record
+ * freq_hz. Unknown ids are LV_ENOENT (not fatal).
+ */
+int lv_engine_batch_clock(struct lv_engine *e, uint64_t batch_id, uint64_t freq_hz);
+
+/*
  * Ends everything at once, for a driver shutting down: every queued frame
  * ends EXPIRED and every in-flight frame FAILED, both with `reason` (a
  * static string), reported as FRAME_FINAL actions; the batches in flight are

@@ -75,6 +75,22 @@ struct lv_snap_rail {
 	double power_w;
 };
 
+/* A device's nvpmodel power mode as its agent reports it (GET /telemetry's power_mode). */
+enum lv_snap_pmode_state {
+	LV_SNAP_PMODE_NONE = 0,    /* no power modes: emulation, or the device's agent is down */
+	LV_SNAP_PMODE_UNKNOWN = 1, /* a real board whose mode its agent cannot tell */
+	LV_SNAP_PMODE_KNOWN = 2,
+};
+
+#define LV_SNAP_PMODE_NAME_MAX 32
+
+struct lv_snap_pmode {
+	enum lv_snap_pmode_state state;
+	int id;                            /* LV_SNAP_PMODE_KNOWN: nvpmodel's id */
+	char name[LV_SNAP_PMODE_NAME_MAX]; /* "" when the board's file lacks the id */
+	uint64_t gpu_max_hz;               /* the mode's GPU cap, Hz; 0: none (or unknown) */
+};
+
 struct lv_snap_device {
 	char name[LV_DEV_NAME_MAX];
 	char kind[LV_KIND_MAX];
@@ -103,7 +119,12 @@ struct lv_snap_device {
 	char wire[8];             /* its wire format: "fp32", "uint8", "jpeg" */
 	uint64_t wire_bytes;      /* frames' input bytes sent to it in that format */
 	uint64_t restarts;        /* times its agent was restarted after dying (embedded) */
-	size_t n_recent;          /* batches in recent[], newest first */
+	struct lv_snap_pmode pmode;        /* its power mode, latest telemetry */
+	uint64_t clock_clamps;             /* times a clock asked above the mode's GPU cap was first
+	                                    * held to it: once per cap met, not per request */
+	uint64_t clamp_asked_hz, clamp_hz; /* the latest under the current cap:
+	                                    * asked, and sent instead (0: none) */
+	size_t n_recent;                   /* batches in recent[], newest first */
 	struct lv_snap_batch recent[LV_SNAP_BATCHES];
 };
 

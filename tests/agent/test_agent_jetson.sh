@@ -375,25 +375,132 @@ check "  naming both nodes" grep -q "sys/class/devfreq/17000000.ga10b/available_
 # ---- the controller's /status: a real board's telemetry per device --------------------
 # A Nano as a site runs it: this agent on the board (the thesis's Nano log, which has the
 # memory clock, RAM and CPU fields), Triton beside it (an emulated Nano serves /v2 here).
+# And an AGX Xavier in MODE_30W_ALL (GPU cap 900 MHz), whose agent refuses a pin above
+# the cap: the controller learns the mode (from telemetry, or from the refusal) and holds
+# its clocks to the cap.
 LOUDVA=${LOUDVA:-build/san/loudva}
 . tests/live/lib.sh
 start_agent S --sysfs-root "$SCRATCH/nano" --tegrastats "$DATA/tegrastats/nano.log" \
 	--tegrastats-interval 0.01 --token-file "$SCRATCH/token"
 start_agent T --emulate nano --token-file "$SCRATCH/token"
+make_tree "$SCRATCH/agxc" "Jetson-AGX" "$AGX_DEV" "${AGX_F[@]}"
+add_nvpmodel "$SCRATCH/agxc" tests/agent/fixtures/nvpmodel_t194.conf 3
+CDIR=$SCRATCH/agxc/$AGX_DEV
+start_agent C --sysfs-root "$SCRATCH/agxc" --tegrastats "$DATA/tegrastats/agx-xavier.log" \
+	--tegrastats-interval 0.01 --token-file "$SCRATCH/token"
 req GET "$T_URL/power/mode"
 expect_error 404 "emulation: no power modes" "the emulated backend has no power modes"
 req GET "$T_URL/telemetry"
 expect 200 "  power_mode null in its telemetry" '.power_mode == null'
 cat >"$SCRATCH/site.json" <<EOF
 {"name": "site", "profiles": "$PWD/profiles", "token_file": "$SCRATCH/token",
- "devices": [{"name": "nano-00", "kind": "nano", "agent": "$S_URL", "triton": "$T_URL"}]}
+ "devices": [{"name": "nano-00", "kind": "nano", "agent": "$S_URL", "triton": "$T_URL"},
+             {"name": "agx-00", "kind": "agx-xavier", "agent": "$C_URL", "triton": "$T_URL"}]}
 EOF
-if start_serve "$SCRATCH/serve" --cluster "$SCRATCH/site.json" --mode prof; then
+if start_serve "$SCRATCH/serve" --cluster "$SCRATCH/site.json" --mode prof \
+	--control-token-file "$SCRATCH/token"; then
 	st() { curl -s "http://127.0.0.1:$SERVE_PORT/status"; }
-	for _ in $(seq 1 200); do
-		[ "$(st | jq -r '.devices[0].emc_freq_hz')" != null ] && break
-		sleep 0.05
+	# await_status FILTER: polls /status into status.json until the filter holds (10 s at most)
+	await_status() {
+		for _ in $(seq 1 200); do
+			st >"$SCRATCH/status.json"
+			jq -e "$1" "$SCRATCH/status.json" >/dev/null 2>&1 && return 0
+			sleep 0.05
+		done
+		fail "/status never had $1: $(head -c 600 "$SCRATCH/status.json")"
+	}
+	# pin DEVICE HZ: the operator pins a clock through the control API
+	pin() {
+		CODE=$(curl -s -o "$SCRATCH/body" -w '%{http_code}' -X POST "${AUTH[@]}" \
+			-d "{\"freq_hz\": $2}" "http://127.0.0.1:$SERVE_PORT/control/devices/$1/pin")
+		check "pin $1 at $2 Hz: 200 ($CODE)" test "$CODE" = 200
+	}
+	await_status '.devices[0].emc_freq_hz != null and .devices[1].power_mode != null'
+	check "/status: the AGX's power mode and its cap" jq -e '.devices[1].power_mode == {"id": 3, "name": "MODE_30W_ALL", "gpu_max_hz": 900000000} and .devices[1].clock_clamps == 0 and .devices[1].clamp == null' "$SCRATCH/status.json"
+	check "/status: the Nano has no modes file: a real board's mode unknown" jq -e '.devices[0].power_mode == {"id": null, "name": null, "gpu_max_hz": null}' "$SCRATCH/status.json"
+	curl -s "http://127.0.0.1:$SERVE_PORT/metrics" >"$SCRATCH/serve.prom"
+	check "/metrics: promtool check metrics" promtool check metrics <"$SCRATCH/serve.prom"
+	check "/metrics: the mode's id, named" grep -qx 'loudva_device_power_mode{device="agx-00",name="MODE_30W_ALL"} 3' "$SCRATCH/serve.prom"
+	check "/metrics: its GPU cap, for the AGX alone" test "$(grep -c '^loudva_device_power_mode_gpu_max_hertz{device="agx-00"} 900000000$' "$SCRATCH/serve.prom"),$(grep -c '^loudva_device_power_mode' "$SCRATCH/serve.prom")" = 1,2
+	# the top clock, above the cap: held to the highest clock within it
+	pin agx-00 "${AGX_F[-1]}"
+	await_status '.devices[1].clock_clamps == 1 and .devices[1].clamp.hz == 828750000'
+	check "/status: the clamp, asked and given, no error" jq -e ".devices[1].clamp == {\"asked_hz\": ${AGX_F[-1]}, \"hz\": 828750000} and .devices[1].last_error == null" "$SCRATCH/status.json"
+	await "$C_URL/gpu/frequency" .target_hz 828750000
+	check "  the agent pinned 828.75 MHz, the highest within the cap" test "$(cat "$CDIR/min_freq"),$(cat "$CDIR/max_freq")" = 828750000,828750000
+	# a console attached to this controller, under tmux: the Device view's telemetry panel
+	if command -v tmux >/dev/null; then
+		export TMUX_TMPDIR=$SCRATCH XDG_STATE_HOME=$SCRATCH/state XDG_CONFIG_HOME=$SCRATCH/config
+		tmux new-session -d -s lvpm -x 120 -y 40 \
+			"$LOUDVA console --attach http://127.0.0.1:$SERVE_PORT 2>'$SCRATCH/console.err'; sleep 600"
+		# on_screen GREP-ARGS...: polls the pane until grep matches (10 s at most)
+		on_screen() {
+			for _ in $(seq 1 100); do
+				tmux capture-pane -p -t lvpm >"$SCRATCH/screen" 2>/dev/null
+				grep -q "$@" "$SCRATCH/screen" && return 0
+				sleep 0.1
+			done
+			return 1
+		}
+		on_screen agx-00
+		tmux send-keys -t lvpm ":view device agx-00" Enter
+		check "console: the AGX's mode and cap, and the clock held" on_screen -e "mode MODE_30W_ALL, cap 900 MHz"
+		check "  and the clock held" grep -q "held 1377 -> 829 MHz by the cap" "$SCRATCH/screen"
+		check "  rails read back from /status" grep -q "rails [A-Z0-9_]* [0-9.]* W" "$SCRATCH/screen"
+		check "  and RAM" grep -q "RAM [0-9.]*/[0-9.]*" "$SCRATCH/screen"
+		tmux send-keys -t lvpm ":view device nano-00" Enter
+		check "console: the Nano's mode unknown" on_screen "power mode unknown"
+		tmux send-keys -t lvpm q
+		tmux kill-server
+	fi
+	# the mode lowered behind the controller's back (nvpmodel run on the board: its status
+	# file), and a pin between the caps before telemetry can tell: the agent is stopped
+	# meanwhile, so the controller's PUT meets the new cap and the agent's 409 teaches it
+	kill -STOP "$C_PID"
+	for _ in $(seq 1 200); do # every thread stopped: none reads the status file after this
+		awk '{ sub(/.*\) /, ""); if ($1 != "T") exit 1 }' /proc/"$C_PID"/task/*/stat && break
+		sleep 0.01
 	done
+	printf 'pmode:0002 fmode:quiet\n' >"$SCRATCH/agxc/var/lib/nvpmodel/status"
+	pin agx-00 "${AGX_F[6]}"
+	kill -CONT "$C_PID"
+	await "$C_URL/gpu/frequency" .target_hz 624750000
+	check "  the agent pinned 624.75 MHz, under the new cap" test "$(cat "$CDIR/max_freq")" = 624750000
+	await_status '.devices[1].power_mode.id == 2 and .devices[1].clock_clamps == 2'
+	check "  /status: the new cap, counted once more, no error" jq -e '.devices[1].clamp.hz == 624750000 and .devices[1].last_error == null and .devices[1].power_mode.gpu_max_hz == 670000000' "$SCRATCH/status.json"
+	check "  learnt from the refusal" grep -q "agx-00: the agent refused 675.75 MHz: power mode MODE_15W caps the GPU at 670.00 MHz" "$SCRATCH/serve.err"
+	check "  each clock pinned on the board once, none retried" test "$(sed -n 's/.*GPU clock pinned to \([0-9]*\) Hz.*/\1/p' "$SCRATCH/C.log" | head -2 | paste -sd,)" = 828750000,624750000
+	# MAXN, switched through the agent, lifts the cap: the operator's pin comes back whole
+	pin agx-00 "${AGX_F[-1]}"
+	req PUT "$C_URL/power/mode" "${AUTH[@]}" -d '{"name": "MAXN"}'
+	await "$C_URL/gpu/frequency" .target_hz "${AGX_F[-1]}"
+	check "MAXN: the top clock pinned, as the operator asked" test "$(cat "$CDIR/max_freq")" = "${AGX_F[-1]}"
+	await_status '.devices[1].power_mode.name == "MAXN"'
+	check "  /status: MAXN, no cap, nothing held, two clamps, no error" jq -e '.devices[1].power_mode.gpu_max_hz == null and .devices[1].clamp == null and .devices[1].clock_clamps == 2 and .devices[1].last_error == null' "$SCRATCH/status.json"
+	curl -s "http://127.0.0.1:$SERVE_PORT/metrics" >"$SCRATCH/serve.prom"
+	check "/metrics: no cap under MAXN, the clamps counted" test "$(grep -c '^loudva_device_power_mode_gpu_max_hertz' "$SCRATCH/serve.prom"),$(awk '$1 == "loudva_device_clock_clamps_total{device=\"agx-00\"}" { print $2 }' "$SCRATCH/serve.prom")" = 0,2
+	check "/metrics: promtool still content" promtool check metrics <"$SCRATCH/serve.prom"
+	# a policy that wants the top clock (transparent:pin=1, as jetson_clocks) under 30 W:
+	# its clock change and its batches held to the cap, the frames served
+	ctl() {
+		CODE=$(curl -s -o "$SCRATCH/body" -w '%{http_code}' -X POST "${AUTH[@]}" "$@")
+	}
+	ctl "http://127.0.0.1:$SERVE_PORT/control/devices/agx-00/release"
+	check "release the pin: 200 ($CODE)" test "$CODE" = 200
+	ctl "http://127.0.0.1:$SERVE_PORT/control/devices/nano-00/drain"
+	check "drain the Nano: 200 ($CODE)" test "$CODE" = 200
+	ctl -d '{"policy": "transparent:pin=1"}' "http://127.0.0.1:$SERVE_PORT/control/policy"
+	check "policy transparent:pin=1: 200 ($CODE)" test "$CODE" = 200
+	req PUT "$C_URL/power/mode" "${AUTH[@]}" -d '{"name": "MODE_30W_ALL"}'
+	await_status '.devices[1].power_mode.id == 3'
+	make_images "$SCRATCH/img"
+	post "$SCRATCH/answer.json" 3 10
+	check "three frames served on the AGX, at the clock it ran" jq -e '[.results[] | select(.state == "ok" and .device == "agx-00" and .freq_hz == 828750000)] | length == 3' "$SCRATCH/answer.json"
+	await "$C_URL/gpu/frequency" .target_hz 828750000
+	await_status '.devices[1].clock_clamps == 3'
+	check "  the policy's top clock held at 828.75 MHz, no error" jq -e ".devices[1].clamp == {\"asked_hz\": ${AGX_F[-1]}, \"hz\": 828750000} and .devices[1].last_error == null and .devices[1].frames == 3" "$SCRATCH/status.json"
+	check "the board's pins: each once, none above a cap" test "$(sed -n 's/.*GPU clock pinned to \([0-9]*\) Hz.*/\1/p' "$SCRATCH/C.log" | paste -sd,)" = 828750000,624750000,${AGX_F[-1]},828750000
+	check "one warning per cap met, naming the device, the mode, the cap and the clock asked" test "$(grep -c "agx-00: clock 1377.00 MHz is above the GPU cap of power mode MODE_30W_ALL (id 3), 900.00 MHz: held at 828.75 MHz" "$SCRATCH/serve.err"),$(grep -c "agx-00: clock 675.75 MHz is above the GPU cap of power mode MODE_15W (id 2), 670.00 MHz: held at 624.75 MHz" "$SCRATCH/serve.err"),$(grep -c "above the GPU cap of power mode" "$SCRATCH/serve.err")" = 2,1,3
 	st >"$SCRATCH/status.json"
 	# the log's memory clocks, RAM total and rails, read with awk
 	emcs=$(awk '{ for (i = 1; i < NF; i++) if ($i == "EMC_FREQ") { split($(i + 1), v, "@"); print v[2] * 1000000 } }' "$DATA/tegrastats/nano.log" | sort -u | paste -sd,)
@@ -406,6 +513,7 @@ if start_serve "$SCRATCH/serve" --cluster "$SCRATCH/site.json" --mode prof; then
 fi
 stop_agent S TERM
 stop_agent T TERM
+stop_agent C TERM
 
 # ---- a board LoudVA does not know ------------------------------------------------
 make_tree "$SCRATCH/pi" "Raspberry Pi 4 Model B Rev 1.4" "$NANO_DEV" 100 200

@@ -88,6 +88,9 @@ static void test_served_within_budget(void **st)
 	assert_int_equal(c->devices[0].inflight, 1);
 	assert_int_equal(lv_engine_queue_len(e), 0);
 	lv_engine_clear_actions(e);
+	/* The driver held it to a power mode's cap: its frames ran at that clock. */
+	assert_int_equal(lv_engine_batch_clock(e, batch, (uint64_t)F2), 0);
+	assert_int_equal(lv_engine_batch_clock(e, batch + 1, (uint64_t)F2), LV_ENOENT);
 
 	assert_int_equal(lv_engine_batch_done(e, 3.0, batch, 1, NULL), 0);
 	const struct lv_action *f = find(e, LV_ACT_FRAME_FINAL, &n);
@@ -98,6 +101,7 @@ static void test_served_within_budget(void **st)
 	assert_float_equal(f->frame.dispatch_s, 0.0, 0);
 	assert_float_equal(f->frame.done_s, 3.0, 0);
 	assert_int_equal(f->frame.batch, 4);
+	assert_int_equal(f->frame.freq_hz, (uint64_t)F2);
 	assert_int_equal(c->devices[0].inflight, 0);
 	assert_float_equal(c->devices[0].idle_since_s, 3.0, 0);
 	assert_int_equal(c->devices[0].frames_done, 4);

@@ -63,8 +63,19 @@ static void make_snapshot(struct lv_snapshot *s, struct lv_snap_device *d)
 	strcpy(d[0].name, "agx0");
 	strcpy(d[0].kind, "agx-xavier");
 	d[0].state = LV_DEV_UP;
-	d[0].valid = LV_SNAP_HAS_POWER | LV_SNAP_HAS_ENERGY | LV_SNAP_HAS_LOAD | LV_SNAP_HAS_EMC;
+	d[0].valid = LV_SNAP_HAS_POWER | LV_SNAP_HAS_ENERGY | LV_SNAP_HAS_LOAD | LV_SNAP_HAS_EMC |
+	             LV_SNAP_HAS_RAM | LV_SNAP_HAS_CPU;
+	d[0].ram_total_bytes = 8ull << 30;
+	d[0].ram_used_bytes = 3ull << 30;
+	d[0].cpu_load_pct = 37.5;
 	d[0].emc_freq_hz = 1600000000;
+	d[0].pmode = (struct lv_snap_pmode){ .state = LV_SNAP_PMODE_KNOWN,
+		                             .id = 3,
+		                             .name = "MODE_30W_ALL",
+		                             .gpu_max_hz = 900000000 };
+	d[0].clock_clamps = 1;
+	d[0].clamp_asked_hz = 1377000000;
+	d[0].clamp_hz = 828750000;
 	d[0].inflight = 2;
 	d[0].freq_hz = 1377000000;
 	d[0].min_freq_hz = 114750000;
@@ -92,6 +103,7 @@ static void make_snapshot(struct lv_snapshot *s, struct lv_snap_device *d)
 	d[1].batches = 10;
 	strcpy(d[1].last_error, "PUT /gpu/frequency: 401");
 	strcpy(d[1].transport, "body");
+	d[1].pmode.state = LV_SNAP_PMODE_UNKNOWN; /* a real board that cannot tell */
 	strcpy(d[2].name, "nano0");
 	strcpy(d[2].kind, "nano");
 	d[2].state = LV_DEV_DOWN;
@@ -390,6 +402,13 @@ static void test_metrics_exact_lines(void **state)
 	assert_has_line(t, "loudva_device_rail_power_watts{device=\"agx0\",rail=\"GPU\"} 9.5");
 	assert_has_line(t, "loudva_device_rail_power_watts{device=\"agx0\",rail=\"CPU\"} 2.25");
 	assert_null(strstr(t, "loudva_device_rail_power_watts{device=\"nano0\""));
+	/* The power mode: only where it is known; its cap only where it has one. */
+	assert_has_line(t, "loudva_device_power_mode{device=\"agx0\",name=\"MODE_30W_ALL\"} 3");
+	assert_has_line(t, "loudva_device_power_mode_gpu_max_hertz{device=\"agx0\"} 900000000");
+	assert_null(strstr(t, "loudva_device_power_mode{device=\"nx"));
+	assert_null(strstr(t, "loudva_device_power_mode_gpu_max_hertz{device=\"nano0\""));
+	assert_has_line(t, "loudva_device_clock_clamps_total{device=\"agx0\"} 1");
+	assert_has_line(t, "loudva_device_clock_clamps_total{device=\"nano0\"} 0");
 	/* No telemetry, no sample: power only for agx0, no temperature at all. */
 	assert_null(strstr(t, "loudva_device_power_watts{device=\"nano0\"}"));
 	assert_null(strstr(t, "loudva_device_temperature_celsius"));
@@ -523,7 +542,8 @@ static void test_status_round_trip(void **state)
 	assert_int_equal(r->devices[1].state, LV_DEV_DRAINING);
 	assert_int_equal(r->devices[2].state, LV_DEV_DOWN);
 	assert_int_equal(r->devices[0].valid, LV_SNAP_HAS_POWER | LV_SNAP_HAS_ENERGY |
-	                                          LV_SNAP_HAS_LOAD | LV_SNAP_HAS_EMC);
+	                                          LV_SNAP_HAS_LOAD | LV_SNAP_HAS_EMC |
+	                                          LV_SNAP_HAS_RAM | LV_SNAP_HAS_CPU);
 	assert_int_equal(r->devices[0].emc_freq_hz, 1600000000);
 	assert_int_equal(r->devices[2].valid, 0); /* nulls: no made-up zeros */
 	assert_true(r->devices[0].power_w == 15.25);
@@ -532,6 +552,23 @@ static void test_status_round_trip(void **state)
 	assert_int_equal(r->devices[0].failed, 1);
 	assert_string_equal(r->devices[1].last_error, "PUT /gpu/frequency: 401");
 	assert_string_equal(r->devices[0].transport, "shm");
+	assert_memory_equal(&r->devices[0].pmode, &s.devices[0].pmode,
+	                    sizeof(struct lv_snap_pmode));
+	assert_int_equal(r->devices[1].pmode.state, LV_SNAP_PMODE_UNKNOWN);
+	assert_int_equal(r->devices[2].pmode.state, LV_SNAP_PMODE_NONE);
+	assert_int_equal(r->devices[0].clock_clamps, 1);
+	assert_int_equal(r->devices[0].clamp_asked_hz, 1377000000);
+	assert_int_equal(r->devices[0].clamp_hz, 828750000);
+	assert_int_equal(r->devices[1].clamp_asked_hz, 0);
+	/* the rails, RAM and CPU load an attached console's Device view shows */
+	assert_int_equal(r->devices[0].n_rails, 2);
+	assert_string_equal(r->devices[0].rails[1].name, "CPU");
+	assert_true(r->devices[0].rails[1].power_w == 2.25);
+	assert_int_equal(r->devices[0].ram_total_bytes, 8ull << 30);
+	assert_int_equal(r->devices[0].ram_used_bytes, 3ull << 30);
+	assert_true(r->devices[0].cpu_load_pct == 37.5);
+	assert_true(r->devices[0].valid & LV_SNAP_HAS_RAM);
+	assert_int_equal(r->devices[2].n_rails, 0);
 	lv_snapshot_free(r);
 
 	static const struct {
@@ -633,6 +670,17 @@ static void test_status_json(void **state)
 	assert_string_equal(str(o, "devices.1.transport"), "body");
 	assert_true(cJSON_IsNull(at(o, "devices.2.transport")));
 	assert_true(num(o, "devices.0.shm_bytes") == 4291248);
+	/* The power mode: null in emulation, ids and all null when a board cannot tell. */
+	assert_true(num(o, "devices.0.power_mode.id") == 3);
+	assert_string_equal(str(o, "devices.0.power_mode.name"), "MODE_30W_ALL");
+	assert_true(num(o, "devices.0.power_mode.gpu_max_hz") == 900000000);
+	assert_true(num(o, "devices.0.clamp.asked_hz") == 1377000000);
+	assert_true(num(o, "devices.0.clamp.hz") == 828750000);
+	assert_true(num(o, "devices.0.clock_clamps") == 1);
+	assert_true(cJSON_IsNull(at(o, "devices.1.power_mode.id")));
+	assert_true(cJSON_IsNull(at(o, "devices.1.power_mode.gpu_max_hz")));
+	assert_true(cJSON_IsNull(at(o, "devices.1.clamp")));
+	assert_true(cJSON_IsNull(at(o, "devices.2.power_mode")));
 	cJSON_Delete(o);
 	free(t);
 }
