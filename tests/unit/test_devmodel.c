@@ -25,16 +25,6 @@
 #define MHZ 1e6
 #define EPS 1e-9
 
-/* cmocka's assert_float_equal goes through float; this keeps doubles. */
-static void near_at(double a, double b, double eps, const char *file, int line)
-{
-	if (fabs(a - b) <= eps || (a == b))
-		return;
-	print_error("%.15g != %.15g (tolerance %g)\n", a, b, eps);
-	_fail(file, line);
-}
-#define assert_near(a, b, eps) near_at((a), (b), (eps), __FILE__, __LINE__)
-
 static const struct lv_test_point tiny_pts[] = {
 	{ 100 * MHZ, 1, 1.0, 3.0 },
 	{ 100 * MHZ, 2, 1.5, 6.0 },

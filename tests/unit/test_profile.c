@@ -45,15 +45,6 @@ static const char BASE[] =
     "  ]\n"
     "}\n";
 
-static void near_at(double a, double b, double eps, const char *file, int line)
-{
-	if (fabs(a - b) <= eps)
-		return;
-	print_error("%.17g != %.17g (tolerance %g)\n", a, b, eps);
-	_fail(file, line);
-}
-#define assert_near(a, b, eps) near_at((a), (b), (eps), __FILE__, __LINE__)
-
 /* BASE with the first `from` replaced by `to`. Caller frees. */
 static char *base_with(const char *from, const char *to)
 {

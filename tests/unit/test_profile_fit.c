@@ -18,15 +18,6 @@
 #define RAMP    "tests/unit/fixtures/agx-ramp.tegrastats.log"
 #define LOUD    "tests/unit/fixtures/agx-loud.controller.log"
 
-static void near_at(double a, double b, double eps, const char *file, int line)
-{
-	if (fabs(a - b) <= eps)
-		return;
-	print_error("%.15g != %.15g (tolerance %g)\n", a, b, eps);
-	_fail(file, line);
-}
-#define assert_near(a, b, eps) near_at((a), (b), (eps), __FILE__, __LINE__)
-
 static struct lv_teg_log read_ok(const char *path)
 {
 	struct lv_teg_log log;

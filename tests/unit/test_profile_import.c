@@ -197,15 +197,6 @@ static struct lv_profile *import_ok(const char *dir, const char *kind, char **re
 	return p;
 }
 
-static void near_at(double a, double b, double eps, const char *file, int line)
-{
-	if (fabs(a - b) <= eps)
-		return;
-	print_error("%.15g != %.15g (tolerance %g)\n", a, b, eps);
-	_fail(file, line);
-}
-#define assert_near(a, b, eps) near_at((a), (b), (eps), __FILE__, __LINE__)
-
 static void test_method_by_hand(void **state)
 {
 	(void)state;

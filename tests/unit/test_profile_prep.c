@@ -24,15 +24,6 @@
 #include "model/profile_prep.h"
 #include "base/util.h"
 
-static void near_at(double a, double b, double eps, const char *file, int line)
-{
-	if (fabs(a - b) <= eps || a == b)
-		return;
-	print_error("%.15g != %.15g (tolerance %g)\n", a, b, eps);
-	_fail(file, line);
-}
-#define assert_near(a, b, eps) near_at((a), (b), (eps), __FILE__, __LINE__)
-
 static const struct lv_prep_point ref[2] = {
 	{ .batch = 1, .server_s = 0.100, .energy_j = 0.52, .window_s = 0.110, .idle_w = 2.0 },
 	{ .batch = 3, .server_s = 0.250, .energy_j = 1.34, .window_s = 0.270, .idle_w = 2.0 },

@@ -25,15 +25,6 @@
 
 #define MHZ 1e6
 
-static void near_at(double a, double b, double eps, const char *file, int line)
-{
-	if (fabs(a - b) <= eps || a == b)
-		return;
-	print_error("%.15g != %.15g (tolerance %g)\n", a, b, eps);
-	_fail(file, line);
-}
-#define assert_near(a, b, eps) near_at((a), (b), (eps), __FILE__, __LINE__)
-
 static struct lv_cluster *tiny_cluster(void)
 {
 	static const double f[] = { 100 * MHZ, 200 * MHZ }, idle[] = { 1.0, 2.0 };

@@ -24,15 +24,6 @@
 #include "tegrastats.h"
 #include "base/util.h"
 
-static void near_at(double a, double b, double eps, const char *file, int line)
-{
-	if (fabs(a - b) <= eps)
-		return;
-	print_error("%.15g != %.15g (tolerance %g)\n", a, b, eps);
-	_fail(file, line);
-}
-#define assert_near(a, b, eps) near_at((a), (b), (eps), __FILE__, __LINE__)
-
 /* Feeds a whole log; optionally keeps the sample of line `keep_line` (1-based). */
 static void feed_log(const char *kind, struct lv_tegrastats_meter *m, int keep_line,
                      struct lv_tegrastats_sample *kept)

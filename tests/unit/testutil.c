@@ -3,6 +3,7 @@
 #include "testutil.h"
 
 #include <ftw.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,14 @@
 
 #include "base/file.h"
 #include "base/util.h"
+
+void lv_test_near_at(double a, double b, double eps, const char *file, int line)
+{
+	if (fabs(a - b) <= eps || a == b)
+		return;
+	print_error("%.17g != %.17g (tolerance %g)\n", a, b, eps);
+	_fail(file, line);
+}
 
 const char *lv_test_data_dir(void)
 {

@@ -16,6 +16,14 @@
 /* cmocka needs the above first. */
 #include <cmocka.h>
 
+/*
+ * assert_near(a, b, eps): |a - b| <= eps (or a == b, for infinities), printed
+ * with every digit on failure. cmocka's assert_float_equal goes through
+ * float; this keeps doubles.
+ */
+void lv_test_near_at(double a, double b, double eps, const char *file, int line);
+#define assert_near(a, b, eps) lv_test_near_at((a), (b), (eps), __FILE__, __LINE__)
+
 /* Directory of the thesis measurement data (static string). */
 const char *lv_test_data_dir(void);
 
