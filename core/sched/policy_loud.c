@@ -160,11 +160,6 @@ struct loud {
 	double *busy_until_s;
 	uint64_t *plan_hz;
 	int *plan_b; /* and the batch size of the last batch sent */
-	/* boost: while one device's rescue is weighed, the wait and clock it
-	 * would have with its work in flight at the top clock (-1: none) */
-	int boost_dev;
-	double boost_wait_s;
-	uint64_t boost_hz;
 	/* explanation scratch (only with explain != NULL) */
 	struct alt_rec alts[LV_EXPLAIN_MAX_ALTS + 1];
 	size_t n_alts;
@@ -199,7 +194,6 @@ static int loud_create(const double *params, const struct lv_cluster *c, void **
 	s->busy_until_s = lv_xcalloc(c->n_devices ? c->n_devices : 1, sizeof(*s->busy_until_s));
 	s->plan_hz = lv_xcalloc(c->n_devices ? c->n_devices : 1, sizeof(*s->plan_hz));
 	s->plan_b = lv_xcalloc(c->n_devices ? c->n_devices : 1, sizeof(*s->plan_b));
-	s->boost_dev = -1;
 	s->rows = lv_xcalloc(c->n_kinds + c->n_devices + 1, sizeof(*s->rows));
 	s->tight_s = INFINITY;
 	s->tight_at_s = -INFINITY;
@@ -286,6 +280,11 @@ struct scan {
 	struct cand fb; /* fallback choice */
 	int fb_reaches; /* fb reaches t */
 	size_t considered, n_feasible;
+	/* boost: while one device's rescue is weighed, that device and the wait
+	 * and clock it would have with its work in flight at the top clock */
+	int boosting, boost_dev;
+	double boost_wait_s;
+	uint64_t boost_hz;
 };
 
 static int fb_better(const struct scan *sc, const struct cand *c, int reaches)
@@ -328,13 +327,13 @@ static void dev_alts_offer(struct dev_alts *da, const struct alt_rec *r)
  * will have (*hz) and how long it waits for work in flight (queue_aware;
  * otherwise the current clock and no wait, as the thesis assumed).
  */
-static double queue_wait(const struct loud *s, const struct lv_device *d, int di, double now,
-                         uint64_t *hz)
+static double queue_wait(const struct loud *s, const struct scan *sc, const struct lv_device *d,
+                         int di, double now, uint64_t *hz)
 {
 	*hz = d->freq_hz;
-	if (di == s->boost_dev) {
-		*hz = s->boost_hz;
-		return s->boost_wait_s;
+	if (sc && sc->boosting && di == sc->boost_dev) {
+		*hz = sc->boost_hz;
+		return sc->boost_wait_s;
 	}
 	if (s->p[P_QUEUE] == 0 || d->inflight <= 0)
 		return 0.0;
@@ -483,7 +482,7 @@ static void scan_device(struct loud *s, const struct lv_cluster *c, int di, stru
 	da.n = 0; /* only the count: zeroing the records costs the plain scan a tenth */
 	double change = s->change_s[d->kind];
 	uint64_t hz;
-	double wait = queue_wait(s, d, di, sc->now, &hz);
+	double wait = queue_wait(s, sc, d, di, sc->now, &hz);
 	/* A tight frame arriving as this batch starts waits for it, then needs at
 	 * least the fastest single-frame configuration (with a clock change). */
 	double limit = sc->r;
@@ -498,7 +497,7 @@ static void scan_device(struct loud *s, const struct lv_cluster *c, int di, stru
 
 	const struct rows *rows = ex ? NULL : device_rows(s, c, di, t, idle);
 	for (size_t fi = 0; fi < t->n_freqs; fi++) {
-		if (di == s->boost_dev && t->freqs_hz[fi] != hz)
+		if (sc->boosting && di == sc->boost_dev && t->freqs_hz[fi] != hz)
 			continue; /* a boosted device runs what follows at the boost's clock */
 		double base = s->p[P_SAFETY] + wait + (t->freqs_hz[fi] != hz ? change : 0.0);
 		if (rows) {
@@ -550,7 +549,7 @@ static void scan_fallback(struct loud *s, const struct lv_cluster *c, int di, st
 	const struct lv_cost_table *t = lv_device_cost(c, d);
 	int bmax = sc->n < t->max_batch ? sc->n : t->max_batch;
 	uint64_t hz;
-	double wait = queue_wait(s, d, di, sc->now, &hz);
+	double wait = queue_wait(s, sc, d, di, sc->now, &hz);
 	double change = s->change_s[d->kind];
 
 	for (size_t fi = 0; fi < t->n_freqs; fi++) {
@@ -744,7 +743,7 @@ static void plan_dispatch(struct loud *s, const struct lv_cluster *c, const stru
 {
 	const struct lv_device *d = &c->devices[ch->device];
 	uint64_t hz;
-	double start = now + queue_wait(s, d, ch->device, now, &hz);
+	double start = now + queue_wait(s, NULL, d, ch->device, now, &hz);
 	const struct lv_cost_table *t = lv_device_cost(c, d);
 	int fi = lv_profile_freq_index(lv_device_profile(c, d), f);
 	double L = fi >= 0 ? lv_cost_latency(t, (size_t)fi, ch->batch) : NAN;
@@ -789,9 +788,9 @@ static double boosted_wait(const struct loud *s, const struct lv_cluster *c, int
  * boost: nothing meets the tightest deadline as planned. Weighs each busy
  * device with its work in flight boosted to the top clock; the least
  * energy per frame that then meets it wins (sc->best). Returns the device,
- * or -1 when no boost makes the deadline.
+ * with its boosted wait in *wait_s, or -1 when no boost makes the deadline.
  */
-static int scan_boost(struct loud *s, const struct lv_cluster *c, struct scan *sc)
+static int scan_boost(struct loud *s, const struct lv_cluster *c, struct scan *sc, double *wait_s)
 {
 	int dev = -1;
 	for (size_t i = 0; i < c->n_devices; i++) {
@@ -799,17 +798,18 @@ static int scan_boost(struct loud *s, const struct lv_cluster *c, struct scan *s
 		if (w < 0)
 			continue;
 		const struct lv_cost_table *t = lv_device_cost(c, &c->devices[i]);
-		s->boost_dev = (int)i;
-		s->boost_wait_s = w;
-		s->boost_hz = t->freqs_hz[t->n_freqs - 1];
-		int before = sc->feasible;
-		struct cand was = sc->best;
+		sc->boosting = 1;
+		sc->boost_dev = (int)i;
+		sc->boost_wait_s = w;
+		sc->boost_hz = t->freqs_hz[t->n_freqs - 1];
 		scan_device(s, c, (int)i, sc, NULL);
-		if (sc->feasible && (!before || sc->best.device != was.device ||
-		                     sc->best.fi != was.fi || sc->best.batch != was.batch))
-			dev = sc->best.device;
+		/* each device is scanned once: the best is on it only if found now */
+		if (sc->feasible && sc->best.device == (int)i) {
+			dev = (int)i;
+			*wait_s = w;
+		}
 	}
-	s->boost_dev = -1;
+	sc->boosting = 0;
 	return dev;
 }
 
@@ -820,7 +820,7 @@ static int scan_boost(struct loud *s, const struct lv_cluster *c, struct scan *s
  * boost meets it with the least energy per frame (then sc->best, feasible),
  * or -1: none does, and the fallback serves the frame late.
  */
-static int want_boost(struct loud *s, const struct lv_cluster *c, struct scan *sc)
+static int want_boost(struct loud *s, const struct lv_cluster *c, struct scan *sc, double *wait_s)
 {
 	struct scan full = *sc;
 	for (size_t i = 0; i < c->n_devices && !full.feasible; i++)
@@ -828,7 +828,7 @@ static int want_boost(struct loud *s, const struct lv_cluster *c, struct scan *s
 			scan_device(s, c, (int)i, &full, NULL);
 	if (full.feasible)
 		return -1;
-	int dev = scan_boost(s, c, &full);
+	int dev = scan_boost(s, c, &full, wait_s);
 	if (dev >= 0) {
 		sc->feasible = 1;
 		sc->best = full.best;
@@ -862,13 +862,13 @@ static void loud_decide(void *state, const struct lv_view *v, double now, struct
 
 	scan_all(s, c, &sc, ex, 0);
 	int boost = -1;
+	double w = 0; /* the boosted device's wait for its work in flight */
 	if (!sc.feasible && s->p[P_BOOST] != 0 && s->p[P_QUEUE] != 0)
-		boost = want_boost(s, c, &sc);
+		boost = want_boost(s, c, &sc, &w);
 	if (boost >= 0) {
 		const struct lv_device *d = &c->devices[boost];
 		const struct lv_cost_table *t = lv_device_cost(c, d);
 		uint64_t top = t->freqs_hz[t->n_freqs - 1];
-		double w = boosted_wait(s, c, boost, now);
 		double left = s->busy_until_s[boost] - now;
 		lv_decision_boost_clock(out, boost, top);
 		s->busy_until_s[boost] = now + w;
