@@ -86,23 +86,26 @@ int lv_backend_get_clock(struct lv_backend *b, struct lv_clock_state *out, char 
 	return b->ops->get_clock(b, out, why);
 }
 
-int lv_backend_set_clock(struct lv_backend *b, uint64_t hz, char **why)
+/* A pin or boost to hz, through op (NULL: set_clock), once hz is one of the board's clocks. */
+static int clock_to(struct lv_backend *b, uint64_t hz,
+                    int (*op)(struct lv_backend *, uint64_t, char **), char **why)
 {
 	if (!lv_backend_is_clock(b, hz))
 		return lv_fail(why, LV_EINVAL,
 		               "%llu Hz is not an available clock of this %s (GET /gpu/frequencies "
 		               "lists them)",
 		               (unsigned long long)hz, b->kind);
-	return b->ops->set_clock(b, hz, why);
+	return (op ? op : b->ops->set_clock)(b, hz, why);
+}
+
+int lv_backend_set_clock(struct lv_backend *b, uint64_t hz, char **why)
+{
+	return clock_to(b, hz, b->ops->set_clock, why);
 }
 
 int lv_backend_boost_clock(struct lv_backend *b, uint64_t hz, char **why)
 {
-	if (!b->ops->boost_clock)
-		return lv_backend_set_clock(b, hz, why);
-	if (!lv_backend_is_clock(b, hz))
-		return lv_backend_set_clock(b, hz, why); /* the same refusal */
-	return b->ops->boost_clock(b, hz, why);
+	return clock_to(b, hz, b->ops->boost_clock, why);
 }
 
 int lv_backend_release_clock(struct lv_backend *b, char **why)
