@@ -90,26 +90,43 @@ static size_t to_buf(char *p, size_t size, size_t n, void *arg)
 }
 
 /*
+ * An easy handle for path on the controller: its URL, the bearer token in
+ * *h, a 2 s connect time-out, no signals (libcurl copies the URL and the
+ * header lines). The caller adds its headers, sets the list and frees it.
+ * NULL when libcurl cannot make one.
+ */
+static CURL *handle(const struct lv_remote *r, const char *path, struct curl_slist **h)
+{
+	CURL *e = curl_easy_init();
+	if (!e)
+		return NULL;
+	char *url = lv_xasprintf("%s%s", r->url, path);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	free(url);
+	if (r->token) {
+		char *auth = lv_xasprintf("Authorization: Bearer %s", r->token);
+		*h = curl_slist_append(*h, auth);
+		free(auth);
+	}
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 2L);
+	return e;
+}
+
+/*
  * One request: method "GET", "POST" or "DELETE" (body NULL: empty). Returns the HTTP
  * status, or -1 with curl's reason in err when nothing was answered.
  */
 static long http(struct lv_remote *r, const char *method, const char *path, const char *body,
                  struct lv_buf *out, char *err, size_t errlen)
 {
-	CURL *e = curl_easy_init();
+	struct curl_slist *h = NULL;
+	CURL *e = handle(r, path, &h);
 	if (!e) {
 		snprintf(err, errlen, "libcurl: cannot make a handle");
 		return -1;
 	}
 	char cerr[CURL_ERROR_SIZE] = "";
-	char *url = lv_xasprintf("%s%s", r->url, path);
-	struct curl_slist *h = NULL;
-	char *auth = r->token ? lv_xasprintf("Authorization: Bearer %s", r->token) : NULL;
-	if (auth)
-		h = curl_slist_append(h, auth);
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 2L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, HTTP_TIMEOUT);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, cerr);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, to_buf);
@@ -130,8 +147,6 @@ static long http(struct lv_remote *r, const char *method, const char *path, cons
 		snprintf(err, errlen, "%s", cerr[0] ? cerr : curl_easy_strerror(rc));
 	curl_easy_cleanup(e);
 	curl_slist_free_all(h);
-	free(auth);
-	free(url);
 	return status;
 }
 
@@ -445,24 +460,18 @@ static int sse_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, cur
 /* One connection to the stream, until it ends; 1 when it should be made again at once. */
 static int stream_once(struct lv_remote *r)
 {
-	CURL *e = curl_easy_init();
+	struct curl_slist *h = NULL;
+	CURL *e = handle(r, "/control/events", &h);
 	if (!e)
 		return 0;
 	struct sse s = { .r = r };
 	if (atomic_exchange(&r->restarted, 0))
 		r->last_id = 0; /* a new controller numbers its events from 1 */
-	struct curl_slist *h = NULL;
-	char *auth = r->token ? lv_xasprintf("Authorization: Bearer %s", r->token) : NULL;
-	char *resume =
-	    r->last_id ? lv_xasprintf("Last-Event-ID: %llu", (unsigned long long)r->last_id) : NULL;
-	char *url = lv_xasprintf("%s/control/events", r->url);
-	if (auth)
-		h = curl_slist_append(h, auth);
-	if (resume)
+	if (r->last_id) {
+		char *resume = lv_xasprintf("Last-Event-ID: %llu", (unsigned long long)r->last_id);
 		h = curl_slist_append(h, resume);
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 2L);
+		free(resume);
+	}
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, sse_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, &s);
@@ -486,9 +495,6 @@ static int stream_once(struct lv_remote *r)
 	curl_slist_free_all(h);
 	lv_buf_fini(&s.line);
 	lv_buf_fini(&s.data);
-	free(url);
-	free(resume);
-	free(auth);
 	return again;
 }
 
