@@ -1,6 +1,8 @@
 /*
  * cmd_trace: `loudva trace gen` writes a generated camera trace, `loudva
- * trace show` summarises a trace file and charts its rate over time. Exit
+ * trace show` summarises a trace file and charts its rate over time, `loudva
+ * trace from-requests` turns a controller's request log back into the trace
+ * of what that controller received (reqlog.h). Exit
  * status as commands.h says: 0, 1 when the file cannot be written, 2 on bad
  * input with one line on stderr.
  */
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/reqlog.h"
 #include "model/trace.h"
 #include "base/util.h"
 
@@ -122,6 +125,40 @@ static const struct lv_opt_spec show_spec = {
 	.operand = "FILE",
 	.operand_what = "a trace file",
 	.operand_offset = offsetof(struct show_args, path),
+};
+
+struct from_args {
+	const char *log;
+	const char *out;
+	const char *scenario;
+};
+
+static const struct lv_opt from_opts[] = {
+	{ .name = "out",
+	  .kind = LV_OPT_STR,
+	  .offset = offsetof(struct from_args, out),
+	  .arg = "FILE",
+	  .flags = LV_OPT_REQUIRED,
+	  .help = "where to write the trace" },
+	{ .name = "scenario",
+	  .kind = LV_OPT_STR,
+	  .offset = offsetof(struct from_args, scenario),
+	  .arg = "FILE",
+	  .help = "the trace the cameras played: start where it starts, and say how late the "
+	          "controller received its frames" },
+	{ 0 },
+};
+
+static const struct lv_opt_spec from_spec = {
+	.cmd = "trace from-requests",
+	.about = "Writes the trace of the requests a controller received, from its per-frame\n"
+	         "request log (the thesis's runs/POLICY/scenario_N.requests.csv): each request\n"
+	         "at its logged arrival with its requested latency, all from camera 0 (the log\n"
+	         "has no camera). Replaying it replays the workload the controller really saw.",
+	.opts = from_opts,
+	.operand = "LOG",
+	.operand_what = "a request log",
+	.operand_offset = offsetof(struct from_args, log),
 };
 
 static int bad(const char *sub, const char *msg)
@@ -291,9 +328,64 @@ static int cmd_show(int argc, char **argv)
 	return LV_EXIT_OK;
 }
 
+static int cmd_from(int argc, char **argv)
+{
+	struct from_args a = { 0 };
+	struct lv_reqlog log = { 0 };
+	struct lv_trace *scen = NULL, *t = NULL;
+	char *why = NULL;
+	int rc = lv_opts_parse(&from_spec, argc, argv, &a);
+	if (rc)
+		return rc == LV_OPTS_HELP ? LV_EXIT_OK : rc;
+	if (lv_reqlog_load(a.log, &log, &why) != LV_OK) {
+		rc = bad("from-requests", why);
+		goto out;
+	}
+	if (a.scenario && !(scen = lv_trace_load(a.scenario, &why))) {
+		rc = bad("from-requests", why);
+		goto out;
+	}
+	struct lv_admission adm = { 0 };
+	if (scen && lv_reqlog_admission(&log, scen, &adm, &why) != LV_OK) {
+		char *msg = lv_xasprintf("%s against --scenario %s: %s", a.log, a.scenario, why);
+		rc = bad("from-requests", msg);
+		free(msg);
+		goto out;
+	}
+	t = lv_reqlog_trace(&log, scen ? scen->reqs[0].time_s : 0, &why);
+	if (!t) {
+		char *msg = lv_xasprintf("%s: %s", a.log, why);
+		rc = bad("from-requests", msg);
+		free(msg);
+		goto out;
+	}
+	if (lv_trace_save(t, a.out, &why) != LV_OK) {
+		fprintf(stderr, "loudva trace from-requests: %s\n", why);
+		rc = LV_EXIT_FAIL;
+		goto out;
+	}
+	struct lv_trace_stats s;
+	lv_trace_stats(t, &s);
+	printf("%s: %zu requests, %llu frames, %g..%g s\n", a.out, s.requests,
+	       (unsigned long long)s.frames, s.first_s, s.last_s);
+	if (scen)
+		printf(
+		    "received behind the scenario (per frame, the k-th to arrive against the k-th "
+		    "sent): median %.3f s, 90th percentile %.3f s, largest %.3f s\n",
+		    adm.median_s, adm.p90_s, adm.max_s);
+	rc = LV_EXIT_OK;
+out:
+	free(why);
+	lv_reqlog_fini(&log);
+	lv_trace_free(scen);
+	lv_trace_free(t);
+	return rc;
+}
+
 static const struct lv_opt_verb trace_verbs[] = {
 	{ "gen", cmd_gen, &gen_spec },
 	{ "show", cmd_show, &show_spec },
+	{ "from-requests", cmd_from, &from_spec },
 	{ NULL, NULL, NULL },
 };
 

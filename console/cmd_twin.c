@@ -12,6 +12,12 @@
  * GPU was idle (measured: tegrastats lines with GR3D at 0%; twin: everything
  * but batches and clock changes). Then the rank correlation (Spearman) of the
  * policies by frames/J. --check turns the bounds into the exit status.
+ *
+ * Beside them, how late each measured run's controller received the frames
+ * the scenario sent (reqlog.h, lv_reqlog_admission: the 90th percentile,
+ * the worst of a policy's runs), and the runs where that was a second or
+ * more: their latencies were counted from a later reception than the
+ * scenario's, a workload the twin's replay of the scenario does not see.
  */
 #include "commands.h"
 
@@ -23,7 +29,9 @@
 #include "base/csv.h"
 #include "base/file.h"
 #include "base/util.h"
+#include "model/reqlog.h"
 #include "model/teglog.h"
+#include "model/trace.h"
 
 #define MAX_POL  32
 #define MAX_SCEN 16
@@ -37,7 +45,12 @@ struct pol {
 	char name[48]; /* the thesis's experiment_type: "fixed_batch_8" */
 	struct side meas, twin;
 	int seen[MAX_SCEN];
+	struct lv_admission adm[MAX_SCEN]; /* measured runs: how late frames were received */
 };
+
+/* A run whose controller received a tenth of the frames this late or later is named:
+ * a server that stopped taking requests, not the half second an overloaded one lags. */
+#define LATE_RECEPTION_S 5.0
 
 struct args {
 	const char *report;
@@ -203,6 +216,33 @@ static int measured_idle(const char *runs, const char *policy, int s, double *id
 	return rc;
 }
 
+/* How late the run's controller received the scenario's frames (reqlog.h). */
+static int measured_admission(const char *runs, const char *policy, int s, struct lv_admission *out,
+                              char **why)
+{
+	char *rel = lv_xasprintf("runs/%s/scenario_%d.requests.csv", policy, s);
+	char *log_path = lv_path_join(runs, rel);
+	free(rel);
+	rel = lv_xasprintf("scenarios/scenario_%d.csv", s);
+	char *scen_path = lv_path_join(runs, rel);
+	free(rel);
+	struct lv_reqlog log = { 0 };
+	struct lv_trace *scen = NULL;
+	int rc = lv_reqlog_load(log_path, &log, why);
+	if (rc == LV_OK && !(scen = lv_trace_load(scen_path, why)))
+		rc = LV_EINVAL;
+	if (rc == LV_OK && (rc = lv_reqlog_admission(&log, scen, out, why)) != LV_OK) {
+		char *msg = lv_xasprintf("%s against %s: %s", log_path, scen_path, *why);
+		free(*why);
+		*why = msg;
+	}
+	lv_trace_free(scen);
+	lv_reqlog_fini(&log);
+	free(log_path);
+	free(scen_path);
+	return rc;
+}
+
 /* The thesis's report.csv, for the (policy, scenario) pairs the twin ran. */
 static int read_measured(const char *runs, struct pol *v, size_t n, char **why)
 {
@@ -233,6 +273,8 @@ static int read_measured(const char *runs, struct pol *v, size_t n, char **why)
 			continue;
 		double idle = NAN;
 		rc = measured_idle(runs, p->name, (int)s, &idle, why);
+		if (rc == LV_OK)
+			rc = measured_admission(runs, p->name, (int)s, &p->adm[(int)s], why);
 		if (rc != LV_OK)
 			break;
 		p->seen[(int)s] |= 2;
@@ -299,9 +341,9 @@ static int cmd_check(int argc, char **argv)
 	double xs[MAX_POL] = { 0 }, ys[MAX_POL] = { 0 };
 	size_t m = 0;
 	int bad = 0;
-	printf("%-16s %9s %9s %7s | %6s %6s %6s | %6s %6s | %6s %6s | %5s %5s\n", "policy",
+	printf("%-16s %9s %9s %7s | %6s %6s %6s | %6s %6s | %6s %6s | %5s %5s | %6s\n", "policy",
 	       "meas f/J", "twin f/J", "error", "ok%", "twin", "d pts", "lost", "twin", "MHz",
-	       "twin", "idle%", "twin");
+	       "twin", "idle%", "twin", "recv s");
 	for (size_t i = 0; i < n; i++) {
 		struct pol *p = &v[i];
 		int partial = 0;
@@ -319,12 +361,16 @@ static int cmd_check(int argc, char **argv)
 		double fm = ms->frames / ms->energy_j, ft = tw->frames / tw->energy_j;
 		double om = 100 * ms->ok / ms->frames, ot = 100 * tw->ok / tw->frames;
 		double err = 100 * (ft / fm - 1);
+		double recv = 0;
+		for (int s = 0; s < MAX_SCEN; s++)
+			if (p->seen[s] & 2 && p->adm[s].p90_s > recv)
+				recv = p->adm[s].p90_s;
 		printf(
 		    "%-16s %9.4f %9.4f %+6.1f%% | %6.1f %6.1f %+6.1f | %6.0f %6.0f | %6.0f %6.0f | "
-		    "%5.1f %5.1f\n",
+		    "%5.1f %5.1f | %6.2f\n",
 		    p->name, fm, ft, err, om, ot, ot - om, ms->lost, tw->lost,
 		    ms->clock_x_frames / ms->frames, tw->clock_x_frames / tw->frames,
-		    100 * ms->idle_j / ms->energy_j, 100 * tw->idle_j / tw->energy_j);
+		    100 * ms->idle_j / ms->energy_j, 100 * tw->idle_j / tw->energy_j, recv);
 		xs[m] = fm;
 		ys[m] = ft;
 		m++;
@@ -334,7 +380,19 @@ static int cmd_check(int argc, char **argv)
 	double rho = spearman(xs, ys, m);
 	printf("rank correlation (Spearman) of frames/J over %zu policies: %.3f\n", m, rho);
 	printf("frames/J: every frame over the energy (the thesis's); MHz: frame-weighted mean of "
-	       "the runs' mean clocks; lost: measured timed out, twin failed or expired\n");
+	       "the runs' mean clocks; lost: measured timed out, twin failed or expired; recv s: "
+	       "how late the measured controller received the scenario's frames (90th "
+	       "percentile, the policy's worst run)\n");
+	for (size_t i = 0; i < n; i++)
+		for (int s = 0; s < MAX_SCEN; s++)
+			if (v[i].seen[s] & 2 && v[i].adm[s].p90_s >= LATE_RECEPTION_S)
+				printf(
+				    "%s scenario_%d: its controller received a tenth of the frames "
+				    "%.1f s or more behind the scenario (the latest %.1f s): the "
+				    "latencies measured start from then; `loudva trace "
+				    "from-requests` "
+				    "makes the trace of what it received\n",
+				    v[i].name, s, v[i].adm[s].p90_s, v[i].adm[s].max_s);
 	if (!(rho >= a.min_rank))
 		bad = 1;
 	if (a.check && bad) {

@@ -34,6 +34,7 @@
 #include "base/util.h"
 #include "profile.h"
 #include "profile_import.h"
+#include "reqlog.h"
 #include "teglog.h"
 
 #define N_SCEN             4
@@ -67,64 +68,6 @@ static double vmedian(struct vec *x)
 	return x->n % 2 ? x->v[x->n / 2] : 0.5 * (x->v[x->n / 2 - 1] + x->v[x->n / 2]);
 }
 
-/* One frame row of a requests log. */
-struct row {
-	char req[64];
-	double arrival, exit, done;
-	int has_exit, timed_out;
-};
-
-struct rows {
-	struct row *v;
-	size_t n, cap;
-};
-
-static int read_requests(const char *path, struct rows *out, char **why)
-{
-	struct lv_csv *c = lv_csv_open(path, why);
-	if (!c)
-		return LV_EIO;
-	int ci = lv_csv_require(c, "Request ID", why), ca = lv_csv_require(c, "Arrival Time", why);
-	int cq = lv_csv_require(c, "Queue Exit Time", why);
-	int cd = lv_csv_require(c, "Completion Time", why),
-	    ct = lv_csv_require(c, "Timed Out", why);
-	int rc = ci < 0 || ca < 0 || cq < 0 || cd < 0 || ct < 0 ? LV_EINVAL : LV_OK;
-	while (rc == LV_OK && (rc = lv_csv_next(c, why)) == 1) {
-		rc = LV_OK;
-		if (out->n == out->cap) {
-			out->cap = out->cap ? out->cap * 2 : 1024;
-			out->v = lv_xrealloc(out->v, out->cap * sizeof(*out->v));
-		}
-		struct row *r = &out->v[out->n];
-		memset(r, 0, sizeof(*r));
-		const char *id = lv_csv_field(c, ci);
-		if (strlen(id) >= sizeof(r->req)) {
-			rc = lv_csv_fail(c, ci, why, LV_EINVAL, "longer than %zu characters",
-			                 sizeof(r->req) - 1);
-			break;
-		}
-		snprintf(r->req, sizeof(r->req), "%s", id);
-		const char *to = lv_csv_field(c, ct);
-		if (strcmp(to, "True") && strcmp(to, "False")) {
-			rc = lv_csv_fail(c, ct, why, LV_EINVAL, "'%s' is not True or False", to);
-			break;
-		}
-		r->timed_out = !strcmp(to, "True");
-		rc = lv_csv_double(c, ca, &r->arrival, why);
-		if (rc == LV_OK && lv_csv_field(c, cq)[0]) {
-			r->has_exit = 1;
-			rc = lv_csv_double(c, cq, &r->exit, why);
-		}
-		if (rc == LV_OK && lv_csv_field(c, cd)[0])
-			rc = lv_csv_double(c, cd, &r->done, why);
-		else
-			r->done = NAN;
-		out->n++;
-	}
-	lv_csv_free(c);
-	return rc < 0 ? rc : LV_OK;
-}
-
 static char *run_file(const char *runs_dir, const char *policy, int s, const char *what)
 {
 	char *name = lv_xasprintf("runs/%s/scenario_%d.%s", policy, s, what);
@@ -140,11 +83,11 @@ struct req {
 };
 
 /* Requests of rows (rows of one request are adjacent in the logs). */
-static size_t group_requests(const struct rows *rs, struct req *out)
+static size_t group_requests(const struct lv_reqlog *rs, struct req *out)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < rs->n; i++) {
-		const struct row *r = &rs->v[i];
+		const struct lv_reqlog_row *r = &rs->v[i];
 		if (i == 0 || strcmp(r->req, rs->v[i - 1].req)) {
 			out[n++] = (struct req){ r->arrival, -INFINITY, r->done, 0, 1 };
 		}
@@ -159,7 +102,7 @@ static size_t group_requests(const struct rows *rs, struct req *out)
 }
 
 /* Batches served alone in one run: per-frame times (b >= 5) and single-frame times. */
-static void alone_batches(const struct rows *rs, struct vec *per_frame, struct vec *single)
+static void alone_batches(const struct lv_reqlog *rs, struct vec *per_frame, struct vec *single)
 {
 	/* batches: distinct queue exits, in order, with their frame counts */
 	struct vec ex = { 0 };
@@ -198,7 +141,7 @@ static void alone_batches(const struct rows *rs, struct vec *per_frame, struct v
 }
 
 /* Requests of 8+ frames served alone under no scheduler: their time per frame. */
-static void alone_requests(const struct rows *rs, struct vec *per_frame, struct vec *timed_out)
+static void alone_requests(const struct lv_reqlog *rs, struct vec *per_frame, struct vec *timed_out)
 {
 	struct req *rq = lv_xcalloc(rs->n ? rs->n : 1, sizeof(*rq));
 	size_t nr = group_requests(rs, rq);
@@ -236,7 +179,7 @@ static int scenario_first(const char *runs_dir, int s, double *first, char **why
 }
 
 /* Lead-in, its power and the line spacing of one run's log. */
-static int run_acct(const char *runs_dir, const char *policy, int s, const struct rows *rs,
+static int run_acct(const char *runs_dir, const char *policy, int s, const struct lv_reqlog *rs,
                     struct vec *lead, struct vec *lead_w, struct vec *spacing, char **why)
 {
 	char *path = run_file(runs_dir, policy, s, "tegrastats.log");
@@ -291,9 +234,9 @@ int lv_ctl_import_thesis(const char *runs_dir, const struct lv_profile *agx, str
 	int rc = LV_OK;
 	for (size_t p = 0; p < sizeof(POLICIES) / sizeof(POLICIES[0]) && rc == LV_OK; p++) {
 		for (int s = 0; s < N_SCEN && rc == LV_OK; s++) {
-			struct rows rs = { 0 };
+			struct lv_reqlog rs = { 0 };
 			char *path = run_file(runs_dir, POLICIES[p], s, "requests.csv");
-			rc = read_requests(path, &rs, why);
+			rc = lv_reqlog_load(path, &rs, why);
 			free(path);
 			if (rc == LV_OK) {
 				if (!strncmp(POLICIES[p], "loud", 4) ||
@@ -309,7 +252,7 @@ int lv_ctl_import_thesis(const char *runs_dir, const struct lv_profile *agx, str
 				rc = run_acct(runs_dir, POLICIES[p], s, &rs, &lead, &lead_w,
 				              &spacing, why);
 			}
-			free(rs.v);
+			lv_reqlog_fini(&rs);
 		}
 	}
 	uint64_t top = agx->n_freqs ? agx->freqs_hz[agx->n_freqs - 1] : 0;

@@ -52,7 +52,36 @@ jq -e --argjson w "$want" '(.energy_j - $w) | fabs < 1e-6 * $w' "$SCRATCH/sim3.j
 expect_exit 2 "controllers/nope.json" -- sim --trace "$RUNS/scenarios/scenario_3.csv" --controller nope
 expect_exit 2 "accounting" -- sim --trace "$RUNS/scenarios/scenario_3.csv" --thesis-accounting
 
-# 5. Conservation: every frame of the four scenarios is in the twin's report.
+# 5. What each measured controller received. Fixed batch 16 and 32 on scenario
+#    0 are the runs whose server stopped taking requests for 15-60 s at a time
+#    (twin check names them; the others took every request within a second).
+grep -q "^fixed_batch_32 scenario_0: its controller received a tenth of the frames 38.6 s" \
+	"$SCRATCH/twin.out" || fail "twin check does not name fixed_batch_32's late reception"
+grep -q "^fixed_batch_16 scenario_0: its controller received" "$SCRATCH/twin.out" ||
+	fail "twin check does not name fixed_batch_16's late reception"
+n=$(grep -c ": its controller received" "$SCRATCH/twin.out")
+check "only the two stalled runs are named ($n)" [ "$n" -eq 2 ]
+#    Replaying what those controllers received (not the scenario) puts the
+#    twin's share within budget within 10 points of the board's, per run.
+for nb in 16 32; do
+	"$LOUDVA" trace from-requests "$RUNS/runs/fixed_batch_$nb/scenario_0.requests.csv" \
+		--scenario "$RUNS/scenarios/scenario_0.csv" --out "$SCRATCH/recv$nb.csv" \
+		>"$SCRATCH/recv$nb.out" 2>&1 || fail "trace from-requests: $(cat "$SCRATCH/recv$nb.out")"
+	grep -q "1944 frames" "$SCRATCH/recv$nb.out" || fail "from-requests lost frames: $(cat "$SCRATCH/recv$nb.out")"
+	"$LOUDVA" sim --trace "$SCRATCH/recv$nb.csv" --cluster profiles/clusters/single-agx.json \
+		--mode prof --policy "fixed_batch:N=$nb" --controller thesis-python --thesis-accounting \
+		--json >"$SCRATCH/recv$nb.json" 2>"$SCRATCH/recv$nb.err" || fail "sim: $(cat "$SCRATCH/recv$nb.err")"
+	meas=$(python3 -c "import csv,sys; print([r['percent_frames_within_constraint'] for r in csv.DictReader(open(sys.argv[1])) if r['experiment_type']=='fixed_batch_$nb' and r['experiment_id']=='0'][0])" "$RUNS/report.csv")
+	jq -e --argjson m "$meas" '(.pct_frames_within_budget - $m) | fabs <= 10' "$SCRATCH/recv$nb.json" >/dev/null ||
+		fail "fixed_batch($nb) on what its controller received: $(jq .pct_frames_within_budget "$SCRATCH/recv$nb.json")% within budget, measured $meas%"
+done
+#    A log set against another scenario's frames is refused, both counts named.
+expect_exit 2 "holds 4232 frames, the scenario sends 1944" -- trace from-requests \
+	"$RUNS/runs/transparent/scenario_2.requests.csv" --scenario "$RUNS/scenarios/scenario_0.csv" \
+	--out "$SCRATCH/never.csv"
+check "a refused log writes no trace" [ ! -e "$SCRATCH/never.csv" ]
+
+# 6. Conservation: every frame of the four scenarios is in the twin's report.
 frames=$(awk -F, 'FNR>1 {n+=$2} END {print n}' "$RUNS"/scenarios/scenario_{0,1,2,3}.csv)
 twin=$(python3 -c "import csv,sys; print(sum(int(r['frames']) for r in csv.DictReader(open(sys.argv[1]))))" "$SCRATCH/rep/report.csv")
 check "every frame accounted ($twin of 9 x $frames)" [ "$twin" -eq $((9 * frames)) ]
