@@ -50,19 +50,33 @@ AGENT_PKGS := libcjson libmicrohttpd zlib libturbojpeg
 AGENT_PKG_MIN := libcjson:1.7.13 libmicrohttpd:0.9.71 libturbojpeg:2.0
 AGENT_DEB_PKGS := gcc make pkg-config libcjson-dev libmicrohttpd-dev zlib1g-dev libturbojpeg0-dev
 # Ubuntu 18.04 and 20.04 were released before cJSON 1.7.13 and libmicrohttpd
-# 0.9.71 (18.04 has no cJSON package at all): both come from their source
-# releases, installed by hand, so their packages stay off these two lists.
-AGENT_DEB_PKGS_18.04 := $(filter-out libcjson-dev libmicrohttpd-dev,$(AGENT_DEB_PKGS))
-AGENT_DEB_PKGS_20.04 := $(AGENT_DEB_PKGS_18.04)
+# 0.9.71 (18.04 has no cJSON package at all, and a libjpeg-turbo before 2.0):
+# those libraries are built from their source releases into a prefix of the
+# agent's own (AGENT_LIB_PREFIX below; playbooks/agent.yml does it from the
+# tarballs it is given), so their packages stay off these lists and the tools
+# and headers their builds need (CMake; GnuTLS for libmicrohttpd's HTTPS) are on.
+AGENT_LIB_BUILD_PKGS := cmake libgnutls28-dev
+AGENT_DEB_PKGS_18.04 := $(filter-out libcjson-dev libmicrohttpd-dev libturbojpeg0-dev,$(AGENT_DEB_PKGS)) \
+	$(AGENT_LIB_BUILD_PKGS)
+AGENT_DEB_PKGS_20.04 := $(filter-out libcjson-dev libmicrohttpd-dev,$(AGENT_DEB_PKGS)) $(AGENT_LIB_BUILD_PKGS)
 AGENT_DEB_PKGS_22.04 := $(AGENT_DEB_PKGS)
-AGENT_DEPS_BY_HAND := build and install cJSON 1.7.13 or later and libmicrohttpd 0.9.71 or later \
-	from their source releases (agents/README.md, Building it on a Jetson), then run make agent again
-AGENT_DEPS_HINT_18.04 := Ubuntu 18.04 (JetPack 4) has no cJSON package and too old a libmicrohttpd: \
-	$(AGENT_DEPS_BY_HAND) (libjpeg-turbo 2.0 too, if it is named above)
+AGENT_DEPS_BY_SOURCE := build them from their source releases into a prefix and run make agent \
+	AGENT_LIB_PREFIX=DIR (playbooks/agent.yml does so from the tarballs in loudva_agent_libs; \
+	agents/README.md, Building it on a Jetson)
+AGENT_DEPS_HINT_18.04 := Ubuntu 18.04 (JetPack 4) has no cJSON package, and too old a libmicrohttpd \
+	and libjpeg-turbo: $(AGENT_DEPS_BY_SOURCE)
 AGENT_DEPS_HINT_20.04 := Ubuntu 20.04 (JetPack 5) has too old a cJSON and libmicrohttpd: \
-	$(AGENT_DEPS_BY_HAND)
+	$(AGENT_DEPS_BY_SOURCE)
+# AGENT_LIB_PREFIX=DIR: libraries installed under DIR (DIR/lib/pkgconfig)
+# come before the system's, and the agent finds them there when it runs
+# (DT_RUNPATH), with no ldconfig and no LD_LIBRARY_PATH in its unit.
+AGENT_LIB_PREFIX ?=
+AGENT_PKG_CONFIG = $(if $(AGENT_LIB_PREFIX),PKG_CONFIG_PATH=$(AGENT_LIB_PREFIX)/lib/pkgconfig$${PKG_CONFIG_PATH:+:$$PKG_CONFIG_PATH} )pkg-config
+AGENT_RPATH = $(if $(AGENT_LIB_PREFIX),-Wl$(comma)-rpath$(comma)$(AGENT_LIB_PREFIX)/lib)
+comma := ,
 OS_VERSION_ID := $(shell . /etc/os-release 2>/dev/null && echo "$$VERSION_ID")
-AGENT_DEB_PKGS_HERE := $(or $(AGENT_DEB_PKGS_$(OS_VERSION_ID)),$(AGENT_DEB_PKGS))
+AGENT_DEB_PKGS_HERE = $(sort $(or $(AGENT_DEB_PKGS_$(OS_VERSION_ID)),$(AGENT_DEB_PKGS)) \
+	$(if $(AGENT_LIB_PREFIX),$(AGENT_LIB_BUILD_PKGS)))
 AGENT_DEPS_HINT_HERE := $(AGENT_DEPS_HINT_$(OS_VERSION_ID))
 
 PKGS := libcjson xgboost sqlite3 libmicrohttpd libcurl libssh yaml-0.1 libpcre2-8 libturbojpeg libpng ncursesw zlib
@@ -148,7 +162,7 @@ AGENT_SAN := $(BUILD)/san/loudva-agent
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
 BENCH_BIN := $(BUILD)/rel/loudva-bench
 
-.PHONY: all run test bench deps agent agent-deps agent-deps-list check-style check-deps install uninstall clean test-build fuzz
+.PHONY: all run test bench deps agent agent-deps agent-deps-list agent-deps-packages check-style check-deps install uninstall clean test-build fuzz
 .SECONDARY:
 
 all: $(LOUDVA) $(if $(AGENT_SRC),$(AGENT))
@@ -173,7 +187,9 @@ agent-deps: $(AGENT_DEPS_STAMP)
 # The list agent-deps installs from on this release (tests/install/test_agent_build.sh).
 agent-deps-list:
 	@echo $(AGENT_DEB_PKGS_HERE)
-$(AGENT_DEPS_STAMP): Makefile
+# The release's packages alone, without asking pkg-config for the libraries:
+# what building the libraries of AGENT_LIB_PREFIX needs first (agent.yml).
+agent-deps-packages:
 	$(Q)missing=""; for p in $(AGENT_DEB_PKGS_HERE); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
@@ -183,11 +199,13 @@ $(AGENT_DEPS_STAMP): Makefile
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || \
 	    { echo "error: could not install:$$missing" >&2; exit 1; }; \
 	fi
+$(AGENT_DEPS_STAMP): Makefile
+	$(Q)$(MAKE) --no-print-directory agent-deps-packages
 	$(Q)missing=""; for m in $(AGENT_PKGS); do \
 	  min=""; for mv in $(AGENT_PKG_MIN); do [ "$${mv%%:*}" != "$$m" ] || min=$${mv#*:}; done; \
-	  if ! pkg-config --exists $$m; then missing="$$missing, $$m$${min:+ >= $$min}"; \
-	  elif [ -n "$$min" ] && ! pkg-config --atleast-version=$$min $$m; then \
-	    missing="$$missing, $$m >= $$min (it has $$(pkg-config --modversion $$m))"; \
+	  if ! $(AGENT_PKG_CONFIG) --exists $$m; then missing="$$missing, $$m$${min:+ >= $$min}"; \
+	  elif [ -n "$$min" ] && ! $(AGENT_PKG_CONFIG) --atleast-version=$$min $$m; then \
+	    missing="$$missing, $$m >= $$min (it has $$($(AGENT_PKG_CONFIG) --modversion $$m))"; \
 	  fi; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -243,8 +261,8 @@ $(AGENT): $(call rel_obj,$(AGENT_SRC)) $(REL_CORE_LIB)
 AGENT_ONLY_SRC := $(AGENT_SRC) $(filter-out $(PREDICTOR_XGB_SRC),$(sort \
 	$(wildcard core/base/*.c core/model/*.c core/sched/*.c)))
 AGENT_ONLY := $(BUILD)/agent/loudva-agent
-AGENT_PKG_CFLAGS = $(shell pkg-config --cflags $(AGENT_PKGS) 2>/dev/null)
-AGENT_PKG_LIBS = $(shell pkg-config --libs $(AGENT_PKGS) 2>/dev/null)
+AGENT_PKG_CFLAGS = $(shell $(AGENT_PKG_CONFIG) --cflags $(AGENT_PKGS) 2>/dev/null)
+AGENT_PKG_LIBS = $(shell $(AGENT_PKG_CONFIG) --libs $(AGENT_PKGS) 2>/dev/null) $(AGENT_RPATH)
 agent: $(AGENT_ONLY)
 $(BUILD)/agent/%.o: %.c | $(AGENT_DEPS_STAMP)
 	@mkdir -p $(dir $@)

@@ -115,10 +115,33 @@ static const char *const stat_known[] = {
 	"get_mime", "get_attributes", "checksum_algorithm", NULL
 };
 
+/* checksum_algorithm: Ansible's names, each the coreutils tool that computes it. */
+static const char *const stat_algorithms[][2] = {
+	{ "md5", "md5sum" },       { "sha1", "sha1sum" },     { "sha224", "sha224sum" },
+	{ "sha256", "sha256sum" }, { "sha384", "sha384sum" }, { "sha512", "sha512sum" },
+};
+
+/* The tool of the task's checksum_algorithm [sha1], NULL for a name Ansible does not have. */
+static const char *stat_tool(const struct lv_val *args)
+{
+	const char *a = lv_mod_arg(args, "checksum_algorithm");
+	for (size_t i = 0; i < sizeof(stat_algorithms) / sizeof(stat_algorithms[0]); i++)
+		if (!strcmp(a ? a : "sha1", stat_algorithms[i][0]))
+			return stat_algorithms[i][1];
+	return NULL;
+}
+
 static int stat_validate(const struct lv_val *args, char **why)
 {
 	if (lv_mod_require(args, "stat", "path", NULL, why))
 		return LV_EINVAL;
+	const char *a = lv_mod_arg(args, "checksum_algorithm");
+	/* a template is only known at run time; stat_run refuses it then */
+	if (a && !strstr(a, "{{") && !stat_tool(args))
+		return lv_fail(why, LV_EINVAL,
+		               "stat: checksum_algorithm '%s' is not one of md5, sha1, sha224, "
+		               "sha256, sha384, sha512",
+		               a);
 	return lv_mod_known_args(args, "stat", stat_known, why);
 }
 
@@ -153,12 +176,22 @@ static int stat_run(struct lv_module_ctx *ctx, struct lv_val *result, char **why
 	const char *path = lv_mod_arg(ctx->args, "path");
 	char *q = lv_quote_sh(path);
 	const char *L = lv_mod_arg_bool(ctx->args, "follow", false) ? "-L " : "";
+	const char *tool = stat_tool(ctx->args);
+	if (!tool) {
+		free(q);
+		return lv_mod_failed(result, "checksum_algorithm must be one of md5, sha1, "
+		                             "sha224, sha256, sha384, sha512");
+	}
+	/* get_checksum: false computes none, as Ansible; a directory has none either */
+	if (!lv_mod_arg_bool(ctx->args, "get_checksum", true))
+		tool = ":";
 	char *script = lv_xasprintf(
 	    "d=%s\nif [ -e \"$d\" ] || [ -L \"$d\" ]; then\n"
-	    "  s=$(sha1sum \"$d\" 2>/dev/null | cut -d' ' -f1); [ -x \"$d\" ] && x=x || x=-\n"
+	    "  s=; [ -f \"$d\" ] && s=$(%s \"$d\" 2>/dev/null | cut -d' ' -f1)\n"
+	    "  [ -x \"$d\" ] && x=x || x=-\n"
 	    "  echo \"$(stat %s-c '%%F|%%s|%%a|%%U|%%G|%%u|%%g|%%Y' \"$d\")|${s:--}|$x\"\n"
 	    "else echo LV_ABSENT; fi\n",
-	    q, L);
+	    q, tool, L);
 	struct lv_exec_result res = { 0 };
 	int rc = lv_mod_shell(ctx, script, &res, why);
 	if (rc == 0) {

@@ -196,6 +196,7 @@ struct lv_task {
 	char *delegate_to;   /* NULL or a host name; only localhost is supported */
 	struct lv_val *loop; /* LIST or a template string; NULL: no loop */
 	char *loop_var;      /* "item" */
+	char *loop_label; /* loop_control.label: a template shown for each item; NULL: the item */
 	struct lv_task_list block, rescue, always;
 };
 

@@ -401,9 +401,34 @@ static int task_keyword(struct lv_pctx *c, struct lv_task *t, const char *k, con
 			return lv_pb_err(c, v, "%s: expected a list or a template%s", k, NULL);
 		t->loop = lv_val_dup(v);
 	} else if (!strcmp(k, "loop_control")) {
-		const struct lv_val *lv = lv_val_get(v, "loop_var");
-		if (lv && lv->kind == LV_VAL_STR)
-			t->loop_var = lv_xstrdup(lv->str);
+		/* loop_var and label; the others (index_var, pause, extended, ...) would
+		 * change what a task does or shows, so they are refused, not ignored */
+		if (v->kind != LV_VAL_MAP)
+			return lv_pb_err(c, v, "%s: expected a mapping%s", k, NULL);
+		for (size_t i = 0; i < v->n; i++) {
+			const char *key = v->keys[i];
+			const struct lv_val *x = v->items[i];
+			if (strcmp(key, "loop_var") && strcmp(key, "label"))
+				return lv_pb_err(c, x, "loop_control: '%s' is not supported%s", key,
+				                 " (loop_var and label are)");
+			if (x->kind != LV_VAL_STR)
+				return lv_pb_err(c, x, "loop_control: %s must be a string%s", key,
+				                 NULL);
+			if (!strcmp(key, "loop_var")) {
+				free(t->loop_var);
+				t->loop_var = lv_xstrdup(x->str);
+			} else {
+				char *why = NULL;
+				if (lv_template_check(x->str, &why)) {
+					int rc =
+					    lv_pb_err(c, x, "loop_control: label: %s%s", why, NULL);
+					free(why);
+					return rc;
+				}
+				free(t->loop_label);
+				t->loop_label = lv_xstrdup(x->str);
+			}
+		}
 	} else if (!strcmp(k, "block") || !strcmp(k, "rescue") || !strcmp(k, "always")) {
 		t->is_block = true;
 		return lv_pb_task_list(c, v, k,
@@ -486,6 +511,7 @@ static void task_free(struct lv_task *t)
 	free(t->delegate_to);
 	lv_val_free(t->loop);
 	free(t->loop_var);
+	free(t->loop_label);
 	lv_pb_tasks_free(&t->block);
 	lv_pb_tasks_free(&t->rescue);
 	lv_pb_tasks_free(&t->always);

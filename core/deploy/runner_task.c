@@ -302,7 +302,17 @@ static enum lv_run_status exec_loop(struct lv_scope *s, struct lv_val **result, 
 		s->item_name = s->t->loop_var;
 		s->item = items->items[i];
 		enum lv_run_status st = exec_item(s, &r);
-		char *label = lv_val_to_text(items->items[i]);
+		char *label = NULL, *lwhy = NULL;
+		/* loop_control.label: what the output shows of the item (a label that
+		 * does not render shows the item, with the reason in the result) */
+		if (s->t->loop_label &&
+		    lv_template_render(s->t->loop_label, lv_scope_lookup, s, &label, &lwhy)) {
+			lv_val_set_str(r, "label_error", lwhy);
+			label = NULL;
+		}
+		free(lwhy);
+		if (!label)
+			label = lv_val_to_text(items->items[i]);
 		struct lv_run_event ev = { .type = LV_EV_RESULT,
 			                   .host = s->h->name,
 			                   .status = st,

@@ -26,15 +26,26 @@ for p in gcc make pkg-config libmicrohttpd-dev libcjson-dev zlib1g-dev libturboj
 	case " $list " in *" $p "*) ;; *) fail "make agent-deps lacks $p" ;; esac
 done
 # Each JetPack release's list: no XGBoost, no libcurl (the agent does not use
-# it); 18.04 and 20.04 predate the cJSON and libmicrohttpd the agent needs,
-# which are installed by hand there, not from the list.
+# it); 18.04 and 20.04 predate the cJSON and libmicrohttpd the agent needs
+# (18.04 the libjpeg-turbo too), which are built from source there
+# (AGENT_LIB_PREFIX, playbooks/agent.yml): what those builds need instead.
 for v in 18.04 20.04 22.04; do
 	l=$(make --no-print-directory -s -C "$SRC" OS_VERSION_ID=$v agent-deps-list)
 	case " $l " in *" libxgboost-dev "* | *" libcurl"*) fail "the $v list: $l" ;; esac
-	has=$(for p in libcjson-dev libmicrohttpd-dev; do case " $l " in *" $p "*) echo -n "$p " ;; esac; done)
-	want="libcjson-dev libmicrohttpd-dev "
-	[ "$v" = 22.04 ] || want=""
+	has=$(for p in libcjson-dev libmicrohttpd-dev libturbojpeg0-dev cmake libgnutls28-dev; do
+		case " $l " in *" $p "*) echo -n "$p " ;; esac
+	done)
+	case $v in
+	18.04) want="cmake libgnutls28-dev " ;;
+	20.04) want="libturbojpeg0-dev cmake libgnutls28-dev " ;;
+	22.04) want="libcjson-dev libmicrohttpd-dev libturbojpeg0-dev " ;;
+	esac
 	check "the $v list names '$has', want '$want' ($l)" test "$has" = "$want"
+done
+# Building against libraries in a prefix adds what their builds need.
+l=$(make --no-print-directory -s -C "$SRC" AGENT_LIB_PREFIX=/opt/x agent-deps-list)
+for p in cmake libgnutls28-dev; do
+	case " $l " in *" $p "*) ;; *) fail "agent-deps-list with AGENT_LIB_PREFIX lacks $p ($l)" ;; esac
 done
 
 # -O0 and no hardening: the test is about what is built and linked, not speed.
@@ -57,7 +68,7 @@ PKG_CONFIG_LIBDIR=$SCRATCH/nopc make --no-print-directory -C "$SRC" OS_VERSION_I
 	>/dev/null 2>"$SCRATCH/err" || rc=$?
 check "agent-deps without the libraries fails" test "$rc" != 0
 check "  naming them" grep -qF "pkg-config finds no libcjson >= 1.7.13, libmicrohttpd >= 0.9.71, zlib, libturbojpeg >= 2.0" "$SCRATCH/err"
-check "  and, on 20.04, what to install by hand" grep -q "build and install cJSON 1.7.13 or later and libmicrohttpd 0.9.71" "$SCRATCH/err"
+check "  and, on 20.04, how to build them" grep -q "Ubuntu 20.04 (JetPack 5) has too old a cJSON and libmicrohttpd: build them from their source releases into a prefix and run make agent AGENT_LIB_PREFIX=DIR" "$SCRATCH/err"
 check "  leaving no stamp" test ! -e "$SRC/build/.agent-deps-ok"
 rc=0
 make --no-print-directory -C "$SRC" agent-deps AGENT_PKG_MIN=libcjson:99 >/dev/null 2>"$SCRATCH/err" || rc=$?

@@ -240,6 +240,92 @@ EOF
 	check "model.yml without weights: says what to give" grep -q "give the version and the weights" "$SCRATCH/out"
 fi
 
+# ---- 2d. JetPack 4 and 5: agent.yml builds cJSON, libmicrohttpd and libjpeg-turbo
+# from source release tarballs (here Debian's copies of the upstream releases,
+# fetched from Debian's archive and pinned by SHA-256), checked on the
+# controller, into the agent's own prefix, and the agent from source against
+# them; loudva_agent_build_libs=true stands in for Ubuntu 18.04 or 20.04, whose
+# packages are too old (auto picks those two releases). Then: a second run
+# builds nothing, a tarball whose SHA-256 is not the one named is refused
+# before anything is copied, and asking for the build without tarballs is
+# refused with what to set.
+LIBS_DIR=$SCRATCH/libtar
+mkdir -p "$LIBS_DIR"
+fetch_pinned() { # POOL_PATH SHA256: into $LIBS_DIR, or fail
+	local f=$LIBS_DIR/${1##*/}
+	curl -sSf --max-time 120 -o "$f" "http://deb.debian.org/debian/pool/main/$1" ||
+		{ fail "cannot fetch $1 from Debian's archive"; return 1; }
+	echo "$2  $f" | sha256sum -c --quiet - || { fail "$1: not the pinned SHA-256"; return 1; }
+}
+CJSON_SHA=5308fd4bd90cef7aa060558514de6a1a4a0819974a26e6ed13973c5f624c24b2
+MHD_SHA=796e7e217a4802679fcac667a4e98501c53185dcf50ca0583870e84192620131
+JPEG_SHA=254f3642b04e309fee775123133c6464181addc150499561020312ec61c1bf7c
+if fetch_pinned c/cjson/cjson_1.7.15.orig.tar.gz $CJSON_SHA &&
+	fetch_pinned libm/libmicrohttpd/libmicrohttpd_0.9.75.orig.tar.xz $MHD_SHA &&
+	fetch_pinned libj/libjpeg-turbo/libjpeg-turbo_2.1.5.orig.tar.gz $JPEG_SHA; then
+	LIB_PORT=$(free_port)
+	libs_vars() { # CJSON_SHA256: the vars file, naming that checksum for cJSON
+		cat >"$SCRATCH/libs-vars.yml" <<EOF
+loudva_agent_dir: $SCRATCH/opt
+loudva_etc_dir: $SCRATCH/etc
+loudva_service_manager: none
+loudva_agent_install_from: source
+loudva_agent_emulate: true
+loudva_agent_listen_addr: 127.0.0.1
+loudva_agent_port: $LIB_PORT
+loudva_token_file: $SCRATCH/controller/agent.token
+loudva_agent_build_libs: true
+loudva_agent_libs:
+  - {name: cjson, tarball: $LIBS_DIR/cjson_1.7.15.orig.tar.gz, sha256: "$1",
+     build: cmake, options: "-DENABLE_CJSON_TEST=OFF -DENABLE_CJSON_UTILS=OFF"}
+  - {name: libmicrohttpd, tarball: $LIBS_DIR/libmicrohttpd_0.9.75.orig.tar.xz,
+     sha256: "$MHD_SHA", build: configure,
+     options: "--disable-doc --disable-examples --disable-curl"}
+  - {name: libjpeg-turbo, tarball: $LIBS_DIR/libjpeg-turbo_2.1.5.orig.tar.gz,
+     sha256: "$JPEG_SHA", build: cmake, options: "-DENABLE_STATIC=OFF"}
+EOF
+	}
+	# a wrong checksum: refused on the controller, before anything is copied
+	libs_vars 0000000000000000000000000000000000000000000000000000000000000000
+	setup -i "$SCRATCH/inv.ini" playbooks/agent.yml -e "@$SCRATCH/libs-vars.yml"
+	expect_rc 2 "agent.yml with a tarball that is not the one named"
+	check "a wrong SHA-256 is refused, naming the library and the tarball" \
+		grep -q "cjson: $LIBS_DIR/cjson_1.7.15.orig.tar.gz is missing, its SHA-256 is not 0000" "$SCRATCH/out"
+	check "  before any library is copied" test ! -e "$SCRATCH/opt/libsrc/cjson.tar"
+	check "  the loop shows each library by its name (loop_control.label)" \
+		grep -q "(item=libmicrohttpd)" "$SCRATCH/out"
+	# the build, then a second run that builds nothing
+	libs_vars $CJSON_SHA
+	setup -i "$SCRATCH/inv.ini" playbooks/agent.yml -e "@$SCRATCH/libs-vars.yml"
+	expect_rc 0 "agent.yml building the agent's libraries from source"
+	cp "$SCRATCH/out" "$SCRATCH/libs-run1.txt"
+	A=$SCRATCH/opt/bin/loudva-agent
+	P=$SCRATCH/opt/libs
+	for pc in libcjson libmicrohttpd libturbojpeg; do
+		check "$pc installed in the agent's prefix" test -e "$P/lib/pkgconfig/$pc.pc"
+	done
+	check "the agent was built from source" test -x "$SCRATCH/opt/src/build/agent/loudva-agent"
+	check "  with its prefix as its RUNPATH" bash -c "readelf -d '$A' | grep -q 'RUNPATH.*\[$P/lib\]'"
+	for so in libcjson.so.1 libmicrohttpd.so.12 libturbojpeg.so.0; do
+		check "  and loads $so from there" bash -c "ldd '$A' | grep -q '$so => $P/lib/$so'"
+	done
+	check "the agent built against them answers /healthz" curl -sf "http://127.0.0.1:$LIB_PORT/healthz"
+	setup -i "$SCRATCH/inv.ini" playbooks/agent.yml -e "@$SCRATCH/libs-vars.yml"
+	expect_rc 0 "agent.yml with the libraries, second run"
+	if [ "$(recap dev0 changed)" != 0 ]; then
+		fail "the second run builds nothing: changed=$(recap dev0 changed), want 0"
+		grep -B3 "^changed:" "$SCRATCH/out" | sed 's/^/    | /' >&2
+	fi
+	# without the tarballs, the build from source is refused, saying what to set
+	sed -i '/^loudva_agent_libs:/,$d' "$SCRATCH/libs-vars.yml"
+	setup -i "$SCRATCH/inv.ini" playbooks/agent.yml -e "@$SCRATCH/libs-vars.yml"
+	expect_rc 2 "agent.yml asked to build the libraries without their tarballs"
+	check "  says to set loudva_agent_libs" grep -q "set loudva_agent_libs to their source release tarballs" "$SCRATCH/out"
+	setup -i "$SCRATCH/inv.ini" playbooks/agent.yml -e "@$SCRATCH/libs-vars.yml" \
+		-e loudva_agent_build_libs=false --tags stop
+	expect_rc 0 "--tags stop (the agent built from source)"
+fi
+
 # ---- 3. features: blocks, loops, handlers, fetch, templates, delegate_to, ...
 tar -cf "$SCRATCH/bundle.tar" -C tests/ssh templates
 cat >"$SCRATCH/inv2.ini" <<EOF

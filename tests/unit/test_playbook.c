@@ -414,6 +414,15 @@ static void test_malformed(void **state)
 	             ":3: task 'copy': copy: missing required argument 'dest'");
 	expect_error("- hosts: all\n  tasks:\n  - file: {path: /x, state: gone}\n",
 	             ":3: task 'file': file: state 'gone' is not supported");
+	expect_error("- hosts: all\n  tasks:\n  - command: a\n    loop: [1]\n"
+	             "    loop_control: {index_var: i}\n",
+	             ":5: loop_control: 'index_var' is not supported (loop_var and label are)");
+	expect_error("- hosts: all\n  tasks:\n  - command: a\n    loop: [1]\n"
+	             "    loop_control: {label: '{{ item'}\n",
+	             ":5: loop_control: label: ");
+	expect_error("- hosts: all\n  tasks:\n  - stat: {path: /x, checksum_algorithm: sha3}\n",
+	             ":3: task 'stat': stat: checksum_algorithm 'sha3' is not one of md5, sha1, "
+	             "sha224, sha256, sha384, sha512");
 	expect_error("- hosts: all\n  tasks:\n  - command: a\n    notify: nobody\n",
 	             ":3: task 'command': notify: no handler 'nobody'");
 	expect_error("- hosts: all\n  tasks:\n  - command: a\n    delegate_to: other\n",
