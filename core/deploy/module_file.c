@@ -251,6 +251,25 @@ static int unarchive_run(struct lv_module_ctx *ctx, struct lv_val *result, char 
 	char *x = extra_opts(ctx->args);
 	int rc = 0;
 	lv_val_set_str(result, "dest", dest);
+	if (creates) { /* as Ansible: skipped, before anything is sent */
+		qc = lv_quote_sh(creates);
+		char *test = lv_xasprintf("[ -e %s ]", qc);
+		struct lv_exec_result res = { 0 };
+		rc = lv_mod_shell(ctx, test, &res, why);
+		bool exists = rc == 0 && res.rc == 0;
+		lv_exec_result_fini(&res);
+		free(test);
+		if (rc || exists) {
+			if (exists) {
+				char *msg = lv_xasprintf("skipped, since %s exists", creates);
+				lv_val_set_str(result, "msg", msg);
+				free(msg);
+				lv_val_set_bool(result, "skipped", true);
+				lv_val_set_bool(result, "changed", false);
+			}
+			goto out;
+		}
+	}
 	if (!remote) {
 		char *local = lv_mod_local_path(ctx, src, "files");
 		if (!local) {
@@ -274,16 +293,14 @@ static int unarchive_run(struct lv_module_ctx *ctx, struct lv_val *result, char 
 		}
 	}
 	qa = lv_quote_sh(remote ? src : tmp);
-	qc = lv_quote_sh(creates ? creates : "");
 	script = lv_xasprintf(
 	    "a=%s; d=%s; c=0\ncleanup() { %s; }\n"
-	    "if [ -n %s ] && [ -e %s ]; then cleanup; echo LV_CHANGED=0; exit 0; fi\n"
 	    "[ -d \"$d\" ] || { cleanup; echo \"dest $d must be an existing directory\" >&2; exit "
 	    "2; }\n"
 	    "if ! tar -df \"$a\" -C \"$d\"%s >/dev/null 2>&1; then c=1\n"
 	    "  %star -xf \"$a\" -C \"$d\"%s || { cleanup; exit 3; }\nfi\n"
 	    "cleanup; echo LV_CHANGED=$c\n",
-	    qa, qd, remote ? ":" : "rm -f \"$a\"", qc, qc, x, ctx->check ? ": " : "", x);
+	    qa, qd, remote ? ":" : "rm -f \"$a\"", x, ctx->check ? ": " : "", x);
 	bool changed = false;
 	rc = lv_mod_run_marked(ctx, dest, script, result, &changed, why);
 out:
