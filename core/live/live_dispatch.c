@@ -11,12 +11,19 @@
  * A failed batch (HTTP error, timeout, bad answer) makes the device
  * SUSPECT, or DOWN after fail_threshold failures in a row (live_health.c);
  * one that failed through a region drops the device's regions, so the next
- * batch registers afresh.
+ * batch registers afresh. A batch the device refused (4xx) for one frame's
+ * input, named in its answer as "element N: ..." (a JPEG that does not
+ * decode, which the front end passes on unread), is no fault of the device:
+ * that frame alone fails, the others go back to the queue, and the
+ * device's health is left as it was — unless it refuses fail_threshold
+ * batches in a row with none served between, which says more of the device
+ * (a wrong model, say) than of the frames: that one fails as any other.
  */
 #include "live_internal.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "model/cluster.h"
 #include "model/cost.h"
@@ -34,19 +41,61 @@ static const char *failure_reason(const struct xfer *x, int ok, long code)
 	return "bad inference response";
 }
 
+/*
+ * The frame of the batch whose input the device refused: "element N:" in a
+ * 4xx answer's text, N within the batch; -1 when the answer names none.
+ */
+static int refused_element(const struct xfer *x, int ok, long code)
+{
+	if (!ok || code < 400 || code >= 500 || !x->resp.p)
+		return -1;
+	for (const char *m = strstr(x->resp.p, "element "); m; m = strstr(m + 1, "element ")) {
+		const char *p = m + 8;
+		long k = 0;
+		int digits = 0;
+		while (*p >= '0' && *p <= '9' && digits < 7) {
+			k = k * 10 + (*p++ - '0');
+			digits++;
+		}
+		if (digits > 0 && *p == ':' && k < x->batch)
+			return (int)k;
+	}
+	return -1;
+}
+
+/* The device refused frame k's input: k fails, the rest are queued again; the device is fine. */
+static void batch_refused(struct lv_live *lv, struct xfer *x, int k, long code, double now)
+{
+	char msg[320];
+	snprintf(msg, sizeof(msg),
+	         "frame %llu refused (HTTP %ld: %.200s); the other %d go back to the queue",
+	         (unsigned long long)x->frame_ids[k], code, x->resp.p, x->batch - 1);
+	live_record_batch(lv, x, 0, now);
+	live_events_batch(lv, x, 0, msg, now);
+	lv_engine_batch_refused(lv->engine, now, x->batch_id, k,
+	                        "the device refused its image (the event log says why)");
+	lv->events = 1;
+}
+
 static void batch_done(struct lv_live *lv, struct xfer *x, int ok, long code, const char *err,
                        double now)
 {
 	struct live_dev *d = &lv->devs[x->device];
 	live_device_infer_ended(lv, x);
 	char why[160] = "";
+	int refused = refused_element(x, ok, code);
+	if (refused >= 0 && ++d->refused_row < lv->cfg.fail_threshold) {
+		batch_refused(lv, x, refused, code, now);
+		return;
+	}
 	int served = ok && code == 200 && live_infer_parse(lv, x, why, sizeof(why)) == LV_OK;
 	if (served) {
 		d->fails = 0;
+		d->refused_row = 0;
 		d->batches++;
 		d->frames += (uint64_t)x->batch;
 		live_record_batch(lv, x, 1, now);
-		live_events_batch(lv, x, 1, now);
+		live_events_batch(lv, x, 1, NULL, now);
 		lv_engine_batch_done(lv->engine, now, x->batch_id, 1, NULL);
 		lv->events = 1;
 		return;
@@ -67,7 +116,7 @@ static void batch_done(struct lv_live *lv, struct xfer *x, int ok, long code, co
 	else if (d->health == HEALTH_UP)
 		live_health_set(lv, x->device, HEALTH_SUSPECT, now);
 	live_record_batch(lv, x, 0, now);
-	live_events_batch(lv, x, 0, now);
+	live_events_batch(lv, x, 0, NULL, now);
 	lv_engine_batch_done(lv->engine, now, x->batch_id, 0, failure_reason(x, ok, code));
 	lv->events = 1;
 }

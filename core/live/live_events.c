@@ -153,7 +153,8 @@ static double table_energy(const struct lv_live *lv, int i, uint64_t hz, int bat
 	return e > 0 ? e : NAN;
 }
 
-void live_events_batch(struct lv_live *lv, const struct xfer *x, int ok, double now)
+void live_events_batch(struct lv_live *lv, const struct xfer *x, int ok, const char *why,
+                       double now)
 {
 	struct live_events *ev = lv->ev;
 	size_t i = (size_t)x->device;
@@ -175,7 +176,7 @@ void live_events_batch(struct lv_live *lv, const struct xfer *x, int ok, double 
 	r->b.failed = !ok;
 	if (!ok)
 		live_note(lv, LV_LOG_WARN, lv->cluster->devices[i].name, "batch of %d failed: %s",
-		          x->batch, lv->devs[i].last_error);
+		          x->batch, why ? why : lv->devs[i].last_error);
 }
 
 void live_events_frame(struct lv_live *lv, const struct lv_frame *f)

@@ -40,7 +40,10 @@ void live_note(struct lv_live *lv, enum lv_log_level level, const char *source, 
 void live_events_dispatch(struct lv_live *lv, const struct lv_action *a);
 void live_events_command(struct lv_live *lv, const struct cmd *c);
 void live_events_health(struct lv_live *lv, int device, int from, int to);
-void live_events_batch(struct lv_live *lv, const struct xfer *x, int ok, double now);
+/* A batch ended (ok), in the Device view's ring; a failure is logged with `why`, NULL: the
+ * device's last error. */
+void live_events_batch(struct lv_live *lv, const struct xfer *x, int ok, const char *why,
+                       double now);
 void live_events_frame(struct lv_live *lv, const struct lv_frame *f);
 void live_events_arm(struct lv_live *lv, double now);
 void live_events_explained(struct lv_live *lv, double now);

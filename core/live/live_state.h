@@ -128,6 +128,7 @@ struct live_dev {
 	enum live_health health;
 	enum lv_dev_state admin; /* the operator's wish */
 	int fails;               /* consecutive failed batches */
+	int refused_row;         /* consecutive batches refused for a frame's input */
 	int tele_fails;          /* consecutive failed telemetry polls */
 	uint64_t sent_hz;        /* the clock last asked for or observed; 0 unknown */
 	int owned_clock;         /* the controller has set the clock: its governor is off */

@@ -389,6 +389,45 @@ static void device_batch_ended(struct lv_engine *e, struct batch *b, double now,
 	}
 }
 
+/* An in-flight frame back in the queue, its deadline and arrival as they were. */
+static void frame_requeue(struct lv_engine *e, uint32_t s)
+{
+	struct lv_frame *f = &e->frames[s];
+	e->counts.by_state[LV_FRAME_INFLIGHT]--;
+	e->counts.by_state[LV_FRAME_QUEUED]++;
+	f->state = LV_FRAME_QUEUED;
+	lv_queue_push(&e->queue, s, f->id, f->deadline_s, f->arrival_s);
+}
+
+int lv_engine_batch_refused(struct lv_engine *e, double now, uint64_t batch_id, int index,
+                            const char *reason)
+{
+	note_time(e, now);
+	struct batch *b = batch_find(e, batch_id);
+	if (!b)
+		return LV_ENOENT;
+	if (index < 0 || index >= b->n)
+		return LV_EINVAL;
+	e->counts.batches_failed++;
+	for (int i = 0; i < b->n; i++) {
+		uint32_t s = b->slots[i];
+		struct lv_frame *f = &e->frames[s];
+		assert(f->state == LV_FRAME_INFLIGHT && f->batch_id == batch_id);
+		e->inflight_frames--;
+		if (i == index) {
+			frame_finish(e, s, LV_FRAME_FAILED, now,
+			             reason ? reason : "the device refused its input");
+		} else {
+			f->attempts--; /* the device ran nothing: this dispatch does not count */
+			frame_requeue(e, s);
+		}
+	}
+	device_batch_ended(e, b, now, 0);
+	batch_release(e, b);
+	check_conservation(e);
+	return LV_OK;
+}
+
 int lv_engine_batch_done(struct lv_engine *e, double now, uint64_t batch_id, int ok,
                          const char *reason)
 {
@@ -407,10 +446,7 @@ int lv_engine_batch_done(struct lv_engine *e, double now, uint64_t batch_id, int
 			frame_finish(e, s, now <= f->deadline_s ? LV_FRAME_OK : LV_FRAME_LATE, now,
 			             NULL);
 		} else if (e->cfg.retry_failed && f->attempts < 2) {
-			e->counts.by_state[LV_FRAME_INFLIGHT]--;
-			e->counts.by_state[LV_FRAME_QUEUED]++;
-			f->state = LV_FRAME_QUEUED;
-			lv_queue_push(&e->queue, s, f->id, f->deadline_s, f->arrival_s);
+			frame_requeue(e, s);
 		} else {
 			frame_finish(e, s, LV_FRAME_FAILED, now,
 			             reason ? reason : "inference failed");

@@ -153,6 +153,17 @@ int lv_engine_submit_at(struct lv_engine *e, double now, double arrival_s, uint3
 int lv_engine_batch_done(struct lv_engine *e, double now, uint64_t batch_id, int ok,
                          const char *reason);
 
+/*
+ * Batch batch_id was refused by its device for the input of one of its
+ * frames, the one at `index` in the batch's order (lv_action.frame_ids):
+ * that frame ends FAILED with `reason` (a static string) and the others go
+ * back to the queue as if never dispatched (the device ran nothing, so the
+ * dispatch does not count against their retry). LV_ENOENT for an unknown
+ * id, LV_EINVAL for an index outside the batch.
+ */
+int lv_engine_batch_refused(struct lv_engine *e, double now, uint64_t batch_id, int index,
+                            const char *reason);
+
 /* The device went up, down or draining (reported by the driver). */
 int lv_engine_device_state(struct lv_engine *e, double now, int device, enum lv_dev_state s);
 

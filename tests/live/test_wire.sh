@@ -109,4 +109,36 @@ post_body "$jp_URL" inception_graphdef_jpeg jpegfew
 expect_error 400 "a shape of two JPEGs with one sent" "element 1: no 4-byte length"
 post_body "$jp_URL" inception_graphdef_jpeg jpegmany
 expect_error 400 "two JPEGs for a shape of one" "bytes after the 1 elements of the shape"
+# ---- a JPEG that does not decode, in a batch with good ones ----------------------------
+# The front end passes a camera's JPEG on with its header checked only, so a
+# truncated one reaches the device, which refuses the batch naming the element.
+# That frame alone fails; the two good frames of its batch go back to the queue and
+# are served; the device stays up (a bad image is no fault of the device).
+cat >"$SCRATCH/jpeg1.json" <<EOF2
+{"name": "jpeg1", "profiles": "$PWD/profiles",
+ "devices": [{"name": "nx-jpeg", "kind": "xavier-nx", "wire": "jpeg"}]}
+EOF2
+head -c 4000 tests/live/fixtures/street.jpg >"$SCRATCH/cut.jpg"
+start_serve "$SCRATCH/serve1" --cluster "$SCRATCH/jpeg1.json" --emulate --mode prof \
+	--policy transparent --keep-logs || finish
+mkdir -p "$SCRATCH/ans1"
+curl -s --max-time 60 -F "images=@tests/live/fixtures/camera.jpg" -F "images=@$SCRATCH/cut.jpg" \
+	-F "images=@tests/live/fixtures/street.jpg" -F latency=10 \
+	"http://127.0.0.1:$SERVE_PORT/inference" >"$SCRATCH/ans1/r.json"
+read -r frames ok late failed expired rejected <<<"$(tally "$SCRATCH/ans1")"
+check "the two good frames served, the cut one failed ($frames: $ok ok, $late late, $failed failed)" \
+	test "$frames" = 3 -a $((ok + late)) = 2 -a "$failed" = 1
+check "  the cut one is the second, refused by the device" \
+	test "$(jq -r '.results[1].state + ": " + (.results[1].reason // "")' "$SCRATCH/ans1/r.json")" = \
+	"failed: the device refused its image (the event log says why)"
+check "  the device stays up ($(status_of nx-jpeg))" test "$(status_of nx-jpeg)" = up
+curl -s "http://127.0.0.1:$SERVE_PORT/status" >"$SCRATCH/status1.json"
+check "  its batch counted failed, none of the device's failures" \
+	test "$(jq -r '.devices[0] | "\(.last_error // "")"' "$SCRATCH/status1.json")" = ""
+kill -INT "$SERVE_PID"
+wait "$SERVE_PID" 2>/dev/null
+check "  the log says which frame and why" \
+	grep -q "frame [0-9]* refused (HTTP 400: .*element 1: the JPEG does not decode" \
+	"$SCRATCH/serve1.out" "$SCRATCH/serve1.err"
+
 finish

@@ -174,6 +174,62 @@ static void test_retry_then_fail(void **st)
 	lv_cluster_free(c);
 }
 
+/*
+ * A batch its device refused for one frame's input: that frame alone ends
+ * FAILED (after one attempt, with the reason), the other three go back to
+ * the queue with no attempt spent, and are served by the next batch.
+ */
+static void test_refused_frame(void **st)
+{
+	(void)st;
+	struct lv_cluster *c = slow_cluster(1);
+	struct lv_engine *e = engine_new(c, "loud", NULL);
+	uint64_t first = 0;
+	lv_engine_submit(e, 0.0, 4, 3.3, 1, &first);
+	lv_engine_step(e, 0.0);
+	int n;
+	const struct lv_action *d = find(e, LV_ACT_DISPATCH, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(d->batch, 4);
+	uint64_t b1 = d->batch_id, bad = d->frame_ids[2];
+	lv_engine_clear_actions(e);
+	assert_int_equal(lv_engine_batch_refused(e, 0.3, b1, 4, "x"), LV_EINVAL);
+	assert_int_equal(lv_engine_batch_refused(e, 0.3, b1 + 999, 0, "x"), LV_ENOENT);
+	assert_int_equal(lv_engine_batch_refused(e, 0.3, b1, 2, "bad image"), 0);
+	const struct lv_action *f = find(e, LV_ACT_FRAME_FINAL, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(f->frame.id, bad);
+	assert_int_equal(f->frame.state, LV_FRAME_FAILED);
+	assert_int_equal(f->frame.attempts, 1);
+	assert_string_equal(f->frame.reason, "bad image");
+	assert_int_equal(lv_engine_queue_len(e), 3);
+	assert_conserved(e);
+	/* a second refusal of the same batch is for a batch that is no more */
+	assert_int_equal(lv_engine_batch_refused(e, 0.3, b1, 0, "x"), LV_ENOENT);
+
+	lv_engine_clear_actions(e);
+	lv_engine_step(e, 0.3);
+	d = find(e, LV_ACT_DISPATCH, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(d->batch, 3);
+	uint64_t b2 = d->batch_id;
+	lv_engine_clear_actions(e);
+	lv_engine_batch_done(e, 2.0, b2, 1, NULL);
+	f = find(e, LV_ACT_FRAME_FINAL, &n);
+	assert_int_equal(n, 3);
+	/* their first attempt: the refused dispatch did not count */
+	assert_int_equal(f->frame.attempts, 1);
+	assert_int_equal(f->frame.state, LV_FRAME_OK);
+	struct lv_engine_counts k;
+	lv_engine_counts(e, &k);
+	assert_int_equal(k.by_state[LV_FRAME_OK], 3);
+	assert_int_equal(k.by_state[LV_FRAME_FAILED], 1);
+	assert_int_equal(k.batches_failed, 1);
+	assert_conserved(e);
+	lv_engine_free(e);
+	lv_cluster_free(c);
+}
+
 static void test_no_retry_when_off(void **st)
 {
 	(void)st;
@@ -859,6 +915,7 @@ int main(void)
 		cmocka_unit_test(test_late),
 		cmocka_unit_test(test_retry_then_fail),
 		cmocka_unit_test(test_no_retry_when_off),
+		cmocka_unit_test(test_refused_frame),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_submit_at_arrival),
 		cmocka_unit_test(test_rejected_and_admission),
