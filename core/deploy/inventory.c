@@ -24,6 +24,7 @@
 
 #include "inventory_index.h"
 #include "playbook.h"
+#include "quote.h"
 #include "readfile.h"
 #include "base/file.h"
 #include "base/util.h"
@@ -134,43 +135,6 @@ static void add_index(struct lv_inventory *inv, enum lv_inv_pair kind, size_t g,
 		return;
 	*v = grow(*v, *n, sizeof **v);
 	(*v)[(*n)++] = x;
-}
-
-/* Splits a host line into words; quotes group, and are removed. Caller frees. */
-static char **split_words(const char *s, size_t *n, bool *bad_quote)
-{
-	char **w = NULL;
-	*n = 0;
-	*bad_quote = false;
-	while (*s) {
-		while (isspace((unsigned char)*s))
-			s++;
-		if (!*s || *s == '#')
-			break;
-		char *word = lv_xmalloc(strlen(s) + 1), *o = word;
-		char q = 0;
-		for (; *s && (q || !isspace((unsigned char)*s)); s++) {
-			if (q && *s == q)
-				q = 0;
-			else if (!q && (*s == '"' || *s == '\''))
-				q = *s;
-			else
-				*o++ = *s;
-		}
-		*o = '\0';
-		if (q)
-			*bad_quote = true;
-		w = lv_xrealloc(w, (*n + 1) * sizeof *w);
-		w[(*n)++] = word;
-	}
-	return w;
-}
-
-static void free_words(char **w, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(w[i]);
-	free(w);
 }
 
 /* One [a:b] or [a:b:step] range of a host pattern: n values a, a + step, ... */
@@ -305,7 +269,7 @@ static int host_line(struct ictx *c, size_t group, const char *line)
 {
 	size_t n, n_ranges = 0;
 	bool bad_quote;
-	char **w = split_words(line, &n, &bad_quote);
+	char **w = lv_split_words(line, true, &n, &bad_quote);
 	struct range *r = NULL;
 	unsigned long *k = NULL;
 	char *name = NULL;
@@ -346,7 +310,7 @@ out:
 	free(name);
 	free(k);
 	free(r);
-	free_words(w, n);
+	lv_words_free(w, n);
 	return rc;
 }
 

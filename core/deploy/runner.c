@@ -16,6 +16,7 @@
 
 #include "inventory.h"
 #include "playbook.h"
+#include "quote.h"
 #include "runner_impl.h"
 #include "base/file.h"
 #include "base/util.h"
@@ -437,29 +438,29 @@ int lv_runner_parse_extra_vars(const char *text, struct lv_val *vars, char **why
 	} else if (text[0] == '{') {
 		v = lv_yaml_parse(text, strlen(text), "-e", why);
 	} else {
-		v = lv_val_new_map();
-		const char *p = text;
-		while (*p) {
-			while (*p == ' ')
-				p++;
-			const char *eq = strchr(p, '=');
-			if (!*p)
-				break;
-			if (!eq || eq == p) {
-				lv_val_free(v);
-				return lv_fail(why, LV_EINVAL, "-e: expected key=value, got '%s'",
-				               p);
-			}
-			const char *e = strchr(eq, ' ');
-			if (!e)
-				e = eq + strlen(eq);
-			char *key = lv_xasprintf("%.*s", (int)(eq - p), p);
-			char *val = lv_xasprintf("%.*s", (int)(e - eq - 1), eq + 1);
-			lv_val_set(v, key, lv_val_new_str(val));
-			free(key);
-			free(val);
-			p = e;
+		/* key=value words, quotes grouping as Ansible's: -e "msg='a b' n=3" */
+		size_t n = 0;
+		bool bad_quote = false;
+		char **w = lv_split_words(text, false, &n, &bad_quote);
+		if (bad_quote) {
+			lv_words_free(w, n);
+			return lv_fail(why, LV_EINVAL, "-e: a quote is left open in \"%s\"", text);
 		}
+		v = lv_val_new_map();
+		for (size_t i = 0; i < n; i++) {
+			const char *eq = strchr(w[i], '=');
+			if (!eq || eq == w[i]) {
+				int rc = lv_fail(why, LV_EINVAL, "-e: expected key=value, got '%s'",
+				                 w[i]);
+				lv_val_free(v);
+				lv_words_free(w, n);
+				return rc;
+			}
+			char *key = lv_xasprintf("%.*s", (int)(eq - w[i]), w[i]);
+			lv_val_set(v, key, lv_val_new_str(eq + 1));
+			free(key);
+		}
+		lv_words_free(w, n);
 	}
 	if (!v)
 		return LV_EINVAL;

@@ -51,12 +51,14 @@ run() {
 	local out=$1 tool=$2
 	shift 2
 	RC=0
+	# key=value -e with quotes, as Ansible splits it: one value with a blank in it
+	local kv="extra_msg='two words' greeting=\"hi there\" plain=a=b"
 	if [ "$tool" = loudva ]; then
 		ANSIBLE_CONFIG=$SCRATCH/ansible.cfg "$LOUDVA" setup "$V/play/site.yml" \
-			-e "$CONN out=$out" "$@" >"$SCRATCH/out" 2>"$SCRATCH/err" || RC=$?
+			-e "$CONN out=$out" -e "$kv" "$@" >"$SCRATCH/out" 2>"$SCRATCH/err" || RC=$?
 	else
 		ANSIBLE_CONFIG=$SCRATCH/ansible.cfg ansible-playbook "$V/play/site.yml" \
-			-e "$CONN out=$out" "$@" >"$SCRATCH/out" 2>"$SCRATCH/err" || RC=$?
+			-e "$CONN out=$out" -e "$kv" "$@" >"$SCRATCH/out" 2>"$SCRATCH/err" || RC=$?
 	fi
 }
 
@@ -107,6 +109,7 @@ want others bob
 want keys b,a
 want range 123
 want regex "version 12"
+want extra "two words|hi there|a=b"
 check "no statement left in the report" test "$(grep -c '{%\|{{' "$R")" = 0
 check "lineinfile '^v=\\d+' replaced the line, did not append" \
 	test "$(cat "$OUT/app.conf")" = "$(printf 'name=x\nv=2')"

@@ -644,10 +644,37 @@ static void test_parse_from_memory(void **state)
 	free(dir);
 }
 
+/* -e key=value text, split as Ansible splits it: quotes group a value's blanks. */
+static void test_extra_vars(void **state)
+{
+	(void)state;
+	char *why = NULL;
+	struct lv_val *v = lv_val_new_map();
+	assert_int_equal(
+	    lv_runner_parse_extra_vars("msg='two words' g=\"hi there\" p=a=b n=3", v, &why), 0);
+	assert_string_equal(lv_val_text(lv_val_get(v, "msg")), "two words");
+	assert_string_equal(lv_val_text(lv_val_get(v, "g")), "hi there");
+	assert_string_equal(lv_val_text(lv_val_get(v, "p")), "a=b");
+	/* values from key=value are strings, as Ansible's */
+	assert_int_equal(lv_val_get(v, "n")->kind, LV_VAL_STR);
+	assert_int_equal(lv_runner_parse_extra_vars("a='open b=1", v, &why), LV_EINVAL);
+	assert_string_equal(why, "-e: a quote is left open in \"a='open b=1\"");
+	free(why);
+	why = NULL;
+	assert_int_equal(lv_runner_parse_extra_vars("a=1 novalue", v, &why), LV_EINVAL);
+	assert_string_equal(why, "-e: expected key=value, got 'novalue'");
+	free(why);
+	/* nothing of a refused text is merged */
+	assert_null(lv_val_get(v, "b"));
+	assert_null(lv_val_get(v, "a"));
+	lv_val_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_when_true_and_false),
+		cmocka_unit_test(test_extra_vars),
 		cmocka_unit_test(test_when_errors),
 		cmocka_unit_test(test_expr_bounds),
 		cmocka_unit_test(test_templates),
