@@ -202,6 +202,7 @@ static int refused_above_cap(struct lv_live *lv, struct xfer *x, double now)
 		return 0; /* a refusal that contradicts itself: an error, as any other */
 	d->pmode = m;
 	d->pmode_epoch++;
+	lv_engine_device_cap(lv->engine, now, x->device, m.gpu_max_hz);
 	live_note(lv, LV_LOG_INFO, lv->cluster->devices[x->device].name,
 	          "the agent refused %.2f MHz: power mode %s caps the GPU at %.2f MHz",
 	          mhz(x->put_hz), m.name[0] ? m.name : "?", mhz(m.gpu_max_hz));

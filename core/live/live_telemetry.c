@@ -107,6 +107,9 @@ static void read_pmode(struct lv_live *lv, int device, const cJSON *root, double
 	d->pmode = m;
 	if (!new_cap)
 		return;
+	/* the policies choose among the clocks within it from now on */
+	lv_engine_device_cap(lv->engine, now, device,
+	                     m.state == LV_SNAP_PMODE_KNOWN ? m.gpu_max_hz : 0);
 	d->clamp_noted_hz = 0; /* a clamp under this cap is news again */
 	d->clamp_asked_hz = d->clamp_hz = 0;
 	if (d->owned_clock)

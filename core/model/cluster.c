@@ -79,6 +79,21 @@ int lv_cluster_find(const struct lv_cluster *c, const char *name)
 	return -1;
 }
 
+size_t lv_device_n_freqs(const struct lv_cluster *c, const struct lv_device *d)
+{
+	const struct lv_profile *p = c->kinds[d->kind].profile;
+	size_t n = p->n_freqs;
+	if (d->max_freq_hz)
+		while (n > 1 && p->freqs_hz[n - 1] > d->max_freq_hz)
+			n--;
+	return n;
+}
+
+uint64_t lv_device_top_hz(const struct lv_cluster *c, const struct lv_device *d)
+{
+	return c->kinds[d->kind].profile->freqs_hz[lv_device_n_freqs(c, d) - 1];
+}
+
 void lv_cluster_reset(struct lv_cluster *c, double now)
 {
 	for (size_t i = 0; i < c->n_devices; i++) {
@@ -86,6 +101,7 @@ void lv_cluster_reset(struct lv_cluster *c, double now)
 		const struct lv_profile *p = c->kinds[d->kind].profile;
 		d->state = LV_DEV_UP;
 		d->freq_hz = p->freqs_hz[p->n_freqs - 1];
+		d->max_freq_hz = 0;
 		d->inflight = 0;
 		d->idle_since_s = now;
 		d->batches_done = 0;

@@ -93,9 +93,10 @@ struct lv_device {
 	struct lv_cost_table *cost_own, *truth_own;
 	/* Engine-maintained state. */
 	enum lv_dev_state state;
-	uint64_t freq_hz;    /* current GPU clock as last set or observed */
-	int inflight;        /* batches dispatched and not yet finished */
-	double idle_since_s; /* when inflight last dropped to 0 (run start at first) */
+	uint64_t freq_hz;     /* current GPU clock as last set or observed */
+	uint64_t max_freq_hz; /* the board's power mode caps its GPU clock here; 0: no cap */
+	int inflight;         /* batches dispatched and not yet finished */
+	double idle_since_s;  /* when inflight last dropped to 0 (run start at first) */
 	uint64_t batches_done;
 	uint64_t frames_done;
 };
@@ -158,6 +159,16 @@ static inline const struct lv_profile *lv_device_profile(const struct lv_cluster
 {
 	return c->kinds[d->kind].profile;
 }
+
+/*
+ * How many of the device's clocks (its profile's, ascending) it may run: those
+ * at or below max_freq_hz (a power mode's cap; 0: every one), and at least the
+ * lowest. The policies choose among freqs_hz[0 .. this - 1].
+ */
+size_t lv_device_n_freqs(const struct lv_cluster *c, const struct lv_device *d);
+
+/* The highest clock the device may run (freqs_hz[lv_device_n_freqs - 1]). */
+uint64_t lv_device_top_hz(const struct lv_cluster *c, const struct lv_device *d);
 
 static inline const struct lv_cost_table *lv_device_cost(const struct lv_cluster *c,
                                                          const struct lv_device *d)

@@ -467,6 +467,15 @@ int lv_engine_device_state(struct lv_engine *e, double now, int device, enum lv_
 	return LV_OK;
 }
 
+int lv_engine_device_cap(struct lv_engine *e, double now, int device, uint64_t max_freq_hz)
+{
+	note_time(e, now);
+	if (device < 0 || (size_t)device >= e->cluster->n_devices)
+		return LV_ENOENT;
+	e->cluster->devices[device].max_freq_hz = max_freq_hz;
+	return LV_OK;
+}
+
 int lv_engine_device_clock(struct lv_engine *e, double now, int device, uint64_t freq_hz)
 {
 	note_time(e, now);

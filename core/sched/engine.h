@@ -167,6 +167,13 @@ int lv_engine_batch_refused(struct lv_engine *e, double now, uint64_t batch_id, 
 /* The device went up, down or draining (reported by the driver). */
 int lv_engine_device_state(struct lv_engine *e, double now, int device, enum lv_dev_state s);
 
+/*
+ * The device's board caps its GPU clock at max_freq_hz (its power mode;
+ * 0: no cap): from now on the policies choose among the clocks at or below
+ * it (lv_device_n_freqs). LV_ENOENT for an unknown device.
+ */
+int lv_engine_device_cap(struct lv_engine *e, double now, int device, uint64_t max_freq_hz);
+
 /* The device's clock was observed to be freq_hz (its governor moved it, or telemetry). */
 int lv_engine_device_clock(struct lv_engine *e, double now, int device, uint64_t freq_hz);
 

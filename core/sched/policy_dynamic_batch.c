@@ -126,7 +126,7 @@ static void preferred_sizes(const struct dynamic_batch *s, const struct lv_clust
 	const struct lv_cost_table *t = lv_device_cost(c, d);
 	if (!t || t->n_freqs == 0)
 		return;
-	size_t top = t->n_freqs - 1;
+	size_t top = lv_device_n_freqs(c, d) - 1; /* the top its power mode allows */
 	int mb = m < t->max_batch ? m : t->max_batch;
 	double best = 0.0;
 	for (int b = 1; b <= mb; b++) {

@@ -486,8 +486,9 @@ static void scan_device(struct loud *s, const struct lv_cluster *c, int di, stru
 	/* A tight frame arriving as this batch starts waits for it, then needs at
 	 * least the fastest single-frame configuration (with a clock change). */
 	double limit = sc->r;
+	size_t nf = lv_device_n_freqs(c, d); /* the clocks its power mode allows */
 	if (sc->cap < INFINITY) {
-		double fastest = lv_cost_latency(t, t->n_freqs - 1, 1);
+		double fastest = lv_cost_latency(t, nf - 1, 1);
 		double cap =
 		    sc->cap - (isfinite(fastest) ? fastest : 0.0) - s->p[P_SAFETY] - change;
 		/* the cap bounds the batch itself, not its wait; the deadline still holds */
@@ -496,7 +497,7 @@ static void scan_device(struct loud *s, const struct lv_cluster *c, int di, stru
 	}
 
 	const struct rows *rows = ex ? NULL : device_rows(s, c, di, t, idle);
-	for (size_t fi = 0; fi < t->n_freqs; fi++) {
+	for (size_t fi = 0; fi < nf; fi++) {
 		if (sc->boosting && di == sc->boost_dev && t->freqs_hz[fi] != hz)
 			continue; /* a boosted device runs what follows at the boost's clock */
 		double base = s->p[P_SAFETY] + wait + (t->freqs_hz[fi] != hz ? change : 0.0);
@@ -552,7 +553,7 @@ static void scan_fallback(struct loud *s, const struct lv_cluster *c, int di, st
 	double wait = queue_wait(s, sc, d, di, sc->now, &hz);
 	double change = s->change_s[d->kind];
 
-	for (size_t fi = 0; fi < t->n_freqs; fi++) {
+	for (size_t fi = 0; fi < lv_device_n_freqs(c, d); fi++) {
 		double base = s->p[P_SAFETY] + wait + (t->freqs_hz[fi] != hz ? change : 0.0);
 		for (int b = bmax; b >= 1; b--) {
 			double L = lv_cost_latency(t, fi, b);
@@ -598,10 +599,11 @@ static void scan_all(struct loud *s, const struct lv_cluster *c, struct scan *sc
 			}
 			int fi = s->dev_fi[i];
 			/* queue_aware: a busy device's wait is its own, and a device
-			 * whose wire format gives it a table of its own offers its own
-			 * configurations: neither is grouped */
+			 * whose wire format gives it a table of its own, or whose power
+			 * mode caps its clock, offers its own configurations: none of
+			 * them is grouped */
 			if (fi >= 0 && !(s->p[P_QUEUE] != 0 && d->inflight > 0) &&
-			    lv_device_cost(c, d) == c->kinds[d->kind].cost) {
+			    !d->max_freq_hz && lv_device_cost(c, d) == c->kinds[d->kind].cost) {
 				uint64_t *st = &s->stamp[s->kind_off[d->kind] + (size_t)fi];
 				if (*st == s->epoch)
 					continue; /* an earlier device of this group wins every tie
@@ -768,7 +770,7 @@ static double boosted_wait(const struct loud *s, const struct lv_cluster *c, int
 {
 	const struct lv_device *d = &c->devices[di];
 	const struct lv_cost_table *t = lv_device_cost(c, d);
-	size_t top = t->n_freqs - 1;
+	size_t top = lv_device_n_freqs(c, d) - 1; /* the top its power mode allows */
 	double left = s->busy_until_s[di] - now;
 	if (d->state != LV_DEV_UP || d->inflight <= 0 || !(left > 0) || !s->plan_hz[di] ||
 	    s->plan_hz[di] == t->freqs_hz[top])
@@ -797,11 +799,10 @@ static int scan_boost(struct loud *s, const struct lv_cluster *c, struct scan *s
 		double w = boosted_wait(s, c, (int)i, sc->now);
 		if (w < 0)
 			continue;
-		const struct lv_cost_table *t = lv_device_cost(c, &c->devices[i]);
 		sc->boosting = 1;
 		sc->boost_dev = (int)i;
 		sc->boost_wait_s = w;
-		sc->boost_hz = t->freqs_hz[t->n_freqs - 1];
+		sc->boost_hz = lv_device_top_hz(c, &c->devices[i]);
 		scan_device(s, c, (int)i, sc, NULL);
 		/* each device is scanned once: the best is on it only if found now */
 		if (sc->feasible && sc->best.device == (int)i) {
@@ -867,8 +868,7 @@ static void loud_decide(void *state, const struct lv_view *v, double now, struct
 		boost = want_boost(s, c, &sc, &w);
 	if (boost >= 0) {
 		const struct lv_device *d = &c->devices[boost];
-		const struct lv_cost_table *t = lv_device_cost(c, d);
-		uint64_t top = t->freqs_hz[t->n_freqs - 1];
+		uint64_t top = lv_device_top_hz(c, d);
 		double left = s->busy_until_s[boost] - now;
 		lv_decision_boost_clock(out, boost, top);
 		s->busy_until_s[boost] = now + w;

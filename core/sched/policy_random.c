@@ -82,7 +82,7 @@ static void random_decide(void *state, const struct lv_view *v, double now, stru
 	int d = kth_available(&s->rot, v, lv_rng_below(&s->rng, n_avail));
 	const struct lv_device *dev = &v->cluster->devices[d];
 	const struct lv_profile *p = lv_device_profile(v->cluster, dev);
-	uint64_t freq_hz = p->freqs_hz[lv_rng_below(&s->rng, p->n_freqs)];
+	uint64_t freq_hz = p->freqs_hz[lv_rng_below(&s->rng, lv_device_n_freqs(v->cluster, dev))];
 	int batch = 1 + (int)lv_rng_below(&s->rng, (uint64_t)lv_policy_batch_cap(v, d));
 	lv_rotation_why(ex,
 	                "random draw among %llu available devices: %s at %.0f MHz; dispatching %d "

@@ -178,11 +178,10 @@ void lv_rotation_dispatch(struct lv_rotation *r, const struct lv_view *v, double
 	out->next_s = r->period_s > 0 ? now + r->period_s : INFINITY;
 }
 
-/* The top clock of device i's kind. */
+/* The top clock device i may run: its kind's, or its power mode's cap. */
 static uint64_t top_hz(const struct lv_view *v, int device)
 {
-	const struct lv_profile *p = lv_device_profile(v->cluster, &v->cluster->devices[device]);
-	return p->freqs_hz[p->n_freqs - 1];
+	return lv_device_top_hz(v->cluster, &v->cluster->devices[device]);
 }
 
 /* pin_top: every up device not at its top clock is set there. */

@@ -672,6 +672,37 @@ static void test_eco_tight_memory_keeps_deadline(void **st)
 	fx_free(f);
 }
 
+/*
+ * A board whose power mode caps the GPU at 150 MHz: its clocks are 100 MHz
+ * alone (150 is no clock of the profile; a cap below the lowest keeps the
+ * lowest). n=4, r=1.5: uncapped, f=200 b=4 meets it (1.2 + 0.2 = 1.4 s);
+ * capped, nothing does (f=100 b=1 is 1.0 + 0.2 + 0.5 for the change = 1.7 s),
+ * and the fallback's highest throughput is f=100 b=4, never 200 MHz.
+ */
+static void test_power_mode_cap(void **st)
+{
+	(void)st;
+	struct fx *f = fx_new(1, 8, "loud");
+	struct lv_device *d = &f->c->devices[0];
+	assert_int_equal(lv_device_n_freqs(f->c, d), 2);
+	assert_true(ask(f, 4, 1.5, 0));
+	expect(f, 0, F2, 4, 1.4, 0.8);
+	d->max_freq_hz = 150000000;
+	assert_int_equal(lv_device_n_freqs(f->c, d), 1);
+	assert_int_equal(lv_device_top_hz(f->c, d), (uint64_t)F1);
+	assert_true(ask(f, 4, 1.5, 0));
+	assert_true(f->ex.fallback);
+	assert_int_equal(f->d.dispatch.freq_hz, (uint64_t)F1);
+	assert_int_equal(f->d.dispatch.batch, 4);
+	d->max_freq_hz = 50000000; /* below the lowest: the lowest still runs */
+	assert_int_equal(lv_device_n_freqs(f->c, d), 1);
+	d->max_freq_hz = (uint64_t)F2; /* at the top: every clock */
+	assert_int_equal(lv_device_n_freqs(f->c, d), 2);
+	assert_true(ask(f, 4, 1.5, 0));
+	expect(f, 0, F2, 4, 1.4, 0.8);
+	fx_free(f);
+}
+
 static void test_bad_parameters(void **st)
 {
 	(void)st;
@@ -727,6 +758,7 @@ int main(void)
 		cmocka_unit_test(test_eco_tight_memory_keeps_deadline),
 		cmocka_unit_test(test_bisection_matches_every_batch),
 		cmocka_unit_test(test_eco_change_quantile),
+		cmocka_unit_test(test_power_mode_cap),
 		cmocka_unit_test(test_bad_parameters),
 	};
 	return cmocka_run_group_tests_name("policy_loud", tests, NULL, NULL);
