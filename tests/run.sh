@@ -11,7 +11,8 @@
 #
 # Environment: LOUDVA, LOUDVA_AGENT (sanitizer builds), LOUDVA_REL,
 # LOUDVA_AGENT_REL (optimised builds), BUILD (build dir), TEST_JOBS,
-# TEST_ONLY (a grep -E pattern on item names: run just those).
+# TEST_ONLY (a grep -E pattern on item names: run just those), ITEM_TIMEOUT (seconds an
+# item may run before it is stopped and failed [900]).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -47,16 +48,26 @@ run_item() {
 	name=$(item_name "$path")
 	log=$LOGS/$name.log
 	t0=${EPOCHREALTIME/./}
+	# Each item has ITEM_TIMEOUT seconds [900]: one that hangs fails, named, and the
+	# run goes on (timeout's 124, or 137 after the KILL that follows 30 s later).
 	if [ "$kind" = unit ]; then
-		"$path" >"$log" 2>&1
+		timeout --kill-after=30 "${ITEM_TIMEOUT:-900}" "$path" >"$log" 2>&1
 		rc=$?
+		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+			echo "TIMEOUT: still running after ${ITEM_TIMEOUT:-900} s, stopped" >>"$log"
+		fi
 		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$log" | tail -1)
 		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s).*/\1/p' "$log" | tail -1)
 		p=${p:-0}
 		f=${f:-0}
 		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi # crashed, sanitizer report, ...
 	else
-		if bash "$path" >"$log" 2>&1; then p=1 f=0; else p=0 f=1; fi
+		timeout --kill-after=30 "${ITEM_TIMEOUT:-900}" bash "$path" >"$log" 2>&1
+		rc=$?
+		if [ "$rc" -eq 0 ]; then p=1 f=0; else p=0 f=1; fi
+		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+			echo "TIMEOUT: still running after ${ITEM_TIMEOUT:-900} s, stopped" >>"$log"
+		fi
 	fi
 	echo "$p $f $(((${EPOCHREALTIME/./} - t0) / 1000000))" >"$LOGS/$name.result"
 }

@@ -17,8 +17,10 @@ start_serve() {
 	local log=$1
 	shift
 	rm -f "$SCRATCH/info.json"
-	TMPDIR="$SCRATCH" "$LOUDVA" serve --listen 127.0.0.1:0 --agent "$LOUDVA_AGENT" --info "$SCRATCH/info.json" \
-		"$@" >"$log.out" 2>"$log.err" &
+	# SIGHUP at its default: serve leaves an ignored SIGHUP ignored (nohup), and a suite
+	# started under nohup would otherwise wait for ever on a test that sends it one
+	TMPDIR="$SCRATCH" env --default-signal=HUP "$LOUDVA" serve --listen 127.0.0.1:0 \
+		--agent "$LOUDVA_AGENT" --info "$SCRATCH/info.json" "$@" >"$log.out" 2>"$log.err" &
 	SERVE_PID=$!
 	for _ in $(seq 1 600); do
 		[ -s "$SCRATCH/info.json" ] && break

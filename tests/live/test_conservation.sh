@@ -148,9 +148,18 @@ clean_stop() {
 			"$(summary_counts "$log.out")"
 	fi
 }
-stop_serve() { # SIGNAL: sends it, waits; SERVE_RC
+stop_serve() { # SIGNAL: sends it, waits (3 minutes at most, then a failure); SERVE_RC
 	kill "-$1" "$SERVE_PID"
 	SERVE_RC=0
+	local n=0
+	while kill -0 "$SERVE_PID" 2>/dev/null && [ $n -lt 1800 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	if kill -0 "$SERVE_PID" 2>/dev/null; then
+		fail "serve did not stop within 3 minutes of SIG$1"
+		kill -KILL "$SERVE_PID"
+	fi
 	wait "$SERVE_PID" || SERVE_RC=$?
 }
 pid_of() { jq -r --arg d "$1" '.devices[] | select(.name == $d) | .pid' "$SCRATCH/info.json"; }
