@@ -135,6 +135,14 @@ for script in tests/cli/test_*.sh tests/agent/test_*.sh tests/live/test_*.sh \
 	esac
 done
 
+# One name, one log and one result: two items of a name would overwrite each other's.
+dups=$(for x in "${units[@]}" "${long[@]}" "${scripts[@]}" "${solo[@]}"; do item_name "$x"; done |
+	sort | uniq -d | paste -sd' ')
+if [ -n "$dups" ]; then
+	echo "tests/run.sh: more than one test is named $dups: rename one (the name is the file's, without .sh)" >&2
+	exit 2
+fi
+
 echo "tests: ${#units[@]} unit programs (ASan+UBSan) and $((${#long[@]} + ${#scripts[@]})) scenarios, $JOBS at a time;" \
 	"then ${#solo[@]} alone"
 # Scenarios first, the longest first: they would otherwise end the run alone.
