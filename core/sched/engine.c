@@ -399,63 +399,62 @@ static void frame_requeue(struct lv_engine *e, uint32_t s)
 	lv_queue_push(&e->queue, s, f->id, f->deadline_s, f->arrival_s);
 }
 
-int lv_engine_batch_refused(struct lv_engine *e, double now, uint64_t batch_id, int index,
-                            const char *reason)
-{
-	note_time(e, now);
-	struct batch *b = batch_find(e, batch_id);
-	if (!b)
-		return LV_ENOENT;
-	if (index < 0 || index >= b->n)
-		return LV_EINVAL;
-	e->counts.batches_failed++;
-	for (int i = 0; i < b->n; i++) {
-		uint32_t s = b->slots[i];
-		struct lv_frame *f = &e->frames[s];
-		assert(f->state == LV_FRAME_INFLIGHT && f->batch_id == batch_id);
-		e->inflight_frames--;
-		if (i == index) {
-			frame_finish(e, s, LV_FRAME_FAILED, now,
-			             reason ? reason : "the device refused its input");
-		} else {
-			f->attempts--; /* the device ran nothing: this dispatch does not count */
-			frame_requeue(e, s);
-		}
-	}
-	device_batch_ended(e, b, now, 0);
-	batch_release(e, b);
-	check_conservation(e);
-	return LV_OK;
-}
+/* How a batch ended: served, failed, or refused by its device for one frame's input. */
+enum batch_end { END_SERVED, END_FAILED, END_REFUSED };
 
-int lv_engine_batch_done(struct lv_engine *e, double now, uint64_t batch_id, int ok,
-                         const char *reason)
+/*
+ * Every frame of the batch to its next state: served ones OK or LATE; a failed
+ * batch's frames back to the queue on their first attempt (retries on), else
+ * FAILED; a refused batch's frame `index` FAILED and the others back to the
+ * queue with the dispatch not counted (the device ran nothing).
+ */
+static int batch_end(struct lv_engine *e, double now, uint64_t batch_id, enum batch_end how,
+                     int index, const char *reason)
 {
 	note_time(e, now);
 	struct batch *b = batch_find(e, batch_id);
 	if (!b)
 		return LV_ENOENT;
-	if (!ok)
+	if (how == END_REFUSED && (index < 0 || index >= b->n))
+		return LV_EINVAL;
+	if (how != END_SERVED)
 		e->counts.batches_failed++;
 	for (int i = 0; i < b->n; i++) {
 		uint32_t s = b->slots[i];
 		struct lv_frame *f = &e->frames[s];
 		assert(f->state == LV_FRAME_INFLIGHT && f->batch_id == batch_id);
 		e->inflight_frames--;
-		if (ok) {
+		if (how == END_SERVED) {
 			frame_finish(e, s, now <= f->deadline_s ? LV_FRAME_OK : LV_FRAME_LATE, now,
 			             NULL);
-		} else if (e->cfg.retry_failed && f->attempts < 2) {
+		} else if (how == END_REFUSED && i != index) {
+			f->attempts--;
+			frame_requeue(e, s);
+		} else if (how == END_FAILED && e->cfg.retry_failed && f->attempts < 2) {
 			frame_requeue(e, s);
 		} else {
 			frame_finish(e, s, LV_FRAME_FAILED, now,
-			             reason ? reason : "inference failed");
+			             reason               ? reason
+			             : how == END_REFUSED ? "the device refused its input"
+			                                  : "inference failed");
 		}
 	}
-	device_batch_ended(e, b, now, ok ? b->n : 0);
+	device_batch_ended(e, b, now, how == END_SERVED ? b->n : 0);
 	batch_release(e, b);
 	check_conservation(e);
 	return LV_OK;
+}
+
+int lv_engine_batch_refused(struct lv_engine *e, double now, uint64_t batch_id, int index,
+                            const char *reason)
+{
+	return batch_end(e, now, batch_id, END_REFUSED, index, reason);
+}
+
+int lv_engine_batch_done(struct lv_engine *e, double now, uint64_t batch_id, int ok,
+                         const char *reason)
+{
+	return batch_end(e, now, batch_id, ok ? END_SERVED : END_FAILED, -1, reason);
 }
 
 int lv_engine_device_state(struct lv_engine *e, double now, int device, enum lv_dev_state s)
