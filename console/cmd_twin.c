@@ -216,27 +216,30 @@ static int measured_idle(const char *runs, const char *policy, int s, double *id
 	return rc;
 }
 
-/* How late the run's controller received the scenario's frames (reqlog.h). */
-static int measured_admission(const char *runs, const char *policy, int s, struct lv_admission *out,
-                              char **why)
+/*
+ * How late the run's controller received the scenario's frames (reqlog.h);
+ * *scen is scenario s, read on first use and kept for the other policies.
+ */
+static int measured_admission(const char *runs, const char *policy, int s, struct lv_trace **scen,
+                              struct lv_admission *out, char **why)
 {
-	char *rel = lv_xasprintf("runs/%s/scenario_%d.requests.csv", policy, s);
-	char *log_path = lv_path_join(runs, rel);
-	free(rel);
-	rel = lv_xasprintf("scenarios/scenario_%d.csv", s);
+	char *rel = lv_xasprintf("scenarios/scenario_%d.csv", s);
 	char *scen_path = lv_path_join(runs, rel);
 	free(rel);
+	rel = lv_xasprintf("runs/%s/scenario_%d.requests.csv", policy, s);
+	char *log_path = lv_path_join(runs, rel);
+	free(rel);
 	struct lv_reqlog log = { 0 };
-	struct lv_trace *scen = NULL;
-	int rc = lv_reqlog_load(log_path, &log, why);
-	if (rc == LV_OK && !(scen = lv_trace_load(scen_path, why)))
+	int rc = LV_OK;
+	if (!*scen && !(*scen = lv_trace_load(scen_path, why)))
 		rc = LV_EINVAL;
-	if (rc == LV_OK && (rc = lv_reqlog_admission(&log, scen, out, why)) != LV_OK) {
+	if (rc == LV_OK)
+		rc = lv_reqlog_load(log_path, &log, why);
+	if (rc == LV_OK && (rc = lv_reqlog_admission(&log, *scen, out, why)) != LV_OK) {
 		char *msg = lv_xasprintf("%s against %s: %s", log_path, scen_path, *why);
 		free(*why);
 		*why = msg;
 	}
-	lv_trace_free(scen);
 	lv_reqlog_fini(&log);
 	free(log_path);
 	free(scen_path);
@@ -257,6 +260,7 @@ static int read_measured(const char *runs, struct pol *v, size_t n, char **why)
 	int cto = col(c, "num_time_out", why), cc = col(c, "avg_gpu_freq_mhz", why);
 	int rc = cp < 0 || cs < 0 || cf < 0 || ce < 0 || cok < 0 || cto < 0 || cc < 0 ? LV_EINVAL
 	                                                                              : LV_OK;
+	struct lv_trace *scen[MAX_SCEN] = { 0 }; /* each scenario read once, for every policy */
 	while (rc == LV_OK && (rc = lv_csv_next(c, why)) == 1) {
 		rc = LV_OK;
 		struct pol *p = NULL;
@@ -274,7 +278,8 @@ static int read_measured(const char *runs, struct pol *v, size_t n, char **why)
 		double idle = NAN;
 		rc = measured_idle(runs, p->name, (int)s, &idle, why);
 		if (rc == LV_OK)
-			rc = measured_admission(runs, p->name, (int)s, &p->adm[(int)s], why);
+			rc = measured_admission(runs, p->name, (int)s, &scen[(int)s],
+			                        &p->adm[(int)s], why);
 		if (rc != LV_OK)
 			break;
 		p->seen[(int)s] |= 2;
@@ -286,6 +291,8 @@ static int read_measured(const char *runs, struct pol *v, size_t n, char **why)
 		p->meas.idle_j += idle * e;
 		p->meas.runs++;
 	}
+	for (int s = 0; s < MAX_SCEN; s++)
+		lv_trace_free(scen[s]);
 	lv_csv_free(c);
 	return rc < 0 ? rc : LV_OK;
 }

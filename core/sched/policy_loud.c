@@ -552,8 +552,9 @@ static void scan_fallback(struct loud *s, const struct lv_cluster *c, int di, st
 	uint64_t hz;
 	double wait = queue_wait(s, sc, d, di, sc->now, &hz);
 	double change = s->change_s[d->kind];
+	size_t nf = lv_device_n_freqs(c, d); /* the clocks its power mode allows */
 
-	for (size_t fi = 0; fi < lv_device_n_freqs(c, d); fi++) {
+	for (size_t fi = 0; fi < nf; fi++) {
 		double base = s->p[P_SAFETY] + wait + (t->freqs_hz[fi] != hz ? change : 0.0);
 		for (int b = bmax; b >= 1; b--) {
 			double L = lv_cost_latency(t, fi, b);
